@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// HQT: the engine, broadcaster and write-ahead log live in the `HQT` module;
+// `HQTCAPI` holds only the @_cdecl exports behind include/hqt.h and is built
+// as the shared library libhqt.so. C libraries are reached through tiny
+// system-library targets (module maps only), as swift-nio does.
+let package = Package(
+    name: "HQT",
+    products: [
+        .library(name: "hqt", type: .dynamic, targets: ["HQTCAPI"]),
+        .library(name: "HQTCore", targets: ["HQT"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CHQTABI"),
+        .target(
+            name: "HQT",
+            dependencies: ["CZeroMQ", "CZlib"]
+        ),
+        .target(
+            name: "HQTCAPI",
+            dependencies: ["HQT", "CHQTABI"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
+        ),
+        .testTarget(name: "HQTTests", dependencies: ["HQT"]),
+    ]
+)
