@@ -18,7 +18,11 @@ let package = Package(
         .systemLibrary(name: "CHQTABI"),
         .target(
             name: "HQT",
-            dependencies: ["CZeroMQ", "CZlib"]
+            dependencies: ["CZeroMQ", "CZlib"],
+            // Dynamic exclusivity checks cost ~20% on the tick path. Debug
+            // builds (and so the test suite) keep them, which is where a
+            // callback re-entering the engine mid-mutation would be caught.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         .target(
             name: "HQTCAPI",

@@ -1,0 +1,158 @@
+/// Every change to the trading state goes through `commit(_:)`: the change
+/// is computed and validated first, then journaled (the write-ahead log
+/// hooks in here), then applied. Recovery applies the same values again.
+enum LedgerOp {
+    /// A deal: opens, adds to, reduces, closes or reverses a position.
+    case fill(Fill)
+    case positionModify(ticket: UInt64, sl: Int64, tp: Int64, trailingPoints: Int64, time: Int64)
+    case orderPlace(Order)
+    /// A pending order's new terms (modify, or a stop-limit becoming a limit).
+    case orderModify(Order)
+    /// A pending order leaves the book without a fill.
+    case orderRemove(ticket: UInt64, state: OrderState, time: Int64)
+    case balance(amount: Int64, time: Int64)
+}
+
+/// The complete outcome of one deal, computed before anything changes.
+struct Fill {
+    /// The order behind the deal, in its final (filled) state.
+    var order: Order
+    var deal: Deal
+    var positionTicket: UInt64
+    /// The position after the deal; nil when the deal closed it.
+    var position: Position?
+    /// The round trip the deal closed, if it closed anything.
+    var trade: Trade?
+}
+
+extension Engine {
+    /// Journals then applies one change. A journal failure leaves the state
+    /// untouched and is reported to the caller.
+    func commit(_ op: LedgerOp) throws(HQTError) {
+        try journal(op)
+        apply(op)
+    }
+
+    /// Hook for the write-ahead log (no-op while it is disabled).
+    func journal(_ op: LedgerOp) throws(HQTError) {}
+
+    func takeTicket() -> UInt64 {
+        defer { nextTicket += 1 }
+        return nextTicket
+    }
+
+    func apply(_ op: LedgerOp) {
+        switch op {
+        case .fill(let fill):
+            applyFill(fill)
+        case let .positionModify(ticket, sl, tp, trailing, time):
+            guard let i = openPositions.firstIndex(where: { $0.ticket == ticket }) else { return }
+            openPositions[i].sl = sl
+            openPositions[i].tp = tp
+            openPositions[i].trailingPoints = trailing
+            notifyPosition(openPositions[i], event: .modified, time: time)
+        case .orderPlace(let order):
+            orders.append(order)
+            quotes[Int(order.symbolID)].watchers += 1
+            nextTicket = max(nextTicket, order.ticket + 1)
+            notifyOrder(order, time: order.timeSetup)
+        case .orderModify(let order):
+            guard let i = orders.firstIndex(where: { $0.ticket == order.ticket }) else { return }
+            orders[i] = order
+            notifyOrder(order, time: currentTime)
+        case let .orderRemove(ticket, state, time):
+            guard let i = orders.firstIndex(where: { $0.ticket == ticket }) else { return }
+            var order = orders.remove(at: i)
+            quotes[Int(order.symbolID)].watchers -= 1
+            order.state = state
+            orderHistory.append(order)
+            notifyOrder(order, time: time)
+        case let .balance(amount, time):
+            balance += amount
+            netDeposits += amount
+            sampleEquity(at: time)
+            notifyAccount(time: time)
+        }
+    }
+
+    private func applyFill(_ fill: Fill) {
+        if let i = orders.firstIndex(where: { $0.ticket == fill.order.ticket }) {
+            orders.remove(at: i)
+            quotes[Int(fill.order.symbolID)].watchers -= 1
+        }
+        orderHistory.append(fill.order)
+        deals.append(fill.deal)
+        balance = fill.deal.balance
+        let symbol = Int(fill.deal.symbolID)
+        var event = PositionEvent.opened
+        if let i = openPositions.firstIndex(where: { $0.ticket == fill.positionTicket }) {
+            usedMargin -= openPositions[i].margin
+            if let after = fill.position {
+                event = after.volume < openPositions[i].volume && after.side == openPositions[i].side ? .partiallyClosed : .modified
+                openPositions[i] = after
+                usedMargin += after.margin
+            } else {
+                event = .closed
+                openPositions.remove(at: i)
+                quotes[symbol].watchers -= 1
+            }
+        } else if let after = fill.position {
+            openPositions.append(after)
+            usedMargin += after.margin
+            quotes[symbol].watchers += 1
+        }
+        if let trade = fill.trade { trades.append(trade) }
+        nextTicket = max(nextTicket, fill.deal.ticket + 1, fill.order.ticket + 1)
+        unreportedDeals += 1
+        updateMarginCheckEquity()
+        refreshFloatingProfit()
+        trackDrawdown()
+        sampleEquity(at: fill.deal.time)
+        notifyOrder(fill.order, time: fill.deal.time)
+        notifyDeal(fill.deal)
+        notifyPosition(fill.position ?? closedPositionView(fill), event: event, time: fill.deal.time)
+        notifyAccount(time: fill.deal.time)
+    }
+
+    /// What a POSITION frame shows for a position that no longer exists.
+    private func closedPositionView(_ fill: Fill) -> Position {
+        Position(ticket: fill.positionTicket, symbolID: fill.deal.symbolID, side: fill.deal.side.opposite,
+                 volume: 0, openPrice: fill.trade?.openPrice ?? fill.deal.price,
+                 openTime: fill.trade?.openTime ?? fill.deal.time, sl: 0, tp: 0, trailingPoints: 0,
+                 profit: fill.deal.profit, margin: 0, commission: 0, magic: fill.deal.magic)
+    }
+
+    // MARK: event notifications (the broadcaster hooks in here)
+
+    func notifyOrder(_ order: Order, time: Int64) {}
+    func notifyDeal(_ deal: Deal) {}
+    func notifyPosition(_ position: Position, event: PositionEvent, time: Int64) {}
+    func notifyAccount(time: Int64) {}
+
+    // MARK: equity curve and drawdown
+
+    /// Adds (or, at the same instant, replaces) an equity-curve point.
+    func sampleEquity(at time: Int64) {
+        let point = EquityPoint(time: time, balance: balance, equity: equity, margin: usedMargin)
+        if let last = equityCurve.last, last.time == time {
+            equityCurve[equityCurve.count - 1] = point
+        } else {
+            equityCurve.append(point)
+        }
+    }
+
+    @inline(__always)
+    func trackDrawdown() {
+        let e = balance &+ floatingProfit
+        if e >= peakEquity {
+            peakEquity = e
+            return
+        }
+        let dd = peakEquity - e
+        if dd > maxDrawdown { maxDrawdown = dd }
+        // Compare without dividing on every tick; divide only on a new maximum.
+        if Double(dd) * 100 > maxDrawdownPct * Double(peakEquity), peakEquity > 0 {
+            maxDrawdownPct = Double(dd) / Double(peakEquity) * 100
+        }
+    }
+}

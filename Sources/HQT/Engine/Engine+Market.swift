@@ -1,0 +1,242 @@
+/// Price range of one event for trigger checks: a tick is a range of one
+/// price; a bar spans low...high, with ask = bid + spread.
+struct PriceRange {
+    var openBid: Int64, lowBid: Int64, highBid: Int64
+    var openAsk: Int64, lowAsk: Int64, highAsk: Int64
+    /// True for bars: SL and TP levels are filled at the level (or the open,
+    /// if the bar opened beyond it) instead of at the tick's price.
+    var intrabar: Bool
+}
+
+/// Processing of one market event: quotes, pending-order triggers, SL/TP,
+/// trailing stops, floating profit, margin call and stop-out, bars built
+/// from ticks, equity samples. Strategy hooks are called by the caller
+/// (run loop or `process`), never while a mutation is in progress.
+extension Engine {
+    /// A tick of symbol `s` (validated by the caller).
+    @inline(__always)
+    func handleTick(_ s: Int, time: Int64, bid: Int64, ask: Int64) throws(HQTError) {
+        currentTime = time
+        ticksProcessed &+= 1
+        if quotes[s].builders > 0 { try closeBuiltBars(symbol: s, before: time) }
+        quotes[s].bid = bid
+        quotes[s].ask = ask
+        quotes[s].time = time
+        if quotes[s].watchers > 0 {
+            try checkTriggers(symbol: s, range: PriceRange(openBid: bid, lowBid: bid, highBid: bid,
+                                                           openAsk: ask, lowAsk: ask, highAsk: ask, intrabar: false))
+        }
+        if !openPositions.isEmpty {
+            refreshFloatingProfit()
+            trackDrawdown()
+            if balance &+ floatingProfit <= marginCheckEquity || marginCallActive { try checkMarginLevels() }
+        }
+        if time >= nextEquitySample { sampleOnInterval(time) }
+        if quotes[s].builders > 0 {
+            for b in buildersBySymbol[s] { barBuilders[b].add(time: time, bid: bid) }
+        }
+    }
+
+    /// A loaded bar that has just closed at `closeTime`.
+    func handleBar(_ bar: Bar, closeTime: Int64) throws(HQTError) {
+        let s = Int(bar.symbolID)
+        currentTime = max(currentTime, closeTime)
+        barsProcessed &+= 1
+        let spread = symbols[s].spread
+        quotes[s].bid = bar.close
+        quotes[s].ask = bar.close + spread
+        quotes[s].time = currentTime
+        if quotes[s].watchers > 0 {
+            try checkTriggers(symbol: s, range: PriceRange(openBid: bar.open, lowBid: bar.low, highBid: bar.high,
+                                                           openAsk: bar.open + spread, lowAsk: bar.low + spread,
+                                                           highAsk: bar.high + spread, intrabar: true))
+        }
+        if !openPositions.isEmpty {
+            refreshFloatingProfit()
+            trackDrawdown()
+            try checkMarginLevels()
+        }
+        sampleEquity(at: currentTime)
+        if currentTime >= nextEquitySample { sampleOnInterval(currentTime) }
+    }
+
+    func sampleOnInterval(_ time: Int64) {
+        sampleEquity(at: time)
+        let (q, _) = time.dividedReportingOverflow(by: equityInterval)
+        nextEquitySample = (q &+ 1) &* equityInterval
+        notifyEquityInterval(time: time)
+    }
+
+    /// Hook for periodic EQUITY/ACCOUNT frames (broadcaster).
+    func notifyEquityInterval(time: Int64) {}
+
+    // MARK: triggers
+
+    func checkTriggers(symbol s: Int, range r: PriceRange) throws(HQTError) {
+        let id = UInt32(s)
+        let time = currentTime
+        // Pending orders: expire, trigger. Collected first because filling
+        // changes the book being scanned.
+        if !orders.isEmpty {
+            var hits: [(UInt64, Int64)] = []
+            var expired: [UInt64] = []
+            var converted: [Order] = []
+            for o in orders where o.symbolID == id {
+                if o.expiration != 0 && time >= o.expiration { expired.append(o.ticket); continue }
+                switch o.type {
+                case .buyLimit where r.lowAsk <= o.price: hits.append((o.ticket, o.price))
+                case .sellLimit where r.highBid >= o.price: hits.append((o.ticket, o.price))
+                case .buyStop where r.highAsk >= o.price: hits.append((o.ticket, max(o.price, r.openAsk)))
+                case .sellStop where r.lowBid <= o.price: hits.append((o.ticket, min(o.price, r.openBid)))
+                case .buyStopLimit where r.highAsk >= o.price, .sellStopLimit where r.lowBid <= o.price:
+                    var limit = o
+                    limit.type = o.type == .buyStopLimit ? .buyLimit : .sellLimit
+                    limit.price = o.stopLimit
+                    limit.stopLimit = 0
+                    limit.state = .placed
+                    converted.append(limit)
+                default: break
+                }
+            }
+            for ticket in expired { try commit(.orderRemove(ticket: ticket, state: .expired, time: time)) }
+            for order in converted { try commit(.orderModify(order)) }
+            for (ticket, price) in hits {
+                guard let order = orders.first(where: { $0.ticket == ticket }) else { continue }
+                if let fill = try marketFill(order: order, reason: .pending, price: price, rejectOnNoMoney: true) {
+                    try commit(.fill(fill))
+                } else {
+                    try commit(.orderRemove(ticket: ticket, state: .rejected, time: time))
+                }
+            }
+        }
+        // Positions: SL before TP when a bar crosses both (pessimistic).
+        if !scratchTriggers.isEmpty { scratchTriggers.removeAll(keepingCapacity: true) }
+        var trailing = false
+        openPositions.withUnsafeBufferPointer { book in
+        for i in book.indices where book[i].symbolID == id {
+            let p = book[i]
+            if p.trailingPoints > 0 { trailing = true }
+            if p.side == .buy {
+                if p.sl > 0 && r.lowBid <= p.sl {
+                    scratchTriggers.append((i, .stopLoss, r.intrabar ? min(p.sl, r.openBid) : r.openBid))
+                } else if p.tp > 0 && r.highBid >= p.tp {
+                    scratchTriggers.append((i, .takeProfit, r.intrabar ? max(p.tp, r.openBid) : r.openBid))
+                }
+            } else {
+                if p.sl > 0 && r.highAsk >= p.sl {
+                    scratchTriggers.append((i, .stopLoss, r.intrabar ? max(p.sl, r.openAsk) : r.openAsk))
+                } else if p.tp > 0 && r.lowAsk <= p.tp {
+                    scratchTriggers.append((i, .takeProfit, r.intrabar ? min(p.tp, r.openAsk) : r.openAsk))
+                }
+            }
+        }
+        }
+        if !scratchTriggers.isEmpty {
+            let hits = scratchTriggers.map { (openPositions[$0.index].ticket, $0.reason, $0.price) }
+            for (ticket, reason, price) in hits {
+                guard let p = position(ticket: ticket) else { continue }
+                try commit(.fill(closeFill(p, volume: p.volume, price: price, reason: reason)))
+            }
+        }
+        if trailing { try trailStops(symbol: id) }
+    }
+
+    /// Moves trailing stops in the position's favour: a buy's SL follows
+    /// bid - distance upwards, a sell's ask + distance downwards.
+    func trailStops(symbol id: UInt32) throws(HQTError) {
+        let q = quotes[Int(id)]
+        let point = q.point
+        var moves: [(UInt64, Int64)] = []
+        for p in openPositions where p.symbolID == id && p.trailingPoints > 0 {
+            let distance = p.trailingPoints * point
+            if p.side == .buy {
+                let level = q.bid - distance
+                if level > 0 && level > p.sl { moves.append((p.ticket, level)) }
+            } else {
+                let level = q.ask + distance
+                if p.sl == 0 || level < p.sl { moves.append((p.ticket, level)) }
+            }
+        }
+        for (ticket, sl) in moves {
+            guard let p = position(ticket: ticket) else { continue }
+            try commit(.positionModify(ticket: ticket, sl: sl, tp: p.tp, trailingPoints: p.trailingPoints, time: currentTime))
+        }
+    }
+
+    // MARK: margin call and stop-out
+
+    /// equity / margin × 100% <= level, compared without division.
+    @inline(__always)
+    func marginLevelAtOrBelow(_ level: Int64) -> Bool {
+        usedMargin > 0 && Int128(balance &+ floatingProfit) * 100_000_000 <= Int128(level) * Int128(usedMargin)
+    }
+
+    func updateMarginCheckEquity() {
+        marginCheckEquity = usedMargin > 0
+            ? FixedPoint.mulDiv(max(marginCallLevel, stopOutLevel), usedMargin, 100_000_000) + 1 : .min
+    }
+
+    func checkMarginLevels() throws(HQTError) {
+        let call = marginLevelAtOrBelow(marginCallLevel)
+        if call != marginCallActive {
+            marginCallActive = call
+            if call { notifyMargin(event: 1) }
+        }
+        guard marginLevelAtOrBelow(stopOutLevel) else { return }
+        try stopOut()
+    }
+
+    /// Closes the most losing position until the margin level is above the
+    /// stop-out level again (or nothing is left).
+    func stopOut() throws(HQTError) {
+        notifyMargin(event: 2)
+        while marginLevelAtOrBelow(stopOutLevel),
+              let worst = openPositions.min(by: { floatingProfit(of: $0) < floatingProfit(of: $1) }) {
+            let q = quotes[Int(worst.symbolID)]
+            try commit(.fill(closeFill(worst, volume: worst.volume, price: worst.side == .buy ? q.bid : q.ask,
+                                       reason: .stopOut)))
+        }
+        marginCallActive = marginLevelAtOrBelow(marginCallLevel)
+    }
+
+    /// Hook for MARGIN frames: 0 update, 1 margin call, 2 stop-out.
+    func notifyMargin(event: UInt8) {}
+
+    // MARK: bars built from ticks
+
+    /// Closes the symbol's bars in progress that end at or before `time`.
+    func closeBuiltBars(symbol s: Int, before time: Int64) throws(HQTError) {
+        for b in buildersBySymbol[s] where barBuilders[b].active && time >= barBuilders[b].closeTime {
+            let bar = barBuilders[b].bar
+            let closeTime = barBuilders[b].closeTime
+            barBuilders[b].active = false
+            try emitBuiltBar(bar, closeTime: closeTime)
+        }
+    }
+
+    /// Closes every bar in progress (end of a run, or an explicit flush).
+    func flushBuiltBars() throws(HQTError) {
+        for b in barBuilders.indices where barBuilders[b].active {
+            let bar = barBuilders[b].bar
+            let closeTime = barBuilders[b].closeTime
+            barBuilders[b].active = false
+            try emitBuiltBar(bar, closeTime: closeTime)
+        }
+    }
+
+    private func emitBuiltBar(_ bar: Bar, closeTime: Int64) throws(HQTError) {
+        barsProcessed &+= 1
+        // At a flush the bar has not reached its end: the sample stays at
+        // the engine's time so the curve never runs ahead of the data.
+        sampleEquity(at: min(closeTime, now))
+        notifyBar(bar)
+        try deliverTrades()
+        if let onBar = hooks.onBar {
+            try onBar(self, bar)
+            try deliverTrades()
+        }
+    }
+
+    /// Hook for BAR frames.
+    func notifyBar(_ bar: Bar) {}
+}

@@ -1,0 +1,62 @@
+/// Exact integer arithmetic in SPEC units (price, money and volume are all
+/// scaled by 1e6). Every rounding in the engine goes through `mulDiv`, so one
+/// rule (half away from zero) governs all of them.
+public enum FixedPoint {
+    /// 1.0 in SPEC micro units.
+    public static let scale: Int64 = 1_000_000
+
+    /// `a * b / d`, rounded half away from zero, computed without
+    /// intermediate overflow. Saturates at the Int64 range (only reachable
+    /// with absurd inputs, which validation rejects first).
+    @inline(__always)
+    public static func mulDiv(_ a: Int64, _ b: Int64, _ d: Int64) -> Int64 {
+        let (p, overflow) = a.multipliedReportingOverflow(by: b)
+        if !overflow && p > Int64.min / 2 && p < Int64.max / 2 {
+            return divRound(p, d)
+        }
+        return mulDivWide(a, b, d)
+    }
+
+    /// `n / d` rounded half away from zero; `d > 0` and `|n| < Int64.max / 2`.
+    @inline(__always)
+    public static func divRound(_ n: Int64, _ d: Int64) -> Int64 {
+        let half = d / 2
+        return n >= 0 ? (n + half) / d : -((-n + half) / d)
+    }
+
+    @inline(never)
+    static func mulDivWide(_ a: Int64, _ b: Int64, _ d: Int64) -> Int64 {
+        let p = Int128(a) * Int128(b)
+        let dd = Int128(d)
+        let half = dd / 2
+        let q = p >= 0 ? (p + half) / dd : -((-p + half) / dd)
+        if q > Int128(Int64.max) { return Int64.max }
+        if q < Int128(Int64.min) { return Int64.min }
+        return Int64(q)
+    }
+
+    /// Converts a float in natural units to micro units, rounding half away
+    /// from zero; nil for NaN, infinities and values outside ±9.2e12.
+    @inline(__always)
+    public static func micro(_ value: Double) -> Int64? {
+        guard value.isFinite else { return nil }
+        let scaled = (value * 1e6).rounded(.toNearestOrAwayFromZero)
+        guard scaled > -9.2e18 && scaled < 9.2e18 else { return nil }
+        return Int64(scaled)
+    }
+
+    /// Micro units to a float, for messages.
+    public static func double(_ micro: Int64) -> Double { Double(micro) / 1e6 }
+
+    /// `12.345000` style rendering of a micro value for error messages,
+    /// trailing zeros trimmed.
+    public static func format(_ micro: Int64) -> String {
+        let negative = micro < 0
+        let magnitude = micro.magnitude
+        var frac = String(magnitude % 1_000_000)
+        while frac.count < 6 { frac = "0" + frac }
+        while frac.hasSuffix("0") { frac.removeLast() }
+        let whole = String(magnitude / 1_000_000)
+        return (negative ? "-" : "") + whole + (frac.isEmpty ? "" : "." + frac)
+    }
+}

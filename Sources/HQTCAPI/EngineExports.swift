@@ -1,0 +1,113 @@
+import CHQTABI
+import HQT
+
+// Engine life cycle, configuration and symbols. Each export validates its
+// arguments, converts, and calls one Engine method.
+
+@_cdecl("hqt_engine_create")
+public func hqt_engine_create(_ balance: Int64, _ currency: UnsafePointer<CChar>?, _ leverage: Int64,
+                              _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    status { () throws(HQTError) in
+        let out = try output(out, "out_engine")
+        out.pointee = nil
+        let engine = try Engine(initialBalance: balance, currency: try string(currency, "currency"), leverage: leverage)
+        out.pointee = OpaquePointer(Unmanaged.passRetained(EngineHandle(engine)).toOpaque())
+    }
+}
+
+@_cdecl("hqt_engine_destroy")
+public func hqt_engine_destroy(_ handle: OpaquePointer?) {
+    guard let handle else { return }
+    let unmanaged = Unmanaged<EngineHandle>.fromOpaque(UnsafeRawPointer(handle))
+    let box = unmanaged.takeUnretainedValue()
+    guard box.magic == EngineHandle.liveMagic else { return }
+    box.magic = 0
+    box.engine.shutdown()
+    unmanaged.release()
+}
+
+@_cdecl("hqt_engine_set_account_mode")
+public func hqt_engine_set_account_mode(_ handle: OpaquePointer?, _ mode: Int32) -> Int32 {
+    status { () throws(HQTError) in
+        guard let m = AccountMode(rawValue: mode) else { throw invalid("account mode must be 0 (hedging) or 1 (netting), got \(mode)") }
+        try engine(handle).setAccountMode(m)
+    }
+}
+
+@_cdecl("hqt_engine_set_margin_levels")
+public func hqt_engine_set_margin_levels(_ handle: OpaquePointer?, _ marginCall: Int64, _ stopOut: Int64) -> Int32 {
+    status { () throws(HQTError) in try engine(handle).setMarginLevels(marginCall: marginCall, stopOut: stopOut) }
+}
+
+@_cdecl("hqt_engine_set_equity_interval")
+public func hqt_engine_set_equity_interval(_ handle: OpaquePointer?, _ interval: Int64) -> Int32 {
+    status { () throws(HQTError) in try engine(handle).setEquityInterval(interval) }
+}
+
+@_cdecl("hqt_symbol_spec_init")
+public func hqt_symbol_spec_init(_ spec: UnsafeMutablePointer<hqt_symbol_spec>?) {
+    guard let spec else { return }
+    let d = SymbolSpec(name: "", baseCurrency: "", profitCurrency: "")
+    spec.pointee = hqt_symbol_spec(
+        name: nil, base_currency: nil, profit_currency: nil, margin_currency: nil,
+        contract_size: d.contractSize, digits: d.digits, margin_mode: d.marginMode.rawValue,
+        volume_min: d.volumeMin, volume_step: d.volumeStep, volume_max: d.volumeMax,
+        commission_per_lot: d.commissionPerLot, spread: d.spread)
+}
+
+@_cdecl("hqt_engine_add_symbol")
+public func hqt_engine_add_symbol(_ handle: OpaquePointer?, _ spec: UnsafePointer<hqt_symbol_spec>?,
+                                  _ out: UnsafeMutablePointer<UInt32>?) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        guard let c = spec?.pointee else { throw invalid("spec is NULL") }
+        let out = try output(out, "out_symbol_id")
+        var s = SymbolSpec(name: try string(c.name, "spec.name"),
+                           baseCurrency: try string(c.base_currency, "spec.base_currency"),
+                           profitCurrency: try string(c.profit_currency, "spec.profit_currency"),
+                           marginCurrency: try string(c.margin_currency, "spec.margin_currency", allowNull: true))
+        guard let mode = MarginMode(rawValue: c.margin_mode) else {
+            throw invalid("spec.margin_mode must be 0 (forex) or 1 (cfd), got \(c.margin_mode)")
+        }
+        s.contractSize = c.contract_size; s.digits = c.digits; s.marginMode = mode
+        s.volumeMin = c.volume_min; s.volumeStep = c.volume_step; s.volumeMax = c.volume_max
+        s.commissionPerLot = c.commission_per_lot; s.spread = c.spread
+        out.pointee = try e.addSymbol(s)
+    }
+}
+
+@_cdecl("hqt_engine_symbol_count")
+public func hqt_engine_symbol_count(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<UInt32>?) -> Int32 {
+    status { () throws(HQTError) in try output(out, "out_count").pointee = UInt32(try engine(handle).symbols.count) }
+}
+
+@_cdecl("hqt_engine_symbol_info")
+public func hqt_engine_symbol_info(_ handle: OpaquePointer?, _ id: UInt32,
+                                   _ out: UnsafeMutablePointer<hqt_symbol_info>?) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        let out = try output(out, "out")
+        let q = try e.quote(of: id)
+        let s = e.symbols[Int(id)]
+        var info = hqt_symbol_info()
+        info.symbol_id = id
+        copy(s.name, into: &info.name)
+        copy(s.baseCurrency, into: &info.base_currency)
+        copy(s.profitCurrency, into: &info.profit_currency)
+        copy(s.marginCurrency.isEmpty ? s.baseCurrency : s.marginCurrency, into: &info.margin_currency)
+        info.contract_size = s.contractSize; info.digits = s.digits; info.margin_mode = s.marginMode.rawValue
+        info.volume_min = s.volumeMin; info.volume_step = s.volumeStep; info.volume_max = s.volumeMax
+        info.commission_per_lot = s.commissionPerLot; info.spread = s.spread
+        info.bid = q.bid; info.ask = q.ask; info.last_time = q.time
+        out.pointee = info
+    }
+}
+
+@_cdecl("hqt_engine_find_symbol")
+public func hqt_engine_find_symbol(_ handle: OpaquePointer?, _ name: UnsafePointer<CChar>?,
+                                   _ out: UnsafeMutablePointer<UInt32>?) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        try output(out, "out_symbol_id").pointee = try e.symbolID(named: try string(name, "name"))
+    }
+}

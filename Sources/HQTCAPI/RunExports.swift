@@ -1,0 +1,98 @@
+import CHQTABI
+import HQT
+
+// Driving the engine with C strategy callbacks.
+
+extension hqt_tick {
+    init(_ t: Tick) { self.init(symbol_id: t.symbolID, time: t.time, bid: t.bid, ask: t.ask) }
+}
+
+extension hqt_bar {
+    init(_ b: Bar) {
+        self.init(symbol_id: b.symbolID, timeframe: b.timeframe.minutes, time: b.time, open: b.open,
+                  high: b.high, low: b.low, close: b.close, volume: b.volume)
+    }
+}
+
+func callbackFailed(_ name: String, _ code: Int32) -> HQTError {
+    HQTError(.callback, "strategy callback \(name) returned \(code): run stopped")
+}
+
+/// Wraps a C strategy as engine hooks; each hook passes the handle and
+/// user_data through and turns a non-zero return into an error.
+func hooks(for strategy: UnsafePointer<hqt_strategy>?, handle: OpaquePointer) -> StrategyHooks {
+    guard let s = strategy?.pointee else { return StrategyHooks() }
+    var hooks = StrategyHooks()
+    let user = s.user_data
+    if let f = s.on_start {
+        hooks.onStart = { (_: Engine) throws(HQTError) in
+            let rc = f(handle, user)
+            if rc != 0 { throw callbackFailed("on_start", rc) }
+        }
+    }
+    if let f = s.on_tick {
+        hooks.onTick = { (_: Engine, tick: Tick) throws(HQTError) in
+            var c = hqt_tick(tick)
+            let rc = f(handle, &c, user)
+            if rc != 0 { throw callbackFailed("on_tick", rc) }
+        }
+    }
+    if let f = s.on_bar {
+        hooks.onBar = { (_: Engine, bar: Bar) throws(HQTError) in
+            var c = hqt_bar(bar)
+            let rc = f(handle, &c, user)
+            if rc != 0 { throw callbackFailed("on_bar", rc) }
+        }
+    }
+    if let f = s.on_trade {
+        hooks.onTrade = { (_: Engine, deal: Deal) throws(HQTError) in
+            var c = hqt_deal(deal)
+            let rc = f(handle, &c, user)
+            if rc != 0 { throw callbackFailed("on_trade", rc) }
+        }
+    }
+    if let f = s.on_stop {
+        hooks.onStop = { (_: Engine) throws(HQTError) in
+            let rc = f(handle, user)
+            if rc != 0 { throw callbackFailed("on_stop", rc) }
+        }
+    }
+    return hooks
+}
+
+@_cdecl("hqt_engine_run")
+public func hqt_engine_run(_ handle: OpaquePointer?, _ strategy: UnsafePointer<hqt_strategy>?) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        try e.run(hooks(for: strategy, handle: handle!))
+    }
+}
+
+@_cdecl("hqt_engine_process_event")
+public func hqt_engine_process_event(_ handle: OpaquePointer?, _ event: UnsafePointer<hqt_event>?,
+                                     _ strategy: UnsafePointer<hqt_strategy>?) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        guard let ev = event?.pointee else { throw invalid("event is NULL") }
+        let marketEvent: MarketEvent
+        switch ev.type {
+        case Int32(HQT_EVENT_TICK):
+            marketEvent = .tick(Tick(symbolID: ev.tick.symbol_id, time: ev.tick.time, bid: ev.tick.bid, ask: ev.tick.ask))
+        case Int32(HQT_EVENT_BAR):
+            let b = ev.bar
+            marketEvent = .bar(Bar(symbolID: b.symbol_id, timeframe: try Timeframe.validated(b.timeframe), time: b.time,
+                                   open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume))
+        default:
+            throw invalid("event.type must be HQT_EVENT_TICK (0) or HQT_EVENT_BAR (1), got \(ev.type)")
+        }
+        try e.process(marketEvent, hooks: hooks(for: strategy, handle: handle!))
+    }
+}
+
+@_cdecl("hqt_engine_flush_bars")
+public func hqt_engine_flush_bars(_ handle: OpaquePointer?, _ strategy: UnsafePointer<hqt_strategy>?) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        try e.flushBars(hooks: hooks(for: strategy, handle: handle!))
+    }
+}
