@@ -1,0 +1,104 @@
+"""HQT: a tick-level trading backtest engine (Swift core, Python surface).
+
+Quick start::
+
+    import hqt
+
+    engine = hqt.Engine(10_000.0, "USD", 100)
+    eurusd = engine.add_symbol("EURUSD", commission_per_lot=3.5)
+    engine.load_ticks(eurusd, time_ns, bid, ask)      # numpy arrays or lists
+
+    class Crossing(hqt.Strategy):
+        def on_tick(self, engine, tick):
+            if not engine.positions and tick.bid > 1.10:
+                engine.buy(tick.symbol_id, 0.1, sl=tick.bid - 0.0020)
+
+    engine.run(Crossing())
+    print(engine.statistics())
+
+Layout: ``hqt._hqt`` is the native extension (a thin wrapper of libhqt.so and
+include/hqt.h); the rest is pure Python: :mod:`hqt.engine` (Engine),
+:mod:`hqt.strategy` (Strategy), :mod:`hqt.models` (result dataclasses),
+:mod:`hqt.data` (CSV loaders), :mod:`hqt.errors` (the HQTError hierarchy),
+:mod:`hqt.constants` and :mod:`hqt.units`.
+
+``import hqt`` works without the native extension (so that pure-Python
+modules such as ``hqt.subscriber`` and ``hqt.wal`` can be used on their own);
+the names that need it (Engine, Tick, Bar, Deal, version, ...) are imported on
+first use and raise :class:`hqt.NativeLibraryError` if it is missing.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from hqt.constants import *  # noqa: F401,F403
+from hqt.constants import __all__ as _constants_all
+from hqt.errors import *  # noqa: F401,F403
+from hqt.errors import NativeLibraryError
+from hqt.errors import __all__ as _errors_all
+from hqt.models import (Account, EquityPoint, Order, Position, Statistics, SymbolInfo,
+                        Trade)
+from hqt.strategy import Strategy
+from hqt.units import from_micro, to_micro
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hqt._hqt import Bar, Deal, Tick, status_name, version
+    from hqt.data import BarData, TickData, read_bars, read_csv, read_ticks
+    from hqt.engine import Engine
+
+__version__ = "0.1.0"
+
+# name -> (module, attribute), imported on first access
+_LAZY: dict[str, tuple[str, str]] = {
+    "Engine": ("hqt.engine", "Engine"),
+    "Tick": ("hqt._hqt", "Tick"),
+    "Bar": ("hqt._hqt", "Bar"),
+    "Deal": ("hqt._hqt", "Deal"),
+    "version": ("hqt._hqt", "version"),
+    "status_name": ("hqt._hqt", "status_name"),
+    "read_csv": ("hqt.data", "read_csv"),
+    "read_ticks": ("hqt.data", "read_ticks"),
+    "read_bars": ("hqt.data", "read_bars"),
+    "TickData": ("hqt.data", "TickData"),
+    "BarData": ("hqt.data", "BarData"),
+}
+
+_NATIVE_MODULES = ("hqt.engine", "hqt._hqt")
+
+__all__ = sorted({
+    *_constants_all, *_errors_all, *_LAZY,
+    "Strategy", "Account", "EquityPoint", "Order", "Position", "Statistics", "SymbolInfo",
+    "Trade", "to_micro", "from_micro", "native_available",
+})
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'hqt' has no attribute {name!r}") from None
+    try:
+        value = getattr(importlib.import_module(module), attr)
+    except ImportError as e:
+        if module not in _NATIVE_MODULES:
+            raise
+        raise NativeLibraryError(
+            f"hqt.{name} needs the native extension hqt._hqt, which failed to load ({e}). "
+            "Build it with scripts/build.sh (swift build of libhqt.so, then "
+            "`python3 setup.py build_ext --inplace` in python/).") from e
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+def native_available() -> bool:
+    """True when the native extension (and libhqt.so) loads."""
+    try:
+        importlib.import_module("hqt._hqt")
+    except ImportError:
+        return False
+    return True

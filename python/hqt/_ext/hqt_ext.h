@@ -1,0 +1,103 @@
+/*
+ * hqt_ext.h -- internal declarations shared by the hqt._hqt extension.
+ *
+ * The extension is deliberately thin: it converts Python values to the SPEC
+ * integer units of include/hqt.h, calls the C ABI, and converts results back.
+ * Policy (defaults, validation messages for users, dataclasses) lives in the
+ * pure-Python modules of the hqt package.
+ *
+ *   module.c    module definition, small module-level functions
+ *   errors.c    status code -> hqt.errors exception, float <-> micro units
+ *   types.c     Tick, Bar, Deal: small immutable C objects with freelists
+ *   strategy.c  callback trampolines used while the engine runs
+ *   engine.c    the Engine type wrapping hqt_engine*
+ */
+#ifndef HQT_EXT_H
+#define HQT_EXT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#include "hqt.h"
+
+/* ---- errors.c ---------------------------------------------------------- */
+
+/* Loads the exception classes from hqt.errors; called once at import. */
+int hqt_errors_init(void);
+/* Raises the exception for `status` with hqt_last_error() as message.
+   Always returns NULL. */
+PyObject *hqt_raise_status(int status);
+/* Raises the exception for `status` with a formatted message. Returns NULL. */
+PyObject *hqt_set_error(int status, const char *fmt, ...);
+
+/* Float (or int, or anything with __float__) -> micro units, rounded half
+   away from zero: llround(x * 1e6). NaN, infinities and values that do not
+   fit int64 raise InvalidArgumentError naming `what`. 0 on success. */
+int hqt_to_micro(PyObject *obj, const char *what, int64_t *out);
+int hqt_double_to_micro(double x, const char *what, int64_t *out);
+/* Like hqt_to_micro, but None (or NULL) gives `if_none`. */
+int hqt_opt_micro(PyObject *obj, const char *what, int64_t if_none, int64_t *out);
+/* Python int (or __index__) -> int64 / uint64 / uint32, with
+   InvalidArgumentError for out-of-range values, TypeError for non-ints. */
+int hqt_as_i64(PyObject *obj, const char *what, int64_t *out);
+int hqt_as_u64(PyObject *obj, const char *what, uint64_t *out);
+int hqt_as_u32(PyObject *obj, const char *what, uint32_t *out);
+int hqt_as_i32(PyObject *obj, const char *what, int32_t *out);
+/* micro -> float */
+static inline PyObject *hqt_from_micro(int64_t v) { return PyFloat_FromDouble((double)v / 1e6); }
+
+/* ---- types.c ----------------------------------------------------------- */
+
+typedef struct { PyObject_HEAD hqt_tick t; } HQTTickObject;
+typedef struct { PyObject_HEAD hqt_bar b; } HQTBarObject;
+typedef struct { PyObject_HEAD hqt_deal d; } HQTDealObject;
+
+extern PyTypeObject HQTTick_Type;
+extern PyTypeObject HQTBar_Type;
+extern PyTypeObject HQTDeal_Type;
+
+int hqt_types_init(PyObject *module);
+PyObject *hqt_tick_new(const hqt_tick *t);
+PyObject *hqt_bar_new(const hqt_bar *b);
+PyObject *hqt_deal_new(const hqt_deal *d);
+
+/* ---- strategy.c -------------------------------------------------------- */
+
+enum { HQT_CB_START, HQT_CB_TICK, HQT_CB_BAR, HQT_CB_TRADE, HQT_CB_STOP, HQT_CB_COUNT };
+
+/* State of one run()/process_event()/flush_bars() call with Python
+   callbacks. Lives on the C stack of that call; passed as user_data. */
+typedef struct hqt_run_ctx {
+    hqt_strategy strategy;          /* what the engine gets */
+    PyObject *engine;               /* borrowed: first argument of callbacks */
+    PyObject *func[HQT_CB_COUNT];   /* strong: function to call, or NULL */
+    PyObject *self[HQT_CB_COUNT];   /* strong: bound `self` of a method, or NULL */
+    PyObject *tick_obj;             /* reused while nobody else holds it */
+    PyObject *bar_obj;
+    PyObject *deal_obj;
+    PyObject *exc_type, *exc_value, *exc_tb; /* first exception raised */
+} hqt_run_ctx;
+
+/* Fills ctx from `callbacks`: None, or a 5-tuple (on_start, on_tick, on_bar,
+   on_trade, on_stop) of callables or None. Returns 0, or -1 with an error. */
+int hqt_ctx_init(hqt_run_ctx *ctx, PyObject *engine, PyObject *callbacks);
+/* True when ctx has at least one callback (the strategy must be passed). */
+int hqt_ctx_active(const hqt_run_ctx *ctx);
+/* Releases ctx; re-raises the first callback exception, else raises for a
+   non-OK status, else returns None. */
+PyObject *hqt_ctx_finish(hqt_run_ctx *ctx, int status);
+
+/* ---- engine.c ---------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    hqt_engine *engine;
+    int nogil_busy;                 /* a call runs without the GIL */
+    PyObject *weakreflist;
+} HQTEngineObject;
+
+extern PyTypeObject HQTEngine_Type;
+int hqt_engine_type_init(PyObject *module);
+
+#endif /* HQT_EXT_H */

@@ -1,0 +1,231 @@
+/*
+ * strategy.c -- C trampolines that call Python strategy callbacks.
+ *
+ * The hot path is on_tick: for every tick the engine calls tramp_tick(),
+ * which fills a Tick object and calls the Python function with vectorcall
+ * and a stack array of arguments. To keep that path short:
+ *   - callables are looked up once per run (the Python layer passes only
+ *     the callbacks a strategy overrides; the others stay NULL, so the
+ *     engine never leaves C for them);
+ *   - a bound method is split into (function, self) once, so each call is a
+ *     plain function vectorcall of (self, engine, event);
+ *   - the Tick/Bar/Deal object is reused when the callback kept no
+ *     reference to it (reference count back to 1), else a new one is made.
+ *
+ * A callback that raises stores the exception in the context and returns 1;
+ * the engine then stops the run (HQT_E_CALLBACK) and hqt_ctx_finish()
+ * re-raises the original exception object, traceback included.
+ */
+#include "hqt_ext.h"
+
+static void
+stash_exception(hqt_run_ctx *ctx)
+{
+    if (!ctx->exc_type) {
+        PyErr_Fetch(&ctx->exc_type, &ctx->exc_value, &ctx->exc_tb);
+        PyErr_NormalizeException(&ctx->exc_type, &ctx->exc_value, &ctx->exc_tb);
+        if (ctx->exc_tb && ctx->exc_value)
+            PyException_SetTraceback(ctx->exc_value, ctx->exc_tb);
+        return;
+    }
+    /* A later callback (on_stop after the failure) raised too: keep the
+       original and record the later one as a note on it. */
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    PyErr_NormalizeException(&t, &v, &tb);
+    if (ctx->exc_value && v) {
+        PyObject *note = PyUnicode_FromFormat("while handling it, a later strategy callback "
+                                              "raised %R", v);
+        if (note) {
+            PyObject *r = PyObject_CallMethod(ctx->exc_value, "add_note", "O", note);
+            Py_XDECREF(r);
+            Py_DECREF(note);
+        }
+        PyErr_Clear();
+    }
+    Py_XDECREF(t);
+    Py_XDECREF(v);
+    Py_XDECREF(tb);
+}
+
+static inline int
+call_cb(hqt_run_ctx *ctx, int which, PyObject *event)
+{
+    PyObject *args[4];
+    PyObject *res;
+    size_t n = event ? 2 : 1;
+    if (ctx->self[which]) {
+        args[0] = ctx->self[which];
+        args[1] = ctx->engine;
+        args[2] = event;
+        res = PyObject_Vectorcall(ctx->func[which], args, n + 1, NULL);
+    } else {
+        args[0] = NULL;
+        args[1] = ctx->engine;
+        args[2] = event;
+        res = PyObject_Vectorcall(ctx->func[which], args + 1, n | PY_VECTORCALL_ARGUMENTS_OFFSET,
+                                  NULL);
+    }
+    if (!res) {
+        stash_exception(ctx);
+        return 1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+
+static int
+tramp_start(hqt_engine *engine, void *user_data)
+{
+    (void)engine;
+    return call_cb((hqt_run_ctx *)user_data, HQT_CB_START, NULL);
+}
+
+static int
+tramp_stop(hqt_engine *engine, void *user_data)
+{
+    (void)engine;
+    return call_cb((hqt_run_ctx *)user_data, HQT_CB_STOP, NULL);
+}
+
+static int
+tramp_tick(hqt_engine *engine, const hqt_tick *tick, void *user_data)
+{
+    hqt_run_ctx *ctx = (hqt_run_ctx *)user_data;
+    PyObject *o = ctx->tick_obj;
+    (void)engine;
+    if (o && Py_REFCNT(o) == 1) {
+        ((HQTTickObject *)o)->t = *tick;
+    } else {
+        Py_XDECREF(o);
+        o = ctx->tick_obj = hqt_tick_new(tick);
+        if (!o) {
+            stash_exception(ctx);
+            return 1;
+        }
+    }
+    return call_cb(ctx, HQT_CB_TICK, o);
+}
+
+static int
+tramp_bar(hqt_engine *engine, const hqt_bar *bar, void *user_data)
+{
+    hqt_run_ctx *ctx = (hqt_run_ctx *)user_data;
+    PyObject *o = ctx->bar_obj;
+    (void)engine;
+    if (o && Py_REFCNT(o) == 1) {
+        ((HQTBarObject *)o)->b = *bar;
+    } else {
+        Py_XDECREF(o);
+        o = ctx->bar_obj = hqt_bar_new(bar);
+        if (!o) {
+            stash_exception(ctx);
+            return 1;
+        }
+    }
+    return call_cb(ctx, HQT_CB_BAR, o);
+}
+
+static int
+tramp_trade(hqt_engine *engine, const hqt_deal *deal, void *user_data)
+{
+    hqt_run_ctx *ctx = (hqt_run_ctx *)user_data;
+    PyObject *o = ctx->deal_obj;
+    (void)engine;
+    if (o && Py_REFCNT(o) == 1) {
+        ((HQTDealObject *)o)->d = *deal;
+    } else {
+        Py_XDECREF(o);
+        o = ctx->deal_obj = hqt_deal_new(deal);
+        if (!o) {
+            stash_exception(ctx);
+            return 1;
+        }
+    }
+    return call_cb(ctx, HQT_CB_TRADE, o);
+}
+
+static void
+ctx_clear(hqt_run_ctx *ctx)
+{
+    for (int i = 0; i < HQT_CB_COUNT; i++) {
+        Py_CLEAR(ctx->func[i]);
+        Py_CLEAR(ctx->self[i]);
+    }
+    Py_CLEAR(ctx->tick_obj);
+    Py_CLEAR(ctx->bar_obj);
+    Py_CLEAR(ctx->deal_obj);
+}
+
+int
+hqt_ctx_init(hqt_run_ctx *ctx, PyObject *engine, PyObject *callbacks)
+{
+    static const char *names[HQT_CB_COUNT] = {"on_start", "on_tick", "on_bar", "on_trade",
+                                              "on_stop"};
+    memset(ctx, 0, sizeof *ctx);
+    ctx->engine = engine;
+    ctx->strategy.user_data = ctx;
+    if (callbacks == NULL || callbacks == Py_None)
+        return 0;
+    if (!PyTuple_Check(callbacks) || PyTuple_GET_SIZE(callbacks) != HQT_CB_COUNT) {
+        PyErr_SetString(PyExc_TypeError, "callbacks must be None or a tuple "
+                                         "(on_start, on_tick, on_bar, on_trade, on_stop)");
+        return -1;
+    }
+    for (int i = 0; i < HQT_CB_COUNT; i++) {
+        PyObject *cb = PyTuple_GET_ITEM(callbacks, i);
+        if (cb == Py_None)
+            continue;
+        if (!PyCallable_Check(cb)) {
+            PyErr_Format(PyExc_TypeError, "%s must be callable or None, not %.100s", names[i],
+                         Py_TYPE(cb)->tp_name);
+            ctx_clear(ctx);
+            return -1;
+        }
+        if (PyMethod_Check(cb)) {
+            ctx->func[i] = Py_NewRef(PyMethod_GET_FUNCTION(cb));
+            ctx->self[i] = Py_NewRef(PyMethod_GET_SELF(cb));
+        } else {
+            ctx->func[i] = Py_NewRef(cb);
+        }
+    }
+    if (ctx->func[HQT_CB_START])
+        ctx->strategy.on_start = tramp_start;
+    if (ctx->func[HQT_CB_TICK])
+        ctx->strategy.on_tick = tramp_tick;
+    if (ctx->func[HQT_CB_BAR])
+        ctx->strategy.on_bar = tramp_bar;
+    if (ctx->func[HQT_CB_TRADE])
+        ctx->strategy.on_trade = tramp_trade;
+    if (ctx->func[HQT_CB_STOP])
+        ctx->strategy.on_stop = tramp_stop;
+    return 0;
+}
+
+int
+hqt_ctx_active(const hqt_run_ctx *ctx)
+{
+    for (int i = 0; i < HQT_CB_COUNT; i++)
+        if (ctx->func[i])
+            return 1;
+    return 0;
+}
+
+PyObject *
+hqt_ctx_finish(hqt_run_ctx *ctx, int status)
+{
+    /* The engine's message is read before anything else can run; the
+       references are released before the error is set, so that a __del__
+       run by a decref cannot clobber it. */
+    if (!ctx->exc_type && status != HQT_OK) {
+        hqt_raise_status(status);
+        PyErr_Fetch(&ctx->exc_type, &ctx->exc_value, &ctx->exc_tb);
+    }
+    ctx_clear(ctx);
+    if (ctx->exc_type) {
+        PyErr_Restore(ctx->exc_type, ctx->exc_value, ctx->exc_tb);
+        ctx->exc_type = ctx->exc_value = ctx->exc_tb = NULL;
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}

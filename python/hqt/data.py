@@ -1,0 +1,523 @@
+"""CSV loaders for MetaTrader exports and plain tick/bar files (pure Python + numpy).
+
+Formats (``format=`` names; ``"auto"`` detects them from the first line):
+
+``mt5_ticks``
+    MetaTrader 5 tick export, tab-separated, with the header
+    ``<DATE> <TIME> <BID> <ASK> <LAST> <VOLUME> <FLAGS>``; dates like
+    ``2024.01.02``, times like ``00:00:00.123``. An empty BID or ASK means
+    "unchanged": the last value is carried forward. Rows before both a bid and
+    an ask are known, and rows that change neither (LAST-only ticks), are
+    skipped.
+``mt5_bars``
+    MetaTrader 5 bar export, tab-separated, header
+    ``<DATE> <TIME> <OPEN> <HIGH> <LOW> <CLOSE> <TICKVOL> <VOL> <SPREAD>``
+    (``<TIME>`` is absent for daily and longer bars). Volume is TICKVOL
+    (``volume="tick"``) or VOL (``volume="real"``).
+``mt4_bars``
+    MetaTrader 4 style comma bars without header: ``2024.01.02,00:00,o,h,l,c,v``.
+``plain_ticks`` / ``plain_bars``
+    Comma-separated (tab and semicolon also recognised) with a header naming
+    the columns: ``time,bid,ask`` or ``time,open,high,low,close[,volume]``, in
+    any order, extra columns ignored. ``time`` is integer nanoseconds since the
+    epoch or ISO-8601 (``2024-01-02T00:00:00.123``, optional ``Z`` or ``+hh:mm``;
+    naive times are UTC).
+
+Files may be UTF-8 (with or without BOM) or UTF-16 (as MetaTrader writes
+them). Blank lines are ignored. Every problem with a line raises
+:class:`hqt.CSVFormatError` naming the file and 1-based line number: wrong
+number of fields, a value that is not a number or a date, a price that is not
+finite and positive, ask < bid, high < low (or open/close outside the range),
+a time earlier than the previous row's.
+
+Parsing is vectorised with numpy; only splitting lines into fields is a
+Python loop (about a million lines per second).
+"""
+from __future__ import annotations
+
+import codecs
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Union
+
+import numpy as np
+
+from hqt.constants import TIMEFRAMES, Timeframe
+from hqt.errors import CSVFormatError, InvalidArgumentError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from numpy.typing import NDArray
+
+    from hqt.engine import Engine
+
+__all__ = ["TickData", "BarData", "FORMATS", "detect_format", "read_csv", "read_ticks",
+           "read_bars", "infer_timeframe", "load_csv"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: Format names accepted by ``format=``.
+FORMATS = ("mt5_ticks", "mt5_bars", "mt4_bars", "plain_ticks", "plain_bars")
+_TICK_FORMATS = ("mt5_ticks", "plain_ticks")
+
+_NS_PER_MIN = 60_000_000_000
+
+
+@dataclass(frozen=True)
+class TickData:
+    """Ticks read from a file: int64 ns times and float64 prices, equal lengths."""
+
+    time: NDArray[np.int64]
+    bid: NDArray[np.float64]
+    ask: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+
+@dataclass(frozen=True)
+class BarData:
+    """Bars read from a file; time is the open time in ns.
+
+    ``timeframe`` is inferred from the spacing of the bars (None if it cannot be).
+    """
+
+    time: NDArray[np.int64]
+    open: NDArray[np.float64]
+    high: NDArray[np.float64]
+    low: NDArray[np.float64]
+    close: NDArray[np.float64]
+    volume: NDArray[np.float64]
+    timeframe: int | None
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+
+# ---- reading lines ------------------------------------------------------------------
+
+class _Rows:
+    """Non-blank lines of a file split into fields, with their line numbers."""
+
+    def __init__(self, path: PathLike, lines: list[str], numbers: list[int]) -> None:
+        self.path = os.fspath(path)
+        self.lines = lines
+        self.numbers = numbers
+
+    def error(self, index: int, reason: str) -> CSVFormatError:
+        return CSVFormatError(self.path, self.numbers[index] if index >= 0 else 0, reason)
+
+    def split(self, sep: str, need: int, what: str) -> list[list[str]]:
+        rows = [ln.split(sep) for ln in self.lines]
+        lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        bad = np.flatnonzero(lens < need)
+        if bad.size:
+            i = int(bad[0])
+            raise self.error(i, f"expected at least {need} fields ({what}), found {lens[i]}: "
+                                f"{self.lines[i]!r}")
+        return rows
+
+
+def _decode(path: PathLike, raw: bytes) -> str:
+    if raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
+        encoding, data = "utf-16", raw
+    elif raw.startswith(codecs.BOM_UTF8):
+        encoding, data = "utf-8", raw[3:]
+    elif len(raw) >= 2 and raw[1] == 0 and raw[0] != 0:
+        encoding, data = "utf-16-le", raw
+    else:
+        encoding, data = "utf-8", raw
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise CSVFormatError(path, line, f"not valid {encoding} text ({e.reason})") from None
+
+
+def _read(path: PathLike) -> _Rows:
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as e:
+        raise CSVFormatError(path, 0, f"cannot read the file: {e.strerror or e}") from e
+    lines: list[str] = []
+    numbers: list[int] = []
+    for n, ln in enumerate(_decode(path, raw).splitlines(), 1):
+        if ln and not ln.isspace():
+            lines.append(ln)
+            numbers.append(n)
+    return _Rows(path, lines, numbers)
+
+
+# ---- column parsing -------------------------------------------------------------------
+
+def _column(rows: list[list[str]], k: int) -> np.ndarray:
+    return np.char.strip(np.array([r[k] for r in rows], dtype=str))
+
+
+def _floats(src: _Rows, col: np.ndarray, name: str, allow_empty: bool = False) -> np.ndarray:
+    """Column of strings -> float64; empty cells are NaN when allowed."""
+    vals = np.full(len(col), np.nan)
+    if not len(col):
+        return vals
+    empty = col == ""
+    if empty.any() and not allow_empty:
+        raise src.error(int(np.flatnonzero(empty)[0]), f"{name} is empty")
+    given = ~empty
+    try:
+        vals[given] = col[given].astype(np.float64)
+    except ValueError:
+        for i in np.flatnonzero(given):
+            try:
+                float(col[i])
+            except ValueError:
+                raise src.error(int(i), f"{name} {col[i]!r} is not a number") from None
+        raise  # pragma: no cover
+    bad = given & ~np.isfinite(vals)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise src.error(i, f"{name} {col[i]!r} is not a finite number")
+    return vals
+
+
+def _iso_to_ns(src: _Rows, iso: np.ndarray, what: str) -> np.ndarray:
+    """ISO-8601 strings (naive = UTC) -> int64 ns; errors name the line."""
+    if not len(iso):
+        return np.zeros(0, np.int64)
+    try:
+        return iso.astype("datetime64[ns]").view(np.int64)
+    except ValueError:
+        pass
+    for i, s in enumerate(iso):
+        try:
+            np.datetime64(str(s), "ns")
+        except ValueError:
+            raise src.error(i, f"{what} {str(s)!r} is not a valid date/time") from None
+    raise CSVFormatError(src.path, 0, f"cannot parse {what} values")  # pragma: no cover
+
+
+_OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)$")
+
+
+def _parse_time_column(src: _Rows, col: np.ndarray) -> np.ndarray:
+    """Plain-file time column: integer ns or ISO-8601 with optional Z / offset."""
+    if not len(col):
+        return np.zeros(0, np.int64)
+    digits = np.char.isdigit(np.char.lstrip(col, "-"))
+    if digits.all():
+        try:
+            return col.astype(np.int64)
+        except (ValueError, OverflowError):
+            for i, s in enumerate(col):
+                try:
+                    v = int(s)
+                    if not -2**63 <= v < 2**63:
+                        raise ValueError
+                except ValueError:
+                    raise src.error(i, f"time {s!r} does not fit int64 nanoseconds") from None
+            raise  # pragma: no cover
+    if digits.any():
+        i = int(np.flatnonzero(digits != digits[0])[0])
+        raise src.error(i, f"time {col[i]!r}: mixes integer nanoseconds and ISO-8601 times")
+    s = np.char.replace(col, " ", "T")
+    zulu = np.char.endswith(s, "Z")
+    if zulu.any():
+        s = np.where(zulu, np.char.rstrip(s, "Z"), s)
+    # an offset is a '+' anywhere, or a '-' after the date part
+    has_off = (np.char.find(s, "+") >= 0) | (np.char.rfind(s, "-") > 10)
+    offsets = np.zeros(len(s), np.int64)
+    if has_off.any():
+        s = s.copy()
+        for i in np.flatnonzero(has_off):
+            m = _OFFSET.search(str(s[i]))
+            if not m:
+                raise src.error(int(i), f"time {col[i]!r} is not a valid ISO-8601 time")
+            sign = 1 if m.group(1) == "+" else -1
+            offsets[i] = sign * (int(m.group(2)) * 60 + int(m.group(3))) * _NS_PER_MIN
+            s[i] = str(s[i])[: m.start()]
+    return _iso_to_ns(src, s, "time") - offsets
+
+
+def _mt_times(src: _Rows, dates: np.ndarray, times: np.ndarray | None) -> np.ndarray:
+    """MetaTrader 'YYYY.MM.DD' dates and 'HH:MM[:SS[.fff]]' times -> int64 ns."""
+    if not len(dates):
+        return np.zeros(0, np.int64)
+    iso = np.char.replace(dates, ".", "-")
+    if times is not None:
+        iso = np.char.add(np.char.add(iso, "T"), times)
+    return _iso_to_ns(src, iso, "date/time")
+
+
+def _check_order(src: _Rows, time: np.ndarray, index: np.ndarray) -> None:
+    if len(time) > 1:
+        back = np.flatnonzero(np.diff(time) < 0)
+        if back.size:
+            j = int(back[0]) + 1
+            prev, cur = np.datetime64(int(time[j - 1]), "ns"), np.datetime64(int(time[j]), "ns")
+            raise src.error(int(index[j]), f"time goes backwards: {cur} is before the previous "
+                                           f"row's {prev}")
+
+
+def _check_prices(src: _Rows, index: np.ndarray, **cols: np.ndarray) -> None:
+    for name, v in cols.items():
+        bad = np.flatnonzero(~(v > 0))
+        if bad.size:
+            j = int(bad[0])
+            raise src.error(int(index[j]), f"{name} must be positive, got {v[j]!r}")
+
+
+# ---- formats ---------------------------------------------------------------------------
+
+def _header_index(src: _Rows, header: list[str], names: dict[str, tuple[str, ...]],
+                  optional: tuple[str, ...] = ()) -> dict[str, int]:
+    norm = [h.strip().strip("<>").strip().lower() for h in header]
+    out: dict[str, int] = {}
+    for key, aliases in names.items():
+        for a in aliases:
+            if a in norm:
+                out[key] = norm.index(a)
+                break
+        else:
+            if key not in optional:
+                raise CSVFormatError(src.path, src.numbers[0],
+                                     f"header has no {key!r} column (columns: {', '.join(norm)})")
+    return out
+
+
+def _read_mt5_ticks(src: _Rows) -> TickData:
+    if src.lines and src.lines[0].lstrip().startswith("<"):
+        idx = _header_index(src, src.lines[0].split("\t"),
+                            {"date": ("date",), "time": ("time",), "bid": ("bid",),
+                             "ask": ("ask",)})
+        body = _Rows(src.path, src.lines[1:], src.numbers[1:])
+    else:
+        idx = {"date": 0, "time": 1, "bid": 2, "ask": 3}
+        body = src
+    need = max(idx.values()) + 1
+    rows = body.split("\t", need, "<DATE> <TIME> <BID> <ASK> ...")
+    time = _mt_times(body, _column(rows, idx["date"]), _column(rows, idx["time"]))
+    bid = _floats(body, _column(rows, idx["bid"]), "BID", allow_empty=True)
+    ask = _floats(body, _column(rows, idx["ask"]), "ASK", allow_empty=True)
+    changed = ~np.isnan(bid) | ~np.isnan(ask)
+    n = len(bid)
+    pos = np.arange(n)
+    # carry the last given value forward
+    bid_src = np.maximum.accumulate(np.where(np.isnan(bid), -1, pos)) if n else pos
+    ask_src = np.maximum.accumulate(np.where(np.isnan(ask), -1, pos)) if n else pos
+    keep = changed & (bid_src >= 0) & (ask_src >= 0)
+    index = np.flatnonzero(keep)
+    bid_f = bid[bid_src[index]]
+    ask_f = ask[ask_src[index]]
+    time = time[index]
+    _check_prices(body, index, BID=bid_f, ASK=ask_f)
+    crossed = np.flatnonzero(ask_f < bid_f)
+    if crossed.size:
+        j = int(crossed[0])
+        raise body.error(int(index[j]), f"ask {ask_f[j]!r} is below bid {bid_f[j]!r}")
+    _check_order(body, time, index)
+    return TickData(time, bid_f, ask_f)
+
+
+def _bars_from_columns(src: _Rows, time: np.ndarray, o: np.ndarray, h: np.ndarray,
+                       lo: np.ndarray, c: np.ndarray, v: np.ndarray) -> BarData:
+    index = np.arange(len(time))
+    _check_prices(src, index, open=o, high=h, low=lo, close=c)
+    bad = np.flatnonzero((h < lo) | (h < o) | (h < c) | (lo > o) | (lo > c))
+    if bad.size:
+        j = int(bad[0])
+        raise src.error(j, f"high/low do not contain the bar: open={o[j]!r} high={h[j]!r} "
+                           f"low={lo[j]!r} close={c[j]!r}")
+    negv = np.flatnonzero(v < 0)
+    if negv.size:
+        j = int(negv[0])
+        raise src.error(j, f"volume must not be negative, got {v[j]!r}")
+    _check_order(src, time, index)
+    return BarData(time, o, h, lo, c, v, infer_timeframe(time))
+
+
+def _read_mt5_bars(src: _Rows, volume: str) -> BarData:
+    vol_names = {"tick": ("tickvol", "tick_volume"), "real": ("vol", "volume", "real_volume")}
+    if volume not in vol_names:
+        raise InvalidArgumentError(f"volume must be 'tick' or 'real', got {volume!r}")
+    if src.lines and src.lines[0].lstrip().startswith("<"):
+        idx = _header_index(src, src.lines[0].split("\t"),
+                            {"date": ("date",), "time": ("time",), "open": ("open",),
+                             "high": ("high",), "low": ("low",), "close": ("close",),
+                             "volume": vol_names[volume]},
+                            optional=("time", "volume"))
+        body = _Rows(src.path, src.lines[1:], src.numbers[1:])
+    else:
+        idx = {"date": 0, "time": 1, "open": 2, "high": 3, "low": 4, "close": 5,
+               "volume": 6 if volume == "tick" else 7}
+        body = src
+    need = max(idx.values()) + 1
+    rows = body.split("\t", need, "<DATE> <TIME> <OPEN> <HIGH> <LOW> <CLOSE> <TICKVOL> ...")
+    times = _column(rows, idx["time"]) if "time" in idx else None
+    time = _mt_times(body, _column(rows, idx["date"]), times)
+    cols = [_floats(body, _column(rows, idx[k]), k.upper()) for k in ("open", "high", "low",
+                                                                      "close")]
+    vol = (_floats(body, _column(rows, idx["volume"]), volume.upper() + " VOLUME")
+           if "volume" in idx else np.zeros(len(time)))
+    return _bars_from_columns(body, time, *cols, vol)
+
+
+def _read_mt4_bars(src: _Rows) -> BarData:
+    body = src
+    if src.lines and not src.lines[0].lstrip()[:1].isdigit():
+        body = _Rows(src.path, src.lines[1:], src.numbers[1:])  # a header line
+    rows = body.split(",", 6, "date,time,open,high,low,close[,volume]")
+    time = _mt_times(body, _column(rows, 0), _column(rows, 1))
+    cols = [_floats(body, _column(rows, k), name)
+            for k, name in ((2, "open"), (3, "high"), (4, "low"), (5, "close"))]
+    lens = {len(r) for r in rows}
+    vol = (_floats(body, np.array([r[6].strip() if len(r) > 6 else "0" for r in rows], dtype=str),
+                   "volume") if lens and max(lens) > 6 else np.zeros(len(time)))
+    return _bars_from_columns(body, time, *cols, vol)
+
+
+def _sniff_sep(header: str) -> str:
+    for sep in (",", "\t", ";"):
+        if sep in header:
+            return sep
+    return ","
+
+
+_TIME_NAMES = ("time", "time_ns", "timestamp", "datetime", "date")
+
+
+def _read_plain(src: _Rows, bars: bool) -> TickData | BarData:
+    if not src.lines:
+        raise CSVFormatError(src.path, 0, "empty file: expected a header line")
+    sep = _sniff_sep(src.lines[0])
+    header = src.lines[0].split(sep)
+    if bars:
+        idx = _header_index(src, header, {"time": _TIME_NAMES, "open": ("open",),
+                                          "high": ("high",), "low": ("low",),
+                                          "close": ("close",),
+                                          "volume": ("volume", "tickvol", "tick_volume")},
+                            optional=("volume",))
+    else:
+        idx = _header_index(src, header, {"time": _TIME_NAMES, "bid": ("bid",),
+                                          "ask": ("ask",)})
+    body = _Rows(src.path, src.lines[1:], src.numbers[1:])
+    rows = body.split(sep, max(idx.values()) + 1, sep.join(header).strip())
+    time = _parse_time_column(body, _column(rows, idx["time"]))
+    if bars:
+        cols = [_floats(body, _column(rows, idx[k]), k) for k in ("open", "high", "low",
+                                                                   "close")]
+        vol = (_floats(body, _column(rows, idx["volume"]), "volume") if "volume" in idx
+               else np.zeros(len(time)))
+        return _bars_from_columns(body, time, *cols, vol)
+    bid = _floats(body, _column(rows, idx["bid"]), "bid")
+    ask = _floats(body, _column(rows, idx["ask"]), "ask")
+    index = np.arange(len(time))
+    _check_prices(body, index, bid=bid, ask=ask)
+    crossed = np.flatnonzero(ask < bid)
+    if crossed.size:
+        j = int(crossed[0])
+        raise body.error(j, f"ask {ask[j]!r} is below bid {bid[j]!r}")
+    _check_order(body, time, index)
+    return TickData(time, bid, ask)
+
+
+_MT_DATE = re.compile(r"^\s*\d{4}\.\d{2}\.\d{2}")
+
+
+def _detect(src: _Rows) -> str:
+    if not src.lines:
+        raise CSVFormatError(src.path, 0, "empty file: cannot detect its format; pass format=")
+    first = src.lines[0].strip()
+    up = first.upper()
+    if up.startswith("<DATE>"):
+        if "<BID>" in up or "<ASK>" in up:
+            return "mt5_ticks"
+        if "<OPEN>" in up:
+            return "mt5_bars"
+    elif _MT_DATE.match(first):
+        if "\t" in first:
+            return "mt5_bars" if len(first.split("\t")) >= 8 else "mt5_ticks"
+        if "," in first:
+            return "mt4_bars"
+    else:
+        names = {h.strip().lower() for h in first.split(_sniff_sep(first))}
+        if {"bid", "ask"} <= names:
+            return "plain_ticks"
+        if {"open", "high", "low", "close"} <= names:
+            return "plain_bars"
+    raise CSVFormatError(src.path, src.numbers[0],
+                         f"unrecognised format (first line {first[:60]!r}); pass format= "
+                         f"one of {', '.join(FORMATS)}")
+
+
+# ---- public API ---------------------------------------------------------------------------
+
+def detect_format(path: PathLike) -> str:
+    """The format name of a CSV file, from its first non-blank line."""
+    return _detect(_read(path))
+
+
+def read_csv(path: PathLike, format: str = "auto", *, volume: str = "tick") -> TickData | BarData:
+    """Read a tick or bar CSV file into numpy arrays (see the module doc for formats)."""
+    src = _read(path)
+    fmt = _detect(src) if format == "auto" else format
+    if fmt == "mt5_ticks":
+        return _read_mt5_ticks(src)
+    if fmt == "mt5_bars":
+        return _read_mt5_bars(src, volume)
+    if fmt == "mt4_bars":
+        return _read_mt4_bars(src)
+    if fmt in ("plain_ticks", "plain_bars"):
+        return _read_plain(src, bars=fmt == "plain_bars")
+    raise InvalidArgumentError(f"unknown format {format!r}; use 'auto' or one of "
+                               f"{', '.join(FORMATS)}")
+
+
+def read_ticks(path: PathLike, format: str = "auto") -> TickData:
+    """Read a tick file (mt5_ticks or plain_ticks)."""
+    data = read_csv(path, format)
+    if not isinstance(data, TickData):
+        raise InvalidArgumentError(f"{os.fspath(path)} holds bars, not ticks; use read_bars")
+    return data
+
+
+def read_bars(path: PathLike, format: str = "auto", *, volume: str = "tick") -> BarData:
+    """Read a bar file (mt5_bars, mt4_bars or plain_bars)."""
+    data = read_csv(path, format, volume=volume)
+    if not isinstance(data, BarData):
+        raise InvalidArgumentError(f"{os.fspath(path)} holds ticks, not bars; use read_ticks")
+    return data
+
+
+def infer_timeframe(time_ns: NDArray[np.int64]) -> int | None:
+    """The SPEC timeframe (minutes) matching the smallest gap between bar times, or None."""
+    if len(time_ns) < 2:
+        return None
+    d = np.diff(np.asarray(time_ns, dtype=np.int64))
+    d = d[d > 0]
+    if not d.size:
+        return None
+    gap = int(d.min())
+    if gap % _NS_PER_MIN == 0 and gap // _NS_PER_MIN in TIMEFRAMES:
+        return int(gap // _NS_PER_MIN)
+    if 28 * 1440 * _NS_PER_MIN <= gap <= 31 * 1440 * _NS_PER_MIN:
+        return int(Timeframe.MN1)
+    return None
+
+
+def load_csv(engine: Engine, symbol_id: int | str, path: PathLike, *, format: str = "auto",
+             timeframe: int | None = None, volume: str = "tick") -> int:
+    """Read a CSV file and load it into `engine` for one symbol; returns the rows loaded."""
+    data = read_csv(path, format, volume=volume)
+    if isinstance(data, TickData):
+        if timeframe is not None:
+            raise InvalidArgumentError(f"{os.fspath(path)} holds ticks: timeframe= is only for "
+                                       "bar files (use engine.build_bars for bars from ticks)")
+        return engine.load_ticks(symbol_id, data.time, data.bid, data.ask)
+    tf = timeframe if timeframe is not None else data.timeframe
+    if not len(data):
+        return 0
+    if tf is None:
+        raise InvalidArgumentError(f"{os.fspath(path)}: cannot infer the bars' timeframe from "
+                                   "their times; pass timeframe= (minutes, e.g. hqt.M1)")
+    return engine.load_bars(symbol_id, tf, data.time, data.open, data.high, data.low,
+                            data.close, data.volume)

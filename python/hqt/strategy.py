@@ -1,0 +1,99 @@
+"""The strategy base class (pure Python).
+
+Subclass :class:`Strategy` and override any subset of the callbacks::
+
+    class Breakout(hqt.Strategy):
+        bars = [("EURUSD", hqt.M5)]          # bars built from ticks before the run
+
+        def on_bar(self, engine, bar):
+            if bar.close > self.level and not engine.positions:
+                engine.buy(bar.symbol_id, 0.1, sl=bar.low)
+
+    engine.run(Breakout())
+
+Each callback is called with the engine that runs it and the event:
+``on_tick(engine, tick)`` gets a :class:`hqt.Tick`, ``on_bar(engine, bar)`` a
+:class:`hqt.Bar`, ``on_trade(engine, deal)`` a :class:`hqt.Deal` for every fill
+(also SL/TP, stop-out and triggered pending orders), ``on_start(engine)`` and
+``on_stop(engine)`` run once at the beginning and end of ``run()`` (``on_stop``
+also after an error).
+
+Only callbacks that a subclass (or instance) actually overrides are wired to
+the engine: the others cost nothing, so a strategy with only ``on_bar`` never
+leaves native code for ticks.
+
+The Tick/Bar/Deal objects are immutable. The engine may reuse an object for
+the next event when no reference to it was kept, so keep the object itself
+(not its ``id()``) if you need it later.
+
+Bars from ticks: list ``(symbol, timeframe)`` pairs in the class (or
+instance) attribute ``bars`` (symbol as id or name, timeframe in minutes,
+e.g. ``hqt.M1``); ``Engine.run()`` calls ``engine.build_bars`` for each before
+it starts. Calling ``engine.build_bars`` yourself before ``run()`` is the same.
+
+Any object with some of these methods works as a strategy too; subclassing
+:class:`Strategy` is only needed for the no-op defaults.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hqt._hqt import Bar, Deal, Tick
+    from hqt.engine import Engine
+
+__all__ = ["Strategy", "CALLBACK_NAMES", "strategy_callbacks"]
+
+#: Callback names, in the order the native layer takes them.
+CALLBACK_NAMES: tuple[str, ...] = ("on_start", "on_tick", "on_bar", "on_trade", "on_stop")
+
+
+class Strategy:
+    """Base class of trading strategies: every callback is a no-op."""
+
+    #: ``(symbol id or name, timeframe in minutes)`` pairs whose bars run()
+    #: builds from ticks and passes to on_bar.
+    bars: ClassVar[Sequence[tuple[int | str, int]]] = ()
+
+    def on_start(self, engine: Engine) -> None:
+        """Called once before the first event of run()."""
+
+    def on_tick(self, engine: Engine, tick: Tick) -> None:
+        """Called for every tick, after the engine updated positions and orders with it."""
+
+    def on_bar(self, engine: Engine, bar: Bar) -> None:
+        """Called for every loaded bar, and for each built bar when it closes."""
+
+    def on_trade(self, engine: Engine, deal: Deal) -> None:
+        """Called for every deal (fill), whatever caused it."""
+
+    def on_stop(self, engine: Engine) -> None:
+        """Called once after the last event of run(), also when run() fails."""
+
+
+_BASE_FUNCS = {name: getattr(Strategy, name) for name in CALLBACK_NAMES}
+
+Callbacks = tuple[Optional[Callable[..., Any]], ...]
+
+
+def strategy_callbacks(strategy: object) -> Callbacks | None:
+    """The bound callbacks of `strategy` that do something, in CALLBACK_NAMES order.
+
+    A callback that is missing or is :class:`Strategy`'s own no-op is None.
+    Returns None when no callback is left (or `strategy` is None).
+    """
+    if strategy is None:
+        return None
+    found: list[Callable[..., Any] | None] = []
+    for name in CALLBACK_NAMES:
+        cb = getattr(strategy, name, None)
+        if cb is not None and getattr(cb, "__func__", None) is _BASE_FUNCS[name]:
+            cb = None
+        if cb is not None and not callable(cb):
+            raise TypeError(f"{type(strategy).__name__}.{name} must be callable, "
+                            f"not {type(cb).__name__}")
+        found.append(cb)
+    if all(cb is None for cb in found):
+        return None
+    return tuple(found)
