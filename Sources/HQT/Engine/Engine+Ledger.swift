@@ -42,6 +42,7 @@ extension Engine {
     }
 
     func apply(_ op: LedgerOp) {
+        defer { rebuildTriggerIndex() }
         switch op {
         case .fill(let fill):
             applyFill(fill)
@@ -53,7 +54,6 @@ extension Engine {
             notifyPosition(openPositions[i], event: .modified, time: time)
         case .orderPlace(let order):
             orders.append(order)
-            quotes[Int(order.symbolID)].watchers += 1
             nextTicket = max(nextTicket, order.ticket + 1)
             notifyOrder(order, time: order.timeSetup)
         case .orderModify(let order):
@@ -63,7 +63,6 @@ extension Engine {
         case let .orderRemove(ticket, state, time):
             guard let i = orders.firstIndex(where: { $0.ticket == ticket }) else { return }
             var order = orders.remove(at: i)
-            quotes[Int(order.symbolID)].watchers -= 1
             order.state = state
             orderHistory.append(order)
             notifyOrder(order, time: time)
@@ -78,7 +77,6 @@ extension Engine {
     private func applyFill(_ fill: Fill) {
         if let i = orders.firstIndex(where: { $0.ticket == fill.order.ticket }) {
             orders.remove(at: i)
-            quotes[Int(fill.order.symbolID)].watchers -= 1
         }
         orderHistory.append(fill.order)
         deals.append(fill.deal)
@@ -94,12 +92,10 @@ extension Engine {
             } else {
                 event = .closed
                 openPositions.remove(at: i)
-                quotes[symbol].watchers -= 1
             }
         } else if let after = fill.position {
             openPositions.append(after)
             usedMargin += after.margin
-            quotes[symbol].watchers += 1
         }
         if let trade = fill.trade { trades.append(trade) }
         nextTicket = max(nextTicket, fill.deal.ticket + 1, fill.order.ticket + 1)

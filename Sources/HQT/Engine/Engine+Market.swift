@@ -22,7 +22,7 @@ extension Engine {
         quotes[s].bid = bid
         quotes[s].ask = ask
         quotes[s].time = time
-        if quotes[s].watchers > 0 {
+        if quotes[s].mayTrigger(lowBid: bid, highBid: bid, lowAsk: ask, highAsk: ask, time: time) {
             try checkTriggers(symbol: s, range: PriceRange(openBid: bid, lowBid: bid, highBid: bid,
                                                            openAsk: ask, lowAsk: ask, highAsk: ask, intrabar: false))
         }
@@ -46,7 +46,8 @@ extension Engine {
         quotes[s].bid = bar.close
         quotes[s].ask = bar.close + spread
         quotes[s].time = currentTime
-        if quotes[s].watchers > 0 {
+        if quotes[s].mayTrigger(lowBid: bar.low, highBid: bar.high, lowAsk: bar.low + spread,
+                                highAsk: bar.high + spread, time: currentTime) {
             try checkTriggers(symbol: s, range: PriceRange(openBid: bar.open, lowBid: bar.low, highBid: bar.high,
                                                            openAsk: bar.open + spread, lowAsk: bar.low + spread,
                                                            highAsk: bar.high + spread, intrabar: true))

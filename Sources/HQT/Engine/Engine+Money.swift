@@ -122,8 +122,12 @@ extension Engine {
     @inline(__always)
     func refreshFloatingProfit() {
         var total: Int64 = 0
-        openPositions.withUnsafeBufferPointer { book in
-            for p in book { total &+= floatingProfit(of: p) }
+        for i in 0..<hotCount {
+            let h = hotPositions[i]
+            let q = quotes[Int(h.symbolID)]
+            let raw = Engine.rawProfit(side: h.side, open: h.openPrice, close: h.side == .buy ? q.bid : q.ask,
+                                       volume: h.volume, contractSize: q.contractSize)
+            total &+= convertProfit(raw, route: q.profitRoute)
         }
         floatingProfit = total
     }

@@ -40,6 +40,11 @@ public final class Engine {
     /// Open positions; their `profit` field is refreshed only when read
     /// through `positions`, so the tick path never writes to this array.
     var openPositions: [Position] = []
+    /// What floating profit needs of each open position, in raw memory
+    /// rebuilt after every change (see TriggerIndex.swift).
+    var hotPositions: UnsafeMutablePointer<HotPosition> = .allocate(capacity: 16)
+    var hotCapacity = 16
+    var hotCount = 0
     public internal(set) var orders: [Order] = []
     public internal(set) var orderHistory: [Order] = []
     public internal(set) var deals: [Deal] = []
@@ -103,6 +108,7 @@ public final class Engine {
     }
 
     deinit {
+        hotPositions.deallocate()
         quotes.deinitialize(count: quoteCapacity)
         quotes.deallocate()
     }

@@ -78,9 +78,17 @@ struct SymbolState {
     var point: Int64 = 1
     /// Resolved when the first order on the symbol is accepted.
     var profitRoute: ConversionRoute = .identity
-    /// Open positions plus pending orders on the symbol: the tick path skips
-    /// all trading checks while this is zero.
-    var watchers: Int32 = 0
+    /// Trigger bounds: the nearest price at which any SL, TP or pending
+    /// order of this symbol acts (see TriggerIndex.swift). Between them the
+    /// tick path skips all order and position checks.
+    var triggerLowBid: Int64 = .min
+    var triggerHighBid: Int64 = .max
+    var triggerLowAsk: Int64 = .min
+    var triggerHighAsk: Int64 = .max
+    /// Earliest expiration of a pending order on the symbol.
+    var nextExpiration: Int64 = .max
+    /// Positions with a trailing stop: checked on every event.
+    var trailingStops: Int32 = 0
     /// Bars being built from this symbol's ticks.
     var builders: Int32 = 0
 }
