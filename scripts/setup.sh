@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what HQT needs on a Debian machine (system packages when missing,
+# Python packages from python/requirements*.txt), then builds libhqt.so and
+# the Python extension. Idempotent; safe to run repeatedly.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+packages=(libzmq3-dev zlib1g-dev python3-dev pkg-config gcc)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+fi
+
+command -v swift >/dev/null || { echo "swift (6.x) must be on PATH" >&2; exit 1; }
+
+echo "== Python packages"
+python3 -m pip install -q --disable-pip-version-check -r python/requirements.txt ${HQT_EXTRA_REQUIREMENTS:+-r "$HQT_EXTRA_REQUIREMENTS"}
+
+echo "== building libhqt.so and hqt._hqt"
+scripts/build.sh
