@@ -1,0 +1,53 @@
+"""Shared fixtures for the hqt test suite.
+
+Run from the repository root: ``python3 -m pytest python/tests -q`` (after
+``scripts/build.sh``). The package is imported from python/ in place.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PYDIR = Path(__file__).resolve().parents[1]
+ROOT = PYDIR.parent
+if str(PYDIR) not in sys.path:
+    sys.path.insert(0, str(PYDIR))
+
+import hqt  # noqa: E402
+
+HEADER = ROOT / "include" / "hqt.h"
+LIBHQT = PYDIR / "hqt" / "libhqt.so"
+
+#: 2024-01-02 00:00:00 UTC in ns; a Tuesday
+T0 = 1_704_153_600 * 10**9
+SEC = 10**9
+MIN = 60 * SEC
+
+
+def snapshot(e: Any) -> dict[str, Any]:
+    """Everything observable about an engine's state, as exact integers."""
+    return {
+        "account": e._account(),
+        "positions": e._positions(),
+        "orders": e._orders(),
+        "order_history": e._order_history(),
+        "deals": [d._astuple() for d in e._deals()],
+        "trades": e._trades(),
+        "equity_curve": e._equity_curve(),
+        "pending_events": e.pending_events,
+        "symbols": [e._symbol_info(i) for i in range(e.symbol_count)],
+        "statistics": e._statistics(),
+    }
+
+
+@pytest.fixture
+def engine() -> hqt.Engine:
+    """A USD account (10 000, 1:100) with EURUSD (id 0) quoted 1.10000 / 1.10020."""
+    e = hqt.Engine(10_000.0, "USD", 100)
+    sid = e.add_symbol("EURUSD")
+    assert sid == 0
+    e.process_event(hqt.Tick(0, T0, 1.10000, 1.10020))
+    return e
