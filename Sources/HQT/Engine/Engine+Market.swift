@@ -18,10 +18,13 @@ extension Engine {
     func handleTick(_ s: Int, time: Int64, bid: Int64, ask: Int64) throws(HQTError) {
         currentTime = time
         ticksProcessed &+= 1
+        eventsProcessed &+= 1
+        phase = .beforeMarket
         if quotes[s].builders > 0 { try closeBuiltBars(symbol: s, before: time) }
         quotes[s].bid = bid
         quotes[s].ask = ask
         quotes[s].time = time
+        phase = .afterMarket
         if quotes[s].mayTrigger(lowBid: bid, highBid: bid, lowAsk: ask, highAsk: ask, time: time) {
             try checkTriggers(symbol: s, range: PriceRange(openBid: bid, lowBid: bid, highBid: bid,
                                                            openAsk: ask, lowAsk: ask, highAsk: ask, intrabar: false))
@@ -42,10 +45,12 @@ extension Engine {
         let s = Int(bar.symbolID)
         currentTime = max(currentTime, closeTime)
         barsProcessed &+= 1
+        eventsProcessed &+= 1
         let spread = symbols[s].spread
         quotes[s].bid = bar.close
         quotes[s].ask = bar.close + spread
         quotes[s].time = currentTime
+        phase = .afterMarket
         if quotes[s].mayTrigger(lowBid: bar.low, highBid: bar.high, lowAsk: bar.low + spread,
                                 highAsk: bar.high + spread, time: currentTime) {
             try checkTriggers(symbol: s, range: PriceRange(openBid: bar.open, lowBid: bar.low, highBid: bar.high,

@@ -28,6 +28,7 @@ extension Engine {
         self.hooks = hooks
         defer {
             isRunning = false
+            phase = .between
             self.hooks = StrategyHooks()
         }
         var failure: HQTError?
@@ -57,6 +58,7 @@ extension Engine {
         self.hooks = hooks
         defer {
             inEvent = false
+            phase = .between
             self.hooks = StrategyHooks()
         }
         switch event {
@@ -179,6 +181,7 @@ extension Engine {
             } else {
                 return
             }
+            phase = .between
         }
     }
 
@@ -197,6 +200,7 @@ extension Engine {
                 try onTick(self, Tick(symbolID: series.symbolID, time: time, bid: bid, ask: ask))
                 if unreportedDeals > 0 { try deliverTrades() }
             }
+            phase = .between
             i += 1
         }
     }

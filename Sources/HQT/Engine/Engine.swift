@@ -62,6 +62,10 @@ public final class Engine {
     // MARK: time and data
     /// Time of the last processed event (ns); `Int64.min` before the first.
     public internal(set) var currentTime: Int64 = .min
+    /// Events processed so far (run and process); the WAL's event index.
+    public internal(set) var eventsProcessed: Int64 = 0
+    /// Where in event processing the engine is (written into WAL records).
+    var phase: LedgerPhase = .between
     var tickSeries: [TickSeries?] = []
     var barSeries: [BarSeries] = []
     var barBuilders: [BarBuilder] = []

@@ -1,0 +1,193 @@
+/// The CHECKPOINT payload: the engine's whole state between two events, so
+/// that recovery is this snapshot plus the records that follow it. Layout
+/// in docs/wal.md; every field is written and read in the same order.
+extension Engine {
+    static let snapshotVersion: UInt32 = 1
+
+    /// FNV-1a over the configuration a log belongs to: account, levels and
+    /// every symbol's spec. A log written under another configuration is
+    /// refused instead of being replayed into the wrong account.
+    public var configurationFingerprint: UInt64 {
+        var w = ByteWriter()
+        w.i64(initialBalance); w.string(currency); w.i64(leverage); w.i32(accountMode.rawValue)
+        w.i64(marginCallLevel); w.i64(stopOutLevel)
+        for s in symbols {
+            w.string(s.name); w.string(s.baseCurrency); w.string(s.profitCurrency); w.string(s.marginCurrency)
+            w.i64(s.contractSize); w.i32(s.digits); w.i32(s.marginMode.rawValue); w.i64(s.volumeMin)
+            w.i64(s.volumeStep); w.i64(s.volumeMax); w.i64(s.commissionPerLot); w.i64(s.spread)
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in w.bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
+
+    func snapshot(strategyState: [UInt8]) -> [UInt8] {
+        var w = ByteWriter(capacity: 4096)
+        w.u32(Engine.snapshotVersion)
+        w.u64(configurationFingerprint)
+        w.i64(eventsProcessed); w.i64(currentTime)
+        w.i64(balance); w.i64(netDeposits); w.u64(nextTicket); w.bool(marginCallActive)
+        w.i64(nextEquitySample); w.i64(peakEquity); w.i64(maxDrawdown); w.f64(maxDrawdownPct)
+        w.i64(ticksProcessed); w.i64(barsProcessed)
+        w.u64(UInt64(symbols.count))
+        for i in symbols.indices {
+            let q = quotes[i]
+            w.i64(q.bid); w.i64(q.ask); w.i64(q.time); w.route(q.profitRoute)
+        }
+        let routeList = routes.sorted { $0.key < $1.key }
+        w.u64(UInt64(routeList.count))
+        for (currency, route) in routeList { w.string(currency); w.route(route) }
+        // Data cursors, with the series length and the time of the last
+        // processed item so a resume can check it runs on the same data.
+        for series in tickSeries {
+            w.bool(series != nil)
+            if let s = series {
+                w.i64(Int64(s.cursor)); w.i64(s.cursor > 0 ? s.time[s.cursor - 1] : -1)
+            }
+        }
+        w.u64(UInt64(barSeries.count))
+        for s in barSeries {
+            w.u32(s.symbolID); w.i32(s.timeframe.minutes); w.i64(Int64(s.cursor))
+            w.i64(s.cursor > 0 ? s.time[s.cursor - 1] : -1)
+        }
+        w.u64(UInt64(barBuilders.count))
+        for b in barBuilders {
+            w.u32(b.symbolID); w.i32(b.timeframe.minutes); w.bool(b.active); w.i64(b.openTime); w.i64(b.closeTime)
+            w.i64(b.open); w.i64(b.high); w.i64(b.low); w.i64(b.close); w.i64(b.ticks)
+        }
+        w.u64(UInt64(openPositions.count)); for p in openPositions { w.position(p) }
+        w.u64(UInt64(orders.count)); for o in orders { w.order(o) }
+        w.u64(UInt64(orderHistory.count)); for o in orderHistory { w.order(o) }
+        w.u64(UInt64(deals.count)); for d in deals { w.deal(d) }
+        w.u64(UInt64(trades.count)); for t in trades { w.trade(t) }
+        w.u64(UInt64(equityCurve.count))
+        for p in equityCurve { w.i64(p.time); w.i64(p.balance); w.i64(p.equity); w.i64(p.margin) }
+        w.blob(strategyState)
+        return w.bytes
+    }
+
+    /// Replaces the engine's state with a snapshot's. Checks everything
+    /// first (configuration, loaded data); on error nothing has changed.
+    /// Returns the strategy state saved with it.
+    func restore(snapshot bytes: [UInt8], sequence: UInt64) throws(HQTError) -> [UInt8] {
+        var r = ByteReader(bytes, context: "checkpoint \(sequence)")
+        let version = try r.u32("version")
+        guard version == Engine.snapshotVersion else {
+            throw HQTError(.wal, "checkpoint \(sequence) has snapshot version \(version); this HQT reads version \(Engine.snapshotVersion)")
+        }
+        let fingerprint = try r.u64("fingerprint")
+        guard fingerprint == configurationFingerprint else {
+            throw HQTError(.wal, "the WAL was written by an engine with a different configuration (account, levels or symbols): fingerprint \(String(fingerprint, radix: 16)) != \(String(configurationFingerprint, radix: 16))")
+        }
+        let events = try r.i64("events"), time = try r.i64("time")
+        let balance = try r.i64(), netDeposits = try r.i64(), nextTicket = try r.u64(), marginCall = try r.bool()
+        let nextSample = try r.i64(), peak = try r.i64(), maxDD = try r.i64(), maxDDPct = try r.f64()
+        let ticks = try r.i64(), bars = try r.i64()
+        let symbolCount = try r.u64("symbol count")
+        guard symbolCount == UInt64(symbols.count) else { throw r.corrupt("symbol count \(symbolCount) != \(symbols.count)") }
+        var states: [(Int64, Int64, Int64, ConversionRoute)] = []
+        for _ in symbols.indices { states.append((try r.i64(), try r.i64(), try r.i64(), try r.route())) }
+        var newRoutes: [String: ConversionRoute] = [:]
+        for _ in 0..<(try r.count("routes", minSize: 9)) { newRoutes[try r.string()] = try r.route() }
+        var tickCursors: [Int?] = []
+        for (i, series) in tickSeries.enumerated() {
+            guard try r.bool("tick series flag") else {
+                tickCursors.append(nil)
+                continue
+            }
+            let cursor = try r.i64("tick cursor"), lastTime = try r.i64()
+            guard let s = series, cursor >= 0, cursor <= Int64(s.count),
+                  (cursor == 0 ? -1 : s.time[Int(cursor) - 1]) == lastTime else {
+                throw HQTError(.wal, "the loaded ticks of \(symbols[i].name) do not match the data the WAL was written with: load the same data before recover_from_wal()")
+            }
+            tickCursors.append(Int(cursor))
+        }
+        var barCursors: [(BarSeries, Int)] = []
+        for _ in 0..<(try r.count("bar series", minSize: 24)) {
+            let id = try r.u32(), tf = try r.i32(), cursor = try r.i64(), lastTime = try r.i64()
+            guard let s = barSeries.first(where: { $0.symbolID == id && $0.timeframe.minutes == tf }),
+                  cursor >= 0, cursor <= Int64(s.count), (cursor == 0 ? -1 : s.time[Int(cursor) - 1]) == lastTime else {
+                throw HQTError(.wal, "the loaded bars (symbol \(id), timeframe \(tf)) do not match the data the WAL was written with")
+            }
+            barCursors.append((s, Int(cursor)))
+        }
+        var builders: [BarBuilder] = []
+        for _ in 0..<(try r.count("bar builders", minSize: 66)) {
+            let id = try r.u32()
+            guard Int(id) < symbols.count else { throw r.corrupt("bar builder symbol \(id)") }
+            guard let tf = Timeframe(minutes: try r.i32()) else { throw r.corrupt("bar builder timeframe") }
+            var b = BarBuilder(symbolID: id, timeframe: tf)
+            b.active = try r.bool(); b.openTime = try r.i64(); b.closeTime = try r.i64()
+            b.open = try r.i64(); b.high = try r.i64(); b.low = try r.i64(); b.close = try r.i64(); b.ticks = try r.i64()
+            builders.append(b)
+        }
+        var positions: [Position] = []
+        for _ in 0..<(try r.count("positions", minSize: 80)) { positions.append(try r.position()) }
+        var pending: [Order] = []
+        for _ in 0..<(try r.count("orders", minSize: 100)) { pending.append(try r.order()) }
+        var history: [Order] = []
+        for _ in 0..<(try r.count("order history", minSize: 100)) { history.append(try r.order()) }
+        var dealList: [Deal] = []
+        for _ in 0..<(try r.count("deals", minSize: 100)) { dealList.append(try r.deal()) }
+        var tradeList: [Trade] = []
+        for _ in 0..<(try r.count("trades", minSize: 80)) { tradeList.append(try r.trade()) }
+        var curve: [EquityPoint] = []
+        for _ in 0..<(try r.count("equity curve", minSize: 32)) {
+            curve.append(EquityPoint(time: try r.i64(), balance: try r.i64(), equity: try r.i64(), margin: try r.i64()))
+        }
+        for p in positions + [] where Int(p.symbolID) >= symbols.count { throw r.corrupt("position symbol \(p.symbolID)") }
+        for o in pending where Int(o.symbolID) >= symbols.count { throw r.corrupt("order symbol \(o.symbolID)") }
+        let strategyState = try r.blob("strategy state")
+        try r.expectEnd()
+
+        // Everything is checked: now replace the state.
+        eventsProcessed = events; currentTime = time
+        self.balance = balance; self.netDeposits = netDeposits; self.nextTicket = nextTicket
+        marginCallActive = marginCall; nextEquitySample = nextSample; peakEquity = peak
+        maxDrawdown = maxDD; maxDrawdownPct = maxDDPct; ticksProcessed = ticks; barsProcessed = bars
+        for (i, s) in states.enumerated() {
+            quotes[i].bid = s.0; quotes[i].ask = s.1; quotes[i].time = s.2; quotes[i].profitRoute = s.3
+        }
+        routes = newRoutes
+        for (i, cursor) in tickCursors.enumerated() { tickSeries[i]?.cursor = cursor ?? 0 }
+        for s in barSeries { s.cursor = 0 }
+        for (s, cursor) in barCursors { s.cursor = cursor }
+        barBuilders = builders
+        buildersBySymbol = Array(repeating: [], count: symbols.count)
+        for i in symbols.indices { quotes[i].builders = 0 }
+        for (i, b) in builders.enumerated() {
+            buildersBySymbol[Int(b.symbolID)].append(i)
+            quotes[Int(b.symbolID)].builders += 1
+        }
+        openPositions = positions; orders = pending; orderHistory = history
+        deals = dealList; trades = tradeList; equityCurve = curve
+        usedMargin = positions.reduce(0) { $0 + $1.margin }
+        unreportedDeals = 0
+        rebuildTriggerIndex()
+        updateMarginCheckEquity()
+        refreshFloatingProfit()
+        return strategyState
+    }
+}
+
+extension ByteWriter {
+    mutating func route(_ r: ConversionRoute) {
+        switch r {
+        case .identity: u8(0); u32(0)
+        case .multiply(let id): u8(1); u32(id)
+        case .divide(let id): u8(2); u32(id)
+        }
+    }
+}
+
+extension ByteReader {
+    mutating func route() throws(HQTError) -> ConversionRoute {
+        let kind = try u8("route kind"), id = try u32("route symbol")
+        switch kind {
+        case 0: return .identity
+        case 1: return .multiply(id)
+        case 2: return .divide(id)
+        default: throw corrupt("route kind \(kind)")
+        }
+    }
+}

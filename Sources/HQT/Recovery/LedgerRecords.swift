@@ -1,0 +1,137 @@
+/// WAL record types written by the engine (SPEC section 3; new types take
+/// new numbers: 8 is the log's HEADER, 9 is ORDER_MODIFY).
+public enum LedgerRecordType: UInt8, Sendable {
+    case positionOpen = 1, positionClose = 2, positionModify = 3, orderPlace = 4, orderCancel = 5
+    case balanceChange = 6, checkpoint = 7, orderModify = 9
+}
+
+/// When, within the engine's processing, a record was written. Replay
+/// applies records at the same point of the same event (docs/wal.md).
+enum LedgerPhase: UInt8 {
+    /// Inside event N, before its prices are applied (on_bar of a built bar).
+    case beforeMarket = 0
+    /// Inside event N, after its prices are applied (triggers, on_tick, ...).
+    case afterMarket = 1
+    /// Between events (before the first, after the last, or from a caller
+    /// driving the engine directly).
+    case between = 2
+}
+
+/// A decoded engine record: where it happened and what it changed.
+struct LedgerRecord {
+    var event: Int64
+    var phase: LedgerPhase
+    var time: Int64
+    var op: LedgerOp
+}
+
+extension ByteWriter {
+    mutating func order(_ o: Order) {
+        u64(o.ticket); u32(o.symbolID); i32(o.type.rawValue); i32(o.state.rawValue)
+        i64(o.volume); i64(o.price); i64(o.stopLimit); i64(o.sl); i64(o.tp); i64(o.expiration)
+        i64(o.timeSetup); i64(o.trailingPoints); u64(o.magic)
+    }
+    mutating func position(_ p: Position) {
+        u64(p.ticket); u32(p.symbolID); i32(p.side.rawValue); i64(p.volume); i64(p.openPrice); i64(p.openTime)
+        i64(p.sl); i64(p.tp); i64(p.trailingPoints); i64(p.margin); i64(p.commission); u64(p.magic)
+    }
+    mutating func deal(_ d: Deal) {
+        u64(d.ticket); u64(d.order); u64(d.position); u32(d.symbolID); i32(d.side.rawValue)
+        i32(d.entry.rawValue); i32(d.reason.rawValue); i64(d.time); i64(d.volume); i64(d.price)
+        i64(d.commission); i64(d.profit); i64(d.balance); u64(d.magic)
+    }
+    mutating func trade(_ t: Trade) {
+        u64(t.position); u32(t.symbolID); i32(t.side.rawValue); i64(t.volume); i64(t.openTime); i64(t.openPrice)
+        i64(t.closeTime); i64(t.closePrice); i64(t.commission); i64(t.profit); i32(t.closeReason.rawValue)
+    }
+}
+
+extension ByteReader {
+    mutating func order() throws(HQTError) -> Order {
+        Order(ticket: try u64("order.ticket"), symbolID: try u32("order.symbol"),
+              type: try enumValue(OrderType.self, "order.type"), state: try enumValue(OrderState.self, "order.state"),
+              volume: try i64(), price: try i64(), stopLimit: try i64(), sl: try i64(), tp: try i64(),
+              expiration: try i64(), timeSetup: try i64(), trailingPoints: try i64(), magic: try u64())
+    }
+    mutating func position() throws(HQTError) -> Position {
+        Position(ticket: try u64("position.ticket"), symbolID: try u32("position.symbol"),
+                 side: try enumValue(Side.self, "position.side"), volume: try i64(), openPrice: try i64(),
+                 openTime: try i64(), sl: try i64(), tp: try i64(), trailingPoints: try i64(), profit: 0,
+                 margin: try i64(), commission: try i64(), magic: try u64())
+    }
+    mutating func deal() throws(HQTError) -> Deal {
+        Deal(ticket: try u64("deal.ticket"), order: try u64(), position: try u64(), symbolID: try u32(),
+             side: try enumValue(Side.self, "deal.side"), entry: try enumValue(DealEntry.self, "deal.entry"),
+             reason: try enumValue(DealReason.self, "deal.reason"), time: try i64(), volume: try i64(),
+             price: try i64(), commission: try i64(), profit: try i64(), balance: try i64(), magic: try u64())
+    }
+    mutating func trade() throws(HQTError) -> Trade {
+        Trade(position: try u64("trade.position"), symbolID: try u32(), side: try enumValue(Side.self, "trade.side"),
+              volume: try i64(), openTime: try i64(), openPrice: try i64(), closeTime: try i64(),
+              closePrice: try i64(), commission: try i64(), profit: try i64(),
+              closeReason: try enumValue(DealReason.self, "trade.reason"))
+    }
+}
+
+extension LedgerRecord {
+    /// The record type and payload for this change (layouts in docs/wal.md).
+    func encoded() -> (LedgerRecordType, [UInt8]) {
+        var w = ByteWriter()
+        w.i64(event); w.u8(phase.rawValue); w.i64(time)
+        let type: LedgerRecordType
+        switch op {
+        case .fill(let f):
+            type = f.deal.entry == .in ? .positionOpen : .positionClose
+            w.order(f.order); w.deal(f.deal); w.u64(f.positionTicket)
+            w.bool(f.position != nil); if let p = f.position { w.position(p) }
+            w.bool(f.trade != nil); if let t = f.trade { w.trade(t) }
+        case let .positionModify(ticket, sl, tp, trailing, _):
+            type = .positionModify
+            w.u64(ticket); w.i64(sl); w.i64(tp); w.i64(trailing)
+        case .orderPlace(let o):
+            type = .orderPlace
+            w.order(o)
+        case .orderModify(let o):
+            type = .orderModify
+            w.order(o)
+        case let .orderRemove(ticket, state, _):
+            type = .orderCancel
+            w.u64(ticket); w.i32(state.rawValue)
+        case let .balance(amount, _):
+            type = .balanceChange
+            w.i64(amount)
+        }
+        return (type, w.bytes)
+    }
+
+    /// Decodes an engine record; other types (HEADER, CHECKPOINT) are not records.
+    static func decode(type: UInt8, data: [UInt8], sequence: UInt64) throws(HQTError) -> LedgerRecord {
+        var r = ByteReader(data, context: "WAL record \(sequence) (type \(type))")
+        guard let kind = LedgerRecordType(rawValue: type), kind != .checkpoint else {
+            throw r.corrupt("unknown record type \(type)")
+        }
+        let event = try r.i64("event index")
+        let rawPhase = try r.u8("phase")
+        guard let phase = LedgerPhase(rawValue: rawPhase) else { throw r.corrupt("phase \(rawPhase) is not valid") }
+        let time = try r.i64("time")
+        let op: LedgerOp
+        switch kind {
+        case .positionOpen, .positionClose:
+            let order = try r.order(), deal = try r.deal(), ticket = try r.u64("position ticket")
+            let position = try r.bool("has position") ? try r.position() : nil
+            let trade = try r.bool("has trade") ? try r.trade() : nil
+            op = .fill(Fill(order: order, deal: deal, positionTicket: ticket, position: position, trade: trade))
+        case .positionModify:
+            op = .positionModify(ticket: try r.u64("ticket"), sl: try r.i64("sl"), tp: try r.i64("tp"),
+                                 trailingPoints: try r.i64("trailing"), time: time)
+        case .orderPlace: op = .orderPlace(try r.order())
+        case .orderModify: op = .orderModify(try r.order())
+        case .orderCancel:
+            op = .orderRemove(ticket: try r.u64("ticket"), state: try r.enumValue(OrderState.self, "state"), time: time)
+        case .balanceChange: op = .balance(amount: try r.i64("amount"), time: time)
+        case .checkpoint: throw r.corrupt("checkpoint is not a ledger record")
+        }
+        try r.expectEnd()
+        return LedgerRecord(event: event, phase: phase, time: time, op: op)
+    }
+}
