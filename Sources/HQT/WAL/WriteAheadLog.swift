@@ -287,7 +287,7 @@ public final class WriteAheadLog {
         guard appendable else { throw notAppendable() }
         guard WALRecordType.isAppendable(type) else {
             throw HQTError(.invalidArgument, "WAL record type \(type) cannot be appended: 0 is invalid, "
-                + "7 (CHECKPOINT) is written by markCheckpoint, 8 (HEADER) by the log itself")
+                + "7 (CHECKPOINT) is written by markCheckpoint (hqt_wal_mark_checkpoint), 8 (HEADER) by the log itself")
         }
         return try appendRecord(type: type, payload: data, forceSync: false)
     }
