@@ -223,7 +223,7 @@ struct WALScanner {
             guard let sequence, sequence == expectedSequence, type != 0, type != WALRecordType.header else {
                 let what = sequence.map { "sequence \($0)" } ?? "\(length) data bytes"
                 result.damage = WALDamage(offset: p, reason: "unexpected \(WALRecordType.name(type)) record (\(what); expected sequence \(expectedSequence))",
-                                          evidence: (p, sequence ?? 0, "the record itself is intact"), notALog: false)
+                                          evidence: (p, sequence ?? 0, "that record is intact, so no crash tore it"), notALog: false)
                 break
             }
             if delivering {
@@ -255,7 +255,7 @@ struct WALScanner {
         var q = offset
         while let m = try findMagic(from: q) {
             if searchBudget <= 0 {
-                damage.evidence = (m, 0, "the search for later records gave up (too much garbage); refusing to assume a torn tail")
+                damage.evidence = (m, 0, "the search for later records gave up at offset \(m) (too much garbage), so a torn tail cannot be assumed")
                 return damage
             }
             if case let .intact(_, length, sequence) = try examine(m) {
@@ -263,7 +263,8 @@ struct WALScanner {
                 if let sequence, let lastGood, sequence <= lastGood {
                     // A stale copy of an earlier record: part of the tail.
                 } else {
-                    damage.evidence = (m, sequence ?? 0, sequence.map { "a valid record with sequence \($0)" } ?? "an intact frame")
+                    let what = sequence.map { "a valid record (sequence \($0))" } ?? "an intact frame"
+                    damage.evidence = (m, sequence ?? 0, "\(what) follows at offset \(m), so this is damage inside the log, not a torn tail")
                     return damage
                 }
             } else {
@@ -313,7 +314,7 @@ extension WALScanResult {
         }
         guard let evidence = damage.evidence else { return nil }
         return HQTError(.walCorrupt, "WAL '\(path)' is corrupt at offset \(damage.offset): \(damage.reason); "
-            + "\(evidence.why) follows at offset \(evidence.offset), so this is damage inside the log, not a torn tail. "
+            + "\(evidence.why). "
             + "The file was left untouched; WriteAheadLog.salvage (hqt_wal_salvage, python -m hqt.wal FILE verify) "
             + "keeps the \(records) records before offset \(damage.offset)")
     }
