@@ -430,6 +430,143 @@ int hqt_engine_equity_curve(hqt_engine *engine, hqt_equity_point *out, size_t ca
                             size_t *out_count);
 int hqt_engine_statistics(hqt_engine *engine, hqt_statistics *out);
 
+/* ------------------------------------------------------------------ */
+/* Write-ahead log                                                     */
+/* ------------------------------------------------------------------ */
+
+/* The log on its own, independent of any engine: SPEC section 3 frames with
+   sequence numbers, checkpoints, crash-safe compaction, one writer at a time.
+   Format, rules and guarantees: docs/wal.md. An hqt_wal is not thread-safe:
+   use one from one thread at a time. Messages of failed calls: for now
+   hqt_wal_last_error() (thread-local, like hqt_last_error()). */
+
+typedef struct hqt_wal hqt_wal;
+
+/* Durability policy: when appended records reach stable storage. Every
+   policy hands a record to the kernel before append returns (it survives the
+   process being killed) and syncs at checkpoints, hqt_wal_sync, compaction
+   and close. */
+enum {
+    HQT_WAL_SYNC_ALWAYS = 0, /* fdatasync before append returns (default) */
+    HQT_WAL_SYNC_BATCH = 1,  /* group commit: one fdatasync per batch_max_records
+                                records or batch_max_delay_ns, whichever first */
+    HQT_WAL_SYNC_NONE = 2    /* no sync on append: the OS decides */
+};
+
+/* Record types (SPEC section 3; numbers are never reused). hqt_wal_append
+   takes any type but 0, CHECKPOINT (use hqt_wal_mark_checkpoint) and HEADER
+   (the first record of every file, written by the library). */
+enum {
+    HQT_WAL_POSITION_OPEN = 1,
+    HQT_WAL_POSITION_CLOSE = 2,
+    HQT_WAL_POSITION_MODIFY = 3,
+    HQT_WAL_ORDER_PLACE = 4,
+    HQT_WAL_ORDER_CANCEL = 5,
+    HQT_WAL_BALANCE_CHANGE = 6,
+    HQT_WAL_CHECKPOINT = 7,
+    HQT_WAL_HEADER = 8
+};
+
+/* Largest payload of one record: 256 MiB less the 8-byte sequence number. */
+enum { HQT_WAL_MAX_PAYLOAD = 268435448 };
+
+typedef struct hqt_wal_options {
+    int32_t sync_policy;        /* HQT_WAL_SYNC_* */
+    int32_t truncate;           /* non-zero: start a new, empty log */
+    int64_t batch_max_records;  /* BATCH: sync once this many records are pending (>= 1) */
+    int64_t batch_max_delay_ns; /* BATCH: ... or once the oldest is this old (0 = no time bound) */
+    int32_t check_fingerprint;  /* non-zero: a new log records `fingerprint`; an existing
+                                   one must carry the same, else HQT_E_WAL */
+    int32_t reserved;           /* 0 */
+    uint64_t fingerprint;       /* of the engine configuration */
+} hqt_wal_options;
+
+/* What opening, verifying or salvaging a log found. */
+typedef struct hqt_wal_open_report {
+    int64_t torn_bytes_dropped;     /* cut off the end (salvage: from the damage on) */
+    int64_t torn_records_dropped;   /* whole or partial records in those bytes */
+    int64_t records;                /* valid records kept, the HEADER not counted */
+    int64_t last_checkpoint_offset; /* file offset of the last CHECKPOINT, -1 if none */
+    uint64_t last_sequence;         /* of the last record; 0 in a new log */
+    int64_t valid_bytes;            /* length of the valid prefix */
+    uint64_t fingerprint;           /* from the HEADER, if has_fingerprint */
+    int32_t has_fingerprint;
+    int32_t format_version;         /* from the HEADER; 0 if the file had none left */
+} hqt_wal_open_report;
+
+/* One record, passed to a hqt_wal_record_fn. `data` (the payload, after the
+   sequence number) is valid only during the call; it may be NULL when
+   length is 0. */
+typedef struct hqt_wal_record {
+    uint8_t type;
+    uint64_t sequence;
+    int64_t offset;  /* of the record's frame in the file */
+    const void *data;
+    size_t length;
+} hqt_wal_record;
+
+/* Return 0 to go on, non-zero to stop: the reading call then returns
+   HQT_E_CALLBACK. The callback must not close, append to, compact or clear
+   the log it is reading (HQT_E_BUSY). */
+typedef int (*hqt_wal_record_fn)(const hqt_wal_record *record, void *user_data);
+
+/* Fills options with the defaults: ALWAYS, no truncate, batch 256 records /
+   10 ms, no fingerprint. */
+void hqt_wal_options_init(hqt_wal_options *options);
+
+/* Opens (creating if needed) the log at path and takes its writer lock.
+   A torn tail is cut and reported; damage before the last valid record
+   returns HQT_E_WAL_CORRUPT naming the offset and leaves the file untouched;
+   a log held by another writer, a file that is not a log, or a fingerprint
+   mismatch return HQT_E_WAL. BATCH uses the default bounds. report may be
+   NULL. On success *out is a new handle, to be freed by hqt_wal_close(). */
+int hqt_wal_open(const char *path, int32_t sync_policy, int truncate, hqt_wal **out,
+                 hqt_wal_open_report *report);
+/* The same with every option; options NULL = defaults. */
+int hqt_wal_open_ex(const char *path, const hqt_wal_options *options, hqt_wal **out,
+                    hqt_wal_open_report *report);
+
+/* Appends a record; *out_sequence (may be NULL) gets its sequence number.
+   data may be NULL when len is 0. A failed write or sync returns an error,
+   rolls the file back to its last good record and makes the log refuse
+   appends until it is closed and opened again; reading still works. */
+int hqt_wal_append(hqt_wal *wal, uint8_t type, const void *data, size_t len,
+                   uint64_t *out_sequence);
+/* Appends a CHECKPOINT record carrying a snapshot and syncs, whatever the policy. */
+int hqt_wal_mark_checkpoint(hqt_wal *wal, const void *snapshot, size_t len);
+/* Makes every appended record durable. */
+int hqt_wal_sync(hqt_wal *wal);
+
+/* Calls fn for every record, oldest first (the HEADER excluded). */
+int hqt_wal_read_all(hqt_wal *wal, hqt_wal_record_fn fn, void *user_data);
+/* Calls fn for every record after the last checkpoint (all if none). */
+int hqt_wal_read_uncommitted(hqt_wal *wal, hqt_wal_record_fn fn, void *user_data);
+/* Calls fn once with the last CHECKPOINT record, if there is one;
+   *out_found (may be NULL) is set to 1 or 0. */
+int hqt_wal_last_checkpoint(hqt_wal *wal, hqt_wal_record_fn fn, void *user_data, int *out_found);
+
+/* Compacts: the log becomes its last checkpoint and what follows, replaced
+   crash-safely (temporary file, fsync, rename, fsync of the directory).
+   Without a checkpoint it does nothing. */
+int hqt_wal_truncate_to_checkpoint(hqt_wal *wal);
+/* Empties the log crash-safely; sequence numbers carry on. */
+int hqt_wal_clear(hqt_wal *wal);
+/* Syncs, releases the lock and frees the handle, also when the sync fails
+   (the status says so). NULL is a no-op. */
+int hqt_wal_close(hqt_wal *wal);
+
+/* Repair: keeps the valid prefix of a damaged log, dropping everything from
+   the first damage on (report says how much), crash-safely; takes the lock.
+   Refuses files that are not HQT logs. report may be NULL. */
+int hqt_wal_salvage(const char *path, hqt_wal_open_report *report);
+/* Read-only check: what open would keep and cut; HQT_E_WAL_CORRUPT for
+   damage before the last valid record. report may be NULL. */
+int hqt_wal_verify(const char *path, hqt_wal_open_report *report);
+
+/* Message of the last failed hqt_wal_* call on this thread ("" if none).
+   Will merge into hqt_last_error(). */
+const char *hqt_wal_last_error(void);
+
 #ifdef __cplusplus
 }
 #endif
