@@ -437,8 +437,8 @@ int hqt_engine_statistics(hqt_engine *engine, hqt_statistics *out);
 /* The log on its own, independent of any engine: SPEC section 3 frames with
    sequence numbers, checkpoints, crash-safe compaction, one writer at a time.
    Format, rules and guarantees: docs/wal.md. An hqt_wal is not thread-safe:
-   use one from one thread at a time. Messages of failed calls: for now
-   hqt_wal_last_error() (thread-local, like hqt_last_error()). */
+   use one from one thread at a time. Messages of failed calls:
+   hqt_last_error(), as everywhere else. */
 
 typedef struct hqt_wal hqt_wal;
 
@@ -562,10 +562,6 @@ int hqt_wal_salvage(const char *path, hqt_wal_open_report *report);
 /* Read-only check: what open would keep and cut; HQT_E_WAL_CORRUPT for
    damage before the last valid record. report may be NULL. */
 int hqt_wal_verify(const char *path, hqt_wal_open_report *report);
-
-/* Message of the last failed hqt_wal_* call on this thread ("" if none).
-   Will merge into hqt_last_error(). */
-const char *hqt_wal_last_error(void);
 
 #ifdef __cplusplus
 }

@@ -28,11 +28,6 @@ private let liveHandles = Mutex<Set<UInt>>([])
 
 private func status(_ code: HQTError.Code) -> Int32 { code.rawValue }
 
-private func fail(_ error: HQTError) -> Int32 {
-    setLastError(error.message)
-    return error.code.rawValue
-}
-
 private func fail(_ code: HQTError.Code, _ message: String) -> Int32 {
     fail(HQTError(code, message))
 }
