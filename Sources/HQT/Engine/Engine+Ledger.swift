@@ -101,6 +101,10 @@ extension Engine {
         nextTicket = max(nextTicket, fill.deal.ticket + 1, fill.order.ticket + 1)
         unreportedDeals += 1
         updateMarginCheckEquity()
+        // The floating profit is summed over the hot position list, so that
+        // list must reflect this fill before the sum (the deferred rebuild in
+        // `apply` comes too late for equity, drawdown and the curve point).
+        rebuildTriggerIndex()
         refreshFloatingProfit()
         trackDrawdown()
         sampleEquity(at: fill.deal.time)
