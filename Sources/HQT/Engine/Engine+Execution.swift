@@ -30,7 +30,9 @@ extension Engine {
                 after.openPrice = Engine.weightedPrice(p.openPrice, p.volume, price, volume)
                 after.margin = p.margin + extra
                 after.commission = p.commission + fee
-                if order.sl != 0 || order.tp != 0 { after.sl = order.sl; after.tp = order.tp }
+                // Each non-zero level of the order replaces the position's (docs/engine.md).
+                if order.sl != 0 { after.sl = order.sl }
+                if order.tp != 0 { after.tp = order.tp }
                 let deal = Deal(ticket: dealTicket, order: order.ticket, position: p.ticket, symbolID: order.symbolID,
                                 side: side, entry: .in, reason: reason, time: time, volume: volume, price: price,
                                 commission: fee, profit: 0, balance: balance + fee, magic: order.magic)
