@@ -464,7 +464,8 @@ enum {
     HQT_WAL_ORDER_CANCEL = 5,
     HQT_WAL_BALANCE_CHANGE = 6,
     HQT_WAL_CHECKPOINT = 7,
-    HQT_WAL_HEADER = 8
+    HQT_WAL_HEADER = 8,
+    HQT_WAL_ORDER_MODIFY = 9
 };
 
 /* Largest payload of one record: 256 MiB less the 8-byte sequence number. */
@@ -562,6 +563,46 @@ int hqt_wal_salvage(const char *path, hqt_wal_open_report *report);
 /* Read-only check: what open would keep and cut; HQT_E_WAL_CORRUPT for
    damage before the last valid record. report may be NULL. */
 int hqt_wal_verify(const char *path, hqt_wal_open_report *report);
+
+
+/* ---- the engine's own log ----
+   With the WAL enabled the engine writes every trading operation before it
+   takes effect, and a checkpoint (full snapshot) every checkpoint_every
+   records and at the end of each run. Record payloads: docs/wal.md. */
+
+typedef struct hqt_recovery_report {
+    int64_t records_replayed;    /* applied on top of the checkpoint */
+    int64_t records_discarded;   /* of the last, possibly unfinished event (re-run on resume) */
+    uint64_t checkpoint_sequence;
+    int64_t events_processed;    /* by the recovered state */
+    int64_t last_event_time;
+    int64_t torn_bytes_dropped;  /* torn tail cut when the log was opened */
+    int64_t torn_records_dropped;
+    int32_t replayed_over_data;  /* 1: the loaded data was re-walked (exact statistics) */
+    int32_t reserved;
+} hqt_recovery_report;
+
+/* Opens the log for this engine (options NULL = defaults; its fingerprint
+   fields are ignored: the engine's configuration is used). A new or
+   truncated log starts with a checkpoint; a log holding records needs
+   hqt_engine_recover_from_wal() before any trading. checkpoint_every >= 1
+   (0 = default 10000). report may be NULL. */
+int hqt_engine_enable_wal(hqt_engine *engine, const char *path, const hqt_wal_options *options,
+                          int64_t checkpoint_every, hqt_wal_open_report *report);
+/* Writes a final checkpoint and closes the log. */
+int hqt_engine_disable_wal(hqt_engine *engine);
+int hqt_engine_is_wal_enabled(hqt_engine *engine, int *out_enabled);
+/* Writes a checkpoint now (between events). */
+int hqt_engine_checkpoint(hqt_engine *engine);
+/* Restores the last checkpoint plus every record after it. Load the same
+   data first: it is then re-walked so statistics come out exactly, and a
+   resumed run continues after the last event. out may be NULL. */
+int hqt_engine_recover_from_wal(hqt_engine *engine, hqt_recovery_report *out);
+/* hqt_engine_run after a recovery: on_start and the `warmup` loaded events
+   before the resume point are delivered with trading refused
+   (hqt_engine_warming_up), then the run continues live. */
+int hqt_engine_run_resume(hqt_engine *engine, const hqt_strategy *strategy, int64_t warmup);
+int hqt_engine_warming_up(hqt_engine *engine, int *out_warming_up);
 
 #ifdef __cplusplus
 }

@@ -66,7 +66,7 @@ private func pathString(_ path: UnsafePointer<CChar>?, _ function: String) -> Re
     return .success(text)
 }
 
-private func fill(_ out: UnsafeMutablePointer<hqt_wal_open_report>?, _ report: WALOpenReport) {
+func fill(_ out: UnsafeMutablePointer<hqt_wal_open_report>?, _ report: WALOpenReport) {
     guard let out else { return }
     var r = hqt_wal_open_report()
     r.torn_bytes_dropped = Int64(report.tornBytesDropped)
@@ -79,6 +79,25 @@ private func fill(_ out: UnsafeMutablePointer<hqt_wal_open_report>?, _ report: W
     r.has_fingerprint = report.header?.fingerprint == nil ? 0 : 1
     r.format_version = Int32(report.header?.formatVersion ?? 0)
     out.pointee = r
+}
+
+/// The sync policy an options struct asks for, validated.
+func syncPolicy(_ options: hqt_wal_options, _ function: String) -> Result<WALSyncPolicy, HQTError> {
+    switch Int(options.sync_policy) {
+    case Int(HQT_WAL_SYNC_ALWAYS): return .success(.always)
+    case Int(HQT_WAL_SYNC_NONE): return .success(.none)
+    case Int(HQT_WAL_SYNC_BATCH):
+        guard options.batch_max_records >= 1 else {
+            return .failure(HQTError(.invalidArgument, "\(function): batch_max_records must be >= 1, got \(options.batch_max_records)"))
+        }
+        guard options.batch_max_delay_ns >= 0 else {
+            return .failure(HQTError(.invalidArgument, "\(function): batch_max_delay_ns must be >= 0, got \(options.batch_max_delay_ns)"))
+        }
+        return .success(.batch(maxRecords: Int(options.batch_max_records),
+                               maxDelayNanoseconds: UInt64(options.batch_max_delay_ns)))
+    default:
+        return .failure(HQTError(.invalidArgument, "\(function): sync_policy \(options.sync_policy) is not HQT_WAL_SYNC_ALWAYS, _BATCH or _NONE"))
+    }
 }
 
 private let defaultBatchRecords: Int64 = 256
@@ -125,19 +144,9 @@ private func openLog(_ rawPath: UnsafePointer<CChar>?, _ options: hqt_wal_option
     case let .failure(e): return fail(e)
     }
     let policy: WALSyncPolicy
-    switch Int(options.sync_policy) {
-    case Int(HQT_WAL_SYNC_ALWAYS): policy = .always
-    case Int(HQT_WAL_SYNC_NONE): policy = .none
-    case Int(HQT_WAL_SYNC_BATCH):
-        guard options.batch_max_records >= 1 else {
-            return fail(.invalidArgument, "\(function): batch_max_records must be >= 1, got \(options.batch_max_records)")
-        }
-        guard options.batch_max_delay_ns >= 0 else {
-            return fail(.invalidArgument, "\(function): batch_max_delay_ns must be >= 0, got \(options.batch_max_delay_ns)")
-        }
-        policy = .batch(maxRecords: Int(options.batch_max_records), maxDelayNanoseconds: UInt64(options.batch_max_delay_ns))
-    default:
-        return fail(.invalidArgument, "\(function): sync_policy \(options.sync_policy) is not HQT_WAL_SYNC_ALWAYS, _BATCH or _NONE")
+    switch syncPolicy(options, function) {
+    case let .success(p): policy = p
+    case let .failure(e): return fail(e)
     }
     do throws(HQTError) {
         let wal = try WriteAheadLog(path: path, sync: policy)

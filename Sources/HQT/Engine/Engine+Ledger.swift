@@ -33,8 +33,6 @@ extension Engine {
         apply(op)
     }
 
-    /// Hook for the write-ahead log (no-op while it is disabled).
-    func journal(_ op: LedgerOp) throws(HQTError) {}
 
     func takeTicket() -> UInt64 {
         defer { nextTicket += 1 }

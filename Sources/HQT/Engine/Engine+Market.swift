@@ -16,6 +16,7 @@ extension Engine {
     /// A tick of symbol `s` (validated by the caller).
     @inline(__always)
     func handleTick(_ s: Int, time: Int64, bid: Int64, ask: Int64) throws(HQTError) {
+        previousTime = currentTime
         currentTime = time
         ticksProcessed &+= 1
         eventsProcessed &+= 1
@@ -24,7 +25,7 @@ extension Engine {
         quotes[s].bid = bid
         quotes[s].ask = ask
         quotes[s].time = time
-        phase = .afterMarket
+        phase = .triggers
         if quotes[s].mayTrigger(lowBid: bid, highBid: bid, lowAsk: ask, highAsk: ask, time: time) {
             try checkTriggers(symbol: s, range: PriceRange(openBid: bid, lowBid: bid, highBid: bid,
                                                            openAsk: ask, lowAsk: ask, highAsk: ask, intrabar: false))
@@ -50,7 +51,7 @@ extension Engine {
         quotes[s].bid = bar.close
         quotes[s].ask = bar.close + spread
         quotes[s].time = currentTime
-        phase = .afterMarket
+        phase = .triggers
         if quotes[s].mayTrigger(lowBid: bar.low, highBid: bar.high, lowAsk: bar.low + spread,
                                 highAsk: bar.high + spread, time: currentTime) {
             try checkTriggers(symbol: s, range: PriceRange(openBid: bar.open, lowBid: bar.low, highBid: bar.high,
@@ -79,6 +80,11 @@ extension Engine {
     // MARK: triggers
 
     func checkTriggers(symbol s: Int, range r: PriceRange) throws(HQTError) {
+        if replaying {
+            // Recovery: the log holds what the triggers did.
+            applyReplayed(phase: .triggers)
+            return
+        }
         let id = UInt32(s)
         let time = currentTime
         // Pending orders: expire, trigger. Collected first because filling
@@ -178,17 +184,25 @@ extension Engine {
     }
 
     func updateMarginCheckEquity() {
+        if replaying {
+            marginCheckEquity = .max  // recovery: visit every event's stop-out records
+            return
+        }
         marginCheckEquity = usedMargin > 0
             ? FixedPoint.mulDiv(max(marginCallLevel, stopOutLevel), usedMargin, 100_000_000) + 1 : .min
     }
 
     func checkMarginLevels() throws(HQTError) {
+        if replaying { applyReplayed(phase: .stopOut) }
         let call = marginLevelAtOrBelow(marginCallLevel)
         if call != marginCallActive {
             marginCallActive = call
             if call { notifyMargin(event: 1) }
         }
-        guard marginLevelAtOrBelow(stopOutLevel) else { return }
+        guard !replaying, marginLevelAtOrBelow(stopOutLevel) else { return }
+        let previous = phase
+        phase = .stopOut
+        defer { phase = previous }
         try stopOut()
     }
 
@@ -210,14 +224,30 @@ extension Engine {
 
     // MARK: bars built from ticks
 
-    /// Closes the symbol's bars in progress that end at or before `time`.
+    /// Closes the symbol's bars in progress that end at or before `time`,
+    /// earliest close first. While a bar is delivered the engine's clock
+    /// stands at the bar's close (orders from on_bar carry that time);
+    /// prices are still the previous tick's.
     func closeBuiltBars(symbol s: Int, before time: Int64) throws(HQTError) {
+        var closing: [Int] = []
         for b in buildersBySymbol[s] where barBuilders[b].active && time >= barBuilders[b].closeTime {
+            closing.append(b)
+        }
+        if closing.isEmpty { return }
+        if closing.count > 1 {
+            closing.sort { (barBuilders[$0].closeTime, barBuilders[$0].timeframe.minutes)
+                < (barBuilders[$1].closeTime, barBuilders[$1].timeframe.minutes) }
+        }
+        let tickTime = currentTime
+        for b in closing {
             let bar = barBuilders[b].bar
             let closeTime = barBuilders[b].closeTime
             barBuilders[b].active = false
+            currentTime = max(previousTime, closeTime)
+            previousTime = currentTime
             try emitBuiltBar(bar, closeTime: closeTime)
         }
+        currentTime = tickTime
     }
 
     /// Closes every bar in progress (end of a run, or an explicit flush).
@@ -236,6 +266,7 @@ extension Engine {
         // the engine's time so the curve never runs ahead of the data.
         sampleEquity(at: min(closeTime, now))
         notifyBar(bar)
+        if replaying { applyReplayed(phase: .beforeMarket, time: now) }
         try deliverTrades()
         if let onBar = hooks.onBar {
             try onBar(self, bar)

@@ -169,9 +169,10 @@ extension Engine {
     var now: Int64 { currentTime == .min ? 0 : currentTime }
 
     func checkTradingAllowed() throws(HQTError) {
-        guard !tradingFrozen else {
-            throw HQTError(.state, "trading is not allowed during warm-up")
+        guard !warmingUp else {
+            throw HQTError(.state, "trading is not allowed during warm-up (check engine.warming_up)")
         }
+        guard !walNeedsRecovery else { throw needsRecoveryError() }
     }
 
     func checkVolume(_ volume: Int64, _ spec: SymbolSpec) throws(HQTError) {

@@ -22,8 +22,15 @@ extension Engine {
     /// time; at equal times bars first, then lower symbol id, then shorter
     /// timeframe. `onStart` comes first and `onStop` last, also when an
     /// error stops the run in between (the first error is rethrown).
-    public func run(_ hooks: StrategyHooks = StrategyHooks()) throws(HQTError) {
+    ///
+    /// With `resume` (after `recoverFromWAL()`), `onStart` and the last
+    /// `warmup` loaded events before the resume point are delivered with
+    /// trading refused (`warmingUp`), to rebuild the strategy's state; then
+    /// the run continues live.
+    public func run(_ hooks: StrategyHooks = StrategyHooks(), resume: Bool = false, warmup: Int = 0) throws(HQTError) {
         try checkNotRunning("start a run")
+        guard warmup >= 0 else { throw HQTError(.invalidArgument, "warmup must be >= 0") }
+        guard !walNeedsRecovery else { throw needsRecoveryError() }
         isRunning = true
         self.hooks = hooks
         defer {
@@ -33,7 +40,14 @@ extension Engine {
         }
         var failure: HQTError?
         do {
-            if let onStart = hooks.onStart { try onStart(self) }
+            if resume {
+                warmingUp = true
+                defer { warmingUp = false }
+                if let onStart = hooks.onStart { try onStart(self) }
+                try feedWarmup(warmup, hooks: hooks)
+            } else {
+                if let onStart = hooks.onStart { try onStart(self) }
+            }
             try deliverTrades()
             try runLoop(onTick: hooks.onTick)
             try flushBuiltBars()
@@ -44,6 +58,11 @@ extension Engine {
         do {
             if let onStop = hooks.onStop { try onStop(self) }
             try deliverTrades()
+        } catch {
+            if failure == nil { failure = error }
+        }
+        do {
+            if wal != nil && !walNeedsRecovery { try checkpoint() }
         } catch {
             if failure == nil { failure = error }
         }
@@ -64,6 +83,7 @@ extension Engine {
         switch event {
         case .tick(let t):
             try handleTick(Int(t.symbolID), time: t.time, bid: t.bid, ask: t.ask)
+            phase = .callbacks
             try deliverTrades()
             if let onTick = hooks.onTick {
                 try onTick(self, t)
@@ -71,9 +91,11 @@ extension Engine {
             }
         case .bar(let b):
             try handleBar(b, closeTime: b.timeframe.closeTime(opening: b.time))
+            phase = .callbacks
             try deliverTrades()
             try deliverBar(b)
         }
+        try checkpointIfDue()
     }
 
     /// Closes bars being built from ticks now (delivering them to `onBar`).
@@ -86,6 +108,52 @@ extension Engine {
             self.hooks = StrategyHooks()
         }
         try flushBuiltBars()
+    }
+
+    /// Delivers the `count` loaded events before the feed's position to the
+    /// hooks, without processing them (bars built from those ticks included).
+    func feedWarmup(_ count: Int, hooks: StrategyHooks) throws(HQTError) {
+        guard count > 0 else { return }
+        let position = tickSeries.reduce(0) { $0 + ($1?.cursor ?? 0) } + barSeries.reduce(0) { $0 + $1.cursor }
+        var skip = max(position - count, 0)
+        var total = position
+        // Walk the merge from the start with private cursors.
+        var tickCursor = tickSeries.map { _ in 0 }
+        var barCursor = barSeries.map { _ in 0 }
+        var builders = barBuilders.map { BarBuilder(symbolID: $0.symbolID, timeframe: $0.timeframe) }
+        while total > 0 {
+            total -= 1
+            var bestTime = Int64.max, bestTick = -1, bestBar = -1
+            for (i, s) in barSeries.enumerated() where barCursor[i] < s.count && s.closeTime[barCursor[i]] < bestTime {
+                bestTime = s.closeTime[barCursor[i]]; bestBar = i
+            }
+            for (i, s) in tickSeries.enumerated() {
+                guard let s, tickCursor[i] < s.count, s.time[tickCursor[i]] < bestTime else { continue }
+                bestTime = s.time[tickCursor[i]]; bestTick = i; bestBar = -1
+            }
+            let deliver = skip == 0
+            if skip > 0 { skip -= 1 }
+            if bestTick >= 0 {
+                let s = tickSeries[bestTick]!
+                let k = tickCursor[bestTick]
+                tickCursor[bestTick] += 1
+                let tick = Tick(symbolID: s.symbolID, time: s.time[k], bid: s.bid[k], ask: s.ask[k])
+                for b in builders.indices where builders[b].symbolID == s.symbolID {
+                    if builders[b].active && tick.time >= builders[b].closeTime {
+                        builders[b].active = false
+                        if deliver, let onBar = hooks.onBar { try onBar(self, builders[b].bar) }
+                    }
+                    builders[b].add(time: tick.time, bid: tick.bid)
+                }
+                if deliver, let onTick = hooks.onTick { try onTick(self, tick) }
+            } else if bestBar >= 0 {
+                let k = barCursor[bestBar]
+                barCursor[bestBar] += 1
+                if deliver, let onBar = hooks.onBar { try onBar(self, barSeries[bestBar].bar(at: k)) }
+            } else {
+                break
+            }
+        }
     }
 
     func validate(_ event: MarketEvent) throws(HQTError) {
@@ -141,48 +209,61 @@ extension Engine {
 
     func runLoop(onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) {
         let ticks = tickSeries.compactMap { $0 }.filter { $0.remaining > 0 }
-        let bars = barSeries.filter { $0.remaining > 0 }.sorted {
-            ($0.symbolID, $0.timeframe.minutes) < ($1.symbolID, $1.timeframe.minutes)
-        }
+        let bars = barSeries.filter { $0.remaining > 0 }
         if ticks.count == 1 && bars.isEmpty {
             try runSingle(ticks[0], onTick: onTick)
             return
         }
-        while true {
-            // Pick the next event: the smallest (time, bars first, symbol, timeframe).
-            var bestBar: BarSeries?
-            var bestTime = Int64.max
-            for series in bars where series.cursor < series.count {
-                let t = series.closeTime[series.cursor]
-                if t < bestTime { bestTime = t; bestBar = series }
-            }
-            var bestTick: TickSeries?
-            for series in ticks where series.cursor < series.count {
-                let t = series.time[series.cursor]
-                if t < bestTime { bestTime = t; bestTick = series; bestBar = nil }
-            }
-            if let series = bestTick {
-                let i = series.cursor
-                series.cursor = i + 1
-                let tick = Tick(symbolID: series.symbolID, time: series.time[i], bid: series.bid[i], ask: series.ask[i])
-                try handleTick(Int(tick.symbolID), time: tick.time, bid: tick.bid, ask: tick.ask)
-                try deliverTrades()
-                if let onTick {
-                    try onTick(self, tick)
-                    try deliverTrades()
-                }
-            } else if let series = bestBar {
-                let i = series.cursor
-                series.cursor = i + 1
-                let bar = series.bar(at: i)
-                try handleBar(bar, closeTime: series.closeTime[i])
-                try deliverTrades()
-                try deliverBar(bar)
-            } else {
-                return
-            }
-            phase = .between
+        while try processNextLoadedEvent(onTick: onTick) {
+            if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
         }
+    }
+
+    /// The next loaded event: smallest (time, bars first, symbol, timeframe).
+    func nextLoadedEvent() -> (tick: TickSeries?, bar: BarSeries?) {
+        var bestBar: BarSeries?
+        var bestTime = Int64.max
+        var bestKey = (UInt32.max, Int32.max)
+        for series in barSeries where series.cursor < series.count {
+            let t = series.closeTime[series.cursor]
+            let key = (series.symbolID, series.timeframe.minutes)
+            if t < bestTime || (t == bestTime && key < bestKey) { bestTime = t; bestBar = series; bestKey = key }
+        }
+        var bestTick: TickSeries?
+        for case let series? in tickSeries where series.cursor < series.count {
+            let t = series.time[series.cursor]
+            if t < bestTime { bestTime = t; bestTick = series; bestBar = nil }
+        }
+        return (bestTick, bestBar)
+    }
+
+    /// Processes the next loaded event with its callbacks; false when none is left.
+    func processNextLoadedEvent(onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) -> Bool {
+        let next = nextLoadedEvent()
+        if let series = next.tick {
+            let i = series.cursor
+            series.cursor = i + 1
+            let tick = Tick(symbolID: series.symbolID, time: series.time[i], bid: series.bid[i], ask: series.ask[i])
+            try handleTick(Int(tick.symbolID), time: tick.time, bid: tick.bid, ask: tick.ask)
+            phase = .callbacks
+            try deliverTrades()
+            if let onTick {
+                try onTick(self, tick)
+                try deliverTrades()
+            }
+        } else if let series = next.bar {
+            let i = series.cursor
+            series.cursor = i + 1
+            let bar = series.bar(at: i)
+            try handleBar(bar, closeTime: series.closeTime[i])
+            phase = .callbacks
+            try deliverTrades()
+            try deliverBar(bar)
+        } else {
+            return false
+        }
+        phase = .between
+        return true
     }
 
     /// The common case, one symbol's ticks: a tight loop over raw columns.
@@ -195,12 +276,14 @@ extension Engine {
             series.cursor = i + 1
             let time = times[i], bid = bids[i], ask = asks[i]
             try handleTick(s, time: time, bid: bid, ask: ask)
+            phase = .callbacks
             if unreportedDeals > 0 { try deliverTrades() }
             if let onTick {
                 try onTick(self, Tick(symbolID: series.symbolID, time: time, bid: bid, ask: ask))
                 if unreportedDeals > 0 { try deliverTrades() }
             }
             phase = .between
+            if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
             i += 1
         }
     }

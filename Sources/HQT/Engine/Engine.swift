@@ -66,6 +66,25 @@ public final class Engine {
     public internal(set) var eventsProcessed: Int64 = 0
     /// Where in event processing the engine is (written into WAL records).
     var phase: LedgerPhase = .between
+    /// The clock before the current tick (bars built from ticks close
+    /// between the two).
+    var previousTime: Int64 = .min
+
+    // MARK: write-ahead log (Engine+WAL.swift)
+    var wal: WriteAheadLog?
+    /// The log holds records this engine has not recovered: trading is
+    /// refused until recover_from_wal() (or a truncating enable).
+    var walNeedsRecovery = false
+    var lastWALOpenReport: WALOpenReport?
+    public internal(set) var checkpointEvery = 10_000
+    var recordsSinceCheckpoint = 0
+    /// Recovery is re-walking the data, applying logged records instead of
+    /// reacting to prices.
+    var replaying = false
+    var replayQueue: [LedgerRecord] = []
+    var replayIndex = 0
+    /// True while a resumed run feeds its warm-up events: trading refused.
+    public internal(set) var warmingUp = false
     var tickSeries: [TickSeries?] = []
     var barSeries: [BarSeries] = []
     var barBuilders: [BarBuilder] = []
@@ -86,7 +105,6 @@ public final class Engine {
     var hooks = StrategyHooks()
     /// Deals made since hooks were last told, delivered to `onTrade` in order.
     var unreportedDeals = 0
-    var tradingFrozen = false
     /// Scratch space reused by the tick path (no allocation per tick).
     var scratchTriggers: [(index: Int, reason: DealReason, price: Int64)] = []
 

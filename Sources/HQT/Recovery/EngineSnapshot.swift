@@ -89,6 +89,9 @@ extension Engine {
         for _ in symbols.indices { states.append((try r.i64(), try r.i64(), try r.i64(), try r.route())) }
         var newRoutes: [String: ConversionRoute] = [:]
         for _ in 0..<(try r.count("routes", minSize: 9)) { newRoutes[try r.string()] = try r.route() }
+        // Without any data loaded, records are applied directly (cursors
+        // are meaningless); with data, it must be the data of the log.
+        let noData = tickSeries.allSatisfy { $0 == nil } && barSeries.isEmpty
         var tickCursors: [Int?] = []
         for (i, series) in tickSeries.enumerated() {
             guard try r.bool("tick series flag") else {
@@ -96,6 +99,10 @@ extension Engine {
                 continue
             }
             let cursor = try r.i64("tick cursor"), lastTime = try r.i64()
+            if noData {
+                tickCursors.append(nil)
+                continue
+            }
             guard let s = series, cursor >= 0, cursor <= Int64(s.count),
                   (cursor == 0 ? -1 : s.time[Int(cursor) - 1]) == lastTime else {
                 throw HQTError(.wal, "the loaded ticks of \(symbols[i].name) do not match the data the WAL was written with: load the same data before recover_from_wal()")
@@ -105,6 +112,7 @@ extension Engine {
         var barCursors: [(BarSeries, Int)] = []
         for _ in 0..<(try r.count("bar series", minSize: 24)) {
             let id = try r.u32(), tf = try r.i32(), cursor = try r.i64(), lastTime = try r.i64()
+            if noData { continue }
             guard let s = barSeries.first(where: { $0.symbolID == id && $0.timeframe.minutes == tf }),
                   cursor >= 0, cursor <= Int64(s.count), (cursor == 0 ? -1 : s.time[Int(cursor) - 1]) == lastTime else {
                 throw HQTError(.wal, "the loaded bars (symbol \(id), timeframe \(tf)) do not match the data the WAL was written with")

@@ -8,13 +8,20 @@ public enum LedgerRecordType: UInt8, Sendable {
 /// When, within the engine's processing, a record was written. Replay
 /// applies records at the same point of the same event (docs/wal.md).
 enum LedgerPhase: UInt8 {
-    /// Inside event N, before its prices are applied (on_bar of a built bar).
+    /// Inside event N, before its prices are applied: on_bar of a bar built
+    /// from ticks that this tick closed.
     case beforeMarket = 0
-    /// Inside event N, after its prices are applied (triggers, on_tick, ...).
-    case afterMarket = 1
+    /// Inside event N, the engine's own reaction to its prices: pending
+    /// orders, SL/TP, trailing stops.
+    case triggers = 1
     /// Between events (before the first, after the last, or from a caller
     /// driving the engine directly).
     case between = 2
+    /// Inside event N, after the engine's processing: on_trade, on_tick,
+    /// on_bar of a loaded bar.
+    case callbacks = 3
+    /// Inside event N: stop-out closing positions.
+    case stopOut = 4
 }
 
 /// A decoded engine record: where it happened and what it changed.

@@ -1,0 +1,216 @@
+/// What `recoverFromWAL` did.
+public struct RecoveryReport: Sendable, Equatable {
+    /// Records applied on top of the checkpoint.
+    public var recordsReplayed: Int = 0
+    /// Records of the last, possibly unfinished event, dropped so that the
+    /// event is processed again (deterministically) when the run resumes.
+    public var recordsDiscarded: Int = 0
+    /// Sequence number of the checkpoint recovery started from.
+    public var checkpointSequence: UInt64 = 0
+    /// Events processed by the recovered state, and the time of the last one.
+    public var eventsProcessed: Int64 = 0
+    public var lastEventTime: Int64 = 0
+    /// Torn tail cut when the log was opened.
+    public var tornBytesDropped: Int = 0
+    public var tornRecordsDropped: Int = 0
+    /// Whether the loaded data was re-walked (exact statistics) or records
+    /// were applied directly (no data loaded).
+    public var replayedOverData = false
+}
+
+/// The write-ahead log, seen from the engine: every change is journaled
+/// before it is applied (`commit`), checkpoints carry full snapshots, and
+/// recovery is the last snapshot plus the records after it.
+extension Engine {
+    public var isWALEnabled: Bool { wal != nil }
+    public var walPath: String? { wal?.path }
+
+    /// Opens (or creates) the log. A fresh or truncated log starts with a
+    /// checkpoint of the current state. A log that already holds records is
+    /// left as it is and trading is refused until `recoverFromWAL()`.
+    @discardableResult
+    public func enableWAL(path: String, truncate: Bool = false, sync: WALSyncPolicy = .always,
+                          checkpointEvery: Int = 10_000) throws(HQTError) -> WALOpenReport {
+        try checkNotRunning("enable the WAL")
+        guard wal == nil else { throw HQTError(.state, "the WAL is already enabled (\(wal!.path)); disable it first") }
+        guard checkpointEvery >= 1 else { throw HQTError(.invalidArgument, "checkpoint_every must be >= 1") }
+        let log = try WriteAheadLog(path: path, sync: sync)
+        let report = try log.open(truncate: truncate, configFingerprint: configurationFingerprint)
+        if let fp = report.header?.fingerprint, fp != configurationFingerprint {
+            try? log.close()
+            throw HQTError(.wal, "\(path) was written by an engine with a different configuration (account, levels or symbols)")
+        }
+        self.checkpointEvery = checkpointEvery
+        if report.records == 0 {
+            do {
+                _ = try log.markCheckpoint(snapshot: snapshot(strategyState: []))
+            } catch {
+                try? log.close()
+                throw error
+            }
+            walNeedsRecovery = false
+        } else {
+            walNeedsRecovery = true
+        }
+        wal = log
+        lastWALOpenReport = report
+        recordsSinceCheckpoint = 0
+        return report
+    }
+
+    /// Takes a final checkpoint and closes the log.
+    public func disableWAL() throws(HQTError) {
+        try checkNotRunning("disable the WAL")
+        guard let log = wal else { return }
+        defer { wal = nil; walNeedsRecovery = false }
+        if !walNeedsRecovery { _ = try log.markCheckpoint(snapshot: snapshot(strategyState: [])) }
+        try log.close()
+    }
+
+    /// Writes a checkpoint now (between events only).
+    public func checkpoint() throws(HQTError) {
+        guard let log = wal else { throw HQTError(.state, "the WAL is not enabled") }
+        guard phase == .between || !(isRunning || inEvent) else {
+            throw HQTError(.busy, "a checkpoint can only be taken between events")
+        }
+        guard !walNeedsRecovery else { throw needsRecoveryError() }
+        _ = try log.markCheckpoint(snapshot: snapshot(strategyState: []))
+        recordsSinceCheckpoint = 0
+    }
+
+    func checkpointIfDue() throws(HQTError) {
+        guard wal != nil, recordsSinceCheckpoint >= checkpointEvery, !walNeedsRecovery else { return }
+        _ = try wal!.markCheckpoint(snapshot: snapshot(strategyState: []))
+        recordsSinceCheckpoint = 0
+    }
+
+    func needsRecoveryError() -> HQTError {
+        HQTError(.state, "the WAL \(wal?.path ?? "") holds records from an earlier run: call recover_from_wal() first, or enable it with truncate=True to start over")
+    }
+
+    /// Writes the record of a change before it is applied.
+    func journal(_ op: LedgerOp) throws(HQTError) {
+        guard let log = wal, !replaying else { return }
+        guard !walNeedsRecovery else { throw needsRecoveryError() }
+        let (type, payload) = LedgerRecord(event: eventsProcessed, phase: phase, time: now, op: op).encoded()
+        _ = try log.append(type: type.rawValue, bytes: payload)
+        recordsSinceCheckpoint += 1
+    }
+
+    // MARK: recovery
+
+    /// Restores the state after the last durable operation: the last
+    /// checkpoint, then every record after it. With the same data loaded as
+    /// when the log was written, the data is re-walked up to that point so
+    /// quotes, bars in progress, the equity curve and drawdown come out
+    /// exactly as they were; a following `run(resume: true)` continues after
+    /// it. The log is then compacted to a fresh checkpoint.
+    @discardableResult
+    public func recoverFromWAL() throws(HQTError) -> RecoveryReport {
+        try checkNotRunning("recover from the WAL")
+        guard let log = wal else {
+            throw HQTError(.state, "enable the WAL first: enable_wal(path) then recover_from_wal()")
+        }
+        let records = try log.readAll()
+        var report = RecoveryReport()
+        report.tornBytesDropped = lastWALOpenReport?.tornBytesDropped ?? 0
+        report.tornRecordsDropped = lastWALOpenReport?.tornRecordsDropped ?? 0
+        guard let c = records.lastIndex(where: { $0.type == LedgerRecordType.checkpoint.rawValue }) else {
+            guard records.isEmpty else {
+                throw HQTError(.walCorrupt, "\(log.path) holds \(records.count) records but no checkpoint: it was not written by an HQT engine")
+            }
+            walNeedsRecovery = false
+            return report
+        }
+        // Decode everything before touching the state.
+        var ledger: [LedgerRecord] = []
+        for r in records[(c + 1)...] {
+            ledger.append(try LedgerRecord.decode(type: r.type, data: r.data, sequence: r.sequence))
+        }
+        // The last event may have stopped half-way: drop its records and
+        // let the resumed run process it again.
+        if let last = ledger.last, last.phase != .between {
+            while let tail = ledger.last, tail.event == last.event, tail.phase != .between {
+                ledger.removeLast()
+                report.recordsDiscarded += 1
+            }
+        }
+        report.checkpointSequence = records[c].sequence
+        _ = try restore(snapshot: records[c].data, sequence: records[c].sequence)
+        report.recordsReplayed = ledger.count
+        replay(ledger, report: &report)
+        walNeedsRecovery = false
+        // Compact: the log now starts at the recovered state, so dropped
+        // records can never be applied by a later recovery.
+        _ = try log.markCheckpoint(snapshot: snapshot(strategyState: []))
+        try log.truncateToCheckpoint()
+        recordsSinceCheckpoint = 0
+        report.eventsProcessed = eventsProcessed
+        report.lastEventTime = now
+        return report
+    }
+
+    /// Applies `ledger` on top of the restored snapshot, re-walking the
+    /// loaded data when there is any.
+    private func replay(_ ledger: [LedgerRecord], report: inout RecoveryReport) {
+        replaying = true
+        replayQueue = ledger
+        replayIndex = 0
+        rebuildTriggerIndex()
+        updateMarginCheckEquity()
+        defer {
+            replaying = false
+            replayQueue = []
+            replayIndex = 0
+            phase = .between
+            rebuildTriggerIndex()
+            updateMarginCheckEquity()
+            refreshFloatingProfit()
+        }
+        applyReplayedBetween()
+        while replayIndex < replayQueue.count, pendingEventCount > 0 {
+            let next = replayQueue[replayIndex]
+            if next.event <= eventsProcessed {
+                // A record the data cannot place (written by process_event
+                // with other data): apply it where it stands.
+                applyNextReplayed()
+                continue
+            }
+            guard (try? processNextLoadedEvent(onTick: nil)) == true else { break }
+            report.replayedOverData = true
+            applyReplayed(phase: .callbacks)
+            phase = .between
+            applyReplayedBetween()
+        }
+        // Records beyond the loaded data (or with none loaded): apply directly.
+        while replayIndex < replayQueue.count {
+            let r = replayQueue[replayIndex]
+            eventsProcessed = max(eventsProcessed, r.event)
+            currentTime = max(currentTime, r.time)
+            applyNextReplayed()
+        }
+    }
+
+    private func applyNextReplayed() {
+        apply(replayQueue[replayIndex].op)
+        replayIndex += 1
+    }
+
+    /// Applies the queued records of the current event and `phase` (and,
+    /// for built bars, `time`).
+    func applyReplayed(phase wanted: LedgerPhase, time: Int64? = nil) {
+        while replayIndex < replayQueue.count {
+            let r = replayQueue[replayIndex]
+            guard r.event == eventsProcessed, r.phase == wanted, time == nil || r.time == time else { return }
+            applyNextReplayed()
+        }
+    }
+
+    private func applyReplayedBetween() {
+        while replayIndex < replayQueue.count {
+            let r = replayQueue[replayIndex]
+            guard r.event <= eventsProcessed, r.phase == .between else { return }
+            applyNextReplayed()
+        }
+    }
+}
