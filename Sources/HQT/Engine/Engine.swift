@@ -234,10 +234,13 @@ public final class Engine {
         usedMargin > 0 ? FixedPoint.mulDiv(equity, 100 * FixedPoint.scale, usedMargin) : 0
     }
 
+    /// `marginCall` is evaluated now ("while margin level <= the level the
+    /// account is flagged"), so it is also right after a deal or a
+    /// withdrawal, before the next market event re-checks the levels.
     public var account: AccountSnapshot {
         AccountSnapshot(time: currentTime == .min ? 0 : currentTime, balance: balance, equity: equity,
                         profit: floatingProfit, margin: usedMargin, freeMargin: freeMargin,
-                        marginLevel: marginLevel, marginCall: marginCallActive)
+                        marginLevel: marginLevel, marginCall: marginLevelAtOrBelow(marginCallLevel))
     }
 
     /// Open positions with their floating profit at the current quotes.
