@@ -141,6 +141,7 @@ extension Engine {
         barBuilders.append(BarBuilder(symbolID: symbolID, timeframe: timeframe))
         buildersBySymbol[Int(symbolID)].append(barBuilders.count - 1)
         quotes[Int(symbolID)].builders += 1
+        quotes[Int(symbolID)].nextBarClose = .min
     }
 
     /// Forgets loaded data and bar builders; the account stays as it is.

@@ -36,9 +36,7 @@ extension Engine {
             if balance &+ floatingProfit <= marginCheckEquity || marginCallActive { try checkMarginLevels() }
         }
         if time >= nextEquitySample { sampleOnInterval(time) }
-        if quotes[s].builders > 0 {
-            for b in buildersBySymbol[s] { barBuilders[b].add(time: time, bid: bid) }
-        }
+        if quotes[s].builders > 0 { addToBuiltBars(symbol: s, time: time, bid: bid) }
     }
 
     /// A loaded bar that has just closed at `closeTime`.
@@ -229,11 +227,11 @@ extension Engine {
     /// stands at the bar's close (orders from on_bar carry that time);
     /// prices are still the previous tick's.
     func closeBuiltBars(symbol s: Int, before time: Int64) throws(HQTError) {
+        guard time >= quotes[s].nextBarClose else { return }
         var closing: [Int] = []
         for b in buildersBySymbol[s] where barBuilders[b].active && time >= barBuilders[b].closeTime {
             closing.append(b)
         }
-        if closing.isEmpty { return }
         if closing.count > 1 {
             closing.sort { (barBuilders[$0].closeTime, barBuilders[$0].timeframe.minutes)
                 < (barBuilders[$1].closeTime, barBuilders[$1].timeframe.minutes) }
@@ -248,6 +246,18 @@ extension Engine {
             try emitBuiltBar(bar, closeTime: closeTime)
         }
         currentTime = tickTime
+    }
+
+    /// Adds a tick to the symbol's bars in progress and refreshes the time
+    /// at which the next of them closes.
+    @inline(__always)
+    func addToBuiltBars(symbol s: Int, time: Int64, bid: Int64) {
+        var next = Int64.max
+        for b in buildersBySymbol[s] {
+            barBuilders[b].add(time: time, bid: bid)
+            next = min(next, barBuilders[b].closeTime)
+        }
+        quotes[s].nextBarClose = next
     }
 
     /// Closes every bar in progress (end of a run, or an explicit flush).

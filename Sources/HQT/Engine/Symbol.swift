@@ -91,4 +91,6 @@ struct SymbolState {
     var trailingStops: Int32 = 0
     /// Bars being built from this symbol's ticks.
     var builders: Int32 = 0
+    /// Earliest close time of those bars (the tick path's only check).
+    var nextBarClose: Int64 = .min
 }

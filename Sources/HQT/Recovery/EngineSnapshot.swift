@@ -162,7 +162,7 @@ extension Engine {
         for (s, cursor) in barCursors { s.cursor = cursor }
         barBuilders = builders
         buildersBySymbol = Array(repeating: [], count: symbols.count)
-        for i in symbols.indices { quotes[i].builders = 0 }
+        for i in symbols.indices { quotes[i].builders = 0; quotes[i].nextBarClose = .min }
         for (i, b) in builders.enumerated() {
             buildersBySymbol[Int(b.symbolID)].append(i)
             quotes[Int(b.symbolID)].builders += 1
