@@ -25,4 +25,8 @@ hqt_ext = Extension(
                         "-Wno-unused-parameter", "-Wno-cast-function-type"],
 )
 
-setup(ext_modules=[hqt_ext])
+setup(
+    packages=["hqt"],
+    package_data={"hqt": ["py.typed", "*.pyi", "libhqt.so"]},
+    ext_modules=[hqt_ext],
+)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import array
+import sys
 
 import numpy as np
 import pytest
@@ -220,3 +221,38 @@ def test_clear_data():
     assert e.pending_events == 0
     e.load_ticks(0, t, b, a)
     assert loaded(e) == expected(t, b, a)
+
+
+def test_run_without_strategy_releases_the_gil():
+    import threading
+
+    n = 3_000_000
+    e = fresh()
+    t = T0 + np.arange(n, dtype=np.int64) * 1000
+    bid = np.full(n, 1.1)
+    e.load_ticks(0, t, bid, bid + 0.0002)
+    count = [0]
+    stop = threading.Event()
+    started = threading.Event()
+
+    def spin():
+        started.set()
+        while not stop.is_set():
+            count[0] += 1
+
+    th = threading.Thread(target=spin)
+    th.start()
+    started.wait()
+    # With a long switch interval the spinner only gets the GIL if run() releases it.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.2)
+    try:
+        before = count[0]
+        e.run()
+        during = count[0] - before
+    finally:
+        sys.setswitchinterval(interval)
+        stop.set()
+        th.join()
+    assert e.pending_events == 0
+    assert during > 1000, "another thread ran Python code while the engine ran"
