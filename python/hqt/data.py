@@ -178,8 +178,8 @@ def _floats(src: _Rows, col: np.ndarray, name: str, allow_empty: bool = False) -
         raise  # pragma: no cover
     bad = given & ~np.isfinite(vals)
     if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise src.error(i, f"{name} {col[i]!r} is not a finite number")
+        j = int(np.flatnonzero(bad)[0])
+        raise src.error(j, f"{name} {col[j]!r} is not a finite number")
     return vals
 
 
@@ -236,10 +236,11 @@ def _parse_time_column(src: _Rows, col: np.ndarray) -> np.ndarray:
     offsets = np.zeros(len(s), np.int64)
     if has_off.any():
         s = s.copy()
-        for i in np.flatnonzero(has_off):
+        for k in np.flatnonzero(has_off):
+            i = int(k)
             m = _OFFSET.search(str(s[i]))
             if not m:
-                raise src.error(int(i), f"time {col[i]!r} is not a valid ISO-8601 time")
+                raise src.error(i, f"time {col[i]!r} is not a valid ISO-8601 time")
             sign = 1 if m.group(1) == "+" else -1
             offsets[i] = sign * (int(m.group(2)) * 60 + int(m.group(3))) * _NS_PER_MIN
             s[i] = str(s[i])[: m.start()]
@@ -378,7 +379,7 @@ def _read_mt5_bars(src: _Rows, volume: str) -> BarData:
                                                                       "close")]
     vol = (_floats(body, _column(rows, idx["volume"]), volume.upper() + " VOLUME")
            if "volume" in idx else np.zeros(len(time)))
-    return _bars_from_columns(body, time, *cols, vol)
+    return _bars_from_columns(body, time, cols[0], cols[1], cols[2], cols[3], vol)
 
 
 def _read_mt4_bars(src: _Rows) -> BarData:
@@ -392,7 +393,7 @@ def _read_mt4_bars(src: _Rows) -> BarData:
     lens = {len(r) for r in rows}
     vol = (_floats(body, np.array([r[6].strip() if len(r) > 6 else "0" for r in rows], dtype=str),
                    "volume") if lens and max(lens) > 6 else np.zeros(len(time)))
-    return _bars_from_columns(body, time, *cols, vol)
+    return _bars_from_columns(body, time, cols[0], cols[1], cols[2], cols[3], vol)
 
 
 def _sniff_sep(header: str) -> str:
@@ -427,7 +428,7 @@ def _read_plain(src: _Rows, bars: bool) -> TickData | BarData:
                                                                    "close")]
         vol = (_floats(body, _column(rows, idx["volume"]), "volume") if "volume" in idx
                else np.zeros(len(time)))
-        return _bars_from_columns(body, time, *cols, vol)
+        return _bars_from_columns(body, time, cols[0], cols[1], cols[2], cols[3], vol)
     bid = _floats(body, _column(rows, idx["bid"]), "bid")
     ask = _floats(body, _column(rows, idx["ask"]), "ask")
     index = np.arange(len(time))

@@ -237,7 +237,7 @@ class Engine(_hqt.Engine):
         """The id of a symbol given by id or name (UnknownSymbolError if there is none)."""
         if isinstance(symbol, str):
             return self.find_symbol(symbol)
-        return self._symbol_info(symbol)[0]
+        return int(self._symbol_info(symbol)[0])
 
     @property
     def symbols(self) -> list[SymbolInfo]:
@@ -358,8 +358,8 @@ class Engine(_hqt.Engine):
     def order_send(self, symbol_id: SymbolRef, type: int, volume: float,
                    price: float | None = None, stop_limit: float | None = None,
                    sl: float | None = None, tp: float | None = None,
-                   expiration: TimeLike | None = None, trailing_points: int = 0,
-                   magic: int = 0) -> int:
+                   expiration: TimeLike | None = None, trailing_points: int | None = 0,
+                   magic: int | None = 0) -> int:
         """Send an order of any :class:`hqt.OrderType`; returns its ticket.
 
         Market orders (BUY/SELL) ignore ``price`` and return the position's
