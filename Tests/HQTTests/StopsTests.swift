@@ -111,6 +111,13 @@ import Testing
         #expect(d.reason == .stopLoss && d.price == 1_099_000 && d.profit == -120 * U)
     }
 
+    @Test func aBarOpeningBeyondTheTakeProfitButReachingTheStopLossClosesAtTheStopLoss() throws {
+        // opens at 1.10400 (above TP 1.10300), low 1.09800 (below SL 1.09900): both crossed -> SL,
+        // and the bar did not open beyond the SL, so at the level
+        let d = try #require(try buyThenBar(o: 1_104_000, h: 1_104_000, l: 1_098_000, c: 1_100_000))
+        #expect(d.reason == .stopLoss && d.price == 1_099_000)
+    }
+
     /// Sells 1 lot at bid 1.10000 with SL 1.10100 / TP 1.09800; bar ask = bid + 0.00020.
     func sellThenBar(o: Int64, h: Int64, l: Int64, c: Int64) throws -> Deal? {
         let e = try barEngine()
