@@ -1016,54 +1016,54 @@ engine_statistics(HQTEngineObject *self, PyObject *unused)
 
 static PyMethodDef engine_methods[] = {
     {"dispose", (PyCFunction)engine_dispose, METH_NOARGS,
-     PyDoc_STR("dispose()\n--\n\nFree the engine now; later calls raise StateError.")},
+     PyDoc_STR("dispose($self, /)\n--\n\nFree the engine now; later calls raise StateError.")},
     {"_set_account_mode", (PyCFunction)engine_set_account_mode, METH_O, NULL},
     FAST("_set_margin_levels", engine_set_margin_levels, NULL),
     {"set_equity_interval", (PyCFunction)engine_set_equity_interval, METH_O,
-     PyDoc_STR("set_equity_interval(interval_ns)\n--\n\n"
+     PyDoc_STR("set_equity_interval($self, interval_ns, /)\n--\n\n"
                "Interval of equity curve samples in ns (default 60 s).")},
     {"_add_symbol", (PyCFunction)(void (*)(void))engine_add_symbol, METH_VARARGS | METH_KEYWORDS,
      NULL},
     {"_symbol_info", (PyCFunction)engine_symbol_info, METH_O, NULL},
     {"find_symbol", (PyCFunction)engine_find_symbol, METH_O,
-     PyDoc_STR("find_symbol(name)\n--\n\nThe id of the symbol called `name`.")},
+     PyDoc_STR("find_symbol($self, name, /)\n--\n\nThe id of the symbol called `name`.")},
     FAST("_load_ticks", engine_load_ticks, NULL),
     FAST("_load_ticks_micro", engine_load_ticks_micro, NULL),
     FAST("_load_bars", engine_load_bars, NULL),
     FAST("_load_bars_micro", engine_load_bars_micro, NULL),
     FAST("build_bars", engine_build_bars,
-         "build_bars(symbol_id, timeframe)\n--\n\n"
+         "build_bars($self, symbol_id, timeframe)\n--\n\n"
          "Build bars of this timeframe (minutes) from the symbol's ticks; each is passed "
          "to on_bar when it closes."),
     {"clear_data", (PyCFunction)engine_clear_data, METH_NOARGS,
-     PyDoc_STR("clear_data()\n--\n\nForget loaded market data (not the account).")},
+     PyDoc_STR("clear_data($self, /)\n--\n\nForget loaded market data (not the account).")},
     FAST("_run", engine_run, NULL),
     FAST("_process_event", engine_process_event, NULL),
     FAST("_flush_bars", engine_flush_bars, NULL),
     FAST("order_send", engine_order_send,
-         "order_send(symbol_id, type, volume, price=None, stop_limit=None, sl=None, tp=None, "
+         "order_send($self, symbol_id, type, volume, price=None, stop_limit=None, sl=None, tp=None, "
          "expiration=None, trailing_points=0, magic=0)\n--\n\n"
          "Send an order of any type (hqt.OrderType); returns its ticket."),
     FAST("buy", engine_buy,
-         "buy(symbol_id, volume, sl=None, tp=None)\n--\n\n"
+         "buy($self, symbol_id, volume, sl=None, tp=None)\n--\n\n"
          "Market buy at the current ask; returns the new position's ticket."),
     FAST("sell", engine_sell,
-         "sell(symbol_id, volume, sl=None, tp=None)\n--\n\n"
+         "sell($self, symbol_id, volume, sl=None, tp=None)\n--\n\n"
          "Market sell at the current bid; returns the new position's ticket."),
     FAST("modify", engine_modify,
-         "modify(ticket, sl=None, tp=None)\n--\n\n"
+         "modify($self, ticket, sl=None, tp=None)\n--\n\n"
          "Change SL/TP of a position or pending order: None keeps a level, 0 removes it."),
     FAST("modify_order", engine_modify_order,
-         "modify_order(ticket, price=None, stop_limit=None, expiration=None)\n--\n\n"
+         "modify_order($self, ticket, price=None, stop_limit=None, expiration=None)\n--\n\n"
          "Change a pending order; None keeps a value."),
     FAST("set_trailing_stop", engine_set_trailing_stop,
-         "set_trailing_stop(ticket, points)\n--\n\nTrailing stop distance in points; 0 = off."),
+         "set_trailing_stop($self, ticket, points)\n--\n\nTrailing stop distance in points; 0 = off."),
     FAST("close", engine_close,
-         "close(ticket, volume=None)\n--\n\nClose a position at market (all of it if volume is None)."),
+         "close($self, ticket, volume=None)\n--\n\nClose a position at market (all of it if volume is None)."),
     {"cancel", (PyCFunction)engine_cancel, METH_O,
-     PyDoc_STR("cancel(ticket)\n--\n\nCancel a pending order.")},
+     PyDoc_STR("cancel($self, ticket, /)\n--\n\nCancel a pending order.")},
     {"deposit", (PyCFunction)engine_deposit, METH_O,
-     PyDoc_STR("deposit(amount)\n--\n\nAdd money (negative: withdraw).")},
+     PyDoc_STR("deposit($self, amount, /)\n--\n\nAdd money (negative: withdraw).")},
     {"_account", (PyCFunction)engine_account, METH_NOARGS, NULL},
     {"_positions", (PyCFunction)engine_positions, METH_NOARGS, NULL},
     {"_position", (PyCFunction)engine_position, METH_O, NULL},

@@ -47,12 +47,12 @@ static PyMethodDef module_methods[] = {
     {"version", mod_version, METH_NOARGS,
      PyDoc_STR("version()\n--\n\nVersion of the loaded libhqt.so (\"MAJOR.MINOR.PATCH\").")},
     {"status_name", mod_status_name, METH_O,
-     PyDoc_STR("status_name(status)\n--\n\nConstant name of a status code, e.g. 'HQT_E_NO_MONEY'.")},
+     PyDoc_STR("status_name(status, /)\n--\n\nConstant name of a status code, e.g. 'HQT_E_NO_MONEY'.")},
     {"to_micro", mod_to_micro, METH_O,
-     PyDoc_STR("to_micro(x)\n--\n\nx x 1e6 rounded half away from zero, as every float the "
+     PyDoc_STR("to_micro(value, /)\n--\n\nx x 1e6 rounded half away from zero, as every float the "
                "extension passes to the engine.")},
     {"from_micro", mod_from_micro, METH_O,
-     PyDoc_STR("from_micro(v)\n--\n\nv / 1e6 as a float.")},
+     PyDoc_STR("from_micro(value, /)\n--\n\nv / 1e6 as a float.")},
     {NULL}
 };
 

@@ -208,7 +208,7 @@ static PyGetSetDef tick_getset[] = {
 static PyMethodDef tick_methods[] = {
     {"from_micro", (PyCFunction)(void (*)(void))tick_from_micro,
      METH_VARARGS | METH_KEYWORDS | METH_CLASS,
-     PyDoc_STR("from_micro(symbol_id, time, bid_micro, ask_micro)\n--\n\n"
+     PyDoc_STR("from_micro($type, symbol_id, time, bid, ask)\n--\n\n"
                "A tick from exact prices in micro units (price x 1e6).")},
     {"__reduce__", tick_reduce, METH_NOARGS, NULL},
     {NULL}
@@ -352,7 +352,7 @@ static PyGetSetDef bar_getset[] = {
 static PyMethodDef bar_methods[] = {
     {"from_micro", (PyCFunction)(void (*)(void))bar_from_micro,
      METH_VARARGS | METH_KEYWORDS | METH_CLASS,
-     PyDoc_STR("from_micro(symbol_id, timeframe, time, open, high, low, close, volume=0)\n--\n\n"
+     PyDoc_STR("from_micro($type, symbol_id, timeframe, time, open, high, low, close, volume=0)\n--\n\n"
                "A bar from exact values in micro units (x 1e6).")},
     {"__reduce__", bar_reduce, METH_NOARGS, NULL},
     {NULL}
