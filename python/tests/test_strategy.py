@@ -428,3 +428,28 @@ def test_strategy_can_trade_fully_inside_callbacks():
     assert (p.volume, p.sl, p.tp) == (0.1, 1.09, 1.2)
     assert s.state[1:] == (1, 0)
     assert s.state[0] == pytest.approx(10_000 + (BIDS[2] - ASKS[0]) * 10_000)
+
+
+@pytest.mark.parametrize("name,call", [
+    ("dispose", lambda e: e.dispose()),
+    ("clear_data", lambda e: e.clear_data()),
+    ("load_ticks", lambda e: e.load_ticks(0, [int(TIMES[-1]) + 1], [1.1], [1.2])),
+    ("add_symbol", lambda e: e.add_symbol("GBPUSD")),
+    ("set_account_mode", lambda e: e.set_account_mode("netting")),
+    ("flush_bars", lambda e: e.flush_bars()),
+    ("run", lambda e: e.run()),
+])
+def test_calls_not_allowed_from_callbacks_are_busy(name, call):
+    errors: list[BaseException] = []
+
+    class S(hqt.Strategy):
+        def on_tick(self, engine, tick):
+            try:
+                call(engine)
+            except hqt.BusyError as exc:
+                errors.append(exc)
+
+    e = make_engine()
+    e.run(S())
+    assert len(errors) == len(TIMES), name
+    assert not e.disposed and e.pending_events == 0 and e.symbol_count == 1

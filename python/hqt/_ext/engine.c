@@ -258,6 +258,7 @@ engine_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     if (self) {
         self->engine = NULL;
         self->nogil_busy = 0;
+        self->running = 0;
         self->weakreflist = NULL;
     }
     return (PyObject *)self;
@@ -311,6 +312,9 @@ engine_dispose(HQTEngineObject *self, PyObject *unused)
     (void)unused;
     if (self->nogil_busy)
         return hqt_set_error(HQT_E_BUSY, "this Engine is running in another thread");
+    if (self->running)
+        return hqt_set_error(HQT_E_BUSY, "cannot dispose of an Engine from its own strategy "
+                                         "callback; dispose after run() returns");
     if (self->engine) {
         hqt_engine_destroy(self->engine);
         self->engine = NULL;
@@ -592,7 +596,9 @@ engine_run(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs, PyObj
         return NULL;
     if (hqt_ctx_active(&ctx)) {
         /* Callbacks run Python code: keep the GIL for the whole run. */
+        self->running++;
         st = hqt_engine_run(self->engine, &ctx.strategy);
+        self->running--;
     } else {
         self->nogil_busy = 1;
         Py_BEGIN_ALLOW_THREADS
@@ -628,8 +634,10 @@ engine_process_event(HQTEngineObject *self, PyObject *const *args, Py_ssize_t na
     }
     if (hqt_ctx_init(&ctx, (PyObject *)self, a[1]) < 0)
         return NULL;
+    self->running++;
     int st = hqt_engine_process_event(self->engine, &ev,
                                       hqt_ctx_active(&ctx) ? &ctx.strategy : NULL);
+    self->running--;
     return hqt_ctx_finish(&ctx, st);
 }
 
@@ -644,7 +652,9 @@ engine_flush_bars(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs
     if (parse_args("_flush_bars", args, nargs, kwnames, names, 0, a) < 0 ||
         hqt_ctx_init(&ctx, (PyObject *)self, a[0]) < 0)
         return NULL;
+    self->running++;
     int st = hqt_engine_flush_bars(self->engine, hqt_ctx_active(&ctx) ? &ctx.strategy : NULL);
+    self->running--;
     return hqt_ctx_finish(&ctx, st);
 }
 

@@ -94,6 +94,7 @@ typedef struct {
     PyObject_HEAD
     hqt_engine *engine;
     int nogil_busy;                 /* a call runs without the GIL */
+    int running;                    /* run / process_event / flush_bars in progress */
     PyObject *weakreflist;
 } HQTEngineObject;
 
