@@ -22,7 +22,7 @@ import numpy as np
 from hqt import _hqt
 from hqt.constants import AccountMode, MarginMode, OrderType
 from hqt.errors import InvalidArgumentError
-from hqt.models import Account, Order, Position, Statistics, SymbolInfo, Trade
+from hqt.models import Account, EquityPoint, Order, Position, Statistics, SymbolInfo, Trade
 from hqt.strategy import strategy_callbacks
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -471,6 +471,11 @@ class Engine(_hqt.Engine):
         for f in ("balance", "equity", "margin"):
             out[f] = raw[f] / 1e6
         return out
+
+    def equity_points(self) -> list[EquityPoint]:
+        """The equity curve as a list of :class:`hqt.EquityPoint` (see also equity_curve)."""
+        raw = np.frombuffer(self._equity_curve(), dtype=_RAW_EQUITY_DTYPE)
+        return [EquityPoint(int(t), b / 1e6, q / 1e6, m / 1e6) for t, b, q, m in raw.tolist()]
 
     def statistics(self) -> Statistics:
         """Summary: net profit, gross profit/loss, profit factor, drawdown, Sharpe, win rate..."""

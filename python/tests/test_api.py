@@ -203,6 +203,10 @@ def test_results_are_dataclasses(engine):
     assert curve.dtype.names == ("time", "balance", "equity", "margin")
     assert curve["time"].dtype == np.int64 and curve["equity"].dtype == np.float64
     assert len(curve) >= 1 and curve["balance"][-1] == pytest.approx(10008.0)
+    points = engine.equity_points()
+    assert all(isinstance(p, hqt.EquityPoint) for p in points)
+    assert [(p.time, p.balance, p.equity, p.margin) for p in points] == [
+        (int(r["time"]), float(r["balance"]), float(r["equity"]), float(r["margin"])) for r in curve]
     assert engine.order_history[0].ticket >= 1
 
 
