@@ -333,7 +333,9 @@ class Engine(_hqt.Engine):
         :class:`hqt.Strategy`); an exception raised in one stops the run and
         is re-raised here unchanged (on_stop is still called). The events
         not processed stay loaded: a later run() continues with them.
-        Without a strategy the GIL is released while the engine runs.
+        Without a strategy (or with one that overrides no callback) the GIL
+        is released while the engine runs: other threads go on, and Ctrl-C
+        is handled when run() returns.
         """
         if strategy is None:
             self._run(None)

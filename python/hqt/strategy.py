@@ -18,6 +18,17 @@ Each callback is called with the engine that runs it and the event:
 ``on_stop(engine)`` run once at the beginning and end of ``run()`` (``on_stop``
 also after an error).
 
+Order of calls: for each tick the engine first updates positions and orders
+(SL/TP, pending orders, stop-out; their deals go to ``on_trade``), then calls
+``on_tick``. A deal made by the strategy inside a callback (``engine.buy``...)
+reaches ``on_trade`` right after that callback returns. If a callback raises,
+the run stops after that event, ``on_stop`` is called, and ``run()`` re-raises
+the exception unchanged; the events not yet processed stay loaded.
+
+From a callback the strategy may trade and read state, but not change the
+setup: ``run``, ``process_event``, ``flush_bars``, ``load_*``, ``clear_data``,
+``add_symbol``, ``set_account_mode`` and ``dispose`` raise :class:`hqt.BusyError`.
+
 Only callbacks that a subclass (or instance) actually overrides are wired to
 the engine: the others cost nothing, so a strategy with only ``on_bar`` never
 leaves native code for ticks.
