@@ -142,7 +142,6 @@ class Engine(_hqt.Engine):
                  mode: str | AccountMode = "hedging", margin_call: float = 100.0,
                  stop_out: float = 50.0) -> None:
         super().__init__(initial_balance, currency, leverage)
-        self._bar_requests: set[tuple[int, int]] = set()
         m = self._parse_mode(mode)
         if m != AccountMode.HEDGING:
             self._set_account_mode(int(m))
@@ -310,14 +309,9 @@ class Engine(_hqt.Engine):
 
         Each bar is passed to on_bar when it closes (at the first tick past
         its end, and at the end of the run). Asking twice for the same pair
-        does nothing.
+        does nothing; clear_data() forgets the request.
         """
-        sid = self.symbol_id(symbol_id)
-        key = (sid, int(timeframe))
-        if key in self._bar_requests:
-            return
-        super().build_bars(sid, timeframe)
-        self._bar_requests.add(key)
+        super().build_bars(symbol_id, timeframe)
 
     # ---- driving ---------------------------------------------------------------------
 

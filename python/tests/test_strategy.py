@@ -453,3 +453,27 @@ def test_calls_not_allowed_from_callbacks_are_busy(name, call):
     e.run(S())
     assert len(errors) == len(TIMES), name
     assert not e.disposed and e.pending_events == 0 and e.symbol_count == 1
+
+
+def test_bars_attribute_after_clear_data():
+    t, b, a = minute_ticks()
+
+    class S(hqt.Strategy):
+        bars = [(0, hqt.M1)]
+
+        def __init__(self):
+            self.n = 0
+
+        def on_bar(self, engine, bar):
+            self.n += 1
+
+    e = hqt.Engine(10_000.0)
+    e.add_symbol("EURUSD")
+    e.load_ticks(0, t, b, a)
+    s1 = S()
+    e.run(s1)
+    e.clear_data()
+    e.load_ticks(0, t + 3600 * SEC, b, a)
+    s2 = S()
+    e.run(s2)
+    assert s1.n == s2.n == len(expected_m1_bars(t, b))
