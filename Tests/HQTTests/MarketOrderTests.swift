@@ -133,4 +133,17 @@ import Testing
         try e.send(OrderRequest(symbolID: 0, type: .buy, volume: LOT, magic: 42))
         #expect(e.positions[0].magic == 42 && e.deals[0].magic == 42 && e.orderHistory[0].magic == 42)
     }
+
+    @Test func twentySymbolsAndPositionsAddUp() throws {
+        // more symbols and positions than the engine's initial buffers (16)
+        let e = try makeEngine()
+        for i in 0..<20 { try e.addSymbol(usdSymbol("S\(i)")) }
+        for i in 0..<20 { try e.tick(UInt32(i), at: SEC, bid: U) }
+        for i in 0..<20 { try e.buy(symbolID: UInt32(i), volume: 100_000) }
+        for i in 0..<20 { try e.tick(UInt32(i), at: 2 * SEC, bid: 1_001_000) }
+        // each: 0.001 x 10 000 = +10 USD, margin 100 USD; x 20
+        #expect(e.account.equity == 10_200 * U && e.account.profit == 200 * U)
+        #expect(e.account.margin == 2_000 * U)
+        #expect(e.positions.map(\.ticket) == (0..<20).map { UInt64(2 * $0 + 1) })
+    }
 }

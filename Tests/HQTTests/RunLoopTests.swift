@@ -232,4 +232,59 @@ import Testing
         }
         try e.tick(at: 200 * SEC, bid: U)                                     // equal time is fine
     }
+
+    /// Hooks that trade, cancel, modify, trail and deposit on every callback
+    /// over a two-symbol run with loaded and built bars. Debug builds keep
+    /// exclusivity checks on, so a hook re-entering the engine while it is
+    /// mutating would trap here. Afterwards the books must still add up.
+    @Test func reentrantHooksKeepTheBooksConsistent() throws {
+        let e = try makeEngine(balance: 1_000_000 * U)
+        try e.addSymbol(usdSymbol("A", commission: U))
+        try e.addSymbol(usdSymbol("B"))
+        try e.buildBars(symbolID: 0, timeframe: 1)
+        var t: [Int64] = [], b: [Int64] = []
+        for i in 0..<400 { t.append(Int64(i) * 7 * SEC); b.append(1_000_000 + Int64((i * 37) % 200) * 100) }
+        try e.loadTicks(symbolID: 0, time: t, bid: b, ask: b.map { $0 + 100 })
+        try e.loadTicks(symbolID: 1, time: t.map { $0 + 3 * SEC }, bid: b, ask: b.map { $0 + 100 })
+        let n9 = Array(repeating: U, count: 9)
+        try e.loadBars(symbolID: 1, timeframe: 5, time: (0..<9).map { Int64($0) * 300 * SEC }, open: n9,
+                       high: n9.map { $0 + 30_000 }, low: n9.map { $0 - 10_000 }, close: n9,
+                       volume: Array(repeating: 0, count: 9))
+        var ticks = 0, bars = 0
+        try e.run(StrategyHooks(
+            onStart: { e throws(HQTError) in try e.buildBars(symbolID: 1, timeframe: 1) },
+            onTick: { e, tk throws(HQTError) in
+                ticks += 1
+                if ticks % 3 == 0 {
+                    try e.send(OrderRequest(symbolID: tk.symbolID, type: .buy, volume: 100_000, trailingPoints: 50))
+                }
+                if ticks % 5 == 0 {
+                    try e.send(OrderRequest(symbolID: tk.symbolID, type: .sellLimit, volume: 100_000,
+                                            price: tk.bid + 500, expiration: tk.time + 60 * SEC))
+                }
+                if ticks % 7 == 0, let p = e.positions.first { try e.close(ticket: p.ticket) }
+                if ticks % 11 == 0, let o = e.orders.first { try e.cancel(ticket: o.ticket) }
+                _ = e.statistics()
+            },
+            onBar: { e, bar throws(HQTError) in
+                bars += 1
+                if let p = e.positions.last { try e.setTrailingStop(ticket: p.ticket, points: 30) }
+                try e.send(OrderRequest(symbolID: bar.symbolID, type: .sellStop, volume: 100_000, price: 900_000))
+                try e.deposit(U)
+            },
+            onTrade: { e, d throws(HQTError) in
+                if d.entry == .in, d.reason == .pending, e.position(ticket: d.position) != nil {
+                    try e.modify(ticket: d.position, sl: 0, tp: nil)
+                }
+            }))
+        #expect(ticks == 800 && e.deals.count > 100)
+        let a = e.account
+        #expect(a.margin == e.positions.reduce(0) { $0 + $1.margin })
+        #expect(a.equity == a.balance + e.positions.reduce(0) { $0 + $1.profit })
+        // every deal: balance after = balance before + profit + commission (deposits in between)
+        #expect(a.balance == 1_000_000 * U + Int64(bars) * U + e.deals.reduce(0) { $0 + $1.profit + $1.commission })
+        #expect(e.statistics().netProfit == a.balance - 1_000_000 * U - Int64(bars) * U)
+        let tickets = e.deals.map(\.ticket)
+        #expect(tickets == tickets.sorted() && Set(tickets).count == tickets.count)
+    }
 }
