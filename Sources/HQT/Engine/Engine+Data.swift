@@ -2,6 +2,13 @@
 /// appends and rolls the columns back on the first bad value, with a
 /// message naming the index.
 extension Engine {
+    /// Marks a NaN or infinite double that could not become micro units.
+    static let notFinite = Int64.min
+
+    static func describe(_ micro: Int64) -> String {
+        micro == notFinite ? "NaN or infinite" : FixedPoint.format(micro)
+    }
+
     /// Appends ticks (prices in micro units).
     public func loadTicks(symbolID: UInt32, time: UnsafeBufferPointer<Int64>,
                           bid: UnsafeBufferPointer<Int64>, ask: UnsafeBufferPointer<Int64>) throws(HQTError) {
@@ -13,8 +20,8 @@ extension Engine {
     public func loadTicks(symbolID: UInt32, time: UnsafeBufferPointer<Int64>,
                           bid: UnsafeBufferPointer<Double>, ask: UnsafeBufferPointer<Double>) throws(HQTError) {
         try appendTicks(symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
-                        time: { time[$0] }, bid: { FixedPoint.micro(bid[$0]) ?? -1 },
-                        ask: { FixedPoint.micro(ask[$0]) ?? -1 })
+                        time: { time[$0] }, bid: { FixedPoint.micro(bid[$0]) ?? Engine.notFinite },
+                        ask: { FixedPoint.micro(ask[$0]) ?? Engine.notFinite })
     }
 
     /// Convenience for Swift callers and tests.
@@ -42,7 +49,7 @@ extension Engine {
                 problem = HQTError(.dataOrder, t < 0 ? "\(name) tick \(i): negative time \(t)"
                     : "\(name) tick \(i): time \(t) goes backwards (previous \(last))")
             } else if b <= 0 || b > Engine.maxPrice || a <= 0 || a > Engine.maxPrice {
-                problem = HQTError(.invalidPrice, "\(name) tick \(i): bid and ask must be finite and > 0 (got \(FixedPoint.format(b)), \(FixedPoint.format(a)))")
+                problem = HQTError(.invalidPrice, "\(name) tick \(i): bid and ask must be finite and > 0 (got \(Engine.describe(b)), \(Engine.describe(a)))")
             } else if a < b {
                 problem = HQTError(.badData, "\(name) tick \(i): ask \(FixedPoint.format(a)) is below bid \(FixedPoint.format(b))")
             }
@@ -71,7 +78,7 @@ extension Engine {
                          open: UnsafeBufferPointer<Double>, high: UnsafeBufferPointer<Double>,
                          low: UnsafeBufferPointer<Double>, close: UnsafeBufferPointer<Double>,
                          volume: UnsafeBufferPointer<Double>) throws(HQTError) {
-        func m(_ x: Double) -> Int64 { FixedPoint.micro(x) ?? -1 }
+        func m(_ x: Double) -> Int64 { FixedPoint.micro(x) ?? Engine.notFinite }
         try appendBars(symbolID: symbolID, minutes: minutes, count: time.count,
                        counts: [open.count, high.count, low.count, close.count, volume.count],
                        row: { (time[$0], m(open[$0]), m(high[$0]), m(low[$0]), m(close[$0]), m(volume[$0])) })

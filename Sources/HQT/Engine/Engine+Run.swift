@@ -32,6 +32,9 @@ extension Engine {
         guard warmup >= 0 else { throw HQTError(.invalidArgument, "warmup must be >= 0") }
         guard !walNeedsRecovery else { throw needsRecoveryError() }
         isRunning = true
+        // Deals made before the run (outside any strategy) are not this
+        // strategy's to hear about.
+        unreportedDeals = 0
         self.hooks = hooks
         defer {
             isRunning = false
@@ -74,6 +77,7 @@ extension Engine {
         try checkNotRunning("process an event")
         try validate(event)
         inEvent = true
+        unreportedDeals = 0
         self.hooks = hooks
         defer {
             inEvent = false
@@ -102,6 +106,7 @@ extension Engine {
     public func flushBars(hooks: StrategyHooks = StrategyHooks()) throws(HQTError) {
         try checkNotRunning("flush bars")
         inEvent = true
+        unreportedDeals = 0
         self.hooks = hooks
         defer {
             inEvent = false

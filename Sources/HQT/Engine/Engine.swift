@@ -110,7 +110,7 @@ public final class Engine {
 
     public init(initialBalance: Int64, currency: String, leverage: Int64) throws(HQTError) {
         guard Engine.isCurrencyCode(currency) else {
-            throw HQTError(.invalidArgument, "account currency '\(currency)' is not a 1-7 letter currency code")
+            throw HQTError(.invalidArgument, "account currency '\(currency)' is not a 3-letter currency code")
         }
         guard initialBalance >= 0, initialBalance <= Engine.maxMoney else {
             throw HQTError(.invalidArgument, "initial balance must be >= 0 and <= 1e12")
@@ -135,9 +135,10 @@ public final class Engine {
         quotes.deallocate()
     }
 
+    /// Three ASCII letters, as ISO 4217 codes.
     static func isCurrencyCode(_ s: String) -> Bool {
         let u = s.utf8
-        return !u.isEmpty && u.count <= 7 && u.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }
+        return u.count == 3 && u.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }
     }
 
     // MARK: configuration

@@ -39,10 +39,10 @@ public struct SymbolSpec: Sendable, Equatable {
         func bad(_ message: String) -> HQTError { HQTError(.invalidArgument, "symbol \(name.isEmpty ? "(unnamed)" : name): \(message)") }
         guard !name.isEmpty, name.utf8.count < 32 else { throw bad("name must be 1 to 31 bytes") }
         for (field, code) in [("base currency", baseCurrency), ("profit currency", profitCurrency)] {
-            guard Engine.isCurrencyCode(code) else { throw bad("\(field) '\(code)' is not a 1-7 letter currency code") }
+            guard Engine.isCurrencyCode(code) else { throw bad("\(field) '\(code)' is not a 3-letter currency code") }
         }
         guard marginCurrency.isEmpty || Engine.isCurrencyCode(marginCurrency) else {
-            throw bad("margin currency '\(marginCurrency)' is not a 1-7 letter currency code")
+            throw bad("margin currency '\(marginCurrency)' is not a 3-letter currency code")
         }
         guard contractSize > 0, contractSize <= 1_000_000_000 * FixedPoint.scale else {
             throw bad("contract size must be > 0 and <= 1e9")
