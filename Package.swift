@@ -25,6 +25,6 @@ let package = Package(
             dependencies: ["HQT", "CHQTABI"],
             linkerSettings: [.unsafeFlags(["-static-stdlib"])]
         ),
-        .testTarget(name: "HQTTests", dependencies: ["HQT"]),
+        .testTarget(name: "HQTTests", dependencies: ["HQT", "CZeroMQ"]),
     ]
 )
