@@ -56,12 +56,16 @@ def test_state_folds_the_scenario():
     assert re.search(r"^TICK\s+3\s+1\.5\s+1\.5$", text, re.M)
 
 
-def _publish_until(pub: Publisher, stop: threading.Event, per_second: int = 2000) -> None:
-    """Repeats the scenario (so a late-starting monitor still sees it all)."""
-    while not stop.is_set():
-        for f in SCENARIO:
-            pub.send(f)
-        time.sleep(len(SCENARIO) / per_second)
+def _publish_rounds(pub: Publisher, rounds: int, errors: list) -> None:
+    """Waits for the monitor's subscription, then sends the scenario `rounds` times."""
+    try:
+        pub.wait_for_subscriptions(1, timeout=15)
+        for _ in range(rounds):
+            for f in SCENARIO:
+                pub.send(f)
+            time.sleep(0.002)
+    except Exception as e:  # reported by the test, not lost in the thread
+        errors.append(e)
 
 
 def _run_monitor(*args: str, timeout: float = 20) -> subprocess.CompletedProcess:
@@ -72,33 +76,33 @@ def _run_monitor(*args: str, timeout: float = 20) -> subprocess.CompletedProcess
 
 def test_monitor_duration_against_a_live_publisher():
     pub = Publisher()
-    stop = threading.Event()
-    feeder = threading.Thread(target=_publish_until, args=(pub, stop))
+    rounds, errors = 200, []
+    feeder = threading.Thread(target=_publish_rounds, args=(pub, rounds, errors))
     feeder.start()
     try:
         start = time.monotonic()
-        result = _run_monitor(pub.endpoint, "--duration", "1.5", "--interval", "0.5")
+        result = _run_monitor(pub.endpoint, "--duration", "2.5", "--interval", "0.5")
         elapsed = time.monotonic() - start
     finally:
-        stop.set()
         feeder.join()
         pub.close()
+    assert not errors
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert 1.4 < elapsed < 10
+    assert 2.4 < elapsed < 15
     assert out.count("HQT monitor") == 1, "not a terminal: only the final report"
-    counts = {m[1]: (int(m[2]), float(m[3])) for m in re.finditer(r"^(\w+)\s+(\d+)\s+([\d.]+)\s+[\d.]+$", out, re.M)}
-    # The scenario has 3 ticks, 3 position frames, 1 of each other kind per round.
-    rounds = counts["TRADE"][0]
-    assert rounds > 50
-    assert abs(counts["TICK"][0] - 3 * rounds) <= 3 and abs(counts["POSITION"][0] - 3 * rounds) <= 3
-    assert counts["TICK"][1] > 0 and counts["BAR"] == (0, 0.0)
-    assert re.search(r"^\s+0\s+1\.0\d{5}\s+1\.0\d{5}\s+0\.000020", out, re.M)
+    counts = {m[1]: (int(m[2]), float(m[3])) for m in re.finditer(r"^(\w+)\s+(\d+)\s+[\d.]+\s+([\d.]+)$", out, re.M)}
+    # Per round: 3 ticks, 3 position frames, one deal, equity, account, margin.
+    assert {k: v[0] for k, v in counts.items()} == {
+        "TICK": 3 * rounds, "BAR": 0, "TRADE": rounds, "ORDER": 0, "EQUITY": rounds, "MARGIN": rounds,
+        "POSITION": 3 * rounds, "ACCOUNT": rounds, "all": 10 * rounds}
+    assert counts["TICK"][1] > 0 and counts["BAR"][1] == 0.0
+    assert re.search(r"^\s+0\s+1\.085800\s+1\.085820\s+0\.000020\s+2023-11-14 22:13:20\.123456$", out, re.M)
     assert re.search(r"^\s+1\s+151\.230000\s+151\.250000\s+0\.020000", out, re.M)
-    assert "balance        10,001.23" in out
+    assert "balance        10,001.23" in out and "equity              9,998.73" in out
     assert "margin level 19,997.46 %" in out
     assert "last margin event: STOP_OUT" in out
-    assert "open positions (1)" in out and re.search(r"^\s+102\s+1 SELL", out, re.M)
+    assert "open positions (1)" in out and re.search(r"^\s+102\s+1 SELL\s+0\.25", out, re.M)
     assert not re.search(r"^\s+101\s", out, re.M), "position 101 was closed"
     assert "orphan position updates 0" in out
 
