@@ -16,9 +16,10 @@
  *       A flooded queue is mostly full, so ns per call mixes cheap EAGAINs
  *       with real writes; publishers that re-open the queue sooner deliver
  *       more and pay more per call. ns per delivered frame compares them.
- *   publish_hqt serve ENDPOINT N [SUBSCRIBERS]
+ *   publish_hqt serve ENDPOINT N [SUBSCRIBERS] [yield]
  *       Binds a broadcaster that waits for SUBSCRIBERS before its first frame
- *       (wait_subscribers), publishes N ticks and prints
+ *       (wait_subscribers), publishes N ticks (with "yield": sched_yield()
+ *       after each dropped frame, as bench_send_loop) and prints
  *       ns_per_publish=<x> sent=<n> dropped=<n>.
  */
 #include <pthread.h>
@@ -191,7 +192,8 @@ static int compare_sub(long n, int rounds) {
     double ns[3][64], delivered[3][64], per_frame[3][64], rate[3][64];
     long failed, mismatches = 0;
     for (int r = 0; r < rounds; r++) {
-        for (int i = 0; i < 3; i++) {
+        for (int k = 0; k < 3; k++) {
+            int i = (r + k) % 3; /* rotate the order so no publisher always goes first */
             hqt_broadcast_stats before, after;
             hqt_broadcaster_stats(b, &before);
             ns[i][r] = i < 2 ? bench_raw_send_loop(i == 0 ? pub : xpub, n, &failed) : hqt_loop(b, n);
@@ -224,11 +226,20 @@ static int compare_sub(long n, int rounds) {
     return 0;
 }
 
-static int serve(const char *endpoint, long n, int subscribers) {
+static int serve(const char *endpoint, long n, int subscribers, int yield) {
     hqt_broadcaster *b = make(endpoint, subscribers);
     /* The first call waits for the subscribers; keep it out of the timing. */
     hqt_broadcaster_publish_tick(b, 1, 0, 1, 2);
-    double ns = hqt_loop(b, n);
+    double ns;
+    if (yield) {
+        double t0 = bench_now();
+        for (long i = 0; i < n; i++)
+            if (hqt_broadcaster_publish_tick(b, 1, (uint64_t)i, 1084550 + (i & 63), 1084570 + (i & 63)) != HQT_OK)
+                sched_yield();
+        ns = (bench_now() - t0) * 1e9 / (double)n;
+    } else {
+        ns = hqt_loop(b, n);
+    }
     hqt_broadcast_stats st;
     hqt_broadcaster_stats(b, &st);
     printf("ns_per_publish=%.2f sent=%llu dropped=%llu subscribers=%lld\n", ns,
@@ -244,7 +255,7 @@ int main(int argc, char **argv) {
     if (argc >= 4 && strcmp(argv[1], "compare") == 0) return compare(atol(argv[2]), atoi(argv[3]));
     if (argc >= 4 && strcmp(argv[1], "compare-sub") == 0) return compare_sub(atol(argv[2]), atoi(argv[3]));
     if (argc >= 4 && strcmp(argv[1], "serve") == 0)
-        return serve(argv[2], atol(argv[3]), argc > 4 ? atoi(argv[4]) : 0);
-    fprintf(stderr, "usage: %s compare N ROUNDS | compare-sub N ROUNDS | serve ENDPOINT N [SUBSCRIBERS]\n", argv[0]);
+        return serve(argv[2], atol(argv[3]), argc > 4 ? atoi(argv[4]) : 0, argc > 5 && strcmp(argv[5], "yield") == 0);
+    fprintf(stderr, "usage: %s compare N ROUNDS | compare-sub N ROUNDS | serve ENDPOINT N [SUBSCRIBERS] [yield]\n", argv[0]);
     return 2;
 }
