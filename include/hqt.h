@@ -491,9 +491,10 @@ enum {
 enum { HQT_MARGIN_EVENT_UPDATE = 0, HQT_MARGIN_EVENT_CALL = 1, HQT_MARGIN_EVENT_STOP_OUT = 2 };
 
 typedef struct hqt_broadcast_options {
-    const char *endpoint;        /* libzmq bind endpoint: "tcp://*:5555" (default),
-                                    "tcp://127.0.0.1:*" (free port, see
-                                    hqt_broadcaster_endpoint), "ipc://PATH", "inproc://NAME" */
+    const char *endpoint;        /* libzmq bind endpoint: tcp://HOST:PORT, ipc://PATH or
+                                    inproc://NAME. Default: port 5555 on every interface.
+                                    A star as PORT binds a free port (see
+                                    hqt_broadcaster_endpoint). */
     int32_t sndhwm;              /* frames queued per subscriber before dropping; default 10000 */
     int32_t linger;              /* ms to flush queued frames at destroy; default 0 */
     const char *curve_secret_key;/* NULL: plain text; else 40-char Z85 server secret key
