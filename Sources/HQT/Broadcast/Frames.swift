@@ -40,6 +40,7 @@ public enum BroadcastFrame {
         p.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self)
     }
 
+    /// Writes a TICK frame at `p` (at least `tickSize` bytes); returns its size.
     @inline(__always)
     public static func encodeTick(into p: UnsafeMutableRawPointer, symbolID: UInt32, time: UInt64,
                                   bid: Int64, ask: Int64) -> Int {
@@ -51,6 +52,7 @@ public enum BroadcastFrame {
         return tickSize
     }
 
+    /// Writes a BAR frame at `p` (at least `barSize` bytes); returns its size.
     @inline(__always)
     public static func encodeBar(into p: UnsafeMutableRawPointer, symbolID: UInt32, timeframe: UInt16,
                                  time: UInt64, open: Int64, high: Int64, low: Int64, close: Int64,
@@ -67,6 +69,7 @@ public enum BroadcastFrame {
         return barSize
     }
 
+    /// Writes a TRADE frame at `p` (at least `tradeSize` bytes); returns its size.
     @inline(__always)
     public static func encodeTrade(into p: UnsafeMutableRawPointer, ticket: UInt64, symbolID: UInt32,
                                    time: UInt64, volume: UInt64, price: Int64, profit: Int64) -> Int {
@@ -80,6 +83,7 @@ public enum BroadcastFrame {
         return tradeSize
     }
 
+    /// Writes a ORDER frame at `p` (at least `orderSize` bytes); returns its size.
     @inline(__always)
     public static func encodeOrder(into p: UnsafeMutableRawPointer, ticket: UInt64, symbolID: UInt32,
                                    time: UInt64, kind: UInt8, volume: UInt64, price: Int64) -> Int {
@@ -93,6 +97,7 @@ public enum BroadcastFrame {
         return orderSize
     }
 
+    /// Writes a EQUITY frame at `p` (at least `equitySize` bytes); returns its size.
     @inline(__always)
     public static func encodeEquity(into p: UnsafeMutableRawPointer, time: UInt64, balance: Int64,
                                     equity: Int64, margin: Int64, freeMargin: Int64) -> Int {
@@ -105,6 +110,7 @@ public enum BroadcastFrame {
         return equitySize
     }
 
+    /// Writes a MARGIN frame at `p` (at least `marginSize` bytes); returns its size.
     @inline(__always)
     public static func encodeMargin(into p: UnsafeMutableRawPointer, time: UInt64, margin: Int64,
                                     freeMargin: Int64, marginLevel: Int64, event: UInt8) -> Int {
@@ -117,6 +123,7 @@ public enum BroadcastFrame {
         return marginSize
     }
 
+    /// Writes a POSITION frame at `p` (at least `positionSize` bytes); returns its size.
     @inline(__always)
     public static func encodePosition(into p: UnsafeMutableRawPointer, ticket: UInt64, symbolID: UInt32,
                                       time: UInt64, kind: UInt8, volume: UInt64, openPrice: Int64,
@@ -134,6 +141,7 @@ public enum BroadcastFrame {
         return positionSize
     }
 
+    /// Writes a ACCOUNT frame at `p` (at least `accountSize` bytes); returns its size.
     @inline(__always)
     public static func encodeAccount(into p: UnsafeMutableRawPointer, time: UInt64, balance: Int64,
                                      equity: Int64, profit: Int64, marginLevel: Int64) -> Int {
