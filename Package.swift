@@ -29,6 +29,6 @@ let package = Package(
             dependencies: ["HQT", "CHQTABI"],
             linkerSettings: [.unsafeFlags(["-static-stdlib"])]
         ),
-        .testTarget(name: "HQTTests", dependencies: ["HQT"]),
+        .testTarget(name: "HQTTests", dependencies: ["HQT", "CZeroMQ"]),
     ]
 )

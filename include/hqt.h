@@ -431,6 +431,146 @@ int hqt_engine_equity_curve(hqt_engine *engine, hqt_equity_point *out, size_t ca
 int hqt_engine_statistics(hqt_engine *engine, hqt_statistics *out);
 
 /* ------------------------------------------------------------------ */
+/* Broadcasting                                                        */
+/* ------------------------------------------------------------------ */
+/*
+ * A broadcaster publishes events on a ZeroMQ socket as the frames fixed in
+ * SPEC section 2 (docs/zmq.md): one frame per event, [topic:u8][payload],
+ * little-endian, no padding. Subscribers filter by the topic byte.
+ *
+ * Every publish is non-blocking: a frame that does not fit a subscriber's
+ * queue (sndhwm) is dropped and counted, never waited for. Per topic,
+ * sent + dropped = number of publish calls. With no subscriber a publish
+ * succeeds and counts as sent.
+ *
+ * Threading: publish, wait and destroy from one thread at a time;
+ * hqt_broadcaster_stats() from any thread, also while publishing.
+ *
+ * The engine publishes by itself once broadcasting is enabled on it; the
+ * standalone hqt_broadcaster below is for tools, tests and custom loops.
+ * Times and volumes are uint64 here, as on the wire; the bits are the same
+ * as the int64 values used elsewhere in this header.
+ */
+
+/* Topic byte, first byte of every frame. */
+enum {
+    HQT_TOPIC_TICK = 0,
+    HQT_TOPIC_BAR = 1,
+    HQT_TOPIC_TRADE = 2,
+    HQT_TOPIC_ORDER = 3,
+    HQT_TOPIC_EQUITY = 4,
+    HQT_TOPIC_MARGIN = 5,
+    HQT_TOPIC_POSITION = 6,
+    HQT_TOPIC_ACCOUNT = 7,
+    HQT_TOPIC_COUNT = 8
+};
+
+/* Frame sizes in bytes, topic byte included. */
+enum {
+    HQT_FRAME_TICK_SIZE = 29,
+    HQT_FRAME_BAR_SIZE = 55,
+    HQT_FRAME_TRADE_SIZE = 45,
+    HQT_FRAME_ORDER_SIZE = 38,
+    HQT_FRAME_EQUITY_SIZE = 41,
+    HQT_FRAME_MARGIN_SIZE = 34,
+    HQT_FRAME_POSITION_SIZE = 62,
+    HQT_FRAME_ACCOUNT_SIZE = 41
+};
+
+/* POSITION frame state (high nibble of kind; low nibble HQT_BUY / HQT_SELL).
+   ORDER frames use HQT_ORDER_STATE_* and the HQT_ORDER_* type the same way:
+   kind = (state << 4) | type. */
+enum {
+    HQT_POSITION_STATE_OPENED = 0,
+    HQT_POSITION_STATE_MODIFIED = 1,
+    HQT_POSITION_STATE_CLOSED = 2,
+    HQT_POSITION_STATE_PARTIAL = 3  /* partially closed */
+};
+
+/* MARGIN frame event. */
+enum { HQT_MARGIN_EVENT_UPDATE = 0, HQT_MARGIN_EVENT_CALL = 1, HQT_MARGIN_EVENT_STOP_OUT = 2 };
+
+typedef struct hqt_broadcast_options {
+    const char *endpoint;        /* libzmq bind endpoint: tcp://HOST:PORT, ipc://PATH or
+                                    inproc://NAME. Default: port 5555 on every interface.
+                                    A star as PORT binds a free port (see
+                                    hqt_broadcaster_endpoint). */
+    int32_t sndhwm;              /* frames queued per subscriber before dropping; default 10000 */
+    int32_t linger;              /* ms to flush queued frames at destroy; default 0 */
+    const char *curve_secret_key;/* NULL: plain text; else 40-char Z85 server secret key
+                                    (subscribers need its public key, see hqt_curve_public_key) */
+    const char *const *allowed_client_keys; /* NULL or 40-char Z85 client public keys: only
+                                    these may subscribe (needs curve_secret_key) */
+    size_t allowed_client_key_count;
+    int32_t wait_subscribers;    /* before the first frame, wait for this many subscriptions; default 0 */
+    int32_t wait_timeout_ms;     /* at most this long; then publish anyway; default 5000 */
+} hqt_broadcast_options;
+
+/* Fills options with the defaults above. */
+void hqt_broadcast_options_init(hqt_broadcast_options *options);
+
+typedef struct hqt_broadcast_stats {
+    uint64_t sent[8];            /* per topic (index = HQT_TOPIC_*): frames accepted by ZeroMQ */
+    uint64_t bytes[8];           /* bytes of those frames */
+    uint64_t dropped[8];         /* frames dropped: queue full */
+    uint64_t total_sent;
+    uint64_t total_bytes;
+    uint64_t total_dropped;
+    int64_t subscribers;         /* active subscriptions (a SUB with k prefixes counts k),
+                                    as of the last publish batch or wait */
+} hqt_broadcast_stats;
+
+typedef struct hqt_broadcaster hqt_broadcaster;
+
+/* Creates the socket and binds it. options may be NULL (defaults).
+   HQT_E_BROADCAST: bind failed (port in use, malformed endpoint, ...);
+   HQT_E_INVALID_ARGUMENT: bad option value or key. */
+int hqt_broadcaster_create(const hqt_broadcast_options *options, hqt_broadcaster **out_broadcaster);
+/* Closes the socket and frees the broadcaster. NULL is a no-op. */
+void hqt_broadcaster_destroy(hqt_broadcaster *broadcaster);
+
+/* The endpoint actually bound, with a "*" port resolved, e.g.
+   "tcp://127.0.0.1:41235". HQT_E_INVALID_ARGUMENT if capacity is too small. */
+int hqt_broadcaster_endpoint(const hqt_broadcaster *broadcaster, char *out, size_t capacity);
+
+/* Publish one frame. HQT_OK: accepted by ZeroMQ (or nobody subscribed to it);
+   HQT_E_BROADCAST: dropped because a subscriber's queue is full -- not fatal,
+   counted in the stats; HQT_E_INVALID_ARGUMENT: broadcaster is NULL. */
+int hqt_broadcaster_publish_tick(hqt_broadcaster *broadcaster, uint32_t symbol_id, uint64_t time,
+                                 int64_t bid, int64_t ask);
+int hqt_broadcaster_publish_bar(hqt_broadcaster *broadcaster, uint32_t symbol_id, uint16_t timeframe,
+                                uint64_t time, int64_t open, int64_t high, int64_t low,
+                                int64_t close, uint64_t volume);
+int hqt_broadcaster_publish_trade(hqt_broadcaster *broadcaster, uint64_t ticket, uint32_t symbol_id,
+                                  uint64_t time, uint64_t volume, int64_t price, int64_t profit);
+int hqt_broadcaster_publish_order(hqt_broadcaster *broadcaster, uint64_t ticket, uint32_t symbol_id,
+                                  uint64_t time, uint8_t kind, uint64_t volume, int64_t price);
+int hqt_broadcaster_publish_equity(hqt_broadcaster *broadcaster, uint64_t time, int64_t balance,
+                                   int64_t equity, int64_t margin, int64_t free_margin);
+int hqt_broadcaster_publish_margin(hqt_broadcaster *broadcaster, uint64_t time, int64_t margin,
+                                   int64_t free_margin, int64_t margin_level, uint8_t event);
+int hqt_broadcaster_publish_position(hqt_broadcaster *broadcaster, uint64_t ticket,
+                                     uint32_t symbol_id, uint64_t time, uint8_t kind,
+                                     uint64_t volume, int64_t open_price, int64_t sl, int64_t tp,
+                                     int64_t profit);
+int hqt_broadcaster_publish_account(hqt_broadcaster *broadcaster, uint64_t time, int64_t balance,
+                                    int64_t equity, int64_t profit, int64_t margin_level);
+
+/* Counters; safe to call from any thread while another publishes. */
+int hqt_broadcaster_stats(const hqt_broadcaster *broadcaster, hqt_broadcast_stats *out);
+
+/* Waits until at least count subscriptions are active, at most timeout_ms.
+   HQT_OK when they are, HQT_E_BROADCAST on timeout. (count 0, timeout 0)
+   just refreshes stats.subscribers. */
+int hqt_broadcaster_wait_for_subscribers(hqt_broadcaster *broadcaster, int32_t count,
+                                         int32_t timeout_ms);
+
+/* A new CURVE keypair, each written as 40 Z85 characters plus NUL. */
+int hqt_curve_keypair(char public_key[41], char secret_key[41]);
+/* The Z85 public key of a Z85 secret key: what subscribers need. */
+int hqt_curve_public_key(const char *secret_key, char public_key[41]);
+
+/* ------------------------------------------------------------------ */
 /* Write-ahead log                                                     */
 /* ------------------------------------------------------------------ */
 

@@ -89,3 +89,10 @@ public func hqt_status_name(_ status: Int32) -> UnsafePointer<CChar> {
     }
     return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
 }
+
+/// Records `error` as this thread's last error; returns its status code.
+@discardableResult
+func setLastError(_ error: HQTError) -> Int32 { fail(error) }
+
+@discardableResult
+func setLastError(_ code: HQTError.Code, _ message: String) -> Int32 { fail(HQTError(code, message)) }
