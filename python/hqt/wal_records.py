@@ -1,0 +1,987 @@
+"""Decode the HQT engine's WAL record payloads and checkpoint snapshots.
+
+Pure Python (stdlib ``struct`` only): importable without the native
+extension. The byte layouts are documented in docs/wal-records.md; they were
+derived from the Swift encoder (Sources/HQT/Recovery/) and are cross-checked
+against logs the engine writes (python/tests/test_wal_records.py).
+
+:mod:`hqt.wal` reads frames and sequence numbers; a record's ``data`` (its
+:attr:`hqt.wal.Record.data`) is the payload decoded here. Importing this
+module registers a decoder for every engine type with
+:func:`hqt.wal.register_decoder`, so::
+
+    from hqt import wal, wal_records
+    for r in wal.read_records("run.wal"):
+        print(r.sequence, r.type_name, r.decoded())
+
+    python -m hqt.wal_records run.wal list     # the hqt.wal CLI, decoders registered
+
+Every decoded value is a frozen dataclass. Prices, volumes and money are
+kept as the exact SPEC integers ("micro", value x 1e6) and every such field
+``x`` also has a float view ``x_f``; :meth:`as_dict` gives both
+(``"price": 1100200, "price_f": 1.1002``) with enum values as names.
+
+The records after the last checkpoint are what recovery replays, except the
+records of the last event when it may not have finished:
+:func:`recovery_plan` applies that rule, and :class:`Ledger` applies records
+to a snapshot the way the engine does.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import struct
+import sys
+from dataclasses import dataclass
+from dataclasses import fields as _fields
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from hqt import wal as _wal
+
+__all__ = [
+    "SCALE", "ORDER_MODIFY", "SNAPSHOT_VERSION", "ENGINE_RECORD_TYPES", "RECORD_HEADER_SIZE",
+    "PayloadError", "Phase", "OrderType", "OrderState", "Side", "DealEntry", "DealReason", "RouteKind",
+    "Order", "Position", "Deal", "Trade", "EquityPoint", "Route", "SymbolQuote", "TickCursor",
+    "BarCursor", "BarBuilder", "Snapshot",
+    "EngineRecord", "Fill", "PositionModify", "OrderPlace", "OrderModify", "OrderCancel", "BalanceChange",
+    "decode_record", "decode_checkpoint", "decode", "register", "recovery_plan", "RecoveryPlan",
+    "SymbolConfig", "configuration_fingerprint",
+    "Ledger", "main",
+]
+
+#: SPEC fixed point: 1.0 is 1 000 000.
+SCALE = 1_000_000
+#: Record type 9 (types 1-7 are in hqt.wal; 8 is the log's HEADER).
+ORDER_MODIFY = 9
+#: The snapshot layout this module reads (first u32 of a CHECKPOINT payload).
+SNAPSHOT_VERSION = 1
+#: event i64, phase u8, time i64: the start of every engine record payload.
+RECORD_HEADER_SIZE = 17
+INT64_MIN = -(1 << 63)
+
+
+class PayloadError(_wal.WALError, ValueError):
+    """A payload that does not decode: truncated, trailing bytes, bad enum value."""
+
+
+# ---------------------------------------------------------------------------
+# Enumerations (values as written by the engine; TradingTypes.swift)
+# ---------------------------------------------------------------------------
+
+class Phase(enum.IntEnum):
+    """When, within the engine's processing, a record was written."""
+    BEFORE_MARKET = 0  # inside event N, before its prices: on_bar of a bar built from ticks this tick closed
+    TRIGGERS = 1       # inside event N: pending orders, SL/TP, trailing stops
+    BETWEEN = 2        # between events (before the first, after the last, or a caller driving the engine)
+    CALLBACKS = 3      # inside event N, after the engine's processing: on_trade, on_tick, on_bar of a loaded bar
+    STOP_OUT = 4       # inside event N: stop-out closing positions
+
+
+class OrderType(enum.IntEnum):
+    BUY = 0
+    SELL = 1
+    BUY_LIMIT = 2
+    SELL_LIMIT = 3
+    BUY_STOP = 4
+    SELL_STOP = 5
+    BUY_STOP_LIMIT = 6
+    SELL_STOP_LIMIT = 7
+
+
+class OrderState(enum.IntEnum):
+    PLACED = 0
+    MODIFIED = 1
+    FILLED = 2
+    CANCELED = 3
+    REJECTED = 4
+    EXPIRED = 5
+
+
+class Side(enum.IntEnum):
+    BUY = 0
+    SELL = 1
+
+
+class DealEntry(enum.IntEnum):
+    IN = 0
+    OUT = 1
+    INOUT = 2
+
+
+class DealReason(enum.IntEnum):
+    CLIENT = 0
+    SL = 1
+    TP = 2
+    STOP_OUT = 3
+    PENDING = 4
+
+
+class RouteKind(enum.IntEnum):
+    IDENTITY = 0
+    MULTIPLY = 1
+    DIVIDE = 2
+
+
+# ---------------------------------------------------------------------------
+# Formatting helpers
+# ---------------------------------------------------------------------------
+
+def _num(micro: int) -> str:
+    """``12.345`` from 12345000 (trailing zeros trimmed), as FixedPoint.format."""
+    sign = "-" if micro < 0 else ""
+    whole, frac = divmod(abs(micro), SCALE)
+    f = ("%06d" % frac).rstrip("0")
+    return "%s%d%s" % (sign, whole, "." + f if f else "")
+
+
+def _time(ns: int) -> str:
+    if ns == INT64_MIN:
+        return "-"
+    if ns == 0:
+        return "0"
+    sec, frac = divmod(ns, 10**9)
+    try:
+        text = (_dt.datetime(1970, 1, 1) + _dt.timedelta(seconds=sec)).strftime("%Y-%m-%dT%H:%M:%S")
+    except OverflowError:
+        return str(ns)
+    if frac:
+        text += ("." + "%09d" % frac).rstrip("0")
+    return text + "Z"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _Decoded):
+        return value.as_dict()
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+class _Decoded:
+    """Base of every decoded value: ``as_dict()`` and ``<field>_f`` float views."""
+    _MICRO: Tuple[str, ...] = ()
+
+    def as_dict(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {}
+        for f in _fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            out[f.name] = _plain(v)
+            if f.name in self._MICRO:
+                out[f.name + "_f"] = v / SCALE
+        return out
+
+
+def _float_view(name: str) -> Callable[[Any], float]:
+    def get(self: Any) -> float:
+        return getattr(self, name) / SCALE
+    return get
+
+
+def _micro(*names: str) -> Callable[[type], type]:
+    """Adds a read-only float view ``<name>_f`` (value / 1e6) for each micro field."""
+    def deco(cls: type) -> type:
+        cls._MICRO = tuple(names)  # type: ignore[attr-defined]
+        for n in names:
+            setattr(cls, n + "_f", property(_float_view(n), doc="%s as a float (micro / 1e6)" % n))
+        return cls
+    return deco
+
+
+# ---------------------------------------------------------------------------
+# Entities (the same byte layout in records and in snapshots)
+# ---------------------------------------------------------------------------
+
+@_micro("volume", "price", "stop_limit", "sl", "tp")
+@dataclass(frozen=True)
+class Order(_Decoded):
+    """92 bytes: ``<QIiiqqqqqqqqQ``."""
+    if TYPE_CHECKING:  # the float views added by @_micro
+        volume_f: ClassVar[float]
+        price_f: ClassVar[float]
+        stop_limit_f: ClassVar[float]
+        sl_f: ClassVar[float]
+        tp_f: ClassVar[float]
+    ticket: int
+    symbol_id: int
+    type: OrderType
+    state: OrderState
+    volume: int
+    price: int            # pending: trigger / limit price; 0 for market orders
+    stop_limit: int       # STOP_LIMIT: the limit price placed when `price` is hit; else 0
+    sl: int
+    tp: int
+    expiration: int       # ns; 0 = good till canceled
+    time_setup: int       # ns
+    trailing_points: int  # points, not micro
+    magic: int
+
+    def __str__(self) -> str:
+        s = "order #%d %s %s %s" % (self.ticket, self.type.name, _num(self.volume), self.state.name)
+        if self.price:
+            s += " @ %s" % _num(self.price)
+        if self.stop_limit:
+            s += " limit %s" % _num(self.stop_limit)
+        if self.sl:
+            s += " sl %s" % _num(self.sl)
+        if self.tp:
+            s += " tp %s" % _num(self.tp)
+        if self.expiration:
+            s += " exp %s" % _time(self.expiration)
+        return s + " sym %d" % self.symbol_id
+
+
+@_micro("volume", "open_price", "sl", "tp", "margin", "commission")
+@dataclass(frozen=True)
+class Position(_Decoded):
+    """88 bytes: ``<QIiqqqqqqqqQ``. The floating profit is not stored."""
+    if TYPE_CHECKING:  # the float views added by @_micro
+        volume_f: ClassVar[float]
+        open_price_f: ClassVar[float]
+        sl_f: ClassVar[float]
+        tp_f: ClassVar[float]
+        margin_f: ClassVar[float]
+        commission_f: ClassVar[float]
+    ticket: int
+    symbol_id: int
+    side: Side
+    volume: int
+    open_price: int
+    open_time: int
+    sl: int
+    tp: int
+    trailing_points: int
+    margin: int      # account money, fixed for the life of the position
+    commission: int  # entry commission not yet attributed to a closed trade (<= 0)
+    magic: int
+
+    def __str__(self) -> str:
+        s = "position #%d %s %s @ %s" % (self.ticket, self.side.name, _num(self.volume), _num(self.open_price))
+        if self.sl:
+            s += " sl %s" % _num(self.sl)
+        if self.tp:
+            s += " tp %s" % _num(self.tp)
+        if self.trailing_points:
+            s += " trail %d pt" % self.trailing_points
+        return s + " margin %s" % _num(self.margin)
+
+
+@_micro("volume", "price", "commission", "profit", "balance")
+@dataclass(frozen=True)
+class Deal(_Decoded):
+    """96 bytes: ``<QQQIiiiqqqqqqQ``."""
+    if TYPE_CHECKING:  # the float views added by @_micro
+        volume_f: ClassVar[float]
+        price_f: ClassVar[float]
+        commission_f: ClassVar[float]
+        profit_f: ClassVar[float]
+        balance_f: ClassVar[float]
+    ticket: int
+    order: int
+    position: int
+    symbol_id: int
+    side: Side
+    entry: DealEntry
+    reason: DealReason
+    time: int
+    volume: int
+    price: int
+    commission: int  # charged on this deal (<= 0)
+    profit: int      # realized, account money (0 for IN deals)
+    balance: int     # balance after the deal
+    magic: int
+
+    def __str__(self) -> str:
+        return ("deal #%d %s %s %s @ %s [%s] profit %s comm %s balance %s"
+                % (self.ticket, self.entry.name, self.side.name, _num(self.volume), _num(self.price),
+                   self.reason.name, _num(self.profit), _num(self.commission), _num(self.balance)))
+
+
+@_micro("volume", "open_price", "close_price", "commission", "profit")
+@dataclass(frozen=True)
+class Trade(_Decoded):
+    """76 bytes: ``<QIiqqqqqqqi``."""
+    if TYPE_CHECKING:  # the float views added by @_micro
+        volume_f: ClassVar[float]
+        open_price_f: ClassVar[float]
+        close_price_f: ClassVar[float]
+        commission_f: ClassVar[float]
+        profit_f: ClassVar[float]
+    position: int
+    symbol_id: int
+    side: Side
+    volume: int
+    open_time: int
+    open_price: int
+    close_time: int
+    close_price: int
+    commission: int  # entry + exit commission of this volume
+    profit: int      # before commission
+    close_reason: DealReason
+
+    @property
+    def net_profit(self) -> int:
+        return self.profit + self.commission
+
+    def __str__(self) -> str:
+        return ("trade pos #%d %s %s %s -> %s [%s] profit %s"
+                % (self.position, self.side.name, _num(self.volume), _num(self.open_price),
+                   _num(self.close_price), self.close_reason.name, _num(self.profit)))
+
+
+@_micro("balance", "equity", "margin")
+@dataclass(frozen=True)
+class EquityPoint(_Decoded):
+    """32 bytes: ``<qqqq``."""
+    if TYPE_CHECKING:  # the float views added by @_micro
+        balance_f: ClassVar[float]
+        equity_f: ClassVar[float]
+        margin_f: ClassVar[float]
+    time: int
+    balance: int
+    equity: int
+    margin: int
+
+
+@dataclass(frozen=True)
+class Route(_Decoded):
+    """5 bytes: kind u8, symbol id u32 (0 for IDENTITY). How an amount in a
+    currency becomes account money: as is, times the symbol's rate, or
+    divided by it."""
+    kind: RouteKind
+    symbol_id: int
+
+    def __str__(self) -> str:
+        return self.kind.name if self.kind == RouteKind.IDENTITY else "%s(%d)" % (self.kind.name, self.symbol_id)
+
+
+@_micro("bid", "ask")
+@dataclass(frozen=True)
+class SymbolQuote(_Decoded):
+    """29 bytes: bid i64, ask i64, time i64, profit route (5)."""
+    if TYPE_CHECKING:  # the float views added by @_micro
+        bid_f: ClassVar[float]
+        ask_f: ClassVar[float]
+    symbol_id: int
+    bid: int
+    ask: int
+    time: int
+    profit_route: Route
+
+
+@dataclass(frozen=True)
+class TickCursor(_Decoded):
+    """Loaded ticks of one symbol: the next tick's index and the last processed one's time (-1 if none)."""
+    cursor: int
+    last_time: int
+
+
+@dataclass(frozen=True)
+class BarCursor(_Decoded):
+    """24 bytes: a loaded bar series (symbol, timeframe) and its position."""
+    symbol_id: int
+    timeframe: int  # minutes
+    cursor: int
+    last_time: int  # open time of the last processed bar, -1 if none
+
+
+@_micro("open", "high", "low", "close")
+@dataclass(frozen=True)
+class BarBuilder(_Decoded):
+    """65 bytes: a bar being built from ticks."""
+    if TYPE_CHECKING:  # the float views added by @_micro
+        open_f: ClassVar[float]
+        high_f: ClassVar[float]
+        low_f: ClassVar[float]
+        close_f: ClassVar[float]
+    symbol_id: int
+    timeframe: int  # minutes
+    active: bool
+    open_time: int
+    close_time: int
+    open: int
+    high: int
+    low: int
+    close: int
+    ticks: int  # tick count (plain integer)
+
+
+@_micro("balance", "net_deposits", "peak_equity", "max_drawdown")
+@dataclass(frozen=True)
+class Snapshot(_Decoded):
+    """The CHECKPOINT payload: the engine's whole state between two events."""
+    if TYPE_CHECKING:  # the float views added by @_micro
+        balance_f: ClassVar[float]
+        net_deposits_f: ClassVar[float]
+        peak_equity_f: ClassVar[float]
+        max_drawdown_f: ClassVar[float]
+    version: int
+    fingerprint: int
+    events_processed: int
+    current_time: int       # INT64_MIN before the first event
+    balance: int
+    net_deposits: int
+    next_ticket: int
+    margin_call_active: bool
+    next_equity_sample: int  # INT64_MIN until the first interval sample
+    peak_equity: int
+    max_drawdown: int
+    max_drawdown_pct: float  # percent
+    ticks_processed: int
+    bars_processed: int
+    quotes: List[SymbolQuote]
+    routes: List[Tuple[str, Route]]  # currency -> route, sorted by currency
+    tick_cursors: List[Optional[TickCursor]]  # one per symbol; None: no ticks loaded
+    bar_series: List[BarCursor]
+    bar_builders: List[BarBuilder]
+    positions: List[Position]
+    orders: List[Order]          # pending
+    order_history: List[Order]   # every order with its final state
+    deals: List[Deal]
+    trades: List[Trade]
+    equity_curve: List[EquityPoint]
+    strategy_state: bytes
+
+    @property
+    def symbol_count(self) -> int:
+        return len(self.quotes)
+
+    def as_dict(self) -> Dict[str, Any]:
+        d = super().as_dict()
+        d["fingerprint"] = "0x%016x" % self.fingerprint
+        d["routes"] = {c: r.as_dict() for c, r in self.routes}
+        d["strategy_state"] = self.strategy_state.hex()
+        return d
+
+    def __str__(self) -> str:
+        return ("snapshot v%d events %d time %s balance %s positions %d orders %d history %d deals %d "
+                "trades %d equity points %d fingerprint 0x%016x"
+                % (self.version, self.events_processed, _time(self.current_time), _num(self.balance),
+                   len(self.positions), len(self.orders), len(self.order_history), len(self.deals),
+                   len(self.trades), len(self.equity_curve), self.fingerprint))
+
+
+# ---------------------------------------------------------------------------
+# Engine records
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EngineRecord(_Decoded):
+    """Common head of every engine record (17 bytes)."""
+    type: int
+    event: int    # events processed when written (inside event N: N; between events: the last one's N)
+    phase: Phase
+    time: int     # engine clock (ns), 0 before the first event
+
+    @property
+    def type_name(self) -> str:
+        return _TYPE_NAMES[self.type]
+
+    def as_dict(self) -> Dict[str, Any]:
+        d = super().as_dict()
+        d["type_name"] = self.type_name
+        return d
+
+    def _head(self) -> str:
+        return "ev %d %s %s |" % (self.event, self.phase.name, _time(self.time))
+
+
+@dataclass(frozen=True)
+class Fill(EngineRecord):
+    """POSITION_OPEN (1: the deal's entry is IN) or POSITION_CLOSE (2: OUT or INOUT)."""
+    order: Order
+    deal: Deal
+    position_ticket: int
+    position: Optional[Position]  # the position after the deal; None when the deal closed it
+    trade: Optional[Trade]        # the round trip the deal closed, if any
+
+    def __str__(self) -> str:
+        s = "%s %s; %s" % (self._head(), self.deal, self.order)
+        s += "; %s" % (self.position if self.position is not None else "position #%d closed" % self.position_ticket)
+        if self.trade is not None:
+            s += "; %s" % self.trade
+        return s
+
+
+@_micro("sl", "tp")
+@dataclass(frozen=True)
+class PositionModify(EngineRecord):
+    """POSITION_MODIFY (3): a position's new SL, TP and trailing distance."""
+    if TYPE_CHECKING:  # the float views added by @_micro
+        sl_f: ClassVar[float]
+        tp_f: ClassVar[float]
+    ticket: int
+    sl: int
+    tp: int
+    trailing_points: int
+
+    def __str__(self) -> str:
+        return "%s position #%d sl %s tp %s trail %d pt" % (self._head(), self.ticket, _num(self.sl),
+                                                            _num(self.tp), self.trailing_points)
+
+
+@dataclass(frozen=True)
+class OrderPlace(EngineRecord):
+    """ORDER_PLACE (4): a new pending order."""
+    order: Order
+
+    def __str__(self) -> str:
+        return "%s %s" % (self._head(), self.order)
+
+
+@dataclass(frozen=True)
+class OrderModify(EngineRecord):
+    """ORDER_MODIFY (9): a pending order's new terms (modify, or a stop-limit becoming a limit)."""
+    order: Order
+
+    def __str__(self) -> str:
+        return "%s %s" % (self._head(), self.order)
+
+
+@dataclass(frozen=True)
+class OrderCancel(EngineRecord):
+    """ORDER_CANCEL (5): a pending order leaves the book without a fill
+    (state CANCELED, EXPIRED or REJECTED)."""
+    ticket: int
+    state: OrderState
+
+    def __str__(self) -> str:
+        return "%s order #%d %s" % (self._head(), self.ticket, self.state.name)
+
+
+@_micro("amount")
+@dataclass(frozen=True)
+class BalanceChange(EngineRecord):
+    """BALANCE_CHANGE (6): a deposit (> 0) or withdrawal (< 0)."""
+    if TYPE_CHECKING:  # the float views added by @_micro
+        amount_f: ClassVar[float]
+    amount: int
+
+    def __str__(self) -> str:
+        return "%s balance %s%s" % (self._head(), "+" if self.amount > 0 else "", _num(self.amount))
+
+
+# ---------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------
+
+_HEAD = struct.Struct("<qBq")
+_ORDER = struct.Struct("<QIiiqqqqqqqqQ")
+_POSITION = struct.Struct("<QIiqqqqqqqqQ")
+_DEAL = struct.Struct("<QQQIiiiqqqqqqQ")
+_TRADE = struct.Struct("<QIiqqqqqqqi")
+_EQUITY = struct.Struct("<qqqq")
+_ROUTE = struct.Struct("<BI")
+_QUOTE = struct.Struct("<qqq")
+_BAR_CURSOR = struct.Struct("<Iiqq")
+_BUILDER = struct.Struct("<Ii?qqqqqqq")
+_POSITION_MODIFY = struct.Struct("<Qqqq")
+_ORDER_CANCEL = struct.Struct("<Qi")
+assert (_HEAD.size, _ORDER.size, _POSITION.size, _DEAL.size, _TRADE.size, _EQUITY.size, _ROUTE.size,
+        _BAR_CURSOR.size, _BUILDER.size) == (17, 92, 88, 96, 76, 32, 5, 24, 65)
+
+
+class _Reader:
+    def __init__(self, data: bytes, context: str):
+        self.data = bytes(data)
+        self.offset = 0
+        self.context = context
+
+    def error(self, what: str) -> PayloadError:
+        return PayloadError("%s: %s at payload byte %d of %d" % (self.context, what, self.offset, len(self.data)))
+
+    def unpack(self, s: struct.Struct, what: str) -> tuple:
+        if len(self.data) - self.offset < s.size:
+            raise self.error("truncated %s" % what)
+        v = s.unpack_from(self.data, self.offset)
+        self.offset += s.size
+        return v
+
+    def u8(self, what: str) -> int:
+        if self.offset >= len(self.data):
+            raise self.error("truncated %s" % what)
+        self.offset += 1
+        return self.data[self.offset - 1]
+
+    def flag(self, what: str) -> bool:
+        v = self.u8(what)
+        if v > 1:
+            self.offset -= 1
+            raise self.error("%s is %d, not 0 or 1" % (what, v))
+        return v == 1
+
+    def u32(self, what: str) -> int:
+        return self.unpack(_U32, what)[0]
+
+    def u64(self, what: str) -> int:
+        return self.unpack(_U64, what)[0]
+
+    def i64(self, what: str) -> int:
+        return self.unpack(_I64, what)[0]
+
+    def f64(self, what: str) -> float:
+        return self.unpack(_F64, what)[0]
+
+    def take(self, n: int, what: str) -> bytes:
+        if n > len(self.data) - self.offset:
+            raise self.error("%s length %d exceeds the payload" % (what, n))
+        self.offset += n
+        return self.data[self.offset - n:self.offset]
+
+    def string(self, what: str) -> str:
+        raw = self.take(self.u32(what + " length"), what)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise self.error("%s is not UTF-8" % what) from None
+
+    def count(self, what: str, item_size: int) -> int:
+        n = self.u64(what + " count")
+        if n * item_size > len(self.data) - self.offset:
+            raise self.error("%s count %d exceeds the payload" % (what, n))
+        return n
+
+    def enum(self, cls, raw: int, what: str):
+        try:
+            return cls(raw)
+        except ValueError:
+            raise self.error("%s %d is not valid" % (what, raw)) from None
+
+    def end(self) -> None:
+        if self.offset != len(self.data):
+            raise PayloadError("%s: %d unexpected trailing bytes" % (self.context, len(self.data) - self.offset))
+
+    # entities
+
+    def order(self) -> Order:
+        v = self.unpack(_ORDER, "order")
+        return Order(v[0], v[1], self.enum(OrderType, v[2], "order type"), self.enum(OrderState, v[3], "order state"),
+                     *v[4:])
+
+    def position(self) -> Position:
+        v = self.unpack(_POSITION, "position")
+        return Position(v[0], v[1], self.enum(Side, v[2], "position side"), *v[3:])
+
+    def deal(self) -> Deal:
+        v = self.unpack(_DEAL, "deal")
+        return Deal(v[0], v[1], v[2], v[3], self.enum(Side, v[4], "deal side"),
+                    self.enum(DealEntry, v[5], "deal entry"), self.enum(DealReason, v[6], "deal reason"), *v[7:])
+
+    def trade(self) -> Trade:
+        v = self.unpack(_TRADE, "trade")
+        return Trade(v[0], v[1], self.enum(Side, v[2], "trade side"), v[3], v[4], v[5], v[6], v[7], v[8], v[9],
+                     self.enum(DealReason, v[10], "trade close reason"))
+
+    def route(self) -> Route:
+        kind, sid = self.unpack(_ROUTE, "route")
+        return Route(self.enum(RouteKind, kind, "route kind"), sid)
+
+
+_U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
+_I64 = struct.Struct("<q")
+_F64 = struct.Struct("<d")
+
+_TYPE_NAMES = {
+    _wal.POSITION_OPEN: "POSITION_OPEN", _wal.POSITION_CLOSE: "POSITION_CLOSE",
+    _wal.POSITION_MODIFY: "POSITION_MODIFY", _wal.ORDER_PLACE: "ORDER_PLACE",
+    _wal.ORDER_CANCEL: "ORDER_CANCEL", _wal.BALANCE_CHANGE: "BALANCE_CHANGE",
+    ORDER_MODIFY: "ORDER_MODIFY",
+}
+#: The record types the engine writes besides CHECKPOINT (7) and the log's HEADER (8).
+ENGINE_RECORD_TYPES = tuple(sorted(_TYPE_NAMES))
+
+
+def decode_record(record_type: int, payload: bytes, context: Optional[str] = None) -> EngineRecord:
+    """Decodes the payload (the record's data after the sequence number) of an
+    engine record of type 1-6 or 9. Raises :class:`PayloadError` when it does
+    not decode exactly (truncated, trailing bytes, invalid enum or flag)."""
+    r = _Reader(payload, context or "record type %d" % record_type)
+    if record_type not in _TYPE_NAMES:
+        raise r.error("record type %d is not an engine record" % record_type)
+    event = r.i64("event index")
+    phase = r.enum(Phase, r.u8("phase"), "phase")
+    time = r.i64("time")
+    head = (record_type, event, phase, time)
+    rec: EngineRecord
+    if record_type in (_wal.POSITION_OPEN, _wal.POSITION_CLOSE):
+        order, deal, ticket = r.order(), r.deal(), r.u64("position ticket")
+        position = r.position() if r.flag("has-position flag") else None
+        trade = r.trade() if r.flag("has-trade flag") else None
+        rec = Fill(*head, order, deal, ticket, position, trade)
+    elif record_type == _wal.POSITION_MODIFY:
+        rec = PositionModify(*head, *r.unpack(_POSITION_MODIFY, "position modify"))
+    elif record_type == _wal.ORDER_PLACE:
+        rec = OrderPlace(*head, r.order())
+    elif record_type == ORDER_MODIFY:
+        rec = OrderModify(*head, r.order())
+    elif record_type == _wal.ORDER_CANCEL:
+        ticket, state = r.unpack(_ORDER_CANCEL, "order cancel")
+        rec = OrderCancel(*head, ticket, r.enum(OrderState, state, "order state"))
+    else:
+        rec = BalanceChange(*head, r.i64("amount"))
+    r.end()
+    return rec
+
+
+def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
+    """Decodes a CHECKPOINT payload (snapshot version 1)."""
+    r = _Reader(payload, context)
+    version = r.u32("snapshot version")
+    if version != SNAPSHOT_VERSION:
+        raise r.error("snapshot version %d (this decoder reads version %d)" % (version, SNAPSHOT_VERSION))
+    fingerprint = r.u64("fingerprint")
+    events, time, balance, net_deposits = (r.i64("events"), r.i64("time"), r.i64("balance"),
+                                           r.i64("net deposits"))
+    next_ticket, margin_call = r.u64("next ticket"), r.flag("margin call flag")
+    next_sample, peak, max_dd = r.i64("next equity sample"), r.i64("peak equity"), r.i64("max drawdown")
+    max_dd_pct = r.f64("max drawdown pct")
+    ticks, bars = r.i64("ticks processed"), r.i64("bars processed")
+    nsym = r.count("symbol", _QUOTE.size + _ROUTE.size)
+    quotes = []
+    for i in range(nsym):
+        bid, ask, qtime = r.unpack(_QUOTE, "quote")
+        quotes.append(SymbolQuote(i, bid, ask, qtime, r.route()))
+    routes = []
+    for _ in range(r.count("route", 4 + _ROUTE.size)):
+        currency = r.string("route currency")
+        routes.append((currency, r.route()))
+    cursors: List[Optional[TickCursor]] = []
+    for _ in range(nsym):  # no count of its own: one flag per symbol
+        cursors.append(TickCursor(r.i64("tick cursor"), r.i64("tick time")) if r.flag("tick series flag") else None)
+    bar_series = [BarCursor(*r.unpack(_BAR_CURSOR, "bar series"))
+                  for _ in range(r.count("bar series", _BAR_CURSOR.size))]
+    builders = []
+    for _ in range(r.count("bar builder", _BUILDER.size)):
+        start = r.offset
+        v = r.unpack(_BUILDER, "bar builder")
+        if payload[start + 8] > 1:
+            r.offset = start + 8
+            raise r.error("bar builder active flag is %d, not 0 or 1" % payload[start + 8])
+        builders.append(BarBuilder(*v))
+    positions = [r.position() for _ in range(r.count("position", _POSITION.size))]
+    orders = [r.order() for _ in range(r.count("order", _ORDER.size))]
+    history = [r.order() for _ in range(r.count("order history", _ORDER.size))]
+    deals = [r.deal() for _ in range(r.count("deal", _DEAL.size))]
+    trades = [r.trade() for _ in range(r.count("trade", _TRADE.size))]
+    curve = [EquityPoint(*r.unpack(_EQUITY, "equity point")) for _ in range(r.count("equity point", _EQUITY.size))]
+    state = r.take(r.u64("strategy state length"), "strategy state")
+    r.end()
+    return Snapshot(version, fingerprint, events, time, balance, net_deposits, next_ticket, margin_call,
+                    next_sample, peak, max_dd, max_dd_pct, ticks, bars, quotes, routes, cursors, bar_series,
+                    builders, positions, orders, history, deals, trades, curve, state)
+
+
+def decode(record_type: int, payload: bytes, context: Optional[str] = None):
+    """An engine record or a snapshot, by type."""
+    if record_type == _wal.CHECKPOINT:
+        return decode_checkpoint(payload, context or "checkpoint")
+    return decode_record(record_type, payload, context)
+
+
+# ---------------------------------------------------------------------------
+# Configuration fingerprint
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SymbolConfig:
+    """The parts of a symbol's spec the fingerprint covers (SPEC units)."""
+    name: str
+    base_currency: str
+    profit_currency: str
+    margin_currency: str = ""  # "" = the base currency
+    contract_size: int = 100_000 * SCALE
+    digits: int = 5
+    margin_mode: int = 0  # 0 FOREX, 1 CFD
+    volume_min: int = 10_000
+    volume_step: int = 10_000
+    volume_max: int = 100 * SCALE
+    commission_per_lot: int = 0
+    spread: int = 0
+
+
+def configuration_fingerprint(initial_balance: int, currency: str, leverage: int,
+                              symbols: Sequence[SymbolConfig], account_mode: int = 0,
+                              margin_call_level: int = 100 * SCALE, stop_out_level: int = 50 * SCALE) -> int:
+    """The 64-bit FNV-1a fingerprint of an engine configuration, as stored in
+    every snapshot (and in the log's HEADER): which account and symbols a log
+    belongs to. Money and levels in micro units; symbols in id order."""
+    def string(v: str) -> bytes:
+        b = v.encode("utf-8")
+        return struct.pack("<I", len(b)) + b
+    buf = bytearray()
+    buf += struct.pack("<q", initial_balance) + string(currency)
+    buf += struct.pack("<qiqq", leverage, account_mode, margin_call_level, stop_out_level)
+    for s in symbols:
+        buf += string(s.name) + string(s.base_currency) + string(s.profit_currency) + string(s.margin_currency)
+        buf += struct.pack("<qiiqqqqq", s.contract_size, s.digits, s.margin_mode, s.volume_min, s.volume_step,
+                           s.volume_max, s.commission_per_lot, s.spread)
+    h = 0xCBF29CE484222325
+    for byte in buf:
+        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+# ---------------------------------------------------------------------------
+# Recovery semantics
+# ---------------------------------------------------------------------------
+
+@dataclass
+class RecoveryPlan:
+    """What recovery does with a log (Engine+WAL.swift, recoverFromWAL)."""
+    checkpoint: Optional[Any]        # the last CHECKPOINT record (hqt.wal.Record), None if none
+    snapshot: Optional[Snapshot]
+    replayed: List[EngineRecord]     # applied on top of the snapshot, in log order
+    discarded: List[EngineRecord]    # the last event's records, re-created when the event is re-processed
+
+
+def recovery_plan(records: Sequence[Any]) -> RecoveryPlan:
+    """Splits a log's records (``hqt.wal.Record`` objects, HEADER excluded)
+    as recovery does: the last checkpoint, the records after it to apply,
+    and the trailing records of the last event when the last record was
+    written inside an event (phase other than BETWEEN): that event may have
+    stopped half-way, so its records are dropped and the event is processed
+    again on resume."""
+    last = None
+    for i, r in enumerate(records):
+        if r.type == _wal.CHECKPOINT:
+            last = i
+    if last is None:
+        if records:
+            raise PayloadError("%d records but no checkpoint: not written by an HQT engine" % len(records))
+        return RecoveryPlan(None, None, [], [])
+    cp = records[last]
+    after = [decode_record(r.type, r.data, "record %d" % r.sequence) for r in records[last + 1:]]
+    discarded: List[EngineRecord] = []
+    if after and after[-1].phase != Phase.BETWEEN:
+        event = after[-1].event
+        while after and after[-1].event == event and after[-1].phase != Phase.BETWEEN:
+            discarded.insert(0, after.pop())
+    return RecoveryPlan(cp, decode_checkpoint(cp.data, "checkpoint %d" % cp.sequence), after, discarded)
+
+
+class Ledger:
+    """The trading state of a snapshot, with records applied the way the
+    engine applies them (Engine+Ledger.swift ``apply``). Only the ledger:
+    quotes, equity curve and statistics need the market data."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.balance = snapshot.balance
+        self.net_deposits = snapshot.net_deposits
+        self.next_ticket = snapshot.next_ticket
+        self.positions: List[Position] = list(snapshot.positions)
+        self.orders: List[Order] = list(snapshot.orders)
+        self.order_history: List[Order] = list(snapshot.order_history)
+        self.deals: List[Deal] = list(snapshot.deals)
+        self.trades: List[Trade] = list(snapshot.trades)
+
+    def _find(self, items: list, ticket: int) -> Optional[int]:
+        for i, x in enumerate(items):
+            if x.ticket == ticket:
+                return i
+        return None
+
+    def apply(self, rec: EngineRecord) -> None:
+        if isinstance(rec, Fill):
+            i = self._find(self.orders, rec.order.ticket)
+            if i is not None:
+                del self.orders[i]
+            self.order_history.append(rec.order)
+            self.deals.append(rec.deal)
+            self.balance = rec.deal.balance
+            j = self._find(self.positions, rec.position_ticket)
+            if j is not None:
+                if rec.position is not None:
+                    self.positions[j] = rec.position
+                else:
+                    del self.positions[j]
+            elif rec.position is not None:
+                self.positions.append(rec.position)
+            if rec.trade is not None:
+                self.trades.append(rec.trade)
+            self.next_ticket = max(self.next_ticket, rec.deal.ticket + 1, rec.order.ticket + 1)
+        elif isinstance(rec, PositionModify):
+            j = self._find(self.positions, rec.ticket)
+            if j is not None:
+                p = self.positions[j]
+                self.positions[j] = Position(p.ticket, p.symbol_id, p.side, p.volume, p.open_price, p.open_time,
+                                             rec.sl, rec.tp, rec.trailing_points, p.margin, p.commission, p.magic)
+        elif isinstance(rec, OrderPlace):
+            self.orders.append(rec.order)
+            self.next_ticket = max(self.next_ticket, rec.order.ticket + 1)
+        elif isinstance(rec, OrderModify):
+            i = self._find(self.orders, rec.order.ticket)
+            if i is not None:
+                self.orders[i] = rec.order
+        elif isinstance(rec, OrderCancel):
+            i = self._find(self.orders, rec.ticket)
+            if i is not None:
+                o = self.orders.pop(i)
+                self.order_history.append(Order(o.ticket, o.symbol_id, o.type, rec.state, o.volume, o.price,
+                                                o.stop_limit, o.sl, o.tp, o.expiration, o.time_setup,
+                                                o.trailing_points, o.magic))
+        elif isinstance(rec, BalanceChange):
+            self.balance += rec.amount
+            self.net_deposits += rec.amount
+        else:  # pragma: no cover
+            raise TypeError("not an engine record: %r" % (rec,))
+
+    def apply_all(self, records: Iterable[EngineRecord]) -> "Ledger":
+        for r in records:
+            self.apply(r)
+        return self
+
+
+# ---------------------------------------------------------------------------
+# Registration with hqt.wal
+# ---------------------------------------------------------------------------
+
+def _record_decoder(record_type: int) -> Callable[[bytes], EngineRecord]:
+    def decoder(payload: bytes) -> EngineRecord:
+        return decode_record(record_type, payload)
+    decoder.__name__ = "decode_%s" % _TYPE_NAMES[record_type].lower()
+    decoder._hqt_engine_payload = True  # type: ignore[attr-defined]
+    return decoder
+
+
+decode_checkpoint._hqt_engine_payload = True  # type: ignore[attr-defined]
+
+_REGISTRY: List[Tuple[int, str, Callable[[bytes], Any]]] = (
+    [(t, _TYPE_NAMES[t], _record_decoder(t)) for t in ENGINE_RECORD_TYPES]
+    + [(_wal.CHECKPOINT, "CHECKPOINT", decode_checkpoint)]
+)
+
+
+def register(wal_module: Any = None) -> None:
+    """Registers the engine's decoders with ``hqt.wal`` (or another instance
+    of that module, such as ``__main__`` under ``python -m hqt.wal``).
+    Registering twice is harmless; a different decoder already registered
+    for one of these types is an error (hqt.wal refuses silent overrides)."""
+    m = wal_module if wal_module is not None else _wal
+    existing = getattr(m, "_DECODERS", {})
+    for t, name, fn in _REGISTRY:
+        entry = existing.get(t)
+        if entry is not None and getattr(entry[1], "_hqt_engine_payload", False):
+            continue  # already ours (a second call, a reload, or this file run as __main__)
+        m.register_decoder(t, name, fn)
+
+
+register()
+# Under `python -m hqt.wal`, the module running is __main__, not hqt.wal:
+# give it the decoders too, so importing this module from its main() works.
+_main_module = sys.modules.get("__main__")
+if _main_module is not None and getattr(getattr(_main_module, "__spec__", None), "name", None) == "hqt.wal":
+    register(_main_module)
+
+
+def main(argv: Optional[List[str]] = None, out=None) -> int:
+    """``python -m hqt.wal_records FILE [summary|list|verify]``: the
+    :mod:`hqt.wal` command line with the engine's payloads decoded."""
+    return _wal.main(argv, out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
