@@ -570,6 +570,33 @@ int hqt_curve_keypair(char public_key[41], char secret_key[41]);
 /* The Z85 public key of a Z85 secret key: what subscribers need. */
 int hqt_curve_public_key(const char *secret_key, char public_key[41]);
 
+/* ---- the engine's own broadcaster ----
+   While enabled, hqt_engine_run / hqt_engine_process_event publish every
+   event without any call from the strategy: TICK every tick, BAR when a bar
+   closes, TRADE every deal, ORDER on every order state change, POSITION on
+   open/modify/close/partial close, EQUITY + ACCOUNT + MARGIN (event 0) at the
+   cadence below, MARGIN at once on margin call (1) and stop-out (2). */
+
+typedef struct hqt_broadcast_cadence {
+    int32_t on_bar_close;  /* account frames at every bar close (default 1) */
+    int32_t on_deal;       /* ... after every deal and balance change (default 1) */
+    int64_t every_ticks;   /* ... every N ticks; 0 = off (default) */
+} hqt_broadcast_cadence;
+
+void hqt_broadcast_cadence_init(hqt_broadcast_cadence *cadence);
+/* options / cadence may be NULL (defaults). A bind failure returns
+   HQT_E_BROADCAST and leaves the engine working, not broadcasting. */
+int hqt_engine_enable_broadcasting(hqt_engine *engine, const hqt_broadcast_options *options,
+                                   const hqt_broadcast_cadence *cadence);
+/* Closes the publisher (no-op when not broadcasting); counters stay readable. */
+int hqt_engine_disable_broadcasting(hqt_engine *engine);
+int hqt_engine_is_broadcasting(hqt_engine *engine, int *out_broadcasting);
+/* Counters of the current broadcaster, or of the last one after disable
+   (all zero if there never was one). Readable during a run (from a callback). */
+int hqt_engine_broadcast_stats(hqt_engine *engine, hqt_broadcast_stats *out);
+/* The bound endpoint ("*" port resolved); HQT_E_STATE when not broadcasting. */
+int hqt_engine_broadcast_endpoint(hqt_engine *engine, char *out, size_t capacity);
+
 /* ------------------------------------------------------------------ */
 /* Write-ahead log                                                     */
 /* ------------------------------------------------------------------ */

@@ -34,7 +34,7 @@ private func text(_ p: UnsafePointer<CChar>?, _ name: String) throws(HQTError) -
     return s
 }
 
-private func swiftOptions(_ c: hqt_broadcast_options) throws(HQTError) -> BroadcastOptions {
+func swiftOptions(_ c: hqt_broadcast_options) throws(HQTError) -> BroadcastOptions {
     var o = BroadcastOptions()
     o.endpoint = try text(c.endpoint, "options.endpoint")
     o.sendHighWaterMark = c.sndhwm
@@ -193,27 +193,7 @@ public func hqt_broadcaster_stats(_ handle: OpaquePointer?,
                                   _ out: UnsafeMutablePointer<hqt_broadcast_stats>?) -> Int32 {
     guard let handle else { return nullBroadcaster() }
     guard let out else { return setLastError(.invalidArgument, "out is NULL") }
-    let stats = with(handle) { $0.stats }
-    var s = hqt_broadcast_stats()
-    withUnsafeMutableBytes(of: &s.sent) { sent in
-        withUnsafeMutableBytes(of: &s.bytes) { bytes in
-            withUnsafeMutableBytes(of: &s.dropped) { dropped in
-                for topic in BroadcastTopic.allCases {
-                    let c = stats.counters(topic)
-                    let i = Int(topic.rawValue) * 8
-                    sent.storeBytes(of: c.sent, toByteOffset: i, as: UInt64.self)
-                    bytes.storeBytes(of: c.bytes, toByteOffset: i, as: UInt64.self)
-                    dropped.storeBytes(of: c.dropped, toByteOffset: i, as: UInt64.self)
-                }
-            }
-        }
-    }
-    let t = stats.totals
-    s.total_sent = t.sent
-    s.total_bytes = t.bytes
-    s.total_dropped = t.dropped
-    s.subscribers = Int64(stats.subscriberCount)
-    out.pointee = s
+    out.pointee = cStats(with(handle) { $0.stats })
     return 0
 }
 
@@ -270,4 +250,28 @@ public func hqt_curve_public_key(_ secretKey: UnsafePointer<CChar>?,
     } catch {
         return setLastError(error)
     }
+}
+
+/// Counters as the C struct.
+func cStats(_ stats: BroadcastStats) -> hqt_broadcast_stats {
+    var s = hqt_broadcast_stats()
+    withUnsafeMutableBytes(of: &s.sent) { sent in
+        withUnsafeMutableBytes(of: &s.bytes) { bytes in
+            withUnsafeMutableBytes(of: &s.dropped) { dropped in
+                for topic in BroadcastTopic.allCases {
+                    let c = stats.counters(topic)
+                    let i = Int(topic.rawValue) * 8
+                    sent.storeBytes(of: c.sent, toByteOffset: i, as: UInt64.self)
+                    bytes.storeBytes(of: c.bytes, toByteOffset: i, as: UInt64.self)
+                    dropped.storeBytes(of: c.dropped, toByteOffset: i, as: UInt64.self)
+                }
+            }
+        }
+    }
+    let t = stats.totals
+    s.total_sent = t.sent
+    s.total_bytes = t.bytes
+    s.total_dropped = t.dropped
+    s.subscribers = Int64(stats.subscriberCount)
+    return s
 }

@@ -106,6 +106,7 @@ extension Engine {
         refreshFloatingProfit()
         trackDrawdown()
         sampleEquity(at: fill.deal.time)
+        if fill.order.type.isMarket { notifyOrder(fill.order, state: .placed, time: fill.deal.time) }
         notifyOrder(fill.order, time: fill.deal.time)
         notifyDeal(fill.deal)
         notifyPosition(fill.position ?? closedPositionView(fill), event: event, time: fill.deal.time)
@@ -120,12 +121,6 @@ extension Engine {
                  profit: fill.deal.profit, margin: 0, commission: 0, magic: fill.deal.magic)
     }
 
-    // MARK: event notifications (the broadcaster hooks in here)
-
-    func notifyOrder(_ order: Order, time: Int64) {}
-    func notifyDeal(_ deal: Deal) {}
-    func notifyPosition(_ position: Position, event: PositionEvent, time: Int64) {}
-    func notifyAccount(time: Int64) {}
 
     // MARK: equity curve and drawdown
 

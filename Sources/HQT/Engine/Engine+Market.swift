@@ -26,6 +26,7 @@ extension Engine {
         quotes[s].ask = ask
         quotes[s].time = time
         phase = .triggers
+        if let b = broadcaster { publishTick(b, symbol: s, time: time, bid: bid, ask: ask) }
         if quotes[s].mayTrigger(lowBid: bid, highBid: bid, lowAsk: ask, highAsk: ask, time: time) {
             try checkTriggers(symbol: s, range: PriceRange(openBid: bid, lowBid: bid, highBid: bid,
                                                            openAsk: ask, lowAsk: ask, highAsk: ask, intrabar: false))
@@ -63,6 +64,7 @@ extension Engine {
         }
         sampleEquity(at: currentTime)
         if currentTime >= nextEquitySample { sampleOnInterval(currentTime) }
+        notifyBar(bar)
     }
 
     func sampleOnInterval(_ time: Int64) {
@@ -72,8 +74,6 @@ extension Engine {
         notifyEquityInterval(time: time)
     }
 
-    /// Hook for periodic EQUITY/ACCOUNT frames (broadcaster).
-    func notifyEquityInterval(time: Int64) {}
 
     // MARK: triggers
 
@@ -217,8 +217,6 @@ extension Engine {
         marginCallActive = marginLevelAtOrBelow(marginCallLevel)
     }
 
-    /// Hook for MARGIN frames: 0 update, 1 margin call, 2 stop-out.
-    func notifyMargin(event: UInt8) {}
 
     // MARK: bars built from ticks
 
@@ -284,6 +282,4 @@ extension Engine {
         }
     }
 
-    /// Hook for BAR frames.
-    func notifyBar(_ bar: Bar) {}
 }

@@ -203,7 +203,6 @@ extension Engine {
     }
 
     func deliverBar(_ bar: Bar) throws(HQTError) {
-        notifyBar(bar)
         if let onBar = hooks.onBar {
             try onBar(self, bar)
             try deliverTrades()

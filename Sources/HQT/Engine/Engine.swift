@@ -70,6 +70,13 @@ public final class Engine {
     /// between the two).
     var previousTime: Int64 = .min
 
+    // MARK: broadcasting (Engine+Broadcast.swift)
+    var broadcaster: Broadcaster?
+    var cadence = BroadcastCadence()
+    /// Counters of the current or last broadcaster, readable after disable.
+    var lastBroadcastStats: BroadcastStats?
+    var ticksSinceAccountFrame = 0
+
     // MARK: write-ahead log (Engine+WAL.swift)
     var wal: WriteAheadLog?
     /// The log holds records this engine has not recovered: trading is
@@ -263,5 +270,11 @@ public final class Engine {
 extension Engine {
     /// Releases external resources (broadcaster, write-ahead log) before the
     /// engine goes away; safe to call more than once.
-    public func shutdown() {}
+    public func shutdown() {
+        if wal != nil && !isRunning && !inEvent { try? disableWAL() }
+        try? wal?.close()
+        wal = nil
+        broadcaster?.close()
+        broadcaster = nil
+    }
 }
