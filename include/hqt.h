@@ -735,7 +735,7 @@ int hqt_wal_verify(const char *path, hqt_wal_open_report *report);
 /* ---- the engine's own log ----
    With the WAL enabled the engine writes every trading operation before it
    takes effect, and a checkpoint (full snapshot) every checkpoint_every
-   records and at the end of each run. Record payloads: docs/wal.md. */
+   records and at the end of each run. Record payloads: docs/wal-records.md. */
 
 typedef struct hqt_recovery_report {
     int64_t records_replayed;    /* applied on top of the checkpoint */

@@ -473,6 +473,7 @@ def main(argv: Optional[List[str]] = None, out=None) -> int:
     """``python -m hqt.wal FILE [summary|list|verify]``. Exit status: 0 clean,
     1 torn tail (usable: opening cuts it), 2 corrupt, 3 not a log / unreadable."""
     out = out or sys.stdout
+    import hqt.wal_records  # noqa: F401  (registers the engine's payload decoders)
     parser = argparse.ArgumentParser(prog="python -m hqt.wal", description="Inspect an HQT write-ahead log.")
     parser.add_argument("file")
     parser.add_argument("command", nargs="?", default="summary", choices=["summary", "list", "verify"])

@@ -57,6 +57,9 @@ extension Engine {
         } catch {
             failure = error
         }
+        // A failure may have stopped an event half-way: what follows
+        // (on_stop, the final checkpoint) happens between events.
+        phase = .between
         if currentTime != .min { sampleEquity(at: currentTime) }
         do {
             if let onStop = hooks.onStop { try onStop(self) }

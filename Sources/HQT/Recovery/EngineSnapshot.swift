@@ -1,6 +1,6 @@
 /// The CHECKPOINT payload: the engine's whole state between two events, so
 /// that recovery is this snapshot plus the records that follow it. Layout
-/// in docs/wal.md; every field is written and read in the same order.
+/// in docs/wal-records.md; every field is written and read in the same order.
 extension Engine {
     static let snapshotVersion: UInt32 = 1
 
@@ -120,7 +120,7 @@ extension Engine {
             barCursors.append((s, Int(cursor)))
         }
         var builders: [BarBuilder] = []
-        for _ in 0..<(try r.count("bar builders", minSize: 66)) {
+        for _ in 0..<(try r.count("bar builders", minSize: 65)) {
             let id = try r.u32()
             guard Int(id) < symbols.count else { throw r.corrupt("bar builder symbol \(id)") }
             guard let tf = Timeframe(minutes: try r.i32()) else { throw r.corrupt("bar builder timeframe") }
@@ -130,15 +130,15 @@ extension Engine {
             builders.append(b)
         }
         var positions: [Position] = []
-        for _ in 0..<(try r.count("positions", minSize: 80)) { positions.append(try r.position()) }
+        for _ in 0..<(try r.count("positions", minSize: 88)) { positions.append(try r.position()) }
         var pending: [Order] = []
-        for _ in 0..<(try r.count("orders", minSize: 100)) { pending.append(try r.order()) }
+        for _ in 0..<(try r.count("orders", minSize: 92)) { pending.append(try r.order()) }
         var history: [Order] = []
-        for _ in 0..<(try r.count("order history", minSize: 100)) { history.append(try r.order()) }
+        for _ in 0..<(try r.count("order history", minSize: 92)) { history.append(try r.order()) }
         var dealList: [Deal] = []
-        for _ in 0..<(try r.count("deals", minSize: 100)) { dealList.append(try r.deal()) }
+        for _ in 0..<(try r.count("deals", minSize: 96)) { dealList.append(try r.deal()) }
         var tradeList: [Trade] = []
-        for _ in 0..<(try r.count("trades", minSize: 80)) { tradeList.append(try r.trade()) }
+        for _ in 0..<(try r.count("trades", minSize: 76)) { tradeList.append(try r.trade()) }
         var curve: [EquityPoint] = []
         for _ in 0..<(try r.count("equity curve", minSize: 32)) {
             curve.append(EquityPoint(time: try r.i64(), balance: try r.i64(), equity: try r.i64(), margin: try r.i64()))

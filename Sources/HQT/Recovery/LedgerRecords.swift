@@ -6,7 +6,7 @@ public enum LedgerRecordType: UInt8, Sendable {
 }
 
 /// When, within the engine's processing, a record was written. Replay
-/// applies records at the same point of the same event (docs/wal.md).
+/// applies records at the same point of the same event (docs/wal-records.md).
 enum LedgerPhase: UInt8 {
     /// Inside event N, before its prices are applied: on_bar of a bar built
     /// from ticks that this tick closed.
@@ -81,7 +81,7 @@ extension ByteReader {
 }
 
 extension LedgerRecord {
-    /// The record type and payload for this change (layouts in docs/wal.md).
+    /// The record type and payload for this change (layouts in docs/wal-records.md).
     func encoded() -> (LedgerRecordType, [UInt8]) {
         var w = ByteWriter()
         w.i64(event); w.u8(phase.rawValue); w.i64(time)
