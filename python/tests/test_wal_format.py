@@ -492,3 +492,59 @@ def test_c_abi_rejects_bad_arguments_without_crashing(c, tmp_path):
     assert lib.hqt_wal_close(ffi.NULL) == 0
     assert lib.hqt_wal_verify(path, ffi.NULL) == 0
     assert lib.hqt_wal_salvage(ffi.NULL, ffi.NULL) == lib.HQT_E_INVALID_ARGUMENT
+
+
+MALLOC_COUNTER = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stddef.h>
+static long count;
+static void *(*real_malloc)(size_t);
+void *malloc(size_t n) {
+    if (!real_malloc) real_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
+    count++;
+    return real_malloc(n);
+}
+long malloc_count(void) { return count; }
+"""
+
+APPEND_LOOP = r"""
+#include <stdio.h>
+#include "hqt.h"
+long malloc_count(void);
+int main(int argc, char **argv) {
+    int policies[3] = {HQT_WAL_SYNC_NONE, HQT_WAL_SYNC_BATCH, HQT_WAL_SYNC_ALWAYS};
+    char buf[64] = {0};
+    uint64_t seq;
+    for (int k = 0; k < 3; k++) {
+        hqt_wal *w;
+        long at_open = malloc_count();
+        if (hqt_wal_open(argv[1], policies[k], 1, &w, NULL) != HQT_OK) return 2;
+        printf("%ld ", malloc_count() - at_open);
+        for (int i = 0; i < 100; i++) hqt_wal_append(w, 1, buf, sizeof buf, &seq);
+        long before = malloc_count();
+        int n = k == 2 ? 50 : 20000, failed = 0;
+        for (int i = 0; i < n; i++) failed |= hqt_wal_append(w, 1, buf, sizeof buf, &seq);
+        printf("%ld\n", malloc_count() - before);
+        if (failed || hqt_wal_close(w) != HQT_OK) return 3;
+    }
+    return 0;
+}
+"""
+
+
+def test_append_does_not_allocate(c, tmp_path):
+    """Counts malloc calls (an interposed malloc) across appends through the C ABI."""
+    (tmp_path / "mc.c").write_text(MALLOC_COUNTER)
+    (tmp_path / "loop.c").write_text(APPEND_LOOP)
+    lib_dir = os.path.dirname(LIB_PATH)
+    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(tmp_path / "libmc.so"), str(tmp_path / "mc.c"), "-ldl"],
+                   check=True)
+    subprocess.run(["gcc", "-I", os.path.join(ROOT, "include"), str(tmp_path / "loop.c"), "-o", str(tmp_path / "loop"),
+                    "-L", str(tmp_path), "-lmc", "-L", lib_dir, "-lhqt",
+                    "-Wl,-rpath,%s:%s" % (tmp_path, lib_dir)], check=True)
+    out = subprocess.run([str(tmp_path / "loop"), str(tmp_path / "a.wal")], check=True, capture_output=True, text=True)
+    counts = [line.split() for line in out.stdout.splitlines()]
+    assert all(int(at_open) > 0 for at_open, _ in counts), "the counter counts nothing: " + out.stdout
+    assert [appends for _, appends in counts] == ["0", "0", "0"], \
+        "mallocs during appends (none, batch, always): " + out.stdout

@@ -329,12 +329,13 @@ public final class WriteAheadLog {
         let sequence = nextSequence
         let frameSize = WALFrame.overhead + n
         WALFrame.encodePrefix(into: buffer, type: type, dataLength: UInt32(WALFrame.sequenceSize + n), sequence: sequence)
-        WALFrame.sealHeader(buffer, payload: payload)
         var e: Int32
         if frameSize <= WriteAheadLog.bufferCapacity {
             if n > 0 { (buffer + WALFrame.overhead).copyMemory(from: payload.baseAddress!, byteCount: n) }
+            WALFrame.sealHeader(buffer, contiguousDataLength: WALFrame.sequenceSize + n)
             e = io.writeAll(fd, buffer, frameSize, at: writeOffset)
         } else {
+            WALFrame.sealHeader(buffer, payload: payload)
             e = io.writeAll(fd, buffer, WALFrame.overhead, at: writeOffset)
             if e == 0 { e = io.writeAll(fd, payload.baseAddress!, n, at: writeOffset + WALFrame.overhead) }
         }
