@@ -218,13 +218,16 @@ public final class WriteAheadLog {
                 try copyBytes(from: oldFd, at: copyStart, count: copyLength, to: tmp, at: headerFrame.count)
             }
         }
-        if oldFd >= 0 { _ = fs.close(oldFd) }
         fd = newFd
         writeOffset = headerFrame.count + copyLength
         syncedOffset = writeOffset
         fileHeader = header
         nextSequence = header.baseSequence &+ 1 &+ UInt64(copyLength > 0 ? records : 0)
+        // Point the syncer at the new file (waiting out a sync in flight on
+        // the old one) before closing the old descriptor, whose number the
+        // kernel could otherwise hand to some other file under the syncer.
         syncer?.reset(fd: newFd, end: writeOffset, durable: writeOffset)
+        if oldFd >= 0 { _ = fs.close(oldFd) }
         if let directoryError {
             // The new file is the log now, but its name may not be durable.
             throw enterFailed(directoryError)
@@ -307,15 +310,19 @@ public final class WriteAheadLog {
     /// checkpoint's snapshot, then `readUncommitted()`.
     @discardableResult
     public func markCheckpoint(snapshot: [UInt8]) throws(HQTError) -> UInt64 {
-        guard appendable else { throw notAppendable() }
-        let offset = writeOffset
         var result: Result<UInt64, HQTError> = .failure(HQTError(.internal, "unreachable"))
         snapshot.withUnsafeBytes { p in
-            do throws(HQTError) {
-                result = .success(try appendRecord(type: WALRecordType.checkpoint, payload: p, forceSync: true))
-            } catch { result = .failure(error) }
+            do throws(HQTError) { result = .success(try markCheckpoint(snapshot: p)) } catch { result = .failure(error) }
         }
-        let sequence = try result.get()
+        return try result.get()
+    }
+
+    /// `markCheckpoint(snapshot:)` without copying the snapshot into an array.
+    @discardableResult
+    public func markCheckpoint(snapshot: UnsafeRawBufferPointer) throws(HQTError) -> UInt64 {
+        guard appendable else { throw notAppendable() }
+        let offset = writeOffset
+        let sequence = try appendRecord(type: WALRecordType.checkpoint, payload: snapshot, forceSync: true)
         checkpoint = (offset, sequence)
         return sequence
     }
