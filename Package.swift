@@ -30,5 +30,7 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-stdlib"])]
         ),
         .testTarget(name: "HQTTests", dependencies: ["HQT", "CZeroMQ"]),
+        // Benchmarks: build with -c release.
+        .executableTarget(name: "hqt-wal-bench", dependencies: ["HQT"], path: "bench/wal"),
     ]
 )

@@ -186,8 +186,7 @@ public func hqt_wal_mark_checkpoint(_ wal: OpaquePointer?, _ snapshot: UnsafeRaw
         guard length >= 0, length <= WALFrame.maxPayload else {
             throw HQTError(.invalidArgument, "hqt_wal_mark_checkpoint: len \(UInt(bitPattern: length)) exceeds HQT_WAL_MAX_PAYLOAD")
         }
-        let bytes = length == 0 ? [] : Array(UnsafeRawBufferPointer(start: snapshot, count: length))
-        try h.wal.markCheckpoint(snapshot: bytes)
+        try h.wal.markCheckpoint(snapshot: UnsafeRawBufferPointer(start: snapshot, count: length))
     }
 }
 

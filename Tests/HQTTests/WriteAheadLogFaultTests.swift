@@ -262,3 +262,39 @@ import Testing
         #expect(try WriteAheadLog.verify(path: path).records == 103)
     }
 }
+
+/// Compaction and clear swap the file under the batch syncer's background
+/// thread; run them against a busy flusher and check nothing is lost.
+@Suite struct WriteAheadLogBatchConcurrencyTests {
+    let dir = TempDirectory()
+
+    @Test func compactionAndClearUnderABusyFlusher() throws {
+        let path = dir.file()
+        let wal = try WriteAheadLog(path: path, sync: .batch(maxRecords: 1_000_000, maxDelayNanoseconds: 50_000))
+        try wal.open(truncate: true)
+        var expected: [Content] = []
+        for round in 0..<60 {
+            for k in 0..<20 {
+                let data = pattern(k * 3, seed: round)
+                let seq = try wal.append(type: 1, bytes: data)
+                expected.append(Content(type: 1, sequence: seq, data: data))
+                if k % 7 == 0 { usleep(100) }  // let the flusher fire mid-round
+            }
+            let snapshot = pattern(16, seed: round)
+            let cp = try wal.markCheckpoint(snapshot: snapshot)
+            expected = [Content(type: WALRecordType.checkpoint, sequence: cp, data: snapshot)]
+            if round % 10 == 9 {
+                try wal.clear()
+                expected = []
+            } else {
+                try wal.truncateToCheckpoint()
+            }
+            #expect(contents(try wal.readAll()) == expected, "round \(round)")
+        }
+        let tail = try wal.append(type: 2, bytes: [1])
+        expected.append(Content(type: 2, sequence: tail, data: [1]))
+        try wal.close()
+        #expect(contents(try WriteAheadLog.read(path: path).records) == expected)
+        #expect(tail == 60 * 21 + 1)
+    }
+}

@@ -351,7 +351,9 @@ class _Scanner:
 
 def scan(data: bytes, path: str = "<bytes>") -> Log:
     """Scans the bytes of a log (see the module docstring for what raises)."""
-    return _Scanner(memoryview(data) if not isinstance(data, (bytes, bytearray, mmap.mmap)) else data, path).scan()
+    if not isinstance(data, (bytes, bytearray, mmap.mmap)):
+        data = bytes(data)
+    return _Scanner(data, path).scan()
 
 
 def read_log(path: str) -> Log:

@@ -66,6 +66,17 @@ public enum WALFrame {
     }
 }
 
+extension WALFrame {
+    /// `sealHeader` for a frame whose data (sequence and payload) already
+    /// follows the header in memory: one CRC call less per small record.
+    @inline(__always)
+    static func sealHeader(_ p: UnsafeMutableRawPointer, contiguousDataLength: Int) {
+        var crc = CRC32.update(0, UnsafeRawPointer(p) + 4, 5)
+        crc = CRC32.update(crc, UnsafeRawPointer(p) + headerSize, contiguousDataLength)
+        p.storeBytes(of: crc.littleEndian, toByteOffset: 9, as: UInt32.self)
+    }
+}
+
 /// zlib's CRC-32 (the IEEE polynomial, as SPEC requires), fed incrementally.
 enum CRC32 {
     @inline(__always)

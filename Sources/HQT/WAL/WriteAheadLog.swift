@@ -196,21 +196,23 @@ public final class WriteAheadLog {
     /// Puts a log holding only a HEADER in place, crash-safely, and adopts it.
     private func createFresh(fingerprint: UInt64?, tornBytes: Int, tornRecords: Int) throws(HQTError) -> WALOpenReport {
         let header = WALHeader(fingerprint: fingerprint, baseSequence: 0)
-        try replaceFile(header: header, copyFrom: nil)
-        records = 0
-        checkpoint = nil
+        try replaceFile(header: header, keeping: nil)
         return WALOpenReport(tornBytesDropped: tornBytes, tornRecordsDropped: tornRecords, records: 0,
                              lastCheckpointOffset: nil, lastSequence: 0, validBytes: writeOffset, header: header)
     }
 
-    /// Replaces the file with `header` followed by the bytes `[from, writeOffset)`
-    /// of the current file, through `WALFileIO.replace`, and adopts the result.
-    private func replaceFile(header: WALHeader, copyFrom: Int?) throws(HQTError) {
+    /// Replaces the file, through `WALFileIO.replace`, with `header` followed
+    /// by the current file's records from the last checkpoint on (`keeping`:
+    /// that checkpoint and how many records start there) or by nothing, and
+    /// adopts the result.
+    private func replaceFile(header: WALHeader, keeping: (checkpoint: (offset: Int, sequence: UInt64), records: Int)?)
+        throws(HQTError)
+    {
         let headerFrame = WriteAheadLog.frame(type: WALRecordType.header, sequence: header.baseSequence,
                                               payload: header.payload)
         let oldFd = fd
-        let copyStart = copyFrom ?? writeOffset
-        let copyLength = copyFrom == nil ? 0 : writeOffset - copyStart
+        let copyStart = keeping?.checkpoint.offset ?? writeOffset
+        let copyLength = writeOffset - copyStart
         let (newFd, directoryError) = try io.replace { (tmp: Int32) throws(HQTError) in
             let e = headerFrame.withUnsafeBytes { io.writeAll(tmp, $0.baseAddress!, $0.count, at: 0) }
             if e != 0 { throw HQTError(.io, "cannot write new WAL file '\(io.temporaryPath)': \(errnoDescription(e))") }
@@ -218,13 +220,18 @@ public final class WriteAheadLog {
                 try copyBytes(from: oldFd, at: copyStart, count: copyLength, to: tmp, at: headerFrame.count)
             }
         }
-        if oldFd >= 0 { _ = fs.close(oldFd) }
         fd = newFd
         writeOffset = headerFrame.count + copyLength
         syncedOffset = writeOffset
         fileHeader = header
-        nextSequence = header.baseSequence &+ 1 &+ UInt64(copyLength > 0 ? records : 0)
+        records = keeping?.records ?? 0
+        checkpoint = keeping.map { (headerFrame.count, $0.checkpoint.sequence) }
+        nextSequence = header.baseSequence &+ 1 &+ UInt64(records)
+        // Point the syncer at the new file (waiting out a sync in flight on
+        // the old one) before closing the old descriptor, whose number the
+        // kernel could otherwise hand to some other file under the syncer.
         syncer?.reset(fd: newFd, end: writeOffset, durable: writeOffset)
+        if oldFd >= 0 { _ = fs.close(oldFd) }
         if let directoryError {
             // The new file is the log now, but its name may not be durable.
             throw enterFailed(directoryError)
@@ -307,15 +314,19 @@ public final class WriteAheadLog {
     /// checkpoint's snapshot, then `readUncommitted()`.
     @discardableResult
     public func markCheckpoint(snapshot: [UInt8]) throws(HQTError) -> UInt64 {
-        guard appendable else { throw notAppendable() }
-        let offset = writeOffset
         var result: Result<UInt64, HQTError> = .failure(HQTError(.internal, "unreachable"))
         snapshot.withUnsafeBytes { p in
-            do throws(HQTError) {
-                result = .success(try appendRecord(type: WALRecordType.checkpoint, payload: p, forceSync: true))
-            } catch { result = .failure(error) }
+            do throws(HQTError) { result = .success(try markCheckpoint(snapshot: p)) } catch { result = .failure(error) }
         }
-        let sequence = try result.get()
+        return try result.get()
+    }
+
+    /// `markCheckpoint(snapshot:)` without copying the snapshot into an array.
+    @discardableResult
+    public func markCheckpoint(snapshot: UnsafeRawBufferPointer) throws(HQTError) -> UInt64 {
+        guard appendable else { throw notAppendable() }
+        let offset = writeOffset
+        let sequence = try appendRecord(type: WALRecordType.checkpoint, payload: snapshot, forceSync: true)
         checkpoint = (offset, sequence)
         return sequence
     }
@@ -329,12 +340,13 @@ public final class WriteAheadLog {
         let sequence = nextSequence
         let frameSize = WALFrame.overhead + n
         WALFrame.encodePrefix(into: buffer, type: type, dataLength: UInt32(WALFrame.sequenceSize + n), sequence: sequence)
-        WALFrame.sealHeader(buffer, payload: payload)
         var e: Int32
         if frameSize <= WriteAheadLog.bufferCapacity {
             if n > 0 { (buffer + WALFrame.overhead).copyMemory(from: payload.baseAddress!, byteCount: n) }
+            WALFrame.sealHeader(buffer, contiguousDataLength: WALFrame.sequenceSize + n)
             e = io.writeAll(fd, buffer, frameSize, at: writeOffset)
         } else {
+            WALFrame.sealHeader(buffer, payload: payload)
             e = io.writeAll(fd, buffer, WALFrame.overhead, at: writeOffset)
             if e == 0 { e = io.writeAll(fd, payload.baseAddress!, n, at: writeOffset + WALFrame.overhead) }
         }
@@ -516,17 +528,8 @@ public final class WriteAheadLog {
         if fileHeader.baseSequence == cp.sequence &- 1 { return }  // already starts at it
         // The bytes are copied as they are, so make sure they are intact first.
         let tail = try scanOwn(from: cp.offset, expecting: cp.sequence)
-        let keptRecords = tail.records
         let header = WALHeader(fingerprint: fileHeader.fingerprint, baseSequence: cp.sequence &- 1)
-        records = keptRecords
-        do {
-            try replaceFile(header: header, copyFrom: cp.offset)
-        } catch {
-            try? recountIfOpen()
-            throw error
-        }
-        checkpoint = (writeOffset - (tail.validEnd - cp.offset), cp.sequence)
-        records = keptRecords
+        try replaceFile(header: header, keeping: (cp, tail.records))
     }
 
     /// Empties the log crash-safely: a new file holding only a HEADER
@@ -535,13 +538,7 @@ public final class WriteAheadLog {
     public func clear() throws(HQTError) {
         guard appendable else { throw notAppendable() }
         let header = WALHeader(fingerprint: fileHeader.fingerprint, baseSequence: nextSequence &- 1)
-        try replaceFile(header: header, copyFrom: nil)
-        records = 0
-        checkpoint = nil
-    }
-
-    private func recountIfOpen() throws(HQTError) {
-        if fd >= 0 { try recount() }
+        try replaceFile(header: header, keeping: nil)
     }
 
     // MARK: - Whole-file operations
