@@ -30,11 +30,12 @@ extension Engine {
     /// left as it is and trading is refused until `recoverFromWAL()`.
     @discardableResult
     public func enableWAL(path: String, truncate: Bool = false, sync: WALSyncPolicy = .always,
-                          checkpointEvery: Int = 10_000) throws(HQTError) -> WALOpenReport {
+                          checkpointEvery: Int = 10_000,
+                          fileSystem: WALFileSystem = .posix) throws(HQTError) -> WALOpenReport {
         try checkNotRunning("enable the WAL")
         guard wal == nil else { throw HQTError(.state, "the WAL is already enabled (\(wal!.path)); disable it first") }
         guard checkpointEvery >= 1 else { throw HQTError(.invalidArgument, "checkpoint_every must be >= 1") }
-        let log = try WriteAheadLog(path: path, sync: sync)
+        let log = try WriteAheadLog(path: path, sync: sync, fileSystem: fileSystem)
         let report = try log.open(truncate: truncate, configFingerprint: configurationFingerprint)
         if let fp = report.header?.fingerprint, fp != configurationFingerprint {
             try? log.close()
