@@ -85,6 +85,10 @@ public final class Engine {
     var lastWALOpenReport: WALOpenReport?
     public internal(set) var checkpointEvery = 10_000
     var recordsSinceCheckpoint = 0
+    /// History written by the last checkpoint; nil: the next one is full.
+    var historyMarks: HistoryMarks?
+    /// Reused for every record, so journaling allocates nothing.
+    let journalWriter = ByteWriter(capacity: 512)
     /// Recovery is re-walking the data, applying logged records instead of
     /// reacting to prices.
     var replaying = false

@@ -1,24 +1,66 @@
-/// Little-endian writer for WAL payloads and snapshots.
-struct ByteWriter {
-    var bytes: [UInt8] = []
+/// Little-endian writer for WAL payloads and snapshots, into one growing
+/// raw buffer: a field is one unaligned store, and a writer kept by the
+/// engine is reused for every record, so journaling does not allocate.
+final class ByteWriter {
+    private(set) var base: UnsafeMutableRawPointer
+    private(set) var count = 0
+    private var capacity: Int
 
-    init(capacity: Int = 128) { bytes.reserveCapacity(capacity) }
+    init(capacity: Int = 256) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(byteCount: self.capacity, alignment: 16)
+    }
 
-    mutating func u8(_ v: UInt8) { bytes.append(v) }
-    mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
-    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func i32(_ v: Int32) { u32(UInt32(bitPattern: v)) }
-    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
-    mutating func f64(_ v: Double) { u64(v.bitPattern) }
-    mutating func string(_ s: String) {
+    deinit { base.deallocate() }
+
+    func reset() { count = 0 }
+
+    @inline(__always) private func ensure(_ n: Int) {
+        if count + n > capacity { grow(count + n) }
+    }
+
+    @inline(never) private func grow(_ needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let fresh = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+        fresh.copyMemory(from: base, byteCount: count)
+        base.deallocate()
+        base = fresh
+        capacity = newCapacity
+    }
+
+    @inline(__always) private func put<T: FixedWidthInteger>(_ v: T) {
+        ensure(MemoryLayout<T>.size)
+        base.storeBytes(of: v.littleEndian, toByteOffset: count, as: T.self)
+        count += MemoryLayout<T>.size
+    }
+
+    func u8(_ v: UInt8) { put(v) }
+    func bool(_ v: Bool) { put(UInt8(v ? 1 : 0)) }
+    func u32(_ v: UInt32) { put(v) }
+    func i32(_ v: Int32) { put(v) }
+    func u64(_ v: UInt64) { put(v) }
+    func i64(_ v: Int64) { put(v) }
+    func f64(_ v: Double) { put(v.bitPattern) }
+    func raw(_ b: UnsafeRawBufferPointer) {
+        ensure(b.count)
+        if let src = b.baseAddress, b.count > 0 { (base + count).copyMemory(from: src, byteCount: b.count) }
+        count += b.count
+    }
+    func string(_ s: String) {
         u32(UInt32(s.utf8.count))
-        bytes.append(contentsOf: s.utf8)
+        var s = s
+        s.withUTF8 { raw(UnsafeRawBufferPointer($0)) }
     }
-    mutating func blob(_ b: [UInt8]) {
+    func blob(_ b: [UInt8]) {
         u64(UInt64(b.count))
-        bytes.append(contentsOf: b)
+        b.withUnsafeBytes { raw($0) }
     }
+
+    /// The bytes written so far (valid until the next write or reset).
+    var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+    /// A copy of the bytes written so far.
+    var bytes: [UInt8] { Array(buffer) }
 }
 
 /// Bounds-checked reader: running past the end, or an impossible count, is

@@ -43,8 +43,9 @@ extension Engine {
         }
         self.checkpointEvery = checkpointEvery
         if report.records == 0 {
+            historyMarks = nil
             do {
-                _ = try log.markCheckpoint(snapshot: snapshot(strategyState: []))
+                try writeCheckpoint(log)
             } catch {
                 try? log.close()
                 throw error
@@ -64,7 +65,7 @@ extension Engine {
         try checkNotRunning("disable the WAL")
         guard let log = wal else { return }
         defer { wal = nil; walNeedsRecovery = false }
-        if !walNeedsRecovery { _ = try log.markCheckpoint(snapshot: snapshot(strategyState: [])) }
+        if !walNeedsRecovery { try writeCheckpoint(log) }
         try log.close()
     }
 
@@ -75,14 +76,25 @@ extension Engine {
             throw HQTError(.busy, "a checkpoint can only be taken between events")
         }
         guard !walNeedsRecovery else { throw needsRecoveryError() }
-        _ = try log.markCheckpoint(snapshot: snapshot(strategyState: []))
+        try writeCheckpoint(log)
         recordsSinceCheckpoint = 0
     }
 
     func checkpointIfDue() throws(HQTError) {
         guard wal != nil, recordsSinceCheckpoint >= checkpointEvery, !walNeedsRecovery else { return }
-        _ = try wal!.markCheckpoint(snapshot: snapshot(strategyState: []))
+        try writeCheckpoint(wal!)
         recordsSinceCheckpoint = 0
+    }
+
+    /// Appends a CHECKPOINT carrying the snapshot (synced, whatever the policy).
+    func writeCheckpoint(_ log: WriteAheadLog) throws(HQTError) {
+        let estimate = 4096 + deals.count * 96 + orderHistory.count * 92 + trades.count * 76
+            + equityCurve.count * 32 + openPositions.count * 88 + orders.count * 92
+        let w = ByteWriter(capacity: estimate)
+        writeSnapshot(into: w, strategyState: [])
+        _ = try log.markCheckpoint(snapshot: w.buffer)
+        historyMarks = HistoryMarks(orderHistory: orderHistory.count, deals: deals.count, trades: trades.count,
+                                    equityCurve: equityCurve.count)
     }
 
     func needsRecoveryError() -> HQTError {
@@ -93,8 +105,9 @@ extension Engine {
     func journal(_ op: LedgerOp) throws(HQTError) {
         guard let log = wal, !replaying else { return }
         guard !walNeedsRecovery else { throw needsRecoveryError() }
-        let (type, payload) = LedgerRecord(event: eventsProcessed, phase: phase, time: now, op: op).encoded()
-        _ = try log.append(type: type.rawValue, bytes: payload)
+        journalWriter.reset()
+        let type = LedgerRecord(event: eventsProcessed, phase: phase, time: now, op: op).encode(into: journalWriter)
+        _ = try log.append(type: type.rawValue, data: journalWriter.buffer)
         recordsSinceCheckpoint += 1
     }
 
@@ -137,13 +150,15 @@ extension Engine {
             }
         }
         report.checkpointSequence = records[c].sequence
-        _ = try restore(snapshot: records[c].data, sequence: records[c].sequence)
+        let base = try history(before: c, in: records)
+        _ = try restore(snapshot: records[c].data, sequence: records[c].sequence, base: base)
         report.recordsReplayed = ledger.count
         replay(ledger, report: &report)
         walNeedsRecovery = false
-        // Compact: the log now starts at the recovered state, so dropped
-        // records can never be applied by a later recovery.
-        _ = try log.markCheckpoint(snapshot: snapshot(strategyState: []))
+        // Compact: the log now starts at the recovered state (a full
+        // checkpoint), so dropped records can never be applied again.
+        historyMarks = nil
+        try writeCheckpoint(log)
         try log.truncateToCheckpoint()
         recordsSinceCheckpoint = 0
         report.eventsProcessed = eventsProcessed

@@ -2,13 +2,13 @@
 /// that recovery is this snapshot plus the records that follow it. Layout
 /// in docs/wal-records.md; every field is written and read in the same order.
 extension Engine {
-    static let snapshotVersion: UInt32 = 1
+    static let snapshotVersion: UInt32 = 2
 
     /// FNV-1a over the configuration a log belongs to: account, levels and
     /// every symbol's spec. A log written under another configuration is
     /// refused instead of being replayed into the wrong account.
     public var configurationFingerprint: UInt64 {
-        var w = ByteWriter()
+        let w = ByteWriter()
         w.i64(initialBalance); w.string(currency); w.i64(leverage); w.i32(accountMode.rawValue)
         w.i64(marginCallLevel); w.i64(stopOutLevel)
         for s in symbols {
@@ -22,7 +22,13 @@ extension Engine {
     }
 
     func snapshot(strategyState: [UInt8]) -> [UInt8] {
-        var w = ByteWriter(capacity: 4096)
+        let w = ByteWriter(capacity: 4096)
+        writeSnapshot(into: w, strategyState: strategyState)
+        return w.bytes
+    }
+
+    /// Writes the snapshot into `w`, sized up front for the history it holds.
+    func writeSnapshot(into w: ByteWriter, strategyState: [UInt8]) {
         w.u32(Engine.snapshotVersion)
         w.u64(configurationFingerprint)
         w.i64(eventsProcessed); w.i64(currentTime)
@@ -57,19 +63,27 @@ extension Engine {
         }
         w.u64(UInt64(openPositions.count)); for p in openPositions { w.position(p) }
         w.u64(UInt64(orders.count)); for o in orders { w.order(o) }
-        w.u64(UInt64(orderHistory.count)); for o in orderHistory { w.order(o) }
-        w.u64(UInt64(deals.count)); for d in deals { w.deal(d) }
-        w.u64(UInt64(trades.count)); for t in trades { w.trade(t) }
-        w.u64(UInt64(equityCurve.count))
-        for p in equityCurve { w.i64(p.time); w.i64(p.balance); w.i64(p.equity); w.i64(p.margin) }
+        // History (append-only) is written from where the previous
+        // checkpoint's ended, so a checkpoint costs what happened since it,
+        // not the whole run; a full checkpoint starts every list at 0.
+        let from = historyMarks ?? HistoryMarks()
+        w.u64(UInt64(from.orderHistory)); w.u64(UInt64(orderHistory.count - from.orderHistory))
+        for o in orderHistory[from.orderHistory...] { w.order(o) }
+        w.u64(UInt64(from.deals)); w.u64(UInt64(deals.count - from.deals))
+        for d in deals[from.deals...] { w.deal(d) }
+        w.u64(UInt64(from.trades)); w.u64(UInt64(trades.count - from.trades))
+        for t in trades[from.trades...] { w.trade(t) }
+        // The last curve point may still be replaced (same instant): resend it.
+        let curveStart = max(min(from.equityCurve, equityCurve.count) - 1, 0)
+        w.u64(UInt64(curveStart)); w.u64(UInt64(equityCurve.count - curveStart))
+        for p in equityCurve[curveStart...] { w.i64(p.time); w.i64(p.balance); w.i64(p.equity); w.i64(p.margin) }
         w.blob(strategyState)
-        return w.bytes
     }
 
     /// Replaces the engine's state with a snapshot's. Checks everything
     /// first (configuration, loaded data); on error nothing has changed.
     /// Returns the strategy state saved with it.
-    func restore(snapshot bytes: [UInt8], sequence: UInt64) throws(HQTError) -> [UInt8] {
+    func restore(snapshot bytes: [UInt8], sequence: UInt64, base: History = History()) throws(HQTError) -> [UInt8] {
         var r = ByteReader(bytes, context: "checkpoint \(sequence)")
         let version = try r.u32("version")
         guard version == Engine.snapshotVersion else {
@@ -133,15 +147,12 @@ extension Engine {
         for _ in 0..<(try r.count("positions", minSize: 88)) { positions.append(try r.position()) }
         var pending: [Order] = []
         for _ in 0..<(try r.count("orders", minSize: 92)) { pending.append(try r.order()) }
-        var history: [Order] = []
-        for _ in 0..<(try r.count("order history", minSize: 92)) { history.append(try r.order()) }
-        var dealList: [Deal] = []
-        for _ in 0..<(try r.count("deals", minSize: 96)) { dealList.append(try r.deal()) }
-        var tradeList: [Trade] = []
-        for _ in 0..<(try r.count("trades", minSize: 76)) { tradeList.append(try r.trade()) }
-        var curve: [EquityPoint] = []
-        for _ in 0..<(try r.count("equity curve", minSize: 32)) {
-            curve.append(EquityPoint(time: try r.i64(), balance: try r.i64(), equity: try r.i64(), margin: try r.i64()))
+        var history = base.orderHistory, dealList = base.deals, tradeList = base.trades, curve = base.equityCurve
+        try r.extend(&history, "order history", minSize: 92) { (r: inout ByteReader) throws(HQTError) in try r.order() }
+        try r.extend(&dealList, "deals", minSize: 96) { (r: inout ByteReader) throws(HQTError) in try r.deal() }
+        try r.extend(&tradeList, "trades", minSize: 76) { (r: inout ByteReader) throws(HQTError) in try r.trade() }
+        try r.extend(&curve, "equity curve", minSize: 32) { (r: inout ByteReader) throws(HQTError) in
+            EquityPoint(time: try r.i64(), balance: try r.i64(), equity: try r.i64(), margin: try r.i64())
         }
         for p in positions + [] where Int(p.symbolID) >= symbols.count { throw r.corrupt("position symbol \(p.symbolID)") }
         for o in pending where Int(o.symbolID) >= symbols.count { throw r.corrupt("order symbol \(o.symbolID)") }
@@ -169,6 +180,8 @@ extension Engine {
         }
         openPositions = positions; orders = pending; orderHistory = history
         deals = dealList; trades = tradeList; equityCurve = curve
+        historyMarks = HistoryMarks(orderHistory: history.count, deals: dealList.count, trades: tradeList.count,
+                                    equityCurve: curve.count)
         usedMargin = positions.reduce(0) { $0 + $1.margin }
         unreportedDeals = 0
         rebuildTriggerIndex()
@@ -179,7 +192,7 @@ extension Engine {
 }
 
 extension ByteWriter {
-    mutating func route(_ r: ConversionRoute) {
+    func route(_ r: ConversionRoute) {
         switch r {
         case .identity: u8(0); u32(0)
         case .multiply(let id): u8(1); u32(id)
@@ -197,5 +210,94 @@ extension ByteReader {
         case 2: return .divide(id)
         default: throw corrupt("route kind \(kind)")
         }
+    }
+}
+
+/// How far each history list had been written by the last checkpoint.
+struct HistoryMarks {
+    var orderHistory = 0, deals = 0, trades = 0, equityCurve = 0
+}
+
+/// The history lists, as rebuilt from a chain of checkpoints.
+struct History {
+    var orderHistory: [Order] = [], deals: [Deal] = [], trades: [Trade] = [], equityCurve: [EquityPoint] = []
+}
+
+extension ByteReader {
+    /// Reads one history delta ([start][count][items]) onto `list`: the
+    /// items replace everything from `start` on.
+    mutating func extend<T>(_ list: inout [T], _ what: String, minSize: Int,
+                            _ item: (inout ByteReader) throws(HQTError) -> T) throws(HQTError) {
+        let start = try u64("\(what) start")
+        guard start <= UInt64(list.count) else {
+            throw corrupt("\(what) continue at \(start) but the previous checkpoints hold \(list.count)")
+        }
+        let n = try count(what, minSize: minSize)
+        list.removeSubrange(Int(start)...)
+        list.reserveCapacity(list.count + n)
+        for _ in 0..<n { list.append(try item(&self)) }
+    }
+}
+
+extension Engine {
+    /// The history a checkpoint's deltas continue: the full checkpoint at or
+    /// before it and every delta in between (all checkpoints in `records`
+    /// before index `last`). Decoding only; nothing changes.
+    func history(before last: Int, in records: [WALRecord]) throws(HQTError) -> History {
+        let checkpoints = records[..<last].indices.filter { records[$0].type == LedgerRecordType.checkpoint.rawValue }
+        // Walk back to the nearest full checkpoint (all deltas from 0).
+        var chain: [Int] = []
+        for i in checkpoints.reversed() {
+            chain.append(i)
+            if try Engine.isFullCheckpoint(records[i].data, sequence: records[i].sequence) { break }
+        }
+        var h = History()
+        for i in chain.reversed() {
+            h = try Engine.historyOf(records[i].data, sequence: records[i].sequence, base: h)
+        }
+        return h
+    }
+
+    /// Skips a snapshot's live state and reads its history deltas.
+    static func historyOf(_ bytes: [UInt8], sequence: UInt64, base: History) throws(HQTError) -> History {
+        var r = try skipToHistory(bytes, sequence: sequence)
+        var h = base
+        try r.extend(&h.orderHistory, "order history", minSize: 92) { (r: inout ByteReader) throws(HQTError) in try r.order() }
+        try r.extend(&h.deals, "deals", minSize: 96) { (r: inout ByteReader) throws(HQTError) in try r.deal() }
+        try r.extend(&h.trades, "trades", minSize: 76) { (r: inout ByteReader) throws(HQTError) in try r.trade() }
+        try r.extend(&h.equityCurve, "equity curve", minSize: 32) { (r: inout ByteReader) throws(HQTError) in
+            EquityPoint(time: try r.i64(), balance: try r.i64(), equity: try r.i64(), margin: try r.i64())
+        }
+        return h
+    }
+
+    static func isFullCheckpoint(_ bytes: [UInt8], sequence: UInt64) throws(HQTError) -> Bool {
+        var r = try skipToHistory(bytes, sequence: sequence)
+        for what in ["order history", "deals", "trades"] {
+            if try r.u64("\(what) start") != 0 { return false }
+            let n = try r.u64("\(what) count")
+            let size = what == "deals" ? 96 : what == "trades" ? 76 : 92
+            _ = try r.take(Int(clamping: n) &* size, what)
+        }
+        return try r.u64("equity curve start") == 0
+    }
+
+    /// A reader positioned at the history part of a snapshot.
+    private static func skipToHistory(_ bytes: [UInt8], sequence: UInt64) throws(HQTError) -> ByteReader {
+        var r = ByteReader(bytes, context: "checkpoint \(sequence)")
+        let version = try r.u32("version")
+        guard version == Engine.snapshotVersion else {
+            throw HQTError(.wal, "checkpoint \(sequence) has snapshot version \(version); this HQT reads version \(Engine.snapshotVersion)")
+        }
+        _ = try r.take(8 + 8 + 8 + 8 + 8 + 8 + 1 + 8 + 8 + 8 + 8 + 8 + 8, "header")
+        let symbols = try r.count("symbols", minSize: 29)
+        _ = try r.take(symbols * 29, "quotes")
+        for _ in 0..<(try r.count("routes", minSize: 9)) { _ = try r.string(); _ = try r.route() }
+        for _ in 0..<symbols where try r.bool("tick series flag") { _ = try r.take(16, "tick cursor") }
+        _ = try r.take(try r.count("bar series", minSize: 24) * 24, "bar cursors")
+        _ = try r.take(try r.count("bar builders", minSize: 65) * 65, "bar builders")
+        _ = try r.take(try r.count("positions", minSize: 88) * 88, "positions")
+        _ = try r.take(try r.count("orders", minSize: 92) * 92, "orders")
+        return r
     }
 }

@@ -33,21 +33,21 @@ struct LedgerRecord {
 }
 
 extension ByteWriter {
-    mutating func order(_ o: Order) {
+    func order(_ o: Order) {
         u64(o.ticket); u32(o.symbolID); i32(o.type.rawValue); i32(o.state.rawValue)
         i64(o.volume); i64(o.price); i64(o.stopLimit); i64(o.sl); i64(o.tp); i64(o.expiration)
         i64(o.timeSetup); i64(o.trailingPoints); u64(o.magic)
     }
-    mutating func position(_ p: Position) {
+    func position(_ p: Position) {
         u64(p.ticket); u32(p.symbolID); i32(p.side.rawValue); i64(p.volume); i64(p.openPrice); i64(p.openTime)
         i64(p.sl); i64(p.tp); i64(p.trailingPoints); i64(p.margin); i64(p.commission); u64(p.magic)
     }
-    mutating func deal(_ d: Deal) {
+    func deal(_ d: Deal) {
         u64(d.ticket); u64(d.order); u64(d.position); u32(d.symbolID); i32(d.side.rawValue)
         i32(d.entry.rawValue); i32(d.reason.rawValue); i64(d.time); i64(d.volume); i64(d.price)
         i64(d.commission); i64(d.profit); i64(d.balance); u64(d.magic)
     }
-    mutating func trade(_ t: Trade) {
+    func trade(_ t: Trade) {
         u64(t.position); u32(t.symbolID); i32(t.side.rawValue); i64(t.volume); i64(t.openTime); i64(t.openPrice)
         i64(t.closeTime); i64(t.closePrice); i64(t.commission); i64(t.profit); i32(t.closeReason.rawValue)
     }
@@ -83,7 +83,13 @@ extension ByteReader {
 extension LedgerRecord {
     /// The record type and payload for this change (layouts in docs/wal-records.md).
     func encoded() -> (LedgerRecordType, [UInt8]) {
-        var w = ByteWriter()
+        let w = ByteWriter()
+        let type = encode(into: w)
+        return (type, w.bytes)
+    }
+
+    /// Writes the payload into `w` (appending); returns the record type.
+    func encode(into w: ByteWriter) -> LedgerRecordType {
         w.i64(event); w.u8(phase.rawValue); w.i64(time)
         let type: LedgerRecordType
         switch op {
@@ -108,7 +114,7 @@ extension LedgerRecord {
             type = .balanceChange
             w.i64(amount)
         }
-        return (type, w.bytes)
+        return type
     }
 
     /// Decodes an engine record; other types (HEADER, CHECKPOINT) are not records.
