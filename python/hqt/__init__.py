@@ -20,6 +20,8 @@ Layout: ``hqt._hqt`` is the native extension (a thin wrapper of libhqt.so and
 include/hqt.h); the rest is pure Python: :mod:`hqt.engine` (Engine),
 :mod:`hqt.strategy` (Strategy), :mod:`hqt.models` (result dataclasses),
 :mod:`hqt.data` (CSV loaders), :mod:`hqt.errors` (the HQTError hierarchy),
+:mod:`hqt.journal` (write-ahead log: WriteAheadLog, recovery reports),
+:mod:`hqt.broadcast` (ZeroMQ publishing: Broadcaster, counters, CURVE keys),
 :mod:`hqt.constants` and :mod:`hqt.units`.
 
 ``import hqt`` works without the native extension (so that pure-Python
@@ -44,8 +46,12 @@ from hqt.units import from_micro, to_micro
 
 if TYPE_CHECKING:  # pragma: no cover
     from hqt._hqt import Bar, Deal, Tick, status_name, version
+    from hqt.broadcast import (Broadcaster, BroadcastStats, Topic, TopicCounters, curve_keypair,
+                               curve_public_key)
     from hqt.data import BarData, TickData, read_bars, read_csv, read_ticks
     from hqt.engine import Engine
+    from hqt.journal import (RecoveryReport, WALOpenReport, WALRecord, WALRecordType, WALSync,
+                             WriteAheadLog)
 
 __version__ = "0.1.0"
 
@@ -62,9 +68,21 @@ _LAZY: dict[str, tuple[str, str]] = {
     "read_bars": ("hqt.data", "read_bars"),
     "TickData": ("hqt.data", "TickData"),
     "BarData": ("hqt.data", "BarData"),
+    "WriteAheadLog": ("hqt.journal", "WriteAheadLog"),
+    "WALOpenReport": ("hqt.journal", "WALOpenReport"),
+    "WALRecord": ("hqt.journal", "WALRecord"),
+    "WALRecordType": ("hqt.journal", "WALRecordType"),
+    "WALSync": ("hqt.journal", "WALSync"),
+    "RecoveryReport": ("hqt.journal", "RecoveryReport"),
+    "Broadcaster": ("hqt.broadcast", "Broadcaster"),
+    "BroadcastStats": ("hqt.broadcast", "BroadcastStats"),
+    "TopicCounters": ("hqt.broadcast", "TopicCounters"),
+    "Topic": ("hqt.broadcast", "Topic"),
+    "curve_keypair": ("hqt.broadcast", "curve_keypair"),
+    "curve_public_key": ("hqt.broadcast", "curve_public_key"),
 }
 
-_NATIVE_MODULES = ("hqt.engine", "hqt._hqt")
+_NATIVE_MODULES = ("hqt.engine", "hqt._hqt", "hqt.journal", "hqt.broadcast")
 
 __all__ = sorted({
     *_constants_all, *_errors_all, *_LAZY,

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
 from hqt import _hqt
+from hqt.broadcast import BroadcastStats, Key, broadcast_options
 from hqt.constants import AccountMode, MarginMode, OrderType
 from hqt.errors import InvalidArgumentError
+from hqt.journal import (RecoveryReport, WALOpenReport, _fspath, batch_options,
+                         sync_policy_code)
 from hqt.models import Account, EquityPoint, Order, Position, Statistics, SymbolInfo, Trade
 from hqt.strategy import strategy_callbacks
 
@@ -315,12 +319,18 @@ class Engine(_hqt.Engine):
 
     # ---- driving ---------------------------------------------------------------------
 
-    def _prepare(self, strategy: object) -> Any:
-        for sym, tf in getattr(strategy, "bars", None) or ():
+    def _prepare(self, strategy: object, checkpoint: bool = False) -> Any:
+        pairs = getattr(strategy, "bars", None) or ()
+        for sym, tf in pairs:
             self.build_bars(sym, tf)
+        if pairs and checkpoint and self.is_wal_enabled():
+            # Bar requests are part of the state but not logged: checkpoint
+            # them, so that a recovery restores the bars being built.
+            self.checkpoint()
         return strategy_callbacks(strategy)
 
-    def run(self, strategy: object | None = None) -> None:
+    def run(self, strategy: object | None = None, *, resume: bool = False,
+            warmup: int | None = None) -> None:
         """Process every loaded event not yet processed, in time order.
 
         With a strategy, its overridden callbacks are called (see
@@ -330,11 +340,35 @@ class Engine(_hqt.Engine):
         Without a strategy (or with one that overrides no callback) the GIL
         is released while the engine runs: other threads go on, and Ctrl-C
         is handled when run() returns.
+
+        ``resume=True`` continues a run after :meth:`recover_from_wal`: the
+        strategy's on_start and then the `warmup` loaded events before the
+        resume point are delivered with trading refused (:attr:`warming_up`
+        is True; order calls raise StateError), so that the strategy can
+        rebuild its state; then the run goes on live after the last
+        recovered event. `warmup` defaults to the strategy's ``warmup``
+        attribute (0 if it has none); it is only allowed with ``resume=True``.
+
+        With the write-ahead log enabled, bars requested through the
+        strategy's ``bars`` are followed by a checkpoint before the run, so
+        that recovery restores them (bars requested with :meth:`build_bars`
+        yourself: request them before :meth:`enable_wal`, or call
+        :meth:`checkpoint` after).
         """
-        if strategy is None:
-            self._run(None)
-        else:
-            self._run(self._prepare(strategy))
+        if not resume:
+            if warmup is not None:
+                raise InvalidArgumentError("warmup is only used with resume=True")
+            if strategy is None:
+                self._run(None)
+            else:
+                self._run(self._prepare(strategy, checkpoint=True))
+            return
+        n = warmup if warmup is not None else getattr(strategy, "warmup", 0)
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError(f"warmup must be an int (number of events), not {type(n).__name__}")
+        if n < 0:
+            raise InvalidArgumentError(f"warmup must be >= 0, got {n}")
+        self._run_resume(None if strategy is None else self._prepare(strategy), n)
 
     def process_event(self, event: _hqt.Tick | _hqt.Bar, strategy: object | None = None) -> None:
         """Process one tick or bar now (paper trading, custom loops).
@@ -346,6 +380,89 @@ class Engine(_hqt.Engine):
     def flush_bars(self, strategy: object | None = None) -> None:
         """Close the bars being built from ticks, passing them to the strategy's on_bar."""
         self._flush_bars(None if strategy is None else self._prepare(strategy))
+
+    # ---- write-ahead log ----------------------------------------------------------------
+    # disable_wal, is_wal_enabled, checkpoint and warming_up are native (inherited).
+
+    def enable_wal(self, file_path: str | os.PathLike[str], truncate: bool = False,
+                   sync: str | int = "always", *, checkpoint_every: int = 10_000,
+                   batch_records: int = 256, batch_delay: float = 0.01) -> WALOpenReport:
+        """Write every trading operation to a write-ahead log before it takes effect.
+
+        Set the account and add the symbols first: the log records a
+        fingerprint of that configuration and is only ever replayed into the
+        same one (WALError otherwise). A new (or ``truncate=True``) log starts
+        with a checkpoint of the current state. A log that already holds
+        records is opened as it is, and trading is refused (StateError) until
+        :meth:`recover_from_wal`. The engine then writes a checkpoint every
+        `checkpoint_every` records (>= 1), at the end of each run, on
+        :meth:`checkpoint` and on :meth:`disable_wal`.
+
+        `sync`: ``"always"`` (fdatasync before each record returns, the
+        default), ``"batch"`` (one sync per `batch_records` records or
+        `batch_delay` seconds) or ``"none"``; see :mod:`hqt.journal`. Returns
+        what opening found (a torn tail is cut and reported). Not from a
+        strategy callback (BusyError).
+        """
+        if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int):
+            raise TypeError(f"checkpoint_every must be an int, not "
+                            f"{type(checkpoint_every).__name__}")
+        if checkpoint_every < 1:
+            raise InvalidArgumentError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
+        records, delay_ns = batch_options(batch_records, batch_delay)
+        raw = self._enable_wal(_fspath(file_path, "file_path"), bool(truncate),
+                               sync_policy_code(sync), records, delay_ns, checkpoint_every)
+        return WALOpenReport._from_raw(raw)
+
+    def recover_from_wal(self) -> RecoveryReport:
+        """Restore the state of the log enabled with :meth:`enable_wal`.
+
+        The last checkpoint is restored and every record after it applied;
+        the records of a last, possibly unfinished event are discarded (that
+        event is processed again by ``run(resume=True)``). Load the same data
+        as the logged run first: it is then re-walked, so quotes, bars, the
+        equity curve and statistics come out exactly, and a resumed run
+        continues after the last event. The log is then compacted to a fresh
+        checkpoint. StateError if no log is enabled; WALCorruptionError if
+        the log cannot be replayed (nothing is changed then).
+        """
+        return RecoveryReport._from_raw(self._recover_from_wal())
+
+    # ---- broadcasting ----------------------------------------------------------------
+    # disable_broadcasting, is_broadcasting and broadcast_endpoint are native (inherited).
+
+    def enable_broadcasting(self, endpoint: str = "tcp://*:5555", *, sndhwm: int = 10_000,
+                            linger: int = 0, curve_secret_key: Key | None = None,
+                            allowed_client_keys: Iterable[Key] = (), wait_subscribers: int = 0,
+                            wait_timeout: float = 5.0, on_bar_close: bool = True,
+                            on_deal: bool = True, every_ticks: int = 0) -> str:
+        """Publish every event of run() / process_event() on a ZeroMQ socket; returns the endpoint.
+
+        TICK every tick, BAR when a bar closes, TRADE every deal, ORDER and
+        POSITION on every change, and EQUITY + ACCOUNT + MARGIN at the
+        cadence: at every bar close (`on_bar_close`), after every deal and
+        balance change (`on_deal`), every `every_ticks` ticks (0 = off).
+        Socket options as in :mod:`hqt.broadcast` (``wait_timeout`` in
+        seconds). The returned endpoint has a ``*`` port resolved (also in
+        :attr:`broadcast_endpoint`). A bind failure raises BroadcastError and
+        leaves the engine working, not broadcasting; StateError if already
+        broadcasting. May be called from a strategy callback (mid-run).
+        """
+        opts = broadcast_options(endpoint, sndhwm, linger, curve_secret_key,
+                                 allowed_client_keys, wait_subscribers, wait_timeout)
+        if isinstance(every_ticks, bool) or not isinstance(every_ticks, int):
+            raise TypeError(f"every_ticks must be an int, not {type(every_ticks).__name__}")
+        if not 0 <= every_ticks <= 2**31 - 1:
+            raise InvalidArgumentError(f"every_ticks must be in 0..2147483647, got {every_ticks}")
+        self._enable_broadcasting(*opts, bool(on_bar_close), bool(on_deal), every_ticks)
+        return self.broadcast_endpoint or opts[0]
+
+    def broadcast_stats(self) -> BroadcastStats:
+        """Counters of the current publisher, or of the last one after disable (zeros if none).
+
+        Readable during a run, from a strategy callback.
+        """
+        return BroadcastStats._from_raw(self._broadcast_stats())
 
     # ---- trading ---------------------------------------------------------------------
     # buy, sell, modify, modify_order, set_trailing_stop, close, cancel and

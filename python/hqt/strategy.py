@@ -42,6 +42,15 @@ instance) attribute ``bars`` (symbol as id or name, timeframe in minutes,
 e.g. ``hqt.M1``); ``Engine.run()`` calls ``engine.build_bars`` for each before
 it starts. Calling ``engine.build_bars`` yourself before ``run()`` is the same.
 
+Resuming after a crash: ``engine.run(strategy, resume=True)`` continues a run
+recovered from the write-ahead log (:meth:`hqt.Engine.recover_from_wal`).
+Before it goes on live, it calls ``on_start`` and re-feeds the last
+``warmup`` loaded events before the resume point to ``on_tick`` / ``on_bar``
+with trading refused (``engine.warming_up`` is True and order calls raise
+:class:`hqt.StateError`), so that indicators and other state kept in the
+strategy are rebuilt. Set ``warmup`` (class or instance attribute, default
+0) to the number of events your strategy needs, or pass ``warmup=`` to run().
+
 Any object with some of these methods works as a strategy too; subclassing
 :class:`Strategy` is only needed for the no-op defaults.
 """
@@ -66,6 +75,11 @@ class Strategy:
     #: ``(symbol id or name, timeframe in minutes)`` pairs whose bars run()
     #: builds from ticks and passes to on_bar.
     bars: ClassVar[Sequence[tuple[int | str, int]]] = ()
+
+    #: Number of loaded events re-fed (with trading refused, ``engine.warming_up``
+    #: True) before a resumed run (``run(strategy, resume=True)``) continues,
+    #: so the strategy can rebuild its state. 0 = none.
+    warmup: int = 0
 
     def on_start(self, engine: Engine) -> None:
         """Called once before the first event of run()."""

@@ -93,6 +93,19 @@ parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject 
     return 0;
 }
 
+int
+hqt_engine_check(HQTEngineObject *self)
+{
+    return check_usable(self);
+}
+
+int
+hqt_parse_fastcall(const char *fname, PyObject *const *args, Py_ssize_t nargs,
+                   PyObject *kwnames, const char *const *names, int nreq, PyObject **out)
+{
+    return parse_args(fname, args, nargs, kwnames, names, nreq, out);
+}
+
 /* A symbol given by id (int) or by name (str). */
 static int
 get_symbol(HQTEngineObject *self, PyObject *obj, uint32_t *out)
@@ -1083,6 +1096,26 @@ static PyMethodDef engine_methods[] = {
     {"_trades", (PyCFunction)engine_trades, METH_NOARGS, NULL},
     {"_equity_curve", (PyCFunction)engine_equity_curve, METH_NOARGS, NULL},
     {"_statistics", (PyCFunction)engine_statistics, METH_NOARGS, NULL},
+    /* engine_io.c: the engine's write-ahead log */
+    FAST("_enable_wal", hqt_engine_enable_wal_py, NULL),
+    {"disable_wal", (PyCFunction)hqt_engine_disable_wal_py, METH_NOARGS,
+     PyDoc_STR("disable_wal($self, /)\n--\n\nWrite a final checkpoint and close the log "
+               "(no-op when not enabled).")},
+    {"is_wal_enabled", (PyCFunction)hqt_engine_is_wal_enabled_py, METH_NOARGS,
+     PyDoc_STR("is_wal_enabled($self, /)\n--\n\nTrue while the engine writes a log.")},
+    {"checkpoint", (PyCFunction)hqt_engine_checkpoint_py, METH_NOARGS,
+     PyDoc_STR("checkpoint($self, /)\n--\n\nWrite a checkpoint (full snapshot) now, between "
+               "events.")},
+    {"_recover_from_wal", (PyCFunction)hqt_engine_recover_from_wal_py, METH_NOARGS, NULL},
+    FAST("_run_resume", hqt_engine_run_resume_py, NULL),
+    /* engine_io.c: the engine's broadcaster */
+    FAST("_enable_broadcasting", hqt_engine_enable_broadcasting_py, NULL),
+    {"disable_broadcasting", (PyCFunction)hqt_engine_disable_broadcasting_py, METH_NOARGS,
+     PyDoc_STR("disable_broadcasting($self, /)\n--\n\nClose the publisher (no-op when not "
+               "broadcasting); broadcast_stats() stays readable.")},
+    {"is_broadcasting", (PyCFunction)hqt_engine_is_broadcasting_py, METH_NOARGS,
+     PyDoc_STR("is_broadcasting($self, /)\n--\n\nTrue while the engine publishes its events.")},
+    {"_broadcast_stats", (PyCFunction)hqt_engine_broadcast_stats_py, METH_NOARGS, NULL},
     {NULL}
 };
 
@@ -1106,6 +1139,10 @@ static PyGetSetDef engine_getset[] = {
      NULL},
     {"time", (getter)engine_get_time, NULL, PyDoc_STR("Time (ns) of the last processed event."),
      NULL},
+    {"warming_up", (getter)hqt_engine_get_warming_up, NULL,
+     PyDoc_STR("True while a resumed run re-feeds warm-up events (trading is refused)."), NULL},
+    {"broadcast_endpoint", (getter)hqt_engine_get_broadcast_endpoint, NULL,
+     PyDoc_STR("The endpoint the engine publishes on ('*' port resolved), or None."), NULL},
     {NULL}
 };
 

@@ -11,6 +11,9 @@
  *   types.c     Tick, Bar, Deal: small immutable C objects with freelists
  *   strategy.c  callback trampolines used while the engine runs
  *   engine.c    the Engine type wrapping hqt_engine*
+ *   engine_io.c the engine's write-ahead log and broadcaster (Engine methods
+ *               listed in engine.c's table), and the standalone
+ *               WriteAheadLog and Broadcaster types
  */
 #ifndef HQT_EXT_H
 #define HQT_EXT_H
@@ -100,5 +103,37 @@ typedef struct {
 
 extern PyTypeObject HQTEngine_Type;
 int hqt_engine_type_init(PyObject *module);
+
+/* 0 when the engine can be called now, else -1 with StateError (disposed)
+   or BusyError (running without the GIL in another thread). */
+int hqt_engine_check(HQTEngineObject *self);
+/* Parses fastcall arguments into out[] (NULL = not given) by position and
+   keyword. names is NULL-terminated; the first nreq are required. */
+int hqt_parse_fastcall(const char *fname, PyObject *const *args, Py_ssize_t nargs,
+                       PyObject *kwnames, const char *const *names, int nreq, PyObject **out);
+
+/* ---- engine_io.c ------------------------------------------------------- */
+
+/* Engine methods (in engine.c's method table). */
+PyObject *hqt_engine_enable_wal_py(HQTEngineObject *self, PyObject *const *args,
+                                   Py_ssize_t nargs, PyObject *kwnames);
+PyObject *hqt_engine_disable_wal_py(HQTEngineObject *self, PyObject *unused);
+PyObject *hqt_engine_is_wal_enabled_py(HQTEngineObject *self, PyObject *unused);
+PyObject *hqt_engine_checkpoint_py(HQTEngineObject *self, PyObject *unused);
+PyObject *hqt_engine_recover_from_wal_py(HQTEngineObject *self, PyObject *unused);
+PyObject *hqt_engine_run_resume_py(HQTEngineObject *self, PyObject *const *args,
+                                   Py_ssize_t nargs, PyObject *kwnames);
+PyObject *hqt_engine_get_warming_up(HQTEngineObject *self, void *closure);
+PyObject *hqt_engine_enable_broadcasting_py(HQTEngineObject *self, PyObject *const *args,
+                                            Py_ssize_t nargs, PyObject *kwnames);
+PyObject *hqt_engine_disable_broadcasting_py(HQTEngineObject *self, PyObject *unused);
+PyObject *hqt_engine_is_broadcasting_py(HQTEngineObject *self, PyObject *unused);
+PyObject *hqt_engine_broadcast_stats_py(HQTEngineObject *self, PyObject *unused);
+PyObject *hqt_engine_get_broadcast_endpoint(HQTEngineObject *self, void *closure);
+
+extern PyTypeObject HQTWAL_Type;
+extern PyTypeObject HQTBroadcaster_Type;
+/* Adds WriteAheadLog and Broadcaster to the module. */
+int hqt_io_types_init(PyObject *module);
 
 #endif /* HQT_EXT_H */
