@@ -85,6 +85,8 @@ public final class Engine {
     var lastWALOpenReport: WALOpenReport?
     public internal(set) var checkpointEvery = 10_000
     var recordsSinceCheckpoint = 0
+    /// Records grouped per write inside a run (1: write-through, `.always`).
+    var walGroupLimit = 1
     /// History written by the last checkpoint; nil: the next one is full.
     var historyMarks: HistoryMarks?
     /// Reused for every record, so journaling allocates nothing.

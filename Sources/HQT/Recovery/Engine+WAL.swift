@@ -42,6 +42,11 @@ extension Engine {
             throw HQTError(.wal, "\(path) was written by an engine with a different configuration (account, levels or symbols)")
         }
         self.checkpointEvery = checkpointEvery
+        switch sync {
+        case .always: walGroupLimit = 1
+        case let .batch(maxRecords, _): walGroupLimit = max(maxRecords, 1)
+        case .none: walGroupLimit = 256
+        }
         if report.records == 0 {
             historyMarks = nil
             do {
@@ -107,7 +112,17 @@ extension Engine {
         guard !walNeedsRecovery else { throw needsRecoveryError() }
         journalWriter.reset()
         let type = LedgerRecord(event: eventsProcessed, phase: phase, time: now, op: op).encode(into: journalWriter)
-        _ = try log.append(type: type.rawValue, data: journalWriter.buffer)
+        if walGroupLimit > 1 && isRunning {
+            // Inside a run, under batch/none: records reach the file in
+            // groups (one write, one sync per group under batch). A crash
+            // loses at most the group; recovery then resumes from the last
+            // written record and the deterministic run makes the same
+            // operations again.
+            _ = try log.appendGrouped(type: type.rawValue, data: journalWriter.buffer)
+            if log.groupedRecords >= walGroupLimit { try log.flushGroup() }
+        } else {
+            _ = try log.append(type: type.rawValue, data: journalWriter.buffer)
+        }
         recordsSinceCheckpoint += 1
     }
 

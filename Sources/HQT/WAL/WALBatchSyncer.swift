@@ -90,14 +90,17 @@ final class WALBatchSyncer: @unchecked Sendable {
     /// The writer wrote a record ending at `end`. Returns the errno of a failed
     /// sync (this one's or an earlier background one's), or nil.
     @inline(__always)
-    func recordWritten(end: Int) -> Int32? {
+    func recordWritten(end: Int) -> Int32? { recordsWritten(end: end, count: 1) }
+
+    /// The writer wrote `count` records in one go, ending at `end`.
+    func recordsWritten(end: Int, count: Int) -> Int32? {
         pthread_mutex_lock(mutex)
         writtenEnd = end
         if pending == 0 {
             oldestPendingNs = monotonicNanoseconds()
             pthread_cond_signal(cond)
         }
-        pending += 1
+        pending += count
         let due = pending >= maxRecords
         let failed = failedErrno
         pthread_mutex_unlock(mutex)

@@ -49,6 +49,11 @@ public final class WriteAheadLog {
     /// and no allocation; larger ones are written from the caller's memory.
     private let buffer: UnsafeMutableRawPointer
     private static let bufferCapacity = 64 * 1024
+    /// Frames appended with `appendGrouped`, not yet handed to the kernel.
+    private let group: UnsafeMutableRawPointer
+    private var groupBytes = 0
+    private var groupRecords = 0
+    private static let groupCapacity = 256 * 1024
 
     /// Prepares a log at `path`; nothing touches the file until `open`.
     ///
@@ -64,11 +69,13 @@ public final class WriteAheadLog {
         syncPolicy = sync
         io = WALFileIO(fs: fileSystem, path: path)
         buffer = .allocate(byteCount: WriteAheadLog.bufferCapacity, alignment: 16)
+        group = .allocate(byteCount: WriteAheadLog.groupCapacity, alignment: 16)
     }
 
     deinit {
         if case .closed = state {} else { try? close() }
         buffer.deallocate()
+        group.deallocate()
     }
 
     // MARK: - State
@@ -263,7 +270,7 @@ public final class WriteAheadLog {
             release()
         case .open:
             var syncError: HQTError?
-            do { try syncAll() } catch { syncError = error }
+            do { try flushGroup(); try syncAll() } catch { syncError = error }
             release()
             if let syncError { throw syncError }
         }
@@ -331,8 +338,72 @@ public final class WriteAheadLog {
         return sequence
     }
 
+    /// Appends a record to the current group instead of writing it now:
+    /// the group goes to the file in one write (and, under `.batch`, counts
+    /// its records towards the next sync) at `flushGroup()`, when it is
+    /// full, and before anything else touches the file (another append, a
+    /// checkpoint, a read, sync, close). A process killed before that loses
+    /// the group: for callers whose state can be rebuilt deterministically
+    /// from the log (the engine inside a run), not for acknowledged work.
+    /// Returns the record's sequence number.
+    @discardableResult
+    public func appendGrouped(type: UInt8, data: UnsafeRawBufferPointer) throws(HQTError) -> UInt64 {
+        guard appendable else { throw notAppendable() }
+        guard WALRecordType.isAppendable(type) else {
+            throw HQTError(.invalidArgument, "WAL record type \(type) cannot be appended")
+        }
+        let n = data.count
+        let frameSize = WALFrame.overhead + n
+        if groupBytes + frameSize > WriteAheadLog.groupCapacity { try flushGroup() }
+        if frameSize > WriteAheadLog.groupCapacity { return try appendRecord(type: type, payload: data, forceSync: false) }
+        let sequence = nextSequence
+        let frame = group + groupBytes
+        WALFrame.encodePrefix(into: frame, type: type, dataLength: UInt32(WALFrame.sequenceSize + n), sequence: sequence)
+        if n > 0 { (frame + WALFrame.overhead).copyMemory(from: data.baseAddress!, byteCount: n) }
+        WALFrame.sealHeader(frame, contiguousDataLength: WALFrame.sequenceSize + n)
+        groupBytes += frameSize
+        groupRecords += 1
+        nextSequence = sequence &+ 1
+        records += 1
+        return sequence
+    }
+
+    /// Records waiting in the current group.
+    public var groupedRecords: Int { groupRecords }
+
+    /// Writes the current group in one call and applies the sync policy to
+    /// its records. On failure the group is lost, the file keeps its last
+    /// good record and the log refuses appends, as for `append`.
+    public func flushGroup() throws(HQTError) {
+        guard groupBytes > 0 else { return }
+        let count = groupBytes, n = groupRecords
+        groupBytes = 0
+        groupRecords = 0
+        let e = io.writeAll(fd, group, count, at: writeOffset)
+        if e != 0 {
+            throw failAppend(.io, "write of \(n) grouped records (\(count) bytes at offset \(writeOffset))",
+                             errno: e, rollbackTo: writeOffset)
+        }
+        let end = writeOffset + count
+        writeOffset = end
+        switch syncPolicy {
+        case .always:
+            if fs.fdatasync(fd) != 0 {
+                throw failAppend(.wal, "fdatasync after a group of \(n) records", errno: errno, rollbackTo: syncedOffset)
+            }
+            syncedOffset = end
+        case .batch:
+            if let e = syncer!.recordsWritten(end: end, count: n) {
+                throw failAppend(.wal, "group-commit fdatasync", errno: e, rollbackTo: syncer!.durableEnd)
+            }
+        case .none:
+            break
+        }
+    }
+
     @inline(__always)
     private func appendRecord(type: UInt8, payload: UnsafeRawBufferPointer, forceSync: Bool) throws(HQTError) -> UInt64 {
+        if groupBytes > 0 { try flushGroup() }
         let n = payload.count
         guard n <= WALFrame.maxPayload else {
             throw HQTError(.invalidArgument, "WAL record payload of \(n) bytes exceeds the limit of \(WALFrame.maxPayload)")
@@ -380,7 +451,9 @@ public final class WriteAheadLog {
         switch state {
         case .closed: throw HQTError(.state, "WAL '\(path)' is not open")
         case let .failed(error): throw error
-        case .open: try syncAll()
+        case .open:
+            try flushGroup()
+            try syncAll()
         }
     }
 
@@ -468,6 +541,7 @@ public final class WriteAheadLog {
     public func forEachRecord(afterLastCheckpoint: Bool = false,
                               _ body: (_ type: UInt8, _ sequence: UInt64, _ payload: UnsafeRawBufferPointer,
                                        _ offset: Int) throws(HQTError) -> Bool) throws(HQTError) {
+        if groupBytes > 0 { try flushGroup() }
         if afterLastCheckpoint, let cp = checkpoint {
             _ = try scanOwn(from: cp.offset, expecting: cp.sequence, delivering: true) { (r: WALRecordView) throws(HQTError) -> Bool in
                 if r.offset == cp.offset { return true }
@@ -524,6 +598,7 @@ public final class WriteAheadLog {
     /// nothing to drop and the log is left as it is.
     public func truncateToCheckpoint() throws(HQTError) {
         guard appendable else { throw notAppendable() }
+        try flushGroup()
         guard let cp = checkpoint else { return }
         if fileHeader.baseSequence == cp.sequence &- 1 { return }  // already starts at it
         // The bytes are copied as they are, so make sure they are intact first.
@@ -537,6 +612,7 @@ public final class WriteAheadLog {
     /// number never names two different records of this log.
     public func clear() throws(HQTError) {
         guard appendable else { throw notAppendable() }
+        try flushGroup()
         let header = WALHeader(fingerprint: fileHeader.fingerprint, baseSequence: nextSequence &- 1)
         try replaceFile(header: header, keeping: nil)
     }
