@@ -15,7 +15,8 @@ INCLUDE = HERE.parent / "include"
 hqt_ext = Extension(
     "hqt._hqt",
     sources=[str(EXT_DIR / name) for name in
-             ("module.c", "errors.c", "types.c", "strategy.c", "engine.c", "engine_io.c")],
+             ("module.c", "errors.c", "types.c", "strategy.c", "engine.c", "engine_io.c",
+              "results.c")],
     depends=[str(EXT_DIR / "hqt_ext.h"), str(INCLUDE / "hqt.h")],
     include_dirs=[str(INCLUDE), str(EXT_DIR)],
     library_dirs=["hqt"],

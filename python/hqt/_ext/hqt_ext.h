@@ -14,6 +14,7 @@
  *   engine_io.c the engine's write-ahead log and broadcaster (Engine methods
  *               listed in engine.c's table), and the standalone
  *               WriteAheadLog and Broadcaster types
+ *   results.c   result lists as raw struct bytes (_raw_records, _record_layouts)
  */
 #ifndef HQT_EXT_H
 #define HQT_EXT_H
@@ -135,5 +136,10 @@ extern PyTypeObject HQTWAL_Type;
 extern PyTypeObject HQTBroadcaster_Type;
 /* Adds WriteAheadLog and Broadcaster to the module. */
 int hqt_io_types_init(PyObject *module);
+
+/* ---- results.c --------------------------------------------------------- */
+
+/* Adds _raw_records and _record_layouts to the module. */
+int hqt_results_init(PyObject *module);
 
 #endif /* HQT_EXT_H */

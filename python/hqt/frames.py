@@ -1,0 +1,361 @@
+"""Market data from pandas DataFrames and Parquet files, as numpy columns.
+
+Every function here returns :class:`hqt.data.TickData` / :class:`hqt.data.BarData`
+(int64 ns times, float64 prices) built column by column: no Python object
+per row is ever made, and a float64 column of a DataFrame is passed on
+without a copy when it already is contiguous float64.
+
+Time: a ``DatetimeIndex`` (any unit; tz-aware times are converted to UTC,
+naive ones are taken as UTC) or a column named ``time``, ``time_ns``,
+``timestamp``, ``datetime`` or ``date`` (case-insensitive) holding
+datetime64 values, integer nanoseconds since the epoch, or ISO-8601
+strings. Prices: ``bid``/``ask`` for ticks, ``open``/``high``/``low``/
+``close`` and optionally ``volume`` (or ``tick_volume``/``tickvol``) for
+bars, case-insensitive.
+
+Parquet (``pip install 'hqt[parquet]'``): the same column names, the time a
+timestamp column (any unit or time zone) or int64 ns. :func:`iter_parquet`
+reads a file batch by batch so that loading it keeps memory near the size
+of the data (see ``Engine.load_parquet``).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Union
+
+import numpy as np
+
+from hqt import _optional
+from hqt.data import BarData, TickData, infer_timeframe
+from hqt.errors import BadDataError, DataOrderError, InvalidArgumentError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from numpy.typing import NDArray
+
+__all__ = ["TIME_COLUMNS", "index_to_ns", "frame_kind", "ticks_from_frame", "bars_from_frame",
+           "from_frame", "read_parquet", "iter_parquet", "validate_ticks", "validate_bars"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: Names recognised for the time column (case-insensitive), in order of preference.
+TIME_COLUMNS = ("time", "time_ns", "timestamp", "datetime", "date")
+_VOLUME_COLUMNS = ("volume", "tick_volume", "tickvol", "real_volume")
+_TICK_COLUMNS = ("bid", "ask")
+_BAR_COLUMNS = ("open", "high", "low", "close")
+
+
+# ---- pandas ----------------------------------------------------------------------------
+
+def _is_datetime_index(idx: Any) -> bool:
+    return getattr(idx, "dtype", None) is not None and (
+        getattr(idx.dtype, "kind", "") == "M" or str(idx.dtype).startswith("datetime64"))
+
+
+def index_to_ns(values: Any) -> NDArray[np.int64]:
+    """A DatetimeIndex / datetime Series / array as int64 ns since the epoch (UTC)."""
+    pd = _optional.optional("pandas")
+    if pd is not None and isinstance(values, (pd.Index, pd.Series)):
+        dtype = values.dtype
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            values = values.tz_convert("UTC").tz_localize(None) if isinstance(values, pd.Index) \
+                else values.dt.tz_convert("UTC").dt.tz_localize(None)
+            dtype = values.dtype
+        if getattr(dtype, "kind", "") == "M":
+            if values.isna().any():
+                raise InvalidArgumentError("time contains NaT")
+            arr = values.to_numpy(dtype="datetime64[ns]")
+            return np.ascontiguousarray(arr.view(np.int64))
+        if getattr(dtype, "kind", "") in "iu":
+            return np.ascontiguousarray(values.to_numpy(), dtype=np.int64)
+        if dtype == object or pd.api.types.is_string_dtype(dtype):
+            try:
+                conv = pd.to_datetime(values, utc=True, format="ISO8601")
+            except (ValueError, TypeError) as e:
+                raise InvalidArgumentError(f"time column: cannot parse as date/time ({e})") from None
+            return index_to_ns(conv)
+        raise TypeError(f"time must be datetime64, integer ns or ISO-8601 strings, not {dtype}")
+    from hqt.engine import as_time_array
+    return as_time_array(np.asarray(values))
+
+
+def _columns(df: Any) -> dict[str, Any]:
+    """Lower-cased column name -> column name (first wins)."""
+    out: dict[str, Any] = {}
+    for c in df.columns:
+        key = str(c).strip().lower()
+        out.setdefault(key, c)
+    return out
+
+
+def _frame_time(df: Any) -> NDArray[np.int64]:
+    if _is_datetime_index(df.index):
+        return index_to_ns(df.index)
+    cols = _columns(df)
+    for name in TIME_COLUMNS:
+        if name in cols:
+            return index_to_ns(df[cols[name]])
+    raise InvalidArgumentError(
+        "the DataFrame needs a DatetimeIndex or a time column (one of "
+        f"{', '.join(TIME_COLUMNS)}); columns: {', '.join(map(str, df.columns))}")
+
+
+def _frame_float(df: Any, cols: dict[str, Any], name: str) -> NDArray[np.float64]:
+    col = df[cols[name]]
+    try:
+        arr = col.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"column {name!r} must be numbers: {e}") from None
+    return np.ascontiguousarray(arr)
+
+
+def frame_kind(df: Any) -> str:
+    """``"ticks"`` if the frame has bid and ask, ``"bars"`` if it has OHLC columns."""
+    cols = _columns(df)
+    if all(c in cols for c in _TICK_COLUMNS):
+        return "ticks"
+    if all(c in cols for c in _BAR_COLUMNS):
+        return "bars"
+    raise InvalidArgumentError(
+        "cannot tell ticks from bars: the DataFrame needs bid and ask columns (ticks) or "
+        f"open, high, low, close (bars); columns: {', '.join(map(str, df.columns))}")
+
+
+def _require_columns(df: Any, names: Sequence[str], kind: str) -> dict[str, Any]:
+    cols = _columns(df)
+    missing = [n for n in names if n not in cols]
+    if missing:
+        raise InvalidArgumentError(f"{kind} need columns {', '.join(names)}; missing "
+                                   f"{', '.join(missing)} (columns: "
+                                   f"{', '.join(map(str, df.columns))})")
+    return cols
+
+
+def ticks_from_frame(df: Any) -> TickData:
+    """Ticks (time, bid, ask) of a DataFrame, without per-row objects."""
+    cols = _require_columns(df, _TICK_COLUMNS, "ticks")
+    return TickData(_frame_time(df), _frame_float(df, cols, "bid"),
+                    _frame_float(df, cols, "ask"))
+
+
+def bars_from_frame(df: Any, timeframe: int | None = None) -> BarData:
+    """Bars (open time, OHLC, volume) of a DataFrame; timeframe inferred when None."""
+    cols = _require_columns(df, _BAR_COLUMNS, "bars")
+    t = _frame_time(df)
+    vol_name = next((v for v in _VOLUME_COLUMNS if v in cols), None)
+    vol = (_frame_float(df, cols, vol_name) if vol_name is not None
+           else np.zeros(len(t), np.float64))
+    o, h, lo, c = (_frame_float(df, cols, n) for n in _BAR_COLUMNS)
+    return BarData(t, o, h, lo, c, vol, timeframe if timeframe is not None else
+                   infer_timeframe(t))
+
+
+def from_frame(df: Any, kind: str = "auto", timeframe: int | None = None) -> TickData | BarData:
+    """Ticks or bars of a DataFrame (``kind`` ``"ticks"``, ``"bars"`` or ``"auto"``)."""
+    if kind == "auto":
+        kind = frame_kind(df)
+    if kind == "ticks":
+        if timeframe is not None:
+            raise InvalidArgumentError("timeframe= is only for bars")
+        return ticks_from_frame(df)
+    if kind == "bars":
+        return bars_from_frame(df, timeframe)
+    raise InvalidArgumentError(f"kind must be 'ticks', 'bars' or 'auto', got {kind!r}")
+
+
+# ---- validation (so that batch-wise loads fail before anything is loaded) ------------------------
+
+def validate_ticks(data: TickData, after: int | None = None, where: str = "tick") -> None:
+    """The checks the engine makes on a tick load, in numpy; `after`: previous batch's last time."""
+    t, b, a = data.time, data.bid, data.ask
+    if not len(t):
+        return
+    back = np.flatnonzero(np.diff(t) < 0)
+    if after is not None and t[0] < after:
+        raise DataOrderError(f"{where} 0: time {int(t[0])} goes backwards (previous {after})")
+    if back.size:
+        i = int(back[0]) + 1
+        raise DataOrderError(f"{where} {i}: time {int(t[i])} goes backwards (previous "
+                             f"{int(t[i - 1])})")
+    bad = np.flatnonzero(~((b > 0) & (a > 0) & np.isfinite(b) & np.isfinite(a)))
+    if bad.size:
+        i = int(bad[0])
+        raise BadDataError(f"{where} {i}: bid and ask must be finite and > 0 (got {b[i]!r}, "
+                           f"{a[i]!r})")
+    crossed = np.flatnonzero(a < b)
+    if crossed.size:
+        i = int(crossed[0])
+        raise BadDataError(f"{where} {i}: ask {a[i]!r} is below bid {b[i]!r}")
+
+
+def validate_bars(data: BarData, after: int | None = None, where: str = "bar") -> None:
+    """The checks the engine makes on a bar load; `after`: previous batch's last open time."""
+    t = data.time
+    if not len(t):
+        return
+    if after is not None and t[0] <= after:
+        raise DataOrderError(f"{where} 0: open time {int(t[0])} is not after the previous "
+                             f"bar's ({after})")
+    back = np.flatnonzero(np.diff(t) <= 0)
+    if back.size:
+        i = int(back[0]) + 1
+        raise DataOrderError(f"{where} {i}: open time {int(t[i])} is not after the previous "
+                             f"bar's ({int(t[i - 1])})")
+    o, h, lo, c, v = data.open, data.high, data.low, data.close, data.volume
+    ok = np.isfinite(o) & np.isfinite(h) & np.isfinite(lo) & np.isfinite(c)
+    ok &= (o > 0) & (h > 0) & (lo > 0) & (c > 0)
+    bad = np.flatnonzero(~ok)
+    if bad.size:
+        raise BadDataError(f"{where} {int(bad[0])}: prices must be finite and > 0")
+    bad = np.flatnonzero((h < np.maximum(np.maximum(o, c), lo)) | (lo > np.minimum(o, c)))
+    if bad.size:
+        i = int(bad[0])
+        raise BadDataError(f"{where} {i}: high {h[i]!r} / low {lo[i]!r} do not contain open "
+                           f"{o[i]!r} and close {c[i]!r}")
+    bad = np.flatnonzero(~(v >= 0))
+    if bad.size:
+        raise BadDataError(f"{where} {int(bad[0])}: volume must be finite and >= 0")
+
+
+# ---- Parquet ---------------------------------------------------------------------------------------
+
+def _arrow_names(schema: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name in schema.names:
+        out.setdefault(name.strip().lower(), name)
+    return out
+
+
+def _parquet_plan(schema: Any, kind: str) -> tuple[str, dict[str, str]]:
+    """(kind, {role: column name}) for a Parquet schema."""
+    names = _arrow_names(schema)
+    if kind == "auto":
+        if all(c in names for c in _TICK_COLUMNS):
+            kind = "ticks"
+        elif all(c in names for c in _BAR_COLUMNS):
+            kind = "bars"
+        else:
+            raise InvalidArgumentError(
+                "cannot tell ticks from bars: the file needs bid and ask columns (ticks) or "
+                f"open, high, low, close (bars); columns: {', '.join(schema.names)}")
+    roles: dict[str, str] = {}
+    time_name = next((n for n in TIME_COLUMNS if n in names), None)
+    if time_name is None:
+        # pandas writes a DatetimeIndex as a column named after the index (or __index_level_0__)
+        for field in schema:
+            if str(field.type).startswith("timestamp"):
+                time_name = field.name.strip().lower()
+                names.setdefault(time_name, field.name)
+                break
+    if time_name is None:
+        raise InvalidArgumentError(f"the file needs a time column (one of {', '.join(TIME_COLUMNS)}"
+                                   f", or any timestamp column); columns: "
+                                   f"{', '.join(schema.names)}")
+    roles["time"] = names[time_name]
+    wanted = _TICK_COLUMNS if kind == "ticks" else _BAR_COLUMNS
+    missing = [c for c in wanted if c not in names]
+    if missing:
+        raise InvalidArgumentError(f"{kind} need columns {', '.join(wanted)}; missing "
+                                   f"{', '.join(missing)} (columns: {', '.join(schema.names)})")
+    for c in wanted:
+        roles[c] = names[c]
+    if kind == "bars":
+        vol = next((v for v in _VOLUME_COLUMNS if v in names), None)
+        if vol is not None:
+            roles["volume"] = names[vol]
+    elif kind != "ticks":
+        raise InvalidArgumentError(f"kind must be 'ticks', 'bars' or 'auto', got {kind!r}")
+    return kind, roles
+
+
+def _arrow_time(pa: Any, col: Any) -> NDArray[np.int64]:
+    typ = col.type
+    if pa.types.is_timestamp(typ):
+        col = col.cast(pa.timestamp("ns", tz=typ.tz))  # stored as UTC instants
+        col = col.cast(pa.int64())
+    elif pa.types.is_integer(typ):
+        col = col.cast(pa.int64())
+    elif pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        import pyarrow.compute as pc
+        try:
+            col = pc.cast(pc.assume_timezone(pc.strptime(col, format="%Y-%m-%dT%H:%M:%S",
+                                                         unit="ns"), "UTC"), pa.int64())
+        except pa.ArrowInvalid as e:
+            raise InvalidArgumentError(f"time column: cannot parse strings ({e}); store a "
+                                       "timestamp or int64 ns column") from None
+    else:
+        raise TypeError(f"time column must be a timestamp or int64 ns, not {typ}")
+    if col.null_count:
+        raise InvalidArgumentError("time column contains nulls")
+    return np.ascontiguousarray(col.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _arrow_float(pa: Any, col: Any, name: str) -> NDArray[np.float64]:
+    if col.null_count:
+        raise BadDataError(f"column {name!r} contains nulls")
+    if not (pa.types.is_floating(col.type) or pa.types.is_integer(col.type)
+            or pa.types.is_decimal(col.type)):
+        raise TypeError(f"column {name!r} must be numbers, not {col.type}")
+    return np.ascontiguousarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False))
+
+
+def _from_batch(pa: Any, batch: Any, kind: str, roles: dict[str, str],
+                timeframe: int | None) -> TickData | BarData:
+    cols = {role: batch.column(batch.schema.get_field_index(name)) for role, name in roles.items()}
+    t = _arrow_time(pa, cols["time"])
+    if kind == "ticks":
+        return TickData(t, _arrow_float(pa, cols["bid"], "bid"), _arrow_float(pa, cols["ask"], "ask"))
+    vol = (_arrow_float(pa, cols["volume"], "volume") if "volume" in cols
+           else np.zeros(len(t), np.float64))
+    return BarData(t, *(_arrow_float(pa, cols[n], n) for n in _BAR_COLUMNS), vol,
+                   timeframe)
+
+
+def iter_parquet(path: PathLike, kind: str = "auto", *, timeframe: int | None = None,
+                 batch_rows: int = 1_000_000) -> Iterator[TickData | BarData]:
+    """Ticks or bars of a Parquet file, `batch_rows` rows at a time.
+
+    Only the needed columns are read. Bars get ``timeframe`` as given (None:
+    each batch infers its own; pass it for exact results).
+    """
+    pq = _optional.require("pyarrow.parquet", "reading Parquet files")
+    pa = _optional.require("pyarrow", "reading Parquet files")
+    if batch_rows < 1:
+        raise InvalidArgumentError("batch_rows must be >= 1")
+    f = pq.ParquetFile(os.fspath(path))
+    try:
+        kind, roles = _parquet_plan(f.schema_arrow, kind)
+        for batch in f.iter_batches(batch_size=batch_rows, columns=list(roles.values()),
+                                    use_threads=True):
+            yield _from_batch(pa, batch, kind, roles, timeframe)
+    finally:
+        f.close()
+
+
+def parquet_kind(path: PathLike, kind: str = "auto") -> str:
+    """``"ticks"`` or ``"bars"`` for a Parquet file, from its column names."""
+    pq = _optional.require("pyarrow.parquet", "reading Parquet files")
+    return _parquet_plan(pq.read_schema(os.fspath(path)), kind)[0]
+
+
+def read_parquet(path: PathLike, kind: str = "auto", *,
+                 timeframe: int | None = None) -> TickData | BarData:
+    """Read a whole Parquet file of ticks or bars into numpy columns.
+
+    For files larger than memory use ``Engine.load_parquet`` (batch-wise)
+    or convert them with ``python -m hqt.tickfile convert`` and
+    ``Engine.run_file``.
+    """
+    pq = _optional.require("pyarrow.parquet", "reading Parquet files")
+    pa = _optional.require("pyarrow", "reading Parquet files")
+    p = os.fspath(path)
+    kind, roles = _parquet_plan(pq.read_schema(p), kind)
+    table = pq.read_table(p, columns=list(roles.values()))
+    cols = {role: table.column(name) for role, name in roles.items()}
+    t = _arrow_time(pa, cols["time"])
+    if kind == "ticks":
+        return TickData(t, _arrow_float(pa, cols["bid"], "bid"), _arrow_float(pa, cols["ask"], "ask"))
+    vol = (_arrow_float(pa, cols["volume"], "volume") if "volume" in cols
+           else np.zeros(len(t), np.float64))
+    o, h, lo, c = (_arrow_float(pa, cols[n], n) for n in _BAR_COLUMNS)
+    return BarData(t, o, h, lo, c, vol, timeframe if timeframe is not None else infer_timeframe(t))

@@ -1,0 +1,573 @@
+"""Results of a backtest: :class:`BacktestResult`, returned by ``Engine.run()``.
+
+The result is a snapshot of the engine taken when the run returned: the
+deals, closed trades, order history, open positions and equity curve are
+copied from the engine as raw C structs (one ``memcpy`` each, no Python
+object per item) and converted lazily, column by column with numpy, the
+first time they are read.
+
+With pandas installed (``pip install 'hqt[pandas]'``) the tables are
+DataFrames; without it they are numpy structured arrays with the same
+columns. ``result.records(kind)`` always gives the structured array.
+
+Conventions of the tables:
+
+* Prices, volumes (lots) and money are float64 (the engine's exact micro
+  units / 1e6).
+* Times: in DataFrames ``datetime64[ns]`` (naive, UTC, like every HQT time);
+  in structured arrays int64 nanoseconds since the epoch. An order's
+  ``expiration`` of 0 (good till canceled) is NaT in a DataFrame.
+* Enumerations (type, entry, reason, state): in DataFrames categoricals of
+  the names of :mod:`hqt.constants` (``"BUY"``, ``"OUT"``, ``"SL"``...); in
+  structured arrays the engine's integer codes (compare with
+  ``hqt.DealEntry.OUT`` and friends).
+* ``symbol`` (DataFrames only) is the symbol's name next to ``symbol_id``.
+
+The equity curve has a ``drawdown`` (equity minus its running peak, <= 0)
+and ``drawdown_pct`` column. They are computed from the curve's samples, so
+they can be smaller than ``stats["max_drawdown"]``, which the engine tracks
+on every event.
+"""
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Union
+
+import numpy as np
+
+from hqt import _optional
+from hqt.constants import DealEntry, DealReason, OrderState, OrderType, PositionType
+from hqt.models import Statistics
+
+if TYPE_CHECKING:  # pragma: no cover
+    from numpy.typing import NDArray
+
+    from hqt.engine import Engine
+
+__all__ = ["BacktestResult", "PriceSketch", "RECORD_KINDS", "record_dtype"]
+
+#: Kinds of table a result holds (arguments of :meth:`BacktestResult.records`).
+RECORD_KINDS = ("deals", "trades", "orders", "positions", "equity")
+
+# kind -> name of the engine list it is copied from
+_SOURCE = {"deals": "deals", "trades": "trades", "orders": "order_history",
+           "positions": "positions", "equity": "equity"}
+
+#: fields holding micro units, converted to float
+_MICRO_FIELDS = frozenset({"volume", "price", "commission", "profit", "balance", "open_price",
+                           "close_price", "stop_limit", "sl", "tp", "margin", "equity"})
+#: int64 ns fields shown as datetime64 in DataFrames
+_TIME_FIELDS = frozenset({"time", "open_time", "close_time", "time_setup", "expiration"})
+
+_ENUMS: dict[str, dict[str, type]] = {
+    "deals": {"type": PositionType, "entry": DealEntry, "reason": DealReason},
+    "trades": {"type": PositionType, "close_reason": DealReason},
+    "orders": {"type": OrderType, "state": OrderState},
+    "positions": {"type": PositionType},
+    "equity": {},
+}
+
+Table = Any  # pandas.DataFrame or numpy structured array
+
+
+# ---- raw structs -> structured arrays -----------------------------------------------------
+
+_LAYOUTS: dict[str, np.dtype[Any]] | None = None
+
+
+def _raw_dtypes() -> dict[str, np.dtype[Any]]:
+    """numpy dtypes of the C structs, from the extension's own offsetof/sizeof."""
+    global _LAYOUTS
+    if _LAYOUTS is None:
+        from hqt import _hqt
+        out: dict[str, np.dtype[Any]] = {}
+        for kind, (itemsize, fields) in _hqt._record_layouts().items():
+            out[kind] = np.dtype({"names": [f[0] for f in fields],
+                                  "formats": [f[2] for f in fields],
+                                  "offsets": [f[1] for f in fields],
+                                  "itemsize": itemsize})
+        _LAYOUTS = out
+    return _LAYOUTS
+
+
+def record_dtype(kind: str) -> np.dtype[Any]:
+    """dtype of ``result.records(kind)``: the C fields, micro units as float64, plus extras."""
+    raw = _raw_dtypes()[_SOURCE[kind]]
+    fields: list[tuple[str, Any]] = []
+    for name in raw.names or ():
+        fmt = raw.fields[name][0] if raw.fields else None  # type: ignore[index]
+        fields.append((name, "<f8" if name in _MICRO_FIELDS else fmt))
+    if kind == "trades":
+        fields.append(("net_profit", "<f8"))
+    elif kind == "equity":
+        fields += [("drawdown", "<f8"), ("drawdown_pct", "<f8")]
+    return np.dtype(fields)
+
+
+def _convert(kind: str, raw_bytes: bytes) -> NDArray[Any]:
+    raw = np.frombuffer(raw_bytes, dtype=_raw_dtypes()[_SOURCE[kind]])
+    out = np.empty(len(raw), dtype=record_dtype(kind))
+    for name in raw.dtype.names or ():
+        if name in _MICRO_FIELDS:
+            np.divide(raw[name], 1e6, out=out[name])
+        else:
+            out[name] = raw[name]
+    if kind == "trades":
+        out["net_profit"] = (raw["profit"] + raw["commission"]) / 1e6
+    elif kind == "equity":
+        eq = out["equity"]
+        peak = np.maximum.accumulate(eq) if len(eq) else eq
+        out["drawdown"] = eq - peak
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["drawdown_pct"] = np.where(peak > 0, out["drawdown"] / peak * 100.0, 0.0)
+    return out
+
+
+# ---- structured arrays -> DataFrames -------------------------------------------------------
+
+def _categorical(pd: Any, codes: NDArray[Any], enum: type) -> Any:
+    members = list(enum)  # type: ignore[call-overload]
+    names = [m.name for m in members]
+    if [int(m) for m in members] != list(range(len(members))) or (
+            len(codes) and (codes.min() < 0 or codes.max() >= len(names))):
+        return codes  # not a dense 0..n-1 enumeration: keep the codes
+    return pd.Categorical.from_codes(codes.astype(np.int64), categories=names)
+
+
+def _to_frame(pd: Any, kind: str, rec: NDArray[Any], symbols: Sequence[str]) -> Any:
+    cols: dict[str, Any] = {}
+    enums = _ENUMS[kind]
+    for name in rec.dtype.names or ():
+        col = rec[name]
+        if name in _TIME_FIELDS:
+            t = col.astype(np.int64).view("M8[ns]")
+            if name == "expiration":
+                t = np.where(col == 0, np.datetime64("NaT", "ns"), t)
+            cols[name] = t
+        elif name in enums:
+            cols[name] = _categorical(pd, col, enums[name])
+        else:
+            cols[name] = col
+        if name == "symbol_id":
+            ids = col.astype(np.int64)
+            if len(symbols) and (not len(ids) or ids.max() < len(symbols)):
+                cols["symbol"] = pd.Categorical.from_codes(ids, categories=list(symbols)) \
+                    if len(set(symbols)) == len(symbols) else np.asarray(symbols, object)[ids]
+    if kind == "trades" and len(rec):
+        cols["duration"] = cols["close_time"] - cols["open_time"]
+    elif kind == "trades":
+        cols["duration"] = np.zeros(0, "m8[ns]")
+    if kind == "equity":
+        index = pd.DatetimeIndex(cols.pop("time"), name="time")
+        return pd.DataFrame(cols, index=index)
+    return pd.DataFrame(cols)
+
+
+# ---- price sketch (for plots) ------------------------------------------------------------------
+
+class PriceSketch:
+    """A bounded, evenly decimated copy of a symbol's prices, for plotting.
+
+    The engine keeps its market data in native memory that Python cannot
+    read back; ``hqt.Engine`` feeds every load into one of these so that
+    ``result.plot()`` can draw the price without keeping the data twice.
+    At most ``2 * cap`` points are kept whatever the amount of data: when
+    full, every other point is dropped and the sampling stride doubles.
+    """
+
+    def __init__(self, cap: int = 20_000) -> None:
+        self.cap = cap
+        self.stride = 1
+        self._skip = 0  # points of the next load to skip before the first sample
+        self._t: list[NDArray[np.int64]] = []
+        self._p: list[NDArray[np.float64]] = []
+        self.size = 0
+
+    def add(self, time_ns: NDArray[Any], price: NDArray[Any]) -> None:
+        """Samples every `stride`-th point of a load (times in ns, prices as floats)."""
+        n = len(time_ns)
+        if n == 0:
+            return
+        if self._skip >= n:
+            self._skip -= n
+            return
+        t = np.array(time_ns[self._skip::self.stride], dtype=np.int64)
+        p = np.array(price[self._skip::self.stride], dtype=np.float64)
+        last = self._skip + (len(t) - 1) * self.stride
+        self._skip = self.stride - (n - last)
+        self._t.append(t)
+        self._p.append(p)
+        self.size += len(t)
+        while self.size > 2 * self.cap:
+            tt, pp = self.arrays()
+            self._t, self._p = [tt[::2]], [pp[::2]]
+            self.size = len(self._t[0])
+            # the next sample falls `stride` points after the last kept one
+            self._skip += self.stride if len(tt) % 2 == 0 else 0
+            self.stride *= 2
+
+    def arrays(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """(time_ns, price) of the samples, in order."""
+        if not self._t:
+            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+        if len(self._t) > 1:
+            self._t, self._p = [np.concatenate(self._t)], [np.concatenate(self._p)]
+        return self._t[0], self._p[0]
+
+    def copy(self) -> PriceSketch:
+        other = PriceSketch(self.cap)
+        other.stride, other._skip, other.size = self.stride, self._skip, self.size
+        t, p = self.arrays()
+        other._t, other._p = ([t.copy()], [p.copy()]) if len(t) else ([], [])
+        return other
+
+
+# ---- the result ----------------------------------------------------------------------------------
+
+@dataclass
+class _RunInfo:
+    wall_seconds: float | None = None
+    events: int | None = None
+    interrupted: bool = False
+
+
+PriceLike = Union[tuple[Any, Any], Any]
+
+
+class BacktestResult:
+    """What a run produced: tables, statistics, a notebook view and a plot.
+
+    Attributes are computed on first access and cached:
+
+    ``deals``, ``trades``, ``orders`` (every order with its final state),
+    ``positions`` (open at the end), ``equity`` (the equity curve, indexed
+    by time in a DataFrame): pandas DataFrames, or numpy structured arrays
+    without pandas. ``stats``: a pandas Series (a dict without pandas) of
+    the engine's statistics plus start, end, duration, return_pct, avg/best/
+    worst trade and the run's speed. ``statistics``: the
+    :class:`hqt.Statistics` dataclass.
+    """
+
+    def __init__(self, raw: Mapping[str, bytes], statistics: Statistics,
+                 symbols: Sequence[str], currency: str = "",
+                 prices: Mapping[int, PriceSketch] | None = None,
+                 wall_seconds: float | None = None, events: int | None = None,
+                 interrupted: bool = False) -> None:
+        self._raw = dict(raw)
+        self.statistics = statistics
+        self.symbols = list(symbols)
+        self.currency = currency
+        self._prices = dict(prices or {})
+        self.run = _RunInfo(wall_seconds, events, interrupted)
+        self._records: dict[str, NDArray[Any]] = {}
+        self._tables: dict[str, Table] = {}
+        self._stats: Any = None
+
+    @classmethod
+    def from_engine(cls, engine: Engine, *, wall_seconds: float | None = None,
+                    events: int | None = None, interrupted: bool = False) -> BacktestResult:
+        """Snapshot of `engine` now (cheap: raw copies; conversion is lazy)."""
+        from hqt import _hqt
+        raw = {kind: _hqt._raw_records(engine, _SOURCE[kind]) for kind in RECORD_KINDS}
+        symbols = [s.name for s in engine.symbols]
+        sketches = getattr(engine, "_price_sketches", None) or {}
+        return cls(raw, engine.statistics(), symbols, engine.account.currency,
+                   {k: v.copy() for k, v in sketches.items()}, wall_seconds, events,
+                   interrupted)
+
+    # ---- tables ----------------------------------------------------------------------
+
+    def records(self, kind: str) -> NDArray[Any]:
+        """The table `kind` (see RECORD_KINDS) as a numpy structured array, whatever is installed."""
+        if kind not in _SOURCE:
+            raise KeyError(f"unknown table {kind!r}; one of {', '.join(RECORD_KINDS)}")
+        rec = self._records.get(kind)
+        if rec is None:
+            rec = self._records[kind] = _convert(kind, self._raw[kind])
+        return rec
+
+    def table(self, kind: str) -> Table:
+        """The table `kind` as a DataFrame (pandas installed) or structured array."""
+        if kind not in self._tables:
+            pd = _optional.optional("pandas")
+            rec = self.records(kind)
+            self._tables[kind] = rec if pd is None else _to_frame(pd, kind, rec, self.symbols)
+        return self._tables[kind]
+
+    @property
+    def deals(self) -> Table:
+        """Every fill, in order."""
+        return self.table("deals")
+
+    @property
+    def trades(self) -> Table:
+        """Closed round trips, in order of closing."""
+        return self.table("trades")
+
+    @property
+    def orders(self) -> Table:
+        """Every order with its final state (filled, canceled, expired...)."""
+        return self.table("orders")
+
+    @property
+    def positions(self) -> Table:
+        """Positions still open when the snapshot was taken."""
+        return self.table("positions")
+
+    @property
+    def equity(self) -> Table:
+        """The equity curve: balance, equity, margin, drawdown, drawdown_pct by time."""
+        return self.table("equity")
+
+    # ---- statistics --------------------------------------------------------------------
+
+    def stats_dict(self) -> dict[str, Any]:
+        """The statistics as a plain dict (times as numpy datetime64)."""
+        s = self.statistics
+        eq = self.records("equity")
+        tr = self.records("trades")
+        out: dict[str, Any] = {}
+        if len(eq):
+            start, end = int(eq["time"][0]), int(eq["time"][-1])
+            out["start"] = np.datetime64(start, "ns")
+            out["end"] = np.datetime64(end, "ns")
+            out["duration"] = np.timedelta64(end - start, "ns")
+        else:
+            out["start"] = out["end"] = np.datetime64("NaT", "ns")
+            out["duration"] = np.timedelta64("NaT", "ns")
+        d = s.as_dict()
+        for k in ("initial_balance", "final_balance", "final_equity", "net_profit"):
+            out[k] = d.pop(k)
+        out["return_pct"] = (s.net_profit / s.initial_balance * 100.0
+                             if s.initial_balance else 0.0)
+        out.update(d)
+        net = tr["net_profit"] if len(tr) else np.zeros(0)
+        out["avg_trade"] = float(net.mean()) if len(net) else 0.0
+        out["best_trade"] = float(net.max()) if len(net) else 0.0
+        out["worst_trade"] = float(net.min()) if len(net) else 0.0
+        out["run_seconds"] = self.run.wall_seconds
+        events = self.run.events
+        secs = self.run.wall_seconds
+        out["events_per_second"] = (events / secs if events is not None and secs else None)
+        return out
+
+    @property
+    def stats(self) -> Any:
+        """Statistics: a pandas Series (pandas installed) or a dict."""
+        if self._stats is None:
+            pd = _optional.optional("pandas")
+            d = self.stats_dict()
+            if pd is None:
+                self._stats = d
+            else:
+                for k in ("start", "end"):
+                    d[k] = pd.Timestamp(d[k])
+                d["duration"] = pd.Timedelta(d["duration"])
+                self._stats = pd.Series(d, dtype=object, name="hqt")
+        return self._stats
+
+    # ---- display ---------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        s = self.statistics
+        extra = " interrupted" if self.run.interrupted else ""
+        return (f"<BacktestResult{extra} net_profit={s.net_profit:,.2f} {self.currency} "
+                f"trades={s.total_trades} deals={s.total_deals} "
+                f"max_drawdown={s.max_drawdown:,.2f} sharpe={s.sharpe_ratio:.2f}>")
+
+    def sparkline_svg(self, width: int = 260, height: int = 56) -> str:
+        """The equity curve as a small inline SVG (no matplotlib needed)."""
+        eq = self.records("equity")
+        t = eq["time"].astype(np.float64)
+        y = eq["equity"]
+        if len(y) > 2 * width:  # keep the extremes of each pixel column
+            edges = np.linspace(0, len(y), width + 1).astype(np.int64)
+            lo = np.minimum.reduceat(y, edges[:-1])
+            hi = np.maximum.reduceat(y, edges[:-1])
+            tt = t[edges[:-1]]
+            t = np.repeat(tt, 2)
+            y = np.column_stack([lo, hi]).ravel()
+        pad = 2.0
+        if len(y) == 0:
+            return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
+                    f'height="{height}"></svg>')
+        t0, t1 = float(t.min()), float(t.max())
+        y0, y1 = float(y.min()), float(y.max())
+        base = self.statistics.initial_balance
+        if y1 - y0 < 1e-12:
+            y0, y1 = y0 - 1, y1 + 1
+        xs = pad + (t - t0) / ((t1 - t0) or 1.0) * (width - 2 * pad)
+        ys = pad + (y1 - y) / (y1 - y0) * (height - 2 * pad)
+        pts = " ".join(f"{x:.1f},{v:.1f}" for x, v in zip(xs.tolist(), ys.tolist()))
+        color = "#1a9850" if self.statistics.net_profit >= 0 else "#d73027"
+        base_line = ""
+        if y0 <= base <= y1:
+            by = pad + (y1 - base) / (y1 - y0) * (height - 2 * pad)
+            base_line = (f'<line x1="{pad}" x2="{width - pad}" y1="{by:.1f}" y2="{by:.1f}" '
+                         'stroke="#999" stroke-width="0.5" stroke-dasharray="2,2"/>')
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+                f'viewBox="0 0 {width} {height}" role="img" aria-label="equity curve">'
+                f'{base_line}<polyline fill="none" stroke="{color}" stroke-width="1.2" '
+                f'points="{pts}"/></svg>')
+
+    def _headline(self) -> list[tuple[str, str]]:
+        s = self.statistics
+        cur = html.escape(self.currency)
+        d = self.stats_dict()
+
+        def when(v: Any) -> str:
+            return "" if np.isnat(v) else str(v.astype("datetime64[s]")).replace("T", " ")
+
+        rows = [
+            ("Net profit", f"{s.net_profit:,.2f} {cur} ({d['return_pct']:+.2f} %)"),
+            ("Final equity", f"{s.final_equity:,.2f} {cur}"),
+            ("Max drawdown", f"{s.max_drawdown:,.2f} {cur} ({s.max_drawdown_pct:.2f} %)"),
+            ("Sharpe ratio", f"{s.sharpe_ratio:.2f}"),
+            ("Profit factor", "∞" if math.isinf(s.profit_factor) else f"{s.profit_factor:.2f}"),
+            ("Trades", f"{s.total_trades:,} ({s.win_rate:.1f} % won)"),
+            ("Period", f"{when(d['start'])} → {when(d['end'])}"),
+        ]
+        events = s.ticks_processed + s.bars_processed
+        speed = ""
+        if d["events_per_second"]:
+            speed = f" in {d['run_seconds']:.2f} s ({d['events_per_second']:,.0f}/s)"
+        rows.append(("Events", f"{s.ticks_processed:,} ticks, {s.bars_processed:,} bars"
+                               f"{speed}" if events else "none"))
+        if self.run.interrupted:
+            rows.append(("Status", "interrupted (KeyboardInterrupt)"))
+        return rows
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f'<tr><th style="text-align:left;padding-right:1em">{html.escape(k)}</th>'
+                       f'<td style="text-align:right">{v}</td></tr>'
+                       for k, v in self._headline())
+        return ('<div class="hqt-result" style="display:flex;gap:1.5em;align-items:center">'
+                f'<table style="border-collapse:collapse">{rows}</table>'
+                f'<div><div style="font-size:80%;color:#666">equity</div>'
+                f'{self.sparkline_svg()}</div></div>')
+
+    # ---- plot ------------------------------------------------------------------------------------
+
+    def price_series(self, symbol: int | str | None = None
+                     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """(time_ns, price) sampled from what the engine loaded for `symbol` (may be empty)."""
+        sid = self._symbol_index(symbol)
+        sk = self._prices.get(sid) if sid is not None else None
+        if sk is None:
+            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+        return sk.arrays()
+
+    def _symbol_index(self, symbol: int | str | None) -> int | None:
+        if symbol is None:
+            deals = self.records("deals")
+            if len(deals):
+                return int(deals["symbol_id"][0])
+            return min(self._prices) if self._prices else (0 if self.symbols else None)
+        if isinstance(symbol, str):
+            try:
+                return self.symbols.index(symbol)
+            except ValueError:
+                raise KeyError(f"no symbol named {symbol!r}") from None
+        return int(symbol)
+
+    def plot(self, symbol: int | str | None = None, *, price: PriceLike | None = None,
+             figsize: tuple[float, float] = (11.0, 7.0), title: str | None = None,
+             max_markers: int = 5000) -> Any:
+        """Equity, drawdown and the trades on the price; returns a matplotlib Figure.
+
+        Args:
+            symbol: whose price and trades to draw (id or name); default:
+                the symbol of the first deal.
+            price: the price to draw instead of the engine's sampled copy:
+                a ``(time, price)`` pair (ns ints or datetime64), a pandas
+                Series with a DatetimeIndex, or TickData/BarData.
+            max_markers: at most this many trades get entry/exit markers
+                (the most recent ones), to keep huge runs readable.
+
+        Needs matplotlib (``pip install 'hqt[plot]'``). The figure is not
+        shown: in Jupyter it displays as the cell's value; elsewhere call
+        ``fig.savefig(...)``.
+        """
+        mpl_figure = _optional.require("matplotlib.figure", "BacktestResult.plot()")
+        sid = self._symbol_index(symbol)
+        pt, pp = self._price_arg(price) if price is not None else self.price_series(sid)
+        eq = self.records("equity")
+        tr = self.records("trades")
+        if sid is not None and len(tr):
+            tr = tr[tr["symbol_id"] == sid]
+        fig = mpl_figure.Figure(figsize=figsize, layout="constrained")
+        axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2, 1]})
+        ax_p, ax_e, ax_d = axes
+        name = self.symbols[sid] if sid is not None and sid < len(self.symbols) else "price"
+        if len(pt):
+            ax_p.plot(_dt(pt), pp, color="#4d4d4d", linewidth=0.7, label=name)
+        if len(tr):
+            self._plot_trades(ax_p, tr[-max_markers:])
+        ax_p.set_ylabel(name)
+        if len(pt) or len(tr):
+            ax_p.legend(loc="upper left", fontsize="small", ncols=4)
+        else:
+            ax_p.text(0.5, 0.5, "no price data", transform=ax_p.transAxes, ha="center",
+                      color="#999")
+        t_eq = _dt(eq["time"])
+        ax_e.plot(t_eq, eq["equity"], color="#2166ac", linewidth=1.0, label="equity")
+        ax_e.plot(t_eq, eq["balance"], color="#999999", linewidth=0.8, linestyle="--",
+                  label="balance")
+        ax_e.set_ylabel(f"equity {self.currency}".strip())
+        ax_e.legend(loc="upper left", fontsize="small")
+        ax_d.fill_between(t_eq, eq["drawdown_pct"], 0.0, color="#d73027", alpha=0.4,
+                          linewidth=0)
+        ax_d.set_ylabel("drawdown %")
+        s = self.statistics
+        fig.suptitle(title or (f"{name}: net {s.net_profit:,.2f} {self.currency}, "
+                               f"{s.total_trades} trades, max DD {s.max_drawdown_pct:.1f} %, "
+                               f"Sharpe {s.sharpe_ratio:.2f}"))
+        for ax in axes:
+            ax.grid(True, alpha=0.3)
+        return fig
+
+    @staticmethod
+    def _plot_trades(ax: Any, tr: NDArray[Any]) -> None:
+        from matplotlib.collections import LineCollection
+        t_in, t_out = _num(tr["open_time"]), _num(tr["close_time"])
+        won = tr["net_profit"] > 0
+        segs = np.stack([np.column_stack([t_in, tr["open_price"]]),
+                         np.column_stack([t_out, tr["close_price"]])], axis=1)
+        colors = np.where(won[:, None], [[0.10, 0.60, 0.31, 0.8]], [[0.84, 0.19, 0.15, 0.8]])
+        ax.add_collection(LineCollection(list(segs), colors=list(colors), linewidths=1.0))
+        buy = tr["type"] == int(PositionType.BUY)
+        ax.scatter(_dt(tr["open_time"][buy]), tr["open_price"][buy], marker="^", s=28,
+                   color="#1a9850", zorder=3, label="buy entry")
+        ax.scatter(_dt(tr["open_time"][~buy]), tr["open_price"][~buy], marker="v", s=28,
+                   color="#d73027", zorder=3, label="sell entry")
+        ax.scatter(_dt(tr["close_time"]), tr["close_price"], marker="x", s=22,
+                   color="#000000", zorder=3, label="exit")
+
+    @staticmethod
+    def _price_arg(price: PriceLike) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        from hqt.engine import as_time_array
+        if isinstance(price, tuple) and len(price) == 2:
+            return as_time_array(price[0]), np.asarray(price[1], dtype=np.float64)
+        if hasattr(price, "index") and hasattr(price, "to_numpy"):  # pandas Series
+            from hqt.frames import index_to_ns
+            return index_to_ns(price.index), np.asarray(price.to_numpy(), dtype=np.float64)
+        if hasattr(price, "bid"):
+            return np.asarray(price.time), np.asarray(price.bid, dtype=np.float64)
+        if hasattr(price, "close"):
+            return np.asarray(price.time), np.asarray(price.close, dtype=np.float64)
+        raise TypeError("price must be a (time, price) pair, a pandas Series with a "
+                        "DatetimeIndex, TickData or BarData")
+
+
+def _dt(ns: NDArray[Any]) -> NDArray[Any]:
+    return np.asarray(ns, dtype=np.int64).view("M8[ns]")
+
+
+def _num(ns: NDArray[Any]) -> NDArray[np.float64]:
+    """Times as matplotlib date numbers (days since its epoch, 1970 by default)."""
+    from matplotlib.dates import date2num
+    return np.asarray(date2num(_dt(ns)), dtype=np.float64)
+
