@@ -19,7 +19,8 @@ Quick start::
 Layout: ``hqt._hqt`` is the native extension (a thin wrapper of libhqt.so and
 include/hqt.h); the rest is pure Python: :mod:`hqt.engine` (Engine),
 :mod:`hqt.strategy` (Strategy), :mod:`hqt.models` (result dataclasses),
-:mod:`hqt.data` (CSV loaders), :mod:`hqt.errors` (the HQTError hierarchy),
+:mod:`hqt.data` (CSV loaders), :mod:`hqt.sweep` (parameter sweeps on local
+processes or Dask), :mod:`hqt.errors` (the HQTError hierarchy),
 :mod:`hqt.journal` (write-ahead log: WriteAheadLog, recovery reports),
 :mod:`hqt.broadcast` (ZeroMQ publishing: Broadcaster, counters, CURVE keys),
 :mod:`hqt.constants` and :mod:`hqt.units`.
@@ -42,6 +43,7 @@ from hqt.errors import __all__ as _errors_all
 from hqt.models import (Account, EquityPoint, Order, Position, Statistics, SymbolInfo,
                         Trade)
 from hqt.strategy import Strategy
+from hqt.sweep import SweepError, sweep  # binds hqt.sweep to the function, not the module
 from hqt.units import from_micro, to_micro
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,7 +89,7 @@ _NATIVE_MODULES = ("hqt.engine", "hqt._hqt", "hqt.journal", "hqt.broadcast")
 __all__ = sorted({
     *_constants_all, *_errors_all, *_LAZY,
     "Strategy", "Account", "EquityPoint", "Order", "Position", "Statistics", "SymbolInfo",
-    "Trade", "to_micro", "from_micro", "native_available",
+    "Trade", "to_micro", "from_micro", "native_available", "sweep", "SweepError",
 })
 
 
