@@ -398,11 +398,15 @@ class Engine(_hqt.Engine):
         `checkpoint_every` records (>= 1), at the end of each run, on
         :meth:`checkpoint` and on :meth:`disable_wal`.
 
-        `sync`: ``"always"`` (fdatasync before each record returns, the
-        default), ``"batch"`` (one sync per `batch_records` records or
-        `batch_delay` seconds) or ``"none"``; see :mod:`hqt.journal`. Returns
-        what opening found (a torn tail is cut and reported). Not from a
-        strategy callback (BusyError).
+        `sync`: ``"always"`` (each record written and fdatasync'ed before
+        the operation returns, the default), ``"batch"`` (one sync per
+        `batch_records` records or `batch_delay` seconds) or ``"none"``; see
+        :mod:`hqt.journal`. Under ``"batch"`` and ``"none"`` the engine writes
+        the records of a run in groups (of `batch_records`; 256 under
+        ``"none"``): a killed process loses at most the current group, and
+        the resumed run, being deterministic, makes those operations again.
+        Returns what opening found (a torn tail is cut and reported). Not
+        from a strategy callback (BusyError).
         """
         if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int):
             raise TypeError(f"checkpoint_every must be an int, not "
