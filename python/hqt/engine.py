@@ -5,7 +5,9 @@ strategy calls on every tick: ``buy``, ``sell``, ``close``, ``modify``,
 ``cancel``, and the account properties ``balance``, ``equity``, ``margin``,
 ``free_margin``, ``margin_level``, ``profit``). This class adds what is
 convenient in Python: keyword defaults for symbols, numpy conversion of
-market data, CSV loading, strategies, and results as dataclasses.
+market data, CSV / DataFrame / Parquet loading, tick files, strategies,
+progress bars, and results (dataclasses, and :class:`hqt.results.BacktestResult`
+from ``run()``).
 
 Units: prices, volumes (lots) and money are floats, rounded once to the
 engine's exact micro units (x 1e6, half away from zero: see :mod:`hqt.units`);
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import time as _time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Union
 
@@ -33,6 +36,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from numpy.typing import ArrayLike, NDArray
 
     from hqt._hqt import Deal
+    from hqt.data import BarData, TickData
+    from hqt.results import BacktestResult, PriceSketch
 
 __all__ = ["Engine", "EQUITY_DTYPE"]
 
@@ -249,8 +254,8 @@ class Engine(_hqt.Engine):
 
     # ---- market data -------------------------------------------------------------------
 
-    def load_ticks(self, symbol_id: SymbolRef, time_ns: ArrayLike, bid: ArrayLike,
-                   ask: ArrayLike) -> int:
+    def load_ticks(self, symbol_id: SymbolRef, time_ns: ArrayLike | TickData | Any,
+                   bid: ArrayLike | None = None, ask: ArrayLike | None = None) -> int:
         """Append ticks of one symbol; returns how many.
 
         ``time_ns``: int64 ns (or datetime64); ``bid``/``ask``: prices. numpy
@@ -258,28 +263,57 @@ class Engine(_hqt.Engine):
         copy; other arrays and plain sequences are converted once. Times must
         not go backwards, prices must be finite and > 0 with ask >= bid; on
         error nothing is loaded.
+
+        Instead of three arrays, ``load_ticks(symbol, data)`` takes a pandas
+        DataFrame (see :meth:`load_dataframe`) or a :class:`hqt.TickData`.
         """
-        return self._load_ticks(symbol_id, as_time_array(time_ns),
-                                as_price_array(bid, "bid"), as_price_array(ask, "ask"))
+        if bid is None and ask is None:
+            data = self._tick_data(time_ns)
+            time_ns, bid, ask = data.time, data.bid, data.ask
+        elif bid is None or ask is None:
+            raise TypeError("load_ticks() needs both bid and ask (or one DataFrame / TickData)")
+        t, b = as_time_array(time_ns), as_price_array(bid, "bid")
+        n = self._load_ticks(symbol_id, t, b, as_price_array(ask, "ask"))
+        self._sketch(symbol_id, t, b)
+        return n
 
     def load_ticks_micro(self, symbol_id: SymbolRef, time_ns: ArrayLike, bid: ArrayLike,
                          ask: ArrayLike) -> int:
         """Like load_ticks, with exact int64 prices in micro units (price x 1e6)."""
-        return self._load_ticks_micro(symbol_id, as_time_array(time_ns),
-                                      as_micro_array(bid, "bid"), as_micro_array(ask, "ask"))
+        t, b = as_time_array(time_ns), as_micro_array(bid, "bid")
+        n = self._load_ticks_micro(symbol_id, t, b, as_micro_array(ask, "ask"))
+        self._sketch(symbol_id, t, b, 1e-6)
+        return n
 
-    def load_bars(self, symbol_id: SymbolRef, timeframe: int, time_ns: ArrayLike,
-                  open: ArrayLike, high: ArrayLike, low: ArrayLike, close: ArrayLike,
-                  volume: ArrayLike | None = None) -> int:
+    def load_bars(self, symbol_id: SymbolRef, timeframe: int | None,
+                  time_ns: ArrayLike | BarData | Any, open: ArrayLike | None = None,
+                  high: ArrayLike | None = None, low: ArrayLike | None = None,
+                  close: ArrayLike | None = None, volume: ArrayLike | None = None) -> int:
         """Append bars of one symbol and timeframe (minutes); time is the open time.
 
         Conversion rules as in load_ticks; ``volume`` defaults to zeros.
+        ``load_bars(symbol, timeframe, data)`` takes a pandas DataFrame (see
+        :meth:`load_dataframe`) or a :class:`hqt.BarData`; with such data
+        ``timeframe=None`` uses the data's (inferred) timeframe.
         """
+        if open is None and high is None and low is None and close is None:
+            data = self._bar_data(time_ns, timeframe)
+            timeframe = self._timeframe_of(data, timeframe)
+            time_ns, open, high, low, close = data.time, data.open, data.high, data.low, \
+                data.close
+            volume = data.volume if volume is None else volume
+        elif open is None or high is None or low is None or close is None:
+            raise TypeError("load_bars() needs open, high, low and close (or one DataFrame / "
+                            "BarData)")
+        if timeframe is None:
+            raise InvalidArgumentError("load_bars() needs the timeframe (minutes, e.g. hqt.M1)")
         t = as_time_array(time_ns)
         v = np.zeros(len(t)) if volume is None else as_price_array(volume, "volume")
-        return self._load_bars(symbol_id, timeframe, t, as_price_array(open, "open"),
-                               as_price_array(high, "high"), as_price_array(low, "low"),
-                               as_price_array(close, "close"), v)
+        c = as_price_array(close, "close")
+        n = self._load_bars(symbol_id, timeframe, t, as_price_array(open, "open"),
+                            as_price_array(high, "high"), as_price_array(low, "low"), c, v)
+        self._sketch(symbol_id, t, c)
+        return n
 
     def load_bars_micro(self, symbol_id: SymbolRef, timeframe: int, time_ns: ArrayLike,
                         open: ArrayLike, high: ArrayLike, low: ArrayLike, close: ArrayLike,
@@ -287,9 +321,122 @@ class Engine(_hqt.Engine):
         """Like load_bars, with exact int64 values in micro units."""
         t = as_time_array(time_ns)
         v = np.zeros(len(t), np.int64) if volume is None else as_micro_array(volume, "volume")
-        return self._load_bars_micro(symbol_id, timeframe, t, as_micro_array(open, "open"),
-                                     as_micro_array(high, "high"), as_micro_array(low, "low"),
-                                     as_micro_array(close, "close"), v)
+        c = as_micro_array(close, "close")
+        n = self._load_bars_micro(symbol_id, timeframe, t, as_micro_array(open, "open"),
+                                  as_micro_array(high, "high"), as_micro_array(low, "low"), c, v)
+        self._sketch(symbol_id, t, c, 1e-6)
+        return n
+
+    def load_dataframe(self, symbol_id: SymbolRef, df: Any, kind: str = "auto",
+                       timeframe: int | None = None) -> int:
+        """Append ticks or bars of one symbol from a pandas DataFrame; returns how many.
+
+        The time is the DatetimeIndex (any resolution; tz-aware times are
+        converted to UTC, naive ones are UTC) or a column ``time`` /
+        ``time_ns`` / ``timestamp`` / ``datetime`` / ``date`` (datetime64,
+        int ns, or ISO strings). ``kind="ticks"`` takes ``bid``/``ask``;
+        ``kind="bars"`` takes ``open``/``high``/``low``/``close`` and an
+        optional ``volume``, with ``timeframe`` in minutes (inferred from
+        the bar spacing when None); ``"auto"`` decides from the columns.
+        Column names are case-insensitive. Columns go to the engine as numpy
+        arrays (float64 ones without a copy): no Python object per row.
+        """
+        from hqt.data import TickData
+        from hqt.frames import from_frame
+        data = from_frame(df, kind, timeframe)
+        if isinstance(data, TickData):
+            return self.load_ticks(symbol_id, data)
+        return self.load_bars(symbol_id, timeframe, data)
+
+    def load_parquet(self, symbol_id: SymbolRef, path: str | os.PathLike[str],
+                     kind: str = "auto", *, timeframe: int | None = None,
+                     batch_rows: int = 1_000_000) -> int:
+        """Append the ticks or bars of a Parquet file, `batch_rows` rows at a time.
+
+        Needs pyarrow (``pip install 'hqt[parquet]'``). Column names and time
+        rules as in :meth:`load_dataframe` (a timestamp column of any unit
+        or time zone, or int64 ns). Memory: the engine's copy plus one batch.
+        Every batch is checked before it is loaded (time order, finite
+        positive prices, ask >= bid / high and low around open and close),
+        so a bad file fails before its first batch reaches the engine in
+        all but one case: data older than what the engine already holds,
+        which the engine refuses with nothing of that batch loaded.
+        """
+        from hqt.data import TickData, infer_timeframe
+        from hqt.frames import iter_parquet, parquet_kind, validate_bars, validate_ticks
+        kind = parquet_kind(path, kind)
+        tf = timeframe
+        if kind == "bars" and tf is None:  # from the first rows
+            for first in iter_parquet(path, "bars", batch_rows=4096):
+                tf = infer_timeframe(first.time)
+                break
+            if tf is None:
+                raise InvalidArgumentError(f"{os.fspath(path)}: cannot infer the bars' "
+                                           "timeframe; pass timeframe= (minutes)")
+        # a first pass validates every batch, so that nothing is loaded from a bad file
+        last: int | None = None
+        rows = 0
+        for batch in iter_parquet(path, kind, timeframe=tf, batch_rows=batch_rows):
+            where = f"{os.fspath(path)}: row {rows} + "
+            if isinstance(batch, TickData):
+                validate_ticks(batch, last, where + "tick")
+            else:
+                validate_bars(batch, last, where + "bar")
+            if len(batch):
+                last = int(batch.time[-1])
+            rows += len(batch)
+        n = 0
+        for batch in iter_parquet(path, kind, timeframe=tf, batch_rows=batch_rows):
+            if isinstance(batch, TickData):
+                n += self.load_ticks(symbol_id, batch)
+            else:
+                n += self.load_bars(symbol_id, tf, batch)
+        return n
+
+    @staticmethod
+    def _tick_data(obj: Any) -> TickData:
+        from hqt.data import TickData
+        if isinstance(obj, TickData):
+            return obj
+        if hasattr(obj, "columns"):
+            from hqt.frames import ticks_from_frame
+            return ticks_from_frame(obj)
+        raise TypeError("load_ticks(symbol, data) needs a pandas DataFrame or TickData; "
+                        "or pass time_ns, bid and ask arrays")
+
+    @staticmethod
+    def _bar_data(obj: Any, timeframe: int | None) -> BarData:
+        from hqt.data import BarData
+        if isinstance(obj, BarData):
+            return obj
+        if hasattr(obj, "columns"):
+            from hqt.frames import bars_from_frame
+            return bars_from_frame(obj, timeframe)
+        raise TypeError("load_bars(symbol, timeframe, data) needs a pandas DataFrame or "
+                        "BarData; or pass time_ns, open, high, low and close arrays")
+
+    @staticmethod
+    def _timeframe_of(data: BarData, timeframe: int | None) -> int:
+        tf = timeframe if timeframe is not None else data.timeframe
+        if tf is None:
+            if not len(data):
+                return 1  # nothing to load; any valid timeframe
+            raise InvalidArgumentError("cannot infer the bars' timeframe from their times; "
+                                       "pass timeframe= (minutes, e.g. hqt.M1)")
+        return int(tf)
+
+    def _sketch(self, symbol_id: SymbolRef, t: NDArray[np.int64], price: NDArray[Any],
+                scale: float = 1.0) -> None:
+        """Keeps a small sample of loaded prices for BacktestResult.plot()."""
+        if not len(t):
+            return
+        from hqt.results import PriceSketch
+        sketches: dict[int, PriceSketch] = self.__dict__.setdefault("_price_sketches", {})
+        sid = symbol_id if isinstance(symbol_id, int) else self.symbol_id(symbol_id)
+        sk = sketches.get(sid)
+        if sk is None:
+            sk = sketches[sid] = PriceSketch()
+        sk.add(t, price if scale == 1.0 else np.asarray(price) * scale)
 
     def load_csv(self, symbol_id: SymbolRef, path: str | os.PathLike[str], *,
                  format: str = "auto", timeframe: int | None = None,
@@ -330,8 +477,25 @@ class Engine(_hqt.Engine):
         return strategy_callbacks(strategy)
 
     def run(self, strategy: object | None = None, *, resume: bool = False,
-            warmup: int | None = None) -> None:
+            warmup: int | None = None, progress: bool | None = None) -> BacktestResult:
         """Process every loaded event not yet processed, in time order.
+
+        Returns a :class:`hqt.results.BacktestResult`: the deals, trades,
+        orders and equity curve (DataFrames with pandas, else numpy
+        structured arrays), statistics, a notebook view and ``plot()``. It
+        covers the whole account so far (all runs), not only this call.
+
+        ``progress``: a progress bar (tqdm) with events/s and ETA. None (the
+        default) shows one for runs longer than half a second when stderr is
+        a terminal or in Jupyter, unless tqdm is missing or the environment
+        variable CI is set; True / False force it on / off. It costs the
+        engine nothing: see :mod:`hqt.progress`.
+
+        Ctrl-C (KeyboardInterrupt) raised in a strategy callback stops the
+        run after that event, like any callback error: on_stop is called,
+        the write-ahead log gets its end-of-run checkpoint, the events not
+        processed stay loaded (``run()`` again continues), and the
+        KeyboardInterrupt is re-raised with a note saying so.
 
         With a strategy, its overridden callbacks are called (see
         :class:`hqt.Strategy`); an exception raised in one stops the run and
@@ -359,16 +523,64 @@ class Engine(_hqt.Engine):
             if warmup is not None:
                 raise InvalidArgumentError("warmup is only used with resume=True")
             if strategy is None:
-                self._run(None)
-            else:
-                self._run(self._prepare(strategy, checkpoint=True))
-            return
+                return self._drive(self._run, None, progress=progress)
+            return self._drive(self._run, self._prepare(strategy, checkpoint=True),
+                               progress=progress)
         n = warmup if warmup is not None else getattr(strategy, "warmup", 0)
         if isinstance(n, bool) or not isinstance(n, int):
             raise TypeError(f"warmup must be an int (number of events), not {type(n).__name__}")
         if n < 0:
             raise InvalidArgumentError(f"warmup must be >= 0, got {n}")
-        self._run_resume(None if strategy is None else self._prepare(strategy), n)
+        return self._drive(self._run_resume,
+                           None if strategy is None else self._prepare(strategy), n,
+                           progress=progress)
+
+    def _drive(self, fn: Any, *args: Any, progress: bool | None) -> BacktestResult:
+        """Calls fn(*args) (a native run) under a progress bar; returns the result."""
+        from hqt.progress import RunProgress, wants_progress
+        from hqt.results import BacktestResult
+        total = self.pending_events
+        started = _time.perf_counter()
+        with RunProgress(self, total, wants_progress(progress), auto=progress is None) as bar:
+            bar.begin_chunk(total)
+            try:
+                fn(*args)
+            except KeyboardInterrupt as e:
+                left = self.pending_events if not self.disposed else 0
+                e.add_note(f"hqt: run() interrupted after {total - left:,} of {total:,} events; "
+                           f"the engine is consistent (on_stop was called, the WAL "
+                           f"checkpointed) and {left:,} events stay loaded: run() again "
+                           "continues")
+                raise
+            bar.end_chunk()
+        return BacktestResult.from_engine(self, wall_seconds=_time.perf_counter() - started,
+                                          events=total - self.pending_events)
+
+    def run_file(self, path: str | os.PathLike[str], strategy: object | None = None, *,
+                 symbol: SymbolRef | None = None, chunk_ticks: int = 1_000_000,
+                 progress: bool | None = None) -> BacktestResult:
+        """Run the ticks of an HQT tick file (``.hqtt``) in bounded memory.
+
+        The file (see :mod:`hqt.tickfile`; ``python -m hqt.tickfile convert``
+        makes one from CSV or Parquet) is mapped `chunk_ticks` ticks at a
+        time: each chunk is loaded, run, and cleared, so resident memory
+        stays near one chunk whatever the file size. The strategy sees one
+        run: on_start before the first chunk, on_stop after the last (also
+        after an error or Ctrl-C), and its state carries over between chunks.
+        Bars it builds (its ``bars`` attribute) are requested again for each
+        chunk, and chunks end where all of those bars close, so no bar is
+        split; such a bar reaches on_bar at the end of its chunk, with the
+        clock at its last tick rather than at its close.
+
+        ``symbol``: the symbol the ticks are for (default: the name in the
+        file's header, or the engine's only symbol). The engine must have
+        no other loaded events left to run (StateError): data is cleared
+        between chunks, so run other symbols' data separately.
+        """
+        from hqt.tickfile import run_file
+        result: BacktestResult = run_file(self, path, strategy, symbol=symbol,
+                                          chunk_ticks=chunk_ticks, progress=progress)
+        return result
 
     def process_event(self, event: _hqt.Tick | _hqt.Bar, strategy: object | None = None) -> None:
         """Process one tick or bar now (paper trading, custom loops).
@@ -605,5 +817,10 @@ class Engine(_hqt.Engine):
                           ("reason", "<i4"), ("time", "<i8"), ("volume", "<i8"),
                           ("price", "<i8"), ("commission", "<i8"), ("profit", "<i8"),
                           ("balance", "<i8"), ("magic", "<u8")])
-        return np.array([d._astuple() for d in self._deals()], dtype=dtype)
+        from hqt.results import _raw_dtypes
+        raw = np.frombuffer(_hqt._raw_records(self, "deals"), dtype=_raw_dtypes()["deals"])
+        out = np.empty(len(raw), dtype=dtype)
+        for name in dtype.names or ():
+            out[name] = raw[name]
+        return out
 
