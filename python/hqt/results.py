@@ -181,32 +181,27 @@ class PriceSketch:
     def __init__(self, cap: int = 20_000) -> None:
         self.cap = cap
         self.stride = 1
-        self._skip = 0  # points of the next load to skip before the first sample
+        self.seen = 0  # points offered so far; kept: those whose index is a multiple of stride
         self._t: list[NDArray[np.int64]] = []
         self._p: list[NDArray[np.float64]] = []
         self.size = 0
 
     def add(self, time_ns: NDArray[Any], price: NDArray[Any]) -> None:
-        """Samples every `stride`-th point of a load (times in ns, prices as floats)."""
+        """Samples the points of a load whose overall index is a multiple of `stride`."""
         n = len(time_ns)
-        if n == 0:
+        first = (-self.seen) % self.stride
+        self.seen += n
+        if first >= n:
             return
-        if self._skip >= n:
-            self._skip -= n
-            return
-        t = np.array(time_ns[self._skip::self.stride], dtype=np.int64)
-        p = np.array(price[self._skip::self.stride], dtype=np.float64)
-        last = self._skip + (len(t) - 1) * self.stride
-        self._skip = self.stride - (n - last)
+        t = np.array(time_ns[first::self.stride], dtype=np.int64)
+        p = np.array(price[first::self.stride], dtype=np.float64)
         self._t.append(t)
         self._p.append(p)
         self.size += len(t)
         while self.size > 2 * self.cap:
             tt, pp = self.arrays()
-            self._t, self._p = [tt[::2]], [pp[::2]]
+            self._t, self._p = [tt[::2].copy()], [pp[::2].copy()]
             self.size = len(self._t[0])
-            # the next sample falls `stride` points after the last kept one
-            self._skip += self.stride if len(tt) % 2 == 0 else 0
             self.stride *= 2
 
     def arrays(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
@@ -219,7 +214,7 @@ class PriceSketch:
 
     def copy(self) -> PriceSketch:
         other = PriceSketch(self.cap)
-        other.stride, other._skip, other.size = self.stride, self._skip, self.size
+        other.stride, other.seen, other.size = self.stride, self.seen, self.size
         t, p = self.arrays()
         other._t, other._p = ([t.copy()], [p.copy()]) if len(t) else ([], [])
         return other
@@ -242,7 +237,7 @@ class BacktestResult:
 
     Attributes are computed on first access and cached:
 
-    ``deals``, ``trades``, ``orders`` (every order with its final state),
+    ``deals``, ``trades``, ``orders`` (every order: final state, or pending),
     ``positions`` (open at the end), ``equity`` (the equity curve, indexed
     by time in a DataFrame): pandas DataFrames, or numpy structured arrays
     without pandas. ``stats``: a pandas Series (a dict without pandas) of
@@ -272,6 +267,10 @@ class BacktestResult:
         """Snapshot of `engine` now (cheap: raw copies; conversion is lazy)."""
         from hqt import _hqt
         raw = {kind: _hqt._raw_records(engine, _SOURCE[kind]) for kind in RECORD_KINDS}
+        pending = _hqt._raw_records(engine, "orders")
+        if pending:  # live pending orders follow the finished ones, by ticket
+            both = np.frombuffer(raw["orders"] + pending, dtype=_raw_dtypes()["order_history"])
+            raw["orders"] = both[np.argsort(both["ticket"], kind="stable")].tobytes()
         symbols = [s.name for s in engine.symbols]
         sketches = getattr(engine, "_price_sketches", None) or {}
         return cls(raw, engine.statistics(), symbols, engine.account.currency,
@@ -309,7 +308,8 @@ class BacktestResult:
 
     @property
     def orders(self) -> Table:
-        """Every order with its final state (filled, canceled, expired...)."""
+        """Every order by ticket: finished ones with their final state (filled,
+        canceled, expired, ...) and pending ones (PLACED / MODIFIED)."""
         return self.table("orders")
 
     @property

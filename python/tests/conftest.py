@@ -18,6 +18,9 @@ if str(PYDIR) not in sys.path:
 
 import hqt  # noqa: E402
 
+# hqt's own pytest plugin (fixtures hqt_engine, hqt_ticks, ...; see hqt.testing)
+pytest_plugins = ["hqt.testing"]
+
 HEADER = ROOT / "include" / "hqt.h"
 LIBHQT = PYDIR / "hqt" / "libhqt.so"
 
