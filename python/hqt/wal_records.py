@@ -21,10 +21,20 @@ kept as the exact SPEC integers ("micro", value x 1e6) and every such field
 ``x`` also has a float view ``x_f``; :meth:`as_dict` gives both
 (``"price": 1100200, "price_f": 1.1002``) with enum values as names.
 
+A checkpoint (snapshot version 2) carries the live state in full but the
+four append-only history lists (order history, deals, trades, equity curve)
+as deltas: each list's items replace the list, as rebuilt from the previous
+checkpoints, from the index ``<list>_start`` on. A *full* checkpoint starts
+every list at 0; a *light* one continues the previous checkpoint.
+:func:`rebuild_history` rebuilds the complete lists as recovery does (back to
+the nearest full checkpoint, then forward), and :func:`history_chain` names
+the checkpoints it reads.
+
 The records after the last checkpoint are what recovery replays, except the
 records of the last event when it may not have finished:
-:func:`recovery_plan` applies that rule, and :class:`Ledger` applies records
-to a snapshot the way the engine does.
+:func:`recovery_plan` applies that rule (its snapshot carries the rebuilt
+history), and :class:`Ledger` applies records to a snapshot the way the
+engine does.
 """
 from __future__ import annotations
 
@@ -33,7 +43,9 @@ import enum
 import struct
 import sys
 from dataclasses import dataclass
+from dataclasses import field as _field
 from dataclasses import fields as _fields
+from dataclasses import replace as _replace
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from hqt import wal as _wal
@@ -42,9 +54,10 @@ __all__ = [
     "SCALE", "ORDER_MODIFY", "SNAPSHOT_VERSION", "ENGINE_RECORD_TYPES", "RECORD_HEADER_SIZE",
     "PayloadError", "Phase", "OrderType", "OrderState", "Side", "DealEntry", "DealReason", "RouteKind",
     "Order", "Position", "Deal", "Trade", "EquityPoint", "Route", "SymbolQuote", "TickCursor",
-    "BarCursor", "BarBuilder", "Snapshot",
+    "BarCursor", "BarBuilder", "Snapshot", "History",
     "EngineRecord", "Fill", "PositionModify", "OrderPlace", "OrderModify", "OrderCancel", "BalanceChange",
     "decode_record", "decode_checkpoint", "decode", "register", "recovery_plan", "RecoveryPlan",
+    "history_chain", "rebuild_history",
     "SymbolConfig", "configuration_fingerprint",
     "Ledger", "main",
 ]
@@ -54,7 +67,8 @@ SCALE = 1_000_000
 #: Record type 9 (types 1-7 are in hqt.wal; 8 is the log's HEADER).
 ORDER_MODIFY = 9
 #: The snapshot layout this module reads (first u32 of a CHECKPOINT payload).
-SNAPSHOT_VERSION = 1
+#: Version 2: the history lists are deltas ([start u64][count u64][items]).
+SNAPSHOT_VERSION = 2
 #: event i64, phase u8, time i64: the start of every engine record payload.
 RECORD_HEADER_SIZE = 17
 INT64_MIN = -(1 << 63)
@@ -412,7 +426,15 @@ class BarBuilder(_Decoded):
 @_micro("balance", "net_deposits", "peak_equity", "max_drawdown")
 @dataclass(frozen=True)
 class Snapshot(_Decoded):
-    """The CHECKPOINT payload: the engine's whole state between two events."""
+    """The CHECKPOINT payload: the engine's whole state between two events,
+    except the history lists, which hold what this checkpoint writes of them.
+
+    Each of ``order_history``, ``deals``, ``trades`` and ``equity_curve``
+    replaces the list, as rebuilt from the previous checkpoints, from index
+    ``<name>_start`` on. A full checkpoint (:attr:`is_full`) has every start
+    at 0 and so the complete lists; a light one has to be put on the history
+    of the checkpoints before it (:func:`rebuild_history`,
+    :meth:`with_history`)."""
     if TYPE_CHECKING:  # the float views added by @_micro
         balance_f: ClassVar[float]
         net_deposits_f: ClassVar[float]
@@ -439,15 +461,34 @@ class Snapshot(_Decoded):
     bar_builders: List[BarBuilder]
     positions: List[Position]
     orders: List[Order]          # pending
-    order_history: List[Order]   # every order with its final state
+    order_history_start: int     # the items below replace the rebuilt order history from this index on
+    order_history: List[Order]   # orders that left the book, with their final state
+    deals_start: int
     deals: List[Deal]
+    trades_start: int
     trades: List[Trade]
+    equity_curve_start: int      # a light checkpoint resends the previous one's last point
     equity_curve: List[EquityPoint]
     strategy_state: bytes
 
     @property
     def symbol_count(self) -> int:
         return len(self.quotes)
+
+    @property
+    def is_full(self) -> bool:
+        """Every history list starts at 0: the snapshot holds the complete
+        history and needs no checkpoint before it (the engine's rule)."""
+        return not (self.order_history_start or self.deals_start or self.trades_start
+                    or self.equity_curve_start)
+
+    def with_history(self, history: "History") -> "Snapshot":
+        """This snapshot with ``history`` (the complete lists, as rebuilt up
+        to and including this checkpoint) in place of its deltas, every start
+        0: the state the engine restores from it."""
+        return _replace(self, order_history_start=0, order_history=list(history.order_history),
+                        deals_start=0, deals=list(history.deals), trades_start=0, trades=list(history.trades),
+                        equity_curve_start=0, equity_curve=list(history.equity_curve))
 
     def as_dict(self) -> Dict[str, Any]:
         d = super().as_dict()
@@ -457,11 +498,47 @@ class Snapshot(_Decoded):
         return d
 
     def __str__(self) -> str:
-        return ("snapshot v%d events %d time %s balance %s positions %d orders %d history %d deals %d "
-                "trades %d equity points %d fingerprint 0x%016x"
-                % (self.version, self.events_processed, _time(self.current_time), _num(self.balance),
-                   len(self.positions), len(self.orders), len(self.order_history), len(self.deals),
-                   len(self.trades), len(self.equity_curve), self.fingerprint))
+        def delta(name: str) -> str:
+            n, start = len(getattr(self, name)), getattr(self, name + "_start")
+            return "%d" % n if not start else "%d from %d" % (n, start)
+        return ("snapshot v%d %s events %d time %s balance %s positions %d orders %d history %s deals %s "
+                "trades %s equity points %s fingerprint 0x%016x"
+                % (self.version, "full" if self.is_full else "light", self.events_processed,
+                   _time(self.current_time), _num(self.balance), len(self.positions), len(self.orders),
+                   delta("order_history"), delta("deals"), delta("trades"), delta("equity_curve"),
+                   self.fingerprint))
+
+
+_HISTORY_LISTS = ("order_history", "deals", "trades", "equity_curve")
+
+
+@dataclass(frozen=True)
+class History(_Decoded):
+    """The four append-only history lists, as rebuilt from a chain of
+    checkpoints (Engine.history(before:in:) in EngineSnapshot.swift)."""
+    order_history: List[Order] = _field(default_factory=list)
+    deals: List[Deal] = _field(default_factory=list)
+    trades: List[Trade] = _field(default_factory=list)
+    equity_curve: List[EquityPoint] = _field(default_factory=list)
+
+    def extend(self, snapshot: Snapshot, context: str = "checkpoint") -> "History":
+        """This history with ``snapshot``'s deltas applied: each list keeps
+        its first ``<name>_start`` items and continues with the snapshot's.
+        A start past the end of the list is corruption (:class:`PayloadError`),
+        as for the engine."""
+        lists = []
+        for name in _HISTORY_LISTS:
+            base: list = getattr(self, name)
+            start = getattr(snapshot, name + "_start")
+            if start > len(base):
+                raise PayloadError("%s: %s start %d exceeds the %d items of the previous checkpoints"
+                                   % (context, name.replace("_", " "), start, len(base)))
+            lists.append(base[:start] + list(getattr(snapshot, name)))
+        return History(*lists)
+
+    def __str__(self) -> str:
+        return ("history: orders %d deals %d trades %d equity points %d"
+                % (len(self.order_history), len(self.deals), len(self.trades), len(self.equity_curve)))
 
 
 # ---------------------------------------------------------------------------
@@ -728,7 +805,9 @@ def decode_record(record_type: int, payload: bytes, context: Optional[str] = Non
 
 
 def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
-    """Decodes a CHECKPOINT payload (snapshot version 1)."""
+    """Decodes a CHECKPOINT payload (snapshot version 2). The history lists
+    are this checkpoint's deltas, as written; :func:`rebuild_history` puts
+    them on the checkpoints before it."""
     r = _Reader(payload, context)
     version = r.u32("snapshot version")
     if version != SNAPSHOT_VERSION:
@@ -764,15 +843,21 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
         builders.append(BarBuilder(*v))
     positions = [r.position() for _ in range(r.count("position", _POSITION.size))]
     orders = [r.order() for _ in range(r.count("order", _ORDER.size))]
+    # History deltas: [start u64][count u64][items] each.
+    history_start = r.u64("order history start")
     history = [r.order() for _ in range(r.count("order history", _ORDER.size))]
+    deals_start = r.u64("deals start")
     deals = [r.deal() for _ in range(r.count("deal", _DEAL.size))]
+    trades_start = r.u64("trades start")
     trades = [r.trade() for _ in range(r.count("trade", _TRADE.size))]
+    curve_start = r.u64("equity curve start")
     curve = [EquityPoint(*r.unpack(_EQUITY, "equity point")) for _ in range(r.count("equity point", _EQUITY.size))]
     state = r.take(r.u64("strategy state length"), "strategy state")
     r.end()
     return Snapshot(version, fingerprint, events, time, balance, net_deposits, next_ticket, margin_call,
                     next_sample, peak, max_dd, max_dd_pct, ticks, bars, quotes, routes, cursors, bar_series,
-                    builders, positions, orders, history, deals, trades, curve, state)
+                    builders, positions, orders, history_start, history, deals_start, deals, trades_start, trades,
+                    curve_start, curve, state)
 
 
 def decode(record_type: int, payload: bytes, context: Optional[str] = None):
@@ -829,13 +914,55 @@ def configuration_fingerprint(initial_balance: int, currency: str, leverage: int
 # Recovery semantics
 # ---------------------------------------------------------------------------
 
+def _checkpoint_context(record: Any) -> str:
+    return "checkpoint %d" % record.sequence
+
+
+def history_chain(records: Sequence[Any], upto: Optional[int] = None) -> List[Tuple[int, Snapshot]]:
+    """The checkpoints whose deltas make up the history of checkpoint
+    ``records[upto]`` (default: the last checkpoint), oldest first, as
+    ``(index in records, decoded snapshot)``; the last pair is ``upto``'s.
+
+    As the engine does (Engine.history(before:in:)): from ``upto``, walk back
+    over the checkpoints to the nearest full one (every start 0), or to the
+    first checkpoint of the log. ``records`` are ``hqt.wal.Record`` objects
+    in log order (engine records are skipped)."""
+    checkpoints = [i for i, r in enumerate(records) if r.type == _wal.CHECKPOINT]
+    if upto is None:
+        if not checkpoints:
+            raise PayloadError("%d records but no checkpoint" % len(records))
+        upto = checkpoints[-1]
+    elif not 0 <= upto < len(records) or records[upto].type != _wal.CHECKPOINT:
+        raise ValueError("records[%r] is not a CHECKPOINT" % (upto,))
+    chain: List[Tuple[int, Snapshot]] = []
+    for i in reversed([c for c in checkpoints if c <= upto]):
+        snap = decode_checkpoint(records[i].data, _checkpoint_context(records[i]))
+        chain.append((i, snap))
+        if snap.is_full:
+            break
+    chain.reverse()
+    return chain
+
+
+def rebuild_history(records: Sequence[Any], upto: Optional[int] = None) -> History:
+    """The complete order history, deals, trades and equity curve as of
+    checkpoint ``records[upto]`` (default: the last checkpoint): the deltas
+    of :func:`history_chain` applied oldest first, as recovery restores them.
+    Raises :class:`PayloadError` when a start exceeds the list rebuilt so far."""
+    h = History()
+    for i, snap in history_chain(records, upto):
+        h = h.extend(snap, _checkpoint_context(records[i]))
+    return h
+
+
 @dataclass
 class RecoveryPlan:
     """What recovery does with a log (Engine+WAL.swift, recoverFromWAL)."""
     checkpoint: Optional[Any]        # the last CHECKPOINT record (hqt.wal.Record), None if none
-    snapshot: Optional[Snapshot]
+    snapshot: Optional[Snapshot]     # its snapshot with the history rebuilt from `chain` (every start 0)
     replayed: List[EngineRecord]     # applied on top of the snapshot, in log order
     discarded: List[EngineRecord]    # the last event's records, re-created when the event is re-processed
+    chain: List[Any] = _field(default_factory=list)  # the CHECKPOINT records the history is read from, oldest first
 
 
 def recovery_plan(records: Sequence[Any]) -> RecoveryPlan:
@@ -844,7 +971,8 @@ def recovery_plan(records: Sequence[Any]) -> RecoveryPlan:
     and the trailing records of the last event when the last record was
     written inside an event (phase other than BETWEEN): that event may have
     stopped half-way, so its records are dropped and the event is processed
-    again on resume."""
+    again on resume. The plan's snapshot is the last checkpoint's with the
+    complete history (:func:`rebuild_history`), as the engine restores it."""
     last = None
     for i, r in enumerate(records):
         if r.type == _wal.CHECKPOINT:
@@ -860,23 +988,42 @@ def recovery_plan(records: Sequence[Any]) -> RecoveryPlan:
         event = after[-1].event
         while after and after[-1].event == event and after[-1].phase != Phase.BETWEEN:
             discarded.insert(0, after.pop())
-    return RecoveryPlan(cp, decode_checkpoint(cp.data, "checkpoint %d" % cp.sequence), after, discarded)
+    chain = history_chain(records, last)
+    history = History()
+    for i, snap in chain:
+        history = history.extend(snap, _checkpoint_context(records[i]))
+    snapshot = chain[-1][1].with_history(history)
+    return RecoveryPlan(cp, snapshot, after, discarded, [records[i] for i, _ in chain])
 
 
 class Ledger:
     """The trading state of a snapshot, with records applied the way the
     engine applies them (Engine+Ledger.swift ``apply``). Only the ledger:
-    quotes, equity curve and statistics need the market data."""
+    quotes, equity curve and statistics need the market data.
 
-    def __init__(self, snapshot: Snapshot):
+    The order history, deals and trades come from ``history`` (the lists
+    rebuilt up to this checkpoint, :func:`rebuild_history`) when given, else
+    from the snapshot itself, which must then hold them from index 0 (a full
+    checkpoint, or ``recovery_plan(...).snapshot``): a light checkpoint's
+    deltas alone are refused (ValueError)."""
+
+    def __init__(self, snapshot: Snapshot, history: Optional[History] = None):
+        if history is None:
+            if snapshot.order_history_start or snapshot.deals_start or snapshot.trades_start:
+                raise ValueError(
+                    "a light checkpoint holds only the history written since the previous one (order history "
+                    "from %d, deals from %d, trades from %d): pass its rebuilt history (rebuild_history) or use "
+                    "recovery_plan(...).snapshot"
+                    % (snapshot.order_history_start, snapshot.deals_start, snapshot.trades_start))
+            history = History(snapshot.order_history, snapshot.deals, snapshot.trades, snapshot.equity_curve)
         self.balance = snapshot.balance
         self.net_deposits = snapshot.net_deposits
         self.next_ticket = snapshot.next_ticket
         self.positions: List[Position] = list(snapshot.positions)
         self.orders: List[Order] = list(snapshot.orders)
-        self.order_history: List[Order] = list(snapshot.order_history)
-        self.deals: List[Deal] = list(snapshot.deals)
-        self.trades: List[Trade] = list(snapshot.trades)
+        self.order_history: List[Order] = list(history.order_history)
+        self.deals: List[Deal] = list(history.deals)
+        self.trades: List[Trade] = list(history.trades)
 
     def _find(self, items: list, ticket: int) -> Optional[int]:
         for i, x in enumerate(items):

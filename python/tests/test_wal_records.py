@@ -4,8 +4,10 @@ The engine is driven through its C ABI (ctypes on the built libhqt.so); its
 log is read with the pure-Python hqt.wal + hqt.wal_records, and every decoded
 field is checked against what the engine reports (deals, positions, orders,
 trades, equity curve, account), record by record and checkpoint by
-checkpoint. Recovery of logs cut after every record checks the documented
-discard rule against the engine's own recovery report.
+checkpoint. Checkpoints write the history lists as deltas (snapshot v2): the
+history is rebuilt from the chain of checkpoints (W.rebuild_history) before
+it is compared with the engine's. Recovery of logs cut after every record
+checks the documented discard rule against the engine's own recovery report.
 
 Build first: ``swift build -c release --product hqt``.
 """
@@ -332,6 +334,50 @@ def netting(lib, tmp_path_factory) -> Run:
     run.engine.close_handle()
 
 
+def light_engine(lib) -> Engine:
+    """One symbol, 120 ticks 5 s apart, an equity sample every 20 s; nothing traded."""
+    e = Engine(lib)
+    eu = e.add_symbol(b"EURUSD", b"EUR", b"USD", commission=MICRO)
+    bids = [1_100_000 + ((k * 37) % 23 - 11) * 10 for k in range(120)]
+    e.load_ticks(eu, [T0 + k * 5 * SEC for k in range(len(bids))], bids, spread=PIP)
+    e.ok(lib.hqt_engine_set_equity_interval(e.h, 20 * SEC))
+    return e
+
+
+def light_checkpoints_run(lib, path: Path, checkpoint_every: int = 2) -> Run:
+    """Many light checkpoints (periodic every 2 records, end of run, explicit,
+    disable_wal), each continuing the history lists of the one before."""
+    e = light_engine(lib)
+    e.enable_wal(path, checkpoint_every)
+    run = Run(path, e)
+    open_tickets: List[int] = []
+
+    def on_tick(t: H.Tick) -> None:
+        k = (t.time - T0) // (5 * SEC)
+        if k % 4 == 1:
+            open_tickets.append(e.buy(0, 10_000) if k % 8 == 1 else e.sell(0, 20_000))
+        elif k % 4 == 3 and open_tickets:
+            e.ok(lib.hqt_engine_close(e.h, open_tickets.pop(0), 0))
+        elif k % 12 == 2:
+            e.ok(lib.hqt_engine_cancel(e.h, e.order(0, 2, 10_000, 1_000_000)))  # BUY_LIMIT, canceled
+
+    e.run(on_tick=on_tick)
+    # Between events, at the last tick's time: a deal (its equity sample
+    # replaces the end-of-run one), an explicit checkpoint, a close.
+    run.tickets["after"] = e.buy(0, 10_000)
+    e.ok(lib.hqt_engine_checkpoint(e.h))
+    e.ok(lib.hqt_engine_close(e.h, run.tickets["after"], 0))
+    e.ok(lib.hqt_engine_disable_wal(e.h))
+    return read(run)
+
+
+@pytest.fixture(scope="module")
+def light(lib, tmp_path_factory) -> Run:
+    run = light_checkpoints_run(lib, tmp_path_factory.mktemp("light") / "run.wal")
+    yield run
+    run.engine.close_handle()
+
+
 # ---------------------------------------------------------------------------
 # Comparisons, field by field
 # ---------------------------------------------------------------------------
@@ -374,6 +420,50 @@ def snapshots(run: Run) -> List[W.Snapshot]:
 
 def fills(run: Run) -> List[W.Fill]:
     return [d for d in run.decoded if isinstance(d, W.Fill)]
+
+
+def checkpoint_indexes(run: Run) -> List[int]:
+    return [i for i, r in enumerate(run.records) if r.type == wal.CHECKPOINT]
+
+
+def history(run: Run, upto: Optional[int] = None) -> W.History:
+    """The complete history as of a checkpoint (default: the last), rebuilt from the chain."""
+    return W.rebuild_history(run.records, upto)
+
+
+def same_history(h: W.History, e: Engine) -> None:
+    """The rebuilt history equals the engine's lists, field by field."""
+    c_hist = e.order_history()
+    assert len(h.order_history) == len(c_hist)
+    for o, c in zip(h.order_history, c_hist):
+        same_order(o, c)
+    c_deals = e.deals()
+    assert len(h.deals) == len(c_deals)
+    for d, c in zip(h.deals, c_deals):
+        same_deal(d, c)
+    c_trades = e.trades()
+    assert len(h.trades) == len(c_trades)
+    for t, c in zip(h.trades, c_trades):
+        same_trade(t, c)
+    assert [(p.time, p.balance, p.equity, p.margin) for p in h.equity_curve] == [
+        (c.time, c.balance, c.equity, c.margin) for c in e.equity_curve()]
+
+
+def start_offsets(payload: bytes, s: W.Snapshot) -> Dict[str, int]:
+    """Payload offsets of the four history start fields, counted back from the end."""
+    off = len(payload) - 8 - len(s.strategy_state)
+    out: Dict[str, int] = {}
+    for name, size in (("equity_curve", 32), ("trades", 76), ("deals", 96), ("order_history", 92)):
+        off -= 16 + size * len(getattr(s, name))
+        out[name] = off
+        assert struct.unpack_from("<QQ", payload, off) == (getattr(s, name + "_start"), len(getattr(s, name)))
+    return out
+
+
+def patched(payload: bytes, s: W.Snapshot, name: str, start: int) -> bytes:
+    b = bytearray(payload)
+    struct.pack_into("<Q", b, start_offsets(payload, s)[name], start)
+    return bytes(b)
 
 
 # ---------------------------------------------------------------------------
@@ -456,8 +546,8 @@ def test_deals_match_the_engine(name, request):
             assert rec.trade.position == rec.position_ticket and rec.trade.close_time == rec.deal.time
         # float views
         assert rec.deal.price_f == c.price / 1e6 and rec.deal.balance_f == c.balance / 1e6
-    # the deal list of the last snapshot is the same, and the closed-trade list too
-    last = snapshots(run)[-1]
+    # the deal list rebuilt from the checkpoints is the same, and the closed-trade list too
+    last = history(run)
     assert len(last.deals) == len(c_deals)
     for d, c in zip(last.deals, c_deals):
         same_deal(d, c)
@@ -504,15 +594,12 @@ def test_last_checkpoint_equals_engine_state(name, request):
     assert len(last.orders) == len(c_orders)
     for o, c in zip(last.orders, c_orders):
         same_order(o, c)
-    c_hist = e.order_history()
-    assert len(last.order_history) == len(c_hist)
-    for o, c in zip(last.order_history, c_hist):
-        same_order(o, c)
-    c_curve = e.equity_curve()
-    assert [(p.time, p.balance, p.equity, p.margin) for p in last.equity_curve] == [
-        (c.time, c.balance, c.equity, c.margin) for c in c_curve]
+    # the history lists: rebuilt from the chain of checkpoints
+    h = history(run)
+    same_history(h, e)
+    assert not last.is_full  # disable_wal writes a light checkpoint
     assert last.version == W.SNAPSHOT_VERSION and last.strategy_state == b""
-    assert last.next_ticket == 1 + max([d.ticket for d in last.deals] + [o.ticket for o in last.order_history]
+    assert last.next_ticket == 1 + max([d.ticket for d in h.deals] + [o.ticket for o in h.order_history]
                                        + [o.ticket for o in last.orders])
     # quotes: what the engine last saw
     for q in last.quotes:
@@ -532,21 +619,160 @@ def test_every_checkpoint_is_the_previous_one_plus_the_records(name, request):
     run: Run = request.getfixturevalue(name)
     ledger: Optional[W.Ledger] = None
     checked = 0
-    for d in run.decoded:
+    for i, d in enumerate(run.decoded):
         if isinstance(d, W.Snapshot):
+            h = history(run, i)
             if ledger is not None:
                 assert (ledger.balance, ledger.net_deposits) == (d.balance, d.net_deposits)
                 assert ledger.positions == d.positions
                 assert ledger.orders == d.orders
-                assert ledger.order_history == d.order_history
-                assert ledger.deals == d.deals
-                assert ledger.trades == d.trades
+                assert ledger.order_history == h.order_history
+                assert ledger.deals == h.deals
+                assert ledger.trades == h.trades
                 assert ledger.next_ticket == d.next_ticket
                 checked += 1
-            ledger = W.Ledger(d)
+            ledger = W.Ledger(d, h)
         else:
             ledger.apply(d)
     assert checked >= 3
+
+
+def test_light_checkpoints_rebuild_the_engine_history(light):
+    """Several light checkpoints: each continues where the previous one's
+    lists ended (the equity curve one point back), holds only what happened
+    since, and the history rebuilt from the chain equals the engine's deals,
+    trades, order history and equity curve, field by field."""
+    cps = checkpoint_indexes(light)
+    snaps = [light.decoded[i] for i in cps]
+    assert snaps[0].is_full
+    continuing = [s for s in snaps if s.order_history_start and s.deals_start and s.trades_start
+                  and s.equity_curve_start]
+    assert len(continuing) >= 3
+    prev = W.History()
+    resent_replaced = 0
+    for i, s in zip(cps, snaps):
+        h = history(light, i)
+        assert h == prev.extend(s)  # the chain of a light checkpoint is the previous one's plus it
+        if i != cps[0]:
+            assert (s.order_history_start, s.deals_start, s.trades_start) == (
+                len(prev.order_history), len(prev.deals), len(prev.trades))
+            assert s.equity_curve_start == max(len(prev.equity_curve) - 1, 0)
+            # light; it can only be told from a full one when something came before it
+            empty_before = not (prev.order_history or prev.deals or prev.trades or prev.equity_curve[1:])
+            assert s.is_full == empty_before
+            if prev.equity_curve and s.equity_curve[0] != prev.equity_curve[-1]:
+                assert s.equity_curve[0].time == prev.equity_curve[-1].time  # replaced: same instant
+                resent_replaced += 1
+        prev = h
+    assert resent_replaced >= 1  # the deal after the run replaced the end-of-run sample
+    # every deal, trade and finished order is written once along the chain
+    assert sum(len(s.deals) for s in snaps) == len(prev.deals) > 20
+    assert sum(len(s.trades) for s in snaps) == len(prev.trades) > 10
+    assert sum(len(s.order_history) for s in snaps) == len(prev.order_history) > len(prev.deals)
+    assert len(prev.equity_curve) > 20
+    same_history(prev, light.engine)
+    assert W.rebuild_history(light.records) == prev  # default: the last checkpoint
+    # the chain of the last checkpoint: back to the last one with every start 0
+    last_full = max(i for i, s in zip(cps, snaps) if s.is_full)
+    assert [i for i, _ in W.history_chain(light.records)] == [i for i in cps if i >= last_full]
+    assert len(W.history_chain(light.records)) > 30
+    # the last checkpoint's deltas alone are not a ledger
+    with pytest.raises(ValueError, match="light checkpoint"):
+        W.Ledger(snaps[-2])
+    assert W.Ledger(snaps[-1], prev).deals == prev.deals
+
+
+def test_full_checkpoints_start_every_list_at_0(lib, hedging, netting, light, tmp_path):
+    """enable_wal on a new log and recovery write full checkpoints (every
+    start 0, the whole history); every other checkpoint is light."""
+    for run in (hedging, netting, light):
+        first = run.decoded[0]
+        assert isinstance(first, W.Snapshot) and first.is_full
+        assert (first.order_history_start, first.deals_start, first.trades_start, first.equity_curve_start) == (
+            0, 0, 0, 0)
+        cps = checkpoint_indexes(run)
+        for before, i in zip(cps, cps[1:]):
+            if history(run, before).deals:
+                assert not run.decoded[i].is_full and run.decoded[i].deals_start > 0
+    # Recovery compacts the log to a full checkpoint of the recovered state.
+    copy = tmp_path / "light.wal"
+    shutil.copy(light.path, copy)
+    expected = history(light)
+    e = light_engine(lib)
+    try:
+        e.enable_wal(copy)
+        e.ok(lib.hqt_engine_recover_from_wal(e.h, None))
+        same_history(expected, e)
+        compacted = wal.read_records(str(copy))
+        assert [r.type for r in compacted] == [wal.CHECKPOINT]
+        full = W.decode_checkpoint(compacted[0].data)
+        assert full.is_full
+        assert (full.order_history_start, full.deals_start, full.trades_start, full.equity_curve_start) == (
+            0, 0, 0, 0)
+        assert W.History(full.order_history, full.deals, full.trades, full.equity_curve) == expected
+        assert W.rebuild_history(compacted) == expected
+        # A log whose compaction did not happen (old chain, then the full
+        # checkpoint): the chain of the last checkpoint stops at the full one.
+        combined = list(light.records) + compacted
+        assert [i for i, _ in W.history_chain(combined)] == [len(light.records)]
+        assert W.rebuild_history(combined) == expected
+        # trading on after recovery: light checkpoints again
+        e.buy(0, 10_000)
+        e.ok(lib.hqt_engine_checkpoint(e.h))
+        after = wal.read_records(str(copy))
+        cp = W.decode_checkpoint(after[-1].data)
+        assert not cp.is_full and cp.deals_start == len(expected.deals) and len(cp.deals) == 1
+        same_history(W.rebuild_history(after), e)
+        e.ok(lib.hqt_engine_disable_wal(e.h))
+    finally:
+        e.close_handle()
+
+
+def test_a_corrupted_start_is_refused(lib, light, tmp_path):
+    """A start past the end of the list rebuilt from the previous checkpoints
+    is corruption: refused by rebuild_history, recovery_plan and the engine."""
+    cps = checkpoint_indexes(light)
+    n = next(n for n in range(1, len(cps)) if light.decoded[cps[n]].deals_start > 0)
+    k = cps[n]
+    rec, snap = light.records[k], light.decoded[k]
+    held = len(history(light, cps[n - 1]).deals)
+    assert snap.deals_start == held
+    bad = patched(rec.data, snap, "deals", held + 1)
+    assert W.decode_checkpoint(bad).deals_start == held + 1  # it decodes alone: only its chain tells
+    records = list(light.records)
+    records[k] = wal.Record(wal.CHECKPOINT, rec.sequence, bad, rec.offset)
+    message = "checkpoint %d: deals start %d exceeds the %d items of the previous checkpoints" % (
+        rec.sequence, held + 1, held)
+    with pytest.raises(W.PayloadError, match=message):
+        W.rebuild_history(records, k)
+    with pytest.raises(W.PayloadError, match=message):  # the chains after it go through it
+        W.rebuild_history(records)
+    with pytest.raises(W.PayloadError, match=message):
+        W.recovery_plan(records)
+    assert W.rebuild_history(records, cps[n - 1]) == history(light, cps[n - 1])  # the ones before are fine
+    # A start back inside the list only replaces items (as the equity curve's resend does).
+    W.rebuild_history(records[:k] + [wal.Record(wal.CHECKPOINT, rec.sequence,
+                                                patched(rec.data, snap, "deals", held - 1), rec.offset)], k)
+    # The first checkpoint has nothing before it: any start but 0 is corruption.
+    first = light.records[cps[0]]
+    bad0 = patched(first.data, light.decoded[cps[0]], "order_history", 1)
+    assert not W.decode_checkpoint(bad0).is_full
+    with pytest.raises(W.PayloadError, match="order history start 1 exceeds the 0 items"):
+        W.rebuild_history([wal.Record(wal.CHECKPOINT, first.sequence, bad0, first.offset)])
+    # The engine refuses the same log.
+    data = light.path.read_bytes()
+    path = tmp_path / "bad.wal"
+    path.write_bytes(data[:rec.offset] + wal.frame(wal.CHECKPOINT, rec.sequence, bad) + data[rec.end:])
+    assert wal.read_records(str(path))[k].data == bad
+    e = light_engine(lib)
+    try:
+        e.enable_wal(path)
+        status = lib.hqt_engine_recover_from_wal(e.h, None)
+        assert status != OK
+        assert "deals continue at %d but the previous checkpoints hold %d" % (held + 1, held) in (
+            lib.hqt_last_error().decode())
+    finally:
+        e.close_handle()
 
 
 def test_configuration_fingerprint(hedging, netting):
@@ -615,7 +841,8 @@ def test_cli_lists_decoded_records(hedging):
     out = io.StringIO()
     assert wal.main([str(hedging.path), "list"], out) == 0
     text = out.getvalue()
-    assert "ORDER_MODIFY" in text and "deal #" in text and "snapshot v1" in text
+    assert "ORDER_MODIFY" in text and "deal #" in text
+    assert "snapshot v2 full" in text and "snapshot v2 light" in text
     assert "<decoder failed" not in text
 
 
@@ -641,7 +868,7 @@ def test_command_lines_without_the_native_extension(hedging, tmp_path):
                            env=env, capture_output=True, text=True, cwd=tmp_path)
     assert probe.returncode == 0 and probe.stdout.startswith("False " + str(pkg)), probe
     out = cli("hqt.wal_records")
-    assert "ORDER_MODIFY" in out and "deal #" in out and "snapshot v1" in out
+    assert "ORDER_MODIFY" in out and "deal #" in out and "snapshot v2" in out
     assert "{'bytes'" not in out.split("HEADER")[-1]
     # hqt.wal's own command line decodes the engine's payloads the same way
     assert cli("hqt.wal") == out
@@ -669,8 +896,9 @@ def test_corrupt_payloads_are_errors(hedging):
     with pytest.raises(W.PayloadError, match="0 or 1"):
         W.decode_record(f.type, bytes(bad))
     cp = hedging.records[-1].data
-    with pytest.raises(W.PayloadError, match="version"):
-        W.decode_checkpoint(struct.pack("<I", 2) + cp[4:])
+    for version in (1, 3):  # v1 wrote the history lists whole, without their starts
+        with pytest.raises(W.PayloadError, match="version %d" % version):
+            W.decode_checkpoint(struct.pack("<I", version) + cp[4:])
     with pytest.raises(W.PayloadError, match="not an engine record"):
         W.decode_record(wal.CHECKPOINT, cp)
 
@@ -725,6 +953,16 @@ def test_recovery_plan_matches_the_engine_at_every_cut(lib, hedging, tmp_path):
             assert len(c_orders) == len(ledger.orders)
             for o, c in zip(ledger.orders, c_orders):
                 same_order(o, c)
+            # the history rebuilt from the checkpoint chain, plus the records: as the engine recovered it
+            assert plan.chain[-1] is plan.checkpoint and plan.snapshot.is_full
+            c_hist = e.order_history()
+            assert len(c_hist) == len(ledger.order_history)
+            for o, c in zip(ledger.order_history, c_hist):
+                same_order(o, c)
+            c_trades = e.trades()
+            assert len(c_trades) == len(ledger.trades)
+            for t, c in zip(ledger.trades, c_trades):
+                same_trade(t, c)
             # the recovered state stands after the last replayed record's event
             expected = max([plan.snapshot.events_processed] + [r.event for r in plan.replayed])
             assert rep.events_processed == expected
@@ -788,7 +1026,8 @@ def test_engine_recovers_its_own_checkpoint(lib, tmp_path, action, refused):
     e.run(on_tick=lambda t: action(e) if t.time == T0 + SEC else None)
     e.ok(lib.hqt_engine_disable_wal(e.h))
     e.close_handle()
-    last = W.decode_checkpoint(wal.read_records(str(path))[-1].data)  # Python decodes it fine
+    records = wal.read_records(str(path))
+    last = W.rebuild_history(records)  # Python decodes it fine
     assert len(last.equity_curve) < 5
     e2 = setup()
     try:
