@@ -19,7 +19,10 @@ Quick start::
 Layout: ``hqt._hqt`` is the native extension (a thin wrapper of libhqt.so and
 include/hqt.h); the rest is pure Python: :mod:`hqt.engine` (Engine),
 :mod:`hqt.strategy` (Strategy), :mod:`hqt.models` (result dataclasses),
-:mod:`hqt.data` (CSV loaders), :mod:`hqt.sweep` (parameter sweeps on local
+:mod:`hqt.data` (CSV loaders), :mod:`hqt.frames` (DataFrames and Parquet),
+:mod:`hqt.tickfile` (larger-than-memory tick files), :mod:`hqt.results`
+(BacktestResult: DataFrames, stats, plots), :mod:`hqt.progress` (progress
+bars), :mod:`hqt.testing` (pytest plugin and data generators), :mod:`hqt.sweep` (parameter sweeps on local
 processes or Dask), :mod:`hqt.errors` (the HQTError hierarchy),
 :mod:`hqt.journal` (write-ahead log: WriteAheadLog, recovery reports),
 :mod:`hqt.broadcast` (ZeroMQ publishing: Broadcaster, counters, CURVE keys),
@@ -50,10 +53,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from hqt._hqt import Bar, Deal, Tick, status_name, version
     from hqt.broadcast import (Broadcaster, BroadcastStats, Topic, TopicCounters, curve_keypair,
                                curve_public_key)
-    from hqt.data import BarData, TickData, read_bars, read_csv, read_ticks
+    from hqt._optional import MissingExtraError
+    from hqt.data import BarData, TickData, read_bars, read_csv, read_parquet, read_ticks
     from hqt.engine import Engine
     from hqt.journal import (RecoveryReport, WALOpenReport, WALRecord, WALRecordType, WALSync,
                              WriteAheadLog)
+    from hqt.results import BacktestResult
+    from hqt.tickfile import TickFile
 
 __version__ = "0.1.0"
 
@@ -70,6 +76,10 @@ _LAZY: dict[str, tuple[str, str]] = {
     "read_bars": ("hqt.data", "read_bars"),
     "TickData": ("hqt.data", "TickData"),
     "BarData": ("hqt.data", "BarData"),
+    "read_parquet": ("hqt.data", "read_parquet"),
+    "BacktestResult": ("hqt.results", "BacktestResult"),
+    "TickFile": ("hqt.tickfile", "TickFile"),
+    "MissingExtraError": ("hqt._optional", "MissingExtraError"),
     "WriteAheadLog": ("hqt.journal", "WriteAheadLog"),
     "WALOpenReport": ("hqt.journal", "WALOpenReport"),
     "WALRecord": ("hqt.journal", "WALRecord"),

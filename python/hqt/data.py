@@ -56,7 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from hqt.engine import Engine
 
 __all__ = ["TickData", "BarData", "FORMATS", "detect_format", "read_csv", "read_ticks",
-           "read_bars", "infer_timeframe", "load_csv"]
+           "read_bars", "read_parquet", "infer_timeframe", "load_csv"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -525,6 +525,19 @@ def read_bars(path: PathLike, format: str = "auto", *, volume: str = "tick") -> 
     if not isinstance(data, BarData):
         raise InvalidArgumentError(f"{os.fspath(path)} holds ticks, not bars; use read_ticks")
     return data
+
+
+def read_parquet(path: PathLike, kind: str = "auto", *,
+                 timeframe: int | None = None) -> TickData | BarData:
+    """Read a Parquet file of ticks or bars into numpy columns (needs pyarrow).
+
+    ``kind``: ``"ticks"`` (time, bid, ask), ``"bars"`` (time, open, high,
+    low, close[, volume]) or ``"auto"`` (from the column names). See
+    :mod:`hqt.frames` for the accepted column names and time types, and
+    ``Engine.load_parquet`` to load a file batch by batch.
+    """
+    from hqt.frames import read_parquet as _read_parquet
+    return _read_parquet(path, kind, timeframe=timeframe)
 
 
 def infer_timeframe(time_ns: NDArray[np.int64]) -> int | None:
