@@ -186,7 +186,8 @@ extension Engine {
 
     /// SL below and TP above the reference for buys; the reverse for sells.
     func checkStops(side: Side, reference: Int64, sl: Int64, tp: Int64, spec: SymbolSpec, what: String) throws(HQTError) {
-        let r = FixedPoint.format(reference)
+        // The reference is formatted only for a message: this check runs on every order.
+        var r: String { FixedPoint.format(reference) }
         if side == .buy {
             if sl > 0 && sl >= reference { throw HQTError(.invalidStops, "\(spec.name) buy: stop loss \(FixedPoint.format(sl)) must be below \(what) \(r)") }
             if tp > 0 && tp <= reference { throw HQTError(.invalidStops, "\(spec.name) buy: take profit \(FixedPoint.format(tp)) must be above \(what) \(r)") }
@@ -204,7 +205,9 @@ extension Engine {
     func checkPendingTerms(type: OrderType, price: Int64, stopLimit: Int64, sl: Int64, tp: Int64,
                            expiration: Int64, spec: SymbolSpec, quote q: SymbolState) throws(HQTError) {
         guard price > 0 else { throw HQTError(.invalidPrice, "\(spec.name): a pending order needs a price > 0") }
-        let p = FixedPoint.format(price), bid = FixedPoint.format(q.bid), ask = FixedPoint.format(q.ask)
+        var p: String { FixedPoint.format(price) }
+        var bid: String { FixedPoint.format(q.bid) }
+        var ask: String { FixedPoint.format(q.ask) }
         switch type {
         case .buyLimit where price >= q.ask:
             throw HQTError(.invalidPrice, "\(spec.name) buy limit \(p) must be below the ask \(ask)")
