@@ -411,7 +411,7 @@ def _execute(job: _Job, params: Params) -> tuple[dict[str, Any], Engine, Any]:
         _load(engine, job.data)
         _seed_globals(seed)
         strategy = job.make_strategy(**kwargs)
-        engine.run(strategy)
+        engine.run(strategy, progress=False)
         row: dict[str, Any] = dict(params)
         row["seed"] = seed
         row.update(engine.statistics().as_dict())
@@ -511,7 +511,7 @@ def sweep(make_strategy: Callable[..., Any], grid: Grid, data: Any,
           client: Any = None, processes: int | None = None, mp_context: str | None = None,
           seed: int = 0, errors: str = "raise",
           collect: Callable[[Any, Any], Mapping[str, Any]] | None = None,
-          records: bool = False) -> Any:
+          records: bool = False, progress: bool | None = None) -> Any:
     """Run one backtest per parameter set; a table of the parameters and statistics.
 
     Args:
@@ -580,6 +580,10 @@ def sweep(make_strategy: Callable[..., Any], grid: Grid, data: Any,
             each backtest in the worker; its items are added to the row (e.g.
             ``lambda e, s: {"deals": len(e.deals)}``). Must return picklable values.
         records: return a list of dicts even when pandas is installed.
+        progress: a progress bar of the finished backtests (tqdm). None (the
+            default) shows one on a terminal or in Jupyter when tqdm is
+            installed and ``CI`` is not set, as :meth:`hqt.Engine.run` does;
+            True / False force it. The backtests themselves never show one.
 
     Returns:
         A pandas DataFrame with one row per parameter set, in grid order:
@@ -596,12 +600,13 @@ def sweep(make_strategy: Callable[..., Any], grid: Grid, data: Any,
     params_list = expand_grid(grid)
     _check_names(params_list, collect)
     job = _prepare(make_strategy, data, engine_args, symbol, seed, collect)
-    if client is not None:
-        results = _run_dask(client, job, params_list, errors)
-    elif processes == 0 or len(params_list) == 0:
-        results = _run_inline(job, params_list, errors)
-    else:
-        results = _run_pool(job, params_list, errors, processes, mp_context)
+    with _Progress(progress, len(params_list)) as done:
+        if client is not None:
+            results = _run_dask(client, job, params_list, errors, done)
+        elif processes == 0 or len(params_list) == 0:
+            results = _run_inline(job, params_list, errors, done)
+        else:
+            results = _run_pool(job, params_list, errors, processes, mp_context, done)
     rows = _rows(params_list, results, errors)
     if records:
         return rows
@@ -647,13 +652,40 @@ def _fail(index: int, params: Params, value: Any) -> SweepError:
     return SweepError(index, params, message, tb)
 
 
-def _run_inline(job: _Job, params_list: list[Params], errors: str) -> dict[int, tuple[str, Any]]:
+class _Progress:
+    """A tqdm bar of finished backtests (see hqt.progress); calling it counts one."""
+
+    def __init__(self, progress: bool | None, total: int) -> None:
+        from hqt.progress import wants_progress
+
+        self._bar = None
+        if total and wants_progress(progress):
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=total, desc="hqt.sweep", unit=" backtests",
+                             dynamic_ncols=True, leave=True)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __call__(self) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _run_inline(job: _Job, params_list: list[Params], errors: str,
+                done: Callable[[], None]) -> dict[int, tuple[str, Any]]:
     results = {}
     for i, params in enumerate(params_list):
         _, status, value = _task(job, i, params)
         if status == "error" and errors == "raise":
             raise _fail(i, params, value)
         results[i] = (status, value)
+        done()
     return results
 
 
@@ -694,9 +726,9 @@ def _write_data_file(data: dict[str, list[_Series]], directory: str
 
 
 def _run_pool(job: _Job, params_list: list[Params], errors: str, processes: int | None,
-              mp_context: str | None) -> dict[int, tuple[str, Any]]:
+              mp_context: str | None, done: Callable[[], None]) -> dict[int, tuple[str, Any]]:
     import multiprocessing as mp
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     if processes is None:
@@ -727,8 +759,8 @@ def _run_pool(job: _Job, params_list: list[Params], errors: str, processes: int 
             pending = set(futures)
             try:
                 while pending:
-                    done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                    for fut in sorted(done, key=futures.__getitem__):
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in sorted(finished, key=futures.__getitem__):
                         i = futures[fut]
                         try:
                             _, status, value = fut.result()
@@ -740,6 +772,7 @@ def _run_pool(job: _Job, params_list: list[Params], errors: str, processes: int 
                         if status == "error" and errors == "raise":
                             raise _fail(i, params_list[i], value)
                         results[i] = (status, value)
+                        done()
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
@@ -749,8 +782,8 @@ def _run_pool(job: _Job, params_list: list[Params], errors: str, processes: int 
             shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _run_dask(client: Any, job: _Job, params_list: list[Params],
-              errors: str) -> dict[int, tuple[str, Any]]:
+def _run_dask(client: Any, job: _Job, params_list: list[Params], errors: str,
+              done: Callable[[], None]) -> dict[int, tuple[str, Any]]:
     if not (hasattr(client, "scatter") and hasattr(client, "submit")):
         raise InvalidArgumentError("client must be a distributed.Client, not "
                                    f"{type(client).__name__}")
@@ -773,6 +806,7 @@ def _run_dask(client: Any, job: _Job, params_list: list[Params],
             if status == "error" and errors == "raise":
                 raise _fail(i, params_list[i], value)
             results[i] = (status, value)
+            done()
     finally:
         client.cancel(futures)
         del job_future

@@ -332,6 +332,15 @@ def test_hqt_sweep_stays_the_function_after_the_module_is_imported():
     assert callable(hqt.sweep) and hqt.sweep is sweep_fn
 
 
+def test_progress_bar_counts_the_backtests(capsys):
+    pytest.importorskip("tqdm")
+    sweep_fn(Cross, GRID, BARS, ENGINE_ARGS, processes=2, progress=True)
+    err = capsys.readouterr().err
+    assert "hqt.sweep" in err and "4/4" in err
+    sweep_fn(Cross, GRID, BARS, ENGINE_ARGS, processes=0, progress=False)
+    assert "hqt.sweep" not in capsys.readouterr().err
+
+
 # ---- Dask ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -385,3 +394,4 @@ def test_dask_names_the_failing_set(dask_client):
     assert info.value.error == "ValueError: no luck with these parameters"
     table = sweep_fn(FailsOn, GRID, BARS, ENGINE_ARGS, client=dask_client, errors="record")
     assert table["error"].notna().sum() == 1
+
