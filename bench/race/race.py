@@ -1,0 +1,369 @@
+"""The race: one SMA(10)/SMA(30) crossover in HQT, backtesting.py and backtrader.
+
+    python3 bench/race/race.py [--bars 1000000] [--peer-bars 200000] [--seed 1]
+
+Same generated M1 bars, same strategy, same fills, in one run: checks that the
+three tools make the same trades (count, entry and exit bar, direction,
+prices, P&L of every trade) and prints wall time, bars/s and the ratios.
+See README.md in this directory for the rules and the results.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import sys
+import time
+import warnings
+
+os.environ.setdefault("TQDM_DISABLE", "1")  # backtesting.py shows a tqdm bar when installed
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
+import hqt  # noqa: E402
+
+FAST, SLOW = 10, 30
+#: the first bar (0-based) on which a strategy may act: backtesting.py's own
+#: warm-up (it calls next() only once the previous bar's SMA(30) exists too)
+FIRST = SLOW
+T0 = 1_704_067_200 * 10**9  # 2024-01-01 00:00 UTC
+MIN = 60 * 10**9
+TICK = 0.25  # price grid: every price, sum and mean below is exact in binary floats
+
+
+# ---- data -----------------------------------------------------------------------------
+
+def make_bars(n: int, seed: int) -> dict[str, np.ndarray]:
+    """n M1 bars of a seeded random walk on a 0.25 grid (around 4000, like an index).
+
+    Prices are multiples of 0.25, so every tool's float arithmetic is exact:
+    sums of 30 closes, the means, the comparisons and the P&L. Nothing then
+    depends on the order in which a tool adds numbers up (a fast and slow mean
+    that are exactly equal are equal in all three).
+    """
+    rng = np.random.default_rng(seed)
+    steps = np.rint(rng.normal(0.0, 6.0, n)).astype(np.int64)       # in ticks, sd 1.5 points
+    ticks = 16_000 + np.cumsum(steps)
+    floor = 1_600                                                     # reflect at 400.00
+    ticks = np.where(ticks < floor, 2 * floor - ticks, ticks)
+    close_t = ticks
+    open_t = np.r_[close_t[0], close_t[:-1]] + np.rint(rng.normal(0.0, 1.0, n)).astype(np.int64)
+    wick_hi = np.abs(np.rint(rng.normal(0.0, 3.0, n))).astype(np.int64)
+    wick_lo = np.abs(np.rint(rng.normal(0.0, 3.0, n))).astype(np.int64)
+    high_t = np.maximum(open_t, close_t) + wick_hi
+    low_t = np.minimum(open_t, close_t) - wick_lo
+    return {"time": T0 + np.arange(n, dtype=np.int64) * MIN,
+            "open": open_t * TICK, "high": high_t * TICK, "low": low_t * TICK,
+            "close": close_t * TICK, "volume": np.ones(n)}
+
+
+def bar_index(time_ns) -> int:
+    return int((int(time_ns) - T0) // MIN)
+
+
+# ---- HQT --------------------------------------------------------------------------------
+
+class HqtSmaCross(hqt.Strategy):
+    """Always in the market, 1 unit: long while SMA(10) > SMA(30), short while below.
+
+    Running sums of the closes (exact on the price grid); the first decision
+    is on bar FIRST; an equal fast and slow mean keeps the position.
+    """
+
+    def __init__(self, fast: int = FAST, slow: int = SLOW) -> None:
+        self.fast, self.slow = fast, slow
+        self.closes: list[float] = []
+        self.sum_fast = 0.0
+        self.sum_slow = 0.0
+        self.side = 0
+
+    def on_bar(self, engine, bar):
+        c = bar.close
+        closes = self.closes
+        closes.append(c)
+        n = len(closes)
+        self.sum_fast += c
+        self.sum_slow += c
+        if n > self.fast:
+            self.sum_fast -= closes[n - 1 - self.fast]
+        if n > self.slow:
+            self.sum_slow -= closes[n - 1 - self.slow]
+        if n <= FIRST:
+            return
+        fast = self.sum_fast / self.fast
+        slow = self.sum_slow / self.slow
+        if fast > slow and self.side <= 0:
+            engine.buy(bar.symbol_id, 1.0 if self.side == 0 else 2.0)   # netting: reverses
+            self.side = 1
+        elif fast < slow and self.side >= 0:
+            engine.sell(bar.symbol_id, 1.0 if self.side == 0 else 2.0)
+            self.side = -1
+
+
+class HqtSmaCrossPrecomputed(hqt.Strategy):
+    """The same decisions, with both SMAs computed with numpy before the run, as
+    backtesting.py (``self.I``) and backtrader (``runonce``) compute indicators;
+    on_bar only compares two numbers and trades."""
+
+    def __init__(self, close, fast: int = FAST, slow: int = SLOW) -> None:
+        from numpy.lib.stride_tricks import sliding_window_view
+
+        def sma(n):
+            out = np.full(len(close), np.nan)
+            out[n - 1:] = sliding_window_view(close, n).sum(axis=1) / n
+            return out.tolist()  # Python floats: cheap to index from on_bar
+
+        self.fast_ma, self.slow_ma = sma(fast), sma(slow)
+        self.i = 0
+        self.side = 0
+
+    def on_bar(self, engine, bar):
+        i = self.i
+        self.i = i + 1
+        if i < FIRST:
+            return
+        fast, slow = self.fast_ma[i], self.slow_ma[i]
+        if fast > slow and self.side <= 0:
+            engine.buy(bar.symbol_id, 1.0 if self.side == 0 else 2.0)
+            self.side = 1
+        elif fast < slow and self.side >= 0:
+            engine.sell(bar.symbol_id, 1.0 if self.side == 0 else 2.0)
+            self.side = -1
+
+
+def run_hqt(bars, precomputed=False):
+    """Fills: a market order from on_bar fills at once at the bar's close
+    (bid = close, ask = close + spread, spread 0)."""
+    start = time.perf_counter()
+    e = hqt.Engine(1e9, "USD", 1, mode="netting")
+    sid = e.add_symbol("IDX", base_currency="USD", profit_currency="USD", contract_size=1,
+                       digits=2, margin_mode="cfd", volume_min=1, volume_step=1,
+                       volume_max=10)
+    e.load_bars(sid, hqt.M1, bars["time"], bars["open"], bars["high"], bars["low"],
+                bars["close"], bars["volume"])
+    e.run(HqtSmaCrossPrecomputed(bars["close"]) if precomputed else HqtSmaCross(),
+          progress=False)
+    elapsed = time.perf_counter() - start
+    trades = []
+    for t in e.trades:
+        # a deal's time is the engine clock: the close time of the bar (open + 1 min)
+        trades.append(("long" if int(t.type) == 0 else "short",
+                       bar_index(t.open_time) - 1, bar_index(t.close_time) - 1,
+                       t.open_price, t.close_price, t.profit))
+    e.dispose()
+    return elapsed, trades
+
+
+# ---- backtesting.py --------------------------------------------------------------------
+
+def run_backtesting(df):
+    """trade_on_close=True: a market order placed in next() fills at that bar's close."""
+    import pandas as pd
+    from backtesting import Backtest, Strategy
+
+    def sma(values, n):
+        return pd.Series(values).rolling(n).mean()
+
+    class SmaCross(Strategy):
+        def init(self):
+            self.sma1 = self.I(sma, self.data.Close, FAST)
+            self.sma2 = self.I(sma, self.data.Close, SLOW)
+
+        def next(self):
+            fast, slow = self.sma1[-1], self.sma2[-1]
+            if fast > slow and not self.position.is_long:
+                self.position.close()
+                self.buy(size=1)
+            elif fast < slow and not self.position.is_short:
+                self.position.close()
+                self.sell(size=1)
+
+    start = time.perf_counter()
+    bt = Backtest(df, SmaCross, cash=1e9, commission=0.0, margin=1.0, trade_on_close=True,
+                  hedging=False, exclusive_orders=False, finalize_trades=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "some trades remain open at the end"
+        stats = bt.run()
+    elapsed = time.perf_counter() - start
+    trades = [("long" if r.Size > 0 else "short", int(r.EntryBar), int(r.ExitBar),
+               float(r.EntryPrice), float(r.ExitPrice), float(r.PnL))
+              for r in stats._trades.itertuples()]
+    return elapsed, trades
+
+
+# ---- backtrader ---------------------------------------------------------------------------
+
+def run_backtrader(df):
+    """broker.set_coc(True) (cheat-on-close): a market order fills at the close of the
+    bar on which next() placed it. Cerebro(stdstats=False): no observers."""
+    import backtrader as bt
+
+    class SmaCross(bt.Strategy):
+        def __init__(self):
+            self.fast = bt.ind.SMA(self.data.close, period=FAST)
+            self.slow = bt.ind.SMA(self.data.close, period=SLOW)
+            self.closed = []
+            self.fills = []
+
+        def next(self):
+            if len(self) <= FIRST:
+                return
+            fast, slow = self.fast[0], self.slow[0]
+            if fast > slow and self.position.size <= 0:
+                self.order_target_size(target=1)
+            elif fast < slow and self.position.size >= 0:
+                self.order_target_size(target=-1)
+
+        def notify_order(self, order):
+            if order.status == order.Completed:
+                self.fills.append((order.executed.dt, order.executed.price))
+
+        def notify_trade(self, trade):
+            if trade.isclosed:
+                self.closed.append(trade)
+
+    start = time.perf_counter()
+    cerebro = bt.Cerebro(stdstats=False)
+    cerebro.adddata(bt.feeds.PandasData(dataname=df))
+    cerebro.addstrategy(SmaCross)
+    cerebro.broker.setcash(1e12)
+    cerebro.broker.set_coc(True)
+    strat = cerebro.run()[0]
+    elapsed = time.perf_counter() - start
+    index_of = {ts: i for i, ts in enumerate(df.index.asi8)}
+
+    def idx(num):
+        ns = int(np.datetime64(bt.num2date(num), "ns").astype(np.int64))
+        ns = (ns + MIN // 2) // MIN * MIN  # float day numbers: round to the minute
+        return index_of[ns]
+
+    # Trade.dtopen/dtclose are the bars on which backtrader booked the fills (the
+    # next ones); the fills themselves carry the signal bar's time (order.executed.dt).
+    # Every fill after the first closes one trade and opens the next.
+    trades = []
+    fills = strat.fills
+    for k, t in enumerate(strat.closed):
+        (t_in, p_in), (t_out, p_out) = fills[k], fills[k + 1]
+        assert p_in == t.price and t.pnl == (p_out - p_in) * (1 if t.long else -1)
+        trades.append(("long" if t.long else "short", idx(t_in), idx(t_out), p_in, p_out,
+                       t.pnl))
+    return elapsed, trades
+
+
+# ---- the race -----------------------------------------------------------------------------
+
+def frame(bars, n):
+    import pandas as pd
+
+    idx = pd.DatetimeIndex(bars["time"][:n].astype("datetime64[ns]"), name="time")
+    return pd.DataFrame({"Open": bars["open"][:n], "High": bars["high"][:n],
+                         "Low": bars["low"][:n], "Close": bars["close"][:n],
+                         "Volume": bars["volume"][:n]}, index=idx)
+
+
+def head(bars, n):
+    return {k: v[:n] for k, v in bars.items()}
+
+
+def compare(name, ref, other, n_bars, last_bar_too=False) -> bool:
+    """Same trades as HQT on the same bars?
+
+    HQT fills a signal of the very last bar at once; the peers would fill it on a
+    next bar that does not exist: an HQT trade closed on the last bar is left out.
+    """
+    if not last_bar_too:
+        ref = [t for t in ref if t[2] < n_bars - 1]
+    if ref == other:
+        print(f"  {name}: the {len(other):,} trades agree with HQT's")
+        return True
+    print(f"  {name}: {len(other):,} trades vs HQT {len(ref):,} -- MISMATCH")
+    for i, (a, b) in enumerate(zip(ref, other)):
+        if a != b:
+            print(f"  first difference at trade #{i}: HQT {a} vs {name} {b}")
+            break
+    return False
+
+
+def best_of(repeat, fn, *args):
+    """The fastest of `repeat` runs (seconds) and the trades of the last one."""
+    best, trades = None, None
+    for _ in range(repeat):
+        gc.collect()
+        sec, trades = fn(*args)
+        best = sec if best is None else min(best, sec)
+    return best, trades
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bars", type=int, default=1_000_000, help="bars (default 1,000,000)")
+    ap.add_argument("--backtrader-bars", type=int, default=200_000,
+                    help="bars for backtrader, which is too slow for the full set run "
+                         "several times (default 200,000; HQT runs them too, for its ratio)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs per tool; the fastest counts (default 3)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--skip", choices=("backtrader", "backtesting.py"), action="append",
+                    default=[])
+    args = ap.parse_args(argv)
+    n, m = args.bars, min(args.backtrader_bars, args.bars)
+    bars = make_bars(n, args.seed)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{n:,} M1 bars (seed {args.seed}), SMA({FAST})/SMA({SLOW}), best of {args.repeat}; "
+          f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"load average {load:.1f}; hqt {hqt.__version__}")
+    # untimed warm-up: first calls pay one-off costs (library init, imports, caches)
+    small = min(n, 2_000)
+    run_hqt(head(bars, small))
+    run_hqt(head(bars, small), True)
+    if "backtesting.py" not in args.skip:
+        run_backtesting(frame(bars, small))
+    if "backtrader" not in args.skip:
+        run_backtrader(frame(bars, small))
+    rows = []   # (tool, bars, trades, seconds, HQT seconds on the same bars)
+    ok = True
+    sec, trades = best_of(args.repeat, run_hqt, bars)
+    rows.append(("HQT", n, trades, sec, sec))
+    print(f"HQT: {sec:.2f} s")
+    hqt_full = (sec, trades)
+    sec, trades = best_of(args.repeat, run_hqt, bars, True)
+    print(f"HQT, SMAs precomputed: {sec:.2f} s")
+    ok &= compare("HQT, SMAs precomputed", hqt_full[1], trades, n, last_bar_too=True)
+    rows.append(("HQT, SMAs precomputed", n, trades, sec, hqt_full[0]))
+    if "backtesting.py" not in args.skip:
+        df = frame(bars, n)
+        sec, trades = best_of(args.repeat, run_backtesting, df)
+        print(f"backtesting.py: {sec:.2f} s")
+        ok &= compare("backtesting.py", hqt_full[1], trades, n)
+        rows.append(("backtesting.py", n, trades, sec, hqt_full[0]))
+        del df
+    if "backtrader" not in args.skip:
+        if m == n:
+            ref_sec, ref = hqt_full
+        else:
+            ref_sec, ref = best_of(args.repeat, run_hqt, head(bars, m))
+            rows.append(("HQT", m, ref, ref_sec, ref_sec))
+            print(f"HQT on {m:,} bars: {ref_sec:.2f} s")
+        sec, trades = best_of(args.repeat, run_backtrader, frame(bars, m))
+        print(f"backtrader: {sec:.2f} s")
+        ok &= compare("backtrader", ref, trades, m)
+        rows.append(("backtrader", m, trades, sec, ref_sec))
+    print()
+    print("| tool | bars | trades | wall time (s) | bars/s | time ÷ HQT's (same bars) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, k, trades, sec, ref_sec in rows:
+        closed = len([t for t in trades if t[2] < k - 1])
+        ratio = ("1" if name == "HQT" else f"{sec / ref_sec:.2f}" if name.startswith("HQT")
+                 else f"**{sec / ref_sec:.1f}**")
+        print(f"| {name} | {k:,} | {closed:,} | {sec:.3f} | {k / sec:,.0f} | {ratio} |")
+    print()
+    print("trades agree (count, direction, entry/exit bar, entry/exit price, P&L of each):",
+          "yes" if ok else "NO")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
