@@ -51,11 +51,12 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterable, List,
 from hqt import wal as _wal
 
 __all__ = [
-    "SCALE", "ORDER_MODIFY", "SNAPSHOT_VERSION", "ENGINE_RECORD_TYPES", "RECORD_HEADER_SIZE",
+    "SCALE", "ORDER_MODIFY", "BUILD_BARS", "SNAPSHOT_VERSION", "ENGINE_RECORD_TYPES", "RECORD_HEADER_SIZE",
     "PayloadError", "Phase", "OrderType", "OrderState", "Side", "DealEntry", "DealReason", "RouteKind",
     "Order", "Position", "Deal", "Trade", "EquityPoint", "Route", "SymbolQuote", "TickCursor",
     "BarCursor", "BarBuilder", "Snapshot", "History",
     "EngineRecord", "Fill", "PositionModify", "OrderPlace", "OrderModify", "OrderCancel", "BalanceChange",
+    "BuildBars",
     "decode_record", "decode_checkpoint", "decode", "register", "recovery_plan", "RecoveryPlan",
     "history_chain", "rebuild_history",
     "SymbolConfig", "configuration_fingerprint",
@@ -66,6 +67,7 @@ __all__ = [
 SCALE = 1_000_000
 #: Record type 9 (types 1-7 are in hqt.wal; 8 is the log's HEADER).
 ORDER_MODIFY = 9
+BUILD_BARS = 10
 #: The snapshot layout this module reads (first u32 of a CHECKPOINT payload).
 #: Version 2: the history lists are deltas ([start u64][count u64][items]).
 SNAPSHOT_VERSION = 2
@@ -641,6 +643,16 @@ class BalanceChange(EngineRecord):
         return "%s balance %s%s" % (self._head(), "+" if self.amount > 0 else "", _num(self.amount))
 
 
+@dataclass(frozen=True)
+class BuildBars(EngineRecord):
+    """BUILD_BARS (10): bars of a timeframe start being built from a symbol's ticks."""
+    symbol_id: int
+    timeframe: int  # minutes
+
+    def __str__(self) -> str:
+        return "%s build bars sym %d M%d" % (self._head(), self.symbol_id, self.timeframe)
+
+
 # ---------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------
@@ -758,6 +770,7 @@ class _Reader:
 
 
 _U32 = struct.Struct("<I")
+_I32 = struct.Struct("<i")
 _U64 = struct.Struct("<Q")
 _I64 = struct.Struct("<q")
 _F64 = struct.Struct("<d")
@@ -766,7 +779,7 @@ _TYPE_NAMES = {
     _wal.POSITION_OPEN: "POSITION_OPEN", _wal.POSITION_CLOSE: "POSITION_CLOSE",
     _wal.POSITION_MODIFY: "POSITION_MODIFY", _wal.ORDER_PLACE: "ORDER_PLACE",
     _wal.ORDER_CANCEL: "ORDER_CANCEL", _wal.BALANCE_CHANGE: "BALANCE_CHANGE",
-    ORDER_MODIFY: "ORDER_MODIFY",
+    ORDER_MODIFY: "ORDER_MODIFY", BUILD_BARS: "BUILD_BARS",
 }
 #: The record types the engine writes besides CHECKPOINT (7) and the log's HEADER (8).
 ENGINE_RECORD_TYPES = tuple(sorted(_TYPE_NAMES))
@@ -774,7 +787,7 @@ ENGINE_RECORD_TYPES = tuple(sorted(_TYPE_NAMES))
 
 def decode_record(record_type: int, payload: bytes, context: Optional[str] = None) -> EngineRecord:
     """Decodes the payload (the record's data after the sequence number) of an
-    engine record of type 1-6 or 9. Raises :class:`PayloadError` when it does
+    engine record of type 1-6, 9 or 10. Raises :class:`PayloadError` when it does
     not decode exactly (truncated, trailing bytes, invalid enum or flag)."""
     r = _Reader(payload, context or "record type %d" % record_type)
     if record_type not in _TYPE_NAMES:
@@ -798,6 +811,12 @@ def decode_record(record_type: int, payload: bytes, context: Optional[str] = Non
     elif record_type == _wal.ORDER_CANCEL:
         ticket, state = r.unpack(_ORDER_CANCEL, "order cancel")
         rec = OrderCancel(*head, ticket, r.enum(OrderState, state, "order state"))
+    elif record_type == BUILD_BARS:
+        symbol_id = r.u32("symbol")
+        timeframe = r.unpack(_I32, "timeframe")[0]
+        if timeframe not in (1, 5, 15, 30, 60, 240, 1440, 10080, 43200):
+            raise r.error("timeframe %d is not a SPEC timeframe" % timeframe)
+        rec = BuildBars(*head, symbol_id, timeframe)
     else:
         rec = BalanceChange(*head, r.i64("amount"))
     r.end()
@@ -1073,6 +1092,8 @@ class Ledger:
         elif isinstance(rec, BalanceChange):
             self.balance += rec.amount
             self.net_deposits += rec.amount
+        elif isinstance(rec, BuildBars):
+            pass  # bars in progress are not part of the ledger
         else:  # pragma: no cover
             raise TypeError("not an engine record: %r" % (rec,))
 

@@ -234,6 +234,7 @@ def hedging_run(lib, path: Path, checkpoint_every: int = 7) -> Run:
     e.load_ticks(uj, jt, [145_000_000 + k * 20_000 for k in range(30)], spread=20_000)
     e.ok(lib.hqt_engine_build_bars(e.h, eu, 1))  # M1 bars built from ticks: on_bar before the tick's prices
     e.enable_wal(path, checkpoint_every)
+    e.ok(lib.hqt_engine_build_bars(e.h, eu, 5))  # requested with the log on: a BUILD_BARS record
     e.ok(lib.hqt_engine_deposit(e.h, 500 * MICRO))  # before the first event: event 0, BETWEEN
     run = Run(path, e)
     tk = run.tickets
@@ -491,7 +492,7 @@ def test_every_record_decodes_exactly(hedging, netting):
 
 def test_payload_sizes(hedging, netting):
     sizes = {wal.POSITION_MODIFY: 49, wal.ORDER_PLACE: 109, W.ORDER_MODIFY: 109,
-             wal.ORDER_CANCEL: 29, wal.BALANCE_CHANGE: 25}
+             wal.ORDER_CANCEL: 29, wal.BALANCE_CHANGE: 25, W.BUILD_BARS: 25}
     for run in (hedging, netting):
         for r, d in zip(run.records, run.decoded):
             if r.type in sizes:
@@ -799,8 +800,9 @@ def test_event_and_phase_rules(hedging, netting):
             if d.phase != W.Phase.BETWEEN:
                 assert d.event >= 1  # inside an event: its 1-based index
     recs = engine_records(hedging)
-    assert recs[0].type == wal.BALANCE_CHANGE
-    assert (recs[0].event, recs[0].phase, recs[0].time) == (0, W.Phase.BETWEEN, 0)
+    assert [r.type for r in recs[:2]] == [W.BUILD_BARS, wal.BALANCE_CHANGE]
+    for r in recs[:2]:
+        assert (r.event, r.phase, r.time) == (0, W.Phase.BETWEEN, 0)
     # the post-run records: the last event's index, BETWEEN, its time
     last_event = snapshots(hedging)[-1].events_processed
     assert [(r.event, r.phase) for r in recs[-2:]] == [(last_event, W.Phase.BETWEEN)] * 2

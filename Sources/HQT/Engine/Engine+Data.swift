@@ -145,6 +145,12 @@ extension Engine {
         try checkSymbol(symbolID)
         let timeframe = try Timeframe.validated(minutes)
         guard !buildersBySymbol[Int(symbolID)].contains(where: { barBuilders[$0].timeframe == timeframe }) else { return }
+        // Logged like a trade: recovery must rebuild the same bars.
+        try commit(.buildBars(symbolID: symbolID, timeframe: timeframe))
+    }
+
+    func addBarBuilder(symbolID: UInt32, timeframe: Timeframe) {
+        guard !buildersBySymbol[Int(symbolID)].contains(where: { barBuilders[$0].timeframe == timeframe }) else { return }
         barBuilders.append(BarBuilder(symbolID: symbolID, timeframe: timeframe))
         buildersBySymbol[Int(symbolID)].append(barBuilders.count - 1)
         quotes[Int(symbolID)].builders += 1

@@ -11,6 +11,8 @@ enum LedgerOp {
     /// A pending order leaves the book without a fill.
     case orderRemove(ticket: UInt64, state: OrderState, time: Int64)
     case balance(amount: Int64, time: Int64)
+    /// Bars of a timeframe start being built from a symbol's ticks.
+    case buildBars(symbolID: UInt32, timeframe: Timeframe)
 }
 
 /// The complete outcome of one deal, computed before anything changes.
@@ -64,6 +66,8 @@ extension Engine {
             order.state = state
             orderHistory.append(order)
             notifyOrder(order, time: time)
+        case let .buildBars(symbolID, timeframe):
+            addBarBuilder(symbolID: symbolID, timeframe: timeframe)
         case let .balance(amount, time):
             balance += amount
             netDeposits += amount

@@ -78,6 +78,7 @@ extension Engine {
     /// Processes one event now. Its time must not be before the engine's.
     public func process(_ event: MarketEvent, hooks: StrategyHooks = StrategyHooks()) throws(HQTError) {
         try checkNotRunning("process an event")
+        guard !walNeedsRecovery else { throw needsRecoveryError() }
         try validate(event)
         inEvent = true
         unreportedDeals = 0

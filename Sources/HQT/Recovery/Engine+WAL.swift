@@ -154,7 +154,9 @@ extension Engine {
         // Decode everything before touching the state.
         var ledger: [LedgerRecord] = []
         for r in records[(c + 1)...] {
-            ledger.append(try LedgerRecord.decode(type: r.type, data: r.data, sequence: r.sequence))
+            let record = try LedgerRecord.decode(type: r.type, data: r.data, sequence: r.sequence)
+            try checkSymbols(of: record.op, sequence: r.sequence)
+            ledger.append(record)
         }
         // The last event may have stopped half-way: drop its records and
         // let the resumed run process it again.
@@ -219,6 +221,23 @@ extension Engine {
             eventsProcessed = max(eventsProcessed, r.event)
             currentTime = max(currentTime, r.time)
             applyNextReplayed()
+        }
+    }
+
+    /// A record naming a symbol this engine does not have is corruption
+    /// (a well-formed log of this configuration never holds one).
+    private func checkSymbols(of op: LedgerOp, sequence: UInt64) throws(HQTError) {
+        var ids: [UInt32] = []
+        switch op {
+        case .fill(let f):
+            ids = [f.order.symbolID, f.deal.symbolID] + (f.position.map { [$0.symbolID] } ?? [])
+                + (f.trade.map { [$0.symbolID] } ?? [])
+        case .orderPlace(let o), .orderModify(let o): ids = [o.symbolID]
+        case .buildBars(let id, _): ids = [id]
+        case .positionModify, .orderRemove, .balance: break
+        }
+        for id in ids where Int(id) >= symbols.count {
+            throw HQTError(.walCorrupt, "WAL record \(sequence) names symbol \(id), but the engine has \(symbols.count)")
         }
     }
 

@@ -1,8 +1,8 @@
 /// WAL record types written by the engine (SPEC section 3; new types take
-/// new numbers: 8 is the log's HEADER, 9 is ORDER_MODIFY).
+/// new numbers: 8 is the log's HEADER, 9 ORDER_MODIFY, 10 BUILD_BARS).
 public enum LedgerRecordType: UInt8, Sendable {
     case positionOpen = 1, positionClose = 2, positionModify = 3, orderPlace = 4, orderCancel = 5
-    case balanceChange = 6, checkpoint = 7, orderModify = 9
+    case balanceChange = 6, checkpoint = 7, orderModify = 9, buildBars = 10
 }
 
 /// When, within the engine's processing, a record was written. Replay
@@ -113,6 +113,9 @@ extension LedgerRecord {
         case let .balance(amount, _):
             type = .balanceChange
             w.i64(amount)
+        case let .buildBars(symbolID, timeframe):
+            type = .buildBars
+            w.u32(symbolID); w.i32(timeframe.minutes)
         }
         return type
     }
@@ -142,6 +145,10 @@ extension LedgerRecord {
         case .orderCancel:
             op = .orderRemove(ticket: try r.u64("ticket"), state: try r.enumValue(OrderState.self, "state"), time: time)
         case .balanceChange: op = .balance(amount: try r.i64("amount"), time: time)
+        case .buildBars:
+            let id = try r.u32("symbol"), minutes = try r.i32("timeframe")
+            guard let tf = Timeframe(minutes: minutes) else { throw r.corrupt("timeframe \(minutes)") }
+            op = .buildBars(symbolID: id, timeframe: tf)
         case .checkpoint: throw r.corrupt("checkpoint is not a ledger record")
         }
         try r.expectEnd()
