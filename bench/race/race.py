@@ -137,7 +137,7 @@ class HqtSmaCrossPrecomputed(hqt.Strategy):
 def run_hqt(bars, precomputed=False):
     """Fills: a market order from on_bar fills at once at the bar's close
     (bid = close, ask = close + spread, spread 0)."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     e = hqt.Engine(1e9, "USD", 1, mode="netting")
     sid = e.add_symbol("IDX", base_currency="USD", profit_currency="USD", contract_size=1,
                        digits=2, margin_mode="cfd", volume_min=1, volume_step=1,
@@ -146,7 +146,7 @@ def run_hqt(bars, precomputed=False):
                 bars["close"], bars["volume"])
     e.run(HqtSmaCrossPrecomputed(bars["close"]) if precomputed else HqtSmaCross(),
           progress=False)
-    elapsed = time.perf_counter() - start
+    elapsed = (time.perf_counter() - start, time.process_time() - cpu)
     trades = []
     for t in e.trades:
         # a deal's time is the engine clock: the close time of the bar (open + 1 min)
@@ -155,6 +155,78 @@ def run_hqt(bars, precomputed=False):
                        t.open_price, t.close_price, t.profit))
     e.dispose()
     return elapsed, trades
+
+
+def hqt_breakdown(bars, repeat):
+    """Where HQT's time goes: each line adds one thing to the previous (best of `repeat`)."""
+
+    class NoOp(hqt.Strategy):
+        def on_bar(self, engine, bar):
+            pass
+
+    class ReadClose(hqt.Strategy):
+        def on_bar(self, engine, bar):
+            bar.close
+
+    class NoTrades(HqtSmaCross):
+        """HqtSmaCross.on_bar without its engine.buy/sell calls (same code otherwise)."""
+
+        def on_bar(self, engine, bar):
+            c = bar.close
+            closes = self.closes
+            closes.append(c)
+            n = len(closes)
+            self.sum_fast += c
+            self.sum_slow += c
+            if n > self.fast:
+                self.sum_fast -= closes[n - 1 - self.fast]
+            if n > self.slow:
+                self.sum_slow -= closes[n - 1 - self.slow]
+            if n <= FIRST:
+                return
+            fast = self.sum_fast / self.fast
+            slow = self.sum_slow / self.slow
+            if fast > slow and self.side <= 0:
+                self.side = 1
+            elif fast < slow and self.side >= 0:
+                self.side = -1
+
+    def engine():
+        e = hqt.Engine(1e9, "USD", 1, mode="netting")
+        e.add_symbol("IDX", base_currency="USD", profit_currency="USD", contract_size=1,
+                     digits=2, margin_mode="cfd", volume_min=1, volume_step=1, volume_max=10)
+        e.load_bars(0, hqt.M1, bars["time"], bars["open"], bars["high"], bars["low"],
+                    bars["close"], bars["volume"])
+        return e
+
+    def timed(strategy_factory):
+        best = None
+        for _ in range(repeat):
+            gc.collect()
+            start, cpu = time.perf_counter(), time.process_time()
+            e = engine()
+            if strategy_factory is not ...:
+                e.run(strategy_factory() if strategy_factory else None, progress=False)
+            sec = time.perf_counter() - start
+            e.dispose()
+            best = sec if best is None else min(best, sec)
+        return best
+
+    steps = [("create the engine, load the bars", ...),
+             ("run(): the engine alone, no strategy", None),
+             ("+ call a Python on_bar that does nothing", NoOp),
+             ("+ read bar.close", ReadClose),
+             ("+ the strategy's Python code (SMAs, decisions)", NoTrades),
+             ("+ its buy/sell calls (the full run)", HqtSmaCross)]
+    n = len(bars["time"])
+    print(f"\nHQT, where the time goes ({n:,} bars, best of {repeat}):\n")
+    print("| step | total (s) | added (s) | added per bar (ns) |")
+    print("|---|---:|---:|---:|")
+    prev = 0.0
+    for label, factory in steps:
+        sec = timed(factory)
+        print(f"| {label} | {sec:.3f} | {sec - prev:+.3f} | {(sec - prev) / n * 1e9:+.0f} |")
+        prev = sec
 
 
 # ---- backtesting.py --------------------------------------------------------------------
@@ -181,13 +253,13 @@ def run_backtesting(df):
                 self.position.close()
                 self.sell(size=1)
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     bt = Backtest(df, SmaCross, cash=1e9, commission=0.0, margin=1.0, trade_on_close=True,
                   hedging=False, exclusive_orders=False, finalize_trades=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "some trades remain open at the end"
         stats = bt.run()
-    elapsed = time.perf_counter() - start
+    elapsed = (time.perf_counter() - start, time.process_time() - cpu)
     trades = [("long" if r.Size > 0 else "short", int(r.EntryBar), int(r.ExitBar),
                float(r.EntryPrice), float(r.ExitPrice), float(r.PnL))
               for r in stats._trades.itertuples()]
@@ -225,14 +297,14 @@ def run_backtrader(df):
             if trade.isclosed:
                 self.closed.append(trade)
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     cerebro = bt.Cerebro(stdstats=False)
     cerebro.adddata(bt.feeds.PandasData(dataname=df))
     cerebro.addstrategy(SmaCross)
     cerebro.broker.setcash(1e12)
     cerebro.broker.set_coc(True)
     strat = cerebro.run()[0]
-    elapsed = time.perf_counter() - start
+    elapsed = (time.perf_counter() - start, time.process_time() - cpu)
     index_of = {ts: i for i, ts in enumerate(df.index.asi8)}
 
     def idx(num):
@@ -288,7 +360,7 @@ def compare(name, ref, other, n_bars, last_bar_too=False) -> bool:
 
 
 def best_of(repeat, fn, *args):
-    """The fastest of `repeat` runs (seconds) and the trades of the last one."""
+    """The fastest of `repeat` runs ((wall, CPU) seconds) and the trades of the last one."""
     best, trades = None, None
     for _ in range(repeat):
         gc.collect()
@@ -308,6 +380,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--skip", choices=("backtrader", "backtesting.py"), action="append",
                     default=[])
+    ap.add_argument("--breakdown", action="store_true",
+                    help="also show where HQT's time goes, step by step")
     args = ap.parse_args(argv)
     n, m = args.bars, min(args.backtrader_bars, args.bars)
     bars = make_bars(n, args.seed)
@@ -327,16 +401,16 @@ def main(argv=None) -> int:
     ok = True
     sec, trades = best_of(args.repeat, run_hqt, bars)
     rows.append(("HQT", n, trades, sec, sec))
-    print(f"HQT: {sec:.2f} s")
+    print(f"HQT: {sec[0]:.2f} s")
     hqt_full = (sec, trades)
     sec, trades = best_of(args.repeat, run_hqt, bars, True)
-    print(f"HQT, SMAs precomputed: {sec:.2f} s")
+    print(f"HQT, SMAs precomputed: {sec[0]:.2f} s")
     ok &= compare("HQT, SMAs precomputed", hqt_full[1], trades, n, last_bar_too=True)
     rows.append(("HQT, SMAs precomputed", n, trades, sec, hqt_full[0]))
     if "backtesting.py" not in args.skip:
         df = frame(bars, n)
         sec, trades = best_of(args.repeat, run_backtesting, df)
-        print(f"backtesting.py: {sec:.2f} s")
+        print(f"backtesting.py: {sec[0]:.2f} s")
         ok &= compare("backtesting.py", hqt_full[1], trades, n)
         rows.append(("backtesting.py", n, trades, sec, hqt_full[0]))
         del df
@@ -346,22 +420,30 @@ def main(argv=None) -> int:
         else:
             ref_sec, ref = best_of(args.repeat, run_hqt, head(bars, m))
             rows.append(("HQT", m, ref, ref_sec, ref_sec))
-            print(f"HQT on {m:,} bars: {ref_sec:.2f} s")
+            print(f"HQT on {m:,} bars: {ref_sec[0]:.2f} s")
         sec, trades = best_of(args.repeat, run_backtrader, frame(bars, m))
-        print(f"backtrader: {sec:.2f} s")
+        print(f"backtrader: {sec[0]:.2f} s")
         ok &= compare("backtrader", ref, trades, m)
         rows.append(("backtrader", m, trades, sec, ref_sec))
     print()
-    print("| tool | bars | trades | wall time (s) | bars/s | time ÷ HQT's (same bars) |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, k, trades, sec, ref_sec in rows:
+    print("| tool | bars | trades | wall time (s) | bars/s | wall time ÷ HQT's | "
+          "CPU time (s) | CPU time ÷ HQT's |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, k, trades, (wall, cpu), (ref_wall, ref_cpu) in rows:
         closed = len([t for t in trades if t[2] < k - 1])
-        ratio = ("1" if name == "HQT" else f"{sec / ref_sec:.2f}" if name.startswith("HQT")
-                 else f"**{sec / ref_sec:.1f}**")
-        print(f"| {name} | {k:,} | {closed:,} | {sec:.3f} | {k / sec:,.0f} | {ratio} |")
+        if name == "HQT":
+            r_wall = r_cpu = "1"
+        elif name.startswith("HQT"):
+            r_wall, r_cpu = f"{wall / ref_wall:.2f}", f"{cpu / ref_cpu:.2f}"
+        else:
+            r_wall, r_cpu = f"**{wall / ref_wall:.1f}**", f"{cpu / ref_cpu:.1f}"
+        print(f"| {name} | {k:,} | {closed:,} | {wall:.3f} | {k / wall:,.0f} | {r_wall} | "
+              f"{cpu:.3f} | {r_cpu} |")
     print()
     print("trades agree (count, direction, entry/exit bar, entry/exit price, P&L of each):",
           "yes" if ok else "NO")
+    if args.breakdown:
+        hqt_breakdown(bars, args.repeat)
     return 0 if ok else 1
 
 
