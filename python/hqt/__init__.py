@@ -43,23 +43,48 @@ from hqt.constants import __all__ as _constants_all
 from hqt.errors import *  # noqa: F401,F403
 from hqt.errors import NativeLibraryError
 from hqt.errors import __all__ as _errors_all
-from hqt.models import (Account, EquityPoint, Order, Position, Statistics, SymbolInfo,
-                        Trade)
-from hqt.strategy import Strategy
-from hqt.sweep import SweepError, sweep  # binds hqt.sweep to the function, not the module
-from hqt.units import from_micro, to_micro
+# ``X as X``: explicit re-exports, so that strict type checkers see hqt.Engine & co.
+from hqt.models import Account as Account
+from hqt.models import EquityPoint as EquityPoint
+from hqt.models import Order as Order
+from hqt.models import Position as Position
+from hqt.models import Statistics as Statistics
+from hqt.models import SymbolInfo as SymbolInfo
+from hqt.models import Trade as Trade
+from hqt.strategy import Strategy as Strategy
+from hqt.sweep import SweepError as SweepError
+from hqt.sweep import sweep as sweep  # binds hqt.sweep to the function, not the module
+from hqt.units import from_micro as from_micro
+from hqt.units import to_micro as to_micro
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hqt._hqt import Bar, Deal, Tick, status_name, version
-    from hqt.broadcast import (Broadcaster, BroadcastStats, Topic, TopicCounters, curve_keypair,
-                               curve_public_key)
-    from hqt._optional import MissingExtraError
-    from hqt.data import BarData, TickData, read_bars, read_csv, read_parquet, read_ticks
-    from hqt.engine import Engine
-    from hqt.journal import (RecoveryReport, WALOpenReport, WALRecord, WALRecordType, WALSync,
-                             WriteAheadLog)
-    from hqt.results import BacktestResult
-    from hqt.tickfile import TickFile
+    from hqt._hqt import Bar as Bar
+    from hqt._hqt import Deal as Deal
+    from hqt._hqt import Tick as Tick
+    from hqt._hqt import status_name as status_name
+    from hqt._hqt import version as version
+    from hqt._optional import MissingExtraError as MissingExtraError
+    from hqt.broadcast import Broadcaster as Broadcaster
+    from hqt.broadcast import BroadcastStats as BroadcastStats
+    from hqt.broadcast import Topic as Topic
+    from hqt.broadcast import TopicCounters as TopicCounters
+    from hqt.broadcast import curve_keypair as curve_keypair
+    from hqt.broadcast import curve_public_key as curve_public_key
+    from hqt.data import BarData as BarData
+    from hqt.data import TickData as TickData
+    from hqt.data import read_bars as read_bars
+    from hqt.data import read_csv as read_csv
+    from hqt.data import read_parquet as read_parquet
+    from hqt.data import read_ticks as read_ticks
+    from hqt.engine import Engine as Engine
+    from hqt.journal import RecoveryReport as RecoveryReport
+    from hqt.journal import WALOpenReport as WALOpenReport
+    from hqt.journal import WALRecord as WALRecord
+    from hqt.journal import WALRecordType as WALRecordType
+    from hqt.journal import WALSync as WALSync
+    from hqt.journal import WriteAheadLog as WriteAheadLog
+    from hqt.results import BacktestResult as BacktestResult
+    from hqt.tickfile import TickFile as TickFile
 
 __version__ = "0.1.0"
 

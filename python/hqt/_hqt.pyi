@@ -4,7 +4,7 @@ Floats are rounded once to micro units (x 1e6, half away from zero);
 ``*_micro`` attributes and ``_``-prefixed methods give exact integers.
 """
 from collections.abc import Callable, Sequence
-from typing import Any, Optional, Union, final
+from typing import Any, Literal, Optional, Union, final
 
 from typing_extensions import disjoint_base
 
@@ -24,6 +24,11 @@ def to_micro(value: float, /) -> int: ...
 def from_micro(value: int, /) -> float: ...
 def curve_keypair() -> tuple[str, str]: ...
 def curve_public_key(secret_key: str | bytes, /) -> str: ...
+
+# results.c: result lists as the raw C structs, for numpy (see hqt.results)
+_RecordKind = Literal["deals", "trades", "orders", "order_history", "positions", "equity"]
+def _raw_records(engine: Engine, kind: _RecordKind, /) -> bytes: ...
+def _record_layouts() -> dict[str, tuple[int, tuple[tuple[str, int, str], ...]]]: ...
 
 @final
 class Tick:

@@ -267,13 +267,18 @@ class Engine(_hqt.Engine):
         Instead of three arrays, ``load_ticks(symbol, data)`` takes a pandas
         DataFrame (see :meth:`load_dataframe`) or a :class:`hqt.TickData`.
         """
+        t: Any
+        b: Any
+        a: Any
         if bid is None and ask is None:
             data = self._tick_data(time_ns)
-            time_ns, bid, ask = data.time, data.bid, data.ask
+            t, b, a = data.time, data.bid, data.ask
         elif bid is None or ask is None:
             raise TypeError("load_ticks() needs both bid and ask (or one DataFrame / TickData)")
-        t, b = as_time_array(time_ns), as_price_array(bid, "bid")
-        n = self._load_ticks(symbol_id, t, b, as_price_array(ask, "ask"))
+        else:
+            t, b, a = time_ns, bid, ask
+        t, b = as_time_array(t), as_price_array(b, "bid")
+        n = self._load_ticks(symbol_id, t, b, as_price_array(a, "ask"))
         self._sketch(symbol_id, t, b)
         return n
 
@@ -299,15 +304,17 @@ class Engine(_hqt.Engine):
         if open is None and high is None and low is None and close is None:
             data = self._bar_data(time_ns, timeframe)
             timeframe = self._timeframe_of(data, timeframe)
-            time_ns, open, high, low, close = data.time, data.open, data.high, data.low, \
-                data.close
+            times: Any = data.time
+            open, high, low, close = data.open, data.high, data.low, data.close
             volume = data.volume if volume is None else volume
         elif open is None or high is None or low is None or close is None:
             raise TypeError("load_bars() needs open, high, low and close (or one DataFrame / "
                             "BarData)")
+        else:
+            times = time_ns
         if timeframe is None:
             raise InvalidArgumentError("load_bars() needs the timeframe (minutes, e.g. hqt.M1)")
-        t = as_time_array(time_ns)
+        t = as_time_array(times)
         v = np.zeros(len(t)) if volume is None else as_price_array(volume, "volume")
         c = as_price_array(close, "close")
         n = self._load_bars(symbol_id, timeframe, t, as_price_array(open, "open"),

@@ -307,8 +307,8 @@ def _from_batch(pa: Any, batch: Any, kind: str, roles: dict[str, str],
         return TickData(t, _arrow_float(pa, cols["bid"], "bid"), _arrow_float(pa, cols["ask"], "ask"))
     vol = (_arrow_float(pa, cols["volume"], "volume") if "volume" in cols
            else np.zeros(len(t), np.float64))
-    return BarData(t, *(_arrow_float(pa, cols[n], n) for n in _BAR_COLUMNS), vol,
-                   timeframe)
+    o, h, lo, c = (_arrow_float(pa, cols[n], n) for n in _BAR_COLUMNS)
+    return BarData(t, o, h, lo, c, vol, timeframe)
 
 
 def iter_parquet(path: PathLike, kind: str = "auto", *, timeframe: int | None = None,

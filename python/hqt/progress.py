@@ -48,7 +48,7 @@ def in_notebook() -> bool:
     if ipython is None or "ipykernel" not in sys.modules:
         return False
     try:
-        shell = ipython.get_ipython()  # type: ignore[attr-defined]
+        shell = ipython.get_ipython()
     except Exception:  # pragma: no cover - exotic IPython builds
         return False
     return shell is not None and getattr(shell, "kernel", None) is not None

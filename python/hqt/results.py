@@ -34,7 +34,7 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 import numpy as np
 
@@ -52,9 +52,10 @@ __all__ = ["BacktestResult", "PriceSketch", "RECORD_KINDS", "record_dtype"]
 #: Kinds of table a result holds (arguments of :meth:`BacktestResult.records`).
 RECORD_KINDS = ("deals", "trades", "orders", "positions", "equity")
 
+_Source = Literal["deals", "trades", "orders", "order_history", "positions", "equity"]
 # kind -> name of the engine list it is copied from
-_SOURCE = {"deals": "deals", "trades": "trades", "orders": "order_history",
-           "positions": "positions", "equity": "equity"}
+_SOURCE: dict[str, _Source] = {"deals": "deals", "trades": "trades", "orders": "order_history",
+                               "positions": "positions", "equity": "equity"}
 
 #: fields holding micro units, converted to float
 _MICRO_FIELDS = frozenset({"volume", "price", "commission", "profit", "balance", "open_price",
@@ -98,7 +99,7 @@ def record_dtype(kind: str) -> np.dtype[Any]:
     raw = _raw_dtypes()[_SOURCE[kind]]
     fields: list[tuple[str, Any]] = []
     for name in raw.names or ():
-        fmt = raw.fields[name][0] if raw.fields else None  # type: ignore[index]
+        fmt = raw.fields[name][0] if raw.fields else None
         fields.append((name, "<f8" if name in _MICRO_FIELDS else fmt))
     if kind == "trades":
         fields.append(("net_profit", "<f8"))

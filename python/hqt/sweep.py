@@ -342,7 +342,7 @@ def _series(obj: Any, what: str) -> _Series:
         arrays["volume"] = (np.zeros(len(arrays["time"])) if vol is None
                             else as_price_array(vol, f"{what} volume"))
         if timeframe is None:
-            timeframe = infer_timeframe(arrays["time"])
+            timeframe = infer_timeframe(np.asarray(arrays["time"], dtype=np.int64))
             if timeframe is None:
                 raise InvalidArgumentError(
                     f"{what}: cannot infer the bars' timeframe from their times; pass a "
@@ -701,7 +701,8 @@ def _dumps(obj: Any) -> bytes:
         import cloudpickle
     except ImportError:
         return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    return cloudpickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    data: bytes = cloudpickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return data
 
 
 def _write_data_file(data: dict[str, list[_Series]], directory: str
@@ -718,7 +719,7 @@ def _write_data_file(data: dict[str, list[_Series]], directory: str
                     pad = (-offset) % 64
                     f.write(b"\0" * pad)
                     offset += pad
-                    f.write(memoryview(a).cast("B"))
+                    f.write(a.data.cast("B"))
                     cols.append((col, a.dtype.str, offset, len(a)))
                     offset += a.nbytes
                 layout.append((name, s.timeframe, cols))

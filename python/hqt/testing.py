@@ -125,7 +125,8 @@ def _bar_opens(start: int, timeframe: int, n: int, skip: NDArray[np.int64]) -> N
     k = np.arange(n, dtype=np.int64) + np.cumsum(skip)
     if timeframe == Timeframe.MN1:
         m0 = np.datetime64(start, "ns").astype("M8[M]")
-        return (m0 + k).astype("M8[ns]").astype(np.int64)
+        months: NDArray[np.int64] = (m0 + k).astype("M8[ns]").astype(np.int64)
+        return months
     if timeframe == Timeframe.W1:
         week, off = 7 * _DAY, 4 * _DAY
         first = (start - off) // week * week + off
@@ -232,7 +233,10 @@ def _records(x: Any, kind: str) -> NDArray[Any]:
             cols[str(c)] = arr
         if not cols:
             return np.zeros(0)
-        return np.rec.fromarrays(list(cols.values()), names=list(cols))
+        out: NDArray[Any] = np.empty(len(x), dtype=[(k, v.dtype) for k, v in cols.items()])
+        for k, v in cols.items():
+            out[k] = v
+        return out
     if hasattr(x, "_statistics"):  # an engine
         return BacktestResult.from_engine(x).records(kind)
     raise TypeError(f"expected a BacktestResult, an Engine, a structured array or a DataFrame, "
