@@ -137,17 +137,20 @@ def _bar_opens(start: int, timeframe: int, n: int, skip: NDArray[np.int64]) -> N
 
 def random_walk_bars(n: int = 2_000, *, timeframe: int = Timeframe.M1, seed: int = 0,
                      start: int = T0, price: float = 1.10, volatility: float = 0.0003,
-                     digits: int = 5, gaps: int = 0, gap_bars: int = 2_880,
+                     digits: int = 5, gaps: int = 0, gap_bars: int | None = None,
                      gap_volatility: float = 0.002) -> BarData:
     """`n` consecutive OHLC bars of a random walk, reproducible from `seed`.
 
     Bars open at multiples of the timeframe (W1 on Mondays, MN1 on the 1st);
-    ``gaps`` times, ``gap_bars`` periods are skipped and the price jumps.
-    Volume is a random tick count. High >= max(open, close), low <= min.
+    ``gaps`` times, ``gap_bars`` periods are skipped (default: two days'
+    worth, one period for W1 and MN1) and the price jumps. Volume is a
+    random tick count. High >= max(open, close), low <= min.
     """
     if n < 0:
         raise ValueError("n must be >= 0")
     tf = int(timeframe)
+    if gap_bars is None:
+        gap_bars = max(1, 2 * 1440 // tf) if tf <= 1440 else 1
     rng = np.random.default_rng(seed)
     ret = rng.normal(0.0, volatility, n)
     skip = np.zeros(n, np.int64)
@@ -169,6 +172,9 @@ def random_walk_bars(n: int = 2_000, *, timeframe: int = Timeframe.M1, seed: int
     point = 10.0 ** -digits
     low = np.maximum(low, point)
     volume = rng.integers(1, 200, n).astype(np.float64)
+    periods = n + int(skip.sum())
+    if periods * min(tf, 43_200) * _MIN > 2**63 - 1 - start:
+        raise ValueError(f"{n} bars of {tf} minutes (with gaps) do not fit int64 nanoseconds")
     return BarData(_bar_opens(start, tf, n, skip), opens, high, low, close, volume, tf)
 
 
