@@ -505,8 +505,11 @@ class BacktestResult:
         name = self.symbols[sid] if sid is not None and sid < len(self.symbols) else "price"
         if len(pt):
             ax_p.plot(_dt(pt), pp, color="#4d4d4d", linewidth=0.7, label=name)
-        if len(tr):
-            self._plot_trades(ax_p, tr[-max_markers:])
+        pos = self.records("positions")
+        if sid is not None and len(pos):
+            pos = pos[pos["symbol_id"] == sid]
+        if len(tr) or len(pos):
+            self._plot_trades(ax_p, tr[-max_markers:], pos[-max_markers:])
         ax_p.set_ylabel(name)
         if len(pt) or len(tr):
             ax_p.legend(loc="upper left", fontsize="small", ncols=4)
@@ -516,7 +519,7 @@ class BacktestResult:
         t_eq = _dt(eq["time"])
         ax_e.plot(t_eq, eq["equity"], color="#2166ac", linewidth=1.0, label="equity")
         ax_e.plot(t_eq, eq["balance"], color="#999999", linewidth=0.8, linestyle="--",
-                  label="balance")
+                  drawstyle="steps-post", label="balance")
         ax_e.set_ylabel(f"equity {self.currency}".strip())
         ax_e.legend(loc="upper left", fontsize="small")
         ax_d.fill_between(t_eq, eq["drawdown_pct"], 0.0, color="#d73027", alpha=0.4,
@@ -531,19 +534,25 @@ class BacktestResult:
         return fig
 
     @staticmethod
-    def _plot_trades(ax: Any, tr: NDArray[Any]) -> None:
+    def _plot_trades(ax: Any, tr: NDArray[Any], pos: NDArray[Any]) -> None:
+        """Entry markers (closed trades and positions still open), exits, and a line from
+        each entry to its exit, green for a winning trade and red for a losing one."""
         from matplotlib.collections import LineCollection
-        t_in, t_out = _num(tr["open_time"]), _num(tr["close_time"])
-        won = tr["net_profit"] > 0
-        segs = np.stack([np.column_stack([t_in, tr["open_price"]]),
-                         np.column_stack([t_out, tr["close_price"]])], axis=1)
-        colors = np.where(won[:, None], [[0.10, 0.60, 0.31, 0.8]], [[0.84, 0.19, 0.15, 0.8]])
-        ax.add_collection(LineCollection(list(segs), colors=list(colors), linewidths=1.0))
-        buy = tr["type"] == int(PositionType.BUY)
-        ax.scatter(_dt(tr["open_time"][buy]), tr["open_price"][buy], marker="^", s=28,
-                   color="#1a9850", zorder=3, label="buy entry")
-        ax.scatter(_dt(tr["open_time"][~buy]), tr["open_price"][~buy], marker="v", s=28,
-                   color="#d73027", zorder=3, label="sell entry")
+        if len(tr):
+            t_in, t_out = _num(tr["open_time"]), _num(tr["close_time"])
+            won = tr["net_profit"] > 0
+            segs = np.stack([np.column_stack([t_in, tr["open_price"]]),
+                             np.column_stack([t_out, tr["close_price"]])], axis=1)
+            colors = np.where(won[:, None], [[0.10, 0.60, 0.31, 0.8]],
+                              [[0.84, 0.19, 0.15, 0.8]])
+            ax.add_collection(LineCollection(list(segs), colors=list(colors), linewidths=1.0))
+        times = np.concatenate([tr["open_time"], pos["open_time"]])
+        prices = np.concatenate([tr["open_price"], pos["open_price"]])
+        buy = np.concatenate([tr["type"], pos["type"]]) == int(PositionType.BUY)
+        ax.scatter(_dt(times[buy]), prices[buy], marker="^", s=28, color="#1a9850", zorder=3,
+                   label="buy entry")
+        ax.scatter(_dt(times[~buy]), prices[~buy], marker="v", s=28, color="#d73027",
+                   zorder=3, label="sell entry")
         ax.scatter(_dt(tr["close_time"]), tr["close_price"], marker="x", s=22,
                    color="#000000", zorder=3, label="exit")
 
