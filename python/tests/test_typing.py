@@ -21,8 +21,14 @@ def _run(args: list[str], cwd: str, env_extra: dict[str, str] | None = None
                           text=True, timeout=300)
 
 
-def test_mypy_strict_on_the_package(tmp_path):
-    r = _run(["mypy", "-p", "hqt", "--cache-dir", str(tmp_path / "cache")], cwd=str(PYDIR))
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory) -> str:
+    """One mypy cache for the module: numpy's stubs are analysed once."""
+    return str(tmp_path_factory.mktemp("mypy-cache"))
+
+
+def test_mypy_strict_on_the_package(cache_dir):
+    r = _run(["mypy", "-p", "hqt", "--cache-dir", cache_dir], cwd=str(PYDIR))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Success" in r.stdout
 
@@ -44,7 +50,7 @@ def test_stubtest_extension_stubs(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_public_api_is_typed_for_users(tmp_path):
+def test_public_api_is_typed_for_users(tmp_path, cache_dir):
     """A user's strict script type-checks against hqt (py.typed is honoured)."""
     script = tmp_path / "user.py"
     script.write_text('''
@@ -67,6 +73,6 @@ def main() -> float:
     assert_flat_at_end(e)
     return r.statistics.net_profit + float(r.stats_dict()["return_pct"])
 ''')
-    r = _run(["mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(script)],
+    r = _run(["mypy", "--strict", "--cache-dir", cache_dir, str(script)],
              cwd=str(tmp_path), env_extra={"MYPYPATH": str(PYDIR)})
     assert r.returncode == 0, r.stdout + r.stderr
