@@ -555,9 +555,9 @@ class Engine(_hqt.Engine):
             except KeyboardInterrupt as e:
                 left = self.pending_events if not self.disposed else 0
                 e.add_note(f"hqt: run() interrupted after {total - left:,} of {total:,} events; "
-                           f"the engine is consistent (on_stop was called, the WAL "
-                           f"checkpointed) and {left:,} events stay loaded: run() again "
-                           "continues")
+                           "the engine is consistent (on_stop was called and an enabled "
+                           f"write-ahead log got its end-of-run checkpoint); {left:,} events "
+                           "stay loaded: run() again continues")
                 raise
             bar.end_chunk()
         return BacktestResult.from_engine(self, wall_seconds=_time.perf_counter() - started,
