@@ -158,7 +158,10 @@ def run_hqt(bars, precomputed=False):
 
 
 def hqt_breakdown(bars, repeat):
-    """Where HQT's time goes: each line adds one thing to the previous (best of `repeat`)."""
+    """Where HQT's time goes: each line adds one thing to the previous.
+
+    CPU time of this process (steadier than wall time on a busy machine), best of `repeat`.
+    """
 
     class NoOp(hqt.Strategy):
         def on_bar(self, engine, bar):
@@ -203,11 +206,11 @@ def hqt_breakdown(bars, repeat):
         best = None
         for _ in range(repeat):
             gc.collect()
-            start, cpu = time.perf_counter(), time.process_time()
+            start = time.process_time()
             e = engine()
             if strategy_factory is not ...:
                 e.run(strategy_factory() if strategy_factory else None, progress=False)
-            sec = time.perf_counter() - start
+            sec = time.process_time() - start
             e.dispose()
             best = sec if best is None else min(best, sec)
         return best
@@ -219,8 +222,8 @@ def hqt_breakdown(bars, repeat):
              ("+ the strategy's Python code (SMAs, decisions)", NoTrades),
              ("+ its buy/sell calls (the full run)", HqtSmaCross)]
     n = len(bars["time"])
-    print(f"\nHQT, where the time goes ({n:,} bars, best of {repeat}):\n")
-    print("| step | total (s) | added (s) | added per bar (ns) |")
+    print(f"\nHQT, where the time goes ({n:,} bars, CPU time, best of {repeat}):\n")
+    print("| step | total CPU (s) | added (s) | added per bar (ns) |")
     print("|---|---:|---:|---:|")
     prev = 0.0
     for label, factory in steps:
@@ -359,16 +362,6 @@ def compare(name, ref, other, n_bars, last_bar_too=False) -> bool:
     return False
 
 
-def best_of(repeat, fn, *args):
-    """The fastest of `repeat` runs ((wall, CPU) seconds) and the trades of the last one."""
-    best, trades = None, None
-    for _ in range(repeat):
-        gc.collect()
-        sec, trades = fn(*args)
-        best = sec if best is None else min(best, sec)
-    return best, trades
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bars", type=int, default=1_000_000, help="bars (default 1,000,000)")
@@ -386,7 +379,7 @@ def main(argv=None) -> int:
     n, m = args.bars, min(args.backtrader_bars, args.bars)
     bars = make_bars(n, args.seed)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"{n:,} M1 bars (seed {args.seed}), SMA({FAST})/SMA({SLOW}), best of {args.repeat}; "
+    print(f"{n:,} M1 bars (seed {args.seed}), SMA({FAST})/SMA({SLOW}), best of {args.repeat} rounds; "
           f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
           f"load average {load:.1f}; hqt {hqt.__version__}")
     # untimed warm-up: first calls pay one-off costs (library init, imports, caches)
@@ -397,34 +390,39 @@ def main(argv=None) -> int:
         run_backtesting(frame(bars, small))
     if "backtrader" not in args.skip:
         run_backtrader(frame(bars, small))
-    rows = []   # (tool, bars, trades, seconds, HQT seconds on the same bars)
-    ok = True
-    sec, trades = best_of(args.repeat, run_hqt, bars)
-    rows.append(("HQT", n, trades, sec, sec))
-    print(f"HQT: {sec[0]:.2f} s")
-    hqt_full = (sec, trades)
-    sec, trades = best_of(args.repeat, run_hqt, bars, True)
-    print(f"HQT, SMAs precomputed: {sec[0]:.2f} s")
-    ok &= compare("HQT, SMAs precomputed", hqt_full[1], trades, n, last_bar_too=True)
-    rows.append(("HQT, SMAs precomputed", n, trades, sec, hqt_full[0]))
+    # The tools take turns, round after round, so that all of them see the same
+    # conditions on a shared machine; each one's fastest round counts.
+    tools = [("HQT", n, run_hqt, (bars,)),
+             ("HQT, SMAs precomputed", n, run_hqt, (bars, True))]
     if "backtesting.py" not in args.skip:
-        df = frame(bars, n)
-        sec, trades = best_of(args.repeat, run_backtesting, df)
-        print(f"backtesting.py: {sec[0]:.2f} s")
-        ok &= compare("backtesting.py", hqt_full[1], trades, n)
-        rows.append(("backtesting.py", n, trades, sec, hqt_full[0]))
-        del df
+        tools.append(("backtesting.py", n, run_backtesting, (frame(bars, n),)))
     if "backtrader" not in args.skip:
-        if m == n:
-            ref_sec, ref = hqt_full
-        else:
-            ref_sec, ref = best_of(args.repeat, run_hqt, head(bars, m))
-            rows.append(("HQT", m, ref, ref_sec, ref_sec))
-            print(f"HQT on {m:,} bars: {ref_sec[0]:.2f} s")
-        sec, trades = best_of(args.repeat, run_backtrader, frame(bars, m))
-        print(f"backtrader: {sec[0]:.2f} s")
-        ok &= compare("backtrader", ref, trades, m)
-        rows.append(("backtrader", m, trades, sec, ref_sec))
+        if m != n:
+            tools.append(("HQT ", m, run_hqt, (head(bars, m),)))
+        tools.append(("backtrader", m, run_backtrader, (frame(bars, m),)))
+    wall: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    trades: dict[str, list] = {}
+    for r in range(args.repeat):
+        line = []
+        for name, k, fn, fn_args in tools:
+            gc.collect()
+            (w, c), trades[name] = fn(*fn_args)
+            wall[name] = min(w, wall.get(name, w))
+            cpu[name] = min(c, cpu.get(name, c))
+            line.append(f"{name.strip()} {w:.2f} s")
+        print(f"round {r + 1}: " + ", ".join(line), flush=True)
+    ok = compare("HQT, SMAs precomputed", trades["HQT"], trades["HQT, SMAs precomputed"], n,
+                 last_bar_too=True)
+    if "backtesting.py" in trades:
+        ok &= compare("backtesting.py", trades["HQT"], trades["backtesting.py"], n)
+    if "backtrader" in trades:
+        ok &= compare("backtrader", trades["HQT " if m != n else "HQT"], trades["backtrader"], m)
+    rows = []   # (tool, bars, trades, (wall, cpu), (HQT's wall, cpu) on the same bars)
+    for name, k, _, _ in tools:
+        ref = "HQT " if k != n else "HQT"
+        rows.append((name.strip(), k, trades[name], (wall[name], cpu[name]),
+                     (wall[ref], cpu[ref])))
     print()
     print("| tool | bars | trades | wall time (s) | bars/s | wall time ÷ HQT's | "
           "CPU time (s) | CPU time ÷ HQT's |")
