@@ -276,13 +276,8 @@ def _arrow_time(pa: Any, col: Any) -> NDArray[np.int64]:
     elif pa.types.is_integer(typ):
         col = col.cast(pa.int64())
     elif pa.types.is_string(typ) or pa.types.is_large_string(typ):
-        import pyarrow.compute as pc
-        try:
-            col = pc.cast(pc.assume_timezone(pc.strptime(col, format="%Y-%m-%dT%H:%M:%S",
-                                                         unit="ns"), "UTC"), pa.int64())
-        except pa.ArrowInvalid as e:
-            raise InvalidArgumentError(f"time column: cannot parse strings ({e}); store a "
-                                       "timestamp or int64 ns column") from None
+        pd = _optional.require("pandas", "ISO-8601 string times in a Parquet file")
+        return index_to_ns(pd.Series(col.to_pandas()))
     else:
         raise TypeError(f"time column must be a timestamp or int64 ns, not {typ}")
     if col.null_count:
