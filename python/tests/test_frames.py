@@ -160,6 +160,11 @@ def test_parquet_time_column_types(tmp_path):
         data = read_parquet(p)
         expect = t // 1000 * 1000 if name == "us_tz" else t
         assert np.array_equal(data.time, expect), name
+    iso = np.datetime_as_string(t.view("M8[ns]"), unit="ns")
+    p = tmp_path / "iso.parquet"
+    pq.write_table(pa.table({"time": pa.array([s + "Z" for s in iso]), "bid": TICKS.bid,
+                             "ask": TICKS.ask}), p)
+    assert np.array_equal(read_parquet(p).time, t)
 
 
 def test_parquet_bars(tmp_path):
