@@ -284,6 +284,22 @@ def test_ticks_several_symbols_dataframes_and_collect():
     assert by_name.equals(single)
 
 
+def test_csv_paths_and_structured_arrays_are_data_too(tmp_path):
+    path = tmp_path / "bars.csv"
+    with open(path, "w") as f:
+        f.write("time,open,high,low,close\n")
+        for row in zip(*(BARS[k].tolist() for k in ("time", "open", "high", "low", "close"))):
+            f.write(",".join(f"{v:.5f}" if isinstance(v, float) else str(v) for v in row) + "\n")
+    arr = np.zeros(N_BARS, dtype=[("time", "<i8"), ("open", "<f8"), ("high", "<f8"),
+                                  ("low", "<f8"), ("close", "<f8")])
+    for k in arr.dtype.names:
+        arr[k] = BARS[k]
+    grid = {"fast": [3], "slow": [20]}
+    want = sweep_fn(Cross, grid, BARS, ENGINE_ARGS, processes=0, records=True)
+    assert sweep_fn(Cross, grid, str(path), ENGINE_ARGS, processes=0, records=True) == want
+    assert sweep_fn(Cross, grid, {"EURUSD": arr}, ENGINE_ARGS, processes=0, records=True) == want
+
+
 def test_bad_arguments_fail_before_any_task_runs():
     with pytest.raises(hqt.InvalidArgumentError, match="unknown key.*'levrage'"):
         sweep_fn(Cross, GRID, BARS, {"levrage": 10, "symbols": ["EURUSD"]})
