@@ -28,7 +28,13 @@ import Testing
     /// state, so a resumed run needs no warm-up: market orders with SL/TP,
     /// pending orders, modifies, partial closes, cancels.
     static func hooks() -> StrategyHooks {
-        StrategyHooks(onTick: { (e: Engine, tick: Tick) throws(HQTError) in
+        StrategyHooks(onStart: { (e: Engine) throws(HQTError) in
+            // Not idempotent: done twice, or half, shows in the balance. A
+            // resumed run calls on_start again with trading refused.
+            guard !e.warmingUp else { return }
+            try e.deposit(1_000_000)
+            try e.deposit(2_000_000)
+        }, onTick: { (e: Engine, tick: Tick) throws(HQTError) in
             let k = (tick.time - base) / 1_000_000_000
             let open = e.openPositions
             if k % 37 == 5 && open.count < 3 {
@@ -45,6 +51,13 @@ import Testing
             } else if k % 67 == 19, let o = e.orders.first {
                 try e.cancel(ticket: o.ticket)
             }
+        }, onBar: { (e: Engine, bar: Bar) throws(HQTError) in
+            // Also on the bar the end of the run closes.
+            try e.deposit(100_000 + (bar.time / 60_000_000_000) % 1_000)
+        }, onStop: { (e: Engine) throws(HQTError) in
+            try e.deposit(3_000_000)
+            for p in e.positions { try e.close(ticket: p.ticket) }
+            try e.deposit(4_000_000)
         })
     }
 
@@ -97,11 +110,22 @@ import Testing
         let log = RecoveryTests.bytes(of: path)
         #expect(log.count > 10_000)
 
-        // Cut points: spread over the whole file, including mid-record.
+        // Cut points: the end of every record (a crash between two appends)
+        // and points inside records (a torn append).
         var cuts: [Int] = []
         var x = 977
         while x < log.count { cuts.append(x); x += log.count / 45 + 13 }
-        cuts.append(log.count)
+        var ends: [Int] = []
+        var offset = 0
+        while offset + 13 <= log.count {
+            let length = Int(log[offset + 5]) | Int(log[offset + 6]) << 8 | Int(log[offset + 7]) << 16 | Int(log[offset + 8]) << 24
+            offset += 13 + length
+            if offset <= log.count { ends.append(offset) }
+        }
+        // Every record end around on_start and around the end of the run
+        // (closing bars, on_stop), where units other than events end.
+        cuts += ends.prefix(15) + ends.suffix(30)
+        cuts = Array(Set(cuts)).sorted()
         let copy = RecoveryTests.tempPath("cut")
         defer { unlink(copy) }
         for cut in cuts {

@@ -51,12 +51,12 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterable, List,
 from hqt import wal as _wal
 
 __all__ = [
-    "SCALE", "ORDER_MODIFY", "BUILD_BARS", "SNAPSHOT_VERSION", "ENGINE_RECORD_TYPES", "RECORD_HEADER_SIZE",
+    "SCALE", "ORDER_MODIFY", "BUILD_BARS", "RUN_MARK", "RunStage", "SNAPSHOT_VERSION", "ENGINE_RECORD_TYPES", "RECORD_HEADER_SIZE",
     "PayloadError", "Phase", "OrderType", "OrderState", "Side", "DealEntry", "DealReason", "RouteKind",
     "Order", "Position", "Deal", "Trade", "EquityPoint", "Route", "SymbolQuote", "TickCursor",
     "BarCursor", "BarBuilder", "Snapshot", "History",
     "EngineRecord", "Fill", "PositionModify", "OrderPlace", "OrderModify", "OrderCancel", "BalanceChange",
-    "BuildBars",
+    "BuildBars", "RunMark",
     "decode_record", "decode_checkpoint", "decode", "register", "recovery_plan", "RecoveryPlan",
     "history_chain", "rebuild_history",
     "SymbolConfig", "configuration_fingerprint",
@@ -68,9 +68,10 @@ SCALE = 1_000_000
 #: Record type 9 (types 1-7 are in hqt.wal; 8 is the log's HEADER).
 ORDER_MODIFY = 9
 BUILD_BARS = 10
+RUN_MARK = 11
 #: The snapshot layout this module reads (first u32 of a CHECKPOINT payload).
 #: Version 2: the history lists are deltas ([start u64][count u64][items]).
-SNAPSHOT_VERSION = 2
+SNAPSHOT_VERSION = 3
 #: event i64, phase u8, time i64: the start of every engine record payload.
 RECORD_HEADER_SIZE = 17
 INT64_MIN = -(1 << 63)
@@ -91,6 +92,23 @@ class Phase(enum.IntEnum):
     BETWEEN = 2        # between events (before the first, after the last, or a caller driving the engine)
     CALLBACKS = 3      # inside event N, after the engine's processing: on_trade, on_tick, on_bar of a loaded bar
     STOP_OUT = 4       # inside event N: stop-out closing positions
+    START = 5          # a run's on_start (RUN_MARK STARTING .. RUN_MARK RUNNING)
+    END_OF_RUN = 6     # the end of a run's data: bars in progress closed (from RUN_MARK ENDING)
+    STOP = 7           # a run's on_stop (up to RUN_MARK COMPLETED)
+
+    @property
+    def inside_event(self) -> bool:
+        """Phases inside one market event: the unit recovery may drop and redo."""
+        return self in (Phase.BEFORE_MARKET, Phase.TRIGGERS, Phase.CALLBACKS, Phase.STOP_OUT)
+
+
+class RunStage(enum.IntEnum):
+    """Where a run is, as RUN_MARK records tell it."""
+    IDLE = 0
+    STARTING = 1
+    RUNNING = 2
+    ENDING = 3
+    COMPLETED = 4
 
 
 class OrderType(enum.IntEnum):
@@ -472,6 +490,7 @@ class Snapshot(_Decoded):
     equity_curve_start: int      # a light checkpoint resends the previous one's last point
     equity_curve: List[EquityPoint]
     strategy_state: bytes
+    run_stage: RunStage
 
     @property
     def symbol_count(self) -> int:
@@ -653,6 +672,18 @@ class BuildBars(EngineRecord):
         return "%s build bars sym %d M%d" % (self._head(), self.symbol_id, self.timeframe)
 
 
+@dataclass(frozen=True)
+class RunMark(EngineRecord):
+    """RUN_MARK (11): a run moves to ``stage``; at ENDING, ``flushes_bars``
+    says whether the bars still being built were closed (a run stopped by an
+    error does not close them)."""
+    stage: RunStage
+    flushes_bars: bool
+
+    def __str__(self) -> str:
+        return "%s run %s%s" % (self._head(), self.stage.name, " (closes bars)" if self.flushes_bars else "")
+
+
 # ---------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------
@@ -779,7 +810,7 @@ _TYPE_NAMES = {
     _wal.POSITION_OPEN: "POSITION_OPEN", _wal.POSITION_CLOSE: "POSITION_CLOSE",
     _wal.POSITION_MODIFY: "POSITION_MODIFY", _wal.ORDER_PLACE: "ORDER_PLACE",
     _wal.ORDER_CANCEL: "ORDER_CANCEL", _wal.BALANCE_CHANGE: "BALANCE_CHANGE",
-    ORDER_MODIFY: "ORDER_MODIFY", BUILD_BARS: "BUILD_BARS",
+    ORDER_MODIFY: "ORDER_MODIFY", BUILD_BARS: "BUILD_BARS", RUN_MARK: "RUN_MARK",
 }
 #: The record types the engine writes besides CHECKPOINT (7) and the log's HEADER (8).
 ENGINE_RECORD_TYPES = tuple(sorted(_TYPE_NAMES))
@@ -811,6 +842,9 @@ def decode_record(record_type: int, payload: bytes, context: Optional[str] = Non
     elif record_type == _wal.ORDER_CANCEL:
         ticket, state = r.unpack(_ORDER_CANCEL, "order cancel")
         rec = OrderCancel(*head, ticket, r.enum(OrderState, state, "order state"))
+    elif record_type == RUN_MARK:
+        stage = r.enum(RunStage, r.u8("run stage"), "run stage")
+        rec = RunMark(*head, stage, r.flag("flushes-bars flag"))
     elif record_type == BUILD_BARS:
         symbol_id = r.u32("symbol")
         timeframe = r.unpack(_I32, "timeframe")[0]
@@ -872,11 +906,12 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
     curve_start = r.u64("equity curve start")
     curve = [EquityPoint(*r.unpack(_EQUITY, "equity point")) for _ in range(r.count("equity point", _EQUITY.size))]
     state = r.take(r.u64("strategy state length"), "strategy state")
+    stage = r.enum(RunStage, r.u8("run stage"), "run stage")
     r.end()
     return Snapshot(version, fingerprint, events, time, balance, net_deposits, next_ticket, margin_call,
                     next_sample, peak, max_dd, max_dd_pct, ticks, bars, quotes, routes, cursors, bar_series,
                     builders, positions, orders, history_start, history, deals_start, deals, trades_start, trades,
-                    curve_start, curve, state)
+                    curve_start, curve, state, stage)
 
 
 def decode(record_type: int, payload: bytes, context: Optional[str] = None):
@@ -987,10 +1022,11 @@ class RecoveryPlan:
 def recovery_plan(records: Sequence[Any]) -> RecoveryPlan:
     """Splits a log's records (``hqt.wal.Record`` objects, HEADER excluded)
     as recovery does: the last checkpoint, the records after it to apply,
-    and the trailing records of the last event when the last record was
-    written inside an event (phase other than BETWEEN): that event may have
-    stopped half-way, so its records are dropped and the event is processed
-    again on resume. The plan's snapshot is the last checkpoint's with the
+    and the records of the unit of work the log ends in, when it is
+    unfinished: the last event (records inside an event), or a run's on_start
+    (back to RUN_MARK STARTING) or end (back to RUN_MARK ENDING). That unit
+    may have stopped half-way, so its records are dropped and the resumed
+    run does it again. The plan's snapshot is the last checkpoint's with the
     complete history (:func:`rebuild_history`), as the engine restores it."""
     last = None
     for i, r in enumerate(records):
@@ -1004,9 +1040,17 @@ def recovery_plan(records: Sequence[Any]) -> RecoveryPlan:
     after = [decode_record(r.type, r.data, "record %d" % r.sequence) for r in records[last + 1:]]
     discarded: List[EngineRecord] = []
     if after and after[-1].phase != Phase.BETWEEN:
-        event = after[-1].event
-        while after and after[-1].event == event and after[-1].phase != Phase.BETWEEN:
-            discarded.insert(0, after.pop())
+        last_phase = after[-1].phase
+        if last_phase.inside_event:
+            event = after[-1].event
+            while after and after[-1].event == event and after[-1].phase.inside_event:
+                discarded.insert(0, after.pop())
+        else:  # an unfinished on_start, or end of run (closing bars, on_stop)
+            opening = RunStage.STARTING if last_phase == Phase.START else RunStage.ENDING
+            marks = [i for i, rec in enumerate(after) if isinstance(rec, RunMark) and rec.stage == opening]
+            if marks:
+                discarded = after[marks[-1]:]
+                del after[marks[-1]:]
     chain = history_chain(records, last)
     history = History()
     for i, snap in chain:
@@ -1092,8 +1136,8 @@ class Ledger:
         elif isinstance(rec, BalanceChange):
             self.balance += rec.amount
             self.net_deposits += rec.amount
-        elif isinstance(rec, BuildBars):
-            pass  # bars in progress are not part of the ledger
+        elif isinstance(rec, (BuildBars, RunMark)):
+            pass  # bars in progress and run stages are not part of the ledger
         else:  # pragma: no cover
             raise TypeError("not an engine record: %r" % (rec,))
 

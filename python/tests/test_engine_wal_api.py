@@ -150,7 +150,8 @@ def test_interrupted_run_recovers_and_resumes_exactly(tmp_path, reference, copy_
     # way the state stands at or before the copy, and the deterministic
     # resumed run makes the same operations again.
     assert 0 <= rep.events_processed < copy_at
-    assert rep.replayed_over_data is (rep.records_replayed > 0)
+    if rep.replayed_over_data:  # the data was re-walked only to place records on it
+        assert rep.records_replayed > 0
     if rep.events_processed:
         assert rep.last_event_time == int(TIME[rep.events_processed - 1])
     assert rep.torn_bytes_dropped == 0 and rep.torn_records_dropped == 0
@@ -381,7 +382,10 @@ def test_calls_from_callbacks(tmp_path):
 
     class S(hqt.Strategy):
         def on_start(self, e: hqt.Engine) -> None:
-            e.checkpoint()  # between events: allowed
+            try:  # on_start is a unit of its own (RUN_MARK): no checkpoint inside it
+                e.checkpoint()
+            except hqt.HQTError as exc:
+                caught.append(exc)
 
         def on_tick(self, e: hqt.Engine, tick: hqt.Tick) -> None:
             if tick.time == T0 + 5 * SEC:
@@ -394,8 +398,9 @@ def test_calls_from_callbacks(tmp_path):
                 assert e.is_wal_enabled()
 
     e.run(S())
-    assert len(caught) == 5 and all(isinstance(x, hqt.BusyError) for x in caught), caught
+    assert len(caught) == 6 and all(isinstance(x, hqt.BusyError) for x in caught), caught
     assert e.is_wal_enabled()
+    e.checkpoint()  # between runs: allowed
 
 
 def test_run_argument_checks():

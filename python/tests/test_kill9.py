@@ -25,7 +25,7 @@ per record) on 20 000 ticks so that a round stays short. The ``events``
 driver also proves, in every resumed start, that its resume index is exact
 (``--check-resume``).
 
-Targeted, deterministic cases (strict xfails where they show recovery bugs):
+Targeted, deterministic cases (a strict xfail marks the one known limit):
 ``test_kill9_final_stretch`` kills during on_stop (made slow on purpose),
 after the last bar was flushed and before the final checkpoint;
 ``test_kill9_events_engine_bars`` drives process_event on bars built by the
@@ -372,12 +372,7 @@ STOP_SLEEP = 0.4
 
 
 @pytest.mark.parametrize("driver", [
-    pytest.param("run", marks=pytest.mark.xfail(strict=True, reason=(
-        "recovery bug: the bars flushed at the end of run() are not logged as done. A run "
-        "killed after the flush (whose on_bar records are BETWEEN records, kept by recovery) "
-        "and before the end-of-run checkpoint re-walks the data, which leaves the last bar "
-        "in progress again, so the resumed run flushes and delivers it a second time: its "
-        "on_bar trades twice"))),
+    "run",
     "events",
 ])
 def test_kill9_final_stretch(driver: str, references: dict[tuple[str, str], Reference],
@@ -429,11 +424,6 @@ def test_kill9_events_engine_bars(tmp_path: Path) -> None:
     check(done, lambda rd: ref, "kill9 events on engine-built bars")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "recovery gap: on_start's operations are BETWEEN records of event 0, kept by recovery, "
-    "but a resumed run calls on_start as part of the warm-up, with trading refused: a kill "
-    "inside on_start loses the operations it had not made yet (and a strategy that repeated "
-    "them on resume would repeat the ones already logged)"))
 def test_kill9_inside_on_start(tmp_path: Path) -> None:
     """The run driver with two deposits in on_start, SIGKILLed (by itself) between them."""
     extra = ("--start-deposits",)

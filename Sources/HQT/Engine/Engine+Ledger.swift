@@ -13,6 +13,9 @@ enum LedgerOp {
     case balance(amount: Int64, time: Int64)
     /// Bars of a timeframe start being built from a symbol's ticks.
     case buildBars(symbolID: UInt32, timeframe: Timeframe)
+    /// A run moves to `stage` (at `ending`, closing the bars in progress
+    /// when `flushesBars`).
+    case runMark(stage: RunStage, flushesBars: Bool)
 }
 
 /// The complete outcome of one deal, computed before anything changes.
@@ -68,10 +71,12 @@ extension Engine {
             notifyOrder(order, time: time)
         case let .buildBars(symbolID, timeframe):
             addBarBuilder(symbolID: symbolID, timeframe: timeframe)
+        case let .runMark(stage, _):
+            runStage = stage
         case let .balance(amount, time):
             balance += amount
             netDeposits += amount
-            sampleEquity(at: time)
+            if !applyingWithoutPrices { sampleEquity(at: time) }
             notifyAccount(time: time)
         }
     }

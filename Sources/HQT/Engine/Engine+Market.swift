@@ -274,7 +274,7 @@ extension Engine {
         // the engine's time so the curve never runs ahead of the data.
         sampleEquity(at: min(closeTime, now))
         notifyBar(bar)
-        if replaying { applyReplayed(phase: .beforeMarket, time: now) }
+        if replaying { applyReplayed(phase: phase, time: now) }
         try deliverTrades()
         if let onBar = hooks.onBar {
             try onBar(self, bar)

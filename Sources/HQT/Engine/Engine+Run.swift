@@ -42,31 +42,50 @@ extension Engine {
             self.hooks = StrategyHooks()
         }
         var failure: HQTError?
+        if resume && runStage == .completed { return }  // the recovered run had finished
         do {
-            if resume {
+            if resume && runStage == .running {
                 warmingUp = true
                 defer { warmingUp = false }
                 if let onStart = hooks.onStart { try onStart(self) }
                 try feedWarmup(warmup, hooks: hooks)
             } else {
+                // RUN_MARK records bracket on_start, so that recovery drops
+                // an on_start a crash interrupted and the resumed run redoes it.
+                phase = .start
+                try commit(.runMark(stage: .starting, flushesBars: false))
                 if let onStart = hooks.onStart { try onStart(self) }
+                try deliverTrades()
+                phase = .between
+                try commit(.runMark(stage: .running, flushesBars: false))
             }
             try deliverTrades()
             try runLoop(onTick: hooks.onTick)
-            try flushBuiltBars()
         } catch {
             failure = error
         }
         // A failure may have stopped an event half-way: what follows
-        // (on_stop, the final checkpoint) happens between events.
-        phase = .between
-        if currentTime != .min { sampleEquity(at: currentTime) }
+        // (the end of the data, on_stop, the final checkpoint) happens
+        // between events, bracketed by RUN_MARK records like on_start.
         do {
-            if let onStop = hooks.onStop { try onStop(self) }
-            try deliverTrades()
+            phase = .endOfRun
+            try commit(.runMark(stage: .ending, flushesBars: failure == nil))
+            if failure == nil { try flushBuiltBars() }
         } catch {
             if failure == nil { failure = error }
         }
+        phase = .between
+        if currentTime != .min { sampleEquity(at: currentTime) }
+        do {
+            phase = .stop
+            if let onStop = hooks.onStop { try onStop(self) }
+            try deliverTrades()
+            phase = .between
+            try commit(.runMark(stage: .completed, flushesBars: false))
+        } catch {
+            if failure == nil { failure = error }
+        }
+        phase = .between
         do {
             if wal != nil && !walNeedsRecovery { try checkpoint() }
         } catch {

@@ -96,6 +96,11 @@ public final class Engine {
     var replaying = false
     var replayQueue: [LedgerRecord] = []
     var replayIndex = 0
+    /// Where the current (or last) run is; see RUN_MARK records.
+    public internal(set) var runStage: RunStage = .idle
+    /// Recovery without data: records are applied with the checkpoint's
+    /// prices, so drawdown and equity samples are not taken from them.
+    var applyingWithoutPrices = false
     /// True while a resumed run feeds its warm-up events: trading refused.
     public internal(set) var warmingUp = false
     var tickSeries: [TickSeries?] = []

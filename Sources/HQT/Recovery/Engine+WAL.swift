@@ -78,7 +78,7 @@ extension Engine {
     public func checkpoint() throws(HQTError) {
         guard let log = wal else { throw HQTError(.state, "the WAL is not enabled") }
         guard phase == .between || !(isRunning || inEvent) else {
-            throw HQTError(.busy, "a checkpoint can only be taken between events")
+            throw HQTError(.busy, "a checkpoint can only be taken between events (not inside an event, on_start or on_stop)")
         }
         guard !walNeedsRecovery else { throw needsRecoveryError() }
         try writeCheckpoint(log)
@@ -160,12 +160,7 @@ extension Engine {
         }
         // The last event may have stopped half-way: drop its records and
         // let the resumed run process it again.
-        if let last = ledger.last, last.phase != .between {
-            while let tail = ledger.last, tail.event == last.event, tail.phase != .between {
-                ledger.removeLast()
-                report.recordsDiscarded += 1
-            }
-        }
+        report.recordsDiscarded = Engine.dropUnfinishedUnit(&ledger)
         report.checkpointSequence = records[c].sequence
         let base = try history(before: c, in: records)
         _ = try restore(snapshot: records[c].data, sequence: records[c].sequence, base: base)
@@ -215,13 +210,39 @@ extension Engine {
             phase = .between
             applyReplayedBetween()
         }
-        // Records beyond the loaded data (or with none loaded): apply directly.
+        // Records beyond the loaded data (or with none loaded): apply
+        // directly, at the checkpoint's prices.
+        applyingWithoutPrices = !report.replayedOverData && replayIndex < replayQueue.count
+        defer { applyingWithoutPrices = false }
         while replayIndex < replayQueue.count {
             let r = replayQueue[replayIndex]
             eventsProcessed = max(eventsProcessed, r.event)
             currentTime = max(currentTime, r.time)
             applyNextReplayed()
         }
+    }
+
+    /// The log may end inside a unit of work a crash interrupted: a market
+    /// event, a run's on_start, or its end (closing bars, on_stop). Its
+    /// records are dropped, and the resumed run does that unit again,
+    /// deterministically. Returns how many were dropped.
+    static func dropUnfinishedUnit(_ ledger: inout [LedgerRecord]) -> Int {
+        guard let last = ledger.last else { return 0 }
+        let before = ledger.count
+        func isMark(_ r: LedgerRecord, _ stage: RunStage) -> Bool {
+            if case .runMark(let s, _) = r.op { return s == stage }
+            return false
+        }
+        switch last.phase {
+        case .between:
+            break
+        case .start, .endOfRun, .stop:
+            let opening: RunStage = last.phase == .start ? .starting : .ending
+            if let i = ledger.lastIndex(where: { isMark($0, opening) }) { ledger.removeSubrange(i...) }
+        default:
+            while let tail = ledger.last, tail.event == last.event, tail.phase.isInsideEvent { ledger.removeLast() }
+        }
+        return before - ledger.count
     }
 
     /// A record naming a symbol this engine does not have is corruption
@@ -234,7 +255,7 @@ extension Engine {
                 + (f.trade.map { [$0.symbolID] } ?? [])
         case .orderPlace(let o), .orderModify(let o): ids = [o.symbolID]
         case .buildBars(let id, _): ids = [id]
-        case .positionModify, .orderRemove, .balance: break
+        case .positionModify, .orderRemove, .balance, .runMark: break
         }
         for id in ids where Int(id) >= symbols.count {
             throw HQTError(.walCorrupt, "WAL record \(sequence) names symbol \(id), but the engine has \(symbols.count)")
@@ -242,8 +263,17 @@ extension Engine {
     }
 
     private func applyNextReplayed() {
-        apply(replayQueue[replayIndex].op)
+        let op = replayQueue[replayIndex].op
         replayIndex += 1
+        apply(op)
+        if case .runMark(.ending, true) = op {
+            // The run closed its bars in progress here: so does the replay
+            // (applying the records its on_bar calls made).
+            let saved = phase
+            phase = .endOfRun
+            try? flushBuiltBars()
+            phase = saved
+        }
     }
 
     /// Applies the queued records of the current event and `phase` (and,
@@ -256,10 +286,12 @@ extension Engine {
         }
     }
 
+    /// Applies the records written between events (and by on_start, the
+    /// end of a run and on_stop) that come before the next event.
     private func applyReplayedBetween() {
         while replayIndex < replayQueue.count {
             let r = replayQueue[replayIndex]
-            guard r.event <= eventsProcessed, r.phase == .between else { return }
+            guard r.event <= eventsProcessed, !r.phase.isInsideEvent else { return }
             applyNextReplayed()
         }
     }

@@ -2,7 +2,7 @@
 /// that recovery is this snapshot plus the records that follow it. Layout
 /// in docs/wal-records.md; every field is written and read in the same order.
 extension Engine {
-    static let snapshotVersion: UInt32 = 2
+    static let snapshotVersion: UInt32 = 3
 
     /// FNV-1a over the configuration a log belongs to: account, levels and
     /// every symbol's spec. A log written under another configuration is
@@ -78,6 +78,7 @@ extension Engine {
         w.u64(UInt64(curveStart)); w.u64(UInt64(equityCurve.count - curveStart))
         for p in equityCurve[curveStart...] { w.i64(p.time); w.i64(p.balance); w.i64(p.equity); w.i64(p.margin) }
         w.blob(strategyState)
+        w.u8(runStage.rawValue)
     }
 
     /// Replaces the engine's state with a snapshot's. Checks everything
@@ -157,6 +158,8 @@ extension Engine {
         for p in positions + [] where Int(p.symbolID) >= symbols.count { throw r.corrupt("position symbol \(p.symbolID)") }
         for o in pending where Int(o.symbolID) >= symbols.count { throw r.corrupt("order symbol \(o.symbolID)") }
         let strategyState = try r.blob("strategy state")
+        let rawStage = try r.u8("run stage")
+        guard let stage = RunStage(rawValue: rawStage) else { throw r.corrupt("run stage \(rawStage)") }
         try r.expectEnd()
 
         // Everything is checked: now replace the state.
@@ -182,6 +185,7 @@ extension Engine {
         deals = dealList; trades = tradeList; equityCurve = curve
         historyMarks = HistoryMarks(orderHistory: history.count, deals: dealList.count, trades: tradeList.count,
                                     equityCurve: curve.count)
+        runStage = stage
         usedMargin = positions.reduce(0) { $0 + $1.margin }
         unreportedDeals = 0
         rebuildTriggerIndex()

@@ -1,8 +1,9 @@
 /// WAL record types written by the engine (SPEC section 3; new types take
-/// new numbers: 8 is the log's HEADER, 9 ORDER_MODIFY, 10 BUILD_BARS).
+/// new numbers: 8 is the log's HEADER, 9 ORDER_MODIFY, 10 BUILD_BARS,
+/// 11 RUN_MARK).
 public enum LedgerRecordType: UInt8, Sendable {
     case positionOpen = 1, positionClose = 2, positionModify = 3, orderPlace = 4, orderCancel = 5
-    case balanceChange = 6, checkpoint = 7, orderModify = 9, buildBars = 10
+    case balanceChange = 6, checkpoint = 7, orderModify = 9, buildBars = 10, runMark = 11
 }
 
 /// When, within the engine's processing, a record was written. Replay
@@ -22,6 +23,27 @@ enum LedgerPhase: UInt8 {
     case callbacks = 3
     /// Inside event N: stop-out closing positions.
     case stopOut = 4
+    /// A run's on_start (from RUN_MARK starting to RUN_MARK running).
+    case start = 5
+    /// The end of a run's data: bars still being built are closed (from
+    /// RUN_MARK ending on).
+    case endOfRun = 6
+    /// A run's on_stop (up to RUN_MARK completed).
+    case stop = 7
+
+    /// Phases inside one market event (the unit recovery may drop and redo).
+    var isInsideEvent: Bool {
+        switch self {
+        case .beforeMarket, .triggers, .callbacks, .stopOut: return true
+        default: return false
+        }
+    }
+}
+
+/// Where a run is, as RUN_MARK records tell it: recovery drops an
+/// unfinished on_start or end of run, and a resumed run knows what is left.
+public enum RunStage: UInt8, Sendable {
+    case idle = 0, starting = 1, running = 2, ending = 3, completed = 4
 }
 
 /// A decoded engine record: where it happened and what it changed.
@@ -116,6 +138,9 @@ extension LedgerRecord {
         case let .buildBars(symbolID, timeframe):
             type = .buildBars
             w.u32(symbolID); w.i32(timeframe.minutes)
+        case let .runMark(stage, flushesBars):
+            type = .runMark
+            w.u8(stage.rawValue); w.bool(flushesBars)
         }
         return type
     }
@@ -145,6 +170,10 @@ extension LedgerRecord {
         case .orderCancel:
             op = .orderRemove(ticket: try r.u64("ticket"), state: try r.enumValue(OrderState.self, "state"), time: time)
         case .balanceChange: op = .balance(amount: try r.i64("amount"), time: time)
+        case .runMark:
+            let raw = try r.u8("run stage")
+            guard let stage = RunStage(rawValue: raw) else { throw r.corrupt("run stage \(raw)") }
+            op = .runMark(stage: stage, flushesBars: try r.bool("flushes bars"))
         case .buildBars:
             let id = try r.u32("symbol"), minutes = try r.i32("timeframe")
             guard let tf = Timeframe(minutes: minutes) else { throw r.corrupt("timeframe \(minutes)") }
