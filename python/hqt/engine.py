@@ -473,14 +473,11 @@ class Engine(_hqt.Engine):
 
     # ---- driving ---------------------------------------------------------------------
 
-    def _prepare(self, strategy: object, checkpoint: bool = False) -> Any:
-        pairs = getattr(strategy, "bars", None) or ()
-        for sym, tf in pairs:
+    def _prepare(self, strategy: object) -> Any:
+        # build_bars is logged (BUILD_BARS) when the WAL is on: recovery
+        # restores the bars being built.
+        for sym, tf in getattr(strategy, "bars", None) or ():
             self.build_bars(sym, tf)
-        if pairs and checkpoint and self.is_wal_enabled():
-            # Bar requests are part of the state but not logged: checkpoint
-            # them, so that a recovery restores the bars being built.
-            self.checkpoint()
         return strategy_callbacks(strategy)
 
     def run(self, strategy: object | None = None, *, resume: bool = False,
@@ -520,18 +517,18 @@ class Engine(_hqt.Engine):
         recovered event. `warmup` defaults to the strategy's ``warmup``
         attribute (0 if it has none); it is only allowed with ``resume=True``.
 
-        With the write-ahead log enabled, bars requested through the
-        strategy's ``bars`` are followed by a checkpoint before the run, so
-        that recovery restores them (bars requested with :meth:`build_bars`
-        yourself: request them before :meth:`enable_wal`, or call
-        :meth:`checkpoint` after).
+        With the write-ahead log enabled, every :meth:`build_bars` request
+        (including a strategy's ``bars``) is logged like a trade, so
+        recovery rebuilds the same bars; on_start and the end of the run are
+        units of their own in the log, so a crash inside either is redone,
+        once, by the resumed run.
         """
         if not resume:
             if warmup is not None:
                 raise InvalidArgumentError("warmup is only used with resume=True")
             if strategy is None:
                 return self._drive(self._run, None, progress=progress)
-            return self._drive(self._run, self._prepare(strategy, checkpoint=True),
+            return self._drive(self._run, self._prepare(strategy),
                                progress=progress)
         n = warmup if warmup is not None else getattr(strategy, "warmup", 0)
         if isinstance(n, bool) or not isinstance(n, int):
