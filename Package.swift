@@ -32,6 +32,7 @@ let package = Package(
         .testTarget(name: "HQTTests", dependencies: ["HQT", "CZeroMQ"]),
         // Benchmarks: build with -c release.
         .executableTarget(name: "hqt-wal-bench", dependencies: ["HQT"], path: "bench/wal"),
-        .executableTarget(name: "hqt-engine-bench", dependencies: ["HQT"], path: "bench/engine-io"),
+        .executableTarget(name: "hqt-engine-bench", dependencies: ["HQT"], path: "bench/engine-io",
+                          exclude: ["bench_python_io.py"]),
     ]
 )

@@ -8,7 +8,7 @@ import HQT
 enum LastError {
     static let capacity = 1024
 
-    nonisolated(unsafe) static let key: pthread_key_t = {
+    static let key: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key) { buffer in free(buffer) }
         return key

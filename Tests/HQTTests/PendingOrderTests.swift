@@ -22,6 +22,7 @@ import Testing
         return e
     }
 
+    @discardableResult
     func place(_ e: Engine, _ type: OrderType, _ price: Int64, stopLimit: Int64 = 0, sl: Int64 = 0, tp: Int64 = 0,
                expiration: Int64 = 0, volume: Int64 = LOT) throws -> UInt64 {
         try e.send(OrderRequest(symbolID: 0, type: type, volume: volume, price: price, stopLimit: stopLimit,

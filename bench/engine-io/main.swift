@@ -23,7 +23,7 @@ func makeTicks(_ n: Int) -> (t: [Int64], bid: [Int64], ask: [Int64]) {
     }
     return (t, bid, ask)
 }
-nonisolated(unsafe) let data = makeTicks(ticks)
+let data = makeTicks(ticks)
 
 func now() -> Double {
     var ts = timespec()

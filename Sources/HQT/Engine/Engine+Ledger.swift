@@ -88,7 +88,6 @@ extension Engine {
         orderHistory.append(fill.order)
         deals.append(fill.deal)
         balance = fill.deal.balance
-        let symbol = Int(fill.deal.symbolID)
         var event = PositionEvent.opened
         if let i = openPositions.firstIndex(where: { $0.ticket == fill.positionTicket }) {
             usedMargin -= openPositions[i].margin
