@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 
 import hqt  # noqa: E402
 from hqt import subscriber, wal  # noqa: E402
+import hqt.wal_records  # noqa: E402,F401  (names and decodes the engine's record types)
 
 
 def write_ticks(path: str, n: int, seed: int = 2024) -> None:
@@ -121,8 +122,11 @@ def main() -> None:
 
     print(f"\nran {args.ticks:,} ticks in {elapsed:.2f} s ({args.ticks / elapsed / 1e6:.1f} M ticks/s)\n")
     print(engine.statistics())
-    print(f"\nbroadcast on {endpoint}: {stats_b}")
-    print(f"received by the subscriber: {dict(counts)}")
+    print(f"\nbroadcast on {endpoint}: sent {stats_b.total_sent:,} frames, dropped {stats_b.total_dropped:,}")
+    for name, c in stats_b.topics.items():
+        print(f"  {name:9s} sent {c.sent:>9,}  dropped {c.dropped:>9,}  received {counts.get(name.title(), 0):>9,}")
+    print("  (a pure-Python subscriber is slower than the engine: the engine never waits, "
+          "it drops and counts; every frame counted as sent was received)")
     log = wal.read_log(args.wal)
     kinds = collections.Counter(r.type_name for r in log.records)
     print(f"\nwrite-ahead log {os.path.relpath(args.wal, ROOT)}: {len(log.records)} records {dict(kinds)}")
