@@ -379,6 +379,14 @@ typedef struct hqt_strategy {
     int (*on_bar)(hqt_engine *engine, const hqt_bar *bar, void *user_data);
     int (*on_trade)(hqt_engine *engine, const hqt_deal *deal, void *user_data);
     int (*on_stop)(hqt_engine *engine, void *user_data);
+    /* Optional, for exact resumption after a crash (hqt_engine_run_resume):
+       save_state is called at every checkpoint taken during a run and sets
+       *data / *size to the strategy's own state (the memory must stay valid
+       until the next call into the strategy); restore_state gets those
+       bytes back when a recovered run resumes, after which the events since
+       that checkpoint are re-fed with trading refused. */
+    int (*save_state)(hqt_engine *engine, const void **data, size_t *size, void *user_data);
+    int (*restore_state)(hqt_engine *engine, const void *data, size_t size, void *user_data);
 } hqt_strategy;
 
 /* Runs every loaded event not yet processed, merged across symbols in time

@@ -51,6 +51,25 @@ func hooks(for strategy: UnsafePointer<hqt_strategy>?, handle: OpaquePointer) ->
             if rc != 0 { throw callbackFailed("on_trade", rc) }
         }
     }
+    if let f = s.save_state {
+        hooks.saveState = { (_: Engine) throws(HQTError) -> [UInt8] in
+            var data: UnsafeRawPointer?
+            var size = 0
+            let rc = f(handle, &data, &size, user)
+            if rc != 0 { throw callbackFailed("save_state", rc) }
+            guard size > 0 else { return [] }
+            guard let data, size <= 256 << 20 else {
+                throw HQTError(.callback, "save_state returned \(size) bytes at \(data == nil ? "NULL" : "a pointer") (limit 256 MiB)")
+            }
+            return Array(UnsafeRawBufferPointer(start: data, count: size))
+        }
+    }
+    if let f = s.restore_state {
+        hooks.restoreState = { (_: Engine, state: [UInt8]) throws(HQTError) in
+            let rc = state.withUnsafeBytes { f(handle, $0.baseAddress, $0.count, user) }
+            if rc != 0 { throw callbackFailed("restore_state", rc) }
+        }
+    }
     if let f = s.on_stop {
         hooks.onStop = { (_: Engine) throws(HQTError) in
             let rc = f(handle, user)

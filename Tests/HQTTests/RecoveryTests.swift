@@ -201,3 +201,60 @@ import Testing
         try e.disableWAL()
     }
 }
+
+/// A strategy whose decisions depend on everything it has seen (a running
+/// sum of bids), so a resumed run is exact only with its state restored
+/// from the checkpoint and the events since re-fed.
+final class RunningSumStrategy {
+    var seen: Int64 = 0
+    var sum: Int64 = 0
+
+    var hooks: StrategyHooks {
+        StrategyHooks(onTick: { [self] (e: Engine, tick: Tick) throws(HQTError) in
+            seen += 1
+            sum &+= tick.bid
+            guard !e.warmingUp, seen % 53 == 0 else { return }
+            if let p = e.positions.first {
+                try e.close(ticket: p.ticket)
+            } else if (sum / 7) % 2 == 0 {
+                try e.buy(symbolID: 0, volume: 10_000)
+            } else {
+                try e.sell(symbolID: 0, volume: 10_000)
+            }
+        }, saveState: { [self] (_: Engine) throws(HQTError) -> [UInt8] in
+            withUnsafeBytes(of: (seen, sum)) { Array($0) }
+        }, restoreState: { [self] (_: Engine, state: [UInt8]) throws(HQTError) in
+            guard state.count == 16 else { throw HQTError(.callback, "bad state") }
+            state.withUnsafeBytes { raw in
+                seen = raw.loadUnaligned(fromByteOffset: 0, as: Int64.self)
+                sum = raw.loadUnaligned(fromByteOffset: 8, as: Int64.self)
+            }
+        })
+    }
+}
+
+extension RecoveryTests {
+    @Test func aStrategyStateRestoredFromTheCheckpointMakesTheResumeExact() throws {
+        let data = RecoveryTests.ticks(3_000)
+        let path = RecoveryTests.tempPath("state")
+        defer { unlink(path) }
+        let reference = try RecoveryTests.engine(data)
+        try reference.enableWAL(path: path, truncate: true, sync: .none, checkpointEvery: 9)
+        try reference.run(RunningSumStrategy().hooks)
+        try reference.disableWAL()
+        #expect(reference.deals.count > 50)
+        let log = RecoveryTests.bytes(of: path)
+        let copy = RecoveryTests.tempPath("state-cut")
+        defer { unlink(copy) }
+        for cut in stride(from: log.count / 7, to: log.count, by: log.count / 7) {
+            RecoveryTests.write(Array(log[0..<cut]), to: copy)
+            let e = try RecoveryTests.engine(data)
+            try e.enableWAL(path: copy, sync: .none)
+            _ = try e.recoverFromWAL()
+            try e.run(RunningSumStrategy().hooks, resume: true)   // a fresh strategy object
+            try e.disableWAL()
+            #expect(e.deals == reference.deals, "cut at \(cut) of \(log.count)")
+            #expect(e.balance == reference.balance)
+        }
+    }
+}

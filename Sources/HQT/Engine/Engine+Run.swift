@@ -5,13 +5,21 @@ public struct StrategyHooks {
     public var onBar: ((Engine, Bar) throws(HQTError) -> Void)?
     public var onTrade: ((Engine, Deal) throws(HQTError) -> Void)?
     public var onStop: ((Engine) throws(HQTError) -> Void)?
+    /// The strategy's own state, saved with every checkpoint taken during a
+    /// run; `restoreState` gets it back when a recovered run resumes, and the
+    /// events after that checkpoint are then re-fed with trading refused.
+    public var saveState: ((Engine) throws(HQTError) -> [UInt8])?
+    public var restoreState: ((Engine, [UInt8]) throws(HQTError) -> Void)?
     public init(onStart: ((Engine) throws(HQTError) -> Void)? = nil,
                 onTick: ((Engine, Tick) throws(HQTError) -> Void)? = nil,
                 onBar: ((Engine, Bar) throws(HQTError) -> Void)? = nil,
                 onTrade: ((Engine, Deal) throws(HQTError) -> Void)? = nil,
-                onStop: ((Engine) throws(HQTError) -> Void)? = nil) {
+                onStop: ((Engine) throws(HQTError) -> Void)? = nil,
+                saveState: ((Engine) throws(HQTError) -> [UInt8])? = nil,
+                restoreState: ((Engine, [UInt8]) throws(HQTError) -> Void)? = nil) {
         self.onStart = onStart; self.onTick = onTick; self.onBar = onBar
         self.onTrade = onTrade; self.onStop = onStop
+        self.saveState = saveState; self.restoreState = restoreState
     }
 }
 
@@ -48,7 +56,16 @@ extension Engine {
                 warmingUp = true
                 defer { warmingUp = false }
                 if let onStart = hooks.onStart { try onStart(self) }
-                try feedWarmup(warmup, hooks: hooks)
+                if let restore = hooks.restoreState, let saved = recoveredStrategyState,
+                   let (position, state) = Engine.unwrapStrategyState(saved) {
+                    // Exact: the state as of the checkpoint, then every
+                    // event since, as the strategy saw them.
+                    try restore(self, state)
+                    try feedEvents(from: position, hooks: hooks)
+                    recoveredStrategyState = nil
+                } else {
+                    try feedWarmup(warmup, hooks: hooks)
+                }
             } else {
                 // RUN_MARK records bracket on_start, so that recovery drops
                 // an on_start a crash interrupted and the resumed run redoes it.
@@ -142,8 +159,20 @@ extension Engine {
     /// hooks, without processing them (bars built from those ticks included).
     func feedWarmup(_ count: Int, hooks: StrategyHooks) throws(HQTError) {
         guard count > 0 else { return }
-        let position = tickSeries.reduce(0) { $0 + ($1?.cursor ?? 0) } + barSeries.reduce(0) { $0 + $1.cursor }
-        var skip = max(position - count, 0)
+        try feedEvents(from: max(feedPosition - count, 0), hooks: hooks)
+    }
+
+    /// Loaded events processed so far (the merged feed's position).
+    var feedPosition: Int {
+        tickSeries.reduce(0) { $0 + ($1?.cursor ?? 0) } + barSeries.reduce(0) { $0 + $1.cursor }
+    }
+
+    /// Delivers the loaded events from feed position `start` up to the
+    /// current one to the hooks, without processing them.
+    func feedEvents(from start: Int, hooks: StrategyHooks) throws(HQTError) {
+        let position = feedPosition
+        guard start < position else { return }
+        var skip = max(start, 0)
         var total = position
         // Walk the merge from the start with private cursors.
         var tickCursor = tickSeries.map { _ in 0 }

@@ -101,6 +101,9 @@ public final class Engine {
     /// Recovery without data: records are applied with the checkpoint's
     /// prices, so drawdown and equity samples are not taken from them.
     var applyingWithoutPrices = false
+    /// The strategy state of the checkpoint recovery started from, wrapped
+    /// with its feed position (see `wrapStrategyState`).
+    var recoveredStrategyState: [UInt8]?
     /// True while a resumed run feeds its warm-up events: trading refused.
     public internal(set) var warmingUp = false
     var tickSeries: [TickSeries?] = []

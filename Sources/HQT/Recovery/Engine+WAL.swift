@@ -91,12 +91,19 @@ extension Engine {
         recordsSinceCheckpoint = 0
     }
 
-    /// Appends a CHECKPOINT carrying the snapshot (synced, whatever the policy).
-    func writeCheckpoint(_ log: WriteAheadLog) throws(HQTError) {
+    /// Appends a CHECKPOINT carrying the snapshot (synced, whatever the
+    /// policy). During a run it carries the strategy's own state too, when
+    /// the strategy saves one; `strategyState` overrides (compaction keeps
+    /// the recovered one).
+    func writeCheckpoint(_ log: WriteAheadLog, strategyState: [UInt8]? = nil) throws(HQTError) {
+        var state = strategyState ?? []
+        if strategyState == nil, isRunning, !warmingUp, let save = hooks.saveState {
+            state = Engine.wrapStrategyState(position: feedPosition, try save(self))
+        }
         let estimate = 4096 + deals.count * 96 + orderHistory.count * 92 + trades.count * 76
-            + equityCurve.count * 32 + openPositions.count * 88 + orders.count * 92
+            + equityCurve.count * 32 + openPositions.count * 88 + orders.count * 92 + state.count
         let w = ByteWriter(capacity: estimate)
-        writeSnapshot(into: w, strategyState: [])
+        writeSnapshot(into: w, strategyState: state)
         _ = try log.markCheckpoint(snapshot: w.buffer)
         historyMarks = HistoryMarks(orderHistory: orderHistory.count, deals: deals.count, trades: trades.count,
                                     equityCurve: equityCurve.count)
@@ -104,6 +111,23 @@ extension Engine {
 
     func needsRecoveryError() -> HQTError {
         HQTError(.state, "the WAL \(wal?.path ?? "") holds records from an earlier run: call recover_from_wal() first, or enable it with truncate=True to start over")
+    }
+
+    /// A strategy's state in a snapshot: [feed position u64][its bytes], so
+    /// a resumed run knows which events came after it.
+    static func wrapStrategyState(position: Int, _ state: [UInt8]) -> [UInt8] {
+        let w = ByteWriter(capacity: state.count + 8)
+        w.u64(UInt64(position))
+        state.withUnsafeBytes { w.raw($0) }
+        return w.bytes
+    }
+
+    static func unwrapStrategyState(_ wrapped: [UInt8]) -> (Int, [UInt8])? {
+        guard wrapped.count >= 8 else { return nil }
+        var position: UInt64 = 0
+        for i in 0..<8 { position |= UInt64(wrapped[i]) << (8 * UInt64(i)) }
+        guard position <= UInt64(Int.max) else { return nil }
+        return (Int(position), Array(wrapped[8...]))
     }
 
     /// Writes the record of a change before it is applied.
@@ -163,14 +187,15 @@ extension Engine {
         report.recordsDiscarded = Engine.dropUnfinishedUnit(&ledger)
         report.checkpointSequence = records[c].sequence
         let base = try history(before: c, in: records)
-        _ = try restore(snapshot: records[c].data, sequence: records[c].sequence, base: base)
+        let strategyState = try restore(snapshot: records[c].data, sequence: records[c].sequence, base: base)
+        recoveredStrategyState = strategyState.isEmpty ? nil : strategyState
         report.recordsReplayed = ledger.count
         replay(ledger, report: &report)
         walNeedsRecovery = false
         // Compact: the log now starts at the recovered state (a full
         // checkpoint), so dropped records can never be applied again.
         historyMarks = nil
-        try writeCheckpoint(log)
+        try writeCheckpoint(log, strategyState: recoveredStrategyState ?? [])
         try log.truncateToCheckpoint()
         recordsSinceCheckpoint = 0
         report.eventsProcessed = eventsProcessed
