@@ -66,7 +66,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Strategy", "CALLBACK_NAMES", "strategy_callbacks"]
 
 #: Callback names, in the order the native layer takes them.
-CALLBACK_NAMES: tuple[str, ...] = ("on_start", "on_tick", "on_bar", "on_trade", "on_stop")
+CALLBACK_NAMES: tuple[str, ...] = ("on_start", "on_tick", "on_bar", "on_trade", "on_stop",
+                                   "get_state", "set_state")
 
 
 class Strategy:
@@ -95,6 +96,19 @@ class Strategy:
 
     def on_stop(self, engine: Engine) -> None:
         """Called once after the last event of run(), also when run() fails."""
+
+    def get_state(self, engine: Engine) -> bytes | None:
+        """The strategy's own state, saved with every checkpoint the
+        write-ahead log takes during a run (override together with
+        :meth:`set_state`). A resumed run (``run(strategy, resume=True)``
+        after ``recover_from_wal()``) then restores it and re-feeds the
+        events since that checkpoint with trading refused: exact, with no
+        ``warmup`` to guess. None: nothing saved."""
+        return None
+
+    def set_state(self, engine: Engine, state: bytes) -> None:
+        """Restores what :meth:`get_state` returned at the checkpoint a
+        recovered run resumes from."""
 
 
 _BASE_FUNCS = {name: getattr(Strategy, name) for name in CALLBACK_NAMES}

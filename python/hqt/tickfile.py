@@ -507,7 +507,8 @@ def run_file(engine: Any, path: PathLike, strategy: object | None = None, *,
                 (bars if bars is not None else (getattr(strategy, "bars", None) or ()))]
     timeframes = sorted({tf for s, tf in builders if s == sid})
     cbs = strategy_callbacks(strategy)
-    on_start, on_tick, on_bar, on_trade, on_stop = cbs if cbs is not None else (None,) * 5
+    on_start, on_tick, on_bar, on_trade, on_stop, get_state, set_state = \
+        cbs if cbs is not None else (None,) * 7
     n = len(f)
     start = stop = 0
     stop_called = False
@@ -525,7 +526,7 @@ def run_file(engine: Any, path: PathLike, strategy: object | None = None, *,
                 engine.load_ticks_micro(sid, t, b, a)  # memmaps go to the engine uncopied
                 del t, b, a  # unmap: the pages leave this process's resident set
                 chunk = (on_start if start == 0 else None, on_tick, on_bar, on_trade,
-                         on_stop if last else None)
+                         on_stop if last else None, get_state, set_state)
                 bar.begin_chunk(stop - start)
                 engine._run(None if all(c is None for c in chunk) else chunk)
                 stop_called = last
@@ -538,7 +539,7 @@ def run_file(engine: Any, path: PathLike, strategy: object | None = None, *,
             engine.clear_data()  # what is left of the chunk is dropped
             if not stop_called and (on_stop is not None):
                 try:
-                    engine._run((None, None, None, on_trade, on_stop))
+                    engine._run((None, None, None, on_trade, on_stop, None, None))
                 except BaseException as e2:  # keep the first error; note the second
                     e.add_note(f"on_stop raised too: {e2!r}")
             e.add_note(f"run_file stopped after {done:,} of {n:,} ticks of {f.path}; the "

@@ -102,11 +102,14 @@ ON_EVENT = C.CFUNCTYPE(C.c_int, ENGINE_P, C.c_void_p)
 ON_TICK = C.CFUNCTYPE(C.c_int, ENGINE_P, C.POINTER(Tick), C.c_void_p)
 ON_BAR = C.CFUNCTYPE(C.c_int, ENGINE_P, C.POINTER(Bar), C.c_void_p)
 ON_TRADE = C.CFUNCTYPE(C.c_int, ENGINE_P, C.POINTER(Deal), C.c_void_p)
+SAVE_STATE = C.CFUNCTYPE(C.c_int, ENGINE_P, C.POINTER(C.c_void_p), C.POINTER(C.c_size_t), C.c_void_p)
+RESTORE_STATE = C.CFUNCTYPE(C.c_int, ENGINE_P, C.c_void_p, C.c_size_t, C.c_void_p)
 
 
 class Strategy(C.Structure):
     _fields_ = [("user_data", C.c_void_p), ("on_start", ON_EVENT), ("on_tick", ON_TICK),
-                ("on_bar", ON_BAR), ("on_trade", ON_TRADE), ("on_stop", ON_EVENT)]
+                ("on_bar", ON_BAR), ("on_trade", ON_TRADE), ("on_stop", ON_EVENT),
+                ("save_state", SAVE_STATE), ("restore_state", RESTORE_STATE)]
 
 
 #: struct name in hqt.h -> ctypes mirror

@@ -98,7 +98,7 @@ def test_only_overridden_callbacks_are_wired():
             pass
 
     cbs = strategy_callbacks(OnlyBar())
-    assert cbs is not None and [c is not None for c in cbs] == [False, False, True, False, False]
+    assert cbs is not None and [c is not None for c in cbs] == [False, False, True, False, False, False, False]
     assert strategy_callbacks(hqt.Strategy()) is None
     assert strategy_callbacks(None) is None
 

@@ -68,7 +68,8 @@ PyObject *hqt_deal_new(const hqt_deal *d);
 
 /* ---- strategy.c -------------------------------------------------------- */
 
-enum { HQT_CB_START, HQT_CB_TICK, HQT_CB_BAR, HQT_CB_TRADE, HQT_CB_STOP, HQT_CB_COUNT };
+enum { HQT_CB_START, HQT_CB_TICK, HQT_CB_BAR, HQT_CB_TRADE, HQT_CB_STOP, HQT_CB_GET_STATE,
+       HQT_CB_SET_STATE, HQT_CB_COUNT };
 
 /* State of one run()/process_event()/flush_bars() call with Python
    callbacks. Lives on the C stack of that call; passed as user_data. */
@@ -80,11 +81,12 @@ typedef struct hqt_run_ctx {
     PyObject *tick_obj;             /* reused while nobody else holds it */
     PyObject *bar_obj;
     PyObject *deal_obj;
+    PyObject *state_obj;            /* the bytes get_state returned last (engine reads them) */
     PyObject *exc_type, *exc_value, *exc_tb; /* first exception raised */
 } hqt_run_ctx;
 
-/* Fills ctx from `callbacks`: None, or a 5-tuple (on_start, on_tick, on_bar,
-   on_trade, on_stop) of callables or None. Returns 0, or -1 with an error. */
+/* Fills ctx from `callbacks`: None, or a 7-tuple (on_start, on_tick, on_bar,
+   on_trade, on_stop, get_state, set_state) of callables or None. Returns 0, or -1 with an error. */
 int hqt_ctx_init(hqt_run_ctx *ctx, PyObject *engine, PyObject *callbacks);
 /* True when ctx has at least one callback (the strategy must be passed). */
 int hqt_ctx_active(const hqt_run_ctx *ctx);

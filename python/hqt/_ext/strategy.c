@@ -145,6 +145,64 @@ tramp_trade(hqt_engine *engine, const hqt_deal *deal, void *user_data)
     return call_cb(ctx, HQT_CB_TRADE, o);
 }
 
+/* get_state(engine) -> bytes | None, for a checkpoint: the bytes stay
+   referenced by ctx until the next call, as the C ABI asks. */
+static int
+tramp_save_state(hqt_engine *engine, const void **data, size_t *size, void *user_data)
+{
+    hqt_run_ctx *ctx = (hqt_run_ctx *)user_data;
+    PyObject *args[3];
+    PyObject *res;
+    (void)engine;
+    *data = NULL;
+    *size = 0;
+    if (ctx->self[HQT_CB_GET_STATE]) {
+        args[1] = ctx->self[HQT_CB_GET_STATE];
+        args[2] = ctx->engine;
+        res = PyObject_Vectorcall(ctx->func[HQT_CB_GET_STATE], args + 1,
+                                  2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    } else {
+        args[1] = ctx->engine;
+        res = PyObject_Vectorcall(ctx->func[HQT_CB_GET_STATE], args + 1,
+                                  1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    }
+    if (!res) {
+        stash_exception(ctx);
+        return 1;
+    }
+    if (res == Py_None) {
+        Py_DECREF(res);
+        return 0;
+    }
+    if (!PyBytes_Check(res)) {
+        PyErr_Format(PyExc_TypeError, "get_state must return bytes or None, not %.100s",
+                     Py_TYPE(res)->tp_name);
+        Py_DECREF(res);
+        stash_exception(ctx);
+        return 1;
+    }
+    Py_XSETREF(ctx->state_obj, res);
+    *data = PyBytes_AS_STRING(res);
+    *size = (size_t)PyBytes_GET_SIZE(res);
+    return 0;
+}
+
+/* set_state(engine, state: bytes), when a recovered run resumes. */
+static int
+tramp_restore_state(hqt_engine *engine, const void *data, size_t size, void *user_data)
+{
+    hqt_run_ctx *ctx = (hqt_run_ctx *)user_data;
+    (void)engine;
+    PyObject *state = PyBytes_FromStringAndSize((const char *)data, (Py_ssize_t)size);
+    if (!state) {
+        stash_exception(ctx);
+        return 1;
+    }
+    int rc = call_cb(ctx, HQT_CB_SET_STATE, state);
+    Py_DECREF(state);
+    return rc;
+}
+
 static void
 ctx_clear(hqt_run_ctx *ctx)
 {
@@ -155,13 +213,14 @@ ctx_clear(hqt_run_ctx *ctx)
     Py_CLEAR(ctx->tick_obj);
     Py_CLEAR(ctx->bar_obj);
     Py_CLEAR(ctx->deal_obj);
+    Py_CLEAR(ctx->state_obj);
 }
 
 int
 hqt_ctx_init(hqt_run_ctx *ctx, PyObject *engine, PyObject *callbacks)
 {
     static const char *names[HQT_CB_COUNT] = {"on_start", "on_tick", "on_bar", "on_trade",
-                                              "on_stop"};
+                                              "on_stop", "get_state", "set_state"};
     memset(ctx, 0, sizeof *ctx);
     ctx->engine = engine;
     ctx->strategy.user_data = ctx;
@@ -169,7 +228,7 @@ hqt_ctx_init(hqt_run_ctx *ctx, PyObject *engine, PyObject *callbacks)
         return 0;
     if (!PyTuple_Check(callbacks) || PyTuple_GET_SIZE(callbacks) != HQT_CB_COUNT) {
         PyErr_SetString(PyExc_TypeError, "callbacks must be None or a tuple "
-                                         "(on_start, on_tick, on_bar, on_trade, on_stop)");
+                                         "(on_start, on_tick, on_bar, on_trade, on_stop, get_state, set_state)");
         return -1;
     }
     for (int i = 0; i < HQT_CB_COUNT; i++) {
@@ -199,6 +258,10 @@ hqt_ctx_init(hqt_run_ctx *ctx, PyObject *engine, PyObject *callbacks)
         ctx->strategy.on_trade = tramp_trade;
     if (ctx->func[HQT_CB_STOP])
         ctx->strategy.on_stop = tramp_stop;
+    if (ctx->func[HQT_CB_GET_STATE])
+        ctx->strategy.save_state = tramp_save_state;
+    if (ctx->func[HQT_CB_SET_STATE])
+        ctx->strategy.restore_state = tramp_restore_state;
     return 0;
 }
 

@@ -113,7 +113,7 @@ int main(void)
     CHECK(hqt_engine_build_bars(e, sym, HQT_M1));
 
     state s = {sym, 0, 0, 0, 0};
-    hqt_strategy strategy = {&s, NULL, NULL, on_bar, on_trade, on_stop};
+    hqt_strategy strategy = {&s, NULL, NULL, on_bar, on_trade, on_stop, NULL, NULL};
     CHECK(hqt_engine_run(e, &strategy));
 
     hqt_account a;
