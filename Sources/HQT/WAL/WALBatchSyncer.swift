@@ -28,6 +28,9 @@ final class WALBatchSyncer: @unchecked Sendable {
     private var inFlight = false
     private var failedErrno: Int32?
     private var stopping = false
+    /// A group reached the count bound: the background thread syncs it
+    /// (grouped appends only; single appends sync inline).
+    private var syncRequested = false
     private var thread: pthread_t?
 
     let maxRecords: Int
@@ -92,8 +95,11 @@ final class WALBatchSyncer: @unchecked Sendable {
     @inline(__always)
     func recordWritten(end: Int) -> Int32? { recordsWritten(end: end, count: 1) }
 
-    /// The writer wrote `count` records in one go, ending at `end`.
-    func recordsWritten(end: Int, count: Int) -> Int32? {
+    /// The writer wrote `count` records in one go, ending at `end`. With
+    /// `inline` false and a background thread running, a sync the count
+    /// bound makes due is handed to that thread, so the writer goes on while
+    /// the disk works (records written meanwhile wait for the next sync).
+    func recordsWritten(end: Int, count: Int, inline: Bool = true) -> Int32? {
         pthread_mutex_lock(mutex)
         writtenEnd = end
         if pending == 0 {
@@ -103,6 +109,12 @@ final class WALBatchSyncer: @unchecked Sendable {
         pending += count
         let due = pending >= maxRecords
         let failed = failedErrno
+        if due && !inline && thread != nil {
+            syncRequested = true
+            pthread_cond_signal(cond)
+            pthread_mutex_unlock(mutex)
+            return failed
+        }
         pthread_mutex_unlock(mutex)
         if let failed { return failed }
         return due ? syncNow() : nil
@@ -170,6 +182,11 @@ final class WALBatchSyncer: @unchecked Sendable {
         while !stopping {
             if failedErrno != nil || pending == 0 || inFlight {
                 pthread_cond_wait(cond, mutex)
+                continue
+            }
+            if syncRequested {
+                syncRequested = false
+                _ = syncLocked()
                 continue
             }
             let deadline = oldestPendingNs &+ maxDelayNs

@@ -393,7 +393,7 @@ public final class WriteAheadLog {
             }
             syncedOffset = end
         case .batch:
-            if let e = syncer!.recordsWritten(end: end, count: n) {
+            if let e = syncer!.recordsWritten(end: end, count: n, inline: false) {
                 throw failAppend(.wal, "group-commit fdatasync", errno: e, rollbackTo: syncer!.durableEnd)
             }
         case .none:
