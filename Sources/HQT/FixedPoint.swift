@@ -26,13 +26,14 @@ public enum FixedPoint {
 
     @inline(never)
     static func mulDivWide(_ a: Int64, _ b: Int64, _ d: Int64) -> Int64 {
-        let p = Int128(a) * Int128(b)
-        let dd = Int128(d)
-        let half = dd / 2
-        let q = p >= 0 ? (p + half) / dd : -((-p + half) / dd)
-        if q > Int128(Int64.max) { return Int64.max }
-        if q < Int128(Int64.min) { return Int64.min }
-        return Int64(q)
+        divRoundWide(Int128(a) * Int128(b), Int128(d))
+    }
+
+    /// `n / d` for 128-bit intermediates (`d > 0`), rounded half away from
+    /// zero and saturated at the Int64 range.
+    static func divRoundWide(_ n: Int128, _ d: Int128) -> Int64 {
+        let half = d / 2
+        return Int64(clamping: n >= 0 ? (n + half) / d : -((-n + half) / d))
     }
 
     /// Converts a float in natural units to micro units, rounding half away

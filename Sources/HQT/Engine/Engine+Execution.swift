@@ -111,8 +111,6 @@ extension Engine {
 
     /// Volume-weighted average of two prices, rounded half away from zero.
     static func weightedPrice(_ p1: Int64, _ v1: Int64, _ p2: Int64, _ v2: Int64) -> Int64 {
-        let total = Int128(p1) * Int128(v1) + Int128(p2) * Int128(v2)
-        let volume = Int128(v1) + Int128(v2)
-        return Int64(clamping: (total + volume / 2) / volume)
+        FixedPoint.divRoundWide(Int128(p1) * Int128(v1) + Int128(p2) * Int128(v2), Int128(v1) + Int128(v2))
     }
 }

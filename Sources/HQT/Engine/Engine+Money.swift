@@ -61,10 +61,7 @@ extension Engine {
         if !units.overflow, units.partialValue % FixedPoint.scale == 0 {
             return FixedPoint.mulDiv(diff, units.partialValue / FixedPoint.scale, FixedPoint.scale)
         }
-        let p = Int128(diff) * Int128(volume) * Int128(contractSize)
-        let d = Int128(1_000_000_000_000)
-        let q = p >= 0 ? (p + d / 2) / d : -((-p + d / 2) / d)
-        return Int64(clamping: q)
+        return FixedPoint.divRoundWide(Int128(diff) * Int128(volume) * Int128(contractSize), 1_000_000_000_000)
     }
 
     /// Realized or floating profit of `volume` of a position closed at

@@ -127,17 +127,10 @@ extension Engine {
         switch event {
         case .tick(let t):
             try handleTick(Int(t.symbolID), time: t.time, bid: t.bid, ask: t.ask)
-            phase = .callbacks
-            try deliverTrades()
-            if let onTick = hooks.onTick {
-                try onTick(self, t)
-                try deliverTrades()
-            }
+            try tickCallbacks(t, hooks.onTick)
         case .bar(let b):
             try handleBar(b, closeTime: b.timeframe.closeTime(opening: b.time))
-            phase = .callbacks
-            try deliverTrades()
-            try deliverBar(b)
+            try barCallbacks(b)
         }
         try checkpointIfDue()
     }
@@ -254,7 +247,22 @@ extension Engine {
         }
     }
 
-    func deliverBar(_ bar: Bar) throws(HQTError) {
+    /// After the engine processed a tick: the deals it made, then on_tick
+    /// (and the deals on_tick made).
+    @inline(__always)
+    func tickCallbacks(_ tick: Tick, _ onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) {
+        phase = .callbacks
+        try deliverTrades()
+        if let onTick {
+            try onTick(self, tick)
+            try deliverTrades()
+        }
+    }
+
+    /// After the engine processed a loaded bar: its deals, then on_bar.
+    func barCallbacks(_ bar: Bar) throws(HQTError) {
+        phase = .callbacks
+        try deliverTrades()
         if let onBar = hooks.onBar {
             try onBar(self, bar)
             try deliverTrades()
@@ -301,20 +309,13 @@ extension Engine {
             series.cursor = i + 1
             let tick = Tick(symbolID: series.symbolID, time: series.time[i], bid: series.bid[i], ask: series.ask[i])
             try handleTick(Int(tick.symbolID), time: tick.time, bid: tick.bid, ask: tick.ask)
-            phase = .callbacks
-            try deliverTrades()
-            if let onTick {
-                try onTick(self, tick)
-                try deliverTrades()
-            }
+            try tickCallbacks(tick, onTick)
         } else if let series = next.bar {
             let i = series.cursor
             series.cursor = i + 1
             let bar = series.bar(at: i)
             try handleBar(bar, closeTime: series.closeTime[i])
-            phase = .callbacks
-            try deliverTrades()
-            try deliverBar(bar)
+            try barCallbacks(bar)
         } else {
             return false
         }
@@ -332,12 +333,7 @@ extension Engine {
             series.cursor = i + 1
             let time = times[i], bid = bids[i], ask = asks[i]
             try handleTick(s, time: time, bid: bid, ask: ask)
-            phase = .callbacks
-            if unreportedDeals > 0 { try deliverTrades() }
-            if let onTick {
-                try onTick(self, Tick(symbolID: series.symbolID, time: time, bid: bid, ask: ask))
-                if unreportedDeals > 0 { try deliverTrades() }
-            }
+            try tickCallbacks(Tick(symbolID: series.symbolID, time: time, bid: bid, ask: ask), onTick)
             phase = .between
             if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
             i += 1

@@ -82,13 +82,11 @@ extension Engine {
         }
         guard !walNeedsRecovery else { throw needsRecoveryError() }
         try writeCheckpoint(log)
-        recordsSinceCheckpoint = 0
     }
 
     func checkpointIfDue() throws(HQTError) {
         guard wal != nil, recordsSinceCheckpoint >= checkpointEvery, !walNeedsRecovery else { return }
         try writeCheckpoint(wal!)
-        recordsSinceCheckpoint = 0
     }
 
     /// Appends a CHECKPOINT carrying the snapshot (synced, whatever the
@@ -105,6 +103,7 @@ extension Engine {
         let w = ByteWriter(capacity: estimate)
         writeSnapshot(into: w, strategyState: state)
         _ = try log.markCheckpoint(snapshot: w.buffer)
+        recordsSinceCheckpoint = 0
         historyMarks = HistoryMarks(orderHistory: orderHistory.count, deals: deals.count, trades: trades.count,
                                     equityCurve: equityCurve.count)
     }
@@ -197,7 +196,6 @@ extension Engine {
         historyMarks = nil
         try writeCheckpoint(log, strategyState: recoveredStrategyState ?? [])
         try log.truncateToCheckpoint()
-        recordsSinceCheckpoint = 0
         report.eventsProcessed = eventsProcessed
         report.lastEventTime = now
         return report
