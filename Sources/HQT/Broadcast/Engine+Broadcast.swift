@@ -38,7 +38,7 @@ extension Engine {
     public var isBroadcasting: Bool { broadcaster != nil }
 
     /// Counters of the current broadcaster, or of the last one.
-    public var broadcastStats: BroadcastStats? { broadcaster?.stats ?? lastBroadcastStats }
+    public var broadcastStats: BroadcastStats? { lastBroadcastStats }
 
     /// The endpoint bound (with a "*" port resolved).
     public var broadcastEndpoint: String? { broadcaster?.endpoint }
@@ -99,8 +99,6 @@ extension Engine {
         b.publishMargin(time: UInt64(max(now, 0)), margin: usedMargin, freeMargin: freeMargin,
                         marginLevel: marginLevel, event: event)
     }
-
-    func notifyEquityInterval(time: Int64) {}
 
     private func publishAccountFrames(_ b: Broadcaster, time: Int64) {
         let t = UInt64(max(time, 0))

@@ -71,7 +71,6 @@ extension Engine {
         sampleEquity(at: time)
         let (q, _) = time.dividedReportingOverflow(by: equityInterval)
         nextEquitySample = (q &+ 1) &* equityInterval
-        notifyEquityInterval(time: time)
     }
 
 

@@ -21,13 +21,7 @@ extension Engine {
         return hash
     }
 
-    func snapshot(strategyState: [UInt8]) -> [UInt8] {
-        let w = ByteWriter(capacity: 4096)
-        writeSnapshot(into: w, strategyState: strategyState)
-        return w.bytes
-    }
-
-    /// Writes the snapshot into `w`, sized up front for the history it holds.
+    /// Writes the snapshot into `w` (the caller sizes it for the history).
     func writeSnapshot(into w: ByteWriter, strategyState: [UInt8]) {
         w.u32(Engine.snapshotVersion)
         w.u64(configurationFingerprint)

@@ -103,14 +103,8 @@ extension ByteReader {
 }
 
 extension LedgerRecord {
-    /// The record type and payload for this change (layouts in docs/wal-records.md).
-    func encoded() -> (LedgerRecordType, [UInt8]) {
-        let w = ByteWriter()
-        let type = encode(into: w)
-        return (type, w.bytes)
-    }
-
-    /// Writes the payload into `w` (appending); returns the record type.
+    /// Writes the payload into `w` (appending; layouts in docs/wal-records.md)
+    /// and returns the record type.
     func encode(into w: ByteWriter) -> LedgerRecordType {
         w.i64(event); w.u8(phase.rawValue); w.i64(time)
         let type: LedgerRecordType
