@@ -121,23 +121,25 @@ extension Engine {
     func refreshFloatingProfit() {
         var total: Int64 = 0
         symbolsWithPositions.withUnsafeBufferPointer { active in
-            for s in active { total &+= exposureProfit(quotes[s]) }
+            for s in active { total &+= exposureProfit(quotes + s) }
         }
         accountState.floatingProfit = total
     }
 
     /// Floating profit of all of a symbol's open positions, in account money.
     @inline(__always)
-    func exposureProfit(_ q: SymbolState) -> Int64 {
-        let x = q.exposure
+    func exposureProfit(_ q: UnsafeMutablePointer<SymbolState>) -> Int64 {
         var raw: Int64 = 0
-        if x.buyVolume > 0 {
-            raw &+= Engine.aggregateProfit(Int128(q.bid) * Int128(x.buyVolume) - x.buyCost, contractSize: q.contractSize)
+        if q.pointee.exposure.buyVolume > 0 {
+            raw &+= Engine.aggregateProfit(Int128(q.pointee.bid) * Int128(q.pointee.exposure.buyVolume)
+                                           - q.pointee.exposure.buyCost, contractSize: q.pointee.contractSize)
         }
-        if x.sellVolume > 0 {
-            raw &+= Engine.aggregateProfit(x.sellCost - Int128(q.ask) * Int128(x.sellVolume), contractSize: q.contractSize)
+        if q.pointee.exposure.sellVolume > 0 {
+            raw &+= Engine.aggregateProfit(q.pointee.exposure.sellCost
+                                           - Int128(q.pointee.ask) * Int128(q.pointee.exposure.sellVolume),
+                                           contractSize: q.pointee.contractSize)
         }
-        return convertProfit(raw, route: q.profitRoute)
+        return convertProfit(raw, route: q.pointee.profitRoute)
     }
 
     /// Σ (price difference × volume) × contract size / 1e12, rounded once:

@@ -250,7 +250,29 @@ extension Engine {
             try runSingle(sole, onTick: onTick)
             return
         }
-        while try processNextLoadedEvent(onTick: onTick) {
+        try runMerged(onTick: onTick)
+    }
+
+    /// Several series: the feed's merge stepped directly, reading ticks
+    /// from raw columns (no object is touched per tick).
+    private func runMerged(onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) {
+        // Loads, clears and restores are refused while running, so the merge
+        // and the columns it points into stay valid for the whole loop.
+        let merge = feed.currentMerge()
+        while merge.remaining > 0 {
+            let (leaf, row) = merge.next()
+            let source = leaf.pointee.source
+            if source < 0 {
+                let s = -1 - source
+                let time = leaf.pointee.times[row], bid = leaf.pointee.bid[row], ask = leaf.pointee.ask[row]
+                try handleTick(s, time: time, bid: bid, ask: ask)
+                try tickCallbacks(Tick(symbolID: UInt32(truncatingIfNeeded: s), time: time, bid: bid, ask: ask), onTick)
+            } else {
+                let bar = feed.bars[source].bar(at: row)
+                try handleBar(bar, closeTime: leaf.pointee.times[row])
+                try barCallbacks(bar)
+            }
+            phase = .between
             if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
         }
     }

@@ -62,11 +62,13 @@ final class Feed {
         }
         for i in barOrder {
             let s = bars[i]
-            result.append(Merge.Leaf(times: UnsafePointer(s.closeTime.base), count: s.count,
+            let times = UnsafePointer(s.closeTime.base)
+            result.append(Merge.Leaf(times: times, bid: times, ask: times, count: s.count,
                                      cursor: cursors?(result.count) ?? s.cursorStorage.pointer, source: i))
         }
         for case let s? in ticks {
-            result.append(Merge.Leaf(times: UnsafePointer(s.time.base), count: s.count,
+            result.append(Merge.Leaf(times: UnsafePointer(s.time.base), bid: UnsafePointer(s.bid.base),
+                                     ask: UnsafePointer(s.ask.base), count: s.count,
                                      cursor: cursors?(result.count) ?? s.cursorStorage.pointer,
                                      source: -1 - Int(s.symbolID)))
         }
@@ -81,12 +83,22 @@ final class Feed {
 
     /// The next loaded event in the one order, its series' cursor advanced;
     /// nil when everything has run.
-    @inline(__always)
     func next() -> Event? {
-        if merge == nil { merge = Merge(leaves()) }
-        guard merge!.remaining > 0 else { return nil }
-        let (source, row) = merge!.next()
+        let merge = currentMerge()
+        guard merge.remaining > 0 else { return nil }
+        let (leaf, row) = merge.next()
+        let source = leaf.pointee.source
         return source >= 0 ? .bar(bars[source], row: row) : .tick(ticks[-1 - source]!, row: row)
+    }
+
+    /// The merge over the current cursors (built if needed). Valid until
+    /// the data or the cursors change outside it (`invalidate`); the run
+    /// loop steps a copy of it directly, with no per-event object access.
+    func currentMerge() -> Merge {
+        if let merge { return merge }
+        let fresh = Merge(leaves())
+        merge = fresh
+        return fresh
     }
 
     /// Walks the loaded events from the first up to the current position,
@@ -99,12 +111,13 @@ final class Feed {
         let cursors = UnsafeMutablePointer<Int>.allocate(capacity: max(template.count, 1))
         cursors.initialize(repeating: 0, count: max(template.count, 1))
         defer { cursors.deallocate() }
-        var walker = Merge(leaves(cursors: { cursors + $0 }))
+        let walker = Merge(leaves(cursors: { cursors + $0 }))
         defer { walker.deallocate() }
         var privateBuilders = builders.map { BarBuilder(symbolID: $0.symbolID, timeframe: $0.timeframe) }
         var index = 0
         while index < end, walker.remaining > 0 {
-            let (source, row) = walker.next()
+            let (leaf, row) = walker.next()
+            let source = leaf.pointee.source
             if source >= 0 {
                 try visit(.bar(bars[source], row: row), index)
             } else {
