@@ -402,6 +402,30 @@ int hqt_engine_set_equity_interval(hqt_engine *engine, int64_t interval_ns);
    volume 0.01..100 step 0.01, no commission, no spread, currencies NULL. */
 void hqt_symbol_spec_init(hqt_symbol_spec *spec);
 int hqt_engine_add_symbol(hqt_engine *engine, const hqt_symbol_spec *spec, uint32_t *out_symbol_id);
+
+/* The sized symbol spec (since 0.2): hqt_symbol_spec with struct_size first.
+   Fields are only appended; see "ABI versioning" at the top. */
+typedef struct hqt_symbol_spec_v2 {
+    size_t struct_size;           /* set by hqt_symbol_spec_v2_init */
+    const char *name;
+    const char *base_currency;
+    const char *profit_currency;
+    const char *margin_currency;
+    int64_t contract_size;
+    int32_t digits;
+    int32_t margin_mode;
+    int64_t volume_min;
+    int64_t volume_step;
+    int64_t volume_max;
+    int64_t commission_per_lot;
+    int64_t spread;
+} hqt_symbol_spec_v2;
+
+/* Zeroes struct_size bytes of spec, fills the defaults of hqt_symbol_spec_init
+   and sets spec->struct_size = struct_size. Pass sizeof *spec. */
+int hqt_symbol_spec_v2_init(hqt_symbol_spec_v2 *spec, size_t struct_size);
+int hqt_engine_add_symbol_v2(hqt_engine *engine, const hqt_symbol_spec_v2 *spec,
+                             uint32_t *out_symbol_id);
 int hqt_engine_symbol_count(hqt_engine *engine, uint32_t *out_count);
 int hqt_engine_symbol_info(hqt_engine *engine, uint32_t symbol_id, hqt_symbol_info *out);
 int hqt_engine_find_symbol(hqt_engine *engine, const char *name, uint32_t *out_symbol_id);
@@ -471,6 +495,30 @@ int hqt_engine_process_event(hqt_engine *engine, const hqt_event *event,
                              const hqt_strategy *strategy);
 /* Closes the bars being built from ticks (delivering them to on_bar). */
 int hqt_engine_flush_bars(hqt_engine *engine, const hqt_strategy *strategy);
+
+/* The sized strategy (since 0.2): hqt_strategy with struct_size first.
+   Callbacks appended in later versions are NULL in an older, shorter struct. */
+typedef struct hqt_strategy_v2 {
+    size_t struct_size;       /* set by hqt_strategy_v2_init */
+    void *user_data;
+    int (*on_start)(hqt_engine *engine, void *user_data);
+    int (*on_tick)(hqt_engine *engine, const hqt_tick *tick, void *user_data);
+    int (*on_bar)(hqt_engine *engine, const hqt_bar *bar, void *user_data);
+    int (*on_trade)(hqt_engine *engine, const hqt_deal *deal, void *user_data);
+    int (*on_stop)(hqt_engine *engine, void *user_data);
+    int (*save_state)(hqt_engine *engine, const void **data, size_t *size, void *user_data);
+    int (*restore_state)(hqt_engine *engine, const void *data, size_t size, void *user_data);
+} hqt_strategy_v2;
+
+/* Zeroes struct_size bytes of strategy (every callback NULL) and sets
+   strategy->struct_size = struct_size. Pass sizeof *strategy. */
+int hqt_strategy_v2_init(hqt_strategy_v2 *strategy, size_t struct_size);
+/* hqt_engine_run, _process_event and _flush_bars with the sized strategy
+   (hqt_engine_run_resume_v2 is with the write-ahead log); strategy may be NULL. */
+int hqt_engine_run_v2(hqt_engine *engine, const hqt_strategy_v2 *strategy);
+int hqt_engine_process_event_v2(hqt_engine *engine, const hqt_event *event,
+                                const hqt_strategy_v2 *strategy);
+int hqt_engine_flush_bars_v2(hqt_engine *engine, const hqt_strategy_v2 *strategy);
 
 /* ---- trading ---- */
 
@@ -595,6 +643,23 @@ typedef struct hqt_broadcast_options {
 /* Fills options with the defaults above. */
 void hqt_broadcast_options_init(hqt_broadcast_options *options);
 
+/* The sized options (since 0.2): hqt_broadcast_options with struct_size first. */
+typedef struct hqt_broadcast_options_v2 {
+    size_t struct_size;          /* set by hqt_broadcast_options_v2_init */
+    const char *endpoint;
+    int32_t sndhwm;
+    int32_t linger;
+    const char *curve_secret_key;
+    const char *const *allowed_client_keys;
+    size_t allowed_client_key_count;
+    int32_t wait_subscribers;
+    int32_t wait_timeout_ms;
+} hqt_broadcast_options_v2;
+
+/* Zeroes struct_size bytes of options, fills the defaults above and sets
+   options->struct_size = struct_size. Pass sizeof *options. */
+int hqt_broadcast_options_v2_init(hqt_broadcast_options_v2 *options, size_t struct_size);
+
 typedef struct hqt_broadcast_stats {
     uint64_t sent[8];            /* per topic (index = HQT_TOPIC_*): frames accepted by ZeroMQ */
     uint64_t bytes[8];           /* bytes of those frames */
@@ -612,6 +677,8 @@ typedef struct hqt_broadcaster hqt_broadcaster;
    HQT_E_BROADCAST: bind failed (port in use, malformed endpoint, ...);
    HQT_E_INVALID_ARGUMENT: bad option value or key. */
 int hqt_broadcaster_create(const hqt_broadcast_options *options, hqt_broadcaster **out_broadcaster);
+int hqt_broadcaster_create_v2(const hqt_broadcast_options_v2 *options,
+                              hqt_broadcaster **out_broadcaster);
 /* Closes the socket and frees the broadcaster. NULL is a no-op. */
 void hqt_broadcaster_destroy(hqt_broadcaster *broadcaster);
 
@@ -670,12 +737,27 @@ typedef struct hqt_broadcast_cadence {
 } hqt_broadcast_cadence;
 
 void hqt_broadcast_cadence_init(hqt_broadcast_cadence *cadence);
+
+/* The sized cadence (since 0.2): hqt_broadcast_cadence with struct_size first. */
+typedef struct hqt_broadcast_cadence_v2 {
+    size_t struct_size;    /* set by hqt_broadcast_cadence_v2_init */
+    int32_t on_bar_close;
+    int32_t on_deal;
+    int64_t every_ticks;
+} hqt_broadcast_cadence_v2;
+
+/* Zeroes struct_size bytes of cadence, fills the defaults above and sets
+   cadence->struct_size = struct_size. Pass sizeof *cadence. */
+int hqt_broadcast_cadence_v2_init(hqt_broadcast_cadence_v2 *cadence, size_t struct_size);
 /* options / cadence may be NULL (defaults). A bind failure returns
    HQT_E_BROADCAST and leaves the engine working, not broadcasting. */
 int hqt_engine_enable_broadcasting(hqt_engine *engine, const hqt_broadcast_options *options,
                                    const hqt_broadcast_cadence *cadence);
 /* Closes the publisher (no-op when not broadcasting); counters stay readable. */
 int hqt_engine_disable_broadcasting(hqt_engine *engine);
+/* hqt_engine_enable_broadcasting with the sized structs; either may be NULL. */
+int hqt_engine_enable_broadcasting_v2(hqt_engine *engine, const hqt_broadcast_options_v2 *options,
+                                      const hqt_broadcast_cadence_v2 *cadence);
 int hqt_engine_is_broadcasting(hqt_engine *engine, int *out_broadcasting);
 /* Counters of the current broadcaster, or of the last one after disable
    (all zero if there never was one). Readable during a run (from a callback). */
@@ -774,6 +856,22 @@ typedef int (*hqt_wal_record_fn)(const hqt_wal_record *record, void *user_data);
    10 ms, no fingerprint. */
 void hqt_wal_options_init(hqt_wal_options *options);
 
+/* The sized options (since 0.2): hqt_wal_options with struct_size first. */
+typedef struct hqt_wal_options_v2 {
+    size_t struct_size;         /* set by hqt_wal_options_v2_init */
+    int32_t sync_policy;
+    int32_t truncate;
+    int64_t batch_max_records;
+    int64_t batch_max_delay_ns;
+    int32_t check_fingerprint;
+    int32_t reserved;
+    uint64_t fingerprint;
+} hqt_wal_options_v2;
+
+/* Zeroes struct_size bytes of options, fills the defaults above and sets
+   options->struct_size = struct_size. Pass sizeof *options. */
+int hqt_wal_options_v2_init(hqt_wal_options_v2 *options, size_t struct_size);
+
 /* Opens (creating if needed) the log at path and takes its writer lock.
    A torn tail is cut and reported; damage before the last valid record
    returns HQT_E_WAL_CORRUPT naming the offset and leaves the file untouched;
@@ -784,6 +882,9 @@ int hqt_wal_open(const char *path, int32_t sync_policy, int truncate, hqt_wal **
                  hqt_wal_open_report *report);
 /* The same with every option; options NULL = defaults. */
 int hqt_wal_open_ex(const char *path, const hqt_wal_options *options, hqt_wal **out,
+                    hqt_wal_open_report *report);
+/* The same with the sized options (NULL = defaults). */
+int hqt_wal_open_v2(const char *path, const hqt_wal_options_v2 *options, hqt_wal **out,
                     hqt_wal_open_report *report);
 
 /* Appends a record; *out_sequence (may be NULL) gets its sequence number.
@@ -848,6 +949,10 @@ typedef struct hqt_recovery_report {
    (0 = default 10000). report may be NULL. */
 int hqt_engine_enable_wal(hqt_engine *engine, const char *path, const hqt_wal_options *options,
                           int64_t checkpoint_every, hqt_wal_open_report *report);
+/* The same with the sized options (NULL = defaults). */
+int hqt_engine_enable_wal_v2(hqt_engine *engine, const char *path,
+                             const hqt_wal_options_v2 *options, int64_t checkpoint_every,
+                             hqt_wal_open_report *report);
 /* Writes a final checkpoint and closes the log. */
 int hqt_engine_disable_wal(hqt_engine *engine);
 int hqt_engine_is_wal_enabled(hqt_engine *engine, int *out_enabled);
@@ -861,6 +966,7 @@ int hqt_engine_recover_from_wal(hqt_engine *engine, hqt_recovery_report *out);
    before the resume point are delivered with trading refused
    (hqt_engine_warming_up), then the run continues live. */
 int hqt_engine_run_resume(hqt_engine *engine, const hqt_strategy *strategy, int64_t warmup);
+int hqt_engine_run_resume_v2(hqt_engine *engine, const hqt_strategy_v2 *strategy, int64_t warmup);
 int hqt_engine_warming_up(hqt_engine *engine, int *out_warming_up);
 
 #ifdef __cplusplus
