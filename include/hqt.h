@@ -461,7 +461,8 @@ int hqt_engine_pending_events(hqt_engine *engine, uint64_t *out_count);
 
 /* Strategy callbacks; any may be NULL. A non-zero return stops the run,
    which then returns HQT_E_CALLBACK. The pointers passed are valid only
-   during the call. */
+   during the call. This is the 0.1 layout, kept as it was for programs
+   built against 0.1; new code uses hqt_strategy_v2 (below). */
 typedef struct hqt_strategy {
     void *user_data;
     int (*on_start)(hqt_engine *engine, void *user_data);
