@@ -13,12 +13,16 @@ cd "$root"
 swift_paths=(Sources Tests bench Package.swift)
 
 ruff_fix=(--fix)
-[ "${1:-}" = "--unsafe-fixes" ] && ruff_fix+=(--unsafe-fixes)
+case "${1:-}" in
+  "") ;;
+  --unsafe-fixes) ruff_fix+=(--unsafe-fixes) ;;
+  *) echo "usage: scripts/format.sh [--unsafe-fixes]" >&2; exit 2 ;;
+esac
 
 echo "== swift format -i"
 swift format format --in-place --parallel --recursive "${swift_paths[@]}"
 
 echo "== ruff check --fix, ruff format"
 # Lint fixes first (import order, pyupgrade), then the formatter over the result.
-python3 -m ruff check --no-cache "${ruff_fix[@]}" --exit-zero
+python3 -m ruff check --no-cache --output-format concise "${ruff_fix[@]}" --exit-zero
 python3 -m ruff format --no-cache
