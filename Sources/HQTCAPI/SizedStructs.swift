@@ -1,5 +1,7 @@
 import CHQTABI
-import HQT
+import HQTCore
+import HQTWAL
+import HQTBroadcast
 
 // Structs that carry their size (the *_v2 structs of hqt.h, since 0.2).
 //
