@@ -10,10 +10,16 @@
  *   errors.c    status code -> hqt.errors exception, float <-> micro units
  *   types.c     Tick, Bar, Deal: small immutable C objects with freelists
  *   strategy.c  callback trampolines used while the engine runs
- *   engine.c    the Engine type wrapping hqt_engine*
+ *   engine.c    the Engine type wrapping hqt_engine*: helpers, construction,
+ *               configuration, symbols, and the joined method tables of
+ *   engine_data.c / engine_trading.c / engine_state.c  (market data and
+ *               runs / orders and positions / state and history), sharing
+ *               engine_impl.h
  *   engine_io.c the engine's write-ahead log and broadcaster (Engine methods
- *               listed in engine.c's table), and the standalone
- *               WriteAheadLog and Broadcaster types
+ *               listed in engine.c's table)
+ *   io_common.c, wal_type.c, broadcaster.c  conversions shared by the I/O
+ *               code, the standalone WriteAheadLog and Broadcaster types;
+ *               shared declarations in io_impl.h
  *   results.c   result lists as raw struct bytes (_raw_records, _record_layouts)
  */
 #ifndef HQT_EXT_H
@@ -115,7 +121,7 @@ int hqt_engine_check(HQTEngineObject *self);
 int hqt_parse_fastcall(const char *fname, PyObject *const *args, Py_ssize_t nargs,
                        PyObject *kwnames, const char *const *names, int nreq, PyObject **out);
 
-/* ---- engine_io.c ------------------------------------------------------- */
+/* ---- engine_io.c, io_common.c, wal_type.c, broadcaster.c -------------- */
 
 /* Engine methods (in engine.c's method table). */
 PyObject *hqt_engine_enable_wal_py(HQTEngineObject *self, PyObject *const *args,
@@ -136,7 +142,7 @@ PyObject *hqt_engine_get_broadcast_endpoint(HQTEngineObject *self, void *closure
 
 extern PyTypeObject HQTWAL_Type;
 extern PyTypeObject HQTBroadcaster_Type;
-/* Adds WriteAheadLog and Broadcaster to the module. */
+/* Adds WriteAheadLog and Broadcaster to the module (io_common.c). */
 int hqt_io_types_init(PyObject *module);
 
 /* ---- results.c --------------------------------------------------------- */
