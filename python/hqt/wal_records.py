@@ -1169,7 +1169,7 @@ _REGISTRY: List[Tuple[int, str, Callable[[bytes], Any]]] = (
 
 def register(wal_module: Any = None) -> None:
     """Registers the engine's decoders with ``hqt.wal`` (or another instance
-    of that module, such as ``__main__`` under ``python -m hqt.wal``).
+    of that module). Importing this module does it.
     Registering twice is harmless; a different decoder already registered
     for one of these types is an error (hqt.wal refuses silent overrides)."""
     m = wal_module if wal_module is not None else _wal
@@ -1182,11 +1182,6 @@ def register(wal_module: Any = None) -> None:
 
 
 register()
-# Under `python -m hqt.wal`, the module running is __main__, not hqt.wal:
-# give it the decoders too, so importing this module from its main() works.
-_main_module = sys.modules.get("__main__")
-if _main_module is not None and getattr(getattr(_main_module, "__spec__", None), "name", None) == "hqt.wal":
-    register(_main_module)
 
 
 def main(argv: Optional[List[str]] = None, out=None) -> int:
