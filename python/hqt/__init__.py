@@ -22,8 +22,8 @@ include/hqt.h); the rest is pure Python: :mod:`hqt.engine` (Engine),
 :mod:`hqt.data` (CSV loaders), :mod:`hqt.frames` (DataFrames and Parquet),
 :mod:`hqt.tickfile` (larger-than-memory tick files), :mod:`hqt.results`
 (BacktestResult: DataFrames, stats, plots), :mod:`hqt.progress` (progress
-bars), :mod:`hqt.testing` (pytest plugin and data generators), :mod:`hqt.sweep` (parameter sweeps on local
-processes or Dask), :mod:`hqt.errors` (the HQTError hierarchy),
+bars), :mod:`hqt.testing` (pytest plugin and data generators), :mod:`hqt.sweeps` (parameter sweeps on local
+processes or Dask; the function is ``hqt.sweep``), :mod:`hqt.errors` (the HQTError hierarchy),
 :mod:`hqt.journal` (write-ahead log: WriteAheadLog, recovery reports),
 :mod:`hqt.broadcast` (ZeroMQ publishing: Broadcaster, counters, CURVE keys),
 :mod:`hqt.constants` and :mod:`hqt.units`.
@@ -52,8 +52,8 @@ from hqt.models import Statistics as Statistics
 from hqt.models import SymbolInfo as SymbolInfo
 from hqt.models import Trade as Trade
 from hqt.strategy import Strategy as Strategy
-from hqt.sweep import SweepError as SweepError
-from hqt.sweep import sweep as sweep  # binds hqt.sweep to the function, not the module
+from hqt.sweeps import SweepError as SweepError
+from hqt.sweeps import sweep as sweep
 from hqt.units import from_micro as from_micro
 from hqt.units import to_micro as to_micro
 
@@ -121,6 +121,15 @@ _LAZY: dict[str, tuple[str, str]] = {
 
 _NATIVE_MODULES = ("hqt.engine", "hqt._hqt", "hqt.journal", "hqt.broadcast")
 
+# The public submodules: ``import hqt`` then ``hqt.data.read_csv(...)`` works,
+# each imported on first access. (``hqt.sweep`` is the function; its module
+# is ``hqt.sweeps``.)
+_SUBMODULES = frozenset({
+    "broadcast", "constants", "data", "engine", "errors", "frames", "journal", "models",
+    "monitor", "progress", "results", "strategy", "subscriber", "sweeps", "testing",
+    "tickfile", "units", "wal", "wal_records",
+})
+
 __all__ = sorted({
     *_constants_all, *_errors_all, *_LAZY,
     "Strategy", "Account", "EquityPoint", "Order", "Position", "Statistics", "SymbolInfo",
@@ -129,12 +138,17 @@ __all__ = sorted({
 
 
 def __getattr__(name: str) -> Any:
+    attr: str | None
+    if name in _SUBMODULES:
+        module, attr = f"hqt.{name}", None
+    else:
+        try:
+            module, attr = _LAZY[name]
+        except KeyError:
+            raise AttributeError(f"module 'hqt' has no attribute {name!r}") from None
     try:
-        module, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'hqt' has no attribute {name!r}") from None
-    try:
-        value = getattr(importlib.import_module(module), attr)
+        imported = importlib.import_module(module)
+        value = imported if attr is None else getattr(imported, attr)
     except ImportError as e:
         if module not in _NATIVE_MODULES:
             raise
@@ -147,7 +161,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
 
 
 def native_available() -> bool:
