@@ -30,7 +30,7 @@ processes or Dask; the function is ``hqt.sweep``), :mod:`hqt.errors` (the HQTErr
 
 ``import hqt`` works without the native extension (so that pure-Python
 modules such as ``hqt.subscriber`` and ``hqt.wal`` can be used on their own);
-the names that need it (Engine, Tick, Bar, Deal, version, ...) are imported on
+the names that need it (Engine, Tick, Bar, Deal, Position, Order, Trade, version, ...) are imported on
 first use and raise :class:`hqt.NativeLibraryError` if it is missing.
 """
 from __future__ import annotations
@@ -46,11 +46,8 @@ from hqt.errors import __all__ as _errors_all
 # ``X as X``: explicit re-exports, so that strict type checkers see hqt.Engine & co.
 from hqt.models import Account as Account
 from hqt.models import EquityPoint as EquityPoint
-from hqt.models import Order as Order
-from hqt.models import Position as Position
 from hqt.models import Statistics as Statistics
 from hqt.models import SymbolInfo as SymbolInfo
-from hqt.models import Trade as Trade
 from hqt.strategy import Strategy as Strategy
 from hqt.sweeps import SweepError as SweepError
 from hqt.sweeps import sweep as sweep
@@ -60,7 +57,10 @@ from hqt.units import to_micro as to_micro
 if TYPE_CHECKING:  # pragma: no cover
     from hqt._hqt import Bar as Bar
     from hqt._hqt import Deal as Deal
+    from hqt._hqt import Order as Order
+    from hqt._hqt import Position as Position
     from hqt._hqt import Tick as Tick
+    from hqt._hqt import Trade as Trade
     from hqt._hqt import status_name as status_name
     from hqt._hqt import version as version
     from hqt._optional import MissingExtraError as MissingExtraError
@@ -94,6 +94,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Tick": ("hqt._hqt", "Tick"),
     "Bar": ("hqt._hqt", "Bar"),
     "Deal": ("hqt._hqt", "Deal"),
+    "Position": ("hqt._hqt", "Position"),
+    "Order": ("hqt._hqt", "Order"),
+    "Trade": ("hqt._hqt", "Trade"),
     "version": ("hqt._hqt", "version"),
     "status_name": ("hqt._hqt", "status_name"),
     "read_csv": ("hqt.data", "read_csv"),
@@ -132,8 +135,7 @@ _SUBMODULES = frozenset({
 
 __all__ = sorted({
     *_constants_all, *_errors_all, *_LAZY,
-    "Strategy", "Account", "EquityPoint", "Order", "Position", "Statistics", "SymbolInfo",
-    "Trade", "to_micro", "from_micro", "native_available", "sweep", "SweepError",
+    "Strategy", "Account", "EquityPoint", "Statistics", "SymbolInfo", "to_micro", "from_micro", "native_available", "sweep", "SweepError",
 })
 
 

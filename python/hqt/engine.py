@@ -33,7 +33,7 @@ from hqt.frames import (bars_from_frame, from_frame, iter_parquet, parquet_kind,
                         validate_bars, validate_ticks)
 from hqt.journal import (RecoveryReport, WALOpenReport, _fspath, batch_options,
                          sync_policy_code)
-from hqt.models import Account, EquityPoint, Order, Position, Statistics, SymbolInfo, Trade
+from hqt.models import Account, EquityPoint, Statistics, SymbolInfo
 from hqt.progress import RunProgress, wants_progress
 from hqt.results import BacktestResult, PriceSketch, _raw_dtypes
 from hqt.strategy import strategy_callbacks
@@ -686,34 +686,13 @@ class Engine(_hqt.Engine):
         """Balance, equity, margin, levels, mode and currency."""
         return Account._from_raw(self._account())
 
-    @property
-    def positions(self) -> list[Position]:
-        """Open positions, oldest first."""
-        return [Position._from_raw(t) for t in self._positions()]
-
-    def position(self, ticket: int) -> Position:
-        """The open position with this ticket (UnknownTicketError if none)."""
-        return Position._from_raw(self._position(ticket))
-
-    @property
-    def orders(self) -> list[Order]:
-        """Pending orders."""
-        return [Order._from_raw(t) for t in self._orders()]
-
-    @property
-    def order_history(self) -> list[Order]:
-        """Every order with its final state (filled, canceled, expired, ...)."""
-        return [Order._from_raw(t) for t in self._order_history()]
+    # positions, position(ticket), orders, order_history and trades are the
+    # native Engine's: lists of hqt.Position / hqt.Order / hqt.Trade built in C.
 
     @property
     def deals(self) -> list[Deal]:
         """Every fill, in order (hqt.Deal objects)."""
         return self._deals()
-
-    @property
-    def trades(self) -> list[Trade]:
-        """Closed round trips, in order of closing."""
-        return [Trade._from_raw(t) for t in self._trades()]
 
     @property
     def equity_curve(self) -> np.ndarray:

@@ -43,36 +43,62 @@ DEFINE_FETCH(fetch_deals, hqt_deal, hqt_engine_deals)
 DEFINE_FETCH(fetch_trades, hqt_trade, hqt_engine_trades)
 DEFINE_FETCH(fetch_equity, hqt_equity_point, hqt_engine_equity_curve)
 
+/* One Python object per struct: the raw tuple of exact integers (the
+   underscore methods) or the record object (hqt.Position & co.), both from
+   the field tables of records.c. */
+typedef PyObject *(*item_fn)(const void *);
+
+static PyObject *position_raw(const void *p) { return hqt_fields_tuple(hqt_position_fields, p); }
+static PyObject *order_raw(const void *o) { return hqt_fields_tuple(hqt_order_fields, o); }
+static PyObject *trade_raw(const void *t) { return hqt_fields_tuple(hqt_trade_fields, t); }
+static PyObject *position_obj(const void *p) { return hqt_position_new((const hqt_position *)p); }
+static PyObject *order_obj(const void *o) { return hqt_order_new((const hqt_order *)o); }
+static PyObject *trade_obj(const void *t) { return hqt_trade_new((const hqt_trade *)t); }
+
+/* A list of make(item) for the n items of buf; frees buf. */
 static PyObject *
-position_tuple(const hqt_position *p)
+make_list(void *buf, size_t n, size_t itemsize, item_fn make)
 {
-    return Py_BuildValue("(KIiLLLLLLLLLK)", (unsigned long long)p->ticket, p->symbol_id,
-                         (int)p->type, (long long)p->volume, (long long)p->open_price,
-                         (long long)p->open_time, (long long)p->sl, (long long)p->tp,
-                         (long long)p->trailing_points, (long long)p->profit,
-                         (long long)p->margin, (long long)p->commission,
-                         (unsigned long long)p->magic);
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; list && i < n; i++) {
+        PyObject *t = make((const char *)buf + i * itemsize);
+        if (!t) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, t);
+    }
+    PyMem_Free(buf);
+    return list;
 }
 
-static PyObject *
-order_tuple(const hqt_order *o)
-{
-    return Py_BuildValue("(KIiiLLLLLLLLK)", (unsigned long long)o->ticket, o->symbol_id,
-                         (int)o->type, (int)o->state, (long long)o->volume, (long long)o->price,
-                         (long long)o->stop_limit, (long long)o->sl, (long long)o->tp,
-                         (long long)o->expiration, (long long)o->time_setup,
-                         (long long)o->trailing_points, (unsigned long long)o->magic);
-}
+/* engine_<name>(): raw tuples; engine_get_<name>: the objects (a getter). */
+#define LIST_OF(name, T, fetch, raw, obj)                                   \
+    static PyObject *engine_##name(HQTEngineObject *self, PyObject *unused) \
+    {                                                                       \
+        T *buf;                                                             \
+        size_t n;                                                           \
+        (void)unused;                                                       \
+        ENTER(self);                                                        \
+        if (fetch(self->engine, &buf, &n) < 0)                              \
+            return NULL;                                                    \
+        return make_list(buf, n, sizeof(T), raw);                           \
+    }                                                                       \
+    static PyObject *engine_get_##name(HQTEngineObject *self, void *closure) \
+    {                                                                       \
+        T *buf;                                                             \
+        size_t n;                                                           \
+        (void)closure;                                                      \
+        ENTER(self);                                                        \
+        if (fetch(self->engine, &buf, &n) < 0)                              \
+            return NULL;                                                    \
+        return make_list(buf, n, sizeof(T), obj);                           \
+    }
 
-static PyObject *
-trade_tuple(const hqt_trade *t)
-{
-    return Py_BuildValue("(KIiLLLLLLLi)", (unsigned long long)t->position, t->symbol_id,
-                         (int)t->type, (long long)t->volume, (long long)t->open_time,
-                         (long long)t->open_price, (long long)t->close_time,
-                         (long long)t->close_price, (long long)t->commission,
-                         (long long)t->profit, (int)t->close_reason);
-}
+LIST_OF(positions, hqt_position, fetch_positions, position_raw, position_obj)
+LIST_OF(orders, hqt_order, fetch_orders, order_raw, order_obj)
+LIST_OF(order_history, hqt_order, fetch_order_history, order_raw, order_obj)
+LIST_OF(trades, hqt_trade, fetch_trades, trade_raw, trade_obj)
 
 /* ---- state ------------------------------------------------------------------------------ */
 
@@ -128,79 +154,37 @@ ACCOUNT_GETTER(engine_get_balance_micro, balance, i64_obj)
 ACCOUNT_GETTER(engine_get_equity_micro, equity, i64_obj)
 ACCOUNT_GETTER(engine_get_time, time, i64_obj)
 
-static PyObject *
-engine_positions(HQTEngineObject *self, PyObject *unused)
+static int
+get_position(HQTEngineObject *self, PyObject *arg, hqt_position *p)
 {
-    hqt_position *buf;
-    size_t n;
-    (void)unused;
-    ENTER(self);
-    if (fetch_positions(self->engine, &buf, &n) < 0)
-        return NULL;
-    PyObject *list = PyList_New((Py_ssize_t)n);
-    for (size_t i = 0; list && i < n; i++) {
-        PyObject *t = position_tuple(&buf[i]);
-        if (!t) {
-            Py_CLEAR(list);
-            break;
-        }
-        PyList_SET_ITEM(list, (Py_ssize_t)i, t);
+    uint64_t ticket;
+    if (hqt_engine_check(self) < 0 || hqt_as_u64(arg, "ticket", &ticket) < 0)
+        return -1;
+    memset(p, 0, sizeof *p);
+    int st = hqt_engine_position(self->engine, ticket, p);
+    if (st != HQT_OK) {
+        hqt_raise_status(st);
+        return -1;
     }
-    PyMem_Free(buf);
-    return list;
+    return 0;
 }
 
 static PyObject *
 engine_position(HQTEngineObject *self, PyObject *arg)
 {
-    uint64_t ticket;
     hqt_position p;
-    ENTER(self);
-    if (hqt_as_u64(arg, "ticket", &ticket) < 0)
+    if (get_position(self, arg, &p) < 0)
         return NULL;
-    memset(&p, 0, sizeof p);
-    CALL(hqt_engine_position(self->engine, ticket, &p));
-    return position_tuple(&p);
+    return position_raw(&p);
 }
 
 static PyObject *
-orders_list(hqt_order *buf, size_t n)
+engine_position_obj(HQTEngineObject *self, PyObject *arg)
 {
-    PyObject *list = PyList_New((Py_ssize_t)n);
-    for (size_t i = 0; list && i < n; i++) {
-        PyObject *t = order_tuple(&buf[i]);
-        if (!t) {
-            Py_CLEAR(list);
-            break;
-        }
-        PyList_SET_ITEM(list, (Py_ssize_t)i, t);
-    }
-    PyMem_Free(buf);
-    return list;
-}
-
-static PyObject *
-engine_orders(HQTEngineObject *self, PyObject *unused)
-{
-    hqt_order *buf;
-    size_t n;
-    (void)unused;
-    ENTER(self);
-    if (fetch_orders(self->engine, &buf, &n) < 0)
+    hqt_position p;
+    if (get_position(self, arg, &p) < 0)
         return NULL;
-    return orders_list(buf, n);
-}
-
-static PyObject *
-engine_order_history(HQTEngineObject *self, PyObject *unused)
-{
-    hqt_order *buf;
-    size_t n;
-    (void)unused;
-    ENTER(self);
-    if (fetch_order_history(self->engine, &buf, &n) < 0)
-        return NULL;
-    return orders_list(buf, n);
+    return hqt_position_new(&p);
 }
 
 static PyObject *
@@ -220,28 +204,6 @@ engine_deals(HQTEngineObject *self, PyObject *unused)
             break;
         }
         PyList_SET_ITEM(list, (Py_ssize_t)i, d);
-    }
-    PyMem_Free(buf);
-    return list;
-}
-
-static PyObject *
-engine_trades(HQTEngineObject *self, PyObject *unused)
-{
-    hqt_trade *buf;
-    size_t n;
-    (void)unused;
-    ENTER(self);
-    if (fetch_trades(self->engine, &buf, &n) < 0)
-        return NULL;
-    PyObject *list = PyList_New((Py_ssize_t)n);
-    for (size_t i = 0; list && i < n; i++) {
-        PyObject *t = trade_tuple(&buf[i]);
-        if (!t) {
-            Py_CLEAR(list);
-            break;
-        }
-        PyList_SET_ITEM(list, (Py_ssize_t)i, t);
     }
     PyMem_Free(buf);
     return list;
@@ -289,6 +251,9 @@ PyMethodDef hqt_engine_state_methods[] = {
     {"_account", (PyCFunction)engine_account, METH_NOARGS, NULL},
     {"_positions", (PyCFunction)engine_positions, METH_NOARGS, NULL},
     {"_position", (PyCFunction)engine_position, METH_O, NULL},
+    {"position", (PyCFunction)engine_position_obj, METH_O,
+     PyDoc_STR("position($self, ticket, /)\n--\n\n"
+               "The open position with this ticket (UnknownTicketError if none).")},
     {"_orders", (PyCFunction)engine_orders, METH_NOARGS, NULL},
     {"_order_history", (PyCFunction)engine_order_history, METH_NOARGS, NULL},
     {"_deals", (PyCFunction)engine_deals, METH_NOARGS, NULL},
@@ -299,6 +264,13 @@ PyMethodDef hqt_engine_state_methods[] = {
 };
 
 PyGetSetDef hqt_engine_state_getset[] = {
+    {"positions", (getter)engine_get_positions, NULL,
+     PyDoc_STR("Open positions (hqt.Position), oldest first."), NULL},
+    {"orders", (getter)engine_get_orders, NULL, PyDoc_STR("Pending orders (hqt.Order)."), NULL},
+    {"order_history", (getter)engine_get_order_history, NULL,
+     PyDoc_STR("Every order with its final state (filled, canceled, expired, ...)."), NULL},
+    {"trades", (getter)engine_get_trades, NULL,
+     PyDoc_STR("Closed round trips (hqt.Trade), in order of closing."), NULL},
     {"balance", (getter)engine_get_balance, NULL, PyDoc_STR("Balance."), NULL},
     {"equity", (getter)engine_get_equity, NULL, PyDoc_STR("Equity = balance + floating profit."),
      NULL},
