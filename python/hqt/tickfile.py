@@ -50,8 +50,14 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
+from hqt import data as D  # iter_csv_ticks reads with the CSV reader's parts
+from hqt._arrays import as_time_array
 from hqt.data import TickData
-from hqt.errors import CSVFormatError, DataOrderError, InvalidArgumentError
+from hqt.errors import CSVFormatError, DataOrderError, InvalidArgumentError, StateError
+from hqt.frames import iter_parquet, ticks_from_frame
+from hqt.progress import RunProgress, wants_progress
+from hqt.results import BacktestResult
+from hqt.strategy import strategy_callbacks
 
 if TYPE_CHECKING:  # pragma: no cover
     from numpy.typing import NDArray
@@ -212,7 +218,6 @@ class TickFileWriter:
 
     def append_micro(self, time_ns: Any, bid: Any, ask: Any) -> None:
         """Appends ticks with exact int64 micro prices; checks order and prices."""
-        from hqt.engine import as_time_array
         t = as_time_array(time_ns)
         b = np.ascontiguousarray(bid, dtype="<i8")
         a = np.ascontiguousarray(ask, dtype="<i8")
@@ -292,7 +297,6 @@ def write_tickfile(path: PathLike, ticks: TickData | Iterable[TickData] | Any,
                    symbol: str = "") -> TickFileHeader:
     """Writes ticks (TickData, a DataFrame, or an iterable of TickData chunks) to `path`."""
     if hasattr(ticks, "columns"):  # a DataFrame
-        from hqt.frames import ticks_from_frame
         ticks = ticks_from_frame(ticks)
     chunks: Iterable[TickData] = [ticks] if isinstance(ticks, TickData) else ticks
     with TickFileWriter(path, symbol) as w:
@@ -340,7 +344,6 @@ def iter_csv_ticks(path: PathLike, format: str = "auto", *,
     Same parsing and checks as :func:`hqt.data.read_ticks` (errors name the
     file and line), with memory for one chunk.
     """
-    from hqt import data as D
 
     p = os.fspath(path)
     with _open_text(p) as fh, D._gc_paused():
@@ -411,7 +414,6 @@ def convert(src: PathLike, dst: PathLike, *, symbol: str = "", format: str = "au
     s = os.fspath(src)
     chunks: Iterable[TickData]
     if s.lower().endswith((".parquet", ".pq")) or format == "parquet":
-        from hqt.frames import iter_parquet
 
         def parquet_chunks() -> Iterator[TickData]:
             for c in iter_parquet(s, "ticks", batch_rows=chunk_rows):
@@ -478,10 +480,6 @@ def run_file(engine: Any, path: PathLike, strategy: object | None = None, *,
     """Runs the ticks of a tick file through `engine` in chunks; see ``Engine.run_file``."""
     import time as _time
 
-    from hqt.errors import StateError
-    from hqt.progress import RunProgress, wants_progress
-    from hqt.results import BacktestResult
-    from hqt.strategy import strategy_callbacks
 
     if chunk_ticks < 1:
         raise InvalidArgumentError("chunk_ticks must be >= 1")
