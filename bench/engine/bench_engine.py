@@ -222,12 +222,12 @@ def main() -> None:
         add("cloop", "plain C loop doing (b) (gcc -O2)", c)
     if "portfolio" in sections:
         for k in int_list(args.symbols):
-            add(f"portfolio.{k}", f"portfolio: {k} symbol{'s' if k != 1 else ''}, no strategy",
+            add(f"portfolio.{k}", f"portfolio: {k} symbol{'s' if k != 1 else ''}",
                 portfolio_run(t, bid, ask, k, args.repeat))
     if "positions" in sections:
         pn = min(args.positions_ticks or args.ticks, args.ticks)
         for k in int_list(args.positions):
-            add(f"positions.{k}", f"positions: {k:,} held on one symbol, no strategy",
+            add(f"positions.{k}", f"positions: {k:,} held on one symbol",
                 positions_run(t[:pn], bid[:pn], ask[:pn], k, args.repeat))
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
