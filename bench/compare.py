@@ -136,6 +136,9 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5, help="rounds; each figure's best counts (default 5)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="runs per figure inside each script call (default 1: the rounds repeat)")
+    ap.add_argument("--order", choices=("abab", "abba"), default="abab",
+                    help="abab: base first in every round (default); abba: base first in odd "
+                         "rounds, new first in even ones (cancels a load that drifts during the run)")
     ap.add_argument("--only", default=",".join(KINDS), help=f"comma-separated subset of {','.join(KINDS)}")
     ap.add_argument("--ticks", type=int, default=2_000_000, help="bench_engine.py --ticks (default 2,000,000)")
     ap.add_argument("--positions-ticks", type=int, default=300_000,
@@ -164,7 +167,7 @@ def main() -> int:
     start = time.time()
     for r in range(args.rounds):
         this = {}
-        for side, tree in trees:
+        for side, tree in (trees[::-1] if args.order == "abba" and r % 2 else trees):
             t0 = time.time()
             figs = {}
             if "engine" in kinds:
@@ -216,7 +219,7 @@ def main() -> int:
         return f"{v / 1e6:.1f}" if v >= 10e6 else f"{v / 1e6:.3f}"
 
     load = os.getloadavg()
-    print(f"base: {base}\nnew:  {new}\nscripts: {scripts}/bench\n{args.rounds} rounds x {args.repeat} (base, new alternating), best counts; "
+    print(f"base: {base}\nnew:  {new}\nscripts: {scripts}/bench\n{args.rounds} rounds x {args.repeat} ({args.order}), best counts; "
           f"engine ticks {args.ticks:,} (positions {args.positions_ticks:,}), io ticks {args.io_ticks:,}, "
           f"race bars {args.race_bars:,}; {time.time() - start:.0f} s; load average now "
           f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; flag: ratio outside 1 ± {tol:g}")
