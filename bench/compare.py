@@ -106,7 +106,7 @@ def race_figures(tree: str, new: str, args) -> dict:
         out = fh.name
     try:
         cmd = [sys.executable, os.path.join(new, "bench", "race", "race.py"), "--only", "hqt",
-               "--repeat", str(args.repeat), "--bars", str(args.race_bars), "--json", out]
+               "--repeat", str(args.race_repeat), "--bars", str(args.race_bars), "--json", out]
         run(cmd, env_for(tree))
         with open(out) as fh:
             doc = json.load(fh)
@@ -134,10 +134,11 @@ def main() -> int:
     ap.add_argument("--scripts", default=os.path.dirname(HERE),
                     help="checkout whose bench/engine and bench/race scripts run (default: this one)")
     ap.add_argument("--rounds", type=int, default=5, help="rounds; each figure's best counts (default 5)")
-    ap.add_argument("--repeat", type=int, default=1,
-                    help="runs per figure inside each script call (default 1: the rounds repeat)")
-    ap.add_argument("--order", choices=("abab", "abba"), default="abab",
-                    help="abab: base first in every round (default); abba: base first in odd "
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="bench_engine.py --repeat: runs per figure inside each round (default 3)")
+    ap.add_argument("--race-repeat", type=int, default=1, help="race.py --repeat (default 1)")
+    ap.add_argument("--order", choices=("abab", "abba"), default="abba",
+                    help="abab: base first in every round; abba (default): base first in odd "
                          "rounds, new first in even ones (cancels a load that drifts during the run)")
     ap.add_argument("--only", default=",".join(KINDS), help=f"comma-separated subset of {','.join(KINDS)}")
     ap.add_argument("--ticks", type=int, default=2_000_000, help="bench_engine.py --ticks (default 2,000,000)")
@@ -145,7 +146,8 @@ def main() -> int:
                     help="bench_engine.py --positions-ticks (default 300,000)")
     ap.add_argument("--sections", default="single,cloop,portfolio,positions",
                     help="bench_engine.py --sections")
-    ap.add_argument("--io-ticks", type=int, default=1_000_000, help="hqt-engine-bench ticks (default 1,000,000)")
+    ap.add_argument("--io-ticks", type=int, default=500_000,
+                    help="hqt-engine-bench ticks (default 500,000; its sync=always case does one fsync per 100)")
     ap.add_argument("--race-bars", type=int, default=1_000_000, help="race.py --bars (default 1,000,000)")
     ap.add_argument("--tolerance", type=float, default=0.05, help="flag ratios outside 1 ± this (default 0.05)")
     ap.add_argument("--json", metavar="FILE", help="write every round's figures as JSON to FILE")
@@ -219,7 +221,7 @@ def main() -> int:
         return f"{v / 1e6:.1f}" if v >= 10e6 else f"{v / 1e6:.3f}"
 
     load = os.getloadavg()
-    print(f"base: {base}\nnew:  {new}\nscripts: {scripts}/bench\n{args.rounds} rounds x {args.repeat} ({args.order}), best counts; "
+    print(f"base: {base}\nnew:  {new}\nscripts: {scripts}/bench\n{args.rounds} rounds ({args.order}; bench_engine x{args.repeat}, race x{args.race_repeat}), best counts; "
           f"engine ticks {args.ticks:,} (positions {args.positions_ticks:,}), io ticks {args.io_ticks:,}, "
           f"race bars {args.race_bars:,}; {time.time() - start:.0f} s; load average now "
           f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; flag: ratio outside 1 ± {tol:g}")
