@@ -24,10 +24,10 @@ extension Engine {
             quotes[i].trailingStops = 0
             quotes[i].exposure = Exposure()
         }
-        symbolsWithPositions.removeAll(keepingCapacity: true)
+        activeSymbols.removeAll()
         for p in book.positions {
             let s = Int(p.symbolID)
-            if quotes[s].exposure.isFlat { symbolsWithPositions.append(s) }
+            if quotes[s].exposure.isFlat { activeSymbols.append(Int32(s)) }
             quotes[s].exposure.add(side: p.side, volume: p.volume, openPrice: p.openPrice)
             if p.trailingPoints > 0 { quotes[s].trailingStops += 1 }
             if p.side == .buy {
@@ -69,10 +69,10 @@ struct Exposure {
         count += 1
         if side == .buy {
             buyVolume &+= volume
-            buyCost &+= Int128(volume) * Int128(openPrice)
+            buyCost &+= Int128(volume) &* Int128(openPrice)
         } else {
             sellVolume &+= volume
-            sellCost &+= Int128(volume) * Int128(openPrice)
+            sellCost &+= Int128(volume) &* Int128(openPrice)
         }
     }
 }

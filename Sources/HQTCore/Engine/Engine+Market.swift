@@ -21,23 +21,26 @@ extension Engine {
         stats.ticksProcessed &+= 1
         eventsProcessed &+= 1
         phase = .beforeMarket
-        if quotes[s].builders > 0 { try closeBuiltBars(symbol: s, before: time) }
-        quotes[s].bid = bid
-        quotes[s].ask = ask
-        quotes[s].time = time
+        // The symbol's row, addressed once (the table does not move while
+        // events are processed: symbols are added only between runs).
+        let q = quotes + s
+        if q.pointee.builders > 0 { try closeBuiltBars(symbol: s, before: time) }
+        q.pointee.bid = bid
+        q.pointee.ask = ask
+        q.pointee.time = time
         phase = .triggers
         if sinkSet.active { notifyTick(symbol: s, time: time, bid: bid, ask: ask) }
-        if quotes[s].mayTrigger(lowBid: bid, highBid: bid, lowAsk: ask, highAsk: ask, time: time) {
+        if q.pointee.mayTrigger(lowBid: bid, highBid: bid, lowAsk: ask, highAsk: ask, time: time) {
             try checkTriggers(symbol: s, range: PriceRange(openBid: bid, lowBid: bid, highBid: bid,
                                                            openAsk: ask, lowAsk: ask, highAsk: ask, intrabar: false))
         }
-        if !symbolsWithPositions.isEmpty {
+        if activeSymbols.count > 0 {
             refreshFloatingProfit()
             stats.trackDrawdown(equity: accountState.equity)
             if accountState.needsMarginCheck { try checkMarginLevels() }
         }
         if time >= stats.nextEquitySample { sampleOnInterval(time) }
-        if quotes[s].builders > 0 { addToBuiltBars(symbol: s, time: time, bid: bid) }
+        if q.pointee.builders > 0 { addToBuiltBars(symbol: s, time: time, bid: bid) }
     }
 
     /// A loaded bar that has just closed at `closeTime`.
@@ -57,7 +60,7 @@ extension Engine {
                                                            openAsk: bar.open + spread, lowAsk: bar.low + spread,
                                                            highAsk: bar.high + spread, intrabar: true))
         }
-        if !symbolsWithPositions.isEmpty {
+        if activeSymbols.count > 0 {
             refreshFloatingProfit()
             stats.trackDrawdown(equity: accountState.equity)
             try checkMarginLevels()

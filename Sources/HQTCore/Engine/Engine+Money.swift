@@ -120,9 +120,8 @@ extension Engine {
     @inline(__always)
     func refreshFloatingProfit() {
         var total: Int64 = 0
-        symbolsWithPositions.withUnsafeBufferPointer { active in
-            for s in active { total &+= exposureProfit(quotes + s) }
-        }
+        let active = activeSymbols.base
+        for i in 0..<activeSymbols.count { total &+= exposureProfit(quotes + Int(active[i])) }
         accountState.floatingProfit = total
     }
 
@@ -130,13 +129,15 @@ extension Engine {
     @inline(__always)
     func exposureProfit(_ q: UnsafeMutablePointer<SymbolState>) -> Int64 {
         var raw: Int64 = 0
+        // Products of two Int64 cannot overflow 128 bits, and the sums stay
+        // far inside them: wrapping arithmetic skips the overflow checks.
         if q.pointee.exposure.buyVolume > 0 {
-            raw &+= Engine.aggregateProfit(Int128(q.pointee.bid) * Int128(q.pointee.exposure.buyVolume)
-                                           - q.pointee.exposure.buyCost, contractSize: q.pointee.contractSize)
+            raw &+= Engine.aggregateProfit(Int128(q.pointee.bid) &* Int128(q.pointee.exposure.buyVolume)
+                                           &- q.pointee.exposure.buyCost, contractSize: q.pointee.contractSize)
         }
         if q.pointee.exposure.sellVolume > 0 {
             raw &+= Engine.aggregateProfit(q.pointee.exposure.sellCost
-                                           - Int128(q.pointee.ask) * Int128(q.pointee.exposure.sellVolume),
+                                           &- Int128(q.pointee.ask) &* Int128(q.pointee.exposure.sellVolume),
                                            contractSize: q.pointee.contractSize)
         }
         return convertProfit(raw, route: q.pointee.profitRoute)

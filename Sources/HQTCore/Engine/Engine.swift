@@ -29,8 +29,9 @@ public final class Engine {
     /// retains nor checks exclusivity.
     var quotes: UnsafeMutablePointer<SymbolState>
     var quoteCapacity: Int
-    /// Symbols with open positions (whose aggregates floating profit sums).
-    var symbolsWithPositions: [Int] = []
+    /// Symbols with open positions (whose aggregates floating profit sums),
+    /// in raw memory: the tick path reads it without retaining an array.
+    let activeSymbols = Int32Buffer()
     /// Resolved currency → account-currency routes. A resolved route stays
     /// (symbols are never removed), so later additions cannot change results.
     var routes: [String: ConversionRoute] = [:]
@@ -106,6 +107,9 @@ public final class Engine {
         quotes.initialize(repeating: SymbolState(), count: quoteCapacity)
         scratchTriggers.reserveCapacity(16)
     }
+
+    /// Symbols with open positions (tests, diagnostics).
+    var symbolsWithPositions: [Int] { (0..<activeSymbols.count).map { Int(activeSymbols.base[$0]) } }
 
     deinit {
         quotes.deinitialize(count: quoteCapacity)

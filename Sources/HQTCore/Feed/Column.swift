@@ -125,3 +125,28 @@ struct BarBuilder {
         ticks += 1
     }
 }
+
+/// A growable list of Int32 in manually managed memory (symbol ids the
+/// tick path walks).
+final class Int32Buffer {
+    private(set) var base: UnsafeMutablePointer<Int32>
+    private(set) var count = 0
+    private var capacity = 16
+
+    init() { base = .allocate(capacity: capacity) }
+    deinit { base.deallocate() }
+
+    func removeAll() { count = 0 }
+
+    func append(_ value: Int32) {
+        if count == capacity {
+            let fresh = UnsafeMutablePointer<Int32>.allocate(capacity: capacity * 2)
+            fresh.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = fresh
+            capacity *= 2
+        }
+        base[count] = value
+        count += 1
+    }
+}
