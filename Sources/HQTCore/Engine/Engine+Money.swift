@@ -133,12 +133,13 @@ extension Engine {
         // far inside them: wrapping arithmetic skips the overflow checks.
         if q.pointee.exposure.buyVolume > 0 {
             raw &+= Engine.aggregateProfit(Int128(q.pointee.bid) &* Int128(q.pointee.exposure.buyVolume)
-                                           &- q.pointee.exposure.buyCost, contractSize: q.pointee.contractSize)
+                                           &- q.pointee.exposure.buyCost, units: q.pointee.contractUnits,
+                                           contractSize: q.pointee.contractSize)
         }
         if q.pointee.exposure.sellVolume > 0 {
             raw &+= Engine.aggregateProfit(q.pointee.exposure.sellCost
                                            &- Int128(q.pointee.ask) &* Int128(q.pointee.exposure.sellVolume),
-                                           contractSize: q.pointee.contractSize)
+                                           units: q.pointee.contractUnits, contractSize: q.pointee.contractSize)
         }
         return convertProfit(raw, route: q.pointee.profitRoute)
     }
@@ -146,10 +147,11 @@ extension Engine {
     /// Σ (price difference × volume) × contract size / 1e12, rounded once:
     /// the exact profit of positions summed per side, in the profit currency.
     @inline(__always)
-    static func aggregateProfit(_ priceVolume: Int128, contractSize: Int64) -> Int64 {
-        // Common case: the sum fits 64 bits and contract / 1e6 is whole.
-        if let pv = Int64(exactly: priceVolume), contractSize % FixedPoint.scale == 0 {
-            let units = contractSize / FixedPoint.scale
+    static func aggregateProfit(_ priceVolume: Int128, units: Int64, contractSize: Int64) -> Int64 {
+        // Common case: the sum fits 64 bits and contract / 1e6 is whole
+        // (`units`, precomputed per symbol; 0 when it is not whole).
+        let pv = Int64(truncatingIfNeeded: priceVolume)
+        if units != 0, Int128(pv) == priceVolume {
             let (p, overflow) = pv.multipliedReportingOverflow(by: units)
             if !overflow && p > Int64.min / 2 && p < Int64.max / 2 { return FixedPoint.divRound(p, FixedPoint.scale) }
         }

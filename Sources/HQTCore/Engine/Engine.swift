@@ -192,6 +192,7 @@ public final class Engine {
             quoteCapacity *= 2
         }
         quotes[Int(id)].contractSize = spec.contractSize
+        quotes[Int(id)].contractUnits = spec.contractSize % FixedPoint.scale == 0 ? spec.contractSize / FixedPoint.scale : 0
         quotes[Int(id)].point = spec.point
         symbols.append(spec)
         symbolIDs[spec.name] = id

@@ -74,6 +74,8 @@ struct SymbolState {
     var ask: Int64 = 0
     var time: Int64 = 0
     var contractSize: Int64 = 0
+    /// contractSize / 1e6 when that is whole (every realistic spec), else 0.
+    var contractUnits: Int64 = 0
     /// One point in micro units (for trailing stops).
     var point: Int64 = 1
     /// Resolved when the first order on the symbol is accepted.
