@@ -16,7 +16,7 @@ hqt_ext = Extension(
     "hqt._hqt",
     sources=[str(EXT_DIR / name) for name in
              ("module.c", "errors.c", "types.c", "strategy.c", "engine.c", "engine_io.c",
-              "results.c")],
+              "results.c", "rules.c")],
     depends=[str(EXT_DIR / "hqt_ext.h"), str(INCLUDE / "hqt.h")],
     include_dirs=[str(INCLUDE), str(EXT_DIR)],
     library_dirs=["hqt"],
