@@ -828,7 +828,8 @@ int hqt_validate_bars_f64(int32_t timeframe_minutes, const int64_t *open_time_ns
    the epoch and must be >= 0 (an open time may be earlier: the W1 bar of
    1970-01-01 opens on Monday 1969-12-29); HQT_E_INVALID_ARGUMENT for a
    negative time, a timeframe that is not one of the SPEC minutes, or a
-   result outside the int64 range. */
+   result outside the int64 range (a close after INT64_MAX: the bars of
+   April 2262). */
 /* Open time of the bar holding time_ns. */
 int hqt_timeframe_open_time(int32_t timeframe_minutes, int64_t time_ns, int64_t *out_open_ns);
 /* Close time (exclusive end; the next bar's open) of the bar holding time_ns. */

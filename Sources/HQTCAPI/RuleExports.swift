@@ -95,7 +95,7 @@ public func hqt_validate_bars_f64(_ timeframe: Int32, _ time: UnsafePointer<Int6
 public func hqt_timeframe_open_time(_ timeframe: Int32, _ time: Int64, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
     status { () throws(HQTError) in
         let tf = try Timeframe.validated(timeframe)
-        try output(out, "out_open_ns").pointee = try tf.bar(containing: time).open
+        try output(out, "out_open_ns").pointee = try tf.checkedOpenTime(containing: time)
     }
 }
 
@@ -129,7 +129,7 @@ func mapTimes(_ timeframe: Int32, _ input: UnsafePointer<Int64>?, _ n: Int, _ ou
 @_cdecl("hqt_timeframe_open_times")
 public func hqt_timeframe_open_times(_ timeframe: Int32, _ time: UnsafePointer<Int64>?, _ n: Int,
                                      _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
-    mapTimes(timeframe, time, n, out, "out_open_ns") { (tf, t) throws(HQTError) in try tf.bar(containing: t).open }
+    mapTimes(timeframe, time, n, out, "out_open_ns") { (tf, t) throws(HQTError) in try tf.checkedOpenTime(containing: t) }
 }
 
 @_cdecl("hqt_timeframe_close_times")

@@ -124,10 +124,16 @@ extension Timeframe {
         HQTError(.invalidArgument, "time_ns \(t) is negative: bar times are ns since the epoch, >= 0")
     }
 
-    /// Open and close time of the bar holding `time` (ns, >= 0).
-    public func bar(containing time: Int64) throws(HQTError) -> (open: Int64, close: Int64) {
+    /// Open time of the bar holding `time` (ns, >= 0).
+    public func checkedOpenTime(containing time: Int64) throws(HQTError) -> Int64 {
         guard time >= 0 else { throw Timeframe.negativeTime(time) }
-        let open = openTime(containing: time)
+        return openTime(containing: time)
+    }
+
+    /// Open and close time of the bar holding `time` (ns, >= 0; the close
+    /// must not be after Int64.max).
+    public func bar(containing time: Int64) throws(HQTError) -> (open: Int64, close: Int64) {
+        let open = try checkedOpenTime(containing: time)
         guard let close = checkedCloseTime(opening: open) else {
             throw HQTError(.invalidArgument, "the \(self) bar holding time_ns \(time) closes after the last int64 nanosecond")
         }
