@@ -844,6 +844,10 @@ int hqt_timeframe_close_times(int32_t timeframe_minutes, const int64_t *time_ns,
    holding time_ns (0 = that bar, 1 = the next, -1 = the one before). */
 int hqt_timeframe_shifted_opens(int32_t timeframe_minutes, int64_t time_ns,
                                 const int64_t *periods, size_t n, int64_t *out_open_ns);
+/* out_micro[i] = value[i] x 1e6 rounded half away from zero, as a load
+   rounds every double (out may not alias value). HQT_E_INVALID_ARGUMENT
+   naming the index for NaN, infinities and values beyond +-9.2e12. */
+int hqt_to_micro_array(const double *value, size_t n, int64_t *out_micro);
 
 #ifdef __cplusplus
 }

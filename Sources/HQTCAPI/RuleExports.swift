@@ -156,3 +156,20 @@ public func hqt_timeframe_shifted_opens(_ timeframe: Int32, _ time: Int64, _ per
         }
     }
 }
+
+// ---- price rounding ----
+
+@_cdecl("hqt_to_micro_array")
+public func hqt_to_micro_array(_ value: UnsafePointer<Double>?, _ n: Int, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
+    status { () throws(HQTError) in
+        let src = try buffer(value, n, "value")
+        guard n > 0 else { return }
+        guard let out else { throw invalid("out_micro is NULL") }
+        for i in 0..<n {
+            guard let m = FixedPoint.micro(src[i]) else {
+                throw invalid("value[\(i)] = \(src[i]) has no micro value (NaN, infinite or beyond ±9.2e12)")
+            }
+            out[i] = m
+        }
+    }
+}

@@ -111,17 +111,16 @@ class TickFileHeader:
 # ---- float -> micro, as the engine rounds ---------------------------------------------------
 
 def to_micro_array(x: Any, what: str = "price") -> NDArray[np.int64]:
-    """``round(x * 1e6)`` half away from zero, elementwise (the engine's rule)."""
-    v = np.asarray(x, dtype=np.float64) * 1e6
-    if v.size and not np.isfinite(v).all():
-        i = int(np.flatnonzero(~np.isfinite(v))[0])
-        raise InvalidArgumentError(f"{what} {i}: {np.asarray(x)[i]!r} is not finite")
-    if v.size and np.abs(v).max() >= 9.2e18:
-        raise InvalidArgumentError(f"{what}: values do not fit int64 micro units")
-    r = np.trunc(v)
-    frac = v - r  # exact
-    r += np.where(np.abs(frac) >= 0.5, np.sign(v), 0.0)
-    return r.astype(np.int64)
+    """``round(x * 1e6)`` half away from zero, elementwise: the engine's rounding of every
+    float price (hqt_to_micro_array)."""
+    from hqt import _hqt
+    v = np.ascontiguousarray(x, dtype=np.float64)
+    out: NDArray[np.int64] = np.empty(v.shape, np.int64)
+    try:
+        _hqt.to_micro_array(v.reshape(-1), out.reshape(-1))
+    except InvalidArgumentError as e:
+        raise InvalidArgumentError(f"{what}: {e}") from None
+    return out
 
 
 # ---- reading --------------------------------------------------------------------------------

@@ -158,3 +158,16 @@ def test_periods(lib):
     assert list(res) == [monday, monday + 7 * 86_400 * SEC, monday - 7 * 86_400 * SEC]
     assert lib.hqt_timeframe_shifted_opens(1, T0, i64s(2**62), 1, res) == E_ARG
     assert err(lib).startswith("periods[0]: ")
+
+
+def test_to_micro_array_rounds_as_a_load(lib):
+    lib.hqt_to_micro_array.argtypes = [PF, sz, P64]
+    lib.hqt_to_micro_array.restype = C.c_int
+    vals = (0.0000025, -0.0000025, 1.0000005, 2.675, 1e-7)
+    out = (i64 * len(vals))()
+    assert lib.hqt_to_micro_array(f64s(*vals), len(vals), out) == OK
+    assert list(out) == [3, -3, 1_000_001, 2_675_000, 0]
+    assert lib.hqt_to_micro_array(f64s(1.0, float("inf")), 2, out) == E_ARG
+    assert err(lib).startswith("value[1] = inf")
+    assert lib.hqt_to_micro_array(f64s(1.0), 1, None) == E_ARG
+    assert lib.hqt_to_micro_array(None, 0, None) == OK

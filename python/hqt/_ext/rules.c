@@ -317,6 +317,44 @@ rules_shifted_opens(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
                          hqt_timeframe_shifted_opens);
 }
 
+/* ---- price rounding ------------------------------------------------------- */
+
+static PyObject *
+rules_to_micro_array(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_buffer in, out;
+    char fk = 'f', ik = 'i';
+    int st;
+    (void)m;
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "to_micro_array() takes 2 arguments (value, out), %zd given",
+                     nargs);
+        return NULL;
+    }
+    if (rules_vector(args[0], &fk, "value", 0, &in) < 0)
+        return NULL;
+    if (rules_vector(args[1], &ik, "out", 1, &out) < 0) {
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    if (out.len != in.len) {
+        hqt_set_error(HQT_E_INVALID_ARGUMENT, "out has %zd values but value has %zd",
+                      out.len / 8, in.len / 8);
+        PyBuffer_Release(&in);
+        PyBuffer_Release(&out);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    st = hqt_to_micro_array((const double *)in.buf, (size_t)(in.len / 8), (int64_t *)out.buf);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&in);
+    PyBuffer_Release(&out);
+    if (st != HQT_OK)
+        return hqt_raise_status(st);
+    Py_INCREF(args[1]);
+    return args[1];
+}
+
 static PyMethodDef rules_methods[] = {
     {"validate_ticks", (PyCFunction)(void (*)(void))rules_validate_ticks,
      METH_FASTCALL | METH_KEYWORDS,
@@ -345,6 +383,9 @@ static PyMethodDef rules_methods[] = {
     {"timeframe_shifted_opens", (PyCFunction)(void (*)(void))rules_shifted_opens, METH_FASTCALL,
      PyDoc_STR("timeframe_shifted_opens(timeframe, time_ns, periods, out, /)\n--\n\nout[i] = open "
                "time of the bar periods[i] bars after the one holding time_ns. Returns out.")},
+    {"to_micro_array", (PyCFunction)(void (*)(void))rules_to_micro_array, METH_FASTCALL,
+     PyDoc_STR("to_micro_array(value, out, /)\n--\n\nout[i] = value[i] x 1e6 rounded half away "
+               "from zero, as a load rounds (float64 in, int64 out, equal lengths). Returns out.")},
     {NULL}
 };
 
