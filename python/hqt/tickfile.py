@@ -21,9 +21,10 @@ has the same table)::
 The file size is exactly ``64 + 24 n``. Prices are the engine's exact micro
 units (floats are rounded once, half away from zero, as the engine does),
 so a run from a tick file gives the same result as loading the same prices
-with ``Engine.load_ticks``. The converter checks what the engine would
-(time order, positive prices, ask >= bid), so a run never fails half-way on
-bad data.
+with ``Engine.load_ticks``. The converter checks every tick with the
+engine's own rule (``hqt_validate_ticks``: time order, finite positive
+prices, ask >= bid; same exception and message as a load), so a run never
+fails half-way on bad data.
 
 Command line::
 
