@@ -18,6 +18,31 @@
  *   - An hqt_engine is not thread-safe: use one from one thread at a time.
  *     Strategy callbacks run on the thread that called hqt_engine_run() or
  *     hqt_engine_process_event() and may call back into the same engine.
+ *
+ * ABI versioning (docs/abi.md):
+ *   - HQT_VERSION_* is the header a program was compiled against,
+ *     hqt_version_number() the library it runs with. A program built
+ *     against any older header of the same major version works unchanged
+ *     with a newer library: the library only ever grows.
+ *   - Values are never reused nor renumbered: status codes, enum values,
+ *     topic bytes and WAL record types keep their meaning forever and new
+ *     ones take new numbers. They are written once, in abi/hqt_abi.toml; the
+ *     blocks marked GENERATED below come from it (scripts/gen_abi.py).
+ *   - A function never changes its parameters or meaning: a new function
+ *     (name_v2) is added instead, and the old one stays.
+ *   - Structs that a program fills and the library reads (strategy, symbol
+ *     spec, options) start, from 0.2 on, with `size_t struct_size`: the
+ *     *_v2 structs, set up by their *_v2_init(struct, sizeof *struct).
+ *     Fields are only ever appended. The library reads the fields that
+ *     struct_size covers and takes defaults for the rest (an older, shorter
+ *     struct), and accepts a longer struct from a newer header when every
+ *     byte it does not know is 0 (else HQT_E_INVALID_ARGUMENT): a new
+ *     option is never ignored silently. The 0.1 structs without a size
+ *     (hqt_strategy, hqt_symbol_spec, hqt_broadcast_options,
+ *     hqt_broadcast_cadence, hqt_wal_options) and the functions that take
+ *     them stay as they were, for programs written against 0.1.
+ *   - Structs the library fills (hqt_account, hqt_deal, ...) keep their
+ *     layout; a longer one would come with new functions.
  */
 #ifndef HQT_H
 #define HQT_H
@@ -33,9 +58,22 @@ extern "C" {
 /* Version and errors                                                  */
 /* ------------------------------------------------------------------ */
 
+/* BEGIN GENERATED: hqt_abi.toml [version] */
+#define HQT_VERSION_MAJOR 0
+#define HQT_VERSION_MINOR 2
+#define HQT_VERSION_PATCH 0
+#define HQT_VERSION "0.2.0"
+/* MAJOR * 1000000 + MINOR * 1000 + PATCH: compare with hqt_version_number(). */
+#define HQT_VERSION_NUMBER 2000
+/* END GENERATED */
+
 /* "MAJOR.MINOR.PATCH" of the library actually loaded. */
 const char *hqt_version(void);
+/* HQT_VERSION_NUMBER of the library actually loaded (since 0.2). */
+int hqt_version_number(void);
 
+/* BEGIN GENERATED: hqt_abi.toml [status] */
+/* Status codes: every call that can fail returns HQT_OK or one of these. */
 enum {
     HQT_OK = 0,
     HQT_E_INVALID_ARGUMENT = 1, /* null pointer, NaN, negative, bad enum value */
@@ -56,8 +94,9 @@ enum {
     HQT_E_BROADCAST = 16,       /* ZeroMQ error (bind failed, bad endpoint, ...) */
     HQT_E_WAL_CORRUPT = 17,     /* write-ahead log damaged before its last valid record */
     HQT_E_WAL = 18,             /* other write-ahead log error (lock held, sync failed, ...) */
-    HQT_E_INTERNAL = 99
+    HQT_E_INTERNAL = 99         /* a bug in HQT: please report it */
 };
+/* END GENERATED */
 
 /* Message of the last failed call on this thread ("" if none). */
 const char *hqt_last_error(void);
@@ -69,7 +108,8 @@ const char *hqt_status_name(int status);
 /* Enumerations                                                        */
 /* ------------------------------------------------------------------ */
 
-/* Order types (MetaTrader 5 codes). */
+/* BEGIN GENERATED: hqt_abi.toml [order_type, position_type, deal_entry, deal_reason] */
+/* Order types (MetaTrader 5 codes, SPEC section 1). */
 enum {
     HQT_ORDER_BUY = 0,
     HQT_ORDER_SELL = 1,
@@ -82,10 +122,17 @@ enum {
 };
 
 /* Position and deal directions. */
-enum { HQT_BUY = 0, HQT_SELL = 1 };
+enum {
+    HQT_BUY = 0,
+    HQT_SELL = 1
+};
 
 /* Deal entry: opening, closing, reversing (netting). */
-enum { HQT_ENTRY_IN = 0, HQT_ENTRY_OUT = 1, HQT_ENTRY_INOUT = 2 };
+enum {
+    HQT_ENTRY_IN = 0,
+    HQT_ENTRY_OUT = 1,
+    HQT_ENTRY_INOUT = 2
+};
 
 /* Why a deal happened. */
 enum {
@@ -95,7 +142,9 @@ enum {
     HQT_REASON_STOP_OUT = 3,
     HQT_REASON_PENDING = 4   /* a pending order triggered */
 };
+/* END GENERATED */
 
+/* BEGIN GENERATED: hqt_abi.toml [order_state] */
 /* Pending order states (as in the ORDER frame's high nibble). */
 enum {
     HQT_ORDER_STATE_PLACED = 0,
@@ -105,8 +154,14 @@ enum {
     HQT_ORDER_STATE_REJECTED = 4,
     HQT_ORDER_STATE_EXPIRED = 5
 };
+/* END GENERATED */
 
-enum { HQT_ACCOUNT_HEDGING = 0, HQT_ACCOUNT_NETTING = 1 };
+/* BEGIN GENERATED: hqt_abi.toml [account_mode, margin_mode, event_type, timeframe] */
+/* Hedging: several positions per symbol. Netting: one, reduced or reversed by opposite deals. */
+enum {
+    HQT_ACCOUNT_HEDGING = 0,
+    HQT_ACCOUNT_NETTING = 1
+};
 
 /* Margin calculation mode of a symbol. */
 enum {
@@ -115,13 +170,24 @@ enum {
 };
 
 /* Event types for hqt_engine_process_event(). */
-enum { HQT_EVENT_TICK = 0, HQT_EVENT_BAR = 1 };
-
-/* Timeframes, in minutes (SPEC). */
 enum {
-    HQT_M1 = 1, HQT_M5 = 5, HQT_M15 = 15, HQT_M30 = 30, HQT_H1 = 60,
-    HQT_H4 = 240, HQT_D1 = 1440, HQT_W1 = 10080, HQT_MN1 = 43200
+    HQT_EVENT_TICK = 0,
+    HQT_EVENT_BAR = 1
 };
+
+/* Timeframes, in minutes (SPEC section 1). */
+enum {
+    HQT_M1 = 1,
+    HQT_M5 = 5,
+    HQT_M15 = 15,
+    HQT_M30 = 30,
+    HQT_H1 = 60,
+    HQT_H4 = 240,
+    HQT_D1 = 1440,
+    HQT_W1 = 10080,
+    HQT_MN1 = 43200
+};
+/* END GENERATED */
 
 /* Passed as sl or tp to hqt_engine_modify(): leave that level unchanged. */
 #define HQT_KEEP INT64_MIN
@@ -336,6 +402,30 @@ int hqt_engine_set_equity_interval(hqt_engine *engine, int64_t interval_ns);
    volume 0.01..100 step 0.01, no commission, no spread, currencies NULL. */
 void hqt_symbol_spec_init(hqt_symbol_spec *spec);
 int hqt_engine_add_symbol(hqt_engine *engine, const hqt_symbol_spec *spec, uint32_t *out_symbol_id);
+
+/* The sized symbol spec (since 0.2): hqt_symbol_spec with struct_size first.
+   Fields are only appended; see "ABI versioning" at the top. */
+typedef struct hqt_symbol_spec_v2 {
+    size_t struct_size;           /* set by hqt_symbol_spec_v2_init */
+    const char *name;
+    const char *base_currency;
+    const char *profit_currency;
+    const char *margin_currency;
+    int64_t contract_size;
+    int32_t digits;
+    int32_t margin_mode;
+    int64_t volume_min;
+    int64_t volume_step;
+    int64_t volume_max;
+    int64_t commission_per_lot;
+    int64_t spread;
+} hqt_symbol_spec_v2;
+
+/* Zeroes struct_size bytes of spec, fills the defaults of hqt_symbol_spec_init
+   and sets spec->struct_size = struct_size. Pass sizeof *spec. */
+int hqt_symbol_spec_v2_init(hqt_symbol_spec_v2 *spec, size_t struct_size);
+int hqt_engine_add_symbol_v2(hqt_engine *engine, const hqt_symbol_spec_v2 *spec,
+                             uint32_t *out_symbol_id);
 int hqt_engine_symbol_count(hqt_engine *engine, uint32_t *out_count);
 int hqt_engine_symbol_info(hqt_engine *engine, uint32_t symbol_id, hqt_symbol_info *out);
 int hqt_engine_find_symbol(hqt_engine *engine, const char *name, uint32_t *out_symbol_id);
@@ -371,7 +461,8 @@ int hqt_engine_pending_events(hqt_engine *engine, uint64_t *out_count);
 
 /* Strategy callbacks; any may be NULL. A non-zero return stops the run,
    which then returns HQT_E_CALLBACK. The pointers passed are valid only
-   during the call. */
+   during the call. This is the 0.1 layout, kept as it was for programs
+   built against 0.1; new code uses hqt_strategy_v2 (below). */
 typedef struct hqt_strategy {
     void *user_data;
     int (*on_start)(hqt_engine *engine, void *user_data);
@@ -389,8 +480,14 @@ typedef struct hqt_strategy {
     int (*restore_state)(hqt_engine *engine, const void *data, size_t size, void *user_data);
 } hqt_strategy;
 
-/* Runs every loaded event not yet processed, merged across symbols in time
-   order (ties: ticks before bars, then by symbol id). strategy may be NULL.
+/* BEGIN GENERATED: hqt_abi.toml [rules] */
+/* Order of events in hqt_engine_run(): merged across symbols by the time
+   each becomes known (tick time, bar close time); ties: bars before ticks,
+   then lower symbol id, then shorter timeframe. */
+/* END GENERATED */
+
+/* Runs every loaded event not yet processed, in the order above.
+   strategy may be NULL.
    Calls on_start first and on_stop last (also after an error in between). */
 int hqt_engine_run(hqt_engine *engine, const hqt_strategy *strategy);
 /* Processes one event now (paper trading, custom loops). strategy may be NULL;
@@ -399,6 +496,30 @@ int hqt_engine_process_event(hqt_engine *engine, const hqt_event *event,
                              const hqt_strategy *strategy);
 /* Closes the bars being built from ticks (delivering them to on_bar). */
 int hqt_engine_flush_bars(hqt_engine *engine, const hqt_strategy *strategy);
+
+/* The sized strategy (since 0.2): hqt_strategy with struct_size first.
+   Callbacks appended in later versions are NULL in an older, shorter struct. */
+typedef struct hqt_strategy_v2 {
+    size_t struct_size;       /* set by hqt_strategy_v2_init */
+    void *user_data;
+    int (*on_start)(hqt_engine *engine, void *user_data);
+    int (*on_tick)(hqt_engine *engine, const hqt_tick *tick, void *user_data);
+    int (*on_bar)(hqt_engine *engine, const hqt_bar *bar, void *user_data);
+    int (*on_trade)(hqt_engine *engine, const hqt_deal *deal, void *user_data);
+    int (*on_stop)(hqt_engine *engine, void *user_data);
+    int (*save_state)(hqt_engine *engine, const void **data, size_t *size, void *user_data);
+    int (*restore_state)(hqt_engine *engine, const void *data, size_t size, void *user_data);
+} hqt_strategy_v2;
+
+/* Zeroes struct_size bytes of strategy (every callback NULL) and sets
+   strategy->struct_size = struct_size. Pass sizeof *strategy. */
+int hqt_strategy_v2_init(hqt_strategy_v2 *strategy, size_t struct_size);
+/* hqt_engine_run, _process_event and _flush_bars with the sized strategy
+   (hqt_engine_run_resume_v2 is with the write-ahead log); strategy may be NULL. */
+int hqt_engine_run_v2(hqt_engine *engine, const hqt_strategy_v2 *strategy);
+int hqt_engine_process_event_v2(hqt_engine *engine, const hqt_event *event,
+                                const hqt_strategy_v2 *strategy);
+int hqt_engine_flush_bars_v2(hqt_engine *engine, const hqt_strategy_v2 *strategy);
 
 /* ---- trading ---- */
 
@@ -460,6 +581,7 @@ int hqt_engine_statistics(hqt_engine *engine, hqt_statistics *out);
  * as the int64 values used elsewhere in this header.
  */
 
+/* BEGIN GENERATED: hqt_abi.toml [topic, position_state, margin_event] */
 /* Topic byte, first byte of every frame. */
 enum {
     HQT_TOPIC_TICK = 0,
@@ -470,19 +592,19 @@ enum {
     HQT_TOPIC_MARGIN = 5,
     HQT_TOPIC_POSITION = 6,
     HQT_TOPIC_ACCOUNT = 7,
-    HQT_TOPIC_COUNT = 8
+    HQT_TOPIC_COUNT = 8     /* number of topics */
 };
 
-/* Frame sizes in bytes, topic byte included. */
+/* Frame sizes in bytes, topic byte included (struct format of the whole frame). */
 enum {
-    HQT_FRAME_TICK_SIZE = 29,
-    HQT_FRAME_BAR_SIZE = 55,
-    HQT_FRAME_TRADE_SIZE = 45,
-    HQT_FRAME_ORDER_SIZE = 38,
-    HQT_FRAME_EQUITY_SIZE = 41,
-    HQT_FRAME_MARGIN_SIZE = 34,
-    HQT_FRAME_POSITION_SIZE = 62,
-    HQT_FRAME_ACCOUNT_SIZE = 41
+    HQT_FRAME_TICK_SIZE = 29,     /* <BIQqq */
+    HQT_FRAME_BAR_SIZE = 55,      /* <BIHQqqqqQ */
+    HQT_FRAME_TRADE_SIZE = 45,    /* <BQIQQqq */
+    HQT_FRAME_ORDER_SIZE = 38,    /* <BQIQBQq */
+    HQT_FRAME_EQUITY_SIZE = 41,   /* <BQqqqq */
+    HQT_FRAME_MARGIN_SIZE = 34,   /* <BQqqqB */
+    HQT_FRAME_POSITION_SIZE = 62, /* <BQIQBQqqqq */
+    HQT_FRAME_ACCOUNT_SIZE = 41   /* <BQqqqq */
 };
 
 /* POSITION frame state (high nibble of kind; low nibble HQT_BUY / HQT_SELL).
@@ -492,11 +614,16 @@ enum {
     HQT_POSITION_STATE_OPENED = 0,
     HQT_POSITION_STATE_MODIFIED = 1,
     HQT_POSITION_STATE_CLOSED = 2,
-    HQT_POSITION_STATE_PARTIAL = 3  /* partially closed */
+    HQT_POSITION_STATE_PARTIAL = 3   /* partially closed */
 };
 
 /* MARGIN frame event. */
-enum { HQT_MARGIN_EVENT_UPDATE = 0, HQT_MARGIN_EVENT_CALL = 1, HQT_MARGIN_EVENT_STOP_OUT = 2 };
+enum {
+    HQT_MARGIN_EVENT_UPDATE = 0,
+    HQT_MARGIN_EVENT_CALL = 1,
+    HQT_MARGIN_EVENT_STOP_OUT = 2
+};
+/* END GENERATED */
 
 typedef struct hqt_broadcast_options {
     const char *endpoint;        /* libzmq bind endpoint: tcp://HOST:PORT, ipc://PATH or
@@ -517,6 +644,23 @@ typedef struct hqt_broadcast_options {
 /* Fills options with the defaults above. */
 void hqt_broadcast_options_init(hqt_broadcast_options *options);
 
+/* The sized options (since 0.2): hqt_broadcast_options with struct_size first. */
+typedef struct hqt_broadcast_options_v2 {
+    size_t struct_size;          /* set by hqt_broadcast_options_v2_init */
+    const char *endpoint;
+    int32_t sndhwm;
+    int32_t linger;
+    const char *curve_secret_key;
+    const char *const *allowed_client_keys;
+    size_t allowed_client_key_count;
+    int32_t wait_subscribers;
+    int32_t wait_timeout_ms;
+} hqt_broadcast_options_v2;
+
+/* Zeroes struct_size bytes of options, fills the defaults above and sets
+   options->struct_size = struct_size. Pass sizeof *options. */
+int hqt_broadcast_options_v2_init(hqt_broadcast_options_v2 *options, size_t struct_size);
+
 typedef struct hqt_broadcast_stats {
     uint64_t sent[8];            /* per topic (index = HQT_TOPIC_*): frames accepted by ZeroMQ */
     uint64_t bytes[8];           /* bytes of those frames */
@@ -534,6 +678,8 @@ typedef struct hqt_broadcaster hqt_broadcaster;
    HQT_E_BROADCAST: bind failed (port in use, malformed endpoint, ...);
    HQT_E_INVALID_ARGUMENT: bad option value or key. */
 int hqt_broadcaster_create(const hqt_broadcast_options *options, hqt_broadcaster **out_broadcaster);
+int hqt_broadcaster_create_v2(const hqt_broadcast_options_v2 *options,
+                              hqt_broadcaster **out_broadcaster);
 /* Closes the socket and frees the broadcaster. NULL is a no-op. */
 void hqt_broadcaster_destroy(hqt_broadcaster *broadcaster);
 
@@ -592,12 +738,27 @@ typedef struct hqt_broadcast_cadence {
 } hqt_broadcast_cadence;
 
 void hqt_broadcast_cadence_init(hqt_broadcast_cadence *cadence);
+
+/* The sized cadence (since 0.2): hqt_broadcast_cadence with struct_size first. */
+typedef struct hqt_broadcast_cadence_v2 {
+    size_t struct_size;    /* set by hqt_broadcast_cadence_v2_init */
+    int32_t on_bar_close;
+    int32_t on_deal;
+    int64_t every_ticks;
+} hqt_broadcast_cadence_v2;
+
+/* Zeroes struct_size bytes of cadence, fills the defaults above and sets
+   cadence->struct_size = struct_size. Pass sizeof *cadence. */
+int hqt_broadcast_cadence_v2_init(hqt_broadcast_cadence_v2 *cadence, size_t struct_size);
 /* options / cadence may be NULL (defaults). A bind failure returns
    HQT_E_BROADCAST and leaves the engine working, not broadcasting. */
 int hqt_engine_enable_broadcasting(hqt_engine *engine, const hqt_broadcast_options *options,
                                    const hqt_broadcast_cadence *cadence);
 /* Closes the publisher (no-op when not broadcasting); counters stay readable. */
 int hqt_engine_disable_broadcasting(hqt_engine *engine);
+/* hqt_engine_enable_broadcasting with the sized structs; either may be NULL. */
+int hqt_engine_enable_broadcasting_v2(hqt_engine *engine, const hqt_broadcast_options_v2 *options,
+                                      const hqt_broadcast_cadence_v2 *cadence);
 int hqt_engine_is_broadcasting(hqt_engine *engine, int *out_broadcasting);
 /* Counters of the current broadcaster, or of the last one after disable
    (all zero if there never was one). Readable during a run (from a callback). */
@@ -617,20 +778,23 @@ int hqt_engine_broadcast_endpoint(hqt_engine *engine, char *out, size_t capacity
 
 typedef struct hqt_wal hqt_wal;
 
+/* BEGIN GENERATED: hqt_abi.toml [wal_sync] */
 /* Durability policy: when appended records reach stable storage. Every
    policy hands a record to the kernel before append returns (it survives the
    process being killed) and syncs at checkpoints, hqt_wal_sync, compaction
    and close. */
 enum {
     HQT_WAL_SYNC_ALWAYS = 0, /* fdatasync before append returns (default) */
-    HQT_WAL_SYNC_BATCH = 1,  /* group commit: one fdatasync per batch_max_records
-                                records or batch_max_delay_ns, whichever first */
+    HQT_WAL_SYNC_BATCH = 1,  /* group commit: one fdatasync per batch (hqt_wal_options) */
     HQT_WAL_SYNC_NONE = 2    /* no sync on append: the OS decides */
 };
+/* END GENERATED */
 
+/* BEGIN GENERATED: hqt_abi.toml [wal_record] */
 /* Record types (SPEC section 3; numbers are never reused). hqt_wal_append
    takes any type but 0, CHECKPOINT (use hqt_wal_mark_checkpoint) and HEADER
-   (the first record of every file, written by the library). */
+   (the first record of every file, written by the library). Payloads of the
+   engine's records: docs/wal-records.md. */
 enum {
     HQT_WAL_POSITION_OPEN = 1,
     HQT_WAL_POSITION_CLOSE = 2,
@@ -639,9 +803,12 @@ enum {
     HQT_WAL_ORDER_CANCEL = 5,
     HQT_WAL_BALANCE_CHANGE = 6,
     HQT_WAL_CHECKPOINT = 7,
-    HQT_WAL_HEADER = 8,
-    HQT_WAL_ORDER_MODIFY = 9
+    HQT_WAL_HEADER = 8,          /* file identity, written by the library */
+    HQT_WAL_ORDER_MODIFY = 9,
+    HQT_WAL_BUILD_BARS = 10,     /* bars built from ticks (hqt_engine_build_bars) */
+    HQT_WAL_RUN_MARK = 11        /* a run's stage: starting, running, ending, completed */
 };
+/* END GENERATED */
 
 /* Largest payload of one record: 256 MiB less the 8-byte sequence number. */
 enum { HQT_WAL_MAX_PAYLOAD = 268435448 };
@@ -690,6 +857,22 @@ typedef int (*hqt_wal_record_fn)(const hqt_wal_record *record, void *user_data);
    10 ms, no fingerprint. */
 void hqt_wal_options_init(hqt_wal_options *options);
 
+/* The sized options (since 0.2): hqt_wal_options with struct_size first. */
+typedef struct hqt_wal_options_v2 {
+    size_t struct_size;         /* set by hqt_wal_options_v2_init */
+    int32_t sync_policy;
+    int32_t truncate;
+    int64_t batch_max_records;
+    int64_t batch_max_delay_ns;
+    int32_t check_fingerprint;
+    int32_t reserved;
+    uint64_t fingerprint;
+} hqt_wal_options_v2;
+
+/* Zeroes struct_size bytes of options, fills the defaults above and sets
+   options->struct_size = struct_size. Pass sizeof *options. */
+int hqt_wal_options_v2_init(hqt_wal_options_v2 *options, size_t struct_size);
+
 /* Opens (creating if needed) the log at path and takes its writer lock.
    A torn tail is cut and reported; damage before the last valid record
    returns HQT_E_WAL_CORRUPT naming the offset and leaves the file untouched;
@@ -700,6 +883,9 @@ int hqt_wal_open(const char *path, int32_t sync_policy, int truncate, hqt_wal **
                  hqt_wal_open_report *report);
 /* The same with every option; options NULL = defaults. */
 int hqt_wal_open_ex(const char *path, const hqt_wal_options *options, hqt_wal **out,
+                    hqt_wal_open_report *report);
+/* The same with the sized options (NULL = defaults). */
+int hqt_wal_open_v2(const char *path, const hqt_wal_options_v2 *options, hqt_wal **out,
                     hqt_wal_open_report *report);
 
 /* Appends a record; *out_sequence (may be NULL) gets its sequence number.
@@ -764,6 +950,10 @@ typedef struct hqt_recovery_report {
    (0 = default 10000). report may be NULL. */
 int hqt_engine_enable_wal(hqt_engine *engine, const char *path, const hqt_wal_options *options,
                           int64_t checkpoint_every, hqt_wal_open_report *report);
+/* The same with the sized options (NULL = defaults). */
+int hqt_engine_enable_wal_v2(hqt_engine *engine, const char *path,
+                             const hqt_wal_options_v2 *options, int64_t checkpoint_every,
+                             hqt_wal_open_report *report);
 /* Writes a final checkpoint and closes the log. */
 int hqt_engine_disable_wal(hqt_engine *engine);
 int hqt_engine_is_wal_enabled(hqt_engine *engine, int *out_enabled);
@@ -777,6 +967,7 @@ int hqt_engine_recover_from_wal(hqt_engine *engine, hqt_recovery_report *out);
    before the resume point are delivered with trading refused
    (hqt_engine_warming_up), then the run continues live. */
 int hqt_engine_run_resume(hqt_engine *engine, const hqt_strategy *strategy, int64_t warmup);
+int hqt_engine_run_resume_v2(hqt_engine *engine, const hqt_strategy_v2 *strategy, int64_t warmup);
 int hqt_engine_warming_up(hqt_engine *engine, int *out_warming_up);
 
 /* ------------------------------------------------------------------ */

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Runs every test: set-up and build, the Swift suite, then the Python suite
-# (which also drives the C ABI through ctypes, cffi and a compiled C program).
+# Runs every test: set-up and build, lint (scripts/lint.sh: swift format and
+# ruff), the Swift suite, then the Python suite (which also drives the C ABI
+# through ctypes, cffi and a compiled C program).
+# HQT_LINT=0 skips the lint step (default 1: lint runs and a finding fails the run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 HQT_EXTRA_REQUIREMENTS=python/requirements-test.txt scripts/setup.sh
+
+if [ "${HQT_LINT:-1}" != 0 ]; then
+  echo "== lint (HQT_LINT=0 skips it)"
+  scripts/lint.sh
+fi
 
 echo "== Swift tests"
 swift build --build-tests

@@ -1,5 +1,7 @@
 import CHQTABI
-import HQT
+import HQTCore
+import HQTWAL
+import HQTBroadcast
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

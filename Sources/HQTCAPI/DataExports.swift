@@ -1,5 +1,7 @@
 import CHQTABI
-import HQT
+import HQTCore
+import HQTWAL
+import HQTBroadcast
 
 // Market data loading. Arrays are read in place (no copy) and converted
 // once into the engine's columns.

@@ -1,5 +1,7 @@
 import CHQTABI
-import HQT
+import HQTCore
+import HQTWAL
+import HQTBroadcast
 
 // The engine's own broadcaster: enable, disable, counters.
 

@@ -1,5 +1,7 @@
 import CHQTABI
-import HQT
+import HQTCore
+import HQTWAL
+import HQTBroadcast
 
 // Engine life cycle, configuration and symbols. Each export validates its
 // arguments, converts, and calls one Engine method.

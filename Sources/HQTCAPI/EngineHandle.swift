@@ -1,5 +1,7 @@
 import CHQTABI
-import HQT
+import HQTCore
+import HQTWAL
+import HQTBroadcast
 
 /// What an `hqt_engine *` points to. The magic number lets every call
 /// reject a null, foreign or already destroyed handle with an error code

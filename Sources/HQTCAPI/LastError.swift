@@ -1,7 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import HQT
+import HQTCore
+import HQTWAL
+import HQTBroadcast
 
 /// Thread-local "last error" message, as errno/sqlite3_errmsg: each thread
 /// sees the message of its own last failing call.

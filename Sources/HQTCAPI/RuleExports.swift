@@ -1,8 +1,8 @@
 import CHQTABI
-import HQT
+import HQTCore
 
 // The engine's data rules without an engine: tick/bar validation and bar
-// periods (HQT/Data/MarketDataRules.swift), for readers and writers that
+// periods (HQTCore/Data/MarketDataRules.swift), for readers and writers that
 // must agree with what the engine would accept. Arrays are read in place.
 
 func subjectText(_ subject: UnsafePointer<CChar>?, _ fallback: String) -> String {

@@ -1,5 +1,7 @@
 import CHQTABI
-import HQT
+import HQTCore
+import HQTWAL
+import HQTBroadcast
 
 // Driving the engine with C strategy callbacks.
 

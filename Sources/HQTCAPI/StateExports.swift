@@ -1,5 +1,7 @@
 import CHQTABI
-import HQT
+import HQTCore
+import HQTWAL
+import HQTBroadcast
 
 // Reading state and results into the caller's plain structs.
 

@@ -4,7 +4,9 @@ import Glibc
 import Musl
 #endif
 import CHQTABI
-import HQT
+import HQTCore
+import HQTWAL
+import HQTBroadcast
 import Synchronization
 
 // The hqt_wal_* functions of include/hqt.h: validate, convert, call the

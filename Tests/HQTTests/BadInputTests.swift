@@ -1,5 +1,7 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 // Every bad input named by docs/engine.md and SPEC: the right HQTError code,
 // a message that names the problem, and an engine exactly as before

@@ -1,6 +1,8 @@
 import CZeroMQ
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 #if canImport(Glibc)
 import Glibc

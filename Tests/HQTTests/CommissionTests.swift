@@ -1,5 +1,7 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 // docs/engine.md "Money": commission = commission_per_lot x volume / 1e6
 // on every deal (entry and exit), charged to the balance at the deal, in

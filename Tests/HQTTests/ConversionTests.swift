@@ -1,5 +1,7 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 // docs/engine.md "Money", conversion: currency X becomes account currency A
 // through the first added symbol XA (multiply, at its bid for profit) or

@@ -1,5 +1,7 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 // docs/engine.md "Market data and the clock": ticks (ask >= bid > 0, time
 // never backwards per symbol and against the engine clock), bars (OHLC of

@@ -2,7 +2,9 @@
 import Glibc
 #endif
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 /// A failing file layer under the engine's log: the operation whose record
 /// could not be written does not happen, the engine stays as it was, the

@@ -1,5 +1,7 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 @Test func errorCodesMatchTheCHeader() {
     #expect(HQTError.Code.noMoney.rawValue == 7)

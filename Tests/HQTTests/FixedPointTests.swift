@@ -1,5 +1,7 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 // docs/engine.md "Rounding": every division rounds half away from zero
 // (FixedPoint.mulDiv); floats become micro units once, round(x * 1e6) half

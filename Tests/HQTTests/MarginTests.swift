@@ -1,5 +1,7 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 // docs/engine.md "Money": margin fixed at open; forex volume x contract /
 // 1e6 / leverage, CFD the same x open price, in the margin currency,

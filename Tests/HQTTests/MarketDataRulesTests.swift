@@ -1,5 +1,5 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
 
 // Data/MarketDataRules.swift: the tick and bar rules written once, used by
 // Engine.loadTicks/loadBars and by hqt_validate_* (so hqt's Python readers

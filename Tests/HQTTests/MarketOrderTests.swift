@@ -1,5 +1,7 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 // docs/engine.md "Orders" (market rows), "Positions" (close) and "Money"
 // (profit, margin, equity). Symbol TEST: USD/USD, contract 100 000, so

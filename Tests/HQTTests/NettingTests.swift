@@ -1,5 +1,7 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 // docs/engine.md "Positions", netting: one position per symbol. Same
 // direction adds (volume-weighted average price, margins add up, non-zero

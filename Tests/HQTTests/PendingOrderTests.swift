@@ -1,5 +1,7 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 // docs/engine.md "Orders": accept / trigger / fill table for pending
 // orders, on ticks and on bars (low/high of bid, and of bid + spread for

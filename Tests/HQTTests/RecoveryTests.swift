@@ -2,7 +2,9 @@
 import Glibc
 #endif
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 /// A crash at any instant leaves a prefix of the log (the WAL only appends
 /// during a run). These tests cut a finished run's log at many offsets,

@@ -1,5 +1,7 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 // docs/engine.md "Market data and the clock" (merge order) and "Strategy
 // callbacks": per event built bars -> on_bar; the event is applied; deals

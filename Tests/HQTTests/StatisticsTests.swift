@@ -1,5 +1,7 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 // docs/engine.md "Results": net profit (balance change less deposits),
 // gross profit / loss (winning / losing trades after commission), profit

@@ -1,5 +1,7 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 // docs/engine.md "Positions": SL/TP checked on every event of the symbol,
 // SL first. A buy closes at the bid, a sell at the ask: on a tick at that

@@ -1,5 +1,7 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 // Shared helpers for the engine tests. Every number in the tests is in SPEC
 // micro units (price, money, volume × 1e6; time in ns).

@@ -1,5 +1,7 @@
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 // SPEC: timeframes in minutes M1=1 ... MN1=43200. docs/engine.md: a bar is
 // known at its close time; W1 bars open Monday 00:00 UTC, MN1 bars on the

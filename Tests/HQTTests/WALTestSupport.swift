@@ -1,7 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 /// A fresh directory under /tmp, removed (with its files) when released.
 final class TempDirectory {

@@ -2,7 +2,9 @@
 import Glibc
 #endif
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 /// Failures of the file system underneath the log (through
 /// `WALFaultInjector`), and the durability policies counted sync by sync.

@@ -2,7 +2,9 @@
 import Glibc
 #endif
 import Testing
-@testable import HQT
+@testable import HQTCore
+@testable import HQTWAL
+@testable import HQTBroadcast
 
 /// Format and API tests of the write-ahead log, after LevelDB's log_test:
 /// one test per shape of input, including every way a file can be damaged.

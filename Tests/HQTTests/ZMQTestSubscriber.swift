@@ -1,5 +1,7 @@
 import CZeroMQ
-import HQT
+import HQTCore
+import HQTWAL
+import HQTBroadcast
 
 /// A plain libzmq SUB socket for tests: what an outside subscriber sees,
 /// independent of the broadcaster's own code.

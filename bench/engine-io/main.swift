@@ -6,7 +6,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import HQT
+import HQTCore
+import HQTWAL
+import HQTBroadcast
 
 let ticks = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 5_000_000 : 5_000_000
 let base: Int64 = 1_700_000_000 * 1_000_000_000

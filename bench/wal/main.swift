@@ -13,7 +13,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import HQT
+import HQTCore
+import HQTWAL
 import Synchronization
 
 /// fdatasync calls, counted by a file system that is POSIX plus a counter

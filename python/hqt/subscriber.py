@@ -57,6 +57,17 @@ from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tu
 
 import zmq
 
+from hqt.constants import FRAME_FORMATS, MARGIN_EVENT_NAMES, ORDER_STATE_NAMES, ORDER_TYPE_NAMES
+from hqt.constants import POSITION_STATE_NAMES, POSITION_TYPE_NAMES, TOPIC_NAMES
+from hqt.constants import TOPIC_ACCOUNT as ACCOUNT
+from hqt.constants import TOPIC_BAR as BAR
+from hqt.constants import TOPIC_EQUITY as EQUITY
+from hqt.constants import TOPIC_MARGIN as MARGIN
+from hqt.constants import TOPIC_ORDER as ORDER
+from hqt.constants import TOPIC_POSITION as POSITION
+from hqt.constants import TOPIC_TICK as TICK
+from hqt.constants import TOPIC_TRADE as TRADE
+
 __all__ = [
     "TICK", "BAR", "TRADE", "ORDER", "EQUITY", "MARGIN", "POSITION", "ACCOUNT",
     "TOPICS", "TOPIC_NAMES", "FRAME_SIZES", "FRAME_FORMATS",
@@ -67,24 +78,12 @@ __all__ = [
 ]
 
 # ---------------------------------------------------------------- topics
+# Topic numbers, frame formats (SPEC table) and kind/event names come from
+# hqt.constants (generated from abi/hqt_abi.toml).
 
-TICK, BAR, TRADE, ORDER, EQUITY, MARGIN, POSITION, ACCOUNT = range(8)
-TOPICS: Tuple[int, ...] = tuple(range(8))
-TOPIC_NAMES: Tuple[str, ...] = (
-    "TICK", "BAR", "TRADE", "ORDER", "EQUITY", "MARGIN", "POSITION", "ACCOUNT")
-
-#: ``struct`` format of each whole frame, topic byte included (SPEC table).
-FRAME_FORMATS: Tuple[str, ...] = (
-    "<BIQqq", "<BIHQqqqqQ", "<BQIQQqq", "<BQIQBQq", "<BQqqqq", "<BQqqqB", "<BQIQBQqqqq", "<BQqqqq")
+TOPICS: Tuple[int, ...] = tuple(range(len(TOPIC_NAMES)))
 #: Size in bytes of each whole frame: 29, 55, 45, 38, 41, 34, 62, 41.
 FRAME_SIZES: Tuple[int, ...] = tuple(struct.calcsize(f) for f in FRAME_FORMATS)
-
-ORDER_TYPE_NAMES = ("BUY", "SELL", "BUY_LIMIT", "SELL_LIMIT", "BUY_STOP", "SELL_STOP",
-                    "BUY_STOP_LIMIT", "SELL_STOP_LIMIT")
-ORDER_STATE_NAMES = ("PLACED", "MODIFIED", "FILLED", "CANCELED", "REJECTED", "EXPIRED")
-POSITION_TYPE_NAMES = ("BUY", "SELL")
-POSITION_STATE_NAMES = ("OPENED", "MODIFIED", "CLOSED", "PARTIAL")
-MARGIN_EVENT_NAMES = ("UPDATE", "MARGIN_CALL", "STOP_OUT")
 
 _MICRO = 1e6
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

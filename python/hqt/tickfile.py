@@ -236,7 +236,7 @@ class TickFileWriter:
     def _write(self, t: NDArray[np.int64], b: NDArray[np.int64], a: NDArray[np.int64]) -> None:
         if not len(t):
             return
-        for fh, col in zip(self._tmp, (t, b, a)):
+        for fh, col in zip(self._tmp, (t, b, a), strict=True):
             fh.write(col.astype("<i8", copy=False).tobytes())
         if self.last_time is None:
             self.first_time = int(t[0])

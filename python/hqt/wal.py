@@ -35,6 +35,18 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
+from hqt.constants import WAL_BALANCE_CHANGE as BALANCE_CHANGE
+from hqt.constants import WAL_CHECKPOINT as CHECKPOINT
+from hqt.constants import WAL_FRAME_FORMAT as _FRAME_FORMAT
+from hqt.constants import WAL_HEADER as HEADER
+from hqt.constants import WAL_HEADER_SIZE as HEADER_SIZE
+from hqt.constants import WAL_MAGIC as MAGIC
+from hqt.constants import WAL_ORDER_CANCEL as ORDER_CANCEL
+from hqt.constants import WAL_ORDER_PLACE as ORDER_PLACE
+from hqt.constants import WAL_POSITION_CLOSE as POSITION_CLOSE
+from hqt.constants import WAL_POSITION_MODIFY as POSITION_MODIFY
+from hqt.constants import WAL_POSITION_OPEN as POSITION_OPEN
+
 __all__ = [
     "MAGIC", "HEADER_SIZE", "SEQUENCE_SIZE", "MAX_DATA_LENGTH", "FORMAT_VERSION",
     "POSITION_OPEN", "POSITION_CLOSE", "POSITION_MODIFY", "ORDER_PLACE", "ORDER_CANCEL",
@@ -45,23 +57,13 @@ __all__ = [
     "frame", "header_payload", "WALWriter", "main",
 ]
 
-MAGIC = 0x48515457
+# MAGIC, HEADER_SIZE and the record types: hqt.constants (abi/hqt_abi.toml).
 MAGIC_BYTES = struct.pack("<I", MAGIC)  # b"WTQH"
-HEADER_SIZE = 13
 SEQUENCE_SIZE = 8
 MAX_DATA_LENGTH = 256 << 20
 FORMAT_VERSION = 1
 
-POSITION_OPEN = 1
-POSITION_CLOSE = 2
-POSITION_MODIFY = 3
-ORDER_PLACE = 4
-ORDER_CANCEL = 5
-BALANCE_CHANGE = 6
-CHECKPOINT = 7
-HEADER = 8
-
-_FRAME_HEADER = struct.Struct("<IBII")
+_FRAME_HEADER = struct.Struct(_FRAME_FORMAT)
 _U64 = struct.Struct("<Q")
 _HEADER_PAYLOAD = struct.Struct("<IIQ")
 _FLAG_HAS_FINGERPRINT = 1

@@ -49,6 +49,11 @@ from dataclasses import replace as _replace
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from hqt import wal as _wal
+from hqt.constants import WAL_BUILD_BARS as BUILD_BARS
+from hqt.constants import WAL_ORDER_MODIFY as ORDER_MODIFY
+from hqt.constants import WAL_RUN_MARK as RUN_MARK
+from hqt.constants import DealEntry, DealReason, OrderState, OrderType, RunStage
+from hqt.constants import PositionType as Side
 
 __all__ = [
     "SCALE", "ORDER_MODIFY", "BUILD_BARS", "RUN_MARK", "RunStage", "SNAPSHOT_VERSION", "ENGINE_RECORD_TYPES", "RECORD_HEADER_SIZE",
@@ -65,10 +70,9 @@ __all__ = [
 
 #: SPEC fixed point: 1.0 is 1 000 000.
 SCALE = 1_000_000
-#: Record type 9 (types 1-7 are in hqt.wal; 8 is the log's HEADER).
-ORDER_MODIFY = 9
-BUILD_BARS = 10
-RUN_MARK = 11
+# Record types 9-11 (ORDER_MODIFY, BUILD_BARS, RUN_MARK; 1-7 are in hqt.wal,
+# 8 is the log's HEADER), OrderType, OrderState, Side, DealEntry, DealReason
+# and RunStage: hqt.constants, generated from abi/hqt_abi.toml.
 #: The snapshot layout this module reads (first u32 of a CHECKPOINT payload).
 #: Version 2: the history lists are deltas ([start u64][count u64][items]).
 SNAPSHOT_VERSION = 3
@@ -82,7 +86,9 @@ class PayloadError(_wal.WALError, ValueError):
 
 
 # ---------------------------------------------------------------------------
-# Enumerations (values as written by the engine; TradingTypes.swift)
+# Enumerations (values as written by the engine; the others are imported
+# from hqt.constants; python/tests/test_abi_table.py checks Phase against
+# abi/hqt_abi.toml and the Swift LedgerPhase)
 # ---------------------------------------------------------------------------
 
 class Phase(enum.IntEnum):
@@ -100,54 +106,6 @@ class Phase(enum.IntEnum):
     def inside_event(self) -> bool:
         """Phases inside one market event: the unit recovery may drop and redo."""
         return self in (Phase.BEFORE_MARKET, Phase.TRIGGERS, Phase.CALLBACKS, Phase.STOP_OUT)
-
-
-class RunStage(enum.IntEnum):
-    """Where a run is, as RUN_MARK records tell it."""
-    IDLE = 0
-    STARTING = 1
-    RUNNING = 2
-    ENDING = 3
-    COMPLETED = 4
-
-
-class OrderType(enum.IntEnum):
-    BUY = 0
-    SELL = 1
-    BUY_LIMIT = 2
-    SELL_LIMIT = 3
-    BUY_STOP = 4
-    SELL_STOP = 5
-    BUY_STOP_LIMIT = 6
-    SELL_STOP_LIMIT = 7
-
-
-class OrderState(enum.IntEnum):
-    PLACED = 0
-    MODIFIED = 1
-    FILLED = 2
-    CANCELED = 3
-    REJECTED = 4
-    EXPIRED = 5
-
-
-class Side(enum.IntEnum):
-    BUY = 0
-    SELL = 1
-
-
-class DealEntry(enum.IntEnum):
-    IN = 0
-    OUT = 1
-    INOUT = 2
-
-
-class DealReason(enum.IntEnum):
-    CLIENT = 0
-    SL = 1
-    TP = 2
-    STOP_OUT = 3
-    PENDING = 4
 
 
 class RouteKind(enum.IntEnum):

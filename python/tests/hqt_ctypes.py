@@ -8,10 +8,14 @@ from __future__ import annotations
 import ctypes as C
 from pathlib import Path
 
+from hqt.constants import Status
+
 i32, u32, i64, u64, dbl = C.c_int32, C.c_uint32, C.c_int64, C.c_uint64, C.c_double
 ENGINE_P = C.c_void_p
 
 HQT_KEEP = -(2**63)
+#: Status codes (HQT_OK, HQT_E_*), from abi/hqt_abi.toml through hqt.constants.
+STATUS = Status
 
 
 class Tick(C.Structure):
@@ -112,18 +116,32 @@ class Strategy(C.Structure):
                 ("save_state", SAVE_STATE), ("restore_state", RESTORE_STATE)]
 
 
+class StrategyV2(C.Structure):
+    _fields_ = [("struct_size", C.c_size_t)] + Strategy._fields_
+
+
+class SymbolSpecV2(C.Structure):
+    _fields_ = [("struct_size", C.c_size_t)] + SymbolSpec._fields_
+
+
 #: struct name in hqt.h -> ctypes mirror
 STRUCTS: dict[str, type[C.Structure]] = {
     "hqt_tick": Tick, "hqt_bar": Bar, "hqt_event": Event, "hqt_symbol_spec": SymbolSpec,
     "hqt_symbol_info": SymbolInfo, "hqt_order_request": OrderRequest,
     "hqt_position": Position, "hqt_order": Order, "hqt_deal": Deal, "hqt_trade": Trade,
     "hqt_equity_point": EquityPoint, "hqt_account": Account, "hqt_statistics": Statistics,
-    "hqt_strategy": Strategy,
+    "hqt_strategy": Strategy, "hqt_strategy_v2": StrategyV2, "hqt_symbol_spec_v2": SymbolSpecV2,
 }
 
 P = C.POINTER
 _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "hqt_version": (C.c_char_p, []),
+    "hqt_version_number": (C.c_int, []),
+    "hqt_strategy_v2_init": (C.c_int, [P(StrategyV2), C.c_size_t]),
+    "hqt_symbol_spec_v2_init": (C.c_int, [P(SymbolSpecV2), C.c_size_t]),
+    "hqt_engine_add_symbol_v2": (C.c_int, [ENGINE_P, P(SymbolSpecV2), P(u32)]),
+    "hqt_engine_run_v2": (C.c_int, [ENGINE_P, P(StrategyV2)]),
+    "hqt_engine_process_event_v2": (C.c_int, [ENGINE_P, P(Event), P(StrategyV2)]),
     "hqt_last_error": (C.c_char_p, []),
     "hqt_status_name": (C.c_char_p, [C.c_int]),
     "hqt_engine_create": (C.c_int, [i64, C.c_char_p, i64, P(ENGINE_P)]),

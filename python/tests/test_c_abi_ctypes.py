@@ -13,8 +13,11 @@ import pytest
 import hqt_ctypes as H
 from conftest import LIBHQT, SEC, T0
 
-OK, E_ARG, E_SYMBOL, E_TICKET, E_VOLUME, E_PRICE, E_STOPS, E_MONEY, E_NOPRICE = range(9)
-E_DATA_ORDER, E_BAD_DATA, E_BUSY, E_CALLBACK, E_STATE = 10, 11, 12, 13, 14
+S = H.STATUS
+OK, E_ARG, E_SYMBOL, E_TICKET = S.OK, S.INVALID_ARGUMENT, S.UNKNOWN_SYMBOL, S.UNKNOWN_TICKET
+E_VOLUME, E_PRICE, E_STOPS = S.INVALID_VOLUME, S.INVALID_PRICE, S.INVALID_STOPS
+E_MONEY, E_NOPRICE, E_DATA_ORDER, E_BAD_DATA = S.NO_MONEY, S.NO_PRICE, S.DATA_ORDER, S.BAD_DATA
+E_BUSY, E_CALLBACK, E_STATE = S.BUSY, S.CALLBACK, S.STATE
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +225,99 @@ def test_error_message_is_per_failure(lib, eng):
     first = last_error(lib)
     assert lib.hqt_engine_buy(eng, 0, 15_000, 0, 0, C.byref(C.c_uint64())) == E_VOLUME
     assert last_error(lib) != first and "step" in last_error(lib)
+
+
+# ---- versioned ABI (hqt.h "ABI versioning", docs/abi.md)
+
+def test_version_number_is_the_table(lib):
+    from hqt.constants import ABI_VERSION, ABI_VERSION_NUMBER
+    assert lib.hqt_version_number() == ABI_VERSION_NUMBER
+    assert lib.hqt_version().decode() == "%d.%d.%d" % ABI_VERSION
+
+
+def test_sized_init_fills_size_and_defaults(lib):
+    s = H.StrategyV2()
+    C.memset(C.byref(s), 0xAB, C.sizeof(s))
+    assert lib.hqt_strategy_v2_init(C.byref(s), C.sizeof(s)) == OK
+    assert s.struct_size == C.sizeof(s) and s.user_data is None and not s.on_tick
+    old, new = H.SymbolSpec(), H.SymbolSpecV2()
+    lib.hqt_symbol_spec_init(C.byref(old))
+    assert lib.hqt_symbol_spec_v2_init(C.byref(new), C.sizeof(new)) == OK
+    assert new.struct_size == C.sizeof(new)
+    assert [getattr(new, f) for f, _ in H.SymbolSpec._fields_] == [getattr(old, f) for f, _ in H.SymbolSpec._fields_]
+
+
+@pytest.mark.parametrize("size", [0, 8, C.sizeof(H.StrategyV2) - 8, 1 << 20])
+def test_sized_init_refuses_sizes_of_no_layout(lib, size):
+    s = (C.c_char * (1 << 20))()
+    assert lib.hqt_strategy_v2_init(C.cast(s, C.POINTER(H.StrategyV2)), size) == E_ARG
+    assert "struct_size" in last_error(lib)
+    assert lib.hqt_strategy_v2_init(None, C.sizeof(H.StrategyV2)) == E_ARG
+
+
+def _engine_with_ticks(lib, n=5):
+    e = C.c_void_p()
+    assert lib.hqt_engine_create(10_000_000_000, b"USD", 100, C.byref(e)) == OK
+    spec = H.SymbolSpecV2()
+    assert lib.hqt_symbol_spec_v2_init(C.byref(spec), C.sizeof(spec)) == OK
+    spec.name, spec.base_currency, spec.profit_currency = b"EURUSD", b"EUR", b"USD"
+    sid = C.c_uint32(99)
+    assert lib.hqt_engine_add_symbol_v2(e, C.byref(spec), C.byref(sid)) == OK and sid.value == 0
+    t = i64s(*(T0 + k * SEC for k in range(n)))
+    bid = i64s(*(1_100_000 + 10 * k for k in range(n)))
+    ask = i64s(*(1_100_020 + 10 * k for k in range(n)))
+    assert lib.hqt_engine_load_ticks(e, 0, t, bid, ask, n) == OK
+    return e
+
+
+def test_run_v2_calls_back(lib):
+    e = _engine_with_ticks(lib)
+    seen = []
+
+    @H.ON_TICK
+    def on_tick(engine, tick, ud):
+        seen.append(tick.contents.bid)
+        return 0
+
+    s = H.StrategyV2()
+    assert lib.hqt_strategy_v2_init(C.byref(s), C.sizeof(s)) == OK
+    s.on_tick = on_tick
+    assert lib.hqt_engine_run_v2(e, C.byref(s)) == OK
+    assert seen == [1_100_000 + 10 * k for k in range(5)]
+    lib.hqt_engine_destroy(e)
+
+
+def test_run_v2_refuses_an_uninitialised_struct(lib):
+    e = _engine_with_ticks(lib)
+    s = H.StrategyV2()  # struct_size 0: the program forgot hqt_strategy_v2_init
+    assert lib.hqt_engine_run_v2(e, C.byref(s)) == E_ARG
+    assert "hqt_strategy_v2->struct_size is 0" in last_error(lib)
+    lib.hqt_engine_destroy(e)
+
+
+def test_longer_struct_from_a_newer_header(lib):
+    """A newer header's struct: accepted while the fields this library does
+    not know are 0, refused (never silently ignored) once one is set."""
+
+    class NewerStrategy(C.Structure):
+        _fields_ = H.StrategyV2._fields_ + [("on_future_event", C.c_void_p), ("flags", C.c_int64)]
+
+    e = _engine_with_ticks(lib)
+    calls = []
+
+    @H.ON_EVENT
+    def on_start(engine, ud):
+        calls.append("start")
+        return 0
+
+    s = NewerStrategy()
+    C.memset(C.byref(s), 0x5A, C.sizeof(s))
+    assert lib.hqt_strategy_v2_init(C.cast(C.byref(s), C.POINTER(H.StrategyV2)), C.sizeof(s)) == OK
+    assert s.struct_size == C.sizeof(s) and s.flags == 0, "init zeroes the whole struct"
+    s.on_start = on_start
+    assert lib.hqt_engine_run_v2(e, C.cast(C.byref(s), C.POINTER(H.StrategyV2))) == OK
+    assert calls == ["start"]
+    s.flags = 1
+    assert lib.hqt_engine_run_v2(e, C.cast(C.byref(s), C.POINTER(H.StrategyV2))) == E_ARG
+    assert "newer hqt.h" in last_error(lib) and f"byte {C.sizeof(H.StrategyV2) + 8}" in last_error(lib)
+    lib.hqt_engine_destroy(e)

@@ -81,7 +81,7 @@ def _raised(fn):
 def _csv(tmp_path, t, b, a):
     p = tmp_path / "ticks.csv"
     p.write_text("time,bid,ask\n" + "".join(f"{ti},{bi!r},{ai!r}\n"
-                                            for ti, bi, ai in zip(t.tolist(), b.tolist(), a.tolist())))
+                                            for ti, bi, ai in zip(t.tolist(), b.tolist(), a.tolist(), strict=True)))
     return p
 
 
@@ -185,7 +185,7 @@ def test_a_bad_bar_raises_one_error_everywhere(case, tmp_path):
     csv = tmp_path / "bars.csv"
     csv.write_text("time,open,high,low,close,volume\n" + "".join(
         f"{row[0]},{row[1]!r},{row[2]!r},{row[3]!r},{row[4]!r},{row[5]!r}\n"
-        for row in zip(*(x.tolist() for x in (t, o, h, lo, c, v)))))
+        for row in zip(*(x.tolist() for x in (t, o, h, lo, c, v)), strict=True)))
     line = BAD + 2
     calls = {
         "engine.load_bars": (lambda: _engine().load_bars(0, hqt.M1, t, o, h, lo, c, v),

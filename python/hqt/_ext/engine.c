@@ -610,7 +610,7 @@ engine_run(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs, PyObj
     if (hqt_ctx_active(&ctx)) {
         /* Callbacks run Python code: keep the GIL for the whole run. */
         self->running++;
-        st = hqt_engine_run(self->engine, &ctx.strategy);
+        st = hqt_engine_run_v2(self->engine, &ctx.strategy);
         self->running--;
     } else {
         self->nogil_busy = 1;
@@ -648,8 +648,8 @@ engine_process_event(HQTEngineObject *self, PyObject *const *args, Py_ssize_t na
     if (hqt_ctx_init(&ctx, (PyObject *)self, a[1]) < 0)
         return NULL;
     self->running++;
-    int st = hqt_engine_process_event(self->engine, &ev,
-                                      hqt_ctx_active(&ctx) ? &ctx.strategy : NULL);
+    int st = hqt_engine_process_event_v2(self->engine, &ev,
+                                         hqt_ctx_active(&ctx) ? &ctx.strategy : NULL);
     self->running--;
     return hqt_ctx_finish(&ctx, st);
 }
@@ -666,7 +666,7 @@ engine_flush_bars(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs
         hqt_ctx_init(&ctx, (PyObject *)self, a[0]) < 0)
         return NULL;
     self->running++;
-    int st = hqt_engine_flush_bars(self->engine, hqt_ctx_active(&ctx) ? &ctx.strategy : NULL);
+    int st = hqt_engine_flush_bars_v2(self->engine, hqt_ctx_active(&ctx) ? &ctx.strategy : NULL);
     self->running--;
     return hqt_ctx_finish(&ctx, st);
 }

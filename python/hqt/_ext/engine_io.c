@@ -297,7 +297,7 @@ hqt_engine_run_resume_py(HQTEngineObject *self, PyObject *const *args, Py_ssize_
         return NULL;
     if (hqt_ctx_active(&ctx)) {
         self->running++;
-        st = hqt_engine_run_resume(self->engine, &ctx.strategy, warmup);
+        st = hqt_engine_run_resume_v2(self->engine, &ctx.strategy, warmup);
         self->running--;
     } else {
         NOGIL(self->nogil_busy, st, hqt_engine_run_resume(self->engine, NULL, warmup));

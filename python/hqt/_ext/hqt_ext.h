@@ -75,7 +75,7 @@ enum { HQT_CB_START, HQT_CB_TICK, HQT_CB_BAR, HQT_CB_TRADE, HQT_CB_STOP, HQT_CB_
 /* State of one run()/process_event()/flush_bars() call with Python
    callbacks. Lives on the C stack of that call; passed as user_data. */
 typedef struct hqt_run_ctx {
-    hqt_strategy strategy;          /* what the engine gets */
+    hqt_strategy_v2 strategy;       /* what the engine gets */
     PyObject *engine;               /* borrowed: first argument of callbacks */
     PyObject *func[HQT_CB_COUNT];   /* strong: function to call, or NULL */
     PyObject *self[HQT_CB_COUNT];   /* strong: bound `self` of a method, or NULL */

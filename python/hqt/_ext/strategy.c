@@ -222,6 +222,12 @@ hqt_ctx_init(hqt_run_ctx *ctx, PyObject *engine, PyObject *callbacks)
     static const char *names[HQT_CB_COUNT] = {"on_start", "on_tick", "on_bar", "on_trade",
                                               "on_stop", "get_state", "set_state"};
     memset(ctx, 0, sizeof *ctx);
+    /* The sized strategy (hqt.h "ABI versioning"): struct_size says which
+       layout this extension was compiled against. */
+    if (hqt_strategy_v2_init(&ctx->strategy, sizeof ctx->strategy) != HQT_OK) {
+        PyErr_Format(PyExc_RuntimeError, "hqt_strategy_v2_init: %s", hqt_last_error());
+        return -1;
+    }
     ctx->engine = engine;
     ctx->strategy.user_data = ctx;
     if (callbacks == NULL || callbacks == Py_None)

@@ -1,0 +1,382 @@
+import HQTCore
+import CZeroMQ
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Publishes engine events as SPEC section 2 frames on a ZeroMQ socket.
+///
+/// The socket is an XPUB with `ZMQ_XPUB_NODROP`, so a frame that does not fit
+/// a subscriber's queue (SNDHWM) makes the send fail with EAGAIN instead of
+/// vanishing silently: it is then counted as dropped, never waited for. A
+/// frame goes either to every matching subscriber or, when one of their
+/// queues is full, to none. With no subscriber a send succeeds and counts as
+/// sent. Per topic, `sent + dropped` equals the number of publish calls.
+///
+/// Threading: publish, `waitForSubscribers`, `pollSubscriptions` and
+/// `close()` must be called from one thread at a time (a ZeroMQ socket is not
+/// thread-safe). `counters(_:)`, `totals`, `subscriberCount` and `stats` may
+/// be read from any thread, also while publishing.
+///
+/// Each broadcaster owns its ZeroMQ context (a ZAP handler is per context);
+/// an `inproc://` endpoint is therefore reachable only through `zmqContext`.
+public final class Broadcaster {
+    /// The options this broadcaster was created with.
+    public let options: BroadcastOptions
+    /// The endpoint actually bound (ZMQ_LAST_ENDPOINT): a `*` port in the
+    /// options is resolved here, e.g. `tcp://127.0.0.1:41235`.
+    public let endpoint: String
+    /// Z85 public key subscribers need when CURVE is on; nil otherwise.
+    public let curvePublicKey: String?
+    /// The live counters; hand this to a monitoring thread.
+    public let stats: BroadcastStats
+
+    /// Publish calls between two drains of incoming subscription messages.
+    static let drainInterval = 1024
+
+    private let context: UnsafeMutableRawPointer
+    private let socket: UnsafeMutableRawPointer
+    /// Frame scratch (bytes 0..<64) and subscription-message scratch (64..<128).
+    /// Kept until deinit, so a publish after close() still writes valid memory.
+    private let buffer: UnsafeMutableRawPointer
+    /// Publish calls left until the slow path (drain, first-publish wait).
+    /// A raw pointer, not a stored `var`, so the hot path has no exclusivity check.
+    private let countdown: UnsafeMutablePointer<Int>
+    private let closed = Atomic<Bool>(false)
+    private var zap: ZAPHandler?
+    private var initialWaitPending: Bool
+
+    /// Creates the context and the socket and binds it.
+    ///
+    /// Throws `.invalidArgument` for bad option values or keys, and
+    /// `.broadcast` when ZeroMQ refuses: malformed endpoint, port in use,
+    /// unknown transport, CURVE unavailable.
+    public init(options: BroadcastOptions) throws(HQTError) {
+        try Self.validate(options)
+        var secretKey: [UInt8]? = nil
+        if let key = options.curveSecretKey {
+            guard Self.curveAvailable else { throw HQTError(.broadcast, Self.noCurveMessage) }
+            secretKey = try Self.decodeCurveKey(key, what: "curveSecretKey")
+        }
+        var clientKeys: [[UInt8]] = []
+        for (i, key) in options.allowedClientKeys.enumerated() {
+            clientKeys.append(try Self.decodeCurveKey(key, what: "allowedClientKeys[\(i)]"))
+        }
+
+        guard let ctx = zmq_ctx_new() else { throw zmqError("cannot create a ZeroMQ context") }
+        var zapHandler: ZAPHandler? = nil
+        var sock: UnsafeMutableRawPointer? = nil
+        func fail(_ e: HQTError) -> HQTError {
+            if let sock { zmq_close(sock) }
+            if let zapHandler { zmq_ctx_shutdown(ctx); zapHandler.join() }
+            zmq_ctx_term(ctx)
+            return e
+        }
+
+        if !clientKeys.isEmpty {
+            do { zapHandler = try ZAPHandler(context: ctx, allowedKeys: clientKeys) } catch { throw fail(error) }
+        }
+        guard let s = zmq_socket(ctx, ZMQ_XPUB) else {
+            throw fail(zmqError("cannot create the ZeroMQ XPUB socket"))
+        }
+        sock = s
+        do throws(HQTError) {
+            try Self.setInt(s, ZMQ_SNDHWM, options.sendHighWaterMark, "ZMQ_SNDHWM")
+            try Self.setInt(s, ZMQ_LINGER, options.lingerMilliseconds, "ZMQ_LINGER")
+            // NODROP: a full queue is reported (EAGAIN) so it can be counted.
+            try Self.setInt(s, ZMQ_XPUB_NODROP, 1, "ZMQ_XPUB_NODROP")
+            // VERBOSER: every subscribe and unsubscribe (also those libzmq
+            // generates when a subscriber disconnects) reaches us, so the
+            // subscription count stays exact; without it duplicates are hidden.
+            try Self.setInt(s, ZMQ_XPUB_VERBOSER, 1, "ZMQ_XPUB_VERBOSER")
+            if var key = secretKey {
+                try Self.setInt(s, ZMQ_CURVE_SERVER, 1, "ZMQ_CURVE_SERVER")
+                guard zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, &key, 32) == 0 else {
+                    throw zmqError("cannot set ZMQ_CURVE_SECRETKEY")
+                }
+            }
+        } catch {
+            throw fail(error)
+        }
+        guard zmq_bind(s, options.endpoint) == 0 else {
+            throw fail(Self.bindError(options.endpoint, errno: zmq_errno()))
+        }
+
+        var last = [CChar](repeating: 0, count: 1024)
+        var lastSize = last.count
+        let bound = zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, &last, &lastSize) == 0
+            ? Self.cString(last) : options.endpoint
+        var publicKey: String? = nil
+        if let key = options.curveSecretKey {
+            do { publicKey = try Self.curvePublicKey(secretKey: key) } catch { throw fail(error) }
+        }
+
+        self.options = options
+        self.endpoint = bound
+        self.curvePublicKey = publicKey
+        self.stats = BroadcastStats()
+        self.context = ctx
+        self.socket = s
+        self.zap = zapHandler
+        self.buffer = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 64)
+        self.buffer.initializeMemory(as: UInt8.self, repeating: 0, count: 128)
+        self.countdown = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        self.initialWaitPending = options.waitSubscribers > 0
+        // With a pending late-joiner wait the very first publish takes the slow path.
+        self.countdown.initialize(to: initialWaitPending ? 1 : Self.drainInterval)
+    }
+
+    deinit {
+        close()
+        buffer.deallocate()
+        countdown.deallocate()
+    }
+
+    // MARK: - Publishing
+    //
+    // Each call encodes into `buffer` and hands it to zmq_send(ZMQ_DONTWAIT):
+    // no allocation, no Foundation, no dynamic dispatch. Returns true when
+    // ZeroMQ accepted the frame, false when it was dropped (and counted).
+
+    /// TICK: every market tick.
+    @discardableResult
+    public func publishTick(symbolID: UInt32, time: UInt64, bid: Int64, ask: Int64) -> Bool {
+        send(0, BroadcastFrame.encodeTick(into: buffer, symbolID: symbolID, time: time, bid: bid, ask: ask))
+    }
+
+    /// BAR: a closed bar; `timeframe` in minutes, `time` its open time.
+    @discardableResult
+    public func publishBar(symbolID: UInt32, timeframe: UInt16, time: UInt64, open: Int64, high: Int64,
+                           low: Int64, close: Int64, volume: UInt64) -> Bool {
+        send(1, BroadcastFrame.encodeBar(into: buffer, symbolID: symbolID, timeframe: timeframe, time: time,
+                                         open: open, high: high, low: low, close: close, volume: volume))
+    }
+
+    /// TRADE: a deal, with its realized profit (0 for an opening deal).
+    @discardableResult
+    public func publishTrade(ticket: UInt64, symbolID: UInt32, time: UInt64, volume: UInt64, price: Int64,
+                             profit: Int64) -> Bool {
+        send(2, BroadcastFrame.encodeTrade(into: buffer, ticket: ticket, symbolID: symbolID, time: time,
+                                           volume: volume, price: price, profit: profit))
+    }
+
+    /// ORDER: an order state change; `kind` = `BroadcastFrame.kind(type:state:)`.
+    @discardableResult
+    public func publishOrder(ticket: UInt64, symbolID: UInt32, time: UInt64, kind: UInt8, volume: UInt64,
+                             price: Int64) -> Bool {
+        send(3, BroadcastFrame.encodeOrder(into: buffer, ticket: ticket, symbolID: symbolID, time: time,
+                                           kind: kind, volume: volume, price: price))
+    }
+
+    /// EQUITY: balance, equity, margin, free margin.
+    @discardableResult
+    public func publishEquity(time: UInt64, balance: Int64, equity: Int64, margin: Int64,
+                              freeMargin: Int64) -> Bool {
+        send(4, BroadcastFrame.encodeEquity(into: buffer, time: time, balance: balance, equity: equity,
+                                            margin: margin, freeMargin: freeMargin))
+    }
+
+    /// MARGIN: `event` 0 update, 1 margin call, 2 stop-out.
+    @discardableResult
+    public func publishMargin(time: UInt64, margin: Int64, freeMargin: Int64, marginLevel: Int64,
+                              event: UInt8) -> Bool {
+        send(5, BroadcastFrame.encodeMargin(into: buffer, time: time, margin: margin, freeMargin: freeMargin,
+                                            marginLevel: marginLevel, event: event))
+    }
+
+    /// POSITION: opened, modified, closed or partially closed; `kind` =
+    /// `BroadcastFrame.kind(type:state:)` with type 0 BUY / 1 SELL.
+    @discardableResult
+    public func publishPosition(ticket: UInt64, symbolID: UInt32, time: UInt64, kind: UInt8, volume: UInt64,
+                                openPrice: Int64, sl: Int64, tp: Int64, profit: Int64) -> Bool {
+        send(6, BroadcastFrame.encodePosition(into: buffer, ticket: ticket, symbolID: symbolID, time: time,
+                                              kind: kind, volume: volume, openPrice: openPrice, sl: sl, tp: tp,
+                                              profit: profit))
+    }
+
+    /// ACCOUNT: balance, equity, floating profit, margin level.
+    @discardableResult
+    public func publishAccount(time: UInt64, balance: Int64, equity: Int64, profit: Int64,
+                               marginLevel: Int64) -> Bool {
+        send(7, BroadcastFrame.encodeAccount(into: buffer, time: time, balance: balance, equity: equity,
+                                             profit: profit, marginLevel: marginLevel))
+    }
+
+    /// Sends the frame built in `buffer`; counts it as sent or dropped.
+    @inline(__always)
+    private func send(_ topic: Int, _ size: Int) -> Bool {
+        if closed.load(ordering: .relaxed) {
+            stats.countDropped(topic)
+            return false
+        }
+        countdown.pointee &-= 1
+        if countdown.pointee <= 0 { slowPath() }
+        if zmq_send(socket, buffer, size, ZMQ_DONTWAIT) >= 0 {
+            stats.countSent(topic)
+            return true
+        }
+        // EAGAIN: a matching subscriber's queue is full (XPUB_NODROP). Any
+        // other failure is counted the same way so the invariant holds.
+        stats.countDropped(topic)
+        return false
+    }
+
+    /// Every `drainInterval` publishes: performs the pending first-publish
+    /// wait, then drains subscription messages so `subscriberCount` stays
+    /// current and libzmq's queue of them stays short.
+    @inline(never)
+    private func slowPath() {
+        countdown.pointee = Self.drainInterval
+        if initialWaitPending {
+            initialWaitPending = false
+            _ = waitForSubscribers(options.waitSubscribers, timeoutMilliseconds: options.waitTimeoutMilliseconds)
+        } else {
+            drainSubscriptions()
+        }
+    }
+
+    // MARK: - Counters and subscribers
+
+    /// Counters of one topic; any thread, any time.
+    public func counters(_ topic: BroadcastTopic) -> TopicCounters { stats.counters(topic) }
+
+    /// Counters summed over all topics; any thread, any time.
+    public var totals: TopicCounters { stats.totals }
+
+    /// Active subscriptions, as of the last drain of subscription messages
+    /// (every 1024 publishes, in `waitForSubscribers` and `pollSubscriptions`).
+    ///
+    /// libzmq does not tell which subscriber a subscription comes from, so
+    /// this counts subscriptions: a SUB socket subscribed to k prefixes
+    /// counts k. Subscribe once per SUB (to `b""` or one topic) for an exact
+    /// subscriber count. Rejected (CURVE/ZAP) clients never subscribe.
+    public var subscriberCount: Int { stats.subscriberCount }
+
+    /// Drains pending subscription messages now and returns `subscriberCount`.
+    /// Publishing thread only.
+    @discardableResult
+    public func pollSubscriptions() -> Int {
+        if !closed.load(ordering: .relaxed) { drainSubscriptions() }
+        return subscriberCount
+    }
+
+    /// Waits until at least `count` subscriptions are active, for at most
+    /// `timeoutMilliseconds`. Returns whether they are. Publishing thread only.
+    ///
+    /// Use it before the first publish so that subscribers started just
+    /// before a run miss nothing (ZeroMQ delivers only to subscriptions that
+    /// have reached the publisher).
+    public func waitForSubscribers(_ count: Int, timeoutMilliseconds: Int) -> Bool {
+        guard !closed.load(ordering: .relaxed) else { return count <= 0 }
+        let deadline = Self.nowMilliseconds() + Int64(max(0, timeoutMilliseconds))
+        while true {
+            drainSubscriptions()
+            if subscriberCount >= count { return true }
+            let remaining = deadline - Self.nowMilliseconds()
+            if remaining <= 0 { return false }
+            // The XPUB is readable when subscription messages are pending.
+            var item = zmq_pollitem_t(socket: socket, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
+            _ = zmq_poll(&item, 1, Int(min(remaining, 100)))
+        }
+    }
+
+    /// Reads every pending subscription message: `[1][prefix]` subscribes,
+    /// `[0][prefix]` unsubscribes.
+    private func drainSubscriptions() {
+        let scratch = buffer + 64
+        var delta = 0
+        while true {
+            let n = zmq_recv(socket, scratch, 64, ZMQ_DONTWAIT)
+            if n < 0 { break }
+            if n >= 1 {
+                switch scratch.load(as: UInt8.self) {
+                case 1: delta += 1
+                case 0: delta -= 1
+                default: break
+                }
+            }
+        }
+        if delta != 0 {
+            let now = stats.subscriptions.load(ordering: .relaxed) + delta
+            stats.subscriptions.store(max(0, now), ordering: .relaxed)
+        }
+    }
+
+    // MARK: - Lifecycle
+
+    /// Whether `close()` has been called.
+    public var isClosed: Bool { closed.load(ordering: .relaxed) }
+
+    /// The broadcaster's ZeroMQ context, for in-process subscribers of an
+    /// `inproc://` endpoint; nil after `close()`.
+    public var zmqContext: UnsafeMutableRawPointer? { isClosed ? nil : context }
+
+    /// Closes the socket, stops the ZAP handler and terminates the context.
+    /// Idempotent. Afterwards every publish is a counted drop; counters stay
+    /// readable. Queued frames are discarded unless `lingerMilliseconds` > 0.
+    public func close() {
+        if closed.exchange(true, ordering: .relaxed) { return }
+        zmq_close(socket)
+        if let zap {
+            // Makes the handler's blocking receive return ETERM so its thread
+            // closes its socket; zmq_ctx_term would wait for it forever otherwise.
+            zmq_ctx_shutdown(context)
+            zap.join()
+            self.zap = nil
+        }
+        zmq_ctx_term(context)
+    }
+
+    // MARK: - Helpers
+
+    private static func validate(_ o: BroadcastOptions) throws(HQTError) {
+        if o.endpoint.isEmpty || o.endpoint.utf8.contains(0) {
+            throw HQTError(.invalidArgument, "endpoint must be a non-empty libzmq endpoint such as tcp://*:5555")
+        }
+        if o.sendHighWaterMark < 0 {
+            throw HQTError(.invalidArgument, "sendHighWaterMark must be >= 0 (0 = no limit), got \(o.sendHighWaterMark)")
+        }
+        if o.lingerMilliseconds < -1 {
+            throw HQTError(.invalidArgument, "lingerMilliseconds must be >= -1, got \(o.lingerMilliseconds)")
+        }
+        if !o.allowedClientKeys.isEmpty && o.curveSecretKey == nil {
+            throw HQTError(.invalidArgument, "allowedClientKeys needs curveSecretKey: the allow-list checks CURVE client keys")
+        }
+        if o.waitSubscribers < 0 || o.waitTimeoutMilliseconds < 0 {
+            throw HQTError(.invalidArgument, "waitSubscribers and waitTimeoutMilliseconds must be >= 0")
+        }
+    }
+
+    private static func setInt(_ s: UnsafeMutableRawPointer, _ option: Int32, _ value: Int32,
+                               _ name: String) throws(HQTError) {
+        var v = value
+        guard zmq_setsockopt(s, option, &v, MemoryLayout<Int32>.size) == 0 else {
+            throw zmqError("cannot set \(name) to \(value)")
+        }
+    }
+
+    private static func bindError(_ endpoint: String, errno code: Int32) -> HQTError {
+        let reason = String(cString: zmq_strerror(code))
+        let hint: String
+        switch code {
+        case EADDRINUSE:
+            hint = "another broadcaster or program already listens there; choose another port or stop it"
+        case EINVAL, EPROTONOSUPPORT, ENOCOMPATPROTO:
+            hint = "expected tcp://HOST:PORT, ipc://PATH or inproc://NAME (HOST may be * for all interfaces)"
+        case EADDRNOTAVAIL, ENODEV:
+            hint = "the address is not one of this machine's interfaces"
+        default:
+            hint = "check the endpoint"
+        }
+        return HQTError(.broadcast, "cannot bind broadcaster to '\(endpoint)': \(reason) (\(hint))")
+    }
+
+    private static func nowMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}

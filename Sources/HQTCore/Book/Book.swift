@@ -1,0 +1,88 @@
+/// Positions, pending orders and the history of everything traded. One
+/// owner: changes arrive only as `LedgerOp`s through `Engine.apply`, so a
+/// recovered engine rebuilds the same book from the journal.
+struct Book {
+    /// Open positions. Their `profit` field is refreshed only when read
+    /// through `Engine.positions`, so the tick path never writes here.
+    var positions: [Position] = []
+    var orders: [Order] = []
+    var orderHistory: [Order] = []
+    var deals: [Deal] = []
+    var trades: [Trade] = []
+    var nextTicket: UInt64 = 1
+
+    mutating func takeTicket() -> UInt64 {
+        defer { nextTicket += 1 }
+        return nextTicket
+    }
+
+    func positionIndex(ticket: UInt64) -> Int? { positions.firstIndex { $0.ticket == ticket } }
+    func orderIndex(ticket: UInt64) -> Int? { orders.firstIndex { $0.ticket == ticket } }
+
+    /// What applying a fill did to the position it touched.
+    struct FillEffect {
+        var event: PositionEvent
+        /// Margin released minus margin taken (add to the account's).
+        var marginChange: Int64
+    }
+
+    /// Applies a deal: the order leaves the book for the history, the deal
+    /// and the round trip it closed are recorded, the position is opened,
+    /// changed or closed.
+    mutating func apply(_ fill: Fill) -> FillEffect {
+        if let i = orderIndex(ticket: fill.order.ticket) { orders.remove(at: i) }
+        orderHistory.append(fill.order)
+        deals.append(fill.deal)
+        var effect = FillEffect(event: .opened, marginChange: 0)
+        if let i = positionIndex(ticket: fill.positionTicket) {
+            effect.marginChange -= positions[i].margin
+            if let after = fill.position {
+                effect.event = after.volume < positions[i].volume && after.side == positions[i].side
+                    ? .partiallyClosed : .modified
+                positions[i] = after
+                effect.marginChange += after.margin
+            } else {
+                effect.event = .closed
+                positions.remove(at: i)
+            }
+        } else if let after = fill.position {
+            positions.append(after)
+            effect.marginChange += after.margin
+        }
+        if let trade = fill.trade { trades.append(trade) }
+        nextTicket = max(nextTicket, fill.deal.ticket + 1, fill.order.ticket + 1)
+        return effect
+    }
+
+    /// New SL/TP/trailing distance of a position; nil if it is not open.
+    mutating func modifyPosition(ticket: UInt64, sl: Int64, tp: Int64, trailingPoints: Int64) -> Position? {
+        guard let i = positionIndex(ticket: ticket) else { return nil }
+        positions[i].sl = sl
+        positions[i].tp = tp
+        positions[i].trailingPoints = trailingPoints
+        return positions[i]
+    }
+
+    mutating func place(_ order: Order) {
+        orders.append(order)
+        nextTicket = max(nextTicket, order.ticket + 1)
+    }
+
+    /// Replaces a pending order's terms; false if it is not pending.
+    mutating func replace(_ order: Order) -> Bool {
+        guard let i = orderIndex(ticket: order.ticket) else { return false }
+        orders[i] = order
+        return true
+    }
+
+    /// A pending order leaves the book without a fill; nil if not pending.
+    mutating func remove(ticket: UInt64, state: OrderState) -> Order? {
+        guard let i = orderIndex(ticket: ticket) else { return nil }
+        var order = orders.remove(at: i)
+        order.state = state
+        orderHistory.append(order)
+        return order
+    }
+
+    var usedMargin: Int64 { positions.reduce(0) { $0 + $1.margin } }
+}

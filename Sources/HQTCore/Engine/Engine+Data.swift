@@ -1,0 +1,159 @@
+/// Loading market data. Every load is all-or-nothing: it validates while it
+/// appends and rolls the columns back on the first bad value, with a
+/// message naming the index.
+extension Engine {
+    /// Marks a NaN or infinite double that could not become micro units.
+    static let notFinite = Int64.min
+
+    static func describe(_ micro: Int64) -> String {
+        micro == notFinite ? "NaN or infinite" : FixedPoint.format(micro)
+    }
+
+    /// Appends ticks (prices in micro units).
+    public func loadTicks(symbolID: UInt32, time: UnsafeBufferPointer<Int64>,
+                          bid: UnsafeBufferPointer<Int64>, ask: UnsafeBufferPointer<Int64>) throws(HQTError) {
+        try appendTicks(symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
+                        time: { time[$0] }, bid: { bid[$0] }, ask: { ask[$0] })
+    }
+
+    /// Appends ticks with prices as doubles, each rounded once to micro units.
+    public func loadTicks(symbolID: UInt32, time: UnsafeBufferPointer<Int64>,
+                          bid: UnsafeBufferPointer<Double>, ask: UnsafeBufferPointer<Double>) throws(HQTError) {
+        try appendTicks(symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
+                        time: { time[$0] }, bid: { FixedPoint.micro(bid[$0]) ?? Engine.notFinite },
+                        ask: { FixedPoint.micro(ask[$0]) ?? Engine.notFinite })
+    }
+
+    /// Convenience for Swift callers and tests.
+    public func loadTicks(symbolID: UInt32, time: [Int64], bid: [Int64], ask: [Int64]) throws(HQTError) {
+        try appendTicks(symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
+                        time: { time[$0] }, bid: { bid[$0] }, ask: { ask[$0] })
+    }
+
+    func appendTicks(symbolID: UInt32, count n: Int, counts: [Int], time: (Int) -> Int64,
+                     bid: (Int) -> Int64, ask: (Int) -> Int64) throws(HQTError) {
+        try checkNotRunning("load data")
+        try checkSymbol(symbolID)
+        guard counts.allSatisfy({ $0 == n }) else {
+            throw HQTError(.invalidArgument, "time, bid and ask must have the same length (got \(n), \(counts.map(String.init).joined(separator: ", ")))")
+        }
+        feed.invalidate()
+        let series = feed.ticks[Int(symbolID)] ?? TickSeries(symbolID: symbolID)
+        let start = series.count
+        var last = max(series.time.last ?? 0, currentTime == .min ? 0 : currentTime)
+        let subject = symbols[Int(symbolID)].name + " tick"
+        series.time.reserve(n); series.bid.reserve(n); series.ask.reserve(n)
+        for i in 0..<n {
+            let t = time(i), b = bid(i), a = ask(i)
+            // the rule lives in Data/MarketDataRules.swift (shared with hqt_validate_ticks)
+            if let problem = MarketDataRules.tickViolation(subject: subject, index: i, time: t, bid: b, ask: a,
+                                                           previous: last) {
+                series.time.truncate(to: start); series.bid.truncate(to: start); series.ask.truncate(to: start)
+                throw problem
+            }
+            series.time.appendReserved(t); series.bid.appendReserved(b); series.ask.appendReserved(a)
+            last = t
+        }
+        feed.ticks[Int(symbolID)] = series
+    }
+
+    /// Appends bars of one timeframe (prices and volume in micro units).
+    public func loadBars(symbolID: UInt32, timeframe minutes: Int32, time: UnsafeBufferPointer<Int64>,
+                         open: UnsafeBufferPointer<Int64>, high: UnsafeBufferPointer<Int64>,
+                         low: UnsafeBufferPointer<Int64>, close: UnsafeBufferPointer<Int64>,
+                         volume: UnsafeBufferPointer<Int64>) throws(HQTError) {
+        try appendBars(symbolID: symbolID, minutes: minutes, count: time.count,
+                       counts: [open.count, high.count, low.count, close.count, volume.count],
+                       row: { (time[$0], open[$0], high[$0], low[$0], close[$0], volume[$0]) })
+    }
+
+    /// Appends bars with prices and volume as doubles.
+    public func loadBars(symbolID: UInt32, timeframe minutes: Int32, time: UnsafeBufferPointer<Int64>,
+                         open: UnsafeBufferPointer<Double>, high: UnsafeBufferPointer<Double>,
+                         low: UnsafeBufferPointer<Double>, close: UnsafeBufferPointer<Double>,
+                         volume: UnsafeBufferPointer<Double>) throws(HQTError) {
+        func m(_ x: Double) -> Int64 { FixedPoint.micro(x) ?? Engine.notFinite }
+        try appendBars(symbolID: symbolID, minutes: minutes, count: time.count,
+                       counts: [open.count, high.count, low.count, close.count, volume.count],
+                       row: { (time[$0], m(open[$0]), m(high[$0]), m(low[$0]), m(close[$0]), m(volume[$0])) })
+    }
+
+    public func loadBars(symbolID: UInt32, timeframe minutes: Int32, time: [Int64], open: [Int64],
+                         high: [Int64], low: [Int64], close: [Int64], volume: [Int64]) throws(HQTError) {
+        try appendBars(symbolID: symbolID, minutes: minutes, count: time.count,
+                       counts: [open.count, high.count, low.count, close.count, volume.count],
+                       row: { (time[$0], open[$0], high[$0], low[$0], close[$0], volume[$0]) })
+    }
+
+    func appendBars(symbolID: UInt32, minutes: Int32, count n: Int, counts: [Int],
+                    row: (Int) -> (Int64, Int64, Int64, Int64, Int64, Int64)) throws(HQTError) {
+        try checkNotRunning("load data")
+        try checkSymbol(symbolID)
+        let timeframe = try Timeframe.validated(minutes)
+        guard counts.allSatisfy({ $0 == n }) else {
+            throw HQTError(.invalidArgument, "time, open, high, low, close and volume must have the same length")
+        }
+        let series: BarSeries
+        feed.invalidate()
+        if let existing = feed.bars.first(where: { $0.symbolID == symbolID && $0.timeframe == timeframe }) {
+            series = existing
+        } else {
+            series = BarSeries(symbolID: symbolID, timeframe: timeframe)
+        }
+        let start = series.count
+        let subject = "\(symbols[Int(symbolID)].name) \(timeframe) bar"
+        var lastOpen = series.time.last
+        let floor = currentTime == .min ? 0 : currentTime
+        for column in series.columns { column.reserve(n) }
+        for i in 0..<n {
+            let (t, o, h, l, c, v) = row(i)
+            // the rule lives in Data/MarketDataRules.swift (shared with hqt_validate_bars)
+            if let problem = MarketDataRules.barViolation(subject: subject, index: i, timeframe: timeframe, time: t,
+                                                          open: o, high: h, low: l, close: c, volume: v,
+                                                          previousOpen: lastOpen, notBefore: floor) {
+                for column in series.columns { column.truncate(to: start) }
+                throw problem
+            }
+            let closeTime = timeframe.closeTime(opening: t)
+            series.time.appendReserved(t); series.open.appendReserved(o); series.high.appendReserved(h)
+            series.low.appendReserved(l); series.close.appendReserved(c); series.volume.appendReserved(v)
+            series.closeTime.appendReserved(closeTime)
+            lastOpen = t
+        }
+        if start == 0 && !feed.bars.contains(where: { $0 === series }) { feed.bars.append(series) }
+    }
+
+    /// Builds bars of `timeframe` from the symbol's ticks; each is delivered
+    /// to `onBar` when it closes. Adding the same one twice is a no-op.
+    public func buildBars(symbolID: UInt32, timeframe minutes: Int32) throws(HQTError) {
+        try checkSymbol(symbolID)
+        let timeframe = try Timeframe.validated(minutes)
+        guard !feed.buildersBySymbol[Int(symbolID)].contains(where: { feed.builders[$0].timeframe == timeframe }) else { return }
+        // Logged like a trade: recovery must rebuild the same bars.
+        try commit(.buildBars(symbolID: symbolID, timeframe: timeframe))
+    }
+
+    func addBarBuilder(symbolID: UInt32, timeframe: Timeframe) {
+        guard !feed.buildersBySymbol[Int(symbolID)].contains(where: { feed.builders[$0].timeframe == timeframe }) else { return }
+        feed.builders.append(BarBuilder(symbolID: symbolID, timeframe: timeframe))
+        feed.buildersBySymbol[Int(symbolID)].append(feed.builders.count - 1)
+        quotes[Int(symbolID)].builders += 1
+        quotes[Int(symbolID)].nextBarClose = .min
+    }
+
+    /// Forgets loaded data and bar builders; the account stays as it is.
+    public func clearData() throws(HQTError) {
+        try checkNotRunning("clear data")
+        feed.invalidate()
+        feed.ticks = Array(repeating: nil, count: symbols.count)
+        feed.bars.removeAll()
+        feed.builders.removeAll()
+        feed.buildersBySymbol = Array(repeating: [], count: symbols.count)
+        for i in symbols.indices { quotes[i].builders = 0 }
+    }
+
+    /// Loaded events that `run()` has not processed yet.
+    public var pendingEventCount: Int {
+        feed.pendingCount
+    }
+}

@@ -1,0 +1,260 @@
+/// Price range of one event for trigger checks: a tick is a range of one
+/// price; a bar spans low...high, with ask = bid + spread.
+struct PriceRange {
+    var openBid: Int64, lowBid: Int64, highBid: Int64
+    var openAsk: Int64, lowAsk: Int64, highAsk: Int64
+    /// True for bars: SL and TP levels are filled at the level (or the open,
+    /// if the bar opened beyond it) instead of at the tick's price.
+    var intrabar: Bool
+}
+
+/// Processing of one market event: quotes, pending-order triggers, SL/TP,
+/// trailing stops, floating profit, margin call and stop-out, bars built
+/// from ticks, equity samples. Strategy hooks are called by the caller
+/// (run loop or `process`), never while a mutation is in progress.
+extension Engine {
+    /// A tick of symbol `s` (validated by the caller).
+    @inline(__always)
+    func handleTick(_ s: Int, time: Int64, bid: Int64, ask: Int64) throws(HQTError) {
+        previousTime = currentTime
+        currentTime = time
+        stats.ticksProcessed &+= 1
+        eventsProcessed &+= 1
+        phase = .beforeMarket
+        if quotes[s].builders > 0 { try closeBuiltBars(symbol: s, before: time) }
+        quotes[s].bid = bid
+        quotes[s].ask = ask
+        quotes[s].time = time
+        phase = .triggers
+        if sinkSet.active { notifyTick(symbol: s, time: time, bid: bid, ask: ask) }
+        if quotes[s].mayTrigger(lowBid: bid, highBid: bid, lowAsk: ask, highAsk: ask, time: time) {
+            try checkTriggers(symbol: s, range: PriceRange(openBid: bid, lowBid: bid, highBid: bid,
+                                                           openAsk: ask, lowAsk: ask, highAsk: ask, intrabar: false))
+        }
+        if !symbolsWithPositions.isEmpty {
+            refreshFloatingProfit()
+            stats.trackDrawdown(equity: accountState.equity)
+            if accountState.needsMarginCheck { try checkMarginLevels() }
+        }
+        if time >= stats.nextEquitySample { sampleOnInterval(time) }
+        if quotes[s].builders > 0 { addToBuiltBars(symbol: s, time: time, bid: bid) }
+    }
+
+    /// A loaded bar that has just closed at `closeTime`.
+    func handleBar(_ bar: Bar, closeTime: Int64) throws(HQTError) {
+        let s = Int(bar.symbolID)
+        currentTime = max(currentTime, closeTime)
+        stats.barsProcessed &+= 1
+        eventsProcessed &+= 1
+        let spread = symbols[s].spread
+        quotes[s].bid = bar.close
+        quotes[s].ask = bar.close + spread
+        quotes[s].time = currentTime
+        phase = .triggers
+        if quotes[s].mayTrigger(lowBid: bar.low, highBid: bar.high, lowAsk: bar.low + spread,
+                                highAsk: bar.high + spread, time: currentTime) {
+            try checkTriggers(symbol: s, range: PriceRange(openBid: bar.open, lowBid: bar.low, highBid: bar.high,
+                                                           openAsk: bar.open + spread, lowAsk: bar.low + spread,
+                                                           highAsk: bar.high + spread, intrabar: true))
+        }
+        if !symbolsWithPositions.isEmpty {
+            refreshFloatingProfit()
+            stats.trackDrawdown(equity: accountState.equity)
+            try checkMarginLevels()
+        }
+        sampleEquity(at: currentTime)
+        if currentTime >= stats.nextEquitySample { sampleOnInterval(currentTime) }
+        notifyBar(bar)
+    }
+
+    func sampleOnInterval(_ time: Int64) {
+        sampleEquity(at: time)
+        stats.scheduleNextSample(after: time)
+    }
+
+
+    // MARK: triggers
+
+    func checkTriggers(symbol s: Int, range r: PriceRange) throws(HQTError) {
+        if replaying {
+            // Recovery: the log holds what the triggers did.
+            applyReplayed(phase: .triggers)
+            return
+        }
+        let id = UInt32(s)
+        let time = currentTime
+        // Pending orders: expire, trigger. Collected first because filling
+        // changes the book being scanned.
+        if !book.orders.isEmpty {
+            var hits: [(UInt64, Int64)] = []
+            var expired: [UInt64] = []
+            var converted: [Order] = []
+            for o in book.orders where o.symbolID == id {
+                if o.expiration != 0 && time >= o.expiration { expired.append(o.ticket); continue }
+                switch o.type {
+                case .buyLimit where r.lowAsk <= o.price: hits.append((o.ticket, o.price))
+                case .sellLimit where r.highBid >= o.price: hits.append((o.ticket, o.price))
+                case .buyStop where r.highAsk >= o.price: hits.append((o.ticket, max(o.price, r.openAsk)))
+                case .sellStop where r.lowBid <= o.price: hits.append((o.ticket, min(o.price, r.openBid)))
+                case .buyStopLimit where r.highAsk >= o.price, .sellStopLimit where r.lowBid <= o.price:
+                    var limit = o
+                    limit.type = o.type == .buyStopLimit ? .buyLimit : .sellLimit
+                    limit.price = o.stopLimit
+                    limit.stopLimit = 0
+                    limit.state = .placed
+                    converted.append(limit)
+                default: break
+                }
+            }
+            for ticket in expired { try commit(.orderRemove(ticket: ticket, state: .expired, time: time)) }
+            for order in converted { try commit(.orderModify(order)) }
+            for (ticket, price) in hits {
+                guard let i = book.orderIndex(ticket: ticket) else { continue }
+                let order = book.orders[i]
+                if let fill = try marketFill(order: order, reason: .pending, price: price, rejectOnNoMoney: true) {
+                    try commit(.fill(fill))
+                } else {
+                    try commit(.orderRemove(ticket: ticket, state: .rejected, time: time))
+                }
+            }
+        }
+        // Positions: SL before TP when a bar crosses both (pessimistic).
+        if !scratchTriggers.isEmpty { scratchTriggers.removeAll(keepingCapacity: true) }
+        var trailing = false
+        book.positions.withUnsafeBufferPointer { book in
+        for i in book.indices where book[i].symbolID == id {
+            let p = book[i]
+            if p.trailingPoints > 0 { trailing = true }
+            if p.side == .buy {
+                if p.sl > 0 && r.lowBid <= p.sl {
+                    scratchTriggers.append((i, .stopLoss, r.intrabar ? min(p.sl, r.openBid) : r.openBid))
+                } else if p.tp > 0 && r.highBid >= p.tp {
+                    scratchTriggers.append((i, .takeProfit, r.intrabar ? max(p.tp, r.openBid) : r.openBid))
+                }
+            } else {
+                if p.sl > 0 && r.highAsk >= p.sl {
+                    scratchTriggers.append((i, .stopLoss, r.intrabar ? max(p.sl, r.openAsk) : r.openAsk))
+                } else if p.tp > 0 && r.lowAsk <= p.tp {
+                    scratchTriggers.append((i, .takeProfit, r.intrabar ? min(p.tp, r.openAsk) : r.openAsk))
+                }
+            }
+        }
+        }
+        if !scratchTriggers.isEmpty {
+            let hits = scratchTriggers.map { (book.positions[$0.index].ticket, $0.reason, $0.price) }
+            for (ticket, reason, price) in hits {
+                guard let p = position(ticket: ticket) else { continue }
+                try commit(.fill(closeFill(p, volume: p.volume, price: price, reason: reason)))
+            }
+        }
+        if trailing { try trailStops(symbol: id) }
+    }
+
+    /// Moves trailing stops in the position's favour: a buy's SL follows
+    /// bid - distance upwards, a sell's ask + distance downwards.
+    func trailStops(symbol id: UInt32) throws(HQTError) {
+        let q = quotes[Int(id)]
+        let point = q.point
+        var moves: [(UInt64, Int64)] = []
+        for p in book.positions where p.symbolID == id && p.trailingPoints > 0 {
+            let distance = p.trailingPoints * point
+            if p.side == .buy {
+                let level = q.bid - distance
+                if level > 0 && level > p.sl { moves.append((p.ticket, level)) }
+            } else {
+                let level = q.ask + distance
+                if p.sl == 0 || level < p.sl { moves.append((p.ticket, level)) }
+            }
+        }
+        for (ticket, sl) in moves {
+            guard let p = position(ticket: ticket) else { continue }
+            try commit(.positionModify(ticket: ticket, sl: sl, tp: p.tp, trailingPoints: p.trailingPoints, time: currentTime))
+        }
+    }
+
+    // MARK: margin call and stop-out
+
+    func checkMarginLevels() throws(HQTError) {
+        if replaying { applyReplayed(phase: .stopOut) }
+        let call = accountState.marginLevelAtOrBelow(accountState.marginCallLevel)
+        if call != accountState.marginCallActive {
+            accountState.marginCallActive = call
+            if call { notifyMargin(.marginCall) }
+        }
+        guard !replaying, accountState.marginLevelAtOrBelow(accountState.stopOutLevel) else { return }
+        let previous = phase
+        phase = .stopOut
+        defer { phase = previous }
+        try stopOut()
+    }
+
+    /// Closes the most losing position until the margin level is above the
+    /// stop-out level again (or nothing is left).
+    func stopOut() throws(HQTError) {
+        notifyMargin(.stopOut)
+        while accountState.marginLevelAtOrBelow(accountState.stopOutLevel),
+              let worst = book.positions.min(by: { floatingProfit(of: $0) < floatingProfit(of: $1) }) {
+            let q = quotes[Int(worst.symbolID)]
+            try commit(.fill(closeFill(worst, volume: worst.volume, price: worst.side == .buy ? q.bid : q.ask,
+                                       reason: .stopOut)))
+        }
+        accountState.marginCallActive = accountState.marginLevelAtOrBelow(accountState.marginCallLevel)
+    }
+
+
+    // MARK: bars built from ticks
+
+    /// Closes the symbol's bars in progress that end at or before `time`,
+    /// earliest close first. While a bar is delivered the engine's clock
+    /// stands at the bar's close (orders from on_bar carry that time);
+    /// prices are still the previous tick's.
+    func closeBuiltBars(symbol s: Int, before time: Int64) throws(HQTError) {
+        guard time >= quotes[s].nextBarClose else { return }
+        let tickTime = currentTime
+        for b in Feed.closing(feed.builders, among: feed.buildersBySymbol[s], at: time) {
+            let bar = feed.builders[b].bar
+            let closeTime = feed.builders[b].closeTime
+            feed.builders[b].active = false
+            currentTime = max(previousTime, closeTime)
+            previousTime = currentTime
+            try emitBuiltBar(bar, closeTime: closeTime)
+        }
+        currentTime = tickTime
+    }
+
+    /// Adds a tick to the symbol's bars in progress and refreshes the time
+    /// at which the next of them closes.
+    @inline(__always)
+    func addToBuiltBars(symbol s: Int, time: Int64, bid: Int64) {
+        var next = Int64.max
+        for b in feed.buildersBySymbol[s] {
+            feed.builders[b].add(time: time, bid: bid)
+            next = min(next, feed.builders[b].closeTime)
+        }
+        quotes[s].nextBarClose = next
+    }
+
+    /// Closes every bar in progress (end of a run, or an explicit flush).
+    func flushBuiltBars() throws(HQTError) {
+        for b in feed.builders.indices where feed.builders[b].active {
+            let bar = feed.builders[b].bar
+            let closeTime = feed.builders[b].closeTime
+            feed.builders[b].active = false
+            try emitBuiltBar(bar, closeTime: closeTime)
+        }
+    }
+
+    private func emitBuiltBar(_ bar: Bar, closeTime: Int64) throws(HQTError) {
+        stats.barsProcessed &+= 1
+        // At a flush the bar has not reached its end: the sample stays at
+        // the engine's time so the curve never runs ahead of the data.
+        sampleEquity(at: min(closeTime, now))
+        notifyBar(bar)
+        if replaying { applyReplayed(phase: phase, time: now) }
+        try deliverTrades()
+        if let onBar = hooks.onBar {
+            try onBar(self, bar)
+            try deliverTrades()
+        }
+    }
+}

@@ -1,0 +1,166 @@
+/// Profit, margin, commission and currency conversion. One rule per
+/// quantity, documented in docs/engine.md:
+///   profit     = price difference × volume × contract size, in the profit
+///                currency, converted at the converting symbol's bid when
+///                multiplying and its ask when dividing;
+///   margin     = FOREX: volume × contract size / leverage; CFD: the same
+///                × open price; in the margin currency, converted at the
+///                converting symbol's ask for buys and bid for sells; fixed
+///                for the life of the position;
+///   commission = volume × commission per lot, charged on every deal.
+extension Engine {
+    /// Route from `from` to the account currency, or a conversion error.
+    func route(from: String) throws(HQTError) -> ConversionRoute {
+        if let cached = routes[from] { return cached }
+        let route: ConversionRoute
+        if from == currency {
+            route = .identity
+        } else if let i = symbols.firstIndex(where: { $0.baseCurrency == from && $0.profitCurrency == currency }) {
+            route = .multiply(UInt32(i))
+        } else if let i = symbols.firstIndex(where: { $0.baseCurrency == currency && $0.profitCurrency == from }) {
+            route = .divide(UInt32(i))
+        } else {
+            throw HQTError(.conversion,
+                           "no symbol converts \(from) to the account currency \(currency): add \(from)\(currency) or \(currency)\(from)")
+        }
+        routes[from] = route
+        return route
+    }
+
+    /// Checks that amounts in `from` can be converted now (route and quote).
+    func checkConvertible(_ from: String) throws(HQTError) {
+        switch try route(from: from) {
+        case .identity: return
+        case .multiply(let id), .divide(let id):
+            guard quotes[Int(id)].bid > 0 else {
+                throw HQTError(.noPrice,
+                               "\(symbols[Int(id)].name) has no quote yet, so \(from) cannot be converted to \(currency)")
+            }
+        }
+    }
+
+    /// Profit-currency money → account money (route must be resolvable).
+    @inline(__always)
+    func convertProfit(_ amount: Int64, route: ConversionRoute) -> Int64 {
+        switch route {
+        case .identity: return amount
+        case .multiply(let id): return FixedPoint.mulDiv(amount, quotes[Int(id)].bid, FixedPoint.scale)
+        case .divide(let id):
+            let rate = quotes[Int(id)].ask
+            return rate > 0 ? FixedPoint.mulDiv(amount, FixedPoint.scale, rate) : 0
+        }
+    }
+
+    /// Price difference × volume × contract size, in the profit currency.
+    @inline(__always)
+    static func rawProfit(side: Side, open: Int64, close: Int64, volume: Int64, contractSize: Int64) -> Int64 {
+        let diff = side == .buy ? close - open : open - close
+        // diff × volume × contract / 1e12, exact: volume × contract / 1e6 is
+        // integral for every realistic spec, so try the cheap split first.
+        let units = volume.multipliedReportingOverflow(by: contractSize)
+        if !units.overflow, units.partialValue % FixedPoint.scale == 0 {
+            return FixedPoint.mulDiv(diff, units.partialValue / FixedPoint.scale, FixedPoint.scale)
+        }
+        return FixedPoint.divRoundWide(Int128(diff) * Int128(volume) * Int128(contractSize), 1_000_000_000_000)
+    }
+
+    /// Realized or floating profit of `volume` of a position closed at
+    /// `price`, in account money.
+    @inline(__always)
+    func profit(symbolID: UInt32, side: Side, open: Int64, close: Int64, volume: Int64) -> Int64 {
+        let state = quotes[Int(symbolID)]
+        let raw = Engine.rawProfit(side: side, open: open, close: close, volume: volume,
+                                   contractSize: state.contractSize)
+        return convertProfit(raw, route: state.profitRoute)
+    }
+
+    /// Resolves and caches the profit route of a symbol before its first
+    /// trade; fails when its profit currency cannot be converted now.
+    func prepareProfitRoute(_ symbolID: UInt32) throws(HQTError) {
+        let spec = symbols[Int(symbolID)]
+        try checkConvertible(spec.profitCurrency)
+        try checkConvertible(spec.effectiveMarginCurrency)
+        quotes[Int(symbolID)].profitRoute = try route(from: spec.profitCurrency)
+    }
+
+    /// Margin for a new position, in account money.
+    func requiredMargin(symbolID: UInt32, side: Side, volume: Int64, price: Int64) throws(HQTError) -> Int64 {
+        let spec = symbols[Int(symbolID)]
+        var units = FixedPoint.mulDiv(volume, spec.contractSize, FixedPoint.scale)
+        if spec.marginMode == .cfd { units = FixedPoint.mulDiv(units, price, FixedPoint.scale) }
+        let inMarginCurrency = FixedPoint.divRound(units, leverage)
+        switch try route(from: spec.effectiveMarginCurrency) {
+        case .identity: return inMarginCurrency
+        case .multiply(let id):
+            let q = quotes[Int(id)]
+            return FixedPoint.mulDiv(inMarginCurrency, side == .buy ? q.ask : q.bid, FixedPoint.scale)
+        case .divide(let id):
+            let q = quotes[Int(id)]
+            let rate = side == .buy ? q.ask : q.bid
+            guard rate > 0 else { throw HQTError(.noPrice, "\(symbols[Int(id)].name) has no quote yet") }
+            return FixedPoint.mulDiv(inMarginCurrency, FixedPoint.scale, rate)
+        }
+    }
+
+    /// Commission of one deal (<= 0).
+    func commission(symbolID: UInt32, volume: Int64) -> Int64 {
+        -FixedPoint.mulDiv(symbols[Int(symbolID)].commissionPerLot, volume, FixedPoint.scale)
+    }
+
+    /// Floating profit of an open position at the current quote.
+    @inline(__always)
+    func floatingProfit(of p: Position) -> Int64 {
+        let q = quotes[Int(p.symbolID)]
+        return profit(symbolID: p.symbolID, side: p.side, open: p.openPrice,
+                      close: p.side == .buy ? q.bid : q.ask, volume: p.volume)
+    }
+
+    /// Recomputes the account's floating profit from the per-symbol
+    /// aggregates: O(symbols with positions), whatever the number of positions.
+    @inline(__always)
+    func refreshFloatingProfit() {
+        var total: Int64 = 0
+        symbolsWithPositions.withUnsafeBufferPointer { active in
+            for s in active { total &+= exposureProfit(quotes + s) }
+        }
+        accountState.floatingProfit = total
+    }
+
+    /// Floating profit of all of a symbol's open positions, in account money.
+    @inline(__always)
+    func exposureProfit(_ q: UnsafeMutablePointer<SymbolState>) -> Int64 {
+        var raw: Int64 = 0
+        if q.pointee.exposure.buyVolume > 0 {
+            raw &+= Engine.aggregateProfit(Int128(q.pointee.bid) * Int128(q.pointee.exposure.buyVolume)
+                                           - q.pointee.exposure.buyCost, contractSize: q.pointee.contractSize)
+        }
+        if q.pointee.exposure.sellVolume > 0 {
+            raw &+= Engine.aggregateProfit(q.pointee.exposure.sellCost
+                                           - Int128(q.pointee.ask) * Int128(q.pointee.exposure.sellVolume),
+                                           contractSize: q.pointee.contractSize)
+        }
+        return convertProfit(raw, route: q.pointee.profitRoute)
+    }
+
+    /// Σ (price difference × volume) × contract size / 1e12, rounded once:
+    /// the exact profit of positions summed per side, in the profit currency.
+    @inline(__always)
+    static func aggregateProfit(_ priceVolume: Int128, contractSize: Int64) -> Int64 {
+        // Common case: the sum fits 64 bits and contract / 1e6 is whole.
+        if let pv = Int64(exactly: priceVolume), contractSize % FixedPoint.scale == 0 {
+            let units = contractSize / FixedPoint.scale
+            let (p, overflow) = pv.multipliedReportingOverflow(by: units)
+            if !overflow && p > Int64.min / 2 && p < Int64.max / 2 { return FixedPoint.divRound(p, FixedPoint.scale) }
+        }
+        return aggregateProfitWide(priceVolume, contractSize: contractSize)
+    }
+
+    @inline(never)
+    static func aggregateProfitWide(_ priceVolume: Int128, contractSize: Int64) -> Int64 {
+        let (p, overflow) = priceVolume.multipliedReportingOverflow(by: Int128(contractSize))
+        if !overflow { return FixedPoint.divRoundWide(p, 1_000_000_000_000) }
+        // Beyond 128 bits: divide first (exact to the micro unit only where
+        // validation's ranges hold, which they always do in practice).
+        return FixedPoint.divRoundWide(priceVolume / 1_000_000 * Int128(contractSize), 1_000_000)
+    }
+}

@@ -1,0 +1,317 @@
+/// Strategy callbacks. Any may be nil; throwing from one stops the run.
+public struct StrategyHooks {
+    public var onStart: ((Engine) throws(HQTError) -> Void)?
+    public var onTick: ((Engine, Tick) throws(HQTError) -> Void)?
+    public var onBar: ((Engine, Bar) throws(HQTError) -> Void)?
+    public var onTrade: ((Engine, Deal) throws(HQTError) -> Void)?
+    public var onStop: ((Engine) throws(HQTError) -> Void)?
+    /// The strategy's own state, saved with every checkpoint taken during a
+    /// run; `restoreState` gets it back when a recovered run resumes, and the
+    /// events after that checkpoint are then re-fed with trading refused.
+    public var saveState: ((Engine) throws(HQTError) -> [UInt8])?
+    public var restoreState: ((Engine, [UInt8]) throws(HQTError) -> Void)?
+    public init(onStart: ((Engine) throws(HQTError) -> Void)? = nil,
+                onTick: ((Engine, Tick) throws(HQTError) -> Void)? = nil,
+                onBar: ((Engine, Bar) throws(HQTError) -> Void)? = nil,
+                onTrade: ((Engine, Deal) throws(HQTError) -> Void)? = nil,
+                onStop: ((Engine) throws(HQTError) -> Void)? = nil,
+                saveState: ((Engine) throws(HQTError) -> [UInt8])? = nil,
+                restoreState: ((Engine, [UInt8]) throws(HQTError) -> Void)? = nil) {
+        self.onStart = onStart; self.onTick = onTick; self.onBar = onBar
+        self.onTrade = onTrade; self.onStop = onStop
+        self.saveState = saveState; self.restoreState = restoreState
+    }
+}
+
+/// Driving the engine: `run` over the loaded data, `process` one event.
+extension Engine {
+    /// Processes every loaded event not yet processed, merged across
+    /// symbols in time order: a tick at its time, a loaded bar at its close
+    /// time; at equal times bars first, then lower symbol id, then shorter
+    /// timeframe. `onStart` comes first and `onStop` last, also when an
+    /// error stops the run in between (the first error is rethrown).
+    ///
+    /// With `resume` (after `recoverFromWAL()`), `onStart` and the last
+    /// `warmup` loaded events before the resume point are delivered with
+    /// trading refused (`warmingUp`), to rebuild the strategy's state; then
+    /// the run continues live.
+    public func run(_ hooks: StrategyHooks = StrategyHooks(), resume: Bool = false, warmup: Int = 0) throws(HQTError) {
+        try checkNotRunning("start a run")
+        guard warmup >= 0 else { throw HQTError(.invalidArgument, "warmup must be >= 0") }
+        guard !walNeedsRecovery else { throw needsRecoveryError() }
+        isRunning = true
+        // Deals made before the run (outside any strategy) are not this
+        // strategy's to hear about.
+        unreportedDeals = 0
+        self.hooks = hooks
+        defer {
+            isRunning = false
+            phase = .between
+            self.hooks = StrategyHooks()
+        }
+        var failure: HQTError?
+        if resume && runStage == .completed { return }  // the recovered run had finished
+        do {
+            if resume && runStage == .running {
+                warmingUp = true
+                defer { warmingUp = false }
+                if let onStart = hooks.onStart { try onStart(self) }
+                if let restore = hooks.restoreState, let saved = recoveredStrategyState,
+                   let (position, state) = Engine.unwrapStrategyState(saved) {
+                    // Exact: the state as of the checkpoint, then every
+                    // event since, as the strategy saw them.
+                    try restore(self, state)
+                    try feedEvents(from: position, hooks: hooks)
+                    recoveredStrategyState = nil
+                } else {
+                    try feedWarmup(warmup, hooks: hooks)
+                }
+            } else {
+                // RUN_MARK records bracket on_start, so that recovery drops
+                // an on_start a crash interrupted and the resumed run redoes it.
+                phase = .start
+                try commit(.runMark(stage: .starting, flushesBars: false))
+                if let onStart = hooks.onStart { try onStart(self) }
+                try deliverTrades()
+                phase = .between
+                try commit(.runMark(stage: .running, flushesBars: false))
+            }
+            try deliverTrades()
+            try runLoop(onTick: hooks.onTick)
+        } catch {
+            failure = error
+        }
+        // A failure may have stopped an event half-way: what follows
+        // (the end of the data, on_stop, the final checkpoint) happens
+        // between events, bracketed by RUN_MARK records like on_start.
+        do {
+            phase = .endOfRun
+            try commit(.runMark(stage: .ending, flushesBars: failure == nil))
+            if failure == nil { try flushBuiltBars() }
+        } catch {
+            if failure == nil { failure = error }
+        }
+        phase = .between
+        if currentTime != .min { sampleEquity(at: currentTime) }
+        do {
+            phase = .stop
+            if let onStop = hooks.onStop { try onStop(self) }
+            try deliverTrades()
+            phase = .between
+            try commit(.runMark(stage: .completed, flushesBars: false))
+        } catch {
+            if failure == nil { failure = error }
+        }
+        phase = .between
+        do {
+            if journal != nil && !walNeedsRecovery { try checkpoint() }
+        } catch {
+            if failure == nil { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Processes one event now. Its time must not be before the engine's.
+    public func process(_ event: MarketEvent, hooks: StrategyHooks = StrategyHooks()) throws(HQTError) {
+        try checkNotRunning("process an event")
+        guard !walNeedsRecovery else { throw needsRecoveryError() }
+        try validate(event)
+        inEvent = true
+        unreportedDeals = 0
+        self.hooks = hooks
+        defer {
+            inEvent = false
+            phase = .between
+            self.hooks = StrategyHooks()
+        }
+        switch event {
+        case .tick(let t):
+            try handleTick(Int(t.symbolID), time: t.time, bid: t.bid, ask: t.ask)
+            try tickCallbacks(t, hooks.onTick)
+        case .bar(let b):
+            try handleBar(b, closeTime: b.timeframe.closeTime(opening: b.time))
+            try barCallbacks(b)
+        }
+        try checkpointIfDue()
+    }
+
+    /// Closes bars being built from ticks now (delivering them to `onBar`).
+    public func flushBars(hooks: StrategyHooks = StrategyHooks()) throws(HQTError) {
+        try checkNotRunning("flush bars")
+        inEvent = true
+        unreportedDeals = 0
+        self.hooks = hooks
+        defer {
+            inEvent = false
+            self.hooks = StrategyHooks()
+        }
+        try flushBuiltBars()
+    }
+
+    /// Delivers the `count` loaded events before the feed's position to the
+    /// hooks, without processing them (bars built from those ticks included).
+    func feedWarmup(_ count: Int, hooks: StrategyHooks) throws(HQTError) {
+        guard count > 0 else { return }
+        try feedEvents(from: max(feedPosition - count, 0), hooks: hooks)
+    }
+
+    /// Loaded events processed so far (the merged feed's position).
+    var feedPosition: Int { feed.position }
+
+    /// Delivers the loaded events from feed position `start` up to the
+    /// current one to the hooks, without processing them: the feed's own
+    /// order (`Feed.walk`), so the strategy sees them as it did the first time.
+    func feedEvents(from start: Int, hooks: StrategyHooks) throws(HQTError) {
+        let end = feedPosition
+        guard start < end else { return }
+        try feed.walk(upTo: end, visit: { (event, index) throws(HQTError) in
+            guard index >= start else { return }
+            switch event {
+            case let .tick(s, row):
+                if let onTick = hooks.onTick {
+                    try onTick(self, Tick(symbolID: s.symbolID, time: s.time[row], bid: s.bid[row], ask: s.ask[row]))
+                }
+            case let .bar(s, row):
+                if let onBar = hooks.onBar { try onBar(self, s.bar(at: row)) }
+            }
+        }, builtBar: { (bar, index) throws(HQTError) in
+            guard index >= start, let onBar = hooks.onBar else { return }
+            try onBar(self, bar)
+        })
+    }
+
+    func validate(_ event: MarketEvent) throws(HQTError) {
+        let floor = currentTime == .min ? 0 : currentTime
+        switch event {
+        case .tick(let t):
+            try checkSymbol(t.symbolID)
+            guard t.time >= floor else {
+                throw HQTError(.dataOrder, "tick time \(t.time) is before the engine's current time \(floor)")
+            }
+            guard t.bid > 0, t.ask > 0, t.bid <= Engine.maxPrice, t.ask <= Engine.maxPrice else {
+                throw HQTError(.invalidPrice, "tick bid and ask must be finite and > 0")
+            }
+            guard t.ask >= t.bid else { throw HQTError(.badData, "tick ask \(FixedPoint.format(t.ask)) is below bid \(FixedPoint.format(t.bid))") }
+        case .bar(let b):
+            try checkSymbol(b.symbolID)
+            guard b.time >= 0, b.timeframe.closeTime(opening: b.time) >= floor else {
+                throw HQTError(.dataOrder, "bar closing at \(b.timeframe.closeTime(opening: max(b.time, 0))) is before the engine's current time \(floor)")
+            }
+            guard [b.open, b.high, b.low, b.close].allSatisfy({ $0 > 0 && $0 <= Engine.maxPrice }) else {
+                throw HQTError(.invalidPrice, "bar prices must be finite and > 0")
+            }
+            guard b.high >= max(b.open, b.close, b.low), b.low <= min(b.open, b.close), b.volume >= 0 else {
+                throw HQTError(.badData, "bar high/low do not contain open and close, or volume < 0")
+            }
+        }
+    }
+
+    /// Hands deals made since the last call to `onTrade`, in order.
+    @inline(__always)
+    func deliverTrades() throws(HQTError) {
+        guard unreportedDeals > 0 else { return }
+        guard let onTrade = hooks.onTrade else {
+            unreportedDeals = 0
+            return
+        }
+        while unreportedDeals > 0 {
+            let deal = deals[deals.count - unreportedDeals]
+            unreportedDeals -= 1
+            try onTrade(self, deal)
+        }
+    }
+
+    /// After the engine processed a tick: the deals it made, then on_tick
+    /// (and the deals on_tick made).
+    @inline(__always)
+    func tickCallbacks(_ tick: Tick, _ onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) {
+        phase = .callbacks
+        try deliverTrades()
+        if let onTick {
+            try onTick(self, tick)
+            try deliverTrades()
+        }
+    }
+
+    /// After the engine processed a loaded bar: its deals, then on_bar.
+    func barCallbacks(_ bar: Bar) throws(HQTError) {
+        phase = .callbacks
+        try deliverTrades()
+        if let onBar = hooks.onBar {
+            try onBar(self, bar)
+            try deliverTrades()
+        }
+    }
+
+    // MARK: the loop
+
+    func runLoop(onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) {
+        if let sole = feed.soleTickSeries {
+            try runSingle(sole, onTick: onTick)
+            return
+        }
+        try runMerged(onTick: onTick)
+    }
+
+    /// Several series: the feed's merge stepped directly, reading ticks
+    /// from raw columns (no object is touched per tick).
+    private func runMerged(onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) {
+        // Loads, clears and restores are refused while running, so the merge
+        // and the columns it points into stay valid for the whole loop.
+        let merge = feed.currentMerge()
+        while merge.remaining > 0 {
+            let (leaf, row) = merge.next()
+            let source = leaf.pointee.source
+            if source < 0 {
+                let s = -1 - source
+                let time = leaf.pointee.times[row], bid = leaf.pointee.bid[row], ask = leaf.pointee.ask[row]
+                try handleTick(s, time: time, bid: bid, ask: ask)
+                try tickCallbacks(Tick(symbolID: UInt32(truncatingIfNeeded: s), time: time, bid: bid, ask: ask), onTick)
+            } else {
+                let bar = feed.bars[source].bar(at: row)
+                try handleBar(bar, closeTime: leaf.pointee.times[row])
+                try barCallbacks(bar)
+            }
+            phase = .between
+            if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
+        }
+    }
+
+    /// Processes the next loaded event with its callbacks; false when none is left.
+    @inline(__always)
+    func processNextLoadedEvent(onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) -> Bool {
+        switch feed.next() {
+        case let .tick(series, i)?:
+            let tick = Tick(symbolID: series.symbolID, time: series.time[i], bid: series.bid[i], ask: series.ask[i])
+            try handleTick(Int(tick.symbolID), time: tick.time, bid: tick.bid, ask: tick.ask)
+            try tickCallbacks(tick, onTick)
+        case let .bar(series, i)?:
+            let bar = series.bar(at: i)
+            try handleBar(bar, closeTime: series.closeTime[i])
+            try barCallbacks(bar)
+        case nil:
+            return false
+        }
+        phase = .between
+        return true
+    }
+
+    /// The common case, one symbol's ticks: a tight loop over raw columns.
+    private func runSingle(_ series: TickSeries, onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) {
+        feed.invalidate()  // the cursor moves outside the merge
+        let s = Int(series.symbolID)
+        let times = series.time.base, bids = series.bid.base, asks = series.ask.base
+        let cursor = series.cursorStorage.pointer
+        let n = series.count
+        var i = cursor.pointee
+        while i < n {
+            cursor.pointee = i + 1
+            let time = times[i], bid = bids[i], ask = asks[i]
+            try handleTick(s, time: time, bid: bid, ask: ask)
+            try tickCallbacks(Tick(symbolID: series.symbolID, time: time, bid: bid, ask: ask), onTick)
+            phase = .between
+            if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
+            i += 1
+        }
+    }
+}

@@ -1,0 +1,276 @@
+/// The backtest engine: one account with MetaTrader 5 semantics, its
+/// symbols, the loaded market data and everything traded on it.
+///
+/// The engine coordinates owners, each holding one piece of state:
+/// `Account` (money, margin, levels), `Book` (positions, orders, history),
+/// `Feed` (loaded data, bar building, the merged event cursor) and `Stats`
+/// (equity curve, drawdown, counts). Every change to the account or the
+/// book is a `LedgerOp` that goes through `commit` (journal, then apply);
+/// side effects reach the outside through sinks (`EngineSink`) and the
+/// journal (`EngineJournal`).
+///
+/// Not thread-safe: drive one engine from one thread. Strategy hooks run on
+/// that thread and may call back into the engine (trade, read state).
+public final class Engine {
+    static let maxPrice: Int64 = 1_000_000_000 * FixedPoint.scale
+    static let maxMoney: Int64 = 1_000_000_000_000 * FixedPoint.scale
+
+    // MARK: owners
+    var accountState: Account
+    var book = Book()
+    let feed = Feed()
+    var stats: Stats
+
+    // MARK: symbols
+    public internal(set) var symbols: [SymbolSpec] = []
+    var symbolIDs: [String: UInt32] = [:]
+    /// Per-symbol rows the tick path touches (quote, trigger bounds, the
+    /// open positions' aggregates), in raw memory so the tick path neither
+    /// retains nor checks exclusivity.
+    var quotes: UnsafeMutablePointer<SymbolState>
+    var quoteCapacity: Int
+    /// Symbols with open positions (whose aggregates floating profit sums).
+    var symbolsWithPositions: [Int] = []
+    /// Resolved currency → account-currency routes. A resolved route stays
+    /// (symbols are never removed), so later additions cannot change results.
+    var routes: [String: ConversionRoute] = [:]
+
+    // MARK: time
+    /// Time of the last processed event (ns); `Int64.min` before the first.
+    public internal(set) var currentTime: Int64 = .min
+    /// Events processed so far (run and process); the journal's event index.
+    public internal(set) var eventsProcessed: Int64 = 0
+    /// Where in event processing the engine is (written into journal records).
+    var phase: LedgerPhase = .between
+    /// The clock before the current tick (bars built from ticks close
+    /// between the two).
+    var previousTime: Int64 = .min
+
+    // MARK: sinks and journal
+    var sinkSet = SinkSet()
+    /// State that plug-in modules (broadcaster, ...) keep with the engine,
+    /// keyed by their type.
+    package var plugInState: [ObjectIdentifier: AnyObject] = [:]
+    var journal: (any EngineJournal)?
+    /// The journal holds records this engine has not recovered: trading is
+    /// refused until recover_from_wal() (or a truncating enable).
+    var walNeedsRecovery = false
+    public internal(set) var checkpointEvery = 10_000
+    var recordsSinceCheckpoint = 0
+    /// History written by the last checkpoint; nil: the next one is full.
+    var historyMarks: HistoryMarks?
+    /// Reused for every record, so journaling allocates nothing.
+    let journalWriter = ByteWriter(capacity: 512)
+    /// Recovery mode: the engine re-walks the data applying journaled
+    /// records instead of deciding (see Engine+Journal.swift).
+    var replay: ReplayQueue?
+    @inline(__always) var replaying: Bool { replay != nil }
+    /// Where the current (or last) run is; see RUN_MARK records.
+    public internal(set) var runStage: RunStage = .idle
+    /// Recovery without data: records are applied with the checkpoint's
+    /// prices, so drawdown and equity samples are not taken from them.
+    var applyingWithoutPrices = false
+    /// The strategy state of the checkpoint recovery started from, wrapped
+    /// with its feed position (see `wrapStrategyState`).
+    var recoveredStrategyState: [UInt8]?
+    /// True while a resumed run feeds its warm-up events: trading refused.
+    public internal(set) var warmingUp = false
+
+    // MARK: run state
+    var isRunning = false
+    var inEvent = false
+    var hooks = StrategyHooks()
+    /// Deals made since hooks were last told, delivered to `onTrade` in order.
+    var unreportedDeals = 0
+    /// Scratch space reused by the tick path (no allocation per tick).
+    var scratchTriggers: [(index: Int, reason: DealReason, price: Int64)] = []
+
+    public init(initialBalance: Int64, currency: String, leverage: Int64) throws(HQTError) {
+        guard Engine.isCurrencyCode(currency) else {
+            throw HQTError(.invalidArgument, "account currency '\(currency)' is not a 3-letter currency code")
+        }
+        guard initialBalance >= 0, initialBalance <= Engine.maxMoney else {
+            throw HQTError(.invalidArgument, "initial balance must be >= 0 and <= 1e12")
+        }
+        guard leverage >= 1, leverage <= 1_000_000 else {
+            throw HQTError(.invalidArgument, "leverage must be 1...1000000, got \(leverage)")
+        }
+        accountState = Account(currency: currency, initialBalance: initialBalance, leverage: leverage)
+        stats = Stats(initialEquity: initialBalance)
+        quoteCapacity = 16
+        quotes = .allocate(capacity: quoteCapacity)
+        quotes.initialize(repeating: SymbolState(), count: quoteCapacity)
+        scratchTriggers.reserveCapacity(16)
+    }
+
+    deinit {
+        quotes.deinitialize(count: quoteCapacity)
+        quotes.deallocate()
+    }
+
+    /// Three ASCII letters, as ISO 4217 codes.
+    static func isCurrencyCode(_ s: String) -> Bool {
+        let u = s.utf8
+        return u.count == 3 && u.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }
+    }
+
+    // MARK: configuration
+
+    public var currency: String { accountState.currency }
+    public var initialBalance: Int64 { accountState.initialBalance }
+    public var leverage: Int64 { accountState.leverage }
+    public var accountMode: AccountMode { accountState.mode }
+    /// Percent × 1e6.
+    public var marginCallLevel: Int64 { accountState.marginCallLevel }
+    public var stopOutLevel: Int64 { accountState.stopOutLevel }
+    /// Spacing of equity-curve samples taken from the passing of time.
+    public var equityInterval: Int64 { stats.equityInterval }
+
+    /// Hedging (default) or netting; only before the first order.
+    public func setAccountMode(_ mode: AccountMode) throws(HQTError) {
+        try checkNotRunning("set the account mode")
+        guard book.nextTicket == 1 else {
+            throw HQTError(.state, "the account mode can only be changed before the first order")
+        }
+        accountState.mode = mode
+    }
+
+    /// Margin call and stop-out levels, percent × 1e6; stop-out must not exceed margin call.
+    public func setMarginLevels(marginCall: Int64, stopOut: Int64) throws(HQTError) {
+        guard stopOut >= 0, marginCall >= stopOut, marginCall <= 100_000 * FixedPoint.scale else {
+            throw HQTError(.invalidArgument,
+                           "margin levels need 0 <= stop-out (\(FixedPoint.format(stopOut))%) <= margin call (\(FixedPoint.format(marginCall))%) <= 100000%")
+        }
+        accountState.marginCallLevel = marginCall
+        accountState.stopOutLevel = stopOut
+        accountState.updateMarginCheckEquity(replaying: replaying)
+    }
+
+    public func setEquityInterval(_ nanoseconds: Int64) throws(HQTError) {
+        guard nanoseconds >= 1_000_000 else {
+            throw HQTError(.invalidArgument, "equity interval must be at least 1 ms (1000000 ns)")
+        }
+        stats.equityInterval = nanoseconds
+        stats.nextEquitySample = .min
+    }
+
+    package func checkNotRunning(_ what: String) throws(HQTError) {
+        guard !isRunning && !inEvent else {
+            throw HQTError(.busy, "cannot \(what) while a run or event is in progress")
+        }
+    }
+
+    // MARK: symbols
+
+    /// Adds a symbol and returns its id (0, 1, ...).
+    @discardableResult
+    public func addSymbol(_ spec: SymbolSpec) throws(HQTError) -> UInt32 {
+        try checkNotRunning("add a symbol")
+        try spec.validate()
+        if let existing = symbolIDs[spec.name] {
+            throw HQTError(.invalidArgument, "symbol \(spec.name) already exists (id \(existing))")
+        }
+        guard symbols.count < 65_536 else { throw HQTError(.invalidArgument, "too many symbols (65536)") }
+        let id = UInt32(symbols.count)
+        if symbols.count == quoteCapacity {
+            let fresh = UnsafeMutablePointer<SymbolState>.allocate(capacity: quoteCapacity * 2)
+            fresh.moveInitialize(from: quotes, count: quoteCapacity)
+            (fresh + quoteCapacity).initialize(repeating: SymbolState(), count: quoteCapacity)
+            quotes.deallocate()
+            quotes = fresh
+            quoteCapacity *= 2
+        }
+        quotes[Int(id)].contractSize = spec.contractSize
+        quotes[Int(id)].point = spec.point
+        symbols.append(spec)
+        symbolIDs[spec.name] = id
+        feed.addSymbol()
+        return id
+    }
+
+    public func symbolID(named name: String) throws(HQTError) -> UInt32 {
+        guard let id = symbolIDs[name] else { throw HQTError(.unknownSymbol, "no symbol named '\(name)'") }
+        return id
+    }
+
+    func checkSymbol(_ id: UInt32) throws(HQTError) {
+        guard Int(id) < symbols.count else {
+            throw HQTError(.unknownSymbol,
+                           "unknown symbol id \(id) (\(symbols.count) symbol\(symbols.count == 1 ? "" : "s") added)")
+        }
+    }
+
+    /// Last quote of a symbol (zeros before its first tick or bar).
+    public func quote(of id: UInt32) throws(HQTError) -> (bid: Int64, ask: Int64, time: Int64) {
+        try checkSymbol(id)
+        let q = quotes[Int(id)]
+        return (q.bid, q.ask, q.time)
+    }
+
+    // MARK: account
+
+    public var balance: Int64 { accountState.balance }
+    public var floatingProfit: Int64 { accountState.floatingProfit }
+    public var usedMargin: Int64 { accountState.usedMargin }
+    public var equity: Int64 { accountState.equity }
+    public var freeMargin: Int64 { accountState.freeMargin }
+    /// Percent × 1e6; 0 while no margin is used.
+    public var marginLevel: Int64 { accountState.marginLevel }
+
+    /// `marginCall` is evaluated now ("while margin level <= the level the
+    /// account is flagged"), so it is also right after a deal or a
+    /// withdrawal, before the next market event re-checks the levels.
+    public var account: AccountSnapshot {
+        AccountSnapshot(time: now, balance: accountState.balance, equity: accountState.equity,
+                        profit: accountState.floatingProfit, margin: accountState.usedMargin,
+                        freeMargin: accountState.freeMargin, marginLevel: accountState.marginLevel,
+                        marginCall: accountState.marginLevelAtOrBelow(accountState.marginCallLevel))
+    }
+
+    // MARK: book
+
+    public var orders: [Order] { book.orders }
+    public var orderHistory: [Order] { book.orderHistory }
+    public var deals: [Deal] { book.deals }
+    public var trades: [Trade] { book.trades }
+    public var equityCurve: [EquityPoint] { stats.equityCurve }
+    public var ticksProcessed: Int64 { stats.ticksProcessed }
+    public var barsProcessed: Int64 { stats.barsProcessed }
+    public var nextTicket: UInt64 { book.nextTicket }
+    /// Open positions, without refreshing their profit (tests, snapshots).
+    var openPositions: [Position] { book.positions }
+
+    /// Open positions with their floating profit at the current quotes.
+    public var positions: [Position] {
+        book.positions.map { p in
+            var p = p
+            p.profit = floatingProfit(of: p)
+            return p
+        }
+    }
+
+    public func position(ticket: UInt64) -> Position? {
+        guard let i = book.positionIndex(ticket: ticket) else { return nil }
+        var p = book.positions[i]
+        p.profit = floatingProfit(of: p)
+        return p
+    }
+}
+
+extension Engine {
+    /// Releases external resources (sinks, journal) before the engine goes
+    /// away; safe to call more than once.
+    public func shutdown() {
+        if journal != nil && !isRunning && !inEvent { try? disableWAL() }
+        try? journal?.close()
+        journal = nil
+        for sink in sinkSet.sinks { (sink as? any ClosableSink)?.close() }
+        for sink in sinkSet.sinks { sinkSet.detach(sink) }
+    }
+}
+
+/// A sink holding an outside resource (a socket) that `Engine.shutdown`
+/// releases.
+public protocol ClosableSink: EngineSink {
+    func close()
+}

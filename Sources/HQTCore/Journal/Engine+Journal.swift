@@ -1,0 +1,302 @@
+/// What `recoverFromWAL` did.
+public struct RecoveryReport: Sendable, Equatable {
+    /// Records applied on top of the checkpoint.
+    public var recordsReplayed: Int = 0
+    /// Records of the last, possibly unfinished event, dropped so that the
+    /// event is processed again (deterministically) when the run resumes.
+    public var recordsDiscarded: Int = 0
+    /// Sequence number of the checkpoint recovery started from.
+    public var checkpointSequence: UInt64 = 0
+    /// Events processed by the recovered state, and the time of the last one.
+    public var eventsProcessed: Int64 = 0
+    public var lastEventTime: Int64 = 0
+    /// Torn tail cut when the log was opened.
+    public var tornBytesDropped: Int = 0
+    public var tornRecordsDropped: Int = 0
+    /// Whether the loaded data was re-walked (exact statistics) or records
+    /// were applied directly (no data loaded).
+    public var replayedOverData = false
+}
+
+/// The write-ahead log, seen from the engine: every change is journaled
+/// before it is applied (`commit`), checkpoints carry full snapshots, and
+/// recovery is the last snapshot plus the records after it.
+extension Engine {
+    public var isWALEnabled: Bool { journal != nil }
+    public var walPath: String? { journal?.path }
+
+    /// Starts journaling into `journal` (HQTWAL's `enableWAL` opens one).
+    /// `hasRecords`: the journal already holds records of an earlier run:
+    /// trading is then refused until `recoverFromWAL()`. Otherwise it
+    /// starts with a checkpoint of the current state.
+    public func attachJournal(_ journal: any EngineJournal, hasRecords: Bool, checkpointEvery: Int) throws(HQTError) {
+        try checkNotRunning("enable the WAL")
+        guard self.journal == nil else {
+            throw HQTError(.state, "the WAL is already enabled (\(self.journal!.path)); disable it first")
+        }
+        guard checkpointEvery >= 1 else { throw HQTError(.invalidArgument, "checkpoint_every must be >= 1") }
+        self.checkpointEvery = checkpointEvery
+        if hasRecords {
+            walNeedsRecovery = true
+        } else {
+            historyMarks = nil
+            try writeCheckpoint(journal)
+            walNeedsRecovery = false
+        }
+        self.journal = journal
+        recordsSinceCheckpoint = 0
+    }
+
+    /// Takes a final checkpoint and closes the journal.
+    public func disableWAL() throws(HQTError) {
+        try checkNotRunning("disable the WAL")
+        guard let log = journal else { return }
+        defer { journal = nil; walNeedsRecovery = false }
+        if !walNeedsRecovery { try writeCheckpoint(log) }
+        try log.close()
+    }
+
+    /// Writes a checkpoint now (between events only).
+    public func checkpoint() throws(HQTError) {
+        guard let log = journal else { throw HQTError(.state, "the WAL is not enabled") }
+        guard phase == .between || !(isRunning || inEvent) else {
+            throw HQTError(.busy, "a checkpoint can only be taken between events (not inside an event, on_start or on_stop)")
+        }
+        guard !walNeedsRecovery else { throw needsRecoveryError() }
+        try writeCheckpoint(log)
+    }
+
+    func checkpointIfDue() throws(HQTError) {
+        guard let log = journal, recordsSinceCheckpoint >= checkpointEvery, !walNeedsRecovery else { return }
+        try writeCheckpoint(log)
+    }
+
+    /// Appends a CHECKPOINT carrying the snapshot (synced, whatever the
+    /// policy). During a run it carries the strategy's own state too, when
+    /// the strategy saves one; `strategyState` overrides (compaction keeps
+    /// the recovered one).
+    func writeCheckpoint(_ log: any EngineJournal, strategyState: [UInt8]? = nil) throws(HQTError) {
+        var state = strategyState ?? []
+        if strategyState == nil, isRunning, !warmingUp, let save = hooks.saveState {
+            state = Engine.wrapStrategyState(position: feedPosition, try save(self))
+        }
+        let estimate = 4096 + deals.count * 96 + orderHistory.count * 92 + trades.count * 76
+            + equityCurve.count * 32 + openPositions.count * 88 + orders.count * 92 + state.count
+        let w = ByteWriter(capacity: estimate)
+        writeSnapshot(into: w, strategyState: state)
+        try log.checkpoint(snapshot: w.buffer)
+        recordsSinceCheckpoint = 0
+        historyMarks = HistoryMarks(orderHistory: orderHistory.count, deals: deals.count, trades: trades.count,
+                                    equityCurve: equityCurve.count)
+    }
+
+    func needsRecoveryError() -> HQTError {
+        HQTError(.state, "the WAL \(journal?.path ?? "") holds records from an earlier run: call recover_from_wal() first, or enable it with truncate=True to start over")
+    }
+
+    /// A strategy's state in a snapshot: [feed position u64][its bytes], so
+    /// a resumed run knows which events came after it.
+    static func wrapStrategyState(position: Int, _ state: [UInt8]) -> [UInt8] {
+        let w = ByteWriter(capacity: state.count + 8)
+        w.u64(UInt64(position))
+        state.withUnsafeBytes { w.raw($0) }
+        return w.bytes
+    }
+
+    static func unwrapStrategyState(_ wrapped: [UInt8]) -> (Int, [UInt8])? {
+        guard wrapped.count >= 8 else { return nil }
+        var position: UInt64 = 0
+        for i in 0..<8 { position |= UInt64(wrapped[i]) << (8 * UInt64(i)) }
+        guard position <= UInt64(Int.max) else { return nil }
+        return (Int(position), Array(wrapped[8...]))
+    }
+
+    /// Writes the record of a change before it is applied (nothing while
+    /// replaying: the record is already in the journal).
+    func writeAhead(_ op: LedgerOp) throws(HQTError) {
+        guard let log = journal, !replaying else { return }
+        guard !walNeedsRecovery else { throw needsRecoveryError() }
+        journalWriter.reset()
+        let type = LedgerRecord(event: eventsProcessed, phase: phase, time: now, op: op).encode(into: journalWriter)
+        try log.append(type: type.rawValue, data: journalWriter.buffer, insideRun: isRunning)
+        recordsSinceCheckpoint += 1
+    }
+
+    // MARK: recovery
+
+    /// Restores the state after the last durable operation: the last
+    /// checkpoint, then every record after it. With the same data loaded as
+    /// when the log was written, the data is re-walked up to that point so
+    /// quotes, bars in progress, the equity curve and drawdown come out
+    /// exactly as they were; a following `run(resume: true)` continues after
+    /// it. The log is then compacted to a fresh checkpoint.
+    @discardableResult
+    public func recoverFromWAL() throws(HQTError) -> RecoveryReport {
+        try checkNotRunning("recover from the WAL")
+        guard let log = journal else {
+            throw HQTError(.state, "enable the WAL first: enable_wal(path) then recover_from_wal()")
+        }
+        let records = try log.records()
+        var report = RecoveryReport()
+        report.tornBytesDropped = log.tornTail.bytes
+        report.tornRecordsDropped = log.tornTail.records
+        guard let c = records.lastIndex(where: { $0.type == LedgerRecordType.checkpoint.rawValue }) else {
+            guard records.isEmpty else {
+                throw HQTError(.walCorrupt, "\(log.path) holds \(records.count) records but no checkpoint: it was not written by an HQT engine")
+            }
+            walNeedsRecovery = false
+            return report
+        }
+        // Decode everything before touching the state.
+        var ledger: [LedgerRecord] = []
+        for r in records[(c + 1)...] {
+            let record = try LedgerRecord.decode(type: r.type, data: r.data, sequence: r.sequence)
+            try checkSymbols(of: record.op, sequence: r.sequence)
+            ledger.append(record)
+        }
+        // The last event may have stopped half-way: drop its records and
+        // let the resumed run process it again.
+        report.recordsDiscarded = Engine.dropUnfinishedUnit(&ledger)
+        report.checkpointSequence = records[c].sequence
+        let base = try history(before: c, in: records)
+        let strategyState = try restore(snapshot: records[c].data, sequence: records[c].sequence, base: base)
+        recoveredStrategyState = strategyState.isEmpty ? nil : strategyState
+        report.recordsReplayed = ledger.count
+        replayJournal(ledger, report: &report)
+        walNeedsRecovery = false
+        // Compact: the log now starts at the recovered state (a full
+        // checkpoint), so dropped records can never be applied again.
+        historyMarks = nil
+        try writeCheckpoint(log, strategyState: recoveredStrategyState ?? [])
+        try log.compact()
+        report.eventsProcessed = eventsProcessed
+        report.lastEventTime = now
+        return report
+    }
+
+    /// Applies `ledger` on top of the restored snapshot, re-walking the
+    /// loaded data when there is any. This is the journal's replay mode:
+    /// while `replay` is set, the points where the engine would decide
+    /// (triggers, stop-out, callbacks) apply the journaled records instead,
+    /// and sinks are not told again.
+    private func replayJournal(_ ledger: [LedgerRecord], report: inout RecoveryReport) {
+        replay = ReplayQueue(records: ledger)
+        sinkSet.silence(true)
+        rebuildTriggerIndex()
+        accountState.updateMarginCheckEquity(replaying: true)
+        defer {
+            replay = nil
+            sinkSet.silence(false)
+            phase = .between
+            rebuildTriggerIndex()
+            accountState.updateMarginCheckEquity(replaying: false)
+            refreshFloatingProfit()
+        }
+        applyReplayedBetween()
+        while let next = replay?.peek, pendingEventCount > 0 {
+            if next.event <= eventsProcessed {
+                // A record the data cannot place (written by process_event
+                // with other data): apply it where it stands.
+                applyNextReplayed()
+                continue
+            }
+            guard (try? processNextLoadedEvent(onTick: nil)) == true else { break }
+            report.replayedOverData = true
+            applyReplayed(phase: .callbacks)
+            phase = .between
+            applyReplayedBetween()
+        }
+        // Records beyond the loaded data (or with none loaded): apply
+        // directly, at the checkpoint's prices.
+        applyingWithoutPrices = !report.replayedOverData && replay?.peek != nil
+        defer { applyingWithoutPrices = false }
+        while let r = replay?.peek {
+            eventsProcessed = max(eventsProcessed, r.event)
+            currentTime = max(currentTime, r.time)
+            applyNextReplayed()
+        }
+    }
+
+    /// The log may end inside a unit of work a crash interrupted: a market
+    /// event, a run's on_start, or its end (closing bars, on_stop). Its
+    /// records are dropped, and the resumed run does that unit again,
+    /// deterministically. Returns how many were dropped.
+    static func dropUnfinishedUnit(_ ledger: inout [LedgerRecord]) -> Int {
+        guard let last = ledger.last else { return 0 }
+        let before = ledger.count
+        func isMark(_ r: LedgerRecord, _ stage: RunStage) -> Bool {
+            if case .runMark(let s, _) = r.op { return s == stage }
+            return false
+        }
+        switch last.phase {
+        case .between:
+            break
+        case .start, .endOfRun, .stop:
+            let opening: RunStage = last.phase == .start ? .starting : .ending
+            if let i = ledger.lastIndex(where: { isMark($0, opening) }) { ledger.removeSubrange(i...) }
+        default:
+            while let tail = ledger.last, tail.event == last.event, tail.phase.isInsideEvent { ledger.removeLast() }
+        }
+        return before - ledger.count
+    }
+
+    /// A record naming a symbol this engine does not have is corruption
+    /// (a well-formed log of this configuration never holds one).
+    private func checkSymbols(of op: LedgerOp, sequence: UInt64) throws(HQTError) {
+        var ids: [UInt32] = []
+        switch op {
+        case .fill(let f):
+            ids = [f.order.symbolID, f.deal.symbolID] + (f.position.map { [$0.symbolID] } ?? [])
+                + (f.trade.map { [$0.symbolID] } ?? [])
+        case .orderPlace(let o), .orderModify(let o): ids = [o.symbolID]
+        case .buildBars(let id, _): ids = [id]
+        case .positionModify, .orderRemove, .balance, .runMark: break
+        }
+        for id in ids where Int(id) >= symbols.count {
+            throw HQTError(.walCorrupt, "WAL record \(sequence) names symbol \(id), but the engine has \(symbols.count)")
+        }
+    }
+
+    private func applyNextReplayed() {
+        guard let op = replay?.take()?.op else { return }
+        apply(op)
+        if case .runMark(.ending, true) = op {
+            // The run closed its bars in progress here: so does the replay
+            // (applying the records its on_bar calls made).
+            let saved = phase
+            phase = .endOfRun
+            try? flushBuiltBars()
+            phase = saved
+        }
+    }
+
+    /// Applies the queued records of the current event and `phase` (and,
+    /// for built bars, `time`).
+    func applyReplayed(phase wanted: LedgerPhase, time: Int64? = nil) {
+        while let r = replay?.peek {
+            guard r.event == eventsProcessed, r.phase == wanted, time == nil || r.time == time else { return }
+            applyNextReplayed()
+        }
+    }
+
+    /// Applies the records written between events (and by on_start, the
+    /// end of a run and on_stop) that come before the next event.
+    private func applyReplayedBetween() {
+        while let r = replay?.peek {
+            guard r.event <= eventsProcessed, !r.phase.isInsideEvent else { return }
+            applyNextReplayed()
+        }
+    }
+}
+
+/// The journaled records recovery applies, in order.
+struct ReplayQueue {
+    private let records: [LedgerRecord]
+    private var index = 0
+    init(records: [LedgerRecord]) { self.records = records }
+    var peek: LedgerRecord? { index < records.count ? records[index] : nil }
+    mutating func take() -> LedgerRecord? {
+        defer { index += 1 }
+        return peek
+    }
+}

@@ -1,0 +1,786 @@
+/*
+ * hqt.h -- the C interface of HQT, a tick-level trading backtest engine.
+ *
+ * Read top to bottom; everything the library exports is here.
+ *
+ * Conventions (see docs/ and SPEC):
+ *   - Every function that can fail returns an int status: HQT_OK (0) or one
+ *     of the HQT_E_* codes below. hqt_last_error() then returns a message
+ *     describing the failure (thread-local, valid until the next failing call
+ *     on the same thread).
+ *   - A failed call leaves the engine exactly as it was.
+ *   - Numbers are exact integers in SPEC units:
+ *       price, sl, tp ......... int64, price x 1e6 ("micro"); 0 = none
+ *       money ................. int64, account currency x 1e6
+ *       volume ................ int64, lots x 1e6 (0.01 lot = 10000)
+ *       margin level .......... int64, percent x 1e6 (0 while no margin used)
+ *       time .................. int64, nanoseconds since the Unix epoch, UTC
+ *   - An hqt_engine is not thread-safe: use one from one thread at a time.
+ *     Strategy callbacks run on the thread that called hqt_engine_run() or
+ *     hqt_engine_process_event() and may call back into the same engine.
+ */
+#ifndef HQT_H
+#define HQT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Version and errors                                                  */
+/* ------------------------------------------------------------------ */
+
+/* "MAJOR.MINOR.PATCH" of the library actually loaded. */
+const char *hqt_version(void);
+
+enum {
+    HQT_OK = 0,
+    HQT_E_INVALID_ARGUMENT = 1, /* null pointer, NaN, negative, bad enum value */
+    HQT_E_UNKNOWN_SYMBOL = 2,   /* no symbol with that id or name */
+    HQT_E_UNKNOWN_TICKET = 3,   /* no open position / pending order with that ticket */
+    HQT_E_INVALID_VOLUME = 4,   /* outside [min, max] or not a multiple of the step */
+    HQT_E_INVALID_PRICE = 5,    /* price not positive, or pending price on the wrong side */
+    HQT_E_INVALID_STOPS = 6,    /* SL/TP on the wrong side of the price */
+    HQT_E_NO_MONEY = 7,         /* not enough free margin: order rejected */
+    HQT_E_NO_PRICE = 8,         /* the symbol has no quote yet */
+    HQT_E_CONVERSION = 9,       /* no loaded symbol converts a currency to the account's */
+    HQT_E_DATA_ORDER = 10,      /* timestamps going backwards */
+    HQT_E_BAD_DATA = 11,        /* malformed market data (crossed quote, high < low, ...) */
+    HQT_E_BUSY = 12,            /* run() re-entered from a callback, or similar */
+    HQT_E_CALLBACK = 13,        /* a strategy callback returned non-zero: run stopped */
+    HQT_E_STATE = 14,           /* not allowed now (e.g. change account mode after trading) */
+    HQT_E_IO = 15,              /* file system error */
+    HQT_E_BROADCAST = 16,       /* ZeroMQ error (bind failed, bad endpoint, ...) */
+    HQT_E_WAL_CORRUPT = 17,     /* write-ahead log damaged before its last valid record */
+    HQT_E_WAL = 18,             /* other write-ahead log error (lock held, sync failed, ...) */
+    HQT_E_INTERNAL = 99
+};
+
+/* Message of the last failed call on this thread ("" if none). */
+const char *hqt_last_error(void);
+
+/* Short constant name of a status code, e.g. "HQT_E_NO_MONEY". */
+const char *hqt_status_name(int status);
+
+/* ------------------------------------------------------------------ */
+/* Enumerations                                                        */
+/* ------------------------------------------------------------------ */
+
+/* Order types (MetaTrader 5 codes). */
+enum {
+    HQT_ORDER_BUY = 0,
+    HQT_ORDER_SELL = 1,
+    HQT_ORDER_BUY_LIMIT = 2,
+    HQT_ORDER_SELL_LIMIT = 3,
+    HQT_ORDER_BUY_STOP = 4,
+    HQT_ORDER_SELL_STOP = 5,
+    HQT_ORDER_BUY_STOP_LIMIT = 6,
+    HQT_ORDER_SELL_STOP_LIMIT = 7
+};
+
+/* Position and deal directions. */
+enum { HQT_BUY = 0, HQT_SELL = 1 };
+
+/* Deal entry: opening, closing, reversing (netting). */
+enum { HQT_ENTRY_IN = 0, HQT_ENTRY_OUT = 1, HQT_ENTRY_INOUT = 2 };
+
+/* Why a deal happened. */
+enum {
+    HQT_REASON_CLIENT = 0,   /* market order or close() from the strategy / caller */
+    HQT_REASON_SL = 1,
+    HQT_REASON_TP = 2,
+    HQT_REASON_STOP_OUT = 3,
+    HQT_REASON_PENDING = 4   /* a pending order triggered */
+};
+
+/* Pending order states (as in the ORDER frame's high nibble). */
+enum {
+    HQT_ORDER_STATE_PLACED = 0,
+    HQT_ORDER_STATE_MODIFIED = 1,
+    HQT_ORDER_STATE_FILLED = 2,
+    HQT_ORDER_STATE_CANCELED = 3,
+    HQT_ORDER_STATE_REJECTED = 4,
+    HQT_ORDER_STATE_EXPIRED = 5
+};
+
+enum { HQT_ACCOUNT_HEDGING = 0, HQT_ACCOUNT_NETTING = 1 };
+
+/* Margin calculation mode of a symbol. */
+enum {
+    HQT_MARGIN_FOREX = 0, /* lots * contract size / leverage, in margin currency */
+    HQT_MARGIN_CFD = 1    /* lots * contract size * price / leverage, in margin currency */
+};
+
+/* Event types for hqt_engine_process_event(). */
+enum { HQT_EVENT_TICK = 0, HQT_EVENT_BAR = 1 };
+
+/* Timeframes, in minutes (SPEC). */
+enum {
+    HQT_M1 = 1, HQT_M5 = 5, HQT_M15 = 15, HQT_M30 = 30, HQT_H1 = 60,
+    HQT_H4 = 240, HQT_D1 = 1440, HQT_W1 = 10080, HQT_MN1 = 43200
+};
+
+/* Passed as sl or tp to hqt_engine_modify(): leave that level unchanged. */
+#define HQT_KEEP INT64_MIN
+
+/* ------------------------------------------------------------------ */
+/* Plain data structs                                                  */
+/* ------------------------------------------------------------------ */
+
+typedef struct hqt_tick {
+    uint32_t symbol_id;
+    int64_t time;
+    int64_t bid;
+    int64_t ask;
+} hqt_tick;
+
+typedef struct hqt_bar {
+    uint32_t symbol_id;
+    int32_t timeframe; /* minutes */
+    int64_t time;      /* open time */
+    int64_t open;
+    int64_t high;
+    int64_t low;
+    int64_t close;
+    int64_t volume;    /* x 1e6; tick count x 1e6 for bars built from ticks */
+} hqt_bar;
+
+/* One market event for hqt_engine_process_event(): type selects the member. */
+typedef struct hqt_event {
+    int32_t type; /* HQT_EVENT_TICK or HQT_EVENT_BAR */
+    hqt_tick tick;
+    hqt_bar bar;
+} hqt_event;
+
+typedef struct hqt_symbol_spec {
+    const char *name;             /* unique, e.g. "EURUSD" */
+    const char *base_currency;    /* e.g. "EUR" */
+    const char *profit_currency;  /* e.g. "USD" */
+    const char *margin_currency;  /* NULL or "" = base currency */
+    int64_t contract_size;        /* units per lot x 1e6 (100000 lots -> 100000000000) */
+    int32_t digits;               /* price digits, 0..6; point = 10^-digits */
+    int32_t margin_mode;          /* HQT_MARGIN_FOREX or HQT_MARGIN_CFD */
+    int64_t volume_min;           /* lots x 1e6 */
+    int64_t volume_step;          /* lots x 1e6 */
+    int64_t volume_max;           /* lots x 1e6 */
+    int64_t commission_per_lot;   /* account money x 1e6 per lot per side */
+    int64_t spread;               /* price x 1e6, ask = bid + spread for bar-only data */
+} hqt_symbol_spec;
+
+typedef struct hqt_symbol_info {
+    uint32_t symbol_id;
+    char name[32];
+    char base_currency[8];
+    char profit_currency[8];
+    char margin_currency[8];
+    int64_t contract_size;
+    int32_t digits;
+    int32_t margin_mode;
+    int64_t volume_min;
+    int64_t volume_step;
+    int64_t volume_max;
+    int64_t commission_per_lot;
+    int64_t spread;
+    int64_t bid;           /* last quote, 0 before the first */
+    int64_t ask;
+    int64_t last_time;
+} hqt_symbol_info;
+
+/* A new order. Unused prices are 0. */
+typedef struct hqt_order_request {
+    uint32_t symbol_id;
+    int32_t type;             /* HQT_ORDER_* */
+    int64_t volume;
+    int64_t price;            /* pending: trigger / limit price; market: ignored */
+    int64_t stop_limit;       /* STOP_LIMIT: limit price placed when `price` is hit */
+    int64_t sl;
+    int64_t tp;
+    int64_t expiration;       /* time; 0 = good till canceled */
+    int64_t trailing_points;  /* trailing stop distance in points; 0 = none */
+    uint64_t magic;           /* free for the caller, copied to deals */
+} hqt_order_request;
+
+typedef struct hqt_position {
+    uint64_t ticket;
+    uint32_t symbol_id;
+    int32_t type;             /* HQT_BUY or HQT_SELL */
+    int64_t volume;
+    int64_t open_price;
+    int64_t open_time;
+    int64_t sl;
+    int64_t tp;
+    int64_t trailing_points;
+    int64_t profit;           /* floating, account currency */
+    int64_t margin;           /* account currency */
+    int64_t commission;       /* entry commission charged so far */
+    uint64_t magic;
+} hqt_position;
+
+typedef struct hqt_order {
+    uint64_t ticket;
+    uint32_t symbol_id;
+    int32_t type;             /* HQT_ORDER_* (pending types) */
+    int32_t state;            /* HQT_ORDER_STATE_* */
+    int32_t reserved;
+    int64_t volume;
+    int64_t price;
+    int64_t stop_limit;
+    int64_t sl;
+    int64_t tp;
+    int64_t expiration;
+    int64_t time_setup;
+    int64_t trailing_points;
+    uint64_t magic;
+} hqt_order;
+
+typedef struct hqt_deal {
+    uint64_t ticket;
+    uint64_t order;           /* order that caused it */
+    uint64_t position;        /* position it opened / changed */
+    uint32_t symbol_id;
+    int32_t type;             /* HQT_BUY or HQT_SELL */
+    int32_t entry;            /* HQT_ENTRY_* */
+    int32_t reason;           /* HQT_REASON_* */
+    int64_t time;
+    int64_t volume;
+    int64_t price;
+    int64_t commission;       /* charged on this deal (<= 0) */
+    int64_t profit;           /* realized, account currency (0 for IN deals) */
+    int64_t balance;          /* balance after the deal */
+    uint64_t magic;
+} hqt_deal;
+
+/* A round trip: a position (or the closed part of it) from entry to exit. */
+typedef struct hqt_trade {
+    uint64_t position;
+    uint32_t symbol_id;
+    int32_t type;             /* direction of the position */
+    int64_t volume;
+    int64_t open_time;
+    int64_t open_price;
+    int64_t close_time;
+    int64_t close_price;
+    int64_t commission;       /* entry + exit commission of this volume */
+    int64_t profit;           /* realized, before commission */
+    int32_t close_reason;     /* HQT_REASON_* */
+    int32_t reserved;
+} hqt_trade;
+
+typedef struct hqt_equity_point {
+    int64_t time;
+    int64_t balance;
+    int64_t equity;
+    int64_t margin;
+} hqt_equity_point;
+
+typedef struct hqt_account {
+    int64_t time;             /* time of the last processed event */
+    int64_t balance;
+    int64_t equity;
+    int64_t profit;           /* floating profit of open positions */
+    int64_t margin;
+    int64_t free_margin;
+    int64_t margin_level;     /* percent x 1e6; 0 while no margin is used */
+    int64_t leverage;
+    int64_t margin_call_level;/* percent x 1e6 */
+    int64_t stop_out_level;   /* percent x 1e6 */
+    int32_t mode;             /* HQT_ACCOUNT_* */
+    int32_t margin_call;      /* 1 while margin level <= margin call level */
+    char currency[8];
+} hqt_account;
+
+typedef struct hqt_statistics {
+    int64_t initial_balance;
+    int64_t final_balance;
+    int64_t final_equity;
+    int64_t net_profit;        /* final balance - initial balance */
+    int64_t gross_profit;      /* sum of winning trades (after commission) */
+    int64_t gross_loss;        /* sum of losing trades (after commission), <= 0 */
+    int64_t total_commission;  /* <= 0 */
+    int64_t max_drawdown;      /* money, peak-to-trough of equity */
+    double max_drawdown_pct;   /* percent of the peak */
+    double profit_factor;      /* gross profit / |gross loss|; 0 if no loss and no profit, INFINITY if no loss */
+    double sharpe_ratio;       /* daily equity returns, annualised by sqrt(252) */
+    double win_rate;           /* percent of winning trades */
+    int64_t total_trades;
+    int64_t winning_trades;
+    int64_t losing_trades;
+    int64_t total_deals;
+    int64_t ticks_processed;
+    int64_t bars_processed;
+} hqt_statistics;
+
+/* ------------------------------------------------------------------ */
+/* Engine                                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct hqt_engine hqt_engine;
+
+/* initial_balance in money micro; currency a 3-letter code; leverage >= 1. */
+int hqt_engine_create(int64_t initial_balance, const char *currency, int64_t leverage,
+                      hqt_engine **out_engine);
+/* Frees the engine; closes its broadcaster and WAL. NULL is a no-op. */
+void hqt_engine_destroy(hqt_engine *engine);
+
+/* HQT_ACCOUNT_HEDGING (default) or HQT_ACCOUNT_NETTING; only before the first order. */
+int hqt_engine_set_account_mode(hqt_engine *engine, int32_t mode);
+/* Margin call and stop-out levels, percent x 1e6 (defaults 100% and 50%). */
+int hqt_engine_set_margin_levels(hqt_engine *engine, int64_t margin_call, int64_t stop_out);
+/* Interval of equity curve samples in ns (default 60 s); deals always add a sample. */
+int hqt_engine_set_equity_interval(hqt_engine *engine, int64_t interval_ns);
+
+/* Fills spec with defaults: contract 100000 lots, 5 digits, forex margin,
+   volume 0.01..100 step 0.01, no commission, no spread, currencies NULL. */
+void hqt_symbol_spec_init(hqt_symbol_spec *spec);
+int hqt_engine_add_symbol(hqt_engine *engine, const hqt_symbol_spec *spec, uint32_t *out_symbol_id);
+int hqt_engine_symbol_count(hqt_engine *engine, uint32_t *out_count);
+int hqt_engine_symbol_info(hqt_engine *engine, uint32_t symbol_id, hqt_symbol_info *out);
+int hqt_engine_find_symbol(hqt_engine *engine, const char *name, uint32_t *out_symbol_id);
+
+/* ---- market data ---- */
+
+/* Appends n ticks of one symbol. Times must not go backwards (within the
+   array nor against what was loaded before); prices > 0 and ask >= bid.
+   All or nothing: on error nothing is loaded and the message names the index. */
+int hqt_engine_load_ticks(hqt_engine *engine, uint32_t symbol_id, const int64_t *time,
+                          const int64_t *bid, const int64_t *ask, size_t n);
+/* Same, prices as doubles (rounded once to micro). NaN/inf rejected. */
+int hqt_engine_load_ticks_f64(hqt_engine *engine, uint32_t symbol_id, const int64_t *time,
+                              const double *bid, const double *ask, size_t n);
+/* Appends n bars of one symbol and timeframe (time = open time). */
+int hqt_engine_load_bars(hqt_engine *engine, uint32_t symbol_id, int32_t timeframe,
+                         const int64_t *time, const int64_t *open, const int64_t *high,
+                         const int64_t *low, const int64_t *close, const int64_t *volume,
+                         size_t n);
+int hqt_engine_load_bars_f64(hqt_engine *engine, uint32_t symbol_id, int32_t timeframe,
+                             const int64_t *time, const double *open, const double *high,
+                             const double *low, const double *close, const double *volume,
+                             size_t n);
+/* Build bars of this timeframe from the symbol's ticks; each is delivered to
+   on_bar when it closes (at the first tick past its end, and at end of run). */
+int hqt_engine_build_bars(hqt_engine *engine, uint32_t symbol_id, int32_t timeframe);
+/* Forget loaded data (not the account) and rewind the feed. */
+int hqt_engine_clear_data(hqt_engine *engine);
+/* Number of loaded events not yet processed by run(). */
+int hqt_engine_pending_events(hqt_engine *engine, uint64_t *out_count);
+
+/* ---- driving ---- */
+
+/* Strategy callbacks; any may be NULL. A non-zero return stops the run,
+   which then returns HQT_E_CALLBACK. The pointers passed are valid only
+   during the call. */
+typedef struct hqt_strategy {
+    void *user_data;
+    int (*on_start)(hqt_engine *engine, void *user_data);
+    int (*on_tick)(hqt_engine *engine, const hqt_tick *tick, void *user_data);
+    int (*on_bar)(hqt_engine *engine, const hqt_bar *bar, void *user_data);
+    int (*on_trade)(hqt_engine *engine, const hqt_deal *deal, void *user_data);
+    int (*on_stop)(hqt_engine *engine, void *user_data);
+    /* Optional, for exact resumption after a crash (hqt_engine_run_resume):
+       save_state is called at every checkpoint taken during a run and sets
+       *data / *size to the strategy's own state (the memory must stay valid
+       until the next call into the strategy); restore_state gets those
+       bytes back when a recovered run resumes, after which the events since
+       that checkpoint are re-fed with trading refused. */
+    int (*save_state)(hqt_engine *engine, const void **data, size_t *size, void *user_data);
+    int (*restore_state)(hqt_engine *engine, const void *data, size_t size, void *user_data);
+} hqt_strategy;
+
+/* Runs every loaded event not yet processed, merged across symbols in time
+   order (ties: ticks before bars, then by symbol id). strategy may be NULL.
+   Calls on_start first and on_stop last (also after an error in between). */
+int hqt_engine_run(hqt_engine *engine, const hqt_strategy *strategy);
+/* Processes one event now (paper trading, custom loops). strategy may be NULL;
+   its on_tick / on_bar / on_trade are called as in run(). */
+int hqt_engine_process_event(hqt_engine *engine, const hqt_event *event,
+                             const hqt_strategy *strategy);
+/* Closes the bars being built from ticks (delivering them to on_bar). */
+int hqt_engine_flush_bars(hqt_engine *engine, const hqt_strategy *strategy);
+
+/* ---- trading ---- */
+
+int hqt_engine_order_send(hqt_engine *engine, const hqt_order_request *request,
+                          uint64_t *out_ticket);
+/* Market orders; sl/tp 0 = none. The ticket is the new position's. */
+int hqt_engine_buy(hqt_engine *engine, uint32_t symbol_id, int64_t volume, int64_t sl,
+                   int64_t tp, uint64_t *out_ticket);
+int hqt_engine_sell(hqt_engine *engine, uint32_t symbol_id, int64_t volume, int64_t sl,
+                    int64_t tp, uint64_t *out_ticket);
+/* SL/TP of a position or pending order; HQT_KEEP leaves one unchanged, 0 removes it. */
+int hqt_engine_modify(hqt_engine *engine, uint64_t ticket, int64_t sl, int64_t tp);
+/* Price / stop-limit / expiration of a pending order; HQT_KEEP leaves one unchanged. */
+int hqt_engine_modify_order(hqt_engine *engine, uint64_t ticket, int64_t price,
+                            int64_t stop_limit, int64_t expiration);
+/* Trailing stop distance of a position in points; 0 turns it off. */
+int hqt_engine_set_trailing_stop(hqt_engine *engine, uint64_t ticket, int64_t points);
+/* Closes a position at market; volume 0 = all of it. */
+int hqt_engine_close(hqt_engine *engine, uint64_t ticket, int64_t volume);
+int hqt_engine_cancel(hqt_engine *engine, uint64_t ticket);
+/* Deposit (amount > 0) or withdrawal (amount < 0), money micro. */
+int hqt_engine_deposit(hqt_engine *engine, int64_t amount);
+
+/* ---- state and results ----
+   List calls copy at most `capacity` items into `out` (which may be NULL
+   when capacity is 0) and always store the total count in *out_count. */
+
+int hqt_engine_account(hqt_engine *engine, hqt_account *out);
+int hqt_engine_positions(hqt_engine *engine, hqt_position *out, size_t capacity, size_t *out_count);
+int hqt_engine_position(hqt_engine *engine, uint64_t ticket, hqt_position *out);
+int hqt_engine_orders(hqt_engine *engine, hqt_order *out, size_t capacity, size_t *out_count);
+/* Order history: every order with its final state (filled, canceled, ...). */
+int hqt_engine_order_history(hqt_engine *engine, hqt_order *out, size_t capacity, size_t *out_count);
+int hqt_engine_deals(hqt_engine *engine, hqt_deal *out, size_t capacity, size_t *out_count);
+int hqt_engine_trades(hqt_engine *engine, hqt_trade *out, size_t capacity, size_t *out_count);
+int hqt_engine_equity_curve(hqt_engine *engine, hqt_equity_point *out, size_t capacity,
+                            size_t *out_count);
+int hqt_engine_statistics(hqt_engine *engine, hqt_statistics *out);
+
+/* ------------------------------------------------------------------ */
+/* Broadcasting                                                        */
+/* ------------------------------------------------------------------ */
+/*
+ * A broadcaster publishes events on a ZeroMQ socket as the frames fixed in
+ * SPEC section 2 (docs/zmq.md): one frame per event, [topic:u8][payload],
+ * little-endian, no padding. Subscribers filter by the topic byte.
+ *
+ * Every publish is non-blocking: a frame that does not fit a subscriber's
+ * queue (sndhwm) is dropped and counted, never waited for. Per topic,
+ * sent + dropped = number of publish calls. With no subscriber a publish
+ * succeeds and counts as sent.
+ *
+ * Threading: publish, wait and destroy from one thread at a time;
+ * hqt_broadcaster_stats() from any thread, also while publishing.
+ *
+ * The engine publishes by itself once broadcasting is enabled on it; the
+ * standalone hqt_broadcaster below is for tools, tests and custom loops.
+ * Times and volumes are uint64 here, as on the wire; the bits are the same
+ * as the int64 values used elsewhere in this header.
+ */
+
+/* Topic byte, first byte of every frame. */
+enum {
+    HQT_TOPIC_TICK = 0,
+    HQT_TOPIC_BAR = 1,
+    HQT_TOPIC_TRADE = 2,
+    HQT_TOPIC_ORDER = 3,
+    HQT_TOPIC_EQUITY = 4,
+    HQT_TOPIC_MARGIN = 5,
+    HQT_TOPIC_POSITION = 6,
+    HQT_TOPIC_ACCOUNT = 7,
+    HQT_TOPIC_COUNT = 8
+};
+
+/* Frame sizes in bytes, topic byte included. */
+enum {
+    HQT_FRAME_TICK_SIZE = 29,
+    HQT_FRAME_BAR_SIZE = 55,
+    HQT_FRAME_TRADE_SIZE = 45,
+    HQT_FRAME_ORDER_SIZE = 38,
+    HQT_FRAME_EQUITY_SIZE = 41,
+    HQT_FRAME_MARGIN_SIZE = 34,
+    HQT_FRAME_POSITION_SIZE = 62,
+    HQT_FRAME_ACCOUNT_SIZE = 41
+};
+
+/* POSITION frame state (high nibble of kind; low nibble HQT_BUY / HQT_SELL).
+   ORDER frames use HQT_ORDER_STATE_* and the HQT_ORDER_* type the same way:
+   kind = (state << 4) | type. */
+enum {
+    HQT_POSITION_STATE_OPENED = 0,
+    HQT_POSITION_STATE_MODIFIED = 1,
+    HQT_POSITION_STATE_CLOSED = 2,
+    HQT_POSITION_STATE_PARTIAL = 3  /* partially closed */
+};
+
+/* MARGIN frame event. */
+enum { HQT_MARGIN_EVENT_UPDATE = 0, HQT_MARGIN_EVENT_CALL = 1, HQT_MARGIN_EVENT_STOP_OUT = 2 };
+
+typedef struct hqt_broadcast_options {
+    const char *endpoint;        /* libzmq bind endpoint: tcp://HOST:PORT, ipc://PATH or
+                                    inproc://NAME. Default: port 5555 on every interface.
+                                    A star as PORT binds a free port (see
+                                    hqt_broadcaster_endpoint). */
+    int32_t sndhwm;              /* frames queued per subscriber before dropping; default 10000 */
+    int32_t linger;              /* ms to flush queued frames at destroy; default 0 */
+    const char *curve_secret_key;/* NULL: plain text; else 40-char Z85 server secret key
+                                    (subscribers need its public key, see hqt_curve_public_key) */
+    const char *const *allowed_client_keys; /* NULL or 40-char Z85 client public keys: only
+                                    these may subscribe (needs curve_secret_key) */
+    size_t allowed_client_key_count;
+    int32_t wait_subscribers;    /* before the first frame, wait for this many subscriptions; default 0 */
+    int32_t wait_timeout_ms;     /* at most this long; then publish anyway; default 5000 */
+} hqt_broadcast_options;
+
+/* Fills options with the defaults above. */
+void hqt_broadcast_options_init(hqt_broadcast_options *options);
+
+typedef struct hqt_broadcast_stats {
+    uint64_t sent[8];            /* per topic (index = HQT_TOPIC_*): frames accepted by ZeroMQ */
+    uint64_t bytes[8];           /* bytes of those frames */
+    uint64_t dropped[8];         /* frames dropped: queue full */
+    uint64_t total_sent;
+    uint64_t total_bytes;
+    uint64_t total_dropped;
+    int64_t subscribers;         /* active subscriptions (a SUB with k prefixes counts k),
+                                    as of the last publish batch or wait */
+} hqt_broadcast_stats;
+
+typedef struct hqt_broadcaster hqt_broadcaster;
+
+/* Creates the socket and binds it. options may be NULL (defaults).
+   HQT_E_BROADCAST: bind failed (port in use, malformed endpoint, ...);
+   HQT_E_INVALID_ARGUMENT: bad option value or key. */
+int hqt_broadcaster_create(const hqt_broadcast_options *options, hqt_broadcaster **out_broadcaster);
+/* Closes the socket and frees the broadcaster. NULL is a no-op. */
+void hqt_broadcaster_destroy(hqt_broadcaster *broadcaster);
+
+/* The endpoint actually bound, with a "*" port resolved, e.g.
+   "tcp://127.0.0.1:41235". HQT_E_INVALID_ARGUMENT if capacity is too small. */
+int hqt_broadcaster_endpoint(const hqt_broadcaster *broadcaster, char *out, size_t capacity);
+
+/* Publish one frame. HQT_OK: accepted by ZeroMQ (or nobody subscribed to it);
+   HQT_E_BROADCAST: dropped because a subscriber's queue is full -- not fatal,
+   counted in the stats; HQT_E_INVALID_ARGUMENT: broadcaster is NULL. */
+int hqt_broadcaster_publish_tick(hqt_broadcaster *broadcaster, uint32_t symbol_id, uint64_t time,
+                                 int64_t bid, int64_t ask);
+int hqt_broadcaster_publish_bar(hqt_broadcaster *broadcaster, uint32_t symbol_id, uint16_t timeframe,
+                                uint64_t time, int64_t open, int64_t high, int64_t low,
+                                int64_t close, uint64_t volume);
+int hqt_broadcaster_publish_trade(hqt_broadcaster *broadcaster, uint64_t ticket, uint32_t symbol_id,
+                                  uint64_t time, uint64_t volume, int64_t price, int64_t profit);
+int hqt_broadcaster_publish_order(hqt_broadcaster *broadcaster, uint64_t ticket, uint32_t symbol_id,
+                                  uint64_t time, uint8_t kind, uint64_t volume, int64_t price);
+int hqt_broadcaster_publish_equity(hqt_broadcaster *broadcaster, uint64_t time, int64_t balance,
+                                   int64_t equity, int64_t margin, int64_t free_margin);
+int hqt_broadcaster_publish_margin(hqt_broadcaster *broadcaster, uint64_t time, int64_t margin,
+                                   int64_t free_margin, int64_t margin_level, uint8_t event);
+int hqt_broadcaster_publish_position(hqt_broadcaster *broadcaster, uint64_t ticket,
+                                     uint32_t symbol_id, uint64_t time, uint8_t kind,
+                                     uint64_t volume, int64_t open_price, int64_t sl, int64_t tp,
+                                     int64_t profit);
+int hqt_broadcaster_publish_account(hqt_broadcaster *broadcaster, uint64_t time, int64_t balance,
+                                    int64_t equity, int64_t profit, int64_t margin_level);
+
+/* Counters; safe to call from any thread while another publishes. */
+int hqt_broadcaster_stats(const hqt_broadcaster *broadcaster, hqt_broadcast_stats *out);
+
+/* Waits until at least count subscriptions are active, at most timeout_ms.
+   HQT_OK when they are, HQT_E_BROADCAST on timeout. (count 0, timeout 0)
+   just refreshes stats.subscribers. */
+int hqt_broadcaster_wait_for_subscribers(hqt_broadcaster *broadcaster, int32_t count,
+                                         int32_t timeout_ms);
+
+/* A new CURVE keypair, each written as 40 Z85 characters plus NUL. */
+int hqt_curve_keypair(char public_key[41], char secret_key[41]);
+/* The Z85 public key of a Z85 secret key: what subscribers need. */
+int hqt_curve_public_key(const char *secret_key, char public_key[41]);
+
+/* ---- the engine's own broadcaster ----
+   While enabled, hqt_engine_run / hqt_engine_process_event publish every
+   event without any call from the strategy: TICK every tick, BAR when a bar
+   closes, TRADE every deal, ORDER on every order state change, POSITION on
+   open/modify/close/partial close, EQUITY + ACCOUNT + MARGIN (event 0) at the
+   cadence below, MARGIN at once on margin call (1) and stop-out (2). */
+
+typedef struct hqt_broadcast_cadence {
+    int32_t on_bar_close;  /* account frames at every bar close (default 1) */
+    int32_t on_deal;       /* ... after every deal and balance change (default 1) */
+    int64_t every_ticks;   /* ... every N ticks; 0 = off (default) */
+} hqt_broadcast_cadence;
+
+void hqt_broadcast_cadence_init(hqt_broadcast_cadence *cadence);
+/* options / cadence may be NULL (defaults). A bind failure returns
+   HQT_E_BROADCAST and leaves the engine working, not broadcasting. */
+int hqt_engine_enable_broadcasting(hqt_engine *engine, const hqt_broadcast_options *options,
+                                   const hqt_broadcast_cadence *cadence);
+/* Closes the publisher (no-op when not broadcasting); counters stay readable. */
+int hqt_engine_disable_broadcasting(hqt_engine *engine);
+int hqt_engine_is_broadcasting(hqt_engine *engine, int *out_broadcasting);
+/* Counters of the current broadcaster, or of the last one after disable
+   (all zero if there never was one). Readable during a run (from a callback). */
+int hqt_engine_broadcast_stats(hqt_engine *engine, hqt_broadcast_stats *out);
+/* The bound endpoint ("*" port resolved); HQT_E_STATE when not broadcasting. */
+int hqt_engine_broadcast_endpoint(hqt_engine *engine, char *out, size_t capacity);
+
+/* ------------------------------------------------------------------ */
+/* Write-ahead log                                                     */
+/* ------------------------------------------------------------------ */
+
+/* The log on its own, independent of any engine: SPEC section 3 frames with
+   sequence numbers, checkpoints, crash-safe compaction, one writer at a time.
+   Format, rules and guarantees: docs/wal.md. An hqt_wal is not thread-safe:
+   use one from one thread at a time. Messages of failed calls:
+   hqt_last_error(), as everywhere else. */
+
+typedef struct hqt_wal hqt_wal;
+
+/* Durability policy: when appended records reach stable storage. Every
+   policy hands a record to the kernel before append returns (it survives the
+   process being killed) and syncs at checkpoints, hqt_wal_sync, compaction
+   and close. */
+enum {
+    HQT_WAL_SYNC_ALWAYS = 0, /* fdatasync before append returns (default) */
+    HQT_WAL_SYNC_BATCH = 1,  /* group commit: one fdatasync per batch_max_records
+                                records or batch_max_delay_ns, whichever first */
+    HQT_WAL_SYNC_NONE = 2    /* no sync on append: the OS decides */
+};
+
+/* Record types (SPEC section 3; numbers are never reused). hqt_wal_append
+   takes any type but 0, CHECKPOINT (use hqt_wal_mark_checkpoint) and HEADER
+   (the first record of every file, written by the library). */
+enum {
+    HQT_WAL_POSITION_OPEN = 1,
+    HQT_WAL_POSITION_CLOSE = 2,
+    HQT_WAL_POSITION_MODIFY = 3,
+    HQT_WAL_ORDER_PLACE = 4,
+    HQT_WAL_ORDER_CANCEL = 5,
+    HQT_WAL_BALANCE_CHANGE = 6,
+    HQT_WAL_CHECKPOINT = 7,
+    HQT_WAL_HEADER = 8,
+    HQT_WAL_ORDER_MODIFY = 9
+};
+
+/* Largest payload of one record: 256 MiB less the 8-byte sequence number. */
+enum { HQT_WAL_MAX_PAYLOAD = 268435448 };
+
+typedef struct hqt_wal_options {
+    int32_t sync_policy;        /* HQT_WAL_SYNC_* */
+    int32_t truncate;           /* non-zero: start a new, empty log */
+    int64_t batch_max_records;  /* BATCH: sync once this many records are pending (>= 1) */
+    int64_t batch_max_delay_ns; /* BATCH: ... or once the oldest is this old (0 = no time bound) */
+    int32_t check_fingerprint;  /* non-zero: a new log records `fingerprint`; an existing
+                                   one must carry the same, else HQT_E_WAL */
+    int32_t reserved;           /* 0 */
+    uint64_t fingerprint;       /* of the engine configuration */
+} hqt_wal_options;
+
+/* What opening, verifying or salvaging a log found. */
+typedef struct hqt_wal_open_report {
+    int64_t torn_bytes_dropped;     /* cut off the end (salvage: from the damage on) */
+    int64_t torn_records_dropped;   /* whole or partial records in those bytes */
+    int64_t records;                /* valid records kept, the HEADER not counted */
+    int64_t last_checkpoint_offset; /* file offset of the last CHECKPOINT, -1 if none */
+    uint64_t last_sequence;         /* of the last record; 0 in a new log */
+    int64_t valid_bytes;            /* length of the valid prefix */
+    uint64_t fingerprint;           /* from the HEADER, if has_fingerprint */
+    int32_t has_fingerprint;
+    int32_t format_version;         /* from the HEADER; 0 if the file had none left */
+} hqt_wal_open_report;
+
+/* One record, passed to a hqt_wal_record_fn. `data` (the payload, after the
+   sequence number) is valid only during the call; it may be NULL when
+   length is 0. */
+typedef struct hqt_wal_record {
+    uint8_t type;
+    uint64_t sequence;
+    int64_t offset;  /* of the record's frame in the file */
+    const void *data;
+    size_t length;
+} hqt_wal_record;
+
+/* Return 0 to go on, non-zero to stop: the reading call then returns
+   HQT_E_CALLBACK. The callback must not close, append to, compact or clear
+   the log it is reading (HQT_E_BUSY). */
+typedef int (*hqt_wal_record_fn)(const hqt_wal_record *record, void *user_data);
+
+/* Fills options with the defaults: ALWAYS, no truncate, batch 256 records /
+   10 ms, no fingerprint. */
+void hqt_wal_options_init(hqt_wal_options *options);
+
+/* Opens (creating if needed) the log at path and takes its writer lock.
+   A torn tail is cut and reported; damage before the last valid record
+   returns HQT_E_WAL_CORRUPT naming the offset and leaves the file untouched;
+   a log held by another writer, a file that is not a log, or a fingerprint
+   mismatch return HQT_E_WAL. BATCH uses the default bounds. report may be
+   NULL. On success *out is a new handle, to be freed by hqt_wal_close(). */
+int hqt_wal_open(const char *path, int32_t sync_policy, int truncate, hqt_wal **out,
+                 hqt_wal_open_report *report);
+/* The same with every option; options NULL = defaults. */
+int hqt_wal_open_ex(const char *path, const hqt_wal_options *options, hqt_wal **out,
+                    hqt_wal_open_report *report);
+
+/* Appends a record; *out_sequence (may be NULL) gets its sequence number.
+   data may be NULL when len is 0. A failed write or sync returns an error,
+   rolls the file back to its last good record and makes the log refuse
+   appends until it is closed and opened again; reading still works. */
+int hqt_wal_append(hqt_wal *wal, uint8_t type, const void *data, size_t len,
+                   uint64_t *out_sequence);
+/* Appends a CHECKPOINT record carrying a snapshot and syncs, whatever the policy. */
+int hqt_wal_mark_checkpoint(hqt_wal *wal, const void *snapshot, size_t len);
+/* Makes every appended record durable. */
+int hqt_wal_sync(hqt_wal *wal);
+
+/* Calls fn for every record, oldest first (the HEADER excluded). */
+int hqt_wal_read_all(hqt_wal *wal, hqt_wal_record_fn fn, void *user_data);
+/* Calls fn for every record after the last checkpoint (all if none). */
+int hqt_wal_read_uncommitted(hqt_wal *wal, hqt_wal_record_fn fn, void *user_data);
+/* Calls fn once with the last CHECKPOINT record, if there is one;
+   *out_found (may be NULL) is set to 1 or 0. */
+int hqt_wal_last_checkpoint(hqt_wal *wal, hqt_wal_record_fn fn, void *user_data, int *out_found);
+
+/* Compacts: the log becomes its last checkpoint and what follows, replaced
+   crash-safely (temporary file, fsync, rename, fsync of the directory).
+   Without a checkpoint it does nothing. */
+int hqt_wal_truncate_to_checkpoint(hqt_wal *wal);
+/* Empties the log crash-safely; sequence numbers carry on. */
+int hqt_wal_clear(hqt_wal *wal);
+/* Syncs, releases the lock and frees the handle, also when the sync fails
+   (the status says so). NULL is a no-op. */
+int hqt_wal_close(hqt_wal *wal);
+
+/* Repair: keeps the valid prefix of a damaged log, dropping everything from
+   the first damage on (report says how much), crash-safely; takes the lock.
+   Refuses files that are not HQT logs. report may be NULL. */
+int hqt_wal_salvage(const char *path, hqt_wal_open_report *report);
+/* Read-only check: what open would keep and cut; HQT_E_WAL_CORRUPT for
+   damage before the last valid record. report may be NULL. */
+int hqt_wal_verify(const char *path, hqt_wal_open_report *report);
+
+
+/* ---- the engine's own log ----
+   With the WAL enabled the engine writes every trading operation before it
+   takes effect, and a checkpoint (full snapshot) every checkpoint_every
+   records and at the end of each run. Record payloads: docs/wal-records.md. */
+
+typedef struct hqt_recovery_report {
+    int64_t records_replayed;    /* applied on top of the checkpoint */
+    int64_t records_discarded;   /* of the last, possibly unfinished event (re-run on resume) */
+    uint64_t checkpoint_sequence;
+    int64_t events_processed;    /* by the recovered state */
+    int64_t last_event_time;
+    int64_t torn_bytes_dropped;  /* torn tail cut when the log was opened */
+    int64_t torn_records_dropped;
+    int32_t replayed_over_data;  /* 1: the loaded data was re-walked (exact statistics) */
+    int32_t reserved;
+} hqt_recovery_report;
+
+/* Opens the log for this engine (options NULL = defaults; its fingerprint
+   fields are ignored: the engine's configuration is used). A new or
+   truncated log starts with a checkpoint; a log holding records needs
+   hqt_engine_recover_from_wal() before any trading. checkpoint_every >= 1
+   (0 = default 10000). report may be NULL. */
+int hqt_engine_enable_wal(hqt_engine *engine, const char *path, const hqt_wal_options *options,
+                          int64_t checkpoint_every, hqt_wal_open_report *report);
+/* Writes a final checkpoint and closes the log. */
+int hqt_engine_disable_wal(hqt_engine *engine);
+int hqt_engine_is_wal_enabled(hqt_engine *engine, int *out_enabled);
+/* Writes a checkpoint now (between events). */
+int hqt_engine_checkpoint(hqt_engine *engine);
+/* Restores the last checkpoint plus every record after it. Load the same
+   data first: it is then re-walked so statistics come out exactly, and a
+   resumed run continues after the last event. out may be NULL. */
+int hqt_engine_recover_from_wal(hqt_engine *engine, hqt_recovery_report *out);
+/* hqt_engine_run after a recovery: on_start and the `warmup` loaded events
+   before the resume point are delivered with trading refused
+   (hqt_engine_warming_up), then the run continues live. */
+int hqt_engine_run_resume(hqt_engine *engine, const hqt_strategy *strategy, int64_t warmup);
+int hqt_engine_warming_up(hqt_engine *engine, int *out_warming_up);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HQT_H */
