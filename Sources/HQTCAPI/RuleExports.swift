@@ -2,7 +2,7 @@ import CHQTABI
 import HQTCore
 
 // The engine's data rules without an engine: tick/bar validation and bar
-// periods (HQTCore/Data/MarketDataRules.swift), for readers and writers that
+// periods (HQTCore/Model/MarketDataRules.swift), for readers and writers that
 // must agree with what the engine would accept. Arrays are read in place.
 
 func subjectText(_ subject: UnsafePointer<CChar>?, _ fallback: String) -> String {

@@ -1,7 +1,7 @@
 import Testing
 @testable import HQTCore
 
-// Data/MarketDataRules.swift: the tick and bar rules written once, used by
+// Model/MarketDataRules.swift: the tick and bar rules written once, used by
 // Engine.loadTicks/loadBars and by hqt_validate_* (so hqt's Python readers
 // and writers agree with the engine), and checked bar-period arithmetic.
 @Suite struct MarketDataRulesTests {

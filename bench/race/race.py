@@ -1,6 +1,7 @@
 """The race: one SMA(10)/SMA(30) crossover in HQT, backtesting.py and backtrader.
 
-    python3 bench/race/race.py [--bars 1000000] [--peer-bars 200000] [--seed 1]
+    python3 bench/race/race.py [--bars 1000000] [--backtrader-bars 200000] [--seed 1]
+        [--only hqt] [--json FILE]
 
 Same generated M1 bars, same strategy, same fills, in one run: checks that the
 three tools make the same trades (count, entry and exit bar, direction,
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
+import json
 import os
 import platform
 import sys
@@ -22,7 +25,8 @@ os.environ.setdefault("TQDM_DISABLE", "1")  # backtesting.py shows a tqdm bar wh
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
+if importlib.util.find_spec("hqt") is None:  # PYTHONPATH wins: lets bench/compare.sh pick a build
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
 import hqt  # noqa: E402
 
 FAST, SLOW = 10, 30
@@ -373,9 +377,15 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--skip", choices=("backtrader", "backtesting.py"), action="append",
                     default=[])
+    ap.add_argument("--only", choices=("hqt",),
+                    help="run HQT only (same as --skip backtrader --skip backtesting.py)")
+    ap.add_argument("--json", metavar="FILE",
+                    help="also write each tool's best wall/CPU time and bars/s as JSON to FILE")
     ap.add_argument("--breakdown", action="store_true",
                     help="also show where HQT's time goes, step by step")
     args = ap.parse_args(argv)
+    if args.only == "hqt":
+        args.skip = ["backtrader", "backtesting.py"]
     n, m = args.bars, min(args.backtrader_bars, args.bars)
     bars = make_bars(n, args.seed)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -440,6 +450,17 @@ def main(argv=None) -> int:
     print()
     print("trades agree (count, direction, entry/exit bar, entry/exit price, P&L of each):",
           "yes" if ok else "NO")
+    if args.json:
+        doc = {"hqt_version": hqt.__version__, "hqt_path": os.path.dirname(hqt.__file__),
+               "bars": n, "repeat": args.repeat, "seed": args.seed, "trades_agree": ok,
+               "load_average": load, "unit": "bars/s",
+               "figures": {}}
+        for name, k, tr, (w, c_), _ in rows:   # "HQT" twice when backtrader gets fewer bars
+            key = name if name not in doc["figures"] else f"{name}, {k:,} bars"
+            doc["figures"][key] = {"bars": k, "trades": len([t for t in tr if t[2] < k - 1]),
+                                   "wall_s": w, "cpu_s": c_, "rate": k / w, "cpu_rate": k / c_}
+        with open(args.json, "w") as fh:
+            json.dump(doc, fh, indent=1)
     if args.breakdown:
         hqt_breakdown(bars, args.repeat)
     return 0 if ok else 1

@@ -22,15 +22,15 @@ include/hqt.h); the rest is pure Python: :mod:`hqt.engine` (Engine),
 :mod:`hqt.data` (CSV loaders), :mod:`hqt.frames` (DataFrames and Parquet),
 :mod:`hqt.tickfile` (larger-than-memory tick files), :mod:`hqt.results`
 (BacktestResult: DataFrames, stats, plots), :mod:`hqt.progress` (progress
-bars), :mod:`hqt.testing` (pytest plugin and data generators), :mod:`hqt.sweep` (parameter sweeps on local
-processes or Dask), :mod:`hqt.errors` (the HQTError hierarchy),
+bars), :mod:`hqt.testing` (pytest plugin and data generators), :mod:`hqt.sweeps` (parameter sweeps on local
+processes or Dask; the function is ``hqt.sweep``), :mod:`hqt.errors` (the HQTError hierarchy),
 :mod:`hqt.journal` (write-ahead log: WriteAheadLog, recovery reports),
 :mod:`hqt.broadcast` (ZeroMQ publishing: Broadcaster, counters, CURVE keys),
 :mod:`hqt.constants` and :mod:`hqt.units`.
 
 ``import hqt`` works without the native extension (so that pure-Python
 modules such as ``hqt.subscriber`` and ``hqt.wal`` can be used on their own);
-the names that need it (Engine, Tick, Bar, Deal, version, ...) are imported on
+the names that need it (Engine, Tick, Bar, Deal, Position, Order, Trade, version, ...) are imported on
 first use and raise :class:`hqt.NativeLibraryError` if it is missing.
 """
 from __future__ import annotations
@@ -46,21 +46,21 @@ from hqt.errors import __all__ as _errors_all
 # ``X as X``: explicit re-exports, so that strict type checkers see hqt.Engine & co.
 from hqt.models import Account as Account
 from hqt.models import EquityPoint as EquityPoint
-from hqt.models import Order as Order
-from hqt.models import Position as Position
 from hqt.models import Statistics as Statistics
 from hqt.models import SymbolInfo as SymbolInfo
-from hqt.models import Trade as Trade
 from hqt.strategy import Strategy as Strategy
-from hqt.sweep import SweepError as SweepError
-from hqt.sweep import sweep as sweep  # binds hqt.sweep to the function, not the module
+from hqt.sweeps import SweepError as SweepError
+from hqt.sweeps import sweep as sweep
 from hqt.units import from_micro as from_micro
 from hqt.units import to_micro as to_micro
 
 if TYPE_CHECKING:  # pragma: no cover
     from hqt._hqt import Bar as Bar
     from hqt._hqt import Deal as Deal
+    from hqt._hqt import Order as Order
+    from hqt._hqt import Position as Position
     from hqt._hqt import Tick as Tick
+    from hqt._hqt import Trade as Trade
     from hqt._hqt import status_name as status_name
     from hqt._hqt import version as version
     from hqt._optional import MissingExtraError as MissingExtraError
@@ -94,6 +94,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Tick": ("hqt._hqt", "Tick"),
     "Bar": ("hqt._hqt", "Bar"),
     "Deal": ("hqt._hqt", "Deal"),
+    "Position": ("hqt._hqt", "Position"),
+    "Order": ("hqt._hqt", "Order"),
+    "Trade": ("hqt._hqt", "Trade"),
     "version": ("hqt._hqt", "version"),
     "status_name": ("hqt._hqt", "status_name"),
     "read_csv": ("hqt.data", "read_csv"),
@@ -121,20 +124,33 @@ _LAZY: dict[str, tuple[str, str]] = {
 
 _NATIVE_MODULES = ("hqt.engine", "hqt._hqt", "hqt.journal", "hqt.broadcast")
 
+# The public submodules: ``import hqt`` then ``hqt.data.read_csv(...)`` works,
+# each imported on first access. (``hqt.sweep`` is the function; its module
+# is ``hqt.sweeps``.)
+_SUBMODULES = frozenset({
+    "broadcast", "constants", "data", "engine", "errors", "frames", "journal", "models",
+    "monitor", "progress", "results", "strategy", "subscriber", "sweeps", "testing",
+    "tickfile", "units", "wal", "wal_records",
+})
+
 __all__ = sorted({
     *_constants_all, *_errors_all, *_LAZY,
-    "Strategy", "Account", "EquityPoint", "Order", "Position", "Statistics", "SymbolInfo",
-    "Trade", "to_micro", "from_micro", "native_available", "sweep", "SweepError",
+    "Strategy", "Account", "EquityPoint", "Statistics", "SymbolInfo", "to_micro", "from_micro", "native_available", "sweep", "SweepError",
 })
 
 
 def __getattr__(name: str) -> Any:
+    attr: str | None
+    if name in _SUBMODULES:
+        module, attr = f"hqt.{name}", None
+    else:
+        try:
+            module, attr = _LAZY[name]
+        except KeyError:
+            raise AttributeError(f"module 'hqt' has no attribute {name!r}") from None
     try:
-        module, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'hqt' has no attribute {name!r}") from None
-    try:
-        value = getattr(importlib.import_module(module), attr)
+        imported = importlib.import_module(module)
+        value = imported if attr is None else getattr(imported, attr)
     except ImportError as e:
         if module not in _NATIVE_MODULES:
             raise
@@ -147,7 +163,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
 
 
 def native_available() -> bool:

@@ -4,9 +4,11 @@ Floats are rounded once to micro units (x 1e6, half away from zero);
 ``*_micro`` attributes and ``_``-prefixed methods give exact integers.
 """
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, Optional, TypeVar, Union, final
+from typing import Any, ClassVar, Literal, Optional, TypeVar, Union, final
 
 from typing_extensions import disjoint_base
+
+from hqt.constants import DealReason, OrderState, OrderType, PositionType
 
 
 _Callbacks = Optional[tuple[Optional[Callable[..., Any]], Optional[Callable[..., Any]],
@@ -110,6 +112,107 @@ class Deal:
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
+# records.c: one type per record, fields from one table each
+@final
+class Position:
+    _fields: ClassVar[tuple[str, ...]]
+    ticket: int
+    symbol_id: int
+    type: PositionType
+    volume: float
+    open_price: float
+    open_time: int
+    sl: float
+    tp: float
+    trailing_points: int
+    profit: float
+    margin: float
+    commission: float
+    magic: int
+    volume_micro: int
+    open_price_micro: int
+    sl_micro: int
+    tp_micro: int
+    profit_micro: int
+    margin_micro: int
+    commission_micro: int
+    @property
+    def price(self) -> float: ...
+    def __new__(cls, ticket: int, symbol_id: int, type: int, volume: float, open_price: float,
+                open_time: int, sl: float, tp: float, trailing_points: int, profit: float,
+                margin: float, commission: float, magic: int) -> Position: ...
+    @classmethod
+    def from_micro(cls, ticket: int, symbol_id: int, type: int, volume: int, open_price: int,
+                   open_time: int, sl: int, tp: int, trailing_points: int, profit: int,
+                   margin: int, commission: int, magic: int) -> Position: ...
+    def _astuple(self) -> tuple[int, ...]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Order:
+    _fields: ClassVar[tuple[str, ...]]
+    ticket: int
+    symbol_id: int
+    type: OrderType
+    state: OrderState
+    volume: float
+    price: float
+    stop_limit: float
+    sl: float
+    tp: float
+    expiration: int
+    time_setup: int
+    trailing_points: int
+    magic: int
+    volume_micro: int
+    price_micro: int
+    stop_limit_micro: int
+    sl_micro: int
+    tp_micro: int
+    def __new__(cls, ticket: int, symbol_id: int, type: int, state: int, volume: float,
+                price: float, stop_limit: float, sl: float, tp: float, expiration: int,
+                time_setup: int, trailing_points: int, magic: int) -> Order: ...
+    @classmethod
+    def from_micro(cls, ticket: int, symbol_id: int, type: int, state: int, volume: int,
+                   price: int, stop_limit: int, sl: int, tp: int, expiration: int,
+                   time_setup: int, trailing_points: int, magic: int) -> Order: ...
+    def _astuple(self) -> tuple[int, ...]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Trade:
+    _fields: ClassVar[tuple[str, ...]]
+    position: int
+    symbol_id: int
+    type: PositionType
+    volume: float
+    open_time: int
+    open_price: float
+    close_time: int
+    close_price: float
+    commission: float
+    profit: float
+    close_reason: DealReason
+    volume_micro: int
+    open_price_micro: int
+    close_price_micro: int
+    commission_micro: int
+    profit_micro: int
+    @property
+    def net_profit(self) -> float: ...
+    def __new__(cls, position: int, symbol_id: int, type: int, volume: float, open_time: int,
+                open_price: float, close_time: int, close_price: float, commission: float,
+                profit: float, close_reason: int) -> Trade: ...
+    @classmethod
+    def from_micro(cls, position: int, symbol_id: int, type: int, volume: int, open_time: int,
+                   open_price: int, close_time: int, close_price: int, commission: int,
+                   profit: int, close_reason: int) -> Trade: ...
+    def _astuple(self) -> tuple[int, ...]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
 #: (torn_bytes_dropped, torn_records_dropped, records, last_checkpoint_offset, last_sequence,
 #:  valid_bytes, fingerprint, has_fingerprint, format_version)
 _OpenReport = tuple[int, int, int, int, int, int, int, int, int]
@@ -197,6 +300,15 @@ class Engine:
     def _process_event(self, event: Tick | Bar, callbacks: _Callbacks = ...) -> None: ...
     def _flush_bars(self, callbacks: _Callbacks = ...) -> None: ...
     def _account(self) -> tuple[Any, ...]: ...
+    @property
+    def positions(self) -> list[Position]: ...
+    def position(self, ticket: int, /) -> Position: ...
+    @property
+    def orders(self) -> list[Order]: ...
+    @property
+    def order_history(self) -> list[Order]: ...
+    @property
+    def trades(self) -> list[Trade]: ...
     def _positions(self) -> list[tuple[int, ...]]: ...
     def _position(self, ticket: int) -> tuple[int, ...]: ...
     def _orders(self) -> list[tuple[int, ...]]: ...

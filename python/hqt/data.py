@@ -53,8 +53,9 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from hqt.constants import TIMEFRAMES, Timeframe
+from hqt._series import BarData, TickData, infer_timeframe
 from hqt.errors import CSVFormatError, HQTError, InvalidArgumentError
+from hqt.frames import read_parquet as _read_parquet
 
 if TYPE_CHECKING:  # pragma: no cover
     from numpy.typing import NDArray
@@ -71,37 +72,6 @@ FORMATS = ("mt5_ticks", "mt5_bars", "mt4_bars", "plain_ticks", "plain_bars")
 _TICK_FORMATS = ("mt5_ticks", "plain_ticks")
 
 _NS_PER_MIN = 60_000_000_000
-
-
-@dataclass(frozen=True)
-class TickData:
-    """Ticks read from a file: int64 ns times and float64 prices, equal lengths."""
-
-    time: NDArray[np.int64]
-    bid: NDArray[np.float64]
-    ask: NDArray[np.float64]
-
-    def __len__(self) -> int:
-        return len(self.time)
-
-
-@dataclass(frozen=True)
-class BarData:
-    """Bars read from a file; time is the open time in ns.
-
-    ``timeframe`` is inferred from the spacing of the bars (None if it cannot be).
-    """
-
-    time: NDArray[np.int64]
-    open: NDArray[np.float64]
-    high: NDArray[np.float64]
-    low: NDArray[np.float64]
-    close: NDArray[np.float64]
-    volume: NDArray[np.float64]
-    timeframe: int | None
-
-    def __len__(self) -> int:
-        return len(self.time)
 
 
 # ---- reading lines ------------------------------------------------------------------
@@ -550,24 +520,7 @@ def read_parquet(path: PathLike, kind: str = "auto", *,
     :mod:`hqt.frames` for the accepted column names and time types, and
     ``Engine.load_parquet`` to load a file batch by batch.
     """
-    from hqt.frames import read_parquet as _read_parquet
     return _read_parquet(path, kind, timeframe=timeframe)
-
-
-def infer_timeframe(time_ns: NDArray[np.int64]) -> int | None:
-    """The SPEC timeframe (minutes) matching the smallest gap between bar times, or None."""
-    if len(time_ns) < 2:
-        return None
-    d = np.diff(np.asarray(time_ns, dtype=np.int64))
-    d = d[d > 0]
-    if not d.size:
-        return None
-    gap = int(d.min())
-    if gap % _NS_PER_MIN == 0 and gap // _NS_PER_MIN in TIMEFRAMES:
-        return int(gap // _NS_PER_MIN)
-    if 28 * 1440 * _NS_PER_MIN <= gap <= 31 * 1440 * _NS_PER_MIN:
-        return int(Timeframe.MN1)
-    return None
 
 
 def load_csv(engine: Engine, symbol_id: int | str, path: PathLike, *, format: str = "auto",

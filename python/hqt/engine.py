@@ -24,25 +24,29 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 
 from hqt import _hqt
+from hqt._arrays import TimeLike, as_micro_array, as_price_array, as_time_array, to_ns
 from hqt.broadcast import BroadcastStats, Key, broadcast_options
 from hqt.constants import AccountMode, MarginMode, OrderType
+from hqt.data import BarData, TickData, infer_timeframe, load_csv
 from hqt.errors import InvalidArgumentError
+from hqt.frames import (bars_from_frame, from_frame, iter_parquet, parquet_kind, ticks_from_frame,
+                        validate_bars, validate_ticks)
 from hqt.journal import (RecoveryReport, WALOpenReport, _fspath, batch_options,
                          sync_policy_code)
-from hqt.models import Account, EquityPoint, Order, Position, Statistics, SymbolInfo, Trade
+from hqt.models import Account, EquityPoint, Statistics, SymbolInfo
+from hqt.progress import RunProgress, wants_progress
+from hqt.results import BacktestResult, PriceSketch, _raw_dtypes
 from hqt.strategy import strategy_callbacks
+from hqt.tickfile import run_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from numpy.typing import ArrayLike, NDArray
 
     from hqt._hqt import Deal
-    from hqt.data import BarData, TickData
-    from hqt.results import BacktestResult, PriceSketch
 
 __all__ = ["Engine", "EQUITY_DTYPE"]
 
 SymbolRef = Union[int, str]
-TimeLike = Union[int, np.integer, np.datetime64, _dt.datetime]
 
 #: dtype of :attr:`Engine.equity_curve`.
 EQUITY_DTYPE = np.dtype([("time", "<i8"), ("balance", "<f8"), ("equity", "<f8"),
@@ -52,77 +56,6 @@ _RAW_EQUITY_DTYPE = np.dtype([("time", "<i8"), ("balance", "<i8"), ("equity", "<
 
 _MODES = {"hedging": AccountMode.HEDGING, "netting": AccountMode.NETTING}
 _MARGIN_MODES = {"forex": MarginMode.FOREX, "cfd": MarginMode.CFD}
-
-
-# ---- array conversion ---------------------------------------------------------------
-
-def _vector(x: Any, what: str) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.ndim != 1:
-        raise InvalidArgumentError(f"{what} must be one-dimensional, got shape {arr.shape}")
-    return arr
-
-
-def as_time_array(x: ArrayLike, what: str = "time_ns") -> NDArray[np.int64]:
-    """`x` as a C-contiguous int64 array of ns; no copy if it already is one.
-
-    Accepts ints, datetime64 (any unit) and integral floats.
-    """
-    arr = _vector(x, what)
-    kind = arr.dtype.kind
-    if kind == "M":
-        if np.isnat(arr).any():
-            raise InvalidArgumentError(f"{what} contains NaT")
-        arr = arr.astype("datetime64[ns]").view(np.int64)
-    elif kind == "u":
-        if arr.size and int(arr.max()) > np.iinfo(np.int64).max:
-            raise InvalidArgumentError(f"{what} has values beyond int64 nanoseconds")
-    elif kind == "f":
-        if arr.size and (not np.isfinite(arr).all() or (arr != np.floor(arr)).any()):
-            raise InvalidArgumentError(f"{what} must hold whole nanoseconds (no NaN, "
-                                       "no fractions); pass an int64 array")
-    elif kind == "b" or (kind not in "i" and arr.size):
-        raise TypeError(f"{what} must be integers (ns) or datetime64, not {arr.dtype}")
-    return np.ascontiguousarray(arr, dtype=np.int64)
-
-
-def as_price_array(x: ArrayLike, what: str) -> NDArray[np.float64]:
-    """`x` as a C-contiguous float64 array; no copy if it already is one."""
-    arr = _vector(x, what)
-    if arr.dtype.kind not in "fiu" and arr.size:
-        if arr.dtype.kind == "O":
-            try:
-                return np.ascontiguousarray(arr.astype(np.float64))
-            except (TypeError, ValueError) as e:
-                raise TypeError(f"{what} must be numbers: {e}") from None
-        raise TypeError(f"{what} must be numbers, not {arr.dtype}")
-    return np.ascontiguousarray(arr, dtype=np.float64)
-
-
-def as_micro_array(x: ArrayLike, what: str) -> NDArray[np.int64]:
-    """`x` as a C-contiguous int64 array of exact micro units."""
-    arr = _vector(x, what)
-    if arr.dtype.kind not in "iu" and arr.size:
-        raise TypeError(f"{what} must be integers (micro units), not {arr.dtype}")
-    return np.ascontiguousarray(arr, dtype=np.int64)
-
-
-def to_ns(t: TimeLike | None) -> int | None:
-    """A time as int ns since the epoch: int, numpy datetime64/int, or datetime (naive = UTC)."""
-    if t is None:
-        return None
-    if isinstance(t, _dt.datetime):
-        if t.tzinfo is None:
-            t = t.replace(tzinfo=_dt.timezone.utc)
-        delta = t - _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
-        return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
-    if isinstance(t, np.datetime64):
-        if np.isnat(t):
-            raise InvalidArgumentError("time is NaT")
-        return int(t.astype("datetime64[ns]").astype(np.int64))
-    if isinstance(t, (bool, float)):
-        raise TypeError(f"time must be int ns, datetime or datetime64, not {type(t).__name__}")
-    return int(t)  # ints and numpy integers (TypeError for anything else)
 
 
 class Engine(_hqt.Engine):
@@ -348,8 +281,6 @@ class Engine(_hqt.Engine):
         Column names are case-insensitive. Columns go to the engine as numpy
         arrays (float64 ones without a copy): no Python object per row.
         """
-        from hqt.data import TickData
-        from hqt.frames import from_frame
         data = from_frame(df, kind, timeframe)
         if isinstance(data, TickData):
             return self.load_ticks(symbol_id, data)
@@ -369,8 +300,6 @@ class Engine(_hqt.Engine):
         all but one case: data older than what the engine already holds,
         which the engine refuses with nothing of that batch loaded.
         """
-        from hqt.data import TickData, infer_timeframe
-        from hqt.frames import iter_parquet, parquet_kind, validate_bars, validate_ticks
         kind = parquet_kind(path, kind)
         tf = timeframe
         if kind == "bars" and tf is None:  # from the first rows
@@ -402,22 +331,18 @@ class Engine(_hqt.Engine):
 
     @staticmethod
     def _tick_data(obj: Any) -> TickData:
-        from hqt.data import TickData
         if isinstance(obj, TickData):
             return obj
         if hasattr(obj, "columns"):
-            from hqt.frames import ticks_from_frame
             return ticks_from_frame(obj)
         raise TypeError("load_ticks(symbol, data) needs a pandas DataFrame or TickData; "
                         "or pass time_ns, bid and ask arrays")
 
     @staticmethod
     def _bar_data(obj: Any, timeframe: int | None) -> BarData:
-        from hqt.data import BarData
         if isinstance(obj, BarData):
             return obj
         if hasattr(obj, "columns"):
-            from hqt.frames import bars_from_frame
             return bars_from_frame(obj, timeframe)
         raise TypeError("load_bars(symbol, timeframe, data) needs a pandas DataFrame or "
                         "BarData; or pass time_ns, open, high, low and close arrays")
@@ -437,7 +362,6 @@ class Engine(_hqt.Engine):
         """Keeps a small sample of loaded prices for BacktestResult.plot()."""
         if not len(t):
             return
-        from hqt.results import PriceSketch
         sketches: dict[int, PriceSketch] = self.__dict__.setdefault("_price_sketches", {})
         sid = symbol_id if isinstance(symbol_id, int) else self.symbol_id(symbol_id)
         sk = sketches.get(sid)
@@ -458,7 +382,6 @@ class Engine(_hqt.Engine):
         the spacing of the bars when not given. See :mod:`hqt.data`.
         Malformed lines raise CSVFormatError with the file and line number.
         """
-        from hqt.data import load_csv
         return load_csv(self, symbol_id, path, format=format, timeframe=timeframe,
                         volume=volume)
 
@@ -541,8 +464,6 @@ class Engine(_hqt.Engine):
 
     def _drive(self, fn: Any, *args: Any, progress: bool | None) -> BacktestResult:
         """Calls fn(*args) (a native run) under a progress bar; returns the result."""
-        from hqt.progress import RunProgress, wants_progress
-        from hqt.results import BacktestResult
         total = self.pending_events
         started = _time.perf_counter()
         with RunProgress(self, total, wants_progress(progress), auto=progress is None) as bar:
@@ -581,7 +502,6 @@ class Engine(_hqt.Engine):
         no other loaded events left to run (StateError): data is cleared
         between chunks, so run other symbols' data separately.
         """
-        from hqt.tickfile import run_file
         result: BacktestResult = run_file(self, path, strategy, symbol=symbol,
                                           chunk_ticks=chunk_ticks, progress=progress)
         return result
@@ -766,34 +686,13 @@ class Engine(_hqt.Engine):
         """Balance, equity, margin, levels, mode and currency."""
         return Account._from_raw(self._account())
 
-    @property
-    def positions(self) -> list[Position]:
-        """Open positions, oldest first."""
-        return [Position._from_raw(t) for t in self._positions()]
-
-    def position(self, ticket: int) -> Position:
-        """The open position with this ticket (UnknownTicketError if none)."""
-        return Position._from_raw(self._position(ticket))
-
-    @property
-    def orders(self) -> list[Order]:
-        """Pending orders."""
-        return [Order._from_raw(t) for t in self._orders()]
-
-    @property
-    def order_history(self) -> list[Order]:
-        """Every order with its final state (filled, canceled, expired, ...)."""
-        return [Order._from_raw(t) for t in self._order_history()]
+    # positions, position(ticket), orders, order_history and trades are the
+    # native Engine's: lists of hqt.Position / hqt.Order / hqt.Trade built in C.
 
     @property
     def deals(self) -> list[Deal]:
         """Every fill, in order (hqt.Deal objects)."""
         return self._deals()
-
-    @property
-    def trades(self) -> list[Trade]:
-        """Closed round trips, in order of closing."""
-        return [Trade._from_raw(t) for t in self._trades()]
 
     @property
     def equity_curve(self) -> np.ndarray:
@@ -821,7 +720,6 @@ class Engine(_hqt.Engine):
                           ("reason", "<i4"), ("time", "<i8"), ("volume", "<i8"),
                           ("price", "<i8"), ("commission", "<i8"), ("profit", "<i8"),
                           ("balance", "<i8"), ("magic", "<u8")])
-        from hqt.results import _raw_dtypes
         raw = np.frombuffer(_hqt._raw_records(self, "deals"), dtype=_raw_dtypes()["deals"])
         out = np.empty(len(raw), dtype=dtype)
         for name in dtype.names or ():

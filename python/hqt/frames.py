@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 
 from hqt import _optional
-from hqt.data import BarData, TickData, infer_timeframe
+from hqt._arrays import as_time_array
+from hqt._series import BarData, TickData, infer_timeframe
 from hqt.errors import BadDataError, InvalidArgumentError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,7 +76,6 @@ def index_to_ns(values: Any) -> NDArray[np.int64]:
                 raise InvalidArgumentError(f"time column: cannot parse as date/time ({e})") from None
             return index_to_ns(conv)
         raise TypeError(f"time must be datetime64, integer ns or ISO-8601 strings, not {dtype}")
-    from hqt.engine import as_time_array
     return as_time_array(np.asarray(values))
 
 

@@ -2,19 +2,23 @@
 
 Prices, volumes and money are floats converted once from the engine's exact
 micro units; a price, SL or TP of ``0.0`` means "none" (as in SPEC and MT5).
-Times are ints, nanoseconds since the Unix epoch (UTC). Deals are
-:class:`hqt.Deal` objects from the native extension (the same type
-``on_trade`` receives); they also carry the exact ``*_micro`` values.
+Times are ints, nanoseconds since the Unix epoch (UTC).
+
+Positions, orders, trades and deals are not here: they are the native
+extension's :class:`hqt.Position`, :class:`hqt.Order`, :class:`hqt.Trade`
+and :class:`hqt.Deal` (one type each, built in C from the engine's structs,
+with the exact ``*_micro`` values too; their fields are listed once, in
+``python/hqt/_ext/records.c``).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from hqt.constants import (AccountMode, DealReason, MarginMode, OrderState, OrderType,
+from hqt.constants import (AccountMode, MarginMode,
                            PositionType)
 
-__all__ = ["Account", "Position", "Order", "Trade", "EquityPoint", "SymbolInfo", "Statistics"]
+__all__ = ["Account", "EquityPoint", "SymbolInfo", "Statistics"]
 
 
 def _f(v: int) -> float:
@@ -45,96 +49,6 @@ class Account:
                    margin=_f(t[4]), free_margin=_f(t[5]), margin_level=_f(t[6]),
                    leverage=t[7], margin_call_level=_f(t[8]), stop_out_level=_f(t[9]),
                    mode=AccountMode(t[10]), margin_call=bool(t[11]), currency=t[12])
-
-
-@dataclass(frozen=True)
-class Position:
-    """An open position."""
-
-    ticket: int
-    symbol_id: int
-    type: PositionType
-    volume: float
-    open_price: float
-    open_time: int
-    sl: float               #: 0.0 = none
-    tp: float               #: 0.0 = none
-    trailing_points: int    #: 0 = no trailing stop
-    profit: float           #: floating, account currency
-    margin: float           #: account currency
-    commission: float       #: entry commission charged so far (<= 0)
-    magic: int
-
-    @property
-    def price(self) -> float:
-        """Alias of open_price."""
-        return self.open_price
-
-    @classmethod
-    def _from_raw(cls, t: tuple[Any, ...]) -> Position:
-        return cls(ticket=t[0], symbol_id=t[1], type=PositionType(t[2]), volume=_f(t[3]),
-                   open_price=_f(t[4]), open_time=t[5], sl=_f(t[6]), tp=_f(t[7]),
-                   trailing_points=t[8], profit=_f(t[9]), margin=_f(t[10]),
-                   commission=_f(t[11]), magic=t[12])
-
-
-@dataclass(frozen=True)
-class Order:
-    """A pending order (or, in order_history, any order with its final state)."""
-
-    ticket: int
-    symbol_id: int
-    type: OrderType
-    state: OrderState
-    volume: float
-    price: float
-    stop_limit: float       #: limit price of a STOP_LIMIT order; 0.0 otherwise
-    sl: float
-    tp: float
-    expiration: int         #: ns; 0 = good till canceled
-    time_setup: int
-    trailing_points: int
-    magic: int
-
-    @classmethod
-    def _from_raw(cls, t: tuple[Any, ...]) -> Order:
-        try:
-            state = OrderState(t[3])
-        except ValueError:
-            state = t[3]
-        return cls(ticket=t[0], symbol_id=t[1], type=OrderType(t[2]), state=state,
-                   volume=_f(t[4]), price=_f(t[5]), stop_limit=_f(t[6]), sl=_f(t[7]),
-                   tp=_f(t[8]), expiration=t[9], time_setup=t[10], trailing_points=t[11],
-                   magic=t[12])
-
-
-@dataclass(frozen=True)
-class Trade:
-    """A round trip: a position (or the closed part of it) from entry to exit."""
-
-    position: int
-    symbol_id: int
-    type: PositionType
-    volume: float
-    open_time: int
-    open_price: float
-    close_time: int
-    close_price: float
-    commission: float       #: entry + exit commission of this volume (<= 0)
-    profit: float           #: realized, before commission
-    close_reason: DealReason
-
-    @property
-    def net_profit(self) -> float:
-        """Profit after commission."""
-        return self.profit + self.commission
-
-    @classmethod
-    def _from_raw(cls, t: tuple[Any, ...]) -> Trade:
-        return cls(position=t[0], symbol_id=t[1], type=PositionType(t[2]), volume=_f(t[3]),
-                   open_time=t[4], open_price=_f(t[5]), close_time=t[6],
-                   close_price=_f(t[7]), commission=_f(t[8]), profit=_f(t[9]),
-                   close_reason=DealReason(t[10]))
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,9 @@ from typing import TYPE_CHECKING, Any, Literal, Union
 import numpy as np
 
 from hqt import _optional
+from hqt._arrays import as_time_array
 from hqt.constants import DealEntry, DealReason, OrderState, OrderType, PositionType
+from hqt.frames import index_to_ns
 from hqt.models import Statistics
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -558,11 +560,9 @@ class BacktestResult:
 
     @staticmethod
     def _price_arg(price: PriceLike) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        from hqt.engine import as_time_array
         if isinstance(price, tuple) and len(price) == 2:
             return as_time_array(price[0]), np.asarray(price[1], dtype=np.float64)
         if hasattr(price, "index") and hasattr(price, "to_numpy"):  # pandas Series
-            from hqt.frames import index_to_ns
             return index_to_ns(price.index), np.asarray(price.to_numpy(), dtype=np.float64)
         if hasattr(price, "bid"):
             return np.asarray(price.time), np.asarray(price.bid, dtype=np.float64)

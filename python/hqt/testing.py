@@ -1,6 +1,6 @@
 """Helpers for testing strategies with pytest: data generators, fixtures, assertions.
 
-Synthetic data (seeded, reproducible, numpy only)::
+Synthetic data (seeded, reproducible; bar times from the engine's calendar, hqt_timeframe_*)::
 
     ticks = hqt.testing.random_walk_ticks(10_000, seed=1, gaps=2, spread_spikes=3)
     bars = hqt.testing.random_walk_bars(5_000, timeframe=hqt.M5, seed=1)
@@ -37,14 +37,16 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
+from hqt import _optional
+from hqt._arrays import to_ns
 from hqt.constants import Timeframe
 from hqt.data import BarData, TickData
+from hqt.results import BacktestResult
 
 if TYPE_CHECKING:  # pragma: no cover
     from numpy.typing import NDArray
 
     from hqt.engine import Engine
-    from hqt.results import BacktestResult
 
 __all__ = ["T0", "DEFAULT_SEED", "random_walk_ticks", "random_walk_bars", "to_frame",
            "assert_no_trades_before", "assert_no_trades_after", "assert_flat_at_end",
@@ -174,7 +176,6 @@ def random_walk_bars(n: int = 2_000, *, timeframe: int = Timeframe.M1, seed: int
 
 def to_frame(data: TickData | BarData) -> Any:
     """TickData/BarData as a pandas DataFrame with a DatetimeIndex (needs pandas)."""
-    from hqt import _optional
     pd = _optional.require("pandas", "hqt.testing.to_frame")
     index = pd.DatetimeIndex(np.asarray(data.time).view("M8[ns]"), name="time")
     if isinstance(data, TickData):
@@ -206,7 +207,6 @@ def make_engine(ticks: TickData | None = None, bars: BarData | None = None, *,
 def _ns(t: TimeLike) -> int:
     if isinstance(t, str):
         return int(np.datetime64(t, "ns").astype(np.int64))
-    from hqt.engine import to_ns
     v = to_ns(t)
     assert v is not None
     return v
@@ -214,7 +214,6 @@ def _ns(t: TimeLike) -> int:
 
 def _records(x: Any, kind: str) -> NDArray[Any]:
     """A table of `x` (result, engine, structured array, DataFrame) as a structured array."""
-    from hqt.results import BacktestResult
     if isinstance(x, BacktestResult):
         return x.records(kind)
     if isinstance(x, np.ndarray):

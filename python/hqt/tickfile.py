@@ -51,8 +51,15 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
+from hqt import _hqt
+from hqt import data as D  # iter_csv_ticks reads with the CSV reader's parts
+from hqt._arrays import as_price_array, as_time_array
 from hqt.data import TickData
-from hqt.errors import InvalidArgumentError
+from hqt.errors import InvalidArgumentError, StateError
+from hqt.frames import iter_parquet, ticks_from_frame
+from hqt.progress import RunProgress, wants_progress
+from hqt.results import BacktestResult
+from hqt.strategy import strategy_callbacks
 
 if TYPE_CHECKING:  # pragma: no cover
     from numpy.typing import NDArray
@@ -114,7 +121,6 @@ class TickFileHeader:
 def to_micro_array(x: Any, what: str = "price") -> NDArray[np.int64]:
     """``round(x * 1e6)`` half away from zero, elementwise: the engine's rounding of every
     float price (hqt_to_micro_array)."""
-    from hqt import _hqt
     v = np.ascontiguousarray(x, dtype=np.float64)
     out: NDArray[np.int64] = np.empty(v.shape, np.int64)
     try:
@@ -209,7 +215,6 @@ class TickFileWriter:
     def append(self, time_ns: Any, bid: Any, ask: Any) -> None:
         """Appends ticks with float prices (rounded once to micro units); checks them as
         ``Engine.load_ticks`` would."""
-        from hqt.engine import as_price_array, as_time_array
         t = as_time_array(time_ns)
         b, a = as_price_array(bid, "bid"), as_price_array(ask, "ask")
         self._check(t, b, a)
@@ -218,7 +223,6 @@ class TickFileWriter:
     def append_micro(self, time_ns: Any, bid: Any, ask: Any) -> None:
         """Appends ticks with exact int64 micro prices; checks them as
         ``Engine.load_ticks_micro`` would."""
-        from hqt.engine import as_time_array
         t = as_time_array(time_ns)
         b = np.ascontiguousarray(bid, dtype="<i8")
         a = np.ascontiguousarray(ask, dtype="<i8")
@@ -227,7 +231,6 @@ class TickFileWriter:
 
     def _check(self, t: NDArray[np.int64], b: NDArray[Any], a: NDArray[Any]) -> None:
         """The engine's tick rule (hqt_validate_ticks), ticks numbered from the file's start."""
-        from hqt import _hqt
         if not (len(t) == len(b) == len(a)):
             raise InvalidArgumentError(f"time, bid and ask have different lengths "
                                        f"({len(t)}, {len(b)}, {len(a)})")
@@ -286,7 +289,6 @@ def write_tickfile(path: PathLike, ticks: TickData | Iterable[TickData] | Any,
                    symbol: str = "") -> TickFileHeader:
     """Writes ticks (TickData, a DataFrame, or an iterable of TickData chunks) to `path`."""
     if hasattr(ticks, "columns"):  # a DataFrame
-        from hqt.frames import ticks_from_frame
         ticks = ticks_from_frame(ticks)
     chunks: Iterable[TickData] = [ticks] if isinstance(ticks, TickData) else ticks
     with TickFileWriter(path, symbol) as w:
@@ -334,7 +336,6 @@ def iter_csv_ticks(path: PathLike, format: str = "auto", *,
     Same parsing and checks as :func:`hqt.data.read_ticks` (errors name the
     file and line), with memory for one chunk.
     """
-    from hqt import data as D
 
     p = os.fspath(path)
     with _open_text(p) as fh, D._gc_paused():
@@ -405,7 +406,6 @@ def convert(src: PathLike, dst: PathLike, *, symbol: str = "", format: str = "au
     s = os.fspath(src)
     chunks: Iterable[TickData]
     if s.lower().endswith((".parquet", ".pq")) or format == "parquet":
-        from hqt.frames import iter_parquet
 
         def parquet_chunks() -> Iterator[TickData]:
             for c in iter_parquet(s, "ticks", batch_rows=chunk_rows):
@@ -422,7 +422,6 @@ def convert(src: PathLike, dst: PathLike, *, symbol: str = "", format: str = "au
 def _periods(t: NDArray[np.int64], tf: int) -> NDArray[np.int64]:
     """Open time of the bar (of timeframe `tf` minutes) holding each time: the engine's
     bar periods (hqt_timeframe_open_times), W1 from Monday, MN1 calendar months."""
-    from hqt import _hqt
     t = np.ascontiguousarray(t, dtype=np.int64)
     out: NDArray[np.int64] = np.empty(len(t), np.int64)
     _hqt.timeframe_open_times(int(tf), t, out)
@@ -469,10 +468,6 @@ def run_file(engine: Any, path: PathLike, strategy: object | None = None, *,
     """Runs the ticks of a tick file through `engine` in chunks; see ``Engine.run_file``."""
     import time as _time
 
-    from hqt.errors import StateError
-    from hqt.progress import RunProgress, wants_progress
-    from hqt.results import BacktestResult
-    from hqt.strategy import strategy_callbacks
 
     if chunk_ticks < 1:
         raise InvalidArgumentError("chunk_ticks must be >= 1")

@@ -475,9 +475,11 @@ def _list(log: Log, out) -> None:
 
 def main(argv: Optional[List[str]] = None, out=None) -> int:
     """``python -m hqt.wal FILE [summary|list|verify]``. Exit status: 0 clean,
-    1 torn tail (usable: opening cuts it), 2 corrupt, 3 not a log / unreadable."""
+    1 torn tail (usable: opening cuts it), 2 corrupt, 3 not a log / unreadable.
+
+    Payloads are decoded with the registered decoders: the engine's once
+    :mod:`hqt.wal_records` is imported (``python -m hqt.wal`` imports it)."""
     out = out or sys.stdout
-    import hqt.wal_records  # noqa: F401  (registers the engine's payload decoders)
     parser = argparse.ArgumentParser(prog="python -m hqt.wal", description="Inspect an HQT write-ahead log.")
     parser.add_argument("file")
     parser.add_argument("command", nargs="?", default="summary", choices=["summary", "list", "verify"])
@@ -507,4 +509,8 @@ def main(argv: Optional[List[str]] = None, out=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as a script, this file is the module __main__, not hqt.wal (which
+    # hqt.wal_records imports, and registers the engine's decoders with):
+    # the command line is hqt.wal_records.main, i.e. hqt.wal.main with them.
+    from hqt.wal_records import main as _records_main
+    sys.exit(_records_main())

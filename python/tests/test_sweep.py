@@ -1,4 +1,4 @@
-"""hqt.sweep: parameter sweeps on a local process pool and on a local Dask cluster.
+"""hqt.sweep (module hqt.sweeps): parameter sweeps on a local process pool and on a local Dask cluster.
 
 Every way of running a sweep (in-process, fork pool, spawn pool, Dask) must
 give the same table, equal to running each parameter set by hand with the
@@ -15,9 +15,9 @@ import pytest
 
 import hqt
 from hqt import sweep as sweep_fn
-from hqt.sweep import SweepError, expand_grid, make_engine, run_one, task_seed
+from hqt.sweeps import SweepError, expand_grid, make_engine, run_one, task_seed
 
-sweep_mod = sys.modules["hqt.sweep"]
+sweep_mod = sys.modules["hqt.sweeps"]
 
 T0 = 1_704_153_600 * 10**9  # 2024-01-02 00:00 UTC
 MIN = 60 * 10**9
@@ -344,8 +344,9 @@ def test_without_pandas_the_rows_are_dicts(monkeypatch):
 def test_hqt_sweep_stays_the_function_after_the_module_is_imported():
     import importlib
 
-    importlib.import_module("hqt.sweep")
-    assert callable(hqt.sweep) and hqt.sweep is sweep_fn
+    module = importlib.import_module("hqt.sweeps")
+    assert callable(hqt.sweep) and hqt.sweep is sweep_fn and module.sweep is sweep_fn
+    assert hqt.sweeps is module
 
 
 def test_progress_bar_counts_the_backtests(capsys):

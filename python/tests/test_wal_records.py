@@ -7,7 +7,9 @@ trades, equity curve, account), record by record and checkpoint by
 checkpoint. Checkpoints write the history lists as deltas (snapshot v2): the
 history is rebuilt from the chain of checkpoints (W.rebuild_history) before
 it is compared with the engine's. Recovery of logs cut after every record
-checks the documented discard rule against the engine's own recovery report.
+checks the documented discard rule, as the reference model of the tests
+(wal_reference_model.py: recovery_plan, Ledger) applies it, against the
+engine's own recovery report and state.
 
 Build first: ``swift build -c release --product hqt``.
 """
@@ -29,6 +31,7 @@ import pytest
 import hqt_ctypes as H
 from hqt import wal
 from hqt import wal_records as W
+import wal_reference_model as M
 
 ROOT = Path(__file__).resolve().parents[2]
 LIB_PATH = Path(os.environ.get("HQT_LIB", ROOT / ".build" / "release" / "libhqt.so"))
@@ -620,7 +623,7 @@ def test_every_checkpoint_is_the_previous_one_plus_the_records(name, request):
     to the first gives the second: the decoding and the apply rules agree
     with what the engine did."""
     run: Run = request.getfixturevalue(name)
-    ledger: Optional[W.Ledger] = None
+    ledger: Optional[M.Ledger] = None
     checked = 0
     for i, d in enumerate(run.decoded):
         if isinstance(d, W.Snapshot):
@@ -634,7 +637,7 @@ def test_every_checkpoint_is_the_previous_one_plus_the_records(name, request):
                 assert ledger.trades == h.trades
                 assert ledger.next_ticket == d.next_ticket
                 checked += 1
-            ledger = W.Ledger(d, h)
+            ledger = M.Ledger(d, h)
         else:
             ledger.apply(d)
     assert checked >= 3
@@ -681,8 +684,8 @@ def test_light_checkpoints_rebuild_the_engine_history(light):
     assert len(W.history_chain(light.records)) > 30
     # the last checkpoint's deltas alone are not a ledger
     with pytest.raises(ValueError, match="light checkpoint"):
-        W.Ledger(snaps[-2])
-    assert W.Ledger(snaps[-1], prev).deals == prev.deals
+        M.Ledger(snaps[-2])
+    assert M.Ledger(snaps[-1], prev).deals == prev.deals
 
 
 def test_full_checkpoints_start_every_list_at_0(lib, hedging, netting, light, tmp_path):
@@ -751,7 +754,7 @@ def test_a_corrupted_start_is_refused(lib, light, tmp_path):
     with pytest.raises(W.PayloadError, match=message):  # the chains after it go through it
         W.rebuild_history(records)
     with pytest.raises(W.PayloadError, match=message):
-        W.recovery_plan(records)
+        M.recovery_plan(records)
     assert W.rebuild_history(records, cps[n - 1]) == history(light, cps[n - 1])  # the ones before are fine
     # A start back inside the list only replaces items (as the equity curve's resend does).
     W.rebuild_history(records[:k] + [wal.Record(wal.CHECKPOINT, rec.sequence,
@@ -934,7 +937,7 @@ def test_recovery_plan_matches_the_engine_at_every_cut(lib, hedging, tmp_path):
     for i, cut in enumerate(cuts[:-1]):
         copy = tmp_path / ("cut%d.wal" % i)
         copy.write_bytes(data[:cut])
-        plan = W.recovery_plan(wal.read_records(str(copy)))
+        plan = M.recovery_plan(wal.read_records(str(copy)))
         e = fresh_hedging_engine(lib)
         try:
             e.enable_wal(copy)
@@ -943,7 +946,7 @@ def test_recovery_plan_matches_the_engine_at_every_cut(lib, hedging, tmp_path):
             assert rep.checkpoint_sequence == plan.checkpoint.sequence
             assert (rep.records_replayed, rep.records_discarded) == (len(plan.replayed), len(plan.discarded))
             discarding += bool(plan.discarded)
-            ledger = W.Ledger(plan.snapshot).apply_all(plan.replayed)
+            ledger = M.Ledger(plan.snapshot).apply_all(plan.replayed)
             assert e.account().balance == ledger.balance
             c_deals = e.deals()
             assert len(c_deals) == len(ledger.deals)
@@ -977,9 +980,9 @@ def test_recovery_plan_matches_the_engine_at_every_cut(lib, hedging, tmp_path):
 
 
 def test_recovery_plan_edge_cases():
-    assert W.recovery_plan([]).checkpoint is None
+    assert M.recovery_plan([]).checkpoint is None
     with pytest.raises(W.PayloadError, match="no checkpoint"):
-        W.recovery_plan([wal.Record(wal.BALANCE_CHANGE, 1, struct.pack("<qBqq", 0, 2, 0, 5), 0)])
+        M.recovery_plan([wal.Record(wal.BALANCE_CHANGE, 1, struct.pack("<qBqq", 0, 2, 0, 5), 0)])
 
 
 # ---------------------------------------------------------------------------

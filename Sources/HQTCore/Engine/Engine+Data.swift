@@ -45,7 +45,7 @@ extension Engine {
         series.time.reserve(n); series.bid.reserve(n); series.ask.reserve(n)
         for i in 0..<n {
             let t = time(i), b = bid(i), a = ask(i)
-            // the rule lives in Data/MarketDataRules.swift (shared with hqt_validate_ticks)
+            // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_ticks)
             if let problem = MarketDataRules.tickViolation(subject: subject, index: i, time: t, bid: b, ask: a,
                                                            previous: last) {
                 series.time.truncate(to: start); series.bid.truncate(to: start); series.ask.truncate(to: start)
@@ -107,7 +107,7 @@ extension Engine {
         for column in series.columns { column.reserve(n) }
         for i in 0..<n {
             let (t, o, h, l, c, v) = row(i)
-            // the rule lives in Data/MarketDataRules.swift (shared with hqt_validate_bars)
+            // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_bars)
             if let problem = MarketDataRules.barViolation(subject: subject, index: i, timeframe: timeframe, time: t,
                                                           open: o, high: h, low: l, close: c, volume: v,
                                                           previousOpen: lastOpen, notBefore: floor) {

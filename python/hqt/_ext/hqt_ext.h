@@ -9,11 +9,19 @@
  *   module.c    module definition, small module-level functions
  *   errors.c    status code -> hqt.errors exception, float <-> micro units
  *   types.c     Tick, Bar, Deal: small immutable C objects with freelists
+ *   records.c   Position, Order, Trade, and the field tables (names, units)
+ *               of positions, orders, trades and deals
  *   strategy.c  callback trampolines used while the engine runs
- *   engine.c    the Engine type wrapping hqt_engine*
+ *   engine.c    the Engine type wrapping hqt_engine*: helpers, construction,
+ *               configuration, symbols, and the joined method tables of
+ *   engine_data.c / engine_trading.c / engine_state.c  (market data and
+ *               runs / orders and positions / state and history), sharing
+ *               engine_impl.h
  *   engine_io.c the engine's write-ahead log and broadcaster (Engine methods
- *               listed in engine.c's table), and the standalone
- *               WriteAheadLog and Broadcaster types
+ *               listed in engine.c's table)
+ *   io_common.c, wal_type.c, broadcaster.c  conversions shared by the I/O
+ *               code, the standalone WriteAheadLog and Broadcaster types;
+ *               shared declarations in io_impl.h
  *   results.c   result lists as raw struct bytes (_raw_records, _record_layouts)
  *   rules.c     the engine's data rules without an engine (validate_ticks, bar periods)
  */
@@ -67,6 +75,43 @@ PyObject *hqt_tick_new(const hqt_tick *t);
 PyObject *hqt_bar_new(const hqt_bar *b);
 PyObject *hqt_deal_new(const hqt_deal *d);
 
+/* ---- records.c --------------------------------------------------------- */
+
+/* How a field of an hqt.h struct is shown: an integer (U64, U32, I32, I64),
+   a float from micro units (MICRO, also exact as <name>_micro), or a member
+   of an hqt.constants enum (ENUM, int32). */
+typedef enum { HQT_FIELD_U64, HQT_FIELD_U32, HQT_FIELD_I32, HQT_FIELD_I64, HQT_FIELD_MICRO,
+               HQT_FIELD_ENUM } hqt_field_kind;
+
+typedef struct {
+    const char *name;
+    size_t offset;          /* in the hqt.h struct */
+    hqt_field_kind kind;
+    int enum_id;            /* ENUM: which enum (records.c) */
+    const char *doc;
+} hqt_field;
+
+/* The one list of each record's fields, in order; NULL-terminated. */
+extern const hqt_field hqt_position_fields[];
+extern const hqt_field hqt_order_fields[];
+extern const hqt_field hqt_trade_fields[];
+extern const hqt_field hqt_deal_fields[];
+
+/* numpy type code of a field ("<u8", "<i4", ...). */
+const char *hqt_field_dtype(const hqt_field *f);
+/* The fields of the struct at `data` as a tuple of exact integers. */
+PyObject *hqt_fields_tuple(const hqt_field *fields, const void *data);
+
+extern PyTypeObject HQTPosition_Type;
+extern PyTypeObject HQTOrder_Type;
+extern PyTypeObject HQTTrade_Type;
+
+PyObject *hqt_position_new(const hqt_position *p);
+PyObject *hqt_order_new(const hqt_order *o);
+PyObject *hqt_trade_new(const hqt_trade *t);
+/* Adds Position, Order and Trade to the module. */
+int hqt_records_init(PyObject *module);
+
 /* ---- strategy.c -------------------------------------------------------- */
 
 enum { HQT_CB_START, HQT_CB_TICK, HQT_CB_BAR, HQT_CB_TRADE, HQT_CB_STOP, HQT_CB_GET_STATE,
@@ -116,7 +161,7 @@ int hqt_engine_check(HQTEngineObject *self);
 int hqt_parse_fastcall(const char *fname, PyObject *const *args, Py_ssize_t nargs,
                        PyObject *kwnames, const char *const *names, int nreq, PyObject **out);
 
-/* ---- engine_io.c ------------------------------------------------------- */
+/* ---- engine_io.c, io_common.c, wal_type.c, broadcaster.c -------------- */
 
 /* Engine methods (in engine.c's method table). */
 PyObject *hqt_engine_enable_wal_py(HQTEngineObject *self, PyObject *const *args,
@@ -137,7 +182,7 @@ PyObject *hqt_engine_get_broadcast_endpoint(HQTEngineObject *self, void *closure
 
 extern PyTypeObject HQTWAL_Type;
 extern PyTypeObject HQTBroadcaster_Type;
-/* Adds WriteAheadLog and Broadcaster to the module. */
+/* Adds WriteAheadLog and Broadcaster to the module (io_common.c). */
 int hqt_io_types_init(PyObject *module);
 
 /* ---- results.c --------------------------------------------------------- */

@@ -24,62 +24,24 @@
 typedef int (*list_fn)(hqt_engine *, void *, size_t, size_t *);
 
 typedef struct {
-    const char *name;
-    const char *type;  /* numpy type code, e.g. "<i8" */
-    size_t offset;
-} field_spec;
-
-typedef struct {
     const char *kind;
     size_t itemsize;
     list_fn fetch;
-    const field_spec *fields;
+    const hqt_field *fields;
 } kind_spec;
 
-#define F(S, name, type) {#name, type, offsetof(S, name)}
-
-static const field_spec deal_fields[] = {
-    F(hqt_deal, ticket, "<u8"), F(hqt_deal, order, "<u8"), F(hqt_deal, position, "<u8"),
-    F(hqt_deal, symbol_id, "<u4"), F(hqt_deal, type, "<i4"), F(hqt_deal, entry, "<i4"),
-    F(hqt_deal, reason, "<i4"), F(hqt_deal, time, "<i8"), F(hqt_deal, volume, "<i8"),
-    F(hqt_deal, price, "<i8"), F(hqt_deal, commission, "<i8"), F(hqt_deal, profit, "<i8"),
-    F(hqt_deal, balance, "<i8"), F(hqt_deal, magic, "<u8"), {NULL, NULL, 0}};
-
-static const field_spec trade_fields[] = {
-    F(hqt_trade, position, "<u8"), F(hqt_trade, symbol_id, "<u4"), F(hqt_trade, type, "<i4"),
-    F(hqt_trade, volume, "<i8"), F(hqt_trade, open_time, "<i8"),
-    F(hqt_trade, open_price, "<i8"), F(hqt_trade, close_time, "<i8"),
-    F(hqt_trade, close_price, "<i8"), F(hqt_trade, commission, "<i8"),
-    F(hqt_trade, profit, "<i8"), F(hqt_trade, close_reason, "<i4"), {NULL, NULL, 0}};
-
-static const field_spec order_fields[] = {
-    F(hqt_order, ticket, "<u8"), F(hqt_order, symbol_id, "<u4"), F(hqt_order, type, "<i4"),
-    F(hqt_order, state, "<i4"), F(hqt_order, volume, "<i8"), F(hqt_order, price, "<i8"),
-    F(hqt_order, stop_limit, "<i8"), F(hqt_order, sl, "<i8"), F(hqt_order, tp, "<i8"),
-    F(hqt_order, expiration, "<i8"), F(hqt_order, time_setup, "<i8"),
-    F(hqt_order, trailing_points, "<i8"), F(hqt_order, magic, "<u8"), {NULL, NULL, 0}};
-
-static const field_spec position_fields[] = {
-    F(hqt_position, ticket, "<u8"), F(hqt_position, symbol_id, "<u4"),
-    F(hqt_position, type, "<i4"), F(hqt_position, volume, "<i8"),
-    F(hqt_position, open_price, "<i8"), F(hqt_position, open_time, "<i8"),
-    F(hqt_position, sl, "<i8"), F(hqt_position, tp, "<i8"),
-    F(hqt_position, trailing_points, "<i8"), F(hqt_position, profit, "<i8"),
-    F(hqt_position, margin, "<i8"), F(hqt_position, commission, "<i8"),
-    F(hqt_position, magic, "<u8"), {NULL, NULL, 0}};
-
-static const field_spec equity_fields[] = {
-    F(hqt_equity_point, time, "<i8"), F(hqt_equity_point, balance, "<i8"),
-    F(hqt_equity_point, equity, "<i8"), F(hqt_equity_point, margin, "<i8"), {NULL, NULL, 0}};
-
-#undef F
+/* The equity curve's fields (the other records' are records.c's tables). */
+#define EQ(name) {#name, offsetof(hqt_equity_point, name), HQT_FIELD_I64, 0, NULL}
+static const hqt_field equity_fields[] = {EQ(time), EQ(balance), EQ(equity), EQ(margin),
+                                          {NULL, 0, 0, 0, NULL}};
+#undef EQ
 
 static const kind_spec kinds[] = {
-    {"deals", sizeof(hqt_deal), (list_fn)hqt_engine_deals, deal_fields},
-    {"trades", sizeof(hqt_trade), (list_fn)hqt_engine_trades, trade_fields},
-    {"orders", sizeof(hqt_order), (list_fn)hqt_engine_orders, order_fields},
-    {"order_history", sizeof(hqt_order), (list_fn)hqt_engine_order_history, order_fields},
-    {"positions", sizeof(hqt_position), (list_fn)hqt_engine_positions, position_fields},
+    {"deals", sizeof(hqt_deal), (list_fn)hqt_engine_deals, hqt_deal_fields},
+    {"trades", sizeof(hqt_trade), (list_fn)hqt_engine_trades, hqt_trade_fields},
+    {"orders", sizeof(hqt_order), (list_fn)hqt_engine_orders, hqt_order_fields},
+    {"order_history", sizeof(hqt_order), (list_fn)hqt_engine_order_history, hqt_order_fields},
+    {"positions", sizeof(hqt_position), (list_fn)hqt_engine_positions, hqt_position_fields},
     {"equity", sizeof(hqt_equity_point), (list_fn)hqt_engine_equity_curve, equity_fields},
     {NULL, 0, NULL, NULL}};
 
@@ -167,7 +129,7 @@ record_layouts(PyObject *module, PyObject *unused)
             goto fail;
         for (Py_ssize_t i = 0; i < nf; i++) {
             PyObject *f = Py_BuildValue("(sns)", k->fields[i].name,
-                                        (Py_ssize_t)k->fields[i].offset, k->fields[i].type);
+                                        (Py_ssize_t)k->fields[i].offset, hqt_field_dtype(&k->fields[i]));
             if (!f) {
                 Py_DECREF(fields);
                 goto fail;

@@ -298,8 +298,8 @@ def _looks_like_series(m: Mapping[str, Any]) -> bool:
 def _series(obj: Any, what: str) -> _Series:
     import numpy as np
 
+    from hqt._arrays import as_price_array, as_time_array
     from hqt.data import BarData, TickData, infer_timeframe, read_csv
-    from hqt.engine import as_price_array, as_time_array
 
     if isinstance(obj, (str, os.PathLike)):
         obj = read_csv(obj)
