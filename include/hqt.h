@@ -521,6 +521,17 @@ int hqt_engine_process_event_v2(hqt_engine *engine, const hqt_event *event,
                                 const hqt_strategy_v2 *strategy);
 int hqt_engine_flush_bars_v2(hqt_engine *engine, const hqt_strategy_v2 *strategy);
 
+/* A run that pulls its data (since 0.2). When every loaded event has run,
+   the engine drops that data (bars being built from ticks stay) and calls
+   source, which loads the next window with hqt_engine_load_* (allowed
+   inside it) and sets *more to 0 when there is nothing left. The whole
+   file runs as one run: on_start once, on_stop once, and bars closed by
+   the next tick as if everything had been loaded. source returns 0, or
+   non-zero to stop the run (HQT_E_CALLBACK). strategy may be NULL. */
+typedef int (*hqt_data_source_fn)(hqt_engine *engine, int *more, void *source_user_data);
+int hqt_engine_run_source(hqt_engine *engine, const hqt_strategy_v2 *strategy,
+                          hqt_data_source_fn source, void *source_user_data);
+
 /* ---- trading ---- */
 
 int hqt_engine_order_send(hqt_engine *engine, const hqt_order_request *request,

@@ -183,7 +183,7 @@ public func hqt_wal_options_v2_init(_ s: UnsafeMutablePointer<hqt_wal_options_v2
 
 // ---- the *_v2 entry points: read the sized struct, then the 0.1 path
 
-private func strategy(_ s: UnsafePointer<hqt_strategy_v2>?, _ body: (UnsafePointer<hqt_strategy>?) -> Int32) -> Int32 {
+func strategy(_ s: UnsafePointer<hqt_strategy_v2>?, _ body: (UnsafePointer<hqt_strategy>?) -> Int32) -> Int32 {
     withOldLayout(s, defaults: .defaults, firstSize: FirstLayoutSize.strategy, "hqt_strategy_v2", { $0.old }, body)
 }
 

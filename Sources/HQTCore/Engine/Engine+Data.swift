@@ -32,7 +32,7 @@ extension Engine {
 
     func appendTicks(symbolID: UInt32, count n: Int, counts: [Int], time: (Int) -> Int64,
                      bid: (Int) -> Int64, ask: (Int) -> Int64) throws(HQTError) {
-        try checkNotRunning("load data")
+        if !refilling { try checkNotRunning("load data") }
         try checkSymbol(symbolID)
         guard counts.allSatisfy({ $0 == n }) else {
             throw HQTError(.invalidArgument, "time, bid and ask must have the same length (got \(n), \(counts.map(String.init).joined(separator: ", ")))")
@@ -87,7 +87,7 @@ extension Engine {
 
     func appendBars(symbolID: UInt32, minutes: Int32, count n: Int, counts: [Int],
                     row: (Int) -> (Int64, Int64, Int64, Int64, Int64, Int64)) throws(HQTError) {
-        try checkNotRunning("load data")
+        if !refilling { try checkNotRunning("load data") }
         try checkSymbol(symbolID)
         let timeframe = try Timeframe.validated(minutes)
         guard counts.allSatisfy({ $0 == n }) else {

@@ -35,7 +35,15 @@ extension Engine {
     /// `warmup` loaded events before the resume point are delivered with
     /// trading refused (`warmingUp`), to rebuild the strategy's state; then
     /// the run continues live.
-    public func run(_ hooks: StrategyHooks = StrategyHooks(), resume: Bool = false, warmup: Int = 0) throws(HQTError) {
+    ///
+    /// With a `source`, the run does not end when the loaded events do: the
+    /// consumed data is dropped (bars in progress are kept) and `source`
+    /// loads the next window (`loadTicks`/`loadBars` are allowed inside it);
+    /// it returns false when there is no more. So a file far larger than
+    /// memory runs as one run, with one `onStart`, one `onStop` and bars
+    /// closed by the next tick exactly as if it had all been loaded.
+    public func run(_ hooks: StrategyHooks = StrategyHooks(), resume: Bool = false, warmup: Int = 0,
+                    source: DataSource? = nil) throws(HQTError) {
         try checkNotRunning("start a run")
         guard warmup >= 0 else { throw HQTError(.invalidArgument, "warmup must be >= 0") }
         guard !walNeedsRecovery else { throw needsRecoveryError() }
@@ -44,10 +52,12 @@ extension Engine {
         // strategy's to hear about.
         unreportedDeals = 0
         self.hooks = hooks
+        dataSource = source
         defer {
             isRunning = false
             phase = .between
             self.hooks = StrategyHooks()
+            dataSource = nil
         }
         var failure: HQTError?
         if resume && runStage == .completed { return }  // the recovered run had finished
@@ -246,11 +256,24 @@ extension Engine {
     // MARK: the loop
 
     func runLoop(onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) {
-        if let sole = feed.soleTickSeries {
-            try runSingle(sole, onTick: onTick)
-            return
+        while true {
+            if let sole = feed.soleTickSeries {
+                try runSingle(sole, onTick: onTick)
+            } else {
+                try runMerged(onTick: onTick)
+            }
+            guard let source = dataSource else { return }
+            // Everything loaded has run: drop it (bars in progress stay) and
+            // ask the source for the next window.
+            feed.dropConsumed()
+            refilling = true
+            let more: Bool
+            do {
+                defer { refilling = false }
+                more = try source(self)
+            }
+            if !more || feed.pendingCount == 0 { return }
         }
-        try runMerged(onTick: onTick)
     }
 
     /// Several series: the feed's merge stepped directly, reading ticks

@@ -82,6 +82,10 @@ public final class Engine {
     var hooks = StrategyHooks()
     /// Deals made since hooks were last told, delivered to `onTrade` in order.
     var unreportedDeals = 0
+    /// Where the current run gets its next window of data (see `run`).
+    var dataSource: DataSource?
+    /// True while `dataSource` is loading: loads are allowed mid-run.
+    var refilling = false
     /// Scratch space reused by the tick path (no allocation per tick).
     var scratchTriggers: [(index: Int, reason: DealReason, price: Int64)] = []
 
@@ -153,6 +157,9 @@ public final class Engine {
         stats.equityInterval = nanoseconds
         stats.nextEquitySample = .min
     }
+
+    /// Loads the next window of a run's data into the engine; false: no more.
+    public typealias DataSource = (Engine) throws(HQTError) -> Bool
 
     package func checkNotRunning(_ what: String) throws(HQTError) {
         guard !isRunning && !inEvent else {

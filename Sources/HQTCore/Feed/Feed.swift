@@ -28,6 +28,14 @@ final class Feed {
         merge = nil
     }
 
+    /// Forgets the data that has run (a run's source then loads the next
+    /// window); bars being built stay.
+    func dropConsumed() {
+        invalidate()
+        for (i, s) in ticks.enumerated() where s != nil && s!.remaining == 0 { ticks[i] = nil }
+        bars.removeAll { $0.remaining == 0 }
+    }
+
     /// Loaded events processed so far.
     var position: Int {
         ticks.reduce(0) { $0 + ($1?.cursor ?? 0) } + bars.reduce(0) { $0 + $1.cursor }
