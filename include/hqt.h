@@ -981,6 +981,76 @@ int hqt_engine_run_resume(hqt_engine *engine, const hqt_strategy *strategy, int6
 int hqt_engine_run_resume_v2(hqt_engine *engine, const hqt_strategy_v2 *strategy, int64_t warmup);
 int hqt_engine_warming_up(hqt_engine *engine, int *out_warming_up);
 
+/* ------------------------------------------------------------------ */
+/* Data rules without an engine                                        */
+/* ------------------------------------------------------------------ */
+/* The checks hqt_engine_load_ticks / _load_bars make on every row, and the
+   bar periods the engine uses, for code that reads, converts or writes
+   market data and must agree with the engine (hqt's CSV readers, DataFrame
+   loaders and tick-file writer call these). Same status codes and messages
+   as a load: "<subject> <index>: <what is wrong>"; the engine's subject is
+   "<symbol> tick" / "<symbol> <timeframe> bar". Arrays are read in place. */
+
+/* Checks n ticks (prices in micro units) that follow a tick at
+   previous_time_ns (0 = none; the engine passes its latest time): times
+   non-decreasing and >= 0 (HQT_E_DATA_ORDER), prices > 0 and <= 1e9
+   (HQT_E_INVALID_PRICE), ask >= bid (HQT_E_BAD_DATA). The first bad tick
+   decides the status and message; messages name it "<subject>
+   <first_index + i>" (subject NULL = "tick"). out_bad_index (may be NULL)
+   gets i, or n when every tick is valid. */
+int hqt_validate_ticks(const int64_t *time_ns, const int64_t *bid_micro, const int64_t *ask_micro,
+                       size_t n, int64_t previous_time_ns, const char *subject,
+                       uint64_t first_index, size_t *out_bad_index);
+/* Same with prices as doubles, each rounded once to micro as a load does
+   (NaN, infinities: HQT_E_INVALID_PRICE, shown as "NaN or infinite"). */
+int hqt_validate_ticks_f64(const int64_t *time_ns, const double *bid, const double *ask, size_t n,
+                           int64_t previous_time_ns, const char *subject, uint64_t first_index,
+                           size_t *out_bad_index);
+/* Checks n bars of one timeframe (minutes): open times >= 0, increasing and
+   after previous_open_ns (INT64_MIN = no bar before), each bar closing at or
+   after not_before_ns (0 = none) and at most at INT64_MAX
+   (HQT_E_DATA_ORDER); prices > 0 and <= 1e9 (HQT_E_INVALID_PRICE); low <=
+   open, close <= high and volume >= 0 (HQT_E_BAD_DATA). subject NULL =
+   "bar". Otherwise as hqt_validate_ticks. */
+int hqt_validate_bars(int32_t timeframe_minutes, const int64_t *open_time_ns,
+                      const int64_t *open_micro, const int64_t *high_micro,
+                      const int64_t *low_micro, const int64_t *close_micro,
+                      const int64_t *volume_micro, size_t n, int64_t previous_open_ns,
+                      int64_t not_before_ns, const char *subject, uint64_t first_index,
+                      size_t *out_bad_index);
+int hqt_validate_bars_f64(int32_t timeframe_minutes, const int64_t *open_time_ns,
+                          const double *open, const double *high, const double *low,
+                          const double *close, const double *volume, size_t n,
+                          int64_t previous_open_ns, int64_t not_before_ns, const char *subject,
+                          uint64_t first_index, size_t *out_bad_index);
+
+/* Bar periods, as the engine builds and checks bars: intraday and D1 bars
+   are aligned to multiples of their length since the epoch, W1 to Monday
+   00:00 UTC, MN1 to the first day of the calendar month. Times are ns since
+   the epoch and must be >= 0 (an open time may be earlier: the W1 bar of
+   1970-01-01 opens on Monday 1969-12-29); HQT_E_INVALID_ARGUMENT for a
+   negative time, a timeframe that is not one of the SPEC minutes, or a
+   result outside the int64 range (a close after INT64_MAX: the bars of
+   April 2262). */
+/* Open time of the bar holding time_ns. */
+int hqt_timeframe_open_time(int32_t timeframe_minutes, int64_t time_ns, int64_t *out_open_ns);
+/* Close time (exclusive end; the next bar's open) of the bar holding time_ns. */
+int hqt_timeframe_close_time(int32_t timeframe_minutes, int64_t time_ns, int64_t *out_close_ns);
+/* The same over an array: out_*_ns[i] for time_ns[i], i < n (out may be
+   time_ns itself). On error the message names the index. */
+int hqt_timeframe_open_times(int32_t timeframe_minutes, const int64_t *time_ns, size_t n,
+                             int64_t *out_open_ns);
+int hqt_timeframe_close_times(int32_t timeframe_minutes, const int64_t *time_ns, size_t n,
+                              int64_t *out_close_ns);
+/* out_open_ns[i] = open time of the bar periods[i] bars after the bar
+   holding time_ns (0 = that bar, 1 = the next, -1 = the one before). */
+int hqt_timeframe_shifted_opens(int32_t timeframe_minutes, int64_t time_ns,
+                                const int64_t *periods, size_t n, int64_t *out_open_ns);
+/* out_micro[i] = value[i] x 1e6 rounded half away from zero, as a load
+   rounds every double (out may not alias value). HQT_E_INVALID_ARGUMENT
+   naming the index for NaN, infinities and values beyond +-9.2e12. */
+int hqt_to_micro_array(const double *value, size_t n, int64_t *out_micro);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,7 +17,7 @@ hqt_ext = Extension(
     sources=[str(EXT_DIR / name) for name in
              ("module.c", "errors.c", "types.c", "records.c", "strategy.c",
               "engine.c", "engine_data.c", "engine_trading.c", "engine_state.c",
-              "engine_io.c", "io_common.c", "wal_type.c", "broadcaster.c", "results.c")],
+              "engine_io.c", "io_common.c", "wal_type.c", "broadcaster.c", "results.c", "rules.c")],
     depends=[str(EXT_DIR / name) for name in ("hqt_ext.h", "engine_impl.h", "io_impl.h")]
     + [str(INCLUDE / "hqt.h")],
     include_dirs=[str(INCLUDE), str(EXT_DIR)],

@@ -4,7 +4,7 @@ Floats are rounded once to micro units (x 1e6, half away from zero);
 ``*_micro`` attributes and ``_``-prefixed methods give exact integers.
 """
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Literal, Optional, Union, final
+from typing import Any, ClassVar, Literal, Optional, TypeVar, Union, final
 
 from typing_extensions import disjoint_base
 
@@ -17,6 +17,7 @@ _Callbacks = Optional[tuple[Optional[Callable[..., Any]], Optional[Callable[...,
 _Symbol = Union[int, str]
 #: any object exporting a 1-D C-contiguous int64 / float64 buffer (e.g. a numpy array)
 _Buffer = Any
+_T = TypeVar("_T")
 
 KEEP: int
 
@@ -26,6 +27,23 @@ def to_micro(value: float, /) -> int: ...
 def from_micro(value: int, /) -> float: ...
 def curve_keypair() -> tuple[str, str]: ...
 def curve_public_key(secret_key: str | bytes, /) -> str: ...
+
+# rules.c: the engine's data rules without an engine (include/hqt.h, "Data rules without
+# an engine"). Validation raises what a load would, with an `index` attribute (the position
+# of the first bad row); prices are int64 micro units or float64 (all of one kind).
+def validate_ticks(time_ns: _Buffer, bid: _Buffer, ask: _Buffer,
+                   previous_time_ns: int | None = 0, subject: str | None = "tick",
+                   first_index: int | None = 0) -> None: ...
+def validate_bars(timeframe: int, time_ns: _Buffer, open: _Buffer, high: _Buffer, low: _Buffer,
+                  close: _Buffer, volume: _Buffer, previous_open_ns: int | None = None,
+                  not_before_ns: int | None = 0, subject: str | None = "bar",
+                  first_index: int | None = 0) -> None: ...
+def timeframe_open_time(timeframe: int, time_ns: int, /) -> int: ...
+def timeframe_close_time(timeframe: int, time_ns: int, /) -> int: ...
+def timeframe_open_times(timeframe: int, time_ns: _Buffer, out: _T, /) -> _T: ...
+def timeframe_close_times(timeframe: int, time_ns: _Buffer, out: _T, /) -> _T: ...
+def timeframe_shifted_opens(timeframe: int, time_ns: int, periods: _Buffer, out: _T, /) -> _T: ...
+def to_micro_array(value: _Buffer, out: _T, /) -> _T: ...
 
 # results.c: result lists as the raw C structs, for numpy (see hqt.results)
 _RecordKind = Literal["deals", "trades", "orders", "order_history", "positions", "equity"]

@@ -24,11 +24,17 @@ Formats (``format=`` names; ``"auto"`` detects them from the first line):
     naive times are UTC).
 
 Files may be UTF-8 (with or without BOM) or UTF-16 (as MetaTrader writes
-them). Blank lines are ignored. Every problem with a line raises
+them). Blank lines are ignored. A line that cannot be read raises
 :class:`hqt.CSVFormatError` naming the file and 1-based line number: wrong
-number of fields, a value that is not a number or a date, a price that is not
-finite and positive, ask < bid, high < low (or open/close outside the range),
-a time earlier than the previous row's.
+number of fields, a value that is not a number or a date. Values that read
+fine but break the engine's data rules (a price that is not finite and
+positive, ask < bid, high/low not around open and close, a time going
+backwards) are checked by the engine's own rule (``hqt_validate_ticks`` /
+``hqt_validate_bars``) and raise what ``Engine.load_ticks`` / ``load_bars``
+would: the same class (:class:`hqt.InvalidPriceError`,
+:class:`hqt.BadDataError`, :class:`hqt.DataOrderError`) and message, after
+``"<file>:<line>: "``; the exception's ``path``, ``line`` and ``index`` (the
+row among the file's ticks or bars) say where.
 
 Parsing is vectorised with numpy; only splitting lines into fields is a
 Python loop (a million tick lines take about 3 s).
@@ -48,8 +54,8 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 
 from hqt._series import BarData, TickData, infer_timeframe
+from hqt.errors import CSVFormatError, HQTError, InvalidArgumentError
 from hqt.frames import read_parquet as _read_parquet
-from hqt.errors import CSVFormatError, InvalidArgumentError
 
 if TYPE_CHECKING:  # pragma: no cover
     from numpy.typing import NDArray
@@ -71,12 +77,24 @@ _NS_PER_MIN = 60_000_000_000
 # ---- reading lines ------------------------------------------------------------------
 
 class _Rows:
-    """Non-blank lines of a file split into fields, with their line numbers."""
+    """Non-blank lines of a file split into fields, with their line numbers.
+
+    A chunk of a longer file (hqt.tickfile) sets ``previous_time`` (the last tick
+    before it) and ``first_index`` (the number of ticks before it) for the checks.
+    """
 
     def __init__(self, path: PathLike, lines: list[str], numbers: list[int]) -> None:
         self.path = os.fspath(path)
         self.lines = lines
         self.numbers = numbers
+        self.previous_time = 0
+        self.first_index = 0
+
+    def rest(self) -> _Rows:
+        """These rows without the first (a header line)."""
+        r = _Rows(self.path, self.lines[1:], self.numbers[1:])
+        r.previous_time, r.first_index = self.previous_time, self.first_index
+        return r
 
     def error(self, index: int, reason: str) -> CSVFormatError:
         return CSVFormatError(self.path, self.numbers[index] if index >= 0 else 0, reason)
@@ -146,11 +164,7 @@ def _floats(src: _Rows, col: np.ndarray, name: str, allow_empty: bool = False) -
             except ValueError:
                 raise src.error(int(i), f"{name} {col[i]!r} is not a number") from None
         raise  # pragma: no cover
-    bad = given & ~np.isfinite(vals)
-    if bad.any():
-        j = int(np.flatnonzero(bad)[0])
-        raise src.error(j, f"{name} {col[j]!r} is not a finite number")
-    return vals
+    return vals  # "nan" / "inf" are numbers here; the engine's rule rejects them
 
 
 def _iso_to_ns(src: _Rows, iso: np.ndarray, what: str, shown: Any = None,
@@ -239,22 +253,41 @@ class _LazyJoin:
         return d if self.times is None else f"{d} {self.times[i]}"
 
 
-def _check_order(src: _Rows, time: np.ndarray, index: np.ndarray) -> None:
-    if len(time) > 1:
-        back = np.flatnonzero(np.diff(time) < 0)
-        if back.size:
-            j = int(back[0]) + 1
-            prev, cur = np.datetime64(int(time[j - 1]), "ns"), np.datetime64(int(time[j]), "ns")
-            raise src.error(int(index[j]), f"time goes backwards: {cur} is before the previous "
-                                           f"row's {prev}")
+def _at_line(src: _Rows, index: np.ndarray, e: HQTError) -> HQTError:
+    """The engine's error `e` for row e.index of `index`, located in the file."""
+    j = int(getattr(e, "index", 0))
+    line = src.numbers[int(index[j])] if len(index) else 0
+    err = type(e)(f"{src.path}:{line}: {e}")
+    err.path, err.line = src.path, line  # type: ignore[attr-defined]
+    err.index = src.first_index + j  # type: ignore[attr-defined]
+    return err
 
 
-def _check_prices(src: _Rows, index: np.ndarray, **cols: np.ndarray) -> None:
-    for name, v in cols.items():
-        bad = np.flatnonzero(~(v > 0))
-        if bad.size:
-            j = int(bad[0])
-            raise src.error(int(index[j]), f"{name} must be positive, got {v[j]!r}")
+def _check_ticks(src: _Rows, index: np.ndarray, time: np.ndarray, bid: np.ndarray,
+                 ask: np.ndarray) -> None:
+    """The engine's tick rule; tick j is line src.numbers[index[j]]."""
+    from hqt import _hqt
+    try:
+        _hqt.validate_ticks(np.ascontiguousarray(time, dtype=np.int64),
+                            np.ascontiguousarray(bid, dtype=np.float64),
+                            np.ascontiguousarray(ask, dtype=np.float64),
+                            src.previous_time, "tick", src.first_index)
+    except HQTError as e:
+        raise _at_line(src, index, e) from None
+
+
+def _check_bars(src: _Rows, time: np.ndarray, timeframe: int | None, o: np.ndarray,
+                h: np.ndarray, lo: np.ndarray, c: np.ndarray, v: np.ndarray) -> None:
+    """The engine's bar rule; bar j is row j."""
+    from hqt import _hqt
+
+    def f64(x: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(x, dtype=np.float64)
+    try:
+        _hqt.validate_bars(timeframe or 1, np.ascontiguousarray(time, dtype=np.int64), f64(o),
+                           f64(h), f64(lo), f64(c), f64(v))
+    except HQTError as e:
+        raise _at_line(src, np.arange(len(time)), e) from None
 
 
 # ---- formats ---------------------------------------------------------------------------
@@ -280,50 +313,37 @@ def _read_mt5_ticks(src: _Rows) -> TickData:
         idx = _header_index(src, src.lines[0].split("\t"),
                             {"date": ("date",), "time": ("time",), "bid": ("bid",),
                              "ask": ("ask",)})
-        body = _Rows(src.path, src.lines[1:], src.numbers[1:])
+        body = src.rest()
     else:
         idx = {"date": 0, "time": 1, "bid": 2, "ask": 3}
         body = src
     need = max(idx.values()) + 1
     rows = body.split("\t", need, "<DATE> <TIME> <BID> <ASK> ...")
     time = _mt_times(body, _column(rows, idx["date"]), _column(rows, idx["time"]))
-    bid = _floats(body, _column(rows, idx["bid"]), "BID", allow_empty=True)
-    ask = _floats(body, _column(rows, idx["ask"]), "ASK", allow_empty=True)
-    changed = ~np.isnan(bid) | ~np.isnan(ask)
+    bid_col, ask_col = _column(rows, idx["bid"]), _column(rows, idx["ask"])
+    bid = _floats(body, bid_col, "BID", allow_empty=True)
+    ask = _floats(body, ask_col, "ASK", allow_empty=True)
+    no_bid, no_ask = bid_col == "", ask_col == ""
+    changed = ~no_bid | ~no_ask
     n = len(bid)
     pos = np.arange(n)
     # carry the last given value forward
-    bid_src = np.maximum.accumulate(np.where(np.isnan(bid), -1, pos)) if n else pos
-    ask_src = np.maximum.accumulate(np.where(np.isnan(ask), -1, pos)) if n else pos
+    bid_src = np.maximum.accumulate(np.where(no_bid, -1, pos)) if n else pos
+    ask_src = np.maximum.accumulate(np.where(no_ask, -1, pos)) if n else pos
     keep = changed & (bid_src >= 0) & (ask_src >= 0)
     index = np.flatnonzero(keep)
     bid_f = bid[bid_src[index]]
     ask_f = ask[ask_src[index]]
     time = time[index]
-    _check_prices(body, index, BID=bid_f, ASK=ask_f)
-    crossed = np.flatnonzero(ask_f < bid_f)
-    if crossed.size:
-        j = int(crossed[0])
-        raise body.error(int(index[j]), f"ask {ask_f[j]!r} is below bid {bid_f[j]!r}")
-    _check_order(body, time, index)
+    _check_ticks(body, index, time, bid_f, ask_f)
     return TickData(time, bid_f, ask_f)
 
 
 def _bars_from_columns(src: _Rows, time: np.ndarray, o: np.ndarray, h: np.ndarray,
                        lo: np.ndarray, c: np.ndarray, v: np.ndarray) -> BarData:
-    index = np.arange(len(time))
-    _check_prices(src, index, open=o, high=h, low=lo, close=c)
-    bad = np.flatnonzero((h < lo) | (h < o) | (h < c) | (lo > o) | (lo > c))
-    if bad.size:
-        j = int(bad[0])
-        raise src.error(j, f"high/low do not contain the bar: open={o[j]!r} high={h[j]!r} "
-                           f"low={lo[j]!r} close={c[j]!r}")
-    negv = np.flatnonzero(v < 0)
-    if negv.size:
-        j = int(negv[0])
-        raise src.error(j, f"volume must not be negative, got {v[j]!r}")
-    _check_order(src, time, index)
-    return BarData(time, o, h, lo, c, v, infer_timeframe(time))
+    tf = infer_timeframe(time)
+    _check_bars(src, time, tf, o, h, lo, c, v)
+    return BarData(time, o, h, lo, c, v, tf)
 
 
 def _read_mt5_bars(src: _Rows, volume: str) -> BarData:
@@ -336,7 +356,7 @@ def _read_mt5_bars(src: _Rows, volume: str) -> BarData:
                              "high": ("high",), "low": ("low",), "close": ("close",),
                              "volume": vol_names[volume]},
                             optional=("time", "volume"))
-        body = _Rows(src.path, src.lines[1:], src.numbers[1:])
+        body = src.rest()
     else:
         idx = {"date": 0, "time": 1, "open": 2, "high": 3, "low": 4, "close": 5,
                "volume": 6 if volume == "tick" else 7}
@@ -355,7 +375,7 @@ def _read_mt5_bars(src: _Rows, volume: str) -> BarData:
 def _read_mt4_bars(src: _Rows) -> BarData:
     body = src
     if src.lines and not src.lines[0].lstrip()[:1].isdigit():
-        body = _Rows(src.path, src.lines[1:], src.numbers[1:])  # a header line
+        body = src.rest()  # a header line
     rows = body.split(",", 6, "date,time,open,high,low,close[,volume]")
     time = _mt_times(body, _column(rows, 0), _column(rows, 1))
     cols = [_floats(body, _column(rows, k), name)
@@ -390,7 +410,7 @@ def _read_plain(src: _Rows, bars: bool) -> TickData | BarData:
     else:
         idx = _header_index(src, header, {"time": _TIME_NAMES, "bid": ("bid",),
                                           "ask": ("ask",)})
-    body = _Rows(src.path, src.lines[1:], src.numbers[1:])
+    body = src.rest()
     rows = body.split(sep, max(idx.values()) + 1, sep.join(header).strip())
     time = _parse_time_column(body, _column(rows, idx["time"]))
     if bars:
@@ -401,13 +421,7 @@ def _read_plain(src: _Rows, bars: bool) -> TickData | BarData:
         return _bars_from_columns(body, time, cols[0], cols[1], cols[2], cols[3], vol)
     bid = _floats(body, _column(rows, idx["bid"]), "bid")
     ask = _floats(body, _column(rows, idx["ask"]), "ask")
-    index = np.arange(len(time))
-    _check_prices(body, index, bid=bid, ask=ask)
-    crossed = np.flatnonzero(ask < bid)
-    if crossed.size:
-        j = int(crossed[0])
-        raise body.error(j, f"ask {ask[j]!r} is below bid {bid[j]!r}")
-    _check_order(body, time, index)
+    _check_ticks(body, np.arange(len(time)), time, bid, ask)
     return TickData(time, bid, ask)
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from hqt import _optional
 from hqt._arrays import as_time_array
 from hqt._series import BarData, TickData, infer_timeframe
-from hqt.errors import BadDataError, DataOrderError, InvalidArgumentError
+from hqt.errors import BadDataError, InvalidArgumentError
 
 if TYPE_CHECKING:  # pragma: no cover
     from numpy.typing import NDArray
@@ -164,57 +164,31 @@ def from_frame(df: Any, kind: str = "auto", timeframe: int | None = None) -> Tic
 
 
 # ---- validation (so that batch-wise loads fail before anything is loaded) ------------------------
+# The rules are the engine's own (include/hqt.h, hqt_validate_ticks / hqt_validate_bars): same
+# checks, same exception classes, same messages as Engine.load_ticks / load_bars.
 
-def validate_ticks(data: TickData, after: int | None = None, where: str = "tick") -> None:
-    """The checks the engine makes on a tick load, in numpy; `after`: previous batch's last time."""
-    t, b, a = data.time, data.bid, data.ask
-    if not len(t):
-        return
-    back = np.flatnonzero(np.diff(t) < 0)
-    if after is not None and t[0] < after:
-        raise DataOrderError(f"{where} 0: time {int(t[0])} goes backwards (previous {after})")
-    if back.size:
-        i = int(back[0]) + 1
-        raise DataOrderError(f"{where} {i}: time {int(t[i])} goes backwards (previous "
-                             f"{int(t[i - 1])})")
-    bad = np.flatnonzero(~((b > 0) & (a > 0) & np.isfinite(b) & np.isfinite(a)))
-    if bad.size:
-        i = int(bad[0])
-        raise BadDataError(f"{where} {i}: bid and ask must be finite and > 0 (got {b[i]!r}, "
-                           f"{a[i]!r})")
-    crossed = np.flatnonzero(a < b)
-    if crossed.size:
-        i = int(crossed[0])
-        raise BadDataError(f"{where} {i}: ask {a[i]!r} is below bid {b[i]!r}")
+def _f64(x: Any) -> NDArray[np.float64]:
+    return np.ascontiguousarray(x, dtype=np.float64)  # no copy when it already is
 
 
-def validate_bars(data: BarData, after: int | None = None, where: str = "bar") -> None:
-    """The checks the engine makes on a bar load; `after`: previous batch's last open time."""
-    t = data.time
-    if not len(t):
-        return
-    if after is not None and t[0] <= after:
-        raise DataOrderError(f"{where} 0: open time {int(t[0])} is not after the previous "
-                             f"bar's ({after})")
-    back = np.flatnonzero(np.diff(t) <= 0)
-    if back.size:
-        i = int(back[0]) + 1
-        raise DataOrderError(f"{where} {i}: open time {int(t[i])} is not after the previous "
-                             f"bar's ({int(t[i - 1])})")
-    o, h, lo, c, v = data.open, data.high, data.low, data.close, data.volume
-    ok = np.isfinite(o) & np.isfinite(h) & np.isfinite(lo) & np.isfinite(c)
-    ok &= (o > 0) & (h > 0) & (lo > 0) & (c > 0)
-    bad = np.flatnonzero(~ok)
-    if bad.size:
-        raise BadDataError(f"{where} {int(bad[0])}: prices must be finite and > 0")
-    bad = np.flatnonzero((h < np.maximum(np.maximum(o, c), lo)) | (lo > np.minimum(o, c)))
-    if bad.size:
-        i = int(bad[0])
-        raise BadDataError(f"{where} {i}: high {h[i]!r} / low {lo[i]!r} do not contain open "
-                           f"{o[i]!r} and close {c[i]!r}")
-    bad = np.flatnonzero(~(v >= 0))
-    if bad.size:
-        raise BadDataError(f"{where} {int(bad[0])}: volume must be finite and >= 0")
+def validate_ticks(data: TickData, after: int | None = None, where: str = "tick",
+                   first_index: int = 0) -> None:
+    """Raises what ``Engine.load_ticks`` would for `data` (messages name ``where`` and the
+    index from `first_index`); `after`: the time of the tick before (previous batch's last)."""
+    from hqt import _hqt
+    _hqt.validate_ticks(np.ascontiguousarray(data.time, dtype=np.int64), _f64(data.bid),
+                        _f64(data.ask), after or 0, where, first_index)
+
+
+def validate_bars(data: BarData, after: int | None = None, where: str = "bar",
+                  first_index: int = 0, timeframe: int | None = None) -> None:
+    """Raises what ``Engine.load_bars`` would for `data` (timeframe: `timeframe`, else the
+    data's, else M1); `after`: the open time of the bar before (previous batch's last)."""
+    from hqt import _hqt
+    tf = timeframe if timeframe is not None else (data.timeframe or 1)
+    _hqt.validate_bars(int(tf), np.ascontiguousarray(data.time, dtype=np.int64),
+                       _f64(data.open), _f64(data.high), _f64(data.low), _f64(data.close),
+                       _f64(data.volume), after, 0, where, first_index)
 
 
 # ---- Parquet ---------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Helpers for testing strategies with pytest: data generators, fixtures, assertions.
 
-Synthetic data (seeded, reproducible, numpy only)::
+Synthetic data (seeded, reproducible; bar times from the engine's calendar, hqt_timeframe_*)::
 
     ticks = hqt.testing.random_walk_ticks(10_000, seed=1, gaps=2, spread_spikes=3)
     bars = hqt.testing.random_walk_bars(5_000, timeframe=hqt.M5, seed=1)
@@ -59,7 +59,6 @@ DEFAULT_SEED = 12345
 
 _SEC = 10**9
 _MIN = 60 * _SEC
-_DAY = 1440 * _MIN
 
 TimeLike = Union[int, np.integer, np.datetime64, _dt.datetime, str]
 
@@ -123,18 +122,13 @@ def _positions(rng: np.random.Generator, n: int, k: int) -> NDArray[np.int64]:
 
 def _bar_opens(start: int, timeframe: int, n: int, skip: NDArray[np.int64]) -> NDArray[np.int64]:
     """Open times of `n` consecutive bars from the one holding `start`; `skip[i]` extra
-    periods are left out before bar i (gaps)."""
-    k = np.arange(n, dtype=np.int64) + np.cumsum(skip)
-    if timeframe == Timeframe.MN1:
-        m0 = np.datetime64(start, "ns").astype("M8[M]")
-        months: NDArray[np.int64] = (m0 + k).astype("M8[ns]").astype(np.int64)
-        return months
-    if timeframe == Timeframe.W1:
-        week, off = 7 * _DAY, 4 * _DAY
-        first = (start - off) // week * week + off
-        return first + k * week
-    length = timeframe * _MIN
-    return start // length * length + k * length
+    periods are left out before bar i (gaps). The engine's calendar
+    (hqt_timeframe_shifted_opens): W1 from Monday, MN1 calendar months."""
+    from hqt import _hqt
+    k = np.arange(n, dtype=np.int64) + np.cumsum(skip, dtype=np.int64)
+    out: NDArray[np.int64] = np.empty(n, np.int64)
+    _hqt.timeframe_shifted_opens(int(timeframe), int(start), k, out)
+    return out
 
 
 def random_walk_bars(n: int = 2_000, *, timeframe: int = Timeframe.M1, seed: int = 0,

@@ -21,9 +21,10 @@ has the same table)::
 The file size is exactly ``64 + 24 n``. Prices are the engine's exact micro
 units (floats are rounded once, half away from zero, as the engine does),
 so a run from a tick file gives the same result as loading the same prices
-with ``Engine.load_ticks``. The converter checks what the engine would
-(time order, positive prices, ask >= bid), so a run never fails half-way on
-bad data.
+with ``Engine.load_ticks``. The converter checks every tick with the
+engine's own rule (``hqt_validate_ticks``: time order, finite positive
+prices, ask >= bid; same exception and message as a load), so a run never
+fails half-way on bad data.
 
 Command line::
 
@@ -50,10 +51,11 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
+from hqt import _hqt
 from hqt import data as D  # iter_csv_ticks reads with the CSV reader's parts
-from hqt._arrays import as_time_array
+from hqt._arrays import as_price_array, as_time_array
 from hqt.data import TickData
-from hqt.errors import CSVFormatError, DataOrderError, InvalidArgumentError, StateError
+from hqt.errors import InvalidArgumentError, StateError
 from hqt.frames import iter_parquet, ticks_from_frame
 from hqt.progress import RunProgress, wants_progress
 from hqt.results import BacktestResult
@@ -117,17 +119,15 @@ class TickFileHeader:
 # ---- float -> micro, as the engine rounds ---------------------------------------------------
 
 def to_micro_array(x: Any, what: str = "price") -> NDArray[np.int64]:
-    """``round(x * 1e6)`` half away from zero, elementwise (the engine's rule)."""
-    v = np.asarray(x, dtype=np.float64) * 1e6
-    if v.size and not np.isfinite(v).all():
-        i = int(np.flatnonzero(~np.isfinite(v))[0])
-        raise InvalidArgumentError(f"{what} {i}: {np.asarray(x)[i]!r} is not finite")
-    if v.size and np.abs(v).max() >= 9.2e18:
-        raise InvalidArgumentError(f"{what}: values do not fit int64 micro units")
-    r = np.trunc(v)
-    frac = v - r  # exact
-    r += np.where(np.abs(frac) >= 0.5, np.sign(v), 0.0)
-    return r.astype(np.int64)
+    """``round(x * 1e6)`` half away from zero, elementwise: the engine's rounding of every
+    float price (hqt_to_micro_array)."""
+    v = np.ascontiguousarray(x, dtype=np.float64)
+    out: NDArray[np.int64] = np.empty(v.shape, np.int64)
+    try:
+        _hqt.to_micro_array(v.reshape(-1), out.reshape(-1))
+    except InvalidArgumentError as e:
+        raise InvalidArgumentError(f"{what}: {e}") from None
+    return out
 
 
 # ---- reading --------------------------------------------------------------------------------
@@ -213,41 +213,33 @@ class TickFileWriter:
         self._tmp = [tempfile.TemporaryFile(dir=directory, prefix=".hqtt-") for _ in range(3)]
 
     def append(self, time_ns: Any, bid: Any, ask: Any) -> None:
-        """Appends ticks with float prices (rounded once to micro units)."""
-        self.append_micro(time_ns, to_micro_array(bid, "bid"), to_micro_array(ask, "ask"))
+        """Appends ticks with float prices (rounded once to micro units); checks them as
+        ``Engine.load_ticks`` would."""
+        t = as_time_array(time_ns)
+        b, a = as_price_array(bid, "bid"), as_price_array(ask, "ask")
+        self._check(t, b, a)
+        self._write(t, to_micro_array(b, "bid"), to_micro_array(a, "ask"))
 
     def append_micro(self, time_ns: Any, bid: Any, ask: Any) -> None:
-        """Appends ticks with exact int64 micro prices; checks order and prices."""
+        """Appends ticks with exact int64 micro prices; checks them as
+        ``Engine.load_ticks_micro`` would."""
         t = as_time_array(time_ns)
         b = np.ascontiguousarray(bid, dtype="<i8")
         a = np.ascontiguousarray(ask, dtype="<i8")
+        self._check(t, b, a)
+        self._write(t, b, a)
+
+    def _check(self, t: NDArray[np.int64], b: NDArray[Any], a: NDArray[Any]) -> None:
+        """The engine's tick rule (hqt_validate_ticks), ticks numbered from the file's start."""
         if not (len(t) == len(b) == len(a)):
             raise InvalidArgumentError(f"time, bid and ask have different lengths "
                                        f"({len(t)}, {len(b)}, {len(a)})")
+        _hqt.validate_ticks(t, b, a, self.last_time or 0, "tick", self.count)
+
+    def _write(self, t: NDArray[np.int64], b: NDArray[np.int64], a: NDArray[np.int64]) -> None:
         if not len(t):
             return
-        where = self.count
-        if self.last_time is not None and t[0] < self.last_time:
-            raise DataOrderError(f"tick {where}: time {int(t[0])} goes backwards "
-                                 f"(previous {self.last_time})")
-        if t[0] < 0:
-            raise DataOrderError(f"tick {where}: negative time {int(t[0])}")
-        back = np.flatnonzero(np.diff(t) < 0)
-        if back.size:
-            i = int(back[0]) + 1
-            raise DataOrderError(f"tick {where + i}: time {int(t[i])} goes backwards "
-                                 f"(previous {int(t[i - 1])})")
-        bad = np.flatnonzero((b <= 0) | (a <= 0))
-        if bad.size:
-            i = int(bad[0])
-            raise InvalidArgumentError(f"tick {where + i}: bid and ask must be > 0 "
-                                       f"(got {b[i] / 1e6}, {a[i] / 1e6})")
-        crossed = np.flatnonzero(a < b)
-        if crossed.size:
-            i = int(crossed[0])
-            raise InvalidArgumentError(f"tick {where + i}: ask {a[i] / 1e6} is below bid "
-                                       f"{b[i] / 1e6}")
-        for fh, col in zip(self._tmp, (t, b, a)):
+        for fh, col in zip(self._tmp, (t, b, a), strict=True):
             fh.write(col.astype("<i8", copy=False).tobytes())
         if self.last_time is None:
             self.first_time = int(t[0])
@@ -365,12 +357,12 @@ def iter_csv_ticks(path: PathLike, format: str = "auto", *,
                                   {"date": ("date",), "time": ("time",), "bid": ("bid",),
                                    "ask": ("ask",)})
         last: tuple[int, float, float] | None = None
+        count = 0  # ticks yielded
         pending: Iterator[tuple[list[str], list[int]]] = iter([(lines, numbers)])
         for part in (pending, chunks):
             for lines, numbers in part:
                 if not lines:
                     continue
-                first_line = numbers[0]
                 carry = 0
                 if fmt == "mt5_ticks" and last is not None:
                     # the last tick of the previous chunk, so that empty BID/ASK
@@ -382,6 +374,8 @@ def iter_csv_ticks(path: PathLike, format: str = "auto", *,
                     lines = [header[0]] + lines
                     numbers = [header[1]] + numbers
                 src = D._Rows(p, lines, numbers)
+                if last is not None:  # checked against the previous chunk, numbered on
+                    src.previous_time, src.first_index = last[0], count - carry
                 ticks = D._read_mt5_ticks(src) if fmt == "mt5_ticks" else \
                     D._read_plain(src, bars=False)
                 assert isinstance(ticks, TickData)
@@ -389,10 +383,8 @@ def iter_csv_ticks(path: PathLike, format: str = "auto", *,
                     ticks = TickData(ticks.time[1:], ticks.bid[1:], ticks.ask[1:])
                 if not len(ticks):
                     continue
-                if last is not None and ticks.time[0] < last[0]:
-                    raise CSVFormatError(p, first_line, "time goes backwards: before the "
-                                         "previous line's")
                 last = (int(ticks.time[-1]), float(ticks.bid[-1]), float(ticks.ask[-1]))
+                count += len(ticks)
                 yield ticks
 
 
@@ -427,17 +419,13 @@ def convert(src: PathLike, dst: PathLike, *, symbol: str = "", format: str = "au
 
 # ---- running a file in bounded memory ---------------------------------------------------------
 
-_NS_MIN = 60_000_000_000
-_NS_DAY = 1440 * _NS_MIN
-
-
 def _periods(t: NDArray[np.int64], tf: int) -> NDArray[np.int64]:
-    """Index of the bar period (of timeframe `tf` minutes) holding each time."""
-    if tf == 43200:  # MN1: calendar months
-        return t.view("M8[ns]").astype("M8[M]").astype(np.int64)
-    if tf == 10080:  # W1: weeks from Monday 00:00 (1970-01-05)
-        return (t - 4 * _NS_DAY) // (7 * _NS_DAY)
-    return t // (tf * _NS_MIN)
+    """Open time of the bar (of timeframe `tf` minutes) holding each time: the engine's
+    bar periods (hqt_timeframe_open_times), W1 from Monday, MN1 calendar months."""
+    t = np.ascontiguousarray(t, dtype=np.int64)
+    out: NDArray[np.int64] = np.empty(len(t), np.int64)
+    _hqt.timeframe_open_times(int(tf), t, out)
+    return out
 
 
 def _starts_new_bar(t: NDArray[np.int64], timeframes: Sequence[int]) -> NDArray[np.bool_]:

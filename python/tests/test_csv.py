@@ -169,13 +169,6 @@ MALFORMED = [
     ("mt5 tick bad number", MT5_TICKS + "2024.01.02\t00:00:03.000\t1.1x\t1.2\t\t\t6\n", 9, "1.1x"),
     ("mt5 tick bad date", MT5_TICKS + "2024.13.02\t00:00:03.000\t1.1\t1.2\t\t\t6\n", 9, "2024.13.02"),
     ("mt5 tick bad time", MT5_TICKS + "2024.01.02\t25:00:03.000\t1.1\t1.2\t\t\t6\n", 9, "date/time"),
-    ("mt5 tick negative", MT5_TICKS + "2024.01.02\t00:00:03.000\t-1.1\t1.2\t\t\t6\n", 9, "positive"),
-    ("mt5 tick NaN", MT5_TICKS + "2024.01.02\t00:00:03.000\tnan\t1.2\t\t\t6\n", 9, "finite"),
-    ("mt5 tick crossed", MT5_TICKS + "2024.01.02\t00:00:03.000\t1.3\t1.2\t\t\t6\n", 9, "below bid"),
-    ("mt5 tick backwards", MT5_TICKS + "2024.01.02\t00:00:01.000\t1.1\t1.2\t\t\t6\n", 9, "backwards"),
-    ("mt5 bar high < low", MT5_BARS + "2024.01.02\t00:20:00\t1.1\t1.0\t1.2\t1.1\t5\t0\t1\n", 5, "high"),
-    ("mt5 bar close above high", MT5_BARS + "2024.01.02\t00:20:00\t1.1\t1.2\t1.0\t1.3\t5\t0\t1\n", 5, "high"),
-    ("mt5 bar backwards", MT5_BARS + "2024.01.02\t00:10:00\t1.1\t1.2\t1.0\t1.1\t5\t0\t1\n", 5, "backwards"),
     ("mt5 bar empty field", MT5_BARS + "2024.01.02\t00:20:00\t\t1.2\t1.0\t1.1\t5\t0\t1\n", 5, "empty"),
     ("mt4 bar short", "2024.01.02,00:00,1.1,1.2,1.0,1.15,1\n2024.01.02,00:01,1.1,1.2\n", 2, "fields"),
     ("mt4 bar bad volume", "2024.01.02,00:00,1.1,1.2,1.0,1.15,1\n2024.01.02,00:01,1.1,1.2,1.0,1.1,x\n", 2, "volume"),
@@ -183,7 +176,6 @@ MALFORMED = [
     ("plain bad iso", "time,bid,ask\n2024-01-02T00:00:00,1.1,1.2\n2024-01-02T00:00:0x,1.1,1.2\n", 3, "0x"),
     ("plain mixed time kinds", f"time,bid,ask\n2024-01-02T00:00:00,1.1,1.2\n{T0},1.1,1.2\n", 3, "mixes"),
     ("plain missing column", "time,bid\n1,1.1\n", 1, "ask"),
-    ("plain zero price", f"time,bid,ask\n{T0},0,1.2\n", 2, "positive"),
     ("unknown format", "hello world\n1,2,3\n", 1, "unrecognised"),
 ]
 
@@ -202,6 +194,47 @@ def test_malformed_lines_name_file_and_line(tmp_path, text, line, fragment):
     assert str(err).startswith(f"{p}:{line}: ")
     assert fragment in str(err)
     assert isinstance(err, ValueError) and isinstance(err, hqt.HQTError)
+    assert snapshot(e) == before
+
+
+# values that parse but break the engine's data rules: the engine's own check
+# (hqt_validate_ticks / hqt_validate_bars) decides, so the class and message are what
+# Engine.load_ticks / load_bars give; the file and line come first, and as attributes
+RULE_BROKEN = [
+    ("mt5 tick negative", MT5_TICKS + "2024.01.02\t00:00:03.000\t-1.1\t1.2\t\t\t6\n", 9,
+     hqt.InvalidPriceError, "bid and ask must be finite and > 0 (got -1.1, 1.2)"),
+    ("mt5 tick NaN", MT5_TICKS + "2024.01.02\t00:00:03.000\tnan\t1.2\t\t\t6\n", 9,
+     hqt.InvalidPriceError, "(got NaN or infinite, 1.2)"),
+    ("mt5 tick crossed", MT5_TICKS + "2024.01.02\t00:00:03.000\t1.3\t1.2\t\t\t6\n", 9,
+     hqt.BadDataError, "ask 1.2 is below bid 1.3"),
+    ("mt5 tick backwards", MT5_TICKS + "2024.01.02\t00:00:01.000\t1.1\t1.2\t\t\t6\n", 9,
+     hqt.DataOrderError, "goes backwards"),
+    ("mt5 bar high < low", MT5_BARS + "2024.01.02\t00:20:00\t1.1\t1.0\t1.2\t1.1\t5\t0\t1\n", 5,
+     hqt.BadDataError, "do not contain open"),
+    ("mt5 bar close above high", MT5_BARS + "2024.01.02\t00:20:00\t1.1\t1.2\t1.0\t1.3\t5\t0\t1\n", 5,
+     hqt.BadDataError, "do not contain open"),
+    ("mt5 bar backwards", MT5_BARS + "2024.01.02\t00:10:00\t1.1\t1.2\t1.0\t1.1\t5\t0\t1\n", 5,
+     hqt.DataOrderError, "is not after the previous bar's"),
+    ("plain zero price", f"time,bid,ask\n{T0},0,1.2\n", 2,
+     hqt.InvalidPriceError, "must be finite and > 0 (got 0, 1.2)"),
+]
+
+
+@pytest.mark.parametrize("text,line,cls,fragment", [m[1:] for m in RULE_BROKEN],
+                         ids=[m[0] for m in RULE_BROKEN])
+def test_rule_breaking_lines_raise_the_engines_error(tmp_path, text, line, cls, fragment):
+    p = write(tmp_path, "bad.csv", text)
+    e = hqt.Engine(1000.0)
+    e.add_symbol("EURUSD")
+    before = snapshot(e)
+    with pytest.raises(cls) as info:
+        e.load_csv(0, p)
+    err = info.value
+    assert type(err) is cls
+    assert err.path == str(p) and err.line == line
+    kind = "tick" if "tick" in str(err) else "bar"
+    assert str(err).startswith(f"{p}:{line}: {kind} {err.index}: ")
+    assert fragment in str(err)
     assert snapshot(e) == before
 
 

@@ -183,7 +183,7 @@ def test_parquet_bad_batch_loads_nothing(tmp_path):
     p = tmp_path / "bad.parquet"
     _write(p, df)
     e = make_engine()
-    with pytest.raises(hqt.BadDataError, match="row 2000 \\+ tick 500"):
+    with pytest.raises(hqt.InvalidPriceError, match="row 2000 \\+ tick 500"):
         e.load_parquet(0, p, batch_rows=1000)
     assert e.pending_events == 0
     back = to_frame(TICKS)

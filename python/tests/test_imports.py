@@ -34,6 +34,9 @@ LAZY_THIRD_PARTY = {"numpy", "pandas", "matplotlib", "pyarrow", "tqdm", "distrib
 DEFERRED = {
     ("hqt.results", "hqt._hqt"): "result tables import without the native extension",
     ("hqt.testing", "hqt.engine"): "a pytest plugin: loads in every pytest run, native or not",
+    **{(m, "hqt._hqt"): "the data rules are the core's (hqt_validate_*, hqt_timeframe_*); "
+       "the module still imports without the extension, as hqt.testing (a pytest plugin, "
+       "which imports hqt.data, which imports hqt.frames) must" for m in ("hqt.data", "hqt.frames", "hqt.testing")},
     **{("hqt.sweeps", m): "import hqt imports hqt.sweeps (for hqt.sweep): standard library only"
        for m in ("hqt.engine", "hqt._arrays", "hqt.data", "hqt.models", "hqt.progress")},
 }

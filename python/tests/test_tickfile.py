@@ -77,9 +77,9 @@ def test_writer_checks_what_the_engine_would(tmp_path):
         w.append([T0, T0 + 1], [1.0, 1.0], [1.1, 1.1])
         with pytest.raises(hqt.DataOrderError, match="tick 2: time"):
             w.append([T0], [1.0], [1.1])
-        with pytest.raises(hqt.InvalidArgumentError, match="tick 3: ask"):
+        with pytest.raises(hqt.BadDataError, match="tick 3: ask"):
             w.append([T0 + 2, T0 + 3], [1.0, 1.2], [1.1, 1.1])
-        with pytest.raises(hqt.InvalidArgumentError, match="must be > 0"):
+        with pytest.raises(hqt.InvalidPriceError, match="must be finite and > 0"):
             w.append([T0 + 2], [0.0], [1.1])
         w.append([T0 + 2], [1.0], [1.0])
     assert len(TF.TickFile(p)) == 3
@@ -128,8 +128,9 @@ def test_convert_errors_name_the_line(tmp_path):
     p = tmp_path / "bad.csv"
     p.write_text("time,bid,ask\n" + "".join(f"{T0 + i},1.1,1.2\n" for i in range(50)) +
                  f"{T0},1.1,1.2\n")
-    with pytest.raises(hqt.CSVFormatError, match=":52:"):
+    with pytest.raises(hqt.DataOrderError, match=":52: tick 50: time") as info:
         TF.convert(p, tmp_path / "bad.hqtt", chunk_rows=10)
+    assert info.value.line == 52 and info.value.index == 50
     assert not (tmp_path / "bad.hqtt").exists()
 
 

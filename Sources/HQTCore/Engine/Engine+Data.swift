@@ -41,20 +41,13 @@ extension Engine {
         let series = feed.ticks[Int(symbolID)] ?? TickSeries(symbolID: symbolID)
         let start = series.count
         var last = max(series.time.last ?? 0, currentTime == .min ? 0 : currentTime)
-        let name = symbols[Int(symbolID)].name
+        let subject = symbols[Int(symbolID)].name + " tick"
         series.time.reserve(n); series.bid.reserve(n); series.ask.reserve(n)
         for i in 0..<n {
             let t = time(i), b = bid(i), a = ask(i)
-            var problem: HQTError?
-            if t < last {
-                problem = HQTError(.dataOrder, t < 0 ? "\(name) tick \(i): negative time \(t)"
-                    : "\(name) tick \(i): time \(t) goes backwards (previous \(last))")
-            } else if b <= 0 || b > Engine.maxPrice || a <= 0 || a > Engine.maxPrice {
-                problem = HQTError(.invalidPrice, "\(name) tick \(i): bid and ask must be finite and > 0 (got \(Engine.describe(b)), \(Engine.describe(a)))")
-            } else if a < b {
-                problem = HQTError(.badData, "\(name) tick \(i): ask \(FixedPoint.format(a)) is below bid \(FixedPoint.format(b))")
-            }
-            if let problem {
+            // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_ticks)
+            if let problem = MarketDataRules.tickViolation(subject: subject, index: i, time: t, bid: b, ask: a,
+                                                           previous: last) {
                 series.time.truncate(to: start); series.bid.truncate(to: start); series.ask.truncate(to: start)
                 throw problem
             }
@@ -108,31 +101,20 @@ extension Engine {
             series = BarSeries(symbolID: symbolID, timeframe: timeframe)
         }
         let start = series.count
-        let name = "\(symbols[Int(symbolID)].name) \(timeframe)"
+        let subject = "\(symbols[Int(symbolID)].name) \(timeframe) bar"
         var lastOpen = series.time.last
         let floor = currentTime == .min ? 0 : currentTime
         for column in series.columns { column.reserve(n) }
         for i in 0..<n {
             let (t, o, h, l, c, v) = row(i)
-            let closeTime = t >= 0 ? timeframe.closeTime(opening: t) : 0
-            var problem: HQTError?
-            if t < 0 {
-                problem = HQTError(.dataOrder, "\(name) bar \(i): negative time \(t)")
-            } else if let lastOpen, t <= lastOpen {
-                problem = HQTError(.dataOrder, "\(name) bar \(i): open time \(t) is not after the previous bar's (\(lastOpen))")
-            } else if closeTime < floor {
-                problem = HQTError(.dataOrder, "\(name) bar \(i): closes at \(closeTime), before the engine's current time \(floor)")
-            } else if [o, h, l, c].contains(where: { $0 <= 0 || $0 > Engine.maxPrice }) {
-                problem = HQTError(.invalidPrice, "\(name) bar \(i): prices must be finite and > 0")
-            } else if h < max(o, c, l) || l > min(o, c) {
-                problem = HQTError(.badData, "\(name) bar \(i): high \(FixedPoint.format(h)) / low \(FixedPoint.format(l)) do not contain open \(FixedPoint.format(o)) and close \(FixedPoint.format(c))")
-            } else if v < 0 {
-                problem = HQTError(.badData, "\(name) bar \(i): volume must be finite and >= 0")
-            }
-            if let problem {
+            // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_bars)
+            if let problem = MarketDataRules.barViolation(subject: subject, index: i, timeframe: timeframe, time: t,
+                                                          open: o, high: h, low: l, close: c, volume: v,
+                                                          previousOpen: lastOpen, notBefore: floor) {
                 for column in series.columns { column.truncate(to: start) }
                 throw problem
             }
+            let closeTime = timeframe.closeTime(opening: t)
             series.time.appendReserved(t); series.open.appendReserved(o); series.high.appendReserved(h)
             series.low.appendReserved(l); series.close.appendReserved(c); series.volume.appendReserved(v)
             series.closeTime.appendReserved(closeTime)

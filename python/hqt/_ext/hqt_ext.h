@@ -23,6 +23,7 @@
  *               code, the standalone WriteAheadLog and Broadcaster types;
  *               shared declarations in io_impl.h
  *   results.c   result lists as raw struct bytes (_raw_records, _record_layouts)
+ *   rules.c     the engine's data rules without an engine (validate_ticks, bar periods)
  */
 #ifndef HQT_EXT_H
 #define HQT_EXT_H
@@ -188,5 +189,10 @@ int hqt_io_types_init(PyObject *module);
 
 /* Adds _raw_records and _record_layouts to the module. */
 int hqt_results_init(PyObject *module);
+
+/* ---- rules.c ----------------------------------------------------------- */
+
+/* Adds validate_ticks, validate_bars and the timeframe_* functions. */
+int hqt_rules_init(PyObject *module);
 
 #endif /* HQT_EXT_H */
