@@ -37,7 +37,7 @@ import Testing
         ("ask < bid", [t0, t0 + 1, t0 + 2], [1_100_000, 1_100_000, 1_100_000], [1_100_200, 1_000_000, 1_100_200],
          .badData, "EURUSD tick 1: ask 1 is below bid 1.1"),
         ("backwards", [t0, t0 + 1, t0], [1_100_000, 1_100_000, 1_100_000], [1_100_200, 1_100_200, 1_100_200],
-         .dataOrder, "EURUSD tick 2: time \(t0) goes backwards (previous \(t0 + 1))"),
+         .dataOrder, "EURUSD tick 2: time \(t0) goes backwards (before the previous \(t0 + 1))"),
         ("negative time", [-5, 0, 1], [1_100_000, 1_100_000, 1_100_000], [1_100_200, 1_100_200, 1_100_200],
          .dataOrder, "EURUSD tick 0: negative time -5"),
         ("NaN", [t0, t0 + 1, t0 + 2], [1_100_000, MarketDataRules.micro(.nan), 1_100_000],
@@ -67,7 +67,7 @@ import Testing
     @Test func previousTimeAndFirstIndexContinueAnEarlierBatch() throws {
         let r = try #require(validate([Self.t0 - 1], [1_000_000], [1_000_000], subject: "tick", previous: Self.t0, first: 41))
         #expect(r.index == 0 && r.error.code == .dataOrder)
-        #expect(r.error.message == "tick 41: time \(Self.t0 - 1) goes backwards (previous \(Self.t0))")
+        #expect(r.error.message == "tick 41: time \(Self.t0 - 1) goes backwards (before the previous \(Self.t0))")
         // a negative previous time is no previous time; negative tick times still fail
         #expect(validate([0], [1], [1], previous: -10) == nil)
         #expect(validate([-1], [1], [1], previous: -10)?.error.code == .dataOrder)

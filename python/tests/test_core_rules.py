@@ -217,7 +217,7 @@ def test_validation_reads_numpy_buffers_in_place_and_rejects_other_dtypes():
         _hqt.validate_ticks(t, b[:-1], a)
     e = _raised(lambda: _hqt.validate_ticks(t, b, a, previous_time_ns=int(t[-1]) + 1,
                                             subject="GBPUSD tick", first_index=100))
-    assert str(e) == (f"GBPUSD tick 100: time {int(t[0])} goes backwards (previous "
+    assert str(e) == (f"GBPUSD tick 100: time {int(t[0])} goes backwards (before the previous "
                       f"{int(t[-1]) + 1})") and e.index == 0
 
 

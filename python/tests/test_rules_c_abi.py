@@ -83,7 +83,7 @@ def test_tick_validation_matches_an_engine_load(lib):
     assert bad.value == 3
     # previous_time_ns: the time of the tick before the array
     assert lib.hqt_validate_ticks(t, ok_b, ok_a, 3, T0 + 1, None, 0, C.byref(bad)) == E_DATA_ORDER
-    assert bad.value == 0 and err(lib) == f"tick 0: time {T0} goes backwards (previous {T0 + 1})"
+    assert bad.value == 0 and err(lib) == f"tick 0: time {T0} goes backwards (before the previous {T0 + 1})"
     assert lib.hqt_validate_ticks(None, None, None, 0, 0, None, 0, None) == OK
     assert lib.hqt_validate_ticks(None, ok_b, ok_a, 3, 0, None, 0, None) == E_ARG
     assert "time_ns is NULL" in err(lib)

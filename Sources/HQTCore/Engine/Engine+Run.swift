@@ -190,28 +190,25 @@ extension Engine {
         })
     }
 
+    /// The same rules as loading (`MarketDataRules`), for one event given
+    /// directly; the message numbers it by the engine's event count.
     func validate(_ event: MarketEvent) throws(HQTError) {
         let floor = currentTime == .min ? 0 : currentTime
+        let index = Int(clamping: eventsProcessed)
         switch event {
         case .tick(let t):
             try checkSymbol(t.symbolID)
-            guard t.time >= floor else {
-                throw HQTError(.dataOrder, "tick time \(t.time) is before the engine's current time \(floor)")
+            if let problem = MarketDataRules.tickViolation(subject: "\(symbols[Int(t.symbolID)].name) tick", index: index,
+                                                           time: t.time, bid: t.bid, ask: t.ask, previous: floor) {
+                throw problem
             }
-            guard t.bid > 0, t.ask > 0, t.bid <= Engine.maxPrice, t.ask <= Engine.maxPrice else {
-                throw HQTError(.invalidPrice, "tick bid and ask must be finite and > 0")
-            }
-            guard t.ask >= t.bid else { throw HQTError(.badData, "tick ask \(FixedPoint.format(t.ask)) is below bid \(FixedPoint.format(t.bid))") }
         case .bar(let b):
             try checkSymbol(b.symbolID)
-            guard b.time >= 0, b.timeframe.closeTime(opening: b.time) >= floor else {
-                throw HQTError(.dataOrder, "bar closing at \(b.timeframe.closeTime(opening: max(b.time, 0))) is before the engine's current time \(floor)")
-            }
-            guard [b.open, b.high, b.low, b.close].allSatisfy({ $0 > 0 && $0 <= Engine.maxPrice }) else {
-                throw HQTError(.invalidPrice, "bar prices must be finite and > 0")
-            }
-            guard b.high >= max(b.open, b.close, b.low), b.low <= min(b.open, b.close), b.volume >= 0 else {
-                throw HQTError(.badData, "bar high/low do not contain open and close, or volume < 0")
+            if let problem = MarketDataRules.barViolation(
+                subject: "\(symbols[Int(b.symbolID)].name) \(b.timeframe) bar", index: index, timeframe: b.timeframe,
+                time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume,
+                previousOpen: nil, notBefore: floor) {
+                throw problem
             }
         }
     }

@@ -115,7 +115,8 @@ struct BarBuilder {
         if !active {
             active = true
             openTime = timeframe.openTime(containing: time)
-            closeTime = timeframe.closeTime(opening: openTime)
+            // A bar that would close past the last int64 nanosecond never closes.
+            closeTime = timeframe.checkedCloseTime(opening: openTime) ?? .max
             open = bid; high = bid; low = bid; close = bid; ticks = 1
             return
         }

@@ -24,7 +24,7 @@ public enum MarketDataRules {
                                      previous last: Int64) -> HQTError? {
         if t < last {
             return HQTError(.dataOrder, t < 0 ? "\(subject) \(index): negative time \(t)"
-                : "\(subject) \(index): time \(t) goes backwards (previous \(last))")
+                : "\(subject) \(index): time \(t) goes backwards (before the previous \(last))")
         }
         if b <= 0 || b > Engine.maxPrice || a <= 0 || a > Engine.maxPrice {
             return HQTError(.invalidPrice, "\(subject) \(index): bid and ask must be finite and > 0 (got \(Engine.describe(b)), \(Engine.describe(a)))")
