@@ -12,12 +12,20 @@ import numpy as np
 import pytest
 
 import hqt
-from hqt.testing import make_engine, random_walk_ticks
+from hqt import tickfile as TF
+from hqt.testing import T0, make_engine, random_walk_ticks
 
 from conftest import MIN, SEC, snapshot
 
 # 3,000 ticks about 2 s apart (about 100 M1 bars, 20 M5) with a weekend gap
 TICKS = random_walk_ticks(3_000, seed=5, interval=2.0, gaps=1, spread_spikes=1)
+
+
+@pytest.fixture(scope="module")
+def tickfile(tmp_path_factory) -> str:
+    path = str(tmp_path_factory.mktemp("src") / "eurusd.hqtt")
+    TF.write_tickfile(path, TICKS, "EURUSD")
+    return path
 
 
 class Recorder(hqt.Strategy):
@@ -82,6 +90,31 @@ def test_the_reference_run_exercises_everything():
     assert kinds.count("tick") == len(TICKS)
     assert kinds.count("bar") > 100 and kinds.count("trade") > 20
     assert r.statistics.total_trades > 10
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 250, 1_000, 2_999, 3_000, 10**6])
+def test_run_file_is_the_whole_run(tickfile, chunk):
+    """run_file with windows of any size = loading everything and run():
+    the same calls (with the same clock), deals, trades, equity, statistics."""
+    s1, e1, r1 = _whole_run()
+    s2 = Recorder()
+    e2 = make_engine()
+    r2 = e2.run_file(tickfile, s2, chunk_ticks=chunk, progress=False)
+    _same(e1, r1, s1, e2, r2, s2)
+    assert e2.pending_events == 0 and r2.run.events == len(TICKS)
+    if chunk == 250:  # windows of 250 ticks (~8 minutes) end inside M1 and M5 bars
+        t = TICKS.time
+        cuts = range(250, len(t), 250)
+        assert any(t[k] // (5 * MIN) == t[k - 1] // (5 * MIN) for k in cuts)
+
+
+def test_run_file_without_callbacks(tickfile):
+    e1 = make_engine(TICKS)
+    e1.run(progress=False)
+    e2 = make_engine()
+    e2.run_file(tickfile, chunk_ticks=333, progress=False)
+    assert snapshot(e1)["statistics"] == snapshot(e2)["statistics"]
+    assert e2.statistics().ticks_processed == len(TICKS)
 
 
 # ---- Engine._run(source=) -------------------------------------------------------------
@@ -232,3 +265,140 @@ def test_loads_are_allowed_only_from_the_source():
     st = e.statistics()
     assert st.ticks_processed == 30 and st.bars_processed == 1
     assert not e.disposed
+
+
+# ---- run_file failures ------------------------------------------------------------------
+
+def test_run_file_callback_error(tickfile):
+    err = RuntimeError("boom")
+
+    class Boom(Recorder):
+        def on_bar(self, engine, bar):
+            super().on_bar(engine, bar)
+            if sum(c[0] == "bar" for c in self.calls) == 60:
+                raise err
+
+    s1 = Boom()
+    e1 = make_engine(TICKS)
+    with pytest.raises(RuntimeError):
+        e1.run(s1, progress=False)
+    done = e1.statistics().ticks_processed
+    s2 = Boom()
+    e2 = make_engine()
+    with pytest.raises(RuntimeError) as info:
+        e2.run_file(tickfile, s2, chunk_ticks=64, progress=False)
+    assert info.value is err
+    assert s2.calls == s1.calls  # the same calls up to the error, then on_stop once
+    assert any(f"after {done:,} of {len(TICKS):,} ticks" in n for n in info.value.__notes__)
+    a, b = snapshot(e1), snapshot(e2)
+    for key in ("account", "positions", "deals", "trades", "statistics"):
+        assert a[key] == b[key], key
+    assert e2.pending_events == 0  # the rest of the window was dropped
+    e2.buy(0, 0.1)  # usable
+
+
+def test_run_file_source_error(tickfile, monkeypatch):
+    """An error while loading a window (here: reading the file) propagates
+    unchanged; the run ends as after a callback error (on_stop once)."""
+    err = OSError("disk gone")
+    real = TF.TickFile.window
+    calls = [0]
+
+    def window(self, start, stop):
+        calls[0] += 1
+        if calls[0] == 4:
+            raise err
+        return real(self, start, stop)
+
+    monkeypatch.setattr(TF.TickFile, "window", window)
+    s = Recorder()
+    e = make_engine()
+    with pytest.raises(OSError) as info:
+        e.run_file(tickfile, s, chunk_ticks=500, progress=False)
+    assert info.value is err
+    assert any("after 1,500 of 3,000 ticks" in n for n in info.value.__notes__)
+    kinds = [c[0] for c in s.calls]
+    assert kinds.count("start") == kinds.count("stop") == 1 and kinds[-1] == "stop"
+    assert kinds.count("tick") == 1_500
+    assert e.pending_events == 0 and e.statistics().ticks_processed == 1_500
+    e.buy(0, 0.1)
+
+
+def test_run_file_keyboard_interrupt_between_windows(tickfile, monkeypatch):
+    s = Recorder()
+    e = make_engine()
+    real = TF._Windows.load
+    n = [0]
+
+    def load(self):
+        n[0] += 1
+        if n[0] == 3:
+            raise KeyboardInterrupt
+        return real(self)
+
+    monkeypatch.setattr(TF._Windows, "load", load)
+    with pytest.raises(KeyboardInterrupt) as info:
+        e.run_file(tickfile, s, chunk_ticks=1_000, progress=False)
+    assert any("after 2,000 of 3,000" in x for x in info.value.__notes__)
+    assert [c[0] for c in s.calls].count("stop") == 1
+    assert e.statistics().ticks_processed == 2_000
+
+
+def test_run_file_empty_file(tmp_path):
+    path = tmp_path / "empty.hqtt"
+    with TF.TickFileWriter(path, "EURUSD"):
+        pass
+    s = Recorder()
+    e = make_engine()
+    r = e.run_file(path, s, progress=False)
+    assert s.calls == [("start", 0), ("stop", 0)]
+    assert r.statistics.ticks_processed == 0
+
+
+def test_run_file_starts_from_no_loaded_data(tickfile):
+    """Data of an earlier run (all processed) is dropped first, as before."""
+    e = make_engine(random_walk_ticks(10, seed=3, start=T0 - 3600 * SEC))
+    e.run(progress=False)
+    e.run_file(tickfile, chunk_ticks=1_000, progress=False)
+    assert e.statistics().ticks_processed == 10 + len(TICKS)
+    assert e.pending_events == 0
+
+
+def test_wal_of_a_run_file_run(tickfile, tmp_path):
+    """What a log written by run_file allows after a crash (docs/research.md):
+    recovery without data restores the state at the last logged event,
+    counting events over the whole file; loading the whole file is refused,
+    because checkpoints hold cursors into the window that was loaded."""
+    import shutil
+
+    wal, crash = tmp_path / "run.wal", tmp_path / "crash.wal"
+
+    class Crash(Recorder):
+        def on_tick(self, engine, tick):
+            super().on_tick(engine, tick)
+            if self.n == 1_700:  # the log as a crash here would leave it
+                shutil.copy(wal, crash)
+
+    e = make_engine()
+    e.enable_wal(wal, checkpoint_every=5)
+    e.run_file(tickfile, Crash(), chunk_ticks=500, progress=False)
+    full = [d._astuple() for d in e.deals]
+    e.dispose()
+
+    copy = tmp_path / "a.wal"
+    shutil.copy(crash, copy)
+    e2 = make_engine()
+    e2.enable_wal(copy)
+    rep = e2.recover_from_wal()
+    assert not rep.replayed_over_data
+    assert 1_500 < rep.events_processed <= 1_700  # in the file's fourth window
+    assert rep.last_event_time == int(TICKS.time[rep.events_processed - 1])
+    got = [d._astuple() for d in e2.deals]
+    assert got and got == full[:len(got)]
+    e2.dispose()
+
+    shutil.copy(crash, copy)
+    e3 = make_engine(TICKS)
+    e3.enable_wal(copy)
+    with pytest.raises(hqt.WALError, match="do not match"):
+        e3.recover_from_wal()
