@@ -488,19 +488,24 @@ class Engine(_hqt.Engine):
 
         The file (see :mod:`hqt.tickfile`; ``python -m hqt.tickfile convert``
         makes one from CSV or Parquet) is mapped `chunk_ticks` ticks at a
-        time: each chunk is loaded, run, and cleared, so resident memory
-        stays near one chunk whatever the file size. The strategy sees one
-        run: on_start before the first chunk, on_stop after the last (also
-        after an error or Ctrl-C), and its state carries over between chunks.
-        Bars it builds (its ``bars`` attribute) are requested again for each
-        chunk, and chunks end where all of those bars close, so no bar is
-        split; such a bar reaches on_bar at the end of its chunk, with the
-        clock at its last tick rather than at its close.
+        time, and the engine runs it as one run: when the ticks loaded so far
+        have run, it drops them and asks for the next window, so resident
+        memory stays near one window whatever the file size. Everything
+        else is the run of the whole file loaded at once with :meth:`run`:
+        on_start once, on_stop once (also after an error or Ctrl-C), the
+        strategy's bars (its ``bars`` attribute) built across windows and
+        closed by the next tick with the clock at that tick, the same deals,
+        trades, equity curve and statistics whatever `chunk_ticks` is.
 
         ``symbol``: the symbol the ticks are for (default: the name in the
         file's header, or the engine's only symbol). The engine must have
-        no other loaded events left to run (StateError): data is cleared
-        between chunks, so run other symbols' data separately.
+        no other loaded events left to run (StateError): the file's windows
+        are the run's only data, so run other symbols' data separately.
+        Data of earlier runs (all processed) is dropped first
+        (:meth:`clear_data`, which also forgets earlier :meth:`build_bars`
+        requests), and the last window is dropped at the end. An error
+        stops the run as in :meth:`run` and is re-raised unchanged with a
+        note saying how many ticks ran; the rest of the file is not loaded.
         """
         result: BacktestResult = run_file(self, path, strategy, symbol=symbol,
                                           chunk_ticks=chunk_ticks, progress=progress)

@@ -15,7 +15,7 @@ a callback: it reads the engine exactly as a callback may (the engine
 allows calls from callbacks), never concurrently with the engine's own
 code. Runs without Python callbacks release the GIL and refuse every call
 (``BusyError``) until they return: their bar jumps when the run ends (or
-per chunk with ``Engine.run_file``). Such runs process 10^8 ticks/s, so
+per window with ``Engine.run_file``). Such runs process 10^8 ticks/s, so
 only huge ones are long; a native hook would make those live too (see
 docs/research.md, "Progress").
 """

@@ -461,13 +461,43 @@ def chunk_end(f: TickFile, start: int, chunk: int, timeframes: Sequence[int] = (
     return n
 
 
+class _Windows:
+    """The data source of a run_file run: loads the file `size` ticks at a time."""
+
+    def __init__(self, engine: Any, f: TickFile, sid: int, size: int, bar: RunProgress) -> None:
+        self.engine, self.f, self.sid, self.size, self.bar = engine, f, sid, size, bar
+        self.start = self.stop = 0  # the window loaded last: ticks [start, stop)
+
+    def load(self) -> bool:
+        """Loads the window after the last one; False (nothing loaded) at the end."""
+        if self.stop >= len(self.f):
+            return False
+        start, stop = self.stop, min(self.stop + self.size, len(self.f))
+        t, b, a = self.f.window(start, stop)
+        self.engine.load_ticks_micro(self.sid, t, b, a)  # the engine copies the memmaps
+        del t, b, a  # unmap: the pages leave this process's resident set
+        self.start, self.stop = start, stop
+        self.bar.begin_chunk(stop - start)
+        return True
+
+    def __call__(self) -> bool:
+        # Called by the engine when every loaded tick has run (it has
+        # dropped them; bars in progress stay): the next window, or the end.
+        self.bar.end_chunk()
+        return self.load()
+
+    def done(self) -> int:
+        """Ticks of the file that have run."""
+        return self.start + max(0, (self.stop - self.start) - _pending(self.engine))
+
+
 def run_file(engine: Any, path: PathLike, strategy: object | None = None, *,
              symbol: int | str | None = None, chunk_ticks: int = 1_000_000,
              bars: Sequence[tuple[int | str, int]] | None = None,
              progress: bool | None = None) -> Any:
-    """Runs the ticks of a tick file through `engine` in chunks; see ``Engine.run_file``."""
+    """Runs the ticks of a tick file through `engine` as one run, a window of
+    `chunk_ticks` ticks at a time; see ``Engine.run_file``."""
     import time as _time
-
 
     if chunk_ticks < 1:
         raise InvalidArgumentError("chunk_ticks must be >= 1")
@@ -487,50 +517,33 @@ def run_file(engine: Any, path: PathLike, strategy: object | None = None, *,
     sid = engine.symbol_id(symbol)
     if engine.pending_events:
         raise StateError(f"run_file needs an engine with no loaded events left to run "
-                         f"({engine.pending_events} pending): it clears the loaded data "
-                         "between chunks. Run or clear_data() first.")
+                         f"({engine.pending_events} pending): the file's windows are the "
+                         "run's only data. Run or clear_data() first.")
     builders = [(engine.symbol_id(s), int(tf)) for s, tf in
                 (bars if bars is not None else (getattr(strategy, "bars", None) or ()))]
-    timeframes = sorted({tf for s, tf in builders if s == sid})
     cbs = strategy_callbacks(strategy)
-    on_start, on_tick, on_bar, on_trade, on_stop, get_state, set_state = \
-        cbs if cbs is not None else (None,) * 7
     n = len(f)
-    start = stop = 0
-    stop_called = False
     started = _time.perf_counter()
     with RunProgress(engine, n, wants_progress(progress), unit="ticks",
                      desc=f"hqt {Path(f.path).name}", auto=progress is None) as bar:
+        engine.clear_data()  # data of earlier runs (all processed): not kept in memory
+        for s, tf in builders:
+            engine.build_bars(s, tf)
+        windows = _Windows(engine, f, sid, chunk_ticks, bar)
+        windows.load()  # the first window (a bad load loads nothing: nothing ran)
         try:
-            while True:
-                stop = chunk_end(f, start, chunk_ticks, timeframes)
-                last = stop >= n
-                engine.clear_data()
-                for s, tf in builders:
-                    engine.build_bars(s, tf)
-                t, b, a = f.window(start, stop)
-                engine.load_ticks_micro(sid, t, b, a)  # memmaps go to the engine uncopied
-                del t, b, a  # unmap: the pages leave this process's resident set
-                chunk = (on_start if start == 0 else None, on_tick, on_bar, on_trade,
-                         on_stop if last else None, get_state, set_state)
-                bar.begin_chunk(stop - start)
-                engine._run(None if all(c is None for c in chunk) else chunk)
-                stop_called = last
-                bar.end_chunk()
-                start = stop
-                if last:
-                    break
+            # One run: the engine asks `windows` for the next window when
+            # the loaded one has run; bars in progress carry over.
+            engine._run(cbs, source=windows)
         except BaseException as e:
-            done = start + max(0, (stop - start) - _pending(engine))
-            engine.clear_data()  # what is left of the chunk is dropped
-            if not stop_called and (on_stop is not None):
-                try:
-                    engine._run((None, None, None, on_trade, on_stop, None, None))
-                except BaseException as e2:  # keep the first error; note the second
-                    e.add_note(f"on_stop raised too: {e2!r}")
+            done = windows.done()
+            engine.clear_data()  # what is left of the window is dropped
             e.add_note(f"run_file stopped after {done:,} of {n:,} ticks of {f.path}; the "
-                       "engine is consistent (state after the last processed tick)")
+                       "engine is consistent (state after the last processed tick; the run "
+                       "ended as run() ends after an error, on_stop included) and the rest "
+                       "of the file is not loaded")
             raise
+        bar.end_chunk()
         engine.clear_data()
     return BacktestResult.from_engine(engine, wall_seconds=_time.perf_counter() - started,
                                       events=n)

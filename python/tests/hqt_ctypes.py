@@ -108,6 +108,8 @@ ON_BAR = C.CFUNCTYPE(C.c_int, ENGINE_P, C.POINTER(Bar), C.c_void_p)
 ON_TRADE = C.CFUNCTYPE(C.c_int, ENGINE_P, C.POINTER(Deal), C.c_void_p)
 SAVE_STATE = C.CFUNCTYPE(C.c_int, ENGINE_P, C.POINTER(C.c_void_p), C.POINTER(C.c_size_t), C.c_void_p)
 RESTORE_STATE = C.CFUNCTYPE(C.c_int, ENGINE_P, C.c_void_p, C.c_size_t, C.c_void_p)
+#: hqt_data_source_fn: (engine, int *more, user data) -> status
+DATA_SOURCE = C.CFUNCTYPE(C.c_int, ENGINE_P, C.POINTER(C.c_int), C.c_void_p)
 
 
 class Strategy(C.Structure):
@@ -142,6 +144,7 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "hqt_engine_add_symbol_v2": (C.c_int, [ENGINE_P, P(SymbolSpecV2), P(u32)]),
     "hqt_engine_run_v2": (C.c_int, [ENGINE_P, P(StrategyV2)]),
     "hqt_engine_process_event_v2": (C.c_int, [ENGINE_P, P(Event), P(StrategyV2)]),
+    "hqt_engine_run_source": (C.c_int, [ENGINE_P, P(StrategyV2), DATA_SOURCE, C.c_void_p]),
     "hqt_last_error": (C.c_char_p, []),
     "hqt_status_name": (C.c_char_p, [C.c_int]),
     "hqt_engine_create": (C.c_int, [i64, C.c_char_p, i64, P(ENGINE_P)]),

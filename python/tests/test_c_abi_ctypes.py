@@ -321,3 +321,155 @@ def test_longer_struct_from_a_newer_header(lib):
     assert lib.hqt_engine_run_v2(e, C.cast(C.byref(s), C.POINTER(H.StrategyV2))) == E_ARG
     assert "newer hqt.h" in last_error(lib) and f"byte {C.sizeof(H.StrategyV2) + 8}" in last_error(lib)
     lib.hqt_engine_destroy(e)
+
+
+# ---- hqt_engine_run_source ----------------------------------------------------------
+
+# 12 ticks 20 s apart: M1 bars of 3 ticks; windows of 4 ticks split them
+_SRC_T = [T0 + 20 * SEC * k for k in range(12)]
+_SRC_BID = [1_100_000 + 10 * k for k in range(12)]
+
+
+def _source_engine(lib):
+    e = _engine_with_ticks(lib, 0)
+    assert lib.hqt_engine_build_bars(e, 0, 1) == OK
+    return e
+
+
+def _recording_strategy(lib, seen):
+    @H.ON_EVENT
+    def on_start(engine, ud):
+        seen.append(("start",))
+        return 0
+
+    @H.ON_TICK
+    def on_tick(engine, tick, ud):
+        seen.append(("tick", tick.contents.time, tick.contents.bid))
+        return 0
+
+    @H.ON_BAR
+    def on_bar(engine, bar, ud):
+        b = bar.contents
+        seen.append(("bar", b.time, b.open, b.high, b.low, b.close))
+        return 0
+
+    @H.ON_EVENT
+    def on_stop(engine, ud):
+        seen.append(("stop",))
+        return 0
+
+    s = H.StrategyV2()
+    assert lib.hqt_strategy_v2_init(C.byref(s), C.sizeof(s)) == OK
+    s.on_start, s.on_tick, s.on_bar, s.on_stop = on_start, on_tick, on_bar, on_stop
+    return s, (on_start, on_tick, on_bar, on_stop)  # the callbacks must outlive the run
+
+
+def _load(lib, e, lo, hi) -> int:
+    n = hi - lo
+    t, bid = _SRC_T[lo:hi], _SRC_BID[lo:hi]
+    return lib.hqt_engine_load_ticks(e, 0, i64s(*t), i64s(*bid), i64s(*(b + 20 for b in bid)), n)
+
+
+@pytest.mark.parametrize("window", [1, 4, 5, 12, 100])
+def test_run_source_is_one_run_over_the_windows(lib, window):
+    """Windows loaded by the source run exactly as the whole data loaded at once."""
+    whole: list = []
+    e = _source_engine(lib)
+    assert _load(lib, e, 0, 12) == OK
+    s, keep = _recording_strategy(lib, whole)
+    assert lib.hqt_engine_run_v2(e, C.byref(s)) == OK
+    lib.hqt_engine_destroy(e)
+    assert whole.count(("start",)) == 1 and sum(x[0] == "bar" for x in whole) == 4
+
+    seen: list = []
+    calls = []
+    e = _source_engine(lib)
+    pos = [min(window, 12)]
+    assert _load(lib, e, 0, pos[0]) == OK
+
+    @H.DATA_SOURCE
+    def source(engine, more, ud):
+        calls.append(ud)
+        pending = C.c_uint64()
+        assert lib.hqt_engine_pending_events(engine, C.byref(pending)) == OK
+        assert pending.value == 0  # everything loaded has run (and was dropped)
+        lo, hi = pos[0], min(pos[0] + window, 12)
+        if lo >= hi:
+            more[0] = 0
+            return 0
+        assert _load(lib, engine, lo, hi) == OK  # loading is allowed here
+        pos[0] = hi
+        more[0] = 1
+        return 0
+
+    s, keep = _recording_strategy(lib, seen)
+    assert lib.hqt_engine_run_source(e, C.byref(s), source, 7) == OK, last_error(lib)
+    assert seen == whole
+    assert len(calls) == -(-12 // window) and set(calls) == {7}
+    st = H.Statistics()
+    assert lib.hqt_engine_statistics(e, C.byref(st)) == OK and st.ticks_processed == 12
+    # a strategy may be NULL
+    lib.hqt_engine_destroy(e)
+    e = _source_engine(lib)
+    pos[0] = 0
+    assert lib.hqt_engine_run_source(e, None, source, None) == OK
+    assert lib.hqt_engine_statistics(e, C.byref(st)) == OK and st.ticks_processed == 12
+    lib.hqt_engine_destroy(e)
+
+
+def test_run_source_failure_stops_the_run(lib):
+    seen: list = []
+    e = _source_engine(lib)
+    assert _load(lib, e, 0, 4) == OK
+    calls = [0]
+
+    @H.DATA_SOURCE
+    def failing(engine, more, ud):
+        calls[0] += 1
+        if calls[0] == 2:
+            return 5  # non-zero: stop the run
+        assert _load(lib, engine, 4, 8) == OK
+        more[0] = 1
+        return 0
+
+    s, keep = _recording_strategy(lib, seen)
+    assert lib.hqt_engine_run_source(e, C.byref(s), failing, None) == E_CALLBACK
+    assert "data source returned 5" in last_error(lib)
+    assert calls[0] == 2
+    assert seen[0] == ("start",) and seen[-1] == ("stop",) and seen.count(("stop",)) == 1
+    assert [x[1] for x in seen if x[0] == "tick"] == _SRC_T[:8]
+    pending = C.c_uint64()
+    assert lib.hqt_engine_pending_events(e, C.byref(pending)) == OK and pending.value == 0
+    # the engine is usable: a new run continues with newly loaded data
+    assert _load(lib, e, 8, 12) == OK
+    assert lib.hqt_engine_run_v2(e, C.byref(s)) == OK
+    assert [x[1] for x in seen if x[0] == "tick"] == _SRC_T
+    lib.hqt_engine_destroy(e)
+
+
+def test_run_source_refusals(lib):
+    e = _source_engine(lib)
+    assert lib.hqt_engine_run_source(e, None, H.DATA_SOURCE(), None) == E_ARG  # NULL source
+    assert "source" in last_error(lib)
+
+    @H.DATA_SOURCE
+    def nothing(engine, more, ud):
+        more[0] = 0
+        return 0
+
+    assert lib.hqt_engine_run_source(None, None, nothing, None) == E_ARG
+    # loading is refused from a strategy callback (only the source may load)
+    assert _load(lib, e, 0, 4) == OK
+    status = []
+
+    @H.ON_TICK
+    def on_tick(engine, tick, ud):
+        status.append(_load(lib, engine, 4, 5))
+        return 0
+
+    s = H.StrategyV2()
+    assert lib.hqt_strategy_v2_init(C.byref(s), C.sizeof(s)) == OK
+    s.on_tick = on_tick
+    assert lib.hqt_engine_run_source(e, C.byref(s), nothing, None) == OK
+    assert status == [E_BUSY] * 4
+    lib.hqt_engine_destroy(e)

@@ -206,15 +206,32 @@ engine_get_pending_events(HQTEngineObject *self, void *closure)
 static PyObject *
 engine_run(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    static const char *const names[] = {"callbacks", NULL};
-    PyObject *a[1];
+    static const char *const names[] = {"callbacks", "source", NULL};
+    PyObject *a[2];
     hqt_run_ctx ctx;
     int st;
     ENTER(self);
-    if (parse_args("_run", args, nargs, kwnames, names, 0, a) < 0 ||
-        hqt_ctx_init(&ctx, (PyObject *)self, a[0]) < 0)
+    if (parse_args("_run", args, nargs, kwnames, names, 0, a) < 0)
         return NULL;
-    if (hqt_ctx_active(&ctx)) {
+    if (a[1] == Py_None)
+        a[1] = NULL;
+    if (a[1] && !PyCallable_Check(a[1])) {
+        PyErr_Format(PyExc_TypeError, "source must be callable or None, not %.100s",
+                     Py_TYPE(a[1])->tp_name);
+        return NULL;
+    }
+    if (hqt_ctx_init(&ctx, (PyObject *)self, a[0]) < 0)
+        return NULL;
+    if (a[1]) {
+        hqt_ctx_set_source(&ctx, a[1]); /* callable: cannot fail */
+        /* The source is Python code, called mid-run: keep the GIL for the
+           whole run; loads from the source are allowed (running, not
+           nogil_busy), as the core allows them while the source runs. */
+        self->running++;
+        st = hqt_engine_run_source(self->engine, hqt_ctx_active(&ctx) ? &ctx.strategy : NULL,
+                                   hqt_ctx_source, &ctx);
+        self->running--;
+    } else if (hqt_ctx_active(&ctx)) {
         /* Callbacks run Python code: keep the GIL for the whole run. */
         self->running++;
         st = hqt_engine_run_v2(self->engine, &ctx.strategy);

@@ -128,6 +128,7 @@ typedef struct hqt_run_ctx {
     PyObject *bar_obj;
     PyObject *deal_obj;
     PyObject *state_obj;            /* the bytes get_state returned last (engine reads them) */
+    PyObject *source;               /* strong: data source of Engine._run(source=), or NULL */
     PyObject *exc_type, *exc_value, *exc_tb; /* first exception raised */
 } hqt_run_ctx;
 
@@ -139,6 +140,14 @@ int hqt_ctx_active(const hqt_run_ctx *ctx);
 /* Releases ctx; re-raises the first callback exception, else raises for a
    non-OK status, else returns None. */
 PyObject *hqt_ctx_finish(hqt_run_ctx *ctx, int status);
+/* Sets ctx's data source: a callable taking no arguments that loads the
+   next window and returns True, or returns False when there is no more.
+   Returns 0, or -1 with TypeError when `source` is not callable. */
+int hqt_ctx_set_source(hqt_run_ctx *ctx, PyObject *source);
+/* The hqt_data_source_fn calling ctx->source (user data: the ctx), with
+   the GIL held; an exception (or a result that is not a bool) is kept in
+   ctx like a callback's and stops the run. */
+int hqt_ctx_source(hqt_engine *engine, int *more, void *user_data);
 
 /* ---- engine.c ---------------------------------------------------------- */
 

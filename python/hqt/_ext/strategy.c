@@ -214,6 +214,7 @@ ctx_clear(hqt_run_ctx *ctx)
     Py_CLEAR(ctx->bar_obj);
     Py_CLEAR(ctx->deal_obj);
     Py_CLEAR(ctx->state_obj);
+    Py_CLEAR(ctx->source);
 }
 
 int
@@ -268,6 +269,42 @@ hqt_ctx_init(hqt_run_ctx *ctx, PyObject *engine, PyObject *callbacks)
         ctx->strategy.save_state = tramp_save_state;
     if (ctx->func[HQT_CB_SET_STATE])
         ctx->strategy.restore_state = tramp_restore_state;
+    return 0;
+}
+
+int
+hqt_ctx_set_source(hqt_run_ctx *ctx, PyObject *source)
+{
+    if (!PyCallable_Check(source)) {
+        PyErr_Format(PyExc_TypeError, "source must be callable or None, not %.100s",
+                     Py_TYPE(source)->tp_name);
+        return -1;
+    }
+    Py_XSETREF(ctx->source, Py_NewRef(source));
+    return 0;
+}
+
+/* source() -> bool: True when it loaded the next window, False at the end. */
+int
+hqt_ctx_source(hqt_engine *engine, int *more, void *user_data)
+{
+    hqt_run_ctx *ctx = (hqt_run_ctx *)user_data;
+    (void)engine;
+    *more = 0;
+    PyObject *res = PyObject_CallNoArgs(ctx->source);
+    if (!res) {
+        stash_exception(ctx);
+        return 1;
+    }
+    if (!PyBool_Check(res)) {
+        PyErr_Format(PyExc_TypeError, "a data source must return True (it loaded more data) "
+                     "or False (no more), not %.100s", Py_TYPE(res)->tp_name);
+        Py_DECREF(res);
+        stash_exception(ctx);
+        return 1;
+    }
+    *more = res == Py_True;
+    Py_DECREF(res);
     return 0;
 }
 
