@@ -26,8 +26,9 @@ let package = Package(
         .library(name: "HQTBroadcast", targets: ["HQTBroadcast"]),
     ],
     targets: [
-        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq",
-                       providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(
+            name: "CZeroMQ", pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CHQTABI"),
         .target(name: "HQTCore", swiftSettings: releaseSpeed),
@@ -41,7 +42,8 @@ let package = Package(
         .testTarget(name: "HQTTests", dependencies: ["HQTCore", "HQTWAL", "HQTBroadcast", "CZeroMQ"]),
         // Benchmarks: build with -c release.
         .executableTarget(name: "hqt-wal-bench", dependencies: ["HQTCore", "HQTWAL"], path: "bench/wal"),
-        .executableTarget(name: "hqt-engine-bench", dependencies: ["HQTCore", "HQTWAL", "HQTBroadcast"], path: "bench/engine-io",
-                          exclude: ["bench_python_io.py"]),
+        .executableTarget(
+            name: "hqt-engine-bench", dependencies: ["HQTCore", "HQTWAL", "HQTBroadcast"], path: "bench/engine-io",
+            exclude: ["bench_python_io.py"]),
     ]
 )

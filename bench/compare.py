@@ -21,6 +21,7 @@ shows base, new and new/base for the wall-clock figure and, where the script
 reports it, for the CPU-time figure (steadier on a shared machine), flagging a
 ratio outside 1 ± --tolerance.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,7 +46,7 @@ def log(msg: str) -> None:
 def env_for(tree: str) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.path.join(tree, "python")
-    env.pop("LD_LIBRARY_PATH", None)   # libhqt.so is found next to the extension (rpath $ORIGIN)
+    env.pop("LD_LIBRARY_PATH", None)  # libhqt.so is found next to the extension (rpath $ORIGIN)
     env["TQDM_DISABLE"] = "1"
     return env
 
@@ -53,7 +54,9 @@ def env_for(tree: str) -> dict:
 def run(cmd, env=None, timeout=1800) -> str:
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     if p.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+        raise RuntimeError(
+            f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}"
+        )
     return p.stdout
 
 
@@ -69,17 +72,30 @@ def engine_figures(tree: str, new: str, args) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
         out = fh.name
     try:
-        cmd = [sys.executable, os.path.join(new, "bench", "engine", "bench_engine.py"),
-               "--ticks", str(args.ticks), "--positions-ticks", str(args.positions_ticks),
-               "--repeat", str(args.repeat), "--sections", args.sections, "--json", out]
+        cmd = [
+            sys.executable,
+            os.path.join(new, "bench", "engine", "bench_engine.py"),
+            "--ticks",
+            str(args.ticks),
+            "--positions-ticks",
+            str(args.positions_ticks),
+            "--repeat",
+            str(args.repeat),
+            "--sections",
+            args.sections,
+            "--json",
+            out,
+        ]
         run(cmd, env_for(tree))
         with open(out) as fh:
             doc = json.load(fh)
     finally:
         os.unlink(out)
     check_package(doc, tree, "bench_engine.py")
-    return {f"engine {k}": (f["label"], f["rate"], f["cpu_rate"], "M ticks/s", True)
-            for k, f in doc["figures"].items()}
+    return {
+        f"engine {k}": (f["label"], f["rate"], f["cpu_rate"], "M ticks/s", True)
+        for k, f in doc["figures"].items()
+    }
 
 
 def io_figures(tree: str, args) -> dict:
@@ -96,8 +112,13 @@ def io_figures(tree: str, args) -> dict:
             continue
         m = IO_CHECKPOINT.search(line)
         if m:
-            figures["io checkpoint"] = ("one checkpoint (ms, lower is better)", float(m.group(1)),
-                                        None, "ms", False)
+            figures["io checkpoint"] = (
+                "one checkpoint (ms, lower is better)",
+                float(m.group(1)),
+                None,
+                "ms",
+                False,
+            )
     return figures
 
 
@@ -105,8 +126,18 @@ def race_figures(tree: str, new: str, args) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
         out = fh.name
     try:
-        cmd = [sys.executable, os.path.join(new, "bench", "race", "race.py"), "--only", "hqt",
-               "--repeat", str(args.race_repeat), "--bars", str(args.race_bars), "--json", out]
+        cmd = [
+            sys.executable,
+            os.path.join(new, "bench", "race", "race.py"),
+            "--only",
+            "hqt",
+            "--repeat",
+            str(args.race_repeat),
+            "--bars",
+            str(args.race_bars),
+            "--json",
+            out,
+        ]
         run(cmd, env_for(tree))
         with open(out) as fh:
             doc = json.load(fh)
@@ -115,8 +146,10 @@ def race_figures(tree: str, new: str, args) -> dict:
     check_package(doc, tree, "race.py")
     if not doc.get("trades_agree", True):
         log(f"  warning: race.py in {tree}: trades do not agree")
-    return {f"race {name}": (f"race {name}", f["rate"], f["cpu_rate"], "M bars/s", True)
-            for name, f in doc["figures"].items()}
+    return {
+        f"race {name}": (f"race {name}", f["rate"], f["cpu_rate"], "M bars/s", True)
+        for name, f in doc["figures"].items()
+    }
 
 
 def better(a, b, higher):
@@ -128,28 +161,62 @@ def better(a, b, higher):
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--base", default="/work/baseline", help="base tree (default /work/baseline)")
-    ap.add_argument("--new", default=os.path.dirname(HERE), help="new tree (default: this repository)")
-    ap.add_argument("--scripts", default=os.path.dirname(HERE),
-                    help="checkout whose bench/engine and bench/race scripts run (default: this one)")
-    ap.add_argument("--rounds", type=int, default=5, help="rounds; each figure's best counts (default 5)")
-    ap.add_argument("--repeat", type=int, default=3,
-                    help="bench_engine.py --repeat: runs per figure inside each round (default 3)")
+    ap.add_argument(
+        "--new", default=os.path.dirname(HERE), help="new tree (default: this repository)"
+    )
+    ap.add_argument(
+        "--scripts",
+        default=os.path.dirname(HERE),
+        help="checkout whose bench/engine and bench/race scripts run (default: this one)",
+    )
+    ap.add_argument(
+        "--rounds", type=int, default=5, help="rounds; each figure's best counts (default 5)"
+    )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="bench_engine.py --repeat: runs per figure inside each round (default 3)",
+    )
     ap.add_argument("--race-repeat", type=int, default=1, help="race.py --repeat (default 1)")
-    ap.add_argument("--order", choices=("abab", "abba"), default="abba",
-                    help="abab: base first in every round; abba (default): base first in odd "
-                         "rounds, new first in even ones (cancels a load that drifts during the run)")
-    ap.add_argument("--only", default=",".join(KINDS), help=f"comma-separated subset of {','.join(KINDS)}")
-    ap.add_argument("--ticks", type=int, default=2_000_000, help="bench_engine.py --ticks (default 2,000,000)")
-    ap.add_argument("--positions-ticks", type=int, default=300_000,
-                    help="bench_engine.py --positions-ticks (default 300,000)")
-    ap.add_argument("--sections", default="single,cloop,portfolio,positions",
-                    help="bench_engine.py --sections")
-    ap.add_argument("--io-ticks", type=int, default=500_000,
-                    help="hqt-engine-bench ticks (default 500,000; its sync=always case does one fsync per 100)")
-    ap.add_argument("--race-bars", type=int, default=1_000_000, help="race.py --bars (default 1,000,000)")
-    ap.add_argument("--tolerance", type=float, default=0.05, help="flag ratios outside 1 ± this (default 0.05)")
+    ap.add_argument(
+        "--order",
+        choices=("abab", "abba"),
+        default="abba",
+        help="abab: base first in every round; abba (default): base first in odd "
+        "rounds, new first in even ones (cancels a load that drifts during the run)",
+    )
+    ap.add_argument(
+        "--only", default=",".join(KINDS), help=f"comma-separated subset of {','.join(KINDS)}"
+    )
+    ap.add_argument(
+        "--ticks", type=int, default=2_000_000, help="bench_engine.py --ticks (default 2,000,000)"
+    )
+    ap.add_argument(
+        "--positions-ticks",
+        type=int,
+        default=300_000,
+        help="bench_engine.py --positions-ticks (default 300,000)",
+    )
+    ap.add_argument(
+        "--sections", default="single,cloop,portfolio,positions", help="bench_engine.py --sections"
+    )
+    ap.add_argument(
+        "--io-ticks",
+        type=int,
+        default=500_000,
+        help="hqt-engine-bench ticks (default 500,000; its sync=always case does one fsync per 100)",
+    )
+    ap.add_argument(
+        "--race-bars", type=int, default=1_000_000, help="race.py --bars (default 1,000,000)"
+    )
+    ap.add_argument(
+        "--tolerance", type=float, default=0.05, help="flag ratios outside 1 ± this (default 0.05)"
+    )
     ap.add_argument("--json", metavar="FILE", help="write every round's figures as JSON to FILE")
     args = ap.parse_args()
     base, new = os.path.realpath(args.base), os.path.realpath(args.new)
@@ -163,13 +230,13 @@ def main() -> int:
         if not os.path.isdir(os.path.join(tree, "python", "hqt")):
             ap.error(f"{tree}: no python/hqt (build the tree with scripts/build.sh)")
 
-    rounds: list[dict] = []          # per round: {side: {key: figure}}
-    order: list[str] = []            # keys, first-seen order
+    rounds: list[dict] = []  # per round: {side: {key: figure}}
+    order: list[str] = []  # keys, first-seen order
     meta: dict[str, tuple] = {}
     start = time.time()
     for r in range(args.rounds):
         this = {}
-        for side, tree in (trees[::-1] if args.order == "abba" and r % 2 else trees):
+        for side, tree in trees[::-1] if args.order == "abba" and r % 2 else trees:
             t0 = time.time()
             figs = {}
             if "engine" in kinds:
@@ -221,18 +288,25 @@ def main() -> int:
         return f"{v / 1e6:.1f}" if v >= 10e6 else f"{v / 1e6:.3f}"
 
     load = os.getloadavg()
-    print(f"base: {base}\nnew:  {new}\nscripts: {scripts}/bench\n{args.rounds} rounds ({args.order}; bench_engine x{args.repeat}, race x{args.race_repeat}), best counts; "
-          f"engine ticks {args.ticks:,} (positions {args.positions_ticks:,}), io ticks {args.io_ticks:,}, "
-          f"race bars {args.race_bars:,}; {time.time() - start:.0f} s; load average now "
-          f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; flag: ratio outside 1 ± {tol:g}")
-    head = (f"{'figure':58s} {'unit':>9s} {'base':>8s} {'new':>8s} {'new/base':>8s} {'':6s} "
-            f"{'base CPU':>8s} {'new CPU':>8s} {'CPU n/b':>8s} {'':6s} {'spread b/n':>11s}")
+    print(
+        f"base: {base}\nnew:  {new}\nscripts: {scripts}/bench\n{args.rounds} rounds "
+        f"({args.order}; bench_engine x{args.repeat}, race x{args.race_repeat}), best counts; "
+        f"engine ticks {args.ticks:,} (positions {args.positions_ticks:,}), io ticks {args.io_ticks:,}, "
+        f"race bars {args.race_bars:,}; {time.time() - start:.0f} s; load average now "
+        f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; flag: ratio outside 1 ± {tol:g}"
+    )
+    head = (
+        f"{'figure':58s} {'unit':>9s} {'base':>8s} {'new':>8s} {'new/base':>8s} {'':6s} "
+        f"{'base CPU':>8s} {'new CPU':>8s} {'CPU n/b':>8s} {'':6s} {'spread b/n':>11s}"
+    )
     print(head)
     print("-" * len(head))
     section = None
     for k in order:
         label, unit, higher = meta[k]
-        sec = k.split(" ")[0] + (" " + k.split(" ")[1].split(".")[0] if k.startswith("engine") else "")
+        sec = k.split(" ")[0] + (
+            " " + k.split(" ")[1].split(".")[0] if k.startswith("engine") else ""
+        )
         if section is not None and sec != section:
             print()
         section = sec
@@ -243,13 +317,24 @@ def main() -> int:
         sb, sn = spread("base", k), spread("new", k)
         sp = "" if sb is None or sn is None else f"{sb * 100:4.0f}%/{sn * 100:3.0f}%"
         name = label if k.startswith("race") else k.split(" ", 1)[0] + " " + label
-        print(f"{name[:58]:58s} {unit:>9s} {fmt(bw, unit):>8s} {fmt(nw, unit):>8s} {rw:>8s} {fw:6s} "
-              f"{fmt(bc, unit):>8s} {fmt(nc, unit):>8s} {rc:>8s} {fc:6s} {sp:>11s}")
+        print(
+            f"{name[:58]:58s} {unit:>9s} {fmt(bw, unit):>8s} {fmt(nw, unit):>8s} {rw:>8s} {fw:6s} "
+            f"{fmt(bc, unit):>8s} {fmt(nc, unit):>8s} {rc:>8s} {fc:6s} {sp:>11s}"
+        )
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"base": base, "new": new, "args": vars(args),
-                       "rounds": [{s: {k: list(v) for k, v in rd[s].items()} for s in rd} for rd in rounds]},
-                      fh, indent=1)
+            json.dump(
+                {
+                    "base": base,
+                    "new": new,
+                    "args": vars(args),
+                    "rounds": [
+                        {s: {k: list(v) for k, v in rd[s].items()} for s in rd} for rd in rounds
+                    ],
+                },
+                fh,
+                indent=1,
+            )
     return 0
 
 

@@ -11,6 +11,7 @@
 
     python3 examples/demo.py [--ticks 500000] [--endpoint tcp://127.0.0.1:*]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
 import hqt  # noqa: E402
-from hqt import subscriber, wal  # noqa: E402
 import hqt.wal_records  # noqa: E402,F401  (names and decodes the engine's record types)
+from hqt import subscriber, wal  # noqa: E402
 
 
 def write_ticks(path: str, n: int, seed: int = 2024) -> None:
@@ -40,7 +41,7 @@ def write_ticks(path: str, n: int, seed: int = 2024) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write("time,bid,ask\n")
-        for t, b, s in zip(time_ns.tolist(), bid.tolist(), spread.tolist()):
+        for t, b, s in zip(time_ns.tolist(), bid.tolist(), spread.tolist(), strict=False):
             f.write(f"{t},{b:.5f},{b + s:.5f}\n")
 
 
@@ -59,7 +60,7 @@ class SmaCross(hqt.Strategy):
         self.closes.append(bar.close)
         if len(self.closes) < self.slow:
             return
-        fast = sum(list(self.closes)[-self.fast:]) / self.fast
+        fast = sum(list(self.closes)[-self.fast :]) / self.fast
         slow = sum(self.closes) / self.slow
         want = 1 if fast > slow else -1
         if want == self.side:
@@ -68,13 +69,19 @@ class SmaCross(hqt.Strategy):
             engine.close(p.ticket)
         price = bar.close
         if want > 0:
-            engine.buy(self.symbol, self.volume, sl=round(price - 0.0030, 5), tp=round(price + 0.0060, 5))
+            engine.buy(
+                self.symbol, self.volume, sl=round(price - 0.0030, 5), tp=round(price + 0.0060, 5)
+            )
         else:
-            engine.sell(self.symbol, self.volume, sl=round(price + 0.0030, 5), tp=round(price - 0.0060, 5))
+            engine.sell(
+                self.symbol, self.volume, sl=round(price + 0.0030, 5), tp=round(price - 0.0060, 5)
+            )
         self.side = want
 
 
-def listen(endpoint: str, counts: collections.Counter, ready: threading.Event, stop: threading.Event) -> None:
+def listen(
+    endpoint: str, counts: collections.Counter, ready: threading.Event, stop: threading.Event
+) -> None:
     """A subscriber that existing tools could be: pyzmq + struct, nothing else."""
     with subscriber.Subscriber(endpoint, timeout=0.2) as sub:
         ready.set()
@@ -84,7 +91,9 @@ def listen(endpoint: str, counts: collections.Counter, ready: threading.Event, s
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--ticks", type=int, default=500_000)
     ap.add_argument("--endpoint", default="tcp://127.0.0.1:*")
     ap.add_argument("--wal", default=os.path.join(ROOT, "data", "demo.wal"))
@@ -120,16 +129,26 @@ def main() -> None:
     listener.join(2.0)
     engine.disable_broadcasting()
 
-    print(f"\nran {args.ticks:,} ticks in {elapsed:.2f} s ({args.ticks / elapsed / 1e6:.1f} M ticks/s)\n")
+    print(
+        f"\nran {args.ticks:,} ticks in {elapsed:.2f} s ({args.ticks / elapsed / 1e6:.1f} M ticks/s)\n"
+    )
     print(engine.statistics())
-    print(f"\nbroadcast on {endpoint}: sent {stats_b.total_sent:,} frames, dropped {stats_b.total_dropped:,}")
+    print(
+        f"\nbroadcast on {endpoint}: sent {stats_b.total_sent:,} frames, dropped {stats_b.total_dropped:,}"
+    )
     for name, c in stats_b.topics.items():
-        print(f"  {name:9s} sent {c.sent:>9,}  dropped {c.dropped:>9,}  received {counts.get(name.title(), 0):>9,}")
-    print("  (a pure-Python subscriber is slower than the engine: the engine never waits, "
-          "it drops and counts; every frame counted as sent was received)")
+        print(
+            f"  {name:9s} sent {c.sent:>9,}  dropped {c.dropped:>9,}  received {counts.get(name.title(), 0):>9,}"
+        )
+    print(
+        "  (a pure-Python subscriber is slower than the engine: the engine never waits, "
+        "it drops and counts; every frame counted as sent was received)"
+    )
     log = wal.read_log(args.wal)
     kinds = collections.Counter(r.type_name for r in log.records)
-    print(f"\nwrite-ahead log {os.path.relpath(args.wal, ROOT)}: {len(log.records)} records {dict(kinds)}")
+    print(
+        f"\nwrite-ahead log {os.path.relpath(args.wal, ROOT)}: {len(log.records)} records {dict(kinds)}"
+    )
 
 
 if __name__ == "__main__":

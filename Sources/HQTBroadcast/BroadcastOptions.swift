@@ -1,4 +1,5 @@
 import HQTCore
+
 /// How a `Broadcaster` binds and secures its socket. Defaults follow SPEC
 /// section 2.
 public struct BroadcastOptions: Sendable {

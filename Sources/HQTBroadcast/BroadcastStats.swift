@@ -30,8 +30,9 @@ public final class BroadcastStats: Sendable {
     public func counters(_ topic: BroadcastTopic) -> TopicCounters {
         let i = Int(topic.rawValue)
         let s = sent[i].load(ordering: .relaxed)
-        return TopicCounters(sent: s, bytes: s &* UInt64(topic.frameSize),
-                             dropped: dropped[i].load(ordering: .relaxed))
+        return TopicCounters(
+            sent: s, bytes: s &* UInt64(topic.frameSize),
+            dropped: dropped[i].load(ordering: .relaxed))
     }
 
     /// Sum over all topics.

@@ -1,4 +1,5 @@
 import HQTCore
+
 /// The topic byte that starts every broadcast frame (SPEC section 2).
 ///
 /// A SUB socket filters by subscribing to the one-byte prefix

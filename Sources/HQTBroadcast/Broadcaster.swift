@@ -1,6 +1,7 @@
-import HQTCore
 import CZeroMQ
+import HQTCore
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -107,7 +108,8 @@ public final class Broadcaster {
 
         var last = [CChar](repeating: 0, count: 1024)
         var lastSize = last.count
-        let bound = zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, &last, &lastSize) == 0
+        let bound =
+            zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, &last, &lastSize) == 0
             ? Self.cString(last) : options.endpoint
         var publicKey: String? = nil
         if let key = options.curveSecretKey {
@@ -149,60 +151,95 @@ public final class Broadcaster {
 
     /// BAR: a closed bar; `timeframe` in minutes, `time` its open time.
     @discardableResult
-    public func publishBar(symbolID: UInt32, timeframe: UInt16, time: UInt64, open: Int64, high: Int64,
-                           low: Int64, close: Int64, volume: UInt64) -> Bool {
-        send(1, BroadcastFrame.encodeBar(into: buffer, symbolID: symbolID, timeframe: timeframe, time: time,
-                                         open: open, high: high, low: low, close: close, volume: volume))
+    public func publishBar(
+        symbolID: UInt32, timeframe: UInt16, time: UInt64, open: Int64, high: Int64,
+        low: Int64, close: Int64, volume: UInt64
+    ) -> Bool {
+        send(
+            1,
+            BroadcastFrame.encodeBar(
+                into: buffer, symbolID: symbolID, timeframe: timeframe, time: time,
+                open: open, high: high, low: low, close: close, volume: volume))
     }
 
     /// TRADE: a deal, with its realized profit (0 for an opening deal).
     @discardableResult
-    public func publishTrade(ticket: UInt64, symbolID: UInt32, time: UInt64, volume: UInt64, price: Int64,
-                             profit: Int64) -> Bool {
-        send(2, BroadcastFrame.encodeTrade(into: buffer, ticket: ticket, symbolID: symbolID, time: time,
-                                           volume: volume, price: price, profit: profit))
+    public func publishTrade(
+        ticket: UInt64, symbolID: UInt32, time: UInt64, volume: UInt64, price: Int64,
+        profit: Int64
+    ) -> Bool {
+        send(
+            2,
+            BroadcastFrame.encodeTrade(
+                into: buffer, ticket: ticket, symbolID: symbolID, time: time,
+                volume: volume, price: price, profit: profit))
     }
 
     /// ORDER: an order state change; `kind` = `BroadcastFrame.kind(type:state:)`.
     @discardableResult
-    public func publishOrder(ticket: UInt64, symbolID: UInt32, time: UInt64, kind: UInt8, volume: UInt64,
-                             price: Int64) -> Bool {
-        send(3, BroadcastFrame.encodeOrder(into: buffer, ticket: ticket, symbolID: symbolID, time: time,
-                                           kind: kind, volume: volume, price: price))
+    public func publishOrder(
+        ticket: UInt64, symbolID: UInt32, time: UInt64, kind: UInt8, volume: UInt64,
+        price: Int64
+    ) -> Bool {
+        send(
+            3,
+            BroadcastFrame.encodeOrder(
+                into: buffer, ticket: ticket, symbolID: symbolID, time: time,
+                kind: kind, volume: volume, price: price))
     }
 
     /// EQUITY: balance, equity, margin, free margin.
     @discardableResult
-    public func publishEquity(time: UInt64, balance: Int64, equity: Int64, margin: Int64,
-                              freeMargin: Int64) -> Bool {
-        send(4, BroadcastFrame.encodeEquity(into: buffer, time: time, balance: balance, equity: equity,
-                                            margin: margin, freeMargin: freeMargin))
+    public func publishEquity(
+        time: UInt64, balance: Int64, equity: Int64, margin: Int64,
+        freeMargin: Int64
+    ) -> Bool {
+        send(
+            4,
+            BroadcastFrame.encodeEquity(
+                into: buffer, time: time, balance: balance, equity: equity,
+                margin: margin, freeMargin: freeMargin))
     }
 
     /// MARGIN: `event` 0 update, 1 margin call, 2 stop-out.
     @discardableResult
-    public func publishMargin(time: UInt64, margin: Int64, freeMargin: Int64, marginLevel: Int64,
-                              event: UInt8) -> Bool {
-        send(5, BroadcastFrame.encodeMargin(into: buffer, time: time, margin: margin, freeMargin: freeMargin,
-                                            marginLevel: marginLevel, event: event))
+    public func publishMargin(
+        time: UInt64, margin: Int64, freeMargin: Int64, marginLevel: Int64,
+        event: UInt8
+    ) -> Bool {
+        send(
+            5,
+            BroadcastFrame.encodeMargin(
+                into: buffer, time: time, margin: margin, freeMargin: freeMargin,
+                marginLevel: marginLevel, event: event))
     }
 
     /// POSITION: opened, modified, closed or partially closed; `kind` =
     /// `BroadcastFrame.kind(type:state:)` with type 0 BUY / 1 SELL.
     @discardableResult
-    public func publishPosition(ticket: UInt64, symbolID: UInt32, time: UInt64, kind: UInt8, volume: UInt64,
-                                openPrice: Int64, sl: Int64, tp: Int64, profit: Int64) -> Bool {
-        send(6, BroadcastFrame.encodePosition(into: buffer, ticket: ticket, symbolID: symbolID, time: time,
-                                              kind: kind, volume: volume, openPrice: openPrice, sl: sl, tp: tp,
-                                              profit: profit))
+    public func publishPosition(
+        ticket: UInt64, symbolID: UInt32, time: UInt64, kind: UInt8, volume: UInt64,
+        openPrice: Int64, sl: Int64, tp: Int64, profit: Int64
+    ) -> Bool {
+        send(
+            6,
+            BroadcastFrame.encodePosition(
+                into: buffer, ticket: ticket, symbolID: symbolID, time: time,
+                kind: kind, volume: volume, openPrice: openPrice, sl: sl, tp: tp,
+                profit: profit))
     }
 
     /// ACCOUNT: balance, equity, floating profit, margin level.
     @discardableResult
-    public func publishAccount(time: UInt64, balance: Int64, equity: Int64, profit: Int64,
-                               marginLevel: Int64) -> Bool {
-        send(7, BroadcastFrame.encodeAccount(into: buffer, time: time, balance: balance, equity: equity,
-                                             profit: profit, marginLevel: marginLevel))
+    public func publishAccount(
+        time: UInt64, balance: Int64, equity: Int64, profit: Int64,
+        marginLevel: Int64
+    ) -> Bool {
+        send(
+            7,
+            BroadcastFrame.encodeAccount(
+                into: buffer, time: time, balance: balance, equity: equity,
+                profit: profit, marginLevel: marginLevel))
     }
 
     /// Sends the frame built in `buffer`; counts it as sent or dropped.
@@ -337,21 +374,25 @@ public final class Broadcaster {
             throw HQTError(.invalidArgument, "endpoint must be a non-empty libzmq endpoint such as tcp://*:5555")
         }
         if o.sendHighWaterMark < 0 {
-            throw HQTError(.invalidArgument, "sendHighWaterMark must be >= 0 (0 = no limit), got \(o.sendHighWaterMark)")
+            throw HQTError(
+                .invalidArgument, "sendHighWaterMark must be >= 0 (0 = no limit), got \(o.sendHighWaterMark)")
         }
         if o.lingerMilliseconds < -1 {
             throw HQTError(.invalidArgument, "lingerMilliseconds must be >= -1, got \(o.lingerMilliseconds)")
         }
         if !o.allowedClientKeys.isEmpty && o.curveSecretKey == nil {
-            throw HQTError(.invalidArgument, "allowedClientKeys needs curveSecretKey: the allow-list checks CURVE client keys")
+            throw HQTError(
+                .invalidArgument, "allowedClientKeys needs curveSecretKey: the allow-list checks CURVE client keys")
         }
         if o.waitSubscribers < 0 || o.waitTimeoutMilliseconds < 0 {
             throw HQTError(.invalidArgument, "waitSubscribers and waitTimeoutMilliseconds must be >= 0")
         }
     }
 
-    private static func setInt(_ s: UnsafeMutableRawPointer, _ option: Int32, _ value: Int32,
-                               _ name: String) throws(HQTError) {
+    private static func setInt(
+        _ s: UnsafeMutableRawPointer, _ option: Int32, _ value: Int32,
+        _ name: String
+    ) throws(HQTError) {
         var v = value
         guard zmq_setsockopt(s, option, &v, MemoryLayout<Int32>.size) == 0 else {
             throw zmqError("cannot set \(name) to \(value)")

@@ -1,5 +1,5 @@
-import HQTCore
 import CZeroMQ
+import HQTCore
 
 /// CURVE key helpers. Keys are Z85 text: 40 characters encoding 32 bytes.
 extension Broadcaster {
@@ -34,8 +34,9 @@ extension Broadcaster {
     static func decodeCurveKey(_ key: String, what: String) throws(HQTError) -> [UInt8] {
         let utf8 = Array(key.utf8)
         guard utf8.count == 40 else {
-            throw HQTError(.invalidArgument,
-                           "\(what) must be 40 Z85 characters, got \(utf8.count) (generate one with generateCurveKeyPair())")
+            throw HQTError(
+                .invalidArgument,
+                "\(what) must be 40 Z85 characters, got \(utf8.count) (generate one with generateCurveKeyPair())")
         }
         var bytes = [UInt8](repeating: 0, count: 32)
         // zmq_z85_decode returns NULL on characters outside the Z85 alphabet.

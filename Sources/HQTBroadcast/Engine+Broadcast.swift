@@ -39,28 +39,32 @@ public final class BroadcastSink: ClosableSink {
     }
 
     public func bar(_ engine: Engine, _ bar: Bar) {
-        broadcaster.publishBar(symbolID: bar.symbolID, timeframe: UInt16(clamping: bar.timeframe.minutes),
-                               time: UInt64(bar.time), open: bar.open, high: bar.high, low: bar.low,
-                               close: bar.close, volume: UInt64(bar.volume))
+        broadcaster.publishBar(
+            symbolID: bar.symbolID, timeframe: UInt16(clamping: bar.timeframe.minutes),
+            time: UInt64(bar.time), open: bar.open, high: bar.high, low: bar.low,
+            close: bar.close, volume: UInt64(bar.volume))
         if cadence.onBarClose { publishAccountFrames(engine, time: engine.account.time) }
     }
 
     public func order(_ engine: Engine, _ order: Order, state: OrderState, time: Int64) {
         let kind = BroadcastFrame.kind(type: UInt8(order.type.rawValue), state: UInt8(state.rawValue))
-        broadcaster.publishOrder(ticket: order.ticket, symbolID: order.symbolID, time: UInt64(max(time, 0)),
-                                 kind: kind, volume: UInt64(order.volume), price: order.price)
+        broadcaster.publishOrder(
+            ticket: order.ticket, symbolID: order.symbolID, time: UInt64(max(time, 0)),
+            kind: kind, volume: UInt64(order.volume), price: order.price)
     }
 
     public func deal(_ engine: Engine, _ deal: Deal) {
-        broadcaster.publishTrade(ticket: deal.ticket, symbolID: deal.symbolID, time: UInt64(max(deal.time, 0)),
-                                 volume: UInt64(deal.volume), price: deal.price, profit: deal.profit)
+        broadcaster.publishTrade(
+            ticket: deal.ticket, symbolID: deal.symbolID, time: UInt64(max(deal.time, 0)),
+            volume: UInt64(deal.volume), price: deal.price, profit: deal.profit)
     }
 
     public func position(_ engine: Engine, _ p: Position, event: PositionEvent, time: Int64, profit: Int64) {
-        broadcaster.publishPosition(ticket: p.ticket, symbolID: p.symbolID, time: UInt64(max(time, 0)),
-                                    kind: BroadcastFrame.kind(type: UInt8(p.side.rawValue), state: event.rawValue),
-                                    volume: UInt64(p.volume), openPrice: p.openPrice, sl: p.sl, tp: p.tp,
-                                    profit: profit)
+        broadcaster.publishPosition(
+            ticket: p.ticket, symbolID: p.symbolID, time: UInt64(max(time, 0)),
+            kind: BroadcastFrame.kind(type: UInt8(p.side.rawValue), state: event.rawValue),
+            volume: UInt64(p.volume), openPrice: p.openPrice, sl: p.sl, tp: p.tp,
+            profit: profit)
     }
 
     public func accountChanged(_ engine: Engine, time: Int64) {
@@ -69,19 +73,23 @@ public final class BroadcastSink: ClosableSink {
 
     public func marginEvent(_ engine: Engine, event: MarginEvent, time: Int64) {
         let a = engine.account
-        broadcaster.publishMargin(time: UInt64(max(time, 0)), margin: a.margin, freeMargin: a.freeMargin,
-                                  marginLevel: a.marginLevel, event: event.rawValue)
+        broadcaster.publishMargin(
+            time: UInt64(max(time, 0)), margin: a.margin, freeMargin: a.freeMargin,
+            marginLevel: a.marginLevel, event: event.rawValue)
     }
 
     private func publishAccountFrames(_ engine: Engine, time: Int64) {
         let t = UInt64(max(time, 0))
         let a = engine.account
-        broadcaster.publishEquity(time: t, balance: a.balance, equity: a.equity, margin: a.margin,
-                                  freeMargin: a.freeMargin)
-        broadcaster.publishAccount(time: t, balance: a.balance, equity: a.equity, profit: a.profit,
-                                   marginLevel: a.marginLevel)
-        broadcaster.publishMargin(time: t, margin: a.margin, freeMargin: a.freeMargin, marginLevel: a.marginLevel,
-                                  event: MarginEvent.update.rawValue)
+        broadcaster.publishEquity(
+            time: t, balance: a.balance, equity: a.equity, margin: a.margin,
+            freeMargin: a.freeMargin)
+        broadcaster.publishAccount(
+            time: t, balance: a.balance, equity: a.equity, profit: a.profit,
+            marginLevel: a.marginLevel)
+        broadcaster.publishMargin(
+            time: t, margin: a.margin, freeMargin: a.freeMargin, marginLevel: a.marginLevel,
+            event: MarginEvent.update.rawValue)
     }
 }
 
@@ -91,9 +99,12 @@ public final class BroadcastSink: ClosableSink {
 extension Engine {
     /// Binds a publisher. On failure (port in use, bad endpoint) the error is
     /// thrown and the engine goes on without broadcasting.
-    public func enableBroadcasting(_ options: BroadcastOptions, cadence: BroadcastCadence = BroadcastCadence()) throws(HQTError) {
+    public func enableBroadcasting(_ options: BroadcastOptions, cadence: BroadcastCadence = BroadcastCadence())
+        throws(HQTError)
+    {
         if let current = broadcastSink {
-            throw HQTError(.state, "already broadcasting on \(current.broadcaster.endpoint); disable broadcasting first")
+            throw HQTError(
+                .state, "already broadcasting on \(current.broadcaster.endpoint); disable broadcasting first")
         }
         guard cadence.everyTicks >= 0 else { throw HQTError(.invalidArgument, "cadence every_ticks must be >= 0") }
         let sink = BroadcastSink(broadcaster: try Broadcaster(options: options), cadence: cadence)

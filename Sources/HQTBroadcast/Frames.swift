@@ -1,4 +1,5 @@
 import HQTCore
+
 /// The wire format of the broadcast frames, fixed by SPEC section 2:
 /// one ZeroMQ frame per message, `[topic:u8][payload]`, little-endian,
 /// no padding.
@@ -43,8 +44,10 @@ public enum BroadcastFrame {
 
     /// Writes a TICK frame at `p` (at least `tickSize` bytes); returns its size.
     @inline(__always)
-    public static func encodeTick(into p: UnsafeMutableRawPointer, symbolID: UInt32, time: UInt64,
-                                  bid: Int64, ask: Int64) -> Int {
+    public static func encodeTick(
+        into p: UnsafeMutableRawPointer, symbolID: UInt32, time: UInt64,
+        bid: Int64, ask: Int64
+    ) -> Int {
         put(p, 0, BroadcastTopic.tick.rawValue)
         put(p, 1, symbolID)
         put(p, 5, time)
@@ -55,9 +58,11 @@ public enum BroadcastFrame {
 
     /// Writes a BAR frame at `p` (at least `barSize` bytes); returns its size.
     @inline(__always)
-    public static func encodeBar(into p: UnsafeMutableRawPointer, symbolID: UInt32, timeframe: UInt16,
-                                 time: UInt64, open: Int64, high: Int64, low: Int64, close: Int64,
-                                 volume: UInt64) -> Int {
+    public static func encodeBar(
+        into p: UnsafeMutableRawPointer, symbolID: UInt32, timeframe: UInt16,
+        time: UInt64, open: Int64, high: Int64, low: Int64, close: Int64,
+        volume: UInt64
+    ) -> Int {
         put(p, 0, BroadcastTopic.bar.rawValue)
         put(p, 1, symbolID)
         put(p, 5, timeframe)
@@ -72,8 +77,10 @@ public enum BroadcastFrame {
 
     /// Writes a TRADE frame at `p` (at least `tradeSize` bytes); returns its size.
     @inline(__always)
-    public static func encodeTrade(into p: UnsafeMutableRawPointer, ticket: UInt64, symbolID: UInt32,
-                                   time: UInt64, volume: UInt64, price: Int64, profit: Int64) -> Int {
+    public static func encodeTrade(
+        into p: UnsafeMutableRawPointer, ticket: UInt64, symbolID: UInt32,
+        time: UInt64, volume: UInt64, price: Int64, profit: Int64
+    ) -> Int {
         put(p, 0, BroadcastTopic.trade.rawValue)
         put(p, 1, ticket)
         put(p, 9, symbolID)
@@ -86,8 +93,10 @@ public enum BroadcastFrame {
 
     /// Writes a ORDER frame at `p` (at least `orderSize` bytes); returns its size.
     @inline(__always)
-    public static func encodeOrder(into p: UnsafeMutableRawPointer, ticket: UInt64, symbolID: UInt32,
-                                   time: UInt64, kind: UInt8, volume: UInt64, price: Int64) -> Int {
+    public static func encodeOrder(
+        into p: UnsafeMutableRawPointer, ticket: UInt64, symbolID: UInt32,
+        time: UInt64, kind: UInt8, volume: UInt64, price: Int64
+    ) -> Int {
         put(p, 0, BroadcastTopic.order.rawValue)
         put(p, 1, ticket)
         put(p, 9, symbolID)
@@ -100,8 +109,10 @@ public enum BroadcastFrame {
 
     /// Writes a EQUITY frame at `p` (at least `equitySize` bytes); returns its size.
     @inline(__always)
-    public static func encodeEquity(into p: UnsafeMutableRawPointer, time: UInt64, balance: Int64,
-                                    equity: Int64, margin: Int64, freeMargin: Int64) -> Int {
+    public static func encodeEquity(
+        into p: UnsafeMutableRawPointer, time: UInt64, balance: Int64,
+        equity: Int64, margin: Int64, freeMargin: Int64
+    ) -> Int {
         put(p, 0, BroadcastTopic.equity.rawValue)
         put(p, 1, time)
         put(p, 9, balance)
@@ -113,8 +124,10 @@ public enum BroadcastFrame {
 
     /// Writes a MARGIN frame at `p` (at least `marginSize` bytes); returns its size.
     @inline(__always)
-    public static func encodeMargin(into p: UnsafeMutableRawPointer, time: UInt64, margin: Int64,
-                                    freeMargin: Int64, marginLevel: Int64, event: UInt8) -> Int {
+    public static func encodeMargin(
+        into p: UnsafeMutableRawPointer, time: UInt64, margin: Int64,
+        freeMargin: Int64, marginLevel: Int64, event: UInt8
+    ) -> Int {
         put(p, 0, BroadcastTopic.margin.rawValue)
         put(p, 1, time)
         put(p, 9, margin)
@@ -126,9 +139,11 @@ public enum BroadcastFrame {
 
     /// Writes a POSITION frame at `p` (at least `positionSize` bytes); returns its size.
     @inline(__always)
-    public static func encodePosition(into p: UnsafeMutableRawPointer, ticket: UInt64, symbolID: UInt32,
-                                      time: UInt64, kind: UInt8, volume: UInt64, openPrice: Int64,
-                                      sl: Int64, tp: Int64, profit: Int64) -> Int {
+    public static func encodePosition(
+        into p: UnsafeMutableRawPointer, ticket: UInt64, symbolID: UInt32,
+        time: UInt64, kind: UInt8, volume: UInt64, openPrice: Int64,
+        sl: Int64, tp: Int64, profit: Int64
+    ) -> Int {
         put(p, 0, BroadcastTopic.position.rawValue)
         put(p, 1, ticket)
         put(p, 9, symbolID)
@@ -144,8 +159,10 @@ public enum BroadcastFrame {
 
     /// Writes a ACCOUNT frame at `p` (at least `accountSize` bytes); returns its size.
     @inline(__always)
-    public static func encodeAccount(into p: UnsafeMutableRawPointer, time: UInt64, balance: Int64,
-                                     equity: Int64, profit: Int64, marginLevel: Int64) -> Int {
+    public static func encodeAccount(
+        into p: UnsafeMutableRawPointer, time: UInt64, balance: Int64,
+        equity: Int64, profit: Int64, marginLevel: Int64
+    ) -> Int {
         put(p, 0, BroadcastTopic.account.rawValue)
         put(p, 1, time)
         put(p, 9, balance)

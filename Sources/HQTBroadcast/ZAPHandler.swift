@@ -1,5 +1,6 @@
-import HQTCore
 import CZeroMQ
+import HQTCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -37,11 +38,13 @@ final class ZAPHandler {
         socket = s
         allowed = Set(allowedKeys)
         let box = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { arg in
-            let handler = Unmanaged<ZAPHandler>.fromOpaque(arg!).takeRetainedValue()
-            handler.serve()
-            return nil
-        }, box)
+        let rc = pthread_create(
+            &thread, nil,
+            { arg in
+                let handler = Unmanaged<ZAPHandler>.fromOpaque(arg!).takeRetainedValue()
+                handler.serve()
+                return nil
+            }, box)
         guard rc == 0 else {
             Unmanaged<ZAPHandler>.fromOpaque(box).release()
             zmq_close(s)
@@ -67,7 +70,8 @@ final class ZAPHandler {
             guard receiveRequest(into: &frames) else { break }
             // Request: version, request id, domain, address, routing id,
             // mechanism, credentials (the client's 32-byte public key for CURVE).
-            let ok = frames.count >= 7
+            let ok =
+                frames.count >= 7
                 && frames[0] == Array("1.0".utf8)
                 && frames[5] == Array("CURVE".utf8)
                 && allowed.contains(frames[6])

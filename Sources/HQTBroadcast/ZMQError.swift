@@ -1,5 +1,5 @@
-import HQTCore
 import CZeroMQ
+import HQTCore
 
 /// An `HQTError(.broadcast, ...)` carrying libzmq's description of the
 /// current errno, so messages say what ZeroMQ actually refused.

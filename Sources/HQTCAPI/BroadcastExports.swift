@@ -1,7 +1,8 @@
 import CHQTABI
+import HQTBroadcast
 import HQTCore
 import HQTWAL
-import HQTBroadcast
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -44,10 +45,13 @@ func swiftOptions(_ c: hqt_broadcast_options) throws(HQTError) -> BroadcastOptio
     if let key = c.curve_secret_key { o.curveSecretKey = try text(key, "options.curve_secret_key") }
     if c.allowed_client_key_count > 0 {
         guard let keys = c.allowed_client_keys else {
-            throw HQTError(.invalidArgument, "options.allowed_client_keys is NULL but allowed_client_key_count is \(c.allowed_client_key_count)")
+            throw HQTError(
+                .invalidArgument,
+                "options.allowed_client_keys is NULL but allowed_client_key_count is \(c.allowed_client_key_count)")
         }
         guard c.allowed_client_key_count <= 100_000 else {
-            throw HQTError(.invalidArgument, "options.allowed_client_key_count \(c.allowed_client_key_count) is implausibly large")
+            throw HQTError(
+                .invalidArgument, "options.allowed_client_key_count \(c.allowed_client_key_count) is implausibly large")
         }
         for i in 0..<c.allowed_client_key_count {
             o.allowedClientKeys.append(try text(keys[i], "options.allowed_client_keys[\(i)]"))
@@ -59,8 +63,10 @@ func swiftOptions(_ c: hqt_broadcast_options) throws(HQTError) -> BroadcastOptio
 }
 
 @_cdecl("hqt_broadcaster_create")
-public func hqt_broadcaster_create(_ options: UnsafePointer<hqt_broadcast_options>?,
-                                   _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+public func hqt_broadcaster_create(
+    _ options: UnsafePointer<hqt_broadcast_options>?,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
     guard let out else { return setLastError(HQTError(.invalidArgument, "out_broadcaster is NULL")) }
     out.pointee = nil
     do throws(HQTError) {
@@ -89,21 +95,28 @@ private func with<R>(_ handle: OpaquePointer, _ body: (Broadcaster) -> R) -> R {
 
 @inline(__always)
 private func published(_ sent: Bool) -> Int32 {
-    sent ? 0 : setLastError(.broadcast,
-        "frame dropped: a subscriber's queue is full (sndhwm); counted in hqt_broadcaster_stats")
+    sent
+        ? 0
+        : setLastError(
+            .broadcast,
+            "frame dropped: a subscriber's queue is full (sndhwm); counted in hqt_broadcaster_stats")
 }
 
 private func nullBroadcaster() -> Int32 { setLastError(.invalidArgument, "broadcaster is NULL") }
 
 @_cdecl("hqt_broadcaster_endpoint")
-public func hqt_broadcaster_endpoint(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<CChar>?,
-                                     _ capacity: Int) -> Int32 {
+public func hqt_broadcaster_endpoint(
+    _ handle: OpaquePointer?, _ out: UnsafeMutablePointer<CChar>?,
+    _ capacity: Int
+) -> Int32 {
     guard let handle else { return nullBroadcaster() }
     guard let out else { return setLastError(.invalidArgument, "out is NULL") }
     var endpoint = with(handle) { $0.endpoint }
     return endpoint.withUTF8 { bytes in
         guard bytes.count < capacity else {
-            return setLastError(HQTError(.invalidArgument, "capacity \(capacity) too small: the endpoint needs \(bytes.count + 1) bytes"))
+            return setLastError(
+                HQTError(
+                    .invalidArgument, "capacity \(capacity) too small: the endpoint needs \(bytes.count + 1) bytes"))
         }
         out.withMemoryRebound(to: UInt8.self, capacity: capacity) { dst in
             dst.update(from: bytes.baseAddress!, count: bytes.count)
@@ -114,85 +127,113 @@ public func hqt_broadcaster_endpoint(_ handle: OpaquePointer?, _ out: UnsafeMuta
 }
 
 @_cdecl("hqt_broadcaster_publish_tick")
-public func hqt_broadcaster_publish_tick(_ handle: OpaquePointer?, _ symbolID: UInt32, _ time: UInt64,
-                                         _ bid: Int64, _ ask: Int64) -> Int32 {
+public func hqt_broadcaster_publish_tick(
+    _ handle: OpaquePointer?, _ symbolID: UInt32, _ time: UInt64,
+    _ bid: Int64, _ ask: Int64
+) -> Int32 {
     guard let handle else { return nullBroadcaster() }
     return published(with(handle) { $0.publishTick(symbolID: symbolID, time: time, bid: bid, ask: ask) })
 }
 
 @_cdecl("hqt_broadcaster_publish_bar")
-public func hqt_broadcaster_publish_bar(_ handle: OpaquePointer?, _ symbolID: UInt32, _ timeframe: UInt16,
-                                        _ time: UInt64, _ open: Int64, _ high: Int64, _ low: Int64,
-                                        _ close: Int64, _ volume: UInt64) -> Int32 {
+public func hqt_broadcaster_publish_bar(
+    _ handle: OpaquePointer?, _ symbolID: UInt32, _ timeframe: UInt16,
+    _ time: UInt64, _ open: Int64, _ high: Int64, _ low: Int64,
+    _ close: Int64, _ volume: UInt64
+) -> Int32 {
     guard let handle else { return nullBroadcaster() }
-    return published(with(handle) {
-        $0.publishBar(symbolID: symbolID, timeframe: timeframe, time: time, open: open, high: high, low: low,
-                      close: close, volume: volume)
-    })
+    return published(
+        with(handle) {
+            $0.publishBar(
+                symbolID: symbolID, timeframe: timeframe, time: time, open: open, high: high, low: low,
+                close: close, volume: volume)
+        })
 }
 
 @_cdecl("hqt_broadcaster_publish_trade")
-public func hqt_broadcaster_publish_trade(_ handle: OpaquePointer?, _ ticket: UInt64, _ symbolID: UInt32,
-                                          _ time: UInt64, _ volume: UInt64, _ price: Int64,
-                                          _ profit: Int64) -> Int32 {
+public func hqt_broadcaster_publish_trade(
+    _ handle: OpaquePointer?, _ ticket: UInt64, _ symbolID: UInt32,
+    _ time: UInt64, _ volume: UInt64, _ price: Int64,
+    _ profit: Int64
+) -> Int32 {
     guard let handle else { return nullBroadcaster() }
-    return published(with(handle) {
-        $0.publishTrade(ticket: ticket, symbolID: symbolID, time: time, volume: volume, price: price, profit: profit)
-    })
+    return published(
+        with(handle) {
+            $0.publishTrade(
+                ticket: ticket, symbolID: symbolID, time: time, volume: volume, price: price, profit: profit)
+        })
 }
 
 @_cdecl("hqt_broadcaster_publish_order")
-public func hqt_broadcaster_publish_order(_ handle: OpaquePointer?, _ ticket: UInt64, _ symbolID: UInt32,
-                                          _ time: UInt64, _ kind: UInt8, _ volume: UInt64,
-                                          _ price: Int64) -> Int32 {
+public func hqt_broadcaster_publish_order(
+    _ handle: OpaquePointer?, _ ticket: UInt64, _ symbolID: UInt32,
+    _ time: UInt64, _ kind: UInt8, _ volume: UInt64,
+    _ price: Int64
+) -> Int32 {
     guard let handle else { return nullBroadcaster() }
-    return published(with(handle) {
-        $0.publishOrder(ticket: ticket, symbolID: symbolID, time: time, kind: kind, volume: volume, price: price)
-    })
+    return published(
+        with(handle) {
+            $0.publishOrder(ticket: ticket, symbolID: symbolID, time: time, kind: kind, volume: volume, price: price)
+        })
 }
 
 @_cdecl("hqt_broadcaster_publish_equity")
-public func hqt_broadcaster_publish_equity(_ handle: OpaquePointer?, _ time: UInt64, _ balance: Int64,
-                                           _ equity: Int64, _ margin: Int64, _ freeMargin: Int64) -> Int32 {
+public func hqt_broadcaster_publish_equity(
+    _ handle: OpaquePointer?, _ time: UInt64, _ balance: Int64,
+    _ equity: Int64, _ margin: Int64, _ freeMargin: Int64
+) -> Int32 {
     guard let handle else { return nullBroadcaster() }
-    return published(with(handle) {
-        $0.publishEquity(time: time, balance: balance, equity: equity, margin: margin, freeMargin: freeMargin)
-    })
+    return published(
+        with(handle) {
+            $0.publishEquity(time: time, balance: balance, equity: equity, margin: margin, freeMargin: freeMargin)
+        })
 }
 
 @_cdecl("hqt_broadcaster_publish_margin")
-public func hqt_broadcaster_publish_margin(_ handle: OpaquePointer?, _ time: UInt64, _ margin: Int64,
-                                           _ freeMargin: Int64, _ marginLevel: Int64, _ event: UInt8) -> Int32 {
+public func hqt_broadcaster_publish_margin(
+    _ handle: OpaquePointer?, _ time: UInt64, _ margin: Int64,
+    _ freeMargin: Int64, _ marginLevel: Int64, _ event: UInt8
+) -> Int32 {
     guard let handle else { return nullBroadcaster() }
-    return published(with(handle) {
-        $0.publishMargin(time: time, margin: margin, freeMargin: freeMargin, marginLevel: marginLevel, event: event)
-    })
+    return published(
+        with(handle) {
+            $0.publishMargin(time: time, margin: margin, freeMargin: freeMargin, marginLevel: marginLevel, event: event)
+        })
 }
 
 @_cdecl("hqt_broadcaster_publish_position")
-public func hqt_broadcaster_publish_position(_ handle: OpaquePointer?, _ ticket: UInt64, _ symbolID: UInt32,
-                                             _ time: UInt64, _ kind: UInt8, _ volume: UInt64,
-                                             _ openPrice: Int64, _ sl: Int64, _ tp: Int64,
-                                             _ profit: Int64) -> Int32 {
+public func hqt_broadcaster_publish_position(
+    _ handle: OpaquePointer?, _ ticket: UInt64, _ symbolID: UInt32,
+    _ time: UInt64, _ kind: UInt8, _ volume: UInt64,
+    _ openPrice: Int64, _ sl: Int64, _ tp: Int64,
+    _ profit: Int64
+) -> Int32 {
     guard let handle else { return nullBroadcaster() }
-    return published(with(handle) {
-        $0.publishPosition(ticket: ticket, symbolID: symbolID, time: time, kind: kind, volume: volume,
-                           openPrice: openPrice, sl: sl, tp: tp, profit: profit)
-    })
+    return published(
+        with(handle) {
+            $0.publishPosition(
+                ticket: ticket, symbolID: symbolID, time: time, kind: kind, volume: volume,
+                openPrice: openPrice, sl: sl, tp: tp, profit: profit)
+        })
 }
 
 @_cdecl("hqt_broadcaster_publish_account")
-public func hqt_broadcaster_publish_account(_ handle: OpaquePointer?, _ time: UInt64, _ balance: Int64,
-                                            _ equity: Int64, _ profit: Int64, _ marginLevel: Int64) -> Int32 {
+public func hqt_broadcaster_publish_account(
+    _ handle: OpaquePointer?, _ time: UInt64, _ balance: Int64,
+    _ equity: Int64, _ profit: Int64, _ marginLevel: Int64
+) -> Int32 {
     guard let handle else { return nullBroadcaster() }
-    return published(with(handle) {
-        $0.publishAccount(time: time, balance: balance, equity: equity, profit: profit, marginLevel: marginLevel)
-    })
+    return published(
+        with(handle) {
+            $0.publishAccount(time: time, balance: balance, equity: equity, profit: profit, marginLevel: marginLevel)
+        })
 }
 
 @_cdecl("hqt_broadcaster_stats")
-public func hqt_broadcaster_stats(_ handle: OpaquePointer?,
-                                  _ out: UnsafeMutablePointer<hqt_broadcast_stats>?) -> Int32 {
+public func hqt_broadcaster_stats(
+    _ handle: OpaquePointer?,
+    _ out: UnsafeMutablePointer<hqt_broadcast_stats>?
+) -> Int32 {
     guard let handle else { return nullBroadcaster() }
     guard let out else { return setLastError(.invalidArgument, "out is NULL") }
     out.pointee = cStats(with(handle) { $0.stats })
@@ -200,16 +241,21 @@ public func hqt_broadcaster_stats(_ handle: OpaquePointer?,
 }
 
 @_cdecl("hqt_broadcaster_wait_for_subscribers")
-public func hqt_broadcaster_wait_for_subscribers(_ handle: OpaquePointer?, _ count: Int32,
-                                                 _ timeoutMs: Int32) -> Int32 {
+public func hqt_broadcaster_wait_for_subscribers(
+    _ handle: OpaquePointer?, _ count: Int32,
+    _ timeoutMs: Int32
+) -> Int32 {
     guard let handle else { return nullBroadcaster() }
     guard count >= 0, timeoutMs >= 0 else {
-        return setLastError(HQTError(.invalidArgument, "count and timeout_ms must be >= 0, got \(count) and \(timeoutMs)"))
+        return setLastError(
+            HQTError(.invalidArgument, "count and timeout_ms must be >= 0, got \(count) and \(timeoutMs)"))
     }
     return with(handle) { b in
         if b.waitForSubscribers(Int(count), timeoutMilliseconds: Int(timeoutMs)) { return 0 }
-        return setLastError(HQTError(.broadcast,
-            "timed out after \(timeoutMs) ms waiting for \(count) subscriptions (\(b.subscriberCount) active)"))
+        return setLastError(
+            HQTError(
+                .broadcast,
+                "timed out after \(timeoutMs) ms waiting for \(count) subscriptions (\(b.subscriberCount) active)"))
     }
 }
 
@@ -226,8 +272,10 @@ private func writeKey(_ key: String, _ out: UnsafeMutablePointer<CChar>) {
 }
 
 @_cdecl("hqt_curve_keypair")
-public func hqt_curve_keypair(_ publicKey: UnsafeMutablePointer<CChar>?,
-                              _ secretKey: UnsafeMutablePointer<CChar>?) -> Int32 {
+public func hqt_curve_keypair(
+    _ publicKey: UnsafeMutablePointer<CChar>?,
+    _ secretKey: UnsafeMutablePointer<CChar>?
+) -> Int32 {
     guard let publicKey, let secretKey else {
         return setLastError(.invalidArgument, "public_key and secret_key must point to 41-byte buffers")
     }
@@ -242,8 +290,10 @@ public func hqt_curve_keypair(_ publicKey: UnsafeMutablePointer<CChar>?,
 }
 
 @_cdecl("hqt_curve_public_key")
-public func hqt_curve_public_key(_ secretKey: UnsafePointer<CChar>?,
-                                 _ publicKey: UnsafeMutablePointer<CChar>?) -> Int32 {
+public func hqt_curve_public_key(
+    _ secretKey: UnsafePointer<CChar>?,
+    _ publicKey: UnsafeMutablePointer<CChar>?
+) -> Int32 {
     guard let publicKey else { return setLastError(.invalidArgument, "public_key must point to a 41-byte buffer") }
     do throws(HQTError) {
         let key = try Broadcaster.curvePublicKey(secretKey: try text(secretKey, "secret_key"))

@@ -1,7 +1,7 @@
 import CHQTABI
+import HQTBroadcast
 import HQTCore
 import HQTWAL
-import HQTBroadcast
 
 // The engine's own broadcaster: enable, disable, counters.
 
@@ -12,8 +12,10 @@ public func hqt_broadcast_cadence_init(_ cadence: UnsafeMutablePointer<hqt_broad
 }
 
 @_cdecl("hqt_engine_enable_broadcasting")
-public func hqt_engine_enable_broadcasting(_ handle: OpaquePointer?, _ options: UnsafePointer<hqt_broadcast_options>?,
-                                           _ cadence: UnsafePointer<hqt_broadcast_cadence>?) -> Int32 {
+public func hqt_engine_enable_broadcasting(
+    _ handle: OpaquePointer?, _ options: UnsafePointer<hqt_broadcast_options>?,
+    _ cadence: UnsafePointer<hqt_broadcast_cadence>?
+) -> Int32 {
     status { () throws(HQTError) in
         let e = try engine(handle)
         let o = try options.map { p throws(HQTError) in try swiftOptions(p.pointee) } ?? BroadcastOptions()
@@ -22,8 +24,9 @@ public func hqt_engine_enable_broadcasting(_ handle: OpaquePointer?, _ options: 
             guard raw.every_ticks >= 0, raw.every_ticks <= Int64(Int32.max) else {
                 throw invalid("cadence.every_ticks must be 0...2147483647")
             }
-            c = BroadcastCadence(onBarClose: raw.on_bar_close != 0, onDeal: raw.on_deal != 0,
-                                 everyTicks: Int(raw.every_ticks))
+            c = BroadcastCadence(
+                onBarClose: raw.on_bar_close != 0, onDeal: raw.on_deal != 0,
+                everyTicks: Int(raw.every_ticks))
         }
         try e.enableBroadcasting(o, cadence: c)
     }
@@ -36,11 +39,15 @@ public func hqt_engine_disable_broadcasting(_ handle: OpaquePointer?) -> Int32 {
 
 @_cdecl("hqt_engine_is_broadcasting")
 public func hqt_engine_is_broadcasting(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<Int32>?) -> Int32 {
-    status { () throws(HQTError) in try output(out, "out_broadcasting").pointee = try engine(handle).isBroadcasting ? 1 : 0 }
+    status { () throws(HQTError) in
+        try output(out, "out_broadcasting").pointee = try engine(handle).isBroadcasting ? 1 : 0
+    }
 }
 
 @_cdecl("hqt_engine_broadcast_stats")
-public func hqt_engine_broadcast_stats(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_broadcast_stats>?) -> Int32 {
+public func hqt_engine_broadcast_stats(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_broadcast_stats>?)
+    -> Int32
+{
     status { () throws(HQTError) in
         let e = try engine(handle)
         let out = try output(out, "out")
@@ -49,8 +56,10 @@ public func hqt_engine_broadcast_stats(_ handle: OpaquePointer?, _ out: UnsafeMu
 }
 
 @_cdecl("hqt_engine_broadcast_endpoint")
-public func hqt_engine_broadcast_endpoint(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<CChar>?,
-                                          _ capacity: Int) -> Int32 {
+public func hqt_engine_broadcast_endpoint(
+    _ handle: OpaquePointer?, _ out: UnsafeMutablePointer<CChar>?,
+    _ capacity: Int
+) -> Int32 {
     status { () throws(HQTError) in
         let e = try engine(handle)
         let out = try output(out, "out")

@@ -1,14 +1,16 @@
 import CHQTABI
+import HQTBroadcast
 import HQTCore
 import HQTWAL
-import HQTBroadcast
 
 // Engine life cycle, configuration and symbols. Each export validates its
 // arguments, converts, and calls one Engine method.
 
 @_cdecl("hqt_engine_create")
-public func hqt_engine_create(_ balance: Int64, _ currency: UnsafePointer<CChar>?, _ leverage: Int64,
-                              _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+public func hqt_engine_create(
+    _ balance: Int64, _ currency: UnsafePointer<CChar>?, _ leverage: Int64,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
     status { () throws(HQTError) in
         let out = try output(out, "out_engine")
         out.pointee = nil
@@ -31,7 +33,9 @@ public func hqt_engine_destroy(_ handle: OpaquePointer?) {
 @_cdecl("hqt_engine_set_account_mode")
 public func hqt_engine_set_account_mode(_ handle: OpaquePointer?, _ mode: Int32) -> Int32 {
     status { () throws(HQTError) in
-        guard let m = AccountMode(rawValue: mode) else { throw invalid("account mode must be 0 (hedging) or 1 (netting), got \(mode)") }
+        guard let m = AccountMode(rawValue: mode) else {
+            throw invalid("account mode must be 0 (hedging) or 1 (netting), got \(mode)")
+        }
         try engine(handle).setAccountMode(m)
     }
 }
@@ -58,16 +62,19 @@ public func hqt_symbol_spec_init(_ spec: UnsafeMutablePointer<hqt_symbol_spec>?)
 }
 
 @_cdecl("hqt_engine_add_symbol")
-public func hqt_engine_add_symbol(_ handle: OpaquePointer?, _ spec: UnsafePointer<hqt_symbol_spec>?,
-                                  _ out: UnsafeMutablePointer<UInt32>?) -> Int32 {
+public func hqt_engine_add_symbol(
+    _ handle: OpaquePointer?, _ spec: UnsafePointer<hqt_symbol_spec>?,
+    _ out: UnsafeMutablePointer<UInt32>?
+) -> Int32 {
     status { () throws(HQTError) in
         let e = try engine(handle)
         guard let c = spec?.pointee else { throw invalid("spec is NULL") }
         let out = try output(out, "out_symbol_id")
-        var s = SymbolSpec(name: try string(c.name, "spec.name"),
-                           baseCurrency: try string(c.base_currency, "spec.base_currency"),
-                           profitCurrency: try string(c.profit_currency, "spec.profit_currency"),
-                           marginCurrency: try string(c.margin_currency, "spec.margin_currency", allowNull: true))
+        var s = SymbolSpec(
+            name: try string(c.name, "spec.name"),
+            baseCurrency: try string(c.base_currency, "spec.base_currency"),
+            profitCurrency: try string(c.profit_currency, "spec.profit_currency"),
+            marginCurrency: try string(c.margin_currency, "spec.margin_currency", allowNull: true))
         guard let mode = MarginMode(rawValue: c.margin_mode) else {
             throw invalid("spec.margin_mode must be 0 (forex) or 1 (cfd), got \(c.margin_mode)")
         }
@@ -84,8 +91,10 @@ public func hqt_engine_symbol_count(_ handle: OpaquePointer?, _ out: UnsafeMutab
 }
 
 @_cdecl("hqt_engine_symbol_info")
-public func hqt_engine_symbol_info(_ handle: OpaquePointer?, _ id: UInt32,
-                                   _ out: UnsafeMutablePointer<hqt_symbol_info>?) -> Int32 {
+public func hqt_engine_symbol_info(
+    _ handle: OpaquePointer?, _ id: UInt32,
+    _ out: UnsafeMutablePointer<hqt_symbol_info>?
+) -> Int32 {
     status { () throws(HQTError) in
         let e = try engine(handle)
         let out = try output(out, "out")
@@ -106,8 +115,10 @@ public func hqt_engine_symbol_info(_ handle: OpaquePointer?, _ id: UInt32,
 }
 
 @_cdecl("hqt_engine_find_symbol")
-public func hqt_engine_find_symbol(_ handle: OpaquePointer?, _ name: UnsafePointer<CChar>?,
-                                   _ out: UnsafeMutablePointer<UInt32>?) -> Int32 {
+public func hqt_engine_find_symbol(
+    _ handle: OpaquePointer?, _ name: UnsafePointer<CChar>?,
+    _ out: UnsafeMutablePointer<UInt32>?
+) -> Int32 {
     status { () throws(HQTError) in
         let e = try engine(handle)
         try output(out, "out_symbol_id").pointee = try e.symbolID(named: try string(name, "name"))

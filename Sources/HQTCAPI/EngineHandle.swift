@@ -1,7 +1,7 @@
 import CHQTABI
+import HQTBroadcast
 import HQTCore
 import HQTWAL
-import HQTBroadcast
 
 /// What an `hqt_engine *` points to. The magic number lets every call
 /// reject a null, foreign or already destroyed handle with an error code
@@ -54,8 +54,10 @@ func copy<T>(_ s: String, into field: inout T) {
 }
 
 /// Copies a list into a caller's buffer: at most `capacity` items, total in *count.
-func copyList<S, C>(_ items: [S], _ out: UnsafeMutablePointer<C>?, _ capacity: Int,
-                    _ count: UnsafeMutablePointer<Int>?, _ convert: (S) -> C) throws(HQTError) {
+func copyList<S, C>(
+    _ items: [S], _ out: UnsafeMutablePointer<C>?, _ capacity: Int,
+    _ count: UnsafeMutablePointer<Int>?, _ convert: (S) -> C
+) throws(HQTError) {
     let count = try output(count, "out_count")
     guard capacity == 0 || out != nil else { throw invalid("out is NULL but capacity is \(capacity)") }
     count.pointee = items.count

@@ -1,14 +1,16 @@
 import CHQTABI
+import HQTBroadcast
 import HQTCore
 import HQTWAL
-import HQTBroadcast
 
 // The engine's own write-ahead log: enable, recover, resume.
 
 @_cdecl("hqt_engine_enable_wal")
-public func hqt_engine_enable_wal(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?,
-                                  _ options: UnsafePointer<hqt_wal_options>?, _ checkpointEvery: Int64,
-                                  _ report: UnsafeMutablePointer<hqt_wal_open_report>?) -> Int32 {
+public func hqt_engine_enable_wal(
+    _ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?,
+    _ options: UnsafePointer<hqt_wal_options>?, _ checkpointEvery: Int64,
+    _ report: UnsafeMutablePointer<hqt_wal_open_report>?
+) -> Int32 {
     status { () throws(HQTError) in
         let e = try engine(handle)
         let path = try string(path, "path")
@@ -18,8 +20,9 @@ public func hqt_engine_enable_wal(_ handle: OpaquePointer?, _ path: UnsafePointe
         guard checkpointEvery >= 0, checkpointEvery <= Int64(Int32.max) else {
             throw invalid("checkpoint_every must be 0 (default) or 1...2147483647")
         }
-        let result = try e.enableWAL(path: path, truncate: o.truncate != 0, sync: policy,
-                                     checkpointEvery: checkpointEvery == 0 ? 10_000 : Int(checkpointEvery))
+        let result = try e.enableWAL(
+            path: path, truncate: o.truncate != 0, sync: policy,
+            checkpointEvery: checkpointEvery == 0 ? 10_000 : Int(checkpointEvery))
         fill(report, result)
     }
 }
@@ -40,7 +43,9 @@ public func hqt_engine_checkpoint(_ handle: OpaquePointer?) -> Int32 {
 }
 
 @_cdecl("hqt_engine_recover_from_wal")
-public func hqt_engine_recover_from_wal(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_recovery_report>?) -> Int32 {
+public func hqt_engine_recover_from_wal(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_recovery_report>?)
+    -> Int32
+{
     status { () throws(HQTError) in
         let r = try engine(handle).recoverFromWAL()
         guard let out else { return }
@@ -54,8 +59,10 @@ public func hqt_engine_recover_from_wal(_ handle: OpaquePointer?, _ out: UnsafeM
 }
 
 @_cdecl("hqt_engine_run_resume")
-public func hqt_engine_run_resume(_ handle: OpaquePointer?, _ strategy: UnsafePointer<hqt_strategy>?,
-                                  _ warmup: Int64) -> Int32 {
+public func hqt_engine_run_resume(
+    _ handle: OpaquePointer?, _ strategy: UnsafePointer<hqt_strategy>?,
+    _ warmup: Int64
+) -> Int32 {
     status { () throws(HQTError) in
         let e = try engine(handle)
         guard warmup >= 0, warmup <= Int64(Int32.max) else { throw invalid("warmup must be 0...2147483647") }

@@ -1,9 +1,10 @@
+import HQTBroadcast
+import HQTCore
+import HQTWAL
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import HQTCore
-import HQTWAL
-import HQTBroadcast
 
 /// Thread-local "last error" message, as errno/sqlite3_errmsg: each thread
 /// sees the message of its own last failing call.

@@ -1,7 +1,7 @@
 import CHQTABI
+import HQTBroadcast
 import HQTCore
 import HQTWAL
-import HQTBroadcast
 
 // Driving the engine with C strategy callbacks.
 
@@ -11,8 +11,9 @@ extension hqt_tick {
 
 extension hqt_bar {
     init(_ b: Bar) {
-        self.init(symbol_id: b.symbolID, timeframe: b.timeframe.minutes, time: b.time, open: b.open,
-                  high: b.high, low: b.low, close: b.close, volume: b.volume)
+        self.init(
+            symbol_id: b.symbolID, timeframe: b.timeframe.minutes, time: b.time, open: b.open,
+            high: b.high, low: b.low, close: b.close, volume: b.volume)
     }
 }
 
@@ -61,7 +62,9 @@ func hooks(for strategy: UnsafePointer<hqt_strategy>?, handle: OpaquePointer) ->
             if rc != 0 { throw callbackFailed("save_state", rc) }
             guard size > 0 else { return [] }
             guard let data, size <= 256 << 20 else {
-                throw HQTError(.callback, "save_state returned \(size) bytes at \(data == nil ? "NULL" : "a pointer") (limit 256 MiB)")
+                throw HQTError(
+                    .callback,
+                    "save_state returned \(size) bytes at \(data == nil ? "NULL" : "a pointer") (limit 256 MiB)")
             }
             return Array(UnsafeRawBufferPointer(start: data, count: size))
         }
@@ -90,19 +93,24 @@ public func hqt_engine_run(_ handle: OpaquePointer?, _ strategy: UnsafePointer<h
 }
 
 @_cdecl("hqt_engine_process_event")
-public func hqt_engine_process_event(_ handle: OpaquePointer?, _ event: UnsafePointer<hqt_event>?,
-                                     _ strategy: UnsafePointer<hqt_strategy>?) -> Int32 {
+public func hqt_engine_process_event(
+    _ handle: OpaquePointer?, _ event: UnsafePointer<hqt_event>?,
+    _ strategy: UnsafePointer<hqt_strategy>?
+) -> Int32 {
     status { () throws(HQTError) in
         let e = try engine(handle)
         guard let ev = event?.pointee else { throw invalid("event is NULL") }
         let marketEvent: MarketEvent
         switch ev.type {
         case Int32(HQT_EVENT_TICK):
-            marketEvent = .tick(Tick(symbolID: ev.tick.symbol_id, time: ev.tick.time, bid: ev.tick.bid, ask: ev.tick.ask))
+            marketEvent = .tick(
+                Tick(symbolID: ev.tick.symbol_id, time: ev.tick.time, bid: ev.tick.bid, ask: ev.tick.ask))
         case Int32(HQT_EVENT_BAR):
             let b = ev.bar
-            marketEvent = .bar(Bar(symbolID: b.symbol_id, timeframe: try Timeframe.validated(b.timeframe), time: b.time,
-                                   open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume))
+            marketEvent = .bar(
+                Bar(
+                    symbolID: b.symbol_id, timeframe: try Timeframe.validated(b.timeframe), time: b.time,
+                    open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume))
         default:
             throw invalid("event.type must be HQT_EVENT_TICK (0) or HQT_EVENT_BAR (1), got \(ev.type)")
         }

@@ -1,7 +1,7 @@
 import CHQTABI
+import HQTBroadcast
 import HQTCore
 import HQTWAL
-import HQTBroadcast
 
 // Structs that carry their size (the *_v2 structs of hqt.h, since 0.2).
 //
@@ -31,34 +31,44 @@ private let largestPlausibleSize = 4096
 
 /// The caller's sized struct as this library's layout: `defaults` with the
 /// bytes struct_size covers copied over it.
-func readSized<T>(_ pointer: UnsafePointer<T>, defaults: T, firstSize: Int,
-                  _ what: String) throws(HQTError) -> T {
+func readSized<T>(
+    _ pointer: UnsafePointer<T>, defaults: T, firstSize: Int,
+    _ what: String
+) throws(HQTError) -> T {
     let raw = UnsafeRawPointer(pointer)
     let size = raw.load(as: Int.self)
     let known = MemoryLayout<T>.size
     guard size >= firstSize, size <= largestPlausibleSize else {
-        throw invalid("\(what)->struct_size is \(size), not the size of any \(what) layout "
-                      + "(\(firstSize) in 0.2): set it with \(what)_init(&s, sizeof s)")
+        throw invalid(
+            "\(what)->struct_size is \(size), not the size of any \(what) layout "
+                + "(\(firstSize) in 0.2): set it with \(what)_init(&s, sizeof s)")
     }
     if size > known {
         for offset in known..<size where raw.load(fromByteOffset: offset, as: UInt8.self) != 0 {
-            throw invalid("\(what) is \(size) bytes (a newer hqt.h) and sets a field at byte \(offset) "
-                          + "that this library (\(hqtVersionString), \(known) bytes) does not have")
+            throw invalid(
+                "\(what) is \(size) bytes (a newer hqt.h) and sets a field at byte \(offset) "
+                    + "that this library (\(hqtVersionString), \(known) bytes) does not have")
         }
     }
     var value = defaults
-    withUnsafeMutableBytes(of: &value) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(size, known))) }
+    withUnsafeMutableBytes(of: &value) {
+        $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(size, known)))
+    }
     return value
 }
 
 /// The *_v2_init calls: zero the caller's struct_size bytes, copy the
 /// defaults this library knows over them, store struct_size.
-func initSized<T>(_ pointer: UnsafeMutablePointer<T>?, _ size: Int, defaults: T, firstSize: Int,
-                  _ what: String) -> Int32 {
+func initSized<T>(
+    _ pointer: UnsafeMutablePointer<T>?, _ size: Int, defaults: T, firstSize: Int,
+    _ what: String
+) -> Int32 {
     guard let pointer else { return fail(invalid("\(what)_init: the struct pointer is NULL")) }
     guard size >= firstSize, size <= largestPlausibleSize else {
-        return fail(invalid("\(what)_init: struct_size \(size) is not the size of any \(what) layout "
-                            + "(\(firstSize) in 0.2): pass sizeof the struct"))
+        return fail(
+            invalid(
+                "\(what)_init: struct_size \(size) is not the size of any \(what) layout "
+                    + "(\(firstSize) in 0.2): pass sizeof the struct"))
     }
     let raw = UnsafeMutableRawPointer(pointer)
     raw.initializeMemory(as: UInt8.self, repeating: 0, count: size)
@@ -69,8 +79,10 @@ func initSized<T>(_ pointer: UnsafeMutablePointer<T>?, _ size: Int, defaults: T,
 
 /// Runs `body` with the 0.1 form of a sized struct (nil when the caller
 /// passed NULL), or returns the status of a bad struct_size.
-func withOldLayout<T, Old>(_ pointer: UnsafePointer<T>?, defaults: T, firstSize: Int, _ what: String,
-                           _ convert: (T) -> Old, _ body: (UnsafePointer<Old>?) -> Int32) -> Int32 {
+func withOldLayout<T, Old>(
+    _ pointer: UnsafePointer<T>?, defaults: T, firstSize: Int, _ what: String,
+    _ convert: (T) -> Old, body: (UnsafePointer<Old>?) -> Int32
+) -> Int32 {
     guard let pointer else { return body(nil) }
     do throws(HQTError) {
         var old = convert(try readSized(pointer, defaults: defaults, firstSize: firstSize, what))
@@ -85,8 +97,9 @@ func withOldLayout<T, Old>(_ pointer: UnsafePointer<T>?, defaults: T, firstSize:
 extension hqt_strategy_v2 {
     static var defaults: hqt_strategy_v2 { hqt_strategy_v2() }
     var old: hqt_strategy {
-        hqt_strategy(user_data: user_data, on_start: on_start, on_tick: on_tick, on_bar: on_bar,
-                     on_trade: on_trade, on_stop: on_stop, save_state: save_state, restore_state: restore_state)
+        hqt_strategy(
+            user_data: user_data, on_start: on_start, on_tick: on_tick, on_bar: on_bar,
+            on_trade: on_trade, on_stop: on_stop, save_state: save_state, restore_state: restore_state)
     }
 }
 
@@ -101,10 +114,11 @@ extension hqt_symbol_spec_v2 {
             volume_max: d.volume_max, commission_per_lot: d.commission_per_lot, spread: d.spread)
     }
     var old: hqt_symbol_spec {
-        hqt_symbol_spec(name: name, base_currency: base_currency, profit_currency: profit_currency,
-                        margin_currency: margin_currency, contract_size: contract_size, digits: digits,
-                        margin_mode: margin_mode, volume_min: volume_min, volume_step: volume_step,
-                        volume_max: volume_max, commission_per_lot: commission_per_lot, spread: spread)
+        hqt_symbol_spec(
+            name: name, base_currency: base_currency, profit_currency: profit_currency,
+            margin_currency: margin_currency, contract_size: contract_size, digits: digits,
+            margin_mode: margin_mode, volume_min: volume_min, volume_step: volume_step,
+            volume_max: volume_max, commission_per_lot: commission_per_lot, spread: spread)
     }
 }
 
@@ -119,10 +133,11 @@ extension hqt_broadcast_options_v2 {
             wait_timeout_ms: d.wait_timeout_ms)
     }
     var old: hqt_broadcast_options {
-        hqt_broadcast_options(endpoint: endpoint, sndhwm: sndhwm, linger: linger, curve_secret_key: curve_secret_key,
-                              allowed_client_keys: allowed_client_keys,
-                              allowed_client_key_count: allowed_client_key_count,
-                              wait_subscribers: wait_subscribers, wait_timeout_ms: wait_timeout_ms)
+        hqt_broadcast_options(
+            endpoint: endpoint, sndhwm: sndhwm, linger: linger, curve_secret_key: curve_secret_key,
+            allowed_client_keys: allowed_client_keys,
+            allowed_client_key_count: allowed_client_key_count,
+            wait_subscribers: wait_subscribers, wait_timeout_ms: wait_timeout_ms)
     }
 }
 
@@ -130,8 +145,9 @@ extension hqt_broadcast_cadence_v2 {
     static var defaults: hqt_broadcast_cadence_v2 {
         var d = hqt_broadcast_cadence()
         hqt_broadcast_cadence_init(&d)
-        return hqt_broadcast_cadence_v2(struct_size: 0, on_bar_close: d.on_bar_close, on_deal: d.on_deal,
-                                        every_ticks: d.every_ticks)
+        return hqt_broadcast_cadence_v2(
+            struct_size: 0, on_bar_close: d.on_bar_close, on_deal: d.on_deal,
+            every_ticks: d.every_ticks)
     }
     var old: hqt_broadcast_cadence {
         hqt_broadcast_cadence(on_bar_close: on_bar_close, on_deal: on_deal, every_ticks: every_ticks)
@@ -142,15 +158,17 @@ extension hqt_wal_options_v2 {
     static var defaults: hqt_wal_options_v2 {
         var d = hqt_wal_options()
         hqt_wal_options_init(&d)
-        return hqt_wal_options_v2(struct_size: 0, sync_policy: d.sync_policy, truncate: d.truncate,
-                                  batch_max_records: d.batch_max_records, batch_max_delay_ns: d.batch_max_delay_ns,
-                                  check_fingerprint: d.check_fingerprint, reserved: d.reserved,
-                                  fingerprint: d.fingerprint)
+        return hqt_wal_options_v2(
+            struct_size: 0, sync_policy: d.sync_policy, truncate: d.truncate,
+            batch_max_records: d.batch_max_records, batch_max_delay_ns: d.batch_max_delay_ns,
+            check_fingerprint: d.check_fingerprint, reserved: d.reserved,
+            fingerprint: d.fingerprint)
     }
     var old: hqt_wal_options {
-        hqt_wal_options(sync_policy: sync_policy, truncate: truncate, batch_max_records: batch_max_records,
-                        batch_max_delay_ns: batch_max_delay_ns, check_fingerprint: check_fingerprint,
-                        reserved: reserved, fingerprint: fingerprint)
+        hqt_wal_options(
+            sync_policy: sync_policy, truncate: truncate, batch_max_records: batch_max_records,
+            batch_max_delay_ns: batch_max_delay_ns, check_fingerprint: check_fingerprint,
+            reserved: reserved, fingerprint: fingerprint)
     }
 }
 
@@ -184,7 +202,8 @@ public func hqt_wal_options_v2_init(_ s: UnsafeMutablePointer<hqt_wal_options_v2
 // ---- the *_v2 entry points: read the sized struct, then the 0.1 path
 
 func strategy(_ s: UnsafePointer<hqt_strategy_v2>?, _ body: (UnsafePointer<hqt_strategy>?) -> Int32) -> Int32 {
-    withOldLayout(s, defaults: .defaults, firstSize: FirstLayoutSize.strategy, "hqt_strategy_v2", { $0.old }, body)
+    withOldLayout(
+        s, defaults: .defaults, firstSize: FirstLayoutSize.strategy, "hqt_strategy_v2", { $0.old }, body: body)
 }
 
 @_cdecl("hqt_engine_run_v2")
@@ -193,8 +212,10 @@ public func hqt_engine_run_v2(_ handle: OpaquePointer?, _ s: UnsafePointer<hqt_s
 }
 
 @_cdecl("hqt_engine_process_event_v2")
-public func hqt_engine_process_event_v2(_ handle: OpaquePointer?, _ event: UnsafePointer<hqt_event>?,
-                                        _ s: UnsafePointer<hqt_strategy_v2>?) -> Int32 {
+public func hqt_engine_process_event_v2(
+    _ handle: OpaquePointer?, _ event: UnsafePointer<hqt_event>?,
+    _ s: UnsafePointer<hqt_strategy_v2>?
+) -> Int32 {
     strategy(s) { hqt_engine_process_event(handle, event, $0) }
 }
 
@@ -204,48 +225,72 @@ public func hqt_engine_flush_bars_v2(_ handle: OpaquePointer?, _ s: UnsafePointe
 }
 
 @_cdecl("hqt_engine_run_resume_v2")
-public func hqt_engine_run_resume_v2(_ handle: OpaquePointer?, _ s: UnsafePointer<hqt_strategy_v2>?,
-                                     _ warmup: Int64) -> Int32 {
+public func hqt_engine_run_resume_v2(
+    _ handle: OpaquePointer?, _ s: UnsafePointer<hqt_strategy_v2>?,
+    _ warmup: Int64
+) -> Int32 {
     strategy(s) { hqt_engine_run_resume(handle, $0, warmup) }
 }
 
 @_cdecl("hqt_engine_add_symbol_v2")
-public func hqt_engine_add_symbol_v2(_ handle: OpaquePointer?, _ spec: UnsafePointer<hqt_symbol_spec_v2>?,
-                                     _ out: UnsafeMutablePointer<UInt32>?) -> Int32 {
-    withOldLayout(spec, defaults: .defaults, firstSize: FirstLayoutSize.symbolSpec, "hqt_symbol_spec_v2",
-                  { $0.old }) { hqt_engine_add_symbol(handle, $0, out) }
+public func hqt_engine_add_symbol_v2(
+    _ handle: OpaquePointer?, _ spec: UnsafePointer<hqt_symbol_spec_v2>?,
+    _ out: UnsafeMutablePointer<UInt32>?
+) -> Int32 {
+    withOldLayout(
+        spec, defaults: .defaults, firstSize: FirstLayoutSize.symbolSpec, "hqt_symbol_spec_v2",
+        { $0.old },
+        body: { hqt_engine_add_symbol(handle, $0, out) })
 }
 
 @_cdecl("hqt_broadcaster_create_v2")
-public func hqt_broadcaster_create_v2(_ options: UnsafePointer<hqt_broadcast_options_v2>?,
-                                      _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
-    withOldLayout(options, defaults: .defaults, firstSize: FirstLayoutSize.broadcastOptions,
-                  "hqt_broadcast_options_v2", { $0.old }) { hqt_broadcaster_create($0, out) }
+public func hqt_broadcaster_create_v2(
+    _ options: UnsafePointer<hqt_broadcast_options_v2>?,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    withOldLayout(
+        options, defaults: .defaults, firstSize: FirstLayoutSize.broadcastOptions,
+        "hqt_broadcast_options_v2", { $0.old },
+        body: { hqt_broadcaster_create($0, out) })
 }
 
 @_cdecl("hqt_engine_enable_broadcasting_v2")
-public func hqt_engine_enable_broadcasting_v2(_ handle: OpaquePointer?,
-                                              _ options: UnsafePointer<hqt_broadcast_options_v2>?,
-                                              _ cadence: UnsafePointer<hqt_broadcast_cadence_v2>?) -> Int32 {
-    withOldLayout(options, defaults: .defaults, firstSize: FirstLayoutSize.broadcastOptions,
-                  "hqt_broadcast_options_v2", { $0.old }) { o in
-        withOldLayout(cadence, defaults: .defaults, firstSize: FirstLayoutSize.broadcastCadence,
-                      "hqt_broadcast_cadence_v2", { $0.old }) { c in hqt_engine_enable_broadcasting(handle, o, c) }
-    }
+public func hqt_engine_enable_broadcasting_v2(
+    _ handle: OpaquePointer?,
+    _ options: UnsafePointer<hqt_broadcast_options_v2>?,
+    _ cadence: UnsafePointer<hqt_broadcast_cadence_v2>?
+) -> Int32 {
+    withOldLayout(
+        options, defaults: .defaults, firstSize: FirstLayoutSize.broadcastOptions,
+        "hqt_broadcast_options_v2", { $0.old },
+        body: { o in
+            withOldLayout(
+                cadence, defaults: .defaults, firstSize: FirstLayoutSize.broadcastCadence,
+                "hqt_broadcast_cadence_v2", { $0.old },
+                body: { c in hqt_engine_enable_broadcasting(handle, o, c) })
+        })
 }
 
 @_cdecl("hqt_wal_open_v2")
-public func hqt_wal_open_v2(_ path: UnsafePointer<CChar>?, _ options: UnsafePointer<hqt_wal_options_v2>?,
-                            _ out: UnsafeMutablePointer<OpaquePointer?>?,
-                            _ report: UnsafeMutablePointer<hqt_wal_open_report>?) -> Int32 {
-    withOldLayout(options, defaults: .defaults, firstSize: FirstLayoutSize.walOptions, "hqt_wal_options_v2",
-                  { $0.old }) { hqt_wal_open_ex(path, $0, out, report) }
+public func hqt_wal_open_v2(
+    _ path: UnsafePointer<CChar>?, _ options: UnsafePointer<hqt_wal_options_v2>?,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?,
+    _ report: UnsafeMutablePointer<hqt_wal_open_report>?
+) -> Int32 {
+    withOldLayout(
+        options, defaults: .defaults, firstSize: FirstLayoutSize.walOptions, "hqt_wal_options_v2",
+        { $0.old },
+        body: { hqt_wal_open_ex(path, $0, out, report) })
 }
 
 @_cdecl("hqt_engine_enable_wal_v2")
-public func hqt_engine_enable_wal_v2(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?,
-                                     _ options: UnsafePointer<hqt_wal_options_v2>?, _ checkpointEvery: Int64,
-                                     _ report: UnsafeMutablePointer<hqt_wal_open_report>?) -> Int32 {
-    withOldLayout(options, defaults: .defaults, firstSize: FirstLayoutSize.walOptions, "hqt_wal_options_v2",
-                  { $0.old }) { hqt_engine_enable_wal(handle, path, $0, checkpointEvery, report) }
+public func hqt_engine_enable_wal_v2(
+    _ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?,
+    _ options: UnsafePointer<hqt_wal_options_v2>?, _ checkpointEvery: Int64,
+    _ report: UnsafeMutablePointer<hqt_wal_open_report>?
+) -> Int32 {
+    withOldLayout(
+        options, defaults: .defaults, firstSize: FirstLayoutSize.walOptions, "hqt_wal_options_v2",
+        { $0.old },
+        body: { hqt_engine_enable_wal(handle, path, $0, checkpointEvery, report) })
 }

@@ -1,43 +1,47 @@
 import CHQTABI
+import HQTBroadcast
 import HQTCore
 import HQTWAL
-import HQTBroadcast
 
 // Reading state and results into the caller's plain structs.
 
 extension hqt_deal {
     init(_ d: Deal) {
-        self.init(ticket: d.ticket, order: d.order, position: d.position, symbol_id: d.symbolID,
-                  type: d.side.rawValue, entry: d.entry.rawValue, reason: d.reason.rawValue, time: d.time,
-                  volume: d.volume, price: d.price, commission: d.commission, profit: d.profit,
-                  balance: d.balance, magic: d.magic)
+        self.init(
+            ticket: d.ticket, order: d.order, position: d.position, symbol_id: d.symbolID,
+            type: d.side.rawValue, entry: d.entry.rawValue, reason: d.reason.rawValue, time: d.time,
+            volume: d.volume, price: d.price, commission: d.commission, profit: d.profit,
+            balance: d.balance, magic: d.magic)
     }
 }
 
 extension hqt_position {
     init(_ p: Position) {
-        self.init(ticket: p.ticket, symbol_id: p.symbolID, type: p.side.rawValue, volume: p.volume,
-                  open_price: p.openPrice, open_time: p.openTime, sl: p.sl, tp: p.tp,
-                  trailing_points: p.trailingPoints, profit: p.profit, margin: p.margin,
-                  commission: p.commission, magic: p.magic)
+        self.init(
+            ticket: p.ticket, symbol_id: p.symbolID, type: p.side.rawValue, volume: p.volume,
+            open_price: p.openPrice, open_time: p.openTime, sl: p.sl, tp: p.tp,
+            trailing_points: p.trailingPoints, profit: p.profit, margin: p.margin,
+            commission: p.commission, magic: p.magic)
     }
 }
 
 extension hqt_order {
     init(_ o: Order) {
-        self.init(ticket: o.ticket, symbol_id: o.symbolID, type: o.type.rawValue, state: o.state.rawValue,
-                  reserved: 0, volume: o.volume, price: o.price, stop_limit: o.stopLimit, sl: o.sl, tp: o.tp,
-                  expiration: o.expiration, time_setup: o.timeSetup, trailing_points: o.trailingPoints,
-                  magic: o.magic)
+        self.init(
+            ticket: o.ticket, symbol_id: o.symbolID, type: o.type.rawValue, state: o.state.rawValue,
+            reserved: 0, volume: o.volume, price: o.price, stop_limit: o.stopLimit, sl: o.sl, tp: o.tp,
+            expiration: o.expiration, time_setup: o.timeSetup, trailing_points: o.trailingPoints,
+            magic: o.magic)
     }
 }
 
 extension hqt_trade {
     init(_ t: Trade) {
-        self.init(position: t.position, symbol_id: t.symbolID, type: t.side.rawValue, volume: t.volume,
-                  open_time: t.openTime, open_price: t.openPrice, close_time: t.closeTime,
-                  close_price: t.closePrice, commission: t.commission, profit: t.profit,
-                  close_reason: t.closeReason.rawValue, reserved: 0)
+        self.init(
+            position: t.position, symbol_id: t.symbolID, type: t.side.rawValue, volume: t.volume,
+            open_time: t.openTime, open_price: t.openPrice, close_time: t.closeTime,
+            close_price: t.closePrice, commission: t.commission, profit: t.profit,
+            close_reason: t.closeReason.rawValue, reserved: 0)
     }
 }
 
@@ -58,49 +62,67 @@ public func hqt_engine_account(_ handle: OpaquePointer?, _ out: UnsafeMutablePoi
 }
 
 @_cdecl("hqt_engine_positions")
-public func hqt_engine_positions(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_position>?,
-                                 _ capacity: Int, _ count: UnsafeMutablePointer<Int>?) -> Int32 {
-    status { () throws(HQTError) in try copyList(try engine(handle).positions, out, capacity, count, hqt_position.init) }
+public func hqt_engine_positions(
+    _ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_position>?,
+    _ capacity: Int, _ count: UnsafeMutablePointer<Int>?
+) -> Int32 {
+    status { () throws(HQTError) in try copyList(try engine(handle).positions, out, capacity, count, hqt_position.init)
+    }
 }
 
 @_cdecl("hqt_engine_position")
-public func hqt_engine_position(_ handle: OpaquePointer?, _ ticket: UInt64,
-                                _ out: UnsafeMutablePointer<hqt_position>?) -> Int32 {
+public func hqt_engine_position(
+    _ handle: OpaquePointer?, _ ticket: UInt64,
+    _ out: UnsafeMutablePointer<hqt_position>?
+) -> Int32 {
     status { () throws(HQTError) in
         let e = try engine(handle)
         let out = try output(out, "out")
-        guard let p = e.position(ticket: ticket) else { throw HQTError(.unknownTicket, "no open position with ticket \(ticket)") }
+        guard let p = e.position(ticket: ticket) else {
+            throw HQTError(.unknownTicket, "no open position with ticket \(ticket)")
+        }
         out.pointee = hqt_position(p)
     }
 }
 
 @_cdecl("hqt_engine_orders")
-public func hqt_engine_orders(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_order>?,
-                              _ capacity: Int, _ count: UnsafeMutablePointer<Int>?) -> Int32 {
+public func hqt_engine_orders(
+    _ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_order>?,
+    _ capacity: Int, _ count: UnsafeMutablePointer<Int>?
+) -> Int32 {
     status { () throws(HQTError) in try copyList(try engine(handle).orders, out, capacity, count, hqt_order.init) }
 }
 
 @_cdecl("hqt_engine_order_history")
-public func hqt_engine_order_history(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_order>?,
-                                     _ capacity: Int, _ count: UnsafeMutablePointer<Int>?) -> Int32 {
-    status { () throws(HQTError) in try copyList(try engine(handle).orderHistory, out, capacity, count, hqt_order.init) }
+public func hqt_engine_order_history(
+    _ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_order>?,
+    _ capacity: Int, _ count: UnsafeMutablePointer<Int>?
+) -> Int32 {
+    status { () throws(HQTError) in try copyList(try engine(handle).orderHistory, out, capacity, count, hqt_order.init)
+    }
 }
 
 @_cdecl("hqt_engine_deals")
-public func hqt_engine_deals(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_deal>?,
-                             _ capacity: Int, _ count: UnsafeMutablePointer<Int>?) -> Int32 {
+public func hqt_engine_deals(
+    _ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_deal>?,
+    _ capacity: Int, _ count: UnsafeMutablePointer<Int>?
+) -> Int32 {
     status { () throws(HQTError) in try copyList(try engine(handle).deals, out, capacity, count, hqt_deal.init) }
 }
 
 @_cdecl("hqt_engine_trades")
-public func hqt_engine_trades(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_trade>?,
-                              _ capacity: Int, _ count: UnsafeMutablePointer<Int>?) -> Int32 {
+public func hqt_engine_trades(
+    _ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_trade>?,
+    _ capacity: Int, _ count: UnsafeMutablePointer<Int>?
+) -> Int32 {
     status { () throws(HQTError) in try copyList(try engine(handle).trades, out, capacity, count, hqt_trade.init) }
 }
 
 @_cdecl("hqt_engine_equity_curve")
-public func hqt_engine_equity_curve(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_equity_point>?,
-                                    _ capacity: Int, _ count: UnsafeMutablePointer<Int>?) -> Int32 {
+public func hqt_engine_equity_curve(
+    _ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_equity_point>?,
+    _ capacity: Int, _ count: UnsafeMutablePointer<Int>?
+) -> Int32 {
     status { () throws(HQTError) in
         try copyList(try engine(handle).equityCurve, out, capacity, count) {
             hqt_equity_point(time: $0.time, balance: $0.balance, equity: $0.equity, margin: $0.margin)

@@ -1,27 +1,33 @@
 import CHQTABI
+import HQTBroadcast
 import HQTCore
 import HQTWAL
-import HQTBroadcast
 
 // Orders, positions and balance operations.
 
 @_cdecl("hqt_engine_order_send")
-public func hqt_engine_order_send(_ handle: OpaquePointer?, _ request: UnsafePointer<hqt_order_request>?,
-                                  _ out: UnsafeMutablePointer<UInt64>?) -> Int32 {
+public func hqt_engine_order_send(
+    _ handle: OpaquePointer?, _ request: UnsafePointer<hqt_order_request>?,
+    _ out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
     status { () throws(HQTError) in
         let e = try engine(handle)
         guard let r = request?.pointee else { throw invalid("request is NULL") }
         let out = try output(out, "out_ticket")
         guard let type = OrderType(rawValue: r.type) else { throw invalid("order type must be 0...7, got \(r.type)") }
-        out.pointee = try e.send(OrderRequest(symbolID: r.symbol_id, type: type, volume: r.volume, price: r.price,
-                                              stopLimit: r.stop_limit, sl: r.sl, tp: r.tp, expiration: r.expiration,
-                                              trailingPoints: r.trailing_points, magic: r.magic))
+        out.pointee = try e.send(
+            OrderRequest(
+                symbolID: r.symbol_id, type: type, volume: r.volume, price: r.price,
+                stopLimit: r.stop_limit, sl: r.sl, tp: r.tp, expiration: r.expiration,
+                trailingPoints: r.trailing_points, magic: r.magic))
     }
 }
 
 @_cdecl("hqt_engine_buy")
-public func hqt_engine_buy(_ handle: OpaquePointer?, _ symbol: UInt32, _ volume: Int64, _ sl: Int64, _ tp: Int64,
-                           _ out: UnsafeMutablePointer<UInt64>?) -> Int32 {
+public func hqt_engine_buy(
+    _ handle: OpaquePointer?, _ symbol: UInt32, _ volume: Int64, _ sl: Int64, _ tp: Int64,
+    _ out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
     status { () throws(HQTError) in
         let e = try engine(handle)
         let out = try output(out, "out_ticket")
@@ -30,8 +36,10 @@ public func hqt_engine_buy(_ handle: OpaquePointer?, _ symbol: UInt32, _ volume:
 }
 
 @_cdecl("hqt_engine_sell")
-public func hqt_engine_sell(_ handle: OpaquePointer?, _ symbol: UInt32, _ volume: Int64, _ sl: Int64, _ tp: Int64,
-                            _ out: UnsafeMutablePointer<UInt64>?) -> Int32 {
+public func hqt_engine_sell(
+    _ handle: OpaquePointer?, _ symbol: UInt32, _ volume: Int64, _ sl: Int64, _ tp: Int64,
+    _ out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
     status { () throws(HQTError) in
         let e = try engine(handle)
         let out = try output(out, "out_ticket")
@@ -48,11 +56,14 @@ public func hqt_engine_modify(_ handle: OpaquePointer?, _ ticket: UInt64, _ sl: 
 }
 
 @_cdecl("hqt_engine_modify_order")
-public func hqt_engine_modify_order(_ handle: OpaquePointer?, _ ticket: UInt64, _ price: Int64, _ stopLimit: Int64,
-                                    _ expiration: Int64) -> Int32 {
+public func hqt_engine_modify_order(
+    _ handle: OpaquePointer?, _ ticket: UInt64, _ price: Int64, _ stopLimit: Int64,
+    _ expiration: Int64
+) -> Int32 {
     status { () throws(HQTError) in
-        try engine(handle).modifyOrder(ticket: ticket, price: kept(price), stopLimit: kept(stopLimit),
-                                       expiration: kept(expiration))
+        try engine(handle).modifyOrder(
+            ticket: ticket, price: kept(price), stopLimit: kept(stopLimit),
+            expiration: kept(expiration))
     }
 }
 

@@ -1,13 +1,14 @@
+import CHQTABI
+import HQTBroadcast
+import HQTCore
+import HQTWAL
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CHQTABI
-import HQTCore
-import HQTWAL
-import HQTBroadcast
-import Synchronization
 
 // The hqt_wal_* functions of include/hqt.h: validate, convert, call the
 // Swift WriteAheadLog, turn HQTError into a status and a message. Nothing
@@ -36,8 +37,10 @@ private func fail(_ code: HQTError.Code, _ message: String) -> Int32 {
 
 /// Runs `body` on a live handle; `mutating` calls are refused while a
 /// callback of the same handle runs.
-private func withHandle(_ raw: OpaquePointer?, _ function: String, mutating: Bool,
-                        _ body: (WALHandle) throws(HQTError) -> Void) -> Int32 {
+private func withHandle(
+    _ raw: OpaquePointer?, _ function: String, mutating: Bool,
+    _ body: (WALHandle) throws(HQTError) -> Void
+) -> Int32 {
     guard let raw else { return fail(.invalidArgument, "\(function): wal is NULL") }
     let address = UInt(bitPattern: UnsafeRawPointer(raw))
     guard liveHandles.withLock({ $0.contains(address) }) else {
@@ -90,15 +93,25 @@ func syncPolicy(_ options: hqt_wal_options, _ function: String) -> Result<WALSyn
     case Int(HQT_WAL_SYNC_NONE): return .success(.none)
     case Int(HQT_WAL_SYNC_BATCH):
         guard options.batch_max_records >= 1 else {
-            return .failure(HQTError(.invalidArgument, "\(function): batch_max_records must be >= 1, got \(options.batch_max_records)"))
+            return .failure(
+                HQTError(
+                    .invalidArgument, "\(function): batch_max_records must be >= 1, got \(options.batch_max_records)"))
         }
         guard options.batch_max_delay_ns >= 0 else {
-            return .failure(HQTError(.invalidArgument, "\(function): batch_max_delay_ns must be >= 0, got \(options.batch_max_delay_ns)"))
+            return .failure(
+                HQTError(
+                    .invalidArgument, "\(function): batch_max_delay_ns must be >= 0, got \(options.batch_max_delay_ns)")
+            )
         }
-        return .success(.batch(maxRecords: Int(options.batch_max_records),
-                               maxDelayNanoseconds: UInt64(options.batch_max_delay_ns)))
+        return .success(
+            .batch(
+                maxRecords: Int(options.batch_max_records),
+                maxDelayNanoseconds: UInt64(options.batch_max_delay_ns)))
     default:
-        return .failure(HQTError(.invalidArgument, "\(function): sync_policy \(options.sync_policy) is not HQT_WAL_SYNC_ALWAYS, _BATCH or _NONE"))
+        return .failure(
+            HQTError(
+                .invalidArgument,
+                "\(function): sync_policy \(options.sync_policy) is not HQT_WAL_SYNC_ALWAYS, _BATCH or _NONE"))
     }
 }
 
@@ -116,9 +129,11 @@ public func hqt_wal_options_init(_ options: UnsafeMutablePointer<hqt_wal_options
 }
 
 @_cdecl("hqt_wal_open")
-public func hqt_wal_open(_ path: UnsafePointer<CChar>?, _ syncPolicy: Int32, _ truncate: Int32,
-                         _ out: UnsafeMutablePointer<OpaquePointer?>?,
-                         _ report: UnsafeMutablePointer<hqt_wal_open_report>?) -> Int32 {
+public func hqt_wal_open(
+    _ path: UnsafePointer<CChar>?, _ syncPolicy: Int32, _ truncate: Int32,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?,
+    _ report: UnsafeMutablePointer<hqt_wal_open_report>?
+) -> Int32 {
     var options = hqt_wal_options()
     hqt_wal_options_init(&options)
     options.sync_policy = syncPolicy
@@ -127,17 +142,21 @@ public func hqt_wal_open(_ path: UnsafePointer<CChar>?, _ syncPolicy: Int32, _ t
 }
 
 @_cdecl("hqt_wal_open_ex")
-public func hqt_wal_open_ex(_ path: UnsafePointer<CChar>?, _ options: UnsafePointer<hqt_wal_options>?,
-                            _ out: UnsafeMutablePointer<OpaquePointer?>?,
-                            _ report: UnsafeMutablePointer<hqt_wal_open_report>?) -> Int32 {
+public func hqt_wal_open_ex(
+    _ path: UnsafePointer<CChar>?, _ options: UnsafePointer<hqt_wal_options>?,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?,
+    _ report: UnsafeMutablePointer<hqt_wal_open_report>?
+) -> Int32 {
     var o = hqt_wal_options()
     if let options { o = options.pointee } else { hqt_wal_options_init(&o) }
     return openLog(path, o, out, report, "hqt_wal_open_ex")
 }
 
-private func openLog(_ rawPath: UnsafePointer<CChar>?, _ options: hqt_wal_options,
-                     _ out: UnsafeMutablePointer<OpaquePointer?>?,
-                     _ report: UnsafeMutablePointer<hqt_wal_open_report>?, _ function: String) -> Int32 {
+private func openLog(
+    _ rawPath: UnsafePointer<CChar>?, _ options: hqt_wal_options,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?,
+    _ report: UnsafeMutablePointer<hqt_wal_open_report>?, _ function: String
+) -> Int32 {
     guard let out else { return fail(.invalidArgument, "\(function): out is NULL") }
     out.pointee = nil
     let path: String
@@ -152,8 +171,9 @@ private func openLog(_ rawPath: UnsafePointer<CChar>?, _ options: hqt_wal_option
     }
     do throws(HQTError) {
         let wal = try WriteAheadLog(path: path, sync: policy)
-        let result = try wal.open(truncate: options.truncate != 0,
-                                  configFingerprint: options.check_fingerprint != 0 ? options.fingerprint : nil)
+        let result = try wal.open(
+            truncate: options.truncate != 0,
+            configFingerprint: options.check_fingerprint != 0 ? options.fingerprint : nil)
         fill(report, result)
         let raw = Unmanaged.passRetained(WALHandle(wal: wal)).toOpaque()
         _ = liveHandles.withLock { $0.insert(UInt(bitPattern: raw)) }
@@ -165,14 +185,17 @@ private func openLog(_ rawPath: UnsafePointer<CChar>?, _ options: hqt_wal_option
 }
 
 @_cdecl("hqt_wal_append")
-public func hqt_wal_append(_ wal: OpaquePointer?, _ type: UInt8, _ data: UnsafeRawPointer?, _ length: Int,
-                           _ outSequence: UnsafeMutablePointer<UInt64>?) -> Int32 {
+public func hqt_wal_append(
+    _ wal: OpaquePointer?, _ type: UInt8, _ data: UnsafeRawPointer?, _ length: Int,
+    _ outSequence: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
     withHandle(wal, "hqt_wal_append", mutating: true) { (h: WALHandle) throws(HQTError) in
         guard data != nil || length == 0 else {
             throw HQTError(.invalidArgument, "hqt_wal_append: data is NULL but len is \(length)")
         }
         guard length >= 0, length <= WALFrame.maxPayload else {
-            throw HQTError(.invalidArgument, "hqt_wal_append: len \(UInt(bitPattern: length)) exceeds HQT_WAL_MAX_PAYLOAD")
+            throw HQTError(
+                .invalidArgument, "hqt_wal_append: len \(UInt(bitPattern: length)) exceeds HQT_WAL_MAX_PAYLOAD")
         }
         let sequence = try h.wal.append(type: type, data: UnsafeRawBufferPointer(start: data, count: length))
         outSequence?.pointee = sequence
@@ -186,7 +209,9 @@ public func hqt_wal_mark_checkpoint(_ wal: OpaquePointer?, _ snapshot: UnsafeRaw
             throw HQTError(.invalidArgument, "hqt_wal_mark_checkpoint: snapshot is NULL but len is \(length)")
         }
         guard length >= 0, length <= WALFrame.maxPayload else {
-            throw HQTError(.invalidArgument, "hqt_wal_mark_checkpoint: len \(UInt(bitPattern: length)) exceeds HQT_WAL_MAX_PAYLOAD")
+            throw HQTError(
+                .invalidArgument, "hqt_wal_mark_checkpoint: len \(UInt(bitPattern: length)) exceeds HQT_WAL_MAX_PAYLOAD"
+            )
         }
         try h.wal.markCheckpoint(snapshot: UnsafeRawBufferPointer(start: snapshot, count: length))
     }
@@ -198,21 +223,26 @@ public func hqt_wal_sync(_ wal: OpaquePointer?) -> Int32 {
 }
 
 /// Feeds records to a C callback; a non-zero return stops with HQT_E_CALLBACK.
-private func read(_ wal: OpaquePointer?, _ function: String, afterLastCheckpoint: Bool,
-                  _ fn: hqt_wal_record_fn?, _ userData: UnsafeMutableRawPointer?) -> Int32 {
+private func read(
+    _ wal: OpaquePointer?, _ function: String, afterLastCheckpoint: Bool,
+    _ fn: hqt_wal_record_fn?, _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
     withHandle(wal, function, mutating: false) { (h: WALHandle) throws(HQTError) in
         guard let fn else { throw HQTError(.invalidArgument, "\(function): fn is NULL") }
         let wasBusy = h.busy
         h.busy = true
         defer { h.busy = wasBusy }
-        try h.wal.forEachRecord(afterLastCheckpoint: afterLastCheckpoint) { type, sequence, payload, offset throws(HQTError) in
+        try h.wal.forEachRecord(afterLastCheckpoint: afterLastCheckpoint) {
+            type, sequence, payload, offset throws(HQTError) in
             try deliver(fn, userData, type, sequence, payload, offset, function)
         }
     }
 }
 
-private func deliver(_ fn: hqt_wal_record_fn, _ userData: UnsafeMutableRawPointer?, _ type: UInt8, _ sequence: UInt64,
-                     _ payload: UnsafeRawBufferPointer, _ offset: Int, _ function: String) throws(HQTError) -> Bool {
+private func deliver(
+    _ fn: hqt_wal_record_fn, _ userData: UnsafeMutableRawPointer?, _ type: UInt8, _ sequence: UInt64,
+    _ payload: UnsafeRawBufferPointer, _ offset: Int, _ function: String
+) throws(HQTError) -> Bool {
     var record = hqt_wal_record()
     record.type = type
     record.sequence = sequence
@@ -221,24 +251,31 @@ private func deliver(_ fn: hqt_wal_record_fn, _ userData: UnsafeMutableRawPointe
     record.length = payload.count
     let rc = fn(&record, userData)
     if rc != 0 {
-        throw HQTError(.callback, "\(function): the record callback returned \(rc) at sequence \(sequence); reading stopped")
+        throw HQTError(
+            .callback, "\(function): the record callback returned \(rc) at sequence \(sequence); reading stopped")
     }
     return true
 }
 
 @_cdecl("hqt_wal_read_all")
-public func hqt_wal_read_all(_ wal: OpaquePointer?, _ fn: hqt_wal_record_fn?, _ userData: UnsafeMutableRawPointer?) -> Int32 {
+public func hqt_wal_read_all(_ wal: OpaquePointer?, _ fn: hqt_wal_record_fn?, _ userData: UnsafeMutableRawPointer?)
+    -> Int32
+{
     read(wal, "hqt_wal_read_all", afterLastCheckpoint: false, fn, userData)
 }
 
 @_cdecl("hqt_wal_read_uncommitted")
-public func hqt_wal_read_uncommitted(_ wal: OpaquePointer?, _ fn: hqt_wal_record_fn?, _ userData: UnsafeMutableRawPointer?) -> Int32 {
+public func hqt_wal_read_uncommitted(
+    _ wal: OpaquePointer?, _ fn: hqt_wal_record_fn?, _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
     read(wal, "hqt_wal_read_uncommitted", afterLastCheckpoint: true, fn, userData)
 }
 
 @_cdecl("hqt_wal_last_checkpoint")
-public func hqt_wal_last_checkpoint(_ wal: OpaquePointer?, _ fn: hqt_wal_record_fn?, _ userData: UnsafeMutableRawPointer?,
-                                    _ outFound: UnsafeMutablePointer<Int32>?) -> Int32 {
+public func hqt_wal_last_checkpoint(
+    _ wal: OpaquePointer?, _ fn: hqt_wal_record_fn?, _ userData: UnsafeMutableRawPointer?,
+    _ outFound: UnsafeMutablePointer<Int32>?
+) -> Int32 {
     outFound?.pointee = 0
     return withHandle(wal, "hqt_wal_last_checkpoint", mutating: false) { (h: WALHandle) throws(HQTError) in
         guard let fn else { throw HQTError(.invalidArgument, "hqt_wal_last_checkpoint: fn is NULL") }
@@ -250,7 +287,8 @@ public func hqt_wal_last_checkpoint(_ wal: OpaquePointer?, _ fn: hqt_wal_record_
         var failure: HQTError?
         record.data.withUnsafeBytes { payload in
             do throws(HQTError) {
-                _ = try deliver(fn, userData, record.type, record.sequence, payload, record.offset, "hqt_wal_last_checkpoint")
+                _ = try deliver(
+                    fn, userData, record.type, record.sequence, payload, record.offset, "hqt_wal_last_checkpoint")
             } catch { failure = error }
         }
         if let failure { throw failure }
@@ -295,8 +333,10 @@ public func hqt_wal_close(_ wal: OpaquePointer?) -> Int32 {
     }
 }
 
-private func wholeFile(_ rawPath: UnsafePointer<CChar>?, _ report: UnsafeMutablePointer<hqt_wal_open_report>?,
-                       _ function: String, _ body: (String) throws(HQTError) -> WALOpenReport) -> Int32 {
+private func wholeFile(
+    _ rawPath: UnsafePointer<CChar>?, _ report: UnsafeMutablePointer<hqt_wal_open_report>?,
+    _ function: String, _ body: (String) throws(HQTError) -> WALOpenReport
+) -> Int32 {
     switch pathString(rawPath, function) {
     case let .failure(e): return fail(e)
     case let .success(path):
@@ -310,11 +350,14 @@ private func wholeFile(_ rawPath: UnsafePointer<CChar>?, _ report: UnsafeMutable
 }
 
 @_cdecl("hqt_wal_salvage")
-public func hqt_wal_salvage(_ path: UnsafePointer<CChar>?, _ report: UnsafeMutablePointer<hqt_wal_open_report>?) -> Int32 {
+public func hqt_wal_salvage(_ path: UnsafePointer<CChar>?, _ report: UnsafeMutablePointer<hqt_wal_open_report>?)
+    -> Int32
+{
     wholeFile(path, report, "hqt_wal_salvage") { (p: String) throws(HQTError) in try WriteAheadLog.salvage(path: p) }
 }
 
 @_cdecl("hqt_wal_verify")
-public func hqt_wal_verify(_ path: UnsafePointer<CChar>?, _ report: UnsafeMutablePointer<hqt_wal_open_report>?) -> Int32 {
+public func hqt_wal_verify(_ path: UnsafePointer<CChar>?, _ report: UnsafeMutablePointer<hqt_wal_open_report>?) -> Int32
+{
     wholeFile(path, report, "hqt_wal_verify") { (p: String) throws(HQTError) in try WriteAheadLog.verify(path: p) }
 }

@@ -54,9 +54,11 @@ extension Engine {
     /// that already holds records is left as it is and trading is refused
     /// until `recoverFromWAL()`.
     @discardableResult
-    public func enableWAL(path: String, truncate: Bool = false, sync: WALSyncPolicy = .always,
-                          checkpointEvery: Int = 10_000,
-                          fileSystem: WALFileSystem = .posix) throws(HQTError) -> WALOpenReport {
+    public func enableWAL(
+        path: String, truncate: Bool = false, sync: WALSyncPolicy = .always,
+        checkpointEvery: Int = 10_000,
+        fileSystem: WALFileSystem = .posix
+    ) throws(HQTError) -> WALOpenReport {
         try checkNotRunning("enable the WAL")
         if let current = walPath { throw HQTError(.state, "the WAL is already enabled (\(current)); disable it first") }
         guard checkpointEvery >= 1 else { throw HQTError(.invalidArgument, "checkpoint_every must be >= 1") }
@@ -64,11 +66,13 @@ extension Engine {
         let report = try log.open(truncate: truncate, configFingerprint: configurationFingerprint)
         if let fp = report.header?.fingerprint, fp != configurationFingerprint {
             try? log.close()
-            throw HQTError(.wal, "\(path) was written by an engine with a different configuration (account, levels or symbols)")
+            throw HQTError(
+                .wal, "\(path) was written by an engine with a different configuration (account, levels or symbols)")
         }
         do {
-            try attachJournal(WALJournal(log: log, openReport: report, sync: sync),
-                              hasRecords: report.records > 0, checkpointEvery: checkpointEvery)
+            try attachJournal(
+                WALJournal(log: log, openReport: report, sync: sync),
+                hasRecords: report.records > 0, checkpointEvery: checkpointEvery)
         } catch {
             try? log.close()
             throw error

@@ -1,5 +1,5 @@
-import HQTCore
 import CZlib
+import HQTCore
 
 /// The record frame fixed by SPEC section 3, and the constants around it.
 ///
@@ -46,8 +46,10 @@ public enum WALFrame {
     /// Writes magic, type, length and sequence into `p` (21 bytes); the CRC is
     /// filled in by `sealHeader` once the payload is known.
     @inline(__always)
-    static func encodePrefix(into p: UnsafeMutableRawPointer, type: UInt8, dataLength: UInt32,
-                             sequence: UInt64) {
+    static func encodePrefix(
+        into p: UnsafeMutableRawPointer, type: UInt8, dataLength: UInt32,
+        sequence: UInt64
+    ) {
         p.storeBytes(of: magic.littleEndian, toByteOffset: 0, as: UInt32.self)
         p.storeBytes(of: type, toByteOffset: 4, as: UInt8.self)
         p.storeBytes(of: dataLength.littleEndian, toByteOffset: 5, as: UInt32.self)

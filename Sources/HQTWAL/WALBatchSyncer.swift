@@ -1,4 +1,5 @@
 import HQTCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -67,11 +68,13 @@ final class WALBatchSyncer: @unchecked Sendable {
         guard maxDelayNs > 0, thread == nil else { return }
         var tid = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&tid, nil, { context in
-            let syncer = Unmanaged<WALBatchSyncer>.fromOpaque(context!).takeRetainedValue()
-            syncer.runFlusher()
-            return nil
-        }, context)
+        let rc = pthread_create(
+            &tid, nil,
+            { context in
+                let syncer = Unmanaged<WALBatchSyncer>.fromOpaque(context!).takeRetainedValue()
+                syncer.runFlusher()
+                return nil
+            }, context)
         if rc != 0 {
             Unmanaged<WALBatchSyncer>.fromOpaque(context).release()
             throw HQTError(.wal, "cannot start the WAL batch sync thread: \(errnoDescription(rc))")

@@ -1,10 +1,11 @@
 import HQTCore
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Synchronization
 
 /// A `WALFileSystem` that counts every operation and fails the ones it is
 /// told to: the Nth write or sync, a short write, a failing truncate or

@@ -1,4 +1,5 @@
 import HQTCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -46,12 +47,15 @@ struct WALFileIO {
             if n > 0 {
                 done += n
             } else if n == 0 {
-                throw HQTError(.io, "WAL '\(path)': file shrank while being read "
-                    + "(expected \(count) bytes at offset \(offset), got \(done)); is another process writing it?")
+                throw HQTError(
+                    .io,
+                    "WAL '\(path)': file shrank while being read "
+                        + "(expected \(count) bytes at offset \(offset), got \(done)); is another process writing it?")
             } else {
                 let e = errno
                 if e == EINTR { continue }
-                throw HQTError(.io, "WAL '\(path)': read of \(count) bytes at offset \(offset) failed: \(errnoDescription(e))")
+                throw HQTError(
+                    .io, "WAL '\(path)': read of \(count) bytes at offset \(offset) failed: \(errnoDescription(e))")
             }
         }
     }
@@ -76,7 +80,8 @@ struct WALFileIO {
             throw HQTError(.io, "WAL '\(path)': cannot truncate to \(length) bytes: \(errnoDescription(errno))")
         }
         if fs.fdatasync(fd) != 0 {
-            throw HQTError(.wal, "WAL '\(path)': sync after truncating to \(length) bytes failed: \(errnoDescription(errno))")
+            throw HQTError(
+                .wal, "WAL '\(path)': sync after truncating to \(length) bytes failed: \(errnoDescription(errno))")
         }
     }
 
@@ -97,7 +102,8 @@ struct WALFileIO {
         }
         defer { _ = fs.close(fd) }
         if fs.fsync(fd) != 0 {
-            throw HQTError(.wal, "sync of directory '\(dir)' after replacing WAL '\(path)' failed: \(errnoDescription(errno))")
+            throw HQTError(
+                .wal, "sync of directory '\(dir)' after replacing WAL '\(path)' failed: \(errnoDescription(errno))")
         }
     }
 
@@ -113,16 +119,21 @@ struct WALFileIO {
     /// Returns the new file's descriptor (open read-write) and, separately, a
     /// failure to sync the directory: by then the new file *is* the log, so the
     /// caller must adopt the descriptor before reporting that error.
-    func replace(fill: (Int32) throws(HQTError) -> Void) throws(HQTError) -> (fd: Int32, directorySyncError: HQTError?) {
+    func replace(fill: (Int32) throws(HQTError) -> Void) throws(HQTError) -> (fd: Int32, directorySyncError: HQTError?)
+    {
         let tmp = temporaryPath
         let fd = try openFile(tmp, O_RDWR | O_CREAT | O_TRUNC)
         do throws(HQTError) {
             try fill(fd)
             if fs.fsync(fd) != 0 {
-                throw HQTError(.wal, "sync of new WAL file '\(tmp)' failed: \(errnoDescription(errno)); '\(path)' was left as it was")
+                throw HQTError(
+                    .wal,
+                    "sync of new WAL file '\(tmp)' failed: \(errnoDescription(errno)); '\(path)' was left as it was")
             }
             if fs.rename(tmp, path) != 0 {
-                throw HQTError(.io, "cannot rename '\(tmp)' to '\(path)': \(errnoDescription(errno)); '\(path)' was left as it was")
+                throw HQTError(
+                    .io, "cannot rename '\(tmp)' to '\(path)': \(errnoDescription(errno)); '\(path)' was left as it was"
+                )
             }
         } catch {
             _ = fs.close(fd)

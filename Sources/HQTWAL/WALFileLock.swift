@@ -1,4 +1,5 @@
 import HQTCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -38,8 +39,10 @@ final class WALFileLock {
             Glibc.close(fd)
             if e == EWOULDBLOCK {
                 let who = owner.map { "pid \($0)" } ?? "pid unknown"
-                throw HQTError(.wal, "WAL '\(logPath)' is locked by another engine (\(who)); "
-                    + "only one writer may use a log: close the other engine or wait for it to exit")
+                throw HQTError(
+                    .wal,
+                    "WAL '\(logPath)' is locked by another engine (\(who)); "
+                        + "only one writer may use a log: close the other engine or wait for it to exit")
             }
             throw HQTError(.io, "cannot lock '\(path)': \(errnoDescription(e))")
         }

@@ -1,4 +1,5 @@
 import HQTCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

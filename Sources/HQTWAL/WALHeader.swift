@@ -1,4 +1,5 @@
 import HQTCore
+
 /// The HEADER record (type 8): the first record of every file HQT writes.
 ///
 /// It makes a file recognisable as an HQT log (a file whose first record is
@@ -29,8 +30,10 @@ public struct WALHeader: Sendable, Equatable {
     /// The HEADER record's own sequence number: the first record after it is `baseSequence + 1`.
     public var baseSequence: UInt64
 
-    public init(formatVersion: UInt32 = WALHeader.currentFormatVersion, fingerprint: UInt64?,
-                baseSequence: UInt64) {
+    public init(
+        formatVersion: UInt32 = WALHeader.currentFormatVersion, fingerprint: UInt64?,
+        baseSequence: UInt64
+    ) {
         self.formatVersion = formatVersion
         self.fingerprint = fingerprint
         self.baseSequence = baseSequence
@@ -53,18 +56,23 @@ public struct WALHeader: Sendable, Equatable {
         throws(HQTError) -> WALHeader
     {
         guard payload.count >= payloadSize else {
-            throw HQTError(.wal, "'\(path)' is not an HQT write-ahead log: its HEADER record has "
-                + "\(payload.count) payload bytes, expected at least \(payloadSize)")
+            throw HQTError(
+                .wal,
+                "'\(path)' is not an HQT write-ahead log: its HEADER record has "
+                    + "\(payload.count) payload bytes, expected at least \(payloadSize)")
         }
         let version = UInt32(littleEndian: payload.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
         let flags = UInt32(littleEndian: payload.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
         let fingerprint = UInt64(littleEndian: payload.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
         guard version >= 1, version <= currentFormatVersion else {
-            throw HQTError(.wal, "'\(path)' uses WAL format version \(version); this build of HQT "
-                + "reads version \(currentFormatVersion) (written by a newer HQT?)")
+            throw HQTError(
+                .wal,
+                "'\(path)' uses WAL format version \(version); this build of HQT "
+                    + "reads version \(currentFormatVersion) (written by a newer HQT?)")
         }
-        return WALHeader(formatVersion: version,
-                         fingerprint: flags & flagHasFingerprint != 0 ? fingerprint : nil,
-                         baseSequence: sequence)
+        return WALHeader(
+            formatVersion: version,
+            fingerprint: flags & flagHasFingerprint != 0 ? fingerprint : nil,
+            baseSequence: sequence)
     }
 }

@@ -1,4 +1,5 @@
 import HQTCore
+
 /// A record seen by a scan: the payload points into the reader's buffer and
 /// is valid only during the visit.
 struct WALRecordView {
@@ -116,8 +117,9 @@ struct WALScanner {
         let available = end - p
         if available < WALFrame.headerSize {
             let prefix = try magicPrefix(at: p, count: min(available, 4))
-            return .broken(reason: "partial record header (\(available) bytes before the end of the file)",
-                           magicPrefix: prefix)
+            return .broken(
+                reason: "partial record header (\(available) bytes before the end of the file)",
+                magicPrefix: prefix)
         }
         let h = try window.bytes(at: p, count: WALFrame.headerSize)
         let magic = UInt32(littleEndian: h.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
@@ -128,11 +130,13 @@ struct WALScanner {
             return .broken(reason: "bad magic 0x\(hex(magic)) (expected 0x\(hex(WALFrame.magic)))", magicPrefix: false)
         }
         guard length <= WALFrame.maxDataLength else {
-            return .broken(reason: "impossible record length \(length) (limit \(WALFrame.maxDataLength))", magicPrefix: true)
+            return .broken(
+                reason: "impossible record length \(length) (limit \(WALFrame.maxDataLength))", magicPrefix: true)
         }
         guard length <= available - WALFrame.headerSize else {
-            return .broken(reason: "record length \(length) runs past the end of the file "
-                + "(\(available - WALFrame.headerSize) bytes follow the header)", magicPrefix: true)
+            return .broken(
+                reason: "record length \(length) runs past the end of the file "
+                    + "(\(available - WALFrame.headerSize) bytes follow the header)", magicPrefix: true)
         }
         var crc = CRC32.update(0, h.baseAddress! + 4, 5)
         var at = p + WALFrame.headerSize
@@ -148,7 +152,8 @@ struct WALScanner {
             at += n
         }
         guard crc == stored else {
-            return .broken(reason: "checksum mismatch (stored 0x\(hex(stored)), computed 0x\(hex(crc)))", magicPrefix: true)
+            return .broken(
+                reason: "checksum mismatch (stored 0x\(hex(stored)), computed 0x\(hex(crc)))", magicPrefix: true)
         }
         return .intact(type: type, length: length, sequence: sequence)
     }
@@ -180,8 +185,10 @@ struct WALScanner {
     /// otherwise `start` must be a record boundary and `expecting` its
     /// sequence number. With `delivering`, `visit` sees every valid record
     /// after the HEADER and may return false to stop.
-    mutating func scan(from start: Int = 0, expecting: UInt64? = nil, delivering: Bool = false,
-                       visit: (WALRecordView) throws(HQTError) -> Bool = { _ in true }) throws(HQTError) -> WALScanResult {
+    mutating func scan(
+        from start: Int = 0, expecting: UInt64? = nil, delivering: Bool = false,
+        visit: (WALRecordView) throws(HQTError) -> Bool = { _ in true }
+    ) throws(HQTError) -> WALScanResult {
         var result = WALScanResult()
         result.end = end
         result.validEnd = start
@@ -200,9 +207,11 @@ struct WALScanner {
             guard let expectedSequence = expected else {
                 // The first record of the file: its identity.
                 guard type == WALRecordType.header, let sequence else {
-                    throw HQTError(.wal, "'\(path)' is not an HQT write-ahead log: its first record is "
-                        + "\(WALRecordType.name(type)) with \(length) data bytes, not a HEADER record "
-                        + "(logs of the pre-HQT C++ engine, without sequence numbers, cannot be read)")
+                    throw HQTError(
+                        .wal,
+                        "'\(path)' is not an HQT write-ahead log: its first record is "
+                            + "\(WALRecordType.name(type)) with \(length) data bytes, not a HEADER record "
+                            + "(logs of the pre-HQT C++ engine, without sequence numbers, cannot be read)")
                 }
                 let payload = try window.bytes(at: p + WALFrame.overhead, count: length - WALFrame.sequenceSize)
                 result.header = try WALHeader.decode(payload: payload, sequence: sequence, path: path)
@@ -217,14 +226,18 @@ struct WALScanner {
             // torn by a crash: only a stale leftover (older sequence) may end
             // the log quietly; anything else proves damage.
             if let sequence, sequence < expectedSequence, type != 0 {
-                result.damage = try classify(at: p, reason: "stale record (sequence \(sequence), expected \(expectedSequence))",
-                                             magicPrefix: true, lastGood: lastGood)
+                result.damage = try classify(
+                    at: p, reason: "stale record (sequence \(sequence), expected \(expectedSequence))",
+                    magicPrefix: true, lastGood: lastGood)
                 break
             }
             guard let sequence, sequence == expectedSequence, type != 0, type != WALRecordType.header else {
                 let what = sequence.map { "sequence \($0)" } ?? "\(length) data bytes"
-                result.damage = WALDamage(offset: p, reason: "unexpected \(WALRecordType.name(type)) record (\(what); expected sequence \(expectedSequence))",
-                                          evidence: (p, sequence ?? 0, "that record is intact, so no crash tore it"), notALog: false)
+                result.damage = WALDamage(
+                    offset: p,
+                    reason:
+                        "unexpected \(WALRecordType.name(type)) record (\(what); expected sequence \(expectedSequence))",
+                    evidence: (p, sequence ?? 0, "that record is intact, so no crash tore it"), notALog: false)
                 break
             }
             if delivering {
@@ -256,7 +269,10 @@ struct WALScanner {
         var q = offset
         while let m = try findMagic(from: q) {
             if searchBudget <= 0 {
-                damage.evidence = (m, 0, "the search for later records gave up at offset \(m) (too much garbage), so a torn tail cannot be assumed")
+                damage.evidence = (
+                    m, 0,
+                    "the search for later records gave up at offset \(m) (too much garbage), so a torn tail cannot be assumed"
+                )
                 return damage
             }
             if case let .intact(_, length, sequence) = try examine(m) {
@@ -265,7 +281,10 @@ struct WALScanner {
                     // A stale copy of an earlier record: part of the tail.
                 } else {
                     let what = sequence.map { "a valid record (sequence \($0))" } ?? "an intact frame"
-                    damage.evidence = (m, sequence ?? 0, "\(what) follows at offset \(m), so this is damage inside the log, not a torn tail")
+                    damage.evidence = (
+                        m, sequence ?? 0,
+                        "\(what) follows at offset \(m), so this is damage inside the log, not a torn tail"
+                    )
                     return damage
                 }
             } else {
@@ -314,15 +333,18 @@ extension WALScanResult {
             return HQTError(.wal, "'\(path)' is not an HQT write-ahead log: \(damage.reason) at offset 0")
         }
         guard let evidence = damage.evidence else { return nil }
-        return HQTError(.walCorrupt, "WAL '\(path)' is corrupt at offset \(damage.offset): \(damage.reason); "
-            + "\(evidence.why). "
-            + "The file was left untouched; WriteAheadLog.salvage (hqt_wal_salvage, python -m hqt.wal FILE verify) "
-            + "keeps the \(records) records before offset \(damage.offset)")
+        return HQTError(
+            .walCorrupt,
+            "WAL '\(path)' is corrupt at offset \(damage.offset): \(damage.reason); "
+                + "\(evidence.why). "
+                + "The file was left untouched; WriteAheadLog.salvage (hqt_wal_salvage, python -m hqt.wal FILE verify) "
+                + "keeps the \(records) records before offset \(damage.offset)")
     }
 
     func report(droppedRecords: Int) -> WALOpenReport {
-        WALOpenReport(tornBytesDropped: end - validEnd, tornRecordsDropped: droppedRecords, records: records,
-                      lastCheckpointOffset: lastCheckpoint?.offset, lastSequence: lastSequence,
-                      validBytes: validEnd, header: header)
+        WALOpenReport(
+            tornBytesDropped: end - validEnd, tornRecordsDropped: droppedRecords, records: records,
+            lastCheckpointOffset: lastCheckpoint?.offset, lastSequence: lastSequence,
+            validBytes: validEnd, header: header)
     }
 }

@@ -1,4 +1,5 @@
 import HQTCore
+
 /// When the log asks the kernel to put appended records on stable storage.
 ///
 /// Whatever the policy, `append` hands each record to the kernel before it
@@ -61,9 +62,11 @@ public struct WALOpenReport: Sendable, Equatable {
     /// The file's HEADER record; nil only when the file held no valid record.
     public var header: WALHeader?
 
-    public init(tornBytesDropped: Int = 0, tornRecordsDropped: Int = 0, records: Int = 0,
-                lastCheckpointOffset: Int? = nil, lastSequence: UInt64 = 0, validBytes: Int = 0,
-                header: WALHeader? = nil) {
+    public init(
+        tornBytesDropped: Int = 0, tornRecordsDropped: Int = 0, records: Int = 0,
+        lastCheckpointOffset: Int? = nil, lastSequence: UInt64 = 0, validBytes: Int = 0,
+        header: WALHeader? = nil
+    ) {
         self.tornBytesDropped = tornBytesDropped
         self.tornRecordsDropped = tornRecordsDropped
         self.records = records

@@ -1,4 +1,5 @@
 import HQTCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -129,8 +130,9 @@ public final class WriteAheadLog {
         do {
             report = try openLocked(truncate: truncate, fingerprint: configFingerprint)
             if case let .batch(maxRecords, maxDelay) = syncPolicy {
-                let syncer = WALBatchSyncer(fd: fd, end: writeOffset, maxRecords: maxRecords,
-                                            maxDelayNs: maxDelay, fs: fs)
+                let syncer = WALBatchSyncer(
+                    fd: fd, end: writeOffset, maxRecords: maxRecords,
+                    maxDelayNs: maxDelay, fs: fs)
                 try syncer.start()
                 self.syncer = syncer
             }
@@ -178,10 +180,12 @@ public final class WriteAheadLog {
         }
         if let fingerprint, header.fingerprint != fingerprint {
             let theirs = header.fingerprint.map { "0x" + hex64($0) } ?? "none"
-            throw HQTError(.wal, "WAL '\(path)' was written under a different engine configuration "
-                + "(log fingerprint \(theirs), this engine 0x\(hex64(fingerprint))): replaying it would "
-                + "apply its operations to a different setup. Recover with the configuration that wrote it, "
-                + "or open with truncate to start a new log")
+            throw HQTError(
+                .wal,
+                "WAL '\(path)' was written under a different engine configuration "
+                    + "(log fingerprint \(theirs), this engine 0x\(hex64(fingerprint))): replaying it would "
+                    + "apply its operations to a different setup. Recover with the configuration that wrote it, "
+                    + "or open with truncate to start a new log")
         }
         if scan.damage != nil {
             try io.truncate(existing, to: scan.validEnd)
@@ -205,8 +209,9 @@ public final class WriteAheadLog {
     private func createFresh(fingerprint: UInt64?, tornBytes: Int, tornRecords: Int) throws(HQTError) -> WALOpenReport {
         let header = WALHeader(fingerprint: fingerprint, baseSequence: 0)
         try replaceFile(header: header, keeping: nil)
-        return WALOpenReport(tornBytesDropped: tornBytes, tornRecordsDropped: tornRecords, records: 0,
-                             lastCheckpointOffset: nil, lastSequence: 0, validBytes: writeOffset, header: header)
+        return WALOpenReport(
+            tornBytesDropped: tornBytes, tornRecordsDropped: tornRecords, records: 0,
+            lastCheckpointOffset: nil, lastSequence: 0, validBytes: writeOffset, header: header)
     }
 
     /// Replaces the file, through `WALFileIO.replace`, with `header` followed
@@ -216,8 +221,9 @@ public final class WriteAheadLog {
     private func replaceFile(header: WALHeader, keeping: (checkpoint: (offset: Int, sequence: UInt64), records: Int)?)
         throws(HQTError)
     {
-        let headerFrame = WriteAheadLog.frame(type: WALRecordType.header, sequence: header.baseSequence,
-                                              payload: header.payload)
+        let headerFrame = WriteAheadLog.frame(
+            type: WALRecordType.header, sequence: header.baseSequence,
+            payload: header.payload)
         let oldFd = fd
         let copyStart = keeping?.checkpoint.offset ?? writeOffset
         let copyLength = writeOffset - copyStart
@@ -246,7 +252,9 @@ public final class WriteAheadLog {
         }
     }
 
-    private func copyBytes(from src: Int32, at srcOffset: Int, count: Int, to dst: Int32, at dstOffset: Int) throws(HQTError) {
+    private func copyBytes(from src: Int32, at srcOffset: Int, count: Int, to dst: Int32, at dstOffset: Int)
+        throws(HQTError)
+    {
         let chunk = min(count, 1 << 20)
         let buf = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
         defer { buf.deallocate() }
@@ -301,8 +309,11 @@ public final class WriteAheadLog {
     public func append(type: UInt8, data: UnsafeRawBufferPointer) throws(HQTError) -> UInt64 {
         guard appendable else { throw notAppendable() }
         guard WALRecordType.isAppendable(type) else {
-            throw HQTError(.invalidArgument, "WAL record type \(type) cannot be appended: 0 is invalid, "
-                + "7 (CHECKPOINT) is written by markCheckpoint (hqt_wal_mark_checkpoint), 8 (HEADER) by the log itself")
+            throw HQTError(
+                .invalidArgument,
+                "WAL record type \(type) cannot be appended: 0 is invalid, "
+                    + "7 (CHECKPOINT) is written by markCheckpoint (hqt_wal_mark_checkpoint), 8 (HEADER) by the log itself"
+            )
         }
         return try appendRecord(type: type, payload: data, forceSync: false)
     }
@@ -312,7 +323,9 @@ public final class WriteAheadLog {
     public func append(type: UInt8, bytes: [UInt8]) throws(HQTError) -> UInt64 {
         var result: Result<UInt64, HQTError> = .failure(HQTError(.internal, "unreachable"))
         bytes.withUnsafeBytes { p in
-            do throws(HQTError) { result = .success(try append(type: type, data: p)) } catch { result = .failure(error) }
+            do throws(HQTError) { result = .success(try append(type: type, data: p)) } catch {
+                result = .failure(error)
+            }
         }
         return try result.get()
     }
@@ -324,7 +337,9 @@ public final class WriteAheadLog {
     public func markCheckpoint(snapshot: [UInt8]) throws(HQTError) -> UInt64 {
         var result: Result<UInt64, HQTError> = .failure(HQTError(.internal, "unreachable"))
         snapshot.withUnsafeBytes { p in
-            do throws(HQTError) { result = .success(try markCheckpoint(snapshot: p)) } catch { result = .failure(error) }
+            do throws(HQTError) { result = .success(try markCheckpoint(snapshot: p)) } catch {
+                result = .failure(error)
+            }
         }
         return try result.get()
     }
@@ -356,10 +371,13 @@ public final class WriteAheadLog {
         let n = data.count
         let frameSize = WALFrame.overhead + n
         if groupBytes + frameSize > WriteAheadLog.groupCapacity { try flushGroup() }
-        if frameSize > WriteAheadLog.groupCapacity { return try appendRecord(type: type, payload: data, forceSync: false) }
+        if frameSize > WriteAheadLog.groupCapacity {
+            return try appendRecord(type: type, payload: data, forceSync: false)
+        }
         let sequence = nextSequence
         let frame = group + groupBytes
-        WALFrame.encodePrefix(into: frame, type: type, dataLength: UInt32(WALFrame.sequenceSize + n), sequence: sequence)
+        WALFrame.encodePrefix(
+            into: frame, type: type, dataLength: UInt32(WALFrame.sequenceSize + n), sequence: sequence)
         if n > 0 { (frame + WALFrame.overhead).copyMemory(from: data.baseAddress!, byteCount: n) }
         WALFrame.sealHeader(frame, contiguousDataLength: WALFrame.sequenceSize + n)
         groupBytes += frameSize
@@ -382,15 +400,17 @@ public final class WriteAheadLog {
         groupRecords = 0
         let e = io.writeAll(fd, group, count, at: writeOffset)
         if e != 0 {
-            throw failAppend(.io, "write of \(n) grouped records (\(count) bytes at offset \(writeOffset))",
-                             errno: e, rollbackTo: writeOffset)
+            throw failAppend(
+                .io, "write of \(n) grouped records (\(count) bytes at offset \(writeOffset))",
+                errno: e, rollbackTo: writeOffset)
         }
         let end = writeOffset + count
         writeOffset = end
         switch syncPolicy {
         case .always:
             if fs.fdatasync(fd) != 0 {
-                throw failAppend(.wal, "fdatasync after a group of \(n) records", errno: errno, rollbackTo: syncedOffset)
+                throw failAppend(
+                    .wal, "fdatasync after a group of \(n) records", errno: errno, rollbackTo: syncedOffset)
             }
             syncedOffset = end
         case .batch:
@@ -403,15 +423,18 @@ public final class WriteAheadLog {
     }
 
     @inline(__always)
-    private func appendRecord(type: UInt8, payload: UnsafeRawBufferPointer, forceSync: Bool) throws(HQTError) -> UInt64 {
+    private func appendRecord(type: UInt8, payload: UnsafeRawBufferPointer, forceSync: Bool) throws(HQTError) -> UInt64
+    {
         if groupBytes > 0 { try flushGroup() }
         let n = payload.count
         guard n <= WALFrame.maxPayload else {
-            throw HQTError(.invalidArgument, "WAL record payload of \(n) bytes exceeds the limit of \(WALFrame.maxPayload)")
+            throw HQTError(
+                .invalidArgument, "WAL record payload of \(n) bytes exceeds the limit of \(WALFrame.maxPayload)")
         }
         let sequence = nextSequence
         let frameSize = WALFrame.overhead + n
-        WALFrame.encodePrefix(into: buffer, type: type, dataLength: UInt32(WALFrame.sequenceSize + n), sequence: sequence)
+        WALFrame.encodePrefix(
+            into: buffer, type: type, dataLength: UInt32(WALFrame.sequenceSize + n), sequence: sequence)
         var e: Int32
         if frameSize <= WriteAheadLog.bufferCapacity {
             if n > 0 { (buffer + WALFrame.overhead).copyMemory(from: payload.baseAddress!, byteCount: n) }
@@ -423,8 +446,9 @@ public final class WriteAheadLog {
             if e == 0 { e = io.writeAll(fd, payload.baseAddress!, n, at: writeOffset + WALFrame.overhead) }
         }
         if e != 0 {
-            throw failAppend(.io, "write of record \(sequence) (\(frameSize) bytes at offset \(writeOffset))",
-                             errno: e, rollbackTo: writeOffset)
+            throw failAppend(
+                .io, "write of record \(sequence) (\(frameSize) bytes at offset \(writeOffset))",
+                errno: e, rollbackTo: writeOffset)
         }
         let end = writeOffset + frameSize
         writeOffset = end
@@ -477,7 +501,8 @@ public final class WriteAheadLog {
     private func failAppend(_ code: HQTError.Code, _ what: String, errno e: Int32, rollbackTo target: Int) -> HQTError {
         var message = "WAL '\(path)': \(what) failed: \(errnoDescription(e))"
         if fs.ftruncate(fd, Int64(target)) != 0 {
-            message += "; rolling the file back to \(target) bytes failed too (\(errnoDescription(errno))), "
+            message +=
+                "; rolling the file back to \(target) bytes failed too (\(errnoDescription(errno))), "
                 + "so reopening it will cut the rest as a torn tail"
         } else if fs.fdatasync(fd) != 0 {
             message += "; the rollback to \(target) bytes could not be synced (\(errnoDescription(errno)))"
@@ -490,7 +515,8 @@ public final class WriteAheadLog {
         } catch {
             message += "; recounting the remaining records failed: \(error.message)"
         }
-        message += ". The log keeps its \(records) records (up to offset \(target)) and refuses appends "
+        message +=
+            ". The log keeps its \(records) records (up to offset \(target)) and refuses appends "
             + "until it is closed and reopened"
         return enterFailed(HQTError(code, message))
     }
@@ -514,8 +540,10 @@ public final class WriteAheadLog {
         switch state {
         case .closed: return HQTError(.state, "WAL '\(path)' is not open")
         case let .failed(error):
-            return HQTError(.wal, "WAL '\(path)' refuses appends after an earlier failure; close and reopen it. "
-                + "The failure was: \(error.message)")
+            return HQTError(
+                .wal,
+                "WAL '\(path)' refuses appends after an earlier failure; close and reopen it. "
+                    + "The failure was: \(error.message)")
         case .open: return HQTError(.internal, "WAL '\(path)': inconsistent state")
         }
     }
@@ -524,14 +552,18 @@ public final class WriteAheadLog {
 
     /// Scans this instance's file up to `writeOffset`; it was checked at open,
     /// so any damage now means the file changed underneath.
-    private func scanOwn(from start: Int, expecting: UInt64?, delivering: Bool = false,
-                         visit: (WALRecordView) throws(HQTError) -> Bool = { _ in true }) throws(HQTError) -> WALScanResult {
+    private func scanOwn(
+        from start: Int, expecting: UInt64?, delivering: Bool = false,
+        visit: (WALRecordView) throws(HQTError) -> Bool = { _ in true }
+    ) throws(HQTError) -> WALScanResult {
         guard fd >= 0 else { throw HQTError(.state, "WAL '\(path)' is not open") }
         var scanner = WALScanner(window: WALReadWindow(io: io, fd: fd, end: writeOffset))
         let scan = try scanner.scan(from: start, expecting: expecting, delivering: delivering, visit: visit)
         if let damage = scan.damage {
-            throw HQTError(.walCorrupt, "WAL '\(path)' is corrupt at offset \(damage.offset): \(damage.reason) "
-                + "(the file changed after it was opened and checked)")
+            throw HQTError(
+                .walCorrupt,
+                "WAL '\(path)' is corrupt at offset \(damage.offset): \(damage.reason) "
+                    + "(the file changed after it was opened and checked)")
         }
         return scan
     }
@@ -539,12 +571,17 @@ public final class WriteAheadLog {
     /// Calls `body` with every record (after the last checkpoint only, if
     /// `afterLastCheckpoint`) without copying: `payload` is valid only during
     /// the call. `body` returns false to stop.
-    public func forEachRecord(afterLastCheckpoint: Bool = false,
-                              _ body: (_ type: UInt8, _ sequence: UInt64, _ payload: UnsafeRawBufferPointer,
-                                       _ offset: Int) throws(HQTError) -> Bool) throws(HQTError) {
+    public func forEachRecord(
+        afterLastCheckpoint: Bool = false,
+        _ body: (
+            _ type: UInt8, _ sequence: UInt64, _ payload: UnsafeRawBufferPointer,
+            _ offset: Int
+        ) throws(HQTError) -> Bool
+    ) throws(HQTError) {
         if groupBytes > 0 { try flushGroup() }
         if afterLastCheckpoint, let cp = checkpoint {
-            _ = try scanOwn(from: cp.offset, expecting: cp.sequence, delivering: true) { (r: WALRecordView) throws(HQTError) -> Bool in
+            _ = try scanOwn(from: cp.offset, expecting: cp.sequence, delivering: true) {
+                (r: WALRecordView) throws(HQTError) -> Bool in
                 if r.offset == cp.offset { return true }
                 return try body(r.type, r.sequence, r.payload, r.offset)
             }
@@ -583,7 +620,8 @@ public final class WriteAheadLog {
             return nil
         }
         var found: WALRecord?
-        _ = try scanOwn(from: cp.offset, expecting: cp.sequence, delivering: true) { (r: WALRecordView) throws(HQTError) -> Bool in
+        _ = try scanOwn(from: cp.offset, expecting: cp.sequence, delivering: true) {
+            (r: WALRecordView) throws(HQTError) -> Bool in
             found = r.copy()
             return false
         }
@@ -633,7 +671,9 @@ public final class WriteAheadLog {
         try readFile(path: path, fileSystem: fileSystem, collect: true)
     }
 
-    private static func readFile(path: String, fileSystem: WALFileSystem, collect: Bool) throws(HQTError) -> WALFileContents {
+    private static func readFile(path: String, fileSystem: WALFileSystem, collect: Bool) throws(HQTError)
+        -> WALFileContents
+    {
         let io = WALFileIO(fs: fileSystem, path: path)
         let fd = try io.openFile(path, O_RDONLY)
         defer { _ = fileSystem.close(fd) }
@@ -694,11 +734,14 @@ public final class WriteAheadLog {
     static func frame(type: UInt8, sequence: UInt64, payload: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: WALFrame.overhead + payload.count)
         out.withUnsafeMutableBytes { p in
-            WALFrame.encodePrefix(into: p.baseAddress!, type: type,
-                                  dataLength: UInt32(WALFrame.sequenceSize + payload.count), sequence: sequence)
+            WALFrame.encodePrefix(
+                into: p.baseAddress!, type: type,
+                dataLength: UInt32(WALFrame.sequenceSize + payload.count), sequence: sequence)
             payload.withUnsafeBytes { src in
                 WALFrame.sealHeader(p.baseAddress!, payload: src)
-                if src.count > 0 { (p.baseAddress! + WALFrame.overhead).copyMemory(from: src.baseAddress!, byteCount: src.count) }
+                if src.count > 0 {
+                    (p.baseAddress! + WALFrame.overhead).copyMemory(from: src.baseAddress!, byteCount: src.count)
+                }
             }
         }
         return out

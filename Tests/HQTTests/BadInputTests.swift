@@ -1,7 +1,8 @@
 import Testing
+
+@testable import HQTBroadcast
 @testable import HQTCore
 @testable import HQTWAL
-@testable import HQTBroadcast
 
 // Every bad input named by docs/engine.md and SPEC: the right HQTError code,
 // a message that names the problem, and an engine exactly as before
@@ -18,15 +19,19 @@ import Testing
         try e.tick(at: SEC, bid: 1_100_000, ask: 1_100_200)
         #expect(try e.buy(symbolID: 0, volume: LOT, sl: 1_090_000, tp: 1_120_000) == 1)
         #expect(try e.send(OrderRequest(symbolID: 0, type: .buyLimit, volume: LOT, price: 1_090_000)) == 3)
-        try e.loadTicks(symbolID: 0, time: [10 * SEC, 11 * SEC], bid: [1_100_000, 1_100_000], ask: [1_100_200, 1_100_200])
+        try e.loadTicks(
+            symbolID: 0, time: [10 * SEC, 11 * SEC], bid: [1_100_000, 1_100_000], ask: [1_100_200, 1_100_200])
         #expect(e.pendingEventCount == 2)
         return e
     }
 
-    func pending(_ type: OrderType, _ price: Int64, stopLimit: Int64 = 0, sl: Int64 = 0, tp: Int64 = 0,
-                 expiration: Int64 = 0, volume: Int64 = LOT) -> OrderRequest {
-        OrderRequest(symbolID: 0, type: type, volume: volume, price: price, stopLimit: stopLimit, sl: sl, tp: tp,
-                     expiration: expiration)
+    func pending(
+        _ type: OrderType, _ price: Int64, stopLimit: Int64 = 0, sl: Int64 = 0, tp: Int64 = 0,
+        expiration: Int64 = 0, volume: Int64 = LOT
+    ) -> OrderRequest {
+        OrderRequest(
+            symbolID: 0, type: type, volume: volume, price: price, stopLimit: stopLimit, sl: sl, tp: tp,
+            expiration: expiration)
     }
 
     @Test func unknownSymbol() throws {
@@ -37,7 +42,8 @@ import Testing
             try e.loadTicks(symbolID: 7, time: [20 * SEC], bid: [U], ask: [U])
         }
         expectRejected(e, .unknownSymbol, mentions: ["7"]) {
-            try e.loadBars(symbolID: 7, timeframe: 1, time: [0], open: [U], high: [U], low: [U], close: [U], volume: [0])
+            try e.loadBars(
+                symbolID: 7, timeframe: 1, time: [0], open: [U], high: [U], low: [U], close: [U], volume: [0])
         }
         expectRejected(e, .unknownSymbol, mentions: ["9"]) { try e.tick(9, at: 20 * SEC, bid: U) }
         expectRejected(e, .unknownSymbol, mentions: ["9"]) { try e.buildBars(symbolID: 9, timeframe: 1) }
@@ -80,11 +86,19 @@ import Testing
     @Test func stopsOnTheWrongSide() throws {
         let e = try fixture()
         // market buy: SL < bid 1.10000 < TP
-        expectRejected(e, .invalidStops, mentions: ["stop loss", "1.1"]) { try e.buy(symbolID: 0, volume: LOT, sl: 1_100_000) }
-        expectRejected(e, .invalidStops, mentions: ["take profit"]) { try e.buy(symbolID: 0, volume: LOT, tp: 1_100_000) }
+        expectRejected(e, .invalidStops, mentions: ["stop loss", "1.1"]) {
+            try e.buy(symbolID: 0, volume: LOT, sl: 1_100_000)
+        }
+        expectRejected(e, .invalidStops, mentions: ["take profit"]) {
+            try e.buy(symbolID: 0, volume: LOT, tp: 1_100_000)
+        }
         // market sell: TP < ask 1.10020 < SL
-        expectRejected(e, .invalidStops, mentions: ["stop loss", "1.1002"]) { try e.sell(symbolID: 0, volume: LOT, sl: 1_100_200) }
-        expectRejected(e, .invalidStops, mentions: ["take profit"]) { try e.sell(symbolID: 0, volume: LOT, tp: 1_100_200) }
+        expectRejected(e, .invalidStops, mentions: ["stop loss", "1.1002"]) {
+            try e.sell(symbolID: 0, volume: LOT, sl: 1_100_200)
+        }
+        expectRejected(e, .invalidStops, mentions: ["take profit"]) {
+            try e.sell(symbolID: 0, volume: LOT, tp: 1_100_200)
+        }
         // modifying position 1 (buy, reference bid 1.10000)
         expectRejected(e, .invalidStops, mentions: ["stop loss"]) { try e.modify(ticket: 1, sl: 1_100_500, tp: nil) }
         expectRejected(e, .invalidStops, mentions: ["take profit"]) { try e.modify(ticket: 1, sl: nil, tp: 1_099_000) }
@@ -122,7 +136,7 @@ import Testing
     @Test func expirationMustBeLaterThanTheEngineTime() throws {
         let e = try fixture()
         expectRejected(e, .invalidArgument, mentions: ["expiration"]) {
-            try e.send(pending(.buyLimit, 1_090_000, expiration: SEC))          // = now
+            try e.send(pending(.buyLimit, 1_090_000, expiration: SEC))  // = now
         }
         expectRejected(e, .invalidArgument, mentions: ["expiration"]) {
             try e.modifyOrder(ticket: 3, price: nil, stopLimit: nil, expiration: SEC / 2)
@@ -150,9 +164,15 @@ import Testing
         func load(_ bid: [Double], _ ask: [Double], _ time: [Int64]? = nil) throws(HQTError) {
             let t = time ?? (0..<bid.count).map { Int64(20 + $0) * SEC }
             var failure: HQTError?
-            t.withUnsafeBufferPointer { tb in bid.withUnsafeBufferPointer { bb in ask.withUnsafeBufferPointer { ab in
-                do throws(HQTError) { try e.loadTicks(symbolID: 0, time: tb, bid: bb, ask: ab) } catch { failure = error }
-            } } }
+            t.withUnsafeBufferPointer { tb in
+                bid.withUnsafeBufferPointer { bb in
+                    ask.withUnsafeBufferPointer { ab in
+                        do throws(HQTError) { try e.loadTicks(symbolID: 0, time: tb, bid: bb, ask: ab) } catch {
+                            failure = error
+                        }
+                    }
+                }
+            }
             if let failure { throw failure }
         }
         expectRejected(e, .invalidPrice, mentions: ["tick 1", "finite"]) { try load([1.1, .nan], [1.1, 1.1]) }
@@ -185,21 +205,24 @@ import Testing
         expectRejected(e, .invalidPrice, mentions: ["> 0"]) { try e.tick(at: 2 * SEC, bid: 0, ask: 1_099_000) }
         expectRejected(e, .dataOrder, mentions: ["before"]) { try e.tick(at: SEC - 1, bid: U) }
         expectRejected(e, .badData, mentions: ["high"]) {
-            try e.bar(open: MIN, o: 1_100_000, h: 1_099_000, l: 1_098_000, c: 1_098_500)   // high < open
+            try e.bar(open: MIN, o: 1_100_000, h: 1_099_000, l: 1_098_000, c: 1_098_500)  // high < open
         }
         expectRejected(e, .invalidPrice, mentions: ["> 0"]) { try e.bar(open: MIN, o: 0, h: U, l: 0, c: U) }
     }
 
     @Test func badBars() throws {
         let e = try fixture()
-        func bars(tf: Int32 = 1, time: [Int64] = [MIN], o: Int64 = U, h: Int64 = U, l: Int64 = U, c: Int64 = U,
-                  v: Int64 = 0) throws(HQTError) {
-            try e.loadBars(symbolID: 0, timeframe: tf, time: time, open: time.map { _ in o }, high: time.map { _ in h },
-                           low: time.map { _ in l }, close: time.map { _ in c }, volume: time.map { _ in v })
+        func bars(
+            tf: Int32 = 1, time: [Int64] = [MIN], o: Int64 = U, h: Int64 = U, l: Int64 = U, c: Int64 = U,
+            v: Int64 = 0
+        ) throws(HQTError) {
+            try e.loadBars(
+                symbolID: 0, timeframe: tf, time: time, open: time.map { _ in o }, high: time.map { _ in h },
+                low: time.map { _ in l }, close: time.map { _ in c }, volume: time.map { _ in v })
         }
         expectRejected(e, .invalidArgument, mentions: ["timeframe", "7"]) { try bars(tf: 7) }
-        expectRejected(e, .badData, mentions: ["bar 0", "high"]) { try bars(h: 900_000) }          // high < open
-        expectRejected(e, .badData, mentions: ["bar 0", "low"]) { try bars(l: 1_100_000) }          // low > open
+        expectRejected(e, .badData, mentions: ["bar 0", "high"]) { try bars(h: 900_000) }  // high < open
+        expectRejected(e, .badData, mentions: ["bar 0", "low"]) { try bars(l: 1_100_000) }  // low > open
         expectRejected(e, .badData, mentions: ["volume"]) { try bars(v: -1) }
         expectRejected(e, .invalidPrice, mentions: ["> 0"]) { try bars(o: 0, l: 0) }
         expectRejected(e, .dataOrder, mentions: ["bar 1", "not after"]) { try bars(time: [2 * MIN, 2 * MIN]) }
@@ -208,21 +231,34 @@ import Testing
         let t: [Int64] = [MIN], p: [Double] = [1.1], nan: [Double] = [.nan]
         expectRejected(e, .invalidPrice, mentions: ["finite"]) {
             var failure: HQTError?
-            t.withUnsafeBufferPointer { tb in p.withUnsafeBufferPointer { pb in nan.withUnsafeBufferPointer { nb in
-                do throws(HQTError) {
-                    try e.loadBars(symbolID: 0, timeframe: 1, time: tb, open: pb, high: pb, low: pb, close: nb, volume: pb)
-                } catch { failure = error }
-            } } }
+            t.withUnsafeBufferPointer { tb in
+                p.withUnsafeBufferPointer { pb in
+                    nan.withUnsafeBufferPointer { nb in
+                        do throws(HQTError) {
+                            try e.loadBars(
+                                symbolID: 0, timeframe: 1, time: tb, open: pb, high: pb, low: pb, close: nb, volume: pb)
+                        } catch { failure = error }
+                    }
+                }
+            }
             if let failure { throw failure }
         }
         expectRejected(e, .invalidArgument, mentions: ["timeframe", "2"]) { try e.buildBars(symbolID: 0, timeframe: 2) }
     }
 
     @Test func badConfiguration() throws {
-        expectError(.invalidArgument, mentions: ["currency"]) { _ = try Engine(initialBalance: 0, currency: "US D", leverage: 100) }
-        expectError(.invalidArgument, mentions: ["currency"]) { _ = try Engine(initialBalance: 0, currency: "", leverage: 100) }
-        expectError(.invalidArgument, mentions: ["leverage"]) { _ = try Engine(initialBalance: 0, currency: "USD", leverage: 0) }
-        expectError(.invalidArgument, mentions: ["balance"]) { _ = try Engine(initialBalance: -1, currency: "USD", leverage: 1) }
+        expectError(.invalidArgument, mentions: ["currency"]) {
+            _ = try Engine(initialBalance: 0, currency: "US D", leverage: 100)
+        }
+        expectError(.invalidArgument, mentions: ["currency"]) {
+            _ = try Engine(initialBalance: 0, currency: "", leverage: 100)
+        }
+        expectError(.invalidArgument, mentions: ["leverage"]) {
+            _ = try Engine(initialBalance: 0, currency: "USD", leverage: 0)
+        }
+        expectError(.invalidArgument, mentions: ["balance"]) {
+            _ = try Engine(initialBalance: -1, currency: "USD", leverage: 1)
+        }
         let e = try fixture()
         expectRejected(e, .invalidArgument, mentions: ["TEST", "exists"]) { try e.addSymbol(usdSymbol()) }
         var spec = usdSymbol("X1"); spec.digits = 7
@@ -233,7 +269,9 @@ import Testing
         expectRejected(e, .invalidArgument, mentions: ["contract"]) { try e.addSymbol(spec) }
         spec = SymbolSpec(name: "X4", baseCurrency: "EU1", profitCurrency: "USD")
         expectRejected(e, .invalidArgument, mentions: ["base currency"]) { try e.addSymbol(spec) }
-        expectRejected(e, .invalidArgument, mentions: ["stop-out"]) { try e.setMarginLevels(marginCall: 50 * U, stopOut: 60 * U) }
+        expectRejected(e, .invalidArgument, mentions: ["stop-out"]) {
+            try e.setMarginLevels(marginCall: 50 * U, stopOut: 60 * U)
+        }
         expectRejected(e, .invalidArgument, mentions: ["interval"]) { try e.setEquityInterval(0) }
         expectRejected(e, .invalidArgument, mentions: ["trailing"]) { try e.setTrailingStop(ticket: 1, points: -1) }
         expectRejected(e, .state, mentions: ["mode"]) { try e.setAccountMode(.netting) }

@@ -1,8 +1,9 @@
 import CZeroMQ
 import Testing
+
+@testable import HQTBroadcast
 @testable import HQTCore
 @testable import HQTWAL
-@testable import HQTBroadcast
 
 #if canImport(Glibc)
 import Glibc
@@ -25,16 +26,20 @@ private func monotonicMilliseconds() -> Int64 {
 /// order, and the bytes SPEC section 2 says each must produce.
 private func publishEveryTopic(_ b: Broadcaster) -> [[UInt8]] {
     b.publishTick(symbolID: 7, time: 1_700_000_000_123_456_789, bid: 1_084_550, ask: -2)
-    b.publishBar(symbolID: 0xDEAD_BEEF, timeframe: 43_200, time: 0x0102_0304_0506_0708, open: 1, high: Int64.max,
-                 low: Int64.min, close: -1_000_000, volume: UInt64.max)
+    b.publishBar(
+        symbolID: 0xDEAD_BEEF, timeframe: 43_200, time: 0x0102_0304_0506_0708, open: 1, high: Int64.max,
+        low: Int64.min, close: -1_000_000, volume: UInt64.max)
     b.publishTrade(ticket: 42, symbolID: 3, time: 99, volume: 10_000, price: 1_234_567, profit: -15_500_000)
-    b.publishOrder(ticket: 43, symbolID: 4, time: 100, kind: BroadcastFrame.kind(type: 2, state: 3),
-                   volume: 20_000, price: 1_100_000)
-    b.publishEquity(time: 101, balance: 10_000_000_000, equity: 9_990_000_000, margin: 50_000_000,
-                    freeMargin: 9_940_000_000)
+    b.publishOrder(
+        ticket: 43, symbolID: 4, time: 100, kind: BroadcastFrame.kind(type: 2, state: 3),
+        volume: 20_000, price: 1_100_000)
+    b.publishEquity(
+        time: 101, balance: 10_000_000_000, equity: 9_990_000_000, margin: 50_000_000,
+        freeMargin: 9_940_000_000)
     b.publishMargin(time: 102, margin: 50_000_000, freeMargin: -1, marginLevel: 19_980_000_000, event: 2)
-    b.publishPosition(ticket: 44, symbolID: 5, time: 103, kind: BroadcastFrame.kind(type: 1, state: 3),
-                      volume: 30_000, openPrice: 1_500_000, sl: 0, tp: 1_400_000, profit: -123)
+    b.publishPosition(
+        ticket: 44, symbolID: 5, time: 103, kind: BroadcastFrame.kind(type: 1, state: 3),
+        volume: 30_000, openPrice: 1_500_000, sl: 0, tp: 1_400_000, profit: -123)
     b.publishAccount(time: 104, balance: 1, equity: 2, profit: -3, marginLevel: 0)
 
     var tick = LE(); tick.u8(0); tick.u32(7); tick.u64(1_700_000_000_123_456_789); tick.i64(1_084_550); tick.i64(-2)
@@ -109,7 +114,9 @@ private func publishEveryTopic(_ b: Broadcaster) -> [[UInt8]] {
         var accepted = 0
         for i in 0..<n {
             if b.publishTick(symbolID: 1, time: UInt64(i), bid: Int64(i), ask: Int64(i) + 1) { accepted += 1 }
-            if i % 100 == 0 { b.publishBar(symbolID: 1, timeframe: 1, time: 0, open: 1, high: 1, low: 1, close: 1, volume: 1) }
+            if i % 100 == 0 {
+                b.publishBar(symbolID: 1, timeframe: 1, time: 0, open: 1, high: 1, low: 1, close: 1, volume: 1)
+            }
         }
         let elapsed = monotonicMilliseconds() - start
         #expect(elapsed < 5000, "publishing must not wait on the subscriber (\(elapsed) ms)")
@@ -172,7 +179,9 @@ private func publishEveryTopic(_ b: Broadcaster) -> [[UInt8]] {
     }
 
     @Test func lateJoinersMissNothingAndLeavingIsSeen() throws {
-        let b = try makeBroadcaster { $0.waitSubscribers = 1; $0.waitTimeoutMilliseconds = 3000 }
+        let b = try makeBroadcaster {
+            $0.waitSubscribers = 1; $0.waitTimeoutMilliseconds = 3000
+        }
         defer { b.close() }
         // Connects asynchronously; the first publish waits for its subscription.
         let sub = ZMQTestSubscriber(endpoint: b.endpoint)
@@ -269,10 +278,14 @@ private func publishEveryTopic(_ b: Broadcaster) -> [[UInt8]] {
         #expect(b.curvePublicKey == server.publicKey)
         let client = try Broadcaster.generateCurveKeyPair()
         let wrongServer = try Broadcaster.generateCurveKeyPair()
-        let good = ZMQTestSubscriber(endpoint: b.endpoint, curve: .init(
-            serverPublicKey: server.publicKey, publicKey: client.publicKey, secretKey: client.secretKey))
-        let wrongKey = ZMQTestSubscriber(endpoint: b.endpoint, curve: .init(
-            serverPublicKey: wrongServer.publicKey, publicKey: client.publicKey, secretKey: client.secretKey))
+        let good = ZMQTestSubscriber(
+            endpoint: b.endpoint,
+            curve: .init(
+                serverPublicKey: server.publicKey, publicKey: client.publicKey, secretKey: client.secretKey))
+        let wrongKey = ZMQTestSubscriber(
+            endpoint: b.endpoint,
+            curve: .init(
+                serverPublicKey: wrongServer.publicKey, publicKey: client.publicKey, secretKey: client.secretKey))
         let plain = ZMQTestSubscriber(endpoint: b.endpoint)
         #expect(b.waitForSubscribers(1, timeoutMilliseconds: 3000))
         let counts = deliver(b, to: [good, wrongKey, plain])
@@ -291,10 +304,14 @@ private func publishEveryTopic(_ b: Broadcaster) -> [[UInt8]] {
             $0.curveSecretKey = server.secretKey
             $0.allowedClientKeys = [other.publicKey, listed.publicKey]
         }
-        let ok = ZMQTestSubscriber(endpoint: b.endpoint, curve: .init(
-            serverPublicKey: server.publicKey, publicKey: listed.publicKey, secretKey: listed.secretKey))
-        let rejected = ZMQTestSubscriber(endpoint: b.endpoint, curve: .init(
-            serverPublicKey: server.publicKey, publicKey: unlisted.publicKey, secretKey: unlisted.secretKey))
+        let ok = ZMQTestSubscriber(
+            endpoint: b.endpoint,
+            curve: .init(
+                serverPublicKey: server.publicKey, publicKey: listed.publicKey, secretKey: listed.secretKey))
+        let rejected = ZMQTestSubscriber(
+            endpoint: b.endpoint,
+            curve: .init(
+                serverPublicKey: server.publicKey, publicKey: unlisted.publicKey, secretKey: unlisted.secretKey))
         #expect(b.waitForSubscribers(1, timeoutMilliseconds: 3000))
         let counts = deliver(b, to: [ok, rejected])
         #expect(counts[0] > 0)

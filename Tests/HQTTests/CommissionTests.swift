@@ -1,7 +1,8 @@
 import Testing
+
+@testable import HQTBroadcast
 @testable import HQTCore
 @testable import HQTWAL
-@testable import HQTBroadcast
 
 // docs/engine.md "Money": commission = commission_per_lot x volume / 1e6
 // on every deal (entry and exit), charged to the balance at the deal, in
@@ -35,12 +36,12 @@ import Testing
 
     @Test func partialClosesShareTheEntryCommission() throws {
         let e = try engine()
-        try e.buy(symbolID: 0, volume: LOT)                         // -7
+        try e.buy(symbolID: 0, volume: LOT)  // -7
         try e.close(ticket: 1, volume: 300_000)
         // exit 7 x 0.3 = 2.1; entry share 7 x 0.3 / 1 = 2.1: trade -4.2
         #expect(e.deals[1].commission == -2_100_000)
         #expect(e.trades[0].commission == -4_200_000)
-        #expect(e.positions[0].commission == -4_900_000)           // -7 + 2.1
+        #expect(e.positions[0].commission == -4_900_000)  // -7 + 2.1
         try e.close(ticket: 1)
         // exit 7 x 0.7 = 4.9 + the remaining entry 4.9 = 9.8
         #expect(e.trades[1].commission == -9_800_000)
@@ -50,7 +51,7 @@ import Testing
     }
 
     @Test func commissionRoundsHalfAwayFromZero() throws {
-        let e = try engine(commission: 15)                         // 0.000015 USD per lot
+        let e = try engine(commission: 15)  // 0.000015 USD per lot
         try e.buy(symbolID: 0, volume: 100_000)
         // 15 x 100 000 / 1e6 = 1.5 -> 2 micro
         #expect(e.deals[0].commission == -2)
@@ -59,8 +60,8 @@ import Testing
 
     @Test func nettingAddsCommissionsAndSplitsTheReversalDeal() throws {
         let e = try engine(netting: true)
-        try e.buy(symbolID: 0, volume: LOT)                         // -7
-        try e.buy(symbolID: 0, volume: LOT)                         // -7
+        try e.buy(symbolID: 0, volume: LOT)  // -7
+        try e.buy(symbolID: 0, volume: LOT)  // -7
         #expect(e.positions[0].commission == -14 * U)
         try e.sell(symbolID: 0, volume: 3 * LOT)
         // deal fee 7 x 3 = 21; closing part 21 x 2 / 3 = 14; trade = entry 14 + 14 = 28

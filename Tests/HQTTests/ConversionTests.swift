@@ -1,7 +1,8 @@
 import Testing
+
+@testable import HQTBroadcast
 @testable import HQTCore
 @testable import HQTWAL
-@testable import HQTBroadcast
 
 // docs/engine.md "Money", conversion: currency X becomes account currency A
 // through the first added symbol XA (multiply, at its bid for profit) or
@@ -13,8 +14,8 @@ import Testing
         let e = try makeEngine()
         try e.addSymbol(fx("USDJPY", digits: 3))
         try e.tick(at: SEC, bid: 150_000_000, ask: 150_020_000)
-        try e.buy(symbolID: 0, volume: LOT)                         // at 150.020
-        #expect(e.positions[0].margin == 1_000 * U)                // USD margin: 100 000 / 100
+        try e.buy(symbolID: 0, volume: LOT)  // at 150.020
+        #expect(e.positions[0].margin == 1_000 * U)  // USD margin: 100 000 / 100
         try e.tick(at: 2 * SEC, bid: 151_000_000, ask: 151_020_000)
         // raw (151.000 - 150.020) x 100 000 = 98 000 JPY; / ask 151.020:
         // 98 000 000 000 x 1e6 / 151 020 000 = 648 920 672.76 -> 648 920 673
@@ -28,7 +29,7 @@ import Testing
         let e = try makeEngine()
         try e.addSymbol(fx("USDJPY", digits: 3))
         try e.tick(at: SEC, bid: 150_000_000, ask: 150_020_000)
-        try e.sell(symbolID: 0, volume: LOT)                        // at 150.000
+        try e.sell(symbolID: 0, volume: LOT)  // at 150.000
         try e.tick(at: 2 * SEC, bid: 149_000_000, ask: 149_020_000)
         try e.close(ticket: 1)
         // (150.000 - 149.020) x 100 000 = 98 000 JPY / 149.020 = 657 629 848.34 -> 657 629 848
@@ -37,13 +38,13 @@ import Testing
 
     @Test func crossProfitConvertsAtTheConvertersCurrentAsk() throws {
         let e = try makeEngine()
-        try e.addSymbol(fx("EURJPY", digits: 3))   // 0
-        try e.addSymbol(fx("EURUSD"))              // 1
-        try e.addSymbol(fx("USDJPY", digits: 3))   // 2
+        try e.addSymbol(fx("EURJPY", digits: 3))  // 0
+        try e.addSymbol(fx("EURUSD"))  // 1
+        try e.addSymbol(fx("USDJPY", digits: 3))  // 2
         try e.tick(1, at: SEC, bid: 1_100_000, ask: 1_100_200)
         try e.tick(2, at: SEC, bid: 150_000_000, ask: 150_020_000)
         try e.tick(0, at: SEC, bid: 165_000_000, ask: 165_030_000)
-        try e.buy(symbolID: 0, volume: LOT)                         // at 165.030
+        try e.buy(symbolID: 0, volume: LOT)  // at 165.030
         try e.tick(0, at: 2 * SEC, bid: 166_000_000, ask: 166_030_000)
         try e.close(ticket: 1)
         // (166.000 - 165.030) x 100 000 = 97 000 JPY / USDJPY ask 150.020
@@ -53,9 +54,9 @@ import Testing
 
     @Test func multiplyingSymbolIsPreferredAndUsesItsBid() throws {
         let e = try makeEngine()
-        try e.addSymbol(fx("USDJPY", digits: 3))   // 0 (AX, added first)
-        try e.addSymbol(fx("JPYUSD", digits: 6))   // 1 (XA: preferred)
-        try e.tick(1, at: SEC, bid: 6_600, ask: 6_700)              // 0.006600 / 0.006700
+        try e.addSymbol(fx("USDJPY", digits: 3))  // 0 (AX, added first)
+        try e.addSymbol(fx("JPYUSD", digits: 6))  // 1 (XA: preferred)
+        try e.tick(1, at: SEC, bid: 6_600, ask: 6_700)  // 0.006600 / 0.006700
         try e.tick(0, at: SEC, bid: 150_000_000, ask: 150_020_000)
         try e.buy(symbolID: 0, volume: LOT)
         try e.tick(0, at: 2 * SEC, bid: 151_000_000, ask: 151_020_000)
@@ -65,13 +66,13 @@ import Testing
 
     @Test func gbpProfitMultipliesByGbpUsdBid() throws {
         let e = try makeEngine()
-        try e.addSymbol(fx("EURGBP"))   // 0
-        try e.addSymbol(fx("GBPUSD"))   // 1
-        try e.addSymbol(fx("EURUSD"))   // 2 (margin in EUR)
+        try e.addSymbol(fx("EURGBP"))  // 0
+        try e.addSymbol(fx("GBPUSD"))  // 1
+        try e.addSymbol(fx("EURUSD"))  // 2 (margin in EUR)
         try e.tick(1, at: SEC, bid: 1_250_000, ask: 1_250_200)
         try e.tick(2, at: SEC, bid: 1_100_000, ask: 1_100_200)
         try e.tick(0, at: SEC, bid: 850_000, ask: 850_200)
-        try e.buy(symbolID: 0, volume: LOT)                         // at 0.85020
+        try e.buy(symbolID: 0, volume: LOT)  // at 0.85020
         // margin 1 000 EUR x EURUSD ask 1.10020
         #expect(e.positions[0].margin == 1_100_200_000)
         try e.tick(0, at: 2 * SEC, bid: 855_200, ask: 855_400)
@@ -93,7 +94,7 @@ import Testing
     @Test func missingMarginConverterIsAConversionError() throws {
         let e = try makeEngine()
         try e.addSymbol(fx("EURGBP"))
-        try e.addSymbol(fx("GBPUSD"))       // profit converts, margin (EUR) does not
+        try e.addSymbol(fx("GBPUSD"))  // profit converts, margin (EUR) does not
         try e.tick(1, at: SEC, bid: 1_250_000, ask: 1_250_200)
         try e.tick(0, at: SEC, bid: 850_000, ask: 850_200)
         expectRejected(e, .conversion, mentions: ["EUR"]) { try e.buy(symbolID: 0, volume: LOT) }

@@ -1,10 +1,12 @@
+import Testing
+
+@testable import HQTBroadcast
+@testable import HQTCore
+@testable import HQTWAL
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Testing
-@testable import HQTCore
-@testable import HQTWAL
-@testable import HQTBroadcast
 
 /// A failing file layer under the engine's log: the operation whose record
 /// could not be written does not happen, the engine stays as it was, the
@@ -39,7 +41,9 @@ import Testing
         let before = State(e)
         // The next record's write (or its sync) fails.
         faults.fail(operation, at: faults.count(operation) + 1)
-        #expect { try e.sell(symbolID: 0, volume: 50_000) } throws: { ($0 as? HQTError)?.code == .wal || ($0 as? HQTError)?.code == .io }
+        #expect { try e.sell(symbolID: 0, volume: 50_000) } throws: {
+            ($0 as? HQTError)?.code == .wal || ($0 as? HQTError)?.code == .io
+        }
         #expect(State(e) == before)
         // Later operations are refused too (the log refuses appends until reopened) …
         #expect(throws: HQTError.self) { try e.close(ticket: first) }

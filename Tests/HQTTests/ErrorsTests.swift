@@ -1,7 +1,8 @@
 import Testing
+
+@testable import HQTBroadcast
 @testable import HQTCore
 @testable import HQTWAL
-@testable import HQTBroadcast
 
 @Test func errorCodesMatchTheCHeader() {
     #expect(HQTError.Code.noMoney.rawValue == 7)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HQTCore
 
 /// Floating profit from per-symbol, per-side aggregates: exact, and the
@@ -12,7 +13,11 @@ import Testing
         for i in 0..<500 {
             let bid = 1_100_000 + Int64(i % 17) * 13
             try e.tick(at: SEC * Int64(i + 2), bid: bid, ask: bid + 20)
-            if i % 3 == 0 { try e.sell(symbolID: 0, volume: 30_000) } else { try e.buy(symbolID: 0, volume: 10_000 * Int64(1 + i % 4)) }
+            if i % 3 == 0 {
+                try e.sell(symbolID: 0, volume: 30_000)
+            } else {
+                try e.buy(symbolID: 0, volume: 10_000 * Int64(1 + i % 4))
+            }
             prices.append(bid)
         }
         try e.tick(at: 1_000 * SEC, bid: 1_101_234, ask: 1_101_250)
@@ -31,7 +36,9 @@ import Testing
             var s: Int128 = 0
             for p in side {
                 let close: Int64 = p.side == .buy ? 1_101_234 : 1_101_250
-                s += Int128(p.side == .buy ? close - p.openPrice : p.openPrice - close) * Int128(p.volume) * Int128(100_000 * U)
+                s +=
+                    Int128(p.side == .buy ? close - p.openPrice : p.openPrice - close) * Int128(p.volume)
+                    * Int128(100_000 * U)
             }
             perSide += Int128(round(s))
         }
@@ -52,7 +59,10 @@ import Testing
         try e.buy(symbolID: 0, volume: 130_000)
         try e.tick(at: 2 * SEC, bid: 1_100_777, ask: 1_100_797)
         #expect(e.floatingProfit == e.positions[0].profit)
-        #expect(e.floatingProfit == FixedPoint.divRoundWide(Int128(1_100_777 - 1_100_020) * 130_000 * Int128(100_000 * U), 1_000_000_000_000))
+        #expect(
+            e.floatingProfit
+                == FixedPoint.divRoundWide(
+                    Int128(1_100_777 - 1_100_020) * 130_000 * Int128(100_000 * U), 1_000_000_000_000))
     }
 
     @Test func closingEveryPositionLeavesNoExposure() throws {

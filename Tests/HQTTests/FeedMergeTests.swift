@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HQTCore
 
 /// The one event order (Feed / Merge): by time; at equal times bars first,
@@ -8,22 +9,26 @@ import Testing
     /// Runs the engine's loaded data and records what the hooks saw.
     func runOrder(_ e: Engine) throws -> [String] {
         var seen: [String] = []
-        try e.run(StrategyHooks(
-            onTick: { _, t in seen.append("t\(t.symbolID)@\(t.time)") },
-            onBar: { _, b in seen.append("b\(b.symbolID)/\(b.timeframe.minutes)@\(b.time)") }))
+        try e.run(
+            StrategyHooks(
+                onTick: { _, t in seen.append("t\(t.symbolID)@\(t.time)") },
+                onBar: { _, b in seen.append("b\(b.symbolID)/\(b.timeframe.minutes)@\(b.time)") }))
         return seen
     }
 
     func walkOrder(_ e: Engine) throws -> [String] {
         var seen: [String] = []
-        try e.feed.walk(upTo: e.feed.position, visit: { (event, _) throws(HQTError) in
-            switch event {
-            case let .tick(s, row): seen.append("t\(s.symbolID)@\(s.time[row])")
-            case let .bar(s, row): seen.append("b\(s.symbolID)/\(s.timeframe.minutes)@\(s.time[row])")
-            }
-        }, builtBar: { (bar, _) throws(HQTError) in
-            seen.append("b\(bar.symbolID)/\(bar.timeframe.minutes)@\(bar.time)")
-        })
+        try e.feed.walk(
+            upTo: e.feed.position,
+            visit: { (event, _) throws(HQTError) in
+                switch event {
+                case let .tick(s, row): seen.append("t\(s.symbolID)@\(s.time[row])")
+                case let .bar(s, row): seen.append("b\(s.symbolID)/\(s.timeframe.minutes)@\(s.time[row])")
+                }
+            },
+            builtBar: { (bar, _) throws(HQTError) in
+                seen.append("b\(bar.symbolID)/\(bar.timeframe.minutes)@\(bar.time)")
+            })
         return seen
     }
 
@@ -38,12 +43,14 @@ import Testing
         let prices = Array(repeating: U, count: times.count)
         // Bars open one period before they close at a tick's time.
         try e.loadBars(symbolID: 1, timeframe: 5, time: [t0], open: [U], high: [U], low: [U], close: [U], volume: [0])
-        try e.loadBars(symbolID: 1, timeframe: 1, time: times.map { $0 - MIN }, open: prices, high: prices,
-                       low: prices, close: prices, volume: prices.map { _ in 0 })
+        try e.loadBars(
+            symbolID: 1, timeframe: 1, time: times.map { $0 - MIN }, open: prices, high: prices,
+            low: prices, close: prices, volume: prices.map { _ in 0 })
         try e.loadTicks(symbolID: 1, time: times, bid: prices, ask: prices)
         try e.loadTicks(symbolID: 0, time: times, bid: prices, ask: prices)
-        try e.loadBars(symbolID: 0, timeframe: 1, time: times.map { $0 - MIN }, open: prices, high: prices,
-                       low: prices, close: prices, volume: prices.map { _ in 0 })
+        try e.loadBars(
+            symbolID: 0, timeframe: 1, time: times.map { $0 - MIN }, open: prices, high: prices,
+            low: prices, close: prices, volume: prices.map { _ in 0 })
         return e
     }
 
@@ -83,9 +90,10 @@ import Testing
         try e.loadTicks(symbolID: 0, time: times, bid: prices, ask: prices)
         try e.loadTicks(symbolID: 1, time: times.map { $0 + SEC }, bid: prices, ask: prices)
         var live: [String] = []
-        try e.run(StrategyHooks(
-            onTick: { _, t in live.append("t\(t.symbolID)@\(t.time)") },
-            onBar: { _, b in live.append("b\(b.symbolID)/\(b.timeframe.minutes)@\(b.time)") }))
+        try e.run(
+            StrategyHooks(
+                onTick: { _, t in live.append("t\(t.symbolID)@\(t.time)") },
+                onBar: { _, b in live.append("b\(b.symbolID)/\(b.timeframe.minutes)@\(b.time)") }))
         // The walk covers the loaded events; the run also flushed the bars
         // still open at its end, which no event closed.
         let walked = try walkOrder(e)

@@ -1,7 +1,8 @@
 import Testing
+
+@testable import HQTBroadcast
 @testable import HQTCore
 @testable import HQTWAL
-@testable import HQTBroadcast
 
 // docs/engine.md "Rounding": every division rounds half away from zero
 // (FixedPoint.mulDiv); floats become micro units once, round(x * 1e6) half

@@ -1,7 +1,8 @@
 import Testing
+
+@testable import HQTBroadcast
 @testable import HQTCore
 @testable import HQTWAL
-@testable import HQTBroadcast
 
 // docs/engine.md "Money": margin fixed at open; forex volume x contract /
 // 1e6 / leverage, CFD the same x open price, in the margin currency,
@@ -33,7 +34,7 @@ import Testing
         spec.digits = 2
         spec.marginMode = .cfd
         try e.addSymbol(spec)
-        try e.tick(at: SEC, bid: 5_000_000_000, ask: 5_000_500_000)          // 5000.00 / 5000.50
+        try e.tick(at: SEC, bid: 5_000_000_000, ask: 5_000_500_000)  // 5000.00 / 5000.50
         try e.buy(symbolID: 0, volume: 10 * LOT)
         // 10 lots x 1 = 10 units x 5000.50 = 50 005 USD / 100 = 500.05 USD
         #expect(e.positions[0].margin == 500_050_000)
@@ -44,9 +45,9 @@ import Testing
 
     @Test func crossMarginConvertsThroughEURUSD() throws {
         let e = try makeEngine()
-        try e.addSymbol(fx("EURJPY", digits: 3))        // 0
-        try e.addSymbol(fx("EURUSD"))                   // 1
-        try e.addSymbol(fx("USDJPY", digits: 3))        // 2
+        try e.addSymbol(fx("EURJPY", digits: 3))  // 0
+        try e.addSymbol(fx("EURUSD"))  // 1
+        try e.addSymbol(fx("USDJPY", digits: 3))  // 2
         try e.tick(1, at: SEC, bid: 1_100_000, ask: 1_100_200)
         try e.tick(2, at: SEC, bid: 150_000_000, ask: 150_020_000)
         try e.tick(0, at: SEC, bid: 165_000_000, ask: 165_030_000)
@@ -67,8 +68,8 @@ import Testing
         jp.contractSize = 1 * U
         jp.digits = 1
         jp.marginMode = .cfd
-        try e.addSymbol(jp)                              // 0
-        try e.addSymbol(fx("USDJPY", digits: 3))         // 1: JPY -> USD divides
+        try e.addSymbol(jp)  // 0
+        try e.addSymbol(fx("USDJPY", digits: 3))  // 1: JPY -> USD divides
         try e.tick(1, at: SEC, bid: 150_000_000, ask: 150_020_000)
         try e.tick(0, at: SEC, bid: 38_000_000_000, ask: 38_010_000_000)
         try e.buy(symbolID: 0, volume: LOT)
@@ -97,12 +98,12 @@ import Testing
         let e = try makeEngine(balance: 1_000 * U)
         try e.addSymbol(usdSymbol())
         try e.tick(at: SEC, bid: 1_000_000)
-        try e.buy(symbolID: 0, volume: 500_000)                     // margin 500
+        try e.buy(symbolID: 0, volume: 500_000)  // margin 500
         try e.tick(at: 2 * SEC, bid: 999_000)
         // floating -0.001 x 50 000 = -50; free = 1 000 - 50 - 500 = 450
         #expect(e.account.freeMargin == 450 * U)
-        expectRejected(e, .noMoney) { try e.sell(symbolID: 0, volume: 460_000) }   // needs 460
-        try e.sell(symbolID: 0, volume: 450_000)                                     // needs 450
+        expectRejected(e, .noMoney) { try e.sell(symbolID: 0, volume: 460_000) }  // needs 460
+        try e.sell(symbolID: 0, volume: 450_000)  // needs 450
         #expect(e.positions.count == 2)
     }
 
@@ -110,7 +111,7 @@ import Testing
         let e = try makeEngine(balance: 1_000 * U)
         try e.addSymbol(usdSymbol())
         try e.tick(at: SEC, bid: 1_000_000)
-        try e.buy(symbolID: 0, volume: 500_000)                     // margin 500, level 200 %
+        try e.buy(symbolID: 0, volume: 500_000)  // margin 500, level 200 %
         #expect(e.account.marginLevel == 200 * U && !e.account.marginCall)
         try e.tick(at: 2 * SEC, bid: 995_000)
         // -0.005 x 50 000 = -250: equity 750 / 500 = 150 %
@@ -128,7 +129,7 @@ import Testing
         let e = try makeEngine(balance: 1_000 * U)
         try e.addSymbol(usdSymbol())
         try e.tick(at: SEC, bid: 1_000_000)
-        try e.buy(symbolID: 0, volume: LOT)                         // margin 1 000 = equity
+        try e.buy(symbolID: 0, volume: LOT)  // margin 1 000 = equity
         #expect(e.account.marginLevel == 100 * U)
         // "while margin level <= the level the account is flagged"
         #expect(e.account.marginCall)
@@ -166,7 +167,7 @@ import Testing
         #expect(d.reason == .stopOut && d.position == 1 && d.price == 950_000 && d.profit == -500 * U)
         #expect(d.time == 4 * SEC)
         #expect(e.account.balance == 500 * U && e.account.equity == 100 * U && e.account.margin == 100 * U)
-        #expect(e.account.marginLevel == 100 * U && e.account.marginCall)   // 100 % <= 100 %
+        #expect(e.account.marginLevel == 100 * U && e.account.marginCall)  // 100 % <= 100 %
         try e.tick(1, at: 5 * SEC, bid: 970_000)
         // T1 -300: 200 / 100 = 200 %: flag cleared
         #expect(!e.account.marginCall && e.positions.count == 1)
@@ -174,8 +175,8 @@ import Testing
 
     @Test func stopOutKeepsClosingWhileTheLevelStaysLow() throws {
         let e = try twoPositions()
-        try e.tick(0, at: 2 * SEC, bid: 950_000)                    // T0 -500
-        try e.tick(1, at: 3 * SEC, bid: 955_000)                    // T1 -450
+        try e.tick(0, at: 2 * SEC, bid: 950_000)  // T0 -500
+        try e.tick(1, at: 3 * SEC, bid: 955_000)  // T1 -450
         // equity 1 000 - 950 = 50 / 200 = 25 %: close T0 (-500): balance 500,
         // equity 50, margin 100 -> 50 % <= 50 %: close T1 (-450): balance 50
         #expect(e.positions.isEmpty)
@@ -191,7 +192,7 @@ import Testing
         try e.setMarginLevels(marginCall: 300 * U, stopOut: 150 * U)
         try e.addSymbol(usdSymbol())
         try e.tick(at: SEC, bid: 1_000_000)
-        try e.buy(symbolID: 0, volume: 200_000)                     // margin 200, level 500 %
+        try e.buy(symbolID: 0, volume: 200_000)  // margin 200, level 500 %
         try e.tick(at: 2 * SEC, bid: 980_000)
         // -0.02 x 20 000 = -400: 600 / 200 = 300 % <= 300 %: flagged
         #expect(e.account.marginCall && e.positions.count == 1)

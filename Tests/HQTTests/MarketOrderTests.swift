@@ -1,7 +1,8 @@
 import Testing
+
+@testable import HQTBroadcast
 @testable import HQTCore
 @testable import HQTWAL
-@testable import HQTBroadcast
 
 // docs/engine.md "Orders" (market rows), "Positions" (close) and "Money"
 // (profit, margin, equity). Symbol TEST: USD/USD, contract 100 000, so
@@ -18,12 +19,16 @@ import Testing
 
     @Test func buyFillsAtTheAskWithOrderDealAndPositionTickets() throws {
         let e = try engine()
-        let ticket = try e.buy(symbolID: 0, volume: 100_000)      // 0.1 lot
+        let ticket = try e.buy(symbolID: 0, volume: 100_000)  // 0.1 lot
         // First market order: order ticket 1, deal ticket 2, position = order ticket.
         #expect(ticket == 1)
-        #expect(e.deals == [Deal(ticket: 2, order: 1, position: 1, symbolID: 0, side: .buy, entry: .in, reason: .client,
-                                 time: SEC, volume: 100_000, price: 1_100_200, commission: 0, profit: 0,
-                                 balance: 10_000 * U, magic: 0)])
+        #expect(
+            e.deals == [
+                Deal(
+                    ticket: 2, order: 1, position: 1, symbolID: 0, side: .buy, entry: .in, reason: .client,
+                    time: SEC, volume: 100_000, price: 1_100_200, commission: 0, profit: 0,
+                    balance: 10_000 * U, magic: 0)
+            ])
         #expect(e.orderHistory.map(\.ticket) == [1])
         #expect(e.orderHistory[0].type == .buy && e.orderHistory[0].state == .filled)
         let p = try #require(e.positions.first)
@@ -33,15 +38,18 @@ import Testing
         // floating at the bid: (1.10000 - 1.10020) x 10 000 units = -2 USD
         #expect(p.profit == -2 * U)
         // equity 10 000 - 2 = 9 998; free 9 998 - 100 = 9 898; level 9 998 / 100 x 100 % = 9 998 %
-        #expect(e.account == AccountSnapshot(time: SEC, balance: 10_000 * U, equity: 9_998 * U, profit: -2 * U,
-                                             margin: 100 * U, freeMargin: 9_898 * U, marginLevel: 9_998 * U,
-                                             marginCall: false))
+        #expect(
+            e.account
+                == AccountSnapshot(
+                    time: SEC, balance: 10_000 * U, equity: 9_998 * U, profit: -2 * U,
+                    margin: 100 * U, freeMargin: 9_898 * U, marginLevel: 9_998 * U,
+                    marginCall: false))
     }
 
     @Test func sellFillsAtTheBidAndTicketsKeepCounting() throws {
         let e = try engine()
-        #expect(try e.buy(symbolID: 0, volume: 100_000) == 1)       // order 1, deal 2
-        #expect(try e.sell(symbolID: 0, volume: 200_000) == 3)      // order 3, deal 4
+        #expect(try e.buy(symbolID: 0, volume: 100_000) == 1)  // order 1, deal 2
+        #expect(try e.sell(symbolID: 0, volume: 200_000) == 3)  // order 3, deal 4
         #expect(e.deals.map(\.ticket) == [2, 4])
         #expect(e.deals[1].price == 1_100_000 && e.deals[1].side == .sell && e.deals[1].position == 3)
         // hedging: two positions
@@ -55,28 +63,38 @@ import Testing
 
     @Test func closingABuyRealisesProfitAtTheBid() throws {
         let e = try engine()
-        try e.buy(symbolID: 0, volume: LOT)                         // at 1.10020
+        try e.buy(symbolID: 0, volume: LOT)  // at 1.10020
         try e.tick(at: 2 * SEC, bid: 1_101_200, ask: 1_101_400)
         try e.close(ticket: 1)
         // (1.10120 - 1.10020) x 100 000 = 100 USD
         #expect(e.deals.count == 2)
-        #expect(e.deals[1] == Deal(ticket: 4, order: 3, position: 1, symbolID: 0, side: .sell, entry: .out,
-                                   reason: .client, time: 2 * SEC, volume: LOT, price: 1_101_200, commission: 0,
-                                   profit: 100 * U, balance: 10_100 * U, magic: 0))
-        #expect(e.trades == [Trade(position: 1, symbolID: 0, side: .buy, volume: LOT, openTime: SEC,
-                                   openPrice: 1_100_200, closeTime: 2 * SEC, closePrice: 1_101_200, commission: 0,
-                                   profit: 100 * U, closeReason: .client)])
+        #expect(
+            e.deals[1]
+                == Deal(
+                    ticket: 4, order: 3, position: 1, symbolID: 0, side: .sell, entry: .out,
+                    reason: .client, time: 2 * SEC, volume: LOT, price: 1_101_200, commission: 0,
+                    profit: 100 * U, balance: 10_100 * U, magic: 0))
+        #expect(
+            e.trades == [
+                Trade(
+                    position: 1, symbolID: 0, side: .buy, volume: LOT, openTime: SEC,
+                    openPrice: 1_100_200, closeTime: 2 * SEC, closePrice: 1_101_200, commission: 0,
+                    profit: 100 * U, closeReason: .client)
+            ])
         #expect(e.positions.isEmpty)
         #expect(e.orderHistory.map(\.ticket) == [1, 3])
         #expect(e.orderHistory[1].type == .sell && e.orderHistory[1].state == .filled)
         // nothing open: equity = balance, no margin, level 0
-        #expect(e.account == AccountSnapshot(time: 2 * SEC, balance: 10_100 * U, equity: 10_100 * U, profit: 0,
-                                             margin: 0, freeMargin: 10_100 * U, marginLevel: 0, marginCall: false))
+        #expect(
+            e.account
+                == AccountSnapshot(
+                    time: 2 * SEC, balance: 10_100 * U, equity: 10_100 * U, profit: 0,
+                    margin: 0, freeMargin: 10_100 * U, marginLevel: 0, marginCall: false))
     }
 
     @Test func closingASellRealisesProfitAtTheAsk() throws {
         let e = try engine()
-        try e.sell(symbolID: 0, volume: LOT)                        // at bid 1.10000
+        try e.sell(symbolID: 0, volume: LOT)  // at bid 1.10000
         try e.tick(at: 2 * SEC, bid: 1_099_000, ask: 1_099_200)
         try e.close(ticket: 1)
         // (1.10000 - 1.09920) x 100 000 = 80 USD
@@ -87,7 +105,7 @@ import Testing
 
     @Test func partialCloseReleasesMarginProportionally() throws {
         let e = try engine()
-        try e.buy(symbolID: 0, volume: LOT)                         // margin 1 000 USD
+        try e.buy(symbolID: 0, volume: LOT)  // margin 1 000 USD
         try e.tick(at: 2 * SEC, bid: 1_101_200, ask: 1_101_400)
         try e.close(ticket: 1, volume: 400_000)
         // 0.4 lot: 0.00100 x 40 000 units = 40 USD
@@ -106,7 +124,7 @@ import Testing
 
     @Test func aRemainderMustBeZeroOrAtLeastTheMinimum() throws {
         var spec = usdSymbol()
-        spec.volumeMin = 100_000                                   // 0.1 lot
+        spec.volumeMin = 100_000  // 0.1 lot
         let e = try engine(spec)
         try e.buy(symbolID: 0, volume: LOT)
         // 1 - 0.95 = 0.05 < 0.1
@@ -124,9 +142,9 @@ import Testing
         try e.sell(symbolID: 0, volume: LOT, sl: 1_105_000, tp: 1_095_000)
         #expect(e.positions.map(\.sl) == [1_095_000, 1_105_000])
         #expect(e.positions.map(\.tp) == [1_105_000, 1_095_000])
-        try e.modify(ticket: 1, sl: 1_096_000, tp: nil)               // nil keeps the TP
+        try e.modify(ticket: 1, sl: 1_096_000, tp: nil)  // nil keeps the TP
         #expect(e.positions[0].sl == 1_096_000 && e.positions[0].tp == 1_105_000)
-        try e.modify(ticket: 1, sl: 0, tp: nil)                       // 0 removes it
+        try e.modify(ticket: 1, sl: 0, tp: nil)  // 0 removes it
         #expect(e.positions[0].sl == 0)
     }
 

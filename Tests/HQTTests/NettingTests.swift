@@ -1,7 +1,8 @@
 import Testing
+
+@testable import HQTBroadcast
 @testable import HQTCore
 @testable import HQTWAL
-@testable import HQTBroadcast
 
 // docs/engine.md "Positions", netting: one position per symbol. Same
 // direction adds (volume-weighted average price, margins add up, non-zero
@@ -20,9 +21,9 @@ import Testing
 
     @Test func sameDirectionAddsToOnePosition() throws {
         let e = try engine()
-        #expect(try e.buy(symbolID: 0, volume: LOT) == 1)           // order 1, deal 2
+        #expect(try e.buy(symbolID: 0, volume: LOT) == 1)  // order 1, deal 2
         try e.tick(at: 2 * SEC, bid: 1_101_000)
-        #expect(try e.buy(symbolID: 0, volume: LOT) == 1)           // order 3, deal 4, same position
+        #expect(try e.buy(symbolID: 0, volume: LOT) == 1)  // order 3, deal 4, same position
         #expect(e.positions.count == 1)
         let p = e.positions[0]
         // (1.10000 x 1 + 1.10100 x 1) / 2 = 1.10050
@@ -36,9 +37,9 @@ import Testing
 
     @Test func averagePriceRoundsHalfAwayFromZero() throws {
         let e = try engine()
-        try e.buy(symbolID: 0, volume: LOT)                         // 1.100000
+        try e.buy(symbolID: 0, volume: LOT)  // 1.100000
         try e.tick(at: 2 * SEC, bid: 1_100_010)
-        try e.buy(symbolID: 0, volume: 2 * LOT)                     // 1.100010
+        try e.buy(symbolID: 0, volume: 2 * LOT)  // 1.100010
         // (1 100 000 x 1 + 1 100 010 x 2) / 3 = 3 300 020 / 3 = 1 100 006.67 -> 1 100 007
         #expect(e.positions[0].openPrice == 1_100_007)
     }
@@ -52,7 +53,9 @@ import Testing
         #expect(e.deals.last?.entry == .out && e.deals.last?.profit == 100 * U && e.deals.last?.volume == 500_000)
         let p = e.positions[0]
         // 1.5 lots left at the same price; margin 2 000 - 2 000 x 0.5 / 2 = 1 500
-        #expect(p.ticket == 1 && p.side == .buy && p.volume == 1_500_000 && p.openPrice == 1_100_000 && p.margin == 1_500 * U)
+        #expect(
+            p.ticket == 1 && p.side == .buy && p.volume == 1_500_000 && p.openPrice == 1_100_000
+                && p.margin == 1_500 * U)
         #expect(e.trades.map(\.volume) == [500_000])
         #expect(e.account.balance == 10_100 * U)
         try e.sell(symbolID: 0, volume: 1_500_000)
@@ -72,9 +75,13 @@ import Testing
         // closes 1 lot: (1.10200 - 1.10000) x 100 000 = 200
         #expect(d.entry == .inOut && d.side == .sell && d.volume == 3 * LOT && d.price == 1_102_000)
         #expect(d.profit == 200 * U && d.position == 1 && d.balance == 10_200 * U)
-        #expect(e.positions == [Position(ticket: 1, symbolID: 0, side: .sell, volume: 2 * LOT, openPrice: 1_102_000,
-                                         openTime: 2 * SEC, sl: 1_105_000, tp: 1_095_000, trailingPoints: 0,
-                                         profit: 0, margin: 2_000 * U, commission: 0, magic: 0)])
+        #expect(
+            e.positions == [
+                Position(
+                    ticket: 1, symbolID: 0, side: .sell, volume: 2 * LOT, openPrice: 1_102_000,
+                    openTime: 2 * SEC, sl: 1_105_000, tp: 1_095_000, trailingPoints: 0,
+                    profit: 0, margin: 2_000 * U, commission: 0, magic: 0)
+            ])
         #expect(e.trades.count == 1 && e.trades[0].volume == LOT && e.trades[0].profit == 200 * U)
         #expect(e.trades[0].side == .buy && e.trades[0].openPrice == 1_100_000)
         #expect(e.account.margin == 2_000 * U && e.account.equity == 10_200 * U)

@@ -1,10 +1,12 @@
+import Testing
+
+@testable import HQTBroadcast
+@testable import HQTCore
+@testable import HQTWAL
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Testing
-@testable import HQTCore
-@testable import HQTWAL
-@testable import HQTBroadcast
 
 /// A crash at any instant leaves a prefix of the log (the WAL only appends
 /// during a run). These tests cut a finished run's log at many offsets,
@@ -19,7 +21,7 @@ import Testing
         var price: Int64 = 1_100_000
         var t: [Int64] = [], b: [Int64] = [], a: [Int64] = []
         for i in 0..<n {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             price += Int64((state >> 33) % 41) - 20
             t.append(base + Int64(i) * 1_000_000_000); b.append(price); a.append(price + 15)
         }
@@ -30,37 +32,43 @@ import Testing
     /// state, so a resumed run needs no warm-up: market orders with SL/TP,
     /// pending orders, modifies, partial closes, cancels.
     static func hooks() -> StrategyHooks {
-        StrategyHooks(onStart: { (e: Engine) throws(HQTError) in
-            // Not idempotent: done twice, or half, shows in the balance. A
-            // resumed run calls on_start again with trading refused.
-            guard !e.warmingUp else { return }
-            try e.deposit(1_000_000)
-            try e.deposit(2_000_000)
-        }, onTick: { (e: Engine, tick: Tick) throws(HQTError) in
-            let k = (tick.time - base) / 1_000_000_000
-            let open = e.openPositions
-            if k % 37 == 5 && open.count < 3 {
-                try e.buy(symbolID: 0, volume: 20_000, sl: tick.bid - 300, tp: tick.bid + 400)
-            } else if k % 41 == 7 && open.count < 3 {
-                try e.sell(symbolID: 0, volume: 10_000, sl: tick.ask + 350, tp: tick.ask - 250)
-            } else if k % 53 == 11 {
-                try e.send(OrderRequest(symbolID: 0, type: .buyLimit, volume: 10_000, price: tick.ask - 60,
-                                        expiration: tick.time + 120_000_000_000))
-            } else if k % 59 == 13, let p = open.first, p.volume >= 20_000 {
-                try e.close(ticket: p.ticket, volume: 10_000)
-            } else if k % 61 == 17, let p = open.last {
-                try e.modify(ticket: p.ticket, sl: nil, tp: 0)
-            } else if k % 67 == 19, let o = e.orders.first {
-                try e.cancel(ticket: o.ticket)
-            }
-        }, onBar: { (e: Engine, bar: Bar) throws(HQTError) in
-            // Also on the bar the end of the run closes.
-            try e.deposit(100_000 + (bar.time / 60_000_000_000) % 1_000)
-        }, onStop: { (e: Engine) throws(HQTError) in
-            try e.deposit(3_000_000)
-            for p in e.positions { try e.close(ticket: p.ticket) }
-            try e.deposit(4_000_000)
-        })
+        StrategyHooks(
+            onStart: { (e: Engine) throws(HQTError) in
+                // Not idempotent: done twice, or half, shows in the balance. A
+                // resumed run calls on_start again with trading refused.
+                guard !e.warmingUp else { return }
+                try e.deposit(1_000_000)
+                try e.deposit(2_000_000)
+            },
+            onTick: { (e: Engine, tick: Tick) throws(HQTError) in
+                let k = (tick.time - base) / 1_000_000_000
+                let open = e.openPositions
+                if k % 37 == 5 && open.count < 3 {
+                    try e.buy(symbolID: 0, volume: 20_000, sl: tick.bid - 300, tp: tick.bid + 400)
+                } else if k % 41 == 7 && open.count < 3 {
+                    try e.sell(symbolID: 0, volume: 10_000, sl: tick.ask + 350, tp: tick.ask - 250)
+                } else if k % 53 == 11 {
+                    try e.send(
+                        OrderRequest(
+                            symbolID: 0, type: .buyLimit, volume: 10_000, price: tick.ask - 60,
+                            expiration: tick.time + 120_000_000_000))
+                } else if k % 59 == 13, let p = open.first, p.volume >= 20_000 {
+                    try e.close(ticket: p.ticket, volume: 10_000)
+                } else if k % 61 == 17, let p = open.last {
+                    try e.modify(ticket: p.ticket, sl: nil, tp: 0)
+                } else if k % 67 == 19, let o = e.orders.first {
+                    try e.cancel(ticket: o.ticket)
+                }
+            },
+            onBar: { (e: Engine, bar: Bar) throws(HQTError) in
+                // Also on the bar the end of the run closes.
+                try e.deposit(100_000 + (bar.time / 60_000_000_000) % 1_000)
+            },
+            onStop: { (e: Engine) throws(HQTError) in
+                try e.deposit(3_000_000)
+                for p in e.positions { try e.close(ticket: p.ticket) }
+                try e.deposit(4_000_000)
+            })
     }
 
     static func engine(_ data: (t: [Int64], bid: [Int64], ask: [Int64])) throws -> Engine {
@@ -120,7 +128,9 @@ import Testing
         var ends: [Int] = []
         var offset = 0
         while offset + 13 <= log.count {
-            let length = Int(log[offset + 5]) | Int(log[offset + 6]) << 8 | Int(log[offset + 7]) << 16 | Int(log[offset + 8]) << 24
+            let length =
+                Int(log[offset + 5]) | Int(log[offset + 6]) << 8 | Int(log[offset + 7]) << 16 | Int(log[offset + 8])
+                << 24
             offset += 13 + length
             if offset <= log.count { ends.append(offset) }
         }
@@ -212,26 +222,29 @@ final class RunningSumStrategy {
     var sum: Int64 = 0
 
     var hooks: StrategyHooks {
-        StrategyHooks(onTick: { [self] (e: Engine, tick: Tick) throws(HQTError) in
-            seen += 1
-            sum &+= tick.bid
-            guard !e.warmingUp, seen % 53 == 0 else { return }
-            if let p = e.positions.first {
-                try e.close(ticket: p.ticket)
-            } else if (sum / 7) % 2 == 0 {
-                try e.buy(symbolID: 0, volume: 10_000)
-            } else {
-                try e.sell(symbolID: 0, volume: 10_000)
-            }
-        }, saveState: { [self] (_: Engine) throws(HQTError) -> [UInt8] in
-            withUnsafeBytes(of: (seen, sum)) { Array($0) }
-        }, restoreState: { [self] (_: Engine, state: [UInt8]) throws(HQTError) in
-            guard state.count == 16 else { throw HQTError(.callback, "bad state") }
-            state.withUnsafeBytes { raw in
-                seen = raw.loadUnaligned(fromByteOffset: 0, as: Int64.self)
-                sum = raw.loadUnaligned(fromByteOffset: 8, as: Int64.self)
-            }
-        })
+        StrategyHooks(
+            onTick: { [self] (e: Engine, tick: Tick) throws(HQTError) in
+                seen += 1
+                sum &+= tick.bid
+                guard !e.warmingUp, seen % 53 == 0 else { return }
+                if let p = e.positions.first {
+                    try e.close(ticket: p.ticket)
+                } else if (sum / 7) % 2 == 0 {
+                    try e.buy(symbolID: 0, volume: 10_000)
+                } else {
+                    try e.sell(symbolID: 0, volume: 10_000)
+                }
+            },
+            saveState: { [self] (_: Engine) throws(HQTError) -> [UInt8] in
+                withUnsafeBytes(of: (seen, sum)) { Array($0) }
+            },
+            restoreState: { [self] (_: Engine, state: [UInt8]) throws(HQTError) in
+                guard state.count == 16 else { throw HQTError(.callback, "bad state") }
+                state.withUnsafeBytes { raw in
+                    seen = raw.loadUnaligned(fromByteOffset: 0, as: Int64.self)
+                    sum = raw.loadUnaligned(fromByteOffset: 8, as: Int64.self)
+                }
+            })
     }
 }
 
@@ -253,7 +266,7 @@ extension RecoveryTests {
             let e = try RecoveryTests.engine(data)
             try e.enableWAL(path: copy, sync: .none)
             _ = try e.recoverFromWAL()
-            try e.run(RunningSumStrategy().hooks, resume: true)   // a fresh strategy object
+            try e.run(RunningSumStrategy().hooks, resume: true)  // a fresh strategy object
             try e.disableWAL()
             #expect(e.deals == reference.deals, "cut at \(cut) of \(log.count)")
             #expect(e.balance == reference.balance)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HQTCore
 @testable import HQTWAL
 

@@ -1,7 +1,8 @@
 import Testing
+
+@testable import HQTBroadcast
 @testable import HQTCore
 @testable import HQTWAL
-@testable import HQTBroadcast
 
 // docs/engine.md "Results": net profit (balance change less deposits),
 // gross profit / loss (winning / losing trades after commission), profit
@@ -13,7 +14,7 @@ import Testing
 @Suite struct StatisticsTests {
     @Test func profitFactorAndWinRateCountTradesAfterCommission() throws {
         let e = try makeEngine()
-        try e.addSymbol(usdSymbol(commission: 10 * U))   // 0.1 lot: 1 USD per deal, 2 per trade
+        try e.addSymbol(usdSymbol(commission: 10 * U))  // 0.1 lot: 1 USD per deal, 2 per trade
         var t: Int64 = 0
         func roundTrip(close price: Int64) throws {
             t += SEC; try e.tick(at: t, bid: U)
@@ -21,16 +22,16 @@ import Testing
             t += SEC; try e.tick(at: t, bid: price)
             try e.close(ticket: ticket)
         }
-        try roundTrip(close: 1_030_200)   // +0.0302 x 10 000 = +302, net +300
-        try roundTrip(close: 990_200)     // -98, net -100
-        try roundTrip(close: 1_020_200)   // +202, net +200
-        try roundTrip(close: 1_000_100)   // +1, net -1: a loser after commission
+        try roundTrip(close: 1_030_200)  // +0.0302 x 10 000 = +302, net +300
+        try roundTrip(close: 990_200)  // -98, net -100
+        try roundTrip(close: 1_020_200)  // +202, net +200
+        try roundTrip(close: 1_000_100)  // +1, net -1: a loser after commission
         let s = e.statistics()
         #expect(s.totalTrades == 4 && s.winningTrades == 2 && s.losingTrades == 2 && s.totalDeals == 8)
-        #expect(s.grossProfit == 500 * U)                 // 300 + 200
-        #expect(s.grossLoss == -101 * U)                  // -100 - 1
+        #expect(s.grossProfit == 500 * U)  // 300 + 200
+        #expect(s.grossLoss == -101 * U)  // -100 - 1
         #expect(abs(s.profitFactor - 500.0 / 101.0) < 1e-12)
-        #expect(s.winRate == 50)                          // 2 of 4, in percent
+        #expect(s.winRate == 50)  // 2 of 4, in percent
         #expect(s.totalCommission == -8 * U)
         // 302 - 98 + 202 + 1 - 8 = 399
         #expect(s.netProfit == 399 * U && s.finalBalance == 10_399 * U && s.initialBalance == 10_000 * U)
@@ -51,7 +52,7 @@ import Testing
         let e = try makeEngine()
         try e.addSymbol(usdSymbol())
         try e.tick(at: SEC, bid: U)
-        try e.buy(symbolID: 0, volume: LOT)               // 1 lot: 0.01 of price = 1 000 USD
+        try e.buy(symbolID: 0, volume: LOT)  // 1 lot: 0.01 of price = 1 000 USD
         for (i, bid) in [1_010_000, 990_000, 1_020_000, 1_005_000].enumerated() {
             try e.tick(at: Int64(i + 2) * SEC, bid: Int64(bid))
         }
@@ -81,7 +82,7 @@ import Testing
         try e.buy(symbolID: 0, volume: LOT)
         // last equity of each UTC day: 10 000, 11 000, 10 000, 12 000
         try e.tick(at: 12 * 3_600 * SEC, bid: U)
-        try e.tick(at: DAY + SEC, bid: 990_000)           // not the day's last
+        try e.tick(at: DAY + SEC, bid: 990_000)  // not the day's last
         try e.tick(at: DAY + 12 * 3_600 * SEC, bid: 1_010_000)
         try e.tick(at: 2 * DAY + 12 * 3_600 * SEC, bid: U)
         try e.tick(at: 3 * DAY + 12 * 3_600 * SEC, bid: 1_020_000)
@@ -107,19 +108,20 @@ import Testing
     @Test func equityCurveSamplesDealsIntervalsAndBarsMergingEqualInstants() throws {
         let e = try makeEngine()
         try e.addSymbol(usdSymbol())
-        try e.tick(at: 0, bid: U)                         // first event: sampled
-        try e.buy(symbolID: 0, volume: LOT)               // deal at 0: replaces the 0 s point
-        try e.tick(at: 30 * SEC, bid: 1_001_000)          // inside the 60 s interval: no point
-        try e.tick(at: 60 * SEC, bid: 1_002_000)          // interval point: equity 10 200
+        try e.tick(at: 0, bid: U)  // first event: sampled
+        try e.buy(symbolID: 0, volume: LOT)  // deal at 0: replaces the 0 s point
+        try e.tick(at: 30 * SEC, bid: 1_001_000)  // inside the 60 s interval: no point
+        try e.tick(at: 60 * SEC, bid: 1_002_000)  // interval point: equity 10 200
         try e.tick(at: 70 * SEC, bid: 1_003_000)
-        try e.close(ticket: 1)                            // deal point: balance 10 300
-        try e.bar(open: 60 * SEC, o: 1_003_000, h: 1_003_000, l: 1_003_000, c: 1_003_000)   // closes at 120 s
-        #expect(e.equityCurve == [
-            EquityPoint(time: 0, balance: 10_000 * U, equity: 10_000 * U, margin: 1_000 * U),
-            EquityPoint(time: 60 * SEC, balance: 10_000 * U, equity: 10_200 * U, margin: 1_000 * U),
-            EquityPoint(time: 70 * SEC, balance: 10_300 * U, equity: 10_300 * U, margin: 0),
-            EquityPoint(time: 120 * SEC, balance: 10_300 * U, equity: 10_300 * U, margin: 0),
-        ])
+        try e.close(ticket: 1)  // deal point: balance 10 300
+        try e.bar(open: 60 * SEC, o: 1_003_000, h: 1_003_000, l: 1_003_000, c: 1_003_000)  // closes at 120 s
+        #expect(
+            e.equityCurve == [
+                EquityPoint(time: 0, balance: 10_000 * U, equity: 10_000 * U, margin: 1_000 * U),
+                EquityPoint(time: 60 * SEC, balance: 10_000 * U, equity: 10_200 * U, margin: 1_000 * U),
+                EquityPoint(time: 70 * SEC, balance: 10_300 * U, equity: 10_300 * U, margin: 0),
+                EquityPoint(time: 120 * SEC, balance: 10_300 * U, equity: 10_300 * U, margin: 0),
+            ])
     }
 
     @Test func equityCurveHasBuiltBarClosesAndTheEndOfTheRun() throws {

@@ -1,7 +1,8 @@
 import Testing
+
+@testable import HQTBroadcast
 @testable import HQTCore
 @testable import HQTWAL
-@testable import HQTBroadcast
 
 // docs/engine.md "Positions": SL/TP checked on every event of the symbol,
 // SL first. A buy closes at the bid, a sell at the ask: on a tick at that
@@ -30,10 +31,10 @@ import Testing
 
     @Test func buyStopLossOnATickClosesAtThatTicksBid() throws {
         let e = try tickEngine()
-        try e.buy(symbolID: 0, volume: LOT, sl: 1_099_000, tp: 1_103_000)   // opens at 1.10020
+        try e.buy(symbolID: 0, volume: LOT, sl: 1_099_000, tp: 1_103_000)  // opens at 1.10020
         try e.tick(at: 2 * SEC, bid: 1_099_500, ask: 1_099_700)
         #expect(e.positions.count == 1)
-        try e.tick(at: 3 * SEC, bid: 1_098_800, ask: 1_099_000)            // gaps below the SL
+        try e.tick(at: 3 * SEC, bid: 1_098_800, ask: 1_099_000)  // gaps below the SL
         // closes at the tick's bid 1.09880: (1.09880 - 1.10020) x 100 000 = -140 USD
         let d = try #require(e.deals.last)
         #expect(d.reason == .stopLoss && d.entry == .out && d.price == 1_098_800 && d.profit == -140 * U)
@@ -54,10 +55,10 @@ import Testing
     @Test func sellStopsUseTheAsk() throws {
         let e = try tickEngine()
         try e.sell(symbolID: 0, volume: LOT, sl: 1_101_000, tp: 1_097_000)  // opens at bid 1.10000
-        try e.tick(at: 2 * SEC, bid: 1_100_700, ask: 1_100_900)            // ask < SL
-        try e.tick(at: 3 * SEC, bid: 1_096_900, ask: 1_097_100)            // bid <= TP but ask > TP
+        try e.tick(at: 2 * SEC, bid: 1_100_700, ask: 1_100_900)  // ask < SL
+        try e.tick(at: 3 * SEC, bid: 1_096_900, ask: 1_097_100)  // bid <= TP but ask > TP
         #expect(e.positions.count == 1)
-        try e.tick(at: 4 * SEC, bid: 1_100_850, ask: 1_101_050)            // ask >= SL
+        try e.tick(at: 4 * SEC, bid: 1_100_850, ask: 1_101_050)  // ask >= SL
         // (1.10000 - 1.10105) x 100 000 = -105 USD
         #expect(e.deals.last?.reason == .stopLoss && e.deals.last?.price == 1_101_050)
         #expect(e.deals.last?.profit == -105 * U && e.deals.last?.side == .buy)
@@ -69,7 +70,8 @@ import Testing
         try e.sell(symbolID: 0, volume: LOT, sl: 1_101_000, tp: 1_097_000)
         try e.tick(at: 2 * SEC, bid: 1_096_700, ask: 1_096_900)
         // (1.10000 - 1.09690) x 100 000 = 310 USD
-        #expect(e.deals.last?.reason == .takeProfit && e.deals.last?.price == 1_096_900 && e.deals.last?.profit == 310 * U)
+        #expect(
+            e.deals.last?.reason == .takeProfit && e.deals.last?.price == 1_096_900 && e.deals.last?.profit == 310 * U)
     }
 
     // MARK: bars
@@ -159,29 +161,30 @@ import Testing
     @Test func buyTrailingStopFollowsTheBidUpOnly() throws {
         let e = try tickEngine()
         // 100 points x 10 micro = 0.00100
-        try e.send(OrderRequest(symbolID: 0, type: .buy, volume: LOT, trailingPoints: 100))   // at 1.10020
+        try e.send(OrderRequest(symbolID: 0, type: .buy, volume: LOT, trailingPoints: 100))  // at 1.10020
         #expect(e.positions[0].sl == 0)
         try e.tick(at: 2 * SEC, bid: 1_100_000, ask: 1_100_200)
-        #expect(e.positions[0].sl == 1_099_000)                    // 1.10000 - 0.00100
+        #expect(e.positions[0].sl == 1_099_000)  // 1.10000 - 0.00100
         try e.tick(at: 3 * SEC, bid: 1_105_000, ask: 1_105_200)
-        #expect(e.positions[0].sl == 1_104_000)                    // 1.10500 - 0.00100
+        #expect(e.positions[0].sl == 1_104_000)  // 1.10500 - 0.00100
         try e.tick(at: 4 * SEC, bid: 1_104_500, ask: 1_104_700)
-        #expect(try #require(e.positions.first).sl == 1_104_000)   // 1.10350 is lower: unchanged
-        try e.tick(at: 5 * SEC, bid: 1_104_000, ask: 1_104_200)    // bid <= SL
+        #expect(try #require(e.positions.first).sl == 1_104_000)  // 1.10350 is lower: unchanged
+        try e.tick(at: 5 * SEC, bid: 1_104_000, ask: 1_104_200)  // bid <= SL
         // (1.10400 - 1.10020) x 100 000 = 380
         #expect(e.positions.isEmpty)
-        #expect(e.deals.last?.reason == .stopLoss && e.deals.last?.price == 1_104_000 && e.deals.last?.profit == 380 * U)
+        #expect(
+            e.deals.last?.reason == .stopLoss && e.deals.last?.price == 1_104_000 && e.deals.last?.profit == 380 * U)
     }
 
     @Test func sellTrailingStopWithoutStopLossStartsAtAskPlusDistance() throws {
         let e = try tickEngine()
         // 50 points = 0.00050
-        try e.send(OrderRequest(symbolID: 0, type: .sell, volume: LOT, trailingPoints: 50))   // at 1.10000
+        try e.send(OrderRequest(symbolID: 0, type: .sell, volume: LOT, trailingPoints: 50))  // at 1.10000
         try e.tick(at: 2 * SEC, bid: 1_099_000, ask: 1_099_200)
-        #expect(e.positions[0].sl == 1_099_700)                    // 1.09920 + 0.00050
+        #expect(e.positions[0].sl == 1_099_700)  // 1.09920 + 0.00050
         try e.tick(at: 3 * SEC, bid: 1_099_300, ask: 1_099_500)
-        #expect(e.positions[0].sl == 1_099_700)                    // 1.10000 is higher: unchanged
-        try e.tick(at: 4 * SEC, bid: 1_099_500, ask: 1_099_700)    // ask >= SL
+        #expect(e.positions[0].sl == 1_099_700)  // 1.10000 is higher: unchanged
+        try e.tick(at: 4 * SEC, bid: 1_099_500, ask: 1_099_700)  // ask >= SL
         // (1.10000 - 1.09970) x 100 000 = 30
         #expect(e.deals.last?.reason == .stopLoss && e.deals.last?.price == 1_099_700 && e.deals.last?.profit == 30 * U)
     }
@@ -189,10 +192,10 @@ import Testing
     @Test func setTrailingStopOnAnOpenPositionAndTurnItOff() throws {
         let e = try tickEngine()
         try e.buy(symbolID: 0, volume: LOT, sl: 1_095_000)
-        try e.setTrailingStop(ticket: 1, points: 200)               // 0.00200
+        try e.setTrailingStop(ticket: 1, points: 200)  // 0.00200
         #expect(e.positions[0].trailingPoints == 200)
         try e.tick(at: 2 * SEC, bid: 1_100_000, ask: 1_100_200)
-        #expect(e.positions[0].sl == 1_098_000)                    // 1.10000 - 0.00200 > 1.09500
+        #expect(e.positions[0].sl == 1_098_000)  // 1.10000 - 0.00200 > 1.09500
         try e.setTrailingStop(ticket: 1, points: 0)
         try e.tick(at: 3 * SEC, bid: 1_110_000, ask: 1_110_200)
         #expect(e.positions[0].sl == 1_098_000)
@@ -200,7 +203,7 @@ import Testing
 
     @Test func trailingOnABarUsesTheCloseAfterTheStopsAreChecked() throws {
         let e = try barEngine()
-        try e.send(OrderRequest(symbolID: 0, type: .buy, volume: LOT, trailingPoints: 100))   // at ask 1.10020
+        try e.send(OrderRequest(symbolID: 0, type: .buy, volume: LOT, trailingPoints: 100))  // at ask 1.10020
         // SL/TP come before trailing: no SL yet, so the low 1.09950 closes nothing;
         // then the SL trails to the bar's bid (close) 1.10500 - 0.00100.
         try e.bar(open: MIN, o: 1_100_000, h: 1_106_000, l: 1_099_500, c: 1_105_000)

@@ -1,7 +1,8 @@
 import Testing
+
+@testable import HQTBroadcast
 @testable import HQTCore
 @testable import HQTWAL
-@testable import HQTBroadcast
 
 // Shared helpers for the engine tests. Every number in the tests is in SPEC
 // micro units (price, money, volume × 1e6; time in ns).
@@ -39,16 +40,23 @@ func fx(_ name: String, digits: Int32 = 5) -> SymbolSpec {
 
 extension Engine {
     /// Processes one tick (ask defaults to bid: zero spread).
-    func tick(_ symbol: UInt32 = 0, at time: Int64, bid: Int64, ask: Int64? = nil,
-              hooks: StrategyHooks = StrategyHooks()) throws(HQTError) {
+    func tick(
+        _ symbol: UInt32 = 0, at time: Int64, bid: Int64, ask: Int64? = nil,
+        hooks: StrategyHooks = StrategyHooks()
+    ) throws(HQTError) {
         try process(.tick(Tick(symbolID: symbol, time: time, bid: bid, ask: ask ?? bid)), hooks: hooks)
     }
 
     /// Processes one bar (prices are bids).
-    func bar(_ symbol: UInt32 = 0, _ tf: Timeframe = .m1, open time: Int64, o: Int64, h: Int64, l: Int64, c: Int64,
-             volume: Int64 = 0, hooks: StrategyHooks = StrategyHooks()) throws(HQTError) {
-        try process(.bar(Bar(symbolID: symbol, timeframe: tf, time: time, open: o, high: h, low: l, close: c,
-                             volume: volume)), hooks: hooks)
+    func bar(
+        _ symbol: UInt32 = 0, _ tf: Timeframe = .m1, open time: Int64, o: Int64, h: Int64, l: Int64, c: Int64,
+        volume: Int64 = 0, hooks: StrategyHooks = StrategyHooks()
+    ) throws(HQTError) {
+        try process(
+            .bar(
+                Bar(
+                    symbolID: symbol, timeframe: tf, time: time, open: o, high: h, low: l, close: c,
+                    volume: volume)), hooks: hooks)
     }
 }
 
@@ -68,27 +76,32 @@ struct EngineState: Equatable {
 }
 
 func snapshot(_ e: Engine) -> EngineState {
-    EngineState(account: e.account, positions: e.positions, orders: e.orders, orderHistory: e.orderHistory,
-                deals: e.deals, trades: e.trades, equityCurve: e.equityCurve, pendingEvents: e.pendingEventCount,
-                nextTicket: e.nextTicket, symbolCount: e.symbols.count, currentTime: e.currentTime)
+    EngineState(
+        account: e.account, positions: e.positions, orders: e.orders, orderHistory: e.orderHistory,
+        deals: e.deals, trades: e.trades, equityCurve: e.equityCurve, pendingEvents: e.pendingEventCount,
+        nextTicket: e.nextTicket, symbolCount: e.symbols.count, currentTime: e.currentTime)
 }
 
 /// Runs `body`, expects an `HQTError` with `code` whose message contains
 /// every fragment (case-insensitive); returns the error.
 @discardableResult
-func expectError(_ code: HQTError.Code, mentions fragments: [String] = [],
-                 sourceLocation: SourceLocation = #_sourceLocation,
-                 _ body: () throws -> Void) -> HQTError? {
+func expectError(
+    _ code: HQTError.Code, mentions fragments: [String] = [],
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> Void
+) -> HQTError? {
     do {
         try body()
         Issue.record("expected HQTError \(code), but nothing was thrown", sourceLocation: sourceLocation)
         return nil
     } catch let error as HQTError {
-        #expect(error.code == code, "wrong code (\(error.code)) for message: \(error.message)",
-                sourceLocation: sourceLocation)
+        #expect(
+            error.code == code, "wrong code (\(error.code)) for message: \(error.message)",
+            sourceLocation: sourceLocation)
         for f in fragments {
-            #expect(error.message.lowercased().contains(f.lowercased()),
-                    "message '\(error.message)' does not mention '\(f)'", sourceLocation: sourceLocation)
+            #expect(
+                error.message.lowercased().contains(f.lowercased()),
+                "message '\(error.message)' does not mention '\(f)'", sourceLocation: sourceLocation)
         }
         return error
     } catch {
@@ -99,9 +112,11 @@ func expectError(_ code: HQTError.Code, mentions fragments: [String] = [],
 
 /// `expectError`, plus: the engine's state is exactly what it was before.
 @discardableResult
-func expectRejected(_ e: Engine, _ code: HQTError.Code, mentions fragments: [String] = [],
-                    sourceLocation: SourceLocation = #_sourceLocation,
-                    _ body: () throws -> Void) -> HQTError? {
+func expectRejected(
+    _ e: Engine, _ code: HQTError.Code, mentions fragments: [String] = [],
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> Void
+) -> HQTError? {
     let before = snapshot(e)
     let error = expectError(code, mentions: fragments, sourceLocation: sourceLocation, body)
     let after = snapshot(e)

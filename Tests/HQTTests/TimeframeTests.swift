@@ -1,7 +1,8 @@
 import Testing
+
+@testable import HQTBroadcast
 @testable import HQTCore
 @testable import HQTWAL
-@testable import HQTBroadcast
 
 // SPEC: timeframes in minutes M1=1 ... MN1=43200. docs/engine.md: a bar is
 // known at its close time; W1 bars open Monday 00:00 UTC, MN1 bars on the
@@ -11,8 +12,10 @@ import Testing
     // (1972...2020) = 54*365 + 13 = 19 723 days; 19 723 * 86 400 s.
     static let jan2024: Int64 = 19_723 * DAY
 
-    @Test(arguments: [(Int32(1), "M1"), (5, "M5"), (15, "M15"), (30, "M30"), (60, "H1"), (240, "H4"),
-                      (1440, "D1"), (10080, "W1"), (43200, "MN1")])
+    @Test(arguments: [
+        (Int32(1), "M1"), (5, "M5"), (15, "M15"), (30, "M30"), (60, "H1"), (240, "H4"),
+        (1440, "D1"), (10080, "W1"), (43200, "MN1"),
+    ])
     func specTimeframesAreAccepted(minutes: Int32, name: String) throws {
         let tf = try #require(Timeframe(minutes: minutes))
         #expect(tf.minutes == minutes)
@@ -27,7 +30,7 @@ import Testing
     }
 
     @Test func intradayBarsAlignToMultiplesOfTheirLength() {
-        let t = Self.jan2024 + 5 * 60 * MIN + 30 * MIN       // 05:30
+        let t = Self.jan2024 + 5 * 60 * MIN + 30 * MIN  // 05:30
         // H4: 05:30 lies in [04:00, 08:00)
         #expect(Timeframe.h4.openTime(containing: t) == Self.jan2024 + 4 * 60 * MIN)
         #expect(Timeframe.h4.closeTime(opening: Self.jan2024 + 4 * 60 * MIN) == Self.jan2024 + 8 * 60 * MIN)

@@ -1,9 +1,10 @@
+@testable import HQTBroadcast
+@testable import HQTCore
+@testable import HQTWAL
+
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import HQTCore
-@testable import HQTWAL
-@testable import HQTBroadcast
 
 /// A fresh directory under /tmp, removed (with its files) when released.
 final class TempDirectory {

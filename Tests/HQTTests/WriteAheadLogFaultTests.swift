@@ -1,10 +1,12 @@
+import Testing
+
+@testable import HQTBroadcast
+@testable import HQTCore
+@testable import HQTWAL
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Testing
-@testable import HQTCore
-@testable import HQTWAL
-@testable import HQTBroadcast
 
 /// Failures of the file system underneath the log (through
 /// `WALFaultInjector`), and the durability policies counted sync by sync.
@@ -12,7 +14,9 @@ import Testing
     let dir = TempDirectory()
 
     /// Opens a new log through `faults` and appends `count` one-byte records.
-    func openLog(_ faults: WALFaultInjector, sync: WALSyncPolicy = .always, records count: Int = 3) throws -> (WriteAheadLog, String) {
+    func openLog(_ faults: WALFaultInjector, sync: WALSyncPolicy = .always, records count: Int = 3) throws -> (
+        WriteAheadLog, String
+    ) {
         let path = dir.file()
         let wal = try WriteAheadLog(path: path, sync: sync, fileSystem: faults.fileSystem)
         try wal.open(truncate: true)
@@ -22,7 +26,9 @@ import Testing
 
     /// After a failure: the error is the expected one, the log still reads
     /// `kept` records, refuses appends, and on disk holds exactly those.
-    func expectFailedButReadable(_ wal: WriteAheadLog, _ path: String, error: HQTError?, code: HQTError.Code, kept: Int) throws {
+    func expectFailedButReadable(_ wal: WriteAheadLog, _ path: String, error: HQTError?, code: HQTError.Code, kept: Int)
+        throws
+    {
         #expect(error?.code == code, "\(String(describing: error))")
         #expect(error?.message.contains("refuses appends") == true)
         #expect(wal.failure != nil)
@@ -204,7 +210,8 @@ import Testing
 
     @Test func batchTimeBoundSyncsAnIdleWriter() throws {
         let faults = WALFaultInjector()
-        let (wal, _) = try openLog(faults, sync: .batch(maxRecords: 1_000_000, maxDelayNanoseconds: 2_000_000), records: 0)
+        let (wal, _) = try openLog(
+            faults, sync: .batch(maxRecords: 1_000_000, maxDelayNanoseconds: 2_000_000), records: 0)
         let base = syncs(faults)
         try wal.append(type: 1, bytes: [1])
         // No further call: the background thread must sync within the bound.
@@ -233,7 +240,8 @@ import Testing
 
     @Test func backgroundSyncFailureIsReportedAtTheNextCall() throws {
         let faults = WALFaultInjector()
-        let (wal, path) = try openLog(faults, sync: .batch(maxRecords: 1_000, maxDelayNanoseconds: 1_000_000), records: 0)
+        let (wal, path) = try openLog(
+            faults, sync: .batch(maxRecords: 1_000, maxDelayNanoseconds: 1_000_000), records: 0)
         let base = syncs(faults)
         faults.fail(.dataSync, at: base + 1)
         try wal.append(type: 1, bytes: [1])

@@ -1,10 +1,12 @@
+import Testing
+
+@testable import HQTBroadcast
+@testable import HQTCore
+@testable import HQTWAL
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Testing
-@testable import HQTCore
-@testable import HQTWAL
-@testable import HQTBroadcast
 
 /// Format and API tests of the write-ahead log, after LevelDB's log_test:
 /// one test per shape of input, including every way a file can be damaged.
@@ -64,7 +66,9 @@ import Testing
         #expect(Array(bytes[start + 21..<start + 23]) == [0xAA, 0xBB])
         let crcInput = Array(bytes[start + 4..<start + 9]) + Array(bytes[start + 13..<start + 23])
         let crc = crcInput.withUnsafeBytes { CRC32.checksum($0) }
-        let stored = UInt32(bytes[start + 9]) | UInt32(bytes[start + 10]) << 8 | UInt32(bytes[start + 11]) << 16 | UInt32(bytes[start + 12]) << 24
+        let stored =
+            UInt32(bytes[start + 9]) | UInt32(bytes[start + 10]) << 8 | UInt32(bytes[start + 11]) << 16 | UInt32(
+                bytes[start + 12]) << 24
         #expect(stored == crc)
         // zlib's CRC-32 of "123456789" is the standard check value.
         #expect(Array("123456789".utf8).withUnsafeBytes { CRC32.checksum($0) } == 0xCBF4_3926)
@@ -105,7 +109,8 @@ import Testing
         try wal.append(type: 3, data: UnsafeRawBufferPointer(start: nil, count: 0))
         try wal.close()
         let records = try WriteAheadLog.read(path: path).records
-        #expect(contents(records) == [Content(type: 2, sequence: 1, data: []), Content(type: 3, sequence: 2, data: [])])
+        #expect(
+            contents(records) == [Content(type: 2, sequence: 1, data: []), Content(type: 3, sequence: 2, data: [])])
     }
 
     @Test func tenMegabyteRecord() throws {
@@ -378,7 +383,8 @@ import Testing
         var bytes = original
         for i in 5..<9 { bytes[offsets[1] + i] = 0xFF }  // length 4 GiB - 1
         writeBytes(path, bytes)
-        expectRefusedUntouched(path, code: .walCorrupt, mentioning: ["offset \(offsets[1])", "impossible record length"])
+        expectRefusedUntouched(
+            path, code: .walCorrupt, mentioning: ["offset \(offsets[1])", "impossible record length"])
 
         // A length that runs past the end of the file, valid records after it.
         bytes = original
@@ -480,7 +486,9 @@ import Testing
         let second = try WriteAheadLog(path: path)
         let error = thrownError { _ = try second.open(truncate: false) }
         #expect(error?.code == .wal)
-        #expect(error?.message.contains("is locked by another engine (pid \(getpid()))") == true, "\(String(describing: error))")
+        #expect(
+            error?.message.contains("is locked by another engine (pid \(getpid()))") == true,
+            "\(String(describing: error))")
         #expect(thrownError { _ = try WriteAheadLog.salvage(path: path) }?.code == .wal)
         // Readers need no lock.
         #expect(try WriteAheadLog.verify(path: path).records == 0)
@@ -526,7 +534,9 @@ import Testing
         let plain = try WriteAheadLog(path: dir.file("plain.wal"))
         try plain.open(truncate: true)
         try plain.close()
-        #expect(thrownError { _ = try plain.open(truncate: false, configFingerprint: 1) }?.message.contains("fingerprint none") == true)
+        #expect(
+            thrownError { _ = try plain.open(truncate: false, configFingerprint: 1) }?.message.contains(
+                "fingerprint none") == true)
     }
 
     @Test func newerFormatVersionIsRefused() throws {
@@ -541,7 +551,10 @@ import Testing
 
     @Test func argumentsAndStateAreChecked() throws {
         #expect(thrownError { _ = try WriteAheadLog(path: "") }?.code == .invalidArgument)
-        #expect(thrownError { _ = try WriteAheadLog(path: dir.file(), sync: .batch(maxRecords: 0, maxDelayNanoseconds: 1)) }?.code == .invalidArgument)
+        #expect(
+            thrownError {
+                _ = try WriteAheadLog(path: dir.file(), sync: .batch(maxRecords: 0, maxDelayNanoseconds: 1))
+            }?.code == .invalidArgument)
         let wal = try WriteAheadLog(path: dir.file())
         #expect(thrownError { _ = try wal.append(type: 1, bytes: []) }?.code == .state)
         #expect(thrownError { _ = try wal.readAll() }?.code == .state)

@@ -1,7 +1,7 @@
 import CZeroMQ
+import HQTBroadcast
 import HQTCore
 import HQTWAL
-import HQTBroadcast
 
 /// A plain libzmq SUB socket for tests: what an outside subscriber sees,
 /// independent of the broadcaster's own code.
@@ -19,8 +19,10 @@ final class ZMQTestSubscriber {
 
     /// Subscribes to `prefixes` (before connecting, so they travel together)
     /// and connects to `endpoint`. `context` is needed for inproc endpoints.
-    init(endpoint: String, prefixes: [[UInt8]] = [[]], curve: CurveClient? = nil,
-         receiveHighWaterMark: Int32? = nil, context: UnsafeMutableRawPointer? = nil) {
+    init(
+        endpoint: String, prefixes: [[UInt8]] = [[]], curve: CurveClient? = nil,
+        receiveHighWaterMark: Int32? = nil, context: UnsafeMutableRawPointer? = nil
+    ) {
         ownsContext = context == nil
         self.context = context ?? zmq_ctx_new()!
         socket = zmq_socket(self.context, ZMQ_SUB)!

@@ -8,6 +8,7 @@ Swift-level figures (engine-bound, no Python) come from
 
     python3 bench/engine-io/bench_python_io.py [--ticks 2000000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,7 +65,9 @@ def best_rate(t, bid, ask, setup, repeat: int, strategy_factory=EveryHundred) ->
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--ticks", type=int, default=2_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
@@ -75,13 +78,22 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="hqt-bench-")
     path = os.path.join(tmp, "bench.wal")
 
-    print(f"HQT {hqt.version()}: {args.ticks:,} ticks, Python strategy trading every 100 ticks, best of {args.repeat}")
+    print(
+        f"HQT {hqt.version()}: {args.ticks:,} ticks, Python strategy trading every 100 ticks, best of {args.repeat}"
+    )
     base, _ = best_rate(t, bid, ask, lambda e: None, args.repeat)
     print(f"{'WAL off':40s} {base / 1e6:7.2f} M ticks/s")
     for sync in ("always", "batch", "none"):
-        rate, note = best_rate(t, bid, ask, lambda e, s=sync: e.enable_wal(path, truncate=True, sync=s) and None,
-                               1 if sync == "always" else args.repeat)
-        print(f"{'WAL on, sync=' + sync:40s} {rate / 1e6:7.2f} M ticks/s  {rate / base * 100:6.1f}% of WAL off")
+        rate, note = best_rate(
+            t,
+            bid,
+            ask,
+            lambda e, s=sync: e.enable_wal(path, truncate=True, sync=s) and None,
+            1 if sync == "always" else args.repeat,
+        )
+        print(
+            f"{'WAL on, sync=' + sync:40s} {rate / 1e6:7.2f} M ticks/s  {rate / base * 100:6.1f}% of WAL off"
+        )
     print("target: batch keeps >= 80% of WAL off")
 
     class Quiet(hqt.Strategy):
@@ -89,11 +101,23 @@ def main() -> None:
             pass
 
     quiet, _ = best_rate(t, bid, ask, lambda e: None, args.repeat, Quiet)
-    loud, note = best_rate(t, bid, ask, lambda e: (e.enable_broadcasting("tcp://127.0.0.1:*", sndhwm=100_000),
-                                                   lambda e: f"sent {e.broadcast_stats().total_sent:,}, dropped {e.broadcast_stats().total_dropped:,}")[1],
-                           args.repeat, Quiet)
+    loud, note = best_rate(
+        t,
+        bid,
+        ask,
+        lambda e: (
+            e.enable_broadcasting("tcp://127.0.0.1:*", sndhwm=100_000),
+            lambda e: (
+                f"sent {e.broadcast_stats().total_sent:,}, dropped {e.broadcast_stats().total_dropped:,}"
+            ),
+        )[1],
+        args.repeat,
+        Quiet,
+    )
     print(f"{'Python on_tick, broadcasting off':40s} {quiet / 1e6:7.2f} M ticks/s")
-    print(f"{'Python on_tick, broadcasting on':40s} {loud / 1e6:7.2f} M ticks/s  {loud / quiet * 100:6.1f}%  {note}")
+    print(
+        f"{'Python on_tick, broadcasting on':40s} {loud / 1e6:7.2f} M ticks/s  {loud / quiet * 100:6.1f}%  {note}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,3 +1,7 @@
+import HQTBroadcast
+import HQTCore
+import HQTWAL
+
 // Engine throughput with broadcasting and the write-ahead log on and off,
 // measured side by side in one run (issues 3 and 4). The strategy is Swift
 // hooks, so the figures are the engine's, not Python's.
@@ -6,9 +10,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import HQTCore
-import HQTWAL
-import HQTBroadcast
 
 let ticks = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 5_000_000 : 5_000_000
 let base: Int64 = 1_700_000_000 * 1_000_000_000
@@ -19,7 +20,7 @@ func makeTicks(_ n: Int) -> (t: [Int64], bid: [Int64], ask: [Int64]) {
     var state: UInt64 = 42
     var price: Int64 = 1_100_000
     for i in 0..<n {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         price += Int64((state >> 33) % 21) - 10
         t[i] = base + Int64(i) * 100_000_000; bid[i] = price; ask[i] = price + 20
     }
@@ -56,8 +57,10 @@ func fmt(_ x: Double, _ digits: Int = 2) -> String {
 func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
 
 /// Best of `n` runs, in ticks per second.
-func measure(_ name: String, repeat n: Int = 3, hooks: StrategyHooks = StrategyHooks(),
-             _ setUp: (Engine) -> Void, report: (Engine) -> String = { _ in "" }) -> Double {
+func measure(
+    _ name: String, repeat n: Int = 3, hooks: StrategyHooks = StrategyHooks(),
+    _ setUp: (Engine) -> Void, report: (Engine) -> String = { _ in "" }
+) -> Double {
     var best = 0.0
     var note = ""
     for _ in 0..<n {
@@ -91,13 +94,19 @@ let path = "/tmp/hqt-engine-bench-\(getpid()).wal"
 defer { unlink(path); unlink(path + ".lock") }
 let noWAL = measure("WAL off", hooks: tradeEvery100) { _ in }
 var rows: [(String, Double)] = []
-for (name, policy) in [("always", WALSyncPolicy.always), ("batch", WALSyncPolicy.defaultBatch), ("none", WALSyncPolicy.none)] {
+for (name, policy) in [
+    ("always", WALSyncPolicy.always), ("batch", WALSyncPolicy.defaultBatch), ("none", WALSyncPolicy.none),
+] {
     let rate = measure("WAL on, sync=" + name, repeat: name == "always" ? 1 : 3, hooks: tradeEvery100) { e in
         try! e.enableWAL(path: path, truncate: true, sync: policy)
-    } report: { e in "\(e.deals.count) deals" }
+    } report: { e in
+        "\(e.deals.count) deals"
+    }
     rows.append((name, rate))
 }
-for (name, rate) in rows { print("   sync=" + pad(name, 7) + " keeps " + fmt(rate / noWAL * 100, 1) + "% of no-WAL throughput") }
+for (name, rate) in rows {
+    print("   sync=" + pad(name, 7) + " keeps " + fmt(rate / noWAL * 100, 1) + "% of no-WAL throughput")
+}
 print("   target: batch >= 80% of no-WAL")
 
 // Cost of one checkpoint of a run's full state (it ends every run).
@@ -111,6 +120,8 @@ do {
         try! e.checkpoint()
         best = min(best, now() - start)
     }
-    print("   one checkpoint (\(e.deals.count) deals, \(e.trades.count) trades in the snapshot): " + fmt(best * 1e3) + " ms")
+    print(
+        "   one checkpoint (\(e.deals.count) deals, \(e.trades.count) trades in the snapshot): " + fmt(best * 1e3)
+            + " ms")
     e.shutdown()
 }

@@ -8,6 +8,7 @@ three tools make the same trades (count, entry and exit bar, direction,
 prices, P&L of every trade) and prints wall time, bars/s and the ratios.
 See README.md in this directory for the rules and the results.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,6 +41,7 @@ TICK = 0.25  # price grid: every price, sum and mean below is exact in binary fl
 
 # ---- data -----------------------------------------------------------------------------
 
+
 def make_bars(n: int, seed: int) -> dict[str, np.ndarray]:
     """n M1 bars of a seeded random walk on a 0.25 grid (around 4000, like an index).
 
@@ -49,9 +51,9 @@ def make_bars(n: int, seed: int) -> dict[str, np.ndarray]:
     that are exactly equal are equal in all three).
     """
     rng = np.random.default_rng(seed)
-    steps = np.rint(rng.normal(0.0, 6.0, n)).astype(np.int64)       # in ticks, sd 1.5 points
+    steps = np.rint(rng.normal(0.0, 6.0, n)).astype(np.int64)  # in ticks, sd 1.5 points
     ticks = 16_000 + np.cumsum(steps)
-    floor = 1_600                                                     # reflect at 400.00
+    floor = 1_600  # reflect at 400.00
     ticks = np.where(ticks < floor, 2 * floor - ticks, ticks)
     close_t = ticks
     open_t = np.r_[close_t[0], close_t[:-1]] + np.rint(rng.normal(0.0, 1.0, n)).astype(np.int64)
@@ -59,9 +61,14 @@ def make_bars(n: int, seed: int) -> dict[str, np.ndarray]:
     wick_lo = np.abs(np.rint(rng.normal(0.0, 3.0, n))).astype(np.int64)
     high_t = np.maximum(open_t, close_t) + wick_hi
     low_t = np.minimum(open_t, close_t) - wick_lo
-    return {"time": T0 + np.arange(n, dtype=np.int64) * MIN,
-            "open": open_t * TICK, "high": high_t * TICK, "low": low_t * TICK,
-            "close": close_t * TICK, "volume": np.ones(n)}
+    return {
+        "time": T0 + np.arange(n, dtype=np.int64) * MIN,
+        "open": open_t * TICK,
+        "high": high_t * TICK,
+        "low": low_t * TICK,
+        "close": close_t * TICK,
+        "volume": np.ones(n),
+    }
 
 
 def bar_index(time_ns) -> int:
@@ -69,6 +76,7 @@ def bar_index(time_ns) -> int:
 
 
 # ---- HQT --------------------------------------------------------------------------------
+
 
 class HqtSmaCross(hqt.Strategy):
     """Always in the market, 1 unit: long while SMA(10) > SMA(30), short while below.
@@ -100,7 +108,7 @@ class HqtSmaCross(hqt.Strategy):
         fast = self.sum_fast / self.fast
         slow = self.sum_slow / self.slow
         if fast > slow and self.side <= 0:
-            engine.buy(bar.symbol_id, 1.0 if self.side == 0 else 2.0)   # netting: reverses
+            engine.buy(bar.symbol_id, 1.0 if self.side == 0 else 2.0)  # netting: reverses
             self.side = 1
         elif fast < slow and self.side >= 0:
             engine.sell(bar.symbol_id, 1.0 if self.side == 0 else 2.0)
@@ -117,7 +125,7 @@ class HqtSmaCrossPrecomputed(hqt.Strategy):
 
         def sma(n):
             out = np.full(len(close), np.nan)
-            out[n - 1:] = sliding_window_view(close, n).sum(axis=1) / n
+            out[n - 1 :] = sliding_window_view(close, n).sum(axis=1) / n
             return out.tolist()  # Python floats: cheap to index from on_bar
 
         self.fast_ma, self.slow_ma = sma(fast), sma(slow)
@@ -143,20 +151,42 @@ def run_hqt(bars, precomputed=False):
     (bid = close, ask = close + spread, spread 0)."""
     start, cpu = time.perf_counter(), time.process_time()
     e = hqt.Engine(1e9, "USD", 1, mode="netting")
-    sid = e.add_symbol("IDX", base_currency="USD", profit_currency="USD", contract_size=1,
-                       digits=2, margin_mode="cfd", volume_min=1, volume_step=1,
-                       volume_max=10)
-    e.load_bars(sid, hqt.M1, bars["time"], bars["open"], bars["high"], bars["low"],
-                bars["close"], bars["volume"])
-    e.run(HqtSmaCrossPrecomputed(bars["close"]) if precomputed else HqtSmaCross(),
-          progress=False)
+    sid = e.add_symbol(
+        "IDX",
+        base_currency="USD",
+        profit_currency="USD",
+        contract_size=1,
+        digits=2,
+        margin_mode="cfd",
+        volume_min=1,
+        volume_step=1,
+        volume_max=10,
+    )
+    e.load_bars(
+        sid,
+        hqt.M1,
+        bars["time"],
+        bars["open"],
+        bars["high"],
+        bars["low"],
+        bars["close"],
+        bars["volume"],
+    )
+    e.run(HqtSmaCrossPrecomputed(bars["close"]) if precomputed else HqtSmaCross(), progress=False)
     elapsed = (time.perf_counter() - start, time.process_time() - cpu)
     trades = []
     for t in e.trades:
         # a deal's time is the engine clock: the close time of the bar (open + 1 min)
-        trades.append(("long" if int(t.type) == 0 else "short",
-                       bar_index(t.open_time) - 1, bar_index(t.close_time) - 1,
-                       t.open_price, t.close_price, t.profit))
+        trades.append(
+            (
+                "long" if int(t.type) == 0 else "short",
+                bar_index(t.open_time) - 1,
+                bar_index(t.close_time) - 1,
+                t.open_price,
+                t.close_price,
+                t.profit,
+            )
+        )
     e.dispose()
     return elapsed, trades
 
@@ -200,10 +230,27 @@ def hqt_breakdown(bars, repeat):
 
     def engine():
         e = hqt.Engine(1e9, "USD", 1, mode="netting")
-        e.add_symbol("IDX", base_currency="USD", profit_currency="USD", contract_size=1,
-                     digits=2, margin_mode="cfd", volume_min=1, volume_step=1, volume_max=10)
-        e.load_bars(0, hqt.M1, bars["time"], bars["open"], bars["high"], bars["low"],
-                    bars["close"], bars["volume"])
+        e.add_symbol(
+            "IDX",
+            base_currency="USD",
+            profit_currency="USD",
+            contract_size=1,
+            digits=2,
+            margin_mode="cfd",
+            volume_min=1,
+            volume_step=1,
+            volume_max=10,
+        )
+        e.load_bars(
+            0,
+            hqt.M1,
+            bars["time"],
+            bars["open"],
+            bars["high"],
+            bars["low"],
+            bars["close"],
+            bars["volume"],
+        )
         return e
 
     def timed(strategy_factory):
@@ -219,12 +266,14 @@ def hqt_breakdown(bars, repeat):
             best = sec if best is None else min(best, sec)
         return best
 
-    steps = [("create the engine, load the bars", ...),
-             ("run(): the engine alone, no strategy", None),
-             ("+ call a Python on_bar that does nothing", NoOp),
-             ("+ read bar.close", ReadClose),
-             ("+ the strategy's Python code (SMAs, decisions)", NoTrades),
-             ("+ its buy/sell calls (the full run)", HqtSmaCross)]
+    steps = [
+        ("create the engine, load the bars", ...),
+        ("run(): the engine alone, no strategy", None),
+        ("+ call a Python on_bar that does nothing", NoOp),
+        ("+ read bar.close", ReadClose),
+        ("+ the strategy's Python code (SMAs, decisions)", NoTrades),
+        ("+ its buy/sell calls (the full run)", HqtSmaCross),
+    ]
     n = len(bars["time"])
     print(f"\nHQT, where the time goes ({n:,} bars, CPU time, best of {repeat}):\n")
     print("| step | total CPU (s) | added (s) | added per bar (ns) |")
@@ -237,6 +286,7 @@ def hqt_breakdown(bars, repeat):
 
 
 # ---- backtesting.py --------------------------------------------------------------------
+
 
 def run_backtesting(df):
     """trade_on_close=True: a market order placed in next() fills at that bar's close."""
@@ -261,19 +311,37 @@ def run_backtesting(df):
                 self.sell(size=1)
 
     start, cpu = time.perf_counter(), time.process_time()
-    bt = Backtest(df, SmaCross, cash=1e9, commission=0.0, margin=1.0, trade_on_close=True,
-                  hedging=False, exclusive_orders=False, finalize_trades=False)
+    bt = Backtest(
+        df,
+        SmaCross,
+        cash=1e9,
+        commission=0.0,
+        margin=1.0,
+        trade_on_close=True,
+        hedging=False,
+        exclusive_orders=False,
+        finalize_trades=False,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "some trades remain open at the end"
         stats = bt.run()
     elapsed = (time.perf_counter() - start, time.process_time() - cpu)
-    trades = [("long" if r.Size > 0 else "short", int(r.EntryBar), int(r.ExitBar),
-               float(r.EntryPrice), float(r.ExitPrice), float(r.PnL))
-              for r in stats._trades.itertuples()]
+    trades = [
+        (
+            "long" if r.Size > 0 else "short",
+            int(r.EntryBar),
+            int(r.ExitBar),
+            float(r.EntryPrice),
+            float(r.ExitPrice),
+            float(r.PnL),
+        )
+        for r in stats._trades.itertuples()
+    ]
     return elapsed, trades
 
 
 # ---- backtrader ---------------------------------------------------------------------------
+
 
 def run_backtrader(df):
     """broker.set_coc(True) (cheat-on-close): a market order fills at the close of the
@@ -327,20 +395,27 @@ def run_backtrader(df):
     for k, t in enumerate(strat.closed):
         (t_in, p_in), (t_out, p_out) = fills[k], fills[k + 1]
         assert p_in == t.price and t.pnl == (p_out - p_in) * (1 if t.long else -1)
-        trades.append(("long" if t.long else "short", idx(t_in), idx(t_out), p_in, p_out,
-                       t.pnl))
+        trades.append(("long" if t.long else "short", idx(t_in), idx(t_out), p_in, p_out, t.pnl))
     return elapsed, trades
 
 
 # ---- the race -----------------------------------------------------------------------------
 
+
 def frame(bars, n):
     import pandas as pd
 
     idx = pd.DatetimeIndex(bars["time"][:n].astype("datetime64[ns]"), name="time")
-    return pd.DataFrame({"Open": bars["open"][:n], "High": bars["high"][:n],
-                         "Low": bars["low"][:n], "Close": bars["close"][:n],
-                         "Volume": bars["volume"][:n]}, index=idx)
+    return pd.DataFrame(
+        {
+            "Open": bars["open"][:n],
+            "High": bars["high"][:n],
+            "Low": bars["low"][:n],
+            "Close": bars["close"][:n],
+            "Volume": bars["volume"][:n],
+        },
+        index=idx,
+    )
 
 
 def head(bars, n):
@@ -359,7 +434,7 @@ def compare(name, ref, other, n_bars, last_bar_too=False) -> bool:
         print(f"  {name}: the {len(other):,} trades agree with HQT's")
         return True
     print(f"  {name}: {len(other):,} trades vs HQT {len(ref):,} -- MISMATCH")
-    for i, (a, b) in enumerate(zip(ref, other)):
+    for i, (a, b) in enumerate(zip(ref, other, strict=False)):
         if a != b:
             print(f"  first difference at trade #{i}: HQT {a} vs {name} {b}")
             break
@@ -369,29 +444,42 @@ def compare(name, ref, other, n_bars, last_bar_too=False) -> bool:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bars", type=int, default=1_000_000, help="bars (default 1,000,000)")
-    ap.add_argument("--backtrader-bars", type=int, default=200_000,
-                    help="bars for backtrader, which is too slow for the full set run "
-                         "several times (default 200,000; HQT runs them too, for its ratio)")
-    ap.add_argument("--repeat", type=int, default=3,
-                    help="runs per tool; the fastest counts (default 3)")
+    ap.add_argument(
+        "--backtrader-bars",
+        type=int,
+        default=200_000,
+        help="bars for backtrader, which is too slow for the full set run "
+        "several times (default 200,000; HQT runs them too, for its ratio)",
+    )
+    ap.add_argument(
+        "--repeat", type=int, default=3, help="runs per tool; the fastest counts (default 3)"
+    )
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--skip", choices=("backtrader", "backtesting.py"), action="append",
-                    default=[])
-    ap.add_argument("--only", choices=("hqt",),
-                    help="run HQT only (same as --skip backtrader --skip backtesting.py)")
-    ap.add_argument("--json", metavar="FILE",
-                    help="also write each tool's best wall/CPU time and bars/s as JSON to FILE")
-    ap.add_argument("--breakdown", action="store_true",
-                    help="also show where HQT's time goes, step by step")
+    ap.add_argument("--skip", choices=("backtrader", "backtesting.py"), action="append", default=[])
+    ap.add_argument(
+        "--only",
+        choices=("hqt",),
+        help="run HQT only (same as --skip backtrader --skip backtesting.py)",
+    )
+    ap.add_argument(
+        "--json",
+        metavar="FILE",
+        help="also write each tool's best wall/CPU time and bars/s as JSON to FILE",
+    )
+    ap.add_argument(
+        "--breakdown", action="store_true", help="also show where HQT's time goes, step by step"
+    )
     args = ap.parse_args(argv)
     if args.only == "hqt":
         args.skip = ["backtrader", "backtesting.py"]
     n, m = args.bars, min(args.backtrader_bars, args.bars)
     bars = make_bars(n, args.seed)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"{n:,} M1 bars (seed {args.seed}), SMA({FAST})/SMA({SLOW}), best of {args.repeat} rounds; "
-          f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"load average {load:.1f}; hqt {hqt.__version__}")
+    print(
+        f"{n:,} M1 bars (seed {args.seed}), SMA({FAST})/SMA({SLOW}), best of {args.repeat} rounds; "
+        f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {load:.1f}; hqt {hqt.__version__}"
+    )
     # untimed warm-up: first calls pay one-off costs (library init, imports, caches)
     small = min(n, 2_000)
     run_hqt(head(bars, small))
@@ -402,8 +490,7 @@ def main(argv=None) -> int:
         run_backtrader(frame(bars, small))
     # The tools take turns, round after round, so that all of them see the same
     # conditions on a shared machine; each one's fastest round counts.
-    tools = [("HQT", n, run_hqt, (bars,)),
-             ("HQT, SMAs precomputed", n, run_hqt, (bars, True))]
+    tools = [("HQT", n, run_hqt, (bars,)), ("HQT, SMAs precomputed", n, run_hqt, (bars, True))]
     if "backtesting.py" not in args.skip:
         tools.append(("backtesting.py", n, run_backtesting, (frame(bars, n),)))
     if "backtrader" not in args.skip:
@@ -415,27 +502,33 @@ def main(argv=None) -> int:
     trades: dict[str, list] = {}
     for r in range(args.repeat):
         line = []
-        for name, k, fn, fn_args in tools:
+        for name, _kind, fn, fn_args in tools:
             gc.collect()
             (w, c), trades[name] = fn(*fn_args)
             wall[name] = min(w, wall.get(name, w))
             cpu[name] = min(c, cpu.get(name, c))
             line.append(f"{name.strip()} {w:.2f} s")
         print(f"round {r + 1}: " + ", ".join(line), flush=True)
-    ok = compare("HQT, SMAs precomputed", trades["HQT"], trades["HQT, SMAs precomputed"], n,
-                 last_bar_too=True)
+    ok = compare(
+        "HQT, SMAs precomputed",
+        trades["HQT"],
+        trades["HQT, SMAs precomputed"],
+        n,
+        last_bar_too=True,
+    )
     if "backtesting.py" in trades:
         ok &= compare("backtesting.py", trades["HQT"], trades["backtesting.py"], n)
     if "backtrader" in trades:
         ok &= compare("backtrader", trades["HQT " if m != n else "HQT"], trades["backtrader"], m)
-    rows = []   # (tool, bars, trades, (wall, cpu), (HQT's wall, cpu) on the same bars)
+    rows = []  # (tool, bars, trades, (wall, cpu), (HQT's wall, cpu) on the same bars)
     for name, k, _, _ in tools:
         ref = "HQT " if k != n else "HQT"
-        rows.append((name.strip(), k, trades[name], (wall[name], cpu[name]),
-                     (wall[ref], cpu[ref])))
+        rows.append((name.strip(), k, trades[name], (wall[name], cpu[name]), (wall[ref], cpu[ref])))
     print()
-    print("| tool | bars | trades | wall time (s) | bars/s | wall time ÷ HQT's | "
-          "CPU time (s) | CPU time ÷ HQT's |")
+    print(
+        "| tool | bars | trades | wall time (s) | bars/s | wall time ÷ HQT's | "
+        "CPU time (s) | CPU time ÷ HQT's |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, k, trades, (wall, cpu), (ref_wall, ref_cpu) in rows:
         closed = len([t for t in trades if t[2] < k - 1])
@@ -445,20 +538,37 @@ def main(argv=None) -> int:
             r_wall, r_cpu = f"{wall / ref_wall:.2f}", f"{cpu / ref_cpu:.2f}"
         else:
             r_wall, r_cpu = f"**{wall / ref_wall:.1f}**", f"{cpu / ref_cpu:.1f}"
-        print(f"| {name} | {k:,} | {closed:,} | {wall:.3f} | {k / wall:,.0f} | {r_wall} | "
-              f"{cpu:.3f} | {r_cpu} |")
+        print(
+            f"| {name} | {k:,} | {closed:,} | {wall:.3f} | {k / wall:,.0f} | {r_wall} | "
+            f"{cpu:.3f} | {r_cpu} |"
+        )
     print()
-    print("trades agree (count, direction, entry/exit bar, entry/exit price, P&L of each):",
-          "yes" if ok else "NO")
+    print(
+        "trades agree (count, direction, entry/exit bar, entry/exit price, P&L of each):",
+        "yes" if ok else "NO",
+    )
     if args.json:
-        doc = {"hqt_version": hqt.__version__, "hqt_path": os.path.dirname(hqt.__file__),
-               "bars": n, "repeat": args.repeat, "seed": args.seed, "trades_agree": ok,
-               "load_average": load, "unit": "bars/s",
-               "figures": {}}
-        for name, k, tr, (w, c_), _ in rows:   # "HQT" twice when backtrader gets fewer bars
+        doc = {
+            "hqt_version": hqt.__version__,
+            "hqt_path": os.path.dirname(hqt.__file__),
+            "bars": n,
+            "repeat": args.repeat,
+            "seed": args.seed,
+            "trades_agree": ok,
+            "load_average": load,
+            "unit": "bars/s",
+            "figures": {},
+        }
+        for name, k, tr, (w, c_), _ in rows:  # "HQT" twice when backtrader gets fewer bars
             key = name if name not in doc["figures"] else f"{name}, {k:,} bars"
-            doc["figures"][key] = {"bars": k, "trades": len([t for t in tr if t[2] < k - 1]),
-                                   "wall_s": w, "cpu_s": c_, "rate": k / w, "cpu_rate": k / c_}
+            doc["figures"][key] = {
+                "bars": k,
+                "trades": len([t for t in tr if t[2] < k - 1]),
+                "wall_s": w,
+                "cpu_s": c_,
+                "rate": k / w,
+                "cpu_rate": k / c_,
+            }
         with open(args.json, "w") as fh:
             json.dump(doc, fh, indent=1)
     if args.breakdown:

@@ -1,3 +1,7 @@
+import HQTCore
+import HQTWAL
+import Synchronization
+
 // hqt-wal-bench: append latency and throughput of the write-ahead log for
 // each durability policy, in one run on one disk, 64-byte payloads.
 //
@@ -13,9 +17,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import HQTCore
-import HQTWAL
-import Synchronization
 
 /// fdatasync calls, counted by a file system that is POSIX plus a counter
 /// (the fault injector would add its own bookkeeping to every write).
@@ -86,7 +87,8 @@ let rounds = arguments.count > 2 ? max(1, Int(arguments[2]) ?? 3) : 3
 print("HQT write-ahead log: 64-byte payloads (85-byte frames), \(rounds) interleaved rounds, directory \(directory)")
 var cases = [
     Case(name: "always", policy: .always, records: 2_000),
-    Case(name: "batch 64 rec / 10 ms", policy: .batch(maxRecords: 64, maxDelayNanoseconds: 10_000_000), records: 100_000),
+    Case(
+        name: "batch 64 rec / 10 ms", policy: .batch(maxRecords: 64, maxDelayNanoseconds: 10_000_000), records: 100_000),
     Case(name: "batch 256 rec / 10 ms (default)", policy: WALSyncPolicy.defaultBatch, records: 200_000),
     Case(name: "none", policy: .none, records: 500_000),
 ]
@@ -100,16 +102,18 @@ do {
     print("benchmark failed: \(error)")
     exit(1)
 }
-print(pad("policy", 32) + pad("p50 µs", 10) + pad("p99 µs", 10) + pad("records/s", 12)
-      + pad("min..max rec/s", 22) + pad("rec/sync", 10))
+print(
+    pad("policy", 32) + pad("p50 µs", 10) + pad("p99 µs", 10) + pad("records/s", 12)
+        + pad("min..max rec/s", 22) + pad("rec/sync", 10))
 for var c in cases {
     c.latencies.sort()
     let p50 = Double(c.latencies[c.latencies.count / 2]) / 1000
     let p99 = Double(c.latencies[min(c.latencies.count - 1, c.latencies.count * 99 / 100)]) / 1000
     let spread = "\(fixed(c.rates.min()!, 0))..\(fixed(c.rates.max()!, 0))"
     let perSync = c.syncs == 0 ? "-" : fixed(Double(c.records * rounds) / Double(c.syncs), 1)
-    print(pad(c.name, 32) + pad(fixed(p50, 2), 10) + pad(fixed(p99, 2), 10) + pad(fixed(median(c.rates), 0), 12)
-          + pad(spread, 22) + pad(perSync, 10))
+    print(
+        pad(c.name, 32) + pad(fixed(p50, 2), 10) + pad(fixed(p99, 2), 10) + pad(fixed(median(c.rates), 0), 12)
+            + pad(spread, 22) + pad(perSync, 10))
 }
 let always = median(cases[0].rates)
 print("batch 64 / always      = \(fixed(median(cases[1].rates) / always, 1))x   (target >= 20x)")

@@ -4,6 +4,7 @@
     python py_sub.py ENDPOINT [IDLE_SECONDS]
 Prints: received=<n> seconds=<s> msgs_per_s=<r>  (first to last message)
 """
+
 import sys
 import time
 from pathlib import Path
@@ -22,4 +23,6 @@ with Subscriber(endpoint, timeout=10.0) as sub:
         n += 1
         last = time.perf_counter()
 secs = last - t0
-print(f"received={n} seconds={secs:.4f} msgs_per_s={(n - 1) / secs if n > 1 and secs > 0 else 0:.0f}")
+print(
+    f"received={n} seconds={secs:.4f} msgs_per_s={(n - 1) / secs if n > 1 and secs > 0 else 0:.0f}"
+)

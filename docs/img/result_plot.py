@@ -3,6 +3,7 @@
 Run from the repository root after scripts/build.sh:
     PYTHONPATH=python python3 docs/img/result_plot.py
 """
+
 from pathlib import Path
 
 import numpy as np

@@ -33,6 +33,7 @@ modules such as ``hqt.subscriber`` and ``hqt.wal`` can be used on their own);
 the names that need it (Engine, Tick, Bar, Deal, Position, Order, Trade, version, ...) are imported on
 first use and raise :class:`hqt.NativeLibraryError` if it is missing.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -43,6 +44,7 @@ from hqt.constants import __all__ as _constants_all
 from hqt.errors import *  # noqa: F401,F403
 from hqt.errors import NativeLibraryError
 from hqt.errors import __all__ as _errors_all
+
 # ``X as X``: explicit re-exports, so that strict type checkers see hqt.Engine & co.
 from hqt.models import Account as Account
 from hqt.models import EquityPoint as EquityPoint
@@ -127,16 +129,47 @@ _NATIVE_MODULES = ("hqt.engine", "hqt._hqt", "hqt.journal", "hqt.broadcast")
 # The public submodules: ``import hqt`` then ``hqt.data.read_csv(...)`` works,
 # each imported on first access. (``hqt.sweep`` is the function; its module
 # is ``hqt.sweeps``.)
-_SUBMODULES = frozenset({
-    "broadcast", "constants", "data", "engine", "errors", "frames", "journal", "models",
-    "monitor", "progress", "results", "strategy", "subscriber", "sweeps", "testing",
-    "tickfile", "units", "wal", "wal_records",
-})
+_SUBMODULES = frozenset(
+    {
+        "broadcast",
+        "constants",
+        "data",
+        "engine",
+        "errors",
+        "frames",
+        "journal",
+        "models",
+        "monitor",
+        "progress",
+        "results",
+        "strategy",
+        "subscriber",
+        "sweeps",
+        "testing",
+        "tickfile",
+        "units",
+        "wal",
+        "wal_records",
+    }
+)
 
-__all__ = sorted({
-    *_constants_all, *_errors_all, *_LAZY,
-    "Strategy", "Account", "EquityPoint", "Statistics", "SymbolInfo", "to_micro", "from_micro", "native_available", "sweep", "SweepError",
-})
+__all__ = sorted(
+    {
+        *_constants_all,
+        *_errors_all,
+        *_LAZY,
+        "Strategy",
+        "Account",
+        "EquityPoint",
+        "Statistics",
+        "SymbolInfo",
+        "to_micro",
+        "from_micro",
+        "native_available",
+        "sweep",
+        "SweepError",
+    }
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -157,7 +190,8 @@ def __getattr__(name: str) -> Any:
         raise NativeLibraryError(
             f"hqt.{name} needs the native extension hqt._hqt, which failed to load ({e}). "
             "Build it with scripts/build.sh (swift build of libhqt.so, then "
-            "`python3 setup.py build_ext --inplace` in python/).") from e
+            "`python3 setup.py build_ext --inplace` in python/)."
+        ) from e
     globals()[name] = value
     return value
 

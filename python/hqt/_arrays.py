@@ -4,10 +4,11 @@ result tables (a leaf module: numpy and :mod:`hqt.errors` only).
 Public through :mod:`hqt.engine` (``as_time_array``, ``as_price_array``,
 ``to_ns``) for compatibility; modules of the package import them from here.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["TimeLike", "as_time_array", "as_price_array", "as_micro_array", "to_ns"]
 
-TimeLike = Union[int, np.integer, np.datetime64, _dt.datetime]
+TimeLike = int | np.integer | np.datetime64 | _dt.datetime
 
 
 def _vector(x: Any, what: str) -> np.ndarray:
@@ -44,8 +45,9 @@ def as_time_array(x: ArrayLike, what: str = "time_ns") -> NDArray[np.int64]:
             raise InvalidArgumentError(f"{what} has values beyond int64 nanoseconds")
     elif kind == "f":
         if arr.size and (not np.isfinite(arr).all() or (arr != np.floor(arr)).any()):
-            raise InvalidArgumentError(f"{what} must hold whole nanoseconds (no NaN, "
-                                       "no fractions); pass an int64 array")
+            raise InvalidArgumentError(
+                f"{what} must hold whole nanoseconds (no NaN, no fractions); pass an int64 array"
+            )
     elif kind == "b" or (kind not in "i" and arr.size):
         raise TypeError(f"{what} must be integers (ns) or datetime64, not {arr.dtype}")
     return np.ascontiguousarray(arr, dtype=np.int64)
@@ -78,8 +80,8 @@ def to_ns(t: TimeLike | None) -> int | None:
         return None
     if isinstance(t, _dt.datetime):
         if t.tzinfo is None:
-            t = t.replace(tzinfo=_dt.timezone.utc)
-        delta = t - _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+            t = t.replace(tzinfo=_dt.UTC)
+        delta = t - _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
         return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
     if isinstance(t, np.datetime64):
         if np.isnat(t):

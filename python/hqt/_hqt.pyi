@@ -3,18 +3,25 @@
 Floats are rounded once to micro units (x 1e6, half away from zero);
 ``*_micro`` attributes and ``_``-prefixed methods give exact integers.
 """
+
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Literal, Optional, TypeVar, Union, final
+from typing import Any, ClassVar, Literal, TypeVar, final
 
 from typing_extensions import disjoint_base
 
 from hqt.constants import DealReason, OrderState, OrderType, PositionType
 
-
-_Callbacks = Optional[tuple[Optional[Callable[..., Any]], Optional[Callable[..., Any]],
-                            Optional[Callable[..., Any]], Optional[Callable[..., Any]],
-                            Optional[Callable[..., Any]]]]
-_Symbol = Union[int, str]
+_Callbacks = (
+    tuple[
+        Callable[..., Any] | None,
+        Callable[..., Any] | None,
+        Callable[..., Any] | None,
+        Callable[..., Any] | None,
+        Callable[..., Any] | None,
+    ]
+    | None
+)
+_Symbol = int | str
 #: any object exporting a 1-D C-contiguous int64 / float64 buffer (e.g. a numpy array)
 _Buffer = Any
 _T = TypeVar("_T")
@@ -31,13 +38,27 @@ def curve_public_key(secret_key: str | bytes, /) -> str: ...
 # rules.c: the engine's data rules without an engine (include/hqt.h, "Data rules without
 # an engine"). Validation raises what a load would, with an `index` attribute (the position
 # of the first bad row); prices are int64 micro units or float64 (all of one kind).
-def validate_ticks(time_ns: _Buffer, bid: _Buffer, ask: _Buffer,
-                   previous_time_ns: int | None = 0, subject: str | None = "tick",
-                   first_index: int | None = 0) -> None: ...
-def validate_bars(timeframe: int, time_ns: _Buffer, open: _Buffer, high: _Buffer, low: _Buffer,
-                  close: _Buffer, volume: _Buffer, previous_open_ns: int | None = None,
-                  not_before_ns: int | None = 0, subject: str | None = "bar",
-                  first_index: int | None = 0) -> None: ...
+def validate_ticks(
+    time_ns: _Buffer,
+    bid: _Buffer,
+    ask: _Buffer,
+    previous_time_ns: int | None = 0,
+    subject: str | None = "tick",
+    first_index: int | None = 0,
+) -> None: ...
+def validate_bars(
+    timeframe: int,
+    time_ns: _Buffer,
+    open: _Buffer,
+    high: _Buffer,
+    low: _Buffer,
+    close: _Buffer,
+    volume: _Buffer,
+    previous_open_ns: int | None = None,
+    not_before_ns: int | None = 0,
+    subject: str | None = "bar",
+    first_index: int | None = 0,
+) -> None: ...
 def timeframe_open_time(timeframe: int, time_ns: int, /) -> int: ...
 def timeframe_close_time(timeframe: int, time_ns: int, /) -> int: ...
 def timeframe_open_times(timeframe: int, time_ns: _Buffer, out: _T, /) -> _T: ...
@@ -47,6 +68,7 @@ def to_micro_array(value: _Buffer, out: _T, /) -> _T: ...
 
 # results.c: result lists as the raw C structs, for numpy (see hqt.results)
 _RecordKind = Literal["deals", "trades", "orders", "order_history", "positions", "equity"]
+
 def _raw_records(engine: Engine, kind: _RecordKind, /) -> bytes: ...
 def _record_layouts() -> dict[str, tuple[int, tuple[tuple[str, int, str], ...]]]: ...
 
@@ -79,11 +101,29 @@ class Bar:
     low_micro: int
     close_micro: int
     volume_micro: int
-    def __new__(cls, symbol_id: int, timeframe: int, time: int, open: float, high: float,
-                low: float, close: float, volume: float = ...) -> Bar: ...
+    def __new__(
+        cls,
+        symbol_id: int,
+        timeframe: int,
+        time: int,
+        open: float,
+        high: float,
+        low: float,
+        close: float,
+        volume: float = ...,
+    ) -> Bar: ...
     @classmethod
-    def from_micro(cls, symbol_id: int, timeframe: int, time: int, open: int, high: int,
-                   low: int, close: int, volume: int = ...) -> Bar: ...
+    def from_micro(
+        cls,
+        symbol_id: int,
+        timeframe: int,
+        time: int,
+        open: int,
+        high: int,
+        low: int,
+        close: int,
+        volume: int = ...,
+    ) -> Bar: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -138,13 +178,39 @@ class Position:
     commission_micro: int
     @property
     def price(self) -> float: ...
-    def __new__(cls, ticket: int, symbol_id: int, type: int, volume: float, open_price: float,
-                open_time: int, sl: float, tp: float, trailing_points: int, profit: float,
-                margin: float, commission: float, magic: int) -> Position: ...
+    def __new__(
+        cls,
+        ticket: int,
+        symbol_id: int,
+        type: int,
+        volume: float,
+        open_price: float,
+        open_time: int,
+        sl: float,
+        tp: float,
+        trailing_points: int,
+        profit: float,
+        margin: float,
+        commission: float,
+        magic: int,
+    ) -> Position: ...
     @classmethod
-    def from_micro(cls, ticket: int, symbol_id: int, type: int, volume: int, open_price: int,
-                   open_time: int, sl: int, tp: int, trailing_points: int, profit: int,
-                   margin: int, commission: int, magic: int) -> Position: ...
+    def from_micro(
+        cls,
+        ticket: int,
+        symbol_id: int,
+        type: int,
+        volume: int,
+        open_price: int,
+        open_time: int,
+        sl: int,
+        tp: int,
+        trailing_points: int,
+        profit: int,
+        margin: int,
+        commission: int,
+        magic: int,
+    ) -> Position: ...
     def _astuple(self) -> tuple[int, ...]: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
@@ -170,13 +236,39 @@ class Order:
     stop_limit_micro: int
     sl_micro: int
     tp_micro: int
-    def __new__(cls, ticket: int, symbol_id: int, type: int, state: int, volume: float,
-                price: float, stop_limit: float, sl: float, tp: float, expiration: int,
-                time_setup: int, trailing_points: int, magic: int) -> Order: ...
+    def __new__(
+        cls,
+        ticket: int,
+        symbol_id: int,
+        type: int,
+        state: int,
+        volume: float,
+        price: float,
+        stop_limit: float,
+        sl: float,
+        tp: float,
+        expiration: int,
+        time_setup: int,
+        trailing_points: int,
+        magic: int,
+    ) -> Order: ...
     @classmethod
-    def from_micro(cls, ticket: int, symbol_id: int, type: int, state: int, volume: int,
-                   price: int, stop_limit: int, sl: int, tp: int, expiration: int,
-                   time_setup: int, trailing_points: int, magic: int) -> Order: ...
+    def from_micro(
+        cls,
+        ticket: int,
+        symbol_id: int,
+        type: int,
+        state: int,
+        volume: int,
+        price: int,
+        stop_limit: int,
+        sl: int,
+        tp: int,
+        expiration: int,
+        time_setup: int,
+        trailing_points: int,
+        magic: int,
+    ) -> Order: ...
     def _astuple(self) -> tuple[int, ...]: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
@@ -202,13 +294,35 @@ class Trade:
     profit_micro: int
     @property
     def net_profit(self) -> float: ...
-    def __new__(cls, position: int, symbol_id: int, type: int, volume: float, open_time: int,
-                open_price: float, close_time: int, close_price: float, commission: float,
-                profit: float, close_reason: int) -> Trade: ...
+    def __new__(
+        cls,
+        position: int,
+        symbol_id: int,
+        type: int,
+        volume: float,
+        open_time: int,
+        open_price: float,
+        close_time: int,
+        close_price: float,
+        commission: float,
+        profit: float,
+        close_reason: int,
+    ) -> Trade: ...
     @classmethod
-    def from_micro(cls, position: int, symbol_id: int, type: int, volume: int, open_time: int,
-                   open_price: int, close_time: int, close_price: int, commission: int,
-                   profit: int, close_reason: int) -> Trade: ...
+    def from_micro(
+        cls,
+        position: int,
+        symbol_id: int,
+        type: int,
+        volume: int,
+        open_time: int,
+        open_price: int,
+        close_time: int,
+        close_price: int,
+        commission: int,
+        profit: int,
+        close_reason: int,
+    ) -> Trade: ...
     def _astuple(self) -> tuple[int, ...]: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
@@ -251,24 +365,41 @@ class Engine:
     def warming_up(self) -> bool: ...
     @property
     def broadcast_endpoint(self) -> str | None: ...
-
-    def __init__(self, initial_balance: float, currency: str = ..., leverage: int = ...) -> None: ...
+    def __init__(
+        self, initial_balance: float, currency: str = ..., leverage: int = ...
+    ) -> None: ...
     def dispose(self) -> None: ...
     def set_equity_interval(self, interval_ns: int, /) -> None: ...
     def find_symbol(self, name: str, /) -> int: ...
     def build_bars(self, symbol_id: _Symbol, timeframe: int) -> None: ...
     def clear_data(self) -> None: ...
-    def order_send(self, symbol_id: _Symbol, type: int, volume: float, price: float | None = ...,
-                   stop_limit: float | None = ..., sl: float | None = ..., tp: float | None = ...,
-                   expiration: int | None = ..., trailing_points: int | None = ...,
-                   magic: int | None = ...) -> int: ...
-    def buy(self, symbol_id: _Symbol, volume: float, sl: float | None = ...,
-            tp: float | None = ...) -> int: ...
-    def sell(self, symbol_id: _Symbol, volume: float, sl: float | None = ...,
-             tp: float | None = ...) -> int: ...
+    def order_send(
+        self,
+        symbol_id: _Symbol,
+        type: int,
+        volume: float,
+        price: float | None = ...,
+        stop_limit: float | None = ...,
+        sl: float | None = ...,
+        tp: float | None = ...,
+        expiration: int | None = ...,
+        trailing_points: int | None = ...,
+        magic: int | None = ...,
+    ) -> int: ...
+    def buy(
+        self, symbol_id: _Symbol, volume: float, sl: float | None = ..., tp: float | None = ...
+    ) -> int: ...
+    def sell(
+        self, symbol_id: _Symbol, volume: float, sl: float | None = ..., tp: float | None = ...
+    ) -> int: ...
     def modify(self, ticket: int, sl: float | None = ..., tp: float | None = ...) -> None: ...
-    def modify_order(self, ticket: int, price: float | None = ..., stop_limit: float | None = ...,
-                     expiration: int | None = ...) -> None: ...
+    def modify_order(
+        self,
+        ticket: int,
+        price: float | None = ...,
+        stop_limit: float | None = ...,
+        expiration: int | None = ...,
+    ) -> None: ...
     def set_trailing_stop(self, ticket: int, points: int) -> None: ...
     def close(self, ticket: int, volume: float | None = ...) -> None: ...
     def cancel(self, ticket: int, /) -> None: ...
@@ -282,22 +413,51 @@ class Engine:
     # raw layer used by hqt.Engine
     def _set_account_mode(self, mode: int) -> None: ...
     def _set_margin_levels(self, margin_call: float, stop_out: float) -> None: ...
-    def _add_symbol(self, name: str, base_currency: str | None = ...,
-                    profit_currency: str | None = ..., margin_currency: str | None = ...,
-                    contract_size: float | None = ..., digits: int | None = ...,
-                    margin_mode: int | None = ..., volume_min: float | None = ...,
-                    volume_step: float | None = ..., volume_max: float | None = ...,
-                    commission_per_lot: float | None = ..., spread: float | None = ...) -> int: ...
+    def _add_symbol(
+        self,
+        name: str,
+        base_currency: str | None = ...,
+        profit_currency: str | None = ...,
+        margin_currency: str | None = ...,
+        contract_size: float | None = ...,
+        digits: int | None = ...,
+        margin_mode: int | None = ...,
+        volume_min: float | None = ...,
+        volume_step: float | None = ...,
+        volume_max: float | None = ...,
+        commission_per_lot: float | None = ...,
+        spread: float | None = ...,
+    ) -> int: ...
     def _symbol_info(self, symbol: _Symbol) -> tuple[Any, ...]: ...
     def _load_ticks(self, symbol_id: _Symbol, time: _Buffer, bid: _Buffer, ask: _Buffer) -> int: ...
-    def _load_ticks_micro(self, symbol_id: _Symbol, time: _Buffer, bid: _Buffer,
-                          ask: _Buffer) -> int: ...
-    def _load_bars(self, symbol_id: _Symbol, timeframe: int, time: _Buffer, open: _Buffer,
-                   high: _Buffer, low: _Buffer, close: _Buffer, volume: _Buffer) -> int: ...
-    def _load_bars_micro(self, symbol_id: _Symbol, timeframe: int, time: _Buffer, open: _Buffer,
-                         high: _Buffer, low: _Buffer, close: _Buffer, volume: _Buffer) -> int: ...
-    def _run(self, callbacks: _Callbacks = ...,
-             source: Callable[[], bool] | None = ...) -> None: ...
+    def _load_ticks_micro(
+        self, symbol_id: _Symbol, time: _Buffer, bid: _Buffer, ask: _Buffer
+    ) -> int: ...
+    def _load_bars(
+        self,
+        symbol_id: _Symbol,
+        timeframe: int,
+        time: _Buffer,
+        open: _Buffer,
+        high: _Buffer,
+        low: _Buffer,
+        close: _Buffer,
+        volume: _Buffer,
+    ) -> int: ...
+    def _load_bars_micro(
+        self,
+        symbol_id: _Symbol,
+        timeframe: int,
+        time: _Buffer,
+        open: _Buffer,
+        high: _Buffer,
+        low: _Buffer,
+        close: _Buffer,
+        volume: _Buffer,
+    ) -> int: ...
+    def _run(
+        self, callbacks: _Callbacks = ..., source: Callable[[], bool] | None = ...
+    ) -> None: ...
     def _process_event(self, event: Tick | Bar, callbacks: _Callbacks = ...) -> None: ...
     def _flush_bars(self, callbacks: _Callbacks = ...) -> None: ...
     def _account(self) -> tuple[Any, ...]: ...
@@ -318,17 +478,30 @@ class Engine:
     def _trades(self) -> list[tuple[int, ...]]: ...
     def _equity_curve(self) -> bytes: ...
     def _statistics(self) -> tuple[Any, ...]: ...
-    def _enable_wal(self, path: str, truncate: bool = ..., sync_policy: int = ...,
-                    batch_records: int = ..., batch_delay_ns: int = ...,
-                    checkpoint_every: int = ...) -> _OpenReport: ...
+    def _enable_wal(
+        self,
+        path: str,
+        truncate: bool = ...,
+        sync_policy: int = ...,
+        batch_records: int = ...,
+        batch_delay_ns: int = ...,
+        checkpoint_every: int = ...,
+    ) -> _OpenReport: ...
     def _recover_from_wal(self) -> tuple[int, int, int, int, int, int, int, int]: ...
     def _run_resume(self, callbacks: _Callbacks = ..., warmup: int = ...) -> None: ...
-    def _enable_broadcasting(self, endpoint: str | None = ..., sndhwm: int | None = ...,
-                             linger: int | None = ..., curve_secret_key: str | None = ...,
-                             allowed_client_keys: Sequence[str] | None = ...,
-                             wait_subscribers: int | None = ..., wait_timeout_ms: int | None = ...,
-                             on_bar_close: bool = ..., on_deal: bool = ...,
-                             every_ticks: int = ...) -> None: ...
+    def _enable_broadcasting(
+        self,
+        endpoint: str | None = ...,
+        sndhwm: int | None = ...,
+        linger: int | None = ...,
+        curve_secret_key: str | None = ...,
+        allowed_client_keys: Sequence[str] | None = ...,
+        wait_subscribers: int | None = ...,
+        wait_timeout_ms: int | None = ...,
+        on_bar_close: bool = ...,
+        on_deal: bool = ...,
+        every_ticks: int = ...,
+    ) -> None: ...
     def _broadcast_stats(self) -> _Stats: ...
 
 @disjoint_base
@@ -339,9 +512,14 @@ class WriteAheadLog:
     def path(self) -> str | None: ...
     @property
     def sync_policy(self) -> int: ...
-
-    def __init__(self, path: str, sync_policy: int = ..., batch_records: int = ...,
-                 batch_delay_ns: int = ..., fingerprint: int | None = ...) -> None: ...
+    def __init__(
+        self,
+        path: str,
+        sync_policy: int = ...,
+        batch_records: int = ...,
+        batch_delay_ns: int = ...,
+        fingerprint: int | None = ...,
+    ) -> None: ...
     def append(self, type: int, data: bytes | bytearray | memoryview = ...) -> int: ...
     def mark_checkpoint(self, snapshot: bytes | bytearray | memoryview = ...) -> None: ...
     def sync(self) -> None: ...
@@ -365,27 +543,55 @@ class Broadcaster:
     def endpoint(self) -> str | None: ...
     @property
     def is_open(self) -> bool: ...
-
-    def __init__(self, endpoint: str | None = ..., sndhwm: int | None = ...,
-                 linger: int | None = ..., curve_secret_key: str | None = ...,
-                 allowed_client_keys: Sequence[str] | None = ...,
-                 wait_subscribers: int | None = ..., wait_timeout_ms: int | None = ...) -> None: ...
+    def __init__(
+        self,
+        endpoint: str | None = ...,
+        sndhwm: int | None = ...,
+        linger: int | None = ...,
+        curve_secret_key: str | None = ...,
+        allowed_client_keys: Sequence[str] | None = ...,
+        wait_subscribers: int | None = ...,
+        wait_timeout_ms: int | None = ...,
+    ) -> None: ...
     def publish_tick(self, symbol_id: int, time: int, bid: float, ask: float) -> bool: ...
-    def publish_bar(self, symbol_id: int, timeframe: int, time: int, open: float, high: float,
-                    low: float, close: float, volume: float = ...) -> bool: ...
-    def publish_trade(self, ticket: int, symbol_id: int, time: int, volume: float, price: float,
-                      profit: float) -> bool: ...
-    def publish_order(self, ticket: int, symbol_id: int, time: int, kind: int, volume: float,
-                      price: float) -> bool: ...
-    def publish_equity(self, time: int, balance: float, equity: float, margin: float,
-                       free_margin: float) -> bool: ...
-    def publish_margin(self, time: int, margin: float, free_margin: float, margin_level: float,
-                       event: int = ...) -> bool: ...
-    def publish_position(self, ticket: int, symbol_id: int, time: int, kind: int, volume: float,
-                         open_price: float, sl: float | None, tp: float | None,
-                         profit: float) -> bool: ...
-    def publish_account(self, time: int, balance: float, equity: float, profit: float,
-                        margin_level: float) -> bool: ...
+    def publish_bar(
+        self,
+        symbol_id: int,
+        timeframe: int,
+        time: int,
+        open: float,
+        high: float,
+        low: float,
+        close: float,
+        volume: float = ...,
+    ) -> bool: ...
+    def publish_trade(
+        self, ticket: int, symbol_id: int, time: int, volume: float, price: float, profit: float
+    ) -> bool: ...
+    def publish_order(
+        self, ticket: int, symbol_id: int, time: int, kind: int, volume: float, price: float
+    ) -> bool: ...
+    def publish_equity(
+        self, time: int, balance: float, equity: float, margin: float, free_margin: float
+    ) -> bool: ...
+    def publish_margin(
+        self, time: int, margin: float, free_margin: float, margin_level: float, event: int = ...
+    ) -> bool: ...
+    def publish_position(
+        self,
+        ticket: int,
+        symbol_id: int,
+        time: int,
+        kind: int,
+        volume: float,
+        open_price: float,
+        sl: float | None,
+        tp: float | None,
+        profit: float,
+    ) -> bool: ...
+    def publish_account(
+        self, time: int, balance: float, equity: float, profit: float, margin_level: float
+    ) -> bool: ...
     def close(self) -> None: ...
 
     # raw layer used by hqt.Broadcaster

@@ -16,6 +16,7 @@ Without the extra a feature either degrades (results as numpy structured
 arrays instead of DataFrames; no progress bar) or raises
 :class:`MissingExtraError` naming the ``pip install`` command.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -57,5 +58,6 @@ def require(module: str, feature: str) -> ModuleType:
         extra, dist = EXTRAS.get(top, (top, top))
         raise MissingExtraError(
             f"{feature} needs {dist}, which is not installed: pip install 'hqt[{extra}]' "
-            f"(or pip install {dist})")
+            f"(or pip install {dist})"
+        )
     return mod

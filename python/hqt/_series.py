@@ -5,6 +5,7 @@ Public as ``hqt.data.TickData`` & co.; defined here so that the CSV readers
 (:mod:`hqt.data`) and the DataFrame / Parquet readers (:mod:`hqt.frames`) can
 both build them without importing each other.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -47,25 +47,35 @@ A bind failure (port in use, malformed endpoint) raises
 :class:`hqt.InvalidArgumentError`. A failed ``enable_broadcasting`` leaves
 the engine working, not broadcasting.
 """
+
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, Optional, Union
+from typing import Any
 
 from hqt import _hqt
 from hqt.errors import InvalidArgumentError
 
-__all__ = ["Broadcaster", "BroadcastStats", "TopicCounters", "Topic", "TOPIC_NAMES",
-           "curve_keypair", "curve_public_key", "broadcast_options", "order_kind",
-           "position_kind"]
+__all__ = [
+    "Broadcaster",
+    "BroadcastStats",
+    "TopicCounters",
+    "Topic",
+    "TOPIC_NAMES",
+    "curve_keypair",
+    "curve_public_key",
+    "broadcast_options",
+    "order_kind",
+    "position_kind",
+]
 
-Key = Union[str, bytes]
+Key = str | bytes
 #: (endpoint, sndhwm, linger, curve_secret_key, allowed_client_keys, wait_subscribers,
 #:  wait_timeout_ms), as the native layer takes them
-BroadcastOptions = tuple[str, int, int, Optional[str], tuple[str, ...], int, int]
+BroadcastOptions = tuple[str, int, int, str | None, tuple[str, ...], int, int]
 
 
 class Topic(IntEnum):
@@ -101,6 +111,7 @@ def position_kind(side: int, state: int) -> int:
 
 # ---- keys ------------------------------------------------------------------------------
 
+
 def _key(key: Key, what: str) -> str:
     if isinstance(key, (bytes, bytearray)):
         try:
@@ -108,8 +119,9 @@ def _key(key: Key, what: str) -> str:
         except UnicodeDecodeError:
             raise InvalidArgumentError(f"{what} must be 40 Z85 characters") from None
     if not isinstance(key, str):
-        raise TypeError(f"{what} must be a str or bytes of 40 Z85 characters, "
-                        f"not {type(key).__name__}")
+        raise TypeError(
+            f"{what} must be a str or bytes of 40 Z85 characters, not {type(key).__name__}"
+        )
     if len(key) != 40:
         raise InvalidArgumentError(f"{what} must be 40 Z85 characters, got {len(key)}")
     return key
@@ -131,6 +143,7 @@ def curve_public_key(secret_key: Key) -> str:
 
 # ---- options ---------------------------------------------------------------------------
 
+
 def _int(value: Any, what: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{what} must be an int, not {type(value).__name__}")
@@ -141,17 +154,24 @@ def _int(value: Any, what: str, minimum: int) -> int:
     return value
 
 
-def broadcast_options(endpoint: str, sndhwm: int, linger: int, curve_secret_key: Key | None,
-                      allowed_client_keys: Iterable[Key], wait_subscribers: int,
-                      wait_timeout: float) -> BroadcastOptions:
+def broadcast_options(
+    endpoint: str,
+    sndhwm: int,
+    linger: int,
+    curve_secret_key: Key | None,
+    allowed_client_keys: Iterable[Key],
+    wait_subscribers: int,
+    wait_timeout: float,
+) -> BroadcastOptions:
     """The options checked and converted for the native layer (keys as str, timeout in ms).
 
     Returns ``(endpoint, sndhwm, linger, curve_secret_key, allowed_client_keys,
     wait_subscribers, wait_timeout_ms)``.
     """
     if not isinstance(endpoint, str):
-        raise TypeError(f"endpoint must be a str such as 'tcp://*:5555', not "
-                        f"{type(endpoint).__name__}")
+        raise TypeError(
+            f"endpoint must be a str such as 'tcp://*:5555', not {type(endpoint).__name__}"
+        )
     if not endpoint:
         raise InvalidArgumentError("endpoint must not be empty (e.g. 'tcp://*:5555')")
     _int(sndhwm, "sndhwm", 0)
@@ -161,12 +181,14 @@ def broadcast_options(endpoint: str, sndhwm: int, linger: int, curve_secret_key:
         raise TypeError("allowed_client_keys must be a sequence of keys, not a single key")
     allowed = tuple(_key(k, "allowed_client_keys[]") for k in allowed_client_keys)
     if allowed and secret is None:
-        raise InvalidArgumentError("allowed_client_keys needs curve_secret_key: an allow-list "
-                                   "only works with CURVE")
+        raise InvalidArgumentError(
+            "allowed_client_keys needs curve_secret_key: an allow-list only works with CURVE"
+        )
     _int(wait_subscribers, "wait_subscribers", 0)
     if isinstance(wait_timeout, bool) or not isinstance(wait_timeout, (int, float)):
-        raise TypeError(f"wait_timeout must be a number of seconds, not "
-                        f"{type(wait_timeout).__name__}")
+        raise TypeError(
+            f"wait_timeout must be a number of seconds, not {type(wait_timeout).__name__}"
+        )
     if not math.isfinite(wait_timeout) or wait_timeout < 0:
         raise InvalidArgumentError(f"wait_timeout must be >= 0 seconds, got {wait_timeout!r}")
     timeout_ms = round(wait_timeout * 1000)
@@ -177,13 +199,14 @@ def broadcast_options(endpoint: str, sndhwm: int, linger: int, curve_secret_key:
 
 # ---- counters --------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class TopicCounters:
     """Counters of one topic."""
 
-    sent: int       #: frames accepted by ZeroMQ (or published with nobody subscribed)
-    bytes: int      #: bytes of those frames
-    dropped: int    #: frames dropped because a subscriber's queue was full
+    sent: int  #: frames accepted by ZeroMQ (or published with nobody subscribed)
+    bytes: int  #: bytes of those frames
+    dropped: int  #: frames dropped because a subscriber's queue was full
 
     @property
     def published(self) -> int:
@@ -207,7 +230,9 @@ class BroadcastStats:
             try:
                 return self.topics[topic.upper()]
             except KeyError:
-                raise KeyError(f"unknown topic {topic!r}; known: {', '.join(TOPIC_NAMES)}") from None
+                raise KeyError(
+                    f"unknown topic {topic!r}; known: {', '.join(TOPIC_NAMES)}"
+                ) from None
         return self.topics[Topic(topic).name]
 
     @property
@@ -218,13 +243,17 @@ class BroadcastStats:
     @classmethod
     def _from_raw(cls, t: tuple[Any, ...]) -> BroadcastStats:
         sent, nbytes, dropped = t[0], t[1], t[2]
-        topics = {name: TopicCounters(sent[i], nbytes[i], dropped[i])
-                  for i, name in enumerate(TOPIC_NAMES)}
-        return cls(topics=topics, total_sent=t[3], total_bytes=t[4], total_dropped=t[5],
-                   subscribers=t[6])
+        topics = {
+            name: TopicCounters(sent[i], nbytes[i], dropped[i])
+            for i, name in enumerate(TOPIC_NAMES)
+        }
+        return cls(
+            topics=topics, total_sent=t[3], total_bytes=t[4], total_dropped=t[5], subscribers=t[6]
+        )
 
 
 # ---- the standalone publisher ------------------------------------------------------------
+
 
 class Broadcaster(_hqt.Broadcaster):
     """A ZeroMQ publisher of SPEC frames, bound when created.
@@ -249,13 +278,28 @@ class Broadcaster(_hqt.Broadcaster):
     time (BusyError otherwise); :meth:`stats` from any thread.
     """
 
-    def __init__(self, endpoint: str = "tcp://*:5555", *, sndhwm: int = 10_000,
-                 linger: int = 0, curve_secret_key: Key | None = None,
-                 allowed_client_keys: Iterable[Key] = (), wait_subscribers: int = 0,
-                 wait_timeout: float = 5.0) -> None:
-        super().__init__(*broadcast_options(endpoint, sndhwm, linger, curve_secret_key,
-                                            allowed_client_keys, wait_subscribers,
-                                            wait_timeout))
+    def __init__(
+        self,
+        endpoint: str = "tcp://*:5555",
+        *,
+        sndhwm: int = 10_000,
+        linger: int = 0,
+        curve_secret_key: Key | None = None,
+        allowed_client_keys: Iterable[Key] = (),
+        wait_subscribers: int = 0,
+        wait_timeout: float = 5.0,
+    ) -> None:
+        super().__init__(
+            *broadcast_options(
+                endpoint,
+                sndhwm,
+                linger,
+                curve_secret_key,
+                allowed_client_keys,
+                wait_subscribers,
+                wait_timeout,
+            )
+        )
 
     def stats(self) -> BroadcastStats:
         """The counters (also after close())."""
@@ -268,8 +312,12 @@ class Broadcaster(_hqt.Broadcaster):
         refreshes ``stats().subscribers``.
         """
         _int(count, "count", 0)
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
-                or not math.isfinite(timeout) or timeout < 0:
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not math.isfinite(timeout)
+            or timeout < 0
+        ):
             raise InvalidArgumentError(f"timeout must be >= 0 seconds, got {timeout!r}")
         return self._wait_for_subscribers(count, min(round(timeout * 1000), 2**31 - 1))
 

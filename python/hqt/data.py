@@ -39,6 +39,7 @@ row among the file's ticks or bars) say where.
 Parsing is vectorised with numpy; only splitting lines into fields is a
 Python loop (a million tick lines take about 3 s).
 """
+
 from __future__ import annotations
 
 import codecs
@@ -47,7 +48,6 @@ import gc
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
@@ -58,12 +58,20 @@ from hqt.errors import CSVFormatError, HQTError, InvalidArgumentError
 from hqt.frames import read_parquet as _read_parquet
 
 if TYPE_CHECKING:  # pragma: no cover
-    from numpy.typing import NDArray
-
     from hqt.engine import Engine
 
-__all__ = ["TickData", "BarData", "FORMATS", "detect_format", "read_csv", "read_ticks",
-           "read_bars", "read_parquet", "infer_timeframe", "load_csv"]
+__all__ = [
+    "TickData",
+    "BarData",
+    "FORMATS",
+    "detect_format",
+    "read_csv",
+    "read_ticks",
+    "read_bars",
+    "read_parquet",
+    "infer_timeframe",
+    "load_csv",
+]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -75,6 +83,7 @@ _NS_PER_MIN = 60_000_000_000
 
 
 # ---- reading lines ------------------------------------------------------------------
+
 
 class _Rows:
     """Non-blank lines of a file split into fields, with their line numbers.
@@ -105,8 +114,9 @@ class _Rows:
         bad = np.flatnonzero(lens < need)
         if bad.size:
             i = int(bad[0])
-            raise self.error(i, f"expected at least {need} fields ({what}), found {lens[i]}: "
-                                f"{self.lines[i]!r}")
+            raise self.error(
+                i, f"expected at least {need} fields ({what}), found {lens[i]}: {self.lines[i]!r}"
+            )
         return rows
 
 
@@ -122,7 +132,7 @@ def _decode(path: PathLike, raw: bytes) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as e:
-        line = data[:e.start].count(b"\n") + 1
+        line = data[: e.start].count(b"\n") + 1
         raise CSVFormatError(path, line, f"not valid {encoding} text ({e.reason})") from None
 
 
@@ -141,6 +151,7 @@ def _read(path: PathLike) -> _Rows:
 
 
 # ---- column parsing -------------------------------------------------------------------
+
 
 def _column(rows: list[list[str]], k: int) -> np.ndarray:
     return np.char.strip(np.array([r[k] for r in rows], dtype=str))
@@ -167,8 +178,12 @@ def _floats(src: _Rows, col: np.ndarray, name: str, allow_empty: bool = False) -
     return vals  # "nan" / "inf" are numbers here; the engine's rule rejects them
 
 
-def _iso_to_ns(src: _Rows, iso: np.ndarray, what: str, shown: Any = None,
-               ) -> np.ndarray:
+def _iso_to_ns(
+    src: _Rows,
+    iso: np.ndarray,
+    what: str,
+    shown: Any = None,
+) -> np.ndarray:
     """ISO-8601 strings (naive = UTC) -> int64 ns; errors name the line.
 
     ``shown(i)`` gives the text of row i as it is in the file, for messages.
@@ -203,7 +218,7 @@ def _parse_time_column(src: _Rows, col: np.ndarray) -> np.ndarray:
             for i, s in enumerate(col):
                 try:
                     v = int(s)
-                    if not -2**63 <= v < 2**63:
+                    if not -(2**63) <= v < 2**63:
                         raise ValueError
                 except ValueError:
                     raise src.error(i, f"time {s!r} does not fit int64 nanoseconds") from None
@@ -263,37 +278,61 @@ def _at_line(src: _Rows, index: np.ndarray, e: HQTError) -> HQTError:
     return err
 
 
-def _check_ticks(src: _Rows, index: np.ndarray, time: np.ndarray, bid: np.ndarray,
-                 ask: np.ndarray) -> None:
+def _check_ticks(
+    src: _Rows, index: np.ndarray, time: np.ndarray, bid: np.ndarray, ask: np.ndarray
+) -> None:
     """The engine's tick rule; tick j is line src.numbers[index[j]]."""
     from hqt import _hqt
+
     try:
-        _hqt.validate_ticks(np.ascontiguousarray(time, dtype=np.int64),
-                            np.ascontiguousarray(bid, dtype=np.float64),
-                            np.ascontiguousarray(ask, dtype=np.float64),
-                            src.previous_time, "tick", src.first_index)
+        _hqt.validate_ticks(
+            np.ascontiguousarray(time, dtype=np.int64),
+            np.ascontiguousarray(bid, dtype=np.float64),
+            np.ascontiguousarray(ask, dtype=np.float64),
+            src.previous_time,
+            "tick",
+            src.first_index,
+        )
     except HQTError as e:
         raise _at_line(src, index, e) from None
 
 
-def _check_bars(src: _Rows, time: np.ndarray, timeframe: int | None, o: np.ndarray,
-                h: np.ndarray, lo: np.ndarray, c: np.ndarray, v: np.ndarray) -> None:
+def _check_bars(
+    src: _Rows,
+    time: np.ndarray,
+    timeframe: int | None,
+    o: np.ndarray,
+    h: np.ndarray,
+    lo: np.ndarray,
+    c: np.ndarray,
+    v: np.ndarray,
+) -> None:
     """The engine's bar rule; bar j is row j."""
     from hqt import _hqt
 
     def f64(x: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(x, dtype=np.float64)
+
     try:
-        _hqt.validate_bars(timeframe or 1, np.ascontiguousarray(time, dtype=np.int64), f64(o),
-                           f64(h), f64(lo), f64(c), f64(v))
+        _hqt.validate_bars(
+            timeframe or 1,
+            np.ascontiguousarray(time, dtype=np.int64),
+            f64(o),
+            f64(h),
+            f64(lo),
+            f64(c),
+            f64(v),
+        )
     except HQTError as e:
         raise _at_line(src, np.arange(len(time)), e) from None
 
 
 # ---- formats ---------------------------------------------------------------------------
 
-def _header_index(src: _Rows, header: list[str], names: dict[str, tuple[str, ...]],
-                  optional: tuple[str, ...] = ()) -> dict[str, int]:
+
+def _header_index(
+    src: _Rows, header: list[str], names: dict[str, tuple[str, ...]], optional: tuple[str, ...] = ()
+) -> dict[str, int]:
     norm = [h.strip().strip("<>").strip().lower() for h in header]
     out: dict[str, int] = {}
     for key, aliases in names.items():
@@ -303,16 +342,21 @@ def _header_index(src: _Rows, header: list[str], names: dict[str, tuple[str, ...
                 break
         else:
             if key not in optional:
-                raise CSVFormatError(src.path, src.numbers[0],
-                                     f"header has no {key!r} column (columns: {', '.join(norm)})")
+                raise CSVFormatError(
+                    src.path,
+                    src.numbers[0],
+                    f"header has no {key!r} column (columns: {', '.join(norm)})",
+                )
     return out
 
 
 def _read_mt5_ticks(src: _Rows) -> TickData:
     if src.lines and src.lines[0].lstrip().startswith("<"):
-        idx = _header_index(src, src.lines[0].split("\t"),
-                            {"date": ("date",), "time": ("time",), "bid": ("bid",),
-                             "ask": ("ask",)})
+        idx = _header_index(
+            src,
+            src.lines[0].split("\t"),
+            {"date": ("date",), "time": ("time",), "bid": ("bid",), "ask": ("ask",)},
+        )
         body = src.rest()
     else:
         idx = {"date": 0, "time": 1, "bid": 2, "ask": 3}
@@ -339,8 +383,15 @@ def _read_mt5_ticks(src: _Rows) -> TickData:
     return TickData(time, bid_f, ask_f)
 
 
-def _bars_from_columns(src: _Rows, time: np.ndarray, o: np.ndarray, h: np.ndarray,
-                       lo: np.ndarray, c: np.ndarray, v: np.ndarray) -> BarData:
+def _bars_from_columns(
+    src: _Rows,
+    time: np.ndarray,
+    o: np.ndarray,
+    h: np.ndarray,
+    lo: np.ndarray,
+    c: np.ndarray,
+    v: np.ndarray,
+) -> BarData:
     tf = infer_timeframe(time)
     _check_bars(src, time, tf, o, h, lo, c, v)
     return BarData(time, o, h, lo, c, v, tf)
@@ -351,24 +402,44 @@ def _read_mt5_bars(src: _Rows, volume: str) -> BarData:
     if volume not in vol_names:
         raise InvalidArgumentError(f"volume must be 'tick' or 'real', got {volume!r}")
     if src.lines and src.lines[0].lstrip().startswith("<"):
-        idx = _header_index(src, src.lines[0].split("\t"),
-                            {"date": ("date",), "time": ("time",), "open": ("open",),
-                             "high": ("high",), "low": ("low",), "close": ("close",),
-                             "volume": vol_names[volume]},
-                            optional=("time", "volume"))
+        idx = _header_index(
+            src,
+            src.lines[0].split("\t"),
+            {
+                "date": ("date",),
+                "time": ("time",),
+                "open": ("open",),
+                "high": ("high",),
+                "low": ("low",),
+                "close": ("close",),
+                "volume": vol_names[volume],
+            },
+            optional=("time", "volume"),
+        )
         body = src.rest()
     else:
-        idx = {"date": 0, "time": 1, "open": 2, "high": 3, "low": 4, "close": 5,
-               "volume": 6 if volume == "tick" else 7}
+        idx = {
+            "date": 0,
+            "time": 1,
+            "open": 2,
+            "high": 3,
+            "low": 4,
+            "close": 5,
+            "volume": 6 if volume == "tick" else 7,
+        }
         body = src
     need = max(idx.values()) + 1
     rows = body.split("\t", need, "<DATE> <TIME> <OPEN> <HIGH> <LOW> <CLOSE> <TICKVOL> ...")
     times = _column(rows, idx["time"]) if "time" in idx else None
     time = _mt_times(body, _column(rows, idx["date"]), times)
-    cols = [_floats(body, _column(rows, idx[k]), k.upper()) for k in ("open", "high", "low",
-                                                                      "close")]
-    vol = (_floats(body, _column(rows, idx["volume"]), volume.upper() + " VOLUME")
-           if "volume" in idx else np.zeros(len(time)))
+    cols = [
+        _floats(body, _column(rows, idx[k]), k.upper()) for k in ("open", "high", "low", "close")
+    ]
+    vol = (
+        _floats(body, _column(rows, idx["volume"]), volume.upper() + " VOLUME")
+        if "volume" in idx
+        else np.zeros(len(time))
+    )
     return _bars_from_columns(body, time, cols[0], cols[1], cols[2], cols[3], vol)
 
 
@@ -378,11 +449,18 @@ def _read_mt4_bars(src: _Rows) -> BarData:
         body = src.rest()  # a header line
     rows = body.split(",", 6, "date,time,open,high,low,close[,volume]")
     time = _mt_times(body, _column(rows, 0), _column(rows, 1))
-    cols = [_floats(body, _column(rows, k), name)
-            for k, name in ((2, "open"), (3, "high"), (4, "low"), (5, "close"))]
+    cols = [
+        _floats(body, _column(rows, k), name)
+        for k, name in ((2, "open"), (3, "high"), (4, "low"), (5, "close"))
+    ]
     lens = {len(r) for r in rows}
-    vol = (_floats(body, np.array([r[6].strip() if len(r) > 6 else "0" for r in rows], dtype=str),
-                   "volume") if lens and max(lens) > 6 else np.zeros(len(time)))
+    vol = (
+        _floats(
+            body, np.array([r[6].strip() if len(r) > 6 else "0" for r in rows], dtype=str), "volume"
+        )
+        if lens and max(lens) > 6
+        else np.zeros(len(time))
+    )
     return _bars_from_columns(body, time, cols[0], cols[1], cols[2], cols[3], vol)
 
 
@@ -402,22 +480,31 @@ def _read_plain(src: _Rows, bars: bool) -> TickData | BarData:
     sep = _sniff_sep(src.lines[0])
     header = src.lines[0].split(sep)
     if bars:
-        idx = _header_index(src, header, {"time": _TIME_NAMES, "open": ("open",),
-                                          "high": ("high",), "low": ("low",),
-                                          "close": ("close",),
-                                          "volume": ("volume", "tickvol", "tick_volume")},
-                            optional=("volume",))
+        idx = _header_index(
+            src,
+            header,
+            {
+                "time": _TIME_NAMES,
+                "open": ("open",),
+                "high": ("high",),
+                "low": ("low",),
+                "close": ("close",),
+                "volume": ("volume", "tickvol", "tick_volume"),
+            },
+            optional=("volume",),
+        )
     else:
-        idx = _header_index(src, header, {"time": _TIME_NAMES, "bid": ("bid",),
-                                          "ask": ("ask",)})
+        idx = _header_index(src, header, {"time": _TIME_NAMES, "bid": ("bid",), "ask": ("ask",)})
     body = src.rest()
     rows = body.split(sep, max(idx.values()) + 1, sep.join(header).strip())
     time = _parse_time_column(body, _column(rows, idx["time"]))
     if bars:
-        cols = [_floats(body, _column(rows, idx[k]), k) for k in ("open", "high", "low",
-                                                                   "close")]
-        vol = (_floats(body, _column(rows, idx["volume"]), "volume") if "volume" in idx
-               else np.zeros(len(time)))
+        cols = [_floats(body, _column(rows, idx[k]), k) for k in ("open", "high", "low", "close")]
+        vol = (
+            _floats(body, _column(rows, idx["volume"]), "volume")
+            if "volume" in idx
+            else np.zeros(len(time))
+        )
         return _bars_from_columns(body, time, cols[0], cols[1], cols[2], cols[3], vol)
     bid = _floats(body, _column(rows, idx["bid"]), "bid")
     ask = _floats(body, _column(rows, idx["ask"]), "ask")
@@ -449,12 +536,16 @@ def _detect(src: _Rows) -> str:
             return "plain_ticks"
         if names & {"open", "high", "low", "close"}:
             return "plain_bars"
-    raise CSVFormatError(src.path, src.numbers[0],
-                         f"unrecognised format (first line {first[:60]!r}); pass format= "
-                         f"one of {', '.join(FORMATS)}")
+    raise CSVFormatError(
+        src.path,
+        src.numbers[0],
+        f"unrecognised format (first line {first[:60]!r}); pass format= "
+        f"one of {', '.join(FORMATS)}",
+    )
 
 
 # ---- public API ---------------------------------------------------------------------------
+
 
 def detect_format(path: PathLike) -> str:
     """The format name of a CSV file, from its first non-blank line."""
@@ -491,8 +582,9 @@ def _read_csv(path: PathLike, format: str, volume: str) -> TickData | BarData:
         return _read_mt4_bars(src)
     if fmt in ("plain_ticks", "plain_bars"):
         return _read_plain(src, bars=fmt == "plain_bars")
-    raise InvalidArgumentError(f"unknown format {format!r}; use 'auto' or one of "
-                               f"{', '.join(FORMATS)}")
+    raise InvalidArgumentError(
+        f"unknown format {format!r}; use 'auto' or one of {', '.join(FORMATS)}"
+    )
 
 
 def read_ticks(path: PathLike, format: str = "auto") -> TickData:
@@ -511,8 +603,9 @@ def read_bars(path: PathLike, format: str = "auto", *, volume: str = "tick") -> 
     return data
 
 
-def read_parquet(path: PathLike, kind: str = "auto", *,
-                 timeframe: int | None = None) -> TickData | BarData:
+def read_parquet(
+    path: PathLike, kind: str = "auto", *, timeframe: int | None = None
+) -> TickData | BarData:
     """Read a Parquet file of ticks or bars into numpy columns (needs pyarrow).
 
     ``kind``: ``"ticks"`` (time, bid, ask), ``"bars"`` (time, open, high,
@@ -523,20 +616,32 @@ def read_parquet(path: PathLike, kind: str = "auto", *,
     return _read_parquet(path, kind, timeframe=timeframe)
 
 
-def load_csv(engine: Engine, symbol_id: int | str, path: PathLike, *, format: str = "auto",
-             timeframe: int | None = None, volume: str = "tick") -> int:
+def load_csv(
+    engine: Engine,
+    symbol_id: int | str,
+    path: PathLike,
+    *,
+    format: str = "auto",
+    timeframe: int | None = None,
+    volume: str = "tick",
+) -> int:
     """Read a CSV file and load it into `engine` for one symbol; returns the rows loaded."""
     data = read_csv(path, format, volume=volume)
     if isinstance(data, TickData):
         if timeframe is not None:
-            raise InvalidArgumentError(f"{os.fspath(path)} holds ticks: timeframe= is only for "
-                                       "bar files (use engine.build_bars for bars from ticks)")
+            raise InvalidArgumentError(
+                f"{os.fspath(path)} holds ticks: timeframe= is only for "
+                "bar files (use engine.build_bars for bars from ticks)"
+            )
         return engine.load_ticks(symbol_id, data.time, data.bid, data.ask)
     tf = timeframe if timeframe is not None else data.timeframe
     if not len(data):
         return 0
     if tf is None:
-        raise InvalidArgumentError(f"{os.fspath(path)}: cannot infer the bars' timeframe from "
-                                   "their times; pass timeframe= (minutes, e.g. hqt.M1)")
-    return engine.load_bars(symbol_id, tf, data.time, data.open, data.high, data.low,
-                            data.close, data.volume)
+        raise InvalidArgumentError(
+            f"{os.fspath(path)}: cannot infer the bars' timeframe from "
+            "their times; pass timeframe= (minutes, e.g. hqt.M1)"
+        )
+    return engine.load_bars(
+        symbol_id, tf, data.time, data.open, data.high, data.low, data.close, data.volume
+    )

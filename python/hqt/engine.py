@@ -13,13 +13,13 @@ Units: prices, volumes (lots) and money are floats, rounded once to the
 engine's exact micro units (x 1e6, half away from zero: see :mod:`hqt.units`);
 times are ints in nanoseconds since the Unix epoch (UTC).
 """
+
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import time as _time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,10 +29,16 @@ from hqt.broadcast import BroadcastStats, Key, broadcast_options
 from hqt.constants import AccountMode, MarginMode, OrderType
 from hqt.data import BarData, TickData, infer_timeframe, load_csv
 from hqt.errors import InvalidArgumentError
-from hqt.frames import (bars_from_frame, from_frame, iter_parquet, parquet_kind, ticks_from_frame,
-                        validate_bars, validate_ticks)
-from hqt.journal import (RecoveryReport, WALOpenReport, _fspath, batch_options,
-                         sync_policy_code)
+from hqt.frames import (
+    bars_from_frame,
+    from_frame,
+    iter_parquet,
+    parquet_kind,
+    ticks_from_frame,
+    validate_bars,
+    validate_ticks,
+)
+from hqt.journal import RecoveryReport, WALOpenReport, _fspath, batch_options, sync_policy_code
 from hqt.models import Account, EquityPoint, Statistics, SymbolInfo
 from hqt.progress import RunProgress, wants_progress
 from hqt.results import BacktestResult, PriceSketch, _raw_dtypes
@@ -46,13 +52,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Engine", "EQUITY_DTYPE"]
 
-SymbolRef = Union[int, str]
+SymbolRef = int | str
 
 #: dtype of :attr:`Engine.equity_curve`.
-EQUITY_DTYPE = np.dtype([("time", "<i8"), ("balance", "<f8"), ("equity", "<f8"),
-                         ("margin", "<f8")])
-_RAW_EQUITY_DTYPE = np.dtype([("time", "<i8"), ("balance", "<i8"), ("equity", "<i8"),
-                              ("margin", "<i8")])
+EQUITY_DTYPE = np.dtype([("time", "<i8"), ("balance", "<f8"), ("equity", "<f8"), ("margin", "<f8")])
+_RAW_EQUITY_DTYPE = np.dtype(
+    [("time", "<i8"), ("balance", "<i8"), ("equity", "<i8"), ("margin", "<i8")]
+)
 
 _MODES = {"hedging": AccountMode.HEDGING, "netting": AccountMode.NETTING}
 _MARGIN_MODES = {"forex": MarginMode.FOREX, "cfd": MarginMode.CFD}
@@ -80,9 +86,16 @@ class Engine(_hqt.Engine):
         print(engine.statistics())
     """
 
-    def __init__(self, initial_balance: float, currency: str = "USD", leverage: int = 100, *,
-                 mode: str | AccountMode = "hedging", margin_call: float = 100.0,
-                 stop_out: float = 50.0) -> None:
+    def __init__(
+        self,
+        initial_balance: float,
+        currency: str = "USD",
+        leverage: int = 100,
+        *,
+        mode: str | AccountMode = "hedging",
+        margin_call: float = 100.0,
+        stop_out: float = 50.0,
+    ) -> None:
         super().__init__(initial_balance, currency, leverage)
         m = self._parse_mode(mode)
         if m != AccountMode.HEDGING:
@@ -97,7 +110,8 @@ class Engine(_hqt.Engine):
                 return _MODES[mode.lower()]
             except KeyError:
                 raise InvalidArgumentError(
-                    f"mode must be 'hedging' or 'netting', got {mode!r}") from None
+                    f"mode must be 'hedging' or 'netting', got {mode!r}"
+                ) from None
         try:
             return AccountMode(mode)
         except ValueError:
@@ -113,8 +127,10 @@ class Engine(_hqt.Engine):
         if self.disposed:
             return f"<{type(self).__name__} disposed>"
         a = self.account
-        return (f"<{type(self).__name__} {a.mode.name.lower()} balance={a.balance:.2f} "
-                f"equity={a.equity:.2f} {a.currency} symbols={self.symbol_count}>")
+        return (
+            f"<{type(self).__name__} {a.mode.name.lower()} balance={a.balance:.2f} "
+            f"equity={a.equity:.2f} {a.currency} symbols={self.symbol_count}>"
+        )
 
     # ---- configuration ---------------------------------------------------------------
 
@@ -133,12 +149,22 @@ class Engine(_hqt.Engine):
 
     # ---- symbols ---------------------------------------------------------------------
 
-    def add_symbol(self, name: str, *, base_currency: str | None = None,
-                   profit_currency: str | None = None, margin_currency: str | None = None,
-                   contract_size: float = 100_000.0, digits: int = 5,
-                   margin_mode: str | MarginMode = "forex", volume_min: float = 0.01,
-                   volume_step: float = 0.01, volume_max: float = 100.0,
-                   commission_per_lot: float = 0.0, spread: float = 0.0) -> int:
+    def add_symbol(
+        self,
+        name: str,
+        *,
+        base_currency: str | None = None,
+        profit_currency: str | None = None,
+        margin_currency: str | None = None,
+        contract_size: float = 100_000.0,
+        digits: int = 5,
+        margin_mode: str | MarginMode = "forex",
+        volume_min: float = 0.01,
+        volume_step: float = 0.01,
+        volume_max: float = 100.0,
+        commission_per_lot: float = 0.0,
+        spread: float = 0.0,
+    ) -> int:
         """Add a symbol; returns its id (0, 1, ... in order of addition).
 
         For a 6-letter forex name such as ``"EURUSD"`` the base and profit
@@ -157,18 +183,31 @@ class Engine(_hqt.Engine):
             else:
                 raise InvalidArgumentError(
                     f"add_symbol({name!r}): base_currency and profit_currency are required "
-                    "unless the name is a 6-letter forex pair such as 'EURUSD'")
+                    "unless the name is a 6-letter forex pair such as 'EURUSD'"
+                )
         if isinstance(margin_mode, str):
             try:
                 mm = _MARGIN_MODES[margin_mode.lower()]
             except KeyError:
                 raise InvalidArgumentError(
-                    f"margin_mode must be 'forex' or 'cfd', got {margin_mode!r}") from None
+                    f"margin_mode must be 'forex' or 'cfd', got {margin_mode!r}"
+                ) from None
         else:
             mm = margin_mode
-        return self._add_symbol(name, base_currency, profit_currency, margin_currency,
-                                contract_size, digits, int(mm), volume_min, volume_step,
-                                volume_max, commission_per_lot, spread)
+        return self._add_symbol(
+            name,
+            base_currency,
+            profit_currency,
+            margin_currency,
+            contract_size,
+            digits,
+            int(mm),
+            volume_min,
+            volume_step,
+            volume_max,
+            commission_per_lot,
+            spread,
+        )
 
     def symbol(self, symbol: SymbolRef) -> SymbolInfo:
         """Specification and last quote of a symbol (by id or name)."""
@@ -187,8 +226,13 @@ class Engine(_hqt.Engine):
 
     # ---- market data -------------------------------------------------------------------
 
-    def load_ticks(self, symbol_id: SymbolRef, time_ns: ArrayLike | TickData | Any,
-                   bid: ArrayLike | None = None, ask: ArrayLike | None = None) -> int:
+    def load_ticks(
+        self,
+        symbol_id: SymbolRef,
+        time_ns: ArrayLike | TickData | Any,
+        bid: ArrayLike | None = None,
+        ask: ArrayLike | None = None,
+    ) -> int:
         """Append ticks of one symbol; returns how many.
 
         ``time_ns``: int64 ns (or datetime64); ``bid``/``ask``: prices. numpy
@@ -215,18 +259,26 @@ class Engine(_hqt.Engine):
         self._sketch(symbol_id, t, b)
         return n
 
-    def load_ticks_micro(self, symbol_id: SymbolRef, time_ns: ArrayLike, bid: ArrayLike,
-                         ask: ArrayLike) -> int:
+    def load_ticks_micro(
+        self, symbol_id: SymbolRef, time_ns: ArrayLike, bid: ArrayLike, ask: ArrayLike
+    ) -> int:
         """Like load_ticks, with exact int64 prices in micro units (price x 1e6)."""
         t, b = as_time_array(time_ns), as_micro_array(bid, "bid")
         n = self._load_ticks_micro(symbol_id, t, b, as_micro_array(ask, "ask"))
         self._sketch(symbol_id, t, b, 1e-6)
         return n
 
-    def load_bars(self, symbol_id: SymbolRef, timeframe: int | None,
-                  time_ns: ArrayLike | BarData | Any, open: ArrayLike | None = None,
-                  high: ArrayLike | None = None, low: ArrayLike | None = None,
-                  close: ArrayLike | None = None, volume: ArrayLike | None = None) -> int:
+    def load_bars(
+        self,
+        symbol_id: SymbolRef,
+        timeframe: int | None,
+        time_ns: ArrayLike | BarData | Any,
+        open: ArrayLike | None = None,
+        high: ArrayLike | None = None,
+        low: ArrayLike | None = None,
+        close: ArrayLike | None = None,
+        volume: ArrayLike | None = None,
+    ) -> int:
         """Append bars of one symbol and timeframe (minutes); time is the open time.
 
         Conversion rules as in load_ticks; ``volume`` defaults to zeros.
@@ -241,8 +293,9 @@ class Engine(_hqt.Engine):
             open, high, low, close = data.open, data.high, data.low, data.close
             volume = data.volume if volume is None else volume
         elif open is None or high is None or low is None or close is None:
-            raise TypeError("load_bars() needs open, high, low and close (or one DataFrame / "
-                            "BarData)")
+            raise TypeError(
+                "load_bars() needs open, high, low and close (or one DataFrame / BarData)"
+            )
         else:
             times = time_ns
         if timeframe is None:
@@ -250,25 +303,50 @@ class Engine(_hqt.Engine):
         t = as_time_array(times)
         v = np.zeros(len(t)) if volume is None else as_price_array(volume, "volume")
         c = as_price_array(close, "close")
-        n = self._load_bars(symbol_id, timeframe, t, as_price_array(open, "open"),
-                            as_price_array(high, "high"), as_price_array(low, "low"), c, v)
+        n = self._load_bars(
+            symbol_id,
+            timeframe,
+            t,
+            as_price_array(open, "open"),
+            as_price_array(high, "high"),
+            as_price_array(low, "low"),
+            c,
+            v,
+        )
         self._sketch(symbol_id, t, c)
         return n
 
-    def load_bars_micro(self, symbol_id: SymbolRef, timeframe: int, time_ns: ArrayLike,
-                        open: ArrayLike, high: ArrayLike, low: ArrayLike, close: ArrayLike,
-                        volume: ArrayLike | None = None) -> int:
+    def load_bars_micro(
+        self,
+        symbol_id: SymbolRef,
+        timeframe: int,
+        time_ns: ArrayLike,
+        open: ArrayLike,
+        high: ArrayLike,
+        low: ArrayLike,
+        close: ArrayLike,
+        volume: ArrayLike | None = None,
+    ) -> int:
         """Like load_bars, with exact int64 values in micro units."""
         t = as_time_array(time_ns)
         v = np.zeros(len(t), np.int64) if volume is None else as_micro_array(volume, "volume")
         c = as_micro_array(close, "close")
-        n = self._load_bars_micro(symbol_id, timeframe, t, as_micro_array(open, "open"),
-                                  as_micro_array(high, "high"), as_micro_array(low, "low"), c, v)
+        n = self._load_bars_micro(
+            symbol_id,
+            timeframe,
+            t,
+            as_micro_array(open, "open"),
+            as_micro_array(high, "high"),
+            as_micro_array(low, "low"),
+            c,
+            v,
+        )
         self._sketch(symbol_id, t, c, 1e-6)
         return n
 
-    def load_dataframe(self, symbol_id: SymbolRef, df: Any, kind: str = "auto",
-                       timeframe: int | None = None) -> int:
+    def load_dataframe(
+        self, symbol_id: SymbolRef, df: Any, kind: str = "auto", timeframe: int | None = None
+    ) -> int:
         """Append ticks or bars of one symbol from a pandas DataFrame; returns how many.
 
         The time is the DatetimeIndex (any resolution; tz-aware times are
@@ -286,9 +364,15 @@ class Engine(_hqt.Engine):
             return self.load_ticks(symbol_id, data)
         return self.load_bars(symbol_id, timeframe, data)
 
-    def load_parquet(self, symbol_id: SymbolRef, path: str | os.PathLike[str],
-                     kind: str = "auto", *, timeframe: int | None = None,
-                     batch_rows: int = 1_000_000) -> int:
+    def load_parquet(
+        self,
+        symbol_id: SymbolRef,
+        path: str | os.PathLike[str],
+        kind: str = "auto",
+        *,
+        timeframe: int | None = None,
+        batch_rows: int = 1_000_000,
+    ) -> int:
         """Append the ticks or bars of a Parquet file, `batch_rows` rows at a time.
 
         Needs pyarrow (``pip install 'hqt[parquet]'``). Column names and time
@@ -307,8 +391,10 @@ class Engine(_hqt.Engine):
                 tf = infer_timeframe(first.time)
                 break
             if tf is None:
-                raise InvalidArgumentError(f"{os.fspath(path)}: cannot infer the bars' "
-                                           "timeframe; pass timeframe= (minutes)")
+                raise InvalidArgumentError(
+                    f"{os.fspath(path)}: cannot infer the bars' "
+                    "timeframe; pass timeframe= (minutes)"
+                )
         # a first pass validates every batch, so that nothing is loaded from a bad file
         last: int | None = None
         rows = 0
@@ -335,8 +421,10 @@ class Engine(_hqt.Engine):
             return obj
         if hasattr(obj, "columns"):
             return ticks_from_frame(obj)
-        raise TypeError("load_ticks(symbol, data) needs a pandas DataFrame or TickData; "
-                        "or pass time_ns, bid and ask arrays")
+        raise TypeError(
+            "load_ticks(symbol, data) needs a pandas DataFrame or TickData; "
+            "or pass time_ns, bid and ask arrays"
+        )
 
     @staticmethod
     def _bar_data(obj: Any, timeframe: int | None) -> BarData:
@@ -344,8 +432,10 @@ class Engine(_hqt.Engine):
             return obj
         if hasattr(obj, "columns"):
             return bars_from_frame(obj, timeframe)
-        raise TypeError("load_bars(symbol, timeframe, data) needs a pandas DataFrame or "
-                        "BarData; or pass time_ns, open, high, low and close arrays")
+        raise TypeError(
+            "load_bars(symbol, timeframe, data) needs a pandas DataFrame or "
+            "BarData; or pass time_ns, open, high, low and close arrays"
+        )
 
     @staticmethod
     def _timeframe_of(data: BarData, timeframe: int | None) -> int:
@@ -353,12 +443,15 @@ class Engine(_hqt.Engine):
         if tf is None:
             if not len(data):
                 return 1  # nothing to load; any valid timeframe
-            raise InvalidArgumentError("cannot infer the bars' timeframe from their times; "
-                                       "pass timeframe= (minutes, e.g. hqt.M1)")
+            raise InvalidArgumentError(
+                "cannot infer the bars' timeframe from their times; "
+                "pass timeframe= (minutes, e.g. hqt.M1)"
+            )
         return int(tf)
 
-    def _sketch(self, symbol_id: SymbolRef, t: NDArray[np.int64], price: NDArray[Any],
-                scale: float = 1.0) -> None:
+    def _sketch(
+        self, symbol_id: SymbolRef, t: NDArray[np.int64], price: NDArray[Any], scale: float = 1.0
+    ) -> None:
         """Keeps a small sample of loaded prices for BacktestResult.plot()."""
         if not len(t):
             return
@@ -369,9 +462,15 @@ class Engine(_hqt.Engine):
             sk = sketches[sid] = PriceSketch()
         sk.add(t, price if scale == 1.0 else np.asarray(price) * scale)
 
-    def load_csv(self, symbol_id: SymbolRef, path: str | os.PathLike[str], *,
-                 format: str = "auto", timeframe: int | None = None,
-                 volume: str = "tick") -> int:
+    def load_csv(
+        self,
+        symbol_id: SymbolRef,
+        path: str | os.PathLike[str],
+        *,
+        format: str = "auto",
+        timeframe: int | None = None,
+        volume: str = "tick",
+    ) -> int:
         """Load a CSV file of ticks or bars for one symbol; returns the number of rows loaded.
 
         Formats (``format="auto"`` detects them): MetaTrader 5 tick export
@@ -382,8 +481,7 @@ class Engine(_hqt.Engine):
         the spacing of the bars when not given. See :mod:`hqt.data`.
         Malformed lines raise CSVFormatError with the file and line number.
         """
-        return load_csv(self, symbol_id, path, format=format, timeframe=timeframe,
-                        volume=volume)
+        return load_csv(self, symbol_id, path, format=format, timeframe=timeframe, volume=volume)
 
     def build_bars(self, symbol_id: SymbolRef, timeframe: int) -> None:
         """Build bars of `timeframe` (minutes) from the symbol's ticks.
@@ -403,8 +501,14 @@ class Engine(_hqt.Engine):
             self.build_bars(sym, tf)
         return strategy_callbacks(strategy)
 
-    def run(self, strategy: object | None = None, *, resume: bool = False,
-            warmup: int | None = None, progress: bool | None = None) -> BacktestResult:
+    def run(
+        self,
+        strategy: object | None = None,
+        *,
+        resume: bool = False,
+        warmup: int | None = None,
+        progress: bool | None = None,
+    ) -> BacktestResult:
         """Process every loaded event not yet processed, in time order.
 
         Returns a :class:`hqt.results.BacktestResult`: the deals, trades,
@@ -451,16 +555,18 @@ class Engine(_hqt.Engine):
                 raise InvalidArgumentError("warmup is only used with resume=True")
             if strategy is None:
                 return self._drive(self._run, None, progress=progress)
-            return self._drive(self._run, self._prepare(strategy),
-                               progress=progress)
+            return self._drive(self._run, self._prepare(strategy), progress=progress)
         n = warmup if warmup is not None else getattr(strategy, "warmup", 0)
         if isinstance(n, bool) or not isinstance(n, int):
             raise TypeError(f"warmup must be an int (number of events), not {type(n).__name__}")
         if n < 0:
             raise InvalidArgumentError(f"warmup must be >= 0, got {n}")
-        return self._drive(self._run_resume,
-                           None if strategy is None else self._prepare(strategy), n,
-                           progress=progress)
+        return self._drive(
+            self._run_resume,
+            None if strategy is None else self._prepare(strategy),
+            n,
+            progress=progress,
+        )
 
     def _drive(self, fn: Any, *args: Any, progress: bool | None) -> BacktestResult:
         """Calls fn(*args) (a native run) under a progress bar; returns the result."""
@@ -472,18 +578,27 @@ class Engine(_hqt.Engine):
                 fn(*args)
             except KeyboardInterrupt as e:
                 left = self.pending_events if not self.disposed else 0
-                e.add_note(f"hqt: run() interrupted after {total - left:,} of {total:,} events; "
-                           "the engine is consistent (on_stop was called and an enabled "
-                           f"write-ahead log got its end-of-run checkpoint); {left:,} events "
-                           "stay loaded: run() again continues")
+                e.add_note(
+                    f"hqt: run() interrupted after {total - left:,} of {total:,} events; "
+                    "the engine is consistent (on_stop was called and an enabled "
+                    f"write-ahead log got its end-of-run checkpoint); {left:,} events "
+                    "stay loaded: run() again continues"
+                )
                 raise
             bar.end_chunk()
-        return BacktestResult.from_engine(self, wall_seconds=_time.perf_counter() - started,
-                                          events=total - self.pending_events)
+        return BacktestResult.from_engine(
+            self, wall_seconds=_time.perf_counter() - started, events=total - self.pending_events
+        )
 
-    def run_file(self, path: str | os.PathLike[str], strategy: object | None = None, *,
-                 symbol: SymbolRef | None = None, chunk_ticks: int = 1_000_000,
-                 progress: bool | None = None) -> BacktestResult:
+    def run_file(
+        self,
+        path: str | os.PathLike[str],
+        strategy: object | None = None,
+        *,
+        symbol: SymbolRef | None = None,
+        chunk_ticks: int = 1_000_000,
+        progress: bool | None = None,
+    ) -> BacktestResult:
         """Run the ticks of an HQT tick file (``.hqtt``) in bounded memory.
 
         The file (see :mod:`hqt.tickfile`; ``python -m hqt.tickfile convert``
@@ -507,8 +622,9 @@ class Engine(_hqt.Engine):
         stops the run as in :meth:`run` and is re-raised unchanged with a
         note saying how many ticks ran; the rest of the file is not loaded.
         """
-        result: BacktestResult = run_file(self, path, strategy, symbol=symbol,
-                                          chunk_ticks=chunk_ticks, progress=progress)
+        result: BacktestResult = run_file(
+            self, path, strategy, symbol=symbol, chunk_ticks=chunk_ticks, progress=progress
+        )
         return result
 
     def process_event(self, event: _hqt.Tick | _hqt.Bar, strategy: object | None = None) -> None:
@@ -525,9 +641,16 @@ class Engine(_hqt.Engine):
     # ---- write-ahead log ----------------------------------------------------------------
     # disable_wal, is_wal_enabled, checkpoint and warming_up are native (inherited).
 
-    def enable_wal(self, file_path: str | os.PathLike[str], truncate: bool = False,
-                   sync: str | int = "always", *, checkpoint_every: int = 10_000,
-                   batch_records: int = 256, batch_delay: float = 0.01) -> WALOpenReport:
+    def enable_wal(
+        self,
+        file_path: str | os.PathLike[str],
+        truncate: bool = False,
+        sync: str | int = "always",
+        *,
+        checkpoint_every: int = 10_000,
+        batch_records: int = 256,
+        batch_delay: float = 0.01,
+    ) -> WALOpenReport:
         """Write every trading operation to a write-ahead log before it takes effect.
 
         Set the account and add the symbols first: the log records a
@@ -550,13 +673,20 @@ class Engine(_hqt.Engine):
         from a strategy callback (BusyError).
         """
         if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int):
-            raise TypeError(f"checkpoint_every must be an int, not "
-                            f"{type(checkpoint_every).__name__}")
+            raise TypeError(
+                f"checkpoint_every must be an int, not {type(checkpoint_every).__name__}"
+            )
         if checkpoint_every < 1:
             raise InvalidArgumentError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
         records, delay_ns = batch_options(batch_records, batch_delay)
-        raw = self._enable_wal(_fspath(file_path, "file_path"), bool(truncate),
-                               sync_policy_code(sync), records, delay_ns, checkpoint_every)
+        raw = self._enable_wal(
+            _fspath(file_path, "file_path"),
+            bool(truncate),
+            sync_policy_code(sync),
+            records,
+            delay_ns,
+            checkpoint_every,
+        )
         return WALOpenReport._from_raw(raw)
 
     def recover_from_wal(self) -> RecoveryReport:
@@ -576,11 +706,20 @@ class Engine(_hqt.Engine):
     # ---- broadcasting ----------------------------------------------------------------
     # disable_broadcasting, is_broadcasting and broadcast_endpoint are native (inherited).
 
-    def enable_broadcasting(self, endpoint: str = "tcp://*:5555", *, sndhwm: int = 10_000,
-                            linger: int = 0, curve_secret_key: Key | None = None,
-                            allowed_client_keys: Iterable[Key] = (), wait_subscribers: int = 0,
-                            wait_timeout: float = 5.0, on_bar_close: bool = True,
-                            on_deal: bool = True, every_ticks: int = 0) -> str:
+    def enable_broadcasting(
+        self,
+        endpoint: str = "tcp://*:5555",
+        *,
+        sndhwm: int = 10_000,
+        linger: int = 0,
+        curve_secret_key: Key | None = None,
+        allowed_client_keys: Iterable[Key] = (),
+        wait_subscribers: int = 0,
+        wait_timeout: float = 5.0,
+        on_bar_close: bool = True,
+        on_deal: bool = True,
+        every_ticks: int = 0,
+    ) -> str:
         """Publish every event of run() / process_event() on a ZeroMQ socket; returns the endpoint.
 
         TICK every tick, BAR when a bar closes, TRADE every deal, ORDER and
@@ -593,8 +732,15 @@ class Engine(_hqt.Engine):
         leaves the engine working, not broadcasting; StateError if already
         broadcasting. May be called from a strategy callback (mid-run).
         """
-        opts = broadcast_options(endpoint, sndhwm, linger, curve_secret_key,
-                                 allowed_client_keys, wait_subscribers, wait_timeout)
+        opts = broadcast_options(
+            endpoint,
+            sndhwm,
+            linger,
+            curve_secret_key,
+            allowed_client_keys,
+            wait_subscribers,
+            wait_timeout,
+        )
         if isinstance(every_ticks, bool) or not isinstance(every_ticks, int):
             raise TypeError(f"every_ticks must be an int, not {type(every_ticks).__name__}")
         if not 0 <= every_ticks <= 2**31 - 1:
@@ -613,11 +759,19 @@ class Engine(_hqt.Engine):
     # buy, sell, modify, modify_order, set_trailing_stop, close, cancel and
     # deposit are native (inherited); see hqt/_hqt.pyi.
 
-    def order_send(self, symbol_id: SymbolRef, type: int, volume: float,
-                   price: float | None = None, stop_limit: float | None = None,
-                   sl: float | None = None, tp: float | None = None,
-                   expiration: TimeLike | None = None, trailing_points: int | None = 0,
-                   magic: int | None = 0) -> int:
+    def order_send(
+        self,
+        symbol_id: SymbolRef,
+        type: int,
+        volume: float,
+        price: float | None = None,
+        stop_limit: float | None = None,
+        sl: float | None = None,
+        tp: float | None = None,
+        expiration: TimeLike | None = None,
+        trailing_points: int | None = 0,
+        magic: int | None = 0,
+    ) -> int:
         """Send an order of any :class:`hqt.OrderType`; returns its ticket.
 
         Market orders (BUY/SELL) ignore ``price`` and return the position's
@@ -625,54 +779,112 @@ class Engine(_hqt.Engine):
         good till canceled. ``trailing_points`` sets a trailing stop on the
         resulting position. ``magic`` is copied to the deals.
         """
-        return super().order_send(symbol_id, type, volume, price, stop_limit, sl, tp,
-                                  to_ns(expiration), trailing_points, magic)
+        return super().order_send(
+            symbol_id,
+            type,
+            volume,
+            price,
+            stop_limit,
+            sl,
+            tp,
+            to_ns(expiration),
+            trailing_points,
+            magic,
+        )
 
-    def buy_limit(self, symbol_id: SymbolRef, volume: float, price: float,
-                  sl: float | None = None, tp: float | None = None,
-                  expiration: TimeLike | None = None) -> int:
+    def buy_limit(
+        self,
+        symbol_id: SymbolRef,
+        volume: float,
+        price: float,
+        sl: float | None = None,
+        tp: float | None = None,
+        expiration: TimeLike | None = None,
+    ) -> int:
         """Pending buy below the market: fills when ask <= price."""
-        return self.order_send(symbol_id, OrderType.BUY_LIMIT, volume, price, None, sl, tp,
-                               expiration)
+        return self.order_send(
+            symbol_id, OrderType.BUY_LIMIT, volume, price, None, sl, tp, expiration
+        )
 
-    def sell_limit(self, symbol_id: SymbolRef, volume: float, price: float,
-                   sl: float | None = None, tp: float | None = None,
-                   expiration: TimeLike | None = None) -> int:
+    def sell_limit(
+        self,
+        symbol_id: SymbolRef,
+        volume: float,
+        price: float,
+        sl: float | None = None,
+        tp: float | None = None,
+        expiration: TimeLike | None = None,
+    ) -> int:
         """Pending sell above the market: fills when bid >= price."""
-        return self.order_send(symbol_id, OrderType.SELL_LIMIT, volume, price, None, sl, tp,
-                               expiration)
+        return self.order_send(
+            symbol_id, OrderType.SELL_LIMIT, volume, price, None, sl, tp, expiration
+        )
 
-    def buy_stop(self, symbol_id: SymbolRef, volume: float, price: float,
-                 sl: float | None = None, tp: float | None = None,
-                 expiration: TimeLike | None = None) -> int:
+    def buy_stop(
+        self,
+        symbol_id: SymbolRef,
+        volume: float,
+        price: float,
+        sl: float | None = None,
+        tp: float | None = None,
+        expiration: TimeLike | None = None,
+    ) -> int:
         """Pending buy above the market: fills when ask >= price."""
-        return self.order_send(symbol_id, OrderType.BUY_STOP, volume, price, None, sl, tp,
-                               expiration)
+        return self.order_send(
+            symbol_id, OrderType.BUY_STOP, volume, price, None, sl, tp, expiration
+        )
 
-    def sell_stop(self, symbol_id: SymbolRef, volume: float, price: float,
-                  sl: float | None = None, tp: float | None = None,
-                  expiration: TimeLike | None = None) -> int:
+    def sell_stop(
+        self,
+        symbol_id: SymbolRef,
+        volume: float,
+        price: float,
+        sl: float | None = None,
+        tp: float | None = None,
+        expiration: TimeLike | None = None,
+    ) -> int:
         """Pending sell below the market: fills when bid <= price."""
-        return self.order_send(symbol_id, OrderType.SELL_STOP, volume, price, None, sl, tp,
-                               expiration)
+        return self.order_send(
+            symbol_id, OrderType.SELL_STOP, volume, price, None, sl, tp, expiration
+        )
 
-    def buy_stop_limit(self, symbol_id: SymbolRef, volume: float, price: float,
-                       stop_limit: float, sl: float | None = None, tp: float | None = None,
-                       expiration: TimeLike | None = None) -> int:
+    def buy_stop_limit(
+        self,
+        symbol_id: SymbolRef,
+        volume: float,
+        price: float,
+        stop_limit: float,
+        sl: float | None = None,
+        tp: float | None = None,
+        expiration: TimeLike | None = None,
+    ) -> int:
         """When ask reaches `price`, place a BUY_LIMIT at `stop_limit`."""
-        return self.order_send(symbol_id, OrderType.BUY_STOP_LIMIT, volume, price, stop_limit,
-                               sl, tp, expiration)
+        return self.order_send(
+            symbol_id, OrderType.BUY_STOP_LIMIT, volume, price, stop_limit, sl, tp, expiration
+        )
 
-    def sell_stop_limit(self, symbol_id: SymbolRef, volume: float, price: float,
-                        stop_limit: float, sl: float | None = None, tp: float | None = None,
-                        expiration: TimeLike | None = None) -> int:
+    def sell_stop_limit(
+        self,
+        symbol_id: SymbolRef,
+        volume: float,
+        price: float,
+        stop_limit: float,
+        sl: float | None = None,
+        tp: float | None = None,
+        expiration: TimeLike | None = None,
+    ) -> int:
         """When bid reaches `price`, place a SELL_LIMIT at `stop_limit`."""
-        return self.order_send(symbol_id, OrderType.SELL_STOP_LIMIT, volume, price,
-                               stop_limit, sl, tp, expiration)
+        return self.order_send(
+            symbol_id, OrderType.SELL_STOP_LIMIT, volume, price, stop_limit, sl, tp, expiration
+        )
 
-    def modify_order(self, ticket: int, price: float | None = None,
-                     stop_limit: float | None = None,
-                     expiration: TimeLike | None = None) -> None:
+    def modify_order(
+        self,
+        ticket: int,
+        price: float | None = None,
+        stop_limit: float | None = None,
+        expiration: TimeLike | None = None,
+    ) -> None:
         """Change a pending order's price, stop-limit price or expiration; None keeps a value."""
         super().modify_order(ticket, price, stop_limit, to_ns(expiration))
 
@@ -720,14 +932,26 @@ class Engine(_hqt.Engine):
 
     def deals_array(self) -> np.ndarray:
         """Deals as a numpy structured array of exact integers (micro units)."""
-        dtype = np.dtype([("ticket", "<u8"), ("order", "<u8"), ("position", "<u8"),
-                          ("symbol_id", "<u4"), ("type", "<i4"), ("entry", "<i4"),
-                          ("reason", "<i4"), ("time", "<i8"), ("volume", "<i8"),
-                          ("price", "<i8"), ("commission", "<i8"), ("profit", "<i8"),
-                          ("balance", "<i8"), ("magic", "<u8")])
+        dtype = np.dtype(
+            [
+                ("ticket", "<u8"),
+                ("order", "<u8"),
+                ("position", "<u8"),
+                ("symbol_id", "<u4"),
+                ("type", "<i4"),
+                ("entry", "<i4"),
+                ("reason", "<i4"),
+                ("time", "<i8"),
+                ("volume", "<i8"),
+                ("price", "<i8"),
+                ("commission", "<i8"),
+                ("profit", "<i8"),
+                ("balance", "<i8"),
+                ("magic", "<u8"),
+            ]
+        )
         raw = np.frombuffer(_hqt._raw_records(self, "deals"), dtype=_raw_dtypes()["deals"])
         out = np.empty(len(raw), dtype=dtype)
         for name in dtype.names or ():
             out[name] = raw[name]
         return out
-

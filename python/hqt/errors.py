@@ -35,17 +35,38 @@ message alone (no quotes, even for the KeyError subclasses).
 
 This module is pure Python: it imports without the native extension.
 """
+
 from __future__ import annotations
 
 from typing import ClassVar
 
 __all__ = [
-    "HQTError", "InvalidArgumentError", "UnknownSymbolError", "UnknownTicketError",
-    "TradeError", "InvalidVolumeError", "InvalidPriceError", "InvalidStopsError",
-    "InsufficientMarginError", "NoPriceError", "ConversionError", "DataError",
-    "DataOrderError", "BadDataError", "CSVFormatError", "BusyError", "CallbackError",
-    "StateError", "HQTIOError", "BroadcastError", "WALError", "WALCorruptionError",
-    "InternalError", "NativeLibraryError", "STATUS_EXCEPTIONS", "error_for_status",
+    "HQTError",
+    "InvalidArgumentError",
+    "UnknownSymbolError",
+    "UnknownTicketError",
+    "TradeError",
+    "InvalidVolumeError",
+    "InvalidPriceError",
+    "InvalidStopsError",
+    "InsufficientMarginError",
+    "NoPriceError",
+    "ConversionError",
+    "DataError",
+    "DataOrderError",
+    "BadDataError",
+    "CSVFormatError",
+    "BusyError",
+    "CallbackError",
+    "StateError",
+    "HQTIOError",
+    "BroadcastError",
+    "WALError",
+    "WALCorruptionError",
+    "InternalError",
+    "NativeLibraryError",
+    "STATUS_EXCEPTIONS",
+    "error_for_status",
 ]
 
 
@@ -244,10 +265,25 @@ class NativeLibraryError(HQTError, ImportError):
 STATUS_EXCEPTIONS: dict[int, type[HQTError]] = {
     cls.status: cls
     for cls in (
-        InvalidArgumentError, UnknownSymbolError, UnknownTicketError, InvalidVolumeError,
-        InvalidPriceError, InvalidStopsError, InsufficientMarginError, NoPriceError,
-        ConversionError, DataOrderError, BadDataError, BusyError, CallbackError, StateError,
-        HQTIOError, BroadcastError, WALCorruptionError, WALError, InternalError,
+        InvalidArgumentError,
+        UnknownSymbolError,
+        UnknownTicketError,
+        InvalidVolumeError,
+        InvalidPriceError,
+        InvalidStopsError,
+        InsufficientMarginError,
+        NoPriceError,
+        ConversionError,
+        DataOrderError,
+        BadDataError,
+        BusyError,
+        CallbackError,
+        StateError,
+        HQTIOError,
+        BroadcastError,
+        WALCorruptionError,
+        WALError,
+        InternalError,
     )
     if cls.status is not None
 }

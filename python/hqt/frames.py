@@ -18,6 +18,7 @@ timestamp column (any unit or time zone) or int64 ns. :func:`iter_parquet`
 reads a file batch by batch so that loading it keeps memory near the size
 of the data (see ``Engine.load_parquet``).
 """
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,18 @@ from hqt.errors import BadDataError, InvalidArgumentError
 if TYPE_CHECKING:  # pragma: no cover
     from numpy.typing import NDArray
 
-__all__ = ["TIME_COLUMNS", "index_to_ns", "frame_kind", "ticks_from_frame", "bars_from_frame",
-           "from_frame", "read_parquet", "iter_parquet", "validate_ticks", "validate_bars"]
+__all__ = [
+    "TIME_COLUMNS",
+    "index_to_ns",
+    "frame_kind",
+    "ticks_from_frame",
+    "bars_from_frame",
+    "from_frame",
+    "read_parquet",
+    "iter_parquet",
+    "validate_ticks",
+    "validate_bars",
+]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -48,9 +59,11 @@ _BAR_COLUMNS = ("open", "high", "low", "close")
 
 # ---- pandas ----------------------------------------------------------------------------
 
+
 def _is_datetime_index(idx: Any) -> bool:
     return getattr(idx, "dtype", None) is not None and (
-        getattr(idx.dtype, "kind", "") == "M" or str(idx.dtype).startswith("datetime64"))
+        getattr(idx.dtype, "kind", "") == "M" or str(idx.dtype).startswith("datetime64")
+    )
 
 
 def index_to_ns(values: Any) -> NDArray[np.int64]:
@@ -59,8 +72,11 @@ def index_to_ns(values: Any) -> NDArray[np.int64]:
     if pd is not None and isinstance(values, (pd.Index, pd.Series)):
         dtype = values.dtype
         if isinstance(dtype, pd.DatetimeTZDtype):
-            values = values.tz_convert("UTC").tz_localize(None) if isinstance(values, pd.Index) \
+            values = (
+                values.tz_convert("UTC").tz_localize(None)
+                if isinstance(values, pd.Index)
                 else values.dt.tz_convert("UTC").dt.tz_localize(None)
+            )
             dtype = values.dtype
         if getattr(dtype, "kind", "") == "M":
             if values.isna().any():
@@ -73,7 +89,9 @@ def index_to_ns(values: Any) -> NDArray[np.int64]:
             try:
                 conv = pd.to_datetime(values, utc=True, format="ISO8601")
             except (ValueError, TypeError) as e:
-                raise InvalidArgumentError(f"time column: cannot parse as date/time ({e})") from None
+                raise InvalidArgumentError(
+                    f"time column: cannot parse as date/time ({e})"
+                ) from None
             return index_to_ns(conv)
         raise TypeError(f"time must be datetime64, integer ns or ISO-8601 strings, not {dtype}")
     return as_time_array(np.asarray(values))
@@ -97,7 +115,8 @@ def _frame_time(df: Any) -> NDArray[np.int64]:
             return index_to_ns(df[cols[name]])
     raise InvalidArgumentError(
         "the DataFrame needs a DatetimeIndex or a time column (one of "
-        f"{', '.join(TIME_COLUMNS)}); columns: {', '.join(map(str, df.columns))}")
+        f"{', '.join(TIME_COLUMNS)}); columns: {', '.join(map(str, df.columns))}"
+    )
 
 
 def _frame_float(df: Any, cols: dict[str, Any], name: str) -> NDArray[np.float64]:
@@ -118,24 +137,26 @@ def frame_kind(df: Any) -> str:
         return "bars"
     raise InvalidArgumentError(
         "cannot tell ticks from bars: the DataFrame needs bid and ask columns (ticks) or "
-        f"open, high, low, close (bars); columns: {', '.join(map(str, df.columns))}")
+        f"open, high, low, close (bars); columns: {', '.join(map(str, df.columns))}"
+    )
 
 
 def _require_columns(df: Any, names: Sequence[str], kind: str) -> dict[str, Any]:
     cols = _columns(df)
     missing = [n for n in names if n not in cols]
     if missing:
-        raise InvalidArgumentError(f"{kind} need columns {', '.join(names)}; missing "
-                                   f"{', '.join(missing)} (columns: "
-                                   f"{', '.join(map(str, df.columns))})")
+        raise InvalidArgumentError(
+            f"{kind} need columns {', '.join(names)}; missing "
+            f"{', '.join(missing)} (columns: "
+            f"{', '.join(map(str, df.columns))})"
+        )
     return cols
 
 
 def ticks_from_frame(df: Any) -> TickData:
     """Ticks (time, bid, ask) of a DataFrame, without per-row objects."""
     cols = _require_columns(df, _TICK_COLUMNS, "ticks")
-    return TickData(_frame_time(df), _frame_float(df, cols, "bid"),
-                    _frame_float(df, cols, "ask"))
+    return TickData(_frame_time(df), _frame_float(df, cols, "bid"), _frame_float(df, cols, "ask"))
 
 
 def bars_from_frame(df: Any, timeframe: int | None = None) -> BarData:
@@ -143,11 +164,9 @@ def bars_from_frame(df: Any, timeframe: int | None = None) -> BarData:
     cols = _require_columns(df, _BAR_COLUMNS, "bars")
     t = _frame_time(df)
     vol_name = next((v for v in _VOLUME_COLUMNS if v in cols), None)
-    vol = (_frame_float(df, cols, vol_name) if vol_name is not None
-           else np.zeros(len(t), np.float64))
+    vol = _frame_float(df, cols, vol_name) if vol_name is not None else np.zeros(len(t), np.float64)
     o, h, lo, c = (_frame_float(df, cols, n) for n in _BAR_COLUMNS)
-    return BarData(t, o, h, lo, c, vol, timeframe if timeframe is not None else
-                   infer_timeframe(t))
+    return BarData(t, o, h, lo, c, vol, timeframe if timeframe is not None else infer_timeframe(t))
 
 
 def from_frame(df: Any, kind: str = "auto", timeframe: int | None = None) -> TickData | BarData:
@@ -167,31 +186,57 @@ def from_frame(df: Any, kind: str = "auto", timeframe: int | None = None) -> Tic
 # The rules are the engine's own (include/hqt.h, hqt_validate_ticks / hqt_validate_bars): same
 # checks, same exception classes, same messages as Engine.load_ticks / load_bars.
 
+
 def _f64(x: Any) -> NDArray[np.float64]:
     return np.ascontiguousarray(x, dtype=np.float64)  # no copy when it already is
 
 
-def validate_ticks(data: TickData, after: int | None = None, where: str = "tick",
-                   first_index: int = 0) -> None:
+def validate_ticks(
+    data: TickData, after: int | None = None, where: str = "tick", first_index: int = 0
+) -> None:
     """Raises what ``Engine.load_ticks`` would for `data` (messages name ``where`` and the
     index from `first_index`); `after`: the time of the tick before (previous batch's last)."""
     from hqt import _hqt
-    _hqt.validate_ticks(np.ascontiguousarray(data.time, dtype=np.int64), _f64(data.bid),
-                        _f64(data.ask), after or 0, where, first_index)
+
+    _hqt.validate_ticks(
+        np.ascontiguousarray(data.time, dtype=np.int64),
+        _f64(data.bid),
+        _f64(data.ask),
+        after or 0,
+        where,
+        first_index,
+    )
 
 
-def validate_bars(data: BarData, after: int | None = None, where: str = "bar",
-                  first_index: int = 0, timeframe: int | None = None) -> None:
+def validate_bars(
+    data: BarData,
+    after: int | None = None,
+    where: str = "bar",
+    first_index: int = 0,
+    timeframe: int | None = None,
+) -> None:
     """Raises what ``Engine.load_bars`` would for `data` (timeframe: `timeframe`, else the
     data's, else M1); `after`: the open time of the bar before (previous batch's last)."""
     from hqt import _hqt
+
     tf = timeframe if timeframe is not None else (data.timeframe or 1)
-    _hqt.validate_bars(int(tf), np.ascontiguousarray(data.time, dtype=np.int64),
-                       _f64(data.open), _f64(data.high), _f64(data.low), _f64(data.close),
-                       _f64(data.volume), after, 0, where, first_index)
+    _hqt.validate_bars(
+        int(tf),
+        np.ascontiguousarray(data.time, dtype=np.int64),
+        _f64(data.open),
+        _f64(data.high),
+        _f64(data.low),
+        _f64(data.close),
+        _f64(data.volume),
+        after,
+        0,
+        where,
+        first_index,
+    )
 
 
 # ---- Parquet ---------------------------------------------------------------------------------------
+
 
 def _arrow_names(schema: Any) -> dict[str, str]:
     out: dict[str, str] = {}
@@ -211,7 +256,8 @@ def _parquet_plan(schema: Any, kind: str) -> tuple[str, dict[str, str]]:
         else:
             raise InvalidArgumentError(
                 "cannot tell ticks from bars: the file needs bid and ask columns (ticks) or "
-                f"open, high, low, close (bars); columns: {', '.join(schema.names)}")
+                f"open, high, low, close (bars); columns: {', '.join(schema.names)}"
+            )
     roles: dict[str, str] = {}
     time_name = next((n for n in TIME_COLUMNS if n in names), None)
     if time_name is None:
@@ -222,15 +268,19 @@ def _parquet_plan(schema: Any, kind: str) -> tuple[str, dict[str, str]]:
                 names.setdefault(time_name, field.name)
                 break
     if time_name is None:
-        raise InvalidArgumentError(f"the file needs a time column (one of {', '.join(TIME_COLUMNS)}"
-                                   f", or any timestamp column); columns: "
-                                   f"{', '.join(schema.names)}")
+        raise InvalidArgumentError(
+            f"the file needs a time column (one of {', '.join(TIME_COLUMNS)}"
+            f", or any timestamp column); columns: "
+            f"{', '.join(schema.names)}"
+        )
     roles["time"] = names[time_name]
     wanted = _TICK_COLUMNS if kind == "ticks" else _BAR_COLUMNS
     missing = [c for c in wanted if c not in names]
     if missing:
-        raise InvalidArgumentError(f"{kind} need columns {', '.join(wanted)}; missing "
-                                   f"{', '.join(missing)} (columns: {', '.join(schema.names)})")
+        raise InvalidArgumentError(
+            f"{kind} need columns {', '.join(wanted)}; missing "
+            f"{', '.join(missing)} (columns: {', '.join(schema.names)})"
+        )
     for c in wanted:
         roles[c] = names[c]
     if kind == "bars":
@@ -262,26 +312,36 @@ def _arrow_time(pa: Any, col: Any) -> NDArray[np.int64]:
 def _arrow_float(pa: Any, col: Any, name: str) -> NDArray[np.float64]:
     if col.null_count:
         raise BadDataError(f"column {name!r} contains nulls")
-    if not (pa.types.is_floating(col.type) or pa.types.is_integer(col.type)
-            or pa.types.is_decimal(col.type)):
+    if not (
+        pa.types.is_floating(col.type)
+        or pa.types.is_integer(col.type)
+        or pa.types.is_decimal(col.type)
+    ):
         raise TypeError(f"column {name!r} must be numbers, not {col.type}")
     return np.ascontiguousarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False))
 
 
-def _from_batch(pa: Any, batch: Any, kind: str, roles: dict[str, str],
-                timeframe: int | None) -> TickData | BarData:
+def _from_batch(
+    pa: Any, batch: Any, kind: str, roles: dict[str, str], timeframe: int | None
+) -> TickData | BarData:
     cols = {role: batch.column(batch.schema.get_field_index(name)) for role, name in roles.items()}
     t = _arrow_time(pa, cols["time"])
     if kind == "ticks":
-        return TickData(t, _arrow_float(pa, cols["bid"], "bid"), _arrow_float(pa, cols["ask"], "ask"))
-    vol = (_arrow_float(pa, cols["volume"], "volume") if "volume" in cols
-           else np.zeros(len(t), np.float64))
+        return TickData(
+            t, _arrow_float(pa, cols["bid"], "bid"), _arrow_float(pa, cols["ask"], "ask")
+        )
+    vol = (
+        _arrow_float(pa, cols["volume"], "volume")
+        if "volume" in cols
+        else np.zeros(len(t), np.float64)
+    )
     o, h, lo, c = (_arrow_float(pa, cols[n], n) for n in _BAR_COLUMNS)
     return BarData(t, o, h, lo, c, vol, timeframe)
 
 
-def iter_parquet(path: PathLike, kind: str = "auto", *, timeframe: int | None = None,
-                 batch_rows: int = 1_000_000) -> Iterator[TickData | BarData]:
+def iter_parquet(
+    path: PathLike, kind: str = "auto", *, timeframe: int | None = None, batch_rows: int = 1_000_000
+) -> Iterator[TickData | BarData]:
     """Ticks or bars of a Parquet file, `batch_rows` rows at a time.
 
     Only the needed columns are read. Bars get ``timeframe`` as given (None:
@@ -294,8 +354,9 @@ def iter_parquet(path: PathLike, kind: str = "auto", *, timeframe: int | None = 
     f = pq.ParquetFile(os.fspath(path))
     try:
         kind, roles = _parquet_plan(f.schema_arrow, kind)
-        for batch in f.iter_batches(batch_size=batch_rows, columns=list(roles.values()),
-                                    use_threads=True):
+        for batch in f.iter_batches(
+            batch_size=batch_rows, columns=list(roles.values()), use_threads=True
+        ):
             yield _from_batch(pa, batch, kind, roles, timeframe)
     finally:
         f.close()
@@ -307,8 +368,9 @@ def parquet_kind(path: PathLike, kind: str = "auto") -> str:
     return _parquet_plan(pq.read_schema(os.fspath(path)), kind)[0]
 
 
-def read_parquet(path: PathLike, kind: str = "auto", *,
-                 timeframe: int | None = None) -> TickData | BarData:
+def read_parquet(
+    path: PathLike, kind: str = "auto", *, timeframe: int | None = None
+) -> TickData | BarData:
     """Read a whole Parquet file of ticks or bars into numpy columns.
 
     For files larger than memory use ``Engine.load_parquet`` (batch-wise)
@@ -323,8 +385,13 @@ def read_parquet(path: PathLike, kind: str = "auto", *,
     cols = {role: table.column(name) for role, name in roles.items()}
     t = _arrow_time(pa, cols["time"])
     if kind == "ticks":
-        return TickData(t, _arrow_float(pa, cols["bid"], "bid"), _arrow_float(pa, cols["ask"], "ask"))
-    vol = (_arrow_float(pa, cols["volume"], "volume") if "volume" in cols
-           else np.zeros(len(t), np.float64))
+        return TickData(
+            t, _arrow_float(pa, cols["bid"], "bid"), _arrow_float(pa, cols["ask"], "ask")
+        )
+    vol = (
+        _arrow_float(pa, cols["volume"], "volume")
+        if "volume" in cols
+        else np.zeros(len(t), np.float64)
+    )
     o, h, lo, c = (_arrow_float(pa, cols[n], n) for n in _BAR_COLUMNS)
     return BarData(t, o, h, lo, c, vol, timeframe if timeframe is not None else infer_timeframe(t))

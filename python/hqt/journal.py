@@ -43,6 +43,7 @@ an HQT log, a configuration mismatch or a failed sync,
 The reader in :mod:`hqt.wal` is an independent pure-Python implementation of
 the same format (no native code), for tools and cross-checks.
 """
+
 from __future__ import annotations
 
 import math
@@ -54,8 +55,16 @@ from typing import Any, Union
 from hqt import _hqt
 from hqt.errors import InvalidArgumentError
 
-__all__ = ["WriteAheadLog", "WALOpenReport", "WALRecord", "RecoveryReport", "WALSync",
-           "WALRecordType", "sync_policy_code", "batch_options"]
+__all__ = [
+    "WriteAheadLog",
+    "WALOpenReport",
+    "WALRecord",
+    "RecoveryReport",
+    "WALSync",
+    "WALRecordType",
+    "sync_policy_code",
+    "batch_options",
+]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -64,8 +73,8 @@ class WALSync(IntEnum):
     """When appended records reach stable storage (``HQT_WAL_SYNC_*``)."""
 
     ALWAYS = 0  #: fdatasync before every append returns (default)
-    BATCH = 1   #: group commit: one sync per batch_records records or batch_delay seconds
-    NONE = 2    #: no sync on append: the OS decides
+    BATCH = 1  #: group commit: one sync per batch_records records or batch_delay seconds
+    NONE = 2  #: no sync on append: the OS decides
 
 
 class WALRecordType(IntEnum):
@@ -77,8 +86,8 @@ class WALRecordType(IntEnum):
     ORDER_PLACE = 4
     ORDER_CANCEL = 5
     BALANCE_CHANGE = 6
-    CHECKPOINT = 7   #: written by mark_checkpoint(), not append()
-    HEADER = 8       #: first record of every file, written by the library
+    CHECKPOINT = 7  #: written by mark_checkpoint(), not append()
+    HEADER = 8  #: first record of every file, written by the library
     ORDER_MODIFY = 9
 
 
@@ -93,14 +102,16 @@ def sync_policy_code(sync: str | int) -> int:
             return int(WALSync[sync.upper()])
         except KeyError:
             raise InvalidArgumentError(
-                f"sync must be 'always', 'batch' or 'none', got {sync!r}") from None
+                f"sync must be 'always', 'batch' or 'none', got {sync!r}"
+            ) from None
     if isinstance(sync, bool) or not isinstance(sync, int):
         raise TypeError(f"sync must be 'always', 'batch' or 'none', not {type(sync).__name__}")
     try:
         return int(WALSync(sync))
     except ValueError:
-        raise InvalidArgumentError(f"unknown sync policy {sync!r}: use 'always', 'batch' or "
-                                   "'none'") from None
+        raise InvalidArgumentError(
+            f"unknown sync policy {sync!r}: use 'always', 'batch' or 'none'"
+        ) from None
 
 
 def batch_options(batch_records: int, batch_delay: float) -> tuple[int, int]:
@@ -111,8 +122,9 @@ def batch_options(batch_records: int, batch_delay: float) -> tuple[int, int]:
     if batch_records < 1:
         raise InvalidArgumentError(f"batch_records must be >= 1, got {batch_records}")
     if isinstance(batch_delay, bool) or not isinstance(batch_delay, (int, float)):
-        raise TypeError(f"batch_delay must be a number of seconds, not "
-                        f"{type(batch_delay).__name__}")
+        raise TypeError(
+            f"batch_delay must be a number of seconds, not {type(batch_delay).__name__}"
+        )
     if not math.isfinite(batch_delay) or batch_delay < 0:
         raise InvalidArgumentError(f"batch_delay must be >= 0 seconds, got {batch_delay!r}")
     delay_ns = round(batch_delay * 1e9)
@@ -137,14 +149,14 @@ def _fspath(path: PathLike, what: str = "path") -> str:
 class WALOpenReport:
     """What opening, verifying or salvaging a log found."""
 
-    torn_bytes_dropped: int       #: cut off the end (salvage: from the damage on)
-    torn_records_dropped: int     #: whole or partial records in those bytes
-    records: int                  #: valid records kept, the HEADER not counted
+    torn_bytes_dropped: int  #: cut off the end (salvage: from the damage on)
+    torn_records_dropped: int  #: whole or partial records in those bytes
+    records: int  #: valid records kept, the HEADER not counted
     last_checkpoint_offset: int | None  #: file offset of the last CHECKPOINT; None if none
-    last_sequence: int            #: sequence number of the last record; 0 in a new log
-    valid_bytes: int              #: length of the valid prefix
-    fingerprint: int | None       #: configuration fingerprint from the HEADER, if any
-    format_version: int           #: from the HEADER; 0 if the file had none left
+    last_sequence: int  #: sequence number of the last record; 0 in a new log
+    valid_bytes: int  #: length of the valid prefix
+    fingerprint: int | None  #: configuration fingerprint from the HEADER, if any
+    format_version: int  #: from the HEADER; 0 if the file had none left
 
     @property
     def torn(self) -> bool:
@@ -153,9 +165,16 @@ class WALOpenReport:
 
     @classmethod
     def _from_raw(cls, t: tuple[Any, ...]) -> WALOpenReport:
-        return cls(torn_bytes_dropped=t[0], torn_records_dropped=t[1], records=t[2],
-                   last_checkpoint_offset=None if t[3] < 0 else t[3], last_sequence=t[4],
-                   valid_bytes=t[5], fingerprint=t[6] if t[7] else None, format_version=t[8])
+        return cls(
+            torn_bytes_dropped=t[0],
+            torn_records_dropped=t[1],
+            records=t[2],
+            last_checkpoint_offset=None if t[3] < 0 else t[3],
+            last_sequence=t[4],
+            valid_bytes=t[5],
+            fingerprint=t[6] if t[7] else None,
+            format_version=t[8],
+        )
 
 
 @dataclass(frozen=True)
@@ -164,8 +183,8 @@ class WALRecord:
 
     type: int
     sequence: int
-    offset: int     #: of the record's frame in the file
-    data: bytes     #: the payload (after the sequence number)
+    offset: int  #: of the record's frame in the file
+    data: bytes  #: the payload (after the sequence number)
 
     @property
     def type_name(self) -> str:
@@ -184,20 +203,27 @@ class WALRecord:
 class RecoveryReport:
     """What :meth:`hqt.Engine.recover_from_wal` did."""
 
-    records_replayed: int       #: applied on top of the checkpoint
-    records_discarded: int      #: of the last, possibly unfinished event (re-run on resume)
-    checkpoint_sequence: int    #: sequence number of the checkpoint recovery started from
-    events_processed: int       #: by the recovered state; a resumed run continues after it
-    last_event_time: int        #: ns, time of that last event
-    torn_bytes_dropped: int     #: torn tail cut when the log was opened
+    records_replayed: int  #: applied on top of the checkpoint
+    records_discarded: int  #: of the last, possibly unfinished event (re-run on resume)
+    checkpoint_sequence: int  #: sequence number of the checkpoint recovery started from
+    events_processed: int  #: by the recovered state; a resumed run continues after it
+    last_event_time: int  #: ns, time of that last event
+    torn_bytes_dropped: int  #: torn tail cut when the log was opened
     torn_records_dropped: int
-    replayed_over_data: bool    #: the loaded data was re-walked (exact statistics)
+    replayed_over_data: bool  #: the loaded data was re-walked (exact statistics)
 
     @classmethod
     def _from_raw(cls, t: tuple[Any, ...]) -> RecoveryReport:
-        return cls(records_replayed=t[0], records_discarded=t[1], checkpoint_sequence=t[2],
-                   events_processed=t[3], last_event_time=t[4], torn_bytes_dropped=t[5],
-                   torn_records_dropped=t[6], replayed_over_data=bool(t[7]))
+        return cls(
+            records_replayed=t[0],
+            records_discarded=t[1],
+            checkpoint_sequence=t[2],
+            events_processed=t[3],
+            last_event_time=t[4],
+            torn_bytes_dropped=t[5],
+            torn_records_dropped=t[6],
+            replayed_over_data=bool(t[7]),
+        )
 
 
 class WriteAheadLog(_hqt.WriteAheadLog):
@@ -230,14 +256,20 @@ class WriteAheadLog(_hqt.WriteAheadLog):
     raises BusyError).
     """
 
-    def __init__(self, path: PathLike, sync: str | int = "always", *,
-                 batch_records: int = 256, batch_delay: float = 0.01,
-                 fingerprint: int | None = None) -> None:
+    def __init__(
+        self,
+        path: PathLike,
+        sync: str | int = "always",
+        *,
+        batch_records: int = 256,
+        batch_delay: float = 0.01,
+        fingerprint: int | None = None,
+    ) -> None:
         records, delay_ns = batch_options(batch_records, batch_delay)
-        if fingerprint is not None and (isinstance(fingerprint, bool)
-                                        or not isinstance(fingerprint, int)):
-            raise TypeError(f"fingerprint must be an int or None, not "
-                            f"{type(fingerprint).__name__}")
+        if fingerprint is not None and (
+            isinstance(fingerprint, bool) or not isinstance(fingerprint, int)
+        ):
+            raise TypeError(f"fingerprint must be an int or None, not {type(fingerprint).__name__}")
         super().__init__(_fspath(path), sync_policy_code(sync), records, delay_ns, fingerprint)
 
     def open(self, truncate: bool = False) -> WALOpenReport:
@@ -292,5 +324,7 @@ class WriteAheadLog(_hqt.WriteAheadLog):
 
     def __repr__(self) -> str:
         state = "open" if self.is_open else "closed"
-        return (f"<{type(self).__name__} {self.path!r} {state} "
-                f"sync={WALSync(self.sync_policy).name.lower()}>")
+        return (
+            f"<{type(self).__name__} {self.path!r} {state} "
+            f"sync={WALSync(self.sync_policy).name.lower()}>"
+        )

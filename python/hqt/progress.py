@@ -19,6 +19,7 @@ per window with ``Engine.run_file``). Such runs process 10^8 ticks/s, so
 only huge ones are long; a native hook would make those live too (see
 docs/research.md, "Progress").
 """
+
 from __future__ import annotations
 
 import os
@@ -68,9 +69,13 @@ def wants_progress(progress: bool | None) -> bool:
     have_tqdm = _optional.optional("tqdm") is not None
     if progress is True:
         if not have_tqdm:
-            warnings.warn("progress=True needs tqdm, which is not installed: "
-                          "pip install 'hqt[progress]' (or pip install tqdm); running without "
-                          "a progress bar", RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                "progress=True needs tqdm, which is not installed: "
+                "pip install 'hqt[progress]' (or pip install tqdm); running without "
+                "a progress bar",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         return have_tqdm
     if progress is not None:
         raise TypeError(f"progress must be True, False or None, not {progress!r}")
@@ -90,8 +95,16 @@ class RunProgress:
             bar.end_chunk()
     """
 
-    def __init__(self, engine: Engine, total: int, enabled: bool, *, unit: str = "events",
-                 desc: str = "hqt", auto: bool = True) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        total: int,
+        enabled: bool,
+        *,
+        unit: str = "events",
+        desc: str = "hqt",
+        auto: bool = True,
+    ) -> None:
         self.engine = engine
         self.total = total
         self.enabled = enabled and total > 0
@@ -102,18 +115,25 @@ class RunProgress:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._base = 0          # done in finished chunks
-        self._chunk_total = 0   # pending events when the current chunk began
+        self._base = 0  # done in finished chunks
+        self._chunk_total = 0  # pending events when the current chunk began
         self._done = 0
 
     def __enter__(self) -> RunProgress:
         if not self.enabled:
             return self
         tqdm_auto = _optional.require("tqdm.auto", "the progress bar")
-        self._bar = tqdm_auto.tqdm(total=self.total, unit=" " + self.unit, unit_scale=True,
-                                   desc=self.desc, smoothing=0.1, mininterval=POLL_INTERVAL,
-                                   dynamic_ncols=True, delay=AUTO_DELAY if self.auto else 0.0,
-                                   leave=True)
+        self._bar = tqdm_auto.tqdm(
+            total=self.total,
+            unit=" " + self.unit,
+            unit_scale=True,
+            desc=self.desc,
+            smoothing=0.1,
+            mininterval=POLL_INTERVAL,
+            dynamic_ncols=True,
+            delay=AUTO_DELAY if self.auto else 0.0,
+            leave=True,
+        )
         self._thread = threading.Thread(target=self._poll, name="hqt-progress", daemon=True)
         self._thread.start()
         return self
@@ -153,8 +173,12 @@ class RunProgress:
                 stamp = time.strftime("%Y-%m-%d %H:%M", time.gmtime(now / 1e9))
                 self._bar.set_postfix_str(stamp, refresh=False)
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._thread is not None:
             self._stop.set()
             self._thread.join()

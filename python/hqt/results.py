@@ -28,13 +28,14 @@ and ``drawdown_pct`` column. They are computed from the curve's samples, so
 they can be smaller than ``stats["max_drawdown"]``, which the engine tracks
 on every event.
 """
+
 from __future__ import annotations
 
 import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -56,12 +57,31 @@ RECORD_KINDS = ("deals", "trades", "orders", "positions", "equity")
 
 _Source = Literal["deals", "trades", "orders", "order_history", "positions", "equity"]
 # kind -> name of the engine list it is copied from
-_SOURCE: dict[str, _Source] = {"deals": "deals", "trades": "trades", "orders": "order_history",
-                               "positions": "positions", "equity": "equity"}
+_SOURCE: dict[str, _Source] = {
+    "deals": "deals",
+    "trades": "trades",
+    "orders": "order_history",
+    "positions": "positions",
+    "equity": "equity",
+}
 
 #: fields holding micro units, converted to float
-_MICRO_FIELDS = frozenset({"volume", "price", "commission", "profit", "balance", "open_price",
-                           "close_price", "stop_limit", "sl", "tp", "margin", "equity"})
+_MICRO_FIELDS = frozenset(
+    {
+        "volume",
+        "price",
+        "commission",
+        "profit",
+        "balance",
+        "open_price",
+        "close_price",
+        "stop_limit",
+        "sl",
+        "tp",
+        "margin",
+        "equity",
+    }
+)
 #: int64 ns fields shown as datetime64 in DataFrames
 _TIME_FIELDS = frozenset({"time", "open_time", "close_time", "time_setup", "expiration"})
 
@@ -86,12 +106,17 @@ def _raw_dtypes() -> dict[str, np.dtype[Any]]:
     global _LAYOUTS
     if _LAYOUTS is None:
         from hqt import _hqt
+
         out: dict[str, np.dtype[Any]] = {}
         for kind, (itemsize, fields) in _hqt._record_layouts().items():
-            out[kind] = np.dtype({"names": [f[0] for f in fields],
-                                  "formats": [f[2] for f in fields],
-                                  "offsets": [f[1] for f in fields],
-                                  "itemsize": itemsize})
+            out[kind] = np.dtype(
+                {
+                    "names": [f[0] for f in fields],
+                    "formats": [f[2] for f in fields],
+                    "offsets": [f[1] for f in fields],
+                    "itemsize": itemsize,
+                }
+            )
         _LAYOUTS = out
     return _LAYOUTS
 
@@ -131,11 +156,13 @@ def _convert(kind: str, raw_bytes: bytes) -> NDArray[Any]:
 
 # ---- structured arrays -> DataFrames -------------------------------------------------------
 
+
 def _categorical(pd: Any, codes: NDArray[Any], enum: type) -> Any:
     members = list(enum)  # type: ignore[call-overload]
     names = [m.name for m in members]
     if [int(m) for m in members] != list(range(len(members))) or (
-            len(codes) and (codes.min() < 0 or codes.max() >= len(names))):
+        len(codes) and (codes.min() < 0 or codes.max() >= len(names))
+    ):
         return codes  # not a dense 0..n-1 enumeration: keep the codes
     return pd.Categorical.from_codes(codes.astype(np.int64), categories=names)
 
@@ -157,8 +184,11 @@ def _to_frame(pd: Any, kind: str, rec: NDArray[Any], symbols: Sequence[str]) -> 
         if name == "symbol_id":
             ids = col.astype(np.int64)
             if len(symbols) and (not len(ids) or ids.max() < len(symbols)):
-                cols["symbol"] = pd.Categorical.from_codes(ids, categories=list(symbols)) \
-                    if len(set(symbols)) == len(symbols) else np.asarray(symbols, object)[ids]
+                cols["symbol"] = (
+                    pd.Categorical.from_codes(ids, categories=list(symbols))
+                    if len(set(symbols)) == len(symbols)
+                    else np.asarray(symbols, object)[ids]
+                )
     if kind == "trades" and len(rec):
         cols["duration"] = cols["close_time"] - cols["open_time"]
     elif kind == "trades":
@@ -170,6 +200,7 @@ def _to_frame(pd: Any, kind: str, rec: NDArray[Any], symbols: Sequence[str]) -> 
 
 
 # ---- price sketch (for plots) ------------------------------------------------------------------
+
 
 class PriceSketch:
     """A bounded, evenly decimated copy of a symbol's prices, for plotting.
@@ -196,8 +227,8 @@ class PriceSketch:
         self.seen += n
         if first >= n:
             return
-        t = np.array(time_ns[first::self.stride], dtype=np.int64)
-        p = np.array(price[first::self.stride], dtype=np.float64)
+        t = np.array(time_ns[first :: self.stride], dtype=np.int64)
+        p = np.array(price[first :: self.stride], dtype=np.float64)
         self._t.append(t)
         self._p.append(p)
         self.size += len(t)
@@ -225,6 +256,7 @@ class PriceSketch:
 
 # ---- the result ----------------------------------------------------------------------------------
 
+
 @dataclass
 class _RunInfo:
     wall_seconds: float | None = None
@@ -232,7 +264,7 @@ class _RunInfo:
     interrupted: bool = False
 
 
-PriceLike = Union[tuple[Any, Any], Any]
+PriceLike = tuple[Any, Any] | Any
 
 
 class BacktestResult:
@@ -249,11 +281,17 @@ class BacktestResult:
     :class:`hqt.Statistics` dataclass.
     """
 
-    def __init__(self, raw: Mapping[str, bytes], statistics: Statistics,
-                 symbols: Sequence[str], currency: str = "",
-                 prices: Mapping[int, PriceSketch] | None = None,
-                 wall_seconds: float | None = None, events: int | None = None,
-                 interrupted: bool = False) -> None:
+    def __init__(
+        self,
+        raw: Mapping[str, bytes],
+        statistics: Statistics,
+        symbols: Sequence[str],
+        currency: str = "",
+        prices: Mapping[int, PriceSketch] | None = None,
+        wall_seconds: float | None = None,
+        events: int | None = None,
+        interrupted: bool = False,
+    ) -> None:
         self._raw = dict(raw)
         self.statistics = statistics
         self.symbols = list(symbols)
@@ -265,10 +303,17 @@ class BacktestResult:
         self._stats: Any = None
 
     @classmethod
-    def from_engine(cls, engine: Engine, *, wall_seconds: float | None = None,
-                    events: int | None = None, interrupted: bool = False) -> BacktestResult:
+    def from_engine(
+        cls,
+        engine: Engine,
+        *,
+        wall_seconds: float | None = None,
+        events: int | None = None,
+        interrupted: bool = False,
+    ) -> BacktestResult:
         """Snapshot of `engine` now (cheap: raw copies; conversion is lazy)."""
         from hqt import _hqt
+
         raw = {kind: _hqt._raw_records(engine, _SOURCE[kind]) for kind in RECORD_KINDS}
         pending = _hqt._raw_records(engine, "orders")
         if pending:  # live pending orders follow the finished ones, by ticket
@@ -276,9 +321,16 @@ class BacktestResult:
             raw["orders"] = both[np.argsort(both["ticket"], kind="stable")].tobytes()
         symbols = [s.name for s in engine.symbols]
         sketches = getattr(engine, "_price_sketches", None) or {}
-        return cls(raw, engine.statistics(), symbols, engine.account.currency,
-                   {k: v.copy() for k, v in sketches.items()}, wall_seconds, events,
-                   interrupted)
+        return cls(
+            raw,
+            engine.statistics(),
+            symbols,
+            engine.account.currency,
+            {k: v.copy() for k, v in sketches.items()},
+            wall_seconds,
+            events,
+            interrupted,
+        )
 
     # ---- tables ----------------------------------------------------------------------
 
@@ -344,8 +396,7 @@ class BacktestResult:
         d = s.as_dict()
         for k in ("initial_balance", "final_balance", "final_equity", "net_profit"):
             out[k] = d.pop(k)
-        out["return_pct"] = (s.net_profit / s.initial_balance * 100.0
-                             if s.initial_balance else 0.0)
+        out["return_pct"] = s.net_profit / s.initial_balance * 100.0 if s.initial_balance else 0.0
         out.update(d)
         net = tr["net_profit"] if len(tr) else np.zeros(0)
         out["avg_trade"] = float(net.mean()) if len(net) else 0.0
@@ -354,7 +405,7 @@ class BacktestResult:
         out["run_seconds"] = self.run.wall_seconds
         events = self.run.events
         secs = self.run.wall_seconds
-        out["events_per_second"] = (events / secs if events is not None and secs else None)
+        out["events_per_second"] = events / secs if events is not None and secs else None
         return out
 
     @property
@@ -377,9 +428,11 @@ class BacktestResult:
     def __repr__(self) -> str:
         s = self.statistics
         extra = " interrupted" if self.run.interrupted else ""
-        return (f"<BacktestResult{extra} net_profit={s.net_profit:,.2f} {self.currency} "
-                f"trades={s.total_trades} deals={s.total_deals} "
-                f"max_drawdown={s.max_drawdown:,.2f} sharpe={s.sharpe_ratio:.2f}>")
+        return (
+            f"<BacktestResult{extra} net_profit={s.net_profit:,.2f} {self.currency} "
+            f"trades={s.total_trades} deals={s.total_deals} "
+            f"max_drawdown={s.max_drawdown:,.2f} sharpe={s.sharpe_ratio:.2f}>"
+        )
 
     def sparkline_svg(self, width: int = 260, height: int = 56) -> str:
         """The equity curve as a small inline SVG (no matplotlib needed)."""
@@ -395,8 +448,9 @@ class BacktestResult:
             y = np.column_stack([lo, hi]).ravel()
         pad = 2.0
         if len(y) == 0:
-            return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
-                    f'height="{height}"></svg>')
+            return (
+                f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"></svg>'
+            )
         t0, t1 = float(t.min()), float(t.max())
         y0, y1 = float(y.min()), float(y.max())
         base = self.statistics.initial_balance
@@ -404,17 +458,21 @@ class BacktestResult:
             y0, y1 = y0 - 1, y1 + 1
         xs = pad + (t - t0) / ((t1 - t0) or 1.0) * (width - 2 * pad)
         ys = pad + (y1 - y) / (y1 - y0) * (height - 2 * pad)
-        pts = " ".join(f"{x:.1f},{v:.1f}" for x, v in zip(xs.tolist(), ys.tolist()))
+        pts = " ".join(f"{x:.1f},{v:.1f}" for x, v in zip(xs.tolist(), ys.tolist(), strict=False))
         color = "#1a9850" if self.statistics.net_profit >= 0 else "#d73027"
         base_line = ""
         if y0 <= base <= y1:
             by = pad + (y1 - base) / (y1 - y0) * (height - 2 * pad)
-            base_line = (f'<line x1="{pad}" x2="{width - pad}" y1="{by:.1f}" y2="{by:.1f}" '
-                         'stroke="#999" stroke-width="0.5" stroke-dasharray="2,2"/>')
-        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-                f'viewBox="0 0 {width} {height}" role="img" aria-label="equity curve">'
-                f'{base_line}<polyline fill="none" stroke="{color}" stroke-width="1.2" '
-                f'points="{pts}"/></svg>')
+            base_line = (
+                f'<line x1="{pad}" x2="{width - pad}" y1="{by:.1f}" y2="{by:.1f}" '
+                'stroke="#999" stroke-width="0.5" stroke-dasharray="2,2"/>'
+            )
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="equity curve">'
+            f'{base_line}<polyline fill="none" stroke="{color}" stroke-width="1.2" '
+            f'points="{pts}"/></svg>'
+        )
 
     def _headline(self) -> list[tuple[str, str]]:
         s = self.statistics
@@ -437,25 +495,36 @@ class BacktestResult:
         speed = ""
         if d["events_per_second"]:
             speed = f" in {d['run_seconds']:.2f} s ({d['events_per_second']:,.0f}/s)"
-        rows.append(("Events", f"{s.ticks_processed:,} ticks, {s.bars_processed:,} bars"
-                               f"{speed}" if events else "none"))
+        rows.append(
+            (
+                "Events",
+                f"{s.ticks_processed:,} ticks, {s.bars_processed:,} bars{speed}"
+                if events
+                else "none",
+            )
+        )
         if self.run.interrupted:
             rows.append(("Status", "interrupted (KeyboardInterrupt)"))
         return rows
 
     def _repr_html_(self) -> str:
-        rows = "".join(f'<tr><th style="text-align:left;padding-right:1em">{html.escape(k)}</th>'
-                       f'<td style="text-align:right">{v}</td></tr>'
-                       for k, v in self._headline())
-        return ('<div class="hqt-result" style="display:flex;gap:1.5em;align-items:center">'
-                f'<table style="border-collapse:collapse">{rows}</table>'
-                f'<div><div style="font-size:80%;color:#666">equity</div>'
-                f'{self.sparkline_svg()}</div></div>')
+        rows = "".join(
+            f'<tr><th style="text-align:left;padding-right:1em">{html.escape(k)}</th>'
+            f'<td style="text-align:right">{v}</td></tr>'
+            for k, v in self._headline()
+        )
+        return (
+            '<div class="hqt-result" style="display:flex;gap:1.5em;align-items:center">'
+            f'<table style="border-collapse:collapse">{rows}</table>'
+            f'<div><div style="font-size:80%;color:#666">equity</div>'
+            f"{self.sparkline_svg()}</div></div>"
+        )
 
     # ---- plot ------------------------------------------------------------------------------------
 
-    def price_series(self, symbol: int | str | None = None
-                     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    def price_series(
+        self, symbol: int | str | None = None
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """(time_ns, price) sampled from what the engine loaded for `symbol` (may be empty)."""
         sid = self._symbol_index(symbol)
         sk = self._prices.get(sid) if sid is not None else None
@@ -476,9 +545,15 @@ class BacktestResult:
                 raise KeyError(f"no symbol named {symbol!r}") from None
         return int(symbol)
 
-    def plot(self, symbol: int | str | None = None, *, price: PriceLike | None = None,
-             figsize: tuple[float, float] = (11.0, 7.0), title: str | None = None,
-             max_markers: int = 5000) -> Any:
+    def plot(
+        self,
+        symbol: int | str | None = None,
+        *,
+        price: PriceLike | None = None,
+        figsize: tuple[float, float] = (11.0, 7.0),
+        title: str | None = None,
+        max_markers: int = 5000,
+    ) -> Any:
         """Equity, drawdown and the trades on the price; returns a matplotlib Figure.
 
         Args:
@@ -516,21 +591,33 @@ class BacktestResult:
         if len(pt) or len(tr):
             ax_p.legend(loc="upper left", fontsize="small", ncols=4)
         else:
-            ax_p.text(0.5, 0.5, "no price data", transform=ax_p.transAxes, ha="center",
-                      color="#999")
+            ax_p.text(
+                0.5, 0.5, "no price data", transform=ax_p.transAxes, ha="center", color="#999"
+            )
         t_eq = _dt(eq["time"])
         ax_e.plot(t_eq, eq["equity"], color="#2166ac", linewidth=1.0, label="equity")
-        ax_e.plot(t_eq, eq["balance"], color="#999999", linewidth=0.8, linestyle="--",
-                  drawstyle="steps-post", label="balance")
+        ax_e.plot(
+            t_eq,
+            eq["balance"],
+            color="#999999",
+            linewidth=0.8,
+            linestyle="--",
+            drawstyle="steps-post",
+            label="balance",
+        )
         ax_e.set_ylabel(f"equity {self.currency}".strip())
         ax_e.legend(loc="upper left", fontsize="small")
-        ax_d.fill_between(t_eq, eq["drawdown_pct"], 0.0, color="#d73027", alpha=0.4,
-                          linewidth=0)
+        ax_d.fill_between(t_eq, eq["drawdown_pct"], 0.0, color="#d73027", alpha=0.4, linewidth=0)
         ax_d.set_ylabel("drawdown %")
         s = self.statistics
-        fig.suptitle(title or (f"{name}: net {s.net_profit:,.2f} {self.currency}, "
-                               f"{s.total_trades} trades, max DD {s.max_drawdown_pct:.1f} %, "
-                               f"Sharpe {s.sharpe_ratio:.2f}"))
+        fig.suptitle(
+            title
+            or (
+                f"{name}: net {s.net_profit:,.2f} {self.currency}, "
+                f"{s.total_trades} trades, max DD {s.max_drawdown_pct:.1f} %, "
+                f"Sharpe {s.sharpe_ratio:.2f}"
+            )
+        )
         for ax in axes:
             ax.grid(True, alpha=0.3)
         return fig
@@ -540,23 +627,49 @@ class BacktestResult:
         """Entry markers (closed trades and positions still open), exits, and a line from
         each entry to its exit, green for a winning trade and red for a losing one."""
         from matplotlib.collections import LineCollection
+
         if len(tr):
             t_in, t_out = _num(tr["open_time"]), _num(tr["close_time"])
             won = tr["net_profit"] > 0
-            segs = np.stack([np.column_stack([t_in, tr["open_price"]]),
-                             np.column_stack([t_out, tr["close_price"]])], axis=1)
-            colors = np.where(won[:, None], [[0.10, 0.60, 0.31, 0.8]],
-                              [[0.84, 0.19, 0.15, 0.8]])
+            segs = np.stack(
+                [
+                    np.column_stack([t_in, tr["open_price"]]),
+                    np.column_stack([t_out, tr["close_price"]]),
+                ],
+                axis=1,
+            )
+            colors = np.where(won[:, None], [[0.10, 0.60, 0.31, 0.8]], [[0.84, 0.19, 0.15, 0.8]])
             ax.add_collection(LineCollection(list(segs), colors=list(colors), linewidths=1.0))
         times = np.concatenate([tr["open_time"], pos["open_time"]])
         prices = np.concatenate([tr["open_price"], pos["open_price"]])
         buy = np.concatenate([tr["type"], pos["type"]]) == int(PositionType.BUY)
-        ax.scatter(_dt(times[buy]), prices[buy], marker="^", s=28, color="#1a9850", zorder=3,
-                   label="buy entry")
-        ax.scatter(_dt(times[~buy]), prices[~buy], marker="v", s=28, color="#d73027",
-                   zorder=3, label="sell entry")
-        ax.scatter(_dt(tr["close_time"]), tr["close_price"], marker="x", s=22,
-                   color="#000000", zorder=3, label="exit")
+        ax.scatter(
+            _dt(times[buy]),
+            prices[buy],
+            marker="^",
+            s=28,
+            color="#1a9850",
+            zorder=3,
+            label="buy entry",
+        )
+        ax.scatter(
+            _dt(times[~buy]),
+            prices[~buy],
+            marker="v",
+            s=28,
+            color="#d73027",
+            zorder=3,
+            label="sell entry",
+        )
+        ax.scatter(
+            _dt(tr["close_time"]),
+            tr["close_price"],
+            marker="x",
+            s=22,
+            color="#000000",
+            zorder=3,
+            label="exit",
+        )
 
     @staticmethod
     def _price_arg(price: PriceLike) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
@@ -568,8 +681,10 @@ class BacktestResult:
             return np.asarray(price.time), np.asarray(price.bid, dtype=np.float64)
         if hasattr(price, "close"):
             return np.asarray(price.time), np.asarray(price.close, dtype=np.float64)
-        raise TypeError("price must be a (time, price) pair, a pandas Series with a "
-                        "DatetimeIndex, TickData or BarData")
+        raise TypeError(
+            "price must be a (time, price) pair, a pandas Series with a "
+            "DatetimeIndex, TickData or BarData"
+        )
 
 
 def _dt(ns: NDArray[Any]) -> NDArray[Any]:
@@ -579,5 +694,5 @@ def _dt(ns: NDArray[Any]) -> NDArray[Any]:
 def _num(ns: NDArray[Any]) -> NDArray[np.float64]:
     """Times as matplotlib date numbers (days since its epoch, 1970 by default)."""
     from matplotlib.dates import date2num
-    return np.asarray(date2num(_dt(ns)), dtype=np.float64)
 
+    return np.asarray(date2num(_dt(ns)), dtype=np.float64)

@@ -54,10 +54,11 @@ strategy are rebuilt. Set ``warmup`` (class or instance attribute, default
 Any object with some of these methods works as a strategy too; subclassing
 :class:`Strategy` is only needed for the no-op defaults.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Optional
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
     from hqt._hqt import Bar, Deal, Tick
@@ -66,8 +67,15 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Strategy", "CALLBACK_NAMES", "strategy_callbacks"]
 
 #: Callback names, in the order the native layer takes them.
-CALLBACK_NAMES: tuple[str, ...] = ("on_start", "on_tick", "on_bar", "on_trade", "on_stop",
-                                   "get_state", "set_state")
+CALLBACK_NAMES: tuple[str, ...] = (
+    "on_start",
+    "on_tick",
+    "on_bar",
+    "on_trade",
+    "on_stop",
+    "get_state",
+    "set_state",
+)
 
 
 class Strategy:
@@ -113,7 +121,7 @@ class Strategy:
 
 _BASE_FUNCS = {name: getattr(Strategy, name) for name in CALLBACK_NAMES}
 
-Callbacks = tuple[Optional[Callable[..., Any]], ...]
+Callbacks = tuple[Callable[..., Any] | None, ...]
 
 
 def strategy_callbacks(strategy: object) -> Callbacks | None:
@@ -130,8 +138,9 @@ def strategy_callbacks(strategy: object) -> Callbacks | None:
         if cb is not None and getattr(cb, "__func__", None) is _BASE_FUNCS[name]:
             cb = None
         if cb is not None and not callable(cb):
-            raise TypeError(f"{type(strategy).__name__}.{name} must be callable, "
-                            f"not {type(cb).__name__}")
+            raise TypeError(
+                f"{type(strategy).__name__}.{name} must be callable, not {type(cb).__name__}"
+            )
         found.append(cb)
     if all(cb is None for cb in found):
         return None

@@ -49,16 +49,25 @@ Not detectable: lost TICK, BAR, EQUITY, MARGIN and ACCOUNT frames, frames
 sent before this subscription reached the publisher (use the engine's wait
 for subscribers option), and frames in flight when a connection dropped.
 """
+
 from __future__ import annotations
 
 import struct
-from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 import zmq
 
-from hqt.constants import FRAME_FORMATS, MARGIN_EVENT_NAMES, ORDER_STATE_NAMES, ORDER_TYPE_NAMES
-from hqt.constants import POSITION_STATE_NAMES, POSITION_TYPE_NAMES, TOPIC_NAMES
+from hqt.constants import (
+    FRAME_FORMATS,
+    MARGIN_EVENT_NAMES,
+    ORDER_STATE_NAMES,
+    ORDER_TYPE_NAMES,
+    POSITION_STATE_NAMES,
+    POSITION_TYPE_NAMES,
+    TOPIC_NAMES,
+)
 from hqt.constants import TOPIC_ACCOUNT as ACCOUNT
 from hqt.constants import TOPIC_BAR as BAR
 from hqt.constants import TOPIC_EQUITY as EQUITY
@@ -69,33 +78,60 @@ from hqt.constants import TOPIC_TICK as TICK
 from hqt.constants import TOPIC_TRADE as TRADE
 
 __all__ = [
-    "TICK", "BAR", "TRADE", "ORDER", "EQUITY", "MARGIN", "POSITION", "ACCOUNT",
-    "TOPICS", "TOPIC_NAMES", "FRAME_SIZES", "FRAME_FORMATS",
-    "ORDER_TYPE_NAMES", "ORDER_STATE_NAMES", "POSITION_TYPE_NAMES", "POSITION_STATE_NAMES",
+    "TICK",
+    "BAR",
+    "TRADE",
+    "ORDER",
+    "EQUITY",
+    "MARGIN",
+    "POSITION",
+    "ACCOUNT",
+    "TOPICS",
+    "TOPIC_NAMES",
+    "FRAME_SIZES",
+    "FRAME_FORMATS",
+    "ORDER_TYPE_NAMES",
+    "ORDER_STATE_NAMES",
+    "POSITION_TYPE_NAMES",
+    "POSITION_STATE_NAMES",
     "MARGIN_EVENT_NAMES",
-    "Tick", "Bar", "Trade", "Order", "Equity", "Margin", "Position", "Account", "Record",
-    "DecodeError", "decode", "topic_of", "CurveKeys", "SubscriberStats", "Subscriber",
+    "Tick",
+    "Bar",
+    "Trade",
+    "Order",
+    "Equity",
+    "Margin",
+    "Position",
+    "Account",
+    "Record",
+    "DecodeError",
+    "decode",
+    "topic_of",
+    "CurveKeys",
+    "SubscriberStats",
+    "Subscriber",
 ]
 
 # ---------------------------------------------------------------- topics
 # Topic numbers, frame formats (SPEC table) and kind/event names come from
 # hqt.constants (generated from abi/hqt_abi.toml).
 
-TOPICS: Tuple[int, ...] = tuple(range(len(TOPIC_NAMES)))
+TOPICS: tuple[int, ...] = tuple(range(len(TOPIC_NAMES)))
 #: Size in bytes of each whole frame: 29, 55, 45, 38, 41, 34, 62, 41.
-FRAME_SIZES: Tuple[int, ...] = tuple(struct.calcsize(f) for f in FRAME_FORMATS)
+FRAME_SIZES: tuple[int, ...] = tuple(struct.calcsize(f) for f in FRAME_FORMATS)
 
 _MICRO = 1e6
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _micro(field: str) -> property:
     """A float view of an exact micro-unit field (value / 1e6)."""
-    return property(lambda self: getattr(self, field) / _MICRO,
-                    doc=f"``{field}`` / 1e6 as a float.")
+    return property(
+        lambda self: getattr(self, field) / _MICRO, doc=f"``{field}`` / 1e6 as a float."
+    )
 
 
-def _name(table: Tuple[str, ...], value: int) -> str:
+def _name(table: tuple[str, ...], value: int) -> str:
     return table[value] if 0 <= value < len(table) else f"UNKNOWN({value})"
 
 
@@ -106,8 +142,10 @@ def _datetime(self: Any) -> datetime:
 
 # ---------------------------------------------------------------- records
 
+
 class Tick(NamedTuple):
     """TICK (topic 0): a market quote."""
+
     symbol_id: int
     time: int
     bid: int
@@ -121,6 +159,7 @@ class Tick(NamedTuple):
 
 class Bar(NamedTuple):
     """BAR (topic 1): a closed bar; ``time`` is its open time, ``timeframe`` in minutes."""
+
     symbol_id: int
     timeframe: int
     time: int
@@ -141,6 +180,7 @@ class Bar(NamedTuple):
 
 class Trade(NamedTuple):
     """TRADE (topic 2): a deal; ``profit`` is realized profit (0 for an opening deal)."""
+
     ticket: int
     symbol_id: int
     time: int
@@ -157,6 +197,7 @@ class Trade(NamedTuple):
 
 class Order(NamedTuple):
     """ORDER (topic 3): an order state change; ``kind`` = state << 4 | type."""
+
     ticket: int
     symbol_id: int
     time: int
@@ -190,6 +231,7 @@ class Order(NamedTuple):
 
 class Equity(NamedTuple):
     """EQUITY (topic 4): balance, equity, margin, free margin."""
+
     time: int
     balance: int
     equity: int
@@ -206,6 +248,7 @@ class Equity(NamedTuple):
 
 class Margin(NamedTuple):
     """MARGIN (topic 5): ``event`` 0 update, 1 margin call, 2 stop-out."""
+
     time: int
     margin: int
     free_margin: int
@@ -225,6 +268,7 @@ class Margin(NamedTuple):
 
 class Position(NamedTuple):
     """POSITION (topic 6): ``kind`` = state << 4 | type (0 BUY, 1 SELL)."""
+
     ticket: int
     symbol_id: int
     time: int
@@ -264,6 +308,7 @@ class Position(NamedTuple):
 
 class Account(NamedTuple):
     """ACCOUNT (topic 7): balance, equity, floating profit, margin level."""
+
     time: int
     balance: int
     equity: int
@@ -278,12 +323,12 @@ class Account(NamedTuple):
     datetime = property(_datetime)
 
 
-Record = Union[Tick, Bar, Trade, Order, Equity, Margin, Position, Account]
+Record = Tick | Bar | Trade | Order | Equity | Margin | Position | Account
 
 _RECORD_TYPES = (Tick, Bar, Trade, Order, Equity, Margin, Position, Account)
 # Payload formats (after the topic byte); unpack_from(frame, 1) avoids a copy.
 _PAYLOAD = tuple(struct.Struct("<" + f[2:]) for f in FRAME_FORMATS)
-_DECODERS = tuple(zip(_PAYLOAD, _RECORD_TYPES, FRAME_SIZES))
+_DECODERS = tuple(zip(_PAYLOAD, _RECORD_TYPES, FRAME_SIZES, strict=False))
 _new = tuple.__new__
 
 
@@ -291,10 +336,10 @@ class DecodeError(ValueError):
     """A frame that is not one of SPEC section 2's: unknown topic or wrong size."""
 
 
-Buffer = Union[bytes, bytearray, memoryview]
+Buffer = bytes | bytearray | memoryview
 
 
-def decode(frame: Union[Buffer, "zmq.Frame"]) -> Record:
+def decode(frame: Buffer | zmq.Frame) -> Record:
     """The typed record of one frame. Raises :class:`DecodeError` if malformed."""
     if isinstance(frame, zmq.Frame):
         frame = frame.buffer
@@ -309,13 +354,15 @@ def decode(frame: Union[Buffer, "zmq.Frame"]) -> Record:
     return _new(cls, payload.unpack_from(frame, 1))
 
 
-def topic_of(name_or_number: Union[int, str]) -> int:
+def topic_of(name_or_number: int | str) -> int:
     """A topic number from 0..7 or a name such as ``"trade"``."""
     if isinstance(name_or_number, str):
         try:
             return TOPIC_NAMES.index(name_or_number.upper())
         except ValueError:
-            raise ValueError(f"unknown topic {name_or_number!r}; known: {', '.join(TOPIC_NAMES)}") from None
+            raise ValueError(
+                f"unknown topic {name_or_number!r}; known: {', '.join(TOPIC_NAMES)}"
+            ) from None
     topic = int(name_or_number)
     if topic not in TOPICS:
         raise ValueError(f"unknown topic {topic}: HQT topics are 0..7")
@@ -324,6 +371,7 @@ def topic_of(name_or_number: Union[int, str]) -> int:
 
 # ---------------------------------------------------------------- subscriber
 
+
 class CurveKeys(NamedTuple):
     """CURVE settings of a subscriber.
 
@@ -331,15 +379,16 @@ class CurveKeys(NamedTuple):
     is required. The client keypair is generated when omitted; give your own
     when the broadcaster has an allow-list, which must contain ``public_key``.
     """
+
     server_public_key: str
-    public_key: Optional[str] = None
-    secret_key: Optional[str] = None
+    public_key: str | None = None
+    secret_key: str | None = None
 
 
-CurveArg = Union[None, str, CurveKeys, Tuple[str, ...], Dict[str, str]]
+CurveArg = None | str | CurveKeys | tuple[str, ...] | dict[str, str]
 
 
-def _curve_keys(curve: CurveArg) -> Optional[CurveKeys]:
+def _curve_keys(curve: CurveArg) -> CurveKeys | None:
     if curve is None:
         return None
     if isinstance(curve, str):
@@ -353,8 +402,11 @@ def _curve_keys(curve: CurveArg) -> Optional[CurveKeys]:
     if keys.public_key is None:
         public, secret = zmq.curve_keypair()
         keys = keys._replace(public_key=public.decode(), secret_key=secret.decode())
-    for name, key in (("server_public_key", keys.server_public_key),
-                      ("public_key", keys.public_key), ("secret_key", keys.secret_key)):
+    for name, key in (
+        ("server_public_key", keys.server_public_key),
+        ("public_key", keys.public_key),
+        ("secret_key", keys.secret_key),
+    ):
         if not isinstance(key, str) or len(key) != 40:
             raise ValueError(f"CURVE {name} must be 40 Z85 characters")
     return keys
@@ -368,12 +420,22 @@ class SubscriberStats:
     detect.
     """
 
-    __slots__ = ("received", "bytes", "malformed", "deal_ticket_gaps", "deal_ticket_regressions",
-                 "orphan_position_updates", "orphan_order_updates",
-                 "_consecutive", "_last_deal", "_open_positions", "_live_orders")
+    __slots__ = (
+        "received",
+        "bytes",
+        "malformed",
+        "deal_ticket_gaps",
+        "deal_ticket_regressions",
+        "orphan_position_updates",
+        "orphan_order_updates",
+        "_consecutive",
+        "_last_deal",
+        "_open_positions",
+        "_live_orders",
+    )
 
     def __init__(self, consecutive_deal_tickets: bool = False) -> None:
-        self.received: Dict[int, int] = {t: 0 for t in TOPICS}
+        self.received: dict[int, int] = {t: 0 for t in TOPICS}
         self.bytes = 0
         self.malformed = 0
         self.deal_ticket_gaps = 0
@@ -395,7 +457,7 @@ class SubscriberStats:
         """Sum of the loss indicators (0 means no loss was detected, not that none happened)."""
         return self.deal_ticket_gaps + self.orphan_position_updates + self.orphan_order_updates
 
-    def by_name(self) -> Dict[str, int]:
+    def by_name(self) -> dict[str, int]:
         """``received`` keyed by topic name."""
         return {TOPIC_NAMES[t]: n for t, n in self.received.items()}
 
@@ -437,11 +499,13 @@ class SubscriberStats:
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{TOPIC_NAMES[t]}={n}" for t, n in self.received.items() if n)
-        return (f"SubscriberStats(total={self.total}, {counts or 'nothing'}, malformed={self.malformed}, "
-                f"deal_ticket_gaps={self.deal_ticket_gaps}, "
-                f"deal_ticket_regressions={self.deal_ticket_regressions}, "
-                f"orphan_position_updates={self.orphan_position_updates}, "
-                f"orphan_order_updates={self.orphan_order_updates})")
+        return (
+            f"SubscriberStats(total={self.total}, {counts or 'nothing'}, malformed={self.malformed}, "
+            f"deal_ticket_gaps={self.deal_ticket_gaps}, "
+            f"deal_ticket_regressions={self.deal_ticket_regressions}, "
+            f"orphan_position_updates={self.orphan_position_updates}, "
+            f"orphan_order_updates={self.orphan_order_updates})"
+        )
 
 
 class Subscriber:
@@ -458,13 +522,21 @@ class Subscriber:
     (where, with the default NODROP publisher, they are counted as dropped).
     """
 
-    def __init__(self, endpoint: str, topics: Optional[Iterable[Union[int, str]]] = None,
-                 curve: CurveArg = None, timeout: Optional[float] = 1.0, *,
-                 context: Optional[zmq.Context] = None, rcvhwm: int = 100_000,
-                 consecutive_deal_tickets: bool = False) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        topics: Iterable[int | str] | None = None,
+        curve: CurveArg = None,
+        timeout: float | None = 1.0,
+        *,
+        context: zmq.Context | None = None,
+        rcvhwm: int = 100_000,
+        consecutive_deal_tickets: bool = False,
+    ) -> None:
         self.endpoint = endpoint
-        self.topics: Optional[Tuple[int, ...]] = (
-            None if topics is None else tuple(sorted({topic_of(t) for t in topics})))
+        self.topics: tuple[int, ...] | None = (
+            None if topics is None else tuple(sorted({topic_of(t) for t in topics}))
+        )
         self.curve = _curve_keys(curve)
         self.timeout = timeout
         self.stats = SubscriberStats(consecutive_deal_tickets)
@@ -478,7 +550,7 @@ class Subscriber:
                 self._socket.curve_serverkey = self.curve.server_public_key.encode()
                 self._socket.curve_publickey = self.curve.public_key.encode()
                 self._socket.curve_secretkey = self.curve.secret_key.encode()
-            for prefix in ([b""] if self.topics is None else [bytes([t]) for t in self.topics]):
+            for prefix in [b""] if self.topics is None else [bytes([t]) for t in self.topics]:
                 self._socket.setsockopt(zmq.SUBSCRIBE, prefix)
             self._socket.connect(endpoint)
         except Exception:
@@ -492,7 +564,7 @@ class Subscriber:
         """The underlying pyzmq SUB socket."""
         return self._socket
 
-    def recv_frame(self, timeout: Optional[float] = ...) -> Optional[bytes]:  # type: ignore[assignment]
+    def recv_frame(self, timeout: float | None = ...) -> bytes | None:  # type: ignore[assignment]
         """The next raw frame, or None after ``timeout`` seconds (default: the subscriber's)."""
         try:
             return self._socket.recv(zmq.NOBLOCK)
@@ -503,7 +575,7 @@ class Subscriber:
             return None
         return self._socket.recv(zmq.NOBLOCK)
 
-    def recv(self, timeout: Optional[float] = ...) -> Optional[Record]:  # type: ignore[assignment]
+    def recv(self, timeout: float | None = ...) -> Record | None:  # type: ignore[assignment]
         """The next decoded record, or None after ``timeout`` seconds.
 
         Malformed frames are counted in ``stats.malformed`` and skipped.
@@ -536,7 +608,7 @@ class Subscriber:
         if self._own_context and not self._context.closed:
             self._context.term()
 
-    def __enter__(self) -> "Subscriber":
+    def __enter__(self) -> Subscriber:
         return self
 
     def __exit__(self, *exc: Any) -> None:

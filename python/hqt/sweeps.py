@@ -43,6 +43,7 @@ How a sweep runs
 This module imports only the standard library at import time; numpy, pandas,
 the native engine and distributed are imported when used.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,7 +58,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from hqt.errors import HQTError, InvalidArgumentError
 
@@ -66,18 +67,33 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from hqt.engine import Engine
 
-__all__ = ["sweep", "SweepError", "run_one", "make_engine", "expand_grid", "task_seed",
-           "ENGINE_ARGS"]
+__all__ = [
+    "sweep",
+    "SweepError",
+    "run_one",
+    "make_engine",
+    "expand_grid",
+    "task_seed",
+    "ENGINE_ARGS",
+]
 
 #: Keys understood in ``engine_args`` (everything but "symbols" is optional).
-ENGINE_ARGS = ("balance", "currency", "leverage", "mode", "margin_call", "stop_out",
-               "equity_interval", "symbols")
+ENGINE_ARGS = (
+    "balance",
+    "currency",
+    "leverage",
+    "mode",
+    "margin_call",
+    "stop_out",
+    "equity_interval",
+    "symbols",
+)
 
 _TICK_FIELDS = ("time", "bid", "ask")
 _BAR_FIELDS = ("time", "open", "high", "low", "close")
 
 Params = dict[str, Any]
-Grid = Union[Mapping[str, Any], Sequence[Mapping[str, Any]]]
+Grid = Mapping[str, Any] | Sequence[Mapping[str, Any]]
 
 
 class SweepError(HQTError):
@@ -90,8 +106,9 @@ class SweepError(HQTError):
         remote_traceback: the traceback as formatted where the task ran.
     """
 
-    def __init__(self, index: int, params: Mapping[str, Any], error: str,
-                 remote_traceback: str = "") -> None:
+    def __init__(
+        self, index: int, params: Mapping[str, Any], error: str, remote_traceback: str = ""
+    ) -> None:
         self.index = index
         self.params = dict(params)
         self.error = error
@@ -104,6 +121,7 @@ class SweepError(HQTError):
 
 
 # ---- grid and seeds ----------------------------------------------------------------
+
 
 def expand_grid(grid: Grid) -> list[Params]:
     """The parameter sets of `grid`, in order.
@@ -131,19 +149,23 @@ def expand_grid(grid: Grid) -> list[Params]:
             else:
                 vals = [_plain(v)]
             values.append(vals)
-        return [dict(zip(names, combo)) for combo in itertools.product(*values)]
+        return [dict(zip(names, combo, strict=False)) for combo in itertools.product(*values)]
     if isinstance(grid, (str, bytes)) or not isinstance(grid, Iterable):
-        raise InvalidArgumentError("grid must be a mapping of parameter -> list of values or a "
-                                   f"sequence of mappings, not {type(grid).__name__}")
+        raise InvalidArgumentError(
+            "grid must be a mapping of parameter -> list of values or a "
+            f"sequence of mappings, not {type(grid).__name__}"
+        )
     out = []
     for i, p in enumerate(grid):
         if not isinstance(p, Mapping):
-            raise InvalidArgumentError(f"grid entry #{i} must be a mapping of parameters, "
-                                       f"not {type(p).__name__}")
+            raise InvalidArgumentError(
+                f"grid entry #{i} must be a mapping of parameters, not {type(p).__name__}"
+            )
         for n in p:
             if not isinstance(n, str) or not n.isidentifier():
-                raise InvalidArgumentError(f"grid entry #{i}: parameter names must be "
-                                           f"identifiers, got {n!r}")
+                raise InvalidArgumentError(
+                    f"grid entry #{i}: parameter names must be identifiers, got {n!r}"
+                )
         out.append({k: _plain(v) for k, v in p.items()})
     return out
 
@@ -186,6 +208,7 @@ def task_seed(params: Mapping[str, Any], seed: int = 0) -> int:
 
 # ---- engine and data -----------------------------------------------------------------
 
+
 def make_engine(engine_args: Mapping[str, Any]) -> Engine:
     """A fresh :class:`hqt.Engine` described by `engine_args` (see :func:`sweep`)."""
     from hqt.engine import Engine
@@ -195,8 +218,12 @@ def make_engine(engine_args: Mapping[str, Any]) -> Engine:
     for k in ("mode", "margin_call", "stop_out"):
         if k in args:
             kw[k] = args[k]
-    engine = Engine(float(args.get("balance", 10_000.0)), args.get("currency", "USD"),
-                    int(args.get("leverage", 100)), **kw)
+    engine = Engine(
+        float(args.get("balance", 10_000.0)),
+        args.get("currency", "USD"),
+        int(args.get("leverage", 100)),
+        **kw,
+    )
     try:
         if "equity_interval" in args:
             engine.set_equity_interval(int(args["equity_interval"]))
@@ -210,16 +237,21 @@ def make_engine(engine_args: Mapping[str, Any]) -> Engine:
 
 def _check_engine_args(engine_args: Mapping[str, Any]) -> Mapping[str, Any]:
     if not isinstance(engine_args, Mapping):
-        raise InvalidArgumentError("engine_args must be a mapping such as {'balance': 10000, "
-                                   "'currency': 'USD', 'leverage': 100, 'symbols': "
-                                   f"{{'EURUSD': {{}}}}}}, not {type(engine_args).__name__}")
+        raise InvalidArgumentError(
+            "engine_args must be a mapping such as {'balance': 10000, "
+            "'currency': 'USD', 'leverage': 100, 'symbols': "
+            f"{{'EURUSD': {{}}}}}}, not {type(engine_args).__name__}"
+        )
     unknown = sorted(set(engine_args) - set(ENGINE_ARGS), key=str)
     if unknown:
-        raise InvalidArgumentError(f"engine_args: unknown key(s) {unknown}; known keys: "
-                                   f"{list(ENGINE_ARGS)}")
+        raise InvalidArgumentError(
+            f"engine_args: unknown key(s) {unknown}; known keys: {list(ENGINE_ARGS)}"
+        )
     if not engine_args.get("symbols"):
-        raise InvalidArgumentError("engine_args needs 'symbols': a mapping of symbol name -> "
-                                   "add_symbol() keyword arguments (or a list of names)")
+        raise InvalidArgumentError(
+            "engine_args needs 'symbols': a mapping of symbol name -> "
+            "add_symbol() keyword arguments (or a list of names)"
+        )
     return engine_args
 
 
@@ -233,8 +265,10 @@ def _symbol_specs(args: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             if spec is None:
                 spec = {}
             if not isinstance(spec, Mapping):
-                raise InvalidArgumentError(f"engine_args['symbols'][{name!r}] must be a mapping "
-                                           "of add_symbol() keyword arguments")
+                raise InvalidArgumentError(
+                    f"engine_args['symbols'][{name!r}] must be a mapping "
+                    "of add_symbol() keyword arguments"
+                )
             out[str(name)] = dict(spec)
         return out
     return {str(name): {} for name in syms}
@@ -252,15 +286,18 @@ class _Series:
         return sum(a.nbytes for a in self.arrays.values())
 
 
-def _normalise_data(data: Any, symbols: Sequence[str], symbol: str | int | None
-                    ) -> dict[str, list[_Series]]:
+def _normalise_data(
+    data: Any, symbols: Sequence[str], symbol: str | int | None
+) -> dict[str, list[_Series]]:
     """`data` as {symbol name: [series, ...]}, checked and converted once."""
     if data is None:
         return {}
     if isinstance(data, Mapping) and not _looks_like_series(data):
         if symbol is not None:
-            raise InvalidArgumentError("symbol= is for data holding one series; data is a "
-                                       "mapping of symbol -> series already")
+            raise InvalidArgumentError(
+                "symbol= is for data holding one series; data is a "
+                "mapping of symbol -> series already"
+            )
         out: dict[str, list[_Series]] = {}
         for name, value in data.items():
             key = _symbol_name(name, symbols)
@@ -269,9 +306,11 @@ def _normalise_data(data: Any, symbols: Sequence[str], symbol: str | int | None
         return out
     if symbol is None:
         if len(symbols) != 1:
-            raise InvalidArgumentError(f"data is one series but engine_args has {len(symbols)} "
-                                       f"symbols {list(symbols)}: say which with symbol=, or "
-                                       "pass data as {symbol name: series}")
+            raise InvalidArgumentError(
+                f"data is one series but engine_args has {len(symbols)} "
+                f"symbols {list(symbols)}: say which with symbol=, or "
+                "pass data as {symbol name: series}"
+            )
         key = symbols[0]
     else:
         key = _symbol_name(symbol, symbols)
@@ -282,13 +321,16 @@ def _normalise_data(data: Any, symbols: Sequence[str], symbol: str | int | None
 def _symbol_name(ref: Any, symbols: Sequence[str]) -> str:
     if isinstance(ref, str):
         if ref not in symbols:
-            raise InvalidArgumentError(f"data for symbol {ref!r}, which engine_args['symbols'] "
-                                       f"does not define (it has {list(symbols)})")
+            raise InvalidArgumentError(
+                f"data for symbol {ref!r}, which engine_args['symbols'] "
+                f"does not define (it has {list(symbols)})"
+            )
         return ref
     if isinstance(ref, int) and not isinstance(ref, bool) and 0 <= ref < len(symbols):
         return symbols[ref]
-    raise InvalidArgumentError(f"unknown symbol {ref!r}; engine_args['symbols'] has "
-                               f"{list(symbols)}")
+    raise InvalidArgumentError(
+        f"unknown symbol {ref!r}; engine_args['symbols'] has {list(symbols)}"
+    )
 
 
 def _looks_like_series(m: Mapping[str, Any]) -> bool:
@@ -307,8 +349,14 @@ def _series(obj: Any, what: str) -> _Series:
     if isinstance(obj, TickData):
         cols: dict[str, Any] = {"time": obj.time, "bid": obj.bid, "ask": obj.ask}
     elif isinstance(obj, BarData):
-        cols = {"time": obj.time, "open": obj.open, "high": obj.high, "low": obj.low,
-                "close": obj.close, "volume": obj.volume}
+        cols = {
+            "time": obj.time,
+            "open": obj.open,
+            "high": obj.high,
+            "low": obj.low,
+            "close": obj.close,
+            "volume": obj.volume,
+        }
         timeframe = obj.timeframe
     elif isinstance(obj, Mapping):
         cols = dict(obj)
@@ -327,30 +375,37 @@ def _series(obj: Any, what: str) -> _Series:
         raise InvalidArgumentError(
             f"{what}: cannot read market data from a {type(obj).__name__}; pass hqt.TickData / "
             "hqt.BarData, a CSV path, a mapping or numpy structured array with fields "
-            "time,bid,ask or time,open,high,low,close[,volume], or a pandas DataFrame")
+            "time,bid,ask or time,open,high,low,close[,volume], or a pandas DataFrame"
+        )
     if all(k in cols for k in _TICK_FIELDS):
         if timeframe is not None:
             raise InvalidArgumentError(f"{what}: ticks take no timeframe")
-        arrays = {"time": as_time_array(cols["time"], f"{what} time"),
-                  "bid": as_price_array(cols["bid"], f"{what} bid"),
-                  "ask": as_price_array(cols["ask"], f"{what} ask")}
+        arrays = {
+            "time": as_time_array(cols["time"], f"{what} time"),
+            "bid": as_price_array(cols["bid"], f"{what} bid"),
+            "ask": as_price_array(cols["ask"], f"{what} ask"),
+        }
     elif all(k in cols for k in _BAR_FIELDS):
         arrays = {"time": as_time_array(cols["time"], f"{what} time")}
         for k in _BAR_FIELDS[1:]:
             arrays[k] = as_price_array(cols[k], f"{what} {k}")
         vol = cols.get("volume")
-        arrays["volume"] = (np.zeros(len(arrays["time"])) if vol is None
-                            else as_price_array(vol, f"{what} volume"))
+        arrays["volume"] = (
+            np.zeros(len(arrays["time"])) if vol is None else as_price_array(vol, f"{what} volume")
+        )
         if timeframe is None:
             timeframe = infer_timeframe(np.asarray(arrays["time"], dtype=np.int64))
             if timeframe is None:
                 raise InvalidArgumentError(
                     f"{what}: cannot infer the bars' timeframe from their times; pass a "
-                    "mapping with a 'timeframe' key (minutes, e.g. hqt.M1)")
+                    "mapping with a 'timeframe' key (minutes, e.g. hqt.M1)"
+                )
         timeframe = int(timeframe)
     else:
-        raise InvalidArgumentError(f"{what}: needs fields time,bid,ask (ticks) or "
-                                   f"time,open,high,low,close (bars); got {sorted(cols)}")
+        raise InvalidArgumentError(
+            f"{what}: needs fields time,bid,ask (ticks) or "
+            f"time,open,high,low,close (bars); got {sorted(cols)}"
+        )
     n = len(arrays["time"])
     for k, a in arrays.items():
         if len(a) != n:
@@ -366,11 +421,20 @@ def _load(engine: Engine, data: Mapping[str, list[_Series]]) -> None:
             if s.timeframe is None:
                 engine.load_ticks(sid, a["time"], a["bid"], a["ask"])
             else:
-                engine.load_bars(sid, s.timeframe, a["time"], a["open"], a["high"], a["low"],
-                                 a["close"], a["volume"])
+                engine.load_bars(
+                    sid,
+                    s.timeframe,
+                    a["time"],
+                    a["open"],
+                    a["high"],
+                    a["low"],
+                    a["close"],
+                    a["volume"],
+                )
 
 
 # ---- one task -----------------------------------------------------------------------
+
 
 @dataclass
 class _Job:
@@ -445,8 +509,11 @@ def _init_inherited(job: _Job) -> None:
     _WORKER_JOB = job
 
 
-def _init_from_file(job_bytes: bytes, path: str,
-                    layout: list[tuple[str, int | None, list[tuple[str, str, int, int]]]]) -> None:
+def _init_from_file(
+    job_bytes: bytes,
+    path: str,
+    layout: list[tuple[str, int | None, list[tuple[str, str, int, int]]]],
+) -> None:
     import numpy as np
 
     global _WORKER_JOB
@@ -477,12 +544,20 @@ def _dask_task(job: _Job, index: int, params: Params) -> tuple[int, str, Any]:
 
 # ---- the public entry points ---------------------------------------------------------------
 
-def _prepare(make_strategy: Callable[..., Any], data: Any, engine_args: Mapping[str, Any],
-             symbol: str | int | None, seed: int,
-             collect: Callable[[Any, Any], Mapping[str, Any]] | None) -> _Job:
+
+def _prepare(
+    make_strategy: Callable[..., Any],
+    data: Any,
+    engine_args: Mapping[str, Any],
+    symbol: str | int | None,
+    seed: int,
+    collect: Callable[[Any, Any], Mapping[str, Any]] | None,
+) -> _Job:
     if not callable(make_strategy):
-        raise InvalidArgumentError("make_strategy must be callable (a Strategy class or a "
-                                   f"function of the parameters), not {type(make_strategy).__name__}")
+        raise InvalidArgumentError(
+            "make_strategy must be callable (a Strategy class or a "
+            f"function of the parameters), not {type(make_strategy).__name__}"
+        )
     if collect is not None and not callable(collect):
         raise InvalidArgumentError("collect must be callable(engine, strategy) -> mapping")
     args = _check_engine_args(engine_args)
@@ -492,9 +567,15 @@ def _prepare(make_strategy: Callable[..., Any], data: Any, engine_args: Mapping[
     return _Job(make_strategy, dict(args), norm, int(seed), collect, _takes_seed(make_strategy))
 
 
-def run_one(make_strategy: Callable[..., Any], params: Mapping[str, Any], data: Any,
-            engine_args: Mapping[str, Any], *, symbol: str | int | None = None,
-            seed: int = 0) -> Engine:
+def run_one(
+    make_strategy: Callable[..., Any],
+    params: Mapping[str, Any],
+    data: Any,
+    engine_args: Mapping[str, Any],
+    *,
+    symbol: str | int | None = None,
+    seed: int = 0,
+) -> Engine:
     """Run one parameter set in this process exactly as :func:`sweep` runs it.
 
     Returns the engine after the run (its statistics are the sweep's row;
@@ -506,12 +587,22 @@ def run_one(make_strategy: Callable[..., Any], params: Mapping[str, Any], data: 
     return engine
 
 
-def sweep(make_strategy: Callable[..., Any], grid: Grid, data: Any,
-          engine_args: Mapping[str, Any], *, symbol: str | int | None = None,
-          client: Any = None, processes: int | None = None, mp_context: str | None = None,
-          seed: int = 0, errors: str = "raise",
-          collect: Callable[[Any, Any], Mapping[str, Any]] | None = None,
-          records: bool = False, progress: bool | None = None) -> Any:
+def sweep(
+    make_strategy: Callable[..., Any],
+    grid: Grid,
+    data: Any,
+    engine_args: Mapping[str, Any],
+    *,
+    symbol: str | int | None = None,
+    client: Any = None,
+    processes: int | None = None,
+    mp_context: str | None = None,
+    seed: int = 0,
+    errors: str = "raise",
+    collect: Callable[[Any, Any], Mapping[str, Any]] | None = None,
+    records: bool = False,
+    progress: bool | None = None,
+) -> Any:
     """Run one backtest per parameter set; a table of the parameters and statistics.
 
     Args:
@@ -626,12 +717,14 @@ def _check_names(params_list: list[Params], collect: Any) -> None:
     for p in params_list:
         clash = sorted(taken.intersection(p))
         if clash:
-            raise InvalidArgumentError(f"parameter name(s) {clash} would hide result columns "
-                                       "of the same name; rename them")
+            raise InvalidArgumentError(
+                f"parameter name(s) {clash} would hide result columns of the same name; rename them"
+            )
 
 
-def _rows(params_list: list[Params], results: dict[int, tuple[str, Any]],
-          errors: str) -> list[dict[str, Any]]:
+def _rows(
+    params_list: list[Params], results: dict[int, tuple[str, Any]], errors: str
+) -> list[dict[str, Any]]:
     rows = []
     for i, params in enumerate(params_list):
         status, value = results[i]
@@ -662,8 +755,9 @@ class _Progress:
         if total and wants_progress(progress):
             from tqdm.auto import tqdm
 
-            self._bar = tqdm(total=total, desc="hqt.sweep", unit=" backtests",
-                             dynamic_ncols=True, leave=True)
+            self._bar = tqdm(
+                total=total, desc="hqt.sweep", unit=" backtests", dynamic_ncols=True, leave=True
+            )
 
     def __enter__(self) -> _Progress:
         return self
@@ -677,8 +771,9 @@ class _Progress:
             self._bar.close()
 
 
-def _run_inline(job: _Job, params_list: list[Params], errors: str,
-                done: Callable[[], None]) -> dict[int, tuple[str, Any]]:
+def _run_inline(
+    job: _Job, params_list: list[Params], errors: str, done: Callable[[], None]
+) -> dict[int, tuple[str, Any]]:
     results = {}
     for i, params in enumerate(params_list):
         _, status, value = _task(job, i, params)
@@ -692,8 +787,7 @@ def _run_inline(job: _Job, params_list: list[Params], errors: str,
 def _default_context() -> str:
     import multiprocessing as mp
 
-    return "fork" if "fork" in mp.get_all_start_methods() and sys.platform != "darwin" \
-        else "spawn"
+    return "fork" if "fork" in mp.get_all_start_methods() and sys.platform != "darwin" else "spawn"
 
 
 def _dumps(obj: Any) -> bytes:
@@ -705,8 +799,9 @@ def _dumps(obj: Any) -> bytes:
     return data
 
 
-def _write_data_file(data: dict[str, list[_Series]], directory: str
-                     ) -> tuple[str, list[tuple[str, int | None, list[tuple[str, str, int, int]]]]]:
+def _write_data_file(
+    data: dict[str, list[_Series]], directory: str
+) -> tuple[str, list[tuple[str, int | None, list[tuple[str, str, int, int]]]]]:
     """All arrays back to back (64-byte aligned) in one file; returns (path, layout)."""
     path = os.path.join(directory, "data.bin")
     layout = []
@@ -726,8 +821,14 @@ def _write_data_file(data: dict[str, list[_Series]], directory: str
     return path, layout
 
 
-def _run_pool(job: _Job, params_list: list[Params], errors: str, processes: int | None,
-              mp_context: str | None, done: Callable[[], None]) -> dict[int, tuple[str, Any]]:
+def _run_pool(
+    job: _Job,
+    params_list: list[Params],
+    errors: str,
+    processes: int | None,
+    mp_context: str | None,
+    done: Callable[[], None],
+) -> dict[int, tuple[str, Any]]:
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -750,12 +851,14 @@ def _run_pool(job: _Job, params_list: list[Params], errors: str, processes: int 
         else:
             tmpdir = tempfile.mkdtemp(prefix="hqt-sweep-")
             path, layout = _write_data_file(job.data, tmpdir)
-            light = _Job(job.make_strategy, job.engine_args, {}, job.seed, job.collect,
-                         job.takes_seed)
+            light = _Job(
+                job.make_strategy, job.engine_args, {}, job.seed, job.collect, job.takes_seed
+            )
             initializer, initargs = _init_from_file, (_dumps(light), path, layout)
         results: dict[int, tuple[str, Any]] = {}
-        with ProcessPoolExecutor(processes, mp_context=ctx, initializer=initializer,
-                                 initargs=initargs) as pool:
+        with ProcessPoolExecutor(
+            processes, mp_context=ctx, initializer=initializer, initargs=initargs
+        ) as pool:
             futures = {pool.submit(_pool_task, i, p): i for i, p in enumerate(params_list)}
             pending = set(futures)
             try:
@@ -767,9 +870,11 @@ def _run_pool(job: _Job, params_list: list[Params], errors: str, processes: int 
                             _, status, value = fut.result()
                         except BrokenProcessPool as e:
                             raise SweepError(
-                                i, params_list[i], f"a worker process died ({e}); the failed "
-                                "set is this one or another one running at the same time") \
-                                from e
+                                i,
+                                params_list[i],
+                                f"a worker process died ({e}); the failed "
+                                "set is this one or another one running at the same time",
+                            ) from e
                         if status == "error" and errors == "raise":
                             raise _fail(i, params_list[i], value)
                         results[i] = (status, value)
@@ -783,18 +888,21 @@ def _run_pool(job: _Job, params_list: list[Params], errors: str, processes: int 
             shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _run_dask(client: Any, job: _Job, params_list: list[Params], errors: str,
-              done: Callable[[], None]) -> dict[int, tuple[str, Any]]:
+def _run_dask(
+    client: Any, job: _Job, params_list: list[Params], errors: str, done: Callable[[], None]
+) -> dict[int, tuple[str, Any]]:
     if not (hasattr(client, "scatter") and hasattr(client, "submit")):
-        raise InvalidArgumentError("client must be a distributed.Client, not "
-                                   f"{type(client).__name__}")
+        raise InvalidArgumentError(
+            f"client must be a distributed.Client, not {type(client).__name__}"
+        )
     from distributed import as_completed
 
     token = hashlib.sha256(os.urandom(16)).hexdigest()[:16]
     job_future = client.scatter(job, broadcast=True, hash=False)
-    futures = [client.submit(_dask_task, job_future, i, p, key=f"hqt-sweep-{token}-{i}",
-                             pure=False)
-               for i, p in enumerate(params_list)]
+    futures = [
+        client.submit(_dask_task, job_future, i, p, key=f"hqt-sweep-{token}-{i}", pure=False)
+        for i, p in enumerate(params_list)
+    ]
     index = {f.key: i for i, f in enumerate(futures)}
     results: dict[int, tuple[str, Any]] = {}
     try:

@@ -29,11 +29,12 @@ Assertions take a :class:`hqt.results.BacktestResult` (what ``run()``
 returns) or an :class:`hqt.Engine`; the ``*_equal`` ones also numpy
 structured arrays and DataFrames. docs/testing.md has a sample suite.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -48,9 +49,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from hqt.engine import Engine
 
-__all__ = ["T0", "DEFAULT_SEED", "random_walk_ticks", "random_walk_bars", "to_frame",
-           "assert_no_trades_before", "assert_no_trades_after", "assert_flat_at_end",
-           "assert_deals_equal", "assert_trades_equal", "make_engine"]
+__all__ = [
+    "T0",
+    "DEFAULT_SEED",
+    "random_walk_ticks",
+    "random_walk_bars",
+    "to_frame",
+    "assert_no_trades_before",
+    "assert_no_trades_after",
+    "assert_flat_at_end",
+    "assert_deals_equal",
+    "assert_trades_equal",
+    "make_engine",
+]
 
 #: 2024-01-02 00:00:00 UTC in ns (a Tuesday): where generated data starts by default.
 T0 = 1_704_153_600 * 10**9
@@ -60,21 +71,33 @@ DEFAULT_SEED = 12345
 _SEC = 10**9
 _MIN = 60 * _SEC
 
-TimeLike = Union[int, np.integer, np.datetime64, _dt.datetime, str]
+TimeLike = int | np.integer | np.datetime64 | _dt.datetime | str
 
 
 # ---- generators ---------------------------------------------------------------------------
+
 
 def _round(x: NDArray[np.float64], digits: int) -> NDArray[np.float64]:
     return np.round(x, digits)
 
 
-def random_walk_ticks(n: int = 10_000, *, seed: int = 0, start: int = T0,
-                      price: float = 1.10, volatility: float = 0.00005,
-                      spread: float = 0.00015, interval: float = 1.0, digits: int = 5,
-                      gaps: int = 0, gap_seconds: float = 2 * 86_400.0,
-                      gap_volatility: float = 0.002, spread_spikes: int = 0,
-                      spike_factor: float = 10.0, spike_ticks: int = 5) -> TickData:
+def random_walk_ticks(
+    n: int = 10_000,
+    *,
+    seed: int = 0,
+    start: int = T0,
+    price: float = 1.10,
+    volatility: float = 0.00005,
+    spread: float = 0.00015,
+    interval: float = 1.0,
+    digits: int = 5,
+    gaps: int = 0,
+    gap_seconds: float = 2 * 86_400.0,
+    gap_volatility: float = 0.002,
+    spread_spikes: int = 0,
+    spike_factor: float = 10.0,
+    spike_ticks: int = 5,
+) -> TickData:
     """`n` ticks of a geometric random walk, reproducible from `seed`.
 
     Args:
@@ -104,11 +127,11 @@ def random_walk_ticks(n: int = 10_000, *, seed: int = 0, start: int = T0,
         steps[gap_at] += rng.normal(0.0, gap_volatility, gap_at.size)
     steps[0] = 0.0
     bid = _round(price * np.exp(np.cumsum(steps)), digits)
-    point = 10.0 ** -digits
+    point = 10.0**-digits
     bid = np.maximum(bid, point)
     spreads = np.full(n, max(round(spread, digits), 0.0))
     for k in _positions(rng, n, spread_spikes):
-        spreads[k:k + spike_ticks] *= spike_factor
+        spreads[k : k + spike_ticks] *= spike_factor
     ask = _round(bid + spreads, digits)
     time = start + np.cumsum(np.round(dt * _SEC).astype(np.int64))
     return TickData(time.astype(np.int64), bid, np.maximum(ask, bid))
@@ -125,16 +148,26 @@ def _bar_opens(start: int, timeframe: int, n: int, skip: NDArray[np.int64]) -> N
     periods are left out before bar i (gaps). The engine's calendar
     (hqt_timeframe_shifted_opens): W1 from Monday, MN1 calendar months."""
     from hqt import _hqt
+
     k = np.arange(n, dtype=np.int64) + np.cumsum(skip, dtype=np.int64)
     out: NDArray[np.int64] = np.empty(n, np.int64)
     _hqt.timeframe_shifted_opens(int(timeframe), int(start), k, out)
     return out
 
 
-def random_walk_bars(n: int = 2_000, *, timeframe: int = Timeframe.M1, seed: int = 0,
-                     start: int = T0, price: float = 1.10, volatility: float = 0.0003,
-                     digits: int = 5, gaps: int = 0, gap_bars: int | None = None,
-                     gap_volatility: float = 0.002) -> BarData:
+def random_walk_bars(
+    n: int = 2_000,
+    *,
+    timeframe: int = Timeframe.M1,
+    seed: int = 0,
+    start: int = T0,
+    price: float = 1.10,
+    volatility: float = 0.0003,
+    digits: int = 5,
+    gaps: int = 0,
+    gap_bars: int | None = None,
+    gap_volatility: float = 0.002,
+) -> BarData:
     """`n` consecutive OHLC bars of a random walk, reproducible from `seed`.
 
     Bars open at multiples of the timeframe (W1 on Mondays, MN1 on the 1st);
@@ -165,7 +198,7 @@ def random_walk_bars(n: int = 2_000, *, timeframe: int = Timeframe.M1, seed: int
     wick = np.abs(rng.normal(0.0, volatility / 2, (2, n)))
     high = _round(np.maximum(opens, close) * (1 + wick[0]), digits)
     low = _round(np.minimum(opens, close) * (1 - wick[1]), digits)
-    point = 10.0 ** -digits
+    point = 10.0**-digits
     low = np.maximum(low, point)
     volume = rng.integers(1, 200, n).astype(np.float64)
     periods = n + int(skip.sum())
@@ -180,16 +213,32 @@ def to_frame(data: TickData | BarData) -> Any:
     index = pd.DatetimeIndex(np.asarray(data.time).view("M8[ns]"), name="time")
     if isinstance(data, TickData):
         return pd.DataFrame({"bid": data.bid, "ask": data.ask}, index=index)
-    return pd.DataFrame({"open": data.open, "high": data.high, "low": data.low,
-                         "close": data.close, "volume": data.volume}, index=index)
+    return pd.DataFrame(
+        {
+            "open": data.open,
+            "high": data.high,
+            "low": data.low,
+            "close": data.close,
+            "volume": data.volume,
+        },
+        index=index,
+    )
 
 
-def make_engine(ticks: TickData | None = None, bars: BarData | None = None, *,
-                timeframe: int | None = None, symbol: str = "EURUSD",
-                balance: float = 10_000.0, currency: str = "USD", leverage: int = 100,
-                **kwargs: Any) -> Engine:
+def make_engine(
+    ticks: TickData | None = None,
+    bars: BarData | None = None,
+    *,
+    timeframe: int | None = None,
+    symbol: str = "EURUSD",
+    balance: float = 10_000.0,
+    currency: str = "USD",
+    leverage: int = 100,
+    **kwargs: Any,
+) -> Engine:
     """An Engine with one symbol and the given data loaded (not run)."""
     from hqt.engine import Engine
+
     e = Engine(balance, currency, leverage, **kwargs)
     sid = e.add_symbol(symbol)
     if ticks is not None:
@@ -203,6 +252,7 @@ def make_engine(ticks: TickData | None = None, bars: BarData | None = None, *,
 
 
 # ---- assertions ----------------------------------------------------------------------------------
+
 
 def _ns(t: TimeLike) -> int:
     if isinstance(t, str):
@@ -238,8 +288,10 @@ def _records(x: Any, kind: str) -> NDArray[Any]:
         return out
     if hasattr(x, "_statistics"):  # an engine
         return BacktestResult.from_engine(x).records(kind)
-    raise TypeError(f"expected a BacktestResult, an Engine, a structured array or a DataFrame, "
-                    f"not {type(x).__name__}")
+    raise TypeError(
+        f"expected a BacktestResult, an Engine, a structured array or a DataFrame, "
+        f"not {type(x).__name__}"
+    )
 
 
 def _when(ns: int) -> str:
@@ -253,8 +305,10 @@ def assert_no_trades_before(result: Any, time: TimeLike) -> None:
     early = np.flatnonzero(deals["time"] < t)
     if early.size:
         i = int(early[0])
-        raise AssertionError(f"{early.size} deal(s) before {_when(t)}; the first: ticket "
-                             f"{int(deals['ticket'][i])} at {_when(int(deals['time'][i]))}")
+        raise AssertionError(
+            f"{early.size} deal(s) before {_when(t)}; the first: ticket "
+            f"{int(deals['ticket'][i])} at {_when(int(deals['time'][i]))}"
+        )
 
 
 def assert_no_trades_after(result: Any, time: TimeLike) -> None:
@@ -264,8 +318,10 @@ def assert_no_trades_after(result: Any, time: TimeLike) -> None:
     late = np.flatnonzero(deals["time"] > t)
     if late.size:
         i = int(late[0])
-        raise AssertionError(f"{late.size} deal(s) after {_when(t)}; the first: ticket "
-                             f"{int(deals['ticket'][i])} at {_when(int(deals['time'][i]))}")
+        raise AssertionError(
+            f"{late.size} deal(s) after {_when(t)}; the first: ticket "
+            f"{int(deals['ticket'][i])} at {_when(int(deals['time'][i]))}"
+        )
 
 
 def assert_flat_at_end(result: Any, *, pending_orders: bool = False) -> None:
@@ -273,21 +329,27 @@ def assert_flat_at_end(result: Any, *, pending_orders: bool = False) -> None:
     pos = _records(result, "positions")
     problems = []
     if len(pos):
-        desc = ", ".join(f"#{int(p['ticket'])} {'BUY' if int(p['type']) == 0 else 'SELL'} "
-                         f"{float(p['volume']):g} lots" for p in pos[:5])
+        desc = ", ".join(
+            f"#{int(p['ticket'])} {'BUY' if int(p['type']) == 0 else 'SELL'} "
+            f"{float(p['volume']):g} lots"
+            for p in pos[:5]
+        )
         problems.append(f"{len(pos)} open position(s): {desc}")
     if pending_orders:
         orders = _records(result, "orders")
         live = orders[np.isin(orders["state"], (0, 1))] if len(orders) else orders
         if len(live):
-            problems.append(f"{len(live)} pending order(s): tickets "
-                            f"{', '.join(str(int(t)) for t in live['ticket'][:5])}")
+            problems.append(
+                f"{len(live)} pending order(s): tickets "
+                f"{', '.join(str(int(t)) for t in live['ticket'][:5])}"
+            )
     if problems:
         raise AssertionError("not flat at the end: " + "; ".join(problems))
 
 
-def _assert_tables_equal(a: Any, b: Any, kind: str, ignore: Sequence[str],
-                         fields: Sequence[str] | None) -> None:
+def _assert_tables_equal(
+    a: Any, b: Any, kind: str, ignore: Sequence[str], fields: Sequence[str] | None
+) -> None:
     ra, rb = _records(a, kind), _records(b, kind)
     names_a, names_b = ra.dtype.names or (), rb.dtype.names or ()
     common = [n for n in (fields or names_a) if n in names_b and n not in ignore]
@@ -295,8 +357,10 @@ def _assert_tables_equal(a: Any, b: Any, kind: str, ignore: Sequence[str],
     if missing:
         raise AssertionError(f"{kind}: no field(s) {', '.join(missing)} on both sides")
     if len(ra) != len(rb):
-        raise AssertionError(f"{kind}: {len(ra)} vs {len(rb)} rows" +
-                             _first_diff(ra, rb, common, min(len(ra), len(rb))))
+        raise AssertionError(
+            f"{kind}: {len(ra)} vs {len(rb)} rows"
+            + _first_diff(ra, rb, common, min(len(ra), len(rb)))
+        )
     msg = _first_diff(ra, rb, common, len(ra))
     if msg:
         raise AssertionError(f"{kind} differ:{msg}")
@@ -304,8 +368,9 @@ def _assert_tables_equal(a: Any, b: Any, kind: str, ignore: Sequence[str],
 
 def _first_diff(ra: NDArray[Any], rb: NDArray[Any], names: Sequence[str], n: int) -> str:
     for i in range(n):
-        diffs = [f"{k}: {ra[k][i]!r} != {rb[k][i]!r}" for k in names
-                 if not _same(ra[k][i], rb[k][i])]
+        diffs = [
+            f"{k}: {ra[k][i]!r} != {rb[k][i]!r}" for k in names if not _same(ra[k][i], rb[k][i])
+        ]
         if diffs:
             return f"\n  first difference at row {i}: " + "; ".join(diffs)
     return ""
@@ -317,8 +382,9 @@ def _same(x: Any, y: Any) -> bool:
     return bool(x == y)
 
 
-def assert_deals_equal(a: Any, b: Any, *, ignore: Sequence[str] = (),
-                       fields: Sequence[str] | None = None) -> None:
+def assert_deals_equal(
+    a: Any, b: Any, *, ignore: Sequence[str] = (), fields: Sequence[str] | None = None
+) -> None:
     """The deals of `a` and `b` are the same, row by row (exact values).
 
     ``ignore``: fields to leave out (e.g. ``("ticket", "order", "position")``
@@ -327,8 +393,9 @@ def assert_deals_equal(a: Any, b: Any, *, ignore: Sequence[str] = (),
     _assert_tables_equal(a, b, "deals", ignore, fields)
 
 
-def assert_trades_equal(a: Any, b: Any, *, ignore: Sequence[str] = (),
-                        fields: Sequence[str] | None = None) -> None:
+def assert_trades_equal(
+    a: Any, b: Any, *, ignore: Sequence[str] = (), fields: Sequence[str] | None = None
+) -> None:
     """The closed trades of `a` and `b` are the same, row by row."""
     _assert_tables_equal(a, b, "trades", ignore, fields)
 
@@ -344,8 +411,12 @@ if _pytest is not None:
 
     def pytest_addoption(parser: Any) -> None:
         group = parser.getgroup("hqt")
-        group.addoption("--hqt-seed", type=int, default=None,
-                        help=f"seed of hqt.testing's fixtures (default {DEFAULT_SEED})")
+        group.addoption(
+            "--hqt-seed",
+            type=int,
+            default=None,
+            help=f"seed of hqt.testing's fixtures (default {DEFAULT_SEED})",
+        )
 
     def pytest_report_header(config: Any) -> str:
         return f"hqt.testing: seed {_seed_of(config)} (--hqt-seed to change)"
@@ -379,6 +450,7 @@ if _pytest is not None:
             e = make_engine(*args, **kwargs)
             made.append(e)
             return e
+
         yield make
         for e in made:
             if not e.disposed:

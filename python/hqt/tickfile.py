@@ -35,6 +35,7 @@ CSV input (the formats of :mod:`hqt.data`: MetaTrader 5 tick exports and
 plain ``time,bid,ask`` files) and Parquet input are read in chunks, so
 converting needs memory for one chunk, not for the file.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,8 +65,20 @@ from hqt.strategy import strategy_callbacks
 if TYPE_CHECKING:  # pragma: no cover
     from numpy.typing import NDArray
 
-__all__ = ["MAGIC", "VERSION", "HEADER_SIZE", "TickFileHeader", "TickFile", "TickFileWriter",
-           "write_tickfile", "convert", "iter_csv_ticks", "chunk_end", "run_file", "main"]
+__all__ = [
+    "MAGIC",
+    "VERSION",
+    "HEADER_SIZE",
+    "TickFileHeader",
+    "TickFile",
+    "TickFileWriter",
+    "write_tickfile",
+    "convert",
+    "iter_csv_ticks",
+    "chunk_end",
+    "run_file",
+    "main",
+]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -93,30 +106,43 @@ class TickFileHeader:
         name = self.symbol.encode("ascii")
         if len(name) > 16:
             raise InvalidArgumentError(f"symbol name {self.symbol!r} is longer than 16 bytes")
-        return _HEADER.pack(MAGIC, self.version, self.header_size, self.count, self.price_scale,
-                            self.first_time, self.last_time, name)
+        return _HEADER.pack(
+            MAGIC,
+            self.version,
+            self.header_size,
+            self.count,
+            self.price_scale,
+            self.first_time,
+            self.last_time,
+            name,
+        )
 
     @classmethod
     def unpack(cls, raw: bytes, path: str = "") -> TickFileHeader:
         where = f"{path}: " if path else ""
         if len(raw) < HEADER_SIZE:
-            raise InvalidArgumentError(f"{where}too short for a tick file header "
-                                       f"({len(raw)} bytes)")
+            raise InvalidArgumentError(
+                f"{where}too short for a tick file header ({len(raw)} bytes)"
+            )
         magic, version, hsize, count, scale, first, last, name = _HEADER.unpack(raw[:HEADER_SIZE])
         if magic != MAGIC:
             raise InvalidArgumentError(f"{where}not an HQT tick file (magic {magic!r})")
         if version != VERSION:
-            raise InvalidArgumentError(f"{where}tick file version {version} is not supported "
-                                       f"(this HQT reads version {VERSION})")
+            raise InvalidArgumentError(
+                f"{where}tick file version {version} is not supported "
+                f"(this HQT reads version {VERSION})"
+            )
         if hsize < HEADER_SIZE or hsize % 8:
             raise InvalidArgumentError(f"{where}bad header size {hsize}")
         if scale != PRICE_SCALE:
             raise InvalidArgumentError(f"{where}price scale {scale} is not {PRICE_SCALE}")
-        return cls(count, first, last, name.rstrip(b"\0").decode("ascii", "replace"), version,
-                   hsize, scale)
+        return cls(
+            count, first, last, name.rstrip(b"\0").decode("ascii", "replace"), version, hsize, scale
+        )
 
 
 # ---- float -> micro, as the engine rounds ---------------------------------------------------
+
 
 def to_micro_array(x: Any, what: str = "price") -> NDArray[np.int64]:
     """``round(x * 1e6)`` half away from zero, elementwise: the engine's rounding of every
@@ -131,6 +157,7 @@ def to_micro_array(x: Any, what: str = "price") -> NDArray[np.int64]:
 
 
 # ---- reading --------------------------------------------------------------------------------
+
 
 class TickFile:
     """A tick file opened for reading; columns are mapped, never read whole.
@@ -149,8 +176,10 @@ class TickFile:
         n = self.header.count
         expect = self.header.header_size + 24 * n
         if size != expect:
-            raise InvalidArgumentError(f"{self.path}: size {size} does not match the header "
-                                       f"({n} ticks need {expect} bytes): truncated or damaged")
+            raise InvalidArgumentError(
+                f"{self.path}: size {size} does not match the header "
+                f"({n} ticks need {expect} bytes): truncated or damaged"
+            )
 
     def __len__(self) -> int:
         return self.header.count
@@ -165,13 +194,17 @@ class TickFile:
         off = self.header.header_size + 8 * (k * self.header.count + start)
         return np.memmap(self.path, dtype="<i8", mode="r", offset=off, shape=(stop - start,))
 
-    def window(self, start: int, stop: int) -> tuple[NDArray[np.int64], NDArray[np.int64],
-                                                     NDArray[np.int64]]:
+    def window(
+        self, start: int, stop: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
         """(time, bid, ask) of ticks [start, stop) as read-only memmaps."""
         n = self.header.count
         start, stop = max(0, start), min(stop, n)
-        return self._column(0, start, stop), self._column(1, start, stop), \
-            self._column(2, start, stop)
+        return (
+            self._column(0, start, stop),
+            self._column(1, start, stop),
+            self._column(2, start, stop),
+        )
 
     def times(self, start: int, stop: int) -> NDArray[np.int64]:
         """Times of ticks [start, stop) (a read-only memmap)."""
@@ -186,12 +219,12 @@ class TickFile:
         h = self.header
         span = ""
         if h.count:
-            span = (f" {np.datetime64(h.first_time, 'ns')} .. "
-                    f"{np.datetime64(h.last_time, 'ns')}")
+            span = f" {np.datetime64(h.first_time, 'ns')} .. {np.datetime64(h.last_time, 'ns')}"
         return f"<TickFile {self.path!r} {h.symbol or '?'} {h.count:,} ticks{span}>"
 
 
 # ---- writing --------------------------------------------------------------------------------
+
 
 class TickFileWriter:
     """Writes a tick file from chunks appended in time order.
@@ -232,8 +265,9 @@ class TickFileWriter:
     def _check(self, t: NDArray[np.int64], b: NDArray[Any], a: NDArray[Any]) -> None:
         """The engine's tick rule (hqt_validate_ticks), ticks numbered from the file's start."""
         if not (len(t) == len(b) == len(a)):
-            raise InvalidArgumentError(f"time, bid and ask have different lengths "
-                                       f"({len(t)}, {len(b)}, {len(a)})")
+            raise InvalidArgumentError(
+                f"time, bid and ask have different lengths ({len(t)}, {len(b)}, {len(a)})"
+            )
         _hqt.validate_ticks(t, b, a, self.last_time or 0, "tick", self.count)
 
     def _write(self, t: NDArray[np.int64], b: NDArray[np.int64], a: NDArray[np.int64]) -> None:
@@ -248,8 +282,9 @@ class TickFileWriter:
 
     def close(self) -> TickFileHeader:
         """Writes the output file; returns its header."""
-        header = TickFileHeader(self.count, self.first_time if self.count else 0,
-                                self.last_time or 0, self.symbol)
+        header = TickFileHeader(
+            self.count, self.first_time if self.count else 0, self.last_time or 0, self.symbol
+        )
         tmp_out = self.path.with_name(self.path.name + ".tmp")
         try:
             with open(tmp_out, "wb") as out:
@@ -285,8 +320,9 @@ class TickFileWriter:
             self._discard()
 
 
-def write_tickfile(path: PathLike, ticks: TickData | Iterable[TickData] | Any,
-                   symbol: str = "") -> TickFileHeader:
+def write_tickfile(
+    path: PathLike, ticks: TickData | Iterable[TickData] | Any, symbol: str = ""
+) -> TickFileHeader:
     """Writes ticks (TickData, a DataFrame, or an iterable of TickData chunks) to `path`."""
     if hasattr(ticks, "columns"):  # a DataFrame
         ticks = ticks_from_frame(ticks)
@@ -298,6 +334,7 @@ def write_tickfile(path: PathLike, ticks: TickData | Iterable[TickData] | Any,
 
 
 # ---- chunked CSV reading ----------------------------------------------------------------------
+
 
 def _open_text(path: PathLike) -> io.TextIOWrapper:
     with open(path, "rb") as fh:
@@ -329,8 +366,9 @@ def _line_chunks(fh: io.TextIOWrapper, size: int) -> Iterator[tuple[list[str], l
         yield lines, numbers
 
 
-def iter_csv_ticks(path: PathLike, format: str = "auto", *,
-                   chunk_lines: int = 250_000) -> Iterator[TickData]:
+def iter_csv_ticks(
+    path: PathLike, format: str = "auto", *, chunk_lines: int = 250_000
+) -> Iterator[TickData]:
     """Ticks of a CSV file (``mt5_ticks`` or ``plain_ticks``), `chunk_lines` lines at a time.
 
     Same parsing and checks as :func:`hqt.data.read_ticks` (errors name the
@@ -353,9 +391,11 @@ def iter_csv_ticks(path: PathLike, format: str = "auto", *,
             lines, numbers = lines[1:], numbers[1:]
         idx = {"date": 0, "time": 1, "bid": 2, "ask": 3}
         if fmt == "mt5_ticks" and header is not None:
-            idx = D._header_index(D._Rows(p, [header[0]], [header[1]]), header[0].split("\t"),
-                                  {"date": ("date",), "time": ("time",), "bid": ("bid",),
-                                   "ask": ("ask",)})
+            idx = D._header_index(
+                D._Rows(p, [header[0]], [header[1]]),
+                header[0].split("\t"),
+                {"date": ("date",), "time": ("time",), "bid": ("bid",), "ask": ("ask",)},
+            )
         last: tuple[int, float, float] | None = None
         count = 0  # ticks yielded
         pending: Iterator[tuple[list[str], list[int]]] = iter([(lines, numbers)])
@@ -376,8 +416,9 @@ def iter_csv_ticks(path: PathLike, format: str = "auto", *,
                 src = D._Rows(p, lines, numbers)
                 if last is not None:  # checked against the previous chunk, numbered on
                     src.previous_time, src.first_index = last[0], count - carry
-                ticks = D._read_mt5_ticks(src) if fmt == "mt5_ticks" else \
-                    D._read_plain(src, bars=False)
+                ticks = (
+                    D._read_mt5_ticks(src) if fmt == "mt5_ticks" else D._read_plain(src, bars=False)
+                )
                 assert isinstance(ticks, TickData)
                 if carry:
                     ticks = TickData(ticks.time[1:], ticks.bid[1:], ticks.ask[1:])
@@ -400,8 +441,14 @@ def _mt5_line(idx: dict[str, int], last: tuple[int, float, float]) -> str:
     return "\t".join(fields)
 
 
-def convert(src: PathLike, dst: PathLike, *, symbol: str = "", format: str = "auto",
-            chunk_rows: int = 250_000) -> TickFileHeader:
+def convert(
+    src: PathLike,
+    dst: PathLike,
+    *,
+    symbol: str = "",
+    format: str = "auto",
+    chunk_rows: int = 250_000,
+) -> TickFileHeader:
     """Converts a CSV or Parquet tick file to a tick file; returns the new header."""
     s = os.fspath(src)
     chunks: Iterable[TickData]
@@ -411,6 +458,7 @@ def convert(src: PathLike, dst: PathLike, *, symbol: str = "", format: str = "au
             for c in iter_parquet(s, "ticks", batch_rows=chunk_rows):
                 assert isinstance(c, TickData)
                 yield c
+
         chunks = parquet_chunks()
     else:
         chunks = iter_csv_ticks(s, format, chunk_lines=chunk_rows)
@@ -418,6 +466,7 @@ def convert(src: PathLike, dst: PathLike, *, symbol: str = "", format: str = "au
 
 
 # ---- running a file in bounded memory ---------------------------------------------------------
+
 
 def _periods(t: NDArray[np.int64], tf: int) -> NDArray[np.int64]:
     """Open time of the bar (of timeframe `tf` minutes) holding each time: the engine's
@@ -491,10 +540,16 @@ class _Windows:
         return self.start + max(0, (self.stop - self.start) - _pending(self.engine))
 
 
-def run_file(engine: Any, path: PathLike, strategy: object | None = None, *,
-             symbol: int | str | None = None, chunk_ticks: int = 1_000_000,
-             bars: Sequence[tuple[int | str, int]] | None = None,
-             progress: bool | None = None) -> Any:
+def run_file(
+    engine: Any,
+    path: PathLike,
+    strategy: object | None = None,
+    *,
+    symbol: int | str | None = None,
+    chunk_ticks: int = 1_000_000,
+    bars: Sequence[tuple[int | str, int]] | None = None,
+    progress: bool | None = None,
+) -> Any:
     """Runs the ticks of a tick file through `engine` as one run, a window of
     `chunk_ticks` ticks at a time; see ``Engine.run_file``."""
     import time as _time
@@ -512,20 +567,31 @@ def run_file(engine: Any, path: PathLike, strategy: object | None = None, *,
             if engine.symbol_count != 1:
                 raise InvalidArgumentError(
                     f"{f.path}: say which symbol the ticks are for (symbol=): the file names "
-                    f"{f.symbol or 'none'} and the engine has {engine.symbol_count} symbols")
+                    f"{f.symbol or 'none'} and the engine has {engine.symbol_count} symbols"
+                )
             symbol = 0
     sid = engine.symbol_id(symbol)
     if engine.pending_events:
-        raise StateError(f"run_file needs an engine with no loaded events left to run "
-                         f"({engine.pending_events} pending): the file's windows are the "
-                         "run's only data. Run or clear_data() first.")
-    builders = [(engine.symbol_id(s), int(tf)) for s, tf in
-                (bars if bars is not None else (getattr(strategy, "bars", None) or ()))]
+        raise StateError(
+            f"run_file needs an engine with no loaded events left to run "
+            f"({engine.pending_events} pending): the file's windows are the "
+            "run's only data. Run or clear_data() first."
+        )
+    builders = [
+        (engine.symbol_id(s), int(tf))
+        for s, tf in (bars if bars is not None else (getattr(strategy, "bars", None) or ()))
+    ]
     cbs = strategy_callbacks(strategy)
     n = len(f)
     started = _time.perf_counter()
-    with RunProgress(engine, n, wants_progress(progress), unit="ticks",
-                     desc=f"hqt {Path(f.path).name}", auto=progress is None) as bar:
+    with RunProgress(
+        engine,
+        n,
+        wants_progress(progress),
+        unit="ticks",
+        desc=f"hqt {Path(f.path).name}",
+        auto=progress is None,
+    ) as bar:
         engine.clear_data()  # data of earlier runs (all processed): not kept in memory
         for s, tf in builders:
             engine.build_bars(s, tf)
@@ -538,15 +604,16 @@ def run_file(engine: Any, path: PathLike, strategy: object | None = None, *,
         except BaseException as e:
             done = windows.done()
             engine.clear_data()  # what is left of the window is dropped
-            e.add_note(f"run_file stopped after {done:,} of {n:,} ticks of {f.path}; the "
-                       "engine is consistent (state after the last processed tick; the run "
-                       "ended as run() ends after an error, on_stop included) and the rest "
-                       "of the file is not loaded")
+            e.add_note(
+                f"run_file stopped after {done:,} of {n:,} ticks of {f.path}; the "
+                "engine is consistent (state after the last processed tick; the run "
+                "ended as run() ends after an error, on_stop included) and the rest "
+                "of the file is not loaded"
+            )
             raise
         bar.end_chunk()
         engine.clear_data()
-    return BacktestResult.from_engine(engine, wall_seconds=_time.perf_counter() - started,
-                                      events=n)
+    return BacktestResult.from_engine(engine, wall_seconds=_time.perf_counter() - started, events=n)
 
 
 def _pending(engine: Any) -> int:
@@ -558,34 +625,52 @@ def _pending(engine: Any) -> int:
 
 # ---- command line -----------------------------------------------------------------------------
 
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hqt.tickfile",
-                                     description="HQT tick files (.hqtt): convert and inspect.")
+    parser = argparse.ArgumentParser(
+        prog="python -m hqt.tickfile", description="HQT tick files (.hqtt): convert and inspect."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     c = sub.add_parser("convert", help="convert a CSV or Parquet tick file to .hqtt")
     c.add_argument("input", help="IN.csv (MT5 tick export or time,bid,ask) or IN.parquet")
     c.add_argument("output", help="OUT.hqtt")
     c.add_argument("--symbol", default="", help="symbol name stored in the header")
-    c.add_argument("--format", default="auto",
-                   help="mt5_ticks, plain_ticks or parquet (default: from the file)")
-    c.add_argument("--chunk-rows", type=int, default=250_000,
-                   help="rows read at a time (memory), default 250000")
+    c.add_argument(
+        "--format",
+        default="auto",
+        help="mt5_ticks, plain_ticks or parquet (default: from the file)",
+    )
+    c.add_argument(
+        "--chunk-rows",
+        type=int,
+        default=250_000,
+        help="rows read at a time (memory), default 250000",
+    )
     i = sub.add_parser("info", help="print a tick file's header")
     i.add_argument("file")
     args = parser.parse_args(argv)
     try:
         if args.command == "convert":
-            h = convert(args.input, args.output, symbol=args.symbol, format=args.format,
-                        chunk_rows=args.chunk_rows)
+            h = convert(
+                args.input,
+                args.output,
+                symbol=args.symbol,
+                format=args.format,
+                chunk_rows=args.chunk_rows,
+            )
             print(f"wrote {args.output}: {h.count:,} ticks")
         else:
             f = TickFile(args.file)
             h = f.header
-            print(f"{args.file}: HQT tick file v{h.version}, {h.count:,} ticks, "
-                  f"symbol {h.symbol or '-'}")
+            print(
+                f"{args.file}: HQT tick file v{h.version}, {h.count:,} ticks, "
+                f"symbol {h.symbol or '-'}"
+            )
             if h.count:
-                print(f"  from {np.datetime64(h.first_time, 'ns')} to "
-                      f"{np.datetime64(h.last_time, 'ns')}")
+                print(
+                    f"  from {np.datetime64(h.first_time, 'ns')} to "
+                    f"{np.datetime64(h.last_time, 'ns')}"
+                )
     except (OSError, ValueError, InvalidArgumentError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -594,4 +679,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-

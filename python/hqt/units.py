@@ -8,6 +8,7 @@ round half away from zero. So ``to_micro(0.0000025) == 3`` and
 
 Pure Python: importable without the native extension.
 """
+
 from __future__ import annotations
 
 import math

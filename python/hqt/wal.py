@@ -32,8 +32,9 @@ import os
 import struct
 import sys
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any
 
 from hqt.constants import WAL_BALANCE_CHANGE as BALANCE_CHANGE
 from hqt.constants import WAL_CHECKPOINT as CHECKPOINT
@@ -48,13 +49,37 @@ from hqt.constants import WAL_POSITION_MODIFY as POSITION_MODIFY
 from hqt.constants import WAL_POSITION_OPEN as POSITION_OPEN
 
 __all__ = [
-    "MAGIC", "HEADER_SIZE", "SEQUENCE_SIZE", "MAX_DATA_LENGTH", "FORMAT_VERSION",
-    "POSITION_OPEN", "POSITION_CLOSE", "POSITION_MODIFY", "ORDER_PLACE", "ORDER_CANCEL",
-    "BALANCE_CHANGE", "CHECKPOINT", "HEADER",
-    "WALError", "WALCorruptError", "NotAWALError",
-    "Record", "Header", "Log", "scan", "read_log", "read_records", "verify",
-    "records_after_last_checkpoint", "register_decoder", "decode_payload", "type_name",
-    "frame", "header_payload", "WALWriter", "main",
+    "MAGIC",
+    "HEADER_SIZE",
+    "SEQUENCE_SIZE",
+    "MAX_DATA_LENGTH",
+    "FORMAT_VERSION",
+    "POSITION_OPEN",
+    "POSITION_CLOSE",
+    "POSITION_MODIFY",
+    "ORDER_PLACE",
+    "ORDER_CANCEL",
+    "BALANCE_CHANGE",
+    "CHECKPOINT",
+    "HEADER",
+    "WALError",
+    "WALCorruptError",
+    "NotAWALError",
+    "Record",
+    "Header",
+    "Log",
+    "scan",
+    "read_log",
+    "read_records",
+    "verify",
+    "records_after_last_checkpoint",
+    "register_decoder",
+    "decode_payload",
+    "type_name",
+    "frame",
+    "header_payload",
+    "WALWriter",
+    "main",
 ]
 
 # MAGIC, HEADER_SIZE and the record types: hqt.constants (abi/hqt_abi.toml).
@@ -90,12 +115,16 @@ class NotAWALError(WALError):
 # ---------------------------------------------------------------------------
 
 _NAMES = {
-    POSITION_OPEN: "POSITION_OPEN", POSITION_CLOSE: "POSITION_CLOSE",
-    POSITION_MODIFY: "POSITION_MODIFY", ORDER_PLACE: "ORDER_PLACE",
-    ORDER_CANCEL: "ORDER_CANCEL", BALANCE_CHANGE: "BALANCE_CHANGE",
-    CHECKPOINT: "CHECKPOINT", HEADER: "HEADER",
+    POSITION_OPEN: "POSITION_OPEN",
+    POSITION_CLOSE: "POSITION_CLOSE",
+    POSITION_MODIFY: "POSITION_MODIFY",
+    ORDER_PLACE: "ORDER_PLACE",
+    ORDER_CANCEL: "ORDER_CANCEL",
+    BALANCE_CHANGE: "BALANCE_CHANGE",
+    CHECKPOINT: "CHECKPOINT",
+    HEADER: "HEADER",
 }
-_DECODERS: Dict[int, Tuple[str, Callable[[bytes], Any]]] = {}
+_DECODERS: dict[int, tuple[str, Callable[[bytes], Any]]] = {}
 
 
 def type_name(record_type: int) -> str:
@@ -105,8 +134,9 @@ def type_name(record_type: int) -> str:
     return _NAMES.get(record_type, "TYPE_%d" % record_type)
 
 
-def register_decoder(record_type: int, name: str, decoder: Callable[[bytes], Any],
-                     *, replace: bool = False) -> None:
+def register_decoder(
+    record_type: int, name: str, decoder: Callable[[bytes], Any], *, replace: bool = False
+) -> None:
     """Registers how to decode the payload of ``record_type`` (bytes -> any).
 
     Registering a type twice is an error unless ``replace`` is true, so two
@@ -115,8 +145,10 @@ def register_decoder(record_type: int, name: str, decoder: Callable[[bytes], Any
     if not 0 < record_type < 256:
         raise ValueError("record type must be 1..255, got %r" % (record_type,))
     if record_type in _DECODERS and not replace:
-        raise ValueError("a decoder for type %d (%s) is already registered"
-                         % (record_type, _DECODERS[record_type][0]))
+        raise ValueError(
+            "a decoder for type %d (%s) is already registered"
+            % (record_type, _DECODERS[record_type][0])
+        )
     _DECODERS[record_type] = (name, decoder)
 
 
@@ -131,23 +163,27 @@ def decode_payload(record_type: int, data: bytes) -> Any:
 @dataclass(frozen=True)
 class Header:
     """The HEADER record: file identity (docs/wal.md, "HEADER record")."""
+
     format_version: int
-    fingerprint: Optional[int]
+    fingerprint: int | None
     base_sequence: int
 
 
 def _decode_header_payload(data: bytes, base_sequence: int = 0) -> Header:
     if len(data) < _HEADER_PAYLOAD.size:
-        raise NotAWALError("HEADER payload has %d bytes, expected at least %d"
-                           % (len(data), _HEADER_PAYLOAD.size))
+        raise NotAWALError(
+            "HEADER payload has %d bytes, expected at least %d" % (len(data), _HEADER_PAYLOAD.size)
+        )
     version, flags, fingerprint = _HEADER_PAYLOAD.unpack_from(data, 0)
     return Header(version, fingerprint if flags & _FLAG_HAS_FINGERPRINT else None, base_sequence)
 
 
-def _header_decoder(data: bytes) -> Dict[str, Any]:
+def _header_decoder(data: bytes) -> dict[str, Any]:
     h = _decode_header_payload(data)
-    return {"format_version": h.format_version,
-            "fingerprint": None if h.fingerprint is None else "0x%016x" % h.fingerprint}
+    return {
+        "format_version": h.format_version,
+        "fingerprint": None if h.fingerprint is None else "0x%016x" % h.fingerprint,
+    }
 
 
 register_decoder(HEADER, "HEADER", _header_decoder)
@@ -156,6 +192,7 @@ register_decoder(HEADER, "HEADER", _header_decoder)
 @dataclass(frozen=True)
 class Record:
     """One valid record. ``data`` is the payload after the sequence number."""
+
     type: int
     sequence: int
     data: bytes
@@ -177,14 +214,15 @@ class Record:
 @dataclass
 class Log:
     """What a file holds, and what opening it would cut."""
+
     path: str
     file_size: int
-    header: Optional[Header]
-    records: List[Record] = field(default_factory=list)
+    header: Header | None
+    records: list[Record] = field(default_factory=list)
     valid_bytes: int = 0
     torn_bytes: int = 0
     torn_records: int = 0
-    torn_reason: Optional[str] = None
+    torn_reason: str | None = None
 
     @property
     def last_sequence(self) -> int:
@@ -193,16 +231,16 @@ class Log:
         return self.header.base_sequence if self.header else 0
 
     @property
-    def last_checkpoint_offset(self) -> Optional[int]:
+    def last_checkpoint_offset(self) -> int | None:
         for r in reversed(self.records):
             if r.type == CHECKPOINT:
                 return r.offset
         return None
 
 
-def records_after_last_checkpoint(records: Iterable[Record]) -> List[Record]:
+def records_after_last_checkpoint(records: Iterable[Record]) -> list[Record]:
     """What recovery replays on top of the last checkpoint's snapshot."""
-    out: List[Record] = []
+    out: list[Record] = []
     for r in records:
         if r.type == CHECKPOINT:
             out = []
@@ -214,6 +252,7 @@ def records_after_last_checkpoint(records: Iterable[Record]) -> List[Record]:
 # ---------------------------------------------------------------------------
 # Scanning
 # ---------------------------------------------------------------------------
+
 
 class _Scanner:
     """The rules of docs/wal.md over an in-memory (or mmapped) buffer."""
@@ -232,28 +271,43 @@ class _Scanner:
         available = self.end - p
         if available < HEADER_SIZE:
             n = min(available, 4)
-            return ("broken", "partial record header (%d bytes before the end of the file)" % available,
-                    bytes(self.buf[p:p + n]) == MAGIC_BYTES[:n])
+            return (
+                "broken",
+                "partial record header (%d bytes before the end of the file)" % available,
+                bytes(self.buf[p : p + n]) == MAGIC_BYTES[:n],
+            )
         magic, rtype, length, stored = _FRAME_HEADER.unpack_from(self.buf, p)
         if magic != MAGIC:
             return ("broken", "bad magic 0x%08x (expected 0x%08x)" % (magic, MAGIC), False)
         if length > MAX_DATA_LENGTH:
-            return ("broken", "impossible record length %d (limit %d)" % (length, MAX_DATA_LENGTH), True)
+            return (
+                "broken",
+                "impossible record length %d (limit %d)" % (length, MAX_DATA_LENGTH),
+                True,
+            )
         if length > available - HEADER_SIZE:
-            return ("broken", "record length %d runs past the end of the file (%d bytes follow the header)"
-                    % (length, available - HEADER_SIZE), True)
+            return (
+                "broken",
+                "record length %d runs past the end of the file (%d bytes follow the header)"
+                % (length, available - HEADER_SIZE),
+                True,
+            )
         start = p + HEADER_SIZE
-        crc = zlib.crc32(self.buf[p + 4:p + 9])
-        crc = zlib.crc32(self.buf[start:start + length], crc)
+        crc = zlib.crc32(self.buf[p + 4 : p + 9])
+        crc = zlib.crc32(self.buf[start : start + length], crc)
         if crc != stored:
-            return ("broken", "checksum mismatch (stored 0x%08x, computed 0x%08x)" % (stored, crc), True)
+            return (
+                "broken",
+                "checksum mismatch (stored 0x%08x, computed 0x%08x)" % (stored, crc),
+                True,
+            )
         sequence = _U64.unpack_from(self.buf, start)[0] if length >= SEQUENCE_SIZE else None
         return ("intact", rtype, length, sequence)
 
     def find_magic(self, q: int) -> int:
         return self.buf.find(MAGIC_BYTES, q)
 
-    def evidence_after(self, offset: int, last_good: Optional[int]):
+    def evidence_after(self, offset: int, last_good: int | None):
         """A later record of this log at or after ``offset``: (offset, why) or None."""
         q = offset
         while True:
@@ -261,16 +315,26 @@ class _Scanner:
             if m < 0:
                 return None
             if self.budget <= 0:
-                return (m, "the search for later records gave up at offset %d (too much garbage), "
-                       "so a torn tail cannot be assumed" % m)
+                return (
+                    m,
+                    "the search for later records gave up at offset %d (too much garbage), "
+                    "so a torn tail cannot be assumed" % m,
+                )
             frame = self.examine(m)
             if frame[0] == "intact":
                 self.budget -= HEADER_SIZE + frame[2]
                 seq = frame[3]
                 if seq is None or last_good is None or seq > last_good:
-                    what = "a valid record (sequence %d)" % seq if seq is not None else "an intact frame"
-                    return (m, "%s follows at offset %d, so this is damage inside the log, not a torn tail"
-                            % (what, m))
+                    what = (
+                        "a valid record (sequence %d)" % seq
+                        if seq is not None
+                        else "an intact frame"
+                    )
+                    return (
+                        m,
+                        "%s follows at offset %d, so this is damage inside the log, not a torn tail"
+                        % (what, m),
+                    )
             else:
                 self.budget -= HEADER_SIZE
             q = m + 1
@@ -297,8 +361,8 @@ class _Scanner:
     def scan(self) -> Log:
         log = Log(self.path, self.end, None)
         p = 0
-        expected: Optional[int] = None
-        last_good: Optional[int] = None
+        expected: int | None = None
+        last_good: int | None = None
         damage = None  # (offset, reason, magic_prefix) or a raised error
         while p < self.end:
             frame = self.examine(p)
@@ -311,12 +375,17 @@ class _Scanner:
                     raise NotAWALError(
                         "%r is not an HQT write-ahead log: its first record is %s with %d data bytes, "
                         "not a HEADER record (logs of the pre-HQT C++ engine, without sequence numbers, "
-                        "cannot be read)" % (self.path, type_name(rtype), length))
-                payload = bytes(self.buf[p + HEADER_SIZE + SEQUENCE_SIZE:p + HEADER_SIZE + length])
+                        "cannot be read)" % (self.path, type_name(rtype), length)
+                    )
+                payload = bytes(
+                    self.buf[p + HEADER_SIZE + SEQUENCE_SIZE : p + HEADER_SIZE + length]
+                )
                 header = _decode_header_payload(payload, seq)
                 if not 1 <= header.format_version <= FORMAT_VERSION:
-                    raise NotAWALError("%r uses WAL format version %d; this reader knows version %d"
-                                       % (self.path, header.format_version, FORMAT_VERSION))
+                    raise NotAWALError(
+                        "%r uses WAL format version %d; this reader knows version %d"
+                        % (self.path, header.format_version, FORMAT_VERSION)
+                    )
                 log.header = header
                 last_good, expected = seq, seq + 1
                 p += HEADER_SIZE + length
@@ -329,9 +398,14 @@ class _Scanner:
                 what = "sequence %d" % seq if seq is not None else "%d data bytes" % length
                 raise WALCorruptError(
                     "WAL %r is corrupt at offset %d: unexpected %s record (%s; expected sequence %d); "
-                    "that record is intact, so no crash tore it" % (self.path, p, type_name(rtype), what, expected), p)
+                    "that record is intact, so no crash tore it"
+                    % (self.path, p, type_name(rtype), what, expected),
+                    p,
+                )
             start = p + HEADER_SIZE + SEQUENCE_SIZE
-            log.records.append(Record(rtype, seq, bytes(self.buf[start:p + HEADER_SIZE + length]), p))
+            log.records.append(
+                Record(rtype, seq, bytes(self.buf[start : p + HEADER_SIZE + length]), p)
+            )
             last_good, expected = seq, seq + 1
             p += HEADER_SIZE + length
             log.valid_bytes = p
@@ -342,9 +416,13 @@ class _Scanner:
                 raise WALCorruptError(
                     "WAL %r is corrupt at offset %d: %s; %s. The file was left untouched; salvage "
                     "keeps the %d records before offset %d"
-                    % (self.path, offset, reason, evidence[1], len(log.records), offset), offset)
+                    % (self.path, offset, reason, evidence[1], len(log.records), offset),
+                    offset,
+                )
             if offset == 0 and not magic_prefix:
-                raise NotAWALError("%r is not an HQT write-ahead log: %s at offset 0" % (self.path, reason))
+                raise NotAWALError(
+                    "%r is not an HQT write-ahead log: %s at offset 0" % (self.path, reason)
+                )
             log.torn_bytes = self.end - log.valid_bytes
             log.torn_records = self.count_frames(offset)
             log.torn_reason = reason
@@ -368,7 +446,7 @@ def read_log(path: str) -> Log:
             return _Scanner(m, path).scan()
 
 
-def read_records(path: str) -> List[Record]:
+def read_records(path: str) -> list[Record]:
     """The valid records of the log at ``path`` (the HEADER excluded)."""
     return read_log(path).records
 
@@ -382,6 +460,7 @@ def verify(path: str) -> Log:
 # Writing (tests and tools; the engine writes through the Swift core)
 # ---------------------------------------------------------------------------
 
+
 def frame(record_type: int, sequence: int, payload: bytes = b"") -> bytes:
     """One complete frame: header, sequence number, payload."""
     data = _U64.pack(sequence) + bytes(payload)
@@ -390,7 +469,7 @@ def frame(record_type: int, sequence: int, payload: bytes = b"") -> bytes:
     return MAGIC_BYTES + typelen + struct.pack("<I", crc) + data
 
 
-def header_payload(fingerprint: Optional[int] = None, format_version: int = FORMAT_VERSION) -> bytes:
+def header_payload(fingerprint: int | None = None, format_version: int = FORMAT_VERSION) -> bytes:
     flags = _FLAG_HAS_FINGERPRINT if fingerprint is not None else 0
     return _HEADER_PAYLOAD.pack(format_version, flags, fingerprint or 0)
 
@@ -399,7 +478,7 @@ class WALWriter:
     """Writes a log the way HQT does (HEADER first, consecutive sequence
     numbers). Not crash-safe and takes no lock: for tests and tools only."""
 
-    def __init__(self, path: str, fingerprint: Optional[int] = None, base_sequence: int = 0):
+    def __init__(self, path: str, fingerprint: int | None = None, base_sequence: int = 0):
         self._f = open(path, "wb")
         self.sequence = base_sequence
         self._f.write(frame(HEADER, base_sequence, header_payload(fingerprint)))
@@ -419,7 +498,7 @@ class WALWriter:
         os.fsync(self._f.fileno())
         self._f.close()
 
-    def __enter__(self) -> "WALWriter":
+    def __enter__(self) -> WALWriter:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -438,26 +517,45 @@ def _summary(log: Log, out) -> None:
     print("file            %s (%d bytes)" % (log.path, log.file_size), file=out)
     if h is not None:
         fp = "none" if h.fingerprint is None else "0x%016x" % h.fingerprint
-        print("format          version %d, fingerprint %s, base sequence %d"
-              % (h.format_version, fp, h.base_sequence), file=out)
-    print("records         %d (sequence %s)" % (
-        len(log.records),
-        "%d..%d" % (log.records[0].sequence, log.records[-1].sequence) if log.records else "-"), file=out)
-    counts: Dict[int, int] = {}
+        print(
+            "format          version %d, fingerprint %s, base sequence %d"
+            % (h.format_version, fp, h.base_sequence),
+            file=out,
+        )
+    print(
+        "records         %d (sequence %s)"
+        % (
+            len(log.records),
+            "%d..%d" % (log.records[0].sequence, log.records[-1].sequence) if log.records else "-",
+        ),
+        file=out,
+    )
+    counts: dict[int, int] = {}
     for r in log.records:
         counts[r.type] = counts.get(r.type, 0) + 1
     for t in sorted(counts):
         print("  %-14s %d" % (type_name(t), counts[t]), file=out)
     cp = log.last_checkpoint_offset
-    print("last checkpoint %s" % ("-" if cp is None else "offset %d, %d records after it"
-                                  % (cp, len(records_after_last_checkpoint(log.records)))), file=out)
+    print(
+        "last checkpoint %s"
+        % (
+            "-"
+            if cp is None
+            else "offset %d, %d records after it"
+            % (cp, len(records_after_last_checkpoint(log.records)))
+        ),
+        file=out,
+    )
     _tail(log, out)
 
 
 def _tail(log: Log, out) -> None:
     if log.torn_bytes:
-        print("torn tail       %d bytes, %d records at offset %d (%s): opening the log cuts them"
-              % (log.torn_bytes, log.torn_records, log.valid_bytes, log.torn_reason), file=out)
+        print(
+            "torn tail       %d bytes, %d records at offset %d (%s): opening the log cuts them"
+            % (log.torn_bytes, log.torn_records, log.valid_bytes, log.torn_reason),
+            file=out,
+        )
     else:
         print("torn tail       none", file=out)
 
@@ -469,20 +567,27 @@ def _list(log: Log, out) -> None:
             decoded = r.decoded()
         except Exception as e:  # a decoder bug must not hide the rest of the log
             decoded = "<decoder failed: %s>" % e
-        print("%10d %8d %-16s %8d  %s" % (r.offset, r.sequence, r.type_name, len(r.data), decoded), file=out)
+        print(
+            "%10d %8d %-16s %8d  %s" % (r.offset, r.sequence, r.type_name, len(r.data), decoded),
+            file=out,
+        )
     _tail(log, out)
 
 
-def main(argv: Optional[List[str]] = None, out=None) -> int:
+def main(argv: list[str] | None = None, out=None) -> int:
     """``python -m hqt.wal FILE [summary|list|verify]``. Exit status: 0 clean,
     1 torn tail (usable: opening cuts it), 2 corrupt, 3 not a log / unreadable.
 
     Payloads are decoded with the registered decoders: the engine's once
     :mod:`hqt.wal_records` is imported (``python -m hqt.wal`` imports it)."""
     out = out or sys.stdout
-    parser = argparse.ArgumentParser(prog="python -m hqt.wal", description="Inspect an HQT write-ahead log.")
+    parser = argparse.ArgumentParser(
+        prog="python -m hqt.wal", description="Inspect an HQT write-ahead log."
+    )
     parser.add_argument("file")
-    parser.add_argument("command", nargs="?", default="summary", choices=["summary", "list", "verify"])
+    parser.add_argument(
+        "command", nargs="?", default="summary", choices=["summary", "list", "verify"]
+    )
     args = parser.parse_args(argv)
     try:
         log = read_log(args.file)
@@ -501,8 +606,17 @@ def main(argv: Optional[List[str]] = None, out=None) -> int:
         _list(log, out)
     else:
         if log.torn_bytes:
-            print("TORN TAIL: %d records valid, %d bytes (%d records) after offset %d would be cut: %s"
-                  % (len(log.records), log.torn_bytes, log.torn_records, log.valid_bytes, log.torn_reason), file=out)
+            print(
+                "TORN TAIL: %d records valid, %d bytes (%d records) after offset %d would be cut: %s"
+                % (
+                    len(log.records),
+                    log.torn_bytes,
+                    log.torn_records,
+                    log.valid_bytes,
+                    log.torn_reason,
+                ),
+                file=out,
+            )
         else:
             print("OK: %d records, %d bytes" % (len(log.records), log.valid_bytes), file=out)
     return EXIT_TORN if log.torn_bytes else EXIT_OK
@@ -513,4 +627,5 @@ if __name__ == "__main__":
     # hqt.wal_records imports, and registers the engine's decoders with):
     # the command line is hqt.wal_records.main, i.e. hqt.wal.main with them.
     from hqt.wal_records import main as _records_main
+
     sys.exit(_records_main())

@@ -35,17 +35,19 @@ reference model of recovery (which records are replayed or discarded, and
 how a record changes the ledger) in python/tests/wal_reference_model.py,
 built on these decoders and checked against the engine.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
 import enum
 import struct
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as _field
 from dataclasses import fields as _fields
 from dataclasses import replace as _replace
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from hqt import wal as _wal
 from hqt.constants import WAL_BUILD_BARS as BUILD_BARS
@@ -55,15 +57,51 @@ from hqt.constants import DealEntry, DealReason, OrderState, OrderType, RunStage
 from hqt.constants import PositionType as Side
 
 __all__ = [
-    "SCALE", "ORDER_MODIFY", "BUILD_BARS", "RUN_MARK", "RunStage", "SNAPSHOT_VERSION", "ENGINE_RECORD_TYPES", "RECORD_HEADER_SIZE",
-    "PayloadError", "Phase", "OrderType", "OrderState", "Side", "DealEntry", "DealReason", "RouteKind",
-    "Order", "Position", "Deal", "Trade", "EquityPoint", "Route", "SymbolQuote", "TickCursor",
-    "BarCursor", "BarBuilder", "Snapshot", "History",
-    "EngineRecord", "Fill", "PositionModify", "OrderPlace", "OrderModify", "OrderCancel", "BalanceChange",
-    "BuildBars", "RunMark",
-    "decode_record", "decode_checkpoint", "decode", "register",
-    "history_chain", "rebuild_history",
-    "SymbolConfig", "configuration_fingerprint",
+    "SCALE",
+    "ORDER_MODIFY",
+    "BUILD_BARS",
+    "RUN_MARK",
+    "RunStage",
+    "SNAPSHOT_VERSION",
+    "ENGINE_RECORD_TYPES",
+    "RECORD_HEADER_SIZE",
+    "PayloadError",
+    "Phase",
+    "OrderType",
+    "OrderState",
+    "Side",
+    "DealEntry",
+    "DealReason",
+    "RouteKind",
+    "Order",
+    "Position",
+    "Deal",
+    "Trade",
+    "EquityPoint",
+    "Route",
+    "SymbolQuote",
+    "TickCursor",
+    "BarCursor",
+    "BarBuilder",
+    "Snapshot",
+    "History",
+    "EngineRecord",
+    "Fill",
+    "PositionModify",
+    "OrderPlace",
+    "OrderModify",
+    "OrderCancel",
+    "BalanceChange",
+    "BuildBars",
+    "RunMark",
+    "decode_record",
+    "decode_checkpoint",
+    "decode",
+    "register",
+    "history_chain",
+    "rebuild_history",
+    "SymbolConfig",
+    "configuration_fingerprint",
     "main",
 ]
 
@@ -90,16 +128,20 @@ class PayloadError(_wal.WALError, ValueError):
 # abi/hqt_abi.toml and the Swift LedgerPhase)
 # ---------------------------------------------------------------------------
 
+
 class Phase(enum.IntEnum):
     """When, within the engine's processing, a record was written."""
-    BEFORE_MARKET = 0  # inside event N, before its prices: on_bar of a bar built from ticks this tick closed
-    TRIGGERS = 1       # inside event N: pending orders, SL/TP, trailing stops
-    BETWEEN = 2        # between events (before the first, after the last, or a caller driving the engine)
-    CALLBACKS = 3      # inside event N, after the engine's processing: on_trade, on_tick, on_bar of a loaded bar
-    STOP_OUT = 4       # inside event N: stop-out closing positions
-    START = 5          # a run's on_start (RUN_MARK STARTING .. RUN_MARK RUNNING)
-    END_OF_RUN = 6     # the end of a run's data: bars in progress closed (from RUN_MARK ENDING)
-    STOP = 7           # a run's on_stop (up to RUN_MARK COMPLETED)
+
+    BEFORE_MARKET = (
+        0  # inside event N, before its prices: on_bar of a bar built from ticks this tick closed
+    )
+    TRIGGERS = 1  # inside event N: pending orders, SL/TP, trailing stops
+    BETWEEN = 2  # between events (before the first, after the last, or a caller driving the engine)
+    CALLBACKS = 3  # inside event N, after the engine's processing: on_trade, on_tick, on_bar of a loaded bar
+    STOP_OUT = 4  # inside event N: stop-out closing positions
+    START = 5  # a run's on_start (RUN_MARK STARTING .. RUN_MARK RUNNING)
+    END_OF_RUN = 6  # the end of a run's data: bars in progress closed (from RUN_MARK ENDING)
+    STOP = 7  # a run's on_stop (up to RUN_MARK COMPLETED)
 
     @property
     def inside_event(self) -> bool:
@@ -116,6 +158,7 @@ class RouteKind(enum.IntEnum):
 # ---------------------------------------------------------------------------
 # Formatting helpers
 # ---------------------------------------------------------------------------
+
 
 def _num(micro: int) -> str:
     """``12.345`` from 12345000 (trailing zeros trimmed), as FixedPoint.format."""
@@ -154,10 +197,11 @@ def _plain(value: Any) -> Any:
 
 class _Decoded:
     """Base of every decoded value: ``as_dict()`` and ``<field>_f`` float views."""
-    _MICRO: Tuple[str, ...] = ()
 
-    def as_dict(self) -> Dict[str, Any]:
-        out: Dict[str, Any] = {}
+    _MICRO: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         for f in _fields(self):  # type: ignore[arg-type]
             v = getattr(self, f.name)
             out[f.name] = _plain(v)
@@ -169,16 +213,19 @@ class _Decoded:
 def _float_view(name: str) -> Callable[[Any], float]:
     def get(self: Any) -> float:
         return getattr(self, name) / SCALE
+
     return get
 
 
 def _micro(*names: str) -> Callable[[type], type]:
     """Adds a read-only float view ``<name>_f`` (value / 1e6) for each micro field."""
+
     def deco(cls: type) -> type:
         cls._MICRO = tuple(names)  # type: ignore[attr-defined]
         for n in names:
             setattr(cls, n + "_f", property(_float_view(n), doc="%s as a float (micro / 1e6)" % n))
         return cls
+
     return deco
 
 
@@ -186,10 +233,12 @@ def _micro(*names: str) -> Callable[[type], type]:
 # Entities (the same byte layout in records and in snapshots)
 # ---------------------------------------------------------------------------
 
+
 @_micro("volume", "price", "stop_limit", "sl", "tp")
 @dataclass(frozen=True)
 class Order(_Decoded):
     """92 bytes: ``<QIiiqqqqqqqqQ``."""
+
     if TYPE_CHECKING:  # the float views added by @_micro
         volume_f: ClassVar[float]
         price_f: ClassVar[float]
@@ -201,12 +250,12 @@ class Order(_Decoded):
     type: OrderType
     state: OrderState
     volume: int
-    price: int            # pending: trigger / limit price; 0 for market orders
-    stop_limit: int       # STOP_LIMIT: the limit price placed when `price` is hit; else 0
+    price: int  # pending: trigger / limit price; 0 for market orders
+    stop_limit: int  # STOP_LIMIT: the limit price placed when `price` is hit; else 0
     sl: int
     tp: int
-    expiration: int       # ns; 0 = good till canceled
-    time_setup: int       # ns
+    expiration: int  # ns; 0 = good till canceled
+    time_setup: int  # ns
     trailing_points: int  # points, not micro
     magic: int
 
@@ -229,6 +278,7 @@ class Order(_Decoded):
 @dataclass(frozen=True)
 class Position(_Decoded):
     """88 bytes: ``<QIiqqqqqqqqQ``. The floating profit is not stored."""
+
     if TYPE_CHECKING:  # the float views added by @_micro
         volume_f: ClassVar[float]
         open_price_f: ClassVar[float]
@@ -245,12 +295,17 @@ class Position(_Decoded):
     sl: int
     tp: int
     trailing_points: int
-    margin: int      # account money, fixed for the life of the position
+    margin: int  # account money, fixed for the life of the position
     commission: int  # entry commission not yet attributed to a closed trade (<= 0)
     magic: int
 
     def __str__(self) -> str:
-        s = "position #%d %s %s @ %s" % (self.ticket, self.side.name, _num(self.volume), _num(self.open_price))
+        s = "position #%d %s %s @ %s" % (
+            self.ticket,
+            self.side.name,
+            _num(self.volume),
+            _num(self.open_price),
+        )
         if self.sl:
             s += " sl %s" % _num(self.sl)
         if self.tp:
@@ -264,6 +319,7 @@ class Position(_Decoded):
 @dataclass(frozen=True)
 class Deal(_Decoded):
     """96 bytes: ``<QQQIiiiqqqqqqQ``."""
+
     if TYPE_CHECKING:  # the float views added by @_micro
         volume_f: ClassVar[float]
         price_f: ClassVar[float]
@@ -281,20 +337,29 @@ class Deal(_Decoded):
     volume: int
     price: int
     commission: int  # charged on this deal (<= 0)
-    profit: int      # realized, account money (0 for IN deals)
-    balance: int     # balance after the deal
+    profit: int  # realized, account money (0 for IN deals)
+    balance: int  # balance after the deal
     magic: int
 
     def __str__(self) -> str:
-        return ("deal #%d %s %s %s @ %s [%s] profit %s comm %s balance %s"
-                % (self.ticket, self.entry.name, self.side.name, _num(self.volume), _num(self.price),
-                   self.reason.name, _num(self.profit), _num(self.commission), _num(self.balance)))
+        return "deal #%d %s %s %s @ %s [%s] profit %s comm %s balance %s" % (
+            self.ticket,
+            self.entry.name,
+            self.side.name,
+            _num(self.volume),
+            _num(self.price),
+            self.reason.name,
+            _num(self.profit),
+            _num(self.commission),
+            _num(self.balance),
+        )
 
 
 @_micro("volume", "open_price", "close_price", "commission", "profit")
 @dataclass(frozen=True)
 class Trade(_Decoded):
     """76 bytes: ``<QIiqqqqqqqi``."""
+
     if TYPE_CHECKING:  # the float views added by @_micro
         volume_f: ClassVar[float]
         open_price_f: ClassVar[float]
@@ -310,7 +375,7 @@ class Trade(_Decoded):
     close_time: int
     close_price: int
     commission: int  # entry + exit commission of this volume
-    profit: int      # before commission
+    profit: int  # before commission
     close_reason: DealReason
 
     @property
@@ -318,15 +383,22 @@ class Trade(_Decoded):
         return self.profit + self.commission
 
     def __str__(self) -> str:
-        return ("trade pos #%d %s %s %s -> %s [%s] profit %s"
-                % (self.position, self.side.name, _num(self.volume), _num(self.open_price),
-                   _num(self.close_price), self.close_reason.name, _num(self.profit)))
+        return "trade pos #%d %s %s %s -> %s [%s] profit %s" % (
+            self.position,
+            self.side.name,
+            _num(self.volume),
+            _num(self.open_price),
+            _num(self.close_price),
+            self.close_reason.name,
+            _num(self.profit),
+        )
 
 
 @_micro("balance", "equity", "margin")
 @dataclass(frozen=True)
 class EquityPoint(_Decoded):
     """32 bytes: ``<qqqq``."""
+
     if TYPE_CHECKING:  # the float views added by @_micro
         balance_f: ClassVar[float]
         equity_f: ClassVar[float]
@@ -342,17 +414,23 @@ class Route(_Decoded):
     """5 bytes: kind u8, symbol id u32 (0 for IDENTITY). How an amount in a
     currency becomes account money: as is, times the symbol's rate, or
     divided by it."""
+
     kind: RouteKind
     symbol_id: int
 
     def __str__(self) -> str:
-        return self.kind.name if self.kind == RouteKind.IDENTITY else "%s(%d)" % (self.kind.name, self.symbol_id)
+        return (
+            self.kind.name
+            if self.kind == RouteKind.IDENTITY
+            else "%s(%d)" % (self.kind.name, self.symbol_id)
+        )
 
 
 @_micro("bid", "ask")
 @dataclass(frozen=True)
 class SymbolQuote(_Decoded):
     """29 bytes: bid i64, ask i64, time i64, profit route (5)."""
+
     if TYPE_CHECKING:  # the float views added by @_micro
         bid_f: ClassVar[float]
         ask_f: ClassVar[float]
@@ -366,6 +444,7 @@ class SymbolQuote(_Decoded):
 @dataclass(frozen=True)
 class TickCursor(_Decoded):
     """Loaded ticks of one symbol: the next tick's index and the last processed one's time (-1 if none)."""
+
     cursor: int
     last_time: int
 
@@ -373,6 +452,7 @@ class TickCursor(_Decoded):
 @dataclass(frozen=True)
 class BarCursor(_Decoded):
     """24 bytes: a loaded bar series (symbol, timeframe) and its position."""
+
     symbol_id: int
     timeframe: int  # minutes
     cursor: int
@@ -383,6 +463,7 @@ class BarCursor(_Decoded):
 @dataclass(frozen=True)
 class BarBuilder(_Decoded):
     """65 bytes: a bar being built from ticks."""
+
     if TYPE_CHECKING:  # the float views added by @_micro
         open_f: ClassVar[float]
         high_f: ClassVar[float]
@@ -412,6 +493,7 @@ class Snapshot(_Decoded):
     at 0 and so the complete lists; a light one has to be put on the history
     of the checkpoints before it (:func:`rebuild_history`,
     :meth:`with_history`)."""
+
     if TYPE_CHECKING:  # the float views added by @_micro
         balance_f: ClassVar[float]
         net_deposits_f: ClassVar[float]
@@ -420,7 +502,7 @@ class Snapshot(_Decoded):
     version: int
     fingerprint: int
     events_processed: int
-    current_time: int       # INT64_MIN before the first event
+    current_time: int  # INT64_MIN before the first event
     balance: int
     net_deposits: int
     next_ticket: int
@@ -431,21 +513,21 @@ class Snapshot(_Decoded):
     max_drawdown_pct: float  # percent
     ticks_processed: int
     bars_processed: int
-    quotes: List[SymbolQuote]
-    routes: List[Tuple[str, Route]]  # currency -> route, sorted by currency
-    tick_cursors: List[Optional[TickCursor]]  # one per symbol; None: no ticks loaded
-    bar_series: List[BarCursor]
-    bar_builders: List[BarBuilder]
-    positions: List[Position]
-    orders: List[Order]          # pending
-    order_history_start: int     # the items below replace the rebuilt order history from this index on
-    order_history: List[Order]   # orders that left the book, with their final state
+    quotes: list[SymbolQuote]
+    routes: list[tuple[str, Route]]  # currency -> route, sorted by currency
+    tick_cursors: list[TickCursor | None]  # one per symbol; None: no ticks loaded
+    bar_series: list[BarCursor]
+    bar_builders: list[BarBuilder]
+    positions: list[Position]
+    orders: list[Order]  # pending
+    order_history_start: int  # the items below replace the rebuilt order history from this index on
+    order_history: list[Order]  # orders that left the book, with their final state
     deals_start: int
-    deals: List[Deal]
+    deals: list[Deal]
     trades_start: int
-    trades: List[Trade]
-    equity_curve_start: int      # a light checkpoint resends the previous one's last point
-    equity_curve: List[EquityPoint]
+    trades: list[Trade]
+    equity_curve_start: int  # a light checkpoint resends the previous one's last point
+    equity_curve: list[EquityPoint]
     strategy_state: bytes
     run_stage: RunStage
 
@@ -457,18 +539,30 @@ class Snapshot(_Decoded):
     def is_full(self) -> bool:
         """Every history list starts at 0: the snapshot holds the complete
         history and needs no checkpoint before it (the engine's rule)."""
-        return not (self.order_history_start or self.deals_start or self.trades_start
-                    or self.equity_curve_start)
+        return not (
+            self.order_history_start
+            or self.deals_start
+            or self.trades_start
+            or self.equity_curve_start
+        )
 
-    def with_history(self, history: "History") -> "Snapshot":
+    def with_history(self, history: History) -> Snapshot:
         """This snapshot with ``history`` (the complete lists, as rebuilt up
         to and including this checkpoint) in place of its deltas, every start
         0: the state the engine restores from it."""
-        return _replace(self, order_history_start=0, order_history=list(history.order_history),
-                        deals_start=0, deals=list(history.deals), trades_start=0, trades=list(history.trades),
-                        equity_curve_start=0, equity_curve=list(history.equity_curve))
+        return _replace(
+            self,
+            order_history_start=0,
+            order_history=list(history.order_history),
+            deals_start=0,
+            deals=list(history.deals),
+            trades_start=0,
+            trades=list(history.trades),
+            equity_curve_start=0,
+            equity_curve=list(history.equity_curve),
+        )
 
-    def as_dict(self) -> Dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         d = super().as_dict()
         d["fingerprint"] = "0x%016x" % self.fingerprint
         d["routes"] = {c: r.as_dict() for c, r in self.routes}
@@ -479,12 +573,25 @@ class Snapshot(_Decoded):
         def delta(name: str) -> str:
             n, start = len(getattr(self, name)), getattr(self, name + "_start")
             return "%d" % n if not start else "%d from %d" % (n, start)
-        return ("snapshot v%d %s events %d time %s balance %s positions %d orders %d history %s deals %s "
-                "trades %s equity points %s fingerprint 0x%016x"
-                % (self.version, "full" if self.is_full else "light", self.events_processed,
-                   _time(self.current_time), _num(self.balance), len(self.positions), len(self.orders),
-                   delta("order_history"), delta("deals"), delta("trades"), delta("equity_curve"),
-                   self.fingerprint))
+
+        return (
+            "snapshot v%d %s events %d time %s balance %s positions %d orders %d history %s deals %s "
+            "trades %s equity points %s fingerprint 0x%016x"
+            % (
+                self.version,
+                "full" if self.is_full else "light",
+                self.events_processed,
+                _time(self.current_time),
+                _num(self.balance),
+                len(self.positions),
+                len(self.orders),
+                delta("order_history"),
+                delta("deals"),
+                delta("trades"),
+                delta("equity_curve"),
+                self.fingerprint,
+            )
+        )
 
 
 _HISTORY_LISTS = ("order_history", "deals", "trades", "equity_curve")
@@ -494,12 +601,13 @@ _HISTORY_LISTS = ("order_history", "deals", "trades", "equity_curve")
 class History(_Decoded):
     """The four append-only history lists, as rebuilt from a chain of
     checkpoints (Engine.history(before:in:) in EngineSnapshot.swift)."""
-    order_history: List[Order] = _field(default_factory=list)
-    deals: List[Deal] = _field(default_factory=list)
-    trades: List[Trade] = _field(default_factory=list)
-    equity_curve: List[EquityPoint] = _field(default_factory=list)
 
-    def extend(self, snapshot: Snapshot, context: str = "checkpoint") -> "History":
+    order_history: list[Order] = _field(default_factory=list)
+    deals: list[Deal] = _field(default_factory=list)
+    trades: list[Trade] = _field(default_factory=list)
+    equity_curve: list[EquityPoint] = _field(default_factory=list)
+
+    def extend(self, snapshot: Snapshot, context: str = "checkpoint") -> History:
         """This history with ``snapshot``'s deltas applied: each list keeps
         its first ``<name>_start`` items and continues with the snapshot's.
         A start past the end of the list is corruption (:class:`PayloadError`),
@@ -509,33 +617,43 @@ class History(_Decoded):
             base: list = getattr(self, name)
             start = getattr(snapshot, name + "_start")
             if start > len(base):
-                raise PayloadError("%s: %s start %d exceeds the %d items of the previous checkpoints"
-                                   % (context, name.replace("_", " "), start, len(base)))
+                raise PayloadError(
+                    "%s: %s start %d exceeds the %d items of the previous checkpoints"
+                    % (context, name.replace("_", " "), start, len(base))
+                )
             lists.append(base[:start] + list(getattr(snapshot, name)))
         return History(*lists)
 
     def __str__(self) -> str:
-        return ("history: orders %d deals %d trades %d equity points %d"
-                % (len(self.order_history), len(self.deals), len(self.trades), len(self.equity_curve)))
+        return "history: orders %d deals %d trades %d equity points %d" % (
+            len(self.order_history),
+            len(self.deals),
+            len(self.trades),
+            len(self.equity_curve),
+        )
 
 
 # ---------------------------------------------------------------------------
 # Engine records
 # ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class EngineRecord(_Decoded):
     """Common head of every engine record (17 bytes)."""
+
     type: int
-    event: int    # events processed when written (inside event N: N; between events: the last one's N)
+    event: (
+        int  # events processed when written (inside event N: N; between events: the last one's N)
+    )
     phase: Phase
-    time: int     # engine clock (ns), 0 before the first event
+    time: int  # engine clock (ns), 0 before the first event
 
     @property
     def type_name(self) -> str:
         return _TYPE_NAMES[self.type]
 
-    def as_dict(self) -> Dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         d = super().as_dict()
         d["type_name"] = self.type_name
         return d
@@ -547,15 +665,20 @@ class EngineRecord(_Decoded):
 @dataclass(frozen=True)
 class Fill(EngineRecord):
     """POSITION_OPEN (1: the deal's entry is IN) or POSITION_CLOSE (2: OUT or INOUT)."""
+
     order: Order
     deal: Deal
     position_ticket: int
-    position: Optional[Position]  # the position after the deal; None when the deal closed it
-    trade: Optional[Trade]        # the round trip the deal closed, if any
+    position: Position | None  # the position after the deal; None when the deal closed it
+    trade: Trade | None  # the round trip the deal closed, if any
 
     def __str__(self) -> str:
         s = "%s %s; %s" % (self._head(), self.deal, self.order)
-        s += "; %s" % (self.position if self.position is not None else "position #%d closed" % self.position_ticket)
+        s += "; %s" % (
+            self.position
+            if self.position is not None
+            else "position #%d closed" % self.position_ticket
+        )
         if self.trade is not None:
             s += "; %s" % self.trade
         return s
@@ -565,6 +688,7 @@ class Fill(EngineRecord):
 @dataclass(frozen=True)
 class PositionModify(EngineRecord):
     """POSITION_MODIFY (3): a position's new SL, TP and trailing distance."""
+
     if TYPE_CHECKING:  # the float views added by @_micro
         sl_f: ClassVar[float]
         tp_f: ClassVar[float]
@@ -574,13 +698,19 @@ class PositionModify(EngineRecord):
     trailing_points: int
 
     def __str__(self) -> str:
-        return "%s position #%d sl %s tp %s trail %d pt" % (self._head(), self.ticket, _num(self.sl),
-                                                            _num(self.tp), self.trailing_points)
+        return "%s position #%d sl %s tp %s trail %d pt" % (
+            self._head(),
+            self.ticket,
+            _num(self.sl),
+            _num(self.tp),
+            self.trailing_points,
+        )
 
 
 @dataclass(frozen=True)
 class OrderPlace(EngineRecord):
     """ORDER_PLACE (4): a new pending order."""
+
     order: Order
 
     def __str__(self) -> str:
@@ -590,6 +720,7 @@ class OrderPlace(EngineRecord):
 @dataclass(frozen=True)
 class OrderModify(EngineRecord):
     """ORDER_MODIFY (9): a pending order's new terms (modify, or a stop-limit becoming a limit)."""
+
     order: Order
 
     def __str__(self) -> str:
@@ -600,6 +731,7 @@ class OrderModify(EngineRecord):
 class OrderCancel(EngineRecord):
     """ORDER_CANCEL (5): a pending order leaves the book without a fill
     (state CANCELED, EXPIRED or REJECTED)."""
+
     ticket: int
     state: OrderState
 
@@ -611,6 +743,7 @@ class OrderCancel(EngineRecord):
 @dataclass(frozen=True)
 class BalanceChange(EngineRecord):
     """BALANCE_CHANGE (6): a deposit (> 0) or withdrawal (< 0)."""
+
     if TYPE_CHECKING:  # the float views added by @_micro
         amount_f: ClassVar[float]
     amount: int
@@ -622,6 +755,7 @@ class BalanceChange(EngineRecord):
 @dataclass(frozen=True)
 class BuildBars(EngineRecord):
     """BUILD_BARS (10): bars of a timeframe start being built from a symbol's ticks."""
+
     symbol_id: int
     timeframe: int  # minutes
 
@@ -634,11 +768,16 @@ class RunMark(EngineRecord):
     """RUN_MARK (11): a run moves to ``stage``; at ENDING, ``flushes_bars``
     says whether the bars still being built were closed (a run stopped by an
     error does not close them)."""
+
     stage: RunStage
     flushes_bars: bool
 
     def __str__(self) -> str:
-        return "%s run %s%s" % (self._head(), self.stage.name, " (closes bars)" if self.flushes_bars else "")
+        return "%s run %s%s" % (
+            self._head(),
+            self.stage.name,
+            " (closes bars)" if self.flushes_bars else "",
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -657,8 +796,17 @@ _BAR_CURSOR = struct.Struct("<Iiqq")
 _BUILDER = struct.Struct("<Ii?qqqqqqq")
 _POSITION_MODIFY = struct.Struct("<Qqqq")
 _ORDER_CANCEL = struct.Struct("<Qi")
-assert (_HEAD.size, _ORDER.size, _POSITION.size, _DEAL.size, _TRADE.size, _EQUITY.size, _ROUTE.size,
-        _BAR_CURSOR.size, _BUILDER.size) == (17, 92, 88, 96, 76, 32, 5, 24, 65)
+assert (
+    _HEAD.size,
+    _ORDER.size,
+    _POSITION.size,
+    _DEAL.size,
+    _TRADE.size,
+    _EQUITY.size,
+    _ROUTE.size,
+    _BAR_CURSOR.size,
+    _BUILDER.size,
+) == (17, 92, 88, 96, 76, 32, 5, 24, 65)
 
 
 class _Reader:
@@ -668,7 +816,9 @@ class _Reader:
         self.context = context
 
     def error(self, what: str) -> PayloadError:
-        return PayloadError("%s: %s at payload byte %d of %d" % (self.context, what, self.offset, len(self.data)))
+        return PayloadError(
+            "%s: %s at payload byte %d of %d" % (self.context, what, self.offset, len(self.data))
+        )
 
     def unpack(self, s: struct.Struct, what: str) -> tuple:
         if len(self.data) - self.offset < s.size:
@@ -706,7 +856,7 @@ class _Reader:
         if n > len(self.data) - self.offset:
             raise self.error("%s length %d exceeds the payload" % (what, n))
         self.offset += n
-        return self.data[self.offset - n:self.offset]
+        return self.data[self.offset - n : self.offset]
 
     def string(self, what: str) -> str:
         raw = self.take(self.u32(what + " length"), what)
@@ -729,14 +879,21 @@ class _Reader:
 
     def end(self) -> None:
         if self.offset != len(self.data):
-            raise PayloadError("%s: %d unexpected trailing bytes" % (self.context, len(self.data) - self.offset))
+            raise PayloadError(
+                "%s: %d unexpected trailing bytes" % (self.context, len(self.data) - self.offset)
+            )
 
     # entities
 
     def order(self) -> Order:
         v = self.unpack(_ORDER, "order")
-        return Order(v[0], v[1], self.enum(OrderType, v[2], "order type"), self.enum(OrderState, v[3], "order state"),
-                     *v[4:])
+        return Order(
+            v[0],
+            v[1],
+            self.enum(OrderType, v[2], "order type"),
+            self.enum(OrderState, v[3], "order state"),
+            *v[4:],
+        )
 
     def position(self) -> Position:
         v = self.unpack(_POSITION, "position")
@@ -744,13 +901,32 @@ class _Reader:
 
     def deal(self) -> Deal:
         v = self.unpack(_DEAL, "deal")
-        return Deal(v[0], v[1], v[2], v[3], self.enum(Side, v[4], "deal side"),
-                    self.enum(DealEntry, v[5], "deal entry"), self.enum(DealReason, v[6], "deal reason"), *v[7:])
+        return Deal(
+            v[0],
+            v[1],
+            v[2],
+            v[3],
+            self.enum(Side, v[4], "deal side"),
+            self.enum(DealEntry, v[5], "deal entry"),
+            self.enum(DealReason, v[6], "deal reason"),
+            *v[7:],
+        )
 
     def trade(self) -> Trade:
         v = self.unpack(_TRADE, "trade")
-        return Trade(v[0], v[1], self.enum(Side, v[2], "trade side"), v[3], v[4], v[5], v[6], v[7], v[8], v[9],
-                     self.enum(DealReason, v[10], "trade close reason"))
+        return Trade(
+            v[0],
+            v[1],
+            self.enum(Side, v[2], "trade side"),
+            v[3],
+            v[4],
+            v[5],
+            v[6],
+            v[7],
+            v[8],
+            v[9],
+            self.enum(DealReason, v[10], "trade close reason"),
+        )
 
     def route(self) -> Route:
         kind, sid = self.unpack(_ROUTE, "route")
@@ -764,16 +940,21 @@ _I64 = struct.Struct("<q")
 _F64 = struct.Struct("<d")
 
 _TYPE_NAMES = {
-    _wal.POSITION_OPEN: "POSITION_OPEN", _wal.POSITION_CLOSE: "POSITION_CLOSE",
-    _wal.POSITION_MODIFY: "POSITION_MODIFY", _wal.ORDER_PLACE: "ORDER_PLACE",
-    _wal.ORDER_CANCEL: "ORDER_CANCEL", _wal.BALANCE_CHANGE: "BALANCE_CHANGE",
-    ORDER_MODIFY: "ORDER_MODIFY", BUILD_BARS: "BUILD_BARS", RUN_MARK: "RUN_MARK",
+    _wal.POSITION_OPEN: "POSITION_OPEN",
+    _wal.POSITION_CLOSE: "POSITION_CLOSE",
+    _wal.POSITION_MODIFY: "POSITION_MODIFY",
+    _wal.ORDER_PLACE: "ORDER_PLACE",
+    _wal.ORDER_CANCEL: "ORDER_CANCEL",
+    _wal.BALANCE_CHANGE: "BALANCE_CHANGE",
+    ORDER_MODIFY: "ORDER_MODIFY",
+    BUILD_BARS: "BUILD_BARS",
+    RUN_MARK: "RUN_MARK",
 }
 #: The record types the engine writes besides CHECKPOINT (7) and the log's HEADER (8).
 ENGINE_RECORD_TYPES = tuple(sorted(_TYPE_NAMES))
 
 
-def decode_record(record_type: int, payload: bytes, context: Optional[str] = None) -> EngineRecord:
+def decode_record(record_type: int, payload: bytes, context: str | None = None) -> EngineRecord:
     """Decodes the payload (the record's data after the sequence number) of an
     engine record of type 1-6, 9 or 10. Raises :class:`PayloadError` when it does
     not decode exactly (truncated, trailing bytes, invalid enum or flag)."""
@@ -821,12 +1002,22 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
     r = _Reader(payload, context)
     version = r.u32("snapshot version")
     if version != SNAPSHOT_VERSION:
-        raise r.error("snapshot version %d (this decoder reads version %d)" % (version, SNAPSHOT_VERSION))
+        raise r.error(
+            "snapshot version %d (this decoder reads version %d)" % (version, SNAPSHOT_VERSION)
+        )
     fingerprint = r.u64("fingerprint")
-    events, time, balance, net_deposits = (r.i64("events"), r.i64("time"), r.i64("balance"),
-                                           r.i64("net deposits"))
+    events, time, balance, net_deposits = (
+        r.i64("events"),
+        r.i64("time"),
+        r.i64("balance"),
+        r.i64("net deposits"),
+    )
     next_ticket, margin_call = r.u64("next ticket"), r.flag("margin call flag")
-    next_sample, peak, max_dd = r.i64("next equity sample"), r.i64("peak equity"), r.i64("max drawdown")
+    next_sample, peak, max_dd = (
+        r.i64("next equity sample"),
+        r.i64("peak equity"),
+        r.i64("max drawdown"),
+    )
     max_dd_pct = r.f64("max drawdown pct")
     ticks, bars = r.i64("ticks processed"), r.i64("bars processed")
     nsym = r.count("symbol", _QUOTE.size + _ROUTE.size)
@@ -838,11 +1029,17 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
     for _ in range(r.count("route", 4 + _ROUTE.size)):
         currency = r.string("route currency")
         routes.append((currency, r.route()))
-    cursors: List[Optional[TickCursor]] = []
+    cursors: list[TickCursor | None] = []
     for _ in range(nsym):  # no count of its own: one flag per symbol
-        cursors.append(TickCursor(r.i64("tick cursor"), r.i64("tick time")) if r.flag("tick series flag") else None)
-    bar_series = [BarCursor(*r.unpack(_BAR_CURSOR, "bar series"))
-                  for _ in range(r.count("bar series", _BAR_CURSOR.size))]
+        cursors.append(
+            TickCursor(r.i64("tick cursor"), r.i64("tick time"))
+            if r.flag("tick series flag")
+            else None
+        )
+    bar_series = [
+        BarCursor(*r.unpack(_BAR_CURSOR, "bar series"))
+        for _ in range(r.count("bar series", _BAR_CURSOR.size))
+    ]
     builders = []
     for _ in range(r.count("bar builder", _BUILDER.size)):
         start = r.offset
@@ -861,17 +1058,49 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
     trades_start = r.u64("trades start")
     trades = [r.trade() for _ in range(r.count("trade", _TRADE.size))]
     curve_start = r.u64("equity curve start")
-    curve = [EquityPoint(*r.unpack(_EQUITY, "equity point")) for _ in range(r.count("equity point", _EQUITY.size))]
+    curve = [
+        EquityPoint(*r.unpack(_EQUITY, "equity point"))
+        for _ in range(r.count("equity point", _EQUITY.size))
+    ]
     state = r.take(r.u64("strategy state length"), "strategy state")
     stage = r.enum(RunStage, r.u8("run stage"), "run stage")
     r.end()
-    return Snapshot(version, fingerprint, events, time, balance, net_deposits, next_ticket, margin_call,
-                    next_sample, peak, max_dd, max_dd_pct, ticks, bars, quotes, routes, cursors, bar_series,
-                    builders, positions, orders, history_start, history, deals_start, deals, trades_start, trades,
-                    curve_start, curve, state, stage)
+    return Snapshot(
+        version,
+        fingerprint,
+        events,
+        time,
+        balance,
+        net_deposits,
+        next_ticket,
+        margin_call,
+        next_sample,
+        peak,
+        max_dd,
+        max_dd_pct,
+        ticks,
+        bars,
+        quotes,
+        routes,
+        cursors,
+        bar_series,
+        builders,
+        positions,
+        orders,
+        history_start,
+        history,
+        deals_start,
+        deals,
+        trades_start,
+        trades,
+        curve_start,
+        curve,
+        state,
+        stage,
+    )
 
 
-def decode(record_type: int, payload: bytes, context: Optional[str] = None):
+def decode(record_type: int, payload: bytes, context: str | None = None):
     """An engine record or a snapshot, by type."""
     if record_type == _wal.CHECKPOINT:
         return decode_checkpoint(payload, context or "checkpoint")
@@ -882,9 +1111,11 @@ def decode(record_type: int, payload: bytes, context: Optional[str] = None):
 # Configuration fingerprint
 # ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SymbolConfig:
     """The parts of a symbol's spec the fingerprint covers (SPEC units)."""
+
     name: str
     base_currency: str
     profit_currency: str
@@ -899,22 +1130,44 @@ class SymbolConfig:
     spread: int = 0
 
 
-def configuration_fingerprint(initial_balance: int, currency: str, leverage: int,
-                              symbols: Sequence[SymbolConfig], account_mode: int = 0,
-                              margin_call_level: int = 100 * SCALE, stop_out_level: int = 50 * SCALE) -> int:
+def configuration_fingerprint(
+    initial_balance: int,
+    currency: str,
+    leverage: int,
+    symbols: Sequence[SymbolConfig],
+    account_mode: int = 0,
+    margin_call_level: int = 100 * SCALE,
+    stop_out_level: int = 50 * SCALE,
+) -> int:
     """The 64-bit FNV-1a fingerprint of an engine configuration, as stored in
     every snapshot (and in the log's HEADER): which account and symbols a log
     belongs to. Money and levels in micro units; symbols in id order."""
+
     def string(v: str) -> bytes:
         b = v.encode("utf-8")
         return struct.pack("<I", len(b)) + b
+
     buf = bytearray()
     buf += struct.pack("<q", initial_balance) + string(currency)
     buf += struct.pack("<qiqq", leverage, account_mode, margin_call_level, stop_out_level)
     for s in symbols:
-        buf += string(s.name) + string(s.base_currency) + string(s.profit_currency) + string(s.margin_currency)
-        buf += struct.pack("<qiiqqqqq", s.contract_size, s.digits, s.margin_mode, s.volume_min, s.volume_step,
-                           s.volume_max, s.commission_per_lot, s.spread)
+        buf += (
+            string(s.name)
+            + string(s.base_currency)
+            + string(s.profit_currency)
+            + string(s.margin_currency)
+        )
+        buf += struct.pack(
+            "<qiiqqqqq",
+            s.contract_size,
+            s.digits,
+            s.margin_mode,
+            s.volume_min,
+            s.volume_step,
+            s.volume_max,
+            s.commission_per_lot,
+            s.spread,
+        )
     h = 0xCBF29CE484222325
     for byte in buf:
         h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
@@ -925,11 +1178,12 @@ def configuration_fingerprint(initial_balance: int, currency: str, leverage: int
 # History of a checkpoint
 # ---------------------------------------------------------------------------
 
+
 def _checkpoint_context(record: Any) -> str:
     return "checkpoint %d" % record.sequence
 
 
-def history_chain(records: Sequence[Any], upto: Optional[int] = None) -> List[Tuple[int, Snapshot]]:
+def history_chain(records: Sequence[Any], upto: int | None = None) -> list[tuple[int, Snapshot]]:
     """The checkpoints whose deltas make up the history of checkpoint
     ``records[upto]`` (default: the last checkpoint), oldest first, as
     ``(index in records, decoded snapshot)``; the last pair is ``upto``'s.
@@ -945,7 +1199,7 @@ def history_chain(records: Sequence[Any], upto: Optional[int] = None) -> List[Tu
         upto = checkpoints[-1]
     elif not 0 <= upto < len(records) or records[upto].type != _wal.CHECKPOINT:
         raise ValueError("records[%r] is not a CHECKPOINT" % (upto,))
-    chain: List[Tuple[int, Snapshot]] = []
+    chain: list[tuple[int, Snapshot]] = []
     for i in reversed([c for c in checkpoints if c <= upto]):
         snap = decode_checkpoint(records[i].data, _checkpoint_context(records[i]))
         chain.append((i, snap))
@@ -955,7 +1209,7 @@ def history_chain(records: Sequence[Any], upto: Optional[int] = None) -> List[Tu
     return chain
 
 
-def rebuild_history(records: Sequence[Any], upto: Optional[int] = None) -> History:
+def rebuild_history(records: Sequence[Any], upto: int | None = None) -> History:
     """The complete order history, deals, trades and equity curve as of
     checkpoint ``records[upto]`` (default: the last checkpoint): the deltas
     of :func:`history_chain` applied oldest first, as recovery restores them.
@@ -970,9 +1224,11 @@ def rebuild_history(records: Sequence[Any], upto: Optional[int] = None) -> Histo
 # Registration with hqt.wal
 # ---------------------------------------------------------------------------
 
+
 def _record_decoder(record_type: int) -> Callable[[bytes], EngineRecord]:
     def decoder(payload: bytes) -> EngineRecord:
         return decode_record(record_type, payload)
+
     decoder.__name__ = "decode_%s" % _TYPE_NAMES[record_type].lower()
     decoder._hqt_engine_payload = True  # type: ignore[attr-defined]
     return decoder
@@ -980,10 +1236,9 @@ def _record_decoder(record_type: int) -> Callable[[bytes], EngineRecord]:
 
 decode_checkpoint._hqt_engine_payload = True  # type: ignore[attr-defined]
 
-_REGISTRY: List[Tuple[int, str, Callable[[bytes], Any]]] = (
-    [(t, _TYPE_NAMES[t], _record_decoder(t)) for t in ENGINE_RECORD_TYPES]
-    + [(_wal.CHECKPOINT, "CHECKPOINT", decode_checkpoint)]
-)
+_REGISTRY: list[tuple[int, str, Callable[[bytes], Any]]] = [
+    (t, _TYPE_NAMES[t], _record_decoder(t)) for t in ENGINE_RECORD_TYPES
+] + [(_wal.CHECKPOINT, "CHECKPOINT", decode_checkpoint)]
 
 
 def register(wal_module: Any = None) -> None:
@@ -1003,7 +1258,7 @@ def register(wal_module: Any = None) -> None:
 register()
 
 
-def main(argv: Optional[List[str]] = None, out=None) -> int:
+def main(argv: list[str] | None = None, out=None) -> int:
     """``python -m hqt.wal_records FILE [summary|list|verify]``: the
     :mod:`hqt.wal` command line with the engine's payloads decoded."""
     return _wal.main(argv, out)

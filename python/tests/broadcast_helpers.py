@@ -1,6 +1,7 @@
 """Test helpers: SPEC section 2 frames built with ``struct`` straight from the
 SPEC table (independently of hqt.subscriber and of the Swift broadcaster),
 and a pyzmq publisher for them."""
+
 from __future__ import annotations
 
 import struct
@@ -15,8 +16,16 @@ if str(PYTHON_DIR) not in sys.path:
     sys.path.insert(0, str(PYTHON_DIR))
 
 # The SPEC table, copied by hand: topic -> whole-frame format.
-SPEC_FORMATS = {0: "<BIQqq", 1: "<BIHQqqqqQ", 2: "<BQIQQqq", 3: "<BQIQBQq",
-                4: "<BQqqqq", 5: "<BQqqqB", 6: "<BQIQBQqqqq", 7: "<BQqqqq"}
+SPEC_FORMATS = {
+    0: "<BIQqq",
+    1: "<BIHQqqqqQ",
+    2: "<BQIQQqq",
+    3: "<BQIQBQq",
+    4: "<BQqqqq",
+    5: "<BQqqqB",
+    6: "<BQIQBQqqqq",
+    7: "<BQqqqq",
+}
 SPEC_SIZES = {0: 29, 1: 55, 2: 45, 3: 38, 4: 41, 5: 34, 6: 62, 7: 41}
 
 T0 = 1_700_000_000_123_456_789

@@ -3,6 +3,7 @@
 Run from the repository root: ``python3 -m pytest python/tests -q`` (after
 ``scripts/build.sh``). The package is imported from python/ in place.
 """
+
 from __future__ import annotations
 
 import sys

@@ -3,6 +3,7 @@
 test_header_cffi.py checks every struct's size and field offsets here
 against the header as parsed by cffi, so this mirror cannot drift silently.
 """
+
 from __future__ import annotations
 
 import ctypes as C
@@ -23,8 +24,16 @@ class Tick(C.Structure):
 
 
 class Bar(C.Structure):
-    _fields_ = [("symbol_id", u32), ("timeframe", i32), ("time", i64), ("open", i64),
-                ("high", i64), ("low", i64), ("close", i64), ("volume", i64)]
+    _fields_ = [
+        ("symbol_id", u32),
+        ("timeframe", i32),
+        ("time", i64),
+        ("open", i64),
+        ("high", i64),
+        ("low", i64),
+        ("close", i64),
+        ("volume", i64),
+    ]
 
 
 class Event(C.Structure):
@@ -32,54 +41,129 @@ class Event(C.Structure):
 
 
 class SymbolSpec(C.Structure):
-    _fields_ = [("name", C.c_char_p), ("base_currency", C.c_char_p),
-                ("profit_currency", C.c_char_p), ("margin_currency", C.c_char_p),
-                ("contract_size", i64), ("digits", i32), ("margin_mode", i32),
-                ("volume_min", i64), ("volume_step", i64), ("volume_max", i64),
-                ("commission_per_lot", i64), ("spread", i64)]
+    _fields_ = [
+        ("name", C.c_char_p),
+        ("base_currency", C.c_char_p),
+        ("profit_currency", C.c_char_p),
+        ("margin_currency", C.c_char_p),
+        ("contract_size", i64),
+        ("digits", i32),
+        ("margin_mode", i32),
+        ("volume_min", i64),
+        ("volume_step", i64),
+        ("volume_max", i64),
+        ("commission_per_lot", i64),
+        ("spread", i64),
+    ]
 
 
 class SymbolInfo(C.Structure):
-    _fields_ = [("symbol_id", u32), ("name", C.c_char * 32), ("base_currency", C.c_char * 8),
-                ("profit_currency", C.c_char * 8), ("margin_currency", C.c_char * 8),
-                ("contract_size", i64), ("digits", i32), ("margin_mode", i32),
-                ("volume_min", i64), ("volume_step", i64), ("volume_max", i64),
-                ("commission_per_lot", i64), ("spread", i64), ("bid", i64), ("ask", i64),
-                ("last_time", i64)]
+    _fields_ = [
+        ("symbol_id", u32),
+        ("name", C.c_char * 32),
+        ("base_currency", C.c_char * 8),
+        ("profit_currency", C.c_char * 8),
+        ("margin_currency", C.c_char * 8),
+        ("contract_size", i64),
+        ("digits", i32),
+        ("margin_mode", i32),
+        ("volume_min", i64),
+        ("volume_step", i64),
+        ("volume_max", i64),
+        ("commission_per_lot", i64),
+        ("spread", i64),
+        ("bid", i64),
+        ("ask", i64),
+        ("last_time", i64),
+    ]
 
 
 class OrderRequest(C.Structure):
-    _fields_ = [("symbol_id", u32), ("type", i32), ("volume", i64), ("price", i64),
-                ("stop_limit", i64), ("sl", i64), ("tp", i64), ("expiration", i64),
-                ("trailing_points", i64), ("magic", u64)]
+    _fields_ = [
+        ("symbol_id", u32),
+        ("type", i32),
+        ("volume", i64),
+        ("price", i64),
+        ("stop_limit", i64),
+        ("sl", i64),
+        ("tp", i64),
+        ("expiration", i64),
+        ("trailing_points", i64),
+        ("magic", u64),
+    ]
 
 
 class Position(C.Structure):
-    _fields_ = [("ticket", u64), ("symbol_id", u32), ("type", i32), ("volume", i64),
-                ("open_price", i64), ("open_time", i64), ("sl", i64), ("tp", i64),
-                ("trailing_points", i64), ("profit", i64), ("margin", i64),
-                ("commission", i64), ("magic", u64)]
+    _fields_ = [
+        ("ticket", u64),
+        ("symbol_id", u32),
+        ("type", i32),
+        ("volume", i64),
+        ("open_price", i64),
+        ("open_time", i64),
+        ("sl", i64),
+        ("tp", i64),
+        ("trailing_points", i64),
+        ("profit", i64),
+        ("margin", i64),
+        ("commission", i64),
+        ("magic", u64),
+    ]
 
 
 class Order(C.Structure):
-    _fields_ = [("ticket", u64), ("symbol_id", u32), ("type", i32), ("state", i32),
-                ("reserved", i32), ("volume", i64), ("price", i64), ("stop_limit", i64),
-                ("sl", i64), ("tp", i64), ("expiration", i64), ("time_setup", i64),
-                ("trailing_points", i64), ("magic", u64)]
+    _fields_ = [
+        ("ticket", u64),
+        ("symbol_id", u32),
+        ("type", i32),
+        ("state", i32),
+        ("reserved", i32),
+        ("volume", i64),
+        ("price", i64),
+        ("stop_limit", i64),
+        ("sl", i64),
+        ("tp", i64),
+        ("expiration", i64),
+        ("time_setup", i64),
+        ("trailing_points", i64),
+        ("magic", u64),
+    ]
 
 
 class Deal(C.Structure):
-    _fields_ = [("ticket", u64), ("order", u64), ("position", u64), ("symbol_id", u32),
-                ("type", i32), ("entry", i32), ("reason", i32), ("time", i64), ("volume", i64),
-                ("price", i64), ("commission", i64), ("profit", i64), ("balance", i64),
-                ("magic", u64)]
+    _fields_ = [
+        ("ticket", u64),
+        ("order", u64),
+        ("position", u64),
+        ("symbol_id", u32),
+        ("type", i32),
+        ("entry", i32),
+        ("reason", i32),
+        ("time", i64),
+        ("volume", i64),
+        ("price", i64),
+        ("commission", i64),
+        ("profit", i64),
+        ("balance", i64),
+        ("magic", u64),
+    ]
 
 
 class Trade(C.Structure):
-    _fields_ = [("position", u64), ("symbol_id", u32), ("type", i32), ("volume", i64),
-                ("open_time", i64), ("open_price", i64), ("close_time", i64),
-                ("close_price", i64), ("commission", i64), ("profit", i64),
-                ("close_reason", i32), ("reserved", i32)]
+    _fields_ = [
+        ("position", u64),
+        ("symbol_id", u32),
+        ("type", i32),
+        ("volume", i64),
+        ("open_time", i64),
+        ("open_price", i64),
+        ("close_time", i64),
+        ("close_price", i64),
+        ("commission", i64),
+        ("profit", i64),
+        ("close_reason", i32),
+        ("reserved", i32),
+    ]
 
 
 class EquityPoint(C.Structure):
@@ -87,35 +171,69 @@ class EquityPoint(C.Structure):
 
 
 class Account(C.Structure):
-    _fields_ = [("time", i64), ("balance", i64), ("equity", i64), ("profit", i64),
-                ("margin", i64), ("free_margin", i64), ("margin_level", i64),
-                ("leverage", i64), ("margin_call_level", i64), ("stop_out_level", i64),
-                ("mode", i32), ("margin_call", i32), ("currency", C.c_char * 8)]
+    _fields_ = [
+        ("time", i64),
+        ("balance", i64),
+        ("equity", i64),
+        ("profit", i64),
+        ("margin", i64),
+        ("free_margin", i64),
+        ("margin_level", i64),
+        ("leverage", i64),
+        ("margin_call_level", i64),
+        ("stop_out_level", i64),
+        ("mode", i32),
+        ("margin_call", i32),
+        ("currency", C.c_char * 8),
+    ]
 
 
 class Statistics(C.Structure):
-    _fields_ = [("initial_balance", i64), ("final_balance", i64), ("final_equity", i64),
-                ("net_profit", i64), ("gross_profit", i64), ("gross_loss", i64),
-                ("total_commission", i64), ("max_drawdown", i64), ("max_drawdown_pct", dbl),
-                ("profit_factor", dbl), ("sharpe_ratio", dbl), ("win_rate", dbl),
-                ("total_trades", i64), ("winning_trades", i64), ("losing_trades", i64),
-                ("total_deals", i64), ("ticks_processed", i64), ("bars_processed", i64)]
+    _fields_ = [
+        ("initial_balance", i64),
+        ("final_balance", i64),
+        ("final_equity", i64),
+        ("net_profit", i64),
+        ("gross_profit", i64),
+        ("gross_loss", i64),
+        ("total_commission", i64),
+        ("max_drawdown", i64),
+        ("max_drawdown_pct", dbl),
+        ("profit_factor", dbl),
+        ("sharpe_ratio", dbl),
+        ("win_rate", dbl),
+        ("total_trades", i64),
+        ("winning_trades", i64),
+        ("losing_trades", i64),
+        ("total_deals", i64),
+        ("ticks_processed", i64),
+        ("bars_processed", i64),
+    ]
 
 
 ON_EVENT = C.CFUNCTYPE(C.c_int, ENGINE_P, C.c_void_p)
 ON_TICK = C.CFUNCTYPE(C.c_int, ENGINE_P, C.POINTER(Tick), C.c_void_p)
 ON_BAR = C.CFUNCTYPE(C.c_int, ENGINE_P, C.POINTER(Bar), C.c_void_p)
 ON_TRADE = C.CFUNCTYPE(C.c_int, ENGINE_P, C.POINTER(Deal), C.c_void_p)
-SAVE_STATE = C.CFUNCTYPE(C.c_int, ENGINE_P, C.POINTER(C.c_void_p), C.POINTER(C.c_size_t), C.c_void_p)
+SAVE_STATE = C.CFUNCTYPE(
+    C.c_int, ENGINE_P, C.POINTER(C.c_void_p), C.POINTER(C.c_size_t), C.c_void_p
+)
 RESTORE_STATE = C.CFUNCTYPE(C.c_int, ENGINE_P, C.c_void_p, C.c_size_t, C.c_void_p)
 #: hqt_data_source_fn: (engine, int *more, user data) -> status
 DATA_SOURCE = C.CFUNCTYPE(C.c_int, ENGINE_P, C.POINTER(C.c_int), C.c_void_p)
 
 
 class Strategy(C.Structure):
-    _fields_ = [("user_data", C.c_void_p), ("on_start", ON_EVENT), ("on_tick", ON_TICK),
-                ("on_bar", ON_BAR), ("on_trade", ON_TRADE), ("on_stop", ON_EVENT),
-                ("save_state", SAVE_STATE), ("restore_state", RESTORE_STATE)]
+    _fields_ = [
+        ("user_data", C.c_void_p),
+        ("on_start", ON_EVENT),
+        ("on_tick", ON_TICK),
+        ("on_bar", ON_BAR),
+        ("on_trade", ON_TRADE),
+        ("on_stop", ON_EVENT),
+        ("save_state", SAVE_STATE),
+        ("restore_state", RESTORE_STATE),
+    ]
 
 
 class StrategyV2(C.Structure):
@@ -128,11 +246,22 @@ class SymbolSpecV2(C.Structure):
 
 #: struct name in hqt.h -> ctypes mirror
 STRUCTS: dict[str, type[C.Structure]] = {
-    "hqt_tick": Tick, "hqt_bar": Bar, "hqt_event": Event, "hqt_symbol_spec": SymbolSpec,
-    "hqt_symbol_info": SymbolInfo, "hqt_order_request": OrderRequest,
-    "hqt_position": Position, "hqt_order": Order, "hqt_deal": Deal, "hqt_trade": Trade,
-    "hqt_equity_point": EquityPoint, "hqt_account": Account, "hqt_statistics": Statistics,
-    "hqt_strategy": Strategy, "hqt_strategy_v2": StrategyV2, "hqt_symbol_spec_v2": SymbolSpecV2,
+    "hqt_tick": Tick,
+    "hqt_bar": Bar,
+    "hqt_event": Event,
+    "hqt_symbol_spec": SymbolSpec,
+    "hqt_symbol_info": SymbolInfo,
+    "hqt_order_request": OrderRequest,
+    "hqt_position": Position,
+    "hqt_order": Order,
+    "hqt_deal": Deal,
+    "hqt_trade": Trade,
+    "hqt_equity_point": EquityPoint,
+    "hqt_account": Account,
+    "hqt_statistics": Statistics,
+    "hqt_strategy": Strategy,
+    "hqt_strategy_v2": StrategyV2,
+    "hqt_symbol_spec_v2": SymbolSpecV2,
 }
 
 P = C.POINTER
@@ -158,8 +287,10 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "hqt_engine_find_symbol": (C.c_int, [ENGINE_P, C.c_char_p, P(u32)]),
     "hqt_engine_load_ticks": (C.c_int, [ENGINE_P, u32, P(i64), P(i64), P(i64), C.c_size_t]),
     "hqt_engine_load_ticks_f64": (C.c_int, [ENGINE_P, u32, P(i64), P(dbl), P(dbl), C.c_size_t]),
-    "hqt_engine_load_bars": (C.c_int, [ENGINE_P, u32, i32, P(i64), P(i64), P(i64), P(i64),
-                                       P(i64), P(i64), C.c_size_t]),
+    "hqt_engine_load_bars": (
+        C.c_int,
+        [ENGINE_P, u32, i32, P(i64), P(i64), P(i64), P(i64), P(i64), P(i64), C.c_size_t],
+    ),
     "hqt_engine_build_bars": (C.c_int, [ENGINE_P, u32, i32]),
     "hqt_engine_pending_events": (C.c_int, [ENGINE_P, P(u64)]),
     "hqt_engine_run": (C.c_int, [ENGINE_P, P(Strategy)]),
@@ -179,8 +310,7 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "hqt_engine_orders": (C.c_int, [ENGINE_P, P(Order), C.c_size_t, P(C.c_size_t)]),
     "hqt_engine_deals": (C.c_int, [ENGINE_P, P(Deal), C.c_size_t, P(C.c_size_t)]),
     "hqt_engine_trades": (C.c_int, [ENGINE_P, P(Trade), C.c_size_t, P(C.c_size_t)]),
-    "hqt_engine_equity_curve": (C.c_int, [ENGINE_P, P(EquityPoint), C.c_size_t,
-                                          P(C.c_size_t)]),
+    "hqt_engine_equity_curve": (C.c_int, [ENGINE_P, P(EquityPoint), C.c_size_t, P(C.c_size_t)]),
     "hqt_engine_statistics": (C.c_int, [ENGINE_P, P(Statistics)]),
 }
 

@@ -47,6 +47,7 @@ reproducers), and
 the last bar: widens the window between the last records of a run and its final
 checkpoint so that a kill can be aimed at it; it changes no result).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -141,9 +142,15 @@ class Kill9Strategy(hqt.Strategy):
     #: 31 * 60 / 0.2 = 9 300 ticks; the data has ~60 ticks a minute.
     warmup = 10_000
 
-    def __init__(self, symbol: int, build_bars: bool = True, stop_sleep: float = 0.0,
-                 die_in_stop: bool = False, start_deposits: bool = False,
-                 die_in_start: bool = False) -> None:
+    def __init__(
+        self,
+        symbol: int,
+        build_bars: bool = True,
+        stop_sleep: float = 0.0,
+        die_in_stop: bool = False,
+        start_deposits: bool = False,
+        die_in_start: bool = False,
+    ) -> None:
         self.symbol = symbol
         if build_bars:
             self.bars = [(symbol, hqt.M1)]
@@ -189,7 +196,7 @@ class Kill9Strategy(hqt.Strategy):
         if len(c) == SLOW + 1:
             cl = list(c)
             fast, slow = sum(cl[-FAST:]), sum(cl[-SLOW:])
-            pfast, pslow = sum(cl[-FAST - 1:-1]), sum(cl[-SLOW - 1:-1])
+            pfast, pslow = sum(cl[-FAST - 1 : -1]), sum(cl[-SLOW - 1 : -1])
             up = fast * SLOW > slow * FAST and pfast * SLOW <= pslow * FAST
             down = fast * SLOW < slow * FAST and pfast * SLOW >= pslow * FAST
             if up or down:
@@ -209,17 +216,36 @@ class Kill9Strategy(hqt.Strategy):
         k = minute % 12
         try:
             if k == 0:
-                engine.buy_limit(s, 0.05, m(ask - 40 * POINT), sl=m(ask - 200 * POINT),
-                                 tp=m(ask + 150 * POINT), expiration=exp + 7 * MIN)
+                engine.buy_limit(
+                    s,
+                    0.05,
+                    m(ask - 40 * POINT),
+                    sl=m(ask - 200 * POINT),
+                    tp=m(ask + 150 * POINT),
+                    expiration=exp + 7 * MIN,
+                )
             elif k == 3:
-                engine.sell_stop(s, 0.04, m(bid - 60 * POINT), sl=m(bid + 120 * POINT),
-                                 tp=m(bid - 300 * POINT), expiration=exp + 9 * MIN)
+                engine.sell_stop(
+                    s,
+                    0.04,
+                    m(bid - 60 * POINT),
+                    sl=m(bid + 120 * POINT),
+                    tp=m(bid - 300 * POINT),
+                    expiration=exp + 9 * MIN,
+                )
             elif k == 5:
-                engine.buy_stop_limit(s, 0.03, m(ask + 50 * POINT), m(ask + 20 * POINT),
-                                      expiration=exp + 15 * MIN)
+                engine.buy_stop_limit(
+                    s, 0.03, m(ask + 50 * POINT), m(ask + 20 * POINT), expiration=exp + 15 * MIN
+                )
             elif k == 7:
-                engine.sell_stop_limit(s, 0.03, m(bid - 50 * POINT), m(bid - 20 * POINT),
-                                       sl=m(bid + 200 * POINT), expiration=exp + 15 * MIN)
+                engine.sell_stop_limit(
+                    s,
+                    0.03,
+                    m(bid - 50 * POINT),
+                    m(bid - 20 * POINT),
+                    sl=m(bid + 200 * POINT),
+                    expiration=exp + 15 * MIN,
+                )
             elif k == 9:
                 engine.sell_limit(s, 0.06, m(bid + 45 * POINT), expiration=exp + 5 * MIN)
             elif k == 10:
@@ -273,11 +299,13 @@ class Kill9Strategy(hqt.Strategy):
         bid, ask = self._quote(engine)
         try:
             if deal.type == hqt.PositionType.SELL:  # a buy was stopped out
-                engine.sell_stop(self.symbol, 0.02, m(bid - 30 * POINT),
-                                 expiration=engine.time + 4 * MIN)
+                engine.sell_stop(
+                    self.symbol, 0.02, m(bid - 30 * POINT), expiration=engine.time + 4 * MIN
+                )
             else:
-                engine.buy_stop(self.symbol, 0.02, m(ask + 30 * POINT),
-                                expiration=engine.time + 4 * MIN)
+                engine.buy_stop(
+                    self.symbol, 0.02, m(ask + 30 * POINT), expiration=engine.time + 4 * MIN
+                )
         except hqt.TradeError:
             pass
 
@@ -330,8 +358,7 @@ class EventsStrategy(Kill9Strategy):
     """
 
     def __init__(self, symbol: int, stop_sleep: float = 0.0, die_in_stop: bool = False) -> None:
-        super().__init__(symbol, build_bars=False, stop_sleep=stop_sleep,
-                         die_in_stop=die_in_stop)
+        super().__init__(symbol, build_bars=False, stop_sleep=stop_sleep, die_in_stop=die_in_stop)
         self.minute = -1
         self.last_bid = 0
 
@@ -361,15 +388,21 @@ def result(e: hqt.Engine) -> dict[str, Any]:
         "orders": [list(o) for o in e._orders()],
         "order_history": [list(o) for o in e._order_history()],
         "trades": [list(t) for t in e._trades()],
-        "statistics": dict(zip(hqt.Statistics.__dataclass_fields__, e._statistics())),
+        "statistics": dict(zip(hqt.Statistics.__dataclass_fields__, e._statistics(), strict=False)),
         "equity_curve_sha256": hashlib.sha256(e._equity_curve()).hexdigest(),
         "equity_curve_points": len(e._equity_curve()) // 32,
     }
 
 
 def report_dict(rep: Any) -> dict[str, Any]:
-    keys = ("records_replayed", "records_discarded", "events_processed", "last_event_time",
-            "torn_bytes_dropped", "replayed_over_data")
+    keys = (
+        "records_replayed",
+        "records_discarded",
+        "events_processed",
+        "last_event_time",
+        "torn_bytes_dropped",
+        "replayed_over_data",
+    )
     return {k: getattr(rep, k, None) for k in keys}
 
 
@@ -394,8 +427,13 @@ def drive_run(args: argparse.Namespace, info: dict[str, Any]) -> hqt.Engine:
     t, bid, ask = make_ticks(args.ticks)
     e, s = make_engine()
     e.load_ticks_micro(s, t, bid, ask)
-    strat = Kill9Strategy(s, stop_sleep=args.stop_sleep, die_in_stop=args.die_in_stop,
-                          start_deposits=args.start_deposits, die_in_start=args.die_in_start)
+    strat = Kill9Strategy(
+        s,
+        stop_sleep=args.stop_sleep,
+        die_in_stop=args.die_in_stop,
+        start_deposits=args.start_deposits,
+        die_in_start=args.die_in_start,
+    )
     strat.progress = Progress(int(t[0]), int(t[-1]))
     e.build_bars(s, hqt.M1)  # before recovery: the re-walk rebuilds the bar in progress
     rep = open_wal(e, args, info)
@@ -451,8 +489,14 @@ def ledger(e: hqt.Engine) -> dict[str, Any]:
     }
 
 
-def check_resume_state(e: hqt.Engine, t: np.ndarray, bid: np.ndarray, ask: np.ndarray,
-                       start: int, engine_bars: bool = False) -> None:
+def check_resume_state(
+    e: hqt.Engine,
+    t: np.ndarray,
+    bid: np.ndarray,
+    ask: np.ndarray,
+    start: int,
+    engine_bars: bool = False,
+) -> None:
     """Exits with status 3 unless the recovered state is that of `start` ticks processed.
 
     A fresh engine without a log processes ``ticks[:start]``; its ledger must
@@ -473,11 +517,17 @@ def check_resume_state(e: hqt.Engine, t: np.ndarray, bid: np.ndarray, ask: np.nd
     want, got = ledger(e2), ledger(e)
     if want != got:
         bad = [k for k in want if want[k] != got[k]]
-        print(f"RESUME CHECK FAILED: the recovered state is not that of {start} ticks "
-              f"processed; differs in {bad}", file=sys.stderr)
+        print(
+            f"RESUME CHECK FAILED: the recovered state is not that of {start} ticks "
+            f"processed; differs in {bad}",
+            file=sys.stderr,
+        )
         for k in bad:
-            print(f"  {k}: recovered {len(got[k]) if isinstance(got[k], list) else got[k]} "
-                  f"vs {len(want[k]) if isinstance(want[k], list) else want[k]}", file=sys.stderr)
+            print(
+                f"  {k}: recovered {len(got[k]) if isinstance(got[k], list) else got[k]} "
+                f"vs {len(want[k]) if isinstance(want[k], list) else want[k]}",
+                file=sys.stderr,
+            )
         sys.exit(3)
     e2.dispose()
 
@@ -509,7 +559,9 @@ def drive_events(args: argparse.Namespace, info: dict[str, Any]) -> hqt.Engine:
             # the bars the engine delivered among ticks[:start]: every minute
             # before the one of ticks[start - 1]; only their closes matter
             last = int(t[start - 1]) // MIN
-            closes = {int(ti) // MIN: int(b) for ti, b in zip(t[lo:start], bid[lo:start])}
+            closes = {
+                int(ti) // MIN: int(b) for ti, b in zip(t[lo:start], bid[lo:start], strict=False)
+            }
             for minute in sorted(x for x in closes if x < last):
                 strat.bar_closed(e, minute * MIN, closes[minute])
         else:
@@ -540,25 +592,46 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("driver", choices=("run", "events"))
     ap.add_argument("log", help="WAL file (recovered from if it holds records)")
     ap.add_argument("--sync", default="batch", choices=("always", "batch", "none"))
-    ap.add_argument("--ticks", type=int, default=None,
-                    help="number of ticks (default 200000 for run, 100000 for events)")
+    ap.add_argument(
+        "--ticks",
+        type=int,
+        default=None,
+        help="number of ticks (default 200000 for run, 100000 for events)",
+    )
     ap.add_argument("--checkpoint-every", type=int, default=2000)
     ap.add_argument("--stop-sleep", type=float, default=0.0)
     ap.add_argument("--no-wal", action="store_true")
-    ap.add_argument("--check-resume", action="store_true",
-                    help="events driver: check the recovered state against a fresh engine "
-                         "that processed exactly the ticks before the resume index")
-    ap.add_argument("--engine-bars", action="store_true",
-                    help="events driver: M1 bars built by the engine (build_bars + "
-                         "process_event) instead of by the strategy")
-    ap.add_argument("--die-at-tick", type=int, default=-1,
-                    help="events driver: SIGKILL itself right after processing tick K")
-    ap.add_argument("--die-in-stop", action="store_true",
-                    help="SIGKILL itself at the start of on_stop / the final close-out")
-    ap.add_argument("--start-deposits", action="store_true",
-                    help="run driver: two deposits in on_start")
-    ap.add_argument("--die-in-start", action="store_true",
-                    help="run driver, with --start-deposits: SIGKILL itself between them")
+    ap.add_argument(
+        "--check-resume",
+        action="store_true",
+        help="events driver: check the recovered state against a fresh engine "
+        "that processed exactly the ticks before the resume index",
+    )
+    ap.add_argument(
+        "--engine-bars",
+        action="store_true",
+        help="events driver: M1 bars built by the engine (build_bars + "
+        "process_event) instead of by the strategy",
+    )
+    ap.add_argument(
+        "--die-at-tick",
+        type=int,
+        default=-1,
+        help="events driver: SIGKILL itself right after processing tick K",
+    )
+    ap.add_argument(
+        "--die-in-stop",
+        action="store_true",
+        help="SIGKILL itself at the start of on_stop / the final close-out",
+    )
+    ap.add_argument(
+        "--start-deposits", action="store_true", help="run driver: two deposits in on_start"
+    )
+    ap.add_argument(
+        "--die-in-start",
+        action="store_true",
+        help="run driver, with --start-deposits: SIGKILL itself between them",
+    )
     args = ap.parse_args(argv)
     if args.ticks is None:
         args.ticks = 200_000 if args.driver == "run" else 100_000

@@ -4,6 +4,7 @@ enum name anywhere under Sources/, so moving files between folders or modules
 does not matter), the hand-written Python enums the table names, the library
 version and the sizes of the sized structs. Any difference fails, naming it.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -49,6 +50,7 @@ def swift_name(value: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------- Swift parsing
 
+
 def swift_files() -> list[Path]:
     return sorted(SOURCES.rglob("*.swift"))
 
@@ -62,7 +64,7 @@ def _body(text: str, open_brace: int) -> str:
         elif text[i] == "}":
             depth -= 1
             if depth == 0:
-                return text[open_brace + 1:i]
+                return text[open_brace + 1 : i]
     raise ValueError("unbalanced braces")
 
 
@@ -78,7 +80,9 @@ def _top_level_lines(body: str) -> list[str]:
 
 
 _CASE = re.compile(r"^\s*case\s+(.*)$")
-_STATIC = re.compile(r"static\s+let\s+(\w+)\s*(?::\s*U?Int(?:8|16|32)\s*=\s*(\d+)|=\s*\w+\(unchecked:\s*(\d+)\))")
+_STATIC = re.compile(
+    r"static\s+let\s+(\w+)\s*(?::\s*U?Int(?:8|16|32)\s*=\s*(\d+)|=\s*\w+\(unchecked:\s*(\d+)\))"
+)
 
 
 def swift_enum(name: str) -> dict[str, int]:
@@ -90,8 +94,10 @@ def swift_enum(name: str) -> dict[str, int]:
         text = path.read_text()
         for m in decl.finditer(text):
             found.append((path, m.group(1), _body(text, m.end() - 1)))
-    assert len(found) == 1, (f"Swift type {name} is declared {len(found)} times under Sources/: "
-                             f"{[str(p.relative_to(ROOT)) for p, _, _ in found]}")
+    assert len(found) == 1, (
+        f"Swift type {name} is declared {len(found)} times under Sources/: "
+        f"{[str(p.relative_to(ROOT)) for p, _, _ in found]}"
+    )
     path, raw_type, body = found[0]
     values: dict[str, int] = {}
     nxt = 0
@@ -117,6 +123,7 @@ def swift_text() -> str:
 
 
 # ---------------------------------------------------------------- the tests
+
 
 def test_table_is_consistent():
     assert gen_abi.validate(TABLE) == []
@@ -149,7 +156,9 @@ def test_swift_enum_matches_the_table(group, swift_type):
     if len(g["swift"].split()) == 1:
         assert have == want, f"Swift {swift_type} differs from [groups.{group}]"
     else:  # the values are split over several Swift types: each agrees, together all
-        assert {k: want.get(k) for k in have} == have, f"Swift {swift_type} differs from [groups.{group}]"
+        assert {k: want.get(k) for k in have} == have, (
+            f"Swift {swift_type} differs from [groups.{group}]"
+        )
         union: dict[str, int] = {}
         for t in g["swift"].split():
             union.update(swift_enum(t))
@@ -177,18 +186,26 @@ def test_swift_version_matches_the_table():
     text = swift_text()
     v = TABLE["version"]
     assert re.findall(r'hqtVersionString:\s*StaticString\s*=\s*"([^"]*)"', text) == [
-        "%d.%d.%d" % (v["major"], v["minor"], v["patch"])]
-    assert [int(n.replace("_", "")) for n in re.findall(r"hqtVersionNumber:\s*Int32\s*=\s*([\d_]+)", text)] == [
-        gen_abi.version_number(v)]
+        "%d.%d.%d" % (v["major"], v["minor"], v["patch"])
+    ]
+    assert [
+        int(n.replace("_", ""))
+        for n in re.findall(r"hqtVersionNumber:\s*Int32\s*=\s*([\d_]+)", text)
+    ] == [gen_abi.version_number(v)]
 
 
 def test_swift_first_layout_sizes_match_the_table():
     text = swift_text()
     at = re.search(r"enum\s+FirstLayoutSize\s*\{", text)
     assert at, "enum FirstLayoutSize not found under Sources/"
-    have = {k: int(n) for k, n in re.findall(r"static\s+let\s+(\w+)\s*=\s*(\d+)", _body(text, at.end() - 1))}
-    want = {lower_camel(k.removeprefix("hqt_").removesuffix("_v2")): n
-            for k, n in TABLE["first_layout_size"].items()}
+    have = {
+        k: int(n)
+        for k, n in re.findall(r"static\s+let\s+(\w+)\s*=\s*(\d+)", _body(text, at.end() - 1))
+    }
+    want = {
+        lower_camel(k.removeprefix("hqt_").removesuffix("_v2")): n
+        for k, n in TABLE["first_layout_size"].items()
+    }
     assert have == want
 
 
@@ -196,12 +213,18 @@ def test_swift_first_layout_sizes_match_the_table():
 def test_sized_structs_start_with_struct_size_and_are_not_smaller_than_their_first_layout(tmp_path):
     names = list(TABLE["first_layout_size"])
     src = tmp_path / "sizes.c"
-    src.write_text('#include <stdio.h>\n#include <stddef.h>\n#include "hqt.h"\nint main(void) {\n'
-                   + "".join(f'    printf("{n} %zu %zu\\n", sizeof({n}), offsetof({n}, struct_size));\n'
-                             for n in names)
-                   + "    return 0;\n}\n")
+    src.write_text(
+        '#include <stdio.h>\n#include <stddef.h>\n#include "hqt.h"\nint main(void) {\n'
+        + "".join(
+            f'    printf("{n} %zu %zu\\n", sizeof({n}), offsetof({n}, struct_size));\n'
+            for n in names
+        )
+        + "    return 0;\n}\n"
+    )
     exe = tmp_path / "sizes"
-    subprocess.run(["gcc", "-std=c11", "-I", str(HEADER.parent), str(src), "-o", str(exe)], check=True)
+    subprocess.run(
+        ["gcc", "-std=c11", "-I", str(HEADER.parent), str(src), "-o", str(exe)], check=True
+    )
     out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
     sizes = {n: (int(s), int(o)) for n, s, o in (line.split() for line in out.splitlines())}
     assert set(sizes) == set(names)
@@ -216,11 +239,14 @@ def test_sized_structs_start_with_struct_size_and_are_not_smaller_than_their_fir
 def test_hand_written_python_enums_match_the_table(group):
     module, _, name = GROUPS[group]["python_check"].rpartition(".")
     enum = getattr(importlib.import_module(module), name)
-    assert {m.name: int(m) for m in enum} == {v["name"]: v["value"] for v in GROUPS[group]["values"]}
+    assert {m.name: int(m) for m in enum} == {
+        v["name"]: v["value"] for v in GROUPS[group]["values"]
+    }
 
 
 def test_python_errors_carry_the_table_status_names():
     import hqt.errors
+
     g = GROUPS["status"]
     want = {v["value"]: gen_abi.c_name(g, v) for v in g["values"] if v["value"] != 0}
     assert {code: cls.status_name for code, cls in hqt.errors.STATUS_EXCEPTIONS.items()} == want
@@ -234,18 +260,51 @@ def test_docs_state_the_tie_rule():
 def test_spec_fixed_values_never_change():
     """SPEC fixes these; the table may grow, never change them."""
     g = {name: {v["name"]: v["value"] for v in grp["values"]} for name, grp in GROUPS.items()}
-    assert g["order_type"] == {"BUY": 0, "SELL": 1, "BUY_LIMIT": 2, "SELL_LIMIT": 3, "BUY_STOP": 4,
-                               "SELL_STOP": 5, "BUY_STOP_LIMIT": 6, "SELL_STOP_LIMIT": 7}
-    assert g["timeframe"] == {"M1": 1, "M5": 5, "M15": 15, "M30": 30, "H1": 60, "H4": 240,
-                              "D1": 1440, "W1": 10080, "MN1": 43200}
+    assert g["order_type"] == {
+        "BUY": 0,
+        "SELL": 1,
+        "BUY_LIMIT": 2,
+        "SELL_LIMIT": 3,
+        "BUY_STOP": 4,
+        "SELL_STOP": 5,
+        "BUY_STOP_LIMIT": 6,
+        "SELL_STOP_LIMIT": 7,
+    }
+    assert g["timeframe"] == {
+        "M1": 1,
+        "M5": 5,
+        "M15": 15,
+        "M30": 30,
+        "H1": 60,
+        "H4": 240,
+        "D1": 1440,
+        "W1": 10080,
+        "MN1": 43200,
+    }
     topics = [(v["name"], v["value"], v["format"], v["size"]) for v in GROUPS["topic"]["values"]]
-    assert topics[:8] == [("TICK", 0, "<BIQqq", 29), ("BAR", 1, "<BIHQqqqqQ", 55),
-                          ("TRADE", 2, "<BQIQQqq", 45), ("ORDER", 3, "<BQIQBQq", 38),
-                          ("EQUITY", 4, "<BQqqqq", 41), ("MARGIN", 5, "<BQqqqB", 34),
-                          ("POSITION", 6, "<BQIQBQqqqq", 62), ("ACCOUNT", 7, "<BQqqqq", 41)]
+    assert topics[:8] == [
+        ("TICK", 0, "<BIQqq", 29),
+        ("BAR", 1, "<BIHQqqqqQ", 55),
+        ("TRADE", 2, "<BQIQQqq", 45),
+        ("ORDER", 3, "<BQIQBQq", 38),
+        ("EQUITY", 4, "<BQqqqq", 41),
+        ("MARGIN", 5, "<BQqqqB", 34),
+        ("POSITION", 6, "<BQIQBQqqqq", 62),
+        ("ACCOUNT", 7, "<BQqqqq", 41),
+    ]
     wal = g["wal_record"]
-    assert [wal[n] for n in ("POSITION_OPEN", "POSITION_CLOSE", "POSITION_MODIFY", "ORDER_PLACE",
-                             "ORDER_CANCEL", "BALANCE_CHANGE", "CHECKPOINT")] == [1, 2, 3, 4, 5, 6, 7]
+    assert [
+        wal[n]
+        for n in (
+            "POSITION_OPEN",
+            "POSITION_CLOSE",
+            "POSITION_MODIFY",
+            "ORDER_PLACE",
+            "ORDER_CANCEL",
+            "BALANCE_CHANGE",
+            "CHECKPOINT",
+        )
+    ] == [1, 2, 3, 4, 5, 6, 7]
     assert TABLE["wal_frame"] == {"magic": 0x48515457, "format": "<IBII", "header_size": 13}
 
 

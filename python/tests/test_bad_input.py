@@ -6,10 +6,12 @@ snapshots the complete observable state (account, positions, orders, order
 history, deals, trades, equity curve, pending events, symbols, statistics)
 before and after the failing call and requires them to be identical.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -34,13 +36,18 @@ def busy_engine() -> tuple[hqt.Engine, dict[str, int]]:
 P, O = "pos", "order"
 
 # (id, call, expected exception)
-CASES: list[tuple[str, Callable[[hqt.Engine, dict[str, int]], Any], type[BaseException] | tuple]] = [
+CASES: list[
+    tuple[str, Callable[[hqt.Engine, dict[str, int]], Any], type[BaseException] | tuple]
+] = [
     # unknown symbol / ticket
     ("buy unknown symbol id", lambda e, k: e.buy(7, 0.1), hqt.UnknownSymbolError),
     ("buy unknown symbol name", lambda e, k: e.buy("GBPUSD", 0.1), hqt.UnknownSymbolError),
     ("sell_limit unknown symbol", lambda e, k: e.sell_limit(9, 0.1, 2.0), hqt.UnknownSymbolError),
-    ("load ticks unknown symbol", lambda e, k: e.load_ticks(5, [T0 + 9 * SEC], [1.1], [1.2]),
-     hqt.UnknownSymbolError),
+    (
+        "load ticks unknown symbol",
+        lambda e, k: e.load_ticks(5, [T0 + 9 * SEC], [1.1], [1.2]),
+        hqt.UnknownSymbolError,
+    ),
     ("build bars unknown symbol", lambda e, k: e.build_bars(5, hqt.M1), hqt.UnknownSymbolError),
     ("symbol info unknown", lambda e, k: e.symbol(5), hqt.UnknownSymbolError),
     ("close unknown ticket", lambda e, k: e.close(999), hqt.UnknownTicketError),
@@ -70,9 +77,16 @@ CASES: list[tuple[str, Callable[[hqt.Engine, dict[str, int]], Any], type[BaseExc
     ("sell TP above ask", lambda e, k: e.sell(0, 0.1, tp=1.1010), hqt.InvalidStopsError),
     ("modify position SL wrong side", lambda e, k: e.modify(k[P], sl=1.2), hqt.InvalidStopsError),
     ("modify position TP wrong side", lambda e, k: e.modify(k[P], tp=1.0), hqt.InvalidStopsError),
-    ("buy limit SL above its price", lambda e, k: e.buy_limit(0, 0.1, 1.09, sl=1.095),
-     hqt.InvalidStopsError),
-    ("modify order TP below its price", lambda e, k: e.modify(k[O], tp=1.08), hqt.InvalidStopsError),
+    (
+        "buy limit SL above its price",
+        lambda e, k: e.buy_limit(0, 0.1, 1.09, sl=1.095),
+        hqt.InvalidStopsError,
+    ),
+    (
+        "modify order TP below its price",
+        lambda e, k: e.modify(k[O], tp=1.08),
+        hqt.InvalidStopsError,
+    ),
     # prices
     ("buy limit above ask", lambda e, k: e.buy_limit(0, 0.1, 1.2), hqt.InvalidPriceError),
     ("sell limit below bid", lambda e, k: e.sell_limit(0, 0.1, 1.0), hqt.InvalidPriceError),
@@ -80,7 +94,11 @@ CASES: list[tuple[str, Callable[[hqt.Engine, dict[str, int]], Any], type[BaseExc
     ("sell stop above bid", lambda e, k: e.sell_stop(0, 0.1, 1.2), hqt.InvalidPriceError),
     ("negative limit price", lambda e, k: e.buy_limit(0, 0.1, -1.0), hqt.InvalidPriceError),
     ("negative SL", lambda e, k: e.buy(0, 0.1, sl=-1.0), hqt.InvalidPriceError),
-    ("modify order to wrong side", lambda e, k: e.modify_order(k[O], price=1.3), hqt.InvalidPriceError),
+    (
+        "modify order to wrong side",
+        lambda e, k: e.modify_order(k[O], price=1.3),
+        hqt.InvalidPriceError,
+    ),
     # NaN / inf
     ("NaN volume", lambda e, k: e.buy(0, math.nan), hqt.InvalidArgumentError),
     ("inf volume", lambda e, k: e.buy(0, math.inf), hqt.InvalidArgumentError),
@@ -94,63 +112,151 @@ CASES: list[tuple[str, Callable[[hqt.Engine, dict[str, int]], Any], type[BaseExc
     ("withdraw more than free", lambda e, k: e.deposit(-20_000.0), hqt.InsufficientMarginError),
     ("deposit zero", lambda e, k: e.deposit(0.0), hqt.InvalidArgumentError),
     # market data
-    ("ticks going backwards", lambda e, k: e.load_ticks(0, [T0 + 5 * SEC, T0 + 4 * SEC],
-                                                        [1.1, 1.1], [1.1002, 1.1002]),
-     hqt.DataOrderError),
-    ("ticks before loaded data", lambda e, k: e.load_ticks(0, [T0 + SEC // 2], [1.1], [1.1002]),
-     hqt.DataOrderError),
-    ("ticks NaN price", lambda e, k: e.load_ticks(0, [T0 + 5 * SEC], [math.nan], [1.1002]),
-     (hqt.InvalidPriceError, hqt.BadDataError)),
-    ("ticks inf price", lambda e, k: e.load_ticks(0, [T0 + 5 * SEC], [1.1], [math.inf]),
-     (hqt.InvalidPriceError, hqt.BadDataError)),
-    ("ticks negative price", lambda e, k: e.load_ticks(0, [T0 + 5 * SEC], [-1.1], [1.1002]),
-     (hqt.InvalidPriceError, hqt.BadDataError)),
-    ("ticks zero price", lambda e, k: e.load_ticks(0, [T0 + 5 * SEC], [0.0], [1.1002]),
-     (hqt.InvalidPriceError, hqt.BadDataError)),
-    ("ticks bad in the middle", lambda e, k: e.load_ticks(
-        0, T0 + SEC * np.arange(5, 10), [1.1, 1.1, -1.0, 1.1, 1.1], [1.2] * 5),
-     (hqt.InvalidPriceError, hqt.BadDataError)),
-    ("ticks crossed quote", lambda e, k: e.load_ticks(0, [T0 + 5 * SEC], [1.2], [1.1]),
-     hqt.BadDataError),
-    ("ticks length mismatch", lambda e, k: e.load_ticks(0, [T0 + 5 * SEC, T0 + 6 * SEC], [1.1],
-                                                        [1.2, 1.2]), hqt.InvalidArgumentError),
-    ("ticks 2-D", lambda e, k: e.load_ticks(0, [[T0 + 5 * SEC]], [[1.1]], [[1.2]]),
-     hqt.InvalidArgumentError),
-    ("ticks fractional ns", lambda e, k: e.load_ticks(0, [2.5], [1.1], [1.2]),
-     hqt.InvalidArgumentError),
+    (
+        "ticks going backwards",
+        lambda e, k: e.load_ticks(0, [T0 + 5 * SEC, T0 + 4 * SEC], [1.1, 1.1], [1.1002, 1.1002]),
+        hqt.DataOrderError,
+    ),
+    (
+        "ticks before loaded data",
+        lambda e, k: e.load_ticks(0, [T0 + SEC // 2], [1.1], [1.1002]),
+        hqt.DataOrderError,
+    ),
+    (
+        "ticks NaN price",
+        lambda e, k: e.load_ticks(0, [T0 + 5 * SEC], [math.nan], [1.1002]),
+        (hqt.InvalidPriceError, hqt.BadDataError),
+    ),
+    (
+        "ticks inf price",
+        lambda e, k: e.load_ticks(0, [T0 + 5 * SEC], [1.1], [math.inf]),
+        (hqt.InvalidPriceError, hqt.BadDataError),
+    ),
+    (
+        "ticks negative price",
+        lambda e, k: e.load_ticks(0, [T0 + 5 * SEC], [-1.1], [1.1002]),
+        (hqt.InvalidPriceError, hqt.BadDataError),
+    ),
+    (
+        "ticks zero price",
+        lambda e, k: e.load_ticks(0, [T0 + 5 * SEC], [0.0], [1.1002]),
+        (hqt.InvalidPriceError, hqt.BadDataError),
+    ),
+    (
+        "ticks bad in the middle",
+        lambda e, k: e.load_ticks(
+            0, T0 + SEC * np.arange(5, 10), [1.1, 1.1, -1.0, 1.1, 1.1], [1.2] * 5
+        ),
+        (hqt.InvalidPriceError, hqt.BadDataError),
+    ),
+    (
+        "ticks crossed quote",
+        lambda e, k: e.load_ticks(0, [T0 + 5 * SEC], [1.2], [1.1]),
+        hqt.BadDataError,
+    ),
+    (
+        "ticks length mismatch",
+        lambda e, k: e.load_ticks(0, [T0 + 5 * SEC, T0 + 6 * SEC], [1.1], [1.2, 1.2]),
+        hqt.InvalidArgumentError,
+    ),
+    (
+        "ticks 2-D",
+        lambda e, k: e.load_ticks(0, [[T0 + 5 * SEC]], [[1.1]], [[1.2]]),
+        hqt.InvalidArgumentError,
+    ),
+    (
+        "ticks fractional ns",
+        lambda e, k: e.load_ticks(0, [2.5], [1.1], [1.2]),
+        hqt.InvalidArgumentError,
+    ),
     ("ticks string prices", lambda e, k: e.load_ticks(0, [T0 + 5 * SEC], ["x"], [1.2]), TypeError),
-    ("bars high below low", lambda e, k: e.load_bars(0, hqt.M1, [T0 + MIN], [1.1], [1.0], [1.2],
-                                                     [1.1], [1.0]), hqt.BadDataError),
-    ("bars going backwards", lambda e, k: e.load_bars(0, hqt.M1, [T0 + 2 * MIN, T0 + MIN],
-                                                      [1.1] * 2, [1.2] * 2, [1.0] * 2, [1.1] * 2,
-                                                      [1.0] * 2), hqt.DataOrderError),
-    ("bars NaN", lambda e, k: e.load_bars(0, hqt.M1, [T0 + MIN], [math.nan], [1.2], [1.0], [1.1]),
-     (hqt.InvalidPriceError, hqt.BadDataError)),
-    ("bars bad timeframe", lambda e, k: e.load_bars(0, 7, [T0 + MIN], [1.1], [1.2], [1.0], [1.1]),
-     hqt.InvalidArgumentError),
+    (
+        "bars high below low",
+        lambda e, k: e.load_bars(0, hqt.M1, [T0 + MIN], [1.1], [1.0], [1.2], [1.1], [1.0]),
+        hqt.BadDataError,
+    ),
+    (
+        "bars going backwards",
+        lambda e, k: e.load_bars(
+            0,
+            hqt.M1,
+            [T0 + 2 * MIN, T0 + MIN],
+            [1.1] * 2,
+            [1.2] * 2,
+            [1.0] * 2,
+            [1.1] * 2,
+            [1.0] * 2,
+        ),
+        hqt.DataOrderError,
+    ),
+    (
+        "bars NaN",
+        lambda e, k: e.load_bars(0, hqt.M1, [T0 + MIN], [math.nan], [1.2], [1.0], [1.1]),
+        (hqt.InvalidPriceError, hqt.BadDataError),
+    ),
+    (
+        "bars bad timeframe",
+        lambda e, k: e.load_bars(0, 7, [T0 + MIN], [1.1], [1.2], [1.0], [1.1]),
+        hqt.InvalidArgumentError,
+    ),
     ("build bars bad timeframe", lambda e, k: e.build_bars(0, 2), hqt.InvalidArgumentError),
-    ("event before engine time", lambda e, k: e.process_event(hqt.Tick(0, T0 - 1, 1.1, 1.1002)),
-     hqt.DataOrderError),
-    ("event crossed", lambda e, k: e.process_event(hqt.Tick(0, T0 + 1, 1.2, 1.1)), hqt.BadDataError),
-    ("event unknown symbol", lambda e, k: e.process_event(hqt.Tick(8, T0 + 1, 1.1, 1.2)),
-     hqt.UnknownSymbolError),
+    (
+        "event before engine time",
+        lambda e, k: e.process_event(hqt.Tick(0, T0 - 1, 1.1, 1.1002)),
+        hqt.DataOrderError,
+    ),
+    (
+        "event crossed",
+        lambda e, k: e.process_event(hqt.Tick(0, T0 + 1, 1.2, 1.1)),
+        hqt.BadDataError,
+    ),
+    (
+        "event unknown symbol",
+        lambda e, k: e.process_event(hqt.Tick(8, T0 + 1, 1.1, 1.2)),
+        hqt.UnknownSymbolError,
+    ),
     ("event wrong type", lambda e, k: e.process_event((0, T0 + 1, 1.1, 1.2)), TypeError),
     # configuration / misc
-    ("order type out of range", lambda e, k: e.order_send(0, 8, 0.1, price=1.0), hqt.InvalidArgumentError),
+    (
+        "order type out of range",
+        lambda e, k: e.order_send(0, 8, 0.1, price=1.0),
+        hqt.InvalidArgumentError,
+    ),
     ("account mode after trading", lambda e, k: e.set_account_mode("netting"), hqt.StateError),
-    ("margin levels inverted", lambda e, k: e.set_margin_levels(40.0, 60.0), hqt.InvalidArgumentError),
+    (
+        "margin levels inverted",
+        lambda e, k: e.set_margin_levels(40.0, 60.0),
+        hqt.InvalidArgumentError,
+    ),
     ("duplicate symbol", lambda e, k: e.add_symbol("EURUSD"), hqt.InvalidArgumentError),
-    ("symbol digits out of range", lambda e, k: e.add_symbol("GBPUSD", digits=9),
-     hqt.InvalidArgumentError),
-    ("symbol negative contract", lambda e, k: e.add_symbol("GBPUSD", contract_size=-1),
-     hqt.InvalidArgumentError),
-    ("symbol step zero", lambda e, k: e.add_symbol("GBPUSD", volume_step=0), hqt.InvalidArgumentError),
-    ("symbol min above max", lambda e, k: e.add_symbol("GBPUSD", volume_min=5, volume_max=1),
-     hqt.InvalidArgumentError),
+    (
+        "symbol digits out of range",
+        lambda e, k: e.add_symbol("GBPUSD", digits=9),
+        hqt.InvalidArgumentError,
+    ),
+    (
+        "symbol negative contract",
+        lambda e, k: e.add_symbol("GBPUSD", contract_size=-1),
+        hqt.InvalidArgumentError,
+    ),
+    (
+        "symbol step zero",
+        lambda e, k: e.add_symbol("GBPUSD", volume_step=0),
+        hqt.InvalidArgumentError,
+    ),
+    (
+        "symbol min above max",
+        lambda e, k: e.add_symbol("GBPUSD", volume_min=5, volume_max=1),
+        hqt.InvalidArgumentError,
+    ),
     ("volume as string", lambda e, k: e.buy(0, "0.1"), TypeError),
     ("missing argument", lambda e, k: e.buy(0), TypeError),
     ("unknown keyword", lambda e, k: e.buy(0, 0.1, stoploss=1.0), TypeError),
-    ("trailing on a pending order", lambda e, k: e.set_trailing_stop(k[O], 50), hqt.UnknownTicketError),
+    (
+        "trailing on a pending order",
+        lambda e, k: e.set_trailing_stop(k[O], 50),
+        hqt.UnknownTicketError,
+    ),
     ("negative trailing", lambda e, k: e.set_trailing_stop(k[P], -5), hqt.InvalidArgumentError),
 ]
 
@@ -163,8 +269,10 @@ def test_bad_input_raises_and_leaves_state(busy_engine, call, expected):
         call(e, k)
     assert str(info.value), "the error must say what is wrong"
     if isinstance(info.value, hqt.HQTError):
-        assert isinstance(info.value, (ValueError, KeyError, LookupError, RuntimeError,
-                                       hqt.TradeError, hqt.DataError))
+        assert isinstance(
+            info.value,
+            (ValueError, KeyError, LookupError, RuntimeError, hqt.TradeError, hqt.DataError),
+        )
     assert snapshot(e) == before
 
 
@@ -210,11 +318,27 @@ def test_no_conversion_path():
     assert snapshot(e) == before
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"initial_balance": math.nan}, {"initial_balance": -5.0}, {"leverage": 0},
-    {"leverage": -100}, {"currency": "US"}, {"currency": ""}, {"currency": "USDX"},
-], ids=["nan-balance", "negative-balance", "zero-leverage", "negative-leverage",
-        "2-letter-currency", "empty-currency", "4-letter-currency"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"initial_balance": math.nan},
+        {"initial_balance": -5.0},
+        {"leverage": 0},
+        {"leverage": -100},
+        {"currency": "US"},
+        {"currency": ""},
+        {"currency": "USDX"},
+    ],
+    ids=[
+        "nan-balance",
+        "negative-balance",
+        "zero-leverage",
+        "negative-leverage",
+        "2-letter-currency",
+        "empty-currency",
+        "4-letter-currency",
+    ],
+)
 def test_bad_engine_arguments(kwargs):
     args = {"initial_balance": 1000.0, "currency": "USD", "leverage": 100} | kwargs
     with pytest.raises(hqt.InvalidArgumentError):
@@ -224,7 +348,11 @@ def test_bad_engine_arguments(kwargs):
 def test_disposed_engine_raises_state_error():
     e = hqt.Engine(1000.0)
     e.dispose()
-    for call in (lambda: e.buy(0, 0.1), lambda: e.positions, lambda: e.run(),
-                 lambda: e.load_ticks(0, [1], [1.0], [1.0])):
+    for call in (
+        lambda: e.buy(0, 0.1),
+        lambda: e.positions,
+        lambda: e.run(),
+        lambda: e.load_ticks(0, [1], [1.0], [1.0]),
+    ):
         with pytest.raises(hqt.StateError):
             call()

@@ -5,6 +5,7 @@ broadcaster and Python decoder checked against each other end to end.
 Needs libhqt.so: $HQT_LIB, or .build/release or .build/debug of the
 repository (swift build --scratch-path .build).
 """
+
 from __future__ import annotations
 
 import os
@@ -16,9 +17,8 @@ from pathlib import Path
 import pytest
 import zmq
 
-from broadcast_helpers import SAMPLES, SPEC_SIZES, T0, frame
-
-from hqt.subscriber import CurveKeys, Subscriber, TOPICS
+from broadcast_helpers import SAMPLES, SPEC_SIZES, frame
+from hqt.subscriber import TOPICS, CurveKeys, Subscriber
 
 cffi = pytest.importorskip("cffi")
 
@@ -27,21 +27,26 @@ HEADER = ROOT / "include" / "hqt.h"
 
 
 def _library() -> Path | None:
-    candidates = [os.environ.get("HQT_LIB", "")] + [str(ROOT / ".build" / c / "libhqt.so") for c in ("release", "debug")]
+    candidates = [os.environ.get("HQT_LIB", "")] + [
+        str(ROOT / ".build" / c / "libhqt.so") for c in ("release", "debug")
+    ]
     found = [Path(c) for c in candidates if c and Path(c).is_file()]
     return max(found, key=lambda p: p.stat().st_mtime) if found else None
 
 
 LIB_PATH = _library()
-pytestmark = pytest.mark.skipif(LIB_PATH is None, reason="libhqt.so not built (swift build --scratch-path .build)")
+pytestmark = pytest.mark.skipif(
+    LIB_PATH is None, reason="libhqt.so not built (swift build --scratch-path .build)"
+)
 
 
 def _cdef_source() -> str:
     # cffi parses declarations, not system headers: drop the #includes (cffi
     # knows the stdint types) and let the C preprocessor do the rest.
     text = "\n".join(l for l in HEADER.read_text().splitlines() if not l.startswith("#include"))
-    return subprocess.run(["gcc", "-E", "-P", "-x", "c", "-"], input=text, capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["gcc", "-E", "-P", "-x", "c", "-"], input=text, capture_output=True, text=True, check=True
+    ).stdout
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +97,16 @@ def _stats(api, b):
 
 def _publish_sample(lib, b, topic):
     f = SAMPLES[topic]
-    fn = [lib.hqt_broadcaster_publish_tick, lib.hqt_broadcaster_publish_bar, lib.hqt_broadcaster_publish_trade,
-          lib.hqt_broadcaster_publish_order, lib.hqt_broadcaster_publish_equity, lib.hqt_broadcaster_publish_margin,
-          lib.hqt_broadcaster_publish_position, lib.hqt_broadcaster_publish_account][topic]
+    fn = [
+        lib.hqt_broadcaster_publish_tick,
+        lib.hqt_broadcaster_publish_bar,
+        lib.hqt_broadcaster_publish_trade,
+        lib.hqt_broadcaster_publish_order,
+        lib.hqt_broadcaster_publish_equity,
+        lib.hqt_broadcaster_publish_margin,
+        lib.hqt_broadcaster_publish_position,
+        lib.hqt_broadcaster_publish_account,
+    ][topic]
     return fn(b, *f)
 
 
@@ -103,15 +115,27 @@ def test_defaults_constants_and_status_names(api):
     opts = ffi.new("hqt_broadcast_options *")
     lib.hqt_broadcast_options_init(opts)
     assert ffi.string(opts.endpoint) == b"tcp://*:5555"
-    assert (opts.sndhwm, opts.linger, opts.curve_secret_key, opts.allowed_client_key_count) == (10000, 0, ffi.NULL, 0)
+    assert (opts.sndhwm, opts.linger, opts.curve_secret_key, opts.allowed_client_key_count) == (
+        10000,
+        0,
+        ffi.NULL,
+        0,
+    )
     assert (opts.wait_subscribers, opts.wait_timeout_ms) == (0, 5000)
-    sizes = [lib.HQT_FRAME_TICK_SIZE, lib.HQT_FRAME_BAR_SIZE, lib.HQT_FRAME_TRADE_SIZE, lib.HQT_FRAME_ORDER_SIZE,
-             lib.HQT_FRAME_EQUITY_SIZE, lib.HQT_FRAME_MARGIN_SIZE, lib.HQT_FRAME_POSITION_SIZE,
-             lib.HQT_FRAME_ACCOUNT_SIZE]
+    sizes = [
+        lib.HQT_FRAME_TICK_SIZE,
+        lib.HQT_FRAME_BAR_SIZE,
+        lib.HQT_FRAME_TRADE_SIZE,
+        lib.HQT_FRAME_ORDER_SIZE,
+        lib.HQT_FRAME_EQUITY_SIZE,
+        lib.HQT_FRAME_MARGIN_SIZE,
+        lib.HQT_FRAME_POSITION_SIZE,
+        lib.HQT_FRAME_ACCOUNT_SIZE,
+    ]
     assert sizes == [SPEC_SIZES[t] for t in TOPICS] and lib.HQT_TOPIC_COUNT == 8
     assert ffi.string(lib.hqt_status_name(lib.HQT_E_BROADCAST)) == b"HQT_E_BROADCAST"
     assert ffi.string(lib.hqt_status_name(12345)) == b"HQT_E_UNKNOWN_STATUS"
-    lib.hqt_broadcast_options_init(ffi.NULL)   # no-op, no crash
+    lib.hqt_broadcast_options_init(ffi.NULL)  # no-op, no crash
     lib.hqt_broadcaster_destroy(ffi.NULL)
 
 
@@ -189,17 +213,26 @@ def test_errors_are_statuses_with_messages(api):
     lib.hqt_broadcast_options_init(opts)
     out = ffi.new("hqt_broadcaster **")
     opts.endpoint = ffi.NULL
-    assert lib.hqt_broadcaster_create(opts, out) == lib.HQT_E_INVALID_ARGUMENT and "endpoint is NULL" in last_error()
+    assert (
+        lib.hqt_broadcaster_create(opts, out) == lib.HQT_E_INVALID_ARGUMENT
+        and "endpoint is NULL" in last_error()
+    )
     bad_utf8 = ffi.new("char[]", b"tcp://\xff:1")
     opts.endpoint = bad_utf8
-    assert lib.hqt_broadcaster_create(opts, out) == lib.HQT_E_INVALID_ARGUMENT and "UTF-8" in last_error()
+    assert (
+        lib.hqt_broadcaster_create(opts, out) == lib.HQT_E_INVALID_ARGUMENT
+        and "UTF-8" in last_error()
+    )
     lib.hqt_broadcast_options_init(opts)
     opts.allowed_client_key_count = 2
     assert lib.hqt_broadcaster_create(opts, out) == lib.HQT_E_INVALID_ARGUMENT
     assert "allowed_client_keys is NULL" in last_error()
     opts.sndhwm = -5
     opts.allowed_client_key_count = 0
-    assert lib.hqt_broadcaster_create(opts, out) == lib.HQT_E_INVALID_ARGUMENT and "sendHighWaterMark" in last_error()
+    assert (
+        lib.hqt_broadcaster_create(opts, out) == lib.HQT_E_INVALID_ARGUMENT
+        and "sendHighWaterMark" in last_error()
+    )
     assert out[0] == ffi.NULL
 
     assert lib.hqt_broadcaster_publish_tick(ffi.NULL, 0, 0, 0, 0) == lib.HQT_E_INVALID_ARGUMENT
@@ -249,12 +282,19 @@ def test_curve_with_allow_list_through_the_c_abi(api):
     assert ffi.string(derived) == ffi.string(server_pub) and len(ffi.string(server_pub)) == 40
     server_public = ffi.string(server_pub).decode()
     listed_pub, listed_sec = (k.decode() for k in zmq.curve_keypair())
-    rc, b = _create(api, endpoint="tcp://127.0.0.1:*", curve_secret_key=ffi.string(server_sec).decode(),
-                    allowed_client_keys=[listed_pub], allowed_client_key_count=1)
+    rc, b = _create(
+        api,
+        endpoint="tcp://127.0.0.1:*",
+        curve_secret_key=ffi.string(server_sec).decode(),
+        allowed_client_keys=[listed_pub],
+        allowed_client_key_count=1,
+    )
     _check(api, rc)
     try:
         endpoint = _endpoint(api, b)
-        listed = Subscriber(endpoint, curve=CurveKeys(server_public, listed_pub, listed_sec), timeout=0.3)
+        listed = Subscriber(
+            endpoint, curve=CurveKeys(server_public, listed_pub, listed_sec), timeout=0.3
+        )
         unlisted = Subscriber(endpoint, curve=server_public, timeout=0.3)
         plain = Subscriber(endpoint, timeout=0.3)
         _check(api, lib.hqt_broadcaster_wait_for_subscribers(b, 1, 3000))

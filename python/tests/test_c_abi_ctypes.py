@@ -4,6 +4,7 @@ No call with bad arguments (NULL handle, NULL out pointer, unknown ticket,
 NaN price, negative volume, ...) may crash the process: each returns a status
 code and leaves a message in hqt_last_error().
 """
+
 from __future__ import annotations
 
 import ctypes as C
@@ -81,7 +82,12 @@ def test_version_and_status_names(lib):
 
 def test_backtest_through_the_abi(lib, eng):
     a = account(lib, eng)
-    assert (a.time, a.balance, a.leverage, a.currency) == (T0 + 4 * SEC, 10_000_000_000, 100, b"USD")
+    assert (a.time, a.balance, a.leverage, a.currency) == (
+        T0 + 4 * SEC,
+        10_000_000_000,
+        100,
+        b"USD",
+    )
     ticket = C.c_uint64()
     assert lib.hqt_engine_buy(eng, 0, 100_000, 0, 0, C.byref(ticket)) == OK  # 0.1 lot at 1.10042
     p = H.Position()
@@ -94,8 +100,10 @@ def test_backtest_through_the_abi(lib, eng):
     assert lib.hqt_engine_process_event(eng, C.byref(ev), None) == OK
     assert lib.hqt_engine_close(eng, ticket.value, 0) == OK
     d = deals(lib, eng)
-    assert [(x.entry, x.type, x.price, x.volume) for x in d] == [(0, 0, 1_100_420, 100_000),
-                                                                  (1, 1, 1_101_000, 100_000)]
+    assert [(x.entry, x.type, x.price, x.volume) for x in d] == [
+        (0, 0, 1_100_420, 100_000),
+        (1, 1, 1_101_000, 100_000),
+    ]
     # profit = (1.101000 - 1.100420) * 0.1 lot * 100000 = 5.80 USD; commission 0.20 per side
     assert (d[1].profit, d[1].commission, d[0].commission) == (5_800_000, -200_000, -200_000)
     assert account(lib, eng).balance == 10_000_000_000 + 5_800_000 - 400_000
@@ -146,8 +154,13 @@ def test_callbacks_from_c(lib, eng):
     assert lib.hqt_engine_load_ticks(eng, 0, t, bid, ask, 5) == OK
     assert lib.hqt_engine_run(eng, C.byref(s)) == E_CALLBACK
     assert last_error(lib)
-    assert seen == [("start", 42), ("tick", 1_100_500), ("tick", 1_100_600), ("tick", 1_100_700),
-                    ("stop", 42)]
+    assert seen == [
+        ("start", 42),
+        ("tick", 1_100_500),
+        ("tick", 1_100_600),
+        ("tick", 1_100_700),
+        ("stop", 42),
+    ]
     pending = C.c_uint64()
     assert lib.hqt_engine_pending_events(eng, C.byref(pending)) == OK and pending.value == 2
 
@@ -205,7 +218,10 @@ def test_bad_values(lib, eng):
     nan = float("nan")
     status = lib.hqt_engine_load_ticks_f64(eng, 0, i64s(T0 + 9 * SEC), f64s(nan), f64s(1.1), 1)
     assert status in (E_PRICE, E_BAD_DATA) and last_error(lib)
-    assert lib.hqt_engine_load_ticks(eng, 0, i64s(T0), i64s(1_100_000), i64s(1_100_020), 1) == E_DATA_ORDER
+    assert (
+        lib.hqt_engine_load_ticks(eng, 0, i64s(T0), i64s(1_100_000), i64s(1_100_020), 1)
+        == E_DATA_ORDER
+    )
     ev = H.Event(type=7)
     assert lib.hqt_engine_process_event(eng, C.byref(ev), None) == E_ARG
     assert lib.hqt_engine_set_account_mode(eng, 5) in (E_ARG, E_STATE)
@@ -216,8 +232,9 @@ def test_bad_values(lib, eng):
     sid = C.c_uint32()
     assert lib.hqt_engine_find_symbol(eng, b"NOPE", C.byref(sid)) == E_SYMBOL
     n = C.c_size_t()
-    assert lib.hqt_engine_deals(eng, None, 0, C.byref(n)) == OK and n.value == 0, \
+    assert lib.hqt_engine_deals(eng, None, 0, C.byref(n)) == OK and n.value == 0, (
         "nothing was traded by the failed calls"
+    )
 
 
 def test_error_message_is_per_failure(lib, eng):
@@ -229,8 +246,10 @@ def test_error_message_is_per_failure(lib, eng):
 
 # ---- versioned ABI (hqt.h "ABI versioning", docs/abi.md)
 
+
 def test_version_number_is_the_table(lib):
     from hqt.constants import ABI_VERSION, ABI_VERSION_NUMBER
+
     assert lib.hqt_version_number() == ABI_VERSION_NUMBER
     assert lib.hqt_version().decode() == "%d.%d.%d" % ABI_VERSION
 
@@ -244,7 +263,9 @@ def test_sized_init_fills_size_and_defaults(lib):
     lib.hqt_symbol_spec_init(C.byref(old))
     assert lib.hqt_symbol_spec_v2_init(C.byref(new), C.sizeof(new)) == OK
     assert new.struct_size == C.sizeof(new)
-    assert [getattr(new, f) for f, _ in H.SymbolSpec._fields_] == [getattr(old, f) for f, _ in H.SymbolSpec._fields_]
+    assert [getattr(new, f) for f, _ in H.SymbolSpec._fields_] == [
+        getattr(old, f) for f, _ in H.SymbolSpec._fields_
+    ]
 
 
 @pytest.mark.parametrize("size", [0, 8, C.sizeof(H.StrategyV2) - 8, 1 << 20])
@@ -319,7 +340,9 @@ def test_longer_struct_from_a_newer_header(lib):
     assert calls == ["start"]
     s.flags = 1
     assert lib.hqt_engine_run_v2(e, C.cast(C.byref(s), C.POINTER(H.StrategyV2))) == E_ARG
-    assert "newer hqt.h" in last_error(lib) and f"byte {C.sizeof(H.StrategyV2) + 8}" in last_error(lib)
+    assert "newer hqt.h" in last_error(lib) and f"byte {C.sizeof(H.StrategyV2) + 8}" in last_error(
+        lib
+    )
     lib.hqt_engine_destroy(e)
 
 

@@ -4,6 +4,7 @@ The program runs a small bar-driven backtest through C callbacks. The test
 checks its output for consistency, and replays the same backtest through the
 Python API (same generated ticks, same rule) to require identical deals.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,9 +28,26 @@ pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 def smoke_output(tmp_path_factory) -> str:
     exe = tmp_path_factory.mktemp("smoke") / "smoke"
     build = subprocess.run(
-        ["gcc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", "-I", str(HEADER.parent),
-         str(SMOKE), "-L", str(LIBHQT.parent), "-lhqt", f"-Wl,-rpath,{LIBHQT.parent}",
-         "-o", str(exe)], capture_output=True, text=True)
+        [
+            "gcc",
+            "-std=c11",
+            "-O1",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-I",
+            str(HEADER.parent),
+            str(SMOKE),
+            "-L",
+            str(LIBHQT.parent),
+            "-lhqt",
+            f"-Wl,-rpath,{LIBHQT.parent}",
+            "-o",
+            str(exe),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert build.returncode == 0, build.stderr
     run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -51,8 +69,12 @@ def test_smoke_program_output(smoke_output):
     assert lines[-1] == "ok"
     deals = parse_deals(smoke_output)
     assert len(deals) >= 10, "the rule trades"
-    acct = dict(kv.split("=") for kv in next(l for l in lines if l.startswith("account ")).split()[1:])
-    stats = dict(kv.split("=") for kv in next(l for l in lines if l.startswith("stats ")).split()[1:])
+    acct = dict(
+        kv.split("=") for kv in next(l for l in lines if l.startswith("account ")).split()[1:]
+    )
+    stats = dict(
+        kv.split("=") for kv in next(l for l in lines if l.startswith("stats ")).split()[1:]
+    )
     assert int(stats["deals"]) == int(stats["listed"]) == int(stats["seen"]) == len(deals)
     assert int(stats["ticks"]) == N_TICKS
     balance = 10_000_000_000 + sum(d["profit"] + d["commission"] for d in deals)
@@ -109,9 +131,20 @@ def test_python_api_reproduces_the_c_backtest(smoke_output):
                 self.ticket = 0
 
     e.run(SameRule())
-    mine = [{"pos": d.position, "time": d.time, "type": d.type, "entry": d.entry,
-             "price": d.price_micro, "volume": d.volume_micro, "commission": d.commission_micro,
-             "profit": d.profit_micro, "balance": d.balance_micro} for d in e.deals]
+    mine = [
+        {
+            "pos": d.position,
+            "time": d.time,
+            "type": d.type,
+            "entry": d.entry,
+            "price": d.price_micro,
+            "volume": d.volume_micro,
+            "commission": d.commission_micro,
+            "profit": d.profit_micro,
+            "balance": d.balance_micro,
+        }
+        for d in e.deals
+    ]
     assert mine == parse_deals(smoke_output)
 
 
@@ -126,9 +159,25 @@ FROZEN_0_1 = Path(__file__).parent / "c" / "frozen"
 def _build_and_run_abi_compat(tmp_path: Path, flags: list[str], name: str) -> tuple[str, Path]:
     exe, wal = tmp_path / name, tmp_path / f"{name}.wal"
     build = subprocess.run(
-        ["gcc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", *flags, str(ABI_COMPAT),
-         "-L", str(LIBHQT.parent), "-lhqt", f"-Wl,-rpath,{LIBHQT.parent}", "-o", str(exe)],
-        capture_output=True, text=True)
+        [
+            "gcc",
+            "-std=c11",
+            "-O1",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            *flags,
+            str(ABI_COMPAT),
+            "-L",
+            str(LIBHQT.parent),
+            "-lhqt",
+            f"-Wl,-rpath,{LIBHQT.parent}",
+            "-o",
+            str(exe),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert build.returncode == 0, build.stderr
     run = subprocess.run([str(exe), str(wal)], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -140,21 +189,31 @@ def test_program_built_against_the_0_1_header_runs_on_this_library(tmp_path):
     from hqt.constants import ABI_VERSION
 
     old, old_wal = _build_and_run_abi_compat(tmp_path, ["-I", str(FROZEN_0_1)], "abi_0_1")
-    new, new_wal = _build_and_run_abi_compat(tmp_path, ["-DUSE_V2", "-I", str(HEADER.parent)], "abi_0_2")
+    new, new_wal = _build_and_run_abi_compat(
+        tmp_path, ["-DUSE_V2", "-I", str(HEADER.parent)], "abi_0_2"
+    )
     current = "%d.%d.%d" % ABI_VERSION
     assert old.splitlines()[0] == f"header 0.1.0 library {current}"
     assert new.splitlines()[0] == f"header {current} library {current}"
-    assert old.splitlines()[1:] == new.splitlines()[1:], "old layout and sized structs: same backtest"
+    assert old.splitlines()[1:] == new.splitlines()[1:], (
+        "old layout and sized structs: same backtest"
+    )
 
     lines = old.splitlines()
     assert lines[-1] == "ok"
     deals = [l for l in lines if l.startswith("deal ")]
-    kv = {k: int(v) for l in lines if l.startswith(("callbacks ", "broadcast "))
-          for k, v in (p.split("=") for p in l.split()[1:])}
+    kv = {
+        k: int(v)
+        for l in lines
+        if l.startswith(("callbacks ", "broadcast "))
+        for k, v in (p.split("=") for p in l.split()[1:])
+    }
     assert kv["starts"] == 1 and kv["stops"] == 1, "on_start / on_stop of the old struct called"
     assert kv["ticks"] == 600, "590 through run, 10 through process_event"
     assert kv["bars"] >= 10 and kv["deals"] == len(deals) >= 10
-    assert kv["tick_frames"] == 600 and kv["trade_frames"] >= len(deals), "old broadcast options read right"
+    assert kv["tick_frames"] == 600 and kv["trade_frames"] >= len(deals), (
+        "old broadcast options read right"
+    )
     assert kv["wal"] == 1
     for path in (old_wal, new_wal):  # the old WAL options were read right: a valid log
         assert len(walfile.read_records(str(path))) > 0

@@ -10,6 +10,7 @@ the entry point's own "where": the symbol for the engine, file and line for
 CSV files); and they compare Python-side bar periods with the bars the
 engine builds.
 """
+
 from __future__ import annotations
 
 import math
@@ -58,8 +59,11 @@ def nan_bid():
 
 
 TICK_CASES = {
-    "bad bid": (bad_bid, hqt.InvalidPriceError, "bid and ask must be finite and > 0 (got -1.1, "
-                                                "1.1002)"),
+    "bad bid": (
+        bad_bid,
+        hqt.InvalidPriceError,
+        "bid and ask must be finite and > 0 (got -1.1, 1.1002)",
+    ),
     "ask < bid": (crossed, hqt.BadDataError, "ask 1 is below bid 1.1"),
     "backwards": (backwards, hqt.DataOrderError, "goes backwards"),
     "NaN": (nan_bid, hqt.InvalidPriceError, "(got NaN or infinite, 1.1002)"),
@@ -80,8 +84,13 @@ def _raised(fn):
 
 def _csv(tmp_path, t, b, a):
     p = tmp_path / "ticks.csv"
-    p.write_text("time,bid,ask\n" + "".join(f"{ti},{bi!r},{ai!r}\n"
-                                            for ti, bi, ai in zip(t.tolist(), b.tolist(), a.tolist(), strict=True)))
+    p.write_text(
+        "time,bid,ask\n"
+        + "".join(
+            f"{ti},{bi!r},{ai!r}\n"
+            for ti, bi, ai in zip(t.tolist(), b.tolist(), a.tolist(), strict=True)
+        )
+    )
     return p
 
 
@@ -101,26 +110,37 @@ def test_a_bad_tick_raises_one_error_everywhere(case, tmp_path):
         "data.read_ticks (CSV)": (lambda: data.read_ticks(csv), f"{csv}:{line}: {msg}"),
         "engine.load_csv": (lambda: _engine().load_csv(0, csv), f"{csv}:{line}: {msg}"),
         "TickFileWriter.append": (lambda: _write(tmp_path, t, b, a), msg),
-        "tickfile.convert (CSV)": (lambda: TF.convert(csv, tmp_path / "c.hqtt"),
-                                   f"{csv}:{line}: {msg}"),
+        "tickfile.convert (CSV)": (
+            lambda: TF.convert(csv, tmp_path / "c.hqtt"),
+            f"{csv}:{line}: {msg}",
+        ),
     }
     if not math.isnan(b[BAD]):
         expected["TickFileWriter.append_micro"] = (
-            lambda: _write(tmp_path, t, _micro(b), _micro(a), micro=True), msg)
+            lambda: _write(tmp_path, t, _micro(b), _micro(a), micro=True),
+            msg,
+        )
         expected["engine.load_ticks_micro"] = (
-            lambda: _engine().load_ticks_micro(0, t, _micro(b), _micro(a)), "EURUSD " + msg)
+            lambda: _engine().load_ticks_micro(0, t, _micro(b), _micro(a)),
+            "EURUSD " + msg,
+        )
     pd = _optional_module("pandas")
     if pd is not None:
         df = pd.DataFrame({"bid": b, "ask": a}, index=pd.DatetimeIndex(t.view("M8[ns]")))
-        expected["engine.load_dataframe"] = (lambda: _engine().load_dataframe(0, df),
-                                             "EURUSD " + msg)
+        expected["engine.load_dataframe"] = (
+            lambda: _engine().load_dataframe(0, df),
+            "EURUSD " + msg,
+        )
         pa = _optional_module("pyarrow")
         if pa is not None:
             import pyarrow.parquet as pq
+
             pqp = tmp_path / "ticks.parquet"
             pq.write_table(pa.table({"time": t, "bid": b, "ask": a}), pqp)
-            expected["engine.load_parquet"] = (lambda: _engine().load_parquet(0, pqp),
-                                               f"{pqp}: row 0 + {msg}")
+            expected["engine.load_parquet"] = (
+                lambda: _engine().load_parquet(0, pqp),
+                f"{pqp}: row 0 + {msg}",
+            )
     for name, (call, message) in expected.items():
         err = _raised(call)
         assert type(err) is cls, (name, type(err), err)
@@ -161,14 +181,26 @@ def test_tick_file_writer_numbers_ticks_across_chunks_like_one_load(tmp_path):
 
 
 BAR_CASES = {
-    "bad low": (lambda o, h, lo, c, t: lo.__setitem__(BAD, -1.0), hqt.InvalidPriceError,
-                "prices must be finite and > 0"),
-    "high < low": (lambda o, h, lo, c, t: h.__setitem__(BAD, 0.9), hqt.BadDataError,
-                   "do not contain open"),
-    "NaN close": (lambda o, h, lo, c, t: c.__setitem__(BAD, math.nan), hqt.InvalidPriceError,
-                  "prices must be finite and > 0"),
-    "backwards": (lambda o, h, lo, c, t: t.__setitem__(BAD, t[BAD - 1]), hqt.DataOrderError,
-                  "is not after the previous bar's"),
+    "bad low": (
+        lambda o, h, lo, c, t: lo.__setitem__(BAD, -1.0),
+        hqt.InvalidPriceError,
+        "prices must be finite and > 0",
+    ),
+    "high < low": (
+        lambda o, h, lo, c, t: h.__setitem__(BAD, 0.9),
+        hqt.BadDataError,
+        "do not contain open",
+    ),
+    "NaN close": (
+        lambda o, h, lo, c, t: c.__setitem__(BAD, math.nan),
+        hqt.InvalidPriceError,
+        "prices must be finite and > 0",
+    ),
+    "backwards": (
+        lambda o, h, lo, c, t: t.__setitem__(BAD, t[BAD - 1]),
+        hqt.DataOrderError,
+        "is not after the previous bar's",
+    ),
 }
 
 
@@ -183,18 +215,25 @@ def test_a_bad_bar_raises_one_error_everywhere(case, tmp_path):
     msg = str(core)
     assert msg.startswith(f"bar {BAD}: ") and fragment in msg
     csv = tmp_path / "bars.csv"
-    csv.write_text("time,open,high,low,close,volume\n" + "".join(
-        f"{row[0]},{row[1]!r},{row[2]!r},{row[3]!r},{row[4]!r},{row[5]!r}\n"
-        for row in zip(*(x.tolist() for x in (t, o, h, lo, c, v)), strict=True)))
+    csv.write_text(
+        "time,open,high,low,close,volume\n"
+        + "".join(
+            f"{row[0]},{row[1]!r},{row[2]!r},{row[3]!r},{row[4]!r},{row[5]!r}\n"
+            for row in zip(*(x.tolist() for x in (t, o, h, lo, c, v)), strict=True)
+        )
+    )
     line = BAD + 2
     calls = {
-        "engine.load_bars": (lambda: _engine().load_bars(0, hqt.M1, t, o, h, lo, c, v),
-                             "EURUSD M1 " + msg),
-        "frames.validate_bars": (lambda: frames.validate_bars(BarData(t, o, h, lo, c, v, 1)),
-                                 msg),
+        "engine.load_bars": (
+            lambda: _engine().load_bars(0, hqt.M1, t, o, h, lo, c, v),
+            "EURUSD M1 " + msg,
+        ),
+        "frames.validate_bars": (lambda: frames.validate_bars(BarData(t, o, h, lo, c, v, 1)), msg),
         "data.read_bars (CSV)": (lambda: data.read_bars(csv), f"{csv}:{line}: {msg}"),
-        "engine.load_csv": (lambda: _engine().load_csv(0, csv, timeframe=hqt.M1),
-                            f"{csv}:{line}: {msg}"),
+        "engine.load_csv": (
+            lambda: _engine().load_csv(0, csv, timeframe=hqt.M1),
+            f"{csv}:{line}: {msg}",
+        ),
     }
     for name, (call, message) in calls.items():
         err = _raised(call)
@@ -215,26 +254,54 @@ def test_validation_reads_numpy_buffers_in_place_and_rejects_other_dtypes():
         _hqt.validate_ticks(t[::2], b[::2], a[::2])
     with pytest.raises(hqt.InvalidArgumentError, match="same length"):
         _hqt.validate_ticks(t, b[:-1], a)
-    e = _raised(lambda: _hqt.validate_ticks(t, b, a, previous_time_ns=int(t[-1]) + 1,
-                                            subject="GBPUSD tick", first_index=100))
-    assert str(e) == (f"GBPUSD tick 100: time {int(t[0])} goes backwards (before the previous "
-                      f"{int(t[-1]) + 1})") and e.index == 0
+    e = _raised(
+        lambda: _hqt.validate_ticks(
+            t, b, a, previous_time_ns=int(t[-1]) + 1, subject="GBPUSD tick", first_index=100
+        )
+    )
+    assert (
+        str(e)
+        == (
+            f"GBPUSD tick 100: time {int(t[0])} goes backwards (before the previous "
+            f"{int(t[-1]) + 1})"
+        )
+        and e.index == 0
+    )
 
 
 # ---- bar periods ---------------------------------------------------------------------------
+
 
 def _ns(s: str) -> int:
     return int(np.datetime64(s, "ns").astype(np.int64))
 
 
 #: month and year boundaries (leap days, centuries), the epoch's odd week, the int64 end
-EDGE_TIMES = sorted({0, 1, 4 * 86_400 * SEC - 1, 4 * 86_400 * SEC} | {
-    _ns(s) + d for s in ("1970-01-31T23:59", "1999-12-31T23:59:59", "2000-02-29T12:00",
-                         "2000-03-01", "2023-12-31T23:59:59.999999999", "2024-01-01",
-                         "2024-02-28T23:59", "2024-02-29", "2024-02-29T23:59:59", "2024-03-01",
-                         "2024-12-30", "2025-01-05T23:59:59", "2025-01-06", "2100-02-28T22:00",
-                         "2100-03-01", "2262-03-31T23:59:59")
-    for d in (-1, 0, 1)})
+EDGE_TIMES = sorted(
+    {0, 1, 4 * 86_400 * SEC - 1, 4 * 86_400 * SEC}
+    | {
+        _ns(s) + d
+        for s in (
+            "1970-01-31T23:59",
+            "1999-12-31T23:59:59",
+            "2000-02-29T12:00",
+            "2000-03-01",
+            "2023-12-31T23:59:59.999999999",
+            "2024-01-01",
+            "2024-02-28T23:59",
+            "2024-02-29",
+            "2024-02-29T23:59:59",
+            "2024-03-01",
+            "2024-12-30",
+            "2025-01-05T23:59:59",
+            "2025-01-06",
+            "2100-02-28T22:00",
+            "2100-03-01",
+            "2262-03-31T23:59:59",
+        )
+        for d in (-1, 0, 1)
+    }
+)
 
 
 def _engine_bar_opens(times, tf):
@@ -247,6 +314,7 @@ def _engine_bar_opens(times, tf):
     class S:
         def on_bar(self, engine, bar):
             opens.append(bar.time)
+
     e.run(S(), progress=False)
     return opens
 
@@ -305,9 +373,12 @@ def test_period_errors_and_in_place_use():
     k = np.array([-1, 0, 1, 12, 2 * 12 * 100], np.int64)
     got = _hqt.timeframe_shifted_opens(hqt.MN1, _ns("2024-01-31T10:00"), k, np.empty_like(k))
     assert got.view("M8[ns]").astype(str).tolist() == [
-        "2023-12-01T00:00:00.000000000", "2024-01-01T00:00:00.000000000",
-        "2024-02-01T00:00:00.000000000", "2025-01-01T00:00:00.000000000",
-        "2224-01-01T00:00:00.000000000"]
+        "2023-12-01T00:00:00.000000000",
+        "2024-01-01T00:00:00.000000000",
+        "2024-02-01T00:00:00.000000000",
+        "2025-01-01T00:00:00.000000000",
+        "2224-01-01T00:00:00.000000000",
+    ]
     with pytest.raises(hqt.InvalidArgumentError, match=r"periods\[0\]"):
         _hqt.timeframe_shifted_opens(hqt.MN1, T0, np.array([12 * 300]), np.empty(1, np.int64))
 

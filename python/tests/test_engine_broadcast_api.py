@@ -6,26 +6,29 @@ is received with a pyzmq SUB socket, decoded with hqt.subscriber.decode and
 compared with the engine's own results; then topic filtering, backpressure,
 bind failures, switching off mid-run and CURVE.
 """
+
 from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pytest
 import zmq
 
 import hqt
-from hqt import subscriber as S
 from conftest import SEC, T0
+from hqt import subscriber as S
 
 LOOPBACK = "tcp://127.0.0.1:*"
 SIZES = {t: S.FRAME_SIZES[t] for t in S.TOPICS}
 
 
 # ---- helpers -----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def ctx() -> Iterator[zmq.Context]:
@@ -34,15 +37,20 @@ def ctx() -> Iterator[zmq.Context]:
     c.destroy(linger=0)
 
 
-def sub_socket(ctx: zmq.Context, endpoint: str, topics: tuple[int, ...] | None = None,
-               rcvhwm: int = 0, curve: tuple[bytes, bytes, bytes] | None = None) -> zmq.Socket:
+def sub_socket(
+    ctx: zmq.Context,
+    endpoint: str,
+    topics: tuple[int, ...] | None = None,
+    rcvhwm: int = 0,
+    curve: tuple[bytes, bytes, bytes] | None = None,
+) -> zmq.Socket:
     """A SUB connected to `endpoint` (curve: server public, client public, client secret)."""
     s = ctx.socket(zmq.SUB)
     s.linger = 0
     s.rcvhwm = rcvhwm
     if curve is not None:
         s.curve_serverkey, s.curve_publickey, s.curve_secretkey = curve
-    for prefix in ([b""] if topics is None else [bytes([t]) for t in topics]):
+    for prefix in [b""] if topics is None else [bytes([t]) for t in topics]:
         s.setsockopt(zmq.SUBSCRIBE, prefix)
     s.connect(endpoint)
     return s
@@ -104,11 +112,11 @@ class EveryTopic(hqt.Strategy):
         elif i == 20:
             e.modify(self.a, sl=tick.bid - 0.0100, tp=tick.bid + 0.0100)
         elif i == 30:
-            e.close(self.a, 0.1)                                   # partial close
+            e.close(self.a, 0.1)  # partial close
         elif i == 40:
             e.close(self.a)
         elif i == 50:
-            self.lim = e.buy_limit(0, 0.1, tick.ask - 0.0006)        # fills after the top
+            self.lim = e.buy_limit(0, 0.1, tick.ask - 0.0006)  # fills after the top
         elif i == 60:
             e.modify_order(self.lim, price=tick.ask - 0.0005)
         elif i == 70:
@@ -117,9 +125,9 @@ class EveryTopic(hqt.Strategy):
             e.cancel(self.stop)
         elif i == 90:
             e.sell_limit(0, 0.2, tick.bid + 0.0300, expiration=tick.time + 30 * SEC)
-        elif i == 380:                                             # rising: TP is hit
+        elif i == 380:  # rising: TP is hit
             e.buy(0, 0.2, tp=tick.bid + 0.0004)
-        elif i == 420:                                             # still rising: SL is hit
+        elif i == 420:  # still rising: SL is hit
             e.sell(0, 0.1, sl=tick.ask + 0.0004)
         elif i == 500:
             e.deposit(250.0)
@@ -134,6 +142,7 @@ class EveryTopic(hqt.Strategy):
 
 
 # ---- the full round trip ------------------------------------------------------------------
+
 
 def test_every_topic_matches_the_engine(ctx):
     e = make_engine()
@@ -163,22 +172,40 @@ def test_every_topic_matches_the_engine(ctx):
     # TICK: every loaded tick
     t, b, a = sine_market(1200)
     assert [(r.symbol_id, r.time, r.bid, r.ask) for r in got[S.TICK]] == [
-        (0, int(x), int(y), int(z)) for x, y, z in zip(t, b, a)]
+        (0, int(x), int(y), int(z)) for x, y, z in zip(t, b, a, strict=False)
+    ]
 
     # BAR: the bars the strategy received
-    assert [(r.symbol_id, r.timeframe, r.time, r.open, r.high, r.low, r.close, r.volume)
-            for r in got[S.BAR]] == [
-        (x.symbol_id, x.timeframe, x.time, x.open_micro, x.high_micro, x.low_micro,
-         x.close_micro, x.volume_micro) for x in strategy.bars_seen]
+    assert [
+        (r.symbol_id, r.timeframe, r.time, r.open, r.high, r.low, r.close, r.volume)
+        for r in got[S.BAR]
+    ] == [
+        (
+            x.symbol_id,
+            x.timeframe,
+            x.time,
+            x.open_micro,
+            x.high_micro,
+            x.low_micro,
+            x.close_micro,
+            x.volume_micro,
+        )
+        for x in strategy.bars_seen
+    ]
     assert len(got[S.BAR]) == 20
 
     # TRADE: engine.deals, field by field
     deals = e.deals
-    assert {d.reason for d in deals} >= {hqt.DealReason.CLIENT, hqt.DealReason.SL,
-                                         hqt.DealReason.TP, hqt.DealReason.PENDING}
+    assert {d.reason for d in deals} >= {
+        hqt.DealReason.CLIENT,
+        hqt.DealReason.SL,
+        hqt.DealReason.TP,
+        hqt.DealReason.PENDING,
+    }
     assert [tuple(r) for r in got[S.TRADE]] == [
         (d.ticket, d.symbol_id, d.time, d.volume_micro, d.price_micro, d.profit_micro)
-        for d in deals]
+        for d in deals
+    ]
 
     # ORDER: every order's life ends in its final state
     orders: dict[int, list[Any]] = defaultdict(list)
@@ -193,8 +220,13 @@ def test_every_topic_matches_the_engine(ctx):
         assert all(r.type == o.type for r in frames_of)
         assert frames_of[0].volume == round(o.volume * 1e6)
     states = {r.state for r in got[S.ORDER]}
-    assert states == {hqt.OrderState.PLACED, hqt.OrderState.MODIFIED, hqt.OrderState.FILLED,
-                      hqt.OrderState.CANCELED, hqt.OrderState.EXPIRED}
+    assert states == {
+        hqt.OrderState.PLACED,
+        hqt.OrderState.MODIFIED,
+        hqt.OrderState.FILLED,
+        hqt.OrderState.CANCELED,
+        hqt.OrderState.EXPIRED,
+    }
 
     # POSITION: opened -> (modified | partial)* -> closed, as the deals say
     lives: dict[int, list[Any]] = defaultdict(list)
@@ -221,7 +253,7 @@ def test_every_topic_matches_the_engine(ctx):
             assert life[-1].profit == outs[-1].profit_micro
             assert len(partials) == len(outs) - 1
         remaining = ins[ticket].volume_micro
-        for r, d in zip(partials, outs):
+        for r, d in zip(partials, outs, strict=False):
             remaining -= d.volume_micro
             assert r.volume == remaining
     modified = [r for r in got[S.POSITION] if r.state == 1]
@@ -233,11 +265,23 @@ def test_every_topic_matches_the_engine(ctx):
     time_, balance, equity, profit, margin, free_margin, level = acc[:7]
     last_eq, last_acc, last_mg = got[S.EQUITY][-1], got[S.ACCOUNT][-1], got[S.MARGIN][-1]
     assert (last_eq.balance, last_eq.equity, last_eq.margin, last_eq.free_margin) == (
-        balance, equity, margin, free_margin)
+        balance,
+        equity,
+        margin,
+        free_margin,
+    )
     assert (last_acc.balance, last_acc.equity, last_acc.profit, last_acc.margin_level) == (
-        balance, equity, profit, level)
+        balance,
+        equity,
+        profit,
+        level,
+    )
     assert (last_mg.margin, last_mg.free_margin, last_mg.margin_level, last_mg.event) == (
-        margin, free_margin, level, 0)
+        margin,
+        free_margin,
+        level,
+        0,
+    )
     assert last_eq.time == last_acc.time == time_ == int(t[-1])
     # account frames after every deal and balance change, and at every bar close
     assert len(got[S.ACCOUNT]) == len(got[S.EQUITY]) == len(got[S.MARGIN])
@@ -293,6 +337,7 @@ def test_stop_out_publishes_margin_events(ctx):
 
 # ---- backpressure ------------------------------------------------------------------------
 
+
 def test_backpressure_never_blocks_and_counts_every_frame(ctx, tmp_path):
     n = 300_000
     e = hqt.Engine(10_000.0, "USD", 100)
@@ -310,8 +355,16 @@ def test_backpressure_never_blocks_and_counts_every_frame(ctx, tmp_path):
     assert time.monotonic() - started < 20
     stats = e.broadcast_stats()
     n_bars = len(np.unique((t - T0) // (60 * SEC)))
-    produced = {S.TICK: n, S.BAR: n_bars, S.EQUITY: n_bars, S.ACCOUNT: n_bars,
-                S.MARGIN: n_bars, S.TRADE: 0, S.ORDER: 0, S.POSITION: 0}
+    produced = {
+        S.TICK: n,
+        S.BAR: n_bars,
+        S.EQUITY: n_bars,
+        S.ACCOUNT: n_bars,
+        S.MARGIN: n_bars,
+        S.TRADE: 0,
+        S.ORDER: 0,
+        S.POSITION: 0,
+    }
     for topic, count in produced.items():
         c = stats[topic]
         assert c.sent + c.dropped == count, S.TOPIC_NAMES[topic]
@@ -327,6 +380,7 @@ def test_backpressure_never_blocks_and_counts_every_frame(ctx, tmp_path):
 
 # ---- bind failures and bad options ----------------------------------------------------------
 
+
 def test_bind_to_a_port_in_use_raises_and_the_engine_keeps_working(ctx):
     holder = ctx.socket(zmq.PUB)
     holder.linger = 0
@@ -341,23 +395,32 @@ def test_bind_to_a_port_in_use_raises_and_the_engine_keeps_working(ctx):
     holder.close()
 
 
-@pytest.mark.parametrize("kwargs,exc", [
-    ({"endpoint": "tcp://nonsense"}, hqt.BroadcastError),
-    ({"endpoint": "udp://127.0.0.1:5555"}, hqt.BroadcastError),
-    ({"endpoint": ""}, hqt.InvalidArgumentError),
-    ({"endpoint": 5555}, TypeError),
-    ({"endpoint": LOOPBACK, "sndhwm": -1}, hqt.InvalidArgumentError),
-    ({"endpoint": LOOPBACK, "sndhwm": 1.5}, TypeError),
-    ({"endpoint": LOOPBACK, "wait_timeout": float("nan")}, hqt.InvalidArgumentError),
-    ({"endpoint": LOOPBACK, "wait_subscribers": -1}, hqt.InvalidArgumentError),
-    ({"endpoint": LOOPBACK, "every_ticks": -5}, hqt.InvalidArgumentError),
-    ({"endpoint": LOOPBACK, "curve_secret_key": "short"}, hqt.InvalidArgumentError),
-    ({"endpoint": LOOPBACK, "curve_secret_key": 42}, TypeError),
-    ({"endpoint": LOOPBACK, "allowed_client_keys": ["x" * 40]}, hqt.InvalidArgumentError),
-    ({"endpoint": LOOPBACK, "curve_secret_key": "~" * 40}, hqt.InvalidArgumentError),
-    ({"endpoint": LOOPBACK, "curve_secret_key": hqt.curve_keypair()[1],
-      "allowed_client_keys": "x" * 40}, TypeError),
-])
+@pytest.mark.parametrize(
+    "kwargs,exc",
+    [
+        ({"endpoint": "tcp://nonsense"}, hqt.BroadcastError),
+        ({"endpoint": "udp://127.0.0.1:5555"}, hqt.BroadcastError),
+        ({"endpoint": ""}, hqt.InvalidArgumentError),
+        ({"endpoint": 5555}, TypeError),
+        ({"endpoint": LOOPBACK, "sndhwm": -1}, hqt.InvalidArgumentError),
+        ({"endpoint": LOOPBACK, "sndhwm": 1.5}, TypeError),
+        ({"endpoint": LOOPBACK, "wait_timeout": float("nan")}, hqt.InvalidArgumentError),
+        ({"endpoint": LOOPBACK, "wait_subscribers": -1}, hqt.InvalidArgumentError),
+        ({"endpoint": LOOPBACK, "every_ticks": -5}, hqt.InvalidArgumentError),
+        ({"endpoint": LOOPBACK, "curve_secret_key": "short"}, hqt.InvalidArgumentError),
+        ({"endpoint": LOOPBACK, "curve_secret_key": 42}, TypeError),
+        ({"endpoint": LOOPBACK, "allowed_client_keys": ["x" * 40]}, hqt.InvalidArgumentError),
+        ({"endpoint": LOOPBACK, "curve_secret_key": "~" * 40}, hqt.InvalidArgumentError),
+        (
+            {
+                "endpoint": LOOPBACK,
+                "curve_secret_key": hqt.curve_keypair()[1],
+                "allowed_client_keys": "x" * 40,
+            },
+            TypeError,
+        ),
+    ],
+)
 def test_bad_endpoint_and_options(kwargs, exc):
     e = make_engine()
     with pytest.raises(exc):
@@ -379,7 +442,7 @@ def test_enable_twice_and_switching_off_mid_run(ctx):
         def on_tick(self, e: hqt.Engine, tick: hqt.Tick) -> None:
             k = self.i + 2  # 1-based number of this tick
             if k == 100:
-                e.disable_broadcasting()                 # mid-run
+                e.disable_broadcasting()  # mid-run
                 seen["after_off"] = e.broadcast_stats()
                 seen["endpoint_off"] = e.broadcast_endpoint
             if k == 300:
@@ -402,8 +465,9 @@ def test_enable_twice_and_switching_off_mid_run(ctx):
 
 def test_every_ticks_cadence_and_no_account_frames_otherwise(ctx):
     e = make_engine(1000)
-    endpoint = e.enable_broadcasting(LOOPBACK, wait_subscribers=1, on_bar_close=False,
-                                     on_deal=False, every_ticks=100)
+    endpoint = e.enable_broadcasting(
+        LOOPBACK, wait_subscribers=1, on_bar_close=False, on_deal=False, every_ticks=100
+    )
     sub = sub_socket(ctx, endpoint, (S.ACCOUNT, S.EQUITY, S.MARGIN, S.TRADE))
     e.run(EveryTopic())
     got = by_topic(drain(sub))
@@ -422,6 +486,7 @@ def test_dispose_closes_the_socket(ctx):
 
 # ---- CURVE ---------------------------------------------------------------------------------
 
+
 def test_curve_keys():
     public, secret = hqt.curve_keypair()
     assert len(public) == len(secret) == 40 and public != secret
@@ -437,8 +502,9 @@ def test_curve_keys():
 def test_curve_right_key_receives_wrong_key_and_plain_text_do_not(ctx):
     server_public, server_secret = hqt.curve_keypair()
     e = make_engine(300)
-    endpoint = e.enable_broadcasting(LOOPBACK, curve_secret_key=server_secret,
-                                     wait_subscribers=1, wait_timeout=5.0)
+    endpoint = e.enable_broadcasting(
+        LOOPBACK, curve_secret_key=server_secret, wait_subscribers=1, wait_timeout=5.0
+    )
     good = sub_socket(ctx, endpoint, curve=(server_public.encode(), *zmq.curve_keypair()))
     wrong_server = zmq.curve_keypair()[0]
     bad = sub_socket(ctx, endpoint, curve=(wrong_server, *zmq.curve_keypair()))
@@ -455,10 +521,13 @@ def test_curve_allow_list(ctx):
     server_public, server_secret = hqt.curve_keypair()
     listed_public, listed_secret = zmq.curve_keypair()
     e = make_engine(300)
-    endpoint = e.enable_broadcasting(LOOPBACK, curve_secret_key=server_secret.encode(),
-                                     allowed_client_keys=[listed_public], wait_subscribers=1)
-    listed = sub_socket(ctx, endpoint, curve=(server_public.encode(), listed_public,
-                                              listed_secret))
+    endpoint = e.enable_broadcasting(
+        LOOPBACK,
+        curve_secret_key=server_secret.encode(),
+        allowed_client_keys=[listed_public],
+        wait_subscribers=1,
+    )
+    listed = sub_socket(ctx, endpoint, curve=(server_public.encode(), listed_public, listed_secret))
     stranger = sub_socket(ctx, endpoint, curve=(server_public.encode(), *zmq.curve_keypair()))
     e.run(EveryTopic())
     assert len(drain(listed)) == e.broadcast_stats().total_sent > 300

@@ -7,6 +7,7 @@ would leave it) recovers into a fresh engine and resumes to exactly the
 results of the uninterrupted run; the states in between refuse what they
 must.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,8 @@ import numpy as np
 import pytest
 
 import hqt
-from hqt import wal as pywal
 from conftest import SEC, T0, snapshot
+from hqt import wal as pywal
 
 N_TICKS = 1500
 
@@ -119,14 +120,19 @@ def reference() -> dict[str, Any]:
 
 # ---- round trips --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("copy_at,sync,checkpoint_every", [
-    (97, "always", 10_000),       # right after the first trade
-    (500, "batch", 10_000),
-    (1000, "none", 3),            # recovery from a checkpoint written mid-run
-    (1455, "always", 7),
-])
-def test_interrupted_run_recovers_and_resumes_exactly(tmp_path, reference, copy_at, sync,
-                                                      checkpoint_every):
+
+@pytest.mark.parametrize(
+    "copy_at,sync,checkpoint_every",
+    [
+        (97, "always", 10_000),  # right after the first trade
+        (500, "batch", 10_000),
+        (1000, "none", 3),  # recovery from a checkpoint written mid-run
+        (1455, "always", 7),
+    ],
+)
+def test_interrupted_run_recovers_and_resumes_exactly(
+    tmp_path, reference, copy_at, sync, checkpoint_every
+):
     log, copy = tmp_path / "run.wal", tmp_path / "crash.wal"
     e = make_engine()
     report = e.enable_wal(log, sync=sync, checkpoint_every=checkpoint_every)
@@ -207,7 +213,7 @@ def test_warmup_limited_to_the_events_before_the_resume_point(tmp_path):
     warm = [t for t, w in seen[1:] if w]
     live = [t for t, w in seen[1:] if not w]
     k = rep.events_processed
-    assert warm == [int(t) for t in TIME[k - 25:k]]
+    assert warm == [int(t) for t in TIME[k - 25 : k]]
     assert live == [int(t) for t in TIME[k:]]
 
 
@@ -227,8 +233,16 @@ def test_clean_disable_then_recover_restores_the_account(tmp_path, reference):
     assert rep.records_replayed == 0 and rep.records_discarded == 0
     assert rep.events_processed == N_TICKS and r.pending_events == 0
     got = results(r)
-    for key in ("account", "positions", "orders", "order_history", "deals", "trades",
-                "equity_curve", "statistics"):
+    for key in (
+        "account",
+        "positions",
+        "orders",
+        "order_history",
+        "deals",
+        "trades",
+        "equity_curve",
+        "statistics",
+    ):
         assert got[key] == reference[key], key
     r.run(resume=True)  # nothing left: a no-op run
     assert results(r)["deals"] == reference["deals"]
@@ -248,10 +262,11 @@ def test_recover_without_data_applies_records_directly(tmp_path, reference):
     k_time = rep.last_event_time
     expected = [d for d in reference["deals"] if d[7] <= k_time]
     got = [d._astuple() for d in r.deals]
-    assert got == expected[:len(got)] and len(got) >= len(expected) - 3
+    assert got == expected[: len(got)] and len(got) >= len(expected) - 3
 
 
 # ---- states that refuse --------------------------------------------------------------------
+
 
 def test_recover_without_enabling_raises_state_error():
     e = make_engine()
@@ -271,8 +286,13 @@ def test_trading_refused_while_the_log_needs_recovery(tmp_path):
     r = make_engine()
     r.enable_wal(copy)
     before = snapshot(r)
-    for call in (lambda: r.deposit(5.0), lambda: r.deposit(-5.0), lambda: r.run(),
-                 lambda: r.run(Trader()), lambda: r.checkpoint()):
+    for call in (
+        lambda: r.deposit(5.0),
+        lambda: r.deposit(-5.0),
+        lambda: r.run(),
+        lambda: r.run(Trader()),
+        lambda: r.checkpoint(),
+    ):
         with pytest.raises(hqt.StateError, match="recover_from_wal"):
             call()
     assert snapshot(r) == before
@@ -310,8 +330,11 @@ def test_warming_up_refuses_trading_and_is_false_outside(tmp_path):
 
         def on_tick(self, e: hqt.Engine, tick: hqt.Tick) -> None:
             if e.warming_up:
-                for call in (lambda: e.buy(0, 0.1), lambda: e.close_all(),
-                             lambda: e.buy_stop(0, 0.1, 5.0)):
+                for call in (
+                    lambda: e.buy(0, 0.1),
+                    lambda: e.close_all(),
+                    lambda: e.buy_stop(0, 0.1, 5.0),
+                ):
                     try:
                         call()
                     except hqt.HQTError as exc:
@@ -389,8 +412,13 @@ def test_calls_from_callbacks(tmp_path):
 
         def on_tick(self, e: hqt.Engine, tick: hqt.Tick) -> None:
             if tick.time == T0 + 5 * SEC:
-                for call in (e.disable_wal, e.checkpoint, e.recover_from_wal,
-                             lambda: e.enable_wal(tmp_path / "y.wal"), lambda: e.run()):
+                for call in (
+                    e.disable_wal,
+                    e.checkpoint,
+                    e.recover_from_wal,
+                    lambda: e.enable_wal(tmp_path / "y.wal"),
+                    lambda: e.run(),
+                ):
                     try:
                         call()
                     except hqt.HQTError as exc:
@@ -422,6 +450,7 @@ def test_run_argument_checks():
 
 # ---- what the log holds --------------------------------------------------------------------
 
+
 def test_checkpoints_and_records_in_the_file(tmp_path):
     p = tmp_path / "x.wal"
     e = make_engine()
@@ -442,8 +471,14 @@ def test_checkpoints_and_records_in_the_file(tmp_path):
         else:
             run_len += 1
     assert max(gaps) < 5 + 10  # an event may add a few records past the threshold
-    for name in ("POSITION_OPEN", "POSITION_CLOSE", "POSITION_MODIFY", "ORDER_PLACE",
-                 "ORDER_CANCEL", "BALANCE_CHANGE"):
+    for name in (
+        "POSITION_OPEN",
+        "POSITION_CLOSE",
+        "POSITION_MODIFY",
+        "ORDER_PLACE",
+        "ORDER_CANCEL",
+        "BALANCE_CHANGE",
+    ):
         assert getattr(pywal, name) in types, name
 
 

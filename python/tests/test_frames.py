@@ -1,5 +1,6 @@
 """Market data from pandas DataFrames and Parquet files (hqt.frames, Engine.load_dataframe,
 Engine.load_parquet)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,6 +16,7 @@ pd = pytest.importorskip("pandas")
 
 def _same_engine_state(a: hqt.Engine, b: hqt.Engine) -> None:
     from conftest import snapshot
+
     sa, sb = snapshot(a), snapshot(b)
     assert sa == sb
 
@@ -35,10 +37,14 @@ BARS = random_walk_bars(800, seed=12, timeframe=hqt.M5)
 
 def test_ticks_frame_with_datetime_index_matches_arrays():
     df = to_frame(TICKS)
-    _run_both(lambda e: e.load_ticks(0, TICKS.time, TICKS.bid, TICKS.ask),
-              lambda e: e.load_dataframe(0, df))
-    _run_both(lambda e: e.load_ticks(0, TICKS.time, TICKS.bid, TICKS.ask),
-              lambda e: e.load_ticks("EURUSD", df))
+    _run_both(
+        lambda e: e.load_ticks(0, TICKS.time, TICKS.bid, TICKS.ask),
+        lambda e: e.load_dataframe(0, df),
+    )
+    _run_both(
+        lambda e: e.load_ticks(0, TICKS.time, TICKS.bid, TICKS.ask),
+        lambda e: e.load_ticks("EURUSD", df),
+    )
 
 
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
@@ -57,11 +63,13 @@ def test_time_resolutions_and_zones(unit):
 def test_time_column_variants():
     base = to_frame(TICKS).reset_index()
     assert list(base.columns) == ["time", "bid", "ask"]
-    for df in (base,
-               base.rename(columns={"time": "Timestamp", "bid": "Bid", "ask": "ASK"}),
-               base.assign(time=base["time"].astype("int64")),
-               base.assign(time=base["time"].dt.tz_localize("UTC")),
-               base.assign(time=base["time"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f"))):
+    for df in (
+        base,
+        base.rename(columns={"time": "Timestamp", "bid": "Bid", "ask": "ASK"}),
+        base.assign(time=base["time"].astype("int64")),
+        base.assign(time=base["time"].dt.tz_localize("UTC")),
+        base.assign(time=base["time"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f")),
+    ):
         data = from_frame(df)
         col = df["time" if "time" in df else "Timestamp"]
         if pd.api.types.is_string_dtype(col.dtype):
@@ -82,23 +90,34 @@ def test_bars_frame_matches_arrays_and_infers_timeframe():
     df = to_frame(BARS)
     data = from_frame(df)
     assert data.timeframe == hqt.M5
-    _run_both(lambda e: e.load_bars(0, hqt.M5, BARS.time, BARS.open, BARS.high, BARS.low,
-                                    BARS.close, BARS.volume),
-              lambda e: e.load_dataframe(0, df))
-    _run_both(lambda e: e.load_bars(0, hqt.M5, BARS.time, BARS.open, BARS.high, BARS.low,
-                                    BARS.close, BARS.volume),
-              lambda e: e.load_bars(0, None, df))
+    _run_both(
+        lambda e: e.load_bars(
+            0, hqt.M5, BARS.time, BARS.open, BARS.high, BARS.low, BARS.close, BARS.volume
+        ),
+        lambda e: e.load_dataframe(0, df),
+    )
+    _run_both(
+        lambda e: e.load_bars(
+            0, hqt.M5, BARS.time, BARS.open, BARS.high, BARS.low, BARS.close, BARS.volume
+        ),
+        lambda e: e.load_bars(0, None, df),
+    )
     no_volume = df.drop(columns="volume").rename(columns=str.upper)
     e = make_engine()
     assert e.load_dataframe(0, no_volume, kind="bars", timeframe=hqt.M5) == len(BARS)
 
 
 def test_tickdata_and_bardata_are_accepted():
-    _run_both(lambda e: e.load_ticks(0, TICKS.time, TICKS.bid, TICKS.ask),
-              lambda e: e.load_ticks(0, TICKS))
-    _run_both(lambda e: e.load_bars(0, hqt.M5, BARS.time, BARS.open, BARS.high, BARS.low,
-                                    BARS.close, BARS.volume),
-              lambda e: e.load_bars(0, None, BARS))
+    _run_both(
+        lambda e: e.load_ticks(0, TICKS.time, TICKS.bid, TICKS.ask),
+        lambda e: e.load_ticks(0, TICKS),
+    )
+    _run_both(
+        lambda e: e.load_bars(
+            0, hqt.M5, BARS.time, BARS.open, BARS.high, BARS.low, BARS.close, BARS.volume
+        ),
+        lambda e: e.load_bars(0, None, BARS),
+    )
 
 
 def test_frame_errors():
@@ -144,17 +163,23 @@ def test_parquet_ticks_roundtrip_and_batchwise_load(tmp_path):
     _write(p, to_frame(TICKS), row_group_size=700)
     data = read_parquet(p)
     assert np.array_equal(data.time, TICKS.time) and np.array_equal(data.bid, TICKS.bid)
-    _run_both(lambda e: e.load_ticks(0, TICKS.time, TICKS.bid, TICKS.ask),
-              lambda e: e.load_parquet(0, p, batch_rows=500))
-    _run_both(lambda e: e.load_ticks(0, TICKS.time, TICKS.bid, TICKS.ask),
-              lambda e: e.load_parquet("EURUSD", str(p), "ticks"))
+    _run_both(
+        lambda e: e.load_ticks(0, TICKS.time, TICKS.bid, TICKS.ask),
+        lambda e: e.load_parquet(0, p, batch_rows=500),
+    )
+    _run_both(
+        lambda e: e.load_ticks(0, TICKS.time, TICKS.bid, TICKS.ask),
+        lambda e: e.load_parquet("EURUSD", str(p), "ticks"),
+    )
 
 
 def test_parquet_time_column_types(tmp_path):
     t = TICKS.time
-    for name, col in (("ns", pa.array(t, pa.timestamp("ns"))),
-                      ("us_tz", pa.array(t // 1000, pa.timestamp("us", tz="America/New_York"))),
-                      ("int", pa.array(t, pa.int64()))):
+    for name, col in (
+        ("ns", pa.array(t, pa.timestamp("ns"))),
+        ("us_tz", pa.array(t // 1000, pa.timestamp("us", tz="America/New_York"))),
+        ("int", pa.array(t, pa.int64())),
+    ):
         p = tmp_path / f"{name}.parquet"
         pq.write_table(pa.table({"Time": col, "BID": TICKS.bid, "ask": TICKS.ask}), p)
         data = read_parquet(p)
@@ -162,8 +187,9 @@ def test_parquet_time_column_types(tmp_path):
         assert np.array_equal(data.time, expect), name
     iso = np.datetime_as_string(t.view("M8[ns]"), unit="ns")
     p = tmp_path / "iso.parquet"
-    pq.write_table(pa.table({"time": pa.array([s + "Z" for s in iso]), "bid": TICKS.bid,
-                             "ask": TICKS.ask}), p)
+    pq.write_table(
+        pa.table({"time": pa.array([s + "Z" for s in iso]), "bid": TICKS.bid, "ask": TICKS.ask}), p
+    )
     assert np.array_equal(read_parquet(p).time, t)
 
 
@@ -172,9 +198,12 @@ def test_parquet_bars(tmp_path):
     _write(p, to_frame(BARS), row_group_size=100)
     data = read_parquet(p)
     assert data.timeframe == hqt.M5
-    _run_both(lambda e: e.load_bars(0, hqt.M5, BARS.time, BARS.open, BARS.high, BARS.low,
-                                    BARS.close, BARS.volume),
-              lambda e: e.load_parquet(0, p, batch_rows=64))
+    _run_both(
+        lambda e: e.load_bars(
+            0, hqt.M5, BARS.time, BARS.open, BARS.high, BARS.low, BARS.close, BARS.volume
+        ),
+        lambda e: e.load_parquet(0, p, batch_rows=64),
+    )
 
 
 def test_parquet_bad_batch_loads_nothing(tmp_path):
@@ -209,8 +238,13 @@ def test_parquet_memory_stays_near_data_size(tmp_path):
     n = 2_000_000
     ticks = random_walk_ticks(n, seed=1)
     p = tmp_path / "big.parquet"
-    pq.write_table(pa.table({"time": pa.array(ticks.time, pa.timestamp("ns")),
-                             "bid": ticks.bid, "ask": ticks.ask}), p, row_group_size=200_000)
+    pq.write_table(
+        pa.table(
+            {"time": pa.array(ticks.time, pa.timestamp("ns")), "bid": ticks.bid, "ask": ticks.ask}
+        ),
+        p,
+        row_group_size=200_000,
+    )
     del ticks
     e = make_engine()
     data_mb = n * 24 / 2**20

@@ -4,13 +4,14 @@ netting, pending orders, trailing stops, bar-only data.
 Every expected number is worked out in the comments from SPEC's rules, in
 exact micro units where rounding matters.
 """
+
 from __future__ import annotations
 
 import pytest
 
 import hqt
-from hqt.units import div_round
 from conftest import MIN, SEC, T0
+from hqt.units import div_round
 
 M = 10**6  # micro per unit
 
@@ -24,6 +25,7 @@ def usd_engine(balance: float = 10_000.0, leverage: int = 100, **kw) -> hqt.Engi
 
 
 # ---- margin ------------------------------------------------------------------------
+
 
 def test_forex_margin_buy_converted_at_ask():
     e = usd_engine()
@@ -58,8 +60,15 @@ def test_margin_in_account_currency_needs_no_conversion():
 
 def test_cfd_margin_uses_price():
     e = usd_engine()
-    e.add_symbol("XAUUSD", base_currency="XAU", profit_currency="USD", margin_currency="USD",
-                 contract_size=100, digits=2, margin_mode="cfd")
+    e.add_symbol(
+        "XAUUSD",
+        base_currency="XAU",
+        profit_currency="USD",
+        margin_currency="USD",
+        contract_size=100,
+        digits=2,
+        margin_mode="cfd",
+    )
     tick(e, 0, 0, 2000.30, 2000.50)
     e.buy(0, 0.1)
     # 0.1 lot x 100 oz x 2000.50 (ask) / 100 = 200.05 USD
@@ -72,7 +81,7 @@ def test_margin_sums_over_positions():
     e.add_symbol("GBPUSD")
     tick(e, 0, 0, 1.10000, 1.10020)
     tick(e, 1, 0, 1.25000, 1.25020)
-    e.buy(0, 0.2)   # 200 EUR x 1.10020 = 220.04
+    e.buy(0, 0.2)  # 200 EUR x 1.10020 = 220.04
     e.sell(1, 0.1)  # 100 GBP x 1.25000 = 125.00
     assert e.margin == pytest.approx(345.04) and hqt.to_micro(e.margin) == 345_040_000
 
@@ -90,6 +99,7 @@ def test_order_needing_more_than_free_margin_is_rejected():
 
 # ---- SL / TP ------------------------------------------------------------------------
 
+
 def test_buy_stop_loss_closes_at_bid():
     e = usd_engine()
     e.add_symbol("EURUSD")
@@ -100,8 +110,13 @@ def test_buy_stop_loss_closes_at_bid():
     tick(e, 0, 2, 1.09890, 1.09910)  # bid crosses SL
     (d,) = [d for d in e.deals if d.entry == hqt.DealEntry.OUT]
     # closes at the bid of that tick: (1.09890 - 1.10020) x 100 000 = -130.00
-    assert (d.position, d.reason, d.type, d.price, d.profit) == (t, hqt.DealReason.SL, hqt.SELL,
-                                                                 1.09890, -130.0)
+    assert (d.position, d.reason, d.type, d.price, d.profit) == (
+        t,
+        hqt.DealReason.SL,
+        hqt.SELL,
+        1.09890,
+        -130.0,
+    )
     assert e.balance == 9870.0 and e.positions == []
 
 
@@ -153,6 +168,7 @@ def test_bar_crossing_sl_and_tp_takes_sl_first():
 
 # ---- stop-out -----------------------------------------------------------------------
 
+
 def test_stop_out_closes_most_losing_first_until_level_recovers():
     e = usd_engine(balance=1_000.0)
     eur = e.add_symbol("EURUSD")
@@ -175,9 +191,9 @@ def test_stop_out_closes_most_losing_first_until_level_recovers():
     #   close A (most losing): balance 240, equity 86, margin ~235: ~37 % < 50 % -> go on
     #   close C:               balance  88, equity 86, margin 125.02: ~69 % >= 50 % -> stop
     e.process_event(hqt.Tick(eur, T0 + SEC, 1.08500, 1.08520), Watch())
-    assert [(d.position, d.reason, d.price, d.profit) for d in log
-            if d.entry == hqt.DealEntry.OUT] == [
-        (a, hqt.DealReason.STOP_OUT, 1.085, -760.0), (c, hqt.DealReason.STOP_OUT, 1.085, -152.0)]
+    assert [
+        (d.position, d.reason, d.price, d.profit) for d in log if d.entry == hqt.DealEntry.OUT
+    ] == [(a, hqt.DealReason.STOP_OUT, 1.085, -760.0), (c, hqt.DealReason.STOP_OUT, 1.085, -152.0)]
     assert [p.ticket for p in e.positions] == [b]
     assert e.balance == 88.0 and e.equity == 86.0
     assert e.margin_level == pytest.approx(86 / 125.02 * 100, abs=1e-6)
@@ -185,6 +201,7 @@ def test_stop_out_closes_most_losing_first_until_level_recovers():
 
 
 # ---- commission -----------------------------------------------------------------------
+
 
 def test_commission_per_lot_per_side():
     e = usd_engine()
@@ -206,11 +223,14 @@ def test_commission_per_lot_per_side():
     assert st.total_commission == -4.2 and st.gross_profit == pytest.approx(25.8)
 
 
-@pytest.mark.parametrize("per_lot,lots,expected_micro", [
-    (3.333333, 0.07, -233_333),     # 3 333 333 x 70 000 / 1e6 = 233 333.31 -> 233 333
-    (1.000002, 0.25, -250_001),     # 1 000 002 x 250 000 / 1e6 = 250 000.5 -> 250 001 (half away)
-    (0.000006, 0.25, -2),           # 6 x 250 000 / 1e6 = 1.5 -> 2
-])
+@pytest.mark.parametrize(
+    "per_lot,lots,expected_micro",
+    [
+        (3.333333, 0.07, -233_333),  # 3 333 333 x 70 000 / 1e6 = 233 333.31 -> 233 333
+        (1.000002, 0.25, -250_001),  # 1 000 002 x 250 000 / 1e6 = 250 000.5 -> 250 001 (half away)
+        (0.000006, 0.25, -2),  # 6 x 250 000 / 1e6 = 1.5 -> 2
+    ],
+)
 def test_commission_rounding(per_lot, lots, expected_micro):
     e = usd_engine()
     e.add_symbol("EURUSD", commission_per_lot=per_lot)
@@ -221,6 +241,7 @@ def test_commission_rounding(per_lot, lots, expected_micro):
 
 
 # ---- currency conversion -----------------------------------------------------------------
+
 
 def test_profit_in_jpy_converted_to_usd():
     e = usd_engine()
@@ -265,6 +286,7 @@ def test_cross_pair_profit_converted_through_another_symbol():
 
 
 # ---- netting, pending orders, trailing stops --------------------------------------------------
+
 
 def test_netting_reduce_and_reverse():
     e = usd_engine(mode="netting")
@@ -351,11 +373,11 @@ def test_modify_keep_and_remove():
     e.add_symbol("EURUSD")
     tick(e, 0, 0, 1.10000, 1.10020)
     t = e.buy(0, 0.1, sl=1.09, tp=1.12)
-    e.modify(t, sl=1.095)            # tp kept
+    e.modify(t, sl=1.095)  # tp kept
     assert (e.position(t).sl, e.position(t).tp) == (1.095, 1.12)
-    e.modify(t, tp=0)                # tp removed, sl kept
+    e.modify(t, tp=0)  # tp removed, sl kept
     assert (e.position(t).sl, e.position(t).tp) == (1.095, 0.0)
-    e.modify(t)                      # nothing changes
+    e.modify(t)  # nothing changes
     assert (e.position(t).sl, e.position(t).tp) == (1.095, 0.0)
 
 

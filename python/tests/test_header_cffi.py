@@ -5,12 +5,12 @@ cffi cannot parse glibc's own headers (``__attribute__`` and friends), and
 already knows <stdint.h>/<stddef.h> types; so the header is preprocessed with
 ``gcc -E -P -nostdinc`` and empty stand-ins for those two headers.
 """
+
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -27,8 +27,12 @@ def cdef_source(tmp_path_factory) -> str:
     stubs = tmp_path_factory.mktemp("stub_include")
     (stubs / "stddef.h").write_text("/* cffi knows size_t */\n")
     (stubs / "stdint.h").write_text("/* cffi knows the int*_t types */\n")
-    out = subprocess.run(["gcc", "-E", "-P", "-nostdinc", "-I", str(stubs), str(HEADER)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["gcc", "-E", "-P", "-nostdinc", "-I", str(stubs), str(HEADER)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout
 
 
@@ -45,19 +49,27 @@ def test_plain_gcc_preprocessing_works():
     assert "hqt_engine_create" in out.stdout
 
 
-@pytest.mark.parametrize("compiler,flags", [
-    ("gcc", ["-x", "c", "-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror"]),
-    ("gcc", ["-x", "c", "-std=c11", "-Wall", "-Wextra", "-Wstrict-prototypes", "-Werror"]),
-    ("g++", ["-x", "c++", "-std=c++11", "-Wall", "-Wextra", "-Werror"]),
-])
+@pytest.mark.parametrize(
+    "compiler,flags",
+    [
+        ("gcc", ["-x", "c", "-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror"]),
+        ("gcc", ["-x", "c", "-std=c11", "-Wall", "-Wextra", "-Wstrict-prototypes", "-Werror"]),
+        ("g++", ["-x", "c++", "-std=c++11", "-Wall", "-Wextra", "-Werror"]),
+    ],
+)
 def test_header_compiles_standalone(compiler, flags, tmp_path):
     if shutil.which(compiler) is None:
         pytest.skip(f"needs {compiler}")
     src = tmp_path / "inc.c"
-    src.write_text('#include "hqt.h"\n#include "hqt.h" /* include guard */\n'
-                   "int main(void) { return HQT_OK; }\n")
-    out = subprocess.run([compiler, *flags, "-fsyntax-only", "-I", str(HEADER.parent), str(src)],
-                         capture_output=True, text=True)
+    src.write_text(
+        '#include "hqt.h"\n#include "hqt.h" /* include guard */\n'
+        "int main(void) { return HQT_OK; }\n"
+    )
+    out = subprocess.run(
+        [compiler, *flags, "-fsyntax-only", "-I", str(HEADER.parent), str(src)],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr
 
 
@@ -74,7 +86,8 @@ def test_every_name_is_prefixed(ffi_lib, cdef_source):
     names = dir(lib)
     assert "hqt_engine_create" in names and "HQT_OK" in names
     assert all(n.startswith(("hqt_", "HQT_")) for n in names), [
-        n for n in names if not n.startswith(("hqt_", "HQT_"))]
+        n for n in names if not n.startswith(("hqt_", "HQT_"))
+    ]
     types = re.findall(r"typedef\s+struct\s+(\w+)", cdef_source)
     assert types and all(t.startswith("hqt_") for t in types)
 
@@ -100,8 +113,17 @@ def test_status_codes_match_python_exceptions(ffi_lib):
 
 def test_enums_match_python_constants(ffi_lib):
     _, lib = ffi_lib
-    assert [lib.HQT_M1, lib.HQT_M5, lib.HQT_M15, lib.HQT_M30, lib.HQT_H1, lib.HQT_H4, lib.HQT_D1,
-            lib.HQT_W1, lib.HQT_MN1] == [int(t) for t in hqt.Timeframe]
+    assert [
+        lib.HQT_M1,
+        lib.HQT_M5,
+        lib.HQT_M15,
+        lib.HQT_M30,
+        lib.HQT_H1,
+        lib.HQT_H4,
+        lib.HQT_D1,
+        lib.HQT_W1,
+        lib.HQT_MN1,
+    ] == [int(t) for t in hqt.Timeframe]
     for t in hqt.OrderType:
         assert getattr(lib, f"HQT_ORDER_{t.name}") == t
     for r in hqt.DealReason:
@@ -120,13 +142,21 @@ def test_small_run_through_cffi(ffi_lib):
     e = ffi.gc(pe[0], lib.hqt_engine_destroy)
     spec = ffi.new("hqt_symbol_spec *")
     lib.hqt_symbol_spec_init(spec)
-    name, base, profit = ffi.new("char[]", b"GBPUSD"), ffi.new("char[]", b"GBP"), ffi.new("char[]", b"USD")
+    name, base, profit = (
+        ffi.new("char[]", b"GBPUSD"),
+        ffi.new("char[]", b"GBP"),
+        ffi.new("char[]", b"USD"),
+    )
     spec.name, spec.base_currency, spec.profit_currency = name, base, profit
     sid = ffi.new("uint32_t *")
     assert lib.hqt_engine_add_symbol(e, spec, sid) == lib.HQT_OK
-    ev = ffi.new("hqt_event *", {"type": lib.HQT_EVENT_TICK,
-                                 "tick": {"symbol_id": 0, "time": T0, "bid": 1_270_000,
-                                          "ask": 1_270_030}})
+    ev = ffi.new(
+        "hqt_event *",
+        {
+            "type": lib.HQT_EVENT_TICK,
+            "tick": {"symbol_id": 0, "time": T0, "bid": 1_270_000, "ask": 1_270_030},
+        },
+    )
     ticks = []
 
     @ffi.callback("int(hqt_engine *, const hqt_tick *, void *)")

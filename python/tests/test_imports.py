@@ -12,6 +12,7 @@
 * ``import hqt`` then ``hqt.data``, ``hqt.testing``, ... work as the docs
   write them, and ``hqt.sweep`` is the function (its module is hqt.sweeps).
 """
+
 from __future__ import annotations
 
 import ast
@@ -27,18 +28,33 @@ PYTHON_DIR = str(PKG.parent)
 
 #: third-party packages a function may import (optional extras, or numpy kept
 #: out of ``import hqt``)
-LAZY_THIRD_PARTY = {"numpy", "pandas", "matplotlib", "pyarrow", "tqdm", "distributed", "dask",
-                    "cloudpickle", "pytest", "IPython"}
+LAZY_THIRD_PARTY = {
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "pyarrow",
+    "tqdm",
+    "distributed",
+    "dask",
+    "cloudpickle",
+    "pytest",
+    "IPython",
+}
 
 #: (module, imported hqt module) pairs a function may import, and why
 DEFERRED = {
     ("hqt.results", "hqt._hqt"): "result tables import without the native extension",
     ("hqt.testing", "hqt.engine"): "a pytest plugin: loads in every pytest run, native or not",
-    **{(m, "hqt._hqt"): "the data rules are the core's (hqt_validate_*, hqt_timeframe_*); "
-       "the module still imports without the extension, as hqt.testing (a pytest plugin, "
-       "which imports hqt.data, which imports hqt.frames) must" for m in ("hqt.data", "hqt.frames", "hqt.testing")},
-    **{("hqt.sweeps", m): "import hqt imports hqt.sweeps (for hqt.sweep): standard library only"
-       for m in ("hqt.engine", "hqt._arrays", "hqt.data", "hqt.models", "hqt.progress")},
+    **{
+        (m, "hqt._hqt"): "the data rules are the core's (hqt_validate_*, hqt_timeframe_*); "
+        "the module still imports without the extension, as hqt.testing (a pytest plugin, "
+        "which imports hqt.data, which imports hqt.frames) must"
+        for m in ("hqt.data", "hqt.frames", "hqt.testing")
+    },
+    **{
+        ("hqt.sweeps", m): "import hqt imports hqt.sweeps (for hqt.sweep): standard library only"
+        for m in ("hqt.engine", "hqt._arrays", "hqt.data", "hqt.models", "hqt.progress")
+    },
 }
 
 
@@ -56,13 +72,17 @@ NATIVE = "hqt._hqt"  # the extension: imports nothing of hqt
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _is_main_guard(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
-            and test.left.id == "__name__" and any(
-                isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators))
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators)
+    )
 
 
 def _imports(path: Path, module: str):
@@ -97,8 +117,11 @@ def _imports(path: Path, module: str):
 def _graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for module, path in MODULES.items():
-        graph[module] = {t for t, _ in _imports(path, module)
-                         if (t == "hqt" or t.startswith("hqt.")) and t != module}
+        graph[module] = {
+            t
+            for t, _ in _imports(path, module)
+            if (t == "hqt" or t.startswith("hqt.")) and t != module
+        }
     return graph
 
 
@@ -112,7 +135,7 @@ def test_the_import_graph_of_hqt_is_acyclic():
         stack.append(m)
         for t in sorted(graph.get(m, ())):
             if state.get(t) == 1:
-                cycle = stack[stack.index(t):] + [t]
+                cycle = stack[stack.index(t) :] + [t]
                 pytest.fail("import cycle: " + " -> ".join(cycle))
             if t not in state:
                 dfs(t)
@@ -137,7 +160,9 @@ def test_imports_inside_functions_are_deliberate():
             top = target.split(".")[0]
             if top == "hqt":
                 if (module, target) not in DEFERRED:
-                    bad.append(f"{module}: {target} (import it at module level, or list why in DEFERRED)")
+                    bad.append(
+                        f"{module}: {target} (import it at module level, or list why in DEFERRED)"
+                    )
             elif top not in stdlib and top not in LAZY_THIRD_PARTY:
                 bad.append(f"{module}: {target} (not an optional package)")
     assert not bad, "\n".join(bad)
@@ -145,8 +170,9 @@ def test_imports_inside_functions_are_deliberate():
 
 def _run(code: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=PYTHON_DIR)
-    return subprocess.run([sys.executable, "-c", code], env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))

@@ -42,6 +42,7 @@ failure message, with the command to run on it). The command recovers the copy
 (compacting it: copy it again first to keep it) and prints the JSON to compare
 with an uninterrupted run's (the same command on a log that does not exist).
 """
+
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -53,9 +54,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -74,8 +76,9 @@ CONFIGS: dict[str, tuple[str, ...]] = {"batch": (), "none": (), "always": ("--ti
 SYNC_ROTATION = ("batch", "always", "none")
 DRIVERS = ("run", "events")
 
-pytestmark = pytest.mark.skipif(not hasattr(hqt.Engine, "enable_wal"),
-                                reason="hqt.Engine has no WAL bindings")
+pytestmark = pytest.mark.skipif(
+    not hasattr(hqt.Engine, "enable_wal"), reason="hqt.Engine has no WAL bindings"
+)
 
 
 def _env() -> dict[str, str]:
@@ -87,8 +90,17 @@ def _env() -> dict[str, str]:
 def _cmd(driver: str, log: Path, sync: str, *extra: str) -> list[str]:
     # events: every resumed start also proves its resume index (exit status 3 if wrong)
     check = ("--check-resume",) if driver == "events" else ()
-    return [sys.executable, str(SCRIPT), driver, str(log), "--sync", sync,
-            *CONFIGS[sync], *check, *extra]
+    return [
+        sys.executable,
+        str(SCRIPT),
+        driver,
+        str(log),
+        "--sync",
+        sync,
+        *CONFIGS[sync],
+        *check,
+        *extra,
+    ]
 
 
 def _shell(cmd: list[str]) -> str:
@@ -97,8 +109,11 @@ def _shell(cmd: list[str]) -> str:
 
 def _stderr_tail(err: bytes) -> str:
     """The end of a script's stderr, without its progress lines."""
-    lines = [ln for ln in err.decode(errors="replace").splitlines()
-             if not ln.startswith("P ") and ln not in ("OPEN", "RUN", "END", "STOP")]
+    lines = [
+        ln
+        for ln in err.decode(errors="replace").splitlines()
+        if not ln.startswith("P ") and ln not in ("OPEN", "RUN", "END", "STOP")
+    ]
     return "\n".join(lines)[-3000:]
 
 
@@ -126,8 +141,7 @@ def comparable(result: dict[str, Any], driver: str) -> dict[str, Any]:
         # Everything the ledger holds is exact, and so is the final equity.
         for k in ("equity_curve_sha256", "equity_curve_points"):
             out.pop(k)
-        out["statistics"] = {k: v for k, v in out["statistics"].items()
-                             if k not in EVENTS_INEXACT}
+        out["statistics"] = {k: v for k, v in out["statistics"].items() if k not in EVENTS_INEXACT}
     return out
 
 
@@ -139,15 +153,24 @@ def diff(a: dict[str, Any], b: dict[str, Any]) -> str:
         if va == vb:
             continue
         if isinstance(va, list) and isinstance(vb, list):
-            first = next((i for i, (x, y) in enumerate(zip(va, vb)) if x != y),
-                         min(len(va), len(vb)))
-            lines.append(f"  {k}: {len(va)} vs {len(vb)} items, first difference at [{first}]: "
-                         f"{va[first] if first < len(va) else '-'} vs "
-                         f"{vb[first] if first < len(vb) else '-'}")
+            first = next(
+                (i for i, (x, y) in enumerate(zip(va, vb, strict=False)) if x != y),
+                min(len(va), len(vb)),
+            )
+            lines.append(
+                f"  {k}: {len(va)} vs {len(vb)} items, first difference at [{first}]: "
+                f"{va[first] if first < len(va) else '-'} vs "
+                f"{vb[first] if first < len(vb) else '-'}"
+            )
         elif isinstance(va, dict) and isinstance(vb, dict):
-            lines.append(f"  {k}: " + ", ".join(f"{x}={va.get(x)!r} vs {vb.get(x)!r}"
-                                               for x in sorted(set(va) | set(vb))
-                                               if va.get(x) != vb.get(x)))
+            lines.append(
+                f"  {k}: "
+                + ", ".join(
+                    f"{x}={va.get(x)!r} vs {vb.get(x)!r}"
+                    for x in sorted(set(va) | set(vb))
+                    if va.get(x) != vb.get(x)
+                )
+            )
         else:
             lines.append(f"  {k}: {va!r} vs {vb!r}")
     return "\n".join(lines)
@@ -155,12 +178,13 @@ def diff(a: dict[str, Any], b: dict[str, Any]) -> str:
 
 # ---- references -------------------------------------------------------------------------
 
+
 @dataclass
 class Reference:
     result: dict[str, Any]
     t_open: float  # seconds from Popen to enable_wal
-    t_run: float   # ... to the start of run() / the event loop
-    t_end: float   # ... to its end
+    t_run: float  # ... to the start of run() / the event loop
+    t_end: float  # ... to its end
     t_exit: float  # ... to the process's exit
 
     @property
@@ -181,8 +205,9 @@ def references(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str]
         for sync in CONFIGS:
             res, t0 = run_to_end(_cmd(driver, d / f"{driver}-{sync}.wal", sync))
             i = res["info"]
-            refs[driver, sync] = Reference(res, i["t_open"] - t0, i["t_run"] - t0,
-                                           i["t_end"] - t0, time.time() - t0)
+            refs[driver, sync] = Reference(
+                res, i["t_open"] - t0, i["t_run"] - t0, i["t_end"] - t0, time.time() - t0
+            )
             assert len(res["deals"]) > 150, f"{driver}/{sync}: the strategy hardly trades"
             assert not res["positions"] and not res["orders"]
         plain, _ = run_to_end(_cmd(driver, d / f"{driver}-nowal.wal", "batch", "--no-wal"))
@@ -190,7 +215,8 @@ def references(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str]
             got = comparable(refs[driver, sync].result, driver)
             assert got == comparable(plain, driver), (
                 f"{driver}: the WAL ({sync}) changes the result\n"
-                f"{diff(got, comparable(plain, driver))}")
+                f"{diff(got, comparable(plain, driver))}"
+            )
     return refs
 
 
@@ -199,8 +225,15 @@ def references(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str]
 #: window -> the stderr line the kill delay counts from (None: from Popen). A
 #: "run" kill waits for the progress line ``P <percent>`` at or past its target
 #: percent of the data (the script prints one per percent), then for its delay.
-MARKERS = {"early": None, "any": None, "self": None, "open": "OPEN", "run": "P",
-           "late": "END", "stop": "STOP"}
+MARKERS = {
+    "early": None,
+    "any": None,
+    "self": None,
+    "open": "OPEN",
+    "run": "P",
+    "late": "END",
+    "stop": "STOP",
+}
 
 #: a kill: (window, delay in s after the marker, target percent for "run")
 Kill = tuple[str, float, float]
@@ -220,8 +253,7 @@ class Round:
     final: dict[str, Any] | None = None
 
     def describe(self) -> str:
-        return (f"{self.driver} round {self.index} (sync {self.sync}; "
-                f"{', '.join(self.outcome)})")
+        return f"{self.driver} round {self.index} (sync {self.sync}; {', '.join(self.outcome)})"
 
 
 def draw_kill(ref: Reference, rng: random.Random, restart: bool) -> Kill:
@@ -281,9 +313,11 @@ def start(rd: Round, k: int, kill: Kill) -> None:
     elif p.returncode == 0:
         rd.outcome.append(f"finished-before-kill@{what}")
     else:
-        raise AssertionError(f"HQT_KILL9_SEED={SEED}: {rd.describe()}: start {k} failed "
-                             f"({p.returncode}):\n{_stderr_tail(err)}\n"
-                             f"  logs after each kill: {[str(c) for c in rd.copies]}")
+        raise AssertionError(
+            f"HQT_KILL9_SEED={SEED}: {rd.describe()}: start {k} failed "
+            f"({p.returncode}):\n{_stderr_tail(err)}\n"
+            f"  logs after each kill: {[str(c) for c in rd.copies]}"
+        )
     if rd.log.exists():
         copy = rd.log.with_name(f"{rd.log.stem}-kill{k}.wal")
         shutil.copyfile(rd.log, copy)
@@ -296,14 +330,15 @@ def play(rd: Round) -> Round:
     try:
         rd.final, _ = run_to_end(_cmd(rd.driver, rd.log, rd.sync, *rd.extra))
     except AssertionError as e:
-        raise AssertionError(f"HQT_KILL9_SEED={SEED}: {rd.describe()}: the final start "
-                             f"failed: {e}\n  logs after each kill: "
-                             f"{[str(c) for c in rd.copies]}") from None
+        raise AssertionError(
+            f"HQT_KILL9_SEED={SEED}: {rd.describe()}: the final start "
+            f"failed: {e}\n  logs after each kill: "
+            f"{[str(c) for c in rd.copies]}"
+        ) from None
     return rd
 
 
-def check(rounds: list[Round], reference: Callable[[Round], dict[str, Any]],
-          summary: str) -> None:
+def check(rounds: list[Round], reference: Callable[[Round], dict[str, Any]], summary: str) -> None:
     """Every round's final result against its reference result."""
     failures = []
     for rd in rounds:
@@ -316,14 +351,17 @@ def check(rounds: list[Round], reference: Callable[[Round], dict[str, Any]],
                 f"{rd.describe()}; final recovery {rd.final['info'].get('recovery')}:\n"
                 f"{diff(got, want)}\n"
                 f"  logs after each kill: {[str(c) for c in rd.copies]}\n"
-                f"  reproduce: {_shell(again)}")
-    assert not failures, (f"HQT_KILL9_SEED={SEED}: {len(failures)} of {len(rounds)} resumed "
-                          f"runs differ from the uninterrupted one\n{summary}\n"
-                          + "\n".join(failures[:5]))
+                f"  reproduce: {_shell(again)}"
+            )
+    assert not failures, (
+        f"HQT_KILL9_SEED={SEED}: {len(failures)} of {len(rounds)} resumed "
+        f"runs differ from the uninterrupted one\n{summary}\n" + "\n".join(failures[:5])
+    )
 
 
-def summarize(driver: str, rounds: list[Round], refs: dict[tuple[str, str], Reference],
-              elapsed: float) -> str:
+def summarize(
+    driver: str, rounds: list[Round], refs: dict[tuple[str, str], Reference], elapsed: float
+) -> str:
     kills = [o for rd in rounds for o in rd.outcome if o.startswith("killed")]
     missed = sum(o.startswith("finished") for rd in rounds for o in rd.outcome)
     by_window: dict[str, int] = {}
@@ -331,21 +369,27 @@ def summarize(driver: str, rounds: list[Round], refs: dict[tuple[str, str], Refe
         w = o.split("@")[1].split("+")[0].split(" ")[0]
         by_window[w] = by_window.get(w, 0) + 1
     recov = [(rd, (rd.final or {}).get("info", {}).get("recovery")) for rd in rounds]
-    mid = sum(1 for rd, r in recov if r and 0 < r["events_processed"] < refs[driver, rd.sync].events)
+    mid = sum(
+        1 for rd, r in recov if r and 0 < r["events_processed"] < refs[driver, rd.sync].events
+    )
     discarded = sum(1 for _, r in recov if r and r["records_discarded"])
     torn = sum(1 for _, r in recov if r and r["torn_bytes_dropped"])
     syncs = {s: sum(rd.sync == s for rd in rounds) for s in CONFIGS}
-    return (f"kill9 {driver}: seed {SEED}, {len(rounds)} rounds {syncs}, {len(kills)} kills "
-            f"{by_window} ({missed} starts ended before their kill), {mid} final recoveries "
-            f"mid-run, {discarded} with the last event's records discarded, {torn} with a torn "
-            f"tail; {elapsed:.1f}s")
+    return (
+        f"kill9 {driver}: seed {SEED}, {len(rounds)} rounds {syncs}, {len(kills)} kills "
+        f"{by_window} ({missed} starts ended before their kill), {mid} final recoveries "
+        f"mid-run, {discarded} with the last event's records discarded, {torn} with a torn "
+        f"tail; {elapsed:.1f}s"
+    )
 
 
 # ---- tests ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("driver", DRIVERS)
-def test_kill9_loop(driver: str, references: dict[tuple[str, str], Reference],
-                    tmp_path: Path) -> None:
+def test_kill9_loop(
+    driver: str, references: dict[tuple[str, str], Reference], tmp_path: Path
+) -> None:
     rng = random.Random(f"{SEED}-{driver}")
     rounds = []
     for i in range(ROUNDS):
@@ -362,21 +406,31 @@ def test_kill9_loop(driver: str, references: dict[tuple[str, str], Reference],
     print("\n" + summary)
     check(rounds, lambda rd: references[rd.driver, rd.sync].result, summary)
     # the loop must really have interrupted runs, not only start-ups
-    mid = sum(1 for rd in rounds
-              if 0 < ((rd.final or {})["info"].get("recovery") or {}).get("events_processed", 0)
-              < references[driver, rd.sync].events)
-    assert mid >= len(rounds) // 4, f"HQT_KILL9_SEED={SEED}: too few kills landed in a run\n{summary}"
+    mid = sum(
+        1
+        for rd in rounds
+        if 0
+        < ((rd.final or {})["info"].get("recovery") or {}).get("events_processed", 0)
+        < references[driver, rd.sync].events
+    )
+    assert mid >= len(rounds) // 4, (
+        f"HQT_KILL9_SEED={SEED}: too few kills landed in a run\n{summary}"
+    )
 
 
 STOP_SLEEP = 0.4
 
 
-@pytest.mark.parametrize("driver", [
-    "run",
-    "events",
-])
-def test_kill9_final_stretch(driver: str, references: dict[tuple[str, str], Reference],
-                             tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "driver",
+    [
+        "run",
+        "events",
+    ],
+)
+def test_kill9_final_stretch(
+    driver: str, references: dict[tuple[str, str], Reference], tmp_path: Path
+) -> None:
     """Kills while on_stop runs (slowly): the last bar was flushed, the final checkpoint not written.
 
     Policy ``always``, so that every record before the kill is in the file
@@ -384,9 +438,17 @@ def test_kill9_final_stretch(driver: str, references: dict[tuple[str, str], Refe
     group together with the final checkpoint).
     """
     rng = random.Random(f"{SEED}-stop-{driver}")
-    rounds = [Round(driver, i, "always", [("stop", rng.uniform(0.05, STOP_SLEEP - 0.05), 0.0)],
-                    tmp_path / f"{driver}-stop-{i}.wal", ("--stop-sleep", str(STOP_SLEEP)))
-              for i in range(2)]
+    rounds = [
+        Round(
+            driver,
+            i,
+            "always",
+            [("stop", rng.uniform(0.05, STOP_SLEEP - 0.05), 0.0)],
+            tmp_path / f"{driver}-stop-{i}.wal",
+            ("--stop-sleep", str(STOP_SLEEP)),
+        )
+        for i in range(2)
+    ]
     with cf.ThreadPoolExecutor(JOBS) as ex:
         rounds = list(ex.map(play, rounds))
     # the final start was given --stop-sleep too: it does not change the result
@@ -396,13 +458,17 @@ def test_kill9_final_stretch(driver: str, references: dict[tuple[str, str], Refe
     check(rounds, lambda rd: references[rd.driver, rd.sync].result, summary)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "recovery bug: with process_event and no loaded data, recovery cannot re-walk the ticks "
-    "between the last checkpoint and the resume point, and the engine's bar builders keep "
-    "their checkpoint state: the bar in progress misses those ticks (wrong open/high/low/"
-    "volume), a bar that was in progress at the checkpoint is delivered again, late, and "
-    "bars_processed is short. A strategy on bars built by the engine then trades "
-    "differently (or fails: an expiration computed from the stale bar's time is in the past)"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "recovery bug: with process_event and no loaded data, recovery cannot re-walk the ticks "
+        "between the last checkpoint and the resume point, and the engine's bar builders keep "
+        "their checkpoint state: the bar in progress misses those ticks (wrong open/high/low/"
+        "volume), a bar that was in progress at the checkpoint is delivered again, late, and "
+        "bars_processed is short. A strategy on bars built by the engine then trades "
+        "differently (or fails: an expiration computed from the stale bar's time is in the past)"
+    ),
+)
 def test_kill9_events_engine_bars(tmp_path: Path) -> None:
     """The events driver on bars built by the engine (build_bars + process_event).
 
@@ -412,8 +478,18 @@ def test_kill9_events_engine_bars(tmp_path: Path) -> None:
     """
     extra = ("--engine-bars", "--checkpoint-every", "200")
     ref, _ = run_to_end(_cmd("events", tmp_path / "ref.wal", "always", *extra))
-    rounds = [Round("events", k, "always", [("self", 120.0, 0.0)], tmp_path / f"bars-{k}.wal", extra,
-                    ("--die-at-tick", str(k))) for k in (5000, 11000)]
+    rounds = [
+        Round(
+            "events",
+            k,
+            "always",
+            [("self", 120.0, 0.0)],
+            tmp_path / f"bars-{k}.wal",
+            extra,
+            ("--die-at-tick", str(k)),
+        )
+        for k in (5000, 11000)
+    ]
     done, failed = [], []
     for rd in rounds:
         try:
@@ -428,6 +504,15 @@ def test_kill9_inside_on_start(tmp_path: Path) -> None:
     """The run driver with two deposits in on_start, SIGKILLed (by itself) between them."""
     extra = ("--start-deposits",)
     ref, _ = run_to_end(_cmd("run", tmp_path / "ref.wal", "always", *extra))
-    rd = play(Round("run", 0, "always", [("self", 120.0, 0.0)], tmp_path / "start.wal", extra,
-                    ("--die-in-start",)))
+    rd = play(
+        Round(
+            "run",
+            0,
+            "always",
+            [("self", 120.0, 0.0)],
+            tmp_path / "start.wal",
+            extra,
+            ("--die-in-start",),
+        )
+    )
     check([rd], lambda rd: ref, "kill9 inside on_start")

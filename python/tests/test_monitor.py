@@ -1,5 +1,6 @@
 """hqt.monitor: the state it folds from frames and the command line against a
 live pyzmq publisher of struct-built frames."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,6 @@ import time
 import pytest
 
 from broadcast_helpers import PYTHON_DIR, T0, Publisher, frame
-
 from hqt.monitor import MonitorState, main
 from hqt.subscriber import ACCOUNT, EQUITY, MARGIN, POSITION, TICK, TRADE, SubscriberStats, decode
 
@@ -41,14 +41,22 @@ def test_state_folds_the_scenario():
         state.update(r)
     assert set(state.positions) == {102}
     assert state.ticks[0].bid == 1_085_800 and state.ticks[1].ask == 151_250_000
-    assert (state.balance, state.equity, state.margin_level) == (10_001_230_000, 9_998_730_000, 19_997_460_000)
+    assert (state.balance, state.equity, state.margin_level) == (
+        10_001_230_000,
+        9_998_730_000,
+        19_997_460_000,
+    )
     assert state.margin_event is not None and state.margin_event.event_name == "STOP_OUT"
     state.sample_rates(2.0)
     assert state.rates[TICK] == 1.5  # 3 ticks over 2 s
     text = state.render("tcp://x", now=2.0)
     assert "open positions (1)" in text
-    assert re.search(r"^\s+102\s+1 SELL\s+0\.25\s+151\.230000\s+-\s+150\.000000\s+-2\.50$", text, re.M)
-    assert re.search(r"^\s+0\s+1\.085800\s+1\.085820\s+0\.000020\s+2023-11-14 22:13:20\.123456$", text, re.M)
+    assert re.search(
+        r"^\s+102\s+1 SELL\s+0\.25\s+151\.230000\s+-\s+150\.000000\s+-2\.50$", text, re.M
+    )
+    assert re.search(
+        r"^\s+0\s+1\.085800\s+1\.085820\s+0\.000020\s+2023-11-14 22:13:20\.123456$", text, re.M
+    )
     assert "balance        10,001.23" in text and "equity              9,998.73" in text
     assert "margin level 19,997.46 %" in text
     assert "last margin event: STOP_OUT" in text
@@ -69,9 +77,16 @@ def _publish_rounds(pub: Publisher, rounds: int, errors: list) -> None:
 
 
 def _run_monitor(*args: str, timeout: float = 20) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(PYTHON_DIR) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.run([sys.executable, "-m", "hqt.monitor", *args], capture_output=True, text=True,
-                          env=env, timeout=timeout)
+    env = dict(
+        os.environ, PYTHONPATH=str(PYTHON_DIR) + os.pathsep + os.environ.get("PYTHONPATH", "")
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "hqt.monitor", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
 
 
 def test_monitor_duration_against_a_live_publisher():
@@ -91,13 +106,26 @@ def test_monitor_duration_against_a_live_publisher():
     out = result.stdout
     assert 2.4 < elapsed < 15
     assert out.count("HQT monitor") == 1, "not a terminal: only the final report"
-    counts = {m[1]: (int(m[2]), float(m[3])) for m in re.finditer(r"^(\w+)\s+(\d+)\s+[\d.]+\s+([\d.]+)$", out, re.M)}
+    counts = {
+        m[1]: (int(m[2]), float(m[3]))
+        for m in re.finditer(r"^(\w+)\s+(\d+)\s+[\d.]+\s+([\d.]+)$", out, re.M)
+    }
     # Per round: 3 ticks, 3 position frames, one deal, equity, account, margin.
     assert {k: v[0] for k, v in counts.items()} == {
-        "TICK": 3 * rounds, "BAR": 0, "TRADE": rounds, "ORDER": 0, "EQUITY": rounds, "MARGIN": rounds,
-        "POSITION": 3 * rounds, "ACCOUNT": rounds, "all": 10 * rounds}
+        "TICK": 3 * rounds,
+        "BAR": 0,
+        "TRADE": rounds,
+        "ORDER": 0,
+        "EQUITY": rounds,
+        "MARGIN": rounds,
+        "POSITION": 3 * rounds,
+        "ACCOUNT": rounds,
+        "all": 10 * rounds,
+    }
     assert counts["TICK"][1] > 0 and counts["BAR"][1] == 0.0
-    assert re.search(r"^\s+0\s+1\.085800\s+1\.085820\s+0\.000020\s+2023-11-14 22:13:20\.123456$", out, re.M)
+    assert re.search(
+        r"^\s+0\s+1\.085800\s+1\.085820\s+0\.000020\s+2023-11-14 22:13:20\.123456$", out, re.M
+    )
     assert re.search(r"^\s+1\s+151\.230000\s+151\.250000\s+0\.020000", out, re.M)
     assert "balance        10,001.23" in out and "equity              9,998.73" in out
     assert "margin level 19,997.46 %" in out

@@ -7,6 +7,7 @@ they show (the sweep row reproduced by run_one, the live stream matching
 the run); this test checks that every cell ran without an error and that
 the outputs are there.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,12 +30,20 @@ KERNEL = "hqt-test-python"
 def kernel_name(tmp_path, monkeypatch) -> str:
     spec = tmp_path / "jupyter" / "kernels" / KERNEL
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python (hqt tests)", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python (hqt tests)",
+                "language": "python",
+            }
+        )
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
-        [str(ROOT / "python"), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    monkeypatch.setenv(
+        "PYTHONPATH",
+        os.pathsep.join([str(ROOT / "python"), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    )
     monkeypatch.setenv("CI", "1")  # no progress bars in the captured outputs
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     return KERNEL
@@ -42,20 +51,28 @@ def kernel_name(tmp_path, monkeypatch) -> str:
 
 def test_quickstart_notebook_runs(kernel_name):
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = nbclient.NotebookClient(nb, kernel_name=kernel_name, timeout=120,
-                                     resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    client = nbclient.NotebookClient(
+        nb,
+        kernel_name=kernel_name,
+        timeout=120,
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+    )
     client.execute()  # raises CellExecutionError naming the cell that failed
 
     code = [c for c in nb.cells if c.cell_type == "code"]
     errors = [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
     text = "\n".join(
-        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+        str(o.get("text", ""))
+        + str(o.get("data", {}).get("text/plain", ""))
         + str(o.get("data", {}).get("text/html", ""))
-        for c in code for o in c.get("outputs", []))
-    assert "hqt " in text                      # the set-up cell printed the versions
-    assert "net_profit" in text                # the sweep table
+        for c in code
+        for o in c.get("outputs", [])
+    )
+    assert "hqt " in text  # the set-up cell printed the versions
+    assert "net_profit" in text  # the sweep table
     assert "deals and" in text or "done:" in text  # the live cell's final line
     pytest.importorskip("matplotlib")
-    assert any("image/png" in o.get("data", {}) for c in code for o in c.get("outputs", [])), \
+    assert any("image/png" in o.get("data", {}) for c in code for o in c.get("outputs", [])), (
         "result.plot() drew no figure"
+    )

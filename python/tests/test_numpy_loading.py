@@ -1,4 +1,5 @@
 """Loading market data: numpy fast path, conversions, all-or-nothing."""
+
 from __future__ import annotations
 
 import array
@@ -31,7 +32,9 @@ def loaded(e: hqt.Engine) -> list[tuple[int, int, int]]:
 
 
 def expected(t, bid, ask):
-    return [(int(a), hqt.to_micro(b), hqt.to_micro(c)) for a, b, c in zip(t, bid, ask)]
+    return [
+        (int(a), hqt.to_micro(b), hqt.to_micro(c)) for a, b, c in zip(t, bid, ask, strict=False)
+    ]
 
 
 def fresh() -> hqt.Engine:
@@ -53,8 +56,12 @@ def test_native_layer_takes_buffers_without_numpy():
     """The extension reads any buffer of the exact type (no conversion in C)."""
     t, b, a = ticks(5)
     e = fresh()
-    n = e._load_ticks(0, array.array("q", t.tolist()), array.array("d", b.tolist()),
-                      memoryview(array.array("d", a.tolist())))
+    n = e._load_ticks(
+        0,
+        array.array("q", t.tolist()),
+        array.array("d", b.tolist()),
+        memoryview(array.array("d", a.tolist())),
+    )
     assert n == 5 and loaded(e) == expected(t, b, a)
 
 
@@ -107,10 +114,19 @@ def test_other_dtypes_are_converted():
 
 def test_integer_prices_and_float_times():
     e = fresh()
-    e.add_symbol("US500", base_currency="USD", profit_currency="USD", margin_mode="cfd",
-                 contract_size=1, digits=1)
+    e.add_symbol(
+        "US500",
+        base_currency="USD",
+        profit_currency="USD",
+        margin_mode="cfd",
+        contract_size=1,
+        digits=1,
+    )
     e.load_ticks(1, np.array([T0, T0 + SEC], dtype=np.float64), [4700, 4701], [4701, 4702])
-    assert loaded(e) == [(T0, 4_700_000_000, 4_701_000_000), (T0 + SEC, 4_701_000_000, 4_702_000_000)]
+    assert loaded(e) == [
+        (T0, 4_700_000_000, 4_701_000_000),
+        (T0 + SEC, 4_701_000_000, 4_702_000_000),
+    ]
 
 
 def test_datetime64_times():
@@ -194,10 +210,12 @@ def test_load_bars_arrays_and_volume_default():
 
     e.run(Rec())
     m = hqt.to_micro
-    assert [(b.timeframe, b.time, b.open_micro, b.high_micro, b.low_micro, b.close_micro,
-             b.volume) for b in bars] == [
-        (1, int(tb[i]), m(o[i]), m(h[i]), m(lo[i]), m(c[i]), 0.0) for i in range(3)] + [
-        (5, T0 + 10 * MIN, 1_100_000, 1_200_000, 1_000_000, 1_150_000, 33.0)]
+    assert [
+        (b.timeframe, b.time, b.open_micro, b.high_micro, b.low_micro, b.close_micro, b.volume)
+        for b in bars
+    ] == [(1, int(tb[i]), m(o[i]), m(h[i]), m(lo[i]), m(c[i]), 0.0) for i in range(3)] + [
+        (5, T0 + 10 * MIN, 1_100_000, 1_200_000, 1_000_000, 1_150_000, 33.0)
+    ]
 
 
 def test_load_bars_micro():

@@ -1,4 +1,5 @@
 """Progress bars of long runs, and Ctrl-C (KeyboardInterrupt) during run()."""
+
 from __future__ import annotations
 
 import os
@@ -12,10 +13,9 @@ import warnings
 import pytest
 
 import hqt
+from conftest import PYDIR, snapshot
 from hqt import _optional, progress
 from hqt.testing import make_engine, random_walk_ticks
-
-from conftest import PYDIR, snapshot
 
 TICKS = random_walk_ticks(40_000, seed=31)
 
@@ -131,6 +131,7 @@ def test_no_bar_when_nothing_to_run(fake_tqdm):
 
 def test_run_file_bar_per_chunk(fake_tqdm, tmp_path):
     from hqt.tickfile import write_tickfile
+
     p = tmp_path / "t.hqtt"
     write_tickfile(p, TICKS, "EURUSD")
     make_engine().run_file(p, chunk_ticks=5_000, progress=True)
@@ -168,6 +169,7 @@ def test_poller_costs_the_engine_nothing_measurable(fake_tqdm):
 
 
 # ---- Ctrl-C --------------------------------------------------------------------------------
+
 
 class Interrupting(hqt.Strategy):
     """Trades on a schedule; sends itself SIGINT at tick `at`."""
@@ -257,8 +259,7 @@ e.run(S(), progress=False)   # the KeyboardInterrupt is not caught: the process 
 def test_ctrl_c_that_kills_the_process_leaves_a_recoverable_wal(tmp_path):
     wal = tmp_path / "dies.wal"
     script = INTERRUPTED_SCRIPT.format(pydir=str(PYDIR), wal=str(wal))
-    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                       timeout=60)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert r.returncode in (-signal.SIGINT, 130, 1), r.stderr
     assert "KeyboardInterrupt" in r.stderr and "interrupted after 9,999" in r.stderr
     report = hqt.WriteAheadLog.verify(wal)

@@ -4,6 +4,7 @@ engine.positions / position() / orders / order_history / trades give these
 objects; the underscore methods give the same fields as raw exact tuples, and
 the numpy layouts of the result tables list the same field names (one table
 per record in records.c)."""
+
 from __future__ import annotations
 
 import pickle
@@ -23,7 +24,9 @@ def engine():
     e = hqt.Engine(10_000.0, "USD", 100)
     s = e.add_symbol("EURUSD", commission_per_lot=3.5)
     t = T0 + np.arange(4) * SEC
-    e.load_ticks(s, t, np.array([1.1, 1.1001, 1.1, 1.1003]), np.array([1.1002, 1.1003, 1.1002, 1.1005]))
+    e.load_ticks(
+        s, t, np.array([1.1, 1.1001, 1.1, 1.1003]), np.array([1.1002, 1.1003, 1.1002, 1.1005])
+    )
 
     class S(hqt.Strategy):
         def on_tick(self, engine, tick):
@@ -43,9 +46,17 @@ def test_engine_lists_are_the_record_types(engine):
     assert hqt.Position is _hqt.Position and hqt.Order is _hqt.Order and hqt.Trade is _hqt.Trade
     (p,) = engine.positions
     assert type(p) is hqt.Position and engine.position(p.ticket) == p
-    assert p.type is hqt.PositionType.SELL and p.volume == 0.2 and p.tp == 1.05 and p.price == p.open_price
+    assert (
+        p.type is hqt.PositionType.SELL
+        and p.volume == 0.2
+        and p.tp == 1.05
+        and p.price == p.open_price
+    )
     assert all(type(o) is hqt.Order for o in engine.orders + engine.order_history)
-    assert engine.orders[0].type is hqt.OrderType.BUY_LIMIT and engine.orders[0].state is hqt.OrderState.PLACED
+    assert (
+        engine.orders[0].type is hqt.OrderType.BUY_LIMIT
+        and engine.orders[0].state is hqt.OrderState.PLACED
+    )
     (tr,) = engine.trades
     assert type(tr) is hqt.Trade and tr.close_reason is hqt.DealReason.CLIENT
     assert tr.net_profit == pytest.approx(tr.profit + tr.commission)
@@ -53,13 +64,15 @@ def test_engine_lists_are_the_record_types(engine):
 
 def test_raw_tuples_objects_and_layouts_share_the_fields(engine):
     layouts = _hqt._record_layouts()
-    for cls, objs, raw, kind in [(hqt.Position, engine.positions, engine._positions(), "positions"),
-                                 (hqt.Order, engine.order_history, engine._order_history(), "orders"),
-                                 (hqt.Trade, engine.trades, engine._trades(), "trades")]:
+    for cls, objs, raw, kind in [
+        (hqt.Position, engine.positions, engine._positions(), "positions"),
+        (hqt.Order, engine.order_history, engine._order_history(), "orders"),
+        (hqt.Trade, engine.trades, engine._trades(), "trades"),
+    ]:
         assert [o._astuple() for o in objs] == raw
         assert tuple(name for name, _, _ in layouts[kind][1]) == cls._fields
         for o in objs:
-            for name, value in zip(cls._fields, o._astuple()):
+            for name, value in zip(cls._fields, o._astuple(), strict=False):
                 exact = getattr(o, name + "_micro", None)
                 shown = getattr(o, name)
                 if exact is not None:
@@ -73,7 +86,9 @@ def test_records_compare_hash_pickle_and_construct(engine):
         again = pickle.loads(pickle.dumps(o))
         assert again == o and hash(again) == hash(o) and not (again != o)
         assert type(o).from_micro(*o._astuple()) == o
-        assert repr(o).startswith(type(o).__name__ + "(ticket=" if type(o) is not hqt.Trade else "Trade(position=")
+        assert repr(o).startswith(
+            type(o).__name__ + "(ticket=" if type(o) is not hqt.Trade else "Trade(position="
+        )
     p = engine.positions[0]
     fields = {name: getattr(p, name) for name in hqt.Position._fields}
     assert hqt.Position(**fields) == p

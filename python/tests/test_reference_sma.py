@@ -21,6 +21,7 @@ Deals are compared one by one (time, type, entry, price, volume, commission,
 profit, balance after the deal), then the final balance, equity and the
 trade statistics.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -30,8 +31,8 @@ import numpy as np
 import pytest
 
 import hqt
-from hqt.units import div_round
 from conftest import T0
+from hqt.units import div_round
 
 N_TICKS = 30_000
 FAST, SLOW = 30, 120
@@ -100,7 +101,9 @@ def reference(time, bid, ask, contract_micro: int, commission_micro: int):
         open_price = a if side > 0 else b
         entry_comm = commission(volume)
         balance += entry_comm
-        deals.append(RefDeal(t, 0 if side > 0 else 1, 0, open_price, volume, entry_comm, 0, balance))
+        deals.append(
+            RefDeal(t, 0 if side > 0 else 1, 0, open_price, volume, entry_comm, 0, balance)
+        )
     floating = 0
     if side:
         close = int(bid[-1]) if side > 0 else int(ask[-1])
@@ -148,25 +151,34 @@ class SmaCross(hqt.Strategy):
             engine.close(self.ticket)
         lots = VOLUMES[self.n_positions % len(VOLUMES)] / 1e6
         self.n_positions += 1
-        self.ticket = engine.buy(self.symbol_id, lots) if s > 0 else engine.sell(self.symbol_id, lots)
+        self.ticket = (
+            engine.buy(self.symbol_id, lots) if s > 0 else engine.sell(self.symbol_id, lots)
+        )
         self.side = s
 
 
-@pytest.mark.parametrize("seed,contract_size,commission", [
-    (1, 100_000.0, 3.5),          # standard EURUSD, round commission
-    (2, 1_234.567, 1.000002),     # odd contract and commission: profits and fees need rounding
-    (3, 100_000.0, 0.0),          # no commission
-], ids=["standard", "odd-sizes", "no-commission"])
+@pytest.mark.parametrize(
+    "seed,contract_size,commission",
+    [
+        (1, 100_000.0, 3.5),  # standard EURUSD, round commission
+        (2, 1_234.567, 1.000002),  # odd contract and commission: profits and fees need rounding
+        (3, 100_000.0, 0.0),  # no commission
+    ],
+    ids=["standard", "odd-sizes", "no-commission"],
+)
 def test_sma_crossover_matches_reference(seed, contract_size, commission):
     time, bid, ask = random_walk(seed)
     contract_micro, commission_micro = hqt.to_micro(contract_size), hqt.to_micro(commission)
-    ref_deals, ref_balance, ref_floating, ref_trades = reference(time, bid, ask, contract_micro,
-                                                                 commission_micro)
+    ref_deals, ref_balance, ref_floating, ref_trades = reference(
+        time, bid, ask, contract_micro, commission_micro
+    )
     assert len(ref_deals) > 50, "the walk must cross many times"
     if contract_micro % 10**6:  # rounding is exercised, including exact halves
         opens = {d.time: d for d in ref_deals if d.entry == 0}
-        assert any((d.price - opens_price) * d.volume * contract_micro % 10**12
-                   for d, opens_price in _closes_with_open_price(ref_deals)), "inexact profits"
+        assert any(
+            (d.price - opens_price) * d.volume * contract_micro % 10**12
+            for d, opens_price in _closes_with_open_price(ref_deals)
+        ), "inexact profits"
         if commission_micro == 1_000_002:
             half = [d for d in opens.values() if d.volume == 250_000]
             assert half and all(d.commission == -250_001 for d in half)  # 250000.5 -> 250001
@@ -176,9 +188,20 @@ def test_sma_crossover_matches_reference(seed, contract_size, commission):
     e.load_ticks(sid, time, bid / 1e6, ask / 1e6)
     e.run(SmaCross(sid))
 
-    got = [RefDeal(d.time, d.type, d.entry, d.price_micro, d.volume_micro, d.commission_micro,
-                   d.profit_micro, d.balance_micro) for d in e.deals]
-    for k, (g, r) in enumerate(zip(got, ref_deals)):
+    got = [
+        RefDeal(
+            d.time,
+            d.type,
+            d.entry,
+            d.price_micro,
+            d.volume_micro,
+            d.commission_micro,
+            d.profit_micro,
+            d.balance_micro,
+        )
+        for d in e.deals
+    ]
+    for k, (g, r) in enumerate(zip(got, ref_deals, strict=False)):
         assert g == r, f"deal {k} differs"
     assert len(got) == len(ref_deals)
     assert e.balance_micro == ref_balance

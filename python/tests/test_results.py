@@ -1,4 +1,5 @@
 """hqt.results.BacktestResult: tables from raw structs, stats, HTML view, plot."""
+
 from __future__ import annotations
 
 import time
@@ -33,7 +34,7 @@ class Bracket(hqt.Strategy):
 def result() -> BacktestResult:
     e = make_engine(random_walk_ticks(20_000, seed=7, gaps=1))
     e.add_symbol("GBPUSD")
-    r = e.run(Bracket(), progress=False)
+    e.run(Bracket(), progress=False)
     # a pending order that stays pending, and one canceled: orders have states
     e.buy_limit(0, 0.1, 1.0)
     e.cancel(e.sell_limit(0, 0.1, 2.0))
@@ -64,11 +65,12 @@ def test_records_match_the_dataclass_lists(result):
     e.run(Bracket(), progress=False)
     r = BacktestResult.from_engine(e)
     trades = r.records("trades")
-    for rec, t in zip(trades, e.trades):
+    for rec, t in zip(trades, e.trades, strict=False):
         assert int(rec["position"]) == t.position
         assert rec["open_price"] == t.open_price and rec["close_price"] == t.close_price
         assert int(rec["close_time"]) == t.close_time and rec["net_profit"] == pytest.approx(
-            t.net_profit, abs=1e-9)
+            t.net_profit, abs=1e-9
+        )
         assert int(rec["close_reason"]) == t.close_reason
     eq = r.records("equity")
     assert np.array_equal(eq["time"], e.equity_curve["time"])
@@ -153,8 +155,14 @@ def test_empty_result():
 
 def test_repr_html_has_headline_and_valid_svg(result):
     html = result._repr_html_()
-    for label in ("Net profit", "Max drawdown", "Sharpe ratio", "Profit factor", "Trades",
-                  "Period"):
+    for label in (
+        "Net profit",
+        "Max drawdown",
+        "Sharpe ratio",
+        "Profit factor",
+        "Trades",
+        "Period",
+    ):
         assert label in html
     svg = result.sparkline_svg()
     root = ET.fromstring(svg)  # well-formed
@@ -194,6 +202,7 @@ def test_raw_records_speed_with_many_deals():
 
 def test_raw_records_errors():
     from hqt import _hqt
+
     e = hqt.Engine(100.0)
     with pytest.raises(hqt.InvalidArgumentError, match="unknown record kind"):
         _hqt._raw_records(e, "nope")
@@ -211,7 +220,7 @@ def test_price_sketch_is_bounded_and_even():
     sk = PriceSketch(cap=100)
     t = np.arange(10_000, dtype=np.int64)
     for k in range(0, 10_000, 777):  # loads of odd sizes
-        sk.add(t[k:k + 777], t[k:k + 777].astype(float))
+        sk.add(t[k : k + 777], t[k : k + 777].astype(float))
     tt, pp = sk.arrays()
     assert len(tt) <= 200
     assert np.array_equal(tt, pp.astype(np.int64))

@@ -1,6 +1,7 @@
 """The data-rule exports of libhqt.so (include/hqt.h, "Data rules without an engine"),
 driven through ctypes as a C program would: same status and message as an engine load,
 bad index reported, NULL / bad arguments answered with a status, never a crash."""
+
 from __future__ import annotations
 
 import ctypes as C
@@ -20,19 +21,52 @@ def lib() -> C.CDLL:
     lib = H.load(LIBHQT)
     lib.hqt_validate_ticks.argtypes = [P64, P64, P64, sz, i64, C.c_char_p, u64, PSZ]
     lib.hqt_validate_ticks_f64.argtypes = [P64, PF, PF, sz, i64, C.c_char_p, u64, PSZ]
-    lib.hqt_validate_bars.argtypes = [i32, P64, P64, P64, P64, P64, P64, sz, i64, i64,
-                                      C.c_char_p, u64, PSZ]
-    lib.hqt_validate_bars_f64.argtypes = [i32, P64, PF, PF, PF, PF, PF, sz, i64, i64,
-                                          C.c_char_p, u64, PSZ]
+    lib.hqt_validate_bars.argtypes = [
+        i32,
+        P64,
+        P64,
+        P64,
+        P64,
+        P64,
+        P64,
+        sz,
+        i64,
+        i64,
+        C.c_char_p,
+        u64,
+        PSZ,
+    ]
+    lib.hqt_validate_bars_f64.argtypes = [
+        i32,
+        P64,
+        PF,
+        PF,
+        PF,
+        PF,
+        PF,
+        sz,
+        i64,
+        i64,
+        C.c_char_p,
+        u64,
+        PSZ,
+    ]
     for name in ("hqt_timeframe_open_time", "hqt_timeframe_close_time"):
         getattr(lib, name).argtypes = [i32, i64, P64]
     for name in ("hqt_timeframe_open_times", "hqt_timeframe_close_times"):
         getattr(lib, name).argtypes = [i32, P64, sz, P64]
     lib.hqt_timeframe_shifted_opens.argtypes = [i32, i64, P64, sz, P64]
-    for name in ("hqt_validate_ticks", "hqt_validate_ticks_f64", "hqt_validate_bars",
-                 "hqt_validate_bars_f64", "hqt_timeframe_open_time", "hqt_timeframe_close_time",
-                 "hqt_timeframe_open_times", "hqt_timeframe_close_times",
-                 "hqt_timeframe_shifted_opens"):
+    for name in (
+        "hqt_validate_ticks",
+        "hqt_validate_ticks_f64",
+        "hqt_validate_bars",
+        "hqt_validate_bars_f64",
+        "hqt_timeframe_open_time",
+        "hqt_timeframe_close_time",
+        "hqt_timeframe_open_times",
+        "hqt_timeframe_close_times",
+        "hqt_timeframe_shifted_opens",
+    ):
         getattr(lib, name).restype = C.c_int
     return lib
 
@@ -66,10 +100,20 @@ def engine_load_error(lib, t, b, a) -> tuple[int, str]:
 def test_tick_validation_matches_an_engine_load(lib):
     t = i64s(T0, T0 + 1, T0 + 2)
     bad = sz(99)
-    cases = [(i64s(1_100_000, -5, 1_100_000), i64s(1_100_200, 1_100_200, 1_100_200), E_PRICE,
-              "tick 1: bid and ask must be finite and > 0 (got -0.000005, 1.1002)"),
-             (i64s(1_100_000, 1_100_000, 1_100_000), i64s(1_100_200, 1_100_200, 1_000_000),
-              E_BAD_DATA, "tick 2: ask 1 is below bid 1.1")]
+    cases = [
+        (
+            i64s(1_100_000, -5, 1_100_000),
+            i64s(1_100_200, 1_100_200, 1_100_200),
+            E_PRICE,
+            "tick 1: bid and ask must be finite and > 0 (got -0.000005, 1.1002)",
+        ),
+        (
+            i64s(1_100_000, 1_100_000, 1_100_000),
+            i64s(1_100_200, 1_100_200, 1_000_000),
+            E_BAD_DATA,
+            "tick 2: ask 1 is below bid 1.1",
+        ),
+    ]
     for b, a, status, message in cases:
         assert lib.hqt_validate_ticks(t, b, a, 3, 0, b"EURUSD tick", 0, C.byref(bad)) == status
         assert err(lib) == "EURUSD " + message
@@ -83,7 +127,10 @@ def test_tick_validation_matches_an_engine_load(lib):
     assert bad.value == 3
     # previous_time_ns: the time of the tick before the array
     assert lib.hqt_validate_ticks(t, ok_b, ok_a, 3, T0 + 1, None, 0, C.byref(bad)) == E_DATA_ORDER
-    assert bad.value == 0 and err(lib) == f"tick 0: time {T0} goes backwards (before the previous {T0 + 1})"
+    assert (
+        bad.value == 0
+        and err(lib) == f"tick 0: time {T0} goes backwards (before the previous {T0 + 1})"
+    )
     assert lib.hqt_validate_ticks(None, None, None, 0, 0, None, 0, None) == OK
     assert lib.hqt_validate_ticks(None, ok_b, ok_a, 3, 0, None, 0, None) == E_ARG
     assert "time_ns is NULL" in err(lib)
@@ -93,13 +140,20 @@ def test_f64_validation_rounds_as_a_load_and_rejects_nan(lib):
     t = i64s(T0, T0 + 1)
     bad = sz()
     nan = float("nan")
-    assert lib.hqt_validate_ticks_f64(t, f64s(1.1, nan), f64s(1.2, 1.2), 2, 0, None, 0,
-                                      C.byref(bad)) == E_PRICE
-    assert bad.value == 1 and err(lib) == ("tick 1: bid and ask must be finite and > 0 "
-                                           "(got NaN or infinite, 1.2)")
+    assert (
+        lib.hqt_validate_ticks_f64(t, f64s(1.1, nan), f64s(1.2, 1.2), 2, 0, None, 0, C.byref(bad))
+        == E_PRICE
+    )
+    assert bad.value == 1 and err(lib) == (
+        "tick 1: bid and ask must be finite and > 0 (got NaN or infinite, 1.2)"
+    )
     # 1.0000005 rounds half away from zero to 1.000001 > 1.0000009999 -> 1.000001: not crossed
-    assert lib.hqt_validate_ticks_f64(t, f64s(1.0, 1.0000005), f64s(1.0, 1.0000009999), 2, 0,
-                                      None, 0, None) == OK
+    assert (
+        lib.hqt_validate_ticks_f64(
+            t, f64s(1.0, 1.0000005), f64s(1.0, 1.0000009999), 2, 0, None, 0, None
+        )
+        == OK
+    )
 
 
 def test_bar_validation(lib):
@@ -109,23 +163,45 @@ def test_bar_validation(lib):
     assert lib.hqt_validate_bars(1, t, o, h, lo, c, v, 3, -(2**63), 0, None, 0, C.byref(bad)) == OK
     assert bad.value == 3
     # previous_open_ns: the next bar must open after it; not_before_ns: close not before it
-    assert lib.hqt_validate_bars(1, t, o, h, lo, c, v, 3, T0, 0, None, 0, C.byref(bad)) == \
-        E_DATA_ORDER
+    assert (
+        lib.hqt_validate_bars(1, t, o, h, lo, c, v, 3, T0, 0, None, 0, C.byref(bad)) == E_DATA_ORDER
+    )
     assert bad.value == 0 and "is not after the previous bar's" in err(lib)
-    assert lib.hqt_validate_bars(1, t, o, h, lo, c, v, 3, -(2**63), T0 + 2 * MIN, b"X M1 bar",
-                                 0, C.byref(bad)) == E_DATA_ORDER
+    assert (
+        lib.hqt_validate_bars(
+            1, t, o, h, lo, c, v, 3, -(2**63), T0 + 2 * MIN, b"X M1 bar", 0, C.byref(bad)
+        )
+        == E_DATA_ORDER
+    )
     assert bad.value == 0 and err(lib).startswith("X M1 bar 0: closes at")
     hi = i64s(1_200_000, 1_100_000, 1_200_000)
-    assert lib.hqt_validate_bars(1, t, o, hi, lo, c, v, 3, -(2**63), 0, None, 0,
-                                 C.byref(bad)) == E_BAD_DATA
+    assert (
+        lib.hqt_validate_bars(1, t, o, hi, lo, c, v, 3, -(2**63), 0, None, 0, C.byref(bad))
+        == E_BAD_DATA
+    )
     assert bad.value == 1 and "do not contain open" in err(lib)
     assert lib.hqt_validate_bars(7, t, o, h, lo, c, v, 3, -(2**63), 0, None, 0, None) == E_ARG
     assert "timeframe 7" in err(lib)
     nan = float("nan")
     fo = f64s(1.1, 1.1, 1.1)
-    assert lib.hqt_validate_bars_f64(1, t, fo, f64s(1.2, 1.2, 1.2), f64s(1.0, 1.0, 1.0),
-                                     f64s(1.15, nan, 1.15), f64s(0, 0, 0), 3, -(2**63), 0, None,
-                                     0, C.byref(bad)) == E_PRICE
+    assert (
+        lib.hqt_validate_bars_f64(
+            1,
+            t,
+            fo,
+            f64s(1.2, 1.2, 1.2),
+            f64s(1.0, 1.0, 1.0),
+            f64s(1.15, nan, 1.15),
+            f64s(0, 0, 0),
+            3,
+            -(2**63),
+            0,
+            None,
+            0,
+            C.byref(bad),
+        )
+        == E_PRICE
+    )
     assert bad.value == 1
 
 

@@ -6,16 +6,16 @@ the whole data loaded at once (one on_start, one on_stop, bars closed by the
 next tick with the clock at that tick), so every call a strategy sees and
 every result are identical.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 import hqt
+from conftest import MIN, SEC, snapshot
 from hqt import tickfile as TF
 from hqt.testing import T0, make_engine, random_walk_ticks
-
-from conftest import MIN, SEC, snapshot
 
 # 3,000 ticks about 2 s apart (about 100 M1 bars, 20 M5) with a weekend gap
 TICKS = random_walk_ticks(3_000, seed=5, interval=2.0, gaps=1, spread_spikes=1)
@@ -47,8 +47,19 @@ class Recorder(hqt.Strategy):
             engine.buy(0, 0.1, sl=tick.bid - 0.0006, tp=tick.bid + 0.0006)
 
     def on_bar(self, engine, bar):
-        self.calls.append(("bar", bar.timeframe, bar.time, bar.open_micro, bar.high_micro,
-                           bar.low_micro, bar.close_micro, bar.volume_micro, engine.time))
+        self.calls.append(
+            (
+                "bar",
+                bar.timeframe,
+                bar.time,
+                bar.open_micro,
+                bar.high_micro,
+                bar.low_micro,
+                bar.close_micro,
+                bar.volume_micro,
+                engine.time,
+            )
+        )
         if bar.timeframe == hqt.M5:
             # an order from on_bar fills at the tick that closed the bar
             if engine.positions:
@@ -73,14 +84,24 @@ def _whole_run() -> tuple[Recorder, hqt.Engine, hqt.results.BacktestResult]:
 def _same(e1, r1, s1, e2, r2, s2) -> None:
     assert s2.calls == s1.calls
     a, b = snapshot(e1), snapshot(e2)
-    for key in ("account", "positions", "orders", "order_history", "deals", "trades",
-                "equity_curve", "statistics", "symbols"):
+    for key in (
+        "account",
+        "positions",
+        "orders",
+        "order_history",
+        "deals",
+        "trades",
+        "equity_curve",
+        "statistics",
+        "symbols",
+    ):
         assert a[key] == b[key], key
     for kind in ("deals", "trades", "equity"):
         assert np.array_equal(r1.records(kind), r2.records(kind)), kind
     wall = ("run_seconds", "events_per_second")  # wall-clock measures
-    assert {k: v for k, v in r1.stats_dict().items() if k not in wall} == \
-        {k: v for k, v in r2.stats_dict().items() if k not in wall}
+    assert {k: v for k, v in r1.stats_dict().items() if k not in wall} == {
+        k: v for k, v in r2.stats_dict().items() if k not in wall
+    }
 
 
 def test_the_reference_run_exercises_everything():
@@ -118,6 +139,7 @@ def test_run_file_without_callbacks(tickfile):
 
 
 # ---- Engine._run(source=) -------------------------------------------------------------
+
 
 def _windows(e: hqt.Engine, size: int, start: int = 0, log: list | None = None):
     """A source loading TICKS[start:] `size` ticks at a time into `e`."""
@@ -175,7 +197,9 @@ def test_run_source_exception_propagates_unchanged():
         if calls[0] == 3:
             raise err
         lo = 500 * calls[0]
-        e.load_ticks(0, TICKS.time[lo:lo + 500], TICKS.bid[lo:lo + 500], TICKS.ask[lo:lo + 500])
+        e.load_ticks(
+            0, TICKS.time[lo : lo + 500], TICKS.bid[lo : lo + 500], TICKS.ask[lo : lo + 500]
+        )
         return True
 
     with pytest.raises(Stop) as info:
@@ -235,10 +259,14 @@ def test_loads_are_allowed_only_from_the_source():
 
     def on_tick(engine, tick):
         if len(refused) < 3:
-            for name, call in (("load_ticks", lambda: engine.load_ticks_micro(
-                    0, [tick.time + SEC], [1_100_000], [1_100_020])),
-                               ("clear_data", engine.clear_data),
-                               ("dispose", engine.dispose)):
+            for name, call in (
+                (
+                    "load_ticks",
+                    lambda: engine.load_ticks_micro(0, [tick.time + SEC], [1_100_000], [1_100_020]),
+                ),
+                ("clear_data", engine.clear_data),
+                ("dispose", engine.dispose),
+            ):
                 with pytest.raises(hqt.BusyError):
                     call()
                 refused.append(name)
@@ -268,6 +296,7 @@ def test_loads_are_allowed_only_from_the_source():
 
 
 # ---- run_file failures ------------------------------------------------------------------
+
 
 def test_run_file_callback_error(tickfile):
     err = RuntimeError("boom")
@@ -394,7 +423,7 @@ def test_wal_of_a_run_file_run(tickfile, tmp_path):
     assert 1_500 < rep.events_processed <= 1_700  # in the file's fourth window
     assert rep.last_event_time == int(TICKS.time[rep.events_processed - 1])
     got = [d._astuple() for d in e2.deals]
-    assert got and got == full[:len(got)]
+    assert got and got == full[: len(got)]
     e2.dispose()
 
     shutil.copy(crash, copy)

@@ -4,23 +4,24 @@ The log is cross-checked with the independent pure-Python reader hqt.wal;
 the publisher's frames with struct formats copied from the SPEC table
 (broadcast_helpers.SPEC_FORMATS) and with hqt.subscriber.decode.
 """
+
 from __future__ import annotations
 
 import struct
 import threading
 import time
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pytest
 import zmq
 
 import hqt
+from broadcast_helpers import SPEC_FORMATS, SPEC_SIZES
 from hqt import subscriber as S
 from hqt import wal as pywal
-from broadcast_helpers import SPEC_FORMATS, SPEC_SIZES
 
 T = 1_700_000_000_123_456_789
 
@@ -29,18 +30,19 @@ T = 1_700_000_000_123_456_789
 # WriteAheadLog
 # ======================================================================================
 
+
 def test_append_read_and_cross_check_with_the_python_reader(tmp_path):
     p = tmp_path / "a.wal"
     payloads = [b"", b"x", bytes(range(256)) * 40, b"\x00" * 7]
     with hqt.WriteAheadLog(p) as log:  # entering opens it
         assert log.is_open and log.path == str(p) and log.sync_policy == hqt.WALSync.ALWAYS
-        seqs = [log.append(hqt.WALRecordType.POSITION_OPEN + i, d)
-                for i, d in enumerate(payloads)]
+        seqs = [log.append(hqt.WALRecordType.POSITION_OPEN + i, d) for i, d in enumerate(payloads)]
         assert seqs == [1, 2, 3, 4]
         records = log.read_all()
         assert all(isinstance(r, hqt.WALRecord) for r in records)
         assert [(r.type, r.sequence, r.data) for r in records] == [
-            (1 + i, i + 1, d) for i, d in enumerate(payloads)]
+            (1 + i, i + 1, d) for i, d in enumerate(payloads)
+        ]
         assert records[0].type_name == "POSITION_OPEN" and records[3].type_name == "ORDER_PLACE"
         assert log.read_uncommitted() == records  # no checkpoint yet: everything
         assert log.last_checkpoint() is None
@@ -48,14 +50,15 @@ def test_append_read_and_cross_check_with_the_python_reader(tmp_path):
     log.close()  # idempotent
     ref = pywal.read_records(str(p))
     assert [(r.type, r.sequence, r.data, r.offset) for r in ref] == [
-        (r.type, r.sequence, r.data, r.offset) for r in records]
+        (r.type, r.sequence, r.data, r.offset) for r in records
+    ]
     # frames as SPEC section 3 says: magic, type, length, crc over type+length+data
     raw = p.read_bytes()
     r = records[1]
     magic, typ, length, crc = struct.unpack_from("<IBII", raw, r.offset)
     assert (magic, typ, length) == (0x48515457, r.type, 8 + len(r.data))
-    body = raw[r.offset + 13:r.offset + 13 + length]
-    assert crc == zlib.crc32(body, zlib.crc32(raw[r.offset + 4:r.offset + 9]))
+    body = raw[r.offset + 13 : r.offset + 13 + length]
+    assert crc == zlib.crc32(body, zlib.crc32(raw[r.offset + 4 : r.offset + 9]))
     assert struct.unpack_from("<Q", body)[0] == r.sequence and body[8:] == r.data
 
 
@@ -164,8 +167,14 @@ def test_bad_arguments_raise_clear_errors(tmp_path):
     log = hqt.WriteAheadLog(p)
     with pytest.raises(hqt.StateError, match="not open"):
         log.append(1, b"x")
-    for call in (log.read_all, log.read_uncommitted, log.sync, log.clear,
-                 log.truncate_to_checkpoint, log.mark_checkpoint):
+    for call in (
+        log.read_all,
+        log.read_uncommitted,
+        log.sync,
+        log.clear,
+        log.truncate_to_checkpoint,
+        log.mark_checkpoint,
+    ):
         with pytest.raises(hqt.StateError):
             call()
     log.open()
@@ -176,8 +185,8 @@ def test_bad_arguments_raise_clear_errors(tmp_path):
         (("1", b""), TypeError),
         ((1.0, b""), TypeError),
         ((0, b""), hqt.InvalidArgumentError),
-        ((7, b""), hqt.InvalidArgumentError),   # CHECKPOINT: mark_checkpoint() only
-        ((8, b""), hqt.InvalidArgumentError),   # HEADER: the log's own
+        ((7, b""), hqt.InvalidArgumentError),  # CHECKPOINT: mark_checkpoint() only
+        ((8, b""), hqt.InvalidArgumentError),  # HEADER: the log's own
         ((256, b""), hqt.InvalidArgumentError),
         ((-1, b""), hqt.InvalidArgumentError),
         ((2**70, b""), hqt.InvalidArgumentError),
@@ -206,7 +215,7 @@ def test_verify_torn_tail_corruption_salvage(tmp_path):
     good = p.read_bytes()
 
     # torn tail: what a crash in the middle of an append leaves
-    p.write_bytes(good + good[37:37 + 15])
+    p.write_bytes(good + good[37 : 37 + 15])
     v = hqt.WriteAheadLog.verify(p)
     assert v.torn and v.torn_bytes_dropped == 15 and v.records == 10
     assert p.stat().st_size == len(good) + 15  # verify is read-only
@@ -293,6 +302,7 @@ def test_concurrent_use_is_refused_not_interleaved(tmp_path):
 # Broadcaster
 # ======================================================================================
 
+
 @pytest.fixture
 def ctx() -> Iterator[zmq.Context]:
     c = zmq.Context()
@@ -300,8 +310,12 @@ def ctx() -> Iterator[zmq.Context]:
     c.destroy(linger=0)
 
 
-def connect(ctx: zmq.Context, endpoint: str, rcvhwm: int = 0,
-            curve: tuple[bytes, bytes, bytes] | None = None) -> zmq.Socket:
+def connect(
+    ctx: zmq.Context,
+    endpoint: str,
+    rcvhwm: int = 0,
+    curve: tuple[bytes, bytes, bytes] | None = None,
+) -> zmq.Socket:
     s = ctx.socket(zmq.SUB)
     s.linger = 0
     s.rcvhwm = rcvhwm
@@ -328,13 +342,19 @@ def test_publish_every_topic_exactly(ctx):
             b.publish_tick(7, T, 1.08455, 1.08457),
             b.publish_bar(3, hqt.H1, T, 1.1, 1.15, 1.05, 1.12, volume=250.0),
             b.publish_trade(42, 3, T + 1, 0.01, 1.234567, -15.5),
-            b.publish_order(43, 4, T + 2, hqt.broadcast.order_kind(hqt.OrderType.BUY_LIMIT,
-                                                                   hqt.OrderState.CANCELED),
-                            0.02, 1.1),
+            b.publish_order(
+                43,
+                4,
+                T + 2,
+                hqt.broadcast.order_kind(hqt.OrderType.BUY_LIMIT, hqt.OrderState.CANCELED),
+                0.02,
+                1.1,
+            ),
             b.publish_equity(T + 3, 10_000.0, 9_990.0, 50.0, 9_940.0),
             b.publish_margin(T + 4, 50.0, 9_940.0, 19_980.0, event=2),
-            b.publish_position(44, 5, T + 5, hqt.broadcast.position_kind(hqt.SELL, 3), 0.03,
-                               1.5, None, 1.4, -123.0),
+            b.publish_position(
+                44, 5, T + 5, hqt.broadcast.position_kind(hqt.SELL, 3), 0.03, 1.5, None, 1.4, -123.0
+            ),
             b.publish_account(T + 6, 10_000.0, 9_990.0, -10.0, 19_980.0),
         ]
         assert sent == [True] * 8
@@ -356,7 +376,10 @@ def test_publish_every_topic_exactly(ctx):
     for topic in range(8):
         assert stats[topic] == hqt.TopicCounters(1, SPEC_SIZES[topic], 0)
     assert (stats.total_sent, stats.total_bytes, stats.total_dropped) == (
-        8, sum(SPEC_SIZES.values()), 0)
+        8,
+        sum(SPEC_SIZES.values()),
+        0,
+    )
     assert stats.subscribers == 1
     # closed: counters and endpoint stay, publishing is refused
     assert not b.is_open and b.stats() == stats and b.endpoint is not None
@@ -431,8 +454,10 @@ def test_bind_failures_and_bad_arguments(ctx):
             (lambda: b.publish_trade(1, 0, T, -0.1, 1.0, 0.0), hqt.InvalidArgumentError),
             (lambda: b.publish_order(1, 0, T, 256, 0.1, 1.0), hqt.InvalidArgumentError),
             (lambda: b.publish_margin(T, 1.0, 1.0, 1.0, event=-1), hqt.InvalidArgumentError),
-            (lambda: b.publish_position(1, 0, T, 0, 0.1, 1.0, 0, 0, 1e20),
-             hqt.InvalidArgumentError),
+            (
+                lambda: b.publish_position(1, 0, T, 0, 0.1, 1.0, 0, 0, 1e20),
+                hqt.InvalidArgumentError,
+            ),
             (lambda: b.wait_for_subscribers(-1, 1.0), hqt.InvalidArgumentError),
             (lambda: b.wait_for_subscribers(1, float("nan")), hqt.InvalidArgumentError),
         ]:
@@ -444,14 +469,14 @@ def test_bind_failures_and_bad_arguments(ctx):
 def test_curve_standalone(ctx):
     public, secret = hqt.curve_keypair()
     client_public, client_secret = zmq.curve_keypair()
-    with hqt.Broadcaster("tcp://127.0.0.1:*", curve_secret_key=secret,
-                         allowed_client_keys=[client_public]) as b:
+    with hqt.Broadcaster(
+        "tcp://127.0.0.1:*", curve_secret_key=secret, allowed_client_keys=[client_public]
+    ) as b:
         good = connect(ctx, b.endpoint, curve=(public.encode(), client_public, client_secret))
         other = connect(ctx, b.endpoint, curve=(public.encode(), *zmq.curve_keypair()))
         assert b.wait_for_subscribers(1, 5.0)
         assert b.publish_trade(9, 0, T, 1.0, 1.2345, 10.0)
         frames = recv_all(good)
-        assert [tuple(S.decode(f)) for f in frames] == [(9, 0, T, 1_000_000, 1_234_500,
-                                                         10_000_000)]
+        assert [tuple(S.decode(f)) for f in frames] == [(9, 0, T, 1_000_000, 1_234_500, 10_000_000)]
         assert recv_all(other, idle=0.2) == []
         assert b.stats().subscribers == 1

@@ -1,4 +1,5 @@
 """Strategy callbacks: order, objects, override detection, exceptions, bars."""
+
 from __future__ import annotations
 
 import gc
@@ -9,8 +10,8 @@ import numpy as np
 import pytest
 
 import hqt
-from hqt.strategy import strategy_callbacks
 from conftest import MIN, SEC, T0, snapshot
+from hqt.strategy import strategy_callbacks
 
 TIMES = T0 + SEC * np.arange(6, dtype=np.int64)
 BIDS = np.array([1.10000, 1.10010, 1.10020, 1.10030, 1.10040, 1.10050])
@@ -51,7 +52,7 @@ def test_callbacks_in_order_with_right_objects():
     e = make_engine()
     s = Recorder(buy_at=2)
     e.run(s)
-    ticks = [("tick", int(t), b, a) for t, b, a in zip(TIMES, BIDS, ASKS)]
+    ticks = [("tick", int(t), b, a) for t, b, a in zip(TIMES, BIDS, ASKS, strict=False)]
     trade = ("trade", int(TIMES[2]), hqt.BUY, hqt.DealEntry.IN, ASKS[2])
     assert s.events == [("start",), *ticks[:3], trade, *ticks[3:], ("stop",)]
     assert s.engines == {id(e)}, "callbacks get the hqt.Engine that runs them"
@@ -98,7 +99,15 @@ def test_only_overridden_callbacks_are_wired():
             pass
 
     cbs = strategy_callbacks(OnlyBar())
-    assert cbs is not None and [c is not None for c in cbs] == [False, False, True, False, False, False, False]
+    assert cbs is not None and [c is not None for c in cbs] == [
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
     assert strategy_callbacks(hqt.Strategy()) is None
     assert strategy_callbacks(None) is None
 
@@ -243,7 +252,10 @@ def test_reentrant_run_is_busy():
 
     class Nested(hqt.Strategy):
         def on_tick(self, engine, tick):
-            for call in (engine.run, lambda: engine.process_event(hqt.Tick(0, tick.time, 1.1, 1.2))):
+            for call in (
+                engine.run,
+                lambda: engine.process_event(hqt.Tick(0, tick.time, 1.1, 1.2)),
+            ):
                 try:
                     call()
                 except hqt.BusyError as exc:
@@ -310,8 +322,11 @@ def test_on_trade_for_sl_hits_comes_before_the_tick():
 
     e.run(S())
     assert log[0] == ("trade", T0, hqt.DealReason.CLIENT, 1.1002)
-    assert log[1:] == [("trade", T0 + SEC, hqt.DealReason.SL, 1.0994), ("tick", T0 + SEC, 0),
-                   ("tick", T0 + 2 * SEC, 0)]
+    assert log[1:] == [
+        ("trade", T0 + SEC, hqt.DealReason.SL, 1.0994),
+        ("tick", T0 + SEC, 0),
+        ("tick", T0 + 2 * SEC, 0),
+    ]
 
 
 def test_on_trade_only_for_deals_during_the_run():
@@ -367,7 +382,7 @@ def test_bars_attribute_builds_bars_from_ticks():
         if ev[0] == "bar":
             end = ev[1] + MIN
             assert all(x[1] < end for x in log[:ev_i] if x[0] == "tick" and x[1] < ev[1] + MIN)
-            later_ticks = [x[1] for x in log[ev_i + 1:] if x[0] == "tick"]
+            later_ticks = [x[1] for x in log[ev_i + 1 :] if x[0] == "tick"]
             assert all(x >= end for x in later_ticks)
 
 
@@ -430,15 +445,18 @@ def test_strategy_can_trade_fully_inside_callbacks():
     assert s.state[0] == pytest.approx(10_000 + (BIDS[2] - ASKS[0]) * 10_000)
 
 
-@pytest.mark.parametrize("name,call", [
-    ("dispose", lambda e: e.dispose()),
-    ("clear_data", lambda e: e.clear_data()),
-    ("load_ticks", lambda e: e.load_ticks(0, [int(TIMES[-1]) + 1], [1.1], [1.2])),
-    ("add_symbol", lambda e: e.add_symbol("GBPUSD")),
-    ("set_account_mode", lambda e: e.set_account_mode("netting")),
-    ("flush_bars", lambda e: e.flush_bars()),
-    ("run", lambda e: e.run()),
-])
+@pytest.mark.parametrize(
+    "name,call",
+    [
+        ("dispose", lambda e: e.dispose()),
+        ("clear_data", lambda e: e.clear_data()),
+        ("load_ticks", lambda e: e.load_ticks(0, [int(TIMES[-1]) + 1], [1.1], [1.2])),
+        ("add_symbol", lambda e: e.add_symbol("GBPUSD")),
+        ("set_account_mode", lambda e: e.set_account_mode("netting")),
+        ("flush_bars", lambda e: e.flush_bars()),
+        ("run", lambda e: e.run()),
+    ],
+)
 def test_calls_not_allowed_from_callbacks_are_busy(name, call):
     errors: list[BaseException] = []
 

@@ -1,6 +1,7 @@
 """A strategy's own state saved with the WAL's checkpoints (get_state /
 set_state): a resumed run restores it and re-feeds the events since that
 checkpoint, so a stateful strategy resumes exactly with no warm-up."""
+
 from __future__ import annotations
 
 import shutil

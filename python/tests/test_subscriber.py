@@ -1,5 +1,6 @@
 """hqt.subscriber against frames built with struct from the SPEC table and
 published with pyzmq (no Swift code involved)."""
+
 from __future__ import annotations
 
 import struct
@@ -8,12 +9,22 @@ import time
 import pytest
 import zmq
 
-from broadcast_helpers import SAMPLES, SPEC_FORMATS, SPEC_SIZES, T0, Publisher, frame
-
 import hqt.subscriber as hs
+from broadcast_helpers import SAMPLES, SPEC_FORMATS, SPEC_SIZES, T0, Publisher, frame
 from hqt.subscriber import (
-    ACCOUNT, BAR, EQUITY, MARGIN, ORDER, POSITION, TICK, TRADE, CurveKeys, DecodeError, Subscriber,
-    SubscriberStats, decode,
+    ACCOUNT,
+    BAR,
+    EQUITY,
+    MARGIN,
+    ORDER,
+    POSITION,
+    TICK,
+    TRADE,
+    CurveKeys,
+    DecodeError,
+    Subscriber,
+    SubscriberStats,
+    decode,
 )
 
 
@@ -44,18 +55,39 @@ def test_decode_every_topic_field_by_field():
 
     bar = records[BAR]
     assert (bar.timeframe, bar.open_f, bar.high_f, bar.low_f, bar.close_f, bar.volume_f) == (
-        60, 1.1, 1.15, 1.05, 1.12, 250.0)
+        60,
+        1.1,
+        1.15,
+        1.05,
+        1.12,
+        250.0,
+    )
 
     trade = records[TRADE]
     assert (trade.ticket, trade.volume_f, trade.price_f, trade.profit, trade.profit_f) == (
-        42, 0.01, 1.234567, -15_500_000, -15.5)
+        42,
+        0.01,
+        1.234567,
+        -15_500_000,
+        -15.5,
+    )
 
     order = records[ORDER]
-    assert (order.type, order.state, order.type_name, order.state_name) == (2, 3, "BUY_LIMIT", "CANCELED")
+    assert (order.type, order.state, order.type_name, order.state_name) == (
+        2,
+        3,
+        "BUY_LIMIT",
+        "CANCELED",
+    )
     assert order.price_f == 1.1 and order.volume_f == 0.02
 
     eq = records[EQUITY]
-    assert (eq.balance_f, eq.equity_f, eq.margin_f, eq.free_margin_f) == (10_000.0, 9_990.0, 50.0, 9_940.0)
+    assert (eq.balance_f, eq.equity_f, eq.margin_f, eq.free_margin_f) == (
+        10_000.0,
+        9_990.0,
+        50.0,
+        9_940.0,
+    )
 
     m = records[MARGIN]
     assert (m.margin_level_f, m.event, m.event_name) == (19_980.0, 2, "STOP_OUT")
@@ -65,12 +97,19 @@ def test_decode_every_topic_field_by_field():
     assert (pos.open_price_f, pos.sl, pos.tp_f, pos.profit_f) == (1.5, 0, 1.4, -123.0)
 
     acc = records[ACCOUNT]
-    assert (acc.balance_f, acc.equity_f, acc.profit_f, acc.margin_level_f) == (10_000.0, 9_990.0, -10.0, 19_980.0)
+    assert (acc.balance_f, acc.equity_f, acc.profit_f, acc.margin_level_f) == (
+        10_000.0,
+        9_990.0,
+        -10.0,
+        19_980.0,
+    )
 
 
 def test_decode_accepts_any_buffer_and_rejects_malformed_frames():
     raw = frame(TICK, *SAMPLES[TICK])
-    assert decode(bytearray(raw)) == decode(memoryview(raw)) == decode(zmq.Frame(raw)) == decode(raw)
+    assert (
+        decode(bytearray(raw)) == decode(memoryview(raw)) == decode(zmq.Frame(raw)) == decode(raw)
+    )
     with pytest.raises(DecodeError, match="empty"):
         decode(b"")
     with pytest.raises(DecodeError, match="unknown topic 8"):
@@ -129,22 +168,22 @@ def test_the_original_design_note_snippet_works_unchanged(pub):
     ctx = zmq.Context.instance()
     socket = ctx.socket(zmq.SUB)
     socket.connect(pub.endpoint)
-    socket.setsockopt(zmq.SUBSCRIBE, b'')  # Subscribe all
+    socket.setsockopt(zmq.SUBSCRIBE, b"")  # Subscribe all
     socket.RCVTIMEO = 2000
     try:
         pub.wait_for_subscriptions(1)
         pub.send(frame(TICK, *SAMPLES[TICK]))
-        pub.send(frame(TRADE, 7, 3, T0, 10_000, 1_234_567, 25_000_000))      # positive profit
-        pub.send(frame(TRADE, *SAMPLES[TRADE]))                              # negative profit
+        pub.send(frame(TRADE, 7, 3, T0, 10_000, 1_234_567, 25_000_000))  # positive profit
+        pub.send(frame(TRADE, *SAMPLES[TRADE]))  # negative profit
         seen = []
         for _ in range(3):
             msg = socket.recv()
             topic = msg[0]
             if topic == 0:  # TICK
-                symbol_id, ts, bid, ask = struct.unpack('<IQqq', msg[1:])
+                symbol_id, ts, bid, ask = struct.unpack("<IQqq", msg[1:])
                 seen.append(("tick", symbol_id, ts, bid / 1e6, ask / 1e6))
             elif topic == 2:  # TRADE
-                ticket, symbol_id, ts, vol, price, profit = struct.unpack('<QIQQQQ', msg[1:])
+                ticket, symbol_id, ts, vol, price, profit = struct.unpack("<QIQQQQ", msg[1:])
                 seen.append(("trade", ticket, symbol_id, ts, vol, price, profit))
     finally:
         socket.close(0)
@@ -176,9 +215,18 @@ def test_loss_indicators_detect_what_the_protocol_reveals():
     assert s.deal_ticket_regressions == 1
 
     # A complete life cycle raises nothing.
-    for r in (_position(10, 0), _position(10, 1), _position(10, 3), _position(10, 2),
-              _order(11, 0), _order(11, 1), _order(11, 2), _order(12, 0), _order(12, 3),
-              _order(13, 4)):  # a rejection may be an order's only frame
+    for r in (
+        _position(10, 0),
+        _position(10, 1),
+        _position(10, 3),
+        _position(10, 2),
+        _order(11, 0),
+        _order(11, 1),
+        _order(11, 2),
+        _order(12, 0),
+        _order(12, 3),
+        _order(13, 4),
+    ):  # a rejection may be an order's only frame
         s.observe(r)
     assert (s.orphan_position_updates, s.orphan_order_updates) == (0, 0)
 
@@ -198,12 +246,15 @@ def test_loss_indicators_detect_what_the_protocol_reveals():
     default = SubscriberStats()
     for t in (1, 4, 9):
         default.observe(_trade(t))
-    assert default.deal_ticket_gaps == 0, "gaps are opt-in: SPEC tickets may be shared by orders and deals"
+    assert default.deal_ticket_gaps == 0, (
+        "gaps are opt-in: SPEC tickets may be shared by orders and deals"
+    )
 
 
 def test_loss_indicators_over_a_socket(pub):
-    with Subscriber(pub.endpoint, topics=[TRADE, POSITION], timeout=0.3,
-                    consecutive_deal_tickets=True) as sub:
+    with Subscriber(
+        pub.endpoint, topics=[TRADE, POSITION], timeout=0.3, consecutive_deal_tickets=True
+    ) as sub:
         pub.wait_for_subscriptions(2)
         for t in (1, 2, 4):
             pub.send(frame(TRADE, t, 0, T0, 10_000, 1_000_000, 0))
@@ -221,8 +272,11 @@ def test_curve_subscriber_needs_the_server_public_key():
         wrong_public, _ = zmq.curve_keypair()
         client_public, client_secret = zmq.curve_keypair()
         good = Subscriber(pub.endpoint, curve=server_public.decode(), timeout=0.3)
-        explicit = Subscriber(pub.endpoint, curve=CurveKeys(server_public.decode(), client_public.decode(),
-                                                            client_secret.decode()), timeout=0.3)
+        explicit = Subscriber(
+            pub.endpoint,
+            curve=CurveKeys(server_public.decode(), client_public.decode(), client_secret.decode()),
+            timeout=0.3,
+        )
         wrong = Subscriber(pub.endpoint, curve=wrong_public.decode(), timeout=0.3)
         plain = Subscriber(pub.endpoint, timeout=0.3)
         pub.wait_for_subscriptions(2)

@@ -4,6 +4,7 @@ Every way of running a sweep (in-process, fork pool, spawn pool, Dask) must
 give the same table, equal to running each parameter set by hand with the
 public Engine API; a failing set must be reported by index and parameters.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,12 @@ T0 = 1_704_153_600 * 10**9  # 2024-01-02 00:00 UTC
 MIN = 60 * 10**9
 N_BARS = 3_000
 
-ENGINE_ARGS = {"balance": 10_000.0, "currency": "USD", "leverage": 100,
-               "symbols": {"EURUSD": {"commission_per_lot": 2.0}}}
+ENGINE_ARGS = {
+    "balance": 10_000.0,
+    "currency": "USD",
+    "leverage": 100,
+    "symbols": {"EURUSD": {"commission_per_lot": 2.0}},
+}
 GRID = {"fast": [3, 8], "slow": [20, 45]}
 
 
@@ -33,9 +38,13 @@ def make_bars(n: int = N_BARS, seed: int = 7, start: float = 1.1) -> dict[str, n
     close = np.round(start + np.cumsum(rng.normal(0.0, 0.0003, n)), 5)
     open_ = np.r_[close[0], close[:-1]]
     wick = np.round(np.abs(rng.normal(0.0, 0.0002, n)), 5)
-    return {"time": T0 + np.arange(n, dtype=np.int64) * MIN, "open": open_,
-            "high": np.maximum(open_, close) + wick, "low": np.minimum(open_, close) - wick,
-            "close": close}
+    return {
+        "time": T0 + np.arange(n, dtype=np.int64) * MIN,
+        "open": open_,
+        "high": np.maximum(open_, close) + wick,
+        "low": np.minimum(open_, close) - wick,
+        "close": close,
+    }
 
 
 BARS = make_bars()
@@ -53,7 +62,7 @@ class Cross(hqt.Strategy):
         c.append(bar.close)
         if len(c) < self.slow:
             return
-        up = sum(c[-self.fast:]) / self.fast > sum(c[-self.slow:]) / self.slow
+        up = sum(c[-self.fast :]) / self.fast > sum(c[-self.slow :]) / self.slow
         if up and not engine.positions:
             engine.buy(bar.symbol_id, self.volume)
         elif not up and engine.positions:
@@ -89,8 +98,7 @@ def direct(params: dict, bars=BARS, strategy=Cross) -> dict:
     e = hqt.Engine(10_000.0, "USD", 100)
     try:
         e.add_symbol("EURUSD", commission_per_lot=2.0)
-        e.load_bars(0, hqt.M1, bars["time"], bars["open"], bars["high"], bars["low"],
-                    bars["close"])
+        e.load_bars(0, hqt.M1, bars["time"], bars["open"], bars["high"], bars["low"], bars["close"])
         e.run(strategy(**params))
         return e.statistics().as_dict()
     finally:
@@ -109,10 +117,14 @@ def local_table():
 
 # ---- grid and seeds ----------------------------------------------------------------
 
+
 def test_expand_grid_orders_the_cartesian_product_last_key_fastest():
     assert expand_grid({"a": [1, 2], "b": ("x", "y"), "c": 5}) == [
-        {"a": 1, "b": "x", "c": 5}, {"a": 1, "b": "y", "c": 5},
-        {"a": 2, "b": "x", "c": 5}, {"a": 2, "b": "y", "c": 5}]
+        {"a": 1, "b": "x", "c": 5},
+        {"a": 1, "b": "y", "c": 5},
+        {"a": 2, "b": "x", "c": 5},
+        {"a": 2, "b": "y", "c": 5},
+    ]
     assert expand_grid([{"a": 1}, {"a": 2, "b": 3}]) == [{"a": 1}, {"a": 2, "b": 3}]
     out = expand_grid({"n": np.array([1, 2]), "x": range(2)})
     assert out == [{"n": 1, "x": 0}, {"n": 1, "x": 1}, {"n": 2, "x": 0}, {"n": 2, "x": 1}]
@@ -137,13 +149,18 @@ def test_task_seed_is_a_stable_hash_of_the_parameters():
 
 # ---- local pool ---------------------------------------------------------------------
 
+
 def test_local_pool_equals_running_each_set_directly(local_table):
     import pandas as pd
 
     assert isinstance(local_table, pd.DataFrame)
     assert list(local_table.columns[:3]) == ["fast", "slow", "seed"]
     assert [tuple(r) for r in local_table[["fast", "slow"]].itertuples(index=False)] == [
-        (3, 20), (3, 45), (8, 20), (8, 45)]
+        (3, 20),
+        (3, 45),
+        (8, 20),
+        (8, 45),
+    ]
     for _, row in local_table.iterrows():
         params = {"fast": int(row["fast"]), "slow": int(row["slow"])}
         assert stats_of(row) == direct(params)
@@ -177,13 +194,15 @@ def test_seeded_strategies_are_reproducible_whatever_the_workers():
     assert len({r["net_profit"] for r in a}) == 3
     for r in a:
         assert r["seed"] == task_seed({"p": r["p"]})
-        assert r["net_profit"] == direct({"p": r["p"], "seed": r["seed"]},
-                                         strategy=Coin)["net_profit"]
+        assert (
+            r["net_profit"] == direct({"p": r["p"], "seed": r["seed"]}, strategy=Coin)["net_profit"]
+        )
     c = sweep_fn(Coin, grid, BARS, ENGINE_ARGS, processes=0, records=True, seed=1)
     assert [r["net_profit"] for r in c] != [r["net_profit"] for r in a]
     # a grid parameter named seed is used as the seed itself
-    d = sweep_fn(Coin, {"p": [0.05], "seed": [11, 12]}, BARS, ENGINE_ARGS, processes=0,
-                 records=True)
+    d = sweep_fn(
+        Coin, {"p": [0.05], "seed": [11, 12]}, BARS, ENGINE_ARGS, processes=0, records=True
+    )
     assert [r["seed"] for r in d] == [11, 12]
     assert d[0]["net_profit"] == direct({"p": 0.05, "seed": 11}, strategy=Coin)["net_profit"]
 
@@ -219,19 +238,39 @@ def test_a_failing_parameter_set_is_named(local_table):
 def _data_pointer(engine, strategy):
     job = sweep_mod._WORKER_JOB
     arr = job.data["EURUSD"][0].arrays["close"]
-    return {"pid": os.getpid(), "ptr": arr.ctypes.data, "memmap": isinstance(arr.base, np.memmap)
-            or isinstance(getattr(arr.base, "base", None), np.memmap)}
+    return {
+        "pid": os.getpid(),
+        "ptr": arr.ctypes.data,
+        "memmap": isinstance(arr.base, np.memmap)
+        or isinstance(getattr(arr.base, "base", None), np.memmap),
+    }
 
 
 def test_data_reaches_local_workers_once_without_copies():
     closes = np.ascontiguousarray(BARS["close"])
     data = dict(BARS, close=closes)
-    fork = sweep_fn(Cross, GRID, data, ENGINE_ARGS, processes=2, mp_context="fork",
-                    collect=_data_pointer, records=True)
+    fork = sweep_fn(
+        Cross,
+        GRID,
+        data,
+        ENGINE_ARGS,
+        processes=2,
+        mp_context="fork",
+        collect=_data_pointer,
+        records=True,
+    )
     assert {r["ptr"] for r in fork} == {closes.ctypes.data}  # inherited, not copied
     assert {r["pid"] for r in fork} != {os.getpid()}
-    spawn = sweep_fn(Cross, GRID, data, ENGINE_ARGS, processes=2, mp_context="spawn",
-                     collect=_data_pointer, records=True)
+    spawn = sweep_fn(
+        Cross,
+        GRID,
+        data,
+        ENGINE_ARGS,
+        processes=2,
+        mp_context="spawn",
+        collect=_data_pointer,
+        records=True,
+    )
     assert all(r["memmap"] for r in spawn)  # mapped from the one file the parent wrote
     by_pid: dict[int, set[int]] = {}
     for r in spawn:
@@ -240,6 +279,7 @@ def test_data_reaches_local_workers_once_without_copies():
 
 
 # ---- data and engine_args ---------------------------------------------------------------
+
 
 class TickCross(Cross):
     bars = [("EURUSD", hqt.M5)]
@@ -253,17 +293,26 @@ def test_ticks_several_symbols_dataframes_and_collect():
     t = T0 + np.arange(n, dtype=np.int64) * 10 * 10**9
     bid = np.round(1.1 + np.cumsum(rng.normal(0, 0.00005, n)), 5)
     ticks = hqt.TickData(t, bid, bid + 0.00002)
-    gbp = pd.DataFrame({"bid": bid + 0.17, "ask": bid + 0.17003},
-                       index=pd.to_datetime(t, utc=True))
-    args = {"balance": 5_000, "symbols": {"EURUSD": {}, "GBPUSD": {"spread": 0.0}},
-            "mode": "netting"}
+    gbp = pd.DataFrame({"bid": bid + 0.17, "ask": bid + 0.17003}, index=pd.to_datetime(t, utc=True))
+    args = {
+        "balance": 5_000,
+        "symbols": {"EURUSD": {}, "GBPUSD": {"spread": 0.0}},
+        "mode": "netting",
+    }
     data = {"EURUSD": ticks, "GBPUSD": gbp}
 
     def count(engine, strategy):
         return {"deals": len(engine.deals), "gbp_last": engine.symbol("GBPUSD").bid}
 
-    rows = sweep_fn(TickCross, {"fast": [2, 4], "slow": [10]}, data, args, processes=2,
-                    collect=count, records=True)
+    rows = sweep_fn(
+        TickCross,
+        {"fast": [2, 4], "slow": [10]},
+        data,
+        args,
+        processes=2,
+        collect=count,
+        records=True,
+    )
     for r in rows:
         e = hqt.Engine(5_000, "USD", 100, mode="netting")
         e.add_symbol("EURUSD")
@@ -288,10 +337,14 @@ def test_csv_paths_and_structured_arrays_are_data_too(tmp_path):
     path = tmp_path / "bars.csv"
     with open(path, "w") as f:
         f.write("time,open,high,low,close\n")
-        for row in zip(*(BARS[k].tolist() for k in ("time", "open", "high", "low", "close"))):
+        for row in zip(
+            *(BARS[k].tolist() for k in ("time", "open", "high", "low", "close")), strict=False
+        ):
             f.write(",".join(f"{v:.5f}" if isinstance(v, float) else str(v) for v in row) + "\n")
-    arr = np.zeros(N_BARS, dtype=[("time", "<i8"), ("open", "<f8"), ("high", "<f8"),
-                                  ("low", "<f8"), ("close", "<f8")])
+    arr = np.zeros(
+        N_BARS,
+        dtype=[("time", "<i8"), ("open", "<f8"), ("high", "<f8"), ("low", "<f8"), ("close", "<f8")],
+    )
     for k in arr.dtype.names:
         arr[k] = BARS[k]
     grid = {"fast": [3], "slow": [20]}
@@ -320,11 +373,26 @@ def test_bad_arguments_fail_before_any_task_runs():
 
 
 def test_make_engine_follows_engine_args():
-    e = make_engine({"balance": 2_500, "currency": "EUR", "leverage": 30, "mode": "netting",
-                     "stop_out": 20.0, "margin_call": 80.0,
-                     "symbols": {"EURUSD": {}, "US500": {
-                         "base_currency": "USD", "profit_currency": "USD",
-                         "contract_size": 1, "digits": 2, "margin_mode": "cfd"}}})
+    e = make_engine(
+        {
+            "balance": 2_500,
+            "currency": "EUR",
+            "leverage": 30,
+            "mode": "netting",
+            "stop_out": 20.0,
+            "margin_call": 80.0,
+            "symbols": {
+                "EURUSD": {},
+                "US500": {
+                    "base_currency": "USD",
+                    "profit_currency": "USD",
+                    "contract_size": 1,
+                    "digits": 2,
+                    "margin_mode": "cfd",
+                },
+            },
+        }
+    )
     try:
         a = e.account
         assert (a.balance, a.currency, a.leverage, a.mode.name) == (2_500, "EUR", 30, "NETTING")
@@ -360,12 +428,16 @@ def test_progress_bar_counts_the_backtests(capsys):
 
 # ---- Dask ---------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def dask_client():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         yield client
 
 
@@ -411,4 +483,3 @@ def test_dask_names_the_failing_set(dask_client):
     assert info.value.error == "ValueError: no luck with these parameters"
     table = sweep_fn(FailsOn, GRID, BARS, ENGINE_ARGS, client=dask_client, errors="record")
     assert table["error"].notna().sum() == 1
-

@@ -1,4 +1,5 @@
 """hqt.testing: generators, fixtures, assertions, and the sample suite of docs/testing.md."""
+
 from __future__ import annotations
 
 import os
@@ -10,16 +11,16 @@ import numpy as np
 import pytest
 
 import hqt
+from conftest import PYDIR, ROOT
 from hqt import _optional
 from hqt import testing as T
 from hqt.results import BacktestResult
-
-from conftest import PYDIR, ROOT
 
 DAY = 86_400 * 10**9
 
 
 # ---- generators ------------------------------------------------------------------------
+
 
 def test_ticks_are_reproducible_and_valid():
     a = T.random_walk_ticks(20_000, seed=3, gaps=2, spread_spikes=4)
@@ -86,6 +87,7 @@ def test_to_frame():
 
 # ---- fixtures ---------------------------------------------------------------------------
 
+
 def test_fixtures(hqt_seed, hqt_ticks, hqt_bars, hqt_engine, hqt_bar_engine):
     assert hqt_seed == T.DEFAULT_SEED
     assert len(hqt_ticks) == 5_000 and len(hqt_bars) == 2_000
@@ -109,6 +111,7 @@ def test_factory_disposed_the_previous_engine():
 
 
 # ---- assertions ----------------------------------------------------------------------------
+
 
 class Every(hqt.Strategy):
     def __init__(self, every: int = 400, close_at_end: bool = True) -> None:
@@ -184,6 +187,7 @@ def test_assert_deals_and_trades_equal(hqt_engine_factory, hqt_ticks):
 
 # ---- the sample suite of docs/testing.md -----------------------------------------------------------
 
+
 def test_sample_suite_in_docs_passes(tmp_path):
     text = (ROOT / "docs" / "testing.md").read_text()
     m = re.search(r"<!-- sample-suite -->\s*```python\n(.*?)```", text, re.S)
@@ -191,9 +195,23 @@ def test_sample_suite_in_docs_passes(tmp_path):
     (tmp_path / "test_crossover.py").write_text(m.group(1))
     (tmp_path / "conftest.py").write_text('pytest_plugins = ["hqt.testing"]\n')
     env = dict(os.environ, PYTHONPATH=str(PYDIR))
-    r = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
-                        "--rootdir", str(tmp_path), str(tmp_path)],
-                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "7 passed" in r.stdout
     assert "hqt.testing: seed 12345" in r.stdout
@@ -205,10 +223,29 @@ def test_plugin_seed_option(tmp_path):
         "    assert hqt_seed == 7\n"
         "    from hqt.testing import random_walk_ticks\n"
         "    assert (hqt_ticks.bid == random_walk_ticks(5000, seed=7, gaps=1,"
-        " spread_spikes=1).bid).all()\n")
+        " spread_spikes=1).bid).all()\n"
+    )
     env = dict(os.environ, PYTHONPATH=str(PYDIR))
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "hqt.testing",
-                        "-p", "no:cacheprovider", "--hqt-seed", "7", "--rootdir", str(tmp_path),
-                        str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                       timeout=120)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "hqt.testing",
+            "-p",
+            "no:cacheprovider",
+            "--hqt-seed",
+            "7",
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stdout + r.stderr

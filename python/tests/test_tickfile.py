@@ -1,4 +1,5 @@
 """HQT tick files: the documented layout, the converter, and Engine.run_file in bounded memory."""
+
 from __future__ import annotations
 
 import os
@@ -10,11 +11,10 @@ import numpy as np
 import pytest
 
 import hqt
+from conftest import PYDIR, snapshot
 from hqt import tickfile as TF
 from hqt.data import read_ticks
 from hqt.testing import T0, assert_deals_equal, make_engine, random_walk_ticks
-
-from conftest import PYDIR, snapshot
 
 TICKS = random_walk_ticks(60_000, seed=21, gaps=2, spread_spikes=2)
 
@@ -34,8 +34,7 @@ def test_layout_is_as_documented(tmp_path):
     TF.write_tickfile(p, hqt.TickData(t, bid, ask), "EURUSD")
     raw = p.read_bytes()
     assert len(raw) == 64 + 24 * 3
-    magic, version, hsize, count, scale, first, last, sym = struct.unpack_from(
-        "<8sIIQqqq16s", raw)
+    magic, version, hsize, count, scale, first, last, sym = struct.unpack_from("<8sIIQqqq16s", raw)
     assert (magic, version, hsize, count, scale) == (b"HQTTICKS", 1, 64, 3, 1_000_000)
     assert (first, last, sym.rstrip(b"\0")) == (T0, T0 + 5, b"EURUSD")
     cols = np.frombuffer(raw, "<i8", offset=64).reshape(3, 3)
@@ -97,15 +96,19 @@ def _write_csvs(tmp_path, ticks):
     plain = tmp_path / "plain.csv"
     with open(plain, "w") as f:
         f.write("time,bid,ask\n")
-        for t, b, a in zip(ticks.time.tolist(), ticks.bid.tolist(), ticks.ask.tolist()):
+        for t, b, a in zip(
+            ticks.time.tolist(), ticks.bid.tolist(), ticks.ask.tolist(), strict=False
+        ):
             f.write(f"{t},{b!r},{a!r}\n")
     mt5 = tmp_path / "mt5.csv"
     lines = ["<DATE>\t<TIME>\t<BID>\t<ASK>\t<LAST>\t<VOLUME>\t<FLAGS>"]
     pb = pa = None
-    for t, b, a in zip(ticks.time.tolist(), ticks.bid.tolist(), ticks.ask.tolist()):
+    for t, b, a in zip(ticks.time.tolist(), ticks.bid.tolist(), ticks.ask.tolist(), strict=False):
         d, c = str(np.datetime64(t, "ns").astype("M8[ms]")).split("T")
-        lines.append(f"{d.replace('-', '.')}\t{c}\t{'' if b == pb else repr(b)}\t"
-                     f"{'' if a == pa else repr(a)}\t\t\t6")
+        lines.append(
+            f"{d.replace('-', '.')}\t{c}\t{'' if b == pb else repr(b)}\t"
+            f"{'' if a == pa else repr(a)}\t\t\t6"
+        )
         pb, pa = b, a
     mt5.write_text("\n".join(lines) + "\n", encoding="utf-16")
     return plain, mt5
@@ -126,8 +129,9 @@ def test_convert_csv_in_chunks_equals_reading_whole(tmp_path):
 
 def test_convert_errors_name_the_line(tmp_path):
     p = tmp_path / "bad.csv"
-    p.write_text("time,bid,ask\n" + "".join(f"{T0 + i},1.1,1.2\n" for i in range(50)) +
-                 f"{T0},1.1,1.2\n")
+    p.write_text(
+        "time,bid,ask\n" + "".join(f"{T0 + i},1.1,1.2\n" for i in range(50)) + f"{T0},1.1,1.2\n"
+    )
     with pytest.raises(hqt.DataOrderError, match=":52: tick 50: time") as info:
         TF.convert(p, tmp_path / "bad.hqtt", chunk_rows=10)
     assert info.value.line == 52 and info.value.index == 50
@@ -139,26 +143,57 @@ def test_cli_convert_and_info(tmp_path):
     pq = pytest.importorskip("pyarrow.parquet")
     ticks = random_walk_ticks(5_000, seed=6)
     src = tmp_path / "t.parquet"
-    pq.write_table(pa.table({"time": pa.array(ticks.time, pa.timestamp("ns")),
-                             "bid": ticks.bid, "ask": ticks.ask}), src, row_group_size=999)
+    pq.write_table(
+        pa.table(
+            {"time": pa.array(ticks.time, pa.timestamp("ns")), "bid": ticks.bid, "ask": ticks.ask}
+        ),
+        src,
+        row_group_size=999,
+    )
     out = tmp_path / "t.hqtt"
     env = dict(os.environ, PYTHONPATH=str(PYDIR))
-    r = subprocess.run([sys.executable, "-m", "hqt.tickfile", "convert", str(src), str(out),
-                        "--symbol", "EURUSD", "--chunk-rows", "1000"],
-                       capture_output=True, text=True, env=env, timeout=60)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hqt.tickfile",
+            "convert",
+            str(src),
+            str(out),
+            "--symbol",
+            "EURUSD",
+            "--chunk-rows",
+            "1000",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     assert "5,000 ticks" in r.stdout
     got = TF.TickFile(out).read()
     assert np.array_equal(got.time, ticks.time) and np.array_equal(got.bid, ticks.bid)
-    r = subprocess.run([sys.executable, "-m", "hqt.tickfile", "info", str(out)],
-                       capture_output=True, text=True, env=env, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "hqt.tickfile", "info", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert r.returncode == 0 and "EURUSD" in r.stdout and "5,000" in r.stdout
-    r = subprocess.run([sys.executable, "-m", "hqt.tickfile", "info", str(src)],
-                       capture_output=True, text=True, env=env, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "hqt.tickfile", "info", str(src)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert r.returncode == 1 and "not an HQT tick file" in r.stderr
 
 
 # ---- run_file --------------------------------------------------------------------------
+
 
 class Every(hqt.Strategy):
     def __init__(self) -> None:
@@ -208,8 +243,7 @@ def test_run_file_equals_run_for_tick_strategies(tickfile):
     assert r1.statistics.total_deals > 50
     assert_deals_equal(r1, r2)
     s1, s2 = snapshot(e1), snapshot(e2)
-    for key in ("account", "positions", "orders", "order_history", "deals", "trades",
-                "statistics"):
+    for key in ("account", "positions", "orders", "order_history", "deals", "trades", "statistics"):
         assert s1[key] == s2[key], key
     assert e2.pending_events == 0
     assert r2.run.events == len(TICKS)

@@ -1,5 +1,6 @@
 """Static types: mypy (strict, configured in python/pyproject.toml) on the whole package,
 and mypy.stubtest of the extension's stubs (hqt/_hqt.pyi) against the built module."""
+
 from __future__ import annotations
 
 import os
@@ -14,11 +15,13 @@ from conftest import PYDIR
 pytest.importorskip("mypy")
 
 
-def _run(args: list[str], cwd: str, env_extra: dict[str, str] | None = None
-         ) -> subprocess.CompletedProcess[str]:
+def _run(
+    args: list[str], cwd: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(PYDIR), **(env_extra or {}))
-    return subprocess.run([sys.executable, "-m", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +47,7 @@ def test_stubtest_extension_stubs(tmp_path):
     shutil.copy(PYDIR / "hqt" / "_hqt.pyi", pkg / "_hqt.pyi")
     (pkg / "__init__.pyi").write_text("")
     cfg = tmp_path / "mypy.ini"
-    cfg.write_text(f"[mypy]\nmypy_path = {tmp_path / 'stubs'}\n"
-                   f"cache_dir = {tmp_path / 'cache'}\n")
+    cfg.write_text(f"[mypy]\nmypy_path = {tmp_path / 'stubs'}\ncache_dir = {tmp_path / 'cache'}\n")
     r = _run(["mypy.stubtest", "hqt._hqt", "--mypy-config-file", str(cfg)], cwd=str(tmp_path))
     assert r.returncode == 0, r.stdout + r.stderr
 
@@ -53,7 +55,7 @@ def test_stubtest_extension_stubs(tmp_path):
 def test_public_api_is_typed_for_users(tmp_path, cache_dir):
     """A user's strict script type-checks against hqt (py.typed is honoured)."""
     script = tmp_path / "user.py"
-    script.write_text('''
+    script.write_text("""
 import hqt
 from hqt.results import BacktestResult
 from hqt.testing import random_walk_ticks, assert_flat_at_end
@@ -72,7 +74,10 @@ def main() -> float:
     e.close_all()
     assert_flat_at_end(e)
     return r.statistics.net_profit + float(r.stats_dict()["return_pct"])
-''')
-    r = _run(["mypy", "--strict", "--cache-dir", cache_dir, str(script)],
-             cwd=str(tmp_path), env_extra={"MYPYPATH": str(PYDIR)})
+""")
+    r = _run(
+        ["mypy", "--strict", "--cache-dir", cache_dir, str(script)],
+        cwd=str(tmp_path),
+        env_extra={"MYPYPATH": str(PYDIR)},
+    )
     assert r.returncode == 0, r.stdout + r.stderr

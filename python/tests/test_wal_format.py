@@ -56,6 +56,7 @@ def sample_log(path):
 # The Python reader on its own
 # ---------------------------------------------------------------------------
 
+
 def test_round_trip(tmp_path):
     path = str(tmp_path / "a.wal")
     expected = sample_log(path)
@@ -119,7 +120,7 @@ def test_every_single_bit_flip_is_detected_or_cut(tmp_path):
             refused += 1
             continue
         cut += 1
-        assert contents(log.records) == expected[:len(log.records)], bit
+        assert contents(log.records) == expected[: len(log.records)], bit
         assert bit // 8 >= log.valid_bytes, bit
         assert log.torn_bytes == len(original) - log.valid_bytes
     assert cut == last_frame * 8
@@ -134,7 +135,7 @@ def test_truncation_at_every_offset_yields_the_valid_prefix(tmp_path):
     for n in range(len(original) + 1):
         log = wal.scan(original[:n])
         kept = [e for e in ends if e <= n]
-        assert contents(log.records) == expected[:len(kept)], n
+        assert contents(log.records) == expected[: len(kept)], n
         valid = 0 if n < HEADER_FRAME else (kept[-1] if kept else HEADER_FRAME)
         assert log.valid_bytes == valid and log.torn_bytes == n - valid, n
         assert log.torn_records == (0 if n == valid else 1), n
@@ -146,9 +147,11 @@ def test_tails_that_are_cut(tmp_path):
     good = read(path)
     log = wal.scan(good + bytes(4096))
     assert contents(log.records) == expected and log.torn_bytes == 4096 and log.torn_records == 0
-    stale = good[HEADER_FRAME:wal.read_records(path)[1].offset]  # record 1 again
+    stale = good[HEADER_FRAME : wal.read_records(path)[1].offset]  # record 1 again
     log = wal.scan(good + stale)
-    assert contents(log.records) == expected and log.torn_records == 1 and "stale" in log.torn_reason
+    assert (
+        contents(log.records) == expected and log.torn_records == 1 and "stale" in log.torn_reason
+    )
 
 
 def test_damage_before_the_last_record_is_corruption(tmp_path):
@@ -163,13 +166,15 @@ def test_damage_before_the_last_record_is_corruption(tmp_path):
         "runs past the end": (offs[1] + 5, b"\x00\x10\x00\x00"),
     }
     for reason, (at, patch) in cases.items():
-        damaged = good[:at] + patch + good[at + len(patch):]
+        damaged = good[:at] + patch + good[at + len(patch) :]
         with pytest.raises(wal.WALCorruptError) as e:
             wal.scan(damaged)
-        assert reason in str(e.value) and e.value.offset == (offs[2] if reason == "bad magic" else offs[1])
+        assert reason in str(e.value) and e.value.offset == (
+            offs[2] if reason == "bad magic" else offs[1]
+        )
     # A record cut out of the middle: the next ones are intact but their sequence numbers jump.
     with pytest.raises(wal.WALCorruptError, match="expected sequence 3"):
-        wal.scan(good[:offs[2]] + good[offs[3]:])
+        wal.scan(good[: offs[2]] + good[offs[3] :])
 
 
 def test_files_that_are_not_logs(tmp_path):
@@ -200,7 +205,9 @@ def test_random_garbage_never_crashes():
 
 def test_decoder_registry():
     assert wal.decode_payload(wal.HEADER, wal.header_payload(0x1F)) == {
-        "format_version": 1, "fingerprint": "0x000000000000001f"}
+        "format_version": 1,
+        "fingerprint": "0x000000000000001f",
+    }
     assert wal.decode_payload(200, b"xyz") == {"bytes": 3}
     wal.register_decoder(200, "TEST_PAIR", lambda b: struct.unpack("<HB", b))
     try:
@@ -218,7 +225,9 @@ def test_decoder_registry():
 
 def run_cli(*args):
     env = dict(os.environ, PYTHONPATH=PYTHON_DIR)
-    p = subprocess.run([sys.executable, "-m", "hqt.wal", *args], capture_output=True, text=True, env=env)
+    p = subprocess.run(
+        [sys.executable, "-m", "hqt.wal", *args], capture_output=True, text=True, env=env
+    )
     return p.returncode, p.stdout
 
 
@@ -247,9 +256,14 @@ def test_cli(tmp_path):
 # Cross-checks with the Swift implementation (libhqt.so through the C ABI)
 # ---------------------------------------------------------------------------
 
+
 def preprocessed_header():
-    return subprocess.run(["gcc", "-E", "-P", "-D__attribute__(x)=", os.path.join(ROOT, "include", "hqt.h")],
-                          check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["gcc", "-E", "-P", "-D__attribute__(x)=", os.path.join(ROOT, "include", "hqt.h")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def test_header_parses_with_cffi():
@@ -258,17 +272,38 @@ def test_header_parses_with_cffi():
     ffi.cdef(preprocessed_header())
     assert ffi.sizeof("hqt_wal_open_report") == 64
     assert ffi.typeof("hqt_wal_record_fn").kind == "function"  # cffi's kind for function pointers
-    for name in ["hqt_wal_open", "hqt_wal_open_ex", "hqt_wal_append", "hqt_wal_mark_checkpoint",
-                 "hqt_wal_read_all", "hqt_wal_read_uncommitted", "hqt_wal_last_checkpoint",
-                 "hqt_wal_truncate_to_checkpoint", "hqt_wal_clear", "hqt_wal_close", "hqt_wal_sync",
-                 "hqt_wal_salvage", "hqt_wal_verify", "hqt_last_error", "hqt_wal_options_init"]:
+    for name in [
+        "hqt_wal_open",
+        "hqt_wal_open_ex",
+        "hqt_wal_append",
+        "hqt_wal_mark_checkpoint",
+        "hqt_wal_read_all",
+        "hqt_wal_read_uncommitted",
+        "hqt_wal_last_checkpoint",
+        "hqt_wal_truncate_to_checkpoint",
+        "hqt_wal_clear",
+        "hqt_wal_close",
+        "hqt_wal_sync",
+        "hqt_wal_salvage",
+        "hqt_wal_verify",
+        "hqt_last_error",
+        "hqt_wal_options_init",
+    ]:
         assert "function " + name in ffi._parser._declarations, name
 
 
 # The library scripts/build.sh installs next to the package, else a debug build.
 LIB_PATH = os.environ.get("HQT_LIBHQT") or next(
-    (p for p in (os.path.join(ROOT, "python", "hqt", "libhqt.so"), os.path.join(ROOT, ".build", "debug", "libhqt.so"))
-     if os.path.exists(p)), os.path.join(ROOT, "python", "hqt", "libhqt.so"))
+    (
+        p
+        for p in (
+            os.path.join(ROOT, "python", "hqt", "libhqt.so"),
+            os.path.join(ROOT, ".build", "debug", "libhqt.so"),
+        )
+        if os.path.exists(p)
+    ),
+    os.path.join(ROOT, "python", "hqt", "libhqt.so"),
+)
 
 # Loads libhqt.so through cffi; used in this process and in child processes.
 LOADER = textwrap.dedent("""
@@ -284,7 +319,9 @@ LOADER = textwrap.dedent("""
 def c():
     pytest.importorskip("cffi")
     if not os.path.exists(LIB_PATH):
-        pytest.skip("libhqt.so not built: run `swift build --scratch-path .build` (or set HQT_LIBHQT)")
+        pytest.skip(
+            "libhqt.so not built: run `swift build --scratch-path .build` (or set HQT_LIBHQT)"
+        )
     ns = {}
     exec(LOADER, ns)
     return ns["ffi"], ns["lib"]
@@ -304,7 +341,9 @@ def c_read(c, path, uncommitted=False):
 
     @ffi.callback("int(const hqt_wal_record *, void *)")
     def collect(rec, _):
-        records.append((rec.type, rec.sequence, bytes(ffi.buffer(rec.data, rec.length)) if rec.length else b""))
+        records.append(
+            (rec.type, rec.sequence, bytes(ffi.buffer(rec.data, rec.length)) if rec.length else b"")
+        )
         return 0
 
     reader = lib.hqt_wal_read_uncommitted if uncommitted else lib.hqt_wal_read_all
@@ -365,7 +404,9 @@ SWIFT_WRITER = LOADER + textwrap.dedent("""
 
 def test_log_written_by_swift_in_another_process_reads_the_same_in_python(c, tmp_path):
     path = str(tmp_path / "swift.wal")
-    out = subprocess.run([sys.executable, "-c", SWIFT_WRITER, path], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", SWIFT_WRITER, path], check=True, capture_output=True, text=True
+    )
     written = [(t, s, bytes.fromhex(h)) for t, s, h in json.loads(out.stdout)]
     log = wal.read_log(path)
     # Compacted to the last checkpoint (sequence 303: 300 records + 3 checkpoints).
@@ -374,8 +415,11 @@ def test_log_written_by_swift_in_another_process_reads_the_same_in_python(c, tmp
     assert log.header == wal.Header(1, 0x5EED, written[last_cp][1] - 1)
     assert log.torn_bytes == 0
     assert c_read(c, path) == written[last_cp:]
-    assert c_read(c, path, uncommitted=True) == written[last_cp + 1:] == contents(
-        wal.records_after_last_checkpoint(log.records))
+    assert (
+        c_read(c, path, uncommitted=True)
+        == written[last_cp + 1 :]
+        == contents(wal.records_after_last_checkpoint(log.records))
+    )
 
 
 def test_log_written_by_python_reads_the_same_in_swift(c, tmp_path):
@@ -403,7 +447,12 @@ def test_both_readers_agree_on_every_damage(c, tmp_path):
         variants.append(("cut %d" % n, original[:n]))
     rng = random.Random(5)
     for i in range(100):
-        variants.append(("garbage %d" % i, original + bytes(rng.getrandbits(8) for _ in range(rng.randrange(64)))))
+        variants.append(
+            (
+                "garbage %d" % i,
+                original + bytes(rng.getrandbits(8) for _ in range(rng.randrange(64))),
+            )
+        )
     agreed = {"refused": 0, "ok": 0}
     for name, data in variants:
         write(path, data)
@@ -443,8 +492,12 @@ LOCK_HOLDER = LOADER + textwrap.dedent("""
 def test_second_writer_in_another_process_gets_a_clear_error(c, tmp_path):
     ffi, lib = c
     path = str(tmp_path / "a.wal")
-    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, path],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, path],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         out = ffi.new("hqt_wal **")
@@ -476,7 +529,10 @@ def test_c_abi_rejects_bad_arguments_without_crashing(c, tmp_path):
     w = out[0]
     assert lib.hqt_wal_append(ffi.NULL, 1, b"x", 1, ffi.NULL) == lib.HQT_E_INVALID_ARGUMENT
     assert lib.hqt_wal_append(w, 1, ffi.NULL, 5, ffi.NULL) == lib.HQT_E_INVALID_ARGUMENT
-    assert lib.hqt_wal_append(w, 1, b"x", lib.HQT_WAL_MAX_PAYLOAD + 1, ffi.NULL) == lib.HQT_E_INVALID_ARGUMENT
+    assert (
+        lib.hqt_wal_append(w, 1, b"x", lib.HQT_WAL_MAX_PAYLOAD + 1, ffi.NULL)
+        == lib.HQT_E_INVALID_ARGUMENT
+    )
     assert lib.hqt_wal_append(w, wal.CHECKPOINT, b"x", 1, ffi.NULL) == lib.HQT_E_INVALID_ARGUMENT
     assert lib.hqt_wal_append(w, 1, ffi.NULL, 0, ffi.NULL) == 0
     assert lib.hqt_wal_read_all(w, ffi.NULL, ffi.NULL) == lib.HQT_E_INVALID_ARGUMENT
@@ -542,16 +598,49 @@ def test_append_does_not_allocate(c, tmp_path):
     (tmp_path / "mc.c").write_text(MALLOC_COUNTER)
     (tmp_path / "loop.c").write_text(APPEND_LOOP)
     lib_dir = os.path.dirname(LIB_PATH)
-    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(tmp_path / "libmc.so"), str(tmp_path / "mc.c"), "-ldl"],
-                   check=True)
-    subprocess.run(["gcc", "-I", os.path.join(ROOT, "include"), str(tmp_path / "loop.c"), "-o", str(tmp_path / "loop"),
-                    "-L", str(tmp_path), "-lmc", "-L", lib_dir, "-lhqt",
-                    "-Wl,-rpath,%s:%s" % (tmp_path, lib_dir)], check=True)
-    out = subprocess.run([str(tmp_path / "loop"), str(tmp_path / "a.wal")], check=True, capture_output=True, text=True)
+    subprocess.run(
+        [
+            "gcc",
+            "-shared",
+            "-fPIC",
+            "-o",
+            str(tmp_path / "libmc.so"),
+            str(tmp_path / "mc.c"),
+            "-ldl",
+        ],
+        check=True,
+    )
+    subprocess.run(
+        [
+            "gcc",
+            "-I",
+            os.path.join(ROOT, "include"),
+            str(tmp_path / "loop.c"),
+            "-o",
+            str(tmp_path / "loop"),
+            "-L",
+            str(tmp_path),
+            "-lmc",
+            "-L",
+            lib_dir,
+            "-lhqt",
+            "-Wl,-rpath,%s:%s" % (tmp_path, lib_dir),
+        ],
+        check=True,
+    )
+    out = subprocess.run(
+        [str(tmp_path / "loop"), str(tmp_path / "a.wal")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     counts = [line.split() for line in out.stdout.splitlines()]
-    assert all(int(at_open) > 0 for at_open, _ in counts), "the counter counts nothing: " + out.stdout
-    assert [appends for _, appends in counts] == ["0", "0", "0"], \
+    assert all(int(at_open) > 0 for at_open, _ in counts), (
+        "the counter counts nothing: " + out.stdout
+    )
+    assert [appends for _, appends in counts] == ["0", "0", "0"], (
         "mallocs during appends (none, batch, always): " + out.stdout
+    )
 
 
 APPENDER = LOADER + textwrap.dedent("""
@@ -589,7 +678,9 @@ def test_appender_killed_at_random_moments_loses_nothing_acknowledged(c, tmp_pat
     last_seen = 0
     for round_ in range(8):
         policy = [0, 1, 2][round_ % 3]  # always, batch, none: a killed process loses nothing in any
-        child = subprocess.Popen([sys.executable, "-c", APPENDER, path, str(policy)], stdout=subprocess.PIPE)
+        child = subprocess.Popen(
+            [sys.executable, "-c", APPENDER, path, str(policy)], stdout=subprocess.PIPE
+        )
         assert child.stdout.readline().strip() == b"ready"
         time.sleep(rng.uniform(0.02, 0.15))
         child.kill()  # SIGKILL

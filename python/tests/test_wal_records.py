@@ -13,6 +13,7 @@ engine's own recovery report and state.
 
 Build first: ``swift build -c release --product hqt``.
 """
+
 from __future__ import annotations
 
 import ctypes as C
@@ -22,16 +23,17 @@ import shutil
 import struct
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any
 
 import pytest
 
 import hqt_ctypes as H
+import wal_reference_model as M
 from hqt import wal
 from hqt import wal_records as W
-import wal_reference_model as M
 
 ROOT = Path(__file__).resolve().parents[2]
 LIB_PATH = Path(os.environ.get("HQT_LIB", ROOT / ".build" / "release" / "libhqt.so"))
@@ -44,11 +46,17 @@ P = C.POINTER
 
 
 class RecoveryReport(C.Structure):
-    _fields_ = [("records_replayed", C.c_int64), ("records_discarded", C.c_int64),
-                ("checkpoint_sequence", C.c_uint64), ("events_processed", C.c_int64),
-                ("last_event_time", C.c_int64), ("torn_bytes_dropped", C.c_int64),
-                ("torn_records_dropped", C.c_int64), ("replayed_over_data", C.c_int32),
-                ("reserved", C.c_int32)]
+    _fields_ = [
+        ("records_replayed", C.c_int64),
+        ("records_discarded", C.c_int64),
+        ("checkpoint_sequence", C.c_uint64),
+        ("events_processed", C.c_int64),
+        ("last_event_time", C.c_int64),
+        ("torn_bytes_dropped", C.c_int64),
+        ("torn_records_dropped", C.c_int64),
+        ("replayed_over_data", C.c_int32),
+        ("reserved", C.c_int32),
+    ]
 
 
 _WAL_SIGNATURES = {
@@ -77,8 +85,11 @@ def lib() -> C.CDLL:
 # A thin driver over the C ABI
 # ---------------------------------------------------------------------------
 
+
 class Engine:
-    def __init__(self, lib: C.CDLL, balance: int = 10_000 * 10**6, leverage: int = 100, netting: bool = False):
+    def __init__(
+        self, lib: C.CDLL, balance: int = 10_000 * 10**6, leverage: int = 100, netting: bool = False
+    ):
         self.lib = lib
         self.h = C.c_void_p()
         self.ok(lib.hqt_engine_create(balance, b"USD", leverage, C.byref(self.h)))
@@ -92,10 +103,14 @@ class Engine:
 
     def ok(self, status: int) -> None:
         if status != OK:
-            raise AssertionError("%s: %s" % (self.lib.hqt_status_name(status).decode(),
-                                             self.lib.hqt_last_error().decode()))
+            raise AssertionError(
+                "%s: %s"
+                % (self.lib.hqt_status_name(status).decode(), self.lib.hqt_last_error().decode())
+            )
 
-    def add_symbol(self, name: bytes, base: bytes, profit: bytes, digits: int = 5, commission: int = 0) -> int:
+    def add_symbol(
+        self, name: bytes, base: bytes, profit: bytes, digits: int = 5, commission: int = 0
+    ) -> int:
         spec = H.SymbolSpec()
         self.lib.hqt_symbol_spec_init(C.byref(spec))
         spec.name, spec.base_currency, spec.profit_currency = name, base, profit
@@ -104,14 +119,19 @@ class Engine:
         self.ok(self.lib.hqt_engine_add_symbol(self.h, C.byref(spec), C.byref(sid)))
         return sid.value
 
-    def load_ticks(self, sid: int, times: List[int], bids: List[int], spread: int) -> None:
+    def load_ticks(self, sid: int, times: list[int], bids: list[int], spread: int) -> None:
         n = len(times)
         arr = C.c_int64 * n
-        self.ok(self.lib.hqt_engine_load_ticks(self.h, sid, arr(*times), arr(*bids),
-                                               arr(*(b + spread for b in bids)), n))
+        self.ok(
+            self.lib.hqt_engine_load_ticks(
+                self.h, sid, arr(*times), arr(*bids), arr(*(b + spread for b in bids)), n
+            )
+        )
 
     def enable_wal(self, path: Path, checkpoint_every: int = 0) -> None:
-        self.ok(self.lib.hqt_engine_enable_wal(self.h, str(path).encode(), None, checkpoint_every, None))
+        self.ok(
+            self.lib.hqt_engine_enable_wal(self.h, str(path).encode(), None, checkpoint_every, None)
+        )
 
     def buy(self, sid: int, volume: int, sl: int = 0, tp: int = 0) -> int:
         t = C.c_uint64()
@@ -123,10 +143,30 @@ class Engine:
         self.ok(self.lib.hqt_engine_sell(self.h, sid, volume, sl, tp, C.byref(t)))
         return t.value
 
-    def order(self, sid: int, type_: int, volume: int, price: int, stop_limit: int = 0, sl: int = 0,
-              tp: int = 0, expiration: int = 0, magic: int = 0) -> int:
-        req = H.OrderRequest(symbol_id=sid, type=type_, volume=volume, price=price, stop_limit=stop_limit,
-                             sl=sl, tp=tp, expiration=expiration, trailing_points=0, magic=magic)
+    def order(
+        self,
+        sid: int,
+        type_: int,
+        volume: int,
+        price: int,
+        stop_limit: int = 0,
+        sl: int = 0,
+        tp: int = 0,
+        expiration: int = 0,
+        magic: int = 0,
+    ) -> int:
+        req = H.OrderRequest(
+            symbol_id=sid,
+            type=type_,
+            volume=volume,
+            price=price,
+            stop_limit=stop_limit,
+            sl=sl,
+            tp=tp,
+            expiration=expiration,
+            trailing_points=0,
+            magic=magic,
+        )
         t = C.c_uint64()
         self.ok(self.lib.hqt_engine_order_send(self.h, C.byref(req), C.byref(t)))
         return t.value
@@ -138,22 +178,22 @@ class Engine:
         self.ok(fn(self.h, arr, n.value, C.byref(n)))
         return list(arr[: n.value])
 
-    def deals(self) -> List[H.Deal]:
+    def deals(self) -> list[H.Deal]:
         return self._list(self.lib.hqt_engine_deals, H.Deal)
 
-    def positions(self) -> List[H.Position]:
+    def positions(self) -> list[H.Position]:
         return self._list(self.lib.hqt_engine_positions, H.Position)
 
-    def orders(self) -> List[H.Order]:
+    def orders(self) -> list[H.Order]:
         return self._list(self.lib.hqt_engine_orders, H.Order)
 
-    def order_history(self) -> List[H.Order]:
+    def order_history(self) -> list[H.Order]:
         return self._list(self.lib.hqt_engine_order_history, H.Order)
 
-    def trades(self) -> List[H.Trade]:
+    def trades(self) -> list[H.Trade]:
         return self._list(self.lib.hqt_engine_trades, H.Trade)
 
-    def equity_curve(self) -> List[H.EquityPoint]:
+    def equity_curve(self) -> list[H.EquityPoint]:
         return self._list(self.lib.hqt_engine_equity_curve, H.EquityPoint)
 
     def account(self) -> H.Account:
@@ -168,7 +208,7 @@ class Engine:
 
     def run(self, on_tick=None, on_bar=None) -> None:
         """Runs with Python callbacks; an exception in one stops the run and is re-raised."""
-        errors: List[BaseException] = []
+        errors: list[BaseException] = []
 
         def guard(fn):
             def call(*args):
@@ -180,6 +220,7 @@ class Engine:
                 except BaseException as e:  # noqa: BLE001 - re-raised below
                     errors.append(e)
                     return 1
+
             return call
 
         st = H.Strategy()
@@ -205,11 +246,11 @@ PIP = 100  # EURUSD 0.0001 in micro
 LOT = MICRO
 
 
-def eurusd_path() -> List[int]:
+def eurusd_path() -> list[int]:
     """Bid every 5 s: up from 1.10000 to 1.10450, down to 1.09500, back to 1.10000."""
     pts = [(0, 1_100_000), (10, 1_101_000), (30, 1_104_500), (70, 1_095_000), (110, 1_100_000)]
-    out: List[int] = []
-    for (k0, b0), (k1, b1) in zip(pts, pts[1:]):
+    out: list[int] = []
+    for (k0, b0), (k1, b1) in zip(pts, pts[1:], strict=False):
         for k in range(k0, k1):
             out.append(b0 + (b1 - b0) * (k - k0) // (k1 - k0))
     out.append(pts[-1][1])
@@ -220,9 +261,9 @@ def eurusd_path() -> List[int]:
 class Run:
     path: Path
     engine: Engine
-    tickets: Dict[str, int] = field(default_factory=dict)
-    records: List[wal.Record] = field(default_factory=list)
-    decoded: List[Any] = field(default_factory=list)
+    tickets: dict[str, int] = field(default_factory=dict)
+    records: list[wal.Record] = field(default_factory=list)
+    decoded: list[Any] = field(default_factory=list)
 
 
 def hedging_run(lib, path: Path, checkpoint_every: int = 7) -> Run:
@@ -235,13 +276,15 @@ def hedging_run(lib, path: Path, checkpoint_every: int = 7) -> Run:
     e.load_ticks(eu, times, bids, spread=PIP)
     jt = [T0 + 2 * SEC + k * 10 * SEC for k in range(30)]
     e.load_ticks(uj, jt, [145_000_000 + k * 20_000 for k in range(30)], spread=20_000)
-    e.ok(lib.hqt_engine_build_bars(e.h, eu, 1))  # M1 bars built from ticks: on_bar before the tick's prices
+    e.ok(
+        lib.hqt_engine_build_bars(e.h, eu, 1)
+    )  # M1 bars built from ticks: on_bar before the tick's prices
     e.enable_wal(path, checkpoint_every)
     e.ok(lib.hqt_engine_build_bars(e.h, eu, 5))  # requested with the log on: a BUILD_BARS record
     e.ok(lib.hqt_engine_deposit(e.h, 500 * MICRO))  # before the first event: event 0, BETWEEN
     run = Run(path, e)
     tk = run.tickets
-    bars_seen: List[int] = []
+    bars_seen: list[int] = []
 
     def on_bar(bar: H.Bar) -> None:
         bars_seen.append(bar.time)
@@ -264,10 +307,12 @@ def hedging_run(lib, path: Path, checkpoint_every: int = 7) -> Run:
             tk["partial"] = e.sell(eu, 200_000, sl=1_108_000)
             tk["trail"] = e.buy(eu, 300_000, sl=1_090_000)
         elif k == 2:
-            tk["limit"] = e.order(eu, 2, 100_000, 1_099_000, magic=7)               # BUY_LIMIT
-            tk["cancel"] = e.order(eu, 5, 100_000, 1_090_000)                       # SELL_STOP
+            tk["limit"] = e.order(eu, 2, 100_000, 1_099_000, magic=7)  # BUY_LIMIT
+            tk["cancel"] = e.order(eu, 5, 100_000, 1_090_000)  # SELL_STOP
             tk["expire"] = e.order(eu, 4, 100_000, 1_106_000, expiration=T0 + 60 * SEC)  # BUY_STOP
-            tk["stoplimit"] = e.order(eu, 6, 100_000, 1_103_000, stop_limit=1_102_000)   # BUY_STOP_LIMIT
+            tk["stoplimit"] = e.order(
+                eu, 6, 100_000, 1_103_000, stop_limit=1_102_000
+            )  # BUY_STOP_LIMIT
         elif k == 3:
             e.ok(lib.hqt_engine_modify_order(e.h, tk["limit"], 1_098_000, H.HQT_KEEP, H.HQT_KEEP))
         elif k == 4:
@@ -275,7 +320,9 @@ def hedging_run(lib, path: Path, checkpoint_every: int = 7) -> Run:
         elif k == 5:
             e.ok(lib.hqt_engine_modify(e.h, tk["trail"], 1_096_000, H.HQT_KEEP))
         elif k == 6:
-            e.ok(lib.hqt_engine_modify(e.h, tk["limit"], 1_090_000, 1_110_000))  # a pending order's SL/TP
+            e.ok(
+                lib.hqt_engine_modify(e.h, tk["limit"], 1_090_000, 1_110_000)
+            )  # a pending order's SL/TP
         elif k == 10:
             e.ok(lib.hqt_engine_set_trailing_stop(e.h, tk["trail"], 200))
         elif k == 15:
@@ -305,11 +352,11 @@ def netting_stop_out_run(lib, path: Path) -> Run:
         if k == 1:
             run.tickets["pos"] = e.buy(eu, 100_000)
         elif k == 2:
-            e.buy(eu, 100_000, sl=1_090_000)   # adds: IN deal on the same position
+            e.buy(eu, 100_000, sl=1_090_000)  # adds: IN deal on the same position
         elif k == 3:
-            e.sell(eu, 300_000)                # reverses: INOUT deal, position 0.1 sell
+            e.sell(eu, 300_000)  # reverses: INOUT deal, position 0.1 sell
         elif k == 4:
-            e.sell(eu, 500_000)                # adds: 0.6 sell
+            e.sell(eu, 500_000)  # adds: 0.6 sell
 
     e.run(on_tick=on_tick)
     e.ok(lib.hqt_engine_disable_wal(e.h))
@@ -354,7 +401,7 @@ def light_checkpoints_run(lib, path: Path, checkpoint_every: int = 2) -> Run:
     e = light_engine(lib)
     e.enable_wal(path, checkpoint_every)
     run = Run(path, e)
-    open_tickets: List[int] = []
+    open_tickets: list[int] = []
 
     def on_tick(t: H.Tick) -> None:
         k = (t.time - T0) // (5 * SEC)
@@ -363,7 +410,9 @@ def light_checkpoints_run(lib, path: Path, checkpoint_every: int = 2) -> Run:
         elif k % 4 == 3 and open_tickets:
             e.ok(lib.hqt_engine_close(e.h, open_tickets.pop(0), 0))
         elif k % 12 == 2:
-            e.ok(lib.hqt_engine_cancel(e.h, e.order(0, 2, 10_000, 1_000_000)))  # BUY_LIMIT, canceled
+            e.ok(
+                lib.hqt_engine_cancel(e.h, e.order(0, 2, 10_000, 1_000_000))
+            )  # BUY_LIMIT, canceled
 
     e.run(on_tick=on_tick)
     # Between events, at the last tick's time: a deal (its equity sample
@@ -386,51 +435,148 @@ def light(lib, tmp_path_factory) -> Run:
 # Comparisons, field by field
 # ---------------------------------------------------------------------------
 
+
 def same_deal(d: W.Deal, c: H.Deal) -> None:
-    assert (d.ticket, d.order, d.position, d.symbol_id, int(d.side), int(d.entry), int(d.reason), d.time,
-            d.volume, d.price, d.commission, d.profit, d.balance, d.magic) == (
-        c.ticket, c.order, c.position, c.symbol_id, c.type, c.entry, c.reason, c.time,
-        c.volume, c.price, c.commission, c.profit, c.balance, c.magic)
+    assert (
+        d.ticket,
+        d.order,
+        d.position,
+        d.symbol_id,
+        int(d.side),
+        int(d.entry),
+        int(d.reason),
+        d.time,
+        d.volume,
+        d.price,
+        d.commission,
+        d.profit,
+        d.balance,
+        d.magic,
+    ) == (
+        c.ticket,
+        c.order,
+        c.position,
+        c.symbol_id,
+        c.type,
+        c.entry,
+        c.reason,
+        c.time,
+        c.volume,
+        c.price,
+        c.commission,
+        c.profit,
+        c.balance,
+        c.magic,
+    )
 
 
 def same_position(p: W.Position, c: H.Position) -> None:
-    assert (p.ticket, p.symbol_id, int(p.side), p.volume, p.open_price, p.open_time, p.sl, p.tp,
-            p.trailing_points, p.margin, p.commission, p.magic) == (
-        c.ticket, c.symbol_id, c.type, c.volume, c.open_price, c.open_time, c.sl, c.tp,
-        c.trailing_points, c.margin, c.commission, c.magic)
+    assert (
+        p.ticket,
+        p.symbol_id,
+        int(p.side),
+        p.volume,
+        p.open_price,
+        p.open_time,
+        p.sl,
+        p.tp,
+        p.trailing_points,
+        p.margin,
+        p.commission,
+        p.magic,
+    ) == (
+        c.ticket,
+        c.symbol_id,
+        c.type,
+        c.volume,
+        c.open_price,
+        c.open_time,
+        c.sl,
+        c.tp,
+        c.trailing_points,
+        c.margin,
+        c.commission,
+        c.magic,
+    )
 
 
 def same_order(o: W.Order, c: H.Order) -> None:
-    assert (o.ticket, o.symbol_id, int(o.type), int(o.state), o.volume, o.price, o.stop_limit, o.sl, o.tp,
-            o.expiration, o.time_setup, o.trailing_points, o.magic) == (
-        c.ticket, c.symbol_id, c.type, c.state, c.volume, c.price, c.stop_limit, c.sl, c.tp,
-        c.expiration, c.time_setup, c.trailing_points, c.magic)
+    assert (
+        o.ticket,
+        o.symbol_id,
+        int(o.type),
+        int(o.state),
+        o.volume,
+        o.price,
+        o.stop_limit,
+        o.sl,
+        o.tp,
+        o.expiration,
+        o.time_setup,
+        o.trailing_points,
+        o.magic,
+    ) == (
+        c.ticket,
+        c.symbol_id,
+        c.type,
+        c.state,
+        c.volume,
+        c.price,
+        c.stop_limit,
+        c.sl,
+        c.tp,
+        c.expiration,
+        c.time_setup,
+        c.trailing_points,
+        c.magic,
+    )
 
 
 def same_trade(t: W.Trade, c: H.Trade) -> None:
-    assert (t.position, t.symbol_id, int(t.side), t.volume, t.open_time, t.open_price, t.close_time,
-            t.close_price, t.commission, t.profit, int(t.close_reason)) == (
-        c.position, c.symbol_id, c.type, c.volume, c.open_time, c.open_price, c.close_time,
-        c.close_price, c.commission, c.profit, c.close_reason)
+    assert (
+        t.position,
+        t.symbol_id,
+        int(t.side),
+        t.volume,
+        t.open_time,
+        t.open_price,
+        t.close_time,
+        t.close_price,
+        t.commission,
+        t.profit,
+        int(t.close_reason),
+    ) == (
+        c.position,
+        c.symbol_id,
+        c.type,
+        c.volume,
+        c.open_time,
+        c.open_price,
+        c.close_time,
+        c.close_price,
+        c.commission,
+        c.profit,
+        c.close_reason,
+    )
 
 
-def engine_records(run: Run) -> List[W.EngineRecord]:
+def engine_records(run: Run) -> list[W.EngineRecord]:
     return [d for d in run.decoded if isinstance(d, W.EngineRecord)]
 
 
-def snapshots(run: Run) -> List[W.Snapshot]:
+def snapshots(run: Run) -> list[W.Snapshot]:
     return [d for d in run.decoded if isinstance(d, W.Snapshot)]
 
 
-def fills(run: Run) -> List[W.Fill]:
+def fills(run: Run) -> list[W.Fill]:
     return [d for d in run.decoded if isinstance(d, W.Fill)]
 
 
-def checkpoint_indexes(run: Run) -> List[int]:
+def checkpoint_indexes(run: Run) -> list[int]:
     return [i for i, r in enumerate(run.records) if r.type == wal.CHECKPOINT]
 
 
-def history(run: Run, upto: Optional[int] = None) -> W.History:
+def history(run: Run, upto: int | None = None) -> W.History:
     """The complete history as of a checkpoint (default: the last), rebuilt from the chain."""
     return W.rebuild_history(run.records, upto)
 
@@ -439,28 +585,32 @@ def same_history(h: W.History, e: Engine) -> None:
     """The rebuilt history equals the engine's lists, field by field."""
     c_hist = e.order_history()
     assert len(h.order_history) == len(c_hist)
-    for o, c in zip(h.order_history, c_hist):
+    for o, c in zip(h.order_history, c_hist, strict=False):
         same_order(o, c)
     c_deals = e.deals()
     assert len(h.deals) == len(c_deals)
-    for d, c in zip(h.deals, c_deals):
+    for d, c in zip(h.deals, c_deals, strict=False):
         same_deal(d, c)
     c_trades = e.trades()
     assert len(h.trades) == len(c_trades)
-    for t, c in zip(h.trades, c_trades):
+    for t, c in zip(h.trades, c_trades, strict=False):
         same_trade(t, c)
     assert [(p.time, p.balance, p.equity, p.margin) for p in h.equity_curve] == [
-        (c.time, c.balance, c.equity, c.margin) for c in e.equity_curve()]
+        (c.time, c.balance, c.equity, c.margin) for c in e.equity_curve()
+    ]
 
 
-def start_offsets(payload: bytes, s: W.Snapshot) -> Dict[str, int]:
+def start_offsets(payload: bytes, s: W.Snapshot) -> dict[str, int]:
     """Payload offsets of the four history start fields, counted back from the end."""
     off = len(payload) - 1 - 8 - len(s.strategy_state)  # run stage (u8), strategy state
-    out: Dict[str, int] = {}
+    out: dict[str, int] = {}
     for name, size in (("equity_curve", 32), ("trades", 76), ("deals", 96), ("order_history", 92)):
         off -= 16 + size * len(getattr(s, name))
         out[name] = off
-        assert struct.unpack_from("<QQ", payload, off) == (getattr(s, name + "_start"), len(getattr(s, name)))
+        assert struct.unpack_from("<QQ", payload, off) == (
+            getattr(s, name + "_start"),
+            len(getattr(s, name)),
+        )
     return out
 
 
@@ -474,11 +624,12 @@ def patched(payload: bytes, s: W.Snapshot, name: str, start: int) -> bytes:
 # Tests
 # ---------------------------------------------------------------------------
 
+
 def test_every_record_decodes_exactly(hedging, netting):
     for run in (hedging, netting):
         assert run.records[0].type == wal.CHECKPOINT  # enable_wal starts a log with a checkpoint
         assert run.records[-1].type == wal.CHECKPOINT  # disable_wal ends it with one
-        for r, d in zip(run.records, run.decoded):
+        for r, d in zip(run.records, run.decoded, strict=False):
             assert r.type in W.ENGINE_RECORD_TYPES + (wal.CHECKPOINT,)
             # the registered decoder gives the same value
             assert r.decoded() == d
@@ -494,10 +645,16 @@ def test_every_record_decodes_exactly(hedging, netting):
 
 
 def test_payload_sizes(hedging, netting):
-    sizes = {wal.POSITION_MODIFY: 49, wal.ORDER_PLACE: 109, W.ORDER_MODIFY: 109,
-             wal.ORDER_CANCEL: 29, wal.BALANCE_CHANGE: 25, W.BUILD_BARS: 25}
+    sizes = {
+        wal.POSITION_MODIFY: 49,
+        wal.ORDER_PLACE: 109,
+        W.ORDER_MODIFY: 109,
+        wal.ORDER_CANCEL: 29,
+        wal.BALANCE_CHANGE: 25,
+        W.BUILD_BARS: 25,
+    }
     for run in (hedging, netting):
-        for r, d in zip(run.records, run.decoded):
+        for r, d in zip(run.records, run.decoded, strict=False):
             if r.type in sizes:
                 assert len(r.data) == sizes[r.type]
             elif isinstance(d, W.Fill):
@@ -514,8 +671,10 @@ def test_coverage_of_the_scenarios(hedging, netting):
     fl = [r for r in recs if isinstance(r, W.Fill)]
     assert {f.deal.reason for f in fl} == set(W.DealReason)
     assert {f.deal.entry for f in fl} == set(W.DealEntry)
-    assert any(f.position is not None and f.trade is not None and f.deal.entry == W.DealEntry.OUT
-               for f in fl)  # a partial close
+    assert any(
+        f.position is not None and f.trade is not None and f.deal.entry == W.DealEntry.OUT
+        for f in fl
+    )  # a partial close
     cancels = {r.state for r in recs if isinstance(r, W.OrderCancel)}
     assert {W.OrderState.CANCELED, W.OrderState.EXPIRED} <= cancels
     mods = [r for r in recs if isinstance(r, W.OrderModify)]
@@ -526,10 +685,16 @@ def test_coverage_of_the_scenarios(hedging, netting):
     assert conv[0].order.ticket == hedging.tickets["stoplimit"] and conv[0].order.price == 1_102_000
     assert {m.order.state for m in mods} == {W.OrderState.PLACED, W.OrderState.MODIFIED}
     # trailing stop moves are POSITION_MODIFY records written by the engine itself
-    assert any(isinstance(r, W.PositionModify) and r.phase == W.Phase.TRIGGERS and r.trailing_points == 200
-               for r in recs)
+    assert any(
+        isinstance(r, W.PositionModify) and r.phase == W.Phase.TRIGGERS and r.trailing_points == 200
+        for r in recs
+    )
     routes = {c: r.kind for c, r in snapshots(hedging)[-1].routes}
-    assert routes == {"EUR": W.RouteKind.MULTIPLY, "JPY": W.RouteKind.DIVIDE, "USD": W.RouteKind.IDENTITY}
+    assert routes == {
+        "EUR": W.RouteKind.MULTIPLY,
+        "JPY": W.RouteKind.DIVIDE,
+        "USD": W.RouteKind.IDENTITY,
+    }
 
 
 @pytest.mark.parametrize("name", ["hedging", "netting"])
@@ -538,10 +703,12 @@ def test_deals_match_the_engine(name, request):
     c_deals = run.engine.deals()
     f = fills(run)
     assert len(f) == len(c_deals) > 0
-    for rec, c in zip(f, c_deals):
+    for rec, c in zip(f, c_deals, strict=False):
         same_deal(rec.deal, c)
         # the record's type follows the deal's entry
-        assert rec.type == (wal.POSITION_OPEN if rec.deal.entry == W.DealEntry.IN else wal.POSITION_CLOSE)
+        assert rec.type == (
+            wal.POSITION_OPEN if rec.deal.entry == W.DealEntry.IN else wal.POSITION_CLOSE
+        )
         # the record carries the order behind the deal, filled, and the deal's time
         assert rec.order.ticket == rec.deal.order and rec.order.state == W.OrderState.FILLED
         assert rec.time == rec.deal.time
@@ -549,18 +716,20 @@ def test_deals_match_the_engine(name, request):
         if rec.position is not None:
             assert rec.position.ticket == rec.position_ticket
         if rec.trade is not None:
-            assert rec.trade.position == rec.position_ticket and rec.trade.close_time == rec.deal.time
+            assert (
+                rec.trade.position == rec.position_ticket and rec.trade.close_time == rec.deal.time
+            )
         # float views
         assert rec.deal.price_f == c.price / 1e6 and rec.deal.balance_f == c.balance / 1e6
     # the deal list rebuilt from the checkpoints is the same, and the closed-trade list too
     last = history(run)
     assert len(last.deals) == len(c_deals)
-    for d, c in zip(last.deals, c_deals):
+    for d, c in zip(last.deals, c_deals, strict=False):
         same_deal(d, c)
     c_trades = run.engine.trades()
     assert [t for t in (x.trade for x in f) if t is not None] == last.trades
     assert len(last.trades) == len(c_trades)
-    for t, c in zip(last.trades, c_trades):
+    for t, c in zip(last.trades, c_trades, strict=False):
         same_trade(t, c)
 
 
@@ -581,10 +750,17 @@ def test_balance_and_account(name, request):
             total += r.deal.profit + r.deal.commission
             assert total == r.deal.balance
     assert total == acct.balance
-    assert last.net_deposits == sum(r.amount for r in engine_records(run) if isinstance(r, W.BalanceChange))
+    assert last.net_deposits == sum(
+        r.amount for r in engine_records(run) if isinstance(r, W.BalanceChange)
+    )
     stats = run.engine.statistics()
-    assert (last.ticks_processed, last.bars_processed) == (stats.ticks_processed, stats.bars_processed)
-    assert last.max_drawdown == stats.max_drawdown and last.max_drawdown_pct == stats.max_drawdown_pct
+    assert (last.ticks_processed, last.bars_processed) == (
+        stats.ticks_processed,
+        stats.bars_processed,
+    )
+    assert (
+        last.max_drawdown == stats.max_drawdown and last.max_drawdown_pct == stats.max_drawdown_pct
+    )
     assert last.current_time == acct.time
 
 
@@ -594,19 +770,22 @@ def test_last_checkpoint_equals_engine_state(name, request):
     e, last = run.engine, snapshots(run)[-1]
     c_pos = e.positions()
     assert len(last.positions) == len(c_pos)
-    for p, c in zip(last.positions, c_pos):
+    for p, c in zip(last.positions, c_pos, strict=False):
         same_position(p, c)
     c_orders = e.orders()
     assert len(last.orders) == len(c_orders)
-    for o, c in zip(last.orders, c_orders):
+    for o, c in zip(last.orders, c_orders, strict=False):
         same_order(o, c)
     # the history lists: rebuilt from the chain of checkpoints
     h = history(run)
     same_history(h, e)
     assert not last.is_full  # disable_wal writes a light checkpoint
     assert last.version == W.SNAPSHOT_VERSION and last.strategy_state == b""
-    assert last.next_ticket == 1 + max([d.ticket for d in h.deals] + [o.ticket for o in h.order_history]
-                                       + [o.ticket for o in last.orders])
+    assert last.next_ticket == 1 + max(
+        [d.ticket for d in h.deals]
+        + [o.ticket for o in h.order_history]
+        + [o.ticket for o in last.orders]
+    )
     # quotes: what the engine last saw
     for q in last.quotes:
         info = H.SymbolInfo()
@@ -623,7 +802,7 @@ def test_every_checkpoint_is_the_previous_one_plus_the_records(name, request):
     to the first gives the second: the decoding and the apply rules agree
     with what the engine did."""
     run: Run = request.getfixturevalue(name)
-    ledger: Optional[M.Ledger] = None
+    ledger: M.Ledger | None = None
     checked = 0
     for i, d in enumerate(run.decoded):
         if isinstance(d, W.Snapshot):
@@ -651,23 +830,33 @@ def test_light_checkpoints_rebuild_the_engine_history(light):
     cps = checkpoint_indexes(light)
     snaps = [light.decoded[i] for i in cps]
     assert snaps[0].is_full
-    continuing = [s for s in snaps if s.order_history_start and s.deals_start and s.trades_start
-                  and s.equity_curve_start]
+    continuing = [
+        s
+        for s in snaps
+        if s.order_history_start and s.deals_start and s.trades_start and s.equity_curve_start
+    ]
     assert len(continuing) >= 3
     prev = W.History()
     resent_replaced = 0
-    for i, s in zip(cps, snaps):
+    for i, s in zip(cps, snaps, strict=False):
         h = history(light, i)
         assert h == prev.extend(s)  # the chain of a light checkpoint is the previous one's plus it
         if i != cps[0]:
             assert (s.order_history_start, s.deals_start, s.trades_start) == (
-                len(prev.order_history), len(prev.deals), len(prev.trades))
+                len(prev.order_history),
+                len(prev.deals),
+                len(prev.trades),
+            )
             assert s.equity_curve_start == max(len(prev.equity_curve) - 1, 0)
             # light; it can only be told from a full one when something came before it
-            empty_before = not (prev.order_history or prev.deals or prev.trades or prev.equity_curve[1:])
+            empty_before = not (
+                prev.order_history or prev.deals or prev.trades or prev.equity_curve[1:]
+            )
             assert s.is_full == empty_before
             if prev.equity_curve and s.equity_curve[0] != prev.equity_curve[-1]:
-                assert s.equity_curve[0].time == prev.equity_curve[-1].time  # replaced: same instant
+                assert (
+                    s.equity_curve[0].time == prev.equity_curve[-1].time
+                )  # replaced: same instant
                 resent_replaced += 1
         prev = h
     assert resent_replaced >= 1  # the deal after the run replaced the end-of-run sample
@@ -679,7 +868,7 @@ def test_light_checkpoints_rebuild_the_engine_history(light):
     same_history(prev, light.engine)
     assert W.rebuild_history(light.records) == prev  # default: the last checkpoint
     # the chain of the last checkpoint: back to the last one with every start 0
-    last_full = max(i for i, s in zip(cps, snaps) if s.is_full)
+    last_full = max(i for i, s in zip(cps, snaps, strict=False) if s.is_full)
     assert [i for i, _ in W.history_chain(light.records)] == [i for i in cps if i >= last_full]
     assert len(W.history_chain(light.records)) > 30
     # the last checkpoint's deltas alone are not a ledger
@@ -694,10 +883,14 @@ def test_full_checkpoints_start_every_list_at_0(lib, hedging, netting, light, tm
     for run in (hedging, netting, light):
         first = run.decoded[0]
         assert isinstance(first, W.Snapshot) and first.is_full
-        assert (first.order_history_start, first.deals_start, first.trades_start, first.equity_curve_start) == (
-            0, 0, 0, 0)
+        assert (
+            first.order_history_start,
+            first.deals_start,
+            first.trades_start,
+            first.equity_curve_start,
+        ) == (0, 0, 0, 0)
         cps = checkpoint_indexes(run)
-        for before, i in zip(cps, cps[1:]):
+        for before, i in zip(cps, cps[1:], strict=False):
             if history(run, before).deals:
                 assert not run.decoded[i].is_full and run.decoded[i].deals_start > 0
     # Recovery compacts the log to a full checkpoint of the recovered state.
@@ -713,8 +906,12 @@ def test_full_checkpoints_start_every_list_at_0(lib, hedging, netting, light, tm
         assert [r.type for r in compacted] == [wal.CHECKPOINT]
         full = W.decode_checkpoint(compacted[0].data)
         assert full.is_full
-        assert (full.order_history_start, full.deals_start, full.trades_start, full.equity_curve_start) == (
-            0, 0, 0, 0)
+        assert (
+            full.order_history_start,
+            full.deals_start,
+            full.trades_start,
+            full.equity_curve_start,
+        ) == (0, 0, 0, 0)
         assert W.History(full.order_history, full.deals, full.trades, full.equity_curve) == expected
         assert W.rebuild_history(compacted) == expected
         # A log whose compaction did not happen (old chain, then the full
@@ -744,21 +941,35 @@ def test_a_corrupted_start_is_refused(lib, light, tmp_path):
     held = len(history(light, cps[n - 1]).deals)
     assert snap.deals_start == held
     bad = patched(rec.data, snap, "deals", held + 1)
-    assert W.decode_checkpoint(bad).deals_start == held + 1  # it decodes alone: only its chain tells
+    assert (
+        W.decode_checkpoint(bad).deals_start == held + 1
+    )  # it decodes alone: only its chain tells
     records = list(light.records)
     records[k] = wal.Record(wal.CHECKPOINT, rec.sequence, bad, rec.offset)
     message = "checkpoint %d: deals start %d exceeds the %d items of the previous checkpoints" % (
-        rec.sequence, held + 1, held)
+        rec.sequence,
+        held + 1,
+        held,
+    )
     with pytest.raises(W.PayloadError, match=message):
         W.rebuild_history(records, k)
     with pytest.raises(W.PayloadError, match=message):  # the chains after it go through it
         W.rebuild_history(records)
     with pytest.raises(W.PayloadError, match=message):
         M.recovery_plan(records)
-    assert W.rebuild_history(records, cps[n - 1]) == history(light, cps[n - 1])  # the ones before are fine
+    assert W.rebuild_history(records, cps[n - 1]) == history(
+        light, cps[n - 1]
+    )  # the ones before are fine
     # A start back inside the list only replaces items (as the equity curve's resend does).
-    W.rebuild_history(records[:k] + [wal.Record(wal.CHECKPOINT, rec.sequence,
-                                                patched(rec.data, snap, "deals", held - 1), rec.offset)], k)
+    W.rebuild_history(
+        records[:k]
+        + [
+            wal.Record(
+                wal.CHECKPOINT, rec.sequence, patched(rec.data, snap, "deals", held - 1), rec.offset
+            )
+        ],
+        k,
+    )
     # The first checkpoint has nothing before it: any start but 0 is corruption.
     first = light.records[cps[0]]
     bad0 = patched(first.data, light.decoded[cps[0]], "order_history", 1)
@@ -768,7 +979,9 @@ def test_a_corrupted_start_is_refused(lib, light, tmp_path):
     # The engine refuses the same log.
     data = light.path.read_bytes()
     path = tmp_path / "bad.wal"
-    path.write_bytes(data[:rec.offset] + wal.frame(wal.CHECKPOINT, rec.sequence, bad) + data[rec.end:])
+    path.write_bytes(
+        data[: rec.offset] + wal.frame(wal.CHECKPOINT, rec.sequence, bad) + data[rec.end :]
+    )
     assert wal.read_records(str(path))[k].data == bad
     e = light_engine(lib)
     try:
@@ -776,17 +989,29 @@ def test_a_corrupted_start_is_refused(lib, light, tmp_path):
         status = lib.hqt_engine_recover_from_wal(e.h, None)
         assert status != OK
         assert "deals continue at %d but the previous checkpoints hold %d" % (held + 1, held) in (
-            lib.hqt_last_error().decode())
+            lib.hqt_last_error().decode()
+        )
     finally:
         e.close_handle()
 
 
 def test_configuration_fingerprint(hedging, netting):
-    hedge = W.configuration_fingerprint(10_000 * MICRO, "USD", 100, [
-        W.SymbolConfig("EURUSD", "EUR", "USD", commission_per_lot=2 * MICRO),
-        W.SymbolConfig("USDJPY", "USD", "JPY", digits=3, commission_per_lot=MICRO)])
-    net = W.configuration_fingerprint(1_000 * MICRO, "USD", 100, [
-        W.SymbolConfig("EURUSD", "EUR", "USD", commission_per_lot=MICRO)], account_mode=1)
+    hedge = W.configuration_fingerprint(
+        10_000 * MICRO,
+        "USD",
+        100,
+        [
+            W.SymbolConfig("EURUSD", "EUR", "USD", commission_per_lot=2 * MICRO),
+            W.SymbolConfig("USDJPY", "USD", "JPY", digits=3, commission_per_lot=MICRO),
+        ],
+    )
+    net = W.configuration_fingerprint(
+        1_000 * MICRO,
+        "USD",
+        100,
+        [W.SymbolConfig("EURUSD", "EUR", "USD", commission_per_lot=MICRO)],
+        account_mode=1,
+    )
     for run, fp in ((hedging, hedge), (netting, net)):
         assert {s.fingerprint for s in snapshots(run)} == {fp}
         assert wal.read_log(str(run.path)).header.fingerprint == fp
@@ -864,15 +1089,29 @@ def test_command_lines_without_the_native_extension(hedging, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(tmp_path))
 
     def cli(module: str) -> str:
-        proc = subprocess.run([sys.executable, "-m", module, str(hedging.path), "list"], env=env,
-                              capture_output=True, text=True, cwd=tmp_path)
+        proc = subprocess.run(
+            [sys.executable, "-m", module, str(hedging.path), "list"],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
         assert proc.returncode == 0, proc.stderr
         assert "Warning" not in proc.stderr, proc.stderr
         return proc.stdout
 
-    probe = subprocess.run([sys.executable, "-c", "import hqt.wal_records, sys; "
-                            "print('hqt._hqt' in sys.modules, hqt.wal_records.__file__)"],
-                           env=env, capture_output=True, text=True, cwd=tmp_path)
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import hqt.wal_records, sys; "
+            "print('hqt._hqt' in sys.modules, hqt.wal_records.__file__)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert probe.returncode == 0 and probe.stdout.startswith("False " + str(pkg)), probe
     out = cli("hqt.wal_records")
     assert "ORDER_MODIFY" in out and "deal #" in out and "snapshot v3" in out
@@ -914,6 +1153,7 @@ def test_corrupt_payloads_are_errors(hedging):
 # Recovery: the discard rule, against the engine's own recovery
 # ---------------------------------------------------------------------------
 
+
 def fresh_hedging_engine(lib) -> Engine:
     """Same configuration and data as hedging_run, nothing traded."""
     e = Engine(lib)
@@ -921,8 +1161,12 @@ def fresh_hedging_engine(lib) -> Engine:
     uj = e.add_symbol(b"USDJPY", b"USD", b"JPY", digits=3, commission=MICRO)
     bids = eurusd_path()
     e.load_ticks(eu, [T0 + k * 5 * SEC for k in range(len(bids))], bids, spread=PIP)
-    e.load_ticks(uj, [T0 + 2 * SEC + k * 10 * SEC for k in range(30)],
-                 [145_000_000 + k * 20_000 for k in range(30)], spread=20_000)
+    e.load_ticks(
+        uj,
+        [T0 + 2 * SEC + k * 10 * SEC for k in range(30)],
+        [145_000_000 + k * 20_000 for k in range(30)],
+        spread=20_000,
+    )
     e.ok(lib.hqt_engine_build_bars(e.h, eu, 1))
     return e
 
@@ -944,31 +1188,34 @@ def test_recovery_plan_matches_the_engine_at_every_cut(lib, hedging, tmp_path):
             rep = RecoveryReport()
             e.ok(lib.hqt_engine_recover_from_wal(e.h, C.byref(rep)))
             assert rep.checkpoint_sequence == plan.checkpoint.sequence
-            assert (rep.records_replayed, rep.records_discarded) == (len(plan.replayed), len(plan.discarded))
+            assert (rep.records_replayed, rep.records_discarded) == (
+                len(plan.replayed),
+                len(plan.discarded),
+            )
             discarding += bool(plan.discarded)
             ledger = M.Ledger(plan.snapshot).apply_all(plan.replayed)
             assert e.account().balance == ledger.balance
             c_deals = e.deals()
             assert len(c_deals) == len(ledger.deals)
-            for d, c in zip(ledger.deals, c_deals):
+            for d, c in zip(ledger.deals, c_deals, strict=False):
                 same_deal(d, c)
             c_pos = e.positions()
             assert len(c_pos) == len(ledger.positions)
-            for p, c in zip(ledger.positions, c_pos):
+            for p, c in zip(ledger.positions, c_pos, strict=False):
                 same_position(p, c)
             c_orders = e.orders()
             assert len(c_orders) == len(ledger.orders)
-            for o, c in zip(ledger.orders, c_orders):
+            for o, c in zip(ledger.orders, c_orders, strict=False):
                 same_order(o, c)
             # the history rebuilt from the checkpoint chain, plus the records: as the engine recovered it
             assert plan.chain[-1] is plan.checkpoint and plan.snapshot.is_full
             c_hist = e.order_history()
             assert len(c_hist) == len(ledger.order_history)
-            for o, c in zip(ledger.order_history, c_hist):
+            for o, c in zip(ledger.order_history, c_hist, strict=False):
                 same_order(o, c)
             c_trades = e.trades()
             assert len(c_trades) == len(ledger.trades)
-            for t, c in zip(ledger.trades, c_trades):
+            for t, c in zip(ledger.trades, c_trades, strict=False):
                 same_trade(t, c)
             # the recovered state stands after the last replayed record's event
             expected = max([plan.snapshot.events_processed] + [r.event for r in plan.replayed])
@@ -988,6 +1235,7 @@ def test_recovery_plan_edge_cases():
 # ---------------------------------------------------------------------------
 # A restore limit found while documenting the snapshot layout
 # ---------------------------------------------------------------------------
+
 
 class SnapshotRefused(Exception):
     pass
@@ -1013,12 +1261,16 @@ def _many_canceled_orders(e: Engine) -> None:
         e.ok(e.lib.hqt_engine_cancel(e.h, e.order(0, 2, 10_000, 1_090_000)))
 
 
-@pytest.mark.parametrize("action, refused", [
-    (_many_trades, "trades count 40"),
-    (_many_open_positions, "deals count 40"),
-    (_many_pending_orders, "orders count 30"),
-    (_many_canceled_orders, "order history count 40"),
-], ids=["trades", "deals", "pending-orders", "order-history"])
+@pytest.mark.parametrize(
+    "action, refused",
+    [
+        (_many_trades, "trades count 40"),
+        (_many_open_positions, "deals count 40"),
+        (_many_pending_orders, "orders count 30"),
+        (_many_canceled_orders, "order history count 40"),
+    ],
+    ids=["trades", "deals", "pending-orders", "order-history"],
+)
 def test_engine_recovers_its_own_checkpoint(lib, tmp_path, action, refused):
     path = tmp_path / "many.wal"
 

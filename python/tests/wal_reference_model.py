@@ -11,16 +11,37 @@ record. It is not part of the hqt package: operators read logs with
 records it replays, the records of an unfinished last event it discards);
 :class:`Ledger` applies records to a snapshot the way the engine does.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as _field
-from typing import Any, Iterable, List, Optional, Sequence
+from typing import Any
 
 from hqt import wal as _wal
-from hqt.wal_records import (BalanceChange, BuildBars, Deal, EngineRecord, Fill, History, Order, OrderCancel,
-                             OrderModify, OrderPlace, PayloadError, Phase, Position, PositionModify, RunMark,
-                             RunStage, Snapshot, Trade, decode_record, history_chain)
+from hqt.wal_records import (
+    BalanceChange,
+    BuildBars,
+    Deal,
+    EngineRecord,
+    Fill,
+    History,
+    Order,
+    OrderCancel,
+    OrderModify,
+    OrderPlace,
+    PayloadError,
+    Phase,
+    Position,
+    PositionModify,
+    RunMark,
+    RunStage,
+    Snapshot,
+    Trade,
+    decode_record,
+    history_chain,
+)
 
 __all__ = ["RecoveryPlan", "recovery_plan", "Ledger"]
 
@@ -32,11 +53,16 @@ def _checkpoint_context(record: Any) -> str:
 @dataclass
 class RecoveryPlan:
     """What recovery does with a log (Engine+WAL.swift, recoverFromWAL)."""
-    checkpoint: Optional[Any]        # the last CHECKPOINT record (hqt.wal.Record), None if none
-    snapshot: Optional[Snapshot]     # its snapshot with the history rebuilt from `chain` (every start 0)
-    replayed: List[EngineRecord]     # applied on top of the snapshot, in log order
-    discarded: List[EngineRecord]    # the last event's records, re-created when the event is re-processed
-    chain: List[Any] = _field(default_factory=list)  # the CHECKPOINT records the history is read from, oldest first
+
+    checkpoint: Any | None  # the last CHECKPOINT record (hqt.wal.Record), None if none
+    snapshot: Snapshot | None  # its snapshot with the history rebuilt from `chain` (every start 0)
+    replayed: list[EngineRecord]  # applied on top of the snapshot, in log order
+    discarded: list[
+        EngineRecord
+    ]  # the last event's records, re-created when the event is re-processed
+    chain: list[Any] = _field(
+        default_factory=list
+    )  # the CHECKPOINT records the history is read from, oldest first
 
 
 def recovery_plan(records: Sequence[Any]) -> RecoveryPlan:
@@ -54,11 +80,13 @@ def recovery_plan(records: Sequence[Any]) -> RecoveryPlan:
             last = i
     if last is None:
         if records:
-            raise PayloadError("%d records but no checkpoint: not written by an HQT engine" % len(records))
+            raise PayloadError(
+                "%d records but no checkpoint: not written by an HQT engine" % len(records)
+            )
         return RecoveryPlan(None, None, [], [])
     cp = records[last]
-    after = [decode_record(r.type, r.data, "record %d" % r.sequence) for r in records[last + 1:]]
-    discarded: List[EngineRecord] = []
+    after = [decode_record(r.type, r.data, "record %d" % r.sequence) for r in records[last + 1 :]]
+    discarded: list[EngineRecord] = []
     if after and after[-1].phase != Phase.BETWEEN:
         last_phase = after[-1].phase
         if last_phase.inside_event:
@@ -67,10 +95,14 @@ def recovery_plan(records: Sequence[Any]) -> RecoveryPlan:
                 discarded.insert(0, after.pop())
         else:  # an unfinished on_start, or end of run (closing bars, on_stop)
             opening = RunStage.STARTING if last_phase == Phase.START else RunStage.ENDING
-            marks = [i for i, rec in enumerate(after) if isinstance(rec, RunMark) and rec.stage == opening]
+            marks = [
+                i
+                for i, rec in enumerate(after)
+                if isinstance(rec, RunMark) and rec.stage == opening
+            ]
             if marks:
-                discarded = after[marks[-1]:]
-                del after[marks[-1]:]
+                discarded = after[marks[-1] :]
+                del after[marks[-1] :]
     chain = history_chain(records, last)
     history = History()
     for i, snap in chain:
@@ -90,25 +122,28 @@ class Ledger:
     checkpoint, or ``recovery_plan(...).snapshot``): a light checkpoint's
     deltas alone are refused (ValueError)."""
 
-    def __init__(self, snapshot: Snapshot, history: Optional[History] = None):
+    def __init__(self, snapshot: Snapshot, history: History | None = None):
         if history is None:
             if snapshot.order_history_start or snapshot.deals_start or snapshot.trades_start:
                 raise ValueError(
                     "a light checkpoint holds only the history written since the previous one (order history "
                     "from %d, deals from %d, trades from %d): pass its rebuilt history (rebuild_history) or use "
                     "recovery_plan(...).snapshot"
-                    % (snapshot.order_history_start, snapshot.deals_start, snapshot.trades_start))
-            history = History(snapshot.order_history, snapshot.deals, snapshot.trades, snapshot.equity_curve)
+                    % (snapshot.order_history_start, snapshot.deals_start, snapshot.trades_start)
+                )
+            history = History(
+                snapshot.order_history, snapshot.deals, snapshot.trades, snapshot.equity_curve
+            )
         self.balance = snapshot.balance
         self.net_deposits = snapshot.net_deposits
         self.next_ticket = snapshot.next_ticket
-        self.positions: List[Position] = list(snapshot.positions)
-        self.orders: List[Order] = list(snapshot.orders)
-        self.order_history: List[Order] = list(history.order_history)
-        self.deals: List[Deal] = list(history.deals)
-        self.trades: List[Trade] = list(history.trades)
+        self.positions: list[Position] = list(snapshot.positions)
+        self.orders: list[Order] = list(snapshot.orders)
+        self.order_history: list[Order] = list(history.order_history)
+        self.deals: list[Deal] = list(history.deals)
+        self.trades: list[Trade] = list(history.trades)
 
-    def _find(self, items: list, ticket: int) -> Optional[int]:
+    def _find(self, items: list, ticket: int) -> int | None:
         for i, x in enumerate(items):
             if x.ticket == ticket:
                 return i
@@ -137,8 +172,20 @@ class Ledger:
             j = self._find(self.positions, rec.ticket)
             if j is not None:
                 p = self.positions[j]
-                self.positions[j] = Position(p.ticket, p.symbol_id, p.side, p.volume, p.open_price, p.open_time,
-                                             rec.sl, rec.tp, rec.trailing_points, p.margin, p.commission, p.magic)
+                self.positions[j] = Position(
+                    p.ticket,
+                    p.symbol_id,
+                    p.side,
+                    p.volume,
+                    p.open_price,
+                    p.open_time,
+                    rec.sl,
+                    rec.tp,
+                    rec.trailing_points,
+                    p.margin,
+                    p.commission,
+                    p.magic,
+                )
         elif isinstance(rec, OrderPlace):
             self.orders.append(rec.order)
             self.next_ticket = max(self.next_ticket, rec.order.ticket + 1)
@@ -150,18 +197,32 @@ class Ledger:
             i = self._find(self.orders, rec.ticket)
             if i is not None:
                 o = self.orders.pop(i)
-                self.order_history.append(Order(o.ticket, o.symbol_id, o.type, rec.state, o.volume, o.price,
-                                                o.stop_limit, o.sl, o.tp, o.expiration, o.time_setup,
-                                                o.trailing_points, o.magic))
+                self.order_history.append(
+                    Order(
+                        o.ticket,
+                        o.symbol_id,
+                        o.type,
+                        rec.state,
+                        o.volume,
+                        o.price,
+                        o.stop_limit,
+                        o.sl,
+                        o.tp,
+                        o.expiration,
+                        o.time_setup,
+                        o.trailing_points,
+                        o.magic,
+                    )
+                )
         elif isinstance(rec, BalanceChange):
             self.balance += rec.amount
             self.net_deposits += rec.amount
         elif isinstance(rec, (BuildBars, RunMark)):
             pass  # bars in progress and run stages are not part of the ledger
         else:  # pragma: no cover
-            raise TypeError("not an engine record: %r" % (rec,))
+            raise TypeError(f"not an engine record: {rec!r}")
 
-    def apply_all(self, records: Iterable[EngineRecord]) -> "Ledger":
+    def apply_all(self, records: Iterable[EngineRecord]) -> Ledger:
         for r in records:
             self.apply(r)
         return self

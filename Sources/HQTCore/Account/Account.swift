@@ -55,7 +55,8 @@ struct Account {
             marginCheckEquity = .max
             return
         }
-        marginCheckEquity = usedMargin > 0
+        marginCheckEquity =
+            usedMargin > 0
             ? FixedPoint.mulDiv(max(marginCallLevel, stopOutLevel), usedMargin, 100_000_000) + 1 : .min
     }
 }

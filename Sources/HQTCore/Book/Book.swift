@@ -37,7 +37,8 @@ struct Book {
         if let i = positionIndex(ticket: fill.positionTicket) {
             effect.marginChange -= positions[i].margin
             if let after = fill.position {
-                effect.event = after.volume < positions[i].volume && after.side == positions[i].side
+                effect.event =
+                    after.volume < positions[i].volume && after.side == positions[i].side
                     ? .partiallyClosed : .modified
                 positions[i] = after
                 effect.marginChange += after.margin

@@ -10,32 +10,44 @@ extension Engine {
     }
 
     /// Appends ticks (prices in micro units).
-    public func loadTicks(symbolID: UInt32, time: UnsafeBufferPointer<Int64>,
-                          bid: UnsafeBufferPointer<Int64>, ask: UnsafeBufferPointer<Int64>) throws(HQTError) {
-        try appendTicks(symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
-                        time: { time[$0] }, bid: { bid[$0] }, ask: { ask[$0] })
+    public func loadTicks(
+        symbolID: UInt32, time: UnsafeBufferPointer<Int64>,
+        bid: UnsafeBufferPointer<Int64>, ask: UnsafeBufferPointer<Int64>
+    ) throws(HQTError) {
+        try appendTicks(
+            symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
+            time: { time[$0] }, bid: { bid[$0] }, ask: { ask[$0] })
     }
 
     /// Appends ticks with prices as doubles, each rounded once to micro units.
-    public func loadTicks(symbolID: UInt32, time: UnsafeBufferPointer<Int64>,
-                          bid: UnsafeBufferPointer<Double>, ask: UnsafeBufferPointer<Double>) throws(HQTError) {
-        try appendTicks(symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
-                        time: { time[$0] }, bid: { FixedPoint.micro(bid[$0]) ?? Engine.notFinite },
-                        ask: { FixedPoint.micro(ask[$0]) ?? Engine.notFinite })
+    public func loadTicks(
+        symbolID: UInt32, time: UnsafeBufferPointer<Int64>,
+        bid: UnsafeBufferPointer<Double>, ask: UnsafeBufferPointer<Double>
+    ) throws(HQTError) {
+        try appendTicks(
+            symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
+            time: { time[$0] }, bid: { FixedPoint.micro(bid[$0]) ?? Engine.notFinite },
+            ask: { FixedPoint.micro(ask[$0]) ?? Engine.notFinite })
     }
 
     /// Convenience for Swift callers and tests.
     public func loadTicks(symbolID: UInt32, time: [Int64], bid: [Int64], ask: [Int64]) throws(HQTError) {
-        try appendTicks(symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
-                        time: { time[$0] }, bid: { bid[$0] }, ask: { ask[$0] })
+        try appendTicks(
+            symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
+            time: { time[$0] }, bid: { bid[$0] }, ask: { ask[$0] })
     }
 
-    func appendTicks(symbolID: UInt32, count n: Int, counts: [Int], time: (Int) -> Int64,
-                     bid: (Int) -> Int64, ask: (Int) -> Int64) throws(HQTError) {
+    func appendTicks(
+        symbolID: UInt32, count n: Int, counts: [Int], time: (Int) -> Int64,
+        bid: (Int) -> Int64, ask: (Int) -> Int64
+    ) throws(HQTError) {
         if !refilling { try checkNotRunning("load data") }
         try checkSymbol(symbolID)
         guard counts.allSatisfy({ $0 == n }) else {
-            throw HQTError(.invalidArgument, "time, bid and ask must have the same length (got \(n), \(counts.map(String.init).joined(separator: ", ")))")
+            throw HQTError(
+                .invalidArgument,
+                "time, bid and ask must have the same length (got \(n), \(counts.map(String.init).joined(separator: ", ")))"
+            )
         }
         feed.invalidate()
         let series = feed.ticks[Int(symbolID)] ?? TickSeries(symbolID: symbolID)
@@ -46,8 +58,10 @@ extension Engine {
         for i in 0..<n {
             let t = time(i), b = bid(i), a = ask(i)
             // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_ticks)
-            if let problem = MarketDataRules.tickViolation(subject: subject, index: i, time: t, bid: b, ask: a,
-                                                           previous: last) {
+            if let problem = MarketDataRules.tickViolation(
+                subject: subject, index: i, time: t, bid: b, ask: a,
+                previous: last)
+            {
                 series.time.truncate(to: start); series.bid.truncate(to: start); series.ask.truncate(to: start)
                 throw problem
             }
@@ -58,35 +72,46 @@ extension Engine {
     }
 
     /// Appends bars of one timeframe (prices and volume in micro units).
-    public func loadBars(symbolID: UInt32, timeframe minutes: Int32, time: UnsafeBufferPointer<Int64>,
-                         open: UnsafeBufferPointer<Int64>, high: UnsafeBufferPointer<Int64>,
-                         low: UnsafeBufferPointer<Int64>, close: UnsafeBufferPointer<Int64>,
-                         volume: UnsafeBufferPointer<Int64>) throws(HQTError) {
-        try appendBars(symbolID: symbolID, minutes: minutes, count: time.count,
-                       counts: [open.count, high.count, low.count, close.count, volume.count],
-                       row: { (time[$0], open[$0], high[$0], low[$0], close[$0], volume[$0]) })
+    public func loadBars(
+        symbolID: UInt32, timeframe minutes: Int32, time: UnsafeBufferPointer<Int64>,
+        open: UnsafeBufferPointer<Int64>, high: UnsafeBufferPointer<Int64>,
+        low: UnsafeBufferPointer<Int64>, close: UnsafeBufferPointer<Int64>,
+        volume: UnsafeBufferPointer<Int64>
+    ) throws(HQTError) {
+        try appendBars(
+            symbolID: symbolID, minutes: minutes, count: time.count,
+            counts: [open.count, high.count, low.count, close.count, volume.count],
+            row: { (time[$0], open[$0], high[$0], low[$0], close[$0], volume[$0]) })
     }
 
     /// Appends bars with prices and volume as doubles.
-    public func loadBars(symbolID: UInt32, timeframe minutes: Int32, time: UnsafeBufferPointer<Int64>,
-                         open: UnsafeBufferPointer<Double>, high: UnsafeBufferPointer<Double>,
-                         low: UnsafeBufferPointer<Double>, close: UnsafeBufferPointer<Double>,
-                         volume: UnsafeBufferPointer<Double>) throws(HQTError) {
+    public func loadBars(
+        symbolID: UInt32, timeframe minutes: Int32, time: UnsafeBufferPointer<Int64>,
+        open: UnsafeBufferPointer<Double>, high: UnsafeBufferPointer<Double>,
+        low: UnsafeBufferPointer<Double>, close: UnsafeBufferPointer<Double>,
+        volume: UnsafeBufferPointer<Double>
+    ) throws(HQTError) {
         func m(_ x: Double) -> Int64 { FixedPoint.micro(x) ?? Engine.notFinite }
-        try appendBars(symbolID: symbolID, minutes: minutes, count: time.count,
-                       counts: [open.count, high.count, low.count, close.count, volume.count],
-                       row: { (time[$0], m(open[$0]), m(high[$0]), m(low[$0]), m(close[$0]), m(volume[$0])) })
+        try appendBars(
+            symbolID: symbolID, minutes: minutes, count: time.count,
+            counts: [open.count, high.count, low.count, close.count, volume.count],
+            row: { (time[$0], m(open[$0]), m(high[$0]), m(low[$0]), m(close[$0]), m(volume[$0])) })
     }
 
-    public func loadBars(symbolID: UInt32, timeframe minutes: Int32, time: [Int64], open: [Int64],
-                         high: [Int64], low: [Int64], close: [Int64], volume: [Int64]) throws(HQTError) {
-        try appendBars(symbolID: symbolID, minutes: minutes, count: time.count,
-                       counts: [open.count, high.count, low.count, close.count, volume.count],
-                       row: { (time[$0], open[$0], high[$0], low[$0], close[$0], volume[$0]) })
+    public func loadBars(
+        symbolID: UInt32, timeframe minutes: Int32, time: [Int64], open: [Int64],
+        high: [Int64], low: [Int64], close: [Int64], volume: [Int64]
+    ) throws(HQTError) {
+        try appendBars(
+            symbolID: symbolID, minutes: minutes, count: time.count,
+            counts: [open.count, high.count, low.count, close.count, volume.count],
+            row: { (time[$0], open[$0], high[$0], low[$0], close[$0], volume[$0]) })
     }
 
-    func appendBars(symbolID: UInt32, minutes: Int32, count n: Int, counts: [Int],
-                    row: (Int) -> (Int64, Int64, Int64, Int64, Int64, Int64)) throws(HQTError) {
+    func appendBars(
+        symbolID: UInt32, minutes: Int32, count n: Int, counts: [Int],
+        row: (Int) -> (Int64, Int64, Int64, Int64, Int64, Int64)
+    ) throws(HQTError) {
         if !refilling { try checkNotRunning("load data") }
         try checkSymbol(symbolID)
         let timeframe = try Timeframe.validated(minutes)
@@ -108,9 +133,11 @@ extension Engine {
         for i in 0..<n {
             let (t, o, h, l, c, v) = row(i)
             // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_bars)
-            if let problem = MarketDataRules.barViolation(subject: subject, index: i, timeframe: timeframe, time: t,
-                                                          open: o, high: h, low: l, close: c, volume: v,
-                                                          previousOpen: lastOpen, notBefore: floor) {
+            if let problem = MarketDataRules.barViolation(
+                subject: subject, index: i, timeframe: timeframe, time: t,
+                open: o, high: h, low: l, close: c, volume: v,
+                previousOpen: lastOpen, notBefore: floor)
+            {
                 for column in series.columns { column.truncate(to: start) }
                 throw problem
             }
@@ -128,13 +155,17 @@ extension Engine {
     public func buildBars(symbolID: UInt32, timeframe minutes: Int32) throws(HQTError) {
         try checkSymbol(symbolID)
         let timeframe = try Timeframe.validated(minutes)
-        guard !feed.buildersBySymbol[Int(symbolID)].contains(where: { feed.builders[$0].timeframe == timeframe }) else { return }
+        guard !feed.buildersBySymbol[Int(symbolID)].contains(where: { feed.builders[$0].timeframe == timeframe }) else {
+            return
+        }
         // Logged like a trade: recovery must rebuild the same bars.
         try commit(.buildBars(symbolID: symbolID, timeframe: timeframe))
     }
 
     func addBarBuilder(symbolID: UInt32, timeframe: Timeframe) {
-        guard !feed.buildersBySymbol[Int(symbolID)].contains(where: { feed.builders[$0].timeframe == timeframe }) else { return }
+        guard !feed.buildersBySymbol[Int(symbolID)].contains(where: { feed.builders[$0].timeframe == timeframe }) else {
+            return
+        }
         feed.builders.append(BarBuilder(symbolID: symbolID, timeframe: timeframe))
         feed.buildersBySymbol[Int(symbolID)].append(feed.builders.count - 1)
         quotes[Int(symbolID)].builders += 1

@@ -4,8 +4,10 @@ extension Engine {
     /// The fill of a market order (or a triggered pending order) at `price`.
     /// Not enough free margin throws, or returns nil when
     /// `rejectOnNoMoney` (a pending order is then rejected, not an error).
-    func marketFill(order input: Order, reason: DealReason, price: Int64,
-                    rejectOnNoMoney: Bool) throws(HQTError) -> Fill? {
+    func marketFill(
+        order input: Order, reason: DealReason, price: Int64,
+        rejectOnNoMoney: Bool
+    ) throws(HQTError) -> Fill? {
         var order = input
         let isNew = order.ticket == 0
         order.ticket = isNew ? nextTicket : order.ticket
@@ -18,7 +20,10 @@ extension Engine {
 
         func noMoney(_ needed: Int64) throws(HQTError) -> Fill? {
             if rejectOnNoMoney { return nil }
-            throw HQTError(.noMoney, "not enough money: \(symbols[Int(order.symbolID)].name) \(FixedPoint.format(volume)) lots need margin \(FixedPoint.format(needed)), free margin is \(FixedPoint.format(freeMargin))")
+            throw HQTError(
+                .noMoney,
+                "not enough money: \(symbols[Int(order.symbolID)].name) \(FixedPoint.format(volume)) lots need margin \(FixedPoint.format(needed)), free margin is \(FixedPoint.format(freeMargin))"
+            )
         }
 
         if accountMode == .netting, let p = openPositions.first(where: { $0.symbolID == order.symbolID }) {
@@ -33,9 +38,10 @@ extension Engine {
                 // Each non-zero level of the order replaces the position's (docs/engine.md).
                 if order.sl != 0 { after.sl = order.sl }
                 if order.tp != 0 { after.tp = order.tp }
-                let deal = Deal(ticket: dealTicket, order: order.ticket, position: p.ticket, symbolID: order.symbolID,
-                                side: side, entry: .in, reason: reason, time: time, volume: volume, price: price,
-                                commission: fee, profit: 0, balance: balance + fee, magic: order.magic)
+                let deal = Deal(
+                    ticket: dealTicket, order: order.ticket, position: p.ticket, symbolID: order.symbolID,
+                    side: side, entry: .in, reason: reason, time: time, volume: volume, price: price,
+                    commission: fee, profit: 0, balance: balance + fee, magic: order.magic)
                 return Fill(order: order, deal: deal, positionTicket: p.ticket, position: after, trade: nil)
             }
             if volume <= p.volume {
@@ -46,56 +52,65 @@ extension Engine {
             let margin = try requiredMargin(symbolID: order.symbolID, side: side, volume: excess, price: price)
             if margin - p.margin > freeMargin { return try noMoney(margin) }
             let closingFee = FixedPoint.mulDiv(fee, p.volume, volume)
-            var fill = reduceFill(p, order: order, dealTicket: dealTicket, volume: p.volume, price: price, reason: reason)
+            var fill = reduceFill(
+                p, order: order, dealTicket: dealTicket, volume: p.volume, price: price, reason: reason)
             fill.deal.entry = .inOut
             fill.deal.volume = volume
             fill.deal.commission = fee
             fill.deal.balance = balance + fill.deal.profit + fee
             fill.trade?.commission = p.commission + closingFee
-            fill.position = Position(ticket: p.ticket, symbolID: order.symbolID, side: side, volume: excess,
-                                     openPrice: price, openTime: time, sl: order.sl, tp: order.tp,
-                                     trailingPoints: order.trailingPoints, profit: 0, margin: margin,
-                                     commission: fee - closingFee, magic: order.magic)
+            fill.position = Position(
+                ticket: p.ticket, symbolID: order.symbolID, side: side, volume: excess,
+                openPrice: price, openTime: time, sl: order.sl, tp: order.tp,
+                trailingPoints: order.trailingPoints, profit: 0, margin: margin,
+                commission: fee - closingFee, magic: order.magic)
             return fill
         }
 
         let margin = try requiredMargin(symbolID: order.symbolID, side: side, volume: volume, price: price)
         if margin > freeMargin { return try noMoney(margin) }
-        let position = Position(ticket: order.ticket, symbolID: order.symbolID, side: side, volume: volume,
-                                openPrice: price, openTime: time, sl: order.sl, tp: order.tp,
-                                trailingPoints: order.trailingPoints, profit: 0, margin: margin,
-                                commission: fee, magic: order.magic)
-        let deal = Deal(ticket: dealTicket, order: order.ticket, position: order.ticket, symbolID: order.symbolID,
-                        side: side, entry: .in, reason: reason, time: time, volume: volume, price: price,
-                        commission: fee, profit: 0, balance: balance + fee, magic: order.magic)
+        let position = Position(
+            ticket: order.ticket, symbolID: order.symbolID, side: side, volume: volume,
+            openPrice: price, openTime: time, sl: order.sl, tp: order.tp,
+            trailingPoints: order.trailingPoints, profit: 0, margin: margin,
+            commission: fee, magic: order.magic)
+        let deal = Deal(
+            ticket: dealTicket, order: order.ticket, position: order.ticket, symbolID: order.symbolID,
+            side: side, entry: .in, reason: reason, time: time, volume: volume, price: price,
+            commission: fee, profit: 0, balance: balance + fee, magic: order.magic)
         return Fill(order: order, deal: deal, positionTicket: order.ticket, position: position, trade: nil)
     }
 
     /// Closing `volume` of `p` at `price` through a new closing order
     /// (close(), SL, TP, stop-out).
     func closeFill(_ p: Position, volume: Int64, price: Int64, reason: DealReason) -> Fill {
-        let order = Order(ticket: nextTicket, symbolID: p.symbolID, type: p.side == .buy ? .sell : .buy,
-                          state: .filled, volume: volume, price: 0, stopLimit: 0, sl: 0, tp: 0, expiration: 0,
-                          timeSetup: now, trailingPoints: 0, magic: p.magic)
+        let order = Order(
+            ticket: nextTicket, symbolID: p.symbolID, type: p.side == .buy ? .sell : .buy,
+            state: .filled, volume: volume, price: 0, stopLimit: 0, sl: 0, tp: 0, expiration: 0,
+            timeSetup: now, trailingPoints: 0, magic: p.magic)
         return reduceFill(p, order: order, dealTicket: nextTicket + 1, volume: volume, price: price, reason: reason)
     }
 
     /// A deal taking `volume` (<= p.volume) off position `p`.
-    func reduceFill(_ p: Position, order: Order, dealTicket: UInt64, volume: Int64, price: Int64,
-                    reason: DealReason) -> Fill {
+    func reduceFill(
+        _ p: Position, order: Order, dealTicket: UInt64, volume: Int64, price: Int64,
+        reason: DealReason
+    ) -> Fill {
         let full = volume == p.volume
         let profit = self.profit(symbolID: p.symbolID, side: p.side, open: p.openPrice, close: price, volume: volume)
         let exitFee = commission(symbolID: p.symbolID, volume: volume)
         let entryFee = full ? p.commission : FixedPoint.mulDiv(p.commission, volume, p.volume)
         let releasedMargin = full ? p.margin : FixedPoint.mulDiv(p.margin, volume, p.volume)
         let time = now
-        let deal = Deal(ticket: dealTicket, order: order.ticket, position: p.ticket, symbolID: p.symbolID,
-                        side: p.side.opposite, entry: .out, reason: reason, time: time, volume: volume,
-                        price: price, commission: exitFee, profit: profit, balance: balance + profit + exitFee,
-                        magic: order.magic)
-        let trade = Trade(position: p.ticket, symbolID: p.symbolID, side: p.side, volume: volume,
-                          openTime: p.openTime, openPrice: p.openPrice, closeTime: time, closePrice: price,
-                          commission: entryFee + exitFee, profit: profit, closeReason: reason)
+        let deal = Deal(
+            ticket: dealTicket, order: order.ticket, position: p.ticket, symbolID: p.symbolID,
+            side: p.side.opposite, entry: .out, reason: reason, time: time, volume: volume,
+            price: price, commission: exitFee, profit: profit, balance: balance + profit + exitFee,
+            magic: order.magic)
+        let trade = Trade(
+            position: p.ticket, symbolID: p.symbolID, side: p.side, volume: volume,
+            openTime: p.openTime, openPrice: p.openPrice, closeTime: time, closePrice: price,
+            commission: entryFee + exitFee, profit: profit, closeReason: reason)
         var after: Position? = nil
         if !full {
             var rest = p

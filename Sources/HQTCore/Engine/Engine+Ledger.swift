@@ -91,15 +91,18 @@ extension Engine {
 
     /// What a POSITION event shows for a position that no longer exists.
     private func closedPositionView(_ fill: Fill) -> Position {
-        Position(ticket: fill.positionTicket, symbolID: fill.deal.symbolID, side: fill.deal.side.opposite,
-                 volume: 0, openPrice: fill.trade?.openPrice ?? fill.deal.price,
-                 openTime: fill.trade?.openTime ?? fill.deal.time, sl: 0, tp: 0, trailingPoints: 0,
-                 profit: fill.deal.profit, margin: 0, commission: 0, magic: fill.deal.magic)
+        Position(
+            ticket: fill.positionTicket, symbolID: fill.deal.symbolID, side: fill.deal.side.opposite,
+            volume: 0, openPrice: fill.trade?.openPrice ?? fill.deal.price,
+            openTime: fill.trade?.openTime ?? fill.deal.time, sl: 0, tp: 0, trailingPoints: 0,
+            profit: fill.deal.profit, margin: 0, commission: 0, magic: fill.deal.magic)
     }
 
     /// Adds (or, at the same instant, replaces) an equity-curve point.
     func sampleEquity(at time: Int64) {
-        stats.sample(EquityPoint(time: time, balance: accountState.balance, equity: accountState.equity,
-                                 margin: accountState.usedMargin))
+        stats.sample(
+            EquityPoint(
+                time: time, balance: accountState.balance, equity: accountState.equity,
+                margin: accountState.usedMargin))
     }
 }

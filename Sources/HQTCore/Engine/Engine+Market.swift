@@ -31,8 +31,11 @@ extension Engine {
         phase = .triggers
         if sinkSet.active { notifyTick(symbol: s, time: time, bid: bid, ask: ask) }
         if q.pointee.mayTrigger(lowBid: bid, highBid: bid, lowAsk: ask, highAsk: ask, time: time) {
-            try checkTriggers(symbol: s, range: PriceRange(openBid: bid, lowBid: bid, highBid: bid,
-                                                           openAsk: ask, lowAsk: ask, highAsk: ask, intrabar: false))
+            try checkTriggers(
+                symbol: s,
+                range: PriceRange(
+                    openBid: bid, lowBid: bid, highBid: bid,
+                    openAsk: ask, lowAsk: ask, highAsk: ask, intrabar: false))
         }
         if activeSymbols.count > 0 {
             refreshFloatingProfit()
@@ -54,11 +57,16 @@ extension Engine {
         quotes[s].ask = bar.close + spread
         quotes[s].time = currentTime
         phase = .triggers
-        if quotes[s].mayTrigger(lowBid: bar.low, highBid: bar.high, lowAsk: bar.low + spread,
-                                highAsk: bar.high + spread, time: currentTime) {
-            try checkTriggers(symbol: s, range: PriceRange(openBid: bar.open, lowBid: bar.low, highBid: bar.high,
-                                                           openAsk: bar.open + spread, lowAsk: bar.low + spread,
-                                                           highAsk: bar.high + spread, intrabar: true))
+        if quotes[s].mayTrigger(
+            lowBid: bar.low, highBid: bar.high, lowAsk: bar.low + spread,
+            highAsk: bar.high + spread, time: currentTime)
+        {
+            try checkTriggers(
+                symbol: s,
+                range: PriceRange(
+                    openBid: bar.open, lowBid: bar.low, highBid: bar.high,
+                    openAsk: bar.open + spread, lowAsk: bar.low + spread,
+                    highAsk: bar.high + spread, intrabar: true))
         }
         if activeSymbols.count > 0 {
             refreshFloatingProfit()
@@ -74,7 +82,6 @@ extension Engine {
         sampleEquity(at: time)
         stats.scheduleNextSample(after: time)
     }
-
 
     // MARK: triggers
 
@@ -125,23 +132,23 @@ extension Engine {
         if !scratchTriggers.isEmpty { scratchTriggers.removeAll(keepingCapacity: true) }
         var trailing = false
         book.positions.withUnsafeBufferPointer { book in
-        for i in book.indices where book[i].symbolID == id {
-            let p = book[i]
-            if p.trailingPoints > 0 { trailing = true }
-            if p.side == .buy {
-                if p.sl > 0 && r.lowBid <= p.sl {
-                    scratchTriggers.append((i, .stopLoss, r.intrabar ? min(p.sl, r.openBid) : r.openBid))
-                } else if p.tp > 0 && r.highBid >= p.tp {
-                    scratchTriggers.append((i, .takeProfit, r.intrabar ? max(p.tp, r.openBid) : r.openBid))
-                }
-            } else {
-                if p.sl > 0 && r.highAsk >= p.sl {
-                    scratchTriggers.append((i, .stopLoss, r.intrabar ? max(p.sl, r.openAsk) : r.openAsk))
-                } else if p.tp > 0 && r.lowAsk <= p.tp {
-                    scratchTriggers.append((i, .takeProfit, r.intrabar ? min(p.tp, r.openAsk) : r.openAsk))
+            for i in book.indices where book[i].symbolID == id {
+                let p = book[i]
+                if p.trailingPoints > 0 { trailing = true }
+                if p.side == .buy {
+                    if p.sl > 0 && r.lowBid <= p.sl {
+                        scratchTriggers.append((i, .stopLoss, r.intrabar ? min(p.sl, r.openBid) : r.openBid))
+                    } else if p.tp > 0 && r.highBid >= p.tp {
+                        scratchTriggers.append((i, .takeProfit, r.intrabar ? max(p.tp, r.openBid) : r.openBid))
+                    }
+                } else {
+                    if p.sl > 0 && r.highAsk >= p.sl {
+                        scratchTriggers.append((i, .stopLoss, r.intrabar ? max(p.sl, r.openAsk) : r.openAsk))
+                    } else if p.tp > 0 && r.lowAsk <= p.tp {
+                        scratchTriggers.append((i, .takeProfit, r.intrabar ? min(p.tp, r.openAsk) : r.openAsk))
+                    }
                 }
             }
-        }
         }
         if !scratchTriggers.isEmpty {
             let hits = scratchTriggers.map { (book.positions[$0.index].ticket, $0.reason, $0.price) }
@@ -171,7 +178,8 @@ extension Engine {
         }
         for (ticket, sl) in moves {
             guard let p = position(ticket: ticket) else { continue }
-            try commit(.positionModify(ticket: ticket, sl: sl, tp: p.tp, trailingPoints: p.trailingPoints, time: currentTime))
+            try commit(
+                .positionModify(ticket: ticket, sl: sl, tp: p.tp, trailingPoints: p.trailingPoints, time: currentTime))
         }
     }
 
@@ -196,14 +204,17 @@ extension Engine {
     func stopOut() throws(HQTError) {
         notifyMargin(.stopOut)
         while accountState.marginLevelAtOrBelow(accountState.stopOutLevel),
-              let worst = book.positions.min(by: { floatingProfit(of: $0) < floatingProfit(of: $1) }) {
+            let worst = book.positions.min(by: { floatingProfit(of: $0) < floatingProfit(of: $1) })
+        {
             let q = quotes[Int(worst.symbolID)]
-            try commit(.fill(closeFill(worst, volume: worst.volume, price: worst.side == .buy ? q.bid : q.ask,
-                                       reason: .stopOut)))
+            try commit(
+                .fill(
+                    closeFill(
+                        worst, volume: worst.volume, price: worst.side == .buy ? q.bid : q.ask,
+                        reason: .stopOut)))
         }
         accountState.marginCallActive = accountState.marginLevelAtOrBelow(accountState.marginCallLevel)
     }
-
 
     // MARK: bars built from ticks
 

@@ -20,8 +20,10 @@ extension Engine {
         } else if let i = symbols.firstIndex(where: { $0.baseCurrency == currency && $0.profitCurrency == from }) {
             route = .divide(UInt32(i))
         } else {
-            throw HQTError(.conversion,
-                           "no symbol converts \(from) to the account currency \(currency): add \(from)\(currency) or \(currency)\(from)")
+            throw HQTError(
+                .conversion,
+                "no symbol converts \(from) to the account currency \(currency): add \(from)\(currency) or \(currency)\(from)"
+            )
         }
         routes[from] = route
         return route
@@ -33,8 +35,9 @@ extension Engine {
         case .identity: return
         case .multiply(let id), .divide(let id):
             guard quotes[Int(id)].bid > 0 else {
-                throw HQTError(.noPrice,
-                               "\(symbols[Int(id)].name) has no quote yet, so \(from) cannot be converted to \(currency)")
+                throw HQTError(
+                    .noPrice,
+                    "\(symbols[Int(id)].name) has no quote yet, so \(from) cannot be converted to \(currency)")
             }
         }
     }
@@ -69,8 +72,9 @@ extension Engine {
     @inline(__always)
     func profit(symbolID: UInt32, side: Side, open: Int64, close: Int64, volume: Int64) -> Int64 {
         let state = quotes[Int(symbolID)]
-        let raw = Engine.rawProfit(side: side, open: open, close: close, volume: volume,
-                                   contractSize: state.contractSize)
+        let raw = Engine.rawProfit(
+            side: side, open: open, close: close, volume: volume,
+            contractSize: state.contractSize)
         return convertProfit(raw, route: state.profitRoute)
     }
 
@@ -111,8 +115,9 @@ extension Engine {
     @inline(__always)
     func floatingProfit(of p: Position) -> Int64 {
         let q = quotes[Int(p.symbolID)]
-        return profit(symbolID: p.symbolID, side: p.side, open: p.openPrice,
-                      close: p.side == .buy ? q.bid : q.ask, volume: p.volume)
+        return profit(
+            symbolID: p.symbolID, side: p.side, open: p.openPrice,
+            close: p.side == .buy ? q.bid : q.ask, volume: p.volume)
     }
 
     /// Recomputes the account's floating profit from the per-symbol
@@ -132,14 +137,16 @@ extension Engine {
         // Products of two Int64 cannot overflow 128 bits, and the sums stay
         // far inside them: wrapping arithmetic skips the overflow checks.
         if q.pointee.exposure.buyVolume > 0 {
-            raw &+= Engine.aggregateProfit(Int128(q.pointee.bid) &* Int128(q.pointee.exposure.buyVolume)
-                                           &- q.pointee.exposure.buyCost, units: q.pointee.contractUnits,
-                                           contractSize: q.pointee.contractSize)
+            raw &+= Engine.aggregateProfit(
+                Int128(q.pointee.bid) &* Int128(q.pointee.exposure.buyVolume)
+                    &- q.pointee.exposure.buyCost, units: q.pointee.contractUnits,
+                contractSize: q.pointee.contractSize)
         }
         if q.pointee.exposure.sellVolume > 0 {
-            raw &+= Engine.aggregateProfit(q.pointee.exposure.sellCost
-                                           &- Int128(q.pointee.ask) &* Int128(q.pointee.exposure.sellVolume),
-                                           units: q.pointee.contractUnits, contractSize: q.pointee.contractSize)
+            raw &+= Engine.aggregateProfit(
+                q.pointee.exposure.sellCost
+                    &- Int128(q.pointee.ask) &* Int128(q.pointee.exposure.sellVolume),
+                units: q.pointee.contractUnits, contractSize: q.pointee.contractSize)
         }
         return convertProfit(raw, route: q.pointee.profitRoute)
     }

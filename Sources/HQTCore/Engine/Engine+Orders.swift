@@ -25,7 +25,9 @@ extension Engine {
         guard q.bid > 0 else {
             throw HQTError(.noPrice, "\(spec.name) has no quote yet: load or process a tick or bar first")
         }
-        for (name, value) in [("sl", request.sl), ("tp", request.tp), ("price", request.price), ("stop limit", request.stopLimit)] {
+        for (name, value) in [
+            ("sl", request.sl), ("tp", request.tp), ("price", request.price), ("stop limit", request.stopLimit),
+        ] {
             guard value >= 0, value <= Engine.maxPrice else {
                 throw HQTError(.invalidPrice, "\(name) \(FixedPoint.format(value)) must be >= 0 (0 = none)")
             }
@@ -36,24 +38,31 @@ extension Engine {
         try prepareProfitRoute(request.symbolID)
         if request.type.isMarket {
             let side = request.type.side
-            try checkStops(side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp, spec: spec,
-                           what: "the current \(side == .buy ? "bid" : "ask")")
-            let order = Order(ticket: 0, symbolID: request.symbolID, type: request.type, state: .filled,
-                              volume: request.volume, price: 0, stopLimit: 0, sl: request.sl, tp: request.tp,
-                              expiration: 0, timeSetup: now, trailingPoints: request.trailingPoints, magic: request.magic)
-            guard let fill = try marketFill(order: order, reason: .client, price: side == .buy ? q.ask : q.bid,
-                                            rejectOnNoMoney: false) else {
+            try checkStops(
+                side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp, spec: spec,
+                what: "the current \(side == .buy ? "bid" : "ask")")
+            let order = Order(
+                ticket: 0, symbolID: request.symbolID, type: request.type, state: .filled,
+                volume: request.volume, price: 0, stopLimit: 0, sl: request.sl, tp: request.tp,
+                expiration: 0, timeSetup: now, trailingPoints: request.trailingPoints, magic: request.magic)
+            guard
+                let fill = try marketFill(
+                    order: order, reason: .client, price: side == .buy ? q.ask : q.bid,
+                    rejectOnNoMoney: false)
+            else {
                 throw HQTError(.internal, "market order produced no fill")
             }
             try commit(.fill(fill))
             return fill.positionTicket
         }
-        try checkPendingTerms(type: request.type, price: request.price, stopLimit: request.stopLimit,
-                              sl: request.sl, tp: request.tp, expiration: request.expiration, spec: spec, quote: q)
-        let order = Order(ticket: nextTicket, symbolID: request.symbolID, type: request.type, state: .placed,
-                          volume: request.volume, price: request.price, stopLimit: request.stopLimit,
-                          sl: request.sl, tp: request.tp, expiration: request.expiration, timeSetup: now,
-                          trailingPoints: request.trailingPoints, magic: request.magic)
+        try checkPendingTerms(
+            type: request.type, price: request.price, stopLimit: request.stopLimit,
+            sl: request.sl, tp: request.tp, expiration: request.expiration, spec: spec, quote: q)
+        let order = Order(
+            ticket: nextTicket, symbolID: request.symbolID, type: request.type, state: .placed,
+            volume: request.volume, price: request.price, stopLimit: request.stopLimit,
+            sl: request.sl, tp: request.tp, expiration: request.expiration, timeSetup: now,
+            trailingPoints: request.trailingPoints, magic: request.magic)
         try commit(.orderPlace(order))
         return order.ticket
     }
@@ -71,9 +80,11 @@ extension Engine {
             let spec = symbols[Int(p.symbolID)]
             let q = quotes[Int(p.symbolID)]
             let newSL = sl ?? p.sl, newTP = tp ?? p.tp
-            try checkStops(side: p.side, reference: p.side == .buy ? q.bid : q.ask, sl: newSL, tp: newTP, spec: spec,
-                           what: "the current \(p.side == .buy ? "bid" : "ask")")
-            try commit(.positionModify(ticket: ticket, sl: newSL, tp: newTP, trailingPoints: p.trailingPoints, time: now))
+            try checkStops(
+                side: p.side, reference: p.side == .buy ? q.bid : q.ask, sl: newSL, tp: newTP, spec: spec,
+                what: "the current \(p.side == .buy ? "bid" : "ask")")
+            try commit(
+                .positionModify(ticket: ticket, sl: newSL, tp: newTP, trailingPoints: p.trailingPoints, time: now))
             return
         }
         guard var order = orders.first(where: { $0.ticket == ticket }) else {
@@ -102,8 +113,9 @@ extension Engine {
         order.price = price ?? order.price
         order.stopLimit = stopLimit ?? order.stopLimit
         order.expiration = expiration ?? order.expiration
-        try checkPendingTerms(type: order.type, price: order.price, stopLimit: order.stopLimit, sl: order.sl,
-                              tp: order.tp, expiration: order.expiration, spec: spec, quote: quotes[Int(order.symbolID)])
+        try checkPendingTerms(
+            type: order.type, price: order.price, stopLimit: order.stopLimit, sl: order.sl,
+            tp: order.tp, expiration: order.expiration, spec: spec, quote: quotes[Int(order.symbolID)])
         order.state = .modified
         try commit(.orderModify(order))
     }
@@ -130,14 +142,23 @@ extension Engine {
         let amount = volume == 0 ? p.volume : volume
         guard amount > 0 else { throw HQTError(.invalidVolume, "close volume must be > 0 (0 = all)") }
         guard amount <= p.volume else {
-            throw HQTError(.invalidVolume, "cannot close \(FixedPoint.format(amount)) lots of position \(ticket): it holds \(FixedPoint.format(p.volume))")
+            throw HQTError(
+                .invalidVolume,
+                "cannot close \(FixedPoint.format(amount)) lots of position \(ticket): it holds \(FixedPoint.format(p.volume))"
+            )
         }
         guard amount % spec.volumeStep == 0 else {
-            throw HQTError(.invalidVolume, "close volume \(FixedPoint.format(amount)) is not a multiple of the step \(FixedPoint.format(spec.volumeStep))")
+            throw HQTError(
+                .invalidVolume,
+                "close volume \(FixedPoint.format(amount)) is not a multiple of the step \(FixedPoint.format(spec.volumeStep))"
+            )
         }
         let rest = p.volume - amount
         guard rest == 0 || rest >= spec.volumeMin else {
-            throw HQTError(.invalidVolume, "closing \(FixedPoint.format(amount)) would leave \(FixedPoint.format(rest)) lots, below the minimum \(FixedPoint.format(spec.volumeMin))")
+            throw HQTError(
+                .invalidVolume,
+                "closing \(FixedPoint.format(amount)) would leave \(FixedPoint.format(rest)) lots, below the minimum \(FixedPoint.format(spec.volumeMin))"
+            )
         }
         let q = quotes[Int(p.symbolID)]
         try commit(.fill(closeFill(p, volume: amount, price: p.side == .buy ? q.bid : q.ask, reason: .client)))
@@ -159,7 +180,9 @@ extension Engine {
             throw HQTError(.invalidArgument, "deposit amount must be non-zero and within ±1e12")
         }
         guard amount > 0 || -amount <= freeMargin else {
-            throw HQTError(.noMoney, "cannot withdraw \(FixedPoint.format(-amount)): free margin is \(FixedPoint.format(freeMargin))")
+            throw HQTError(
+                .noMoney,
+                "cannot withdraw \(FixedPoint.format(-amount)): free margin is \(FixedPoint.format(freeMargin))")
         }
         try commit(.balance(amount: amount, time: now))
     }
@@ -177,33 +200,55 @@ extension Engine {
 
     func checkVolume(_ volume: Int64, _ spec: SymbolSpec) throws(HQTError) {
         guard volume >= spec.volumeMin, volume <= spec.volumeMax else {
-            throw HQTError(.invalidVolume, "volume \(FixedPoint.format(volume)) is outside \(spec.name)'s range \(FixedPoint.format(spec.volumeMin))...\(FixedPoint.format(spec.volumeMax)) lots")
+            throw HQTError(
+                .invalidVolume,
+                "volume \(FixedPoint.format(volume)) is outside \(spec.name)'s range \(FixedPoint.format(spec.volumeMin))...\(FixedPoint.format(spec.volumeMax)) lots"
+            )
         }
         guard volume % spec.volumeStep == 0 else {
-            throw HQTError(.invalidVolume, "volume \(FixedPoint.format(volume)) is not a multiple of \(spec.name)'s step \(FixedPoint.format(spec.volumeStep))")
+            throw HQTError(
+                .invalidVolume,
+                "volume \(FixedPoint.format(volume)) is not a multiple of \(spec.name)'s step \(FixedPoint.format(spec.volumeStep))"
+            )
         }
     }
 
     /// SL below and TP above the reference for buys; the reverse for sells.
-    func checkStops(side: Side, reference: Int64, sl: Int64, tp: Int64, spec: SymbolSpec, what: String) throws(HQTError) {
+    func checkStops(side: Side, reference: Int64, sl: Int64, tp: Int64, spec: SymbolSpec, what: String) throws(HQTError)
+    {
         // The reference is formatted only for a message: this check runs on every order.
         var r: String { FixedPoint.format(reference) }
         if side == .buy {
-            if sl > 0 && sl >= reference { throw HQTError(.invalidStops, "\(spec.name) buy: stop loss \(FixedPoint.format(sl)) must be below \(what) \(r)") }
-            if tp > 0 && tp <= reference { throw HQTError(.invalidStops, "\(spec.name) buy: take profit \(FixedPoint.format(tp)) must be above \(what) \(r)") }
+            if sl > 0 && sl >= reference {
+                throw HQTError(
+                    .invalidStops, "\(spec.name) buy: stop loss \(FixedPoint.format(sl)) must be below \(what) \(r)")
+            }
+            if tp > 0 && tp <= reference {
+                throw HQTError(
+                    .invalidStops, "\(spec.name) buy: take profit \(FixedPoint.format(tp)) must be above \(what) \(r)")
+            }
         } else {
-            if sl > 0 && sl <= reference { throw HQTError(.invalidStops, "\(spec.name) sell: stop loss \(FixedPoint.format(sl)) must be above \(what) \(r)") }
-            if tp > 0 && tp >= reference { throw HQTError(.invalidStops, "\(spec.name) sell: take profit \(FixedPoint.format(tp)) must be below \(what) \(r)") }
+            if sl > 0 && sl <= reference {
+                throw HQTError(
+                    .invalidStops, "\(spec.name) sell: stop loss \(FixedPoint.format(sl)) must be above \(what) \(r)")
+            }
+            if tp > 0 && tp >= reference {
+                throw HQTError(
+                    .invalidStops, "\(spec.name) sell: take profit \(FixedPoint.format(tp)) must be below \(what) \(r)")
+            }
         }
     }
 
     func checkPendingStops(_ order: Order, spec: SymbolSpec) throws(HQTError) {
         let entry = (order.type == .buyStopLimit || order.type == .sellStopLimit) ? order.stopLimit : order.price
-        try checkStops(side: order.type.side, reference: entry, sl: order.sl, tp: order.tp, spec: spec, what: "the order price")
+        try checkStops(
+            side: order.type.side, reference: entry, sl: order.sl, tp: order.tp, spec: spec, what: "the order price")
     }
 
-    func checkPendingTerms(type: OrderType, price: Int64, stopLimit: Int64, sl: Int64, tp: Int64,
-                           expiration: Int64, spec: SymbolSpec, quote q: SymbolState) throws(HQTError) {
+    func checkPendingTerms(
+        type: OrderType, price: Int64, stopLimit: Int64, sl: Int64, tp: Int64,
+        expiration: Int64, spec: SymbolSpec, quote q: SymbolState
+    ) throws(HQTError) {
         guard price > 0 else { throw HQTError(.invalidPrice, "\(spec.name): a pending order needs a price > 0") }
         var p: String { FixedPoint.format(price) }
         var bid: String { FixedPoint.format(q.bid) }
@@ -220,12 +265,18 @@ extension Engine {
         default: break
         }
         if type == .buyStopLimit || type == .sellStopLimit {
-            guard stopLimit > 0 else { throw HQTError(.invalidPrice, "\(spec.name): a stop-limit order needs a stop-limit price > 0") }
+            guard stopLimit > 0 else {
+                throw HQTError(.invalidPrice, "\(spec.name): a stop-limit order needs a stop-limit price > 0")
+            }
             if type == .buyStopLimit && stopLimit >= price {
-                throw HQTError(.invalidPrice, "\(spec.name) buy stop limit: limit \(FixedPoint.format(stopLimit)) must be below the stop \(p)")
+                throw HQTError(
+                    .invalidPrice,
+                    "\(spec.name) buy stop limit: limit \(FixedPoint.format(stopLimit)) must be below the stop \(p)")
             }
             if type == .sellStopLimit && stopLimit <= price {
-                throw HQTError(.invalidPrice, "\(spec.name) sell stop limit: limit \(FixedPoint.format(stopLimit)) must be above the stop \(p)")
+                throw HQTError(
+                    .invalidPrice,
+                    "\(spec.name) sell stop limit: limit \(FixedPoint.format(stopLimit)) must be above the stop \(p)")
             }
         }
         guard expiration == 0 || expiration > now else {

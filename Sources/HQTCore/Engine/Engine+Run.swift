@@ -10,13 +10,15 @@ public struct StrategyHooks {
     /// events after that checkpoint are then re-fed with trading refused.
     public var saveState: ((Engine) throws(HQTError) -> [UInt8])?
     public var restoreState: ((Engine, [UInt8]) throws(HQTError) -> Void)?
-    public init(onStart: ((Engine) throws(HQTError) -> Void)? = nil,
-                onTick: ((Engine, Tick) throws(HQTError) -> Void)? = nil,
-                onBar: ((Engine, Bar) throws(HQTError) -> Void)? = nil,
-                onTrade: ((Engine, Deal) throws(HQTError) -> Void)? = nil,
-                onStop: ((Engine) throws(HQTError) -> Void)? = nil,
-                saveState: ((Engine) throws(HQTError) -> [UInt8])? = nil,
-                restoreState: ((Engine, [UInt8]) throws(HQTError) -> Void)? = nil) {
+    public init(
+        onStart: ((Engine) throws(HQTError) -> Void)? = nil,
+        onTick: ((Engine, Tick) throws(HQTError) -> Void)? = nil,
+        onBar: ((Engine, Bar) throws(HQTError) -> Void)? = nil,
+        onTrade: ((Engine, Deal) throws(HQTError) -> Void)? = nil,
+        onStop: ((Engine) throws(HQTError) -> Void)? = nil,
+        saveState: ((Engine) throws(HQTError) -> [UInt8])? = nil,
+        restoreState: ((Engine, [UInt8]) throws(HQTError) -> Void)? = nil
+    ) {
         self.onStart = onStart; self.onTick = onTick; self.onBar = onBar
         self.onTrade = onTrade; self.onStop = onStop
         self.saveState = saveState; self.restoreState = restoreState
@@ -42,8 +44,10 @@ extension Engine {
     /// it returns false when there is no more. So a file far larger than
     /// memory runs as one run, with one `onStart`, one `onStop` and bars
     /// closed by the next tick exactly as if it had all been loaded.
-    public func run(_ hooks: StrategyHooks = StrategyHooks(), resume: Bool = false, warmup: Int = 0,
-                    source: DataSource? = nil) throws(HQTError) {
+    public func run(
+        _ hooks: StrategyHooks = StrategyHooks(), resume: Bool = false, warmup: Int = 0,
+        source: DataSource? = nil
+    ) throws(HQTError) {
         try checkNotRunning("start a run")
         guard warmup >= 0 else { throw HQTError(.invalidArgument, "warmup must be >= 0") }
         guard !walNeedsRecovery else { throw needsRecoveryError() }
@@ -67,7 +71,8 @@ extension Engine {
                 defer { warmingUp = false }
                 if let onStart = hooks.onStart { try onStart(self) }
                 if let restore = hooks.restoreState, let saved = recoveredStrategyState,
-                   let (position, state) = Engine.unwrapStrategyState(saved) {
+                    let (position, state) = Engine.unwrapStrategyState(saved)
+                {
                     // Exact: the state as of the checkpoint, then every
                     // event since, as the strategy saw them.
                     try restore(self, state)
@@ -174,20 +179,24 @@ extension Engine {
     func feedEvents(from start: Int, hooks: StrategyHooks) throws(HQTError) {
         let end = feedPosition
         guard start < end else { return }
-        try feed.walk(upTo: end, visit: { (event, index) throws(HQTError) in
-            guard index >= start else { return }
-            switch event {
-            case let .tick(s, row):
-                if let onTick = hooks.onTick {
-                    try onTick(self, Tick(symbolID: s.symbolID, time: s.time[row], bid: s.bid[row], ask: s.ask[row]))
+        try feed.walk(
+            upTo: end,
+            visit: { (event, index) throws(HQTError) in
+                guard index >= start else { return }
+                switch event {
+                case let .tick(s, row):
+                    if let onTick = hooks.onTick {
+                        try onTick(
+                            self, Tick(symbolID: s.symbolID, time: s.time[row], bid: s.bid[row], ask: s.ask[row]))
+                    }
+                case let .bar(s, row):
+                    if let onBar = hooks.onBar { try onBar(self, s.bar(at: row)) }
                 }
-            case let .bar(s, row):
-                if let onBar = hooks.onBar { try onBar(self, s.bar(at: row)) }
-            }
-        }, builtBar: { (bar, index) throws(HQTError) in
-            guard index >= start, let onBar = hooks.onBar else { return }
-            try onBar(self, bar)
-        })
+            },
+            builtBar: { (bar, index) throws(HQTError) in
+                guard index >= start, let onBar = hooks.onBar else { return }
+                try onBar(self, bar)
+            })
     }
 
     /// The same rules as loading (`MarketDataRules`), for one event given
@@ -198,8 +207,10 @@ extension Engine {
         switch event {
         case .tick(let t):
             try checkSymbol(t.symbolID)
-            if let problem = MarketDataRules.tickViolation(subject: "\(symbols[Int(t.symbolID)].name) tick", index: index,
-                                                           time: t.time, bid: t.bid, ask: t.ask, previous: floor) {
+            if let problem = MarketDataRules.tickViolation(
+                subject: "\(symbols[Int(t.symbolID)].name) tick", index: index,
+                time: t.time, bid: t.bid, ask: t.ask, previous: floor)
+            {
                 throw problem
             }
         case .bar(let b):
@@ -207,7 +218,8 @@ extension Engine {
             if let problem = MarketDataRules.barViolation(
                 subject: "\(symbols[Int(b.symbolID)].name) \(b.timeframe) bar", index: index, timeframe: b.timeframe,
                 time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume,
-                previousOpen: nil, notBefore: floor) {
+                previousOpen: nil, notBefore: floor)
+            {
                 throw problem
             }
         }

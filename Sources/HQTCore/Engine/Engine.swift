@@ -146,8 +146,10 @@ public final class Engine {
     /// Margin call and stop-out levels, percent × 1e6; stop-out must not exceed margin call.
     public func setMarginLevels(marginCall: Int64, stopOut: Int64) throws(HQTError) {
         guard stopOut >= 0, marginCall >= stopOut, marginCall <= 100_000 * FixedPoint.scale else {
-            throw HQTError(.invalidArgument,
-                           "margin levels need 0 <= stop-out (\(FixedPoint.format(stopOut))%) <= margin call (\(FixedPoint.format(marginCall))%) <= 100000%")
+            throw HQTError(
+                .invalidArgument,
+                "margin levels need 0 <= stop-out (\(FixedPoint.format(stopOut))%) <= margin call (\(FixedPoint.format(marginCall))%) <= 100000%"
+            )
         }
         accountState.marginCallLevel = marginCall
         accountState.stopOutLevel = stopOut
@@ -192,7 +194,8 @@ public final class Engine {
             quoteCapacity *= 2
         }
         quotes[Int(id)].contractSize = spec.contractSize
-        quotes[Int(id)].contractUnits = spec.contractSize % FixedPoint.scale == 0 ? spec.contractSize / FixedPoint.scale : 0
+        quotes[Int(id)].contractUnits =
+            spec.contractSize % FixedPoint.scale == 0 ? spec.contractSize / FixedPoint.scale : 0
         quotes[Int(id)].point = spec.point
         symbols.append(spec)
         symbolIDs[spec.name] = id
@@ -207,8 +210,9 @@ public final class Engine {
 
     func checkSymbol(_ id: UInt32) throws(HQTError) {
         guard Int(id) < symbols.count else {
-            throw HQTError(.unknownSymbol,
-                           "unknown symbol id \(id) (\(symbols.count) symbol\(symbols.count == 1 ? "" : "s") added)")
+            throw HQTError(
+                .unknownSymbol,
+                "unknown symbol id \(id) (\(symbols.count) symbol\(symbols.count == 1 ? "" : "s") added)")
         }
     }
 
@@ -233,10 +237,11 @@ public final class Engine {
     /// account is flagged"), so it is also right after a deal or a
     /// withdrawal, before the next market event re-checks the levels.
     public var account: AccountSnapshot {
-        AccountSnapshot(time: now, balance: accountState.balance, equity: accountState.equity,
-                        profit: accountState.floatingProfit, margin: accountState.usedMargin,
-                        freeMargin: accountState.freeMargin, marginLevel: accountState.marginLevel,
-                        marginCall: accountState.marginLevelAtOrBelow(accountState.marginCallLevel))
+        AccountSnapshot(
+            time: now, balance: accountState.balance, equity: accountState.equity,
+            profit: accountState.floatingProfit, margin: accountState.usedMargin,
+            freeMargin: accountState.freeMargin, marginLevel: accountState.marginLevel,
+            marginCall: accountState.marginLevelAtOrBelow(accountState.marginCallLevel))
     }
 
     // MARK: book

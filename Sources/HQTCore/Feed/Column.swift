@@ -83,7 +83,8 @@ final class BarSeries {
     var columns: [Int64Column] { [time, open, high, low, close, volume, closeTime] }
 
     func bar(at i: Int) -> Bar {
-        Bar(symbolID: symbolID, timeframe: timeframe, time: time[i], open: open[i], high: high[i],
+        Bar(
+            symbolID: symbolID, timeframe: timeframe, time: time[i], open: open[i], high: high[i],
             low: low[i], close: close[i], volume: volume[i])
     }
 }
@@ -105,7 +106,8 @@ struct BarBuilder {
     }
 
     var bar: Bar {
-        Bar(symbolID: symbolID, timeframe: timeframe, time: openTime, open: open, high: high,
+        Bar(
+            symbolID: symbolID, timeframe: timeframe, time: openTime, open: open, high: high,
             low: low, close: close, volume: ticks * FixedPoint.scale)
     }
 

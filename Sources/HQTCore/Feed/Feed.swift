@@ -71,14 +71,18 @@ final class Feed {
         for i in barOrder {
             let s = bars[i]
             let times = UnsafePointer(s.closeTime.base)
-            result.append(Merge.Leaf(times: times, bid: times, ask: times, count: s.count,
-                                     cursor: cursors?(result.count) ?? s.cursorStorage.pointer, source: i))
+            result.append(
+                Merge.Leaf(
+                    times: times, bid: times, ask: times, count: s.count,
+                    cursor: cursors?(result.count) ?? s.cursorStorage.pointer, source: i))
         }
         for case let s? in ticks {
-            result.append(Merge.Leaf(times: UnsafePointer(s.time.base), bid: UnsafePointer(s.bid.base),
-                                     ask: UnsafePointer(s.ask.base), count: s.count,
-                                     cursor: cursors?(result.count) ?? s.cursorStorage.pointer,
-                                     source: -1 - Int(s.symbolID)))
+            result.append(
+                Merge.Leaf(
+                    times: UnsafePointer(s.time.base), bid: UnsafePointer(s.bid.base),
+                    ask: UnsafePointer(s.ask.base), count: s.count,
+                    cursor: cursors?(result.count) ?? s.cursorStorage.pointer,
+                    source: -1 - Int(s.symbolID)))
         }
         return result
     }
@@ -113,8 +117,10 @@ final class Feed {
     /// in the same order as `next()`, with private cursors and private bar
     /// builders, handing each to `visit` along with the bars those builders
     /// close before it (`builtBar`); the feed itself does not move.
-    func walk(upTo end: Int, visit: (_ event: Event, _ index: Int) throws(HQTError) -> Void,
-              builtBar: (_ bar: Bar, _ index: Int) throws(HQTError) -> Void) throws(HQTError) {
+    func walk(
+        upTo end: Int, visit: (_ event: Event, _ index: Int) throws(HQTError) -> Void,
+        builtBar: (_ bar: Bar, _ index: Int) throws(HQTError) -> Void
+    ) throws(HQTError) {
         let template = leaves()
         let cursors = UnsafeMutablePointer<Int>.allocate(capacity: max(template.count, 1))
         cursors.initialize(repeating: 0, count: max(template.count, 1))
@@ -149,8 +155,10 @@ final class Feed {
         var closing: [Int] = []
         for b in indices where builders[b].active && time >= builders[b].closeTime { closing.append(b) }
         if closing.count > 1 {
-            closing.sort { (builders[$0].closeTime, builders[$0].timeframe.minutes)
-                < (builders[$1].closeTime, builders[$1].timeframe.minutes) }
+            closing.sort {
+                (builders[$0].closeTime, builders[$0].timeframe.minutes)
+                    < (builders[$1].closeTime, builders[$1].timeframe.minutes)
+            }
         }
         return closing
     }

@@ -108,7 +108,9 @@ struct ByteReader {
     mutating func f64(_ what: String = "f64") throws(HQTError) -> Double { Double(bitPattern: try u64(what)) }
     mutating func string(_ what: String = "string") throws(HQTError) -> String {
         let n = Int(try u32(what))
-        guard let s = String(validating: try take(n, what), as: UTF8.self) else { throw corrupt("\(what) is not UTF-8") }
+        guard let s = String(validating: try take(n, what), as: UTF8.self) else {
+            throw corrupt("\(what) is not UTF-8")
+        }
         return s
     }
     mutating func blob(_ what: String = "blob") throws(HQTError) -> [UInt8] {
@@ -127,7 +129,8 @@ struct ByteReader {
         guard remaining == 0 else { throw HQTError(.walCorrupt, "\(context): \(remaining) unexpected trailing bytes") }
     }
 
-    mutating func enumValue<E: RawRepresentable>(_ type: E.Type, _ what: String) throws(HQTError) -> E where E.RawValue == Int32 {
+    mutating func enumValue<E: RawRepresentable>(_ type: E.Type, _ what: String) throws(HQTError) -> E
+    where E.RawValue == Int32 {
         let raw = try i32(what)
         guard let v = E(rawValue: raw) else { throw corrupt("\(what) \(raw) is not valid") }
         return v

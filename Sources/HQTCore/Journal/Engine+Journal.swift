@@ -60,7 +60,8 @@ extension Engine {
     public func checkpoint() throws(HQTError) {
         guard let log = journal else { throw HQTError(.state, "the WAL is not enabled") }
         guard phase == .between || !(isRunning || inEvent) else {
-            throw HQTError(.busy, "a checkpoint can only be taken between events (not inside an event, on_start or on_stop)")
+            throw HQTError(
+                .busy, "a checkpoint can only be taken between events (not inside an event, on_start or on_stop)")
         }
         guard !walNeedsRecovery else { throw needsRecoveryError() }
         try writeCheckpoint(log)
@@ -80,18 +81,23 @@ extension Engine {
         if strategyState == nil, isRunning, !warmingUp, let save = hooks.saveState {
             state = Engine.wrapStrategyState(position: feedPosition, try save(self))
         }
-        let estimate = 4096 + deals.count * 96 + orderHistory.count * 92 + trades.count * 76
+        let estimate =
+            4096 + deals.count * 96 + orderHistory.count * 92 + trades.count * 76
             + equityCurve.count * 32 + openPositions.count * 88 + orders.count * 92 + state.count
         let w = ByteWriter(capacity: estimate)
         writeSnapshot(into: w, strategyState: state)
         try log.checkpoint(snapshot: w.buffer)
         recordsSinceCheckpoint = 0
-        historyMarks = HistoryMarks(orderHistory: orderHistory.count, deals: deals.count, trades: trades.count,
-                                    equityCurve: equityCurve.count)
+        historyMarks = HistoryMarks(
+            orderHistory: orderHistory.count, deals: deals.count, trades: trades.count,
+            equityCurve: equityCurve.count)
     }
 
     func needsRecoveryError() -> HQTError {
-        HQTError(.state, "the WAL \(journal?.path ?? "") holds records from an earlier run: call recover_from_wal() first, or enable it with truncate=True to start over")
+        HQTError(
+            .state,
+            "the WAL \(journal?.path ?? "") holds records from an earlier run: call recover_from_wal() first, or enable it with truncate=True to start over"
+        )
     }
 
     /// A strategy's state in a snapshot: [feed position u64][its bytes], so
@@ -142,7 +148,9 @@ extension Engine {
         report.tornRecordsDropped = log.tornTail.records
         guard let c = records.lastIndex(where: { $0.type == LedgerRecordType.checkpoint.rawValue }) else {
             guard records.isEmpty else {
-                throw HQTError(.walCorrupt, "\(log.path) holds \(records.count) records but no checkpoint: it was not written by an HQT engine")
+                throw HQTError(
+                    .walCorrupt,
+                    "\(log.path) holds \(records.count) records but no checkpoint: it was not written by an HQT engine")
             }
             walNeedsRecovery = false
             return report
@@ -246,14 +254,16 @@ extension Engine {
         var ids: [UInt32] = []
         switch op {
         case .fill(let f):
-            ids = [f.order.symbolID, f.deal.symbolID] + (f.position.map { [$0.symbolID] } ?? [])
+            ids =
+                [f.order.symbolID, f.deal.symbolID] + (f.position.map { [$0.symbolID] } ?? [])
                 + (f.trade.map { [$0.symbolID] } ?? [])
         case .orderPlace(let o), .orderModify(let o): ids = [o.symbolID]
         case .buildBars(let id, _): ids = [id]
         case .positionModify, .orderRemove, .balance, .runMark: break
         }
         for id in ids where Int(id) >= symbols.count {
-            throw HQTError(.walCorrupt, "WAL record \(sequence) names symbol \(id), but the engine has \(symbols.count)")
+            throw HQTError(
+                .walCorrupt, "WAL record \(sequence) names symbol \(id), but the engine has \(symbols.count)")
         }
     }
 

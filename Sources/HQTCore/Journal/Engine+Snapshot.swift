@@ -60,18 +60,26 @@ extension Engine {
         var r = ByteReader(bytes, context: "checkpoint \(sequence)")
         let version = try r.u32("version")
         guard version == Engine.snapshotVersion else {
-            throw HQTError(.wal, "checkpoint \(sequence) has snapshot version \(version); this HQT reads version \(Engine.snapshotVersion)")
+            throw HQTError(
+                .wal,
+                "checkpoint \(sequence) has snapshot version \(version); this HQT reads version \(Engine.snapshotVersion)"
+            )
         }
         let fingerprint = try r.u64("fingerprint")
         guard fingerprint == configurationFingerprint else {
-            throw HQTError(.wal, "the WAL was written by an engine with a different configuration (account, levels or symbols): fingerprint \(String(fingerprint, radix: 16)) != \(String(configurationFingerprint, radix: 16))")
+            throw HQTError(
+                .wal,
+                "the WAL was written by an engine with a different configuration (account, levels or symbols): fingerprint \(String(fingerprint, radix: 16)) != \(String(configurationFingerprint, radix: 16))"
+            )
         }
         let events = try r.i64("events"), time = try r.i64("time")
         let balance = try r.i64(), netDeposits = try r.i64(), nextTicket = try r.u64(), marginCall = try r.bool()
         let nextSample = try r.i64(), peak = try r.i64(), maxDD = try r.i64(), maxDDPct = try r.f64()
         let ticks = try r.i64(), bars = try r.i64()
         let symbolCount = try r.u64("symbol count")
-        guard symbolCount == UInt64(symbols.count) else { throw r.corrupt("symbol count \(symbolCount) != \(symbols.count)") }
+        guard symbolCount == UInt64(symbols.count) else {
+            throw r.corrupt("symbol count \(symbolCount) != \(symbols.count)")
+        }
         var states: [(Int64, Int64, Int64, ConversionRoute)] = []
         for _ in symbols.indices { states.append((try r.i64(), try r.i64(), try r.i64(), try r.route())) }
         var newRoutes: [String: ConversionRoute] = [:]
@@ -91,8 +99,12 @@ extension Engine {
                 continue
             }
             guard let s = series, cursor >= 0, cursor <= Int64(s.count),
-                  (cursor == 0 ? -1 : s.time[Int(cursor) - 1]) == lastTime else {
-                throw HQTError(.wal, "the loaded ticks of \(symbols[i].name) do not match the data the WAL was written with: load the same data before recover_from_wal()")
+                (cursor == 0 ? -1 : s.time[Int(cursor) - 1]) == lastTime
+            else {
+                throw HQTError(
+                    .wal,
+                    "the loaded ticks of \(symbols[i].name) do not match the data the WAL was written with: load the same data before recover_from_wal()"
+                )
             }
             tickCursors.append(Int(cursor))
         }
@@ -101,8 +113,11 @@ extension Engine {
             let id = try r.u32(), tf = try r.i32(), cursor = try r.i64(), lastTime = try r.i64()
             if noData { continue }
             guard let s = feed.bars.first(where: { $0.symbolID == id && $0.timeframe.minutes == tf }),
-                  cursor >= 0, cursor <= Int64(s.count), (cursor == 0 ? -1 : s.time[Int(cursor) - 1]) == lastTime else {
-                throw HQTError(.wal, "the loaded bars (symbol \(id), timeframe \(tf)) do not match the data the WAL was written with")
+                cursor >= 0, cursor <= Int64(s.count), (cursor == 0 ? -1 : s.time[Int(cursor) - 1]) == lastTime
+            else {
+                throw HQTError(
+                    .wal,
+                    "the loaded bars (symbol \(id), timeframe \(tf)) do not match the data the WAL was written with")
             }
             barCursors.append((s, Int(cursor)))
         }
@@ -113,7 +128,8 @@ extension Engine {
             guard let tf = Timeframe(minutes: try r.i32()) else { throw r.corrupt("bar builder timeframe") }
             var b = BarBuilder(symbolID: id, timeframe: tf)
             b.active = try r.bool(); b.openTime = try r.i64(); b.closeTime = try r.i64()
-            b.open = try r.i64(); b.high = try r.i64(); b.low = try r.i64(); b.close = try r.i64(); b.ticks = try r.i64()
+            b.open = try r.i64(); b.high = try r.i64(); b.low = try r.i64(); b.close = try r.i64();
+            b.ticks = try r.i64()
             builders.append(b)
         }
         var positions: [Position] = []
@@ -127,7 +143,9 @@ extension Engine {
         try r.extend(&curve, "equity curve", minSize: 32) { (r: inout ByteReader) throws(HQTError) in
             EquityPoint(time: try r.i64(), balance: try r.i64(), equity: try r.i64(), margin: try r.i64())
         }
-        for p in positions + [] where Int(p.symbolID) >= symbols.count { throw r.corrupt("position symbol \(p.symbolID)") }
+        for p in positions + [] where Int(p.symbolID) >= symbols.count {
+            throw r.corrupt("position symbol \(p.symbolID)")
+        }
         for o in pending where Int(o.symbolID) >= symbols.count { throw r.corrupt("order symbol \(o.symbolID)") }
         let strategyState = try r.blob("strategy state")
         let rawStage = try r.u8("run stage")
@@ -157,8 +175,9 @@ extension Engine {
         }
         book.positions = positions; book.orders = pending; book.orderHistory = history
         book.deals = dealList; book.trades = tradeList; stats.equityCurve = curve
-        historyMarks = HistoryMarks(orderHistory: history.count, deals: dealList.count, trades: tradeList.count,
-                                    equityCurve: curve.count)
+        historyMarks = HistoryMarks(
+            orderHistory: history.count, deals: dealList.count, trades: tradeList.count,
+            equityCurve: curve.count)
         runStage = stage
         accountState.usedMargin = book.usedMargin
         unreportedDeals = 0
@@ -204,8 +223,10 @@ struct History {
 extension ByteReader {
     /// Reads one history delta ([start][count][items]) onto `list`: the
     /// items replace everything from `start` on.
-    mutating func extend<T>(_ list: inout [T], _ what: String, minSize: Int,
-                            _ item: (inout ByteReader) throws(HQTError) -> T) throws(HQTError) {
+    mutating func extend<T>(
+        _ list: inout [T], _ what: String, minSize: Int,
+        _ item: (inout ByteReader) throws(HQTError) -> T
+    ) throws(HQTError) {
         let start = try u64("\(what) start")
         guard start <= UInt64(list.count) else {
             throw corrupt("\(what) continue at \(start) but the previous checkpoints hold \(list.count)")
@@ -240,7 +261,9 @@ extension Engine {
     static func historyOf(_ bytes: [UInt8], sequence: UInt64, base: History) throws(HQTError) -> History {
         var r = try skipToHistory(bytes, sequence: sequence)
         var h = base
-        try r.extend(&h.orderHistory, "order history", minSize: 92) { (r: inout ByteReader) throws(HQTError) in try r.order() }
+        try r.extend(&h.orderHistory, "order history", minSize: 92) { (r: inout ByteReader) throws(HQTError) in
+            try r.order()
+        }
         try r.extend(&h.deals, "deals", minSize: 96) { (r: inout ByteReader) throws(HQTError) in try r.deal() }
         try r.extend(&h.trades, "trades", minSize: 76) { (r: inout ByteReader) throws(HQTError) in try r.trade() }
         try r.extend(&h.equityCurve, "equity curve", minSize: 32) { (r: inout ByteReader) throws(HQTError) in
@@ -265,7 +288,10 @@ extension Engine {
         var r = ByteReader(bytes, context: "checkpoint \(sequence)")
         let version = try r.u32("version")
         guard version == Engine.snapshotVersion else {
-            throw HQTError(.wal, "checkpoint \(sequence) has snapshot version \(version); this HQT reads version \(Engine.snapshotVersion)")
+            throw HQTError(
+                .wal,
+                "checkpoint \(sequence) has snapshot version \(version); this HQT reads version \(Engine.snapshotVersion)"
+            )
         }
         _ = try r.take(8 + 8 + 8 + 8 + 8 + 8 + 1 + 8 + 8 + 8 + 8 + 8 + 8, "header")
         let symbols = try r.count("symbols", minSize: 29)

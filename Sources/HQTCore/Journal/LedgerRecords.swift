@@ -77,28 +77,32 @@ extension ByteWriter {
 
 extension ByteReader {
     mutating func order() throws(HQTError) -> Order {
-        Order(ticket: try u64("order.ticket"), symbolID: try u32("order.symbol"),
-              type: try enumValue(OrderType.self, "order.type"), state: try enumValue(OrderState.self, "order.state"),
-              volume: try i64(), price: try i64(), stopLimit: try i64(), sl: try i64(), tp: try i64(),
-              expiration: try i64(), timeSetup: try i64(), trailingPoints: try i64(), magic: try u64())
+        Order(
+            ticket: try u64("order.ticket"), symbolID: try u32("order.symbol"),
+            type: try enumValue(OrderType.self, "order.type"), state: try enumValue(OrderState.self, "order.state"),
+            volume: try i64(), price: try i64(), stopLimit: try i64(), sl: try i64(), tp: try i64(),
+            expiration: try i64(), timeSetup: try i64(), trailingPoints: try i64(), magic: try u64())
     }
     mutating func position() throws(HQTError) -> Position {
-        Position(ticket: try u64("position.ticket"), symbolID: try u32("position.symbol"),
-                 side: try enumValue(Side.self, "position.side"), volume: try i64(), openPrice: try i64(),
-                 openTime: try i64(), sl: try i64(), tp: try i64(), trailingPoints: try i64(), profit: 0,
-                 margin: try i64(), commission: try i64(), magic: try u64())
+        Position(
+            ticket: try u64("position.ticket"), symbolID: try u32("position.symbol"),
+            side: try enumValue(Side.self, "position.side"), volume: try i64(), openPrice: try i64(),
+            openTime: try i64(), sl: try i64(), tp: try i64(), trailingPoints: try i64(), profit: 0,
+            margin: try i64(), commission: try i64(), magic: try u64())
     }
     mutating func deal() throws(HQTError) -> Deal {
-        Deal(ticket: try u64("deal.ticket"), order: try u64(), position: try u64(), symbolID: try u32(),
-             side: try enumValue(Side.self, "deal.side"), entry: try enumValue(DealEntry.self, "deal.entry"),
-             reason: try enumValue(DealReason.self, "deal.reason"), time: try i64(), volume: try i64(),
-             price: try i64(), commission: try i64(), profit: try i64(), balance: try i64(), magic: try u64())
+        Deal(
+            ticket: try u64("deal.ticket"), order: try u64(), position: try u64(), symbolID: try u32(),
+            side: try enumValue(Side.self, "deal.side"), entry: try enumValue(DealEntry.self, "deal.entry"),
+            reason: try enumValue(DealReason.self, "deal.reason"), time: try i64(), volume: try i64(),
+            price: try i64(), commission: try i64(), profit: try i64(), balance: try i64(), magic: try u64())
     }
     mutating func trade() throws(HQTError) -> Trade {
-        Trade(position: try u64("trade.position"), symbolID: try u32(), side: try enumValue(Side.self, "trade.side"),
-              volume: try i64(), openTime: try i64(), openPrice: try i64(), closeTime: try i64(),
-              closePrice: try i64(), commission: try i64(), profit: try i64(),
-              closeReason: try enumValue(DealReason.self, "trade.reason"))
+        Trade(
+            position: try u64("trade.position"), symbolID: try u32(), side: try enumValue(Side.self, "trade.side"),
+            volume: try i64(), openTime: try i64(), openPrice: try i64(), closeTime: try i64(),
+            closePrice: try i64(), commission: try i64(), profit: try i64(),
+            closeReason: try enumValue(DealReason.self, "trade.reason"))
     }
 }
 
@@ -157,8 +161,9 @@ extension LedgerRecord {
             let trade = try r.bool("has trade") ? try r.trade() : nil
             op = .fill(Fill(order: order, deal: deal, positionTicket: ticket, position: position, trade: trade))
         case .positionModify:
-            op = .positionModify(ticket: try r.u64("ticket"), sl: try r.i64("sl"), tp: try r.i64("tp"),
-                                 trailingPoints: try r.i64("trailing"), time: time)
+            op = .positionModify(
+                ticket: try r.u64("ticket"), sl: try r.i64("sl"), tp: try r.i64("tp"),
+                trailingPoints: try r.i64("trailing"), time: time)
         case .orderPlace: op = .orderPlace(try r.order())
         case .orderModify: op = .orderModify(try r.order())
         case .orderCancel:

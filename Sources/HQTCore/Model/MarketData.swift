@@ -19,8 +19,10 @@ public struct Bar: Sendable, Equatable {
     public var low: Int64
     public var close: Int64
     public var volume: Int64
-    public init(symbolID: UInt32, timeframe: Timeframe, time: Int64, open: Int64, high: Int64,
-                low: Int64, close: Int64, volume: Int64) {
+    public init(
+        symbolID: UInt32, timeframe: Timeframe, time: Int64, open: Int64, high: Int64,
+        low: Int64, close: Int64, volume: Int64
+    ) {
         self.symbolID = symbolID; self.timeframe = timeframe; self.time = time
         self.open = open; self.high = high; self.low = low; self.close = close; self.volume = volume
     }

@@ -20,17 +20,26 @@ public enum MarketDataRules {
     /// `previous` (pass max(0, time of the tick before)). Prices are micro
     /// units; `Engine.notFinite` marks a double that had no micro value.
     @inline(__always)
-    public static func tickViolation(subject: String, index: Int, time t: Int64, bid b: Int64, ask a: Int64,
-                                     previous last: Int64) -> HQTError? {
+    public static func tickViolation(
+        subject: String, index: Int, time t: Int64, bid b: Int64, ask a: Int64,
+        previous last: Int64
+    ) -> HQTError? {
         if t < last {
-            return HQTError(.dataOrder, t < 0 ? "\(subject) \(index): negative time \(t)"
-                : "\(subject) \(index): time \(t) goes backwards (before the previous \(last))")
+            return HQTError(
+                .dataOrder,
+                t < 0
+                    ? "\(subject) \(index): negative time \(t)"
+                    : "\(subject) \(index): time \(t) goes backwards (before the previous \(last))")
         }
         if b <= 0 || b > Engine.maxPrice || a <= 0 || a > Engine.maxPrice {
-            return HQTError(.invalidPrice, "\(subject) \(index): bid and ask must be finite and > 0 (got \(Engine.describe(b)), \(Engine.describe(a)))")
+            return HQTError(
+                .invalidPrice,
+                "\(subject) \(index): bid and ask must be finite and > 0 (got \(Engine.describe(b)), \(Engine.describe(a)))"
+            )
         }
         if a < b {
-            return HQTError(.badData, "\(subject) \(index): ask \(FixedPoint.format(a)) is below bid \(FixedPoint.format(b))")
+            return HQTError(
+                .badData, "\(subject) \(index): ask \(FixedPoint.format(a)) is below bid \(FixedPoint.format(b))")
         }
         return nil
     }
@@ -39,9 +48,11 @@ public enum MarketDataRules {
     /// bar opening at `previousOpen` (nil: none) in an engine whose clock is
     /// at `notBefore` (0 before any event): its close must not be earlier.
     @inline(__always)
-    public static func barViolation(subject: String, index i: Int, timeframe: Timeframe, time t: Int64,
-                                    open o: Int64, high h: Int64, low l: Int64, close c: Int64, volume v: Int64,
-                                    previousOpen lastOpen: Int64?, notBefore floor: Int64) -> HQTError? {
+    public static func barViolation(
+        subject: String, index i: Int, timeframe: Timeframe, time t: Int64,
+        open o: Int64, high h: Int64, low l: Int64, close c: Int64, volume v: Int64,
+        previousOpen lastOpen: Int64?, notBefore floor: Int64
+    ) -> HQTError? {
         if t < 0 {
             return HQTError(.dataOrder, "\(subject) \(i): negative time \(t)")
         }
@@ -49,17 +60,25 @@ public enum MarketDataRules {
             return HQTError(.dataOrder, "\(subject) \(i): open time \(t) is not after the previous bar's (\(lastOpen))")
         }
         guard let closeTime = timeframe.checkedCloseTime(opening: t) else {
-            return HQTError(.dataOrder, "\(subject) \(i): open time \(t) is too late: the \(timeframe) bar would close after the last int64 nanosecond")
+            return HQTError(
+                .dataOrder,
+                "\(subject) \(i): open time \(t) is too late: the \(timeframe) bar would close after the last int64 nanosecond"
+            )
         }
         if closeTime < floor {
-            return HQTError(.dataOrder, "\(subject) \(i): closes at \(closeTime), before the engine's current time \(floor)")
+            return HQTError(
+                .dataOrder, "\(subject) \(i): closes at \(closeTime), before the engine's current time \(floor)")
         }
         if o <= 0 || o > Engine.maxPrice || h <= 0 || h > Engine.maxPrice
-            || l <= 0 || l > Engine.maxPrice || c <= 0 || c > Engine.maxPrice {
+            || l <= 0 || l > Engine.maxPrice || c <= 0 || c > Engine.maxPrice
+        {
             return HQTError(.invalidPrice, "\(subject) \(i): prices must be finite and > 0")
         }
         if h < max(o, c, l) || l > min(o, c) {
-            return HQTError(.badData, "\(subject) \(i): high \(FixedPoint.format(h)) / low \(FixedPoint.format(l)) do not contain open \(FixedPoint.format(o)) and close \(FixedPoint.format(c))")
+            return HQTError(
+                .badData,
+                "\(subject) \(i): high \(FixedPoint.format(h)) / low \(FixedPoint.format(l)) do not contain open \(FixedPoint.format(o)) and close \(FixedPoint.format(c))"
+            )
         }
         if v < 0 {
             return HQTError(.badData, "\(subject) \(i): volume must be finite and >= 0")
@@ -70,14 +89,18 @@ public enum MarketDataRules {
     /// Checks `n` ticks that follow a tick at `previousTime` (0: none;
     /// negative counts as 0). Returns the first bad one's position in the
     /// arrays and its error; messages number ticks from `firstIndex`.
-    public static func validateTicks(subject: String = "tick", firstIndex: Int = 0, count n: Int,
-                                     previousTime: Int64 = 0, time: (Int) -> Int64,
-                                     bid: (Int) -> Int64, ask: (Int) -> Int64) -> (index: Int, error: HQTError)? {
+    public static func validateTicks(
+        subject: String = "tick", firstIndex: Int = 0, count n: Int,
+        previousTime: Int64 = 0, time: (Int) -> Int64,
+        bid: (Int) -> Int64, ask: (Int) -> Int64
+    ) -> (index: Int, error: HQTError)? {
         var last = max(previousTime, 0)
         for i in 0..<n {
             let t = time(i)
-            if let error = tickViolation(subject: subject, index: firstIndex &+ i, time: t, bid: bid(i),
-                                         ask: ask(i), previous: last) {
+            if let error = tickViolation(
+                subject: subject, index: firstIndex &+ i, time: t, bid: bid(i),
+                ask: ask(i), previous: last)
+            {
                 return (i, error)
             }
             last = t
@@ -87,15 +110,19 @@ public enum MarketDataRules {
 
     /// Checks `n` bars of one timeframe (`row(i)` = open time, open, high,
     /// low, close, volume) as `validateTicks` does ticks.
-    public static func validateBars(subject: String = "bar", firstIndex: Int = 0, timeframe: Timeframe,
-                                    count n: Int, previousOpen: Int64? = nil, notBefore: Int64 = 0,
-                                    row: (Int) -> (Int64, Int64, Int64, Int64, Int64, Int64)) -> (index: Int, error: HQTError)? {
+    public static func validateBars(
+        subject: String = "bar", firstIndex: Int = 0, timeframe: Timeframe,
+        count n: Int, previousOpen: Int64? = nil, notBefore: Int64 = 0,
+        row: (Int) -> (Int64, Int64, Int64, Int64, Int64, Int64)
+    ) -> (index: Int, error: HQTError)? {
         var lastOpen = previousOpen
         for i in 0..<n {
             let (t, o, h, l, c, v) = row(i)
-            if let error = barViolation(subject: subject, index: firstIndex &+ i, timeframe: timeframe, time: t,
-                                        open: o, high: h, low: l, close: c, volume: v,
-                                        previousOpen: lastOpen, notBefore: notBefore) {
+            if let error = barViolation(
+                subject: subject, index: firstIndex &+ i, timeframe: timeframe, time: t,
+                open: o, high: h, low: l, close: c, volume: v,
+                previousOpen: lastOpen, notBefore: notBefore)
+            {
                 return (i, error)
             }
             lastOpen = t
@@ -135,7 +162,8 @@ extension Timeframe {
     public func bar(containing time: Int64) throws(HQTError) -> (open: Int64, close: Int64) {
         let open = try checkedOpenTime(containing: time)
         guard let close = checkedCloseTime(opening: open) else {
-            throw HQTError(.invalidArgument, "the \(self) bar holding time_ns \(time) closes after the last int64 nanosecond")
+            throw HQTError(
+                .invalidArgument, "the \(self) bar holding time_ns \(time) closes after the last int64 nanosecond")
         }
         return (open, close)
     }
@@ -147,7 +175,8 @@ extension Timeframe {
     public func openTime(_ periods: Int64, barsAfter time: Int64) throws(HQTError) -> Int64 {
         guard time >= 0 else { throw Timeframe.negativeTime(time) }
         let open = openTime(containing: time)
-        let outside = HQTError(.invalidArgument, "the \(self) bar \(periods) bars after time_ns \(time) opens outside the int64 ns range")
+        let outside = HQTError(
+            .invalidArgument, "the \(self) bar \(periods) bars after time_ns \(time) opens outside the int64 ns range")
         let result: Int64
         if minutes == 43200 {
             // 0...Int64.max ns spans fewer than 12 * 300 months

@@ -36,7 +36,9 @@ public struct SymbolSpec: Sendable, Equatable {
 
     /// Checks the spec; the message names the offending field.
     func validate() throws(HQTError) {
-        func bad(_ message: String) -> HQTError { HQTError(.invalidArgument, "symbol \(name.isEmpty ? "(unnamed)" : name): \(message)") }
+        func bad(_ message: String) -> HQTError {
+            HQTError(.invalidArgument, "symbol \(name.isEmpty ? "(unnamed)" : name): \(message)")
+        }
         guard !name.isEmpty, name.utf8.count < 32 else { throw bad("name must be 1 to 31 bytes") }
         for (field, code) in [("base currency", baseCurrency), ("profit currency", profitCurrency)] {
             guard Engine.isCurrencyCode(code) else { throw bad("\(field) '\(code)' is not a 3-letter currency code") }

@@ -25,8 +25,9 @@ public struct Timeframe: Hashable, Sendable, CustomStringConvertible {
 
     public static func validated(_ minutes: Int32) throws(HQTError) -> Timeframe {
         guard let tf = Timeframe(minutes: minutes) else {
-            throw HQTError(.invalidArgument,
-                           "timeframe \(minutes) is not one of 1, 5, 15, 30, 60, 240, 1440, 10080, 43200 (minutes)")
+            throw HQTError(
+                .invalidArgument,
+                "timeframe \(minutes) is not one of 1, 5, 15, 30, 60, 240, 1440, 10080, 43200 (minutes)")
         }
         return tf
     }

@@ -125,9 +125,11 @@ public struct OrderRequest: Sendable {
     public var trailingPoints: Int64 = 0
     public var magic: UInt64 = 0
 
-    public init(symbolID: UInt32, type: OrderType, volume: Int64, price: Int64 = 0,
-                stopLimit: Int64 = 0, sl: Int64 = 0, tp: Int64 = 0, expiration: Int64 = 0,
-                trailingPoints: Int64 = 0, magic: UInt64 = 0) {
+    public init(
+        symbolID: UInt32, type: OrderType, volume: Int64, price: Int64 = 0,
+        stopLimit: Int64 = 0, sl: Int64 = 0, tp: Int64 = 0, expiration: Int64 = 0,
+        trailingPoints: Int64 = 0, magic: UInt64 = 0
+    ) {
         self.symbolID = symbolID; self.type = type; self.volume = volume; self.price = price
         self.stopLimit = stopLimit; self.sl = sl; self.tp = tp; self.expiration = expiration
         self.trailingPoints = trailingPoints; self.magic = magic

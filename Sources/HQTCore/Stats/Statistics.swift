@@ -39,8 +39,11 @@ extension Engine {
         s.netProfit = balance - initialBalance - accountState.netDeposits
         for t in trades {
             let net = t.netProfit
-            if net > 0 { s.grossProfit += net; s.winningTrades += 1 }
-            else if net < 0 { s.grossLoss += net; s.losingTrades += 1 }
+            if net > 0 {
+                s.grossProfit += net; s.winningTrades += 1
+            } else if net < 0 {
+                s.grossLoss += net; s.losingTrades += 1
+            }
         }
         s.totalCommission = deals.reduce(0) { $0 + $1.commission }
         s.totalTrades = Int64(trades.count)
@@ -65,7 +68,11 @@ extension Engine {
         var lastDay = Int64.min
         for point in equityCurve {
             let day = point.time / Timeframe.nsPerDay
-            if day == lastDay { result[result.count - 1] = point.equity } else { result.append(point.equity); lastDay = day }
+            if day == lastDay {
+                result[result.count - 1] = point.equity
+            } else {
+                result.append(point.equity); lastDay = day
+            }
         }
         return result
     }
