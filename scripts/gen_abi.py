@@ -25,6 +25,7 @@ import argparse
 import difflib
 import re
 import struct
+import subprocess
 import sys
 import textwrap
 import tomllib
@@ -271,7 +272,33 @@ def render_constants(table: dict[str, Any], text: str) -> tuple[str, list[str]]:
     if PY_MARKER not in text:
         return text, [f"python/hqt/constants.py: marker line missing: {PY_MARKER.strip()}"]
     head = text[: text.index(PY_MARKER) + len(PY_MARKER)]
-    return head + render_python(table), []
+    return ruff_formatted(head + render_python(table)), []
+
+
+def ruff_formatted(source: str) -> str:
+    """The file as `ruff format` (ruff.toml) leaves it, so the generated file
+    and the formatter never disagree; unchanged when ruff is not installed."""
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ruff",
+                "format",
+                "--no-cache",
+                "--stdin-filename",
+                str(CONSTANTS),
+                "-",
+            ],
+            input=source,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
+    except OSError:
+        return source
+    return done.stdout if done.returncode == 0 else source
 
 
 # ------------------------------------------------------------------ main
