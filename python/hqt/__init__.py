@@ -88,7 +88,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from hqt.results import BacktestResult as BacktestResult
     from hqt.tickfile import TickFile as TickFile
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the library's hqt_version(); test_abi_table keeps them equal
 
 # name -> (module, attribute), imported on first access
 _LAZY: dict[str, tuple[str, str]] = {

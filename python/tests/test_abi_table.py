@@ -194,6 +194,15 @@ def test_swift_version_matches_the_table():
     ] == [gen_abi.version_number(v)]
 
 
+def test_python_package_version_matches_the_table():
+    v = TABLE["version"]
+    want = "%d.%d.%d" % (v["major"], v["minor"], v["patch"])
+    init = (ROOT / "python" / "hqt" / "__init__.py").read_text()
+    assert re.findall(r'^__version__ = "([^"]*)"', init, re.M) == [want]
+    project = (ROOT / "python" / "pyproject.toml").read_text()
+    assert re.findall(r'^version = "([^"]*)"', project, re.M) == [want]
+
+
 def test_swift_first_layout_sizes_match_the_table():
     text = swift_text()
     at = re.search(r"enum\s+FirstLayoutSize\s*\{", text)
