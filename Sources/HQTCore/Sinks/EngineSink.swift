@@ -35,22 +35,46 @@ struct SinkSet {
     /// False while nothing is attached or the engine is replaying its journal.
     private(set) var active = false
     private var silenced = false
+    /// The first sink, held without reference counting (the array keeps it
+    /// alive): the tick path calls it directly, with no array traversal and
+    /// no retain/release per tick.
+    private(set) unowned(unsafe) var first: any EngineSink = NoSink.shared
+    /// More than one sink: the tick path walks the array.
+    private(set) var several = false
 
     mutating func attach(_ sink: any EngineSink) {
         sinks.append(sink)
-        active = !silenced
+        refresh()
     }
 
     mutating func detach(_ sink: any EngineSink) {
         sinks.removeAll { $0 === sink }
-        active = !sinks.isEmpty && !silenced
+        refresh()
     }
 
     /// Recovery replays what the sinks already saw: they are not told again.
     mutating func silence(_ on: Bool) {
         silenced = on
-        active = !sinks.isEmpty && !on
+        refresh()
     }
+
+    private mutating func refresh() {
+        active = !sinks.isEmpty && !silenced
+        first = sinks.first ?? NoSink.shared
+        several = sinks.count > 1
+    }
+}
+
+/// The placeholder behind `SinkSet.first` while nothing is attached.
+private final class NoSink: EngineSink, Sendable {
+    static let shared = NoSink()
+    func tick(_ engine: Engine, symbolID: UInt32, time: Int64, bid: Int64, ask: Int64) {}
+    func bar(_ engine: Engine, _ bar: Bar) {}
+    func order(_ engine: Engine, _ order: Order, state: OrderState, time: Int64) {}
+    func deal(_ engine: Engine, _ deal: Deal) {}
+    func position(_ engine: Engine, _ position: Position, event: PositionEvent, time: Int64, profit: Int64) {}
+    func accountChanged(_ engine: Engine, time: Int64) {}
+    func marginEvent(_ engine: Engine, event: MarginEvent, time: Int64) {}
 }
 
 extension Engine {
@@ -71,7 +95,13 @@ extension Engine {
 
     @inline(__always)
     func notifyTick(symbol s: Int, time: Int64, bid: Int64, ask: Int64) {
-        for sink in sinkSet.sinks { sink.tick(self, symbolID: UInt32(s), time: time, bid: bid, ask: ask) }
+        if !sinkSet.several {
+            sinkSet.first.tick(self, symbolID: UInt32(truncatingIfNeeded: s), time: time, bid: bid, ask: ask)
+            return
+        }
+        for sink in sinkSet.sinks {
+            sink.tick(self, symbolID: UInt32(truncatingIfNeeded: s), time: time, bid: bid, ask: ask)
+        }
     }
 
     func notifyBar(_ bar: Bar) {
