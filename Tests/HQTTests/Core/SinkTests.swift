@@ -34,26 +34,31 @@ import Testing
         #expect(b.events.last == "tick")
     }
 
+    /// Also: the core journals and recovers through `EngineJournal` alone
+    /// (an in-memory journal here, no file layer).
     @Test func recoveryReplaysWithoutTellingSinks() throws {
-        let dir = TempDirectory()
-        let path = dir.file()
+        let journal = InMemoryJournal()
         let e = try makeEngine()
         try e.addSymbol(usdSymbol())
-        try e.enableWAL(path: path, truncate: true)
+        try e.attachJournal(journal, hasRecords: false, checkpointEvery: 10_000)
         try e.tick(at: SEC, bid: U, ask: U)
         try e.buy(symbolID: 0, volume: 10_000)
-        e.shutdown()
+        #expect(
+            journal.stored.map(\.type) == [
+                LedgerRecordType.checkpoint.rawValue, LedgerRecordType.positionOpen.rawValue,
+            ])
 
         let r = try makeEngine()
         try r.addSymbol(usdSymbol())
         let probe = Probe()
         r.attach(probe)
-        try r.enableWAL(path: path)
+        try r.attachJournal(journal, hasRecords: true, checkpointEvery: 10_000)
+        #expect(throws: HQTError.self) { try r.buy(symbolID: 0, volume: 10_000) }
         try r.recoverFromWAL()
         #expect(r.positions.count == 1)
         #expect(probe.events.isEmpty)
         try r.close(ticket: r.positions[0].ticket)
         #expect(probe.events.contains("position closed"))
-        r.shutdown()
+        #expect(r.deals.count == 2 && r.deals[0] == e.deals[0])
     }
 }
