@@ -29,6 +29,11 @@ Drivers:
   (200 000 by default), with M1 bars built from them by the engine. After a recovery the strategy's
   indicator state is rebuilt by the warm-up (``Kill9Strategy.warmup`` loaded
   events re-fed with trading refused).
+* ``stateful``: the ``run`` driver with ``StatefulKill9Strategy``: no
+  warm-up; its state (counters changed in on_tick, on_bar and on_trade that
+  drive deposits) comes back only through get_state/set_state and the
+  re-feed of the ticks, bars and trades since the checkpoint. Its counters
+  are part of the printed result.
 * ``events``: no data is loaded; a Python loop feeds ``engine.process_event``
   one tick at a time (100 000 by default), and the strategy builds its M1 bars itself in
   ``on_tick``. After a recovery the loop resumes at the first tick the
@@ -325,6 +330,48 @@ class Kill9Strategy(hqt.Strategy):
         self.close_out(engine)
 
 
+class StatefulKill9Strategy(Kill9Strategy):
+    """Kill9Strategy plus state only get_state/set_state can carry.
+
+    Counters changed in on_tick, on_bar and on_trade drive a deposit every
+    997 ticks whose amount depends on how many deals on_trade has heard: a
+    resumed run ends on the reference result only if the re-feed after
+    set_state delivers the ticks, bars *and* trades since the checkpoint,
+    in their original order. No warm-up: the state is the checkpoint's.
+    """
+
+    warmup = 0
+
+    def __init__(self, symbol: int, **kwargs: Any) -> None:
+        super().__init__(symbol, **kwargs)
+        self.ticks = self.bars_seen = self.trades = self.profit = 0
+
+    def on_tick(self, engine: hqt.Engine, tick: Any) -> None:
+        self.ticks += 1
+        if self.ticks % 997 == 0 and self._live(engine):
+            engine.deposit(float(self.trades % 7 + 1))
+
+    def on_bar(self, engine: hqt.Engine, bar: Any) -> None:
+        self.bars_seen += 1
+        super().on_bar(engine, bar)
+
+    def on_trade(self, engine: hqt.Engine, deal: Any) -> None:
+        self.trades += 1
+        self.profit += deal.profit_micro
+        super().on_trade(engine, deal)
+
+    def counters(self) -> list[int]:
+        return [self.ticks, self.bars_seen, self.trades, self.profit]
+
+    def get_state(self, engine: hqt.Engine) -> bytes:
+        return json.dumps([list(self.closes), self.counters()]).encode()
+
+    def set_state(self, engine: hqt.Engine, state: bytes) -> None:
+        closes, (self.ticks, self.bars_seen, self.trades, self.profit) = json.loads(state)
+        self.closes.clear()
+        self.closes.extend(closes)
+
+
 class Progress:
     """Prints ``P <percent>`` on stderr as the data's time passes each whole percent.
 
@@ -427,7 +474,8 @@ def drive_run(args: argparse.Namespace, info: dict[str, Any]) -> hqt.Engine:
     t, bid, ask = make_ticks(args.ticks)
     e, s = make_engine()
     e.load_ticks_micro(s, t, bid, ask)
-    strat = Kill9Strategy(
+    kind = StatefulKill9Strategy if args.driver == "stateful" else Kill9Strategy
+    strat = kind(
         s,
         stop_sleep=args.stop_sleep,
         die_in_stop=args.die_in_stop,
@@ -443,6 +491,8 @@ def drive_run(args: argparse.Namespace, info: dict[str, Any]) -> hqt.Engine:
         e.run(strat)
     else:
         e.run(strat, resume=True)
+    if isinstance(strat, StatefulKill9Strategy):
+        info["strategy"] = strat.counters()
     return e
 
 
@@ -589,7 +639,7 @@ def drive_events(args: argparse.Namespace, info: dict[str, Any]) -> hqt.Engine:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("driver", choices=("run", "events"))
+    ap.add_argument("driver", choices=("run", "events", "stateful"))
     ap.add_argument("log", help="WAL file (recovered from if it holds records)")
     ap.add_argument("--sync", default="batch", choices=("always", "batch", "none"))
     ap.add_argument(
@@ -634,14 +684,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     if args.ticks is None:
-        args.ticks = 200_000 if args.driver == "run" else 100_000
+        args.ticks = 100_000 if args.driver == "events" else 200_000
     info: dict[str, Any] = {"t_start": time.time(), "pid": os.getpid()}
-    e = (drive_run if args.driver == "run" else drive_events)(args, info)
+    e = (drive_events if args.driver == "events" else drive_run)(args, info)
     info["t_end"] = time.time()
     print("END", flush=True, file=sys.stderr)
     if not args.no_wal:
         e.disable_wal()  # final checkpoint
     out = result(e)
+    if "strategy" in info:
+        # the strategy's own counters: part of what must come out the same
+        out["strategy"] = info.pop("strategy")
     out["info"] = info
     sys.stdout.write(json.dumps(out, sort_keys=True) + "\n")
     sys.stdout.flush()

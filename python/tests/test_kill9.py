@@ -74,7 +74,7 @@ JOBS = max(1, int(os.environ.get("HQT_KILL9_JOBS", "2")))
 #: ~20 000 records in a full run, so it gets less data)
 CONFIGS: dict[str, tuple[str, ...]] = {"batch": (), "none": (), "always": ("--ticks", "20000")}
 SYNC_ROTATION = ("batch", "always", "none")
-DRIVERS = ("run", "events")
+DRIVERS = ("run", "events", "stateful")
 
 pytestmark = pytest.mark.skipif(
     not hasattr(hqt.Engine, "enable_wal"), reason="hqt.Engine has no WAL bindings"

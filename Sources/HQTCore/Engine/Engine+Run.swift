@@ -64,19 +64,28 @@ extension Engine {
             dataSource = nil
         }
         var failure: HQTError?
-        if resume && runStage == .completed { return }  // the recovered run had finished
+        if resume && runStage == .completed {
+            // The recovered run had finished: nothing runs again, but a
+            // strategy that saves its state gets its final state back.
+            if let restore = hooks.restoreState, recoveredStrategyState != nil, let point = resumePoint,
+                !point.fromRunStart
+            {
+                try restore(self, point.state)
+            }
+            return
+        }
         do {
             if resume && runStage == .running {
                 warmingUp = true
                 defer { warmingUp = false }
                 if let onStart = hooks.onStart { try onStart(self) }
-                if let restore = hooks.restoreState, let saved = recoveredStrategyState,
-                    let (position, state) = Engine.unwrapStrategyState(saved)
-                {
-                    // Exact: the state as of the checkpoint, then every
-                    // event since, as the strategy saw them.
-                    try restore(self, state)
-                    try feedEvents(from: position, hooks: hooks)
+                defer { resumePoint = nil }
+                if hooks.restoreState != nil, recoveredStrategyState != nil, let point = resumePoint {
+                    // Exact: the state as of the checkpoint (or, from the
+                    // run's start, the fresh strategy's), then every event
+                    // since (ticks, bars and trades) as the strategy saw them.
+                    if !point.fromRunStart, let restore = hooks.restoreState { try restore(self, point.state) }
+                    try feedEvents(from: point.feedPosition, hooks: hooks)
                     recoveredStrategyState = nil
                 } else {
                     try feedWarmup(warmup, hooks: hooks)
@@ -175,27 +184,47 @@ extension Engine {
 
     /// Delivers the loaded events from feed position `start` up to the
     /// current one to the hooks, without processing them: the feed's own
-    /// order (`Feed.walk`), so the strategy sees them as it did the first time.
+    /// order (`Feed.walk`), so the strategy sees them as it did the first
+    /// time — with `onTrade` for the deals made since the recovered
+    /// checkpoint at the points they were first delivered: after the
+    /// `onBar` of a bar built from ticks that made them, before `onTick` /
+    /// `onBar` for the engine's own (triggers, stop-out), after it for the
+    /// callback's.
     func feedEvents(from start: Int, hooks: StrategyHooks) throws(HQTError) {
         let end = feedPosition
         guard start < end else { return }
+        var trades = TradeRefeed(point: resumePoint, deals: book.deals)
+        // The engine's clock as the original run had it, for the time a
+        // built bar's deals carry (max of the previous event and its close).
+        var clock = Int64.min, barClock = Int64.min
         try feed.walk(
             upTo: end,
             visit: { (event, index) throws(HQTError) in
-                guard index >= start else { return }
+                let n = trades.event(at: index)
                 switch event {
                 case let .tick(s, row):
+                    clock = s.time[row]
+                    guard index >= start else { break }
+                    try trades.deliver(n, [.beforeMarket, .triggers, .stopOut], hooks, self)
                     if let onTick = hooks.onTick {
                         try onTick(
                             self, Tick(symbolID: s.symbolID, time: s.time[row], bid: s.bid[row], ask: s.ask[row]))
                     }
+                    try trades.deliver(n, [.callbacks], hooks, self)
                 case let .bar(s, row):
+                    clock = max(clock, s.closeTime[row])
+                    guard index >= start else { break }
+                    try trades.deliver(n, [.triggers, .stopOut], hooks, self)
                     if let onBar = hooks.onBar { try onBar(self, s.bar(at: row)) }
+                    try trades.deliver(n, [.callbacks], hooks, self)
                 }
+                barClock = clock
             },
             builtBar: { (bar, index) throws(HQTError) in
-                guard index >= start, let onBar = hooks.onBar else { return }
-                try onBar(self, bar)
+                barClock = max(barClock, bar.timeframe.checkedCloseTime(opening: bar.time) ?? .max)
+                guard index >= start else { return }
+                if let onBar = hooks.onBar { try onBar(self, bar) }
+                try trades.deliver(trades.event(at: index), [.beforeMarket], hooks, self, time: barClock)
             })
     }
 
@@ -343,6 +372,56 @@ extension Engine {
             try tickCallbacks(Tick(symbolID: series.symbolID, time: time, bid: bid, ask: ask), onTick)
             phase = .between
             if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
+            i += 1
+        }
+    }
+}
+
+/// The deals a re-feed hands to `onTrade`, in the order they were made.
+struct TradeRefeed {
+    private var marks: [StrategyCheckpoint.DealMark] = []
+    private var delivered: [Bool] = []
+    /// Marks before this are all delivered (marks are in journal order, so
+    /// by event): each event looks only at its own.
+    private var cursor = 0
+    private var deals: [UInt64: Deal] = [:]
+    private let baseEvents: Int64
+    private let baseFeed: Int
+
+    init(point: StrategyCheckpoint?, deals history: [Deal]) {
+        baseEvents = point?.events ?? -1
+        baseFeed = point?.feedPosition ?? 0
+        guard let point, !point.deals.isEmpty else { return }
+        marks = point.deals
+        delivered = Array(repeating: false, count: marks.count)
+        let wanted = Set(marks.map(\.ticket))
+        for d in history.reversed() where wanted.contains(d.ticket) {
+            deals[d.ticket] = d
+            if deals.count == wanted.count { break }
+        }
+    }
+
+    /// The journal's event number of feed event `index` (events since the
+    /// checkpoint came from the feed one by one); nil before the checkpoint.
+    func event(at index: Int) -> Int64? {
+        guard baseEvents >= 0, index >= baseFeed else { return nil }
+        return baseEvents + Int64(index - baseFeed) + 1
+    }
+
+    /// Delivers the deals of event `n` made in one of `phases` (and, for a
+    /// built bar, at `time`) that are not delivered yet, in order.
+    mutating func deliver(
+        _ n: Int64?, _ phases: [LedgerPhase], _ hooks: StrategyHooks, _ engine: Engine,
+        time: Int64? = nil
+    ) throws(HQTError) {
+        guard let n, cursor < marks.count, let onTrade = hooks.onTrade else { return }
+        while cursor < marks.count && (delivered[cursor] || marks[cursor].event < n) { cursor += 1 }
+        var i = cursor
+        while i < marks.count && marks[i].event == n {
+            if !delivered[i] && phases.contains(marks[i].phase) && (time == nil || marks[i].time == time) {
+                delivered[i] = true
+                if let deal = deals[marks[i].ticket] { try onTrade(engine, deal) }
+            }
             i += 1
         }
     }

@@ -74,6 +74,9 @@ public final class Engine {
     /// The strategy state of the checkpoint recovery started from, wrapped
     /// with its feed position (see `wrapStrategyState`).
     var recoveredStrategyState: [UInt8]?
+    /// Where a resumed run re-feeds from, and the deals made since (see
+    /// `StrategyCheckpoint`); set by recovery, used once by `run(resume:)`.
+    var resumePoint: StrategyCheckpoint?
     /// True while a resumed run feeds its warm-up events: trading refused.
     public internal(set) var warmingUp = false
 

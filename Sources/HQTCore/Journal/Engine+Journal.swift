@@ -78,8 +78,14 @@ extension Engine {
     /// the recovered one).
     func writeCheckpoint(_ log: any EngineJournal, strategyState: [UInt8]? = nil) throws(HQTError) {
         var state = strategyState ?? []
-        if strategyState == nil, isRunning, !warmingUp, let save = hooks.saveState {
-            state = Engine.wrapStrategyState(position: feedPosition, try save(self))
+        if strategyState == nil, !isRunning, let pending = recoveredStrategyState {
+            // Recovered but not resumed yet: the point to resume from stays.
+            state = pending
+        } else if strategyState == nil, isRunning, !warmingUp, let save = hooks.saveState {
+            state = StrategyCheckpoint(
+                feedPosition: feedPosition, events: eventsProcessed, deals: [],
+                state: try save(self)
+            ).encoded()
         }
         let estimate =
             4096 + deals.count * 96 + orderHistory.count * 92 + trades.count * 76
@@ -98,23 +104,6 @@ extension Engine {
             .state,
             "the WAL \(journal?.path ?? "") holds records from an earlier run: call recover_from_wal() first, or enable it with truncate=True to start over"
         )
-    }
-
-    /// A strategy's state in a snapshot: [feed position u64][its bytes], so
-    /// a resumed run knows which events came after it.
-    static func wrapStrategyState(position: Int, _ state: [UInt8]) -> [UInt8] {
-        let w = ByteWriter(capacity: state.count + 8)
-        w.u64(UInt64(position))
-        state.withUnsafeBytes { w.raw($0) }
-        return w.bytes
-    }
-
-    static func unwrapStrategyState(_ wrapped: [UInt8]) -> (Int, [UInt8])? {
-        guard wrapped.count >= 8 else { return nil }
-        var position: UInt64 = 0
-        for i in 0..<8 { position |= UInt64(wrapped[i]) << (8 * UInt64(i)) }
-        guard position <= UInt64(Int.max) else { return nil }
-        return (Int(position), Array(wrapped[8...]))
     }
 
     /// Writes the record of a change before it is applied (nothing while
@@ -168,9 +157,34 @@ extension Engine {
         report.checkpointSequence = records[c].sequence
         let base = try history(before: c, in: records)
         let strategyState = try restore(snapshot: records[c].data, sequence: records[c].sequence, base: base)
-        recoveredStrategyState = strategyState.isEmpty ? nil : strategyState
+        // Where a resumed run re-feeds from: the strategy's own checkpoint
+        // when it saved one; else this snapshot — which, taken before the
+        // run started, is the run's start: a fresh strategy object is then
+        // the state to re-feed into. Plus every deal made since, so the
+        // re-feed can deliver on_trade where it first happened.
+        var point = strategyState.isEmpty ? nil : StrategyCheckpoint.decode(strategyState)
+        if point == nil || point!.events < 0 {
+            point = StrategyCheckpoint(
+                fromRunStart: point == nil && runStage != .running,
+                feedPosition: point?.feedPosition ?? feed.position, events: eventsProcessed,
+                deals: [], state: point?.state ?? [])
+        }
+        for r in ledger {
+            if case .fill(let f) = r.op {
+                point!.deals.append(
+                    StrategyCheckpoint.DealMark(
+                        event: r.event, phase: r.phase, time: r.time,
+                        ticket: f.deal.ticket))
+            }
+        }
+        resumePoint = point
         report.recordsReplayed = ledger.count
         replayJournal(ledger, report: &report)
+        // A saved state, or a run that started after this checkpoint: the
+        // compacted log keeps the point (and the deals since) for a second
+        // recovery.
+        let keep = resumePoint.map { !$0.state.isEmpty || ($0.fromRunStart && runStage == .running) } ?? false
+        recoveredStrategyState = keep ? resumePoint!.encoded() : nil
         walNeedsRecovery = false
         // Compact: the log now starts at the recovered state (a full
         // checkpoint), so dropped records can never be applied again.
