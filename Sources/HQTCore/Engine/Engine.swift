@@ -77,6 +77,8 @@ public final class Engine {
     /// Where a resumed run re-feeds from, and the deals made since (see
     /// `StrategyCheckpoint`); set by recovery, used once by `run(resume:)`.
     var resumePoint: StrategyCheckpoint?
+    /// The strategy state the finished run's last checkpoint carried.
+    var finalStrategyState: [UInt8]?
     /// True while a resumed run feeds its warm-up events: trading refused.
     public internal(set) var warmingUp = false
 

@@ -86,6 +86,11 @@ extension Engine {
                 feedPosition: feedPosition, events: eventsProcessed, deals: [],
                 state: try save(self)
             ).encoded()
+            // The run's last checkpoint: later ones (disable_wal, shutdown)
+            // keep the strategy's final state until another run starts.
+            finalStrategyState = runStage == .completed ? state : nil
+        } else if strategyState == nil, !isRunning, runStage == .completed, let final = finalStrategyState {
+            state = final
         }
         let estimate =
             4096 + deals.count * 96 + orderHistory.count * 92 + trades.count * 76
