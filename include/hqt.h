@@ -18,6 +18,18 @@
  *   - An hqt_engine is not thread-safe: use one from one thread at a time.
  *     Strategy callbacks run on the thread that called hqt_engine_run() or
  *     hqt_engine_process_event() and may call back into the same engine.
+ *   - Handles (hqt_engine *, hqt_broadcaster *, hqt_wal *) are opaque ids,
+ *     not addresses: never dereference one. Every call checks its handle;
+ *     NULL, a destroyed handle (also once a new object was created in its
+ *     place), a handle of another kind or any other value returns
+ *     HQT_E_INVALID_ARGUMENT ("... is not a live hqt_engine handle
+ *     (destroyed or foreign)") and touches nothing. Destroying twice is
+ *     that same error, never a crash. Destroying NULL is HQT_OK. An engine
+ *     cannot be destroyed from its own callbacks (inside run(),
+ *     process_event(), flush_bars()): HQT_E_BUSY, and it stays alive; an
+ *     hqt_wal likewise from its own record callback. Different handles may
+ *     be created, used and destroyed on different threads at once
+ *     (docs/abi.md, "Handles").
  *
  * ABI versioning (docs/abi.md):
  *   - HQT_VERSION_* is the header a program was compiled against,
@@ -388,8 +400,11 @@ typedef struct hqt_engine hqt_engine;
 /* initial_balance in money micro; currency a 3-letter code; leverage >= 1. */
 int hqt_engine_create(int64_t initial_balance, const char *currency, int64_t leverage,
                       hqt_engine **out_engine);
-/* Frees the engine; closes its broadcaster and WAL. NULL is a no-op. */
-void hqt_engine_destroy(hqt_engine *engine);
+/* Frees the engine; closes its broadcaster and WAL. NULL is a no-op
+   (HQT_OK). HQT_E_BUSY from the engine's own callbacks (it stays alive);
+   HQT_E_INVALID_ARGUMENT for a destroyed or foreign handle. Returned void
+   before 0.2; the int return is binary compatible with 0.1 callers. */
+int hqt_engine_destroy(hqt_engine *engine);
 
 /* HQT_ACCOUNT_HEDGING (default) or HQT_ACCOUNT_NETTING; only before the first order. */
 int hqt_engine_set_account_mode(hqt_engine *engine, int32_t mode);
@@ -691,8 +706,10 @@ typedef struct hqt_broadcaster hqt_broadcaster;
 int hqt_broadcaster_create(const hqt_broadcast_options *options, hqt_broadcaster **out_broadcaster);
 int hqt_broadcaster_create_v2(const hqt_broadcast_options_v2 *options,
                               hqt_broadcaster **out_broadcaster);
-/* Closes the socket and frees the broadcaster. NULL is a no-op. */
-void hqt_broadcaster_destroy(hqt_broadcaster *broadcaster);
+/* Closes the socket and frees the broadcaster. NULL is a no-op (HQT_OK);
+   HQT_E_INVALID_ARGUMENT for a destroyed or foreign handle. Returned void
+   before 0.2; the int return is binary compatible with 0.1 callers. */
+int hqt_broadcaster_destroy(hqt_broadcaster *broadcaster);
 
 /* The endpoint actually bound, with a "*" port resolved, e.g.
    "tcp://127.0.0.1:41235". HQT_E_INVALID_ARGUMENT if capacity is too small. */
@@ -925,7 +942,9 @@ int hqt_wal_truncate_to_checkpoint(hqt_wal *wal);
 /* Empties the log crash-safely; sequence numbers carry on. */
 int hqt_wal_clear(hqt_wal *wal);
 /* Syncs, releases the lock and frees the handle, also when the sync fails
-   (the status says so). NULL is a no-op. */
+   (the status says so). NULL is a no-op. HQT_E_BUSY from a record callback
+   of the same log (the handle stays open); HQT_E_INVALID_ARGUMENT for a
+   closed or foreign handle. */
 int hqt_wal_close(hqt_wal *wal);
 
 /* Repair: keeps the valid prefix of a damaged log, dropping everything from

@@ -72,7 +72,12 @@ public func hqt_broadcaster_create(
     do throws(HQTError) {
         let o = try options.map { p throws(HQTError) in try swiftOptions(p.pointee) } ?? BroadcastOptions()
         let b = try Broadcaster(options: o)
-        out.pointee = OpaquePointer(Unmanaged.passRetained(b).toOpaque())
+        do throws(HQTError) {
+            out.pointee = try broadcasters.insert(b)
+        } catch {
+            b.close()
+            throw error
+        }
         return 0
     } catch {
         return setLastError(error)
@@ -80,17 +85,26 @@ public func hqt_broadcaster_create(
 }
 
 @_cdecl("hqt_broadcaster_destroy")
-public func hqt_broadcaster_destroy(_ handle: OpaquePointer?) {
-    guard let handle else { return }
-    let b = Unmanaged<Broadcaster>.fromOpaque(UnsafeRawPointer(handle)).takeRetainedValue()
-    b.close()
+public func hqt_broadcaster_destroy(_ handle: OpaquePointer?) -> Int32 {
+    guard handle != nil else { return 0 }
+    do throws(HQTError) {
+        try broadcasters.remove(handle).close()
+        return 0
+    } catch {
+        return setLastError(error)
+    }
 }
 
-/// Borrows the broadcaster behind a handle without retain/release traffic:
-/// the handle's own +1 keeps it alive for the call.
+/// Live `hqt_broadcaster *` handles (HandleTable: generation-checked ids).
+let broadcasters = HandleTable<Broadcaster>(tag: 0xB1, typeName: "hqt_broadcaster", argument: "broadcaster")
+
+/// Borrows the broadcaster behind a live handle without retain/release
+/// traffic (the table's reference keeps it alive for the call), or returns
+/// HQT_E_INVALID_ARGUMENT for NULL, a destroyed or a foreign handle.
 @inline(__always)
-private func with<R>(_ handle: OpaquePointer, _ body: (Broadcaster) -> R) -> R {
-    Unmanaged<Broadcaster>.fromOpaque(UnsafeRawPointer(handle))._withUnsafeGuaranteedRef(body)
+private func with(_ handle: OpaquePointer?, _ body: (Broadcaster) -> Int32) -> Int32 {
+    guard let b = broadcasters.lookup(handle) else { return setLastError(broadcasters.invalidHandle(handle)) }
+    return b._withUnsafeGuaranteedRef(body)
 }
 
 @inline(__always)
@@ -102,27 +116,27 @@ private func published(_ sent: Bool) -> Int32 {
             "frame dropped: a subscriber's queue is full (sndhwm); counted in hqt_broadcaster_stats")
 }
 
-private func nullBroadcaster() -> Int32 { setLastError(.invalidArgument, "broadcaster is NULL") }
-
 @_cdecl("hqt_broadcaster_endpoint")
 public func hqt_broadcaster_endpoint(
     _ handle: OpaquePointer?, _ out: UnsafeMutablePointer<CChar>?,
     _ capacity: Int
 ) -> Int32 {
-    guard let handle else { return nullBroadcaster() }
-    guard let out else { return setLastError(.invalidArgument, "out is NULL") }
-    var endpoint = with(handle) { $0.endpoint }
-    return endpoint.withUTF8 { bytes in
-        guard bytes.count < capacity else {
-            return setLastError(
-                HQTError(
-                    .invalidArgument, "capacity \(capacity) too small: the endpoint needs \(bytes.count + 1) bytes"))
+    with(handle) { b in
+        guard let out else { return setLastError(.invalidArgument, "out is NULL") }
+        var endpoint = b.endpoint
+        return endpoint.withUTF8 { bytes in
+            guard bytes.count < capacity else {
+                return setLastError(
+                    HQTError(
+                        .invalidArgument, "capacity \(capacity) too small: the endpoint needs \(bytes.count + 1) bytes")
+                )
+            }
+            out.withMemoryRebound(to: UInt8.self, capacity: capacity) { dst in
+                dst.update(from: bytes.baseAddress!, count: bytes.count)
+                dst[bytes.count] = 0
+            }
+            return 0
         }
-        out.withMemoryRebound(to: UInt8.self, capacity: capacity) { dst in
-            dst.update(from: bytes.baseAddress!, count: bytes.count)
-            dst[bytes.count] = 0
-        }
-        return 0
     }
 }
 
@@ -131,8 +145,7 @@ public func hqt_broadcaster_publish_tick(
     _ handle: OpaquePointer?, _ symbolID: UInt32, _ time: UInt64,
     _ bid: Int64, _ ask: Int64
 ) -> Int32 {
-    guard let handle else { return nullBroadcaster() }
-    return published(with(handle) { $0.publishTick(symbolID: symbolID, time: time, bid: bid, ask: ask) })
+    with(handle) { published($0.publishTick(symbolID: symbolID, time: time, bid: bid, ask: ask)) }
 }
 
 @_cdecl("hqt_broadcaster_publish_bar")
@@ -141,13 +154,12 @@ public func hqt_broadcaster_publish_bar(
     _ time: UInt64, _ open: Int64, _ high: Int64, _ low: Int64,
     _ close: Int64, _ volume: UInt64
 ) -> Int32 {
-    guard let handle else { return nullBroadcaster() }
-    return published(
-        with(handle) {
+    with(handle) {
+        published(
             $0.publishBar(
                 symbolID: symbolID, timeframe: timeframe, time: time, open: open, high: high, low: low,
-                close: close, volume: volume)
-        })
+                close: close, volume: volume))
+    }
 }
 
 @_cdecl("hqt_broadcaster_publish_trade")
@@ -156,12 +168,11 @@ public func hqt_broadcaster_publish_trade(
     _ time: UInt64, _ volume: UInt64, _ price: Int64,
     _ profit: Int64
 ) -> Int32 {
-    guard let handle else { return nullBroadcaster() }
-    return published(
-        with(handle) {
+    with(handle) {
+        published(
             $0.publishTrade(
-                ticket: ticket, symbolID: symbolID, time: time, volume: volume, price: price, profit: profit)
-        })
+                ticket: ticket, symbolID: symbolID, time: time, volume: volume, price: price, profit: profit))
+    }
 }
 
 @_cdecl("hqt_broadcaster_publish_order")
@@ -170,11 +181,10 @@ public func hqt_broadcaster_publish_order(
     _ time: UInt64, _ kind: UInt8, _ volume: UInt64,
     _ price: Int64
 ) -> Int32 {
-    guard let handle else { return nullBroadcaster() }
-    return published(
-        with(handle) {
-            $0.publishOrder(ticket: ticket, symbolID: symbolID, time: time, kind: kind, volume: volume, price: price)
-        })
+    with(handle) {
+        published(
+            $0.publishOrder(ticket: ticket, symbolID: symbolID, time: time, kind: kind, volume: volume, price: price))
+    }
 }
 
 @_cdecl("hqt_broadcaster_publish_equity")
@@ -182,11 +192,10 @@ public func hqt_broadcaster_publish_equity(
     _ handle: OpaquePointer?, _ time: UInt64, _ balance: Int64,
     _ equity: Int64, _ margin: Int64, _ freeMargin: Int64
 ) -> Int32 {
-    guard let handle else { return nullBroadcaster() }
-    return published(
-        with(handle) {
-            $0.publishEquity(time: time, balance: balance, equity: equity, margin: margin, freeMargin: freeMargin)
-        })
+    with(handle) {
+        published(
+            $0.publishEquity(time: time, balance: balance, equity: equity, margin: margin, freeMargin: freeMargin))
+    }
 }
 
 @_cdecl("hqt_broadcaster_publish_margin")
@@ -194,11 +203,11 @@ public func hqt_broadcaster_publish_margin(
     _ handle: OpaquePointer?, _ time: UInt64, _ margin: Int64,
     _ freeMargin: Int64, _ marginLevel: Int64, _ event: UInt8
 ) -> Int32 {
-    guard let handle else { return nullBroadcaster() }
-    return published(
-        with(handle) {
+    with(handle) {
+        published(
             $0.publishMargin(time: time, margin: margin, freeMargin: freeMargin, marginLevel: marginLevel, event: event)
-        })
+        )
+    }
 }
 
 @_cdecl("hqt_broadcaster_publish_position")
@@ -208,13 +217,12 @@ public func hqt_broadcaster_publish_position(
     _ openPrice: Int64, _ sl: Int64, _ tp: Int64,
     _ profit: Int64
 ) -> Int32 {
-    guard let handle else { return nullBroadcaster() }
-    return published(
-        with(handle) {
+    with(handle) {
+        published(
             $0.publishPosition(
                 ticket: ticket, symbolID: symbolID, time: time, kind: kind, volume: volume,
-                openPrice: openPrice, sl: sl, tp: tp, profit: profit)
-        })
+                openPrice: openPrice, sl: sl, tp: tp, profit: profit))
+    }
 }
 
 @_cdecl("hqt_broadcaster_publish_account")
@@ -222,11 +230,10 @@ public func hqt_broadcaster_publish_account(
     _ handle: OpaquePointer?, _ time: UInt64, _ balance: Int64,
     _ equity: Int64, _ profit: Int64, _ marginLevel: Int64
 ) -> Int32 {
-    guard let handle else { return nullBroadcaster() }
-    return published(
-        with(handle) {
-            $0.publishAccount(time: time, balance: balance, equity: equity, profit: profit, marginLevel: marginLevel)
-        })
+    with(handle) {
+        published(
+            $0.publishAccount(time: time, balance: balance, equity: equity, profit: profit, marginLevel: marginLevel))
+    }
 }
 
 @_cdecl("hqt_broadcaster_stats")
@@ -234,10 +241,11 @@ public func hqt_broadcaster_stats(
     _ handle: OpaquePointer?,
     _ out: UnsafeMutablePointer<hqt_broadcast_stats>?
 ) -> Int32 {
-    guard let handle else { return nullBroadcaster() }
-    guard let out else { return setLastError(.invalidArgument, "out is NULL") }
-    out.pointee = cStats(with(handle) { $0.stats })
-    return 0
+    with(handle) { b in
+        guard let out else { return setLastError(.invalidArgument, "out is NULL") }
+        out.pointee = cStats(b.stats)
+        return 0
+    }
 }
 
 @_cdecl("hqt_broadcaster_wait_for_subscribers")
@@ -245,12 +253,11 @@ public func hqt_broadcaster_wait_for_subscribers(
     _ handle: OpaquePointer?, _ count: Int32,
     _ timeoutMs: Int32
 ) -> Int32 {
-    guard let handle else { return nullBroadcaster() }
-    guard count >= 0, timeoutMs >= 0 else {
-        return setLastError(
-            HQTError(.invalidArgument, "count and timeout_ms must be >= 0, got \(count) and \(timeoutMs)"))
-    }
-    return with(handle) { b in
+    with(handle) { b in
+        guard count >= 0, timeoutMs >= 0 else {
+            return setLastError(
+                HQTError(.invalidArgument, "count and timeout_ms must be >= 0, got \(count) and \(timeoutMs)"))
+        }
         if b.waitForSubscribers(Int(count), timeoutMilliseconds: Int(timeoutMs)) { return 0 }
         return setLastError(
             HQTError(

@@ -15,19 +15,24 @@ public func hqt_engine_create(
         let out = try output(out, "out_engine")
         out.pointee = nil
         let engine = try Engine(initialBalance: balance, currency: try string(currency, "currency"), leverage: leverage)
-        out.pointee = OpaquePointer(Unmanaged.passRetained(EngineHandle(engine)).toOpaque())
+        out.pointee = try engines.insert(engine)
     }
 }
 
 @_cdecl("hqt_engine_destroy")
-public func hqt_engine_destroy(_ handle: OpaquePointer?) {
-    guard let handle else { return }
-    let unmanaged = Unmanaged<EngineHandle>.fromOpaque(UnsafeRawPointer(handle))
-    let box = unmanaged.takeUnretainedValue()
-    guard box.magic == EngineHandle.liveMagic else { return }
-    box.magic = 0
-    box.engine.shutdown()
-    unmanaged.release()
+public func hqt_engine_destroy(_ handle: OpaquePointer?) -> Int32 {
+    guard handle != nil else { return 0 }
+    return status { () throws(HQTError) in
+        let engine = try engines.remove(handle) { (e: Engine) throws(HQTError) in
+            guard !e.isBusy else {
+                throw HQTError(
+                    .busy,
+                    "hqt_engine_destroy: the engine is inside run(), process_event() or a callback of its own; "
+                        + "destroy it after that call returns")
+            }
+        }
+        engine.shutdown()
+    }
 }
 
 @_cdecl("hqt_engine_set_account_mode")

@@ -3,27 +3,14 @@ import HQTBroadcast
 import HQTCore
 import HQTWAL
 
-/// What an `hqt_engine *` points to. The magic number lets every call
-/// reject a null, foreign or already destroyed handle with an error code
-/// instead of crashing (the check sqlite3SafetyCheckOk does).
-final class EngineHandle {
-    static let liveMagic: UInt64 = 0x4851_5445_4E47_494E  // "HQTENGIN"
-    var magic = EngineHandle.liveMagic
-    let engine: Engine
-    init(_ engine: Engine) { self.engine = engine }
+/// Live `hqt_engine *` handles (HandleTable: generation-checked ids, not addresses).
+let engines = HandleTable<Engine>(tag: 0xE1, typeName: "hqt_engine", argument: "engine")
 
-    var opaque: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
-}
-
-/// The engine behind a C handle, or an invalid-argument error.
+/// The engine behind a C handle, or an invalid-argument error for NULL, a
+/// destroyed or a foreign handle.
 @inline(__always)
 func engine(_ handle: OpaquePointer?) throws(HQTError) -> Engine {
-    guard let handle else { throw invalid("engine handle is NULL") }
-    let box = Unmanaged<EngineHandle>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
-    guard box.magic == EngineHandle.liveMagic else {
-        throw invalid("engine handle is not a live hqt_engine (destroyed or foreign pointer)")
-    }
-    return box.engine
+    try engines.object(handle)
 }
 
 /// Checks an output pointer argument.

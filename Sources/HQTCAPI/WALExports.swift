@@ -2,7 +2,6 @@ import CHQTABI
 import HQTBroadcast
 import HQTCore
 import HQTWAL
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -26,8 +25,8 @@ final class WALHandle {
     init(wal: WriteAheadLog) { self.wal = wal }
 }
 
-/// Addresses of the handles hqt_wal_open returned and hqt_wal_close did not free yet.
-private let liveHandles = Mutex<Set<UInt>>([])
+/// Live `hqt_wal *` handles (HandleTable: generation-checked ids).
+let walHandles = HandleTable<WALHandle>(tag: 0xA1, typeName: "hqt_wal", argument: "wal")
 
 private func status(_ code: HQTError.Code) -> Int32 { code.rawValue }
 
@@ -41,12 +40,10 @@ private func withHandle(
     _ raw: OpaquePointer?, _ function: String, mutating: Bool,
     _ body: (WALHandle) throws(HQTError) -> Void
 ) -> Int32 {
-    guard let raw else { return fail(.invalidArgument, "\(function): wal is NULL") }
-    let address = UInt(bitPattern: UnsafeRawPointer(raw))
-    guard liveHandles.withLock({ $0.contains(address) }) else {
-        return fail(.invalidArgument, "\(function): not an open hqt_wal handle (already closed?)")
+    guard let found = walHandles.lookup(raw) else {
+        return fail(.invalidArgument, "\(function): \(walHandles.invalidHandle(raw).message)")
     }
-    let handle = Unmanaged<WALHandle>.fromOpaque(UnsafeRawPointer(raw)).takeUnretainedValue()
+    let handle = found.takeUnretainedValue()
     if mutating && handle.busy {
         return fail(.busy, "\(function): not allowed from a record callback of the same log")
     }
@@ -175,9 +172,12 @@ private func openLog(
             truncate: options.truncate != 0,
             configFingerprint: options.check_fingerprint != 0 ? options.fingerprint : nil)
         fill(report, result)
-        let raw = Unmanaged.passRetained(WALHandle(wal: wal)).toOpaque()
-        _ = liveHandles.withLock { $0.insert(UInt(bitPattern: raw)) }
-        out.pointee = OpaquePointer(raw)
+        do throws(HQTError) {
+            out.pointee = try walHandles.insert(WALHandle(wal: wal))
+        } catch {
+            try? wal.close()
+            throw error
+        }
         return Int32(HQT_OK)
     } catch {
         return fail(error)
@@ -309,22 +309,18 @@ public func hqt_wal_clear(_ wal: OpaquePointer?) -> Int32 {
 
 @_cdecl("hqt_wal_close")
 public func hqt_wal_close(_ wal: OpaquePointer?) -> Int32 {
-    guard let wal else { return Int32(HQT_OK) }
-    let address = UInt(bitPattern: UnsafeRawPointer(wal))
-    let handle = Unmanaged<WALHandle>.fromOpaque(UnsafeRawPointer(wal))
-    // Check busy before unregistering, so that a refused close leaves the handle usable.
-    let refused: Bool? = liveHandles.withLock { live in
-        guard live.contains(address) else { return nil }
-        if handle.takeUnretainedValue().busy { return true }
-        live.remove(address)
-        return false
+    guard wal != nil else { return Int32(HQT_OK) }
+    let h: WALHandle
+    do throws(HQTError) {
+        // Checked under the table's lock: a refused close leaves the handle usable.
+        h = try walHandles.remove(wal) { (h: WALHandle) throws(HQTError) in
+            guard !h.busy else {
+                throw HQTError(.busy, "hqt_wal_close: not allowed from a record callback of the same log")
+            }
+        }
+    } catch {
+        return fail(error.code, error.code == .invalidArgument ? "hqt_wal_close: \(error.message)" : error.message)
     }
-    switch refused {
-    case nil: return fail(.invalidArgument, "hqt_wal_close: not an open hqt_wal handle (already closed?)")
-    case true?: return fail(.busy, "hqt_wal_close: not allowed from a record callback of the same log")
-    case false?: break
-    }
-    let h = handle.takeRetainedValue()
     do throws(HQTError) {
         try h.wal.close()
         return Int32(HQT_OK)

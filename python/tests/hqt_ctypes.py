@@ -277,7 +277,7 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "hqt_last_error": (C.c_char_p, []),
     "hqt_status_name": (C.c_char_p, [C.c_int]),
     "hqt_engine_create": (C.c_int, [i64, C.c_char_p, i64, P(ENGINE_P)]),
-    "hqt_engine_destroy": (None, [ENGINE_P]),
+    "hqt_engine_destroy": (C.c_int, [ENGINE_P]),
     "hqt_engine_set_account_mode": (C.c_int, [ENGINE_P, i32]),
     "hqt_engine_set_margin_levels": (C.c_int, [ENGINE_P, i64, i64]),
     "hqt_symbol_spec_init": (None, [P(SymbolSpec)]),

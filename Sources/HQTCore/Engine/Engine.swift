@@ -85,6 +85,9 @@ public final class Engine {
     // MARK: run state
     var isRunning = false
     var inEvent = false
+    /// A run, an event or a bar flush is in progress (strategy callbacks may
+    /// be on the stack): the C API refuses to destroy the engine now.
+    package var isBusy: Bool { isRunning || inEvent }
     var hooks = StrategyHooks()
     /// Deals made since hooks were last told, delivered to `onTrade` in order.
     var unreportedDeals = 0
