@@ -40,6 +40,7 @@ extension Engine {
         if activeSymbols.count > 0 {
             refreshFloatingProfit()
             stats.trackDrawdown(equity: accountState.equity)
+            stats.trackMarginLevel(equity: accountState.equity, margin: accountState.usedMargin)
             if accountState.needsMarginCheck { try checkMarginLevels() }
         }
         if time >= stats.nextEquitySample { sampleOnInterval(time) }
@@ -71,6 +72,7 @@ extension Engine {
         if activeSymbols.count > 0 {
             refreshFloatingProfit()
             stats.trackDrawdown(equity: accountState.equity)
+            stats.trackMarginLevel(equity: accountState.equity, margin: accountState.usedMargin)
             try checkMarginLevels()
         }
         sampleEquity(at: currentTime)
