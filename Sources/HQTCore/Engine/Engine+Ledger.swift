@@ -81,7 +81,6 @@ extension Engine {
         rebuildTriggerIndex()
         refreshFloatingProfit()
         stats.trackDrawdown(equity: accountState.equity)
-        stats.trackMarginLevel(equity: accountState.equity, margin: accountState.usedMargin)
         sampleEquity(at: fill.deal.time)
         if fill.order.type.isMarket { notifyOrder(fill.order, state: .placed, time: fill.deal.time) }
         notifyOrder(fill.order, time: fill.deal.time)

@@ -40,7 +40,6 @@ extension Engine {
         if activeSymbols.count > 0 {
             refreshFloatingProfit()
             stats.trackDrawdown(equity: accountState.equity)
-            stats.trackMarginLevel(equity: accountState.equity, margin: accountState.usedMargin)
             if accountState.needsMarginCheck { try checkMarginLevels() }
         }
         if time >= stats.nextEquitySample { sampleOnInterval(time) }
@@ -72,7 +71,6 @@ extension Engine {
         if activeSymbols.count > 0 {
             refreshFloatingProfit()
             stats.trackDrawdown(equity: accountState.equity)
-            stats.trackMarginLevel(equity: accountState.equity, margin: accountState.usedMargin)
             try checkMarginLevels()
         }
         sampleEquity(at: currentTime)

@@ -81,7 +81,8 @@ public struct Report: Sendable, Equatable {
     public var equityDrawdownMaximalPct: Double = 0
     public var equityDrawdownRelativePct: Double = 0
     public var equityDrawdownRelative: Int64 = 0
-    /// Lowest equity / margin × 100 while margin was used; NaN if never.
+    /// Lowest equity / margin × 100 over the equity-curve samples with margin
+    /// in use; NaN if none.
     public var marginLevelMinimum: Double = .nan
     // Trades.
     public var totalTrades: Int64 = 0
@@ -203,7 +204,10 @@ extension Engine {
         r.equityDrawdownRelativePct = eq.relativePct
         r.equityDrawdownRelative = eq.relative
         if eq.maximal > 0 { r.recoveryFactor = Double(s.netProfit) / Double(eq.maximal) }
-        var minRatio = stats.minMarginRatio
+        // Margin level at the equity-curve samples (as the equity drawdowns):
+        // no cost on the tick path, and exact after a recovery (the curve is
+        // in the snapshot).
+        var minRatio = Double.infinity
         for p in equityCurve where p.margin > 0 { minRatio = min(minRatio, Double(p.equity) / Double(p.margin)) }
         if minRatio.isFinite { r.marginLevelMinimum = minRatio * 100 }
 

@@ -7,10 +7,6 @@ struct Stats {
     var maxDrawdownPct: Double = 0
     var ticksProcessed: Int64 = 0
     var barsProcessed: Int64 = 0
-    /// Lowest equity / used margin seen while margin was used (the margin
-    /// level / 100); +infinity while margin was never used. Not in the
-    /// snapshot: `Engine.statistics()` also takes the equity-curve samples.
-    var minMarginRatio: Double = .infinity
     /// Spacing of equity-curve samples taken from the passing of time.
     var equityInterval: Int64 = 60_000_000_000
     var nextEquitySample: Int64 = .min
@@ -44,14 +40,5 @@ struct Stats {
         if Double(dd) * 100 > maxDrawdownPct * Double(peakEquity), peakEquity > 0 {
             maxDrawdownPct = Double(dd) / Double(peakEquity) * 100
         }
-    }
-
-    /// One compare while no margin is used; a double division and a compare
-    /// while it is.
-    @inline(__always)
-    mutating func trackMarginLevel(equity e: Int64, margin m: Int64) {
-        guard m > 0 else { return }
-        let ratio = Double(e) / Double(m)
-        if ratio < minMarginRatio { minMarginRatio = ratio }
     }
 }
