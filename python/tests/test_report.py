@@ -65,7 +65,12 @@ def test_every_figure_of_the_scripted_run():
     assert s.margin_level_minimum == approx(9_100.0)  # 9 100 equity on 100 margin
     assert (s.total_trades, s.short_trades, s.long_trades) == (8, 3, 5)
     assert s.short_trades_won_pct == approx(200 / 3) and s.long_trades_won_pct == 40.0
-    assert (s.profit_trades, s.profit_trades_pct, s.loss_trades, s.loss_trades_pct) == (4, 50, 4, 50)
+    assert (s.profit_trades, s.profit_trades_pct, s.loss_trades, s.loss_trades_pct) == (
+        4,
+        50,
+        4,
+        50,
+    )
     assert (s.largest_profit_trade, s.largest_loss_trade) == (3_100.0, -400.0)
     assert (s.average_profit_trade, s.average_loss_trade) == (952.5, -212.5)
     # runs L(-400) W(3 100) L(-200, -50) W(10) L(-200) W(300, 400)
@@ -76,7 +81,9 @@ def test_every_figure_of_the_scripted_run():
     assert s.average_consecutive_wins == approx(4 / 3) == s.average_consecutive_losses
     # Z: N 8, W = L = 4, P = 32, R = 6 runs: 12 / sqrt(32 x 24 / 7)
     z = 12 / math.sqrt(768 / 7)
-    assert s.z_score == approx(z) and s.z_score_confidence == approx(math.erf(z / math.sqrt(2)) * 100)
+    assert s.z_score == approx(z) and s.z_score_confidence == approx(
+        math.erf(z / math.sqrt(2)) * 100
+    )
     b = [10_000, 9_600, 12_700, 12_500, 12_450, 12_460, 12_260, 12_560, 12_960]
     hpr = [b[i] / b[i - 1] for i in range(1, 9)]
     ahpr = sum(hpr) / 8
@@ -92,7 +99,9 @@ def test_every_figure_of_the_scripted_run():
 def test_backtest_result_stats_carry_the_report():
     e = scripted_run()
     stats = hqt.BacktestResult.from_engine(e).stats_dict()
-    assert stats["equity_drawdown_maximal"] == 940.0 and stats["z_score"] == pytest.approx(1.1456439)
+    assert stats["equity_drawdown_maximal"] == 940.0 and stats["z_score"] == pytest.approx(
+        1.1456439
+    )
     assert stats["max_consecutive_wins"] == 2
 
 
@@ -128,7 +137,9 @@ def test_one_trade_and_zero_variance():
     assert math.isnan(one.sharpe_ratio_hpr) and math.isnan(one.z_score)
     assert math.isnan(one.lr_standard_error) and one.profit_factor == math.inf
     flat = scripted_run([(False, [1.0]), (False, [1.0])]).statistics()  # two 0 trades
-    assert flat.ahpr == 1.0 and math.isnan(flat.sharpe_ratio_hpr) and math.isnan(flat.lr_correlation)
+    assert (
+        flat.ahpr == 1.0 and math.isnan(flat.sharpe_ratio_hpr) and math.isnan(flat.lr_correlation)
+    )
 
 
 # ---- the C ABI: hqt_report is a sized output struct ----------------------------------------
