@@ -25,7 +25,13 @@ def _f(v: float) -> float:
     return v / 1e6
 
 
+#: The one NaN of every undefined figure: containers compare items by identity
+#: first, so equal statistics (and their as_dict()) compare equal.
 _NAN = float("nan")
+
+
+def _same_nan(v: Any) -> Any:
+    return _NAN if v != v else v
 
 
 @dataclass(frozen=True)
@@ -212,6 +218,7 @@ class Statistics:
     @classmethod
     def _from_raw(cls, t: tuple[Any, ...], r: tuple[Any, ...]) -> Statistics:
         """From Engine._statistics() and Engine._report() (hqt_report's field order)."""
+        t, r = tuple(map(_same_nan, t)), tuple(map(_same_nan, r))
         return cls(
             initial_balance=_f(t[0]),
             final_balance=_f(t[1]),

@@ -129,6 +129,7 @@ def test_undefined_figures_are_nan_and_shown_as_na():
     lines = dict(line.split(None, 1) for line in str(s).splitlines())
     assert lines["z_score"] == "n/a" and lines["sharpe_ratio"] == "n/a"
     assert lines["total_trades"] == "0"
+    assert "sharpe=n/a" in repr(hqt.BacktestResult.from_engine(e))
 
 
 def test_one_trade_and_zero_variance():
