@@ -1071,7 +1071,7 @@ int hqt_to_micro_array(const double *value, size_t n, int64_t *out_micro);
    Fields are only ever appended. */
 typedef struct hqt_report {
     size_t struct_size;                 /* set by hqt_report_init */
-    int64_t total_net_profit;           /* final balance - initial - deposits */
+    int64_t total_net_profit;           /* gross profit + gross loss */
     int64_t gross_profit;               /* sum of winning trades (after commission) */
     int64_t gross_loss;                 /* sum of losing trades, <= 0 */
     double profit_factor;               /* INFINITY with no loss, NaN with neither */

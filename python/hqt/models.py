@@ -156,7 +156,7 @@ class Statistics:
     total_deals: int
     ticks_processed: int
     bars_processed: int
-    total_net_profit: float = _NAN  #: Total Net Profit (MT5): as net_profit
+    total_net_profit: float = _NAN  #: gross profit + gross loss (closed trades)
     expected_payoff: float = _NAN  #: net profit / trades
     recovery_factor: float = _NAN  #: net profit / equity_drawdown_maximal
     sharpe_ratio_hpr: float = _NAN  #: (AHPR - 1) / sample sd of the per-trade HPRs

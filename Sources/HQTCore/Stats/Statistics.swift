@@ -44,6 +44,7 @@ public struct Statistics: Sendable, Equatable {
 /// Percentages as 0...100. An undefined ratio is NaN, never 0.
 public struct Report: Sendable, Equatable {
     // Profit.
+    /// Gross profit + gross loss (closed trades, after commission).
     public var totalNetProfit: Int64 = 0
     public var grossProfit: Int64 = 0
     public var grossLoss: Int64 = 0
@@ -180,7 +181,9 @@ extension Engine {
 
     func report(_ s: Statistics) -> Report {
         var r = Report()
-        r.totalNetProfit = s.netProfit
+        // MT5's STAT_PROFIT = gross profit + gross loss: closed trades only (net
+        // profit also counts the entry commission of positions still open).
+        r.totalNetProfit = s.grossProfit + s.grossLoss
         r.grossProfit = s.grossProfit
         r.grossLoss = s.grossLoss
         r.profitFactor = s.grossProfit == 0 && s.grossLoss == 0 ? .nan : s.profitFactor
@@ -203,7 +206,7 @@ extension Engine {
         r.equityDrawdownMaximalPct = eq.maximalPct
         r.equityDrawdownRelativePct = eq.relativePct
         r.equityDrawdownRelative = eq.relative
-        if eq.maximal > 0 { r.recoveryFactor = Double(s.netProfit) / Double(eq.maximal) }
+        if eq.maximal > 0 { r.recoveryFactor = Double(r.totalNetProfit) / Double(eq.maximal) }
         // Margin level at the equity-curve samples (as the equity drawdowns):
         // no cost on the tick path, and exact after a recovery (the curve is
         // in the snapshot).

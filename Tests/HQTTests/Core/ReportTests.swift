@@ -131,6 +131,15 @@ import Testing
         #expect(r.marginLevelMinimum == 10_000)  // 10 000 equity on 100 margin at the open
     }
 
+    @Test func totalNetProfitCountsClosedTradesOnly() throws {
+        let e = try makeEngine()
+        try e.addSymbol(usdSymbol(commission: 10 * U))  // 0.1 lot: 1 USD per deal
+        try e.tick(at: SEC, bid: U)
+        try e.buy(symbolID: 0, volume: 100_000)
+        // The entry commission is in the balance (net profit -1) but no trade is closed.
+        #expect(e.statistics().netProfit == -1 * U && e.statistics().report.totalNetProfit == 0)
+    }
+
     @Test func equalTradesHaveNoVariance() throws {
         let e = try makeEngine()
         try e.addSymbol(usdSymbol())
