@@ -381,7 +381,7 @@ typedef struct hqt_statistics {
     int64_t max_drawdown;      /* money, peak-to-trough of equity */
     double max_drawdown_pct;   /* percent of the peak */
     double profit_factor;      /* gross profit / |gross loss|; 0 if no loss and no profit, INFINITY if no loss */
-    double sharpe_ratio;       /* daily equity returns, annualised by sqrt(252) */
+    double sharpe_ratio;       /* daily equity returns, annualised by sqrt(252); NaN if undefined */
     double win_rate;           /* percent of winning trades */
     int64_t total_trades;
     int64_t winning_trades;
@@ -1069,6 +1069,83 @@ int hqt_timeframe_shifted_opens(int32_t timeframe_minutes, int64_t time_ns,
    rounds every double (out may not alias value). HQT_E_INVALID_ARGUMENT
    naming the index for NaN, infinities and values beyond +-9.2e12. */
 int hqt_to_micro_array(const double *value, size_t n, int64_t *out_micro);
+
+/* ------------------------------------------------------------------ */
+/* The MT5 tester report (since 0.2)                                   */
+/* ------------------------------------------------------------------ */
+
+/* The figures of the MetaTrader 5 Strategy Tester report, named after its
+   labels (docs/engine.md, "MT5 report", has each formula and its source).
+   Money in micro units (x 1e6): int64_t for sums and extremes, double for
+   averages. Percentages are 0..100. A figure the run cannot define (a ratio
+   without trades, a deviation of one value, a margin level while margin was
+   never used) is NaN -- never 0. Drawdowns: balance after each deal, equity
+   at each equity-curve sample; each pair (money, percent) is of one moment.
+
+   Sized output: set struct_size with hqt_report_init(&r, sizeof r). The
+   library writes only the fields that lie inside struct_size and that it
+   knows: a program built against an older, shorter hqt_report gets fewer
+   fields, never a write past its struct; a newer, longer one keeps what
+   hqt_report_init put in the fields this library does not know (0).
+   Fields are only ever appended. */
+typedef struct hqt_report {
+    size_t struct_size;                 /* set by hqt_report_init */
+    int64_t total_net_profit;           /* gross profit + gross loss */
+    int64_t gross_profit;               /* sum of winning trades (after commission) */
+    int64_t gross_loss;                 /* sum of losing trades, <= 0 */
+    double profit_factor;               /* INFINITY with no loss, NaN with neither */
+    double expected_payoff;             /* net profit / trades (micro units) */
+    double recovery_factor;             /* net profit / equity_drawdown_maximal */
+    double sharpe_ratio;                /* as hqt_statistics.sharpe_ratio */
+    double sharpe_ratio_hpr;            /* (AHPR - 1) / sample sd of the per-trade HPRs */
+    double ahpr;                        /* mean of HPR_i = balance after trade i / balance before */
+    double ghpr;                        /* geometric mean of the HPRs */
+    double z_score;                     /* runs test of the win/loss sequence */
+    double z_score_confidence;          /* percent: 2 Phi(|Z|) - 1 */
+    double lr_correlation;              /* balance over trades vs trade number */
+    double lr_standard_error;           /* its standard error around the regression line */
+    int64_t balance_drawdown_absolute;  /* initial balance - lowest balance below it */
+    int64_t balance_drawdown_maximal;   /* largest peak-to-trough of the balance, money */
+    double balance_drawdown_maximal_pct;/* ... and its percent of the peak */
+    double balance_drawdown_relative_pct;/* largest peak-to-trough in percent */
+    int64_t balance_drawdown_relative;  /* ... and its money */
+    int64_t equity_drawdown_absolute;   /* the same four on the equity-curve samples */
+    int64_t equity_drawdown_maximal;
+    double equity_drawdown_maximal_pct;
+    double equity_drawdown_relative_pct;
+    int64_t equity_drawdown_relative;
+    double margin_level_minimum;        /* percent, lowest at the equity samples */
+    int64_t total_trades;               /* trades (closed round trips) */
+    int64_t short_trades;               /* sell positions */
+    double short_trades_won_pct;        /* percent of them with net profit > 0 */
+    int64_t long_trades;                /* buy positions */
+    double long_trades_won_pct;
+    int64_t profit_trades;              /* net profit > 0 */
+    double profit_trades_pct;
+    int64_t loss_trades;                /* net profit < 0 (0 is neither) */
+    double loss_trades_pct;
+    double largest_profit_trade;        /* micro units */
+    double largest_loss_trade;
+    double average_profit_trade;        /* gross profit / profit trades (micro units) */
+    double average_loss_trade;          /* gross loss / loss trades (micro units) */
+    int64_t max_consecutive_wins;       /* longest run of wins (count) ... */
+    int64_t max_consecutive_wins_money; /* ... and its money */
+    int64_t max_consecutive_losses;     /* longest run of losses (count) ... */
+    int64_t max_consecutive_losses_money;/* ... and its money (<= 0) */
+    int64_t maximal_consecutive_profit; /* run of wins with the most money ... */
+    int64_t maximal_consecutive_profit_count;/* ... and its count */
+    int64_t maximal_consecutive_loss;   /* run of losses with the most loss (<= 0) ... */
+    int64_t maximal_consecutive_loss_count;/* ... and its count */
+    double average_consecutive_wins;    /* mean length of the runs of wins */
+    double average_consecutive_losses;  /* mean length of the runs of losses */
+} hqt_report;
+
+/* Zeroes struct_size bytes of report and sets report->struct_size =
+   struct_size (at least sizeof(size_t), at most 4096). Pass sizeof *report. */
+int hqt_report_init(hqt_report *report, size_t struct_size);
+/* Fills the fields of out that out->struct_size covers (see above);
+   HQT_E_INVALID_ARGUMENT for a struct_size not set by hqt_report_init. */
+int hqt_engine_report(hqt_engine *engine, hqt_report *out);
 
 #ifdef __cplusplus
 }

@@ -927,8 +927,9 @@ class Engine(_hqt.Engine):
         return [EquityPoint(int(t), b / 1e6, q / 1e6, m / 1e6) for t, b, q, m in raw.tolist()]
 
     def statistics(self) -> Statistics:
-        """Summary: net profit, gross profit/loss, profit factor, drawdown, Sharpe, win rate..."""
-        return Statistics._from_raw(self._statistics())
+        """Summary: net profit, gross profit/loss, profit factor, drawdown, Sharpe, win rate,
+        and the MT5 Strategy Tester report's figures (NaN where the run cannot define one)."""
+        return Statistics._from_raw(self._statistics(), self._report())
 
     def deals_array(self) -> np.ndarray:
         """Deals as a numpy structured array of exact integers (micro units)."""

@@ -21,8 +21,17 @@ from hqt.constants import AccountMode, MarginMode
 __all__ = ["Account", "EquityPoint", "SymbolInfo", "Statistics"]
 
 
-def _f(v: int) -> float:
+def _f(v: float) -> float:
     return v / 1e6
+
+
+#: The one NaN of every undefined figure: containers compare items by identity
+#: first, so equal statistics (and their as_dict()) compare equal.
+_NAN = float("nan")
+
+
+def _same_nan(v: Any) -> Any:
+    return _NAN if v != v else v
 
 
 @dataclass(frozen=True)
@@ -122,7 +131,12 @@ class SymbolInfo:
 
 @dataclass(frozen=True)
 class Statistics:
-    """Summary of a backtest (money in account currency)."""
+    """Summary of a backtest (money in account currency).
+
+    The fields after ``bars_processed`` are the MetaTrader 5 Strategy Tester
+    report's, named after its labels (docs/engine.md, "MT5 report"). A figure
+    the run cannot define is NaN, shown as ``n/a``, never 0.
+    """
 
     initial_balance: float
     final_balance: float
@@ -133,8 +147,8 @@ class Statistics:
     total_commission: float  #: <= 0
     max_drawdown: float  #: peak-to-trough of equity, money
     max_drawdown_pct: float  #: percent of the peak
-    profit_factor: float  #: gross profit / |gross loss|; inf if no loss, 0 if neither
-    sharpe_ratio: float  #: daily equity returns, annualised by sqrt(252)
+    profit_factor: float  #: gross profit / |gross loss|; inf if no loss, NaN if neither
+    sharpe_ratio: float  #: daily equity returns (the first from the initial balance) x sqrt(252)
     win_rate: float  #: percent of winning trades
     total_trades: int
     winning_trades: int
@@ -142,6 +156,49 @@ class Statistics:
     total_deals: int
     ticks_processed: int
     bars_processed: int
+    total_net_profit: float = _NAN  #: gross profit + gross loss (closed trades)
+    expected_payoff: float = _NAN  #: net profit / trades
+    recovery_factor: float = _NAN  #: net profit / equity_drawdown_maximal
+    sharpe_ratio_hpr: float = _NAN  #: (AHPR - 1) / sample sd of the per-trade HPRs
+    ahpr: float = _NAN  #: mean per-trade HPR (balance after / before)
+    ghpr: float = _NAN  #: geometric mean per-trade HPR
+    z_score: float = _NAN  #: runs test of the win/loss sequence
+    z_score_confidence: float = _NAN  #: percent, 2 Phi(|Z|) - 1
+    lr_correlation: float = _NAN  #: of the trade balance curve with the trade number
+    lr_standard_error: float = _NAN  #: of the balance around its regression line
+    balance_drawdown_absolute: float = _NAN  #: initial balance - lowest balance below it
+    balance_drawdown_maximal: float = _NAN  #: largest peak-to-trough of the balance, money
+    balance_drawdown_maximal_pct: float = _NAN  #: its percent of the peak
+    balance_drawdown_relative_pct: float = _NAN  #: largest peak-to-trough in percent
+    balance_drawdown_relative: float = _NAN  #: its money
+    equity_drawdown_absolute: float = _NAN
+    equity_drawdown_maximal: float = _NAN
+    equity_drawdown_maximal_pct: float = _NAN
+    equity_drawdown_relative_pct: float = _NAN
+    equity_drawdown_relative: float = _NAN
+    margin_level_minimum: float = _NAN  #: percent, over the equity-curve samples
+    short_trades: int = 0
+    short_trades_won_pct: float = _NAN  #: percent
+    long_trades: int = 0
+    long_trades_won_pct: float = _NAN  #: percent
+    profit_trades: int = 0
+    profit_trades_pct: float = _NAN  #: percent of trades
+    loss_trades: int = 0
+    loss_trades_pct: float = _NAN  #: percent of trades
+    largest_profit_trade: float = _NAN
+    largest_loss_trade: float = _NAN
+    average_profit_trade: float = _NAN
+    average_loss_trade: float = _NAN
+    max_consecutive_wins: int = 0  #: longest run of wins (count)
+    max_consecutive_wins_money: float = _NAN  #: its money
+    max_consecutive_losses: int = 0  #: longest run of losses (count)
+    max_consecutive_losses_money: float = _NAN  #: its money
+    maximal_consecutive_profit: float = _NAN  #: run of wins with the most money
+    maximal_consecutive_profit_count: int = 0  #: its count
+    maximal_consecutive_loss: float = _NAN  #: run of losses with the most loss
+    maximal_consecutive_loss_count: int = 0  #: its count
+    average_consecutive_wins: float = _NAN  #: mean length of the runs of wins
+    average_consecutive_losses: float = _NAN  #: mean length of the runs of losses
 
     def as_dict(self) -> dict[str, Any]:
         """The statistics as a plain dict."""
@@ -151,12 +208,17 @@ class Statistics:
         width = max(len(k) for k in self.__dataclass_fields__)
         lines = []
         for k, v in asdict(self).items():
-            text = f"{v:,.2f}" if isinstance(v, float) else f"{v:,}"
+            if isinstance(v, float):
+                text = "n/a" if v != v else f"{v:,.2f}"
+            else:
+                text = f"{v:,}"
             lines.append(f"{k:<{width}}  {text}")
         return "\n".join(lines)
 
     @classmethod
-    def _from_raw(cls, t: tuple[Any, ...]) -> Statistics:
+    def _from_raw(cls, t: tuple[Any, ...], r: tuple[Any, ...]) -> Statistics:
+        """From Engine._statistics() and Engine._report() (hqt_report's field order)."""
+        t, r = tuple(map(_same_nan, t)), tuple(map(_same_nan, r))
         return cls(
             initial_balance=_f(t[0]),
             final_balance=_f(t[1]),
@@ -167,7 +229,7 @@ class Statistics:
             total_commission=_f(t[6]),
             max_drawdown=_f(t[7]),
             max_drawdown_pct=t[8],
-            profit_factor=t[9],
+            profit_factor=r[3],
             sharpe_ratio=t[10],
             win_rate=t[11],
             total_trades=t[12],
@@ -176,4 +238,47 @@ class Statistics:
             total_deals=t[15],
             ticks_processed=t[16],
             bars_processed=t[17],
+            total_net_profit=_f(r[0]),
+            expected_payoff=_f(r[4]),
+            recovery_factor=r[5],
+            sharpe_ratio_hpr=r[7],
+            ahpr=r[8],
+            ghpr=r[9],
+            z_score=r[10],
+            z_score_confidence=r[11],
+            lr_correlation=r[12],
+            lr_standard_error=_f(r[13]),
+            balance_drawdown_absolute=_f(r[14]),
+            balance_drawdown_maximal=_f(r[15]),
+            balance_drawdown_maximal_pct=r[16],
+            balance_drawdown_relative_pct=r[17],
+            balance_drawdown_relative=_f(r[18]),
+            equity_drawdown_absolute=_f(r[19]),
+            equity_drawdown_maximal=_f(r[20]),
+            equity_drawdown_maximal_pct=r[21],
+            equity_drawdown_relative_pct=r[22],
+            equity_drawdown_relative=_f(r[23]),
+            margin_level_minimum=r[24],
+            short_trades=r[26],
+            short_trades_won_pct=r[27],
+            long_trades=r[28],
+            long_trades_won_pct=r[29],
+            profit_trades=r[30],
+            profit_trades_pct=r[31],
+            loss_trades=r[32],
+            loss_trades_pct=r[33],
+            largest_profit_trade=_f(r[34]),
+            largest_loss_trade=_f(r[35]),
+            average_profit_trade=_f(r[36]),
+            average_loss_trade=_f(r[37]),
+            max_consecutive_wins=r[38],
+            max_consecutive_wins_money=_f(r[39]),
+            max_consecutive_losses=r[40],
+            max_consecutive_losses_money=_f(r[41]),
+            maximal_consecutive_profit=_f(r[42]),
+            maximal_consecutive_profit_count=r[43],
+            maximal_consecutive_loss=_f(r[44]),
+            maximal_consecutive_loss_count=r[45],
+            average_consecutive_wins=r[46],
+            average_consecutive_losses=r[47],
         )

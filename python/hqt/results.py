@@ -267,6 +267,13 @@ class _RunInfo:
 PriceLike = tuple[Any, Any] | Any
 
 
+def _ratio(v: float) -> str:
+    """A ratio for display: n/a when undefined (NaN), ∞, or two decimals."""
+    if math.isnan(v):
+        return "n/a"
+    return "∞" if math.isinf(v) else f"{v:.2f}"
+
+
 class BacktestResult:
     """What a run produced: tables, statistics, a notebook view and a plot.
 
@@ -431,7 +438,8 @@ class BacktestResult:
         return (
             f"<BacktestResult{extra} net_profit={s.net_profit:,.2f} {self.currency} "
             f"trades={s.total_trades} deals={s.total_deals} "
-            f"max_drawdown={s.max_drawdown:,.2f} sharpe={s.sharpe_ratio:.2f}>"
+            f"max_drawdown={s.max_drawdown:,.2f} "
+            f"sharpe={_ratio(s.sharpe_ratio)}>"
         )
 
     def sparkline_svg(self, width: int = 260, height: int = 56) -> str:
@@ -486,8 +494,8 @@ class BacktestResult:
             ("Net profit", f"{s.net_profit:,.2f} {cur} ({d['return_pct']:+.2f} %)"),
             ("Final equity", f"{s.final_equity:,.2f} {cur}"),
             ("Max drawdown", f"{s.max_drawdown:,.2f} {cur} ({s.max_drawdown_pct:.2f} %)"),
-            ("Sharpe ratio", f"{s.sharpe_ratio:.2f}"),
-            ("Profit factor", "∞" if math.isinf(s.profit_factor) else f"{s.profit_factor:.2f}"),
+            ("Sharpe ratio", _ratio(s.sharpe_ratio)),
+            ("Profit factor", _ratio(s.profit_factor)),
             ("Trades", f"{s.total_trades:,} ({s.win_rate:.1f} % won)"),
             ("Period", f"{when(d['start'])} → {when(d['end'])}"),
         ]
@@ -615,7 +623,7 @@ class BacktestResult:
             or (
                 f"{name}: net {s.net_profit:,.2f} {self.currency}, "
                 f"{s.total_trades} trades, max DD {s.max_drawdown_pct:.1f} %, "
-                f"Sharpe {s.sharpe_ratio:.2f}"
+                f"Sharpe {_ratio(s.sharpe_ratio)}"
             )
         )
         for ax in axes:

@@ -43,7 +43,9 @@ def snapshot(e: Any) -> dict[str, Any]:
         "equity_curve": e._equity_curve(),
         "pending_events": e.pending_events,
         "symbols": [e._symbol_info(i) for i in range(e.symbol_count)],
-        "statistics": e._statistics(),
+        # NaN (an undefined ratio) as a string, so equal states compare equal
+        "statistics": tuple("nan" if v != v else v for v in e._statistics()),
+        "report": tuple("nan" if v != v else v for v in e._report()),
     }
 
 

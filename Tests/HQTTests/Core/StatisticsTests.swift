@@ -64,7 +64,7 @@ import Testing
         #expect(s.finalEquity == 10_500 * U && s.finalBalance == 10_000 * U)
     }
 
-    @Test func sharpeIsZeroWithinOneDay() throws {
+    @Test func sharpeIsUndefinedWithinOneDay() throws {
         let e = try makeEngine()
         try e.addSymbol(usdSymbol())
         try e.tick(at: SEC, bid: U)
@@ -72,7 +72,8 @@ import Testing
         for (i, bid) in [1_010_000, 990_000, 1_020_000].enumerated() {
             try e.tick(at: Int64(i + 1) * 3_600 * SEC, bid: Int64(bid))
         }
-        #expect(e.statistics().sharpeRatio == 0)
+        // One daily return (from the initial balance): no standard deviation.
+        #expect(e.statistics().sharpeRatio.isNaN)
     }
 
     @Test func sharpeOfDailyReturnsAnnualised() throws {
@@ -80,19 +81,20 @@ import Testing
         try e.addSymbol(usdSymbol())
         try e.tick(at: SEC, bid: U)
         try e.buy(symbolID: 0, volume: LOT)
-        // last equity of each UTC day: 10 000, 11 000, 10 000, 12 000
+        // initial balance 10 000, then the last equity of each UTC day:
+        // 10 000, 11 000, 10 000, 12 000
         try e.tick(at: 12 * 3_600 * SEC, bid: U)
         try e.tick(at: DAY + SEC, bid: 990_000)  // not the day's last
         try e.tick(at: DAY + 12 * 3_600 * SEC, bid: 1_010_000)
         try e.tick(at: 2 * DAY + 12 * 3_600 * SEC, bid: U)
         try e.tick(at: 3 * DAY + 12 * 3_600 * SEC, bid: 1_020_000)
-        // returns 0.1, 10 000/11 000 - 1 = -1/11, 0.2; mean m = (0.1 - 1/11 + 0.2) / 3;
-        // sample standard deviation (n - 1 = 2); Sharpe = m / sd x sqrt(252) = 7.4856735804...
-        let r = [0.1, 10_000.0 / 11_000.0 - 1, 0.2]
-        let m = r.reduce(0, +) / 3
-        let sd = (r.map { ($0 - m) * ($0 - m) }.reduce(0, +) / 2).squareRoot()
+        // returns 0 (day 1 from the initial balance), 0.1, 10 000/11 000 - 1 = -1/11, 0.2;
+        // mean m = (0 + 0.1 - 1/11 + 0.2) / 4; sample standard deviation (n - 1 = 3);
+        // Sharpe = m / sd x sqrt(252)
+        let r = [0, 0.1, 10_000.0 / 11_000.0 - 1, 0.2]
+        let m = r.reduce(0, +) / 4
+        let sd = (r.map { ($0 - m) * ($0 - m) }.reduce(0, +) / 3).squareRoot()
         let expected = m / sd * 252.0.squareRoot()
-        #expect(abs(expected - 7.48567358046968) < 1e-9)
         #expect(abs(e.statistics().sharpeRatio - expected) < 1e-9)
     }
 

@@ -363,7 +363,7 @@ PyTypeObject HQTEngine_Type = {
    per file; the type gets them joined. */
 static PyMethodDef *const method_tables[] = {
     engine_core_methods, hqt_engine_data_methods, hqt_engine_trading_methods,
-    hqt_engine_state_methods};
+    hqt_engine_state_methods, hqt_engine_report_methods};
 static PyGetSetDef *const getset_tables[] = {
     engine_core_getset, hqt_engine_data_getset, hqt_engine_state_getset};
 #define N_TABLES(t) (sizeof(t) / sizeof((t)[0]))

@@ -1,6 +1,7 @@
 /*
  * engine_impl.h -- declarations shared by the files of the Engine type
- * (engine.c, engine_data.c, engine_trading.c, engine_state.c); not used
+ * (engine.c, engine_data.c, engine_trading.c, engine_state.c,
+ * report.c); not used
  * elsewhere in the extension.
  */
 #ifndef HQT_ENGINE_IMPL_H
@@ -52,5 +53,6 @@ extern PyGetSetDef hqt_engine_data_getset[];
 extern PyMethodDef hqt_engine_trading_methods[];
 extern PyMethodDef hqt_engine_state_methods[];
 extern PyGetSetDef hqt_engine_state_getset[];
+extern PyMethodDef hqt_engine_report_methods[]; /* report.c */
 
 #endif /* HQT_ENGINE_IMPL_H */
