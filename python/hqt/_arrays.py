@@ -188,10 +188,14 @@ def as_micro_array(x: ArrayLike, what: str) -> NDArray[np.int64]:
     return np.ascontiguousarray(arr, dtype=np.int64)
 
 
-def to_ns(t: TimeLike | None) -> int | None:
-    """A time as int ns since the epoch: int, numpy datetime64/int, or datetime (naive = UTC)."""
+def to_ns(t: TimeLike | None, what: str = "time") -> int | None:
+    """A time as int ns since the epoch: int, numpy datetime64/int, or datetime (naive = UTC).
+
+    Dates outside 1677-09-21 .. 2262-04-11 and bools raise InvalidArgumentError."""
     if t is None:
         return None
+    if isinstance(t, (bool, np.bool_)):
+        raise InvalidArgumentError(f"{what} must be a time (int ns, datetime), not a bool ({t})")
     if isinstance(t, _dt.datetime):
         if t.tzinfo is None:
             t = t.replace(tzinfo=_dt.UTC)
@@ -207,6 +211,6 @@ def to_ns(t: TimeLike | None) -> int | None:
             return int(_datetime64_to_ns(np.asarray([t]), "time")[0])
         except InvalidArgumentError:
             raise InvalidArgumentError(f"time {t} is outside {RANGE_TEXT}") from None
-    if isinstance(t, (bool, float)):
+    if isinstance(t, float):
         raise TypeError(f"time must be int ns, datetime or datetime64, not {type(t).__name__}")
     return int(t)  # ints and numpy integers (TypeError for anything else)

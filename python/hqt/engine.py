@@ -923,7 +923,7 @@ class Engine(_hqt.Engine):
             stop_limit,
             sl,
             tp,
-            to_ns(expiration),
+            to_ns(expiration, "expiration"),
             trailing_points,
             magic,
         )
@@ -1022,7 +1022,7 @@ class Engine(_hqt.Engine):
         expiration: TimeLike | None = None,
     ) -> None:
         """Change a pending order's price, stop-limit price or expiration; None keeps a value."""
-        super().modify_order(ticket, price, stop_limit, to_ns(expiration))
+        super().modify_order(ticket, price, stop_limit, to_ns(expiration, "expiration"))
 
     def close_all(self, symbol_id: SymbolRef | None = None) -> int:
         """Close every open position (of one symbol if given); returns how many."""

@@ -346,6 +346,7 @@ def test_bool_is_not_a_number(true):
         "timeframe": lambda: e.build_bars(s, true),
         "contract_size": lambda: e.add_symbol("GBPUSD", contract_size=true),
         "mode": lambda: e.set_account_mode(true),
+        "expiration": lambda: e.buy_limit(s, 0.1, 1.0, expiration=true),
     }
     for what, call in calls.items():
         with pytest.raises(hqt.InvalidArgumentError, match=what):
