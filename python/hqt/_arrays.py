@@ -139,15 +139,23 @@ def as_time_array(
         if not np.isfinite(arr).all():
             raise InvalidArgumentError(f"{what} must be finite (no NaN or inf)")
         if factor is not None and factor != 1:
-            scaled = np.rint(arr * float(factor))
-            bad = np.abs(scaled) >= 2.0**63
+            bad = np.abs(arr) >= _I64_MAX / factor
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 raise _out_of_range(what, i, arr[i])
-            return np.ascontiguousarray(scaled, dtype=np.int64)
+            # whole units and the fraction apart: arr * factor in float64 would
+            # round to 256 ns at today's dates
+            whole = np.floor(arr)
+            frac = np.rint((arr - whole) * factor).astype(np.int64)
+            return np.ascontiguousarray(whole.astype(np.int64) * np.int64(factor) + frac)
         if (arr != np.floor(arr)).any():
+            hint = "pass an int64 array"
+            if (np.abs(arr) < 2.0**62).all():
+                guess = _guess_unit(np.floor(arr).astype(np.int64))
+                if guess is not None:
+                    hint = f"these look like {_UNIT_NAMES[guess]}: pass unit={guess!r}"
             raise InvalidArgumentError(
-                f"{what} must hold whole nanoseconds (no NaN, no fractions); pass an int64 array"
+                f"{what} must hold whole nanoseconds (no NaN, no fractions); {hint}"
             )
         if (np.abs(arr) >= 2.0**63).any():
             i = int(np.flatnonzero(np.abs(arr) >= 2.0**63)[0])

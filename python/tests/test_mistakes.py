@@ -149,6 +149,13 @@ def test_integer_times_in_a_coarser_unit_are_refused_with_a_hint(scale, unit, hi
     assert e.symbol(s).last_time == (T0_S + len(t) - 1) * SEC
 
 
+def test_float_seconds_get_the_unit_hint():
+    t = np.array([T0_S + 0.25, T0_S + 1.5])
+    with pytest.raises(hqt.InvalidArgumentError, match="look like seconds: pass unit='s'"):
+        as_time_array(t)
+    assert as_time_array(t, unit="s").tolist() == [T0 + SEC // 4, T0 + 3 * SEC // 2]
+
+
 def test_unit_ns_accepts_1970_times_as_they_are():
     t, b, a = ticks_s()
     assert as_time_array(t, unit="ns").tolist() == t.tolist()
