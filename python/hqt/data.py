@@ -20,8 +20,14 @@ Formats (``format=`` names; ``"auto"`` detects them from the first line):
     Comma-separated (tab and semicolon also recognised) with a header naming
     the columns: ``time,bid,ask`` or ``time,open,high,low,close[,volume]``, in
     any order, extra columns ignored. ``time`` is integer nanoseconds since the
-    epoch or ISO-8601 (``2024-01-02T00:00:00.123``, optional ``Z`` or ``+hh:mm``;
+    epoch (or seconds / ms / us with ``unit="s"`` / ``"ms"`` / ``"us"``; without
+    it, integers that only make sense in one of those units are refused) or
+    ISO-8601 (``2024-01-02T00:00:00.123``, optional ``Z`` or ``+hh:mm``;
     naive times are UTC).
+
+Dates outside 1677-09-21 .. 2262-04-11, which int64 nanoseconds cannot hold
+(``3169-01-01``, MetaTrader's ``0001.01.01``), raise :class:`hqt.CSVFormatError`
+naming the line instead of wrapping around to another date.
 
 Files may be UTF-8 (with or without BOM) or UTF-16 (as MetaTrader writes
 them). Blank lines are ignored. A line that cannot be read raises
@@ -53,6 +59,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
+from hqt._arrays import RANGE_TEXT, as_time_array
 from hqt._series import BarData, TickData, infer_timeframe
 from hqt.errors import CSVFormatError, HQTError, InvalidArgumentError
 from hqt.frames import read_parquet as _read_parquet
@@ -191,29 +198,41 @@ def _iso_to_ns(
     if not len(iso):
         return np.zeros(0, np.int64)
     try:
-        return iso.astype("datetime64[ns]").view(np.int64)
+        ns = iso.astype("datetime64[ns]").view(np.int64)
     except ValueError:
-        pass
-    for i, s in enumerate(iso):
-        try:
-            np.datetime64(str(s), "ns")
-        except ValueError:
-            text = shown[i] if shown is not None else str(s)
-            raise src.error(i, f"{what} {text!r} is not a valid date/time") from None
-    raise CSVFormatError(src.path, 0, f"cannot parse {what} values")  # pragma: no cover
+        for i, s in enumerate(iso):
+            try:
+                np.datetime64(str(s), "ns")
+            except ValueError:
+                text = shown[i] if shown is not None else str(s)
+                raise src.error(i, f"{what} {text!r} is not a valid date/time") from None
+        raise CSVFormatError(
+            src.path, 0, f"cannot parse {what} values"
+        ) from None  # pragma: no cover
+    # numpy wraps dates int64 ns cannot hold (3169-01-01 becomes 1999-11-23,
+    # MetaTrader's 0001.01.01 1754-08-30): microseconds hold them all, so a
+    # date whose ns and us disagree was wrapped
+    us = iso.astype("datetime64[us]").view(np.int64)
+    bad = (ns // 1000 != us) | (ns == np.iinfo(np.int64).min)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        text = shown[i] if shown is not None else str(iso[i])
+        raise src.error(i, f"{what} {text!r} is outside {RANGE_TEXT}")
+    return ns
 
 
 _OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)$")
 
 
-def _parse_time_column(src: _Rows, col: np.ndarray) -> np.ndarray:
-    """Plain-file time column: integer ns or ISO-8601 with optional Z / offset."""
+def _parse_time_column(src: _Rows, col: np.ndarray, unit: str | None = None) -> np.ndarray:
+    """Plain-file time column: integers in `unit` (None: ns) or ISO-8601 with optional
+    Z / offset."""
     if not len(col):
         return np.zeros(0, np.int64)
     digits = np.char.isdigit(np.char.lstrip(col, "-"))
     if digits.all():
         try:
-            return col.astype(np.int64)
+            ints = col.astype(np.int64)
         except (ValueError, OverflowError):
             for i, s in enumerate(col):
                 try:
@@ -223,6 +242,16 @@ def _parse_time_column(src: _Rows, col: np.ndarray) -> np.ndarray:
                 except ValueError:
                     raise src.error(i, f"time {s!r} does not fit int64 nanoseconds") from None
             raise  # pragma: no cover
+        try:
+            return as_time_array(ints, "time", unit)
+        except InvalidArgumentError as e:
+            m = re.match(r"time\[(\d+)\] = ", str(e))
+            i = int(m.group(1)) if m else -1
+            raise src.error(i, str(e)) from None
+    if unit is not None:
+        raise InvalidArgumentError(
+            f"{src.path}: unit= is for integer times; this file's times are ISO-8601 dates"
+        )
     if digits.any():
         i = int(np.flatnonzero(digits != digits[0])[0])
         raise src.error(i, f"time {col[i]!r}: mixes integer nanoseconds and ISO-8601 times")
@@ -474,7 +503,7 @@ def _sniff_sep(header: str) -> str:
 _TIME_NAMES = ("time", "time_ns", "timestamp", "datetime", "date")
 
 
-def _read_plain(src: _Rows, bars: bool) -> TickData | BarData:
+def _read_plain(src: _Rows, bars: bool, unit: str | None = None) -> TickData | BarData:
     if not src.lines:
         raise CSVFormatError(src.path, 0, "empty file: expected a header line")
     sep = _sniff_sep(src.lines[0])
@@ -497,7 +526,7 @@ def _read_plain(src: _Rows, bars: bool) -> TickData | BarData:
         idx = _header_index(src, header, {"time": _TIME_NAMES, "bid": ("bid",), "ask": ("ask",)})
     body = src.rest()
     rows = body.split(sep, max(idx.values()) + 1, sep.join(header).strip())
-    time = _parse_time_column(body, _column(rows, idx["time"]))
+    time = _parse_time_column(body, _column(rows, idx["time"]), unit)
     if bars:
         cols = [_floats(body, _column(rows, idx[k]), k) for k in ("open", "high", "low", "close")]
         vol = (
@@ -565,15 +594,28 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_csv(path: PathLike, format: str = "auto", *, volume: str = "tick") -> TickData | BarData:
-    """Read a tick or bar CSV file into numpy arrays (see the module doc for formats)."""
+def read_csv(
+    path: PathLike, format: str = "auto", *, volume: str = "tick", unit: str | None = None
+) -> TickData | BarData:
+    """Read a tick or bar CSV file into numpy arrays (see the module doc for formats).
+
+    ``unit``: the unit of integer times in a plain file (``"s"``, ``"ms"``,
+    ``"us"``, ``"ns"``; None = ns, refusing times that only make sense as
+    seconds, milliseconds or microseconds)."""
     with _gc_paused():
-        return _read_csv(path, format, volume)
+        return _read_csv(path, format, volume, unit)
 
 
-def _read_csv(path: PathLike, format: str, volume: str) -> TickData | BarData:
+def _read_csv(
+    path: PathLike, format: str, volume: str, unit: str | None = None
+) -> TickData | BarData:
     src = _read(path)
     fmt = _detect(src) if format == "auto" else format
+    if unit is not None and fmt not in ("plain_ticks", "plain_bars"):
+        raise InvalidArgumentError(
+            f"{os.fspath(path)}: unit= is for the integer times of plain CSV files, "
+            f"not {fmt} (its times are dates)"
+        )
     if fmt == "mt5_ticks":
         return _read_mt5_ticks(src)
     if fmt == "mt5_bars":
@@ -581,7 +623,7 @@ def _read_csv(path: PathLike, format: str, volume: str) -> TickData | BarData:
     if fmt == "mt4_bars":
         return _read_mt4_bars(src)
     if fmt in ("plain_ticks", "plain_bars"):
-        return _read_plain(src, bars=fmt == "plain_bars")
+        return _read_plain(src, bars=fmt == "plain_bars", unit=unit)
     raise InvalidArgumentError(
         f"unknown format {format!r}; use 'auto' or one of {', '.join(FORMATS)}"
     )
@@ -624,9 +666,10 @@ def load_csv(
     format: str = "auto",
     timeframe: int | None = None,
     volume: str = "tick",
+    unit: str | None = None,
 ) -> int:
     """Read a CSV file and load it into `engine` for one symbol; returns the rows loaded."""
-    data = read_csv(path, format, volume=volume)
+    data = read_csv(path, format, volume=volume, unit=unit)
     if isinstance(data, TickData):
         if timeframe is not None:
             raise InvalidArgumentError(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import time as _time
+import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from hqt._arrays import TimeLike, as_micro_array, as_price_array, as_time_array,
 from hqt.broadcast import BroadcastStats, Key, broadcast_options
 from hqt.constants import AccountMode, MarginMode, OrderType
 from hqt.data import BarData, TickData, infer_timeframe, load_csv
-from hqt.errors import InvalidArgumentError
+from hqt.errors import HQTWarning, InvalidArgumentError
 from hqt.frames import (
     bars_from_frame,
     from_frame,
@@ -42,7 +43,7 @@ from hqt.journal import RecoveryReport, WALOpenReport, _fspath, batch_options, s
 from hqt.models import Account, EquityPoint, Statistics, SymbolInfo
 from hqt.progress import RunProgress, wants_progress
 from hqt.results import BacktestResult, PriceSketch, _raw_dtypes
-from hqt.strategy import strategy_callbacks
+from hqt.strategy import CALLBACK_NAMES, strategy_callbacks
 from hqt.tickfile import run_file
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -64,12 +65,40 @@ _MODES = {"hedging": AccountMode.HEDGING, "netting": AccountMode.NETTING}
 _MARGIN_MODES = {"forex": MarginMode.FOREX, "cfd": MarginMode.CFD}
 
 
+def _check_timeframe(timeframe: object) -> None:
+    if isinstance(timeframe, (bool, np.bool_)):
+        raise InvalidArgumentError(
+            f"timeframe must be a number of minutes, not a bool ({timeframe})"
+        )
+
+
+def _no_unit_for_series(unit: str | None) -> None:
+    if unit is not None:
+        raise InvalidArgumentError(
+            f"unit={unit!r}: TickData / BarData times are already ns (unit= is for arrays "
+            "and DataFrame columns)"
+        )
+
+
+def _currency(code: object, what: str) -> str:
+    """A currency code as the engine takes it: three ASCII letters, upper case.
+
+    Lower or mixed case is accepted and upper-cased (MetaTrader's codes are upper case)."""
+    if not isinstance(code, str) or len(code) != 3 or not (code.isascii() and code.isalpha()):
+        raise InvalidArgumentError(
+            f"{what} must be a 3-letter currency code such as 'USD', got {code!r}"
+        )
+    return code.upper()
+
+
 class Engine(_hqt.Engine):
     """A backtest engine with one account.
 
     Args:
         initial_balance: starting balance in account currency.
-        currency: account currency, a 3-letter code.
+        currency: account currency, three ASCII letters; lower or mixed case
+            is accepted and upper-cased (``"usd"`` is ``"USD"``, as MetaTrader
+            writes it). Anything else raises InvalidArgumentError.
         leverage: account leverage, e.g. 100 for 1:100.
         mode: ``"hedging"`` (several positions per symbol, default) or
             ``"netting"`` (one position per symbol).
@@ -96,7 +125,7 @@ class Engine(_hqt.Engine):
         margin_call: float = 100.0,
         stop_out: float = 50.0,
     ) -> None:
-        super().__init__(initial_balance, currency, leverage)
+        super().__init__(initial_balance, _currency(currency, "currency"), leverage)
         m = self._parse_mode(mode)
         if m != AccountMode.HEDGING:
             self._set_account_mode(int(m))
@@ -105,6 +134,8 @@ class Engine(_hqt.Engine):
 
     @staticmethod
     def _parse_mode(mode: str | int) -> AccountMode:
+        if isinstance(mode, (bool, np.bool_)):
+            raise InvalidArgumentError(f"mode must be 'hedging' or 'netting', not a bool ({mode})")
         if isinstance(mode, str):
             try:
                 return _MODES[mode.lower()]
@@ -169,6 +200,8 @@ class Engine(_hqt.Engine):
 
         For a 6-letter forex name such as ``"EURUSD"`` the base and profit
         currencies default to its halves; otherwise both are required.
+        Currencies are three ASCII letters, upper-cased (``"usd"`` is
+        ``"USD"``); anything else raises InvalidArgumentError.
         ``margin_currency`` defaults to the base currency. ``margin_mode`` is
         ``"forex"`` (lots x contract / leverage) or ``"cfd"`` (x price too).
         ``commission_per_lot`` is in account currency per lot per side;
@@ -177,7 +210,7 @@ class Engine(_hqt.Engine):
         if not isinstance(name, str) or not name:
             raise InvalidArgumentError(f"symbol name must be a non-empty str, got {name!r}")
         if base_currency is None or profit_currency is None:
-            if len(name) == 6 and name.isalpha() and name.isupper():
+            if len(name) == 6 and name.isascii() and name.isalpha():
                 base_currency = base_currency or name[:3]
                 profit_currency = profit_currency or name[3:]
             else:
@@ -185,6 +218,14 @@ class Engine(_hqt.Engine):
                     f"add_symbol({name!r}): base_currency and profit_currency are required "
                     "unless the name is a 6-letter forex pair such as 'EURUSD'"
                 )
+        base_currency = _currency(base_currency, "base_currency")
+        profit_currency = _currency(profit_currency, "profit_currency")
+        if margin_currency is not None:
+            margin_currency = _currency(margin_currency, "margin_currency")
+        if isinstance(margin_mode, (bool, np.bool_)):
+            raise InvalidArgumentError(
+                f"margin_mode must be 'forex' or 'cfd', not a bool ({margin_mode})"
+            )
         if isinstance(margin_mode, str):
             try:
                 mm = _MARGIN_MODES[margin_mode.lower()]
@@ -232,10 +273,21 @@ class Engine(_hqt.Engine):
         time_ns: ArrayLike | TickData | Any,
         bid: ArrayLike | None = None,
         ask: ArrayLike | None = None,
+        *,
+        unit: str | None = None,
     ) -> int:
         """Append ticks of one symbol; returns how many.
 
-        ``time_ns``: int64 ns (or datetime64); ``bid``/``ask``: prices. numpy
+        ``time_ns``: int64 ns (or datetime64); ``bid``/``ask``: prices.
+        ``unit``: the unit of numeric times, ``"s"``, ``"ms"``, ``"us"`` or
+        ``"ns"`` (None: ns). Without it, integer times that are all dates of
+        1990-2262 as seconds, milliseconds or microseconds (so 1970 as ns)
+        raise InvalidArgumentError ("looks like seconds: multiply by 1e9 or
+        pass unit='s'"); ``unit="ns"`` accepts them as they are. int32 and
+        narrower integers cannot hold ns since 1970 and need ``unit=`` (they
+        are widened to int64 before scaling, so they cannot overflow).
+        Dates outside 1677-09-21 .. 2262-04-11 (what int64 ns holds) are
+        refused, naming the index, never wrapped around. numpy
         int64/float64 C-contiguous arrays are passed to the engine without a
         copy; other arrays and plain sequences are converted once. Times must
         not go backwards, prices must be finite and > 0 with ask >= bid; on
@@ -248,23 +300,32 @@ class Engine(_hqt.Engine):
         b: Any
         a: Any
         if bid is None and ask is None:
-            data = self._tick_data(time_ns)
+            data = self._tick_data(time_ns, unit)
             t, b, a = data.time, data.bid, data.ask
+            unit = None  # converted
         elif bid is None or ask is None:
             raise TypeError("load_ticks() needs both bid and ask (or one DataFrame / TickData)")
         else:
             t, b, a = time_ns, bid, ask
-        t, b = as_time_array(t), as_price_array(b, "bid")
+        t, b = as_time_array(t, unit=unit), as_price_array(b, "bid")
         n = self._load_ticks(symbol_id, t, b, as_price_array(a, "ask"))
+        self.__dict__["_loaded"] = True
         self._sketch(symbol_id, t, b)
         return n
 
     def load_ticks_micro(
-        self, symbol_id: SymbolRef, time_ns: ArrayLike, bid: ArrayLike, ask: ArrayLike
+        self,
+        symbol_id: SymbolRef,
+        time_ns: ArrayLike,
+        bid: ArrayLike,
+        ask: ArrayLike,
+        *,
+        unit: str | None = None,
     ) -> int:
         """Like load_ticks, with exact int64 prices in micro units (price x 1e6)."""
-        t, b = as_time_array(time_ns), as_micro_array(bid, "bid")
+        t, b = as_time_array(time_ns, unit=unit), as_micro_array(bid, "bid")
         n = self._load_ticks_micro(symbol_id, t, b, as_micro_array(ask, "ask"))
+        self.__dict__["_loaded"] = True
         self._sketch(symbol_id, t, b, 1e-6)
         return n
 
@@ -278,16 +339,20 @@ class Engine(_hqt.Engine):
         low: ArrayLike | None = None,
         close: ArrayLike | None = None,
         volume: ArrayLike | None = None,
+        *,
+        unit: str | None = None,
     ) -> int:
         """Append bars of one symbol and timeframe (minutes); time is the open time.
 
-        Conversion rules as in load_ticks; ``volume`` defaults to zeros.
+        Conversion rules (and ``unit``) as in load_ticks; ``volume`` defaults to zeros.
         ``load_bars(symbol, timeframe, data)`` takes a pandas DataFrame (see
         :meth:`load_dataframe`) or a :class:`hqt.BarData`; with such data
         ``timeframe=None`` uses the data's (inferred) timeframe.
         """
+        _check_timeframe(timeframe)
         if open is None and high is None and low is None and close is None:
-            data = self._bar_data(time_ns, timeframe)
+            data = self._bar_data(time_ns, timeframe, unit)
+            unit = None  # converted
             timeframe = self._timeframe_of(data, timeframe)
             times: Any = data.time
             open, high, low, close = data.open, data.high, data.low, data.close
@@ -300,7 +365,7 @@ class Engine(_hqt.Engine):
             times = time_ns
         if timeframe is None:
             raise InvalidArgumentError("load_bars() needs the timeframe (minutes, e.g. hqt.M1)")
-        t = as_time_array(times)
+        t = as_time_array(times, unit=unit)
         v = np.zeros(len(t)) if volume is None else as_price_array(volume, "volume")
         c = as_price_array(close, "close")
         n = self._load_bars(
@@ -314,6 +379,9 @@ class Engine(_hqt.Engine):
             v,
         )
         self._sketch(symbol_id, t, c)
+        self.__dict__["_loaded"] = True
+        if n:
+            self.__dict__["_has_bars"] = True
         return n
 
     def load_bars_micro(
@@ -326,9 +394,11 @@ class Engine(_hqt.Engine):
         low: ArrayLike,
         close: ArrayLike,
         volume: ArrayLike | None = None,
+        *,
+        unit: str | None = None,
     ) -> int:
         """Like load_bars, with exact int64 values in micro units."""
-        t = as_time_array(time_ns)
+        t = as_time_array(time_ns, unit=unit)
         v = np.zeros(len(t), np.int64) if volume is None else as_micro_array(volume, "volume")
         c = as_micro_array(close, "close")
         n = self._load_bars_micro(
@@ -342,24 +412,34 @@ class Engine(_hqt.Engine):
             v,
         )
         self._sketch(symbol_id, t, c, 1e-6)
+        self.__dict__["_loaded"] = True
+        if n:
+            self.__dict__["_has_bars"] = True
         return n
 
     def load_dataframe(
-        self, symbol_id: SymbolRef, df: Any, kind: str = "auto", timeframe: int | None = None
+        self,
+        symbol_id: SymbolRef,
+        df: Any,
+        kind: str = "auto",
+        timeframe: int | None = None,
+        *,
+        unit: str | None = None,
     ) -> int:
         """Append ticks or bars of one symbol from a pandas DataFrame; returns how many.
 
         The time is the DatetimeIndex (any resolution; tz-aware times are
         converted to UTC, naive ones are UTC) or a column ``time`` /
         ``time_ns`` / ``timestamp`` / ``datetime`` / ``date`` (datetime64,
-        int ns, or ISO strings). ``kind="ticks"`` takes ``bid``/``ask``;
+        integers in ``unit``, None = ns: see :meth:`load_ticks`; or ISO
+        strings). ``kind="ticks"`` takes ``bid``/``ask``;
         ``kind="bars"`` takes ``open``/``high``/``low``/``close`` and an
         optional ``volume``, with ``timeframe`` in minutes (inferred from
         the bar spacing when None); ``"auto"`` decides from the columns.
         Column names are case-insensitive. Columns go to the engine as numpy
         arrays (float64 ones without a copy): no Python object per row.
         """
-        data = from_frame(df, kind, timeframe)
+        data = from_frame(df, kind, timeframe, unit=unit)
         if isinstance(data, TickData):
             return self.load_ticks(symbol_id, data)
         return self.load_bars(symbol_id, timeframe, data)
@@ -372,12 +452,13 @@ class Engine(_hqt.Engine):
         *,
         timeframe: int | None = None,
         batch_rows: int = 1_000_000,
+        unit: str | None = None,
     ) -> int:
         """Append the ticks or bars of a Parquet file, `batch_rows` rows at a time.
 
         Needs pyarrow (``pip install 'hqt[parquet]'``). Column names and time
         rules as in :meth:`load_dataframe` (a timestamp column of any unit
-        or time zone, or int64 ns). Memory: the engine's copy plus one batch.
+        or time zone, or integers in ``unit``, None = ns). Memory: the engine's copy plus one batch.
         Every batch is checked before it is loaded (time order, finite
         positive prices, ask >= bid / high and low around open and close),
         so a bad file fails before its first batch reaches the engine in
@@ -387,7 +468,7 @@ class Engine(_hqt.Engine):
         kind = parquet_kind(path, kind)
         tf = timeframe
         if kind == "bars" and tf is None:  # from the first rows
-            for first in iter_parquet(path, "bars", batch_rows=4096):
+            for first in iter_parquet(path, "bars", batch_rows=4096, unit=unit):
                 tf = infer_timeframe(first.time)
                 break
             if tf is None:
@@ -398,7 +479,7 @@ class Engine(_hqt.Engine):
         # a first pass validates every batch, so that nothing is loaded from a bad file
         last: int | None = None
         rows = 0
-        for batch in iter_parquet(path, kind, timeframe=tf, batch_rows=batch_rows):
+        for batch in iter_parquet(path, kind, timeframe=tf, batch_rows=batch_rows, unit=unit):
             where = f"{os.fspath(path)}: row {rows} + "
             if isinstance(batch, TickData):
                 validate_ticks(batch, last, where + "tick")
@@ -408,7 +489,7 @@ class Engine(_hqt.Engine):
                 last = int(batch.time[-1])
             rows += len(batch)
         n = 0
-        for batch in iter_parquet(path, kind, timeframe=tf, batch_rows=batch_rows):
+        for batch in iter_parquet(path, kind, timeframe=tf, batch_rows=batch_rows, unit=unit):
             if isinstance(batch, TickData):
                 n += self.load_ticks(symbol_id, batch)
             else:
@@ -416,22 +497,24 @@ class Engine(_hqt.Engine):
         return n
 
     @staticmethod
-    def _tick_data(obj: Any) -> TickData:
+    def _tick_data(obj: Any, unit: str | None = None) -> TickData:
         if isinstance(obj, TickData):
+            _no_unit_for_series(unit)
             return obj
         if hasattr(obj, "columns"):
-            return ticks_from_frame(obj)
+            return ticks_from_frame(obj, unit=unit)
         raise TypeError(
             "load_ticks(symbol, data) needs a pandas DataFrame or TickData; "
             "or pass time_ns, bid and ask arrays"
         )
 
     @staticmethod
-    def _bar_data(obj: Any, timeframe: int | None) -> BarData:
+    def _bar_data(obj: Any, timeframe: int | None, unit: str | None = None) -> BarData:
         if isinstance(obj, BarData):
+            _no_unit_for_series(unit)
             return obj
         if hasattr(obj, "columns"):
-            return bars_from_frame(obj, timeframe)
+            return bars_from_frame(obj, timeframe, unit=unit)
         raise TypeError(
             "load_bars(symbol, timeframe, data) needs a pandas DataFrame or "
             "BarData; or pass time_ns, open, high, low and close arrays"
@@ -470,6 +553,7 @@ class Engine(_hqt.Engine):
         format: str = "auto",
         timeframe: int | None = None,
         volume: str = "tick",
+        unit: str | None = None,
     ) -> int:
         """Load a CSV file of ticks or bars for one symbol; returns the number of rows loaded.
 
@@ -479,9 +563,14 @@ class Engine(_hqt.Engine):
         ``time,bid,ask`` (``plain_ticks``) or ``time,open,high,low,close[,volume]``
         (``plain_bars``). For bars, ``timeframe`` (minutes) is inferred from
         the spacing of the bars when not given. See :mod:`hqt.data`.
-        Malformed lines raise CSVFormatError with the file and line number.
+        ``unit``: the unit of integer times in a plain file (see :meth:`load_ticks`).
+        Malformed lines, and dates int64 nanoseconds cannot hold (before
+        1677-09-21 or after 2262-04-11), raise CSVFormatError with the file
+        and line number.
         """
-        return load_csv(self, symbol_id, path, format=format, timeframe=timeframe, volume=volume)
+        return load_csv(
+            self, symbol_id, path, format=format, timeframe=timeframe, volume=volume, unit=unit
+        )
 
     def build_bars(self, symbol_id: SymbolRef, timeframe: int) -> None:
         """Build bars of `timeframe` (minutes) from the symbol's ticks.
@@ -490,7 +579,14 @@ class Engine(_hqt.Engine):
         its end, and at the end of the run). Asking twice for the same pair
         does nothing; clear_data() forgets the request.
         """
+        _check_timeframe(timeframe)
         super().build_bars(symbol_id, timeframe)
+        self.__dict__["_has_bars"] = True
+
+    def clear_data(self) -> None:
+        """Drop every loaded event and forget the build_bars requests (native)."""
+        super().clear_data()
+        self.__dict__["_has_bars"] = False
 
     # ---- driving ---------------------------------------------------------------------
 
@@ -500,6 +596,33 @@ class Engine(_hqt.Engine):
         for sym, tf in getattr(strategy, "bars", None) or ():
             self.build_bars(sym, tf)
         return strategy_callbacks(strategy)
+
+    def _check_run(self, strategy: object, callbacks: Any) -> None:
+        """Warnings (HQTWarning) for runs that would silently do nothing useful."""
+        if self.__dict__.get("_in_run") or self.disposed:
+            return  # run() from a callback (BusyError) or a disposed engine (StateError)
+        if self.pending_events == 0:
+            warnings.warn(
+                "nothing to run: every loaded event has been processed (load more data "
+                "or clear_data())"
+                if self.__dict__.get("_loaded")
+                else "nothing to run: no market data is loaded (load_ticks, load_bars, "
+                "load_csv, ... first)",
+                HQTWarning,
+                stacklevel=3,
+            )
+        elif (
+            callbacks is not None
+            and callbacks[CALLBACK_NAMES.index("on_bar")] is not None
+            and not self.__dict__.get("_has_bars")
+        ):
+            warnings.warn(
+                f"{type(strategy).__name__} defines on_bar, but no bars will reach it: "
+                "it requests none (set its `bars` attribute, e.g. bars = [('EURUSD', hqt.M5)]) "
+                "and no bars are loaded or built (load_bars / build_bars)",
+                HQTWarning,
+                stacklevel=3,
+            )
 
     def run(
         self,
@@ -549,13 +672,22 @@ class Engine(_hqt.Engine):
         recovery rebuilds the same bars; on_start and the end of the run are
         units of their own in the log, so a crash inside either is redone,
         once, by the resumed run.
+
+        Likely mistakes are reported, not run silently: a strategy method
+        named like a callback but unknown (``on_ticks``, ``ontick``) raises
+        InvalidArgumentError with the name it probably meant (see
+        :class:`hqt.Strategy`); a run with no event left to process warns
+        (:class:`hqt.HQTWarning`: "nothing to run: every loaded event has been
+        processed (load more data or clear_data())"), as does an ``on_bar``
+        that no bar can reach (no ``bars`` attribute, no bars loaded or being
+        built). ``resume=True`` runs are not checked for either warning.
         """
         if not resume:
             if warmup is not None:
                 raise InvalidArgumentError("warmup is only used with resume=True")
-            if strategy is None:
-                return self._drive(self._run, None, progress=progress)
-            return self._drive(self._run, self._prepare(strategy), progress=progress)
+            cbs = None if strategy is None else self._prepare(strategy)
+            self._check_run(strategy, cbs)
+            return self._drive(self._run, cbs, progress=progress)
         n = warmup if warmup is not None else getattr(strategy, "warmup", 0)
         if isinstance(n, bool) or not isinstance(n, int):
             raise TypeError(f"warmup must be an int (number of events), not {type(n).__name__}")
@@ -574,6 +706,8 @@ class Engine(_hqt.Engine):
         started = _time.perf_counter()
         with RunProgress(self, total, wants_progress(progress), auto=progress is None) as bar:
             bar.begin_chunk(total)
+            outer = self.__dict__.get("_in_run", False)
+            self.__dict__["_in_run"] = True
             try:
                 fn(*args)
             except KeyboardInterrupt as e:
@@ -585,6 +719,8 @@ class Engine(_hqt.Engine):
                     "stay loaded: run() again continues"
                 )
                 raise
+            finally:
+                self.__dict__["_in_run"] = outer
             bar.end_chunk()
         return BacktestResult.from_engine(
             self, wall_seconds=_time.perf_counter() - started, events=total - self.pending_events
@@ -787,7 +923,7 @@ class Engine(_hqt.Engine):
             stop_limit,
             sl,
             tp,
-            to_ns(expiration),
+            to_ns(expiration, "expiration"),
             trailing_points,
             magic,
         )
@@ -886,7 +1022,7 @@ class Engine(_hqt.Engine):
         expiration: TimeLike | None = None,
     ) -> None:
         """Change a pending order's price, stop-limit price or expiration; None keeps a value."""
-        super().modify_order(ticket, price, stop_limit, to_ns(expiration))
+        super().modify_order(ticket, price, stop_limit, to_ns(expiration, "expiration"))
 
     def close_all(self, symbol_id: SymbolRef | None = None) -> int:
         """Close every open position (of one symbol if given); returns how many."""

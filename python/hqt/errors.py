@@ -30,6 +30,11 @@ derive from the matching built-in exception where one fits, so both
     ├── InternalError (RuntimeError)           HQT_E_INTERNAL
     └── NativeLibraryError (ImportError)       hqt._hqt / libhqt.so not built
 
+Warnings (``warnings.warn``) have their own class, :class:`HQTWarning`
+(a ``UserWarning``): something that is probably a mistake but may be meant,
+such as ``on_bar`` with no bars to receive, or a ``run()`` with nothing left
+to run. ``warnings.simplefilter("error", hqt.HQTWarning)`` makes them errors.
+
 A failed call leaves the engine exactly as it was. ``str(error)`` is the
 message alone (no quotes, even for the KeyError subclasses).
 
@@ -65,6 +70,7 @@ __all__ = [
     "WALCorruptionError",
     "InternalError",
     "NativeLibraryError",
+    "HQTWarning",
     "STATUS_EXCEPTIONS",
     "error_for_status",
 ]
@@ -259,6 +265,11 @@ class InternalError(HQTError, RuntimeError):
 
 class NativeLibraryError(HQTError, ImportError):
     """The native extension hqt._hqt (or libhqt.so) is missing or fails to load."""
+
+
+class HQTWarning(UserWarning):
+    """A likely mistake that HQT reports without stopping: ``on_bar`` with no bars
+    requested or loaded, a ``run()`` with nothing left to process."""
 
 
 #: Exception class for each C status code.

@@ -9,7 +9,11 @@ Time: a ``DatetimeIndex`` (any unit; tz-aware times are converted to UTC,
 naive ones are taken as UTC) or a column named ``time``, ``time_ns``,
 ``timestamp``, ``datetime`` or ``date`` (case-insensitive) holding
 datetime64 values, integer nanoseconds since the epoch, or ISO-8601
-strings. Prices: ``bid``/``ask`` for ticks, ``open``/``high``/``low``/
+strings. Integer times are nanoseconds unless the loader gets ``unit=``
+(``"s"``, ``"ms"``, ``"us"``); integers that only make sense as seconds,
+milliseconds or microseconds are refused without it, and dates outside
+1677-09-21 .. 2262-04-11 (what int64 ns can hold) are refused naming the
+row, never wrapped around. Prices: ``bid``/``ask`` for ticks, ``open``/``high``/``low``/
 ``close`` and optionally ``volume`` (or ``tick_volume``/``tickvol``) for
 bars, case-insensitive.
 
@@ -28,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 
 from hqt import _optional
-from hqt._arrays import as_time_array
+from hqt._arrays import _datetime64_to_ns, as_time_array
 from hqt._series import BarData, TickData, infer_timeframe
 from hqt.errors import BadDataError, InvalidArgumentError
 
@@ -66,8 +70,21 @@ def _is_datetime_index(idx: Any) -> bool:
     )
 
 
-def index_to_ns(values: Any) -> NDArray[np.int64]:
-    """A DatetimeIndex / datetime Series / array as int64 ns since the epoch (UTC)."""
+def _no_unit(unit: str | None, what: str) -> None:
+    if unit is not None:
+        raise InvalidArgumentError(
+            f"unit= is for integer times; {what} times carry their own unit (got unit={unit!r})"
+        )
+
+
+def index_to_ns(values: Any, unit: str | None = None) -> NDArray[np.int64]:
+    """A DatetimeIndex / datetime Series / array as int64 ns since the epoch (UTC).
+
+    Integer values are in `unit` (``"s"``, ``"ms"``, ``"us"``, ``"ns"``; None =
+    ns, refusing values that only make sense as seconds/ms/us: see
+    :func:`hqt.engine.as_time_array`). Dates outside 1677-09-21 .. 2262-04-11
+    (what int64 ns can hold) are refused, naming the row, not wrapped around.
+    """
     pd = _optional.optional("pandas")
     if pd is not None and isinstance(values, (pd.Index, pd.Series)):
         dtype = values.dtype
@@ -79,13 +96,15 @@ def index_to_ns(values: Any) -> NDArray[np.int64]:
             )
             dtype = values.dtype
         if getattr(dtype, "kind", "") == "M":
+            _no_unit(unit, "datetime")
             if values.isna().any():
-                raise InvalidArgumentError("time contains NaT")
-            arr = values.to_numpy(dtype="datetime64[ns]")
-            return np.ascontiguousarray(arr.view(np.int64))
-        if getattr(dtype, "kind", "") in "iu":
-            return np.ascontiguousarray(values.to_numpy(), dtype=np.int64)
+                i = int(np.flatnonzero(np.asarray(values.isna()))[0])
+                raise InvalidArgumentError(f"time contains NaT (at row {i})")
+            return np.ascontiguousarray(_datetime64_to_ns(np.asarray(values.to_numpy()), "time"))
+        if getattr(dtype, "kind", "") in "iuf":
+            return as_time_array(values.to_numpy(), "time", unit)
         if dtype == object or pd.api.types.is_string_dtype(dtype):
+            _no_unit(unit, "ISO-8601 string")
             try:
                 conv = pd.to_datetime(values, utc=True, format="ISO8601")
             except (ValueError, TypeError) as e:
@@ -94,7 +113,7 @@ def index_to_ns(values: Any) -> NDArray[np.int64]:
                 ) from None
             return index_to_ns(conv)
         raise TypeError(f"time must be datetime64, integer ns or ISO-8601 strings, not {dtype}")
-    return as_time_array(np.asarray(values))
+    return as_time_array(np.asarray(values), "time", unit)
 
 
 def _columns(df: Any) -> dict[str, Any]:
@@ -106,13 +125,13 @@ def _columns(df: Any) -> dict[str, Any]:
     return out
 
 
-def _frame_time(df: Any) -> NDArray[np.int64]:
+def _frame_time(df: Any, unit: str | None = None) -> NDArray[np.int64]:
     if _is_datetime_index(df.index):
-        return index_to_ns(df.index)
+        return index_to_ns(df.index, unit)
     cols = _columns(df)
     for name in TIME_COLUMNS:
         if name in cols:
-            return index_to_ns(df[cols[name]])
+            return index_to_ns(df[cols[name]], unit)
     raise InvalidArgumentError(
         "the DataFrame needs a DatetimeIndex or a time column (one of "
         f"{', '.join(TIME_COLUMNS)}); columns: {', '.join(map(str, df.columns))}"
@@ -153,32 +172,40 @@ def _require_columns(df: Any, names: Sequence[str], kind: str) -> dict[str, Any]
     return cols
 
 
-def ticks_from_frame(df: Any) -> TickData:
-    """Ticks (time, bid, ask) of a DataFrame, without per-row objects."""
+def ticks_from_frame(df: Any, *, unit: str | None = None) -> TickData:
+    """Ticks (time, bid, ask) of a DataFrame, without per-row objects.
+
+    ``unit``: the unit of an integer time column (see :func:`index_to_ns`)."""
     cols = _require_columns(df, _TICK_COLUMNS, "ticks")
-    return TickData(_frame_time(df), _frame_float(df, cols, "bid"), _frame_float(df, cols, "ask"))
+    t = _frame_time(df, unit)
+    return TickData(t, _frame_float(df, cols, "bid"), _frame_float(df, cols, "ask"))
 
 
-def bars_from_frame(df: Any, timeframe: int | None = None) -> BarData:
-    """Bars (open time, OHLC, volume) of a DataFrame; timeframe inferred when None."""
+def bars_from_frame(df: Any, timeframe: int | None = None, *, unit: str | None = None) -> BarData:
+    """Bars (open time, OHLC, volume) of a DataFrame; timeframe inferred when None.
+
+    ``unit``: the unit of an integer time column (see :func:`index_to_ns`)."""
     cols = _require_columns(df, _BAR_COLUMNS, "bars")
-    t = _frame_time(df)
+    t = _frame_time(df, unit)
     vol_name = next((v for v in _VOLUME_COLUMNS if v in cols), None)
     vol = _frame_float(df, cols, vol_name) if vol_name is not None else np.zeros(len(t), np.float64)
     o, h, lo, c = (_frame_float(df, cols, n) for n in _BAR_COLUMNS)
     return BarData(t, o, h, lo, c, vol, timeframe if timeframe is not None else infer_timeframe(t))
 
 
-def from_frame(df: Any, kind: str = "auto", timeframe: int | None = None) -> TickData | BarData:
-    """Ticks or bars of a DataFrame (``kind`` ``"ticks"``, ``"bars"`` or ``"auto"``)."""
+def from_frame(
+    df: Any, kind: str = "auto", timeframe: int | None = None, *, unit: str | None = None
+) -> TickData | BarData:
+    """Ticks or bars of a DataFrame (``kind`` ``"ticks"``, ``"bars"`` or ``"auto"``);
+    ``unit``: the unit of an integer time column (None: ns)."""
     if kind == "auto":
         kind = frame_kind(df)
     if kind == "ticks":
         if timeframe is not None:
             raise InvalidArgumentError("timeframe= is only for bars")
-        return ticks_from_frame(df)
+        return ticks_from_frame(df, unit=unit)
     if kind == "bars":
-        return bars_from_frame(df, timeframe)
+        return bars_from_frame(df, timeframe, unit=unit)
     raise InvalidArgumentError(f"kind must be 'ticks', 'bars' or 'auto', got {kind!r}")
 
 
@@ -292,21 +319,24 @@ def _parquet_plan(schema: Any, kind: str) -> tuple[str, dict[str, str]]:
     return kind, roles
 
 
-def _arrow_time(pa: Any, col: Any) -> NDArray[np.int64]:
+def _arrow_time(
+    pa: Any, col: Any, unit: str | None = None, first_row: int = 0
+) -> NDArray[np.int64]:
     typ = col.type
-    if pa.types.is_timestamp(typ):
-        col = col.cast(pa.timestamp("ns", tz=typ.tz))  # stored as UTC instants
-        col = col.cast(pa.int64())
-    elif pa.types.is_integer(typ):
-        col = col.cast(pa.int64())
-    elif pa.types.is_string(typ) or pa.types.is_large_string(typ):
-        pd = _optional.require("pandas", "ISO-8601 string times in a Parquet file")
-        return index_to_ns(pd.Series(col.to_pandas()))
-    else:
-        raise TypeError(f"time column must be a timestamp or int64 ns, not {typ}")
+    what = "time" if not first_row else f"time (rows from {first_row})"
     if col.null_count:
         raise InvalidArgumentError("time column contains nulls")
-    return np.ascontiguousarray(col.to_numpy(zero_copy_only=False), dtype=np.int64)
+    if pa.types.is_timestamp(typ):
+        _no_unit(unit, "timestamp")
+        # stored as UTC instants; numpy keeps the column's unit, checked before going to ns
+        return np.ascontiguousarray(_datetime64_to_ns(col.to_numpy(), what))
+    if pa.types.is_integer(typ):
+        return as_time_array(col.to_numpy(zero_copy_only=False), what, unit)
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        _no_unit(unit, "ISO-8601 string")
+        pd = _optional.require("pandas", "ISO-8601 string times in a Parquet file")
+        return index_to_ns(pd.Series(col.to_pandas()))
+    raise TypeError(f"time column must be a timestamp or int64 ns, not {typ}")
 
 
 def _arrow_float(pa: Any, col: Any, name: str) -> NDArray[np.float64]:
@@ -322,10 +352,16 @@ def _arrow_float(pa: Any, col: Any, name: str) -> NDArray[np.float64]:
 
 
 def _from_batch(
-    pa: Any, batch: Any, kind: str, roles: dict[str, str], timeframe: int | None
+    pa: Any,
+    batch: Any,
+    kind: str,
+    roles: dict[str, str],
+    timeframe: int | None,
+    unit: str | None = None,
+    first_row: int = 0,
 ) -> TickData | BarData:
     cols = {role: batch.column(batch.schema.get_field_index(name)) for role, name in roles.items()}
-    t = _arrow_time(pa, cols["time"])
+    t = _arrow_time(pa, cols["time"], unit, first_row)
     if kind == "ticks":
         return TickData(
             t, _arrow_float(pa, cols["bid"], "bid"), _arrow_float(pa, cols["ask"], "ask")
@@ -340,12 +376,18 @@ def _from_batch(
 
 
 def iter_parquet(
-    path: PathLike, kind: str = "auto", *, timeframe: int | None = None, batch_rows: int = 1_000_000
+    path: PathLike,
+    kind: str = "auto",
+    *,
+    timeframe: int | None = None,
+    batch_rows: int = 1_000_000,
+    unit: str | None = None,
 ) -> Iterator[TickData | BarData]:
     """Ticks or bars of a Parquet file, `batch_rows` rows at a time.
 
     Only the needed columns are read. Bars get ``timeframe`` as given (None:
-    each batch infers its own; pass it for exact results).
+    each batch infers its own; pass it for exact results). ``unit``: the
+    unit of an integer time column (None: ns).
     """
     pq = _optional.require("pyarrow.parquet", "reading Parquet files")
     pa = _optional.require("pyarrow", "reading Parquet files")
@@ -354,10 +396,12 @@ def iter_parquet(
     f = pq.ParquetFile(os.fspath(path))
     try:
         kind, roles = _parquet_plan(f.schema_arrow, kind)
+        rows = 0
         for batch in f.iter_batches(
             batch_size=batch_rows, columns=list(roles.values()), use_threads=True
         ):
-            yield _from_batch(pa, batch, kind, roles, timeframe)
+            yield _from_batch(pa, batch, kind, roles, timeframe, unit, rows)
+            rows += batch.num_rows
     finally:
         f.close()
 
@@ -369,9 +413,10 @@ def parquet_kind(path: PathLike, kind: str = "auto") -> str:
 
 
 def read_parquet(
-    path: PathLike, kind: str = "auto", *, timeframe: int | None = None
+    path: PathLike, kind: str = "auto", *, timeframe: int | None = None, unit: str | None = None
 ) -> TickData | BarData:
-    """Read a whole Parquet file of ticks or bars into numpy columns.
+    """Read a whole Parquet file of ticks or bars into numpy columns
+    (``unit``: of an integer time column; None = ns).
 
     For files larger than memory use ``Engine.load_parquet`` (batch-wise)
     or convert them with ``python -m hqt.tickfile convert`` and
@@ -383,7 +428,7 @@ def read_parquet(
     kind, roles = _parquet_plan(pq.read_schema(p), kind)
     table = pq.read_table(p, columns=list(roles.values()))
     cols = {role: table.column(name) for role, name in roles.items()}
-    t = _arrow_time(pa, cols["time"])
+    t = _arrow_time(pa, cols["time"], unit)
     if kind == "ticks":
         return TickData(
             t, _arrow_float(pa, cols["bid"], "bid"), _arrow_float(pa, cols["ask"], "ask")

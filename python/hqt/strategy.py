@@ -53,18 +53,37 @@ strategy are rebuilt. Set ``warmup`` (class or instance attribute, default
 
 Any object with some of these methods works as a strategy too; subclassing
 :class:`Strategy` is only needed for the no-op defaults.
+
+Mistakes that would make a strategy silently do nothing are reported when
+it is run (``run()``, ``process_event()``, ``flush_bars()``, ``run_file()``):
+
+* a method whose name starts with ``on_`` but is not a callback (``on_ticks``,
+  ``on_bars``, ``on_trades``...), or looks like one without the underscore
+  or in another case (``ontick``, ``onBar``, ``On_Tick``), raises
+  :class:`hqt.InvalidArgumentError` with the callback it probably meant
+  ("did you mean on_tick?"): the engine would never call it. An error, not
+  a warning, because such a strategy never does what it was written for.
+  Name helper methods without the ``on_`` prefix (or with ``_on_``).
+* ``on_bar`` with nothing to feed it (no ``bars`` attribute, no bars loaded
+  with ``load_bars`` and none built with ``build_bars``) warns with
+  :class:`hqt.HQTWarning` at ``run()``: a warning, because bars may
+  legitimately come later (``process_event`` with bars, a later load).
 """
 
 from __future__ import annotations
 
+import difflib
+import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from hqt.errors import InvalidArgumentError
 
 if TYPE_CHECKING:  # pragma: no cover
     from hqt._hqt import Bar, Deal, Tick
     from hqt.engine import Engine
 
-__all__ = ["Strategy", "CALLBACK_NAMES", "strategy_callbacks"]
+__all__ = ["Strategy", "CALLBACK_NAMES", "strategy_callbacks", "check_callback_names"]
 
 #: Callback names, in the order the native layer takes them.
 CALLBACK_NAMES: tuple[str, ...] = (
@@ -124,6 +143,72 @@ _BASE_FUNCS = {name: getattr(Strategy, name) for name in CALLBACK_NAMES}
 Callbacks = tuple[Callable[..., Any] | None, ...]
 
 
+_EVENT_CALLBACKS = ("on_start", "on_tick", "on_bar", "on_trade", "on_stop")
+
+
+def _squash(name: str) -> str:
+    return name.lower().replace("_", "")
+
+
+_SQUASHED = {_squash(n): n for n in CALLBACK_NAMES}
+
+
+def _misnamed(name: str) -> str | None:
+    """Why `name` looks like a mistyped callback (None if it does not)."""
+    if name in CALLBACK_NAMES or name.startswith("_"):
+        return None
+    squashed = _squash(name)
+    if squashed in _SQUASHED:  # ontick, onTick, On_Tick, get_State...
+        return f"did you mean {_SQUASHED[squashed]}?"
+    if not name.lower().startswith("on_"):
+        return None
+    close = difflib.get_close_matches(name.lower(), _EVENT_CALLBACKS, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]}?"
+    return f"the callbacks are {', '.join(_EVENT_CALLBACKS)}"
+
+
+_CLASS_MISTAKES: weakref.WeakKeyDictionary[type, tuple[tuple[str, str], ...]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _class_mistakes(cls: type) -> tuple[tuple[str, str], ...]:
+    try:
+        return _CLASS_MISTAKES[cls]
+    except (KeyError, TypeError):
+        pass
+    out = []
+    for name in dir(cls):
+        hint = _misnamed(name)
+        if hint is not None and callable(getattr(cls, name, None)):
+            out.append((name, hint))
+    found = tuple(out)
+    try:
+        _CLASS_MISTAKES[cls] = found
+    except TypeError:  # pragma: no cover - a type that cannot be weakly referenced
+        pass
+    return found
+
+
+def check_callback_names(strategy: object) -> None:
+    """InvalidArgumentError if `strategy` has a method named like a callback
+    that is not one (``on_ticks``, ``ontick``...): the engine would never call it."""
+    found = list(_class_mistakes(type(strategy)))
+    inst = getattr(strategy, "__dict__", None)
+    if inst:
+        found += [
+            (k, h) for k, v in inst.items() if callable(v) and (h := _misnamed(k)) is not None
+        ]
+    if found:
+        name, hint = found[0]
+        raise InvalidArgumentError(
+            f"{type(strategy).__name__}.{name} is not a strategy callback, so the engine "
+            f"would never call it: {hint} (rename helper methods so they do not start "
+            "with on_)"
+        )
+
+
 def strategy_callbacks(strategy: object) -> Callbacks | None:
     """The bound callbacks of `strategy` that do something, in CALLBACK_NAMES order.
 
@@ -132,6 +217,7 @@ def strategy_callbacks(strategy: object) -> Callbacks | None:
     """
     if strategy is None:
         return None
+    check_callback_names(strategy)
     found: list[Callable[..., Any] | None] = []
     for name in CALLBACK_NAMES:
         cb = getattr(strategy, name, None)

@@ -125,7 +125,8 @@ def test_bar_without_callbacks_completes_at_the_end(fake_tqdm):
 
 def test_no_bar_when_nothing_to_run(fake_tqdm):
     e = make_engine()
-    e.run(progress=True)
+    with pytest.warns(hqt.HQTWarning, match="nothing to run"):
+        e.run(progress=True)
     assert fake_tqdm.instances == []
 
 

@@ -145,7 +145,8 @@ def test_stats(result):
 def test_empty_result():
     e = hqt.Engine(1000.0)
     e.add_symbol("EURUSD")
-    r = e.run()
+    with pytest.warns(hqt.HQTWarning, match="nothing to run"):
+        r = e.run()
     assert len(r.records("deals")) == 0 and len(r.records("equity")) == 0
     assert np.isnat(r.stats_dict()["start"])
     html = r._repr_html_()

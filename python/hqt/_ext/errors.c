@@ -100,6 +100,27 @@ hqt_set_error(int status, const char *fmt, ...)
 
 /* ---- numbers -------------------------------------------------------------- */
 
+/* True and False are ints to Python (and numpy's bool_ converts to a float),
+ * so buy(volume=True) would open 1 lot: every numeric argument refuses them
+ * here, in the one place all conversions go through. */
+static int
+is_bool(PyObject *obj)
+{
+    if (PyBool_Check(obj))
+        return 1;
+    const char *name = Py_TYPE(obj)->tp_name;
+    return strcmp(name, "numpy.bool") == 0 || strcmp(name, "numpy.bool_") == 0;
+}
+
+static int
+refuse_bool(PyObject *obj, const char *what)
+{
+    if (!is_bool(obj))
+        return 0;
+    hqt_set_error(HQT_E_INVALID_ARGUMENT, "%s must be a number, not a bool (%R)", what, obj);
+    return -1;
+}
+
 int
 hqt_double_to_micro(double x, const char *what, int64_t *out)
 {
@@ -126,6 +147,8 @@ int
 hqt_to_micro(PyObject *obj, const char *what, int64_t *out)
 {
     double x;
+    if (refuse_bool(obj, what) < 0)
+        return -1;
     if (PyFloat_CheckExact(obj)) {
         x = PyFloat_AS_DOUBLE(obj);
     } else if (PyLong_Check(obj)) {
@@ -160,6 +183,8 @@ hqt_opt_micro(PyObject *obj, const char *what, int64_t if_none, int64_t *out)
 static PyObject *
 as_index(PyObject *obj, const char *what)
 {
+    if (refuse_bool(obj, what) < 0)
+        return NULL;
     if (PyLong_Check(obj)) {
         Py_INCREF(obj);
         return obj;
