@@ -194,12 +194,10 @@ def _class_mistakes(cls: type) -> tuple[tuple[str, str], ...]:
 def check_callback_names(strategy: object) -> None:
     """InvalidArgumentError if `strategy` has a method named like a callback
     that is not one (``on_ticks``, ``ontick``...): the engine would never call it."""
-    found = list(_class_mistakes(type(strategy)))
-    inst = getattr(strategy, "__dict__", None)
-    if inst:
-        found += [
-            (k, h) for k, v in inst.items() if callable(v) and (h := _misnamed(k)) is not None
-        ]
+    # The class only: reading the instance's __dict__ would make CPython
+    # (3.11+) give up its inline attribute values for that object, slowing
+    # every `self.x` in the strategy's callbacks for the rest of the run.
+    found = _class_mistakes(type(strategy))
     if found:
         name, hint = found[0]
         raise InvalidArgumentError(
