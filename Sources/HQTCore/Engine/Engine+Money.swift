@@ -124,6 +124,11 @@ extension Engine {
     /// aggregates: O(symbols with positions), whatever the number of positions.
     @inline(__always)
     func refreshFloatingProfit() {
+        // One symbol with positions (the common case): no loop.
+        if activeSymbols.count == 1 {
+            accountState.floatingProfit = exposureProfit(quotes + Int(activeSymbols.base[0]))
+            return
+        }
         var total: Int64 = 0
         let active = activeSymbols.base
         for i in 0..<activeSymbols.count { total &+= exposureProfit(quotes + Int(active[i])) }

@@ -156,7 +156,7 @@ extension Engine {
         eventsProcessed = events; currentTime = time
         accountState.balance = balance; accountState.netDeposits = netDeposits; book.nextTicket = nextTicket
         accountState.marginCallActive = marginCall; stats.nextEquitySample = nextSample; stats.peakEquity = peak
-        stats.maxDrawdown = maxDD; stats.maxDrawdownPct = maxDDPct
+        stats.maxDrawdown = maxDD; stats.maxDrawdownPct = maxDDPct; stats.refreshPercentCheck()
         stats.ticksProcessed = ticks; stats.barsProcessed = bars
         for (i, s) in states.enumerated() {
             quotes[i].bid = s.0; quotes[i].ask = s.1; quotes[i].time = s.2; quotes[i].profitRoute = s.3

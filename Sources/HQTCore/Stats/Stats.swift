@@ -28,17 +28,38 @@ struct Stats {
         nextEquitySample = (q &+ 1) &* equityInterval
     }
 
+    /// A drawdown below this (at the current peak) cannot be a new maximum
+    /// in percent: the tick path compares one integer instead of converting
+    /// to floating point on every tick. A lower bound; the exact test decides.
+    var percentCheckFrom: Int64 = 0
+
     @inline(__always)
     mutating func trackDrawdown(equity e: Int64) {
         if e >= peakEquity {
-            peakEquity = e
+            if e > peakEquity {
+                peakEquity = e
+                refreshPercentCheck()
+            }
             return
         }
         let dd = peakEquity - e
         if dd > maxDrawdown { maxDrawdown = dd }
-        // Compare without dividing on every tick; divide only on a new maximum.
+        if dd >= percentCheckFrom { trackDrawdownPercent(dd) }
+    }
+
+    /// The exact percent test (as in 0.1: no division unless it is a new maximum).
+    mutating func trackDrawdownPercent(_ dd: Int64) {
         if Double(dd) * 100 > maxDrawdownPct * Double(peakEquity), peakEquity > 0 {
             maxDrawdownPct = Double(dd) / Double(peakEquity) * 100
+            refreshPercentCheck()
         }
+    }
+
+    mutating func refreshPercentCheck() {
+        // Slack far beyond floating-point error, so the bound never skips a
+        // drawdown the exact test would take.
+        let x = maxDrawdownPct * Double(peakEquity) / 100
+        let bound = (x - abs(x) * 1e-9).rounded(.down) - 2
+        percentCheckFrom = bound > 0 ? (bound < 9e18 ? Int64(bound) : .max) : 0
     }
 }
