@@ -37,13 +37,18 @@ extension Engine {
                     openBid: bid, lowBid: bid, highBid: bid,
                     openAsk: ask, lowAsk: ask, highAsk: ask, intrabar: false))
         }
-        if activeSymbols.count > 0 {
-            refreshFloatingProfit()
-            stats.trackDrawdown(equity: accountState.equity)
-            if accountState.needsMarginCheck { try checkMarginLevels() }
-        }
+        if activeSymbols.count > 0 { try revalueOpenPositions() }
         if time >= stats.nextEquitySample { sampleOnInterval(time) }
         if q.pointee.builders > 0 { addToBuiltBars(symbol: s, time: time, bid: bid) }
+    }
+
+    /// Floating profit, drawdown and the margin levels at the new prices.
+    /// Out of line: the tick loop without positions stays small.
+    @inline(never)
+    func revalueOpenPositions() throws(HQTError) {
+        refreshFloatingProfit()
+        stats.trackDrawdown(equity: accountState.equity)
+        if accountState.needsMarginCheck { try checkMarginLevels() }
     }
 
     /// A loaded bar that has just closed at `closeTime`.
