@@ -45,19 +45,21 @@ extension Engine {
                 return Fill(order: order, deal: deal, positionTicket: p.ticket, position: after, trade: nil)
             }
             if volume <= p.volume {
-                return reduceFill(p, order: order, dealTicket: dealTicket, volume: volume, price: price, reason: reason)
+                return try reduceFill(
+                    p, order: order, dealTicket: dealTicket, volume: volume, price: price, reason: reason)
             }
             // Reversal: close all of `p`, open the excess the other way, one deal.
             let excess = volume - p.volume
             let margin = try requiredMargin(symbolID: order.symbolID, side: side, volume: excess, price: price)
             if margin - p.margin > freeMargin { return try noMoney(margin) }
             let closingFee = FixedPoint.mulDiv(fee, p.volume, volume)
-            var fill = reduceFill(
+            var fill = try reduceFill(
                 p, order: order, dealTicket: dealTicket, volume: p.volume, price: price, reason: reason)
             fill.deal.entry = .inOut
             fill.deal.volume = volume
             fill.deal.commission = fee
-            fill.deal.balance = balance + fill.deal.profit + fee
+            fill.deal.balance = try Engine.balance(
+                after: [balance, fill.deal.profit, fee], "reversing position \(p.ticket)")
             fill.trade?.commission = p.commission + closingFee
             fill.position = Position(
                 ticket: p.ticket, symbolID: order.symbolID, side: side, volume: excess,
@@ -83,19 +85,19 @@ extension Engine {
 
     /// Closing `volume` of `p` at `price` through a new closing order
     /// (close(), SL, TP, stop-out).
-    func closeFill(_ p: Position, volume: Int64, price: Int64, reason: DealReason) -> Fill {
+    func closeFill(_ p: Position, volume: Int64, price: Int64, reason: DealReason) throws(HQTError) -> Fill {
         let order = Order(
             ticket: nextTicket, symbolID: p.symbolID, type: p.side == .buy ? .sell : .buy,
             state: .filled, volume: volume, price: 0, stopLimit: 0, sl: 0, tp: 0, expiration: 0,
             timeSetup: now, trailingPoints: 0, magic: p.magic)
-        return reduceFill(p, order: order, dealTicket: nextTicket + 1, volume: volume, price: price, reason: reason)
+        return try reduceFill(p, order: order, dealTicket: nextTicket + 1, volume: volume, price: price, reason: reason)
     }
 
     /// A deal taking `volume` (<= p.volume) off position `p`.
     func reduceFill(
         _ p: Position, order: Order, dealTicket: UInt64, volume: Int64, price: Int64,
         reason: DealReason
-    ) -> Fill {
+    ) throws(HQTError) -> Fill {
         let full = volume == p.volume
         let profit = self.profit(symbolID: p.symbolID, side: p.side, open: p.openPrice, close: price, volume: volume)
         let exitFee = commission(symbolID: p.symbolID, volume: volume)
@@ -105,7 +107,8 @@ extension Engine {
         let deal = Deal(
             ticket: dealTicket, order: order.ticket, position: p.ticket, symbolID: p.symbolID,
             side: p.side.opposite, entry: .out, reason: reason, time: time, volume: volume,
-            price: price, commission: exitFee, profit: profit, balance: balance + profit + exitFee,
+            price: price, commission: exitFee, profit: profit,
+            balance: try Engine.balance(after: [balance, profit, exitFee], "closing position \(p.ticket)"),
             magic: order.magic)
         let trade = Trade(
             position: p.ticket, symbolID: p.symbolID, side: p.side, volume: volume,

@@ -46,7 +46,12 @@ extension Engine {
     /// Out of line: the tick loop without positions stays small.
     @inline(never)
     func revalueOpenPositions() throws(HQTError) {
-        refreshFloatingProfit()
+        guard refreshFloatingProfit() else {
+            throw HQTError(
+                .badData,
+                "at \(now) the open positions' floating profit is beyond ±2e12 account units, the range HQT keeps exact: check the prices (a jump?) and the volumes"
+            )
+        }
         stats.trackDrawdown(equity: accountState.equity)
         if accountState.needsMarginCheck { try checkMarginLevels() }
     }
@@ -74,8 +79,7 @@ extension Engine {
                     highAsk: bar.high + spread, intrabar: true))
         }
         if activeSymbols.count > 0 {
-            refreshFloatingProfit()
-            stats.trackDrawdown(equity: accountState.equity)
+            try revalueOpenPositions()
             try checkMarginLevels()
         }
         sampleEquity(at: currentTime)
@@ -159,7 +163,7 @@ extension Engine {
             let hits = scratchTriggers.map { (book.positions[$0.index].ticket, $0.reason, $0.price) }
             for (ticket, reason, price) in hits {
                 guard let p = position(ticket: ticket) else { continue }
-                try commit(.fill(closeFill(p, volume: p.volume, price: price, reason: reason)))
+                try commit(.fill(try closeFill(p, volume: p.volume, price: price, reason: reason)))
             }
         }
         if trailing { try trailStops(symbol: id) }
@@ -214,7 +218,7 @@ extension Engine {
             let q = quotes[Int(worst.symbolID)]
             try commit(
                 .fill(
-                    closeFill(
+                    try closeFill(
                         worst, volume: worst.volume, price: worst.side == .buy ? q.bid : q.ask,
                         reason: .stopOut)))
         }

@@ -122,17 +122,25 @@ extension Engine {
 
     /// Recomputes the account's floating profit from the per-symbol
     /// aggregates: O(symbols with positions), whatever the number of positions.
+    /// Keeps it within ±`maxBalance`; false when the exact value is not (the
+    /// tick path then stops with an error rather than compute on a wrapped value).
     @inline(__always)
-    func refreshFloatingProfit() {
-        // One symbol with positions (the common case): no loop.
-        if activeSymbols.count == 1 {
-            accountState.floatingProfit = exposureProfit(quotes + Int(activeSymbols.base[0]))
-            return
-        }
+    @discardableResult
+    func refreshFloatingProfit() -> Bool {
         var total: Int64 = 0
+        var inRange = true
         let active = activeSymbols.base
-        for i in 0..<activeSymbols.count { total &+= exposureProfit(quotes + Int(active[i])) }
+        for i in 0..<activeSymbols.count {
+            let (sum, overflow) = total.addingReportingOverflow(exposureProfit(quotes + Int(active[i])))
+            if overflow { inRange = false }
+            total = overflow ? (sum < 0 ? .max : .min) : sum
+        }
+        if total > Engine.maxBalance || total < -Engine.maxBalance {
+            inRange = false
+            total = total > 0 ? Engine.maxBalance : -Engine.maxBalance
+        }
         accountState.floatingProfit = total
+        return inRange
     }
 
     /// Floating profit of all of a symbol's open positions, in account money.

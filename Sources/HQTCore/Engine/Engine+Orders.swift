@@ -161,7 +161,7 @@ extension Engine {
             )
         }
         let q = quotes[Int(p.symbolID)]
-        try commit(.fill(closeFill(p, volume: amount, price: p.side == .buy ? q.bid : q.ask, reason: .client)))
+        try commit(.fill(try closeFill(p, volume: amount, price: p.side == .buy ? q.bid : q.ask, reason: .client)))
     }
 
     /// Cancels a pending order.
@@ -184,6 +184,7 @@ extension Engine {
                 .noMoney,
                 "cannot withdraw \(FixedPoint.format(-amount)): free margin is \(FixedPoint.format(freeMargin))")
         }
+        _ = try Engine.balance(after: [balance, amount], "a deposit of \(FixedPoint.format(amount))")
         try commit(.balance(amount: amount, time: now))
     }
 
@@ -284,5 +285,26 @@ extension Engine {
         }
         let entry = (type == .buyStopLimit || type == .sellStopLimit) ? stopLimit : price
         try checkStops(side: type.side, reference: entry, sl: sl, tp: tp, spec: spec, what: "the order price")
+    }
+}
+
+extension Engine {
+    /// The sum of a balance and amounts, or an error when it would leave
+    /// ±`maxBalance` (naming `what`): the engine never wraps or traps.
+    static func balance(after parts: [Int64], _ what: @autoclosure () -> String) throws(HQTError) -> Int64 {
+        var total: Int64 = 0
+        for p in parts {
+            let (sum, overflow) = total.addingReportingOverflow(p)
+            guard !overflow else { throw balanceRangeError(what()) }
+            total = sum
+        }
+        guard total >= -maxBalance, total <= maxBalance else { throw balanceRangeError(what()) }
+        return total
+    }
+
+    static func balanceRangeError(_ what: String) -> HQTError {
+        HQTError(
+            .invalidArgument,
+            "\(what) would take the balance beyond ±2e12, the range HQT keeps exact")
     }
 }

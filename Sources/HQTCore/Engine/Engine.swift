@@ -14,6 +14,12 @@
 public final class Engine {
     static let maxPrice: Int64 = 1_000_000_000 * FixedPoint.scale
     static let maxMoney: Int64 = 1_000_000_000_000 * FixedPoint.scale
+    /// The range HQT keeps balance and floating profit in (±2e12 account
+    /// units each), so equity, drawdown and every sum of them stay exact in
+    /// 64 bits. A deposit or a deal that would leave it is refused, and a
+    /// price that would take the open positions' profit past it stops the
+    /// run with an error instead of wrapping around (docs/engine.md).
+    static let maxBalance: Int64 = 2_000_000_000_000 * FixedPoint.scale
 
     // MARK: owners
     var accountState: Account

@@ -1,0 +1,46 @@
+import Testing
+
+@testable import HQTCore
+
+/// Values that would leave the range HQT keeps exact are refused with an
+/// error naming them, never wrapped and never a trap that kills the host.
+@Suite struct RangeTests {
+    @Test func depositsThatWouldPassTheBalanceRangeAreRefused() throws {
+        let e = try makeEngine(balance: 1_000_000 * U)
+        try e.addSymbol(usdSymbol())
+        try e.tick(at: SEC, bid: U, ask: U)
+        var refused = false
+        for _ in 0..<12 {
+            do {
+                try e.deposit(900_000_000_000 * U)
+            } catch {
+                #expect(error.code == .invalidArgument)
+                #expect(error.message.contains("beyond ±2e12"))
+                refused = true
+                break
+            }
+        }
+        #expect(refused)
+        #expect(e.balance <= Engine.maxBalance)
+        // Still usable: a deposit that fits is taken.
+        try e.deposit(1 * U)
+    }
+
+    @Test func aPriceJumpBeyondTheRangeStopsWithAnErrorNotATrap() throws {
+        let e = try makeEngine(balance: 1_000_000 * U)
+        try e.addSymbol(usdSymbol())
+        try e.tick(at: SEC, bid: 1_100_000, ask: 1_100_000)
+        try e.buy(symbolID: 0, volume: 100 * LOT)
+        let before = e.balance
+        expectError(.badData, mentions: ["floating profit", "2e12"]) {
+            try e.tick(at: 2 * SEC, bid: 2_000_000 * U, ask: 2_000_000 * U)
+        }
+        #expect(e.balance == before)
+        #expect(abs(e.floatingProfit) <= Engine.maxBalance)
+        // Closing at that price would book a profit beyond the range: refused.
+        expectError(.invalidArgument, mentions: ["closing position"]) {
+            try e.close(ticket: e.positions[0].ticket)
+        }
+        #expect(e.positions.count == 1)
+    }
+}
