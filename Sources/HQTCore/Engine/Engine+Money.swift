@@ -127,6 +127,16 @@ extension Engine {
     @inline(__always)
     @discardableResult
     func refreshFloatingProfit() -> Bool {
+        if activeSymbols.count == 1 {
+            // One symbol with positions (the common case): no loop, one compare.
+            let v = exposureProfit(quotes + Int(activeSymbols.base[0]))
+            if UInt64(bitPattern: v &+ Engine.maxBalance) <= UInt64(2 * Engine.maxBalance) {
+                accountState.floatingProfit = v
+                return true
+            }
+            accountState.floatingProfit = v > 0 ? Engine.maxBalance : -Engine.maxBalance
+            return false
+        }
         var total: Int64 = 0
         var inRange = true
         let active = activeSymbols.base
