@@ -59,9 +59,7 @@ extension Engine {
         checkpointEvery: Int = 10_000,
         fileSystem: WALFileSystem = .posix
     ) throws(HQTError) -> WALOpenReport {
-        try checkNotRunning("enable the WAL")
-        if let current = walPath { throw HQTError(.state, "the WAL is already enabled (\(current)); disable it first") }
-        guard checkpointEvery >= 1 else { throw HQTError(.invalidArgument, "checkpoint_every must be >= 1") }
+        try checkJournalCanAttach(checkpointEvery: checkpointEvery)
         let log = try WriteAheadLog(path: path, sync: sync, fileSystem: fileSystem)
         let report = try log.open(truncate: truncate, configFingerprint: configurationFingerprint)
         if let fp = report.header?.fingerprint, fp != configurationFingerprint {

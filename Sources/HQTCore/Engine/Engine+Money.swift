@@ -129,13 +129,7 @@ extension Engine {
     func refreshFloatingProfit() -> Bool {
         if activeSymbols.count == 1 {
             // One symbol with positions (the common case): no loop, one compare.
-            let v = exposureProfit(quotes + Int(activeSymbols.base[0]))
-            if UInt64(bitPattern: v &+ Engine.maxBalance) <= UInt64(2 * Engine.maxBalance) {
-                accountState.floatingProfit = v
-                return true
-            }
-            accountState.floatingProfit = v > 0 ? Engine.maxBalance : -Engine.maxBalance
-            return false
+            return setFloatingProfit(exposureProfit(quotes + Int(activeSymbols.base[0])))
         }
         var total: Int64 = 0
         var inRange = true
@@ -145,12 +139,19 @@ extension Engine {
             if overflow { inRange = false }
             total = overflow ? (sum < 0 ? .max : .min) : sum
         }
-        if total > Engine.maxBalance || total < -Engine.maxBalance {
-            inRange = false
-            total = total > 0 ? Engine.maxBalance : -Engine.maxBalance
+        return setFloatingProfit(total) && inRange
+    }
+
+    /// Stores `value` clamped to ±`maxBalance`; false if it had to be clamped.
+    @inline(__always)
+    private func setFloatingProfit(_ value: Int64) -> Bool {
+        // One unsigned compare for -maxBalance...maxBalance.
+        if UInt64(bitPattern: value &+ Engine.maxBalance) <= UInt64(2 * Engine.maxBalance) {
+            accountState.floatingProfit = value
+            return true
         }
-        accountState.floatingProfit = total
-        return inRange
+        accountState.floatingProfit = value > 0 ? Engine.maxBalance : -Engine.maxBalance
+        return false
     }
 
     /// Floating profit of all of a symbol's open positions, in account money.

@@ -321,40 +321,37 @@ extension Engine {
         // and the columns it points into stay valid for the whole loop.
         let merge = feed.currentMerge()
         while merge.remaining > 0 {
-            let (leaf, row) = merge.next()
-            let source = leaf.pointee.source
-            if source < 0 {
-                let s = -1 - source
-                let time = leaf.pointee.times[row], bid = leaf.pointee.bid[row], ask = leaf.pointee.ask[row]
-                try handleTick(s, time: time, bid: bid, ask: ask)
-                try tickCallbacks(Tick(symbolID: UInt32(truncatingIfNeeded: s), time: time, bid: bid, ask: ask), onTick)
-            } else {
-                let bar = feed.bars[source].bar(at: row)
-                try handleBar(bar, closeTime: leaf.pointee.times[row])
-                try barCallbacks(bar)
-            }
-            phase = .between
+            try processLoaded(merge.next(), onTick: onTick)
             if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
         }
     }
 
     /// Processes the next loaded event with its callbacks; false when none is left.
-    @inline(__always)
     func processNextLoadedEvent(onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) -> Bool {
-        switch feed.next() {
-        case let .tick(series, i)?:
-            let tick = Tick(symbolID: series.symbolID, time: series.time[i], bid: series.bid[i], ask: series.ask[i])
-            try handleTick(Int(tick.symbolID), time: tick.time, bid: tick.bid, ask: tick.ask)
-            try tickCallbacks(tick, onTick)
-        case let .bar(series, i)?:
-            let bar = series.bar(at: i)
-            try handleBar(bar, closeTime: series.closeTime[i])
+        let merge = feed.currentMerge()
+        guard merge.remaining > 0 else { return false }
+        try processLoaded(merge.next(), onTick: onTick)
+        return true
+    }
+
+    /// One loaded event (a merge leaf's row) with its callbacks.
+    @inline(__always)
+    private func processLoaded(
+        _ event: (leaf: UnsafePointer<Merge.Leaf>, row: Int), onTick: ((Engine, Tick) throws(HQTError) -> Void)?
+    ) throws(HQTError) {
+        let (leaf, row) = event
+        let source = leaf.pointee.source
+        if source < 0 {
+            let s = -1 - source
+            let time = leaf.pointee.times[row], bid = leaf.pointee.bid[row], ask = leaf.pointee.ask[row]
+            try handleTick(s, time: time, bid: bid, ask: ask)
+            try tickCallbacks(Tick(symbolID: UInt32(truncatingIfNeeded: s), time: time, bid: bid, ask: ask), onTick)
+        } else {
+            let bar = feed.bars[source].bar(at: row)
+            try handleBar(bar, closeTime: leaf.pointee.times[row])
             try barCallbacks(bar)
-        case nil:
-            return false
         }
         phase = .between
-        return true
     }
 
     /// The common case, one symbol's ticks: a tight loop over raw columns.

@@ -122,9 +122,6 @@ public final class Engine {
         scratchTriggers.reserveCapacity(16)
     }
 
-    /// Symbols with open positions (tests, diagnostics).
-    var symbolsWithPositions: [Int] { (0..<activeSymbols.count).map { Int(activeSymbols.base[$0]) } }
-
     deinit {
         quotes.deinitialize(count: quoteCapacity)
         quotes.deallocate()

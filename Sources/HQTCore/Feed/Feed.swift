@@ -1,7 +1,7 @@
 /// Loaded market data (columns per symbol and per bar series), the bars
 /// being built from ticks, and the one merged cursor over the data. One
 /// owner: loads append here, the run loop, recovery and warm-up all read
-/// through `next()` / `walk(from:)`.
+/// through `currentMerge()` / `walk(upTo:)`.
 final class Feed {
     /// Ticks by symbol id (nil: none loaded).
     var ticks: [TickSeries?] = []
@@ -22,7 +22,7 @@ final class Feed {
         buildersBySymbol.append([])
     }
 
-    /// Data or cursors changed: the next `next()` rebuilds the merge.
+    /// Data or cursors changed: the next `currentMerge()` rebuilds the merge.
     func invalidate() {
         merge?.deallocate()
         merge = nil
@@ -87,20 +87,10 @@ final class Feed {
         return result
     }
 
-    /// What `next()` hands out.
+    /// What `walk` hands to its visitor.
     enum Event {
         case tick(TickSeries, row: Int)
         case bar(BarSeries, row: Int)
-    }
-
-    /// The next loaded event in the one order, its series' cursor advanced;
-    /// nil when everything has run.
-    func next() -> Event? {
-        let merge = currentMerge()
-        guard merge.remaining > 0 else { return nil }
-        let (leaf, row) = merge.next()
-        let source = leaf.pointee.source
-        return source >= 0 ? .bar(bars[source], row: row) : .tick(ticks[-1 - source]!, row: row)
     }
 
     /// The merge over the current cursors (built if needed). Valid until
@@ -114,7 +104,7 @@ final class Feed {
     }
 
     /// Walks the loaded events from the first up to the current position,
-    /// in the same order as `next()`, with private cursors and private bar
+    /// in the same order as `currentMerge()`, with private cursors and private bar
     /// builders, handing each to `visit` along with the bars those builders
     /// close before it (`builtBar`); the feed itself does not move.
     func walk(

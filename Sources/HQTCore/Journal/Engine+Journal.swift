@@ -30,11 +30,7 @@ extension Engine {
     /// trading is then refused until `recoverFromWAL()`. Otherwise it
     /// starts with a checkpoint of the current state.
     public func attachJournal(_ journal: any EngineJournal, hasRecords: Bool, checkpointEvery: Int) throws(HQTError) {
-        try checkNotRunning("enable the WAL")
-        guard self.journal == nil else {
-            throw HQTError(.state, "the WAL is already enabled (\(self.journal!.path)); disable it first")
-        }
-        guard checkpointEvery >= 1 else { throw HQTError(.invalidArgument, "checkpoint_every must be >= 1") }
+        try checkJournalCanAttach(checkpointEvery: checkpointEvery)
         self.checkpointEvery = checkpointEvery
         if hasRecords {
             walNeedsRecovery = true
@@ -45,6 +41,16 @@ extension Engine {
         }
         self.journal = journal
         recordsSinceCheckpoint = 0
+    }
+
+    /// Why a journal cannot be attached now, if it cannot (also asked by
+    /// `enableWAL` before it touches the file).
+    package func checkJournalCanAttach(checkpointEvery: Int) throws(HQTError) {
+        try checkNotRunning("enable the WAL")
+        if let current = journal {
+            throw HQTError(.state, "the WAL is already enabled (\(current.path)); disable it first")
+        }
+        guard checkpointEvery >= 1 else { throw HQTError(.invalidArgument, "checkpoint_every must be >= 1") }
     }
 
     /// Takes a final checkpoint and closes the journal.

@@ -73,7 +73,7 @@ import Testing
         for p in e.positions { try e.close(ticket: p.ticket) }
         try e.tick(at: 2 * SEC, bid: 1_200_000, ask: 1_200_020)
         #expect(e.floatingProfit == 0)
-        #expect(e.symbolsWithPositions.isEmpty)
+        #expect(e.activeSymbols.count == 0)
         #expect(e.quotes[0].exposure.isFlat)
     }
 }
