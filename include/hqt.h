@@ -106,6 +106,8 @@ enum {
     HQT_E_BROADCAST = 16,       /* ZeroMQ error (bind failed, bad endpoint, ...) */
     HQT_E_WAL_CORRUPT = 17,     /* write-ahead log damaged before its last valid record */
     HQT_E_WAL = 18,             /* other write-ahead log error (lock held, sync failed, ...) */
+    HQT_E_RANGE = 19,           /* past the exact range (money, volume x price, time + period): refused, nothing changed */
+    HQT_E_INTERRUPTED = 20,     /* run stopped between two events by hqt_engine_interrupt: run again to continue */
     HQT_E_INTERNAL = 99         /* a bug in HQT: please report it */
 };
 /* END GENERATED */

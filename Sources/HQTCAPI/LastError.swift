@@ -87,6 +87,8 @@ public func hqt_status_name(_ status: Int32) -> UnsafePointer<CChar> {
     case 16: name = "HQT_E_BROADCAST"
     case 17: name = "HQT_E_WAL_CORRUPT"
     case 18: name = "HQT_E_WAL"
+    case 19: name = "HQT_E_RANGE"
+    case 20: name = "HQT_E_INTERRUPTED"
     case 99: name = "HQT_E_INTERNAL"
     default: name = "HQT_E_UNKNOWN_STATUS"
     }

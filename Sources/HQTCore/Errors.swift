@@ -20,6 +20,8 @@ public struct HQTError: Error, CustomStringConvertible, Sendable {
         case broadcast = 16
         case walCorrupt = 17
         case wal = 18
+        case range = 19
+        case interrupted = 20
         case `internal` = 99
     }
 

@@ -82,6 +82,12 @@ class Status(IntEnum):
     BROADCAST = 16  #: ZeroMQ error (bind failed, bad endpoint, ...)
     WAL_CORRUPT = 17  #: write-ahead log damaged before its last valid record
     WAL = 18  #: other write-ahead log error (lock held, sync failed, ...)
+    RANGE = (
+        19  #: past the exact range (money, volume x price, time + period): refused, nothing changed
+    )
+    INTERRUPTED = (
+        20  #: run stopped between two events by hqt_engine_interrupt: run again to continue
+    )
     INTERNAL = 99  #: a bug in HQT: please report it
 
 
@@ -106,6 +112,8 @@ STATUS_MESSAGES: dict[int, str] = {
     16: "ZeroMQ error (bind failed, bad endpoint, ...)",
     17: "write-ahead log damaged before its last valid record",
     18: "other write-ahead log error (lock held, sync failed, ...)",
+    19: "past the exact range (money, volume x price, time + period): refused, nothing changed",
+    20: "run stopped between two events by hqt_engine_interrupt: run again to continue",
     99: "a bug in HQT: please report it",
 }
 

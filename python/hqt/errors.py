@@ -27,6 +27,8 @@ derive from the matching built-in exception where one fits, so both
     ├── BroadcastError                         HQT_E_BROADCAST
     ├── WALError                               HQT_E_WAL
     │   └── WALCorruptionError                 HQT_E_WAL_CORRUPT
+    ├── RangeError (OverflowError)             HQT_E_RANGE
+    ├── RunInterruptedError                    HQT_E_INTERRUPTED
     ├── InternalError (RuntimeError)           HQT_E_INTERNAL
     └── NativeLibraryError (ImportError)       hqt._hqt / libhqt.so not built
 
@@ -68,6 +70,8 @@ __all__ = [
     "BroadcastError",
     "WALError",
     "WALCorruptionError",
+    "RangeError",
+    "RunInterruptedError",
     "InternalError",
     "NativeLibraryError",
     "HQTWarning",
@@ -256,6 +260,25 @@ class WALCorruptionError(WALError):
     status_name = "HQT_E_WAL_CORRUPT"
 
 
+class RangeError(HQTError, OverflowError):
+    """A value beyond the range HQT keeps exact: a balance or floating profit past
+    ±2e12 account units, a bar that would close after the last int64 nanosecond
+    (April 2262). The message names the quantity; nothing was changed (a run stops
+    before the event that would have left the range: see docs/engine.md "Range")."""
+
+    status = 19
+    status_name = "HQT_E_RANGE"
+
+
+class RunInterruptedError(HQTError):
+    """The run stopped between two events because :meth:`hqt.Engine.interrupt` was
+    called (``run()`` turns a Ctrl-C into one). Nothing is lost: ``run()`` again
+    continues with the next event, exactly as if the run had not stopped."""
+
+    status = 20
+    status_name = "HQT_E_INTERRUPTED"
+
+
 class InternalError(HQTError, RuntimeError):
     """A bug in HQT: please report it with the message."""
 
@@ -294,6 +317,8 @@ STATUS_EXCEPTIONS: dict[int, type[HQTError]] = {
         BroadcastError,
         WALCorruptionError,
         WALError,
+        RangeError,
+        RunInterruptedError,
         InternalError,
     )
     if cls.status is not None

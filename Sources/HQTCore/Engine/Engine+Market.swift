@@ -16,6 +16,7 @@ extension Engine {
     /// A tick of symbol `s` (validated by the caller).
     @inline(__always)
     func handleTick(_ s: Int, time: Int64, bid: Int64, ask: Int64) throws(HQTError) {
+        let clock = (previous: previousTime, current: currentTime)
         previousTime = currentTime
         currentTime = time
         stats.ticksProcessed &+= 1
@@ -25,9 +26,16 @@ extension Engine {
         // events are processed: symbols are added only between runs).
         let q = quotes + s
         if q.pointee.builders > 0 { try closeBuiltBars(symbol: s, before: time) }
+        let quote = (bid: q.pointee.bid, ask: q.pointee.ask, time: q.pointee.time)
         q.pointee.bid = bid
         q.pointee.ask = ask
         q.pointee.time = time
+        // Revalued before anything acts on the new prices, so that a price
+        // that would take the account past the exact range is refused with
+        // nothing done (see `refuseQuote`).
+        if activeSymbols.count > 0, !refreshFloatingProfit() {
+            try refuseQuote(q, restoring: quote, clock: clock, isTick: true)
+        }
         phase = .triggers
         if sinkSet.active { notifyTick(symbol: s, time: time, bid: bid, ask: ask) }
         if q.pointee.mayTrigger(lowBid: bid, highBid: bid, lowAsk: ask, highAsk: ask, time: time) {
@@ -36,22 +44,53 @@ extension Engine {
                 range: PriceRange(
                     openBid: bid, lowBid: bid, highBid: bid,
                     openAsk: ask, lowAsk: ask, highAsk: ask, intrabar: false))
+            // Fills revalue as they apply; an order filled here cannot take
+            // the sum past the range by itself, but the check stays exact.
+            if activeSymbols.count > 0 { try checkFloatingProfitRange() }
         }
-        if activeSymbols.count > 0 { try revalueOpenPositions() }
+        if activeSymbols.count > 0 { try afterRevaluation() }
         if time >= stats.nextEquitySample { sampleOnInterval(time) }
         if q.pointee.builders > 0 { addToBuiltBars(symbol: s, time: time, bid: bid) }
     }
 
-    /// Floating profit, drawdown and the margin levels at the new prices.
-    /// Out of line: the tick loop without positions stays small.
+    /// Puts back the quote and the clock of an event whose prices would take
+    /// the open positions' floating profit past ±`maxBalance`, and throws:
+    /// the event is refused with the account as it was.
     @inline(never)
-    func revalueOpenPositions() throws(HQTError) {
+    func refuseQuote(
+        _ q: UnsafeMutablePointer<SymbolState>, restoring quote: (bid: Int64, ask: Int64, time: Int64),
+        clock: (previous: Int64, current: Int64), isTick: Bool
+    ) throws(HQTError) {
+        let refused = currentTime
+        q.pointee.bid = quote.bid
+        q.pointee.ask = quote.ask
+        q.pointee.time = quote.time
+        previousTime = clock.previous
+        currentTime = clock.current
+        if isTick { stats.ticksProcessed &-= 1 } else { stats.barsProcessed &-= 1 }
+        eventsProcessed &-= 1
+        refreshFloatingProfit()
+        throw HQTError(
+            .range,
+            "the event at \(refused) was refused: at its prices the open positions' floating profit would be beyond ±2e12 account units, the range HQT keeps exact (check the prices for a jump, and the volumes); nothing was changed"
+        )
+    }
+
+    /// The floating profit after fills (a backstop: the quote was checked).
+    @inline(never)
+    func checkFloatingProfitRange() throws(HQTError) {
         guard refreshFloatingProfit() else {
             throw HQTError(
-                .badData,
+                .range,
                 "at \(now) the open positions' floating profit is beyond ±2e12 account units, the range HQT keeps exact: check the prices (a jump?) and the volumes"
             )
         }
+    }
+
+    /// Drawdown and the margin levels at the prices just revalued.
+    /// Out of line: the tick loop without positions stays small.
+    @inline(never)
+    func afterRevaluation() throws(HQTError) {
         stats.trackDrawdown(equity: accountState.equity)
         if accountState.needsMarginCheck { try checkMarginLevels() }
     }
@@ -59,13 +98,19 @@ extension Engine {
     /// A loaded bar that has just closed at `closeTime`.
     func handleBar(_ bar: Bar, closeTime: Int64) throws(HQTError) {
         let s = Int(bar.symbolID)
+        let clock = (previous: previousTime, current: currentTime)
         currentTime = max(currentTime, closeTime)
         stats.barsProcessed &+= 1
         eventsProcessed &+= 1
         let spread = symbols[s].spread
-        quotes[s].bid = bar.close
-        quotes[s].ask = bar.close + spread
-        quotes[s].time = currentTime
+        let q = quotes + s
+        let quote = (bid: q.pointee.bid, ask: q.pointee.ask, time: q.pointee.time)
+        q.pointee.bid = bar.close
+        q.pointee.ask = bar.close + spread
+        q.pointee.time = currentTime
+        if activeSymbols.count > 0, !refreshFloatingProfit() {
+            try refuseQuote(q, restoring: quote, clock: clock, isTick: false)
+        }
         phase = .triggers
         if quotes[s].mayTrigger(
             lowBid: bar.low, highBid: bar.high, lowAsk: bar.low + spread,
@@ -77,9 +122,10 @@ extension Engine {
                     openBid: bar.open, lowBid: bar.low, highBid: bar.high,
                     openAsk: bar.open + spread, lowAsk: bar.low + spread,
                     highAsk: bar.high + spread, intrabar: true))
+            if activeSymbols.count > 0 { try checkFloatingProfitRange() }
         }
         if activeSymbols.count > 0 {
-            try revalueOpenPositions()
+            stats.trackDrawdown(equity: accountState.equity)
             try checkMarginLevels()
         }
         sampleEquity(at: currentTime)

@@ -304,7 +304,7 @@ extension Engine {
 
     static func balanceRangeError(_ what: String) -> HQTError {
         HQTError(
-            .invalidArgument,
+            .range,
             "\(what) would take the balance beyond ±2e12, the range HQT keeps exact")
     }
 }

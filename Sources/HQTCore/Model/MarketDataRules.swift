@@ -61,7 +61,7 @@ public enum MarketDataRules {
         }
         guard let closeTime = timeframe.checkedCloseTime(opening: t) else {
             return HQTError(
-                .dataOrder,
+                .range,
                 "\(subject) \(i): open time \(t) is too late: the \(timeframe) bar would close after the last int64 nanosecond"
             )
         }
@@ -163,7 +163,7 @@ extension Timeframe {
         let open = try checkedOpenTime(containing: time)
         guard let close = checkedCloseTime(opening: open) else {
             throw HQTError(
-                .invalidArgument, "the \(self) bar holding time_ns \(time) closes after the last int64 nanosecond")
+                .range, "the \(self) bar holding time_ns \(time) closes after the last int64 nanosecond")
         }
         return (open, close)
     }
@@ -176,7 +176,7 @@ extension Timeframe {
         guard time >= 0 else { throw Timeframe.negativeTime(time) }
         let open = openTime(containing: time)
         let outside = HQTError(
-            .invalidArgument, "the \(self) bar \(periods) bars after time_ns \(time) opens outside the int64 ns range")
+            .range, "the \(self) bar \(periods) bars after time_ns \(time) opens outside the int64 ns range")
         let result: Int64
         if minutes == 43200 {
             // 0...Int64.max ns spans fewer than 12 * 300 months

@@ -130,7 +130,7 @@ import Testing
 
     @Test func aBarClosingAfterTheLastNanosecondIsAnErrorNotATrap() throws {
         let e = try engine()
-        let err = expectError(.dataOrder, mentions: ["too late", "int64"]) {
+        let err = expectError(.range, mentions: ["too late", "int64"]) {
             try e.loadBars(
                 symbolID: 0, timeframe: 1, time: [.max], open: [1], high: [1], low: [1], close: [1], volume: [0])
         }
@@ -159,12 +159,12 @@ import Testing
 
     @Test func periodsReportTheirLimits() throws {
         expectError(.invalidArgument, mentions: ["negative"]) { _ = try Timeframe.m1.bar(containing: -1) }
-        expectError(.invalidArgument, mentions: ["MN1", "int64"]) { _ = try Timeframe.mn1.bar(containing: .max) }
+        expectError(.range, mentions: ["MN1", "int64"]) { _ = try Timeframe.mn1.bar(containing: .max) }
         #expect(try Timeframe.mn1.checkedOpenTime(containing: .max) == 9_222_422_400 * SEC)  // 2262-04-01
-        expectError(.invalidArgument, mentions: ["outside"]) {
+        expectError(.range, mentions: ["outside"]) {
             _ = try Timeframe.mn1.openTime(12 * 300, barsAfter: Self.t0)
         }
-        expectError(.invalidArgument, mentions: ["outside"]) { _ = try Timeframe.m1.openTime(.max, barsAfter: 0) }
+        expectError(.range, mentions: ["outside"]) { _ = try Timeframe.m1.openTime(.max, barsAfter: 0) }
         // 2024-01 + 25 months = 2026-02-01: 2024 (366) + 2025 (365) + January 2026 (31) days
         #expect(try Timeframe.mn1.openTime(25, barsAfter: Self.t0 + 10 * DAY) == Self.t0 + (366 + 365 + 31) * DAY)
         #expect(try Timeframe.w1.openTime(-1, barsAfter: Self.t0) == Self.t0 - 7 * DAY)
