@@ -15,7 +15,8 @@
  *       volume ................ int64, lots x 1e6 (0.01 lot = 10000)
  *       margin level .......... int64, percent x 1e6 (0 while no margin used)
  *       time .................. int64, nanoseconds since the Unix epoch, UTC
- *   - An hqt_engine is not thread-safe: use one from one thread at a time.
+ *   - An hqt_engine is not thread-safe: use one from one thread at a time
+ *     (hqt_engine_interrupt excepted: any thread may call it).
  *     Strategy callbacks run on the thread that called hqt_engine_run() or
  *     hqt_engine_process_event() and may call back into the same engine.
  *   - Handles (hqt_engine *, hqt_broadcaster *, hqt_wal *) are opaque ids,
@@ -505,8 +506,19 @@ typedef struct hqt_strategy {
 
 /* Runs every loaded event not yet processed, in the order above.
    strategy may be NULL.
-   Calls on_start first and on_stop last (also after an error in between). */
+   Calls on_start first and on_stop last (also after an error in between),
+   except when the run is interrupted (hqt_engine_interrupt): then it returns
+   HQT_E_INTERRUPTED between two events, without on_stop, and the next
+   hqt_engine_run* continues it (without on_start), so that the pieces
+   together equal the run never interrupted. */
 int hqt_engine_run(hqt_engine *engine, const hqt_strategy *strategy);
+/* Asks the run in progress to stop between two events (within 1024 events).
+   The one call that is safe from any thread while another runs the engine
+   (e.g. a watchdog or UI thread); between runs it does nothing. */
+int hqt_engine_interrupt(hqt_engine *engine);
+/* *out_paused = 1 when the last run was interrupted and has not been
+   continued yet, else 0. */
+int hqt_engine_is_paused(hqt_engine *engine, int32_t *out_paused);
 /* Processes one event now (paper trading, custom loops). strategy may be NULL;
    its on_tick / on_bar / on_trade are called as in run(). */
 int hqt_engine_process_event(hqt_engine *engine, const hqt_event *event,

@@ -92,6 +92,23 @@ public func hqt_engine_run(_ handle: OpaquePointer?, _ strategy: UnsafePointer<h
     }
 }
 
+@_cdecl("hqt_engine_interrupt")
+public func hqt_engine_interrupt(_ handle: OpaquePointer?) -> Int32 {
+    // Any thread, also while the engine runs on another one: only the
+    // engine's atomic request flag is touched.
+    status { () throws(HQTError) in
+        try engine(handle).interrupter.interrupt()
+    }
+}
+
+@_cdecl("hqt_engine_is_paused")
+public func hqt_engine_is_paused(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<Int32>?) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        try output(out, "out_paused").pointee = e.isPaused ? 1 : 0
+    }
+}
+
 @_cdecl("hqt_engine_process_event")
 public func hqt_engine_process_event(
     _ handle: OpaquePointer?, _ event: UnsafePointer<hqt_event>?,

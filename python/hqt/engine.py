@@ -26,10 +26,11 @@ import numpy as np
 
 from hqt import _hqt
 from hqt._arrays import TimeLike, as_micro_array, as_price_array, as_time_array, to_ns
+from hqt._interrupt import DeferredInterrupt
 from hqt.broadcast import BroadcastStats, Key, broadcast_options
 from hqt.constants import AccountMode, MarginMode, OrderType
 from hqt.data import BarData, TickData, infer_timeframe, load_csv
-from hqt.errors import HQTWarning, InvalidArgumentError
+from hqt.errors import HQTWarning, InvalidArgumentError, RunInterruptedError
 from hqt.frames import (
     bars_from_frame,
     from_frame,
@@ -645,11 +646,20 @@ class Engine(_hqt.Engine):
         variable CI is set; True / False force it on / off. It costs the
         engine nothing: see :mod:`hqt.progress`.
 
-        Ctrl-C (KeyboardInterrupt) raised in a strategy callback stops the
-        run after that event, like any callback error: on_stop is called,
-        the write-ahead log gets its end-of-run checkpoint, the events not
-        processed stay loaded (``run()`` again continues), and the
-        KeyboardInterrupt is re-raised with a note saying so.
+        Ctrl-C pauses the run: the callback in progress finishes, the engine
+        stops between two events (within 1024 events), an enabled
+        write-ahead log gets a checkpoint, and run() raises KeyboardInterrupt
+        with a note. Nothing ends: on_stop is not called, and ``run()`` again
+        (same strategy object) continues with the next event without a second
+        on_start, so the pieces together equal the run never interrupted
+        (:attr:`is_paused` is True meanwhile). A second Ctrl-C before the
+        engine has stopped raises KeyboardInterrupt inside the callback at
+        once and ends the run like any callback error (on_stop is called).
+        This needs run() on the main thread with Python's default SIGINT
+        handler in place; otherwise Ctrl-C acts as a callback error. Without
+        Python callbacks the engine runs without the GIL and sees Ctrl-C when
+        it returns. :meth:`interrupt` (any thread) pauses a run the same way;
+        run() then raises :class:`hqt.RunInterruptedError`.
 
         With a strategy, its overridden callbacks are called (see
         :class:`hqt.Strategy`); an exception raised in one stops the run and
@@ -708,8 +718,24 @@ class Engine(_hqt.Engine):
             bar.begin_chunk(total)
             outer = self.__dict__.get("_in_run", False)
             self.__dict__["_in_run"] = True
+            ctrl_c = DeferredInterrupt(self)
             try:
-                fn(*args)
+                if outer:
+                    fn(*args)  # run() from a callback: BusyError, no handler swap
+                else:
+                    with ctrl_c:
+                        fn(*args)
+            except RunInterruptedError as e:
+                if not ctrl_c.requested:
+                    raise  # interrupt() called by the program: its exception
+                left = self.pending_events
+                stopped = KeyboardInterrupt()
+                stopped.add_note(
+                    f"hqt: run() paused after {total - left:,} of {total:,} events, between "
+                    f"two events; {left:,} stay loaded: run() again continues exactly where "
+                    "it stopped (no second on_start; on_stop comes at the real end)"
+                )
+                raise stopped from e
             except KeyboardInterrupt as e:
                 left = self.pending_events if not self.disposed else 0
                 e.add_note(
@@ -721,6 +747,12 @@ class Engine(_hqt.Engine):
                 raise
             finally:
                 self.__dict__["_in_run"] = outer
+            if ctrl_c.requested:
+                # Ctrl-C came too late to stop anything (a run without Python
+                # callbacks only sees it when it returns): the run is complete.
+                done = KeyboardInterrupt()
+                done.add_note("hqt: Ctrl-C during run(); the run had already completed")
+                raise done
             bar.end_chunk()
         return BacktestResult.from_engine(
             self, wall_seconds=_time.perf_counter() - started, events=total - self.pending_events

@@ -60,8 +60,10 @@ import collections
 import hashlib
 import json
 import os
+import random
 import signal
 import sys
+import threading
 import time
 from typing import Any
 
@@ -487,13 +489,74 @@ def drive_run(args: argparse.Namespace, info: dict[str, Any]) -> hqt.Engine:
     rep = open_wal(e, args, info)
     info["t_run"] = time.time()
     print("RUN", flush=True, file=sys.stderr)
-    if rep is None:
+    if args.sigint_every > 0:
+        info["sigints"], info["pauses"] = run_under_sigints(e, strat, args, resume=rep is not None)
+    elif rep is None:
         e.run(strat)
     else:
         e.run(strat, resume=True)
     if isinstance(strat, StatefulKill9Strategy):
         info["strategy"] = strat.counters()
     return e
+
+
+def run_under_sigints(
+    e: hqt.Engine, strat: hqt.Strategy, args: argparse.Namespace, *, resume: bool
+) -> tuple[int, int]:
+    """Runs to the end while a thread sends this process real SIGINTs (Ctrl-C)
+    at random intervals averaging ``--sigint-every`` ms: each pauses the run
+    (KeyboardInterrupt out of run()), which is then run again. Returns the
+    signals sent and the pauses seen; the result must equal a quiet run's.
+
+    One signal per run() call, sent once a callback of that call has run
+    (``armed``): a Ctrl-C between two run() calls is the program's own
+    KeyboardInterrupt, not something hqt can defer, and a second Ctrl-C
+    before the engine has stopped is the "stop now" escape (a callback error).
+    """
+    rng = random.Random(args.sigint_seed)
+    sent = 0
+    done = threading.Event()
+    armed = threading.Event()
+    paused = threading.Event()
+    on_tick = strat.on_tick
+
+    def armed_on_tick(engine: hqt.Engine, tick: Any) -> None:
+        armed.set()
+        on_tick(engine, tick)
+
+    strat.on_tick = armed_on_tick  # type: ignore[method-assign]
+
+    def interrupter() -> None:
+        nonlocal sent
+        while not done.wait(rng.expovariate(1000.0 / args.sigint_every)):
+            if armed.wait(0.05) and not done.is_set():
+                os.kill(os.getpid(), signal.SIGINT)
+                sent += 1
+                while not paused.wait(0.05) and not done.is_set():
+                    pass
+                paused.clear()
+                armed.clear()
+
+    pauses = 0
+    thread = threading.Thread(target=interrupter, daemon=True)
+    thread.start()
+    try:
+        first = True
+        while True:
+            try:
+                e.run(strat, resume=resume and first)
+                break
+            except KeyboardInterrupt:
+                first = False
+                if not e.is_paused:
+                    break  # the Ctrl-C came after the run had completed
+                pauses += 1
+                paused.set()
+    finally:
+        done.set()
+        thread.join()
+        del strat.on_tick
+    return sent, pauses
 
 
 def resume_index(rep: Any) -> int:
@@ -677,6 +740,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--start-deposits", action="store_true", help="run driver: two deposits in on_start"
     )
+    ap.add_argument(
+        "--sigint-every",
+        type=float,
+        default=0.0,
+        help="run/stateful drivers: send this process SIGINT (Ctrl-C) every MS ms on "
+        "average (random intervals) and run() again after each pause",
+    )
+    ap.add_argument("--sigint-seed", type=int, default=1, help="seed of the SIGINT intervals")
     ap.add_argument(
         "--die-in-start",
         action="store_true",

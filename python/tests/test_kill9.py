@@ -516,3 +516,29 @@ def test_kill9_inside_on_start(tmp_path: Path) -> None:
         )
     )
     check([rd], lambda rd: ref, "kill9 inside on_start")
+
+
+@pytest.mark.parametrize("driver", ("run", "stateful"))
+def test_sigint_loop(
+    references: dict[tuple[str, str], Reference], driver: str, tmp_path: Path
+) -> None:
+    """Ctrl-C, then run() again, over and over (issue 10, item 4).
+
+    Real SIGINTs at random moments (one every 5 ms on average, 9 seeds), each
+    pausing the run between two events and run() continuing it: every run
+    ends with the uninterrupted result, the stateful strategy's counters
+    (changed in on_tick, on_bar and on_trade) included. Before the run could
+    pause, KeyboardInterrupt ended it inside a callback and the continued run
+    started over with on_start: 8 of 9 such runs ended differently.
+    """
+    ref = comparable(references[driver, "batch"].result, driver)
+    pauses = 0
+    for seed in range(1, 10):
+        cmd = _cmd(driver, tmp_path / f"sigint-{seed}.wal", "batch")
+        got, _ = run_to_end([*cmd, "--sigint-every", "5", "--sigint-seed", str(seed)])
+        assert got["info"]["sigints"] >= 1, "no SIGINT reached the run: nothing was tested"
+        pauses += got["info"]["pauses"]
+        assert comparable(got, driver) == ref, (
+            f"seed {seed}: {got['info']['pauses']} pauses; {diff(comparable(got, driver), ref)}"
+        )
+    assert pauses >= 9, f"only {pauses} pauses in 9 runs"

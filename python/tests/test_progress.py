@@ -211,24 +211,26 @@ def test_ctrl_c_stops_cleanly_and_run_continues(tmp_path):
     s = Interrupting(12_345)
     with pytest.raises(KeyboardInterrupt) as info:
         e.run(s, progress=False)
-    assert any("interrupted after 12,345 of 40,000 events" in n for n in info.value.__notes__)
-    assert s.stopped == 1  # on_stop ran
-    assert e.pending_events == len(TICKS) - 12_345
-    assert e.statistics().ticks_processed == 12_345
-    # the WAL holds the state at the interruption: a second engine recovers it
+    # Paused between two events at the first check after the request (every
+    # 1,024 events): 13 x 1,024 = 13,312; nothing of the run's end happened.
+    assert any("paused after 13,312 of 40,000 events" in n for n in info.value.__notes__)
+    assert s.stopped == 0 and e.is_paused
+    assert e.pending_events == len(TICKS) - 13_312
+    assert e.statistics().ticks_processed == 13_312
+    # the WAL holds the state at the pause: a second engine recovers it
     e2 = make_engine(TICKS)
     wal2 = tmp_path / "copy.wal"
     wal2.write_bytes(wal.read_bytes())
     e2.enable_wal(wal2)
     rep = e2.recover_from_wal()
-    assert rep.events_processed == 12_345 and rep.torn_bytes_dropped == 0
+    assert rep.events_processed == 13_312 and rep.torn_bytes_dropped == 0
     s_int, s_rec = snapshot(e), snapshot(e2)
     for key in COMPARED:
         assert s_int[key] == s_rec[key], key
     # the interrupted engine goes on where it stopped and ends like the reference
     s.at = None
     e.run(s, progress=False)
-    assert e.pending_events == 0
+    assert e.pending_events == 0 and s.stopped == 1 and not e.is_paused
     a, b = snapshot(e), snapshot(ref)
     for key in COMPARED:
         assert a[key] == b[key], key
@@ -262,10 +264,10 @@ def test_ctrl_c_that_kills_the_process_leaves_a_recoverable_wal(tmp_path):
     script = INTERRUPTED_SCRIPT.format(pydir=str(PYDIR), wal=str(wal))
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert r.returncode in (-signal.SIGINT, 130, 1), r.stderr
-    assert "KeyboardInterrupt" in r.stderr and "interrupted after 9,999" in r.stderr
+    assert "KeyboardInterrupt" in r.stderr and "paused after 10,240" in r.stderr
     report = hqt.WriteAheadLog.verify(wal)
     assert report.torn_bytes_dropped == 0 and report.last_checkpoint_offset is not None
     e = make_engine(TICKS)
     e.enable_wal(wal)  # the lock was released
     rec = e.recover_from_wal()
-    assert rec.events_processed == 9_999 and rec.records_discarded == 0
+    assert rec.events_processed == 10_240 and rec.records_discarded == 0

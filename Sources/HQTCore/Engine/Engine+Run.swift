@@ -51,6 +51,8 @@ extension Engine {
         try checkNotRunning("start a run")
         guard warmup >= 0 else { throw HQTError(.invalidArgument, "warmup must be >= 0") }
         guard !walNeedsRecovery else { throw needsRecoveryError() }
+        // An interrupt() between runs is not for this one.
+        interrupter.clear()
         isRunning = true
         // Deals made before the run (outside any strategy) are not this
         // strategy's to hear about.
@@ -64,7 +66,7 @@ extension Engine {
             dataSource = nil
         }
         var failure: HQTError?
-        if resume && runStage == .completed {
+        if resume && runStage == .completed && !isPaused {
             // The recovered run had finished: nothing runs again, but a
             // strategy that saves its state gets its final state back.
             if let restore = hooks.restoreState, recoveredStrategyState != nil, let point = resumePoint,
@@ -75,7 +77,11 @@ extension Engine {
             return
         }
         do {
-            if resume && runStage == .running {
+            if isPaused {
+                // Continuing an interrupted run: it already started (on_start
+                // ran, the strategy holds its state); the next event is next.
+                isPaused = false
+            } else if resume && runStage == .running {
                 warmingUp = true
                 defer { warmingUp = false }
                 if let onStart = hooks.onStart { try onStart(self) }
@@ -102,6 +108,13 @@ extension Engine {
             }
             try deliverTrades()
             try runLoop(onTick: hooks.onTick)
+        } catch let error where error.code == .interrupted {
+            // Stopped between two events: no end of run; the log gets a
+            // checkpoint (with the strategy's state) as at any event boundary.
+            isPaused = true
+            phase = .between
+            if journal != nil && !walNeedsRecovery { try checkpoint() }
+            throw error
         } catch {
             failure = error
         }
@@ -321,9 +334,29 @@ extension Engine {
         // and the columns it points into stay valid for the whole loop.
         let merge = feed.currentMerge()
         while merge.remaining > 0 {
-            try processLoaded(merge.next(), onTick: onTick)
-            if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
+            for _ in 0..<min(merge.remaining, Engine.interruptCheckInterval) {
+                try processLoaded(merge.next(), onTick: onTick)
+                if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
+            }
+            if merge.remaining > 0 { try stopIfInterrupted() }
         }
+    }
+
+    /// Asks the run in progress to stop between two events, within
+    /// `interruptCheckInterval` events; `run` then throws `.interrupted` and
+    /// the next `run` continues exactly where it stopped. Safe from any
+    /// thread through `interrupter` (an atomic flag); between runs it does nothing.
+    public func interrupt() {
+        interrupter.interrupt()
+    }
+
+    @inline(never)
+    func stopIfInterrupted() throws(HQTError) {
+        guard interrupter.take() else { return }
+        throw HQTError(
+            .interrupted,
+            "the run was interrupted after event \(eventsProcessed) (interrupt() or Ctrl-C): run again to continue with the next event, exactly as if it had not stopped"
+        )
     }
 
     /// Processes the next loaded event with its callbacks; false when none is left.
@@ -363,13 +396,18 @@ extension Engine {
         let n = series.count
         var i = cursor.pointee
         while i < n {
-            cursor.pointee = i + 1
-            let time = times[i], bid = bids[i], ask = asks[i]
-            try handleTick(s, time: time, bid: bid, ask: ask)
-            try tickCallbacks(Tick(symbolID: series.symbolID, time: time, bid: bid, ask: ask), onTick)
-            phase = .between
-            if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
-            i += 1
+            // In blocks: the interrupt flag is read once per block, not per tick.
+            let blockEnd = min(n, i + Engine.interruptCheckInterval)
+            while i < blockEnd {
+                cursor.pointee = i + 1
+                let time = times[i], bid = bids[i], ask = asks[i]
+                try handleTick(s, time: time, bid: bid, ask: ask)
+                try tickCallbacks(Tick(symbolID: series.symbolID, time: time, bid: bid, ask: ask), onTick)
+                phase = .between
+                if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
+                i += 1
+            }
+            if i < n { try stopIfInterrupted() }
         }
     }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The backtest engine: one account with MetaTrader 5 semantics, its
 /// symbols, the loaded market data and everything traded on it.
 ///
@@ -10,7 +12,8 @@
 /// journal (`EngineJournal`).
 ///
 /// Not thread-safe: drive one engine from one thread. Strategy hooks run on
-/// that thread and may call back into the engine (trade, read state).
+/// that thread and may call back into the engine (trade, read state). The
+/// one exception is `interrupt()`, which any thread may call.
 public final class Engine {
     static let maxPrice: Int64 = 1_000_000_000 * FixedPoint.scale
     static let maxMoney: Int64 = 1_000_000_000_000 * FixedPoint.scale
@@ -90,6 +93,13 @@ public final class Engine {
 
     // MARK: run state
     var isRunning = false
+    /// Set by `interrupt()` from any thread, read by the run loop between
+    /// events (every `interruptCheckInterval` events).
+    public let interrupter = RunInterrupter()
+    static let interruptCheckInterval = 1024
+    /// The last run stopped at `interrupt()`: the next `run` continues it
+    /// (no on_start) instead of starting a new one.
+    public internal(set) var isPaused = false
     var inEvent = false
     /// A run, an event or a bar flush is in progress (strategy callbacks may
     /// be on the stack): the C API refuses to destroy the engine now.
@@ -301,4 +311,24 @@ extension Engine {
 /// releases.
 public protocol ClosableSink: EngineSink {
     func close()
+}
+
+/// The one part of an engine other threads may touch: a request that the
+/// run in progress stop between two events (see `Engine.interrupt()`).
+public final class RunInterrupter: Sendable {
+    private let requested = Atomic<Bool>(false)
+
+    public init() {}
+
+    /// Asks the run in progress to stop; async-signal-safe (one atomic store).
+    public func interrupt() { requested.store(true, ordering: .relaxed) }
+
+    /// Takes the request: true (once) if one was made.
+    func take() -> Bool { requested.exchange(false, ordering: .relaxed) }
+
+    /// Forgets a request made between runs.
+    func clear() { requested.store(false, ordering: .relaxed) }
+
+    /// Whether a request is pending (for callers that only poll).
+    public var isRequested: Bool { requested.load(ordering: .relaxed) }
 }

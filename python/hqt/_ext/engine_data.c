@@ -295,6 +295,26 @@ engine_flush_bars(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs
     return hqt_ctx_finish(&ctx, st);
 }
 
+static PyObject *
+engine_interrupt(HQTEngineObject *self, PyObject *Py_UNUSED(ignored))
+{
+    /* No ENTER: interrupting is meant for a run in progress, including one
+       that released the GIL on another thread (nogil_busy). */
+    if (self->engine == NULL)
+        Py_RETURN_NONE;
+    CALL(hqt_engine_interrupt(self->engine));
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+engine_get_is_paused(HQTEngineObject *self, void *Py_UNUSED(closure))
+{
+    int32_t paused = 0;
+    ENTER(self);
+    CALL(hqt_engine_is_paused(self->engine, &paused));
+    return PyBool_FromLong(paused);
+}
+
 /* ---- table ------------------------------------------------------------------------------- */
 
 PyMethodDef hqt_engine_data_methods[] = {
@@ -309,6 +329,9 @@ PyMethodDef hqt_engine_data_methods[] = {
     {"clear_data", (PyCFunction)engine_clear_data, METH_NOARGS,
      PyDoc_STR("clear_data($self, /)\n--\n\nForget loaded market data (not the account).")},
     FAST("_run", engine_run, NULL),
+    {"interrupt", (PyCFunction)engine_interrupt, METH_NOARGS,
+     PyDoc_STR("interrupt($self, /)\n--\n\nAsk the run in progress to stop between two events "
+               "(any thread); run() raises RunInterruptedError and run() again continues.")},
     FAST("_process_event", engine_process_event, NULL),
     FAST("_flush_bars", engine_flush_bars, NULL),
     {NULL}
@@ -317,5 +340,7 @@ PyMethodDef hqt_engine_data_methods[] = {
 PyGetSetDef hqt_engine_data_getset[] = {
     {"pending_events", (getter)engine_get_pending_events, NULL,
      PyDoc_STR("Loaded events not yet processed by run()."), NULL},
+    {"is_paused", (getter)engine_get_is_paused, NULL,
+     PyDoc_STR("True when the last run was interrupted and run() will continue it."), NULL},
     {NULL}
 };
