@@ -1005,8 +1005,16 @@ int hqt_engine_is_wal_enabled(hqt_engine *engine, int *out_enabled);
 int hqt_engine_checkpoint(hqt_engine *engine);
 /* Restores the last checkpoint plus every record after it. Load the same
    data first: it is then re-walked so statistics come out exactly, and a
-   resumed run continues after the last event. out may be NULL. */
+   resumed run continues after the last event. out may be NULL.
+   Other data is refused (HQT_E_WAL, the message naming the series and the
+   first block of events that differs; nothing changed): each checkpoint
+   carries a fingerprint of the data processed up to it, and the data must
+   reach the log's last record. */
 int hqt_engine_recover_from_wal(hqt_engine *engine, hqt_recovery_report *out);
+/* The same; accept_changed_data = 1 skips the data checks and replays the
+   log over the loaded data as it is (data changed on purpose). */
+int hqt_engine_recover_from_wal_v2(hqt_engine *engine, int32_t accept_changed_data,
+                                   hqt_recovery_report *out);
 /* hqt_engine_run after a recovery: on_start and the `warmup` loaded events
    before the resume point are delivered with trading refused
    (hqt_engine_warming_up), then the run continues live. */

@@ -46,8 +46,18 @@ public func hqt_engine_checkpoint(_ handle: OpaquePointer?) -> Int32 {
 public func hqt_engine_recover_from_wal(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_recovery_report>?)
     -> Int32
 {
+    hqt_engine_recover_from_wal_v2(handle, 0, out)
+}
+
+@_cdecl("hqt_engine_recover_from_wal_v2")
+public func hqt_engine_recover_from_wal_v2(
+    _ handle: OpaquePointer?, _ acceptChangedData: Int32, _ out: UnsafeMutablePointer<hqt_recovery_report>?
+) -> Int32 {
     status { () throws(HQTError) in
-        let r = try engine(handle).recoverFromWAL()
+        guard acceptChangedData == 0 || acceptChangedData == 1 else {
+            throw invalid("accept_changed_data must be 0 or 1, got \(acceptChangedData)")
+        }
+        let r = try engine(handle).recoverFromWAL(acceptChangedData: acceptChangedData == 1)
         guard let out else { return }
         out.pointee = hqt_recovery_report(
             records_replayed: Int64(r.recordsReplayed), records_discarded: Int64(r.recordsDiscarded),

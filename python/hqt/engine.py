@@ -857,7 +857,7 @@ class Engine(_hqt.Engine):
         )
         return WALOpenReport._from_raw(raw)
 
-    def recover_from_wal(self) -> RecoveryReport:
+    def recover_from_wal(self, *, accept_changed_data: bool = False) -> RecoveryReport:
         """Restore the state of the log enabled with :meth:`enable_wal`.
 
         The last checkpoint is restored and every record after it applied;
@@ -868,8 +868,20 @@ class Engine(_hqt.Engine):
         continues after the last event. The log is then compacted to a fresh
         checkpoint. StateError if no log is enabled; WALCorruptionError if
         the log cannot be replayed (nothing is changed then).
+
+        The loaded data must be the data the log was written over: every
+        checkpoint carries a fingerprint of each series' data up to its
+        cursor (count, first and last time, hashes of blocks of events), and
+        the data must reach the log's last record. Other data (prices shifted
+        by a pip, fewer ticks, another file) raises WALError naming the
+        symbol and the first block of events that differs, with nothing
+        changed. ``accept_changed_data=True`` is the override for data changed
+        on purpose: the log is replayed over the data as it is (its cursors
+        must still fit in it), and results follow from that data.
         """
-        return RecoveryReport._from_raw(self._recover_from_wal())
+        if not isinstance(accept_changed_data, bool):
+            raise TypeError("accept_changed_data must be a bool")
+        return RecoveryReport._from_raw(self._recover_from_wal(accept_changed_data))
 
     # ---- broadcasting ----------------------------------------------------------------
     # disable_broadcasting, is_broadcasting and broadcast_endpoint are native (inherited).

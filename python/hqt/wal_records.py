@@ -82,6 +82,8 @@ __all__ = [
     "SymbolQuote",
     "TickCursor",
     "BarCursor",
+    "DataFingerprint",
+    "READABLE_SNAPSHOT_VERSIONS",
     "BarBuilder",
     "Snapshot",
     "History",
@@ -112,7 +114,9 @@ SCALE = 1_000_000
 # and RunStage: hqt.constants, generated from abi/hqt_abi.toml.
 #: The snapshot layout this module reads (first u32 of a CHECKPOINT payload).
 #: Version 2: the history lists are deltas ([start u64][count u64][items]).
-SNAPSHOT_VERSION = 3
+SNAPSHOT_VERSION = 4
+#: Versions :func:`decode_checkpoint` reads (3: HQT 0.1, without data fingerprints).
+READABLE_SNAPSHOT_VERSIONS = (3, 4)
 #: event i64, phase u8, time i64: the start of every engine record payload.
 RECORD_HEADER_SIZE = 17
 INT64_MIN = -(1 << 63)
@@ -442,21 +446,37 @@ class SymbolQuote(_Decoded):
 
 
 @dataclass(frozen=True)
+class DataFingerprint(_Decoded):
+    """What a v4 checkpoint keeps of a series' processed data (docs/wal-records.md):
+    the first event's time and one hash per block of ``4096 << level`` events."""
+
+    first_time: int  # -1 if nothing was processed
+    level: int
+    blocks: tuple[int, ...]
+
+    @property
+    def block_size(self) -> int:
+        return 4096 << self.level
+
+
+@dataclass(frozen=True)
 class TickCursor(_Decoded):
     """Loaded ticks of one symbol: the next tick's index and the last processed one's time (-1 if none)."""
 
     cursor: int
     last_time: int
+    fingerprint: DataFingerprint | None = None  # snapshot v4 on
 
 
 @dataclass(frozen=True)
 class BarCursor(_Decoded):
-    """24 bytes: a loaded bar series (symbol, timeframe) and its position."""
+    """A loaded bar series (symbol, timeframe) and its position (24 bytes, + fingerprint in v4)."""
 
     symbol_id: int
     timeframe: int  # minutes
     cursor: int
     last_time: int  # open time of the last processed bar, -1 if none
+    fingerprint: DataFingerprint | None = None  # snapshot v4 on
 
 
 @_micro("open", "high", "low", "close")
@@ -996,15 +1016,29 @@ def decode_record(record_type: int, payload: bytes, context: str | None = None) 
 
 
 def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
-    """Decodes a CHECKPOINT payload (snapshot version 2). The history lists
+    """Decodes a CHECKPOINT payload (snapshot version 3 or 4). The history lists
     are this checkpoint's deltas, as written; :func:`rebuild_history` puts
     them on the checkpoints before it."""
     r = _Reader(payload, context)
     version = r.u32("snapshot version")
-    if version != SNAPSHOT_VERSION:
+    if version not in READABLE_SNAPSHOT_VERSIONS:
         raise r.error(
-            "snapshot version %d (this decoder reads version %d)" % (version, SNAPSHOT_VERSION)
+            "snapshot version %d (this decoder reads versions %s)"
+            % (version, ", ".join(map(str, READABLE_SNAPSHOT_VERSIONS)))
         )
+
+    def data_fingerprint() -> DataFingerprint | None:
+        if version < 4:
+            return None
+        first, level, n = (
+            r.i64("first time"),
+            r.u8("fingerprint level"),
+            r.u32("fingerprint blocks"),
+        )
+        if level >= 48 or n > 64:
+            raise r.error("data fingerprint level %d with %d blocks" % (level, n))
+        return DataFingerprint(first, level, tuple(r.u64("fingerprint block") for _ in range(n)))
+
     fingerprint = r.u64("fingerprint")
     events, time, balance, net_deposits = (
         r.i64("events"),
@@ -1032,12 +1066,12 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
     cursors: list[TickCursor | None] = []
     for _ in range(nsym):  # no count of its own: one flag per symbol
         cursors.append(
-            TickCursor(r.i64("tick cursor"), r.i64("tick time"))
+            TickCursor(r.i64("tick cursor"), r.i64("tick time"), data_fingerprint())
             if r.flag("tick series flag")
             else None
         )
     bar_series = [
-        BarCursor(*r.unpack(_BAR_CURSOR, "bar series"))
+        BarCursor(*r.unpack(_BAR_CURSOR, "bar series"), data_fingerprint())
         for _ in range(r.count("bar series", _BAR_CURSOR.size))
     ]
     builders = []

@@ -55,6 +55,8 @@ final class TickSeries {
     let symbolID: UInt32
     let time = Int64Column(), bid = Int64Column(), ask = Int64Column()
     let cursorStorage = SeriesCursor()
+    /// Hashes of the processed data for checkpoints (DataFingerprint.swift).
+    let fingerprintProgress = FingerprintProgress()
     var cursor: Int {
         get { cursorStorage.pointer.pointee }
         set { cursorStorage.pointer.pointee = newValue }
@@ -73,6 +75,8 @@ final class BarSeries {
     /// Close time of each bar: the moment the bar becomes known to the feed.
     let closeTime = Int64Column()
     let cursorStorage = SeriesCursor()
+    /// Hashes of the processed data for checkpoints (DataFingerprint.swift).
+    let fingerprintProgress = FingerprintProgress()
     var cursor: Int {
         get { cursorStorage.pointer.pointee }
         set { cursorStorage.pointer.pointee = newValue }

@@ -136,8 +136,14 @@ extension Engine {
     /// quotes, bars in progress, the equity curve and drawdown come out
     /// exactly as they were; a following `run(resume: true)` continues after
     /// it. The log is then compacted to a fresh checkpoint.
+    ///
+    /// Loaded data must be the data the log was written over (fingerprints
+    /// in the checkpoint, DataFingerprint.swift) and reach its last record;
+    /// else the recovery is refused, naming the series and where it differs,
+    /// with nothing changed. `acceptChangedData` replays the log over the
+    /// loaded data as it is, for data changed on purpose.
     @discardableResult
-    public func recoverFromWAL() throws(HQTError) -> RecoveryReport {
+    public func recoverFromWAL(acceptChangedData: Bool = false) throws(HQTError) -> RecoveryReport {
         try checkNotRunning("recover from the WAL")
         guard let log = journal else {
             throw HQTError(.state, "enable the WAL first: enable_wal(path) then recover_from_wal()")
@@ -167,7 +173,9 @@ extension Engine {
         report.recordsDiscarded = Engine.dropUnfinishedUnit(&ledger)
         report.checkpointSequence = records[c].sequence
         let base = try history(before: c, in: records)
-        let strategyState = try restore(snapshot: records[c].data, sequence: records[c].sequence, base: base)
+        let strategyState = try restore(
+            snapshot: records[c].data, sequence: records[c].sequence, base: base,
+            lastRecordEvent: ledger.map(\.event).max() ?? 0, acceptChangedData: acceptChangedData)
         // Where a resumed run re-feeds from: the strategy's own checkpoint
         // when it saved one; else this snapshot — which, taken before the
         // run started, is the run's start: a fresh strategy object is then

@@ -2,7 +2,9 @@
 /// that recovery is this snapshot plus the records that follow it. Layout
 /// in docs/wal-records.md; every field is written and read in the same order.
 extension Engine {
-    static let snapshotVersion: UInt32 = 3
+    /// v4 (0.2) adds each series' data fingerprint; v3 (0.1) logs are read too.
+    static let snapshotVersion: UInt32 = 4
+    static let readableSnapshotVersions: ClosedRange<UInt32> = 3...4
 
     /// FNV-1a over the configuration a log belongs to: account, levels and
     /// every symbol's spec. A log written under another configuration is
@@ -56,15 +58,18 @@ extension Engine {
     /// Replaces the engine's state with a snapshot's. Checks everything
     /// first (configuration, loaded data); on error nothing has changed.
     /// Returns the strategy state saved with it.
-    func restore(snapshot bytes: [UInt8], sequence: UInt64, base: History = History()) throws(HQTError) -> [UInt8] {
+    ///
+    /// With data loaded, it must be the data the log was written over: each
+    /// series' fingerprint up to its cursor (v4) must match, and the data
+    /// must reach the last logged event (`lastRecordEvent`), unless
+    /// `acceptChangedData` (the documented override for data changed on
+    /// purpose: the log is then replayed over the data as it is).
+    func restore(
+        snapshot bytes: [UInt8], sequence: UInt64, base: History = History(), lastRecordEvent: Int64 = 0,
+        acceptChangedData: Bool = false
+    ) throws(HQTError) -> [UInt8] {
         var r = ByteReader(bytes, context: "checkpoint \(sequence)")
-        let version = try r.u32("version")
-        guard version == Engine.snapshotVersion else {
-            throw HQTError(
-                .wal,
-                "checkpoint \(sequence) has snapshot version \(version); this HQT reads version \(Engine.snapshotVersion)"
-            )
-        }
+        let version = try Engine.readSnapshotVersion(&r, sequence: sequence)
         let fingerprint = try r.u64("fingerprint")
         guard fingerprint == configurationFingerprint else {
             throw HQTError(
@@ -88,38 +93,51 @@ extension Engine {
         // are meaningless); with data, it must be the data of the log.
         let noData = feed.isEmpty
         var tickCursors: [Int?] = []
+        var remaining: Int64 = 0
         for (i, series) in feed.ticks.enumerated() {
             guard try r.bool("tick series flag") else {
                 tickCursors.append(nil)
+                remaining += Int64(series?.count ?? 0)
                 continue
             }
             let cursor = try r.i64("tick cursor"), lastTime = try r.i64()
+            let logged = version >= 4 ? try r.fingerprint(count: cursor, lastTime: lastTime) : nil
             if noData {
                 tickCursors.append(nil)
                 continue
             }
-            guard let s = series, cursor >= 0, cursor <= Int64(s.count),
-                (cursor == 0 ? -1 : s.time[Int(cursor) - 1]) == lastTime
-            else {
-                throw HQTError(
-                    .wal,
-                    "the loaded ticks of \(symbols[i].name) do not match the data the WAL was written with: load the same data before recover_from_wal()"
-                )
+            let subject = "the loaded ticks of \(symbols[i].name)"
+            guard let s = series else {
+                throw dataMismatch("\(symbols[i].name) has no ticks loaded, the log's data had")
             }
+            try checkSameData(
+                logged: logged, cursor: cursor, lastTime: lastTime, columns: [s.time.base, s.bid.base, s.ask.base],
+                count: s.count, subject: subject, accept: acceptChangedData)
             tickCursors.append(Int(cursor))
+            remaining += Int64(s.count) - cursor
         }
         var barCursors: [(BarSeries, Int)] = []
         for _ in 0..<(try r.count("bar series", minSize: 24)) {
             let id = try r.u32(), tf = try r.i32(), cursor = try r.i64(), lastTime = try r.i64()
+            let logged = version >= 4 ? try r.fingerprint(count: cursor, lastTime: lastTime) : nil
             if noData { continue }
-            guard let s = feed.bars.first(where: { $0.symbolID == id && $0.timeframe.minutes == tf }),
-                cursor >= 0, cursor <= Int64(s.count), (cursor == 0 ? -1 : s.time[Int(cursor) - 1]) == lastTime
-            else {
-                throw HQTError(
-                    .wal,
-                    "the loaded bars (symbol \(id), timeframe \(tf)) do not match the data the WAL was written with")
+            let name = Int(id) < symbols.count ? symbols[Int(id)].name : "symbol \(id)"
+            guard let s = feed.bars.first(where: { $0.symbolID == id && $0.timeframe.minutes == tf }) else {
+                throw dataMismatch("no \(name) bars of timeframe \(tf) are loaded, the log's data had them")
             }
+            try checkSameData(
+                logged: logged, cursor: cursor, lastTime: lastTime,
+                columns: [s.time.base, s.open.base, s.high.base, s.low.base, s.close.base, s.volume.base],
+                count: s.count, subject: "the loaded \(name) bars (timeframe \(tf))", accept: acceptChangedData)
             barCursors.append((s, Int(cursor)))
+        }
+        if !noData {
+            for s in feed.bars where !barCursors.contains(where: { $0.0 === s }) { remaining += Int64(s.count) }
+        }
+        if !noData, !acceptChangedData, events + remaining < lastRecordEvent {
+            throw dataMismatch(
+                "the log holds records up to event \(lastRecordEvent), but the loaded data ends at event \(events + remaining)"
+            )
         }
         var builders: [BarBuilder] = []
         for _ in 0..<(try r.count("bar builders", minSize: 65)) {
@@ -286,19 +304,19 @@ extension Engine {
     /// A reader positioned at the history part of a snapshot.
     private static func skipToHistory(_ bytes: [UInt8], sequence: UInt64) throws(HQTError) -> ByteReader {
         var r = ByteReader(bytes, context: "checkpoint \(sequence)")
-        let version = try r.u32("version")
-        guard version == Engine.snapshotVersion else {
-            throw HQTError(
-                .wal,
-                "checkpoint \(sequence) has snapshot version \(version); this HQT reads version \(Engine.snapshotVersion)"
-            )
-        }
+        let version = try readSnapshotVersion(&r, sequence: sequence)
         _ = try r.take(8 + 8 + 8 + 8 + 8 + 8 + 1 + 8 + 8 + 8 + 8 + 8 + 8, "header")
         let symbols = try r.count("symbols", minSize: 29)
         _ = try r.take(symbols * 29, "quotes")
         for _ in 0..<(try r.count("routes", minSize: 9)) { _ = try r.string(); _ = try r.route() }
-        for _ in 0..<symbols where try r.bool("tick series flag") { _ = try r.take(16, "tick cursor") }
-        _ = try r.take(try r.count("bar series", minSize: 24) * 24, "bar cursors")
+        for _ in 0..<symbols where try r.bool("tick series flag") {
+            _ = try r.take(16, "tick cursor")
+            if version >= 4 { _ = try r.fingerprint(count: 0, lastTime: -1) }
+        }
+        for _ in 0..<(try r.count("bar series", minSize: 24)) {
+            _ = try r.take(24, "bar cursor")
+            if version >= 4 { _ = try r.fingerprint(count: 0, lastTime: -1) }
+        }
         _ = try r.take(try r.count("bar builders", minSize: 65) * 65, "bar builders")
         _ = try r.take(try r.count("positions", minSize: 88) * 88, "positions")
         _ = try r.take(try r.count("orders", minSize: 92) * 92, "orders")
@@ -306,21 +324,88 @@ extension Engine {
     }
 }
 
+extension Engine {
+    static func readSnapshotVersion(_ r: inout ByteReader, sequence: UInt64) throws(HQTError) -> UInt32 {
+        let version = try r.u32("version")
+        guard readableSnapshotVersions.contains(version) else {
+            throw HQTError(
+                .wal,
+                "checkpoint \(sequence) has snapshot version \(version); this HQT reads versions \(readableSnapshotVersions.lowerBound)...\(readableSnapshotVersions.upperBound)"
+            )
+        }
+        return version
+    }
+
+    func dataMismatch(_ why: String) -> HQTError {
+        HQTError(
+            .wal,
+            "recover_from_wal: the loaded data is not the data the log was written over: \(why). Load the same data before recovering, or, if the data was changed on purpose, recover with accept_changed_data=True (the log is then replayed over the data as it is)"
+        )
+    }
+
+    /// Refuses a series whose loaded data differs from the logged one (see
+    /// `restore`); with `accept`, only a cursor beyond the data is refused.
+    func checkSameData(
+        logged: SeriesFingerprint?, cursor: Int64, lastTime: Int64, columns: [UnsafeMutablePointer<Int64>],
+        count: Int, subject: String, accept: Bool
+    ) throws(HQTError) {
+        guard cursor >= 0, cursor <= Int64(count) else {
+            throw dataMismatch("the log's cursor is at event \(cursor) of \(subject), but only \(count) are loaded")
+        }
+        if accept { return }
+        if let logged {
+            let loaded = DataHash.fingerprint(columns: columns, count: Int(cursor))
+            if let why = logged.mismatch(loaded: loaded, loadedCount: count, subject: subject) {
+                throw dataMismatch(why)
+            }
+        } else if (cursor == 0 ? -1 : columns[0][Int(cursor) - 1]) != lastTime {
+            // A 0.1 (v3) checkpoint: only the last processed time to compare.
+            throw dataMismatch("\(subject): event \(cursor - 1) has another time than in the log's data")
+        }
+    }
+}
+
+extension ByteWriter {
+    func fingerprint(_ f: SeriesFingerprint) {
+        i64(f.firstTime); u8(f.level); u32(UInt32(f.blocks.count))
+        for b in f.blocks { u64(b) }
+    }
+}
+
+extension ByteReader {
+    mutating func fingerprint(count: Int64, lastTime: Int64) throws(HQTError) -> SeriesFingerprint {
+        let firstTime = try i64("first time"), level = try u8("fingerprint level")
+        let n = try u32("fingerprint blocks")
+        guard level < 48, n <= UInt32(DataHash.maxBlocks) else { throw corrupt("data fingerprint (\(level), \(n))") }
+        var blocks: [UInt64] = []
+        for _ in 0..<n { blocks.append(try u64("fingerprint block")) }
+        return SeriesFingerprint(count: count, firstTime: firstTime, lastTime: lastTime, level: level, blocks: blocks)
+    }
+}
+
 extension Feed {
     /// The feed's part of a snapshot: data cursors (with the time of the
-    /// last processed item, so a resume can check it runs on the same
-    /// data) and the bars in progress.
+    /// last processed item and the fingerprint of the processed data, so a
+    /// resume can check it runs on the same data) and the bars in progress.
     func writeSnapshot(into w: ByteWriter) {
         for series in ticks {
             w.bool(series != nil)
             if let s = series {
                 w.i64(Int64(s.cursor)); w.i64(s.cursor > 0 ? s.time[s.cursor - 1] : -1)
+                w.fingerprint(
+                    DataHash.fingerprint(
+                        columns: [s.time.base, s.bid.base, s.ask.base], count: s.cursor,
+                        progress: s.fingerprintProgress))
             }
         }
         w.u64(UInt64(bars.count))
         for s in bars {
             w.u32(s.symbolID); w.i32(s.timeframe.minutes); w.i64(Int64(s.cursor))
             w.i64(s.cursor > 0 ? s.time[s.cursor - 1] : -1)
+            w.fingerprint(
+                DataHash.fingerprint(
+                    columns: [s.time.base, s.open.base, s.high.base, s.low.base, s.close.base, s.volume.base],
+                    count: s.cursor, progress: s.fingerprintProgress))
         }
         w.u64(UInt64(builders.count))
         for b in builders {

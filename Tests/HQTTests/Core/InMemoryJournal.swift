@@ -3,7 +3,7 @@
 /// An `EngineJournal` in memory: the core's journal protocol exercised
 /// without the WAL file layer (HQTCore alone, as a Swift user may embed it).
 final class InMemoryJournal: EngineJournal {
-    private(set) var stored: [JournalRecord] = []
+    var stored: [JournalRecord] = []
     private var sequence: UInt64 = 0
     var path: String { "memory" }
     var tornTail: (bytes: Int, records: Int) { (0, 0) }

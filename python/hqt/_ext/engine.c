@@ -323,7 +323,7 @@ static PyMethodDef engine_core_methods[] = {
     {"checkpoint", (PyCFunction)hqt_engine_checkpoint_py, METH_NOARGS,
      PyDoc_STR("checkpoint($self, /)\n--\n\nWrite a checkpoint (full snapshot) now, between "
                "events.")},
-    {"_recover_from_wal", (PyCFunction)hqt_engine_recover_from_wal_py, METH_NOARGS, NULL},
+    {"_recover_from_wal", (PyCFunction)hqt_engine_recover_from_wal_py, METH_VARARGS, NULL},
     FAST("_run_resume", hqt_engine_run_resume_py, NULL),
     /* engine_io.c: the engine's broadcaster */
     FAST("_enable_broadcasting", hqt_engine_enable_broadcasting_py, NULL),

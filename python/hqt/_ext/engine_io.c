@@ -98,15 +98,17 @@ hqt_engine_checkpoint_py(HQTEngineObject *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* _recover_from_wal(accept_changed_data: bool = False) */
 PyObject *
-hqt_engine_recover_from_wal_py(HQTEngineObject *self, PyObject *unused)
+hqt_engine_recover_from_wal_py(HQTEngineObject *self, PyObject *args)
 {
     hqt_recovery_report r;
-    int st;
-    (void)unused;
+    int st, accept = 0;
+    if (!PyArg_ParseTuple(args, "|p:_recover_from_wal", &accept))
+        return NULL;
     ENGINE_ENTER(self);
     memset(&r, 0, sizeof r);
-    NOGIL(self->nogil_busy, st, hqt_engine_recover_from_wal(self->engine, &r));
+    NOGIL(self->nogil_busy, st, hqt_engine_recover_from_wal_v2(self->engine, accept, &r));
     CALL(st);
     return Py_BuildValue("(LLKLLLLi)", (long long)r.records_replayed,
                          (long long)r.records_discarded, (unsigned long long)r.checkpoint_sequence,

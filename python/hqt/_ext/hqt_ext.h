@@ -178,7 +178,7 @@ PyObject *hqt_engine_enable_wal_py(HQTEngineObject *self, PyObject *const *args,
 PyObject *hqt_engine_disable_wal_py(HQTEngineObject *self, PyObject *unused);
 PyObject *hqt_engine_is_wal_enabled_py(HQTEngineObject *self, PyObject *unused);
 PyObject *hqt_engine_checkpoint_py(HQTEngineObject *self, PyObject *unused);
-PyObject *hqt_engine_recover_from_wal_py(HQTEngineObject *self, PyObject *unused);
+PyObject *hqt_engine_recover_from_wal_py(HQTEngineObject *self, PyObject *args);
 PyObject *hqt_engine_run_resume_py(HQTEngineObject *self, PyObject *const *args,
                                    Py_ssize_t nargs, PyObject *kwnames);
 PyObject *hqt_engine_get_warming_up(HQTEngineObject *self, void *closure);
