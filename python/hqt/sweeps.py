@@ -337,15 +337,33 @@ def _looks_like_series(m: Mapping[str, Any]) -> bool:
     return "time" in m
 
 
+def _times(values: Any, what: str, unit: str | None) -> Any:
+    """as_time_array, with the hint for a unit mistake said the sweep's way: the
+    loaders' ``unit=`` is a ``"unit"`` key of the data mapping here."""
+    from hqt._arrays import as_time_array
+
+    try:
+        return as_time_array(values, what, unit)
+    except InvalidArgumentError as e:
+        if unit is not None or "unit=" not in str(e):
+            raise
+        hint = str(e).replace("pass unit=", 'add "unit": ').replace("unit=", '"unit": ')
+        raise InvalidArgumentError(
+            f"{hint} to the data mapping (e.g. {{'time': t, 'bid': b, 'ask': a, 'unit': 's'}}), "
+            "or pass times in int64 nanoseconds"
+        ) from None
+
+
 def _series(obj: Any, what: str) -> _Series:
     import numpy as np
 
-    from hqt._arrays import as_price_array, as_time_array
+    from hqt._arrays import as_price_array
     from hqt.data import BarData, TickData, infer_timeframe, read_csv
 
     if isinstance(obj, (str, os.PathLike)):
         obj = read_csv(obj)
     timeframe = None
+    unit = None
     if isinstance(obj, TickData):
         cols: dict[str, Any] = {"time": obj.time, "bid": obj.bid, "ask": obj.ask}
     elif isinstance(obj, BarData):
@@ -361,6 +379,8 @@ def _series(obj: Any, what: str) -> _Series:
     elif isinstance(obj, Mapping):
         cols = dict(obj)
         timeframe = cols.pop("timeframe", None)
+        # The unit of integer times, as the loaders' unit= ("s", "ms", "us", "ns").
+        unit = cols.pop("unit", None)
     elif isinstance(obj, np.ndarray) and obj.dtype.names:
         cols = {n: obj[n] for n in obj.dtype.names}
     elif hasattr(obj, "columns") and hasattr(obj, "index"):  # a pandas DataFrame
@@ -381,12 +401,12 @@ def _series(obj: Any, what: str) -> _Series:
         if timeframe is not None:
             raise InvalidArgumentError(f"{what}: ticks take no timeframe")
         arrays = {
-            "time": as_time_array(cols["time"], f"{what} time"),
+            "time": _times(cols["time"], f"{what} time", unit),
             "bid": as_price_array(cols["bid"], f"{what} bid"),
             "ask": as_price_array(cols["ask"], f"{what} ask"),
         }
     elif all(k in cols for k in _BAR_FIELDS):
-        arrays = {"time": as_time_array(cols["time"], f"{what} time")}
+        arrays = {"time": _times(cols["time"], f"{what} time", unit)}
         for k in _BAR_FIELDS[1:]:
             arrays[k] = as_price_array(cols[k], f"{what} {k}")
         vol = cols.get("volume")
@@ -627,7 +647,9 @@ def sweep(
             structured array, a mapping of columns or a pandas DataFrame with
             fields ``time, bid, ask`` (ticks) or ``time, open, high, low,
             close[, volume]`` (bars; ``time`` is the open time). Times are
-            int ns since the epoch (UTC) or datetime64; a DataFrame may carry
+            int ns since the epoch (UTC) or datetime64 (a mapping of columns
+            may add ``"unit": "s"`` / ``"ms"`` / ``"us"`` for integer times in
+            that unit, as the loaders' ``unit=``); a DataFrame may carry
             them in a DatetimeIndex. The bars' timeframe (minutes) comes from
             a ``"timeframe"`` key of a mapping, ``BarData.timeframe``,
             ``DataFrame.attrs["timeframe"]``, or else from their spacing.

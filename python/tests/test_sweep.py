@@ -494,3 +494,16 @@ def test_dask_names_the_failing_set(dask_client):
     assert info.value.error == "ValueError: no luck with these parameters"
     table = sweep_fn(FailsOn, GRID, BARS, ENGINE_ARGS, client=dask_client, errors="record")
     assert table["error"].notna().sum() == 1
+
+
+def test_times_in_seconds_get_the_sweeps_own_hint_and_a_unit_key_fixes_them():
+    """Issue 10: the loaders' hint "pass unit='s'" was raised inside hqt.sweep,
+    which has no unit= argument; a data mapping takes a "unit" key instead."""
+    from hqt.sweeps import _series
+
+    t = 1_704_153_600 + np.arange(10)
+    cols = {"time": t, "bid": np.full(10, 1.1), "ask": np.full(10, 1.1002)}
+    with pytest.raises(hqt.InvalidArgumentError, match=r"""looks like seconds.*add "unit": 's'"""):
+        _series(cols, "data")
+    series = _series({**cols, "unit": "s"}, "data")
+    assert int(np.asarray(series.arrays["time"])[0]) == 1_704_153_600 * 10**9
