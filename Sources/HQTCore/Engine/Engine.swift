@@ -204,9 +204,11 @@ public final class Engine {
             quotes = fresh
             quoteCapacity *= 2
         }
-        quotes[Int(id)].contractSize = spec.contractSize
-        quotes[Int(id)].contractUnits =
-            spec.contractSize % FixedPoint.scale == 0 ? spec.contractSize / FixedPoint.scale : 0
+        // The tick path's profit multiplier: contract size, or tick_value /
+        // tick_size for futures (MT5's futures profit formula).
+        let multiplier = spec.profitMultiplier
+        quotes[Int(id)].contractSize = multiplier
+        quotes[Int(id)].contractUnits = multiplier % FixedPoint.scale == 0 ? multiplier / FixedPoint.scale : 0
         quotes[Int(id)].point = spec.point
         symbols.append(spec)
         symbolIDs[spec.name] = id
