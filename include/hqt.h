@@ -168,7 +168,7 @@ enum {
 };
 /* END GENERATED */
 
-/* BEGIN GENERATED: hqt_abi.toml [account_mode, margin_mode, event_type, timeframe] */
+/* BEGIN GENERATED: hqt_abi.toml [account_mode, margin_mode, calc_mode, event_type, timeframe] */
 /* Hedging: several positions per symbol. Netting: one, reduced or reversed by opposite deals. */
 enum {
     HQT_ACCOUNT_HEDGING = 0,
@@ -178,7 +178,19 @@ enum {
 /* Margin calculation mode of a symbol. */
 enum {
     HQT_MARGIN_FOREX = 0, /* lots * contract size / leverage, in margin currency */
-    HQT_MARGIN_CFD = 1    /* lots * contract size * price / leverage, in margin currency */
+    HQT_MARGIN_CFD = 1    /* alias of HQT_CALC_CFD (before 0.3: lots * contract size * price / leverage, now HQT_CALC_CFD_LEVERAGE) */
+};
+
+/* MT5's ENUM_SYMBOL_CALC_MODE, with MT5's numbers: how a symbol's margin and profit are computed (docs/engine.md). */
+enum {
+    HQT_CALC_FROM_MARGIN_MODE = -1, /* hqt_symbol_spec_v2 default: margin_mode decides (HQT_MARGIN_FOREX or HQT_MARGIN_CFD) */
+    HQT_CALC_FOREX = 0,             /* margin lots * contract / leverage * rate; profit (close - open) * contract * lots */
+    HQT_CALC_FUTURES = 1,           /* margin lots * margin_initial * rate; profit (close - open) * tick_value / tick_size * lots */
+    HQT_CALC_CFD = 2,               /* margin lots * contract * price * rate */
+    HQT_CALC_CFD_INDEX = 3,         /* margin lots * contract * price * tick_value / tick_size * rate */
+    HQT_CALC_CFD_LEVERAGE = 4,      /* margin lots * contract * price / leverage * rate */
+    HQT_CALC_FOREX_NO_LEVERAGE = 5, /* margin lots * contract * rate */
+    HQT_CALC_EXCHANGE_STOCKS = 32   /* margin lots * contract * price * rate */
 };
 
 /* Event types for hqt_engine_process_event(). */
@@ -434,6 +446,16 @@ typedef struct hqt_symbol_spec_v2 {
     int64_t volume_max;
     int64_t commission_per_lot;
     int64_t spread;
+    /* 0.3: MT5's calculation mode and its fields (docs/engine.md). Money
+       and prices x 1e6 like the rest of the struct. */
+    int32_t calc_mode;            /* HQT_CALC_*; HQT_CALC_FROM_MARGIN_MODE (default): margin_mode */
+    int32_t margin_hedged_use_leg;    /* 1: charge the larger leg only (hedging accounts) */
+    int64_t margin_rate;          /* default 1e6 (1.0) */
+    int64_t margin_initial;       /* per lot, margin currency; 0: the mode's formula */
+    int64_t margin_maintenance;   /* per lot held by a position; 0: the initial margin */
+    int64_t tick_size;            /* futures and CFD index: > 0 */
+    int64_t tick_value;           /* profit currency per tick_size per lot */
+    int64_t margin_hedged;        /* contract units x 1e6 per hedged lot; -1 (default): positions charged on their own */
 } hqt_symbol_spec_v2;
 
 /* Zeroes struct_size bytes of spec, fills the defaults of hqt_symbol_spec_init

@@ -107,18 +107,19 @@ extension hqt_symbol_spec_v2 {
     static var defaults: hqt_symbol_spec_v2 {
         var d = hqt_symbol_spec()
         hqt_symbol_spec_init(&d)
-        return hqt_symbol_spec_v2(
+        return hqt_symbol_spec_v2(d)
+    }
+
+    /// The 0.1 struct with the defaults of the fields appended since.
+    init(_ d: hqt_symbol_spec) {
+        self.init(
             struct_size: 0, name: d.name, base_currency: d.base_currency, profit_currency: d.profit_currency,
             margin_currency: d.margin_currency, contract_size: d.contract_size, digits: d.digits,
             margin_mode: d.margin_mode, volume_min: d.volume_min, volume_step: d.volume_step,
-            volume_max: d.volume_max, commission_per_lot: d.commission_per_lot, spread: d.spread)
-    }
-    var old: hqt_symbol_spec {
-        hqt_symbol_spec(
-            name: name, base_currency: base_currency, profit_currency: profit_currency,
-            margin_currency: margin_currency, contract_size: contract_size, digits: digits,
-            margin_mode: margin_mode, volume_min: volume_min, volume_step: volume_step,
-            volume_max: volume_max, commission_per_lot: commission_per_lot, spread: spread)
+            volume_max: d.volume_max, commission_per_lot: d.commission_per_lot, spread: d.spread,
+            calc_mode: Int32(HQT_CALC_FROM_MARGIN_MODE), margin_hedged_use_leg: 0,
+            margin_rate: FixedPoint.scale, margin_initial: 0, margin_maintenance: 0, tick_size: 0,
+            tick_value: 0, margin_hedged: -1)
     }
 }
 
@@ -237,10 +238,12 @@ public func hqt_engine_add_symbol_v2(
     _ handle: OpaquePointer?, _ spec: UnsafePointer<hqt_symbol_spec_v2>?,
     _ out: UnsafeMutablePointer<UInt32>?
 ) -> Int32 {
-    withOldLayout(
-        spec, defaults: .defaults, firstSize: FirstLayoutSize.symbolSpec, "hqt_symbol_spec_v2",
-        { $0.old },
-        body: { hqt_engine_add_symbol(handle, $0, out) })
+    status { () throws(HQTError) in
+        _ = try engine(handle)
+        guard let spec else { throw invalid("spec is NULL") }
+        let c = try readSized(spec, defaults: .defaults, firstSize: FirstLayoutSize.symbolSpec, "hqt_symbol_spec_v2")
+        try addSymbol(handle, c, out)
+    }
 }
 
 @_cdecl("hqt_broadcaster_create_v2")
