@@ -223,18 +223,24 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"name", "base_currency", "profit_currency", "margin_currency",
                              "contract_size", "digits", "margin_mode", "volume_min",
-                             "volume_step", "volume_max", "commission_per_lot", "spread", NULL};
+                             "volume_step", "volume_max", "commission_per_lot", "spread",
+                             "calc_mode", "margin_rate", "margin_initial", "margin_maintenance",
+                             "tick_size", "tick_value", "margin_hedged", "margin_hedged_use_leg",
+                             NULL};
     const char *name, *base = NULL, *profit = NULL, *margin = NULL;
     PyObject *contract = Py_None, *digits = Py_None, *mode = Py_None, *vmin = Py_None,
-             *vstep = Py_None, *vmax = Py_None, *comm = Py_None, *spread = Py_None;
-    hqt_symbol_spec spec;
+             *vstep = Py_None, *vmax = Py_None, *comm = Py_None, *spread = Py_None,
+             *calc = Py_None, *rate = Py_None, *initial = Py_None, *maintenance = Py_None,
+             *tsize = Py_None, *tvalue = Py_None, *hedged = Py_None, *leg = Py_None;
+    hqt_symbol_spec_v2 spec;
     uint32_t id;
     ENTER(self);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOO:_add_symbol", kwlist, &name, &base,
-                                     &profit, &margin, &contract, &digits, &mode, &vmin, &vstep,
-                                     &vmax, &comm, &spread))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOO:_add_symbol", kwlist, &name,
+                                     &base, &profit, &margin, &contract, &digits, &mode, &vmin,
+                                     &vstep, &vmax, &comm, &spread, &calc, &rate, &initial,
+                                     &maintenance, &tsize, &tvalue, &hedged, &leg))
         return NULL;
-    hqt_symbol_spec_init(&spec);
+    CALL(hqt_symbol_spec_v2_init(&spec, sizeof spec));
     spec.name = name;
     spec.base_currency = base;
     spec.profit_currency = profit;
@@ -246,9 +252,18 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
         (vstep != Py_None && hqt_to_micro(vstep, "volume_step", &spec.volume_step) < 0) ||
         (vmax != Py_None && hqt_to_micro(vmax, "volume_max", &spec.volume_max) < 0) ||
         (comm != Py_None && hqt_to_micro(comm, "commission_per_lot", &spec.commission_per_lot) < 0) ||
-        (spread != Py_None && hqt_to_micro(spread, "spread", &spec.spread) < 0))
+        (spread != Py_None && hqt_to_micro(spread, "spread", &spec.spread) < 0) ||
+        (calc != Py_None && hqt_as_i32(calc, "calc_mode", &spec.calc_mode) < 0) ||
+        (rate != Py_None && hqt_to_micro(rate, "margin_rate", &spec.margin_rate) < 0) ||
+        (initial != Py_None && hqt_to_micro(initial, "margin_initial", &spec.margin_initial) < 0) ||
+        (maintenance != Py_None &&
+         hqt_to_micro(maintenance, "margin_maintenance", &spec.margin_maintenance) < 0) ||
+        (tsize != Py_None && hqt_to_micro(tsize, "tick_size", &spec.tick_size) < 0) ||
+        (tvalue != Py_None && hqt_to_micro(tvalue, "tick_value", &spec.tick_value) < 0) ||
+        (hedged != Py_None && hqt_to_micro(hedged, "margin_hedged", &spec.margin_hedged) < 0) ||
+        (leg != Py_None && hqt_as_i32(leg, "margin_hedged_use_leg", &spec.margin_hedged_use_leg) < 0))
         return NULL;
-    CALL(hqt_engine_add_symbol(self->engine, &spec, &id));
+    CALL(hqt_engine_add_symbol_v2(self->engine, &spec, &id));
     return PyLong_FromUnsignedLong(id);
 }
 
