@@ -181,7 +181,7 @@ enum {
     HQT_MARGIN_CFD = 1    /* alias of HQT_CALC_CFD (before 0.3: lots * contract size * price / leverage, now HQT_CALC_CFD_LEVERAGE) */
 };
 
-/* MT5's ENUM_SYMBOL_CALC_MODE, with MT5's numbers: how a symbol's margin and profit are computed (docs/engine.md). */
+/* MT5's ENUM_SYMBOL_CALC_MODE (MT5's numbers): how margin and profit are computed. */
 enum {
     HQT_CALC_FROM_MARGIN_MODE = -1, /* hqt_symbol_spec_v2 default: margin_mode decides (HQT_MARGIN_FOREX or HQT_MARGIN_CFD) */
     HQT_CALC_FOREX = 0,             /* margin lots * contract / leverage * rate; profit (close - open) * contract * lots */

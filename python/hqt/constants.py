@@ -230,7 +230,7 @@ MARGIN_MODE_NAMES: tuple[str, ...] = ("FOREX", "CFD")
 
 
 class CalcMode(IntEnum):
-    """MT5's ENUM_SYMBOL_CALC_MODE, with MT5's numbers: how a symbol's margin and profit are computed (docs/engine.md)."""
+    """MT5's ENUM_SYMBOL_CALC_MODE (MT5's numbers): how margin and profit are computed."""
 
     FROM_MARGIN_MODE = (
         -1

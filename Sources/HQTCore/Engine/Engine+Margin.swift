@@ -32,7 +32,8 @@ extension Engine {
             case .cfd, .exchangeStocks: base = FixedPoint.mulDiv(units, price, FixedPoint.scale)
             case .cfdLeverage: base = FixedPoint.mulDiv(FixedPoint.mulDiv(units, price, FixedPoint.scale), 1, leverage)
             case .cfdIndex:
-                base = FixedPoint.mulDiv(FixedPoint.mulDiv(units, price, FixedPoint.scale), spec.tickValue, spec.tickSize)
+                base = FixedPoint.mulDiv(
+                    FixedPoint.mulDiv(units, price, FixedPoint.scale), spec.tickValue, spec.tickSize)
             case .futures: base = 0  // handled above
             }
         }

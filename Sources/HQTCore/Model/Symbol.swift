@@ -102,19 +102,24 @@ public struct SymbolSpec: Sendable, Equatable {
             ("margin_initial", marginInitial), ("margin_maintenance", marginMaintenance),
             ("tick_value", tickValue),
         ] {
-            guard value >= 0, value <= limit else { throw bad("\(field) must be 0...1e9, got \(FixedPoint.format(value))") }
+            guard value >= 0, value <= limit else {
+                throw bad("\(field) must be 0...1e9, got \(FixedPoint.format(value))")
+            }
         }
         guard tickSize >= 0, tickSize <= Engine.maxPrice else {
             throw bad("tick_size must be 0...1e9, got \(FixedPoint.format(tickSize))")
         }
         if calcMode.usesTicks {
             guard tickSize > 0, tickValue > 0 else {
-                throw bad("calc_mode '\(calcMode.name)' needs tick_size > 0 and tick_value > 0 (MT5's TickSize and TickPrice)")
+                throw bad(
+                    "calc_mode '\(calcMode.name)' needs tick_size > 0 and tick_value > 0 (MT5's TickSize and TickPrice)"
+                )
             }
             let multiplier = FixedPoint.mulDiv(tickValue, FixedPoint.scale, tickSize)
             guard multiplier > 0, multiplier <= limit else {
                 throw bad(
-                    "tick_value / tick_size is \(FixedPoint.format(multiplier)) per price unit per lot; it must be 1e-6...1e9")
+                    "tick_value / tick_size is \(FixedPoint.format(multiplier)) per price unit per lot; it must be 1e-6...1e9"
+                )
             }
         }
         if let hedged = marginHedged {
