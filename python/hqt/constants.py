@@ -22,6 +22,7 @@ __all__ = [
     "OrderState",
     "AccountMode",
     "MarginMode",
+    "CalcMode",
     "Timeframe",
     "TIMEFRAMES",
     "M1",

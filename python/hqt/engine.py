@@ -309,7 +309,11 @@ class Engine(_hqt.Engine):
             raise InvalidArgumentError(
                 f"margin_hedged_use_leg must be a bool, got {margin_hedged_use_leg!r}"
             )
-        if margin_hedged is not None and not margin_hedged >= 0:
+        if margin_hedged is not None and (
+            isinstance(margin_hedged, (bool, np.bool_))
+            or not isinstance(margin_hedged, (int, float, np.integer, np.floating))
+            or not margin_hedged >= 0
+        ):
             raise InvalidArgumentError(
                 f"margin_hedged must be >= 0 contract units (or None), got {margin_hedged!r}"
             )

@@ -1,0 +1,219 @@
+"""MT5's calculation modes, hedged margin and the margin rules of issue 9,
+through ``hqt`` (the Swift twin is Tests/HQTTests/Core/CalcModeTests.swift).
+
+Formulas: MQL5 reference, ENUM_SYMBOL_CALC_MODE (Symbol Properties,
+mql5.com/en/docs/constants/environment_state/marketinfoconstants); hedged
+margin: MetaTrader 5 help, "Margin Calculation: Retail Forex, Futures"
+(metatrader5.com/en/terminal/help/trading_advanced/margin_forex). Every
+symbol is quoted in USD on a USD account, so no conversion enters.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import hqt
+from conftest import SEC, T0
+
+
+def tick(e: hqt.Engine, k: int, bid: float, ask: float) -> None:
+    e.process_event(hqt.Tick(0, T0 + k * SEC, bid, ask))
+
+
+def engine(
+    bid: float,
+    ask: float,
+    *,
+    balance: float = 1_000_000.0,
+    mode: str = "hedging",
+    **spec: object,
+) -> hqt.Engine:
+    e = hqt.Engine(balance, "USD", 100, mode=mode)
+    spec.setdefault("base_currency", "USD")
+    spec.setdefault("profit_currency", "USD")
+    e.add_symbol("S", **spec)
+    tick(e, 1, bid, ask)
+    return e
+
+
+def close_profit(e: hqt.Engine, ticket: int, bid: float, ask: float) -> float:
+    tick(e, 2, bid, ask)
+    e.close(ticket)
+    return e.deals[-1].profit
+
+
+def test_forex_divides_by_leverage_and_applies_the_rate():
+    e = engine(1.0, 1.0002, margin_rate=0.5)
+    t = e.buy(0, 2.0)
+    # 2 x 100 000 / 100 x 0.5 = 1 000
+    assert e.margin == 1000.0
+    # (1.00120 - 1.00020) x 100 000 x 2 = 200
+    assert close_profit(e, t, 1.0012, 1.0014) == pytest.approx(200.0)
+
+
+def test_forex_no_leverage():
+    e = engine(1.0, 1.0, calc_mode="forex_no_leverage", margin_rate=0.02)
+    e.buy(0, 0.1)
+    # 0.1 x 100 000 x 0.02 = 200
+    assert e.margin == 200.0
+
+
+def test_cfd_is_mt5s_cfd_without_leverage():
+    e = engine(4999.0, 5000.0, calc_mode="cfd", contract_size=100, digits=2)
+    t = e.buy(0, 1.0)
+    # the issue's example: 1 lot x 100 x 5000 x 1 = 500 000
+    assert e.margin == 500_000.0
+    # (5010 - 5000) x 100 x 1 = 1 000
+    assert close_profit(e, t, 5010.0, 5011.0) == 1000.0
+
+
+def test_cfd_leverage_divides_by_the_leverage():
+    e = engine(4999.0, 5000.0, calc_mode="cfd_leverage", contract_size=100, digits=2)
+    e.buy(0, 1.0)
+    # 1 x 100 x 5000 / 100 = 5 000
+    assert e.margin == 5000.0
+
+
+def test_cfd_index():
+    e = engine(
+        3999.75,
+        4000.0,
+        calc_mode="cfd_index",
+        contract_size=1,
+        digits=2,
+        tick_size=0.25,
+        tick_value=0.5,
+        margin_rate=0.1,
+    )
+    t = e.buy(0, 2.0)
+    # (2 x 1 x 4000) x 0.5 / 0.25 x 0.1 = 1 600
+    assert e.margin == 1600.0
+    # profit by the contract: (4010 - 4000) x 1 x 2 = 20
+    assert close_profit(e, t, 4010.0, 4010.25) == 20.0
+
+
+def test_exchange_stocks():
+    e = engine(
+        150.24, 150.25, calc_mode="exchange_stocks", contract_size=1, digits=2, margin_rate=0.5
+    )
+    t = e.buy(0, 10.0)
+    # 10 x 1 x 150.25 x 0.5 = 751.25
+    assert e.margin == 751.25
+    # (151.00 - 150.25) x 1 x 10 = 7.50
+    assert close_profit(e, t, 151.0, 151.01) == 7.5
+
+
+FUTURES = {
+    "calc_mode": "futures",
+    "contract_size": 50,
+    "digits": 2,
+    "tick_size": 0.25,
+    "tick_value": 12.5,
+    "margin_initial": 2500.0,
+}
+
+
+def test_futures_margin_and_tick_profit():
+    e = engine(4500.0, 4500.25, **FUTURES)
+    t = e.buy(0, 3.0)
+    # 3 x 2 500 x 1 = 7 500
+    assert e.margin == 7500.0
+    # (4510.00 - 4500.25) x 12.50 / 0.25 x 3 = 1 462.50
+    tick(e, 2, 4510.0, 4510.25)
+    assert e.profit == 1462.5
+    e.close(t)
+    assert e.deals[-1].profit == 1462.5
+
+
+def test_futures_maintenance_margin_is_held():
+    e = engine(4500.0, 4500.0, balance=5000.0, margin_maintenance=2000.0, **FUTURES)
+    t = e.buy(0, 2.0)  # needs 5 000 initial: exactly the free margin
+    # held: 2 x 2 000
+    assert e.margin == 4000.0 and e.position(t).margin == 4000.0
+    with pytest.raises(hqt.InsufficientMarginError):
+        e.buy(0, 1.0)  # 2 500 initial > 1 000 free
+
+
+@pytest.mark.parametrize(
+    ("hedged", "use_leg", "buys", "sells", "margin"),
+    [
+        (None, False, 1.0, 1.0, 2000.0),  # each position on its own
+        (0.0, False, 1.0, 1.0, 0.0),  # a full hedge is free
+        (50_000.0, False, 1.0, 1.0, 500.0),  # 1 hedged lot x 50 000 / 100
+        (50_000.0, False, 2.0, 1.0, 1500.0),  # uncovered 1 000 + hedged 500
+        (100_000.0, False, 1.0, 1.0, 1000.0),  # the contract size: one leg
+        (None, True, 2.0, 1.0, 2000.0),  # the larger leg
+        (0.0, True, 1.0, 3.0, 3000.0),
+    ],
+)
+def test_hedged_margin(hedged, use_leg, buys, sells, margin):
+    e = engine(1.0, 1.0, margin_hedged=hedged, margin_hedged_use_leg=use_leg)
+    e.buy(0, buys)
+    e.sell(0, sells)
+    assert e.margin == margin
+
+
+def test_an_opposite_order_that_adds_no_margin_is_accepted_at_zero_free_margin():
+    e = engine(1.0, 1.0, balance=1000.0, margin_hedged=0.0)
+    e.buy(0, 1.0)
+    assert e.free_margin == 0.0
+    e.sell(0, 1.0)
+    assert len(e.positions) == 2 and e.margin == 0.0
+    plain = engine(1.0, 1.0, balance=1000.0)
+    plain.buy(0, 1.0)
+    with pytest.raises(hqt.InsufficientMarginError):
+        plain.sell(0, 1.0)
+
+
+def test_a_pending_order_takes_margin_when_it_triggers():
+    e = engine(4500.0, 4500.0, balance=2400.0, margin_maintenance=2000.0, **FUTURES)
+    e.buy_limit(0, 1.0, 4490.0)
+    assert e.margin == 0.0  # nothing held while pending
+    tick(e, 2, 4489.0, 4490.0)  # needs 2 500 initial, 2 400 free: rejected
+    assert not e.positions and e.order_history[-1].state == hqt.OrderState.REJECTED
+    rich = engine(4500.0, 4500.0, balance=3000.0, margin_maintenance=2000.0, **FUTURES)
+    rich.buy_limit(0, 1.0, 4490.0)
+    tick(rich, 2, 4489.0, 4490.0)
+    assert len(rich.positions) == 1 and rich.margin == 2000.0
+
+
+def test_margin_mode_is_an_alias_with_cfd_corrected():
+    e = engine(5000.0, 5000.0, margin_mode="cfd", contract_size=100, digits=2)
+    e.buy(0, 1.0)
+    assert e.margin == 500_000.0  # MT5's CFD: no leverage (0.2 gave 5 000)
+    assert e.symbol(0).margin_mode == hqt.MarginMode.CFD
+    f = engine(1.0, 1.0, margin_mode="forex", calc_mode="forex")  # consistent: fine
+    f.buy(0, 1.0)
+    assert f.margin == 1000.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"calc_mode": "stocks"}, "calc_mode must be one of"),
+        ({"calc_mode": True}, "calc_mode"),
+        ({"margin_mode": "cfd", "calc_mode": "futures"}, "give only calc_mode"),
+        ({"calc_mode": "futures"}, "tick_size"),
+        ({"calc_mode": "cfd_index", "tick_size": 0.25}, "tick_value"),
+        ({"margin_rate": -1.0}, "margin_rate"),
+        ({"margin_initial": -5.0}, "margin_initial"),
+        ({"margin_hedged": -1.0}, "margin_hedged"),
+        ({"margin_hedged": "half"}, "margin_hedged"),
+        ({"margin_hedged_use_leg": 1}, "margin_hedged_use_leg"),
+    ],
+)
+def test_bad_calc_values_raise_invalid_argument(kwargs, match):
+    e = hqt.Engine(1000.0)
+    with pytest.raises(hqt.InvalidArgumentError, match=match):
+        e.add_symbol("S", base_currency="USD", profit_currency="USD", **kwargs)
+    assert e.symbol_count == 0
+
+
+def test_calc_mode_accepts_the_enum():
+    e = hqt.Engine(1_000_000.0)
+    e.add_symbol(
+        "S", base_currency="USD", profit_currency="USD", calc_mode=hqt.CalcMode.FOREX_NO_LEVERAGE
+    )
+    e.process_event(hqt.Tick(0, T0, 1.0, 1.0))
+    e.buy(0, 1.0)
+    assert e.margin == 100_000.0  # 1 x 100 000 x 1, no leverage
