@@ -241,7 +241,23 @@ class StrategyV2(C.Structure):
 
 
 class SymbolSpecV2(C.Structure):
-    _fields_ = [("struct_size", C.c_size_t)] + SymbolSpec._fields_
+    _fields_ = (
+        [("struct_size", C.c_size_t)]
+        + SymbolSpec._fields_
+        + [  # appended in 0.3: MT5's calculation mode
+            ("calc_mode", i32),
+            ("margin_hedged_use_leg", i32),
+            ("margin_rate", i64),
+            ("margin_initial", i64),
+            ("margin_maintenance", i64),
+            ("tick_size", i64),
+            ("tick_value", i64),
+            ("margin_hedged", i64),
+        ]
+    )
+
+#: sizeof hqt_symbol_spec_v2 in 0.2 (abi/hqt_abi.toml [first_layout_size]).
+SYMBOL_SPEC_V2_FIRST_SIZE = 96
 
 
 #: struct name in hqt.h -> ctypes mirror

@@ -1,0 +1,139 @@
+"""The calculation-mode fields appended to hqt_symbol_spec_v2 in 0.3, driven
+through ctypes as a C program would (include/hqt.h; formulas in docs/engine.md,
+from MQL5's ENUM_SYMBOL_CALC_MODE,
+mql5.com/en/docs/constants/environment_state/marketinfoconstants)."""
+
+from __future__ import annotations
+
+import ctypes as C
+
+import pytest
+
+import hqt_ctypes as H
+from conftest import LIBHQT, SEC, T0
+from hqt.constants import CalcMode, MarginMode
+
+OK, E_ARG, E_NO_MONEY = 0, 1, 7
+U = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def lib() -> C.CDLL:
+    return H.load(LIBHQT)
+
+
+def last_error(lib) -> str:
+    return lib.hqt_last_error().decode()
+
+
+def spec(lib, size: int = C.sizeof(H.SymbolSpecV2)) -> H.SymbolSpecV2:
+    s = H.SymbolSpecV2()
+    assert lib.hqt_symbol_spec_v2_init(C.byref(s), size) == OK
+    s.name, s.base_currency, s.profit_currency = b"S", b"USD", b"USD"
+    return s
+
+
+def engine_with(lib, s: H.SymbolSpecV2, bid: int, ask: int, balance: int = 1_000_000 * U):
+    e = C.c_void_p()
+    assert lib.hqt_engine_create(balance, b"USD", 100, C.byref(e)) == OK
+    sid = C.c_uint32()
+    assert lib.hqt_engine_add_symbol_v2(e, C.byref(s), C.byref(sid)) == OK, last_error(lib)
+    ev = H.Event(type=0, tick=H.Tick(0, T0 + SEC, bid, ask))
+    assert lib.hqt_engine_process_event(e, C.byref(ev), None) == OK
+    return e
+
+
+def margin(lib, e) -> int:
+    a = H.Account()
+    assert lib.hqt_engine_account(e, C.byref(a)) == OK
+    return a.margin
+
+
+def test_init_fills_the_new_defaults(lib):
+    s = H.SymbolSpecV2()
+    C.memset(C.byref(s), 0x5A, C.sizeof(s))
+    assert lib.hqt_symbol_spec_v2_init(C.byref(s), C.sizeof(s)) == OK
+    assert (s.calc_mode, s.margin_rate, s.margin_hedged, s.margin_hedged_use_leg) == (
+        CalcMode.FROM_MARGIN_MODE,
+        U,
+        -1,
+        0,
+    )
+    assert (s.margin_initial, s.margin_maintenance, s.tick_size, s.tick_value) == (0, 0, 0, 0)
+
+
+def test_cfd_margin_through_the_struct(lib):
+    s = spec(lib)
+    s.calc_mode, s.contract_size, s.digits = CalcMode.CFD, 100 * U, 2
+    e = engine_with(lib, s, 4_999 * U, 5_000 * U)
+    t = C.c_uint64()
+    assert lib.hqt_engine_buy(e, 0, U, 0, 0, C.byref(t)) == OK
+    # 1 lot x 100 x 5000 x 1 = 500 000 (no leverage)
+    assert margin(lib, e) == 500_000 * U
+    lib.hqt_engine_destroy(e)
+
+
+def test_futures_and_hedged_fields_through_the_struct(lib):
+    s = spec(lib)
+    s.calc_mode, s.contract_size, s.digits = CalcMode.FUTURES, 50 * U, 2
+    s.tick_size, s.tick_value, s.margin_initial = 250_000, 12_500_000, 2_500 * U
+    s.margin_hedged = 25 * U  # half the contract per hedged lot
+    e = engine_with(lib, s, 4_500 * U, 4_500 * U)
+    t = C.c_uint64()
+    assert lib.hqt_engine_buy(e, 0, U, 0, 0, C.byref(t)) == OK
+    assert lib.hqt_engine_sell(e, 0, U, 0, 0, C.byref(t)) == OK
+    # hedged 1 lot: (2 500 + 2 500) / 2 x 25 / 50 = 1 250
+    assert margin(lib, e) == 1_250 * U
+    ev = H.Event(type=0, tick=H.Tick(0, T0 + 2 * SEC, 4_510 * U, 4_510 * U))
+    assert lib.hqt_engine_process_event(e, C.byref(ev), None) == OK
+    # the buy's floating profit (4510 - 4500) x 12.5 / 0.25 = 500, the sell's -500
+    a = H.Account()
+    assert lib.hqt_engine_account(e, C.byref(a)) == OK and a.profit == 0
+    assert lib.hqt_engine_close(e, t.value, 0) == OK  # the sell: -500 realised
+    assert lib.hqt_engine_account(e, C.byref(a)) == OK
+    assert a.balance == 1_000_000 * U - 500 * U
+    lib.hqt_engine_destroy(e)
+
+
+def test_a_02_sized_struct_gets_the_defaults(lib):
+    """A program built against 0.2's header: its margin_mode CFD is MT5's CFD."""
+    s = spec(lib, H.SYMBOL_SPEC_V2_FIRST_SIZE)
+    assert s.calc_mode == 0, "init touched no byte beyond struct_size"
+    s.margin_mode, s.contract_size, s.digits = MarginMode.CFD, 100 * U, 2
+    e = engine_with(lib, s, 5_000 * U, 5_000 * U)
+    t = C.c_uint64()
+    assert lib.hqt_engine_buy(e, 0, U, 0, 0, C.byref(t)) == OK
+    assert margin(lib, e) == 500_000 * U
+    lib.hqt_engine_destroy(e)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("calc_mode", 6, "calc_mode must be an HQT_CALC_"),
+        ("margin_hedged_use_leg", 2, "margin_hedged_use_leg must be 0 or 1"),
+        ("margin_hedged", -2, "margin_hedged must be -1"),
+        ("margin_rate", -1, "margin_rate"),
+        ("tick_size", -1, "tick_size"),
+    ],
+)
+def test_bad_fields_are_refused(lib, field, value, message):
+    e = C.c_void_p()
+    assert lib.hqt_engine_create(1_000 * U, b"USD", 100, C.byref(e)) == OK
+    s = spec(lib)
+    setattr(s, field, value)
+    sid = C.c_uint32()
+    assert lib.hqt_engine_add_symbol_v2(e, C.byref(s), C.byref(sid)) == E_ARG
+    assert message in last_error(lib)
+    lib.hqt_engine_destroy(e)
+
+
+def test_margin_mode_and_calc_mode_must_agree(lib):
+    e = C.c_void_p()
+    assert lib.hqt_engine_create(1_000 * U, b"USD", 100, C.byref(e)) == OK
+    s = spec(lib)
+    s.margin_mode, s.calc_mode = MarginMode.CFD, CalcMode.FUTURES
+    sid = C.c_uint32()
+    assert lib.hqt_engine_add_symbol_v2(e, C.byref(s), C.byref(sid)) == E_ARG
+    assert "set only calc_mode" in last_error(lib)
+    lib.hqt_engine_destroy(e)
