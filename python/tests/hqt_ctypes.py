@@ -256,6 +256,7 @@ class SymbolSpecV2(C.Structure):
         ]
     )
 
+
 #: sizeof hqt_symbol_spec_v2 in 0.2 (abi/hqt_abi.toml [first_layout_size]).
 SYMBOL_SPEC_V2_FIRST_SIZE = 96
 
