@@ -10,10 +10,14 @@ symbol is quoted in USD on a USD account, so no conversion enters.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 import hqt
-from conftest import SEC, T0
+from conftest import SEC, T0, snapshot
 
 
 def tick(e: hqt.Engine, k: int, bid: float, ask: float) -> None:
@@ -217,3 +221,80 @@ def test_calc_mode_accepts_the_enum():
     e.process_event(hqt.Tick(0, T0, 1.0, 1.0))
     e.buy(0, 1.0)
     assert e.margin == 100_000.0  # 1 x 100 000 x 1, no leverage
+
+
+# ---- WAL: a hedged CFD + futures run resumes exactly ---------------------------------
+
+WAL_TICKS = 1200
+
+
+def wal_engine() -> hqt.Engine:
+    """Index CFD hedged at half a contract, a future hedged by the larger leg."""
+    e = hqt.Engine(200_000.0, "USD", 100)
+    e.add_symbol(
+        "US500",
+        base_currency="USD",
+        profit_currency="USD",
+        calc_mode="cfd",
+        contract_size=1,
+        digits=2,
+        margin_rate=0.05,
+        margin_hedged=0.5,
+    )
+    e.add_symbol("ES", base_currency="USD", profit_currency="USD", **FUTURES)
+    rng = np.random.default_rng(3)
+    for sym, start in ((0, 5000.0), (1, 4500.0)):
+        t = T0 + np.arange(WAL_TICKS, dtype=np.int64) * SEC + sym * SEC // 2
+        bid = start + np.cumsum(rng.integers(-4, 5, WAL_TICKS)) * 0.25
+        e.load_ticks(sym, t, bid, bid + 0.25)
+    return e
+
+
+class Hedger(hqt.Strategy):
+    """Opens legs both ways on both symbols, closes the oldest; may copy the log."""
+
+    def __init__(self, copy_at: int = 0, log: Path | None = None, copy: Path | None = None):
+        self.n = 0
+        self.copy_at, self.log, self.copy = copy_at, log, copy
+        self.hedged_ticks = 0
+
+    def on_tick(self, e: hqt.Engine, tick: hqt.Tick) -> None:
+        self.n += 1
+        if e.warming_up:
+            return
+        k = (tick.time - T0) // SEC
+        mine = [p for p in e.positions if p.symbol_id == tick.symbol_id]
+        if k % 29 == 3 and len(mine) < 4:
+            e.buy(tick.symbol_id, 2.0)
+        elif k % 31 == 5 and len(mine) < 4:
+            e.sell(tick.symbol_id, 1.0)
+        elif k % 43 == 7 and mine:
+            e.close(mine[0].ticket)
+        if e.margin < sum(p.margin for p in e.positions) - 1e-9:
+            self.hedged_ticks += 1
+        if self.n == self.copy_at and self.log is not None and self.copy is not None:
+            shutil.copyfile(self.log, self.copy)
+
+
+@pytest.mark.parametrize("copy_at", [400, 1700])
+def test_a_hedged_cfd_and_futures_run_resumes_exactly_from_the_wal(tmp_path, copy_at):
+    reference = wal_engine()
+    trader = Hedger()
+    reference.run(trader)
+    assert len(reference.deals) > 30 and trader.hedged_ticks > 50  # the hedged rule acted
+    expected = snapshot(reference)
+
+    log, copy = tmp_path / "run.wal", tmp_path / "crash.wal"
+    e = wal_engine()
+    e.enable_wal(log, sync="always", checkpoint_every=50)
+    e.run(Hedger(copy_at, log, copy))
+    e.disable_wal()
+    assert snapshot(e) == expected  # the log changes nothing
+
+    r = wal_engine()  # a fresh process: same configuration, the log as a kill left it
+    r.enable_wal(copy, sync="always", checkpoint_every=50)
+    rep = r.recover_from_wal()
+    assert 0 < rep.events_processed < 2 * WAL_TICKS
+    r.run(Hedger(), resume=True)
+    assert snapshot(r) == expected  # deals, margins (equity curve), statistics
+    r.disable_wal()
