@@ -298,3 +298,52 @@ def test_a_hedged_cfd_and_futures_run_resumes_exactly_from_the_wal(tmp_path, cop
     r.run(Hedger(), resume=True)
     assert snapshot(r) == expected  # deals, margins (equity curve), statistics
     r.disable_wal()
+
+
+def test_the_wal_fingerprint_covers_the_calc_fields(tmp_path):
+    """hqt.wal_records.configuration_fingerprint (docs/wal-records.md) agrees
+    with the engine's, with and without calc fields; 0.2's CFD code is 1."""
+    from hqt import wal_records as W
+
+    M = 10**6
+    cases = [
+        (
+            {"calc_mode": "cfd_leverage", "contract_size": 100, "digits": 2},
+            W.SymbolConfig("S", "USD", "USD", contract_size=100 * M, digits=2, margin_mode=1),
+        ),
+        (
+            {
+                "calc_mode": "futures",
+                "contract_size": 50,
+                "digits": 2,
+                "tick_size": 0.25,
+                "tick_value": 12.5,
+                "margin_initial": 2500.0,
+                "margin_hedged": 25.0,
+                "margin_hedged_use_leg": True,
+            },
+            W.SymbolConfig(
+                "S",
+                "USD",
+                "USD",
+                contract_size=50 * M,
+                digits=2,
+                calc_mode=1,
+                tick_size=250_000,
+                tick_value=12_500_000,
+                margin_initial=2500 * M,
+                margin_hedged=25 * M,
+                margin_hedged_use_leg=True,
+            ),
+        ),
+        (
+            {"calc_mode": "cfd", "contract_size": 100, "digits": 2},
+            W.SymbolConfig("S", "USD", "USD", contract_size=100 * M, digits=2, calc_mode=2),
+        ),
+    ]
+    for i, (kwargs, config) in enumerate(cases):
+        e = hqt.Engine(1000.0)
+        e.add_symbol("S", base_currency="USD", profit_currency="USD", **kwargs)
+        report = e.enable_wal(tmp_path / f"{i}.wal")
+        assert report.fingerprint == W.configuration_fingerprint(1000 * M, "USD", 100, [config])
+        e.disable_wal()
