@@ -23,12 +23,14 @@ extension Engine {
             quotes[i].nextExpiration = .max
             quotes[i].trailingStops = 0
             quotes[i].exposure = Exposure()
+            legMargins[i] = LegMargins()
         }
         activeSymbols.removeAll()
         for p in book.positions {
             let s = Int(p.symbolID)
             if quotes[s].exposure.isFlat { activeSymbols.append(Int32(s)) }
-            quotes[s].exposure.add(side: p.side, volume: p.volume, openPrice: p.openPrice, margin: p.margin)
+            quotes[s].exposure.add(side: p.side, volume: p.volume, openPrice: p.openPrice)
+            legMargins[s].add(side: p.side, margin: p.margin)
             if p.trailingPoints > 0 { quotes[s].trailingStops += 1 }
             if p.side == .buy {
                 if p.sl > 0 { quotes[s].triggerLowBid = max(quotes[s].triggerLowBid, p.sl) }
@@ -52,33 +54,39 @@ extension Engine {
     }
 }
 
-/// The open positions of one symbol, summed per side, exactly: volume,
-/// volume × open price and margin. The floating profit of all buys is then
-/// (bid × volume − Σ volume × open) × contract, one product per side; the
-/// symbol's margin (hedged rule) is computed from the margin sums.
+/// The open positions of one symbol, summed per side, exactly: volume and
+/// volume × open price. The floating profit of all buys is then
+/// (bid × volume − Σ volume × open) × contract, one product per side.
 struct Exposure {
     var buyVolume: Int64 = 0
     var sellVolume: Int64 = 0
     var buyCost: Int128 = 0
     var sellCost: Int128 = 0
-    /// Σ position margin per side, account money (each position's own).
-    var buyMargin: Int128 = 0
-    var sellMargin: Int128 = 0
     /// Positions summed (0: flat).
     var count: Int32 = 0
 
     var isFlat: Bool { count == 0 }
 
-    mutating func add(side: Side, volume: Int64, openPrice: Int64, margin: Int64) {
+    mutating func add(side: Side, volume: Int64, openPrice: Int64) {
         count += 1
         if side == .buy {
             buyVolume &+= volume
             buyCost &+= Int128(volume) &* Int128(openPrice)
-            buyMargin &+= Int128(margin)
         } else {
             sellVolume &+= volume
             sellCost &+= Int128(volume) &* Int128(openPrice)
-            sellMargin &+= Int128(margin)
         }
+    }
+}
+
+/// Σ of a symbol's open positions' own margins per side, account money:
+/// with the volumes of `Exposure`, what the hedged-margin rule needs
+/// (Engine+Margin.swift).
+struct LegMargins {
+    var buy: Int128 = 0
+    var sell: Int128 = 0
+
+    mutating func add(side: Side, margin: Int64) {
+        if side == .buy { buy &+= Int128(margin) } else { sell &+= Int128(margin) }
     }
 }

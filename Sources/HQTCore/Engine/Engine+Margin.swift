@@ -64,23 +64,24 @@ extension Engine {
         return min(amount, Engine.maxBalance)
     }
 
-    /// What the open positions `e` of a symbol hold together, in account
-    /// money. Netting accounts, one-sided books and specs without hedged
-    /// settings: the sum of the positions' margins. Hedging accounts (MT5
-    /// help, "Calculation of margin for hedged positions"):
+    /// What the open positions of a symbol (volumes `e`, margins `m`) hold
+    /// together, in account money. Netting accounts, one-sided books and
+    /// specs without hedged settings: the sum of the positions' margins.
+    /// Hedging accounts (MT5 help, "Calculation of margin for hedged
+    /// positions"):
     ///   margin_hedged_use_leg: the larger leg's margin only;
     ///   margin_hedged set: the uncovered volume (larger leg − hedged
     ///     volume) at the larger leg's average margin per lot, plus the
     ///     hedged volume (the smaller leg) charged margin_hedged contract
     ///     units per lot instead of the contract size, at the average
     ///     margin per lot of both legs.
-    func symbolMargin(_ e: Exposure, spec: SymbolSpec) -> Int128 {
-        let sum = e.buyMargin + e.sellMargin
+    func symbolMargin(_ e: Exposure, _ m: LegMargins, spec: SymbolSpec) -> Int128 {
+        let sum = m.buy + m.sell
         guard accountMode == .hedging, e.buyVolume > 0, e.sellVolume > 0 else { return sum }
-        if spec.marginHedgedUseLeg { return max(e.buyMargin, e.sellMargin) }
+        if spec.marginHedgedUseLeg { return max(m.buy, m.sell) }
         guard let hedged = spec.marginHedged else { return sum }
         let hedgedVolume = min(e.buyVolume, e.sellVolume)
-        let larger = e.buyVolume >= e.sellVolume ? (e.buyVolume, e.buyMargin) : (e.sellVolume, e.sellMargin)
+        let larger = e.buyVolume >= e.sellVolume ? (e.buyVolume, m.buy) : (e.sellVolume, m.sell)
         let uncovered = Engine.mulDiv128(larger.1, Int128(larger.0 - hedgedVolume), Int128(larger.0))
         let perBoth = Engine.mulDiv128(sum, Int128(hedgedVolume), Int128(e.buyVolume) + Int128(e.sellVolume))
         return uncovered + Engine.mulDiv128(perBoth, Int128(hedged), Int128(spec.contractSize))
@@ -93,7 +94,7 @@ extension Engine {
         let active = activeSymbols.base
         for i in 0..<activeSymbols.count {
             let s = Int(active[i])
-            total += min(symbolMargin(quotes[s].exposure, spec: symbols[s]), Int128(Engine.maxBalance))
+            total += min(symbolMargin(quotes[s].exposure, legMargins[s], spec: symbols[s]), Int128(Engine.maxBalance))
         }
         return Int64(min(total, Int128(Engine.maxBalance)))
     }
@@ -114,10 +115,12 @@ extension Engine {
             return excess - p.margin
         }
         let spec = symbols[Int(symbolID)]
-        let before = quotes[Int(symbolID)].exposure
-        var after = before
-        after.add(side: side, volume: volume, openPrice: price, margin: entry)
-        let increase = symbolMargin(after, spec: spec) - symbolMargin(before, spec: spec)
+        let before = quotes[Int(symbolID)].exposure, beforeMargins = legMargins[Int(symbolID)]
+        var after = before, afterMargins = beforeMargins
+        after.add(side: side, volume: volume, openPrice: price)
+        afterMargins.add(side: side, margin: entry)
+        let increase =
+            symbolMargin(after, afterMargins, spec: spec) - symbolMargin(before, beforeMargins, spec: spec)
         return Int64(clamping: min(increase, Int128(Engine.maxBalance)))
     }
 

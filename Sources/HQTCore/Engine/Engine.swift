@@ -38,6 +38,9 @@ public final class Engine {
     /// Symbols with open positions (whose aggregates floating profit sums),
     /// in raw memory: the tick path reads it without retaining an array.
     let activeSymbols = Int32Buffer()
+    /// Per-symbol sums of the open positions' margins, by side (rebuilt
+    /// with the trigger index; read on deals only, so kept out of `quotes`).
+    var legMargins: [LegMargins] = []
     /// Resolved currency → account-currency routes. A resolved route stays
     /// (symbols are never removed), so later additions cannot change results.
     var routes: [String: ConversionRoute] = [:]
@@ -211,6 +214,7 @@ public final class Engine {
         quotes[Int(id)].contractUnits = multiplier % FixedPoint.scale == 0 ? multiplier / FixedPoint.scale : 0
         quotes[Int(id)].point = spec.point
         symbols.append(spec)
+        legMargins.append(LegMargins())
         symbolIDs[spec.name] = id
         feed.addSymbol()
         return id
