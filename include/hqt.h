@@ -465,6 +465,13 @@ int hqt_engine_add_symbol_v2(hqt_engine *engine, const hqt_symbol_spec_v2 *spec,
                              uint32_t *out_symbol_id);
 int hqt_engine_symbol_count(hqt_engine *engine, uint32_t *out_count);
 int hqt_engine_symbol_info(hqt_engine *engine, uint32_t symbol_id, hqt_symbol_info *out);
+/* A symbol's spec as the engine holds it (0.3), numbers only: fills the
+   fields of *out that out->struct_size covers (set it with
+   hqt_symbol_spec_v2_init(&s, sizeof s)); the four string pointers are set
+   to NULL (names and currencies: hqt_engine_symbol_info). calc_mode is the
+   resolved HQT_CALC_* (never HQT_CALC_FROM_MARGIN_MODE); margin_mode is
+   HQT_MARGIN_FOREX for calc mode forex, else HQT_MARGIN_CFD. */
+int hqt_engine_symbol_spec(hqt_engine *engine, uint32_t symbol_id, hqt_symbol_spec_v2 *out);
 int hqt_engine_find_symbol(hqt_engine *engine, const char *name, uint32_t *out_symbol_id);
 
 /* ---- market data ---- */

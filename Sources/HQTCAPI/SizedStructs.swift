@@ -246,6 +246,36 @@ public func hqt_engine_add_symbol_v2(
     }
 }
 
+@_cdecl("hqt_engine_symbol_spec")
+public func hqt_engine_symbol_spec(
+    _ handle: OpaquePointer?, _ id: UInt32, _ out: UnsafeMutablePointer<hqt_symbol_spec_v2>?
+) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        let out = try output(out, "out")
+        _ = try e.quote(of: id)  // the unknown-symbol error
+        let raw = UnsafeMutableRawPointer(out)
+        let size = raw.load(as: Int.self)
+        guard size >= FirstLayoutSize.symbolSpec, size <= 4096 else {
+            throw invalid(
+                "out->struct_size is \(size), not the size of any hqt_symbol_spec_v2 layout: "
+                    + "set it with hqt_symbol_spec_v2_init(&s, sizeof s)")
+        }
+        let s = e.symbols[Int(id)]
+        var c = hqt_symbol_spec_v2.defaults
+        c.struct_size = size
+        c.contract_size = s.contractSize; c.digits = s.digits; c.margin_mode = s.marginMode.rawValue
+        c.volume_min = s.volumeMin; c.volume_step = s.volumeStep; c.volume_max = s.volumeMax
+        c.commission_per_lot = s.commissionPerLot; c.spread = s.spread
+        c.calc_mode = s.calcMode.rawValue; c.margin_hedged_use_leg = s.marginHedgedUseLeg ? 1 : 0
+        c.margin_rate = s.marginRate; c.margin_initial = s.marginInitial
+        c.margin_maintenance = s.marginMaintenance; c.tick_size = s.tickSize; c.tick_value = s.tickValue
+        c.margin_hedged = s.marginHedged ?? -1
+        // Only the bytes the caller's struct has (an older header's is shorter).
+        withUnsafeBytes(of: &c) { raw.copyMemory(from: $0.baseAddress!, byteCount: min(size, $0.count)) }
+    }
+}
+
 @_cdecl("hqt_broadcaster_create_v2")
 public func hqt_broadcaster_create_v2(
     _ options: UnsafePointer<hqt_broadcast_options_v2>?,

@@ -301,6 +301,7 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "hqt_engine_add_symbol": (C.c_int, [ENGINE_P, P(SymbolSpec), P(u32)]),
     "hqt_engine_symbol_count": (C.c_int, [ENGINE_P, P(u32)]),
     "hqt_engine_symbol_info": (C.c_int, [ENGINE_P, u32, P(SymbolInfo)]),
+    "hqt_engine_symbol_spec": (C.c_int, [ENGINE_P, u32, P(SymbolSpecV2)]),
     "hqt_engine_find_symbol": (C.c_int, [ENGINE_P, C.c_char_p, P(u32)]),
     "hqt_engine_load_ticks": (C.c_int, [ENGINE_P, u32, P(i64), P(i64), P(i64), C.c_size_t]),
     "hqt_engine_load_ticks_f64": (C.c_int, [ENGINE_P, u32, P(i64), P(dbl), P(dbl), C.c_size_t]),

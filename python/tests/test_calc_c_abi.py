@@ -137,3 +137,30 @@ def test_margin_mode_and_calc_mode_must_agree(lib):
     assert lib.hqt_engine_add_symbol_v2(e, C.byref(s), C.byref(sid)) == E_ARG
     assert "set only calc_mode" in last_error(lib)
     lib.hqt_engine_destroy(e)
+
+
+def test_the_spec_reads_back(lib):
+    s = spec(lib)
+    s.calc_mode, s.contract_size, s.digits = CalcMode.FUTURES, 50 * U, 2
+    s.tick_size, s.tick_value, s.margin_initial = 250_000, 12_500_000, 2_500 * U
+    s.margin_maintenance, s.margin_rate, s.margin_hedged_use_leg = 2_000 * U, 900_000, 1
+    e = engine_with(lib, s, 4_500 * U, 4_500 * U)
+    out = H.SymbolSpecV2()
+    C.memset(C.byref(out), 0x5A, C.sizeof(out))
+    assert lib.hqt_symbol_spec_v2_init(C.byref(out), C.sizeof(out)) == OK
+    assert lib.hqt_engine_symbol_spec(e, 0, C.byref(out)) == OK
+    assert out.name is None and out.struct_size == C.sizeof(out)
+    got = [getattr(out, f) for f, _ in H.SymbolSpecV2._fields_[5:]]
+    want = [getattr(s, f) for f, _ in H.SymbolSpecV2._fields_[5:]]
+    want[2] = MarginMode.CFD  # margin_mode: the alias of a mode that is not forex
+    assert got == want
+    # a 0.2-sized struct gets the 0.2 fields only, nothing past struct_size
+    old = H.SymbolSpecV2()
+    assert lib.hqt_symbol_spec_v2_init(C.byref(old), H.SYMBOL_SPEC_V2_FIRST_SIZE) == OK
+    assert lib.hqt_engine_symbol_spec(e, 0, C.byref(old)) == OK
+    assert old.contract_size == 50 * U and old.calc_mode == 0 and old.margin_rate == 0
+    bad = H.SymbolSpecV2()  # struct_size 0
+    assert lib.hqt_engine_symbol_spec(e, 0, C.byref(bad)) == E_ARG
+    assert "hqt_symbol_spec_v2_init" in last_error(lib)
+    assert lib.hqt_engine_symbol_spec(e, 5, C.byref(out)) != OK
+    lib.hqt_engine_destroy(e)

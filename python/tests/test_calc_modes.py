@@ -213,6 +213,17 @@ def test_bad_calc_values_raise_invalid_argument(kwargs, match):
     assert e.symbol_count == 0
 
 
+def test_symbol_info_reads_the_calc_fields_back():
+    e = engine(4500.0, 4500.0, margin_maintenance=2000.0, margin_hedged=25.0, **FUTURES)
+    info = e.symbol(0)
+    assert info.calc_mode == hqt.CalcMode.FUTURES and info.margin_mode == hqt.MarginMode.CFD
+    assert (info.tick_size, info.tick_value, info.margin_initial) == (0.25, 12.5, 2500.0)
+    assert (info.margin_maintenance, info.margin_rate) == (2000.0, 1.0)
+    assert info.margin_hedged == 25.0 and info.margin_hedged_use_leg is False
+    plain = engine(1.0, 1.0).symbol(0)
+    assert plain.calc_mode == hqt.CalcMode.FOREX and plain.margin_hedged is None
+
+
 def test_calc_mode_accepts_the_enum():
     e = hqt.Engine(1_000_000.0)
     e.add_symbol(

@@ -282,12 +282,15 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
 {
     uint32_t id;
     hqt_symbol_info s;
+    hqt_symbol_spec_v2 c;
     ENTER(self);
     if (hqt_engine_symbol_arg(self, arg, &id) < 0)
         return NULL;
     memset(&s, 0, sizeof s);
     CALL(hqt_engine_symbol_info(self->engine, id, &s));
-    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLL)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
+    CALL(hqt_symbol_spec_v2_init(&c, sizeof c));
+    CALL(hqt_engine_symbol_spec(self->engine, id, &c));
+    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLLiLLLLLLi)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
                          s.base_currency, (Py_ssize_t)strnlen(s.base_currency, sizeof s.base_currency),
                          s.profit_currency, (Py_ssize_t)strnlen(s.profit_currency, sizeof s.profit_currency),
                          s.margin_currency, (Py_ssize_t)strnlen(s.margin_currency, sizeof s.margin_currency),
@@ -295,7 +298,10 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
                          (long long)s.volume_min, (long long)s.volume_step,
                          (long long)s.volume_max, (long long)s.commission_per_lot,
                          (long long)s.spread, (long long)s.bid, (long long)s.ask,
-                         (long long)s.last_time);
+                         (long long)s.last_time, (int)c.calc_mode, (long long)c.margin_rate,
+                         (long long)c.margin_initial, (long long)c.margin_maintenance,
+                         (long long)c.tick_size, (long long)c.tick_value,
+                         (long long)c.margin_hedged, (int)c.margin_hedged_use_leg);
 }
 
 static PyObject *
