@@ -178,7 +178,7 @@ enum {
 /* Margin calculation mode of a symbol. */
 enum {
     HQT_MARGIN_FOREX = 0, /* lots * contract size / leverage, in margin currency */
-    HQT_MARGIN_CFD = 1    /* alias of HQT_CALC_CFD (before 0.3: lots * contract size * price / leverage, now HQT_CALC_CFD_LEVERAGE) */
+    HQT_MARGIN_CFD = 1    /* alias of HQT_CALC_CFD (in 0.1: lots * contract size * price / leverage, now HQT_CALC_CFD_LEVERAGE) */
 };
 
 /* MT5's ENUM_SYMBOL_CALC_MODE (MT5's numbers): how margin and profit are computed. */
@@ -252,7 +252,7 @@ typedef struct hqt_symbol_spec {
     const char *margin_currency;  /* NULL or "" = base currency */
     int64_t contract_size;        /* units per lot x 1e6 (100000 lots -> 100000000000) */
     int32_t digits;               /* price digits, 0..6; point = 10^-digits */
-    int32_t margin_mode;          /* HQT_MARGIN_FOREX or HQT_MARGIN_CFD */
+    int32_t margin_mode;          /* HQT_MARGIN_FOREX or HQT_MARGIN_CFD (MT5 CFD, no leverage, since 0.2) */
     int64_t volume_min;           /* lots x 1e6 */
     int64_t volume_step;          /* lots x 1e6 */
     int64_t volume_max;           /* lots x 1e6 */
@@ -446,7 +446,7 @@ typedef struct hqt_symbol_spec_v2 {
     int64_t volume_max;
     int64_t commission_per_lot;
     int64_t spread;
-    /* 0.3: MT5's calculation mode and its fields (docs/engine.md). Money
+    /* Appended after the first layout: MT5's calculation mode and its fields (docs/engine.md). Money
        and prices x 1e6 like the rest of the struct. */
     int32_t calc_mode;            /* HQT_CALC_*; HQT_CALC_FROM_MARGIN_MODE (default): margin_mode */
     int32_t margin_hedged_use_leg;    /* 1: charge the larger leg only (hedging accounts) */
@@ -465,7 +465,7 @@ int hqt_engine_add_symbol_v2(hqt_engine *engine, const hqt_symbol_spec_v2 *spec,
                              uint32_t *out_symbol_id);
 int hqt_engine_symbol_count(hqt_engine *engine, uint32_t *out_count);
 int hqt_engine_symbol_info(hqt_engine *engine, uint32_t symbol_id, hqt_symbol_info *out);
-/* A symbol's spec as the engine holds it (0.3), numbers only: fills the
+/* A symbol's spec as the engine holds it, numbers only: fills the
    fields of *out that out->struct_size covers (set it with
    hqt_symbol_spec_v2_init(&s, sizeof s)); the four string pointers are set
    to NULL (names and currencies: hqt_engine_symbol_info). calc_mode is the

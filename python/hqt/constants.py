@@ -223,7 +223,7 @@ class MarginMode(IntEnum):
     """Margin calculation mode of a symbol."""
 
     FOREX = 0  #: lots * contract size / leverage, in margin currency
-    CFD = 1  #: alias of HQT_CALC_CFD (before 0.3: lots * contract size * price / leverage, now HQT_CALC_CFD_LEVERAGE)
+    CFD = 1  #: alias of HQT_CALC_CFD (in 0.1: lots * contract size * price / leverage, now HQT_CALC_CFD_LEVERAGE)
 
 
 #: Names by value.

@@ -286,7 +286,7 @@ class Engine(_hqt.Engine):
         every position on its own. ``margin_hedged_use_leg`` charges only
         the larger leg (buys or sells). ``margin_mode`` is the 0.1 alias:
         ``"forex"`` is calc_mode ``"forex"``, ``"cfd"`` is calc_mode ``"cfd"``
-        (MT5's CFD, no leverage; before 0.3 it divided by the leverage,
+        (MT5's CFD, no leverage; in 0.1 it divided by the leverage,
         which is ``"cfd_leverage"``). Bad values raise InvalidArgumentError.
         """
         if not isinstance(name, str) or not name:

@@ -1122,15 +1122,15 @@ class SymbolConfig:
     margin_currency: str = ""  # "" = the base currency
     contract_size: int = 100_000 * SCALE
     digits: int = 5
-    #: 0.2's code: 0 forex, 1 what 0.2 called CFD (the calc mode
-    #: "cfd_leverage" since 0.3); used when ``calc_mode`` is -1.
+    #: 0.1's code: 0 forex, 1 what 0.1 called CFD (the calc mode
+    #: "cfd_leverage" since 0.2); used when ``calc_mode`` is -1.
     margin_mode: int = 0
     volume_min: int = 10_000
     volume_step: int = 10_000
     volume_max: int = 100 * SCALE
     commission_per_lot: int = 0
     spread: int = 0
-    #: 0.3: hqt.CalcMode value; -1: from ``margin_mode`` as above.
+    #: since 0.2: hqt.CalcMode value; -1: from ``margin_mode`` as above.
     calc_mode: int = -1
     margin_rate: int = SCALE
     margin_initial: int = 0
@@ -1142,7 +1142,7 @@ class SymbolConfig:
 
     def _calc_bytes(self) -> tuple[int, bytes]:
         """The fingerprint's margin code and the calc fields (empty when
-        every one has 0.2's fixed value, so a 0.2 log keeps its fingerprint)."""
+        every one has 0.1's fixed value, so a 0.1 log keeps its fingerprint)."""
         calc = self.calc_mode if self.calc_mode >= 0 else (0 if self.margin_mode == 0 else 4)
         code = {0: 0, 4: 1}.get(calc, 2)  # forex, cfd_leverage, any other mode
         legacy = (

@@ -244,7 +244,7 @@ class SymbolSpecV2(C.Structure):
     _fields_ = (
         [("struct_size", C.c_size_t)]
         + SymbolSpec._fields_
-        + [  # appended in 0.3: MT5's calculation mode
+        + [  # appended after the first layout: MT5's calculation mode
             ("calc_mode", i32),
             ("margin_hedged_use_leg", i32),
             ("margin_rate", i64),
@@ -257,7 +257,7 @@ class SymbolSpecV2(C.Structure):
     )
 
 
-#: sizeof hqt_symbol_spec_v2 in 0.2 (abi/hqt_abi.toml [first_layout_size]).
+#: sizeof the first hqt_symbol_spec_v2 layout (abi/hqt_abi.toml [first_layout_size]).
 SYMBOL_SPEC_V2_FIRST_SIZE = 96
 
 

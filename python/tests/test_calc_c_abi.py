@@ -1,4 +1,4 @@
-"""The calculation-mode fields appended to hqt_symbol_spec_v2 in 0.3, driven
+"""The calculation-mode fields appended to hqt_symbol_spec_v2 after its first layout, driven
 through ctypes as a C program would (include/hqt.h; formulas in docs/engine.md,
 from MQL5's ENUM_SYMBOL_CALC_MODE,
 mql5.com/en/docs/constants/environment_state/marketinfoconstants)."""
@@ -95,8 +95,8 @@ def test_futures_and_hedged_fields_through_the_struct(lib):
     lib.hqt_engine_destroy(e)
 
 
-def test_a_02_sized_struct_gets_the_defaults(lib):
-    """A program built against 0.2's header: its margin_mode CFD is MT5's CFD."""
+def test_a_first_layout_struct_gets_the_defaults(lib):
+    """A program built against the first layout's header: its margin_mode CFD is MT5's CFD."""
     s = spec(lib, H.SYMBOL_SPEC_V2_FIRST_SIZE)
     assert s.calc_mode == 0, "init touched no byte beyond struct_size"
     s.margin_mode, s.contract_size, s.digits = MarginMode.CFD, 100 * U, 2
@@ -154,7 +154,7 @@ def test_the_spec_reads_back(lib):
     want = [getattr(s, f) for f, _ in H.SymbolSpecV2._fields_[5:]]
     want[2] = MarginMode.CFD  # margin_mode: the alias of a mode that is not forex
     assert got == want
-    # a 0.2-sized struct gets the 0.2 fields only, nothing past struct_size
+    # a first-layout struct gets that layout's fields only, nothing past struct_size
     old = H.SymbolSpecV2()
     assert lib.hqt_symbol_spec_v2_init(C.byref(old), H.SYMBOL_SPEC_V2_FIRST_SIZE) == OK
     assert lib.hqt_engine_symbol_spec(e, 0, C.byref(old)) == OK

@@ -184,7 +184,7 @@ def test_a_pending_order_takes_margin_when_it_triggers():
 def test_margin_mode_is_an_alias_with_cfd_corrected():
     e = engine(5000.0, 5000.0, margin_mode="cfd", contract_size=100, digits=2)
     e.buy(0, 1.0)
-    assert e.margin == 500_000.0  # MT5's CFD: no leverage (0.2 gave 5 000)
+    assert e.margin == 500_000.0  # MT5's CFD: no leverage (0.1 gave 5 000)
     assert e.symbol(0).margin_mode == hqt.MarginMode.CFD
     f = engine(1.0, 1.0, margin_mode="forex", calc_mode="forex")  # consistent: fine
     f.buy(0, 1.0)
@@ -313,7 +313,7 @@ def test_a_hedged_cfd_and_futures_run_resumes_exactly_from_the_wal(tmp_path, cop
 
 def test_the_wal_fingerprint_covers_the_calc_fields(tmp_path):
     """hqt.wal_records.configuration_fingerprint (docs/wal-records.md) agrees
-    with the engine's, with and without calc fields; 0.2's CFD code is 1."""
+    with the engine's, with and without calc fields; 0.1's CFD code is 1."""
     from hqt import wal_records as W
 
     M = 10**6

@@ -360,10 +360,10 @@ extension Stats {
 }
 
 extension SymbolSpec {
-    /// The 0.2 fingerprint's margin-mode field: 0 forex, 1 for what 0.2
+    /// The 0.1 fingerprint's margin-mode field: 0 forex, 1 for what 0.1
     /// called CFD (lots × contract × price / leverage, now cfd_leverage),
-    /// so a log written by 0.2 resumes under the spec that computes the same
-    /// numbers; other modes write 2, which no 0.2 log has.
+    /// so a log written by 0.1 resumes under the spec that computes the same
+    /// numbers; other modes write 2, which no 0.1 log has.
     var legacyMarginCode: Int32 {
         switch calcMode {
         case .forex: 0
@@ -372,8 +372,8 @@ extension SymbolSpec {
         }
     }
 
-    /// The calc-mode fields, written only when one differs from 0.2's
-    /// fixed values, so a 0.2 configuration keeps its fingerprint.
+    /// The calc-mode fields, written only when one differs from 0.1's
+    /// fixed values, so a 0.1 configuration keeps its fingerprint.
     func writeCalcFields(into w: ByteWriter) {
         let legacy =
             (calcMode == .forex || calcMode == .cfdLeverage) && marginRate == FixedPoint.scale

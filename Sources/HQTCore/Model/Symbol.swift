@@ -25,7 +25,7 @@ public struct SymbolSpec: Sendable, Equatable {
     public var tickValue: Int64 = 0
     /// Contract units × 1e6 charged per fully hedged lot in a hedging
     /// account (MT5's SYMBOL_MARGIN_HEDGED); nil: each position is charged
-    /// on its own (HQT's rule before 0.3).
+    /// on its own (HQT's rule in 0.1).
     public var marginHedged: Int64? = nil
     /// Charge only the larger leg (buys or sells) of the symbol's positions.
     public var marginHedgedUseLeg: Bool = false

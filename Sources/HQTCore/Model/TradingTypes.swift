@@ -34,7 +34,7 @@ public enum AccountMode: Int32, Sendable { case hedging = 0, netting = 1 }
 
 /// The 0.1 margin setting, kept as an alias of `CalcMode`: `.forex` is
 /// `CalcMode.forex`, `.cfd` is `CalcMode.cfd` (MT5's CFD mode, no leverage;
-/// before 0.3 it divided by the leverage, which is MT5's CFD-Leverage).
+/// in 0.1 it divided by the leverage, which is MT5's CFD-Leverage).
 public enum MarginMode: Int32, Sendable { case forex = 0, cfd = 1 }
 
 /// MT5's ENUM_SYMBOL_CALC_MODE, with MT5's own numbers: how margin and

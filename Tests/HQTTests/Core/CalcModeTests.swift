@@ -313,8 +313,8 @@ import Testing
         #expect(error?.code == .noMoney)
     }
 
-    @Test func aPre03ConfigurationKeepsItsFingerprint() throws {
-        // 0.2 wrote margin mode 1 for its CFD (now cfd_leverage) and nothing
+    @Test func aPre02ConfigurationKeepsItsFingerprint() throws {
+        // 0.1 wrote margin mode 1 for its CFD (now cfd_leverage) and nothing
         // after the spread; new modes write 2 and their fields.
         #expect(usd("A", .forex).legacyMarginCode == 0)
         #expect(usd("A", .cfdLeverage).legacyMarginCode == 1)

@@ -140,9 +140,9 @@ import Glibc
         try e.disableWAL()
     }
 
-    @Test func a02ConfigurationHasItsOldFingerprint() throws {
-        // 0.2's fingerprint bytes for one symbol, written out by hand:
-        // name, currencies, contract, digits, margin mode (1 = 0.2's CFD,
+    @Test func a01ConfigurationHasItsOldFingerprint() throws {
+        // 0.1's fingerprint bytes for one symbol, written out by hand:
+        // name, currencies, contract, digits, margin mode (1 = 0.1's CFD,
         // lots x contract x price / leverage), volumes, commission, spread.
         var s = SymbolSpec(name: "XAUUSD", baseCurrency: "XAU", profitCurrency: "USD", marginCurrency: "USD")
         s.contractSize = 100 * U
