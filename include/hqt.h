@@ -171,7 +171,7 @@ enum {
 };
 /* END GENERATED */
 
-/* BEGIN GENERATED: hqt_abi.toml [account_mode, margin_mode, event_type, timeframe] */
+/* BEGIN GENERATED: hqt_abi.toml [account_mode, margin_mode, calc_mode, event_type, timeframe] */
 /* Hedging: several positions per symbol. Netting: one, reduced or reversed by opposite deals. */
 enum {
     HQT_ACCOUNT_HEDGING = 0,
@@ -181,7 +181,19 @@ enum {
 /* Margin calculation mode of a symbol. */
 enum {
     HQT_MARGIN_FOREX = 0, /* lots * contract size / leverage, in margin currency */
-    HQT_MARGIN_CFD = 1    /* lots * contract size * price / leverage, in margin currency */
+    HQT_MARGIN_CFD = 1    /* alias of HQT_CALC_CFD (in 0.1: lots * contract size * price / leverage, now HQT_CALC_CFD_LEVERAGE) */
+};
+
+/* MT5's ENUM_SYMBOL_CALC_MODE (MT5's numbers): how margin and profit are computed. */
+enum {
+    HQT_CALC_FROM_MARGIN_MODE = -1, /* hqt_symbol_spec_v2 default: margin_mode decides (HQT_MARGIN_FOREX or HQT_MARGIN_CFD) */
+    HQT_CALC_FOREX = 0,             /* margin lots * contract / leverage * rate; profit (close - open) * contract * lots */
+    HQT_CALC_FUTURES = 1,           /* margin lots * margin_initial * rate; profit (close - open) * tick_value / tick_size * lots */
+    HQT_CALC_CFD = 2,               /* margin lots * contract * price * rate */
+    HQT_CALC_CFD_INDEX = 3,         /* margin lots * contract * price * tick_value / tick_size * rate */
+    HQT_CALC_CFD_LEVERAGE = 4,      /* margin lots * contract * price / leverage * rate */
+    HQT_CALC_FOREX_NO_LEVERAGE = 5, /* margin lots * contract * rate */
+    HQT_CALC_EXCHANGE_STOCKS = 32   /* margin lots * contract * price * rate */
 };
 
 /* Event types for hqt_engine_process_event(). */
@@ -243,7 +255,7 @@ typedef struct hqt_symbol_spec {
     const char *margin_currency;  /* NULL or "" = base currency */
     int64_t contract_size;        /* units per lot x 1e6 (100000 lots -> 100000000000) */
     int32_t digits;               /* price digits, 0..6; point = 10^-digits */
-    int32_t margin_mode;          /* HQT_MARGIN_FOREX or HQT_MARGIN_CFD */
+    int32_t margin_mode;          /* HQT_MARGIN_FOREX or HQT_MARGIN_CFD (MT5 CFD, no leverage, since 0.2) */
     int64_t volume_min;           /* lots x 1e6 */
     int64_t volume_step;          /* lots x 1e6 */
     int64_t volume_max;           /* lots x 1e6 */
@@ -437,6 +449,16 @@ typedef struct hqt_symbol_spec_v2 {
     int64_t volume_max;
     int64_t commission_per_lot;
     int64_t spread;
+    /* Appended after the first layout: MT5's calculation mode and its fields (docs/engine.md). Money
+       and prices x 1e6 like the rest of the struct. */
+    int32_t calc_mode;            /* HQT_CALC_*; HQT_CALC_FROM_MARGIN_MODE (default): margin_mode */
+    int32_t margin_hedged_use_leg;    /* 1: charge the larger leg only (hedging accounts) */
+    int64_t margin_rate;          /* default 1e6 (1.0) */
+    int64_t margin_initial;       /* per lot, margin currency; 0: the mode's formula */
+    int64_t margin_maintenance;   /* per lot held by a position; 0: the initial margin */
+    int64_t tick_size;            /* futures and CFD index: > 0 */
+    int64_t tick_value;           /* profit currency per tick_size per lot */
+    int64_t margin_hedged;        /* contract units x 1e6 per hedged lot; -1 (default): positions charged on their own */
 } hqt_symbol_spec_v2;
 
 /* Zeroes struct_size bytes of spec, fills the defaults of hqt_symbol_spec_init
@@ -446,6 +468,13 @@ int hqt_engine_add_symbol_v2(hqt_engine *engine, const hqt_symbol_spec_v2 *spec,
                              uint32_t *out_symbol_id);
 int hqt_engine_symbol_count(hqt_engine *engine, uint32_t *out_count);
 int hqt_engine_symbol_info(hqt_engine *engine, uint32_t symbol_id, hqt_symbol_info *out);
+/* A symbol's spec as the engine holds it, numbers only: fills the
+   fields of *out that out->struct_size covers (set it with
+   hqt_symbol_spec_v2_init(&s, sizeof s)); the four string pointers are set
+   to NULL (names and currencies: hqt_engine_symbol_info). calc_mode is the
+   resolved HQT_CALC_* (never HQT_CALC_FROM_MARGIN_MODE); margin_mode is
+   HQT_MARGIN_FOREX for calc mode forex, else HQT_MARGIN_CFD. */
+int hqt_engine_symbol_spec(hqt_engine *engine, uint32_t symbol_id, hqt_symbol_spec_v2 *out);
 int hqt_engine_find_symbol(hqt_engine *engine, const char *name, uint32_t *out_symbol_id);
 
 /* ---- market data ---- */

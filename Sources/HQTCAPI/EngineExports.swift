@@ -72,22 +72,52 @@ public func hqt_engine_add_symbol(
     _ out: UnsafeMutablePointer<UInt32>?
 ) -> Int32 {
     status { () throws(HQTError) in
-        let e = try engine(handle)
+        _ = try engine(handle)
         guard let c = spec?.pointee else { throw invalid("spec is NULL") }
-        let out = try output(out, "out_symbol_id")
-        var s = SymbolSpec(
-            name: try string(c.name, "spec.name"),
-            baseCurrency: try string(c.base_currency, "spec.base_currency"),
-            profitCurrency: try string(c.profit_currency, "spec.profit_currency"),
-            marginCurrency: try string(c.margin_currency, "spec.margin_currency", allowNull: true))
-        guard let mode = MarginMode(rawValue: c.margin_mode) else {
-            throw invalid("spec.margin_mode must be 0 (forex) or 1 (cfd), got \(c.margin_mode)")
-        }
-        s.contractSize = c.contract_size; s.digits = c.digits; s.marginMode = mode
-        s.volumeMin = c.volume_min; s.volumeStep = c.volume_step; s.volumeMax = c.volume_max
-        s.commissionPerLot = c.commission_per_lot; s.spread = c.spread
-        out.pointee = try e.addSymbol(s)
+        try addSymbol(handle, hqt_symbol_spec_v2(c), out)
     }
+}
+
+/// Both add_symbol calls: the 0.1 struct is the sized one with the
+/// defaults of every field appended since.
+func addSymbol(
+    _ handle: OpaquePointer?, _ c: hqt_symbol_spec_v2, _ out: UnsafeMutablePointer<UInt32>?
+) throws(HQTError) {
+    let e = try engine(handle)
+    let out = try output(out, "out_symbol_id")
+    var s = SymbolSpec(
+        name: try string(c.name, "spec.name"),
+        baseCurrency: try string(c.base_currency, "spec.base_currency"),
+        profitCurrency: try string(c.profit_currency, "spec.profit_currency"),
+        marginCurrency: try string(c.margin_currency, "spec.margin_currency", allowNull: true))
+    guard let mode = MarginMode(rawValue: c.margin_mode) else {
+        throw invalid("spec.margin_mode must be 0 (forex) or 1 (cfd), got \(c.margin_mode)")
+    }
+    s.contractSize = c.contract_size; s.digits = c.digits; s.marginMode = mode
+    s.volumeMin = c.volume_min; s.volumeStep = c.volume_step; s.volumeMax = c.volume_max
+    s.commissionPerLot = c.commission_per_lot; s.spread = c.spread
+    if c.calc_mode != Int32(HQT_CALC_FROM_MARGIN_MODE) {
+        guard let calc = CalcMode(rawValue: c.calc_mode) else {
+            throw invalid(
+                "spec.calc_mode must be an HQT_CALC_* value (-1, 0...5 or 32), got \(c.calc_mode)")
+        }
+        guard mode == .forex || calc == .cfd else {
+            throw invalid(
+                "spec.margin_mode is HQT_MARGIN_CFD but spec.calc_mode is \(calc.name): set only calc_mode")
+        }
+        s.calcMode = calc
+    }
+    guard c.margin_hedged_use_leg == 0 || c.margin_hedged_use_leg == 1 else {
+        throw invalid("spec.margin_hedged_use_leg must be 0 or 1, got \(c.margin_hedged_use_leg)")
+    }
+    guard c.margin_hedged >= -1 else {
+        throw invalid("spec.margin_hedged must be -1 (not set) or >= 0, got \(c.margin_hedged)")
+    }
+    s.marginRate = c.margin_rate; s.marginInitial = c.margin_initial
+    s.marginMaintenance = c.margin_maintenance; s.tickSize = c.tick_size; s.tickValue = c.tick_value
+    s.marginHedged = c.margin_hedged < 0 ? nil : c.margin_hedged
+    s.marginHedgedUseLeg = c.margin_hedged_use_leg == 1
+    out.pointee = try e.addSymbol(s)
 }
 
 @_cdecl("hqt_engine_symbol_count")

@@ -107,18 +107,19 @@ extension hqt_symbol_spec_v2 {
     static var defaults: hqt_symbol_spec_v2 {
         var d = hqt_symbol_spec()
         hqt_symbol_spec_init(&d)
-        return hqt_symbol_spec_v2(
+        return hqt_symbol_spec_v2(d)
+    }
+
+    /// The 0.1 struct with the defaults of the fields appended since.
+    init(_ d: hqt_symbol_spec) {
+        self.init(
             struct_size: 0, name: d.name, base_currency: d.base_currency, profit_currency: d.profit_currency,
             margin_currency: d.margin_currency, contract_size: d.contract_size, digits: d.digits,
             margin_mode: d.margin_mode, volume_min: d.volume_min, volume_step: d.volume_step,
-            volume_max: d.volume_max, commission_per_lot: d.commission_per_lot, spread: d.spread)
-    }
-    var old: hqt_symbol_spec {
-        hqt_symbol_spec(
-            name: name, base_currency: base_currency, profit_currency: profit_currency,
-            margin_currency: margin_currency, contract_size: contract_size, digits: digits,
-            margin_mode: margin_mode, volume_min: volume_min, volume_step: volume_step,
-            volume_max: volume_max, commission_per_lot: commission_per_lot, spread: spread)
+            volume_max: d.volume_max, commission_per_lot: d.commission_per_lot, spread: d.spread,
+            calc_mode: Int32(HQT_CALC_FROM_MARGIN_MODE), margin_hedged_use_leg: 0,
+            margin_rate: FixedPoint.scale, margin_initial: 0, margin_maintenance: 0, tick_size: 0,
+            tick_value: 0, margin_hedged: -1)
     }
 }
 
@@ -237,10 +238,42 @@ public func hqt_engine_add_symbol_v2(
     _ handle: OpaquePointer?, _ spec: UnsafePointer<hqt_symbol_spec_v2>?,
     _ out: UnsafeMutablePointer<UInt32>?
 ) -> Int32 {
-    withOldLayout(
-        spec, defaults: .defaults, firstSize: FirstLayoutSize.symbolSpec, "hqt_symbol_spec_v2",
-        { $0.old },
-        body: { hqt_engine_add_symbol(handle, $0, out) })
+    status { () throws(HQTError) in
+        _ = try engine(handle)
+        guard let spec else { throw invalid("spec is NULL") }
+        let c = try readSized(spec, defaults: .defaults, firstSize: FirstLayoutSize.symbolSpec, "hqt_symbol_spec_v2")
+        try addSymbol(handle, c, out)
+    }
+}
+
+@_cdecl("hqt_engine_symbol_spec")
+public func hqt_engine_symbol_spec(
+    _ handle: OpaquePointer?, _ id: UInt32, _ out: UnsafeMutablePointer<hqt_symbol_spec_v2>?
+) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        let out = try output(out, "out")
+        _ = try e.quote(of: id)  // the unknown-symbol error
+        let raw = UnsafeMutableRawPointer(out)
+        let size = raw.load(as: Int.self)
+        guard size >= FirstLayoutSize.symbolSpec, size <= 4096 else {
+            throw invalid(
+                "out->struct_size is \(size), not the size of any hqt_symbol_spec_v2 layout: "
+                    + "set it with hqt_symbol_spec_v2_init(&s, sizeof s)")
+        }
+        let s = e.symbols[Int(id)]
+        var c = hqt_symbol_spec_v2.defaults
+        c.struct_size = size
+        c.contract_size = s.contractSize; c.digits = s.digits; c.margin_mode = s.marginMode.rawValue
+        c.volume_min = s.volumeMin; c.volume_step = s.volumeStep; c.volume_max = s.volumeMax
+        c.commission_per_lot = s.commissionPerLot; c.spread = s.spread
+        c.calc_mode = s.calcMode.rawValue; c.margin_hedged_use_leg = s.marginHedgedUseLeg ? 1 : 0
+        c.margin_rate = s.marginRate; c.margin_initial = s.marginInitial
+        c.margin_maintenance = s.marginMaintenance; c.tick_size = s.tickSize; c.tick_value = s.tickValue
+        c.margin_hedged = s.marginHedged ?? -1
+        // Only the bytes the caller's struct has (an older header's is shorter).
+        withUnsafeBytes(of: &c) { raw.copyMemory(from: $0.baseAddress!, byteCount: min(size, $0.count)) }
+    }
 }
 
 @_cdecl("hqt_broadcaster_create_v2")

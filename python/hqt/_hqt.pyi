@@ -430,6 +430,14 @@ class Engine:
         volume_max: float | None = ...,
         commission_per_lot: float | None = ...,
         spread: float | None = ...,
+        calc_mode: int | None = ...,
+        margin_rate: float | None = ...,
+        margin_initial: float | None = ...,
+        margin_maintenance: float | None = ...,
+        tick_size: float | None = ...,
+        tick_value: float | None = ...,
+        margin_hedged: float | None = ...,
+        margin_hedged_use_leg: int | None = ...,
     ) -> int: ...
     def _symbol_info(self, symbol: _Symbol) -> tuple[Any, ...]: ...
     def _load_ticks(self, symbol_id: _Symbol, time: _Buffer, bid: _Buffer, ask: _Buffer) -> int: ...

@@ -22,6 +22,7 @@ __all__ = [
     "OrderState",
     "AccountMode",
     "MarginMode",
+    "CalcMode",
     "Timeframe",
     "TIMEFRAMES",
     "M1",
@@ -230,11 +231,26 @@ class MarginMode(IntEnum):
     """Margin calculation mode of a symbol."""
 
     FOREX = 0  #: lots * contract size / leverage, in margin currency
-    CFD = 1  #: lots * contract size * price / leverage, in margin currency
+    CFD = 1  #: alias of HQT_CALC_CFD (in 0.1: lots * contract size * price / leverage, now HQT_CALC_CFD_LEVERAGE)
 
 
 #: Names by value.
 MARGIN_MODE_NAMES: tuple[str, ...] = ("FOREX", "CFD")
+
+
+class CalcMode(IntEnum):
+    """MT5's ENUM_SYMBOL_CALC_MODE (MT5's numbers): how margin and profit are computed."""
+
+    FROM_MARGIN_MODE = (
+        -1
+    )  #: hqt_symbol_spec_v2 default: margin_mode decides (HQT_MARGIN_FOREX or HQT_MARGIN_CFD)
+    FOREX = 0  #: margin lots * contract / leverage * rate; profit (close - open) * contract * lots
+    FUTURES = 1  #: margin lots * margin_initial * rate; profit (close - open) * tick_value / tick_size * lots
+    CFD = 2  #: margin lots * contract * price * rate
+    CFD_INDEX = 3  #: margin lots * contract * price * tick_value / tick_size * rate
+    CFD_LEVERAGE = 4  #: margin lots * contract * price / leverage * rate
+    FOREX_NO_LEVERAGE = 5  #: margin lots * contract * rate
+    EXCHANGE_STOCKS = 32  #: margin lots * contract * price * rate
 
 
 class EventType(IntEnum):

@@ -28,7 +28,7 @@ from hqt import _hqt
 from hqt._arrays import TimeLike, as_micro_array, as_price_array, as_time_array, to_ns
 from hqt._interrupt import DeferredInterrupt
 from hqt.broadcast import BroadcastStats, Key, broadcast_options
-from hqt.constants import AccountMode, MarginMode, OrderType
+from hqt.constants import AccountMode, CalcMode, MarginMode, OrderType
 from hqt.data import BarData, TickData, infer_timeframe, load_csv
 from hqt.errors import HQTWarning, InvalidArgumentError, RunInterruptedError
 from hqt.frames import (
@@ -64,6 +64,50 @@ _RAW_EQUITY_DTYPE = np.dtype(
 
 _MODES = {"hedging": AccountMode.HEDGING, "netting": AccountMode.NETTING}
 _MARGIN_MODES = {"forex": MarginMode.FOREX, "cfd": MarginMode.CFD}
+#: calc_mode names: MT5's ENUM_SYMBOL_CALC_MODE in snake case (docs/engine.md).
+_CALC_MODES = {
+    "forex": CalcMode.FOREX,
+    "forex_no_leverage": CalcMode.FOREX_NO_LEVERAGE,
+    "cfd": CalcMode.CFD,
+    "cfd_index": CalcMode.CFD_INDEX,
+    "cfd_leverage": CalcMode.CFD_LEVERAGE,
+    "futures": CalcMode.FUTURES,
+    "exchange_stocks": CalcMode.EXCHANGE_STOCKS,
+}
+
+
+def _calc_mode(calc_mode: object, margin_mode: object) -> CalcMode:
+    """The calc mode from ``calc_mode`` and its alias ``margin_mode``."""
+    alias: CalcMode | None = None
+    if margin_mode is not None:
+        if isinstance(margin_mode, (bool, np.bool_)) or not isinstance(margin_mode, (str, int)):
+            raise InvalidArgumentError(f"margin_mode must be 'forex' or 'cfd', got {margin_mode!r}")
+        key = margin_mode.lower() if isinstance(margin_mode, str) else margin_mode
+        by_value = {int(v): k for k, v in _MARGIN_MODES.items()}
+        name = key if isinstance(key, str) else by_value.get(key)
+        if name not in _MARGIN_MODES:
+            raise InvalidArgumentError(f"margin_mode must be 'forex' or 'cfd', got {margin_mode!r}")
+        alias = _CALC_MODES[name]
+    if calc_mode is None:
+        return alias if alias is not None else CalcMode.FOREX
+    if isinstance(calc_mode, (bool, np.bool_)) or not isinstance(calc_mode, (str, int)):
+        raise InvalidArgumentError(
+            f"calc_mode must be one of {sorted(_CALC_MODES)}, got {calc_mode!r}"
+        )
+    if isinstance(calc_mode, str):
+        mode = _CALC_MODES.get(calc_mode.lower())
+    else:
+        mode = next((m for m in _CALC_MODES.values() if int(m) == calc_mode), None)
+    if mode is None:
+        raise InvalidArgumentError(
+            f"calc_mode must be one of {sorted(_CALC_MODES)}, got {calc_mode!r}"
+        )
+    if alias is not None and alias != mode:
+        raise InvalidArgumentError(
+            f"margin_mode={margin_mode!r} is an alias of calc_mode={alias.name.lower()!r} "
+            f"and contradicts calc_mode={calc_mode!r}: give only calc_mode"
+        )
+    return mode
 
 
 def _check_timeframe(timeframe: object) -> None:
@@ -190,12 +234,20 @@ class Engine(_hqt.Engine):
         margin_currency: str | None = None,
         contract_size: float = 100_000.0,
         digits: int = 5,
-        margin_mode: str | MarginMode = "forex",
+        margin_mode: str | MarginMode | None = None,
         volume_min: float = 0.01,
         volume_step: float = 0.01,
         volume_max: float = 100.0,
         commission_per_lot: float = 0.0,
         spread: float = 0.0,
+        calc_mode: str | CalcMode | None = None,
+        margin_rate: float = 1.0,
+        margin_initial: float = 0.0,
+        margin_maintenance: float = 0.0,
+        tick_size: float = 0.0,
+        tick_value: float = 0.0,
+        margin_hedged: float | None = None,
+        margin_hedged_use_leg: bool = False,
     ) -> int:
         """Add a symbol; returns its id (0, 1, ... in order of addition).
 
@@ -203,10 +255,40 @@ class Engine(_hqt.Engine):
         currencies default to its halves; otherwise both are required.
         Currencies are three ASCII letters, upper-cased (``"usd"`` is
         ``"USD"``); anything else raises InvalidArgumentError.
-        ``margin_currency`` defaults to the base currency. ``margin_mode`` is
-        ``"forex"`` (lots x contract / leverage) or ``"cfd"`` (x price too).
+        ``margin_currency`` defaults to the base currency.
         ``commission_per_lot`` is in account currency per lot per side;
         ``spread`` (price units) makes ask = bid + spread for bar-only data.
+
+        ``calc_mode`` is MT5's calculation mode (``SYMBOL_TRADE_CALC_MODE``),
+        margin in the margin currency and profit in the profit currency:
+
+        ====================  ===================================================
+        ``"forex"``           lots x contract / leverage x margin_rate (default)
+        ``"forex_no_leverage"`` lots x contract x margin_rate
+        ``"cfd"``             lots x contract x price x margin_rate
+        ``"cfd_index"``       lots x contract x price x tick_value / tick_size x rate
+        ``"cfd_leverage"``    lots x contract x price / leverage x margin_rate
+        ``"exchange_stocks"`` lots x contract x price x margin_rate
+        ``"futures"``         lots x margin_initial x margin_rate
+        ====================  ===================================================
+
+        Profit is (close - open) x contract x lots, except for futures:
+        (close - open) x tick_value / tick_size x lots. ``price`` is the
+        deal's price (ask for buys, bid for sells); margin is fixed when the
+        position opens. ``margin_initial`` (per lot, margin currency), when
+        > 0, replaces the formula in every mode and is what opening needs;
+        ``margin_maintenance`` (per lot), when > 0, is what an open position
+        then holds. ``tick_size`` and ``tick_value`` (profit currency per
+        tick_size per lot) are required by futures and cfd_index.
+
+        Hedging accounts: ``margin_hedged`` is the number of contract units
+        charged per fully hedged lot (MT5's SYMBOL_MARGIN_HEDGED: 0 makes a
+        full hedge free, the contract size charges one leg); None charges
+        every position on its own. ``margin_hedged_use_leg`` charges only
+        the larger leg (buys or sells). ``margin_mode`` is the 0.1 alias:
+        ``"forex"`` is calc_mode ``"forex"``, ``"cfd"`` is calc_mode ``"cfd"``
+        (MT5's CFD, no leverage; in 0.1 it divided by the leverage,
+        which is ``"cfd_leverage"``). Bad values raise InvalidArgumentError.
         """
         if not isinstance(name, str) or not name:
             raise InvalidArgumentError(f"symbol name must be a non-empty str, got {name!r}")
@@ -223,19 +305,19 @@ class Engine(_hqt.Engine):
         profit_currency = _currency(profit_currency, "profit_currency")
         if margin_currency is not None:
             margin_currency = _currency(margin_currency, "margin_currency")
-        if isinstance(margin_mode, (bool, np.bool_)):
+        mode = _calc_mode(calc_mode, margin_mode)
+        if not isinstance(margin_hedged_use_leg, (bool, np.bool_)):
             raise InvalidArgumentError(
-                f"margin_mode must be 'forex' or 'cfd', not a bool ({margin_mode})"
+                f"margin_hedged_use_leg must be a bool, got {margin_hedged_use_leg!r}"
             )
-        if isinstance(margin_mode, str):
-            try:
-                mm = _MARGIN_MODES[margin_mode.lower()]
-            except KeyError:
-                raise InvalidArgumentError(
-                    f"margin_mode must be 'forex' or 'cfd', got {margin_mode!r}"
-                ) from None
-        else:
-            mm = margin_mode
+        if margin_hedged is not None and (
+            isinstance(margin_hedged, (bool, np.bool_))
+            or not isinstance(margin_hedged, (int, float, np.integer, np.floating))
+            or not margin_hedged >= 0
+        ):
+            raise InvalidArgumentError(
+                f"margin_hedged must be >= 0 contract units (or None), got {margin_hedged!r}"
+            )
         return self._add_symbol(
             name,
             base_currency,
@@ -243,12 +325,20 @@ class Engine(_hqt.Engine):
             margin_currency,
             contract_size,
             digits,
-            int(mm),
+            int(MarginMode.FOREX),
             volume_min,
             volume_step,
             volume_max,
             commission_per_lot,
             spread,
+            int(mode),
+            margin_rate,
+            margin_initial,
+            margin_maintenance,
+            tick_size,
+            tick_value,
+            margin_hedged,
+            int(bool(margin_hedged_use_leg)),
         )
 
     def symbol(self, symbol: SymbolRef) -> SymbolInfo:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from hqt.constants import AccountMode, MarginMode
+from hqt.constants import AccountMode, CalcMode, MarginMode
 
 __all__ = ["Account", "EquityPoint", "SymbolInfo", "Statistics"]
 
@@ -92,7 +92,7 @@ class SymbolInfo:
     margin_currency: str
     contract_size: float
     digits: int
-    margin_mode: MarginMode
+    margin_mode: MarginMode  #: the 0.1 alias: FOREX for calc mode forex, else CFD
     volume_min: float
     volume_step: float
     volume_max: float
@@ -101,6 +101,15 @@ class SymbolInfo:
     bid: float  #: last quote; 0.0 before the first
     ask: float
     last_time: int
+    #: MT5's calculation mode and its fields (docs/engine.md, "Calculation modes")
+    calc_mode: CalcMode = CalcMode.FOREX
+    margin_rate: float = 1.0
+    margin_initial: float = 0.0
+    margin_maintenance: float = 0.0
+    tick_size: float = 0.0
+    tick_value: float = 0.0
+    margin_hedged: float | None = None  #: contract units per hedged lot; None: not set
+    margin_hedged_use_leg: bool = False
 
     @property
     def point(self) -> float:
@@ -126,6 +135,14 @@ class SymbolInfo:
             bid=_f(t[13]),
             ask=_f(t[14]),
             last_time=t[15],
+            calc_mode=CalcMode(t[16]),
+            margin_rate=_f(t[17]),
+            margin_initial=_f(t[18]),
+            margin_maintenance=_f(t[19]),
+            tick_size=_f(t[20]),
+            tick_value=_f(t[21]),
+            margin_hedged=None if t[22] < 0 else _f(t[22]),
+            margin_hedged_use_leg=bool(t[23]),
         )
 
 

@@ -1156,12 +1156,51 @@ class SymbolConfig:
     margin_currency: str = ""  # "" = the base currency
     contract_size: int = 100_000 * SCALE
     digits: int = 5
-    margin_mode: int = 0  # 0 FOREX, 1 CFD
+    #: 0.1's code: 0 forex, 1 what 0.1 called CFD (the calc mode
+    #: "cfd_leverage" since 0.2); used when ``calc_mode`` is -1.
+    margin_mode: int = 0
     volume_min: int = 10_000
     volume_step: int = 10_000
     volume_max: int = 100 * SCALE
     commission_per_lot: int = 0
     spread: int = 0
+    #: since 0.2: hqt.CalcMode value; -1: from ``margin_mode`` as above.
+    calc_mode: int = -1
+    margin_rate: int = SCALE
+    margin_initial: int = 0
+    margin_maintenance: int = 0
+    tick_size: int = 0
+    tick_value: int = 0
+    margin_hedged: int = -1  # -1: not set
+    margin_hedged_use_leg: bool = False
+
+    def _calc_bytes(self) -> tuple[int, bytes]:
+        """The fingerprint's margin code and the calc fields (empty when
+        every one has 0.1's fixed value, so a 0.1 log keeps its fingerprint)."""
+        calc = self.calc_mode if self.calc_mode >= 0 else (0 if self.margin_mode == 0 else 4)
+        code = {0: 0, 4: 1}.get(calc, 2)  # forex, cfd_leverage, any other mode
+        legacy = (
+            code != 2
+            and self.margin_rate == SCALE
+            and not (self.margin_initial or self.margin_maintenance)
+            and not (self.tick_size or self.tick_value)
+            and self.margin_hedged < 0
+            and not self.margin_hedged_use_leg
+        )
+        if legacy:
+            return code, b""
+        extra = b"\xc1" + struct.pack(
+            "<iqqqqqq?",
+            calc,
+            self.margin_rate,
+            self.margin_initial,
+            self.margin_maintenance,
+            self.tick_size,
+            self.tick_value,
+            self.margin_hedged if self.margin_hedged >= 0 else -1,
+            self.margin_hedged_use_leg,
+        )
+        return code, extra
 
 
 def configuration_fingerprint(
@@ -1191,17 +1230,19 @@ def configuration_fingerprint(
             + string(s.profit_currency)
             + string(s.margin_currency)
         )
+        code, extra = s._calc_bytes()
         buf += struct.pack(
             "<qiiqqqqq",
             s.contract_size,
             s.digits,
-            s.margin_mode,
+            code,
             s.volume_min,
             s.volume_step,
             s.volume_max,
             s.commission_per_lot,
             s.spread,
         )
+        buf += extra
     h = 0xCBF29CE484222325
     for byte in buf:
         h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF

@@ -241,7 +241,24 @@ class StrategyV2(C.Structure):
 
 
 class SymbolSpecV2(C.Structure):
-    _fields_ = [("struct_size", C.c_size_t)] + SymbolSpec._fields_
+    _fields_ = (
+        [("struct_size", C.c_size_t)]
+        + SymbolSpec._fields_
+        + [  # appended after the first layout: MT5's calculation mode
+            ("calc_mode", i32),
+            ("margin_hedged_use_leg", i32),
+            ("margin_rate", i64),
+            ("margin_initial", i64),
+            ("margin_maintenance", i64),
+            ("tick_size", i64),
+            ("tick_value", i64),
+            ("margin_hedged", i64),
+        ]
+    )
+
+
+#: sizeof the first hqt_symbol_spec_v2 layout (abi/hqt_abi.toml [first_layout_size]).
+SYMBOL_SPEC_V2_FIRST_SIZE = 96
 
 
 #: struct name in hqt.h -> ctypes mirror
@@ -284,6 +301,7 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "hqt_engine_add_symbol": (C.c_int, [ENGINE_P, P(SymbolSpec), P(u32)]),
     "hqt_engine_symbol_count": (C.c_int, [ENGINE_P, P(u32)]),
     "hqt_engine_symbol_info": (C.c_int, [ENGINE_P, u32, P(SymbolInfo)]),
+    "hqt_engine_symbol_spec": (C.c_int, [ENGINE_P, u32, P(SymbolSpecV2)]),
     "hqt_engine_find_symbol": (C.c_int, [ENGINE_P, C.c_char_p, P(u32)]),
     "hqt_engine_load_ticks": (C.c_int, [ENGINE_P, u32, P(i64), P(i64), P(i64), C.c_size_t]),
     "hqt_engine_load_ticks_f64": (C.c_int, [ENGINE_P, u32, P(i64), P(dbl), P(dbl), C.c_size_t]),

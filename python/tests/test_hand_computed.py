@@ -67,7 +67,7 @@ def test_cfd_margin_uses_price():
         margin_currency="USD",
         contract_size=100,
         digits=2,
-        margin_mode="cfd",
+        calc_mode="cfd_leverage",  # what margin_mode="cfd" computed in 0.1
     )
     tick(e, 0, 0, 2000.30, 2000.50)
     e.buy(0, 0.1)

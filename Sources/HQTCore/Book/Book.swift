@@ -20,10 +20,10 @@ struct Book {
     func orderIndex(ticket: UInt64) -> Int? { orders.firstIndex { $0.ticket == ticket } }
 
     /// What applying a fill did to the position it touched.
+    /// (The account's used margin is recomputed from the per-symbol
+    /// aggregates after every fill: Engine+Margin.swift.)
     struct FillEffect {
         var event: PositionEvent
-        /// Margin released minus margin taken (add to the account's).
-        var marginChange: Int64
     }
 
     /// Applies a deal: the order leaves the book for the history, the deal
@@ -33,22 +33,19 @@ struct Book {
         if let i = orderIndex(ticket: fill.order.ticket) { orders.remove(at: i) }
         orderHistory.append(fill.order)
         deals.append(fill.deal)
-        var effect = FillEffect(event: .opened, marginChange: 0)
+        var effect = FillEffect(event: .opened)
         if let i = positionIndex(ticket: fill.positionTicket) {
-            effect.marginChange -= positions[i].margin
             if let after = fill.position {
                 effect.event =
                     after.volume < positions[i].volume && after.side == positions[i].side
                     ? .partiallyClosed : .modified
                 positions[i] = after
-                effect.marginChange += after.margin
             } else {
                 effect.event = .closed
                 positions.remove(at: i)
             }
         } else if let after = fill.position {
             positions.append(after)
-            effect.marginChange += after.margin
         }
         if let trade = fill.trade { trades.append(trade) }
         nextTicket = max(nextTicket, fill.deal.ticket + 1, fill.order.ticket + 1)
@@ -84,6 +81,4 @@ struct Book {
         orderHistory.append(order)
         return order
     }
-
-    var usedMargin: Int64 { positions.reduce(0) { $0 + $1.margin } }
 }

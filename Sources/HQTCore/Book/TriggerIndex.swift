@@ -23,12 +23,14 @@ extension Engine {
             quotes[i].nextExpiration = .max
             quotes[i].trailingStops = 0
             quotes[i].exposure = Exposure()
+            legMargins[i] = LegMargins()
         }
         activeSymbols.removeAll()
         for p in book.positions {
             let s = Int(p.symbolID)
             if quotes[s].exposure.isFlat { activeSymbols.append(Int32(s)) }
             quotes[s].exposure.add(side: p.side, volume: p.volume, openPrice: p.openPrice)
+            legMargins[s].add(side: p.side, margin: p.margin)
             if p.trailingPoints > 0 { quotes[s].trailingStops += 1 }
             if p.side == .buy {
                 if p.sl > 0 { quotes[s].triggerLowBid = max(quotes[s].triggerLowBid, p.sl) }
@@ -74,5 +76,17 @@ struct Exposure {
             sellVolume &+= volume
             sellCost &+= Int128(volume) &* Int128(openPrice)
         }
+    }
+}
+
+/// Σ of a symbol's open positions' own margins per side, account money:
+/// with the volumes of `Exposure`, what the hedged-margin rule needs
+/// (Engine+Margin.swift).
+struct LegMargins {
+    var buy: Int128 = 0
+    var sell: Int128 = 0
+
+    mutating func add(side: Side, margin: Int64) {
+        if side == .buy { buy &+= Int128(margin) } else { sell &+= Int128(margin) }
     }
 }

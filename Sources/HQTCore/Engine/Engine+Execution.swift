@@ -26,14 +26,20 @@ extension Engine {
             )
         }
 
+        // Only a deal that raises the used margin needs free margin for it
+        // (docs/engine.md, "Margin"): an opposite position the hedged rule
+        // charges nothing more for is accepted at zero free margin.
+        let needed = try marginIncrease(symbolID: order.symbolID, side: side, volume: volume, price: price)
+        if needed > 0 && needed > freeMargin { return try noMoney(needed) }
+
         if accountMode == .netting, let p = openPositions.first(where: { $0.symbolID == order.symbolID }) {
             if p.side == side {
-                let extra = try requiredMargin(symbolID: order.symbolID, side: side, volume: volume, price: price)
-                if extra > freeMargin { return try noMoney(extra) }
+                let extra = try requiredMargin(
+                    symbolID: order.symbolID, side: side, volume: volume, price: price, held: true)
                 var after = p
                 after.volume = p.volume + volume
                 after.openPrice = Engine.weightedPrice(p.openPrice, p.volume, price, volume)
-                after.margin = p.margin + extra
+                after.margin = min(p.margin + extra, Engine.maxBalance)
                 after.commission = p.commission + fee
                 // Each non-zero level of the order replaces the position's (docs/engine.md).
                 if order.sl != 0 { after.sl = order.sl }
@@ -50,8 +56,8 @@ extension Engine {
             }
             // Reversal: close all of `p`, open the excess the other way, one deal.
             let excess = volume - p.volume
-            let margin = try requiredMargin(symbolID: order.symbolID, side: side, volume: excess, price: price)
-            if margin - p.margin > freeMargin { return try noMoney(margin) }
+            let margin = try requiredMargin(
+                symbolID: order.symbolID, side: side, volume: excess, price: price, held: true)
             let closingFee = FixedPoint.mulDiv(fee, p.volume, volume)
             var fill = try reduceFill(
                 p, order: order, dealTicket: dealTicket, volume: p.volume, price: price, reason: reason)
@@ -69,8 +75,7 @@ extension Engine {
             return fill
         }
 
-        let margin = try requiredMargin(symbolID: order.symbolID, side: side, volume: volume, price: price)
-        if margin > freeMargin { return try noMoney(margin) }
+        let margin = try requiredMargin(symbolID: order.symbolID, side: side, volume: volume, price: price, held: true)
         let position = Position(
             ticket: order.ticket, symbolID: order.symbolID, side: side, volume: volume,
             openPrice: price, openTime: time, sl: order.sl, tp: order.tp,

@@ -72,13 +72,14 @@ extension Engine {
     private func applyFill(_ fill: Fill) {
         let effect = book.apply(fill)
         accountState.balance = fill.deal.balance
-        accountState.usedMargin += effect.marginChange
         unreportedDeals += 1
-        accountState.updateMarginCheckEquity(replaying: replaying)
-        // Floating profit is summed from the per-symbol aggregates, so they
-        // must reflect this fill before the sum (the deferred rebuild in
-        // `apply` comes too late for equity, drawdown and the curve point).
+        // Floating profit and used margin are summed from the per-symbol
+        // aggregates, so they must reflect this fill before the sums (the
+        // deferred rebuild in `apply` comes too late for equity, drawdown
+        // and the curve point).
         rebuildTriggerIndex()
+        accountState.usedMargin = totalMargin()
+        accountState.updateMarginCheckEquity(replaying: replaying)
         refreshFloatingProfit()
         stats.trackDrawdown(equity: accountState.equity)
         sampleEquity(at: fill.deal.time)

@@ -3,10 +3,7 @@
 ///   profit     = price difference × volume × contract size, in the profit
 ///                currency, converted at the converting symbol's bid when
 ///                multiplying and its ask when dividing;
-///   margin     = FOREX: volume × contract size / leverage; CFD: the same
-///                × open price; in the margin currency, converted at the
-///                converting symbol's ask for buys and bid for sells; fixed
-///                for the life of the position;
+///   margin     = by the symbol's calc mode (Engine+Margin.swift);
 ///   commission = volume × commission per lot, charged on every deal.
 extension Engine {
     /// Route from `from` to the account currency, or a conversion error.
@@ -72,6 +69,8 @@ extension Engine {
     @inline(__always)
     func profit(symbolID: UInt32, side: Side, open: Int64, close: Int64, volume: Int64) -> Int64 {
         let state = quotes[Int(symbolID)]
+        // `contractSize` here is the profit multiplier: the contract size,
+        // or tick_value / tick_size for futures (SymbolSpec.profitMultiplier).
         let raw = Engine.rawProfit(
             side: side, open: open, close: close, volume: volume,
             contractSize: state.contractSize)
@@ -85,25 +84,6 @@ extension Engine {
         try checkConvertible(spec.profitCurrency)
         try checkConvertible(spec.effectiveMarginCurrency)
         quotes[Int(symbolID)].profitRoute = try route(from: spec.profitCurrency)
-    }
-
-    /// Margin for a new position, in account money.
-    func requiredMargin(symbolID: UInt32, side: Side, volume: Int64, price: Int64) throws(HQTError) -> Int64 {
-        let spec = symbols[Int(symbolID)]
-        var units = FixedPoint.mulDiv(volume, spec.contractSize, FixedPoint.scale)
-        if spec.marginMode == .cfd { units = FixedPoint.mulDiv(units, price, FixedPoint.scale) }
-        let inMarginCurrency = FixedPoint.divRound(units, leverage)
-        switch try route(from: spec.effectiveMarginCurrency) {
-        case .identity: return inMarginCurrency
-        case .multiply(let id):
-            let q = quotes[Int(id)]
-            return FixedPoint.mulDiv(inMarginCurrency, side == .buy ? q.ask : q.bid, FixedPoint.scale)
-        case .divide(let id):
-            let q = quotes[Int(id)]
-            let rate = side == .buy ? q.ask : q.bid
-            guard rate > 0 else { throw HQTError(.noPrice, "\(symbols[Int(id)].name) has no quote yet") }
-            return FixedPoint.mulDiv(inMarginCurrency, FixedPoint.scale, rate)
-        }
     }
 
     /// Commission of one deal (<= 0).

@@ -41,6 +41,9 @@ public final class Engine {
     /// Symbols with open positions (whose aggregates floating profit sums),
     /// in raw memory: the tick path reads it without retaining an array.
     let activeSymbols = Int32Buffer()
+    /// Per-symbol sums of the open positions' margins, by side (rebuilt
+    /// with the trigger index; read on deals only, so kept out of `quotes`).
+    var legMargins: [LegMargins] = []
     /// Resolved currency → account-currency routes. A resolved route stays
     /// (symbols are never removed), so later additions cannot change results.
     var routes: [String: ConversionRoute] = [:]
@@ -214,11 +217,14 @@ public final class Engine {
             quotes = fresh
             quoteCapacity *= 2
         }
-        quotes[Int(id)].contractSize = spec.contractSize
-        quotes[Int(id)].contractUnits =
-            spec.contractSize % FixedPoint.scale == 0 ? spec.contractSize / FixedPoint.scale : 0
+        // The tick path's profit multiplier: contract size, or tick_value /
+        // tick_size for futures (MT5's futures profit formula).
+        let multiplier = spec.profitMultiplier
+        quotes[Int(id)].contractSize = multiplier
+        quotes[Int(id)].contractUnits = multiplier % FixedPoint.scale == 0 ? multiplier / FixedPoint.scale : 0
         quotes[Int(id)].point = spec.point
         symbols.append(spec)
+        legMargins.append(LegMargins())
         symbolIDs[spec.name] = id
         feed.addSymbol()
         return id

@@ -15,8 +15,9 @@ extension Engine {
         w.i64(marginCallLevel); w.i64(stopOutLevel)
         for s in symbols {
             w.string(s.name); w.string(s.baseCurrency); w.string(s.profitCurrency); w.string(s.marginCurrency)
-            w.i64(s.contractSize); w.i32(s.digits); w.i32(s.marginMode.rawValue); w.i64(s.volumeMin)
+            w.i64(s.contractSize); w.i32(s.digits); w.i32(s.legacyMarginCode); w.i64(s.volumeMin)
             w.i64(s.volumeStep); w.i64(s.volumeMax); w.i64(s.commissionPerLot); w.i64(s.spread)
+            s.writeCalcFields(into: w)
         }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in w.bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
@@ -197,9 +198,9 @@ extension Engine {
             orderHistory: history.count, deals: dealList.count, trades: tradeList.count,
             equityCurve: curve.count)
         runStage = stage
-        accountState.usedMargin = book.usedMargin
         unreportedDeals = 0
         rebuildTriggerIndex()
+        accountState.usedMargin = totalMargin()
         accountState.updateMarginCheckEquity(replaying: replaying)
         refreshFloatingProfit()
         return strategyState
@@ -440,5 +441,32 @@ extension Stats {
         let start = max(min(written, equityCurve.count) - 1, 0)
         w.u64(UInt64(start)); w.u64(UInt64(equityCurve.count - start))
         for p in equityCurve[start...] { w.i64(p.time); w.i64(p.balance); w.i64(p.equity); w.i64(p.margin) }
+    }
+}
+
+extension SymbolSpec {
+    /// The 0.1 fingerprint's margin-mode field: 0 forex, 1 for what 0.1
+    /// called CFD (lots × contract × price / leverage, now cfd_leverage),
+    /// so a log written by 0.1 resumes under the spec that computes the same
+    /// numbers; other modes write 2, which no 0.1 log has.
+    var legacyMarginCode: Int32 {
+        switch calcMode {
+        case .forex: 0
+        case .cfdLeverage: 1
+        default: 2
+        }
+    }
+
+    /// The calc-mode fields, written only when one differs from 0.1's
+    /// fixed values, so a 0.1 configuration keeps its fingerprint.
+    func writeCalcFields(into w: ByteWriter) {
+        let legacy =
+            (calcMode == .forex || calcMode == .cfdLeverage) && marginRate == FixedPoint.scale
+            && marginInitial == 0 && marginMaintenance == 0 && tickSize == 0 && tickValue == 0
+            && marginHedged == nil && !marginHedgedUseLeg
+        guard !legacy else { return }
+        w.u8(0xC1)  // tag: the calc fields follow
+        w.i32(calcMode.rawValue); w.i64(marginRate); w.i64(marginInitial); w.i64(marginMaintenance)
+        w.i64(tickSize); w.i64(tickValue); w.i64(marginHedged ?? -1); w.bool(marginHedgedUseLeg)
     }
 }

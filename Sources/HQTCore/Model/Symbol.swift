@@ -9,7 +9,26 @@ public struct SymbolSpec: Sendable, Equatable {
     public var contractSize: Int64 = 100_000 * FixedPoint.scale
     /// Price digits (0...6); one point is 10^-digits.
     public var digits: Int32 = 5
-    public var marginMode: MarginMode = .forex
+    /// How margin and profit are computed (MT5's SYMBOL_TRADE_CALC_MODE).
+    public var calcMode: CalcMode = .forex
+    /// Multiplier of the margin × 1e6 (MT5's margin rate; 1.0 by default).
+    public var marginRate: Int64 = FixedPoint.scale
+    /// Margin-currency money × 1e6 per lot to open a position; when > 0 it
+    /// replaces the mode's formula (futures always use it).
+    public var marginInitial: Int64 = 0
+    /// Margin-currency money × 1e6 per lot held by an open position; 0:
+    /// the initial margin is held.
+    public var marginMaintenance: Int64 = 0
+    /// Smallest price change × 1e6 (futures and CFD-index formulas).
+    public var tickSize: Int64 = 0
+    /// Profit-currency money × 1e6 of one tick_size move of one lot.
+    public var tickValue: Int64 = 0
+    /// Contract units × 1e6 charged per fully hedged lot in a hedging
+    /// account (MT5's SYMBOL_MARGIN_HEDGED); nil: each position is charged
+    /// on its own (HQT's rule in 0.1).
+    public var marginHedged: Int64? = nil
+    /// Charge only the larger leg (buys or sells) of the symbol's positions.
+    public var marginHedgedUseLeg: Bool = false
     public var volumeMin: Int64 = 10_000
     public var volumeStep: Int64 = 10_000
     public var volumeMax: Int64 = 100 * FixedPoint.scale
@@ -34,6 +53,19 @@ public struct SymbolSpec: Sendable, Equatable {
 
     var effectiveMarginCurrency: String { marginCurrency.isEmpty ? baseCurrency : marginCurrency }
 
+    /// The 0.1 setting: `.forex` and `.cfd` map to the calc modes of the
+    /// same name; reads `.cfd` for every mode but forex.
+    public var marginMode: MarginMode {
+        get { calcMode == .forex ? .forex : .cfd }
+        set { calcMode = newValue == .forex ? .forex : .cfd }
+    }
+
+    /// Profit per price unit per lot, × 1e6: the contract size, or for
+    /// futures tick_value / tick_size (rounded to 1e-6).
+    var profitMultiplier: Int64 {
+        calcMode == .futures && tickSize > 0 ? FixedPoint.mulDiv(tickValue, FixedPoint.scale, tickSize) : contractSize
+    }
+
     /// Checks the spec; the message names the offending field.
     func validate() throws(HQTError) {
         func bad(_ message: String) -> HQTError {
@@ -57,6 +89,44 @@ public struct SymbolSpec: Sendable, Equatable {
             throw bad("commission per lot must be >= 0 and <= 1e6")
         }
         guard spread >= 0, spread <= Engine.maxPrice else { throw bad("spread must be >= 0") }
+        try validateCalc(bad)
+    }
+
+    /// The calculation-mode fields (docs/engine.md, "Calculation modes").
+    private func validateCalc(_ bad: (String) -> HQTError) throws(HQTError) {
+        let limit = 1_000_000_000 * FixedPoint.scale
+        guard marginRate >= 0, marginRate <= 1_000 * FixedPoint.scale else {
+            throw bad("margin_rate must be 0...1000, got \(FixedPoint.format(marginRate))")
+        }
+        for (field, value) in [
+            ("margin_initial", marginInitial), ("margin_maintenance", marginMaintenance),
+            ("tick_value", tickValue),
+        ] {
+            guard value >= 0, value <= limit else {
+                throw bad("\(field) must be 0...1e9, got \(FixedPoint.format(value))")
+            }
+        }
+        guard tickSize >= 0, tickSize <= Engine.maxPrice else {
+            throw bad("tick_size must be 0...1e9, got \(FixedPoint.format(tickSize))")
+        }
+        if calcMode.usesTicks {
+            guard tickSize > 0, tickValue > 0 else {
+                throw bad(
+                    "calc_mode '\(calcMode.name)' needs tick_size > 0 and tick_value > 0 (MT5's TickSize and TickPrice)"
+                )
+            }
+            let multiplier = FixedPoint.mulDiv(tickValue, FixedPoint.scale, tickSize)
+            guard multiplier > 0, multiplier <= limit else {
+                throw bad(
+                    "tick_value / tick_size is \(FixedPoint.format(multiplier)) per price unit per lot; it must be 1e-6...1e9"
+                )
+            }
+        }
+        if let hedged = marginHedged {
+            guard hedged >= 0, hedged <= limit else {
+                throw bad("margin_hedged must be 0...1e9 contract units, got \(FixedPoint.format(hedged))")
+            }
+        }
     }
 }
 

@@ -32,7 +32,33 @@ public enum DealReason: Int32, Sendable {
 
 public enum AccountMode: Int32, Sendable { case hedging = 0, netting = 1 }
 
+/// The 0.1 margin setting, kept as an alias of `CalcMode`: `.forex` is
+/// `CalcMode.forex`, `.cfd` is `CalcMode.cfd` (MT5's CFD mode, no leverage;
+/// in 0.1 it divided by the leverage, which is MT5's CFD-Leverage).
 public enum MarginMode: Int32, Sendable { case forex = 0, cfd = 1 }
+
+/// MT5's ENUM_SYMBOL_CALC_MODE, with MT5's own numbers: how margin and
+/// profit of a symbol are computed (docs/engine.md has the formulas).
+public enum CalcMode: Int32, Sendable, CaseIterable {
+    case forex = 0, futures = 1, cfd = 2, cfdIndex = 3, cfdLeverage = 4, forexNoLeverage = 5
+    case exchangeStocks = 32
+
+    /// Futures and CFD-index formulas use tick value / tick size.
+    var usesTicks: Bool { self == .futures || self == .cfdIndex }
+
+    /// The name used by Python's `calc_mode=` and in messages.
+    public var name: String {
+        switch self {
+        case .forex: "forex"
+        case .futures: "futures"
+        case .cfd: "cfd"
+        case .cfdIndex: "cfd_index"
+        case .cfdLeverage: "cfd_leverage"
+        case .forexNoLeverage: "forex_no_leverage"
+        case .exchangeStocks: "exchange_stocks"
+        }
+    }
+}
 
 /// A pending order (or, in the history, any order with its final state).
 public struct Order: Sendable, Equatable {

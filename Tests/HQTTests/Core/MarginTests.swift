@@ -32,7 +32,7 @@ import Testing
         var spec = SymbolSpec(name: "US500", baseCurrency: "USD", profitCurrency: "USD")
         spec.contractSize = 1 * U
         spec.digits = 2
-        spec.marginMode = .cfd
+        spec.calcMode = .cfdLeverage  // what 0.1 called CFD
         try e.addSymbol(spec)
         try e.tick(at: SEC, bid: 5_000_000_000, ask: 5_000_500_000)  // 5000.00 / 5000.50
         try e.buy(symbolID: 0, volume: 10 * LOT)
@@ -67,7 +67,7 @@ import Testing
         var jp = SymbolSpec(name: "JP225", baseCurrency: "JPY", profitCurrency: "JPY")
         jp.contractSize = 1 * U
         jp.digits = 1
-        jp.marginMode = .cfd
+        jp.calcMode = .cfdLeverage  // what 0.1 called CFD
         try e.addSymbol(jp)  // 0
         try e.addSymbol(fx("USDJPY", digits: 3))  // 1: JPY -> USD divides
         try e.tick(1, at: SEC, bid: 150_000_000, ask: 150_020_000)

@@ -223,18 +223,24 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"name", "base_currency", "profit_currency", "margin_currency",
                              "contract_size", "digits", "margin_mode", "volume_min",
-                             "volume_step", "volume_max", "commission_per_lot", "spread", NULL};
+                             "volume_step", "volume_max", "commission_per_lot", "spread",
+                             "calc_mode", "margin_rate", "margin_initial", "margin_maintenance",
+                             "tick_size", "tick_value", "margin_hedged", "margin_hedged_use_leg",
+                             NULL};
     const char *name, *base = NULL, *profit = NULL, *margin = NULL;
     PyObject *contract = Py_None, *digits = Py_None, *mode = Py_None, *vmin = Py_None,
-             *vstep = Py_None, *vmax = Py_None, *comm = Py_None, *spread = Py_None;
-    hqt_symbol_spec spec;
+             *vstep = Py_None, *vmax = Py_None, *comm = Py_None, *spread = Py_None,
+             *calc = Py_None, *rate = Py_None, *initial = Py_None, *maintenance = Py_None,
+             *tsize = Py_None, *tvalue = Py_None, *hedged = Py_None, *leg = Py_None;
+    hqt_symbol_spec_v2 spec;
     uint32_t id;
     ENTER(self);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOO:_add_symbol", kwlist, &name, &base,
-                                     &profit, &margin, &contract, &digits, &mode, &vmin, &vstep,
-                                     &vmax, &comm, &spread))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOO:_add_symbol", kwlist, &name,
+                                     &base, &profit, &margin, &contract, &digits, &mode, &vmin,
+                                     &vstep, &vmax, &comm, &spread, &calc, &rate, &initial,
+                                     &maintenance, &tsize, &tvalue, &hedged, &leg))
         return NULL;
-    hqt_symbol_spec_init(&spec);
+    CALL(hqt_symbol_spec_v2_init(&spec, sizeof spec));
     spec.name = name;
     spec.base_currency = base;
     spec.profit_currency = profit;
@@ -246,9 +252,18 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
         (vstep != Py_None && hqt_to_micro(vstep, "volume_step", &spec.volume_step) < 0) ||
         (vmax != Py_None && hqt_to_micro(vmax, "volume_max", &spec.volume_max) < 0) ||
         (comm != Py_None && hqt_to_micro(comm, "commission_per_lot", &spec.commission_per_lot) < 0) ||
-        (spread != Py_None && hqt_to_micro(spread, "spread", &spec.spread) < 0))
+        (spread != Py_None && hqt_to_micro(spread, "spread", &spec.spread) < 0) ||
+        (calc != Py_None && hqt_as_i32(calc, "calc_mode", &spec.calc_mode) < 0) ||
+        (rate != Py_None && hqt_to_micro(rate, "margin_rate", &spec.margin_rate) < 0) ||
+        (initial != Py_None && hqt_to_micro(initial, "margin_initial", &spec.margin_initial) < 0) ||
+        (maintenance != Py_None &&
+         hqt_to_micro(maintenance, "margin_maintenance", &spec.margin_maintenance) < 0) ||
+        (tsize != Py_None && hqt_to_micro(tsize, "tick_size", &spec.tick_size) < 0) ||
+        (tvalue != Py_None && hqt_to_micro(tvalue, "tick_value", &spec.tick_value) < 0) ||
+        (hedged != Py_None && hqt_to_micro(hedged, "margin_hedged", &spec.margin_hedged) < 0) ||
+        (leg != Py_None && hqt_as_i32(leg, "margin_hedged_use_leg", &spec.margin_hedged_use_leg) < 0))
         return NULL;
-    CALL(hqt_engine_add_symbol(self->engine, &spec, &id));
+    CALL(hqt_engine_add_symbol_v2(self->engine, &spec, &id));
     return PyLong_FromUnsignedLong(id);
 }
 
@@ -267,12 +282,15 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
 {
     uint32_t id;
     hqt_symbol_info s;
+    hqt_symbol_spec_v2 c;
     ENTER(self);
     if (hqt_engine_symbol_arg(self, arg, &id) < 0)
         return NULL;
     memset(&s, 0, sizeof s);
     CALL(hqt_engine_symbol_info(self->engine, id, &s));
-    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLL)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
+    CALL(hqt_symbol_spec_v2_init(&c, sizeof c));
+    CALL(hqt_engine_symbol_spec(self->engine, id, &c));
+    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLLiLLLLLLi)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
                          s.base_currency, (Py_ssize_t)strnlen(s.base_currency, sizeof s.base_currency),
                          s.profit_currency, (Py_ssize_t)strnlen(s.profit_currency, sizeof s.profit_currency),
                          s.margin_currency, (Py_ssize_t)strnlen(s.margin_currency, sizeof s.margin_currency),
@@ -280,7 +298,10 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
                          (long long)s.volume_min, (long long)s.volume_step,
                          (long long)s.volume_max, (long long)s.commission_per_lot,
                          (long long)s.spread, (long long)s.bid, (long long)s.ask,
-                         (long long)s.last_time);
+                         (long long)s.last_time, (int)c.calc_mode, (long long)c.margin_rate,
+                         (long long)c.margin_initial, (long long)c.margin_maintenance,
+                         (long long)c.tick_size, (long long)c.tick_value,
+                         (long long)c.margin_hedged, (int)c.margin_hedged_use_leg);
 }
 
 static PyObject *
