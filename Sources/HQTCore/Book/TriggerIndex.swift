@@ -26,6 +26,7 @@ extension Engine {
             legMargins[i] = LegMargins()
         }
         activeSymbols.removeAll()
+        earliestExpiration = .max
         for p in book.positions {
             let s = Int(p.symbolID)
             if quotes[s].exposure.isFlat { activeSymbols.append(Int32(s)) }
@@ -42,7 +43,10 @@ extension Engine {
         }
         for o in book.orders {
             let s = Int(o.symbolID)
-            if o.expiration != 0 { quotes[s].nextExpiration = min(quotes[s].nextExpiration, o.expiration) }
+            if o.expiration != 0 {
+                quotes[s].nextExpiration = min(quotes[s].nextExpiration, o.expiration)
+                earliestExpiration = min(earliestExpiration, o.expiration)
+            }
             switch o.type {
             case .buyLimit: quotes[s].triggerLowAsk = max(quotes[s].triggerLowAsk, o.price)
             case .sellLimit: quotes[s].triggerHighBid = min(quotes[s].triggerHighBid, o.price)
@@ -51,6 +55,7 @@ extension Engine {
             case .buy, .sell: break
             }
         }
+        nextTimedWork = min(stats.nextEquitySample, earliestExpiration)
     }
 }
 

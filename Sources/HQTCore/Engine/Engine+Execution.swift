@@ -41,9 +41,11 @@ extension Engine {
                 after.openPrice = Engine.weightedPrice(p.openPrice, p.volume, price, volume)
                 after.margin = min(p.margin + extra, Engine.maxBalance)
                 after.commission = p.commission + fee
-                // Each non-zero level of the order replaces the position's (docs/engine.md).
-                if order.sl != 0 { after.sl = order.sl }
-                if order.tp != 0 { after.tp = order.tp }
+                // MT5 netting: the latest order's levels replace the position's,
+                // zeros deleting them (help: "Rules of Stop Loss and Take Profit
+                // inheritance (netting)"); a partial close leaves them as they are.
+                after.sl = order.sl
+                after.tp = order.tp
                 let deal = Deal(
                     ticket: dealTicket, order: order.ticket, position: p.ticket, symbolID: order.symbolID,
                     side: side, entry: .in, reason: reason, time: time, volume: volume, price: price,

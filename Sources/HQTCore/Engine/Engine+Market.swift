@@ -49,7 +49,7 @@ extension Engine {
             if activeSymbols.count > 0 { try checkFloatingProfitRange() }
         }
         if activeSymbols.count > 0 { try afterRevaluation() }
-        if time >= stats.nextEquitySample { sampleOnInterval(time) }
+        if time >= nextTimedWork { try timedWork(at: time) }
         if q.pointee.builders > 0 { addToBuiltBars(symbol: s, time: time, bid: bid) }
     }
 
@@ -129,13 +129,36 @@ extension Engine {
             try checkMarginLevels()
         }
         sampleEquity(at: currentTime)
-        if currentTime >= stats.nextEquitySample { sampleOnInterval(currentTime) }
+        if currentTime >= nextTimedWork { try timedWork(at: currentTime) }
         notifyBar(bar)
     }
 
     func sampleOnInterval(_ time: Int64) {
         sampleEquity(at: time)
         stats.scheduleNextSample(after: time)
+    }
+
+    /// What is due by the clock whatever the symbol: the periodic equity
+    /// sample, and expirations. A specified expiration happens at the first
+    /// event at or after its time, of any symbol (MT5 expires an order at its
+    /// time, not at its own symbol's next quote); the symbol's own events
+    /// also expire it in `checkTriggers`. One compare on the tick path
+    /// (`nextTimedWork`, the earlier of the two times) covers both.
+    @inline(never)
+    func timedWork(at time: Int64) throws(HQTError) {
+        if time >= stats.nextEquitySample { sampleOnInterval(time) }
+        if time >= earliestExpiration {
+            let previous = phase
+            phase = .triggers
+            defer { phase = previous }
+            if replaying {
+                applyReplayed(phase: .triggers)
+            } else {
+                let due = book.orders.filter { $0.expiration != 0 && time >= $0.expiration }.map(\.ticket)
+                for ticket in due { try commit(.orderRemove(ticket: ticket, state: .expired, time: time)) }
+            }
+        }
+        nextTimedWork = min(stats.nextEquitySample, earliestExpiration)
     }
 
     // MARK: triggers
@@ -215,8 +238,13 @@ extension Engine {
         if trailing { try trailStops(symbol: id) }
     }
 
-    /// Moves trailing stops in the position's favour: a buy's SL follows
-    /// bid - distance upwards, a sell's ask + distance downwards.
+    /// Moves trailing stops in the position's favour, as MT5's terminal
+    /// does: nothing until the profit in points reaches the trailing
+    /// distance; from then on a buy's SL follows bid - distance upwards, a
+    /// sell's ask + distance downwards, never back ("As soon as the profit
+    /// in points becomes equal to or larger than the indicated level, ... a
+    /// Stop Loss at the indicated distance from the current price";
+    /// metatrader5.com/en/terminal/help/trading/trailing_stop).
     func trailStops(symbol id: UInt32) throws(HQTError) {
         let q = quotes[Int(id)]
         let point = q.point
@@ -225,10 +253,11 @@ extension Engine {
             let distance = p.trailingPoints * point
             if p.side == .buy {
                 let level = q.bid - distance
-                if level > 0 && level > p.sl { moves.append((p.ticket, level)) }
+                // level >= open: the profit (bid - open) has reached the distance.
+                if level > 0 && level >= p.openPrice && level > p.sl { moves.append((p.ticket, level)) }
             } else {
                 let level = q.ask + distance
-                if p.sl == 0 || level < p.sl { moves.append((p.ticket, level)) }
+                if level <= p.openPrice && (p.sl == 0 || level < p.sl) { moves.append((p.ticket, level)) }
             }
         }
         for (ticket, sl) in moves {

@@ -114,6 +114,11 @@ public final class Engine {
     var dataSource: DataSource?
     /// True while `dataSource` is loading: loads are allowed mid-run.
     var refilling = false
+    /// Earliest expiration of any pending order (rebuilt with the trigger
+    /// index), and the earlier of it and the next equity sample: when the
+    /// tick path has clock-driven work (`timedWork`).
+    var earliestExpiration: Int64 = .max
+    var nextTimedWork: Int64 = .min
     /// Scratch space reused by the tick path (no allocation per tick).
     var scratchTriggers: [(index: Int, reason: DealReason, price: Int64)] = []
 
@@ -186,6 +191,7 @@ public final class Engine {
         }
         stats.equityInterval = nanoseconds
         stats.nextEquitySample = .min
+        nextTimedWork = .min
     }
 
     /// Loads the next window of a run's data into the engine; false: no more.

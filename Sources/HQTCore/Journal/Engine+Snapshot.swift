@@ -174,7 +174,8 @@ extension Engine {
         // Everything is checked: now replace the state.
         eventsProcessed = events; currentTime = time
         accountState.balance = balance; accountState.netDeposits = netDeposits; book.nextTicket = nextTicket
-        accountState.marginCallActive = marginCall; stats.nextEquitySample = nextSample; stats.peakEquity = peak
+        accountState.marginCallActive = marginCall; stats.nextEquitySample = nextSample; nextTimedWork = .min;
+        stats.peakEquity = peak
         stats.maxDrawdown = maxDD; stats.maxDrawdownPct = maxDDPct; stats.refreshPercentCheck()
         stats.ticksProcessed = ticks; stats.barsProcessed = bars
         for (i, s) in states.enumerated() {

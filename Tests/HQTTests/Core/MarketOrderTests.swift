@@ -164,6 +164,7 @@ import Testing
         // each: 0.001 x 10 000 = +10 USD, margin 100 USD; x 20
         #expect(e.account.equity == 10_200 * U && e.account.profit == 200 * U)
         #expect(e.account.margin == 2_000 * U)
-        #expect(e.positions.map(\.ticket) == (0..<20).map { UInt64(2 * $0 + 1) })
+        let expected: [UInt64] = (0..<20).map { (i: Int) -> UInt64 in UInt64(2 * i + 1) }
+        #expect(e.positions.map(\.ticket) == expected)
     }
 }

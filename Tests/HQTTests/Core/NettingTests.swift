@@ -87,19 +87,21 @@ import Testing
         #expect(e.account.margin == 2_000 * U && e.account.equity == 10_200 * U)
     }
 
-    @Test func nonZeroStopsOfAnAddingOrderReplaceThePositionsEach() throws {
+    @Test func theStopsOfTheLatestAddingOrderReplaceThePositionsAndZerosDeleteThem() throws {
+        // MT5 help, Trading > Positions, "Rules of Stop Loss and Take Profit
+        // inheritance (netting)": levels of each subsequent order replace the
+        // previous ones; zeros delete them; a partial close changes nothing.
         let e = try engine()
         try e.buy(symbolID: 0, volume: LOT, sl: 1_090_000, tp: 1_120_000)
-        // a new SL only: the TP stays 1.12000 (only non-zero levels replace)
         try e.buy(symbolID: 0, volume: LOT, sl: 1_095_000)
-        #expect(e.positions[0].sl == 1_095_000)
-        #expect(e.positions[0].tp == 1_120_000)
-        // no levels: nothing changes
-        try e.buy(symbolID: 0, volume: LOT)
-        #expect(e.positions[0].sl == 1_095_000 && e.positions[0].tp == 1_120_000)
-        // a new TP only
+        #expect(e.positions[0].sl == 1_095_000 && e.positions[0].tp == 0)
         try e.buy(symbolID: 0, volume: LOT, tp: 1_130_000)
-        #expect(e.positions[0].sl == 1_095_000 && e.positions[0].tp == 1_130_000)
+        #expect(e.positions[0].sl == 0 && e.positions[0].tp == 1_130_000)
+        try e.buy(symbolID: 0, volume: LOT, sl: 1_080_000, tp: 1_140_000)
+        try e.sell(symbolID: 0, volume: LOT)  // partial close: levels stay
+        #expect(e.positions[0].sl == 1_080_000 && e.positions[0].tp == 1_140_000)
+        try e.buy(symbolID: 0, volume: LOT)  // no levels: both deleted
+        #expect(e.positions[0].sl == 0 && e.positions[0].tp == 0)
     }
 
     @Test func theModeIsFixedOnceTradingStarted() throws {

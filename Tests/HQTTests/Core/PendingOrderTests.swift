@@ -166,6 +166,19 @@ import Testing
         #expect(e.orderHistory.count == 1 && e.orderHistory[0].state == .expired && e.orderHistory[0].ticket == 1)
     }
 
+    @Test func anOrderExpiresAtItsTimeOnAnEventOfAnySymbol() throws {
+        // Issue 9, item 6: a specified expiration happens at its time, not
+        // at its own symbol's next tick (which may come much later or never).
+        let e = try engine()
+        try e.addSymbol(usdSymbol("OTHER"))
+        try place(e, .buyLimit, 1_099_000, expiration: 10 * SEC)
+        try e.tick(1, at: 9 * SEC, bid: 2_000_000)
+        #expect(e.orders.count == 1)
+        try e.tick(1, at: 12 * SEC, bid: 2_000_000)  // OTHER's tick, past TEST's order's time
+        #expect(e.orders.isEmpty)
+        #expect(e.orderHistory.count == 1 && e.orderHistory[0].state == .expired)
+    }
+
     @Test func aTriggeredOrderWithoutMarginIsRejectedNotAnError() throws {
         let e = try engine(balance: 100 * U)  // 1 lot needs 1 000 USD
         try place(e, .buyLimit, 1_099_000)  // accepted: no margin when placed

@@ -158,13 +158,19 @@ import Testing
 
     // MARK: trailing
 
-    @Test func buyTrailingStopFollowsTheBidUpOnly() throws {
+    @Test func buyTrailingStopWaitsForItsDistanceInProfitThenFollowsTheBidUpOnly() throws {
         let e = try tickEngine()
         // 100 points x 10 micro = 0.00100
         try e.send(OrderRequest(symbolID: 0, type: .buy, volume: LOT, trailingPoints: 100))  // at 1.10020
         #expect(e.positions[0].sl == 0)
-        try e.tick(at: 2 * SEC, bid: 1_100_000, ask: 1_100_200)
-        #expect(e.positions[0].sl == 1_099_000)  // 1.10000 - 0.00100
+        // MT5 (terminal help, "Trailing Stop"): no SL while the profit is below
+        // the distance, so a losing trade is not closed by its trailing stop.
+        try e.tick(at: 2 * SEC, bid: 1_100_000, ask: 1_100_200)  // -2 points
+        #expect(e.positions[0].sl == 0)
+        try e.tick(at: SEC * 5 / 2, bid: 1_101_100, ask: 1_101_300)  // +90 points
+        #expect(e.positions[0].sl == 0)
+        try e.tick(at: SEC * 11 / 4, bid: 1_101_200, ask: 1_101_400)  // +100: at the distance
+        #expect(e.positions[0].sl == 1_100_200)  // 1.10120 - 0.00100: break-even
         try e.tick(at: 3 * SEC, bid: 1_105_000, ask: 1_105_200)
         #expect(e.positions[0].sl == 1_104_000)  // 1.10500 - 0.00100
         try e.tick(at: 4 * SEC, bid: 1_104_500, ask: 1_104_700)
@@ -180,6 +186,8 @@ import Testing
         let e = try tickEngine()
         // 50 points = 0.00050
         try e.send(OrderRequest(symbolID: 0, type: .sell, volume: LOT, trailingPoints: 50))  // at 1.10000
+        try e.tick(at: SEC * 3 / 2, bid: 1_099_400, ask: 1_099_600)  // +40 points: below the distance
+        #expect(e.positions[0].sl == 0)
         try e.tick(at: 2 * SEC, bid: 1_099_000, ask: 1_099_200)
         #expect(e.positions[0].sl == 1_099_700)  // 1.09920 + 0.00050
         try e.tick(at: 3 * SEC, bid: 1_099_300, ask: 1_099_500)
@@ -195,10 +203,12 @@ import Testing
         try e.setTrailingStop(ticket: 1, points: 200)  // 0.00200
         #expect(e.positions[0].trailingPoints == 200)
         try e.tick(at: 2 * SEC, bid: 1_100_000, ask: 1_100_200)
-        #expect(e.positions[0].sl == 1_098_000)  // 1.10000 - 0.00200 > 1.09500
+        #expect(e.positions[0].sl == 1_095_000)  // at a loss: the SL stays
+        try e.tick(at: SEC * 5 / 2, bid: 1_103_000, ask: 1_103_200)
+        #expect(e.positions[0].sl == 1_101_000)  // +280 points: 1.10300 - 0.00200 > 1.09500
         try e.setTrailingStop(ticket: 1, points: 0)
         try e.tick(at: 3 * SEC, bid: 1_110_000, ask: 1_110_200)
-        #expect(e.positions[0].sl == 1_098_000)
+        #expect(e.positions[0].sl == 1_101_000)
     }
 
     @Test func trailingOnABarUsesTheCloseAfterTheStopsAreChecked() throws {
