@@ -44,13 +44,19 @@ extension Engine {
     /// it returns false when there is no more. So a file far larger than
     /// memory runs as one run, with one `onStart`, one `onStop` and bars
     /// closed by the next tick exactly as if it had all been loaded.
+    ///
+    /// `tickModel` (else the one `setTickModel` requested, else
+    /// `.realTicks`) says how loaded bars are traded (docs/engine.md, "Tick
+    /// models"). A resume runs under the recovered run's model: asking for
+    /// another is refused.
     public func run(
         _ hooks: StrategyHooks = StrategyHooks(), resume: Bool = false, warmup: Int = 0,
-        source: DataSource? = nil
+        source: DataSource? = nil, tickModel requested: TickModel? = nil
     ) throws(HQTError) {
         try checkNotRunning("start a run")
         guard warmup >= 0 else { throw HQTError(.invalidArgument, "warmup must be >= 0") }
         guard !walNeedsRecovery else { throw needsRecoveryError() }
+        let model = try tickModelForRun(requested ?? requestedTickModel, resume: resume)
         isRunning = true
         // Deals made before the run (outside any strategy) are not this
         // strategy's to hear about.
@@ -94,11 +100,12 @@ extension Engine {
                 // RUN_MARK records bracket on_start, so that recovery drops
                 // an on_start a crash interrupted and the resumed run redoes it.
                 phase = .start
-                try commit(.runMark(stage: .starting, flushesBars: false))
+                tickModel = model
+                try commit(.runMark(stage: .starting, flushesBars: false, tickModel: model))
                 if let onStart = hooks.onStart { try onStart(self) }
                 try deliverTrades()
                 phase = .between
-                try commit(.runMark(stage: .running, flushesBars: false))
+                try commit(.runMark(stage: .running, flushesBars: false, tickModel: tickModel))
             }
             try deliverTrades()
             try runLoop(onTick: hooks.onTick)
@@ -110,7 +117,7 @@ extension Engine {
         // between events, bracketed by RUN_MARK records like on_start.
         do {
             phase = .endOfRun
-            try commit(.runMark(stage: .ending, flushesBars: failure == nil))
+            try commit(.runMark(stage: .ending, flushesBars: failure == nil, tickModel: tickModel))
             if failure == nil { try flushBuiltBars() }
         } catch {
             if failure == nil { failure = error }
@@ -122,7 +129,7 @@ extension Engine {
             if let onStop = hooks.onStop { try onStop(self) }
             try deliverTrades()
             phase = .between
-            try commit(.runMark(stage: .completed, flushesBars: false))
+            try commit(.runMark(stage: .completed, flushesBars: false, tickModel: tickModel))
         } catch {
             if failure == nil { failure = error }
         }
@@ -212,9 +219,17 @@ extension Engine {
                     }
                     try trades.deliver(n, [.callbacks], hooks, self)
                 case let .bar(s, row):
-                    clock = max(clock, s.closeTime[row])
-                    guard index >= start else { break }
-                    try trades.deliver(n, [.triggers, .stopOut], hooks, self)
+                    if tickModel.generatesTicks {
+                        // The bar's ticks again, timed as the run timed them.
+                        let floor = clock
+                        clock = max(clock, s.closeTime[row])
+                        guard index >= start else { break }
+                        try refeedGeneratedTicks(s.bar(at: row), series: s, row: row, floor: floor, n, &trades, hooks)
+                    } else {
+                        clock = max(clock, s.closeTime[row])
+                        guard index >= start else { break }
+                        try trades.deliver(n, [.triggers, .stopOut], hooks, self)
+                    }
                     if let onBar = hooks.onBar { try onBar(self, s.bar(at: row)) }
                     try trades.deliver(n, [.callbacks], hooks, self)
                 }
@@ -226,6 +241,29 @@ extension Engine {
                 if let onBar = hooks.onBar { try onBar(self, bar) }
                 try trades.deliver(trades.event(at: index), [.beforeMarket], hooks, self, time: barClock)
             })
+    }
+
+    /// A generated bar's ticks for `feedEvents`: each tick's deals made by
+    /// the engine, `onTick`, the deals its callbacks made; then what the
+    /// bar's close did (stop-out at the close quote).
+    private func refeedGeneratedTicks(
+        _ bar: Bar, series: BarSeries, row: Int, floor start: Int64, _ n: Int64?, _ trades: inout TradeRefeed,
+        _ hooks: StrategyHooks
+    ) throws(HQTError) {
+        let count = generateTicks(bar, series: series, row: row, point: quotes[Int(bar.symbolID)].point)
+        let spread = symbols[Int(bar.symbolID)].spread
+        var floor = start
+        for k in 0..<count {
+            let time = max(TickGenerator.time(ofTick: k, count: count, open: bar.time), floor)
+            floor = time
+            let bid = scratchTickPrices[k]
+            try trades.deliver(n, [.beforeMarket, .triggers, .stopOut], hooks, self, time: time)
+            if let onTick = hooks.onTick {
+                try onTick(self, Tick(symbolID: bar.symbolID, time: time, bid: bid, ask: bid + spread))
+            }
+            try trades.deliver(n, [.callbacks], hooks, self, time: time)
+        }
+        try trades.deliver(n, [.stopOut], hooks, self)
     }
 
     /// The same rules as loading (`MarketDataRules`), for one event given
@@ -347,9 +385,15 @@ extension Engine {
             try handleTick(s, time: time, bid: bid, ask: ask)
             try tickCallbacks(Tick(symbolID: UInt32(truncatingIfNeeded: s), time: time, bid: bid, ask: ask), onTick)
         } else {
-            let bar = feed.bars[source].bar(at: row)
-            try handleBar(bar, closeTime: leaf.pointee.times[row])
-            try barCallbacks(bar)
+            let series = feed.bars[source]
+            let bar = series.bar(at: row)
+            if tickModel.generatesTicks {
+                try handleGeneratedBar(
+                    bar, series: series, row: row, closeTime: leaf.pointee.times[row], onTick: onTick)
+            } else {
+                try handleBar(bar, closeTime: leaf.pointee.times[row])
+                try barCallbacks(bar)
+            }
         }
         phase = .between
     }

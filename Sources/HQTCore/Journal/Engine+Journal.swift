@@ -258,7 +258,7 @@ extension Engine {
         guard let last = ledger.last else { return 0 }
         let before = ledger.count
         func isMark(_ r: LedgerRecord, _ stage: RunStage) -> Bool {
-            if case .runMark(let s, _) = r.op { return s == stage }
+            if case .runMark(let s, _, _) = r.op { return s == stage }
             return false
         }
         switch last.phase {
@@ -295,7 +295,7 @@ extension Engine {
     private func applyNextReplayed() {
         guard let op = replay?.take()?.op else { return }
         apply(op)
-        if case .runMark(.ending, true) = op {
+        if case .runMark(.ending, true, _) = op {
             // The run closed its bars in progress here: so does the replay
             // (applying the records its on_bar calls made).
             let saved = phase
@@ -308,6 +308,7 @@ extension Engine {
     /// Applies the queued records of the current event and `phase` (and,
     /// for built bars, `time`).
     func applyReplayed(phase wanted: LedgerPhase, time: Int64? = nil) {
+        let time = time ?? replayStepTime
         while let r = replay?.peek {
             guard r.event == eventsProcessed, r.phase == wanted, time == nil || r.time == time else { return }
             applyNextReplayed()

@@ -51,6 +51,7 @@ extension Engine {
         stats.writeCurve(into: w, from: from.equityCurve)
         w.blob(strategyState)
         w.u8(runStage.rawValue)
+        w.u8(UInt8(tickModel.rawValue))
     }
 
     /// Replaces the engine's state with a snapshot's. Checks everything
@@ -150,6 +151,8 @@ extension Engine {
         let strategyState = try r.blob("strategy state")
         let rawStage = try r.u8("run stage")
         guard let stage = RunStage(rawValue: rawStage) else { throw r.corrupt("run stage \(rawStage)") }
+        // Appended with tick models; a snapshot without it ran real_ticks.
+        let model = r.remaining > 0 ? try r.tickModel() : .realTicks
         try r.expectEnd()
 
         // Everything is checked: now replace the state.
@@ -179,6 +182,7 @@ extension Engine {
             orderHistory: history.count, deals: dealList.count, trades: tradeList.count,
             equityCurve: curve.count)
         runStage = stage
+        tickModel = model
         accountState.usedMargin = book.usedMargin
         unreportedDeals = 0
         rebuildTriggerIndex()
