@@ -1,0 +1,131 @@
+import Testing
+
+@testable import HQTCore
+@testable import HQTWAL
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A run under a generating tick model, cut at many points of its log (a
+/// crash leaves a prefix), recovered and resumed, ends exactly where the
+/// uninterrupted run did: the journaled model regenerates the same ticks,
+/// and each generated tick's records are replayed at that tick.
+@Suite struct TickModelRecoveryTests {
+    static let base: Int64 = 1_700_000_040 * 1_000_000_000
+
+    /// M1 bars of a deterministic random walk, tick volumes 1...40.
+    static func bars(_ n: Int) -> (t: [Int64], o: [Int64], h: [Int64], l: [Int64], c: [Int64], v: [Int64]) {
+        var state: UInt64 = 11
+        var price: Int64 = 1_100_000
+        var out: (t: [Int64], o: [Int64], h: [Int64], l: [Int64], c: [Int64], v: [Int64]) = ([], [], [], [], [], [])
+        func next(_ m: UInt64) -> Int64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int64((state >> 33) % m)
+        }
+        for i in 0..<n {
+            let open = price
+            let close = open + (next(81) - 40) * 10
+            let high = max(open, close) + next(30) * 10, low = min(open, close) - next(30) * 10
+            out.t.append(base + Int64(i) * MIN); out.o.append(open); out.h.append(high)
+            out.l.append(low); out.c.append(close); out.v.append((next(40) + 1) * U)
+            price = close
+        }
+        return out
+    }
+
+    /// Trades on generated ticks: market orders with SL/TP close to the
+    /// price (so they trigger inside bars), limits, closes.
+    static func hooks() -> StrategyHooks {
+        StrategyHooks(
+            onTick: { (e: Engine, t: Tick) throws(HQTError) in
+                guard !e.warmingUp else { return }
+                let k = (t.time / SEC) % 97
+                if k == 3 && e.openPositions.count < 4 {
+                    try e.buy(symbolID: 0, volume: 10_000, sl: t.bid - 150, tp: t.bid + 120)
+                } else if k == 41 && e.openPositions.count < 4 {
+                    try e.sell(symbolID: 0, volume: 20_000, sl: t.ask + 130, tp: t.ask - 160)
+                } else if k == 60 && e.orders.count < 2 {
+                    try e.send(OrderRequest(symbolID: 0, type: .buyLimit, volume: 10_000, price: t.ask - 50))
+                }
+            },
+            onBar: { (e: Engine, b: Bar) throws(HQTError) in
+                guard !e.warmingUp else { return }
+                try e.deposit(1_000 + (b.time / MIN) % 100)
+            })
+    }
+
+    static func engine() throws -> Engine {
+        let e = try Engine(initialBalance: 10_000_000_000, currency: "USD", leverage: 100)
+        var s = SymbolSpec(name: "EURUSD", baseCurrency: "EUR", profitCurrency: "USD")
+        s.spread = 20
+        try e.addSymbol(s)
+        let d = bars(400)
+        try e.loadBars(symbolID: 0, timeframe: 1, time: d.t, open: d.o, high: d.h, low: d.l, close: d.c, volume: d.v)
+        return e
+    }
+
+    @Test func everyCrashPointOfAnEveryTickRunResumesToTheSameResult() throws {
+        let dir = TempDirectory()
+        let path = dir.file()
+        let reference = try Self.engine()
+        try reference.enableWAL(path: path, truncate: true, sync: .none, checkpointEvery: 40)
+        try reference.run(Self.hooks(), tickModel: .everyTick)
+        try reference.disableWAL()
+        #expect(reference.trades.contains { $0.closeReason == .stopLoss })
+        #expect(reference.trades.contains { $0.closeReason == .takeProfit })
+        #expect(reference.deals.contains { $0.reason == .pending })
+        let log = readBytes(path)
+        let copy = dir.file("cut.wal")
+        var cut = 701
+        var cuts = 0
+        while cut < log.count {
+            writeBytes(copy, Array(log[0..<cut]))
+            let e = try Self.engine()
+            try e.enableWAL(path: copy, sync: .none)
+            let report = try e.recoverFromWAL()
+            if e.runStage == .running || e.runStage == .ending { #expect(e.tickModel == .everyTick) }
+            try e.run(Self.hooks(), resume: true)
+            try e.disableWAL()
+            #expect(e.deals == reference.deals, "cut at \(cut) of \(log.count): \(report)")
+            #expect(e.equityCurve == reference.equityCurve, "cut at \(cut)")
+            #expect(e.statistics() == reference.statistics(), "cut at \(cut)")
+            cut += log.count / 40 + 17
+            cuts += 1
+        }
+        #expect(cuts >= 30)
+    }
+
+    @Test func aResumeUnderAnotherModelIsRefused() throws {
+        let dir = TempDirectory()
+        let path = dir.file()
+        let first = try Self.engine()
+        try first.enableWAL(path: path, truncate: true, sync: .none, checkpointEvery: 30)
+        // A crash half-way: the log as it stood after 150 bars (a
+        // checkpoint has made it durable by then).
+        var bars = 0
+        var log: [UInt8] = []
+        var hooks = Self.hooks()
+        let trade = hooks.onBar
+        hooks.onBar = { (e: Engine, b: Bar) throws(HQTError) in
+            try trade?(e, b)
+            bars += 1
+            if bars == 150 { log = readBytes(path) }
+        }
+        try first.run(hooks, tickModel: .ohlcM1)
+        try first.disableWAL()
+        let copy = dir.file("crash.wal")
+        writeBytes(copy, log)
+
+        let e = try Self.engine()
+        try e.enableWAL(path: copy, sync: .none)
+        _ = try e.recoverFromWAL()
+        #expect(e.runStage == .running && e.tickModel == .ohlcM1)
+        #expect { try e.run(resume: true, tickModel: .everyTick) } throws: {
+            ($0 as? HQTError)?.message.contains("'ohlc_m1'") == true
+        }
+        try e.run(resume: true, tickModel: .ohlcM1)
+        #expect(e.pendingEventCount == 0 && e.tickModel == .ohlcM1)
+        try e.disableWAL()
+    }
+}
