@@ -21,7 +21,7 @@ kept as the exact SPEC integers ("micro", value x 1e6) and every such field
 ``x`` also has a float view ``x_f``; :meth:`as_dict` gives both
 (``"price": 1100200, "price_f": 1.1002``) with enum values as names.
 
-A checkpoint (snapshot version 2) carries the live state in full but the
+A checkpoint (snapshot version 4) carries the live state in full but the
 four append-only history lists (order history, deals, trades, equity curve)
 as deltas: each list's items replace the list, as rebuilt from the previous
 checkpoints, from the index ``<list>_start`` on. A *full* checkpoint starts
@@ -53,7 +53,7 @@ from hqt import wal as _wal
 from hqt.constants import WAL_BUILD_BARS as BUILD_BARS
 from hqt.constants import WAL_ORDER_MODIFY as ORDER_MODIFY
 from hqt.constants import WAL_RUN_MARK as RUN_MARK
-from hqt.constants import DealEntry, DealReason, OrderState, OrderType, RunStage
+from hqt.constants import DealEntry, DealReason, OrderState, OrderType, RunStage, TickModel
 from hqt.constants import PositionType as Side
 
 __all__ = [
@@ -112,7 +112,7 @@ SCALE = 1_000_000
 # and RunStage: hqt.constants, generated from abi/hqt_abi.toml.
 #: The snapshot layout this module reads (first u32 of a CHECKPOINT payload).
 #: Version 2: the history lists are deltas ([start u64][count u64][items]).
-SNAPSHOT_VERSION = 3
+SNAPSHOT_VERSION = 4
 #: event i64, phase u8, time i64: the start of every engine record payload.
 RECORD_HEADER_SIZE = 17
 INT64_MIN = -(1 << 63)
@@ -530,6 +530,7 @@ class Snapshot(_Decoded):
     equity_curve: list[EquityPoint]
     strategy_state: bytes
     run_stage: RunStage
+    tick_model: TickModel  # of the run in progress or the last one (since v4)
 
     @property
     def symbol_count(self) -> int:
@@ -771,12 +772,16 @@ class RunMark(EngineRecord):
 
     stage: RunStage
     flushes_bars: bool
+    tick_model: TickModel  # the run's (a resume must use the same)
 
     def __str__(self) -> str:
-        return "%s run %s%s" % (
+        return "%s run %s%s%s" % (
             self._head(),
             self.stage.name,
             " (closes bars)" if self.flushes_bars else "",
+            ""
+            if self.tick_model == TickModel.REAL_TICKS
+            else " tick model " + self.tick_model.name,
         )
 
 
@@ -982,7 +987,8 @@ def decode_record(record_type: int, payload: bytes, context: str | None = None) 
         rec = OrderCancel(*head, ticket, r.enum(OrderState, state, "order state"))
     elif record_type == RUN_MARK:
         stage = r.enum(RunStage, r.u8("run stage"), "run stage")
-        rec = RunMark(*head, stage, r.flag("flushes-bars flag"))
+        flushes = r.flag("flushes-bars flag")
+        rec = RunMark(*head, stage, flushes, r.enum(TickModel, r.u8("tick model"), "tick model"))
     elif record_type == BUILD_BARS:
         symbol_id = r.u32("symbol")
         timeframe = r.unpack(_I32, "timeframe")[0]
@@ -996,7 +1002,7 @@ def decode_record(record_type: int, payload: bytes, context: str | None = None) 
 
 
 def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
-    """Decodes a CHECKPOINT payload (snapshot version 2). The history lists
+    """Decodes a CHECKPOINT payload (snapshot version 4). The history lists
     are this checkpoint's deltas, as written; :func:`rebuild_history` puts
     them on the checkpoints before it."""
     r = _Reader(payload, context)
@@ -1064,6 +1070,7 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
     ]
     state = r.take(r.u64("strategy state length"), "strategy state")
     stage = r.enum(RunStage, r.u8("run stage"), "run stage")
+    model = r.enum(TickModel, r.u8("tick model"), "tick model")
     r.end()
     return Snapshot(
         version,
@@ -1097,6 +1104,7 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
         curve,
         state,
         stage,
+        model,
     )
 
 

@@ -2,7 +2,7 @@
 /// that recovery is this snapshot plus the records that follow it. Layout
 /// in docs/wal-records.md; every field is written and read in the same order.
 extension Engine {
-    static let snapshotVersion: UInt32 = 3
+    static let snapshotVersion: UInt32 = 4
 
     /// FNV-1a over the configuration a log belongs to: account, levels and
     /// every symbol's spec. A log written under another configuration is
@@ -22,7 +22,7 @@ extension Engine {
     }
 
     /// Writes the snapshot into `w` (the caller sizes it for the history).
-    /// The coordinator fixes the order (layout v3, docs/wal-records.md);
+    /// The coordinator fixes the order (layout v4, docs/wal-records.md);
     /// each owner writes its own fields.
     func writeSnapshot(into w: ByteWriter, strategyState: [UInt8]) {
         w.u32(Engine.snapshotVersion)
@@ -151,8 +151,7 @@ extension Engine {
         let strategyState = try r.blob("strategy state")
         let rawStage = try r.u8("run stage")
         guard let stage = RunStage(rawValue: rawStage) else { throw r.corrupt("run stage \(rawStage)") }
-        // Appended with tick models; a snapshot without it ran real_ticks.
-        let model = r.remaining > 0 ? try r.tickModel() : .realTicks
+        let model = try r.tickModel()
         try r.expectEnd()
 
         // Everything is checked: now replace the state.

@@ -173,10 +173,7 @@ extension LedgerRecord {
             let raw = try r.u8("run stage")
             guard let stage = RunStage(rawValue: raw) else { throw r.corrupt("run stage \(raw)") }
             let flushes = try r.bool("flushes bars")
-            // The tick model byte came with 0.x tick models; older logs
-            // ran real_ticks (the only model then).
-            op = .runMark(
-                stage: stage, flushesBars: flushes, tickModel: r.remaining > 0 ? try r.tickModel() : .realTicks)
+            op = .runMark(stage: stage, flushesBars: flushes, tickModel: try r.tickModel())
         case .buildBars:
             let id = try r.u32("symbol"), minutes = try r.i32("timeframe")
             guard let tf = Timeframe(minutes: minutes) else { throw r.corrupt("timeframe \(minutes)") }
