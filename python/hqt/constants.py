@@ -22,6 +22,7 @@ __all__ = [
     "OrderState",
     "AccountMode",
     "MarginMode",
+    "TickModel",
     "Timeframe",
     "TIMEFRAMES",
     "M1",

@@ -20,14 +20,14 @@ import os
 import time as _time
 import warnings
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from hqt import _hqt
 from hqt._arrays import TimeLike, as_micro_array, as_price_array, as_time_array, to_ns
 from hqt.broadcast import BroadcastStats, Key, broadcast_options
-from hqt.constants import AccountMode, MarginMode, OrderType
+from hqt.constants import AccountMode, MarginMode, OrderType, TickModel
 from hqt.data import BarData, TickData, infer_timeframe, load_csv
 from hqt.errors import HQTWarning, InvalidArgumentError
 from hqt.frames import (
@@ -63,6 +63,41 @@ _RAW_EQUITY_DTYPE = np.dtype(
 
 _MODES = {"hedging": AccountMode.HEDGING, "netting": AccountMode.NETTING}
 _MARGIN_MODES = {"forex": MarginMode.FOREX, "cfd": MarginMode.CFD}
+#: ``run(tick_model=...)``: MetaTrader 5's Strategy Tester modes, and HQT's bar rule.
+TickModelName = Literal["real_ticks", "every_tick", "ohlc_m1", "open_prices", "bars"]
+_TICK_MODELS: dict[TickModelName, TickModel] = {
+    "real_ticks": TickModel.REAL_TICKS,
+    "every_tick": TickModel.EVERY_TICK,
+    "ohlc_m1": TickModel.OHLC_M1,
+    "open_prices": TickModel.OPEN_PRICES,
+    "bars": TickModel.BARS,
+}
+
+
+def _tick_model_code(tick_model: object) -> int:
+    """The HQT_TICK_MODEL_* value of a ``tick_model`` argument (None: DEFAULT)."""
+    if tick_model is None:
+        return int(TickModel.DEFAULT)
+    if isinstance(tick_model, TickModel) and tick_model != TickModel.DEFAULT:
+        return int(tick_model)
+    if not isinstance(tick_model, str):
+        raise TypeError(
+            f"tick_model must be one of {', '.join(map(repr, _TICK_MODELS))}, "
+            f"not {type(tick_model).__name__}"
+        )
+    try:
+        return int(_TICK_MODELS[tick_model])  # type: ignore[index]
+    except KeyError:
+        close = [
+            n
+            for n in _TICK_MODELS
+            if n.replace("_", "") == tick_model.lower().replace("_", "").replace(" ", "")
+        ]
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InvalidArgumentError(
+            f"tick_model must be one of {', '.join(map(repr, _TICK_MODELS))}, "
+            f"got {tick_model!r}{hint}"
+        ) from None
 
 
 def _check_timeframe(timeframe: object) -> None:
@@ -169,6 +204,14 @@ class Engine(_hqt.Engine):
     def mode(self) -> AccountMode:
         """Account mode (HEDGING or NETTING)."""
         return AccountMode(self._account()[10])
+
+    @property
+    def tick_model(self) -> TickModelName:
+        """The tick model of the run in progress or of the last run
+        (``"real_ticks"`` before any; after :meth:`recover_from_wal`, the
+        recovered run's). See :meth:`run`."""
+        code = TickModel(self._tick_model())
+        return next(n for n, m in _TICK_MODELS.items() if m == code)
 
     def set_account_mode(self, mode: str | AccountMode) -> None:
         """Switch between ``"hedging"`` and ``"netting"``; only before the first order."""
@@ -631,6 +674,7 @@ class Engine(_hqt.Engine):
         resume: bool = False,
         warmup: int | None = None,
         progress: bool | None = None,
+        tick_model: TickModelName | None = None,
     ) -> BacktestResult:
         """Process every loaded event not yet processed, in time order.
 
@@ -659,6 +703,33 @@ class Engine(_hqt.Engine):
         is released while the engine runs: other threads go on, and Ctrl-C
         is handled when run() returns.
 
+        ``tick_model``: how loaded bars are traded, as MetaTrader 5's
+        Strategy Tester modes (docs/engine.md, "Tick models"):
+
+        * ``"real_ticks"`` (None, the default): loaded ticks as they are;
+          loaded bars, which hold no ticks, by the bar rule below.
+        * ``"every_tick"``: ticks generated inside each loaded M1 bar from
+          its OHLC and tick volume (``volume`` = tick count), following
+          MetaQuotes' published algorithm: open first, then the extreme on
+          the far side of the close, the other extreme, the close, with the
+          other ticks as a saw-tooth between them.
+        * ``"ohlc_m1"``: four ticks per M1 bar: open, low and high (a rising
+          bar; high then low for a falling one), close, at :00, :15, :30, :45.
+        * ``"open_prices"``: one tick per loaded bar, at its open (any
+          timeframe): SL/TP and pending orders act only at bar opens.
+        * ``"bars"``: the bar rule for bars of any timeframe: SL/TP and
+          pending orders checked against the bar's range, SL before TP when
+          it crosses both (pessimistic), a level filled at the level or at
+          the open when the bar opened beyond it.
+
+        Under the generating models each tick reaches ``on_tick`` (ask =
+        bid + the symbol's spread) and then the bar itself reaches
+        ``on_bar`` at its close, as with the bar rule. ``"every_tick"`` and
+        ``"ohlc_m1"`` need M1 bars: other timeframes raise
+        InvalidArgumentError before on_start. Loaded ticks always run as
+        they are. The model is written to the write-ahead log: a resumed
+        run uses the recovered one (None) and refuses another.
+
         ``resume=True`` continues a run after :meth:`recover_from_wal`: the
         strategy's on_start and then the `warmup` loaded events before the
         resume point are delivered with trading refused (:attr:`warming_up`
@@ -682,9 +753,12 @@ class Engine(_hqt.Engine):
         that no bar can reach (no ``bars`` attribute, no bars loaded or being
         built). ``resume=True`` runs are not checked for either warning.
         """
+        model = _tick_model_code(tick_model)
         if not resume:
             if warmup is not None:
                 raise InvalidArgumentError("warmup is only used with resume=True")
+            # None: the default for a fresh run, whatever an earlier run used.
+            self._set_tick_model(max(model, int(TickModel.REAL_TICKS)))
             cbs = None if strategy is None else self._prepare(strategy)
             self._check_run(strategy, cbs)
             return self._drive(self._run, cbs, progress=progress)
@@ -693,6 +767,7 @@ class Engine(_hqt.Engine):
             raise TypeError(f"warmup must be an int (number of events), not {type(n).__name__}")
         if n < 0:
             raise InvalidArgumentError(f"warmup must be >= 0, got {n}")
+        self._set_tick_model(model)  # None: the recovered run's
         return self._drive(
             self._run_resume,
             None if strategy is None else self._prepare(strategy),
