@@ -559,7 +559,7 @@ enum {
 };
 /* END GENERATED */
 
-/* The tick model of the following runs (since 0.3; docs/engine.md, "Tick
+/* The tick model of the following runs (since 0.2; docs/engine.md, "Tick
    models"): how loaded bars are traded. EVERY_TICK and OHLC_M1 need M1
    bars (another timeframe fails the run before on_start with
    HQT_E_INVALID_ARGUMENT); OPEN_PRICES and BARS take any. The model stays
