@@ -204,6 +204,10 @@ extension Engine {
         // The engine's clock as the original run had it, for the time a
         // built bar's deals carry (max of the previous event and its close).
         var clock = Int64.min, barClock = Int64.min
+        // Bars built from generated ticks (the walk builds those of loaded ticks).
+        var generatedBuilders =
+            tickModel.generatesTicks
+            ? feed.builders.map { BarBuilder(symbolID: $0.symbolID, timeframe: $0.timeframe) } : []
         try feed.walk(
             upTo: end,
             visit: { (event, index) throws(HQTError) in
@@ -223,8 +227,9 @@ extension Engine {
                         // The bar's ticks again, timed as the run timed them.
                         let floor = clock
                         clock = max(clock, s.closeTime[row])
+                        try refeedGeneratedTicks(
+                            s, row: row, floor: floor, live: index >= start, n, &trades, &generatedBuilders, hooks)
                         guard index >= start else { break }
-                        try refeedGeneratedTicks(s.bar(at: row), series: s, row: row, floor: floor, n, &trades, hooks)
                     } else {
                         clock = max(clock, s.closeTime[row])
                         guard index >= start else { break }
@@ -241,29 +246,6 @@ extension Engine {
                 if let onBar = hooks.onBar { try onBar(self, bar) }
                 try trades.deliver(trades.event(at: index), [.beforeMarket], hooks, self, time: barClock)
             })
-    }
-
-    /// A generated bar's ticks for `feedEvents`: each tick's deals made by
-    /// the engine, `onTick`, the deals its callbacks made; then what the
-    /// bar's close did (stop-out at the close quote).
-    private func refeedGeneratedTicks(
-        _ bar: Bar, series: BarSeries, row: Int, floor start: Int64, _ n: Int64?, _ trades: inout TradeRefeed,
-        _ hooks: StrategyHooks
-    ) throws(HQTError) {
-        let count = generateTicks(bar, series: series, row: row, point: quotes[Int(bar.symbolID)].point)
-        let spread = symbols[Int(bar.symbolID)].spread
-        var floor = start
-        for k in 0..<count {
-            let time = max(TickGenerator.time(ofTick: k, count: count, open: bar.time), floor)
-            floor = time
-            let bid = scratchTickPrices[k]
-            try trades.deliver(n, [.beforeMarket, .triggers, .stopOut], hooks, self, time: time)
-            if let onTick = hooks.onTick {
-                try onTick(self, Tick(symbolID: bar.symbolID, time: time, bid: bid, ask: bid + spread))
-            }
-            try trades.deliver(n, [.callbacks], hooks, self, time: time)
-        }
-        try trades.deliver(n, [.stopOut], hooks, self)
     }
 
     /// The same rules as loading (`MarketDataRules`), for one event given

@@ -37,4 +37,51 @@ extension Engine {
             "tick_model '\(model.name)' generates ticks from M1 bars, but \(symbols[s].name) has \(timeframe) bars loaded: load M1 bars, or use tick_model 'open_prices' (any timeframe) or 'bars' (the bar rule)"
         )
     }
+
+    /// A generated bar for `feedEvents` (a resumed run's re-feed): its
+    /// ticks again, each with the bars they close among `builders` (`onBar`,
+    /// then the deals that on_bar made), the deals the engine made at the
+    /// tick, `onTick`, the deals its callbacks made; then what the bar's
+    /// close did (stop-out at the close quote). Before the re-feed's start
+    /// (`live` false) only the builders are fed.
+    func refeedGeneratedTicks(
+        _ series: BarSeries, row: Int, floor start: Int64, live: Bool, _ n: Int64?,
+        _ trades: inout TradeRefeed, _ builders: inout [BarBuilder], _ hooks: StrategyHooks
+    ) throws(HQTError) {
+        let s = Int(series.symbolID)
+        // A builder added during the re-feed (build_bars from a callback)
+        // starts with the data after it.
+        let own = feed.buildersBySymbol[s].filter { $0 < builders.count }
+        guard live || !own.isEmpty else { return }
+        let bar = series.bar(at: row)
+        let count = generateTicks(bar, series: series, row: row, point: quotes[s].point)
+        let spread = symbols[s].spread
+        var floor = start
+        for k in 0..<count {
+            let previous = floor
+            let time = max(TickGenerator.time(ofTick: k, count: count, open: bar.time), floor)
+            floor = time
+            let bid = scratchTickPrices[k]
+            if !own.isEmpty {
+                // As `closeBuiltBars`: each at max(the clock, its close).
+                var barClock = previous
+                for b in Feed.closing(builders, among: own, at: time) {
+                    builders[b].active = false
+                    barClock = max(barClock, builders[b].closeTime)
+                    guard live else { continue }
+                    if let onBar = hooks.onBar { try onBar(self, builders[b].bar) }
+                    try trades.deliver(n, [.beforeMarket], hooks, self, time: barClock)
+                }
+                for b in own { builders[b].add(time: time, bid: bid) }
+            }
+            guard live else { continue }
+            try trades.deliver(n, [.triggers, .stopOut], hooks, self, time: time)
+            if let onTick = hooks.onTick {
+                try onTick(self, Tick(symbolID: series.symbolID, time: time, bid: bid, ask: bid + spread))
+            }
+            try trades.deliver(n, [.callbacks], hooks, self, time: time)
+        }
+        guard live else { return }
+        try trades.deliver(n, [.stopOut], hooks, self)
+    }
 }

@@ -129,20 +129,29 @@ import Glibc
         try e.disableWAL()
     }
 
-    @Test func aSavedStrategyStateIsReFedTheSameGeneratedTicksAndTrades() throws {
+    /// With `built`, the strategy also trades on M5 bars built from the
+    /// generated ticks, which the re-feed must build and deliver again.
+    @Test(arguments: [false, true])
+    func aSavedStrategyStateIsReFedTheSameGeneratedTicksAndTrades(built: Bool) throws {
         let dir = TempDirectory()
         let path = dir.file()
-        let reference = try Self.engine()
+        func engine() throws -> Engine {
+            let e = try Self.engine()
+            if built { try e.buildBars(symbolID: 0, timeframe: 5) }
+            return e
+        }
+        let reference = try engine()
         let first = TickSum()
         try reference.enableWAL(path: path, truncate: true, sync: .none, checkpointEvery: 15)
         try reference.run(first.hooks, tickModel: .everyTick)
         try reference.disableWAL()
         #expect(reference.trades.contains { $0.closeReason == .stopLoss || $0.closeReason == .takeProfit })
+        #expect((first.builtBars > 0) == built)
         let log = readBytes(path)
         let copy = dir.file("cut.wal")
         for cut in stride(from: log.count / 9, to: log.count, by: log.count / 9) {
             writeBytes(copy, Array(log[0..<cut]))
-            let e = try Self.engine()
+            let e = try engine()
             try e.enableWAL(path: copy, sync: .none)
             _ = try e.recoverFromWAL()
             let s = TickSum()  // a fresh object: its state comes from the checkpoint and the re-feed
@@ -150,7 +159,8 @@ import Glibc
             try e.disableWAL()
             #expect(e.deals == reference.deals, "cut at \(cut) of \(log.count)")
             #expect(
-                (s.ticks, s.sum, s.trades, s.bars) == (first.ticks, first.sum, first.trades, first.bars),
+                [s.ticks, s.sum, s.trades, s.bars, s.builtBars]
+                    == [first.ticks, first.sum, first.trades, first.bars, first.builtBars],
                 "cut at \(cut)")
         }
     }
@@ -160,7 +170,7 @@ import Glibc
 /// so a resumed run is exact only if the re-feed hands it the same ticks,
 /// the same deals at the same points, and the same bars.
 final class TickSum {
-    var ticks: Int64 = 0, sum: Int64 = 0, trades: Int64 = 0, bars: Int64 = 0
+    var ticks: Int64 = 0, sum: Int64 = 0, trades: Int64 = 0, bars: Int64 = 0, builtBars: Int64 = 0
 
     var hooks: StrategyHooks {
         StrategyHooks(
@@ -174,24 +184,30 @@ final class TickSum {
                     try e.sell(symbolID: 0, volume: 10_000, sl: t.ask + 120, tp: t.ask - 150)
                 }
             },
-            onBar: { [self] (_: Engine, b: Bar) throws(HQTError) in
+            onBar: { [self] (e: Engine, b: Bar) throws(HQTError) in
                 bars += 1
-                sum &+= b.close
+                sum &+= b.close &* (b.timeframe == .m5 ? 3 : 1)
+                guard b.timeframe == .m5 else { return }
+                builtBars += 1
+                // Deals made while a built bar is delivered (BEFORE_MARKET).
+                guard !e.warmingUp, e.openPositions.count < 3, (sum / 11) % 3 == 0 else { return }
+                try e.buy(symbolID: 0, volume: 10_000, sl: b.close - 130, tp: b.close + 170)
             },
             onTrade: { [self] (_: Engine, d: Deal) throws(HQTError) in
                 trades += 1
                 sum &+= d.price
             },
             saveState: { [self] (_: Engine) throws(HQTError) -> [UInt8] in
-                withUnsafeBytes(of: (ticks, sum, trades, bars)) { Array($0) }
+                withUnsafeBytes(of: (ticks, sum, trades, bars, builtBars)) { Array($0) }
             },
             restoreState: { [self] (_: Engine, state: [UInt8]) throws(HQTError) in
-                guard state.count == 32 else { throw HQTError(.callback, "bad state") }
+                guard state.count == 40 else { throw HQTError(.callback, "bad state") }
                 state.withUnsafeBytes { raw in
                     ticks = raw.loadUnaligned(fromByteOffset: 0, as: Int64.self)
                     sum = raw.loadUnaligned(fromByteOffset: 8, as: Int64.self)
                     trades = raw.loadUnaligned(fromByteOffset: 16, as: Int64.self)
                     bars = raw.loadUnaligned(fromByteOffset: 24, as: Int64.self)
+                    builtBars = raw.loadUnaligned(fromByteOffset: 32, as: Int64.self)
                 }
             })
     }
