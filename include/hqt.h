@@ -565,7 +565,9 @@ enum {
    HQT_E_INVALID_ARGUMENT); OPEN_PRICES and BARS take any. The model stays
    set for later runs; HQT_TICK_MODEL_DEFAULT clears it. A resume after
    recovery runs under the model the WAL recorded, and fails with
-   HQT_E_INVALID_ARGUMENT if another one is set. Not allowed during a run. */
+   HQT_E_INVALID_ARGUMENT if another one is set (recovery sets the model
+   of a run whose on_start it dropped; a log holding nothing of the run
+   uses the one set here). Not allowed during a run. */
 int hqt_engine_set_tick_model(hqt_engine *engine, int32_t model);
 /* The model of the run in progress or of the last one (recovered from the
    WAL after recover_from_wal); HQT_TICK_MODEL_REAL_TICKS before any run. */

@@ -16,10 +16,11 @@ times are ints in nanoseconds since the Unix epoch (UTC).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time as _time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -728,7 +729,9 @@ class Engine(_hqt.Engine):
         ``"ohlc_m1"`` need M1 bars: other timeframes raise
         InvalidArgumentError before on_start. Loaded ticks always run as
         they are. The model is written to the write-ahead log: a resumed
-        run uses the recovered one (None) and refuses another.
+        run uses the recovered one (None) and refuses another; a log that
+        holds nothing of the run yet cannot know it, so pass the same
+        ``tick_model`` to every start of a script that may be resumed.
 
         ``resume=True`` continues a run after :meth:`recover_from_wal`: the
         strategy's on_start and then the `warmup` loaded events before the
@@ -758,22 +761,38 @@ class Engine(_hqt.Engine):
             if warmup is not None:
                 raise InvalidArgumentError("warmup is only used with resume=True")
             # None: the default for a fresh run, whatever an earlier run used.
-            self._set_tick_model(max(model, int(TickModel.REAL_TICKS)))
-            cbs = None if strategy is None else self._prepare(strategy)
-            self._check_run(strategy, cbs)
-            return self._drive(self._run, cbs, progress=progress)
+            with self._tick_model_for_run(max(model, int(TickModel.REAL_TICKS))):
+                cbs = None if strategy is None else self._prepare(strategy)
+                self._check_run(strategy, cbs)
+                return self._drive(self._run, cbs, progress=progress)
         n = warmup if warmup is not None else getattr(strategy, "warmup", 0)
         if isinstance(n, bool) or not isinstance(n, int):
             raise TypeError(f"warmup must be an int (number of events), not {type(n).__name__}")
         if n < 0:
             raise InvalidArgumentError(f"warmup must be >= 0, got {n}")
-        self._set_tick_model(model)  # None: the recovered run's
-        return self._drive(
-            self._run_resume,
-            None if strategy is None else self._prepare(strategy),
-            n,
-            progress=progress,
-        )
+        # None: the recovered run's model (or, when the crash cut its on_start
+        # short, the one its RUN_MARK STARTING asked for: recovery keeps it).
+        with self._tick_model_for_run(None if tick_model is None else model):
+            return self._drive(
+                self._run_resume,
+                None if strategy is None else self._prepare(strategy),
+                n,
+                progress=progress,
+            )
+
+    @contextlib.contextmanager
+    def _tick_model_for_run(self, code: int | None) -> Iterator[None]:
+        """Requests tick model `code` (HQT_TICK_MODEL_*) for the run inside,
+        and no model after it, so a later resume sees only what recovery set."""
+        if code is None:
+            yield
+            return
+        self._set_tick_model(code)
+        try:
+            yield
+        finally:
+            if not self.disposed and not self.__dict__.get("_in_run"):
+                self._set_tick_model(int(TickModel.DEFAULT))
 
     def _drive(self, fn: Any, *args: Any, progress: bool | None) -> BacktestResult:
         """Calls fn(*args) (a native run) under a progress bar; returns the result."""

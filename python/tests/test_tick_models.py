@@ -260,6 +260,13 @@ SCRIPT = textwrap.dedent(
         def __init__(self):
             self.bars = 0
 
+        def on_start(self, engine):
+            if engine.warming_up:
+                return
+            engine.deposit(100.0)
+            if die_at == -1:  # inside on_start, after its RUN_MARK STARTING
+                os.kill(os.getpid(), signal.SIGKILL)
+
         def on_tick(self, engine, tick):
             if engine.warming_up:
                 return
@@ -278,7 +285,6 @@ SCRIPT = textwrap.dedent(
     e.enable_wal(path, sync="always", checkpoint_every=25)
     if recovered:
         e.recover_from_wal()
-        assert e.tick_model == "every_tick", e.tick_model
         e.run(S(), resume=True, progress=False)
     else:
         e.run(S(), tick_model="every_tick", progress=False)
@@ -304,8 +310,10 @@ def _run_script(script: Path, wal: Path, die_at: int) -> subprocess.CompletedPro
     )
 
 
-@pytest.mark.parametrize("die_at", [37, 150, 299])
+@pytest.mark.parametrize("die_at", [-1, 37, 150, 299])
 def test_kill9_of_an_every_tick_run_resumes_to_the_same_result(tmp_path, die_at):
+    """Killed in on_start (-1) or on bar `die_at`; resumed without naming the
+    model: the log's RUN_MARK gives it."""
     script = tmp_path / "every_tick_run.py"
     script.write_text(SCRIPT)
     ref = _run_script(script, tmp_path / "ref.wal", 0)

@@ -13,8 +13,9 @@ extension Engine {
     /// (so a wrong timeframe fails before on_start) and, for a resume,
     /// against the model the recovered run was journaled with.
     func tickModelForRun(_ requested: TickModel?, resume: Bool) throws(HQTError) -> TickModel {
-        if resume {
-            if let requested, requested != tickModel, runStage == .running || runStage == .completed {
+        if resume && (runStage == .running || runStage == .completed) {
+            // A run to continue (or a finished one): the journaled model.
+            if let requested, requested != tickModel {
                 throw HQTError(
                     .invalidArgument,
                     "the recovered run used tick_model '\(tickModel.name)': resume it with that model (or without one), not '\(requested.name)', so that it sees the same ticks"
@@ -22,6 +23,8 @@ extension Engine {
             }
             return tickModel
         }
+        // A fresh run, or a resume that starts the run again (a crash in its
+        // on_start, whose RUN_MARK STARTING recovery put in `requestedTickModel`).
         let model = requested ?? .realTicks
         if model.needsM1 {
             for series in feed.bars where series.remaining > 0 && series.timeframe != .m1 {
@@ -83,5 +86,15 @@ extension Engine {
         }
         guard live else { return }
         try trades.deliver(n, [.stopOut], hooks, self)
+    }
+
+    /// The tick model of a run whose on_start recovery drops unfinished
+    /// (`dropped`: the records cut): the resume starts that run again and,
+    /// asked for no model, uses this one.
+    static func restartModel(in dropped: ArraySlice<LedgerRecord>) -> TickModel? {
+        for r in dropped.reversed() {
+            if case .runMark(.starting, _, let model) = r.op { return model }
+        }
+        return nil
     }
 }

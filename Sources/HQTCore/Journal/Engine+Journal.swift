@@ -164,7 +164,9 @@ extension Engine {
         }
         // The last event may have stopped half-way: drop its records and
         // let the resumed run process it again.
+        let all = ledger
         report.recordsDiscarded = Engine.dropUnfinishedUnit(&ledger)
+        let restartModel = Engine.restartModel(in: all[ledger.count...])
         report.checkpointSequence = records[c].sequence
         let base = try history(before: c, in: records)
         let strategyState = try restore(snapshot: records[c].data, sequence: records[c].sequence, base: base)
@@ -197,6 +199,7 @@ extension Engine {
         let keep = resumePoint.map { !$0.state.isEmpty || ($0.fromRunStart && runStage == .running) } ?? false
         recoveredStrategyState = keep ? resumePoint!.encoded() : nil
         walNeedsRecovery = false
+        if let restartModel { requestedTickModel = restartModel }
         // Compact: the log now starts at the recovered state (a full
         // checkpoint), so dropped records can never be applied again.
         historyMarks = nil
