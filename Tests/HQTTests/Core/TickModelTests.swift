@@ -226,4 +226,26 @@ import Testing
         try e.run(buyOnFirstBar)
         #expect(e.tickModel == .ohlcM1 && e.deals.last?.reason == .takeProfit)
     }
+
+    @Test func withSeveralSeriesATicksTimeNeverGoesBackPastTheClock() throws {
+        // TEST (id 0) has M1 bars; OTHER (id 1) has loaded ticks inside the
+        // same minute. A bar runs at its close (its place in the merge), so
+        // OTHER's ticks at :10 and :40 come first and the bar's :00, :15 and
+        // :30 ticks are raised to :40; its :45 tick stays.
+        let e = try makeEngine()
+        try e.addSymbol(usdSymbol())
+        try e.addSymbol(usdSymbol("OTHER"))
+        try e.loadBars(
+            symbolID: 0, timeframe: 1, time: [0], open: [Self.o], high: [Self.h], low: [Self.l], close: [Self.up],
+            volume: [0])
+        try e.loadTicks(symbolID: 1, time: [10 * SEC, 40 * SEC], bid: [U, U], ask: [U, U])
+        var seen: [(UInt32, Int64)] = []
+        let hooks = StrategyHooks(onTick: { (e: Engine, t: Tick) throws(HQTError) in
+            #expect(e.currentTime == t.time)
+            seen.append((t.symbolID, t.time / SEC))
+        })
+        try e.run(hooks, tickModel: .ohlcM1)
+        #expect(seen.map(\.0) == [1, 1, 0, 0, 0, 0])
+        #expect(seen.map(\.1) == [10, 40, 40, 40, 40, 45])
+    }
 }
