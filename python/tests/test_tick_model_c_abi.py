@@ -9,11 +9,14 @@ reaches 1.09700 (below the SL). Generated ticks start with the open: closed at
 from __future__ import annotations
 
 import ctypes as C
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
 import hqt_ctypes as H
-from conftest import LIBHQT, MIN, T0
+from conftest import HEADER, LIBHQT, MIN, T0
 from hqt.constants import TickModel
 
 OK, E_ARG, E_STATE = 0, 1, 14
@@ -187,3 +190,27 @@ def test_not_allowed_during_a_run(lib):
         assert model_of(lib, e) == TickModel.OHLC_M1
     finally:
         lib.hqt_engine_destroy(e)
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_a_c_program_against_the_header(tmp_path):
+    """python/tests/c/tick_models.c: the same case written in C against include/hqt.h."""
+    src = Path(__file__).parent / "c" / "tick_models.c"
+    exe = tmp_path / "tick_models"
+    build = subprocess.run(
+        ["gcc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", "-I", str(HEADER.parent)]
+        + [str(src), "-L", str(LIBHQT.parent), "-lhqt", f"-Wl,-rpath,{LIBHQT.parent}"]
+        + ["-o", str(exe)],
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, build.stderr
+    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    # OHLC_M1 (2): 8 ticks, closed by TP (2) at the open 1.10200, +200 USD.
+    assert lines[0] == "model=2 recorded=2 ticks=8 reason=2 price=1102000 profit=200000000"
+    # BARS (4): no ticks, SL (1) at 1.09800, -200 USD.
+    assert lines[1] == "model=4 recorded=4 ticks=0 reason=1 price=1098000 profit=-200000000"
+    assert lines[2].startswith("refused: tick model 42 is not one of")
+    assert lines[-1] == "ok"
