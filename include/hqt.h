@@ -590,6 +590,32 @@ typedef int (*hqt_data_source_fn)(hqt_engine *engine, int *more, void *source_us
 int hqt_engine_run_source(hqt_engine *engine, const hqt_strategy_v2 *strategy,
                           hqt_data_source_fn source, void *source_user_data);
 
+/* BEGIN GENERATED: hqt_abi.toml [tick_model] */
+/* Tick models for hqt_engine_set_tick_model() (MetaTrader 5 Strategy Tester modes). */
+enum {
+    HQT_TICK_MODEL_DEFAULT = -1,    /* no request: a run uses REAL_TICKS, a resume the recovered run's model */
+    HQT_TICK_MODEL_REAL_TICKS = 0,  /* loaded ticks as they are, loaded bars by the bar rule (the default) */
+    HQT_TICK_MODEL_EVERY_TICK = 1,  /* ticks generated in each M1 bar from OHLC and tick volume */
+    HQT_TICK_MODEL_OHLC_M1 = 2,     /* 4 ticks per M1 bar: open, extremes in MT5's order, close */
+    HQT_TICK_MODEL_OPEN_PRICES = 3, /* one tick per bar (any timeframe), at its open */
+    HQT_TICK_MODEL_BARS = 4         /* the bar rule (SL before TP) for bars of any timeframe */
+};
+/* END GENERATED */
+
+/* The tick model of the following runs (since 0.2; docs/engine.md, "Tick
+   models"): how loaded bars are traded. EVERY_TICK and OHLC_M1 need M1
+   bars (another timeframe fails the run before on_start with
+   HQT_E_INVALID_ARGUMENT); OPEN_PRICES and BARS take any. The model stays
+   set for later runs; HQT_TICK_MODEL_DEFAULT clears it. A resume after
+   recovery runs under the model the WAL recorded, and fails with
+   HQT_E_INVALID_ARGUMENT if another one is set (recovery sets the model
+   of a run whose on_start it dropped; a log holding nothing of the run
+   uses the one set here). Not allowed during a run. */
+int hqt_engine_set_tick_model(hqt_engine *engine, int32_t model);
+/* The model of the run in progress or of the last one (recovered from the
+   WAL after recover_from_wal); HQT_TICK_MODEL_REAL_TICKS before any run. */
+int hqt_engine_tick_model(hqt_engine *engine, int32_t *out_model);
+
 /* ---- trading ---- */
 
 int hqt_engine_order_send(hqt_engine *engine, const hqt_order_request *request,

@@ -142,3 +142,28 @@ public func hqt_engine_flush_bars(_ handle: OpaquePointer?, _ strategy: UnsafePo
         try e.flushBars(hooks: hooks(for: strategy, handle: handle!))
     }
 }
+
+@_cdecl("hqt_engine_set_tick_model")
+public func hqt_engine_set_tick_model(_ handle: OpaquePointer?, _ model: Int32) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        if model == Int32(HQT_TICK_MODEL_DEFAULT) {
+            try e.setTickModel(nil)
+            return
+        }
+        guard let m = TickModel(rawValue: model) else {
+            throw invalid(
+                "tick model \(model) is not one of HQT_TICK_MODEL_DEFAULT (-1), REAL_TICKS (0), EVERY_TICK (1), OHLC_M1 (2), OPEN_PRICES (3), BARS (4)"
+            )
+        }
+        try e.setTickModel(m)
+    }
+}
+
+@_cdecl("hqt_engine_tick_model")
+public func hqt_engine_tick_model(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<Int32>?) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        try output(out, "out_model").pointee = e.tickModel.rawValue
+    }
+}

@@ -23,6 +23,7 @@ __all__ = [
     "AccountMode",
     "MarginMode",
     "CalcMode",
+    "TickModel",
     "Timeframe",
     "TIMEFRAMES",
     "M1",
@@ -396,3 +397,14 @@ class RunStage(IntEnum):
 
 #: Names by value.
 RUN_STAGE_NAMES: tuple[str, ...] = ("IDLE", "STARTING", "RUNNING", "ENDING", "COMPLETED")
+
+
+class TickModel(IntEnum):
+    """Tick models for hqt_engine_set_tick_model() (MetaTrader 5 Strategy Tester modes)."""
+
+    DEFAULT = -1  #: no request: a run uses REAL_TICKS, a resume the recovered run's model
+    REAL_TICKS = 0  #: loaded ticks as they are, loaded bars by the bar rule (the default)
+    EVERY_TICK = 1  #: ticks generated in each M1 bar from OHLC and tick volume
+    OHLC_M1 = 2  #: 4 ticks per M1 bar: open, extremes in MT5's order, close
+    OPEN_PRICES = 3  #: one tick per bar (any timeframe), at its open
+    BARS = 4  #: the bar rule (SL before TP) for bars of any timeframe

@@ -16,11 +16,12 @@ times are ints in nanoseconds since the Unix epoch (UTC).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time as _time
 import warnings
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from hqt import _hqt
 from hqt._arrays import TimeLike, as_micro_array, as_price_array, as_time_array, to_ns
 from hqt._interrupt import DeferredInterrupt
 from hqt.broadcast import BroadcastStats, Key, broadcast_options
-from hqt.constants import AccountMode, CalcMode, MarginMode, OrderType
+from hqt.constants import AccountMode, CalcMode, MarginMode, OrderType, TickModel
 from hqt.data import BarData, TickData, infer_timeframe, load_csv
 from hqt.errors import HQTWarning, InvalidArgumentError, RunInterruptedError
 from hqt.frames import (
@@ -108,6 +109,43 @@ def _calc_mode(calc_mode: object, margin_mode: object) -> CalcMode:
             f"and contradicts calc_mode={calc_mode!r}: give only calc_mode"
         )
     return mode
+
+
+#: ``run(tick_model=...)``: MetaTrader 5's Strategy Tester modes, and HQT's bar rule.
+TickModelName = Literal["real_ticks", "every_tick", "ohlc_m1", "open_prices", "bars"]
+_TICK_MODELS: dict[TickModelName, TickModel] = {
+    "real_ticks": TickModel.REAL_TICKS,
+    "every_tick": TickModel.EVERY_TICK,
+    "ohlc_m1": TickModel.OHLC_M1,
+    "open_prices": TickModel.OPEN_PRICES,
+    "bars": TickModel.BARS,
+}
+
+
+def _tick_model_code(tick_model: object) -> int:
+    """The HQT_TICK_MODEL_* value of a ``tick_model`` argument (None: DEFAULT)."""
+    if tick_model is None:
+        return int(TickModel.DEFAULT)
+    if isinstance(tick_model, TickModel) and tick_model != TickModel.DEFAULT:
+        return int(tick_model)
+    if not isinstance(tick_model, str):
+        raise TypeError(
+            f"tick_model must be one of {', '.join(map(repr, _TICK_MODELS))}, "
+            f"not {type(tick_model).__name__}"
+        )
+    try:
+        return int(_TICK_MODELS[tick_model])  # type: ignore[index]
+    except KeyError:
+        close = [
+            n
+            for n in _TICK_MODELS
+            if n.replace("_", "") == tick_model.lower().replace("_", "").replace(" ", "")
+        ]
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InvalidArgumentError(
+            f"tick_model must be one of {', '.join(map(repr, _TICK_MODELS))}, "
+            f"got {tick_model!r}{hint}"
+        ) from None
 
 
 def _check_timeframe(timeframe: object) -> None:
@@ -214,6 +252,14 @@ class Engine(_hqt.Engine):
     def mode(self) -> AccountMode:
         """Account mode (HEDGING or NETTING)."""
         return AccountMode(self._account()[10])
+
+    @property
+    def tick_model(self) -> TickModelName:
+        """The tick model of the run in progress or of the last run
+        (``"real_ticks"`` before any; after :meth:`recover_from_wal`, the
+        recovered run's). See :meth:`run`."""
+        code = TickModel(self._tick_model())
+        return next(n for n, m in _TICK_MODELS.items() if m == code)
 
     def set_account_mode(self, mode: str | AccountMode) -> None:
         """Switch between ``"hedging"`` and ``"netting"``; only before the first order."""
@@ -722,6 +768,7 @@ class Engine(_hqt.Engine):
         resume: bool = False,
         warmup: int | None = None,
         progress: bool | None = None,
+        tick_model: TickModelName | None = None,
     ) -> BacktestResult:
         """Process every loaded event not yet processed, in time order.
 
@@ -759,6 +806,35 @@ class Engine(_hqt.Engine):
         is released while the engine runs: other threads go on, and Ctrl-C
         is handled when run() returns.
 
+        ``tick_model``: how loaded bars are traded, as MetaTrader 5's
+        Strategy Tester modes (docs/engine.md, "Tick models"):
+
+        * ``"real_ticks"`` (None, the default): loaded ticks as they are;
+          loaded bars, which hold no ticks, by the bar rule below.
+        * ``"every_tick"``: ticks generated inside each loaded M1 bar from
+          its OHLC and tick volume (``volume`` = tick count), following
+          MetaQuotes' published algorithm: open first, then the extreme on
+          the far side of the close, the other extreme, the close, with the
+          other ticks as a saw-tooth between them.
+        * ``"ohlc_m1"``: four ticks per M1 bar: open, low and high (a rising
+          bar; high then low for a falling one), close, at :00, :15, :30, :45.
+        * ``"open_prices"``: one tick per loaded bar, at its open (any
+          timeframe): SL/TP and pending orders act only at bar opens.
+        * ``"bars"``: the bar rule for bars of any timeframe: SL/TP and
+          pending orders checked against the bar's range, SL before TP when
+          it crosses both (pessimistic), a level filled at the level or at
+          the open when the bar opened beyond it.
+
+        Under the generating models each tick reaches ``on_tick`` (ask =
+        bid + the symbol's spread) and then the bar itself reaches
+        ``on_bar`` at its close, as with the bar rule. ``"every_tick"`` and
+        ``"ohlc_m1"`` need M1 bars: other timeframes raise
+        InvalidArgumentError before on_start. Loaded ticks always run as
+        they are. The model is written to the write-ahead log: a resumed
+        run uses the recovered one (None) and refuses another; a log that
+        holds nothing of the run yet cannot know it, so pass the same
+        ``tick_model`` to every start of a script that may be resumed.
+
         ``resume=True`` continues a run after :meth:`recover_from_wal`: the
         strategy's on_start and then the `warmup` loaded events before the
         resume point are delivered with trading refused (:attr:`warming_up`
@@ -782,23 +858,43 @@ class Engine(_hqt.Engine):
         that no bar can reach (no ``bars`` attribute, no bars loaded or being
         built). ``resume=True`` runs are not checked for either warning.
         """
+        model = _tick_model_code(tick_model)
         if not resume:
             if warmup is not None:
                 raise InvalidArgumentError("warmup is only used with resume=True")
-            cbs = None if strategy is None else self._prepare(strategy)
-            self._check_run(strategy, cbs)
-            return self._drive(self._run, cbs, progress=progress)
+            # None: the default for a fresh run, whatever an earlier run used.
+            with self._tick_model_for_run(max(model, int(TickModel.REAL_TICKS))):
+                cbs = None if strategy is None else self._prepare(strategy)
+                self._check_run(strategy, cbs)
+                return self._drive(self._run, cbs, progress=progress)
         n = warmup if warmup is not None else getattr(strategy, "warmup", 0)
         if isinstance(n, bool) or not isinstance(n, int):
             raise TypeError(f"warmup must be an int (number of events), not {type(n).__name__}")
         if n < 0:
             raise InvalidArgumentError(f"warmup must be >= 0, got {n}")
-        return self._drive(
-            self._run_resume,
-            None if strategy is None else self._prepare(strategy),
-            n,
-            progress=progress,
-        )
+        # None: the recovered run's model (or, when the crash cut its on_start
+        # short, the one its RUN_MARK STARTING asked for: recovery keeps it).
+        with self._tick_model_for_run(None if tick_model is None else model):
+            return self._drive(
+                self._run_resume,
+                None if strategy is None else self._prepare(strategy),
+                n,
+                progress=progress,
+            )
+
+    @contextlib.contextmanager
+    def _tick_model_for_run(self, code: int | None) -> Iterator[None]:
+        """Requests tick model `code` (HQT_TICK_MODEL_*) for the run inside,
+        and no model after it, so a later resume sees only what recovery set."""
+        if code is None:
+            yield
+            return
+        self._set_tick_model(code)
+        try:
+            yield
+        finally:
+            if not self.disposed and not self.__dict__.get("_in_run"):
+                self._set_tick_model(int(TickModel.DEFAULT))
 
     def _drive(self, fn: Any, *args: Any, progress: bool | None) -> BacktestResult:
         """Calls fn(*args) (a native run) under a progress bar; returns the result."""

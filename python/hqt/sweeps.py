@@ -65,7 +65,7 @@ from hqt.errors import HQTError, InvalidArgumentError
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-    from hqt.engine import Engine
+    from hqt.engine import Engine, TickModelName
 
 __all__ = [
     "sweep",
@@ -466,6 +466,7 @@ class _Job:
     seed: int
     collect: Callable[[Any, Any], Mapping[str, Any]] | None = None
     takes_seed: bool = field(default=False)
+    tick_model: str | None = None  # Engine.run's
 
 
 def _takes_seed(make_strategy: Callable[..., Any]) -> bool:
@@ -495,7 +496,7 @@ def _execute(job: _Job, params: Params) -> tuple[dict[str, Any], Engine, Any]:
         _load(engine, job.data)
         _seed_globals(seed)
         strategy = job.make_strategy(**kwargs)
-        engine.run(strategy, progress=False)
+        engine.run(strategy, progress=False, tick_model=job.tick_model)  # type: ignore[arg-type]
         row: dict[str, Any] = dict(params)
         row["seed"] = seed
         row.update(engine.statistics().as_dict())
@@ -572,6 +573,7 @@ def _prepare(
     symbol: str | int | None,
     seed: int,
     collect: Callable[[Any, Any], Mapping[str, Any]] | None,
+    tick_model: str | None = None,
 ) -> _Job:
     if not callable(make_strategy):
         raise InvalidArgumentError(
@@ -584,7 +586,18 @@ def _prepare(
     make_engine(args).dispose()  # fail here, not in every worker, on a bad description
     symbols = list(_symbol_specs(args))
     norm = _normalise_data(data, symbols, symbol)
-    return _Job(make_strategy, dict(args), norm, int(seed), collect, _takes_seed(make_strategy))
+    from hqt.engine import _tick_model_code
+
+    _tick_model_code(tick_model)  # a bad name fails here, not in every worker
+    return _Job(
+        make_strategy,
+        dict(args),
+        norm,
+        int(seed),
+        collect,
+        _takes_seed(make_strategy),
+        tick_model,
+    )
 
 
 def run_one(
@@ -595,6 +608,7 @@ def run_one(
     *,
     symbol: str | int | None = None,
     seed: int = 0,
+    tick_model: TickModelName | None = None,
 ) -> Engine:
     """Run one parameter set in this process exactly as :func:`sweep` runs it.
 
@@ -602,7 +616,7 @@ def run_one(
     deals, trades and the equity curve are there to look at). Same arguments
     as :func:`sweep`.
     """
-    job = _prepare(make_strategy, data, engine_args, symbol, seed, None)
+    job = _prepare(make_strategy, data, engine_args, symbol, seed, None, tick_model)
     _, engine, _ = _execute(job, {k: _plain(v) for k, v in params.items()})
     return engine
 
@@ -622,6 +636,7 @@ def sweep(
     collect: Callable[[Any, Any], Mapping[str, Any]] | None = None,
     records: bool = False,
     progress: bool | None = None,
+    tick_model: TickModelName | None = None,
 ) -> Any:
     """Run one backtest per parameter set; a table of the parameters and statistics.
 
@@ -697,6 +712,10 @@ def sweep(
             default) shows one on a terminal or in Jupyter when tqdm is
             installed and ``CI`` is not set, as :meth:`hqt.Engine.run` does;
             True / False force it. The backtests themselves never show one.
+        tick_model: how every backtest trades loaded bars, as
+            :meth:`hqt.Engine.run`'s ``tick_model`` (``"real_ticks"`` when
+            None; ``"every_tick"``, ``"ohlc_m1"``, ``"open_prices"``,
+            ``"bars"``). A bad name raises before any task runs.
 
     Returns:
         A pandas DataFrame with one row per parameter set, in grid order:
@@ -712,7 +731,7 @@ def sweep(
         raise InvalidArgumentError(f"errors must be 'raise' or 'record', got {errors!r}")
     params_list = expand_grid(grid)
     _check_names(params_list, collect)
-    job = _prepare(make_strategy, data, engine_args, symbol, seed, collect)
+    job = _prepare(make_strategy, data, engine_args, symbol, seed, collect, tick_model)
     with _Progress(progress, len(params_list)) as done:
         if client is not None:
             results = _run_dask(client, job, params_list, errors, done)

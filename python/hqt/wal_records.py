@@ -21,7 +21,7 @@ kept as the exact SPEC integers ("micro", value x 1e6) and every such field
 ``x`` also has a float view ``x_f``; :meth:`as_dict` gives both
 (``"price": 1100200, "price_f": 1.1002``) with enum values as names.
 
-A checkpoint (snapshot version 2) carries the live state in full but the
+A checkpoint (snapshot version 4) carries the live state in full but the
 four append-only history lists (order history, deals, trades, equity curve)
 as deltas: each list's items replace the list, as rebuilt from the previous
 checkpoints, from the index ``<list>_start`` on. A *full* checkpoint starts
@@ -53,7 +53,7 @@ from hqt import wal as _wal
 from hqt.constants import WAL_BUILD_BARS as BUILD_BARS
 from hqt.constants import WAL_ORDER_MODIFY as ORDER_MODIFY
 from hqt.constants import WAL_RUN_MARK as RUN_MARK
-from hqt.constants import DealEntry, DealReason, OrderState, OrderType, RunStage
+from hqt.constants import DealEntry, DealReason, OrderState, OrderType, RunStage, TickModel
 from hqt.constants import PositionType as Side
 
 __all__ = [
@@ -550,6 +550,7 @@ class Snapshot(_Decoded):
     equity_curve: list[EquityPoint]
     strategy_state: bytes
     run_stage: RunStage
+    tick_model: TickModel  # of the run in progress or the last one (since v4)
 
     @property
     def symbol_count(self) -> int:
@@ -791,12 +792,16 @@ class RunMark(EngineRecord):
 
     stage: RunStage
     flushes_bars: bool
+    tick_model: TickModel  # the run's (a resume must use the same)
 
     def __str__(self) -> str:
-        return "%s run %s%s" % (
+        return "%s run %s%s%s" % (
             self._head(),
             self.stage.name,
             " (closes bars)" if self.flushes_bars else "",
+            ""
+            if self.tick_model == TickModel.REAL_TICKS
+            else " tick model " + self.tick_model.name,
         )
 
 
@@ -1002,7 +1007,14 @@ def decode_record(record_type: int, payload: bytes, context: str | None = None) 
         rec = OrderCancel(*head, ticket, r.enum(OrderState, state, "order state"))
     elif record_type == RUN_MARK:
         stage = r.enum(RunStage, r.u8("run stage"), "run stage")
-        rec = RunMark(*head, stage, r.flag("flushes-bars flag"))
+        flushes = r.flag("flushes-bars flag")
+        # HQT 0.1 wrote no tick model byte (real ticks only).
+        model = (
+            TickModel.REAL_TICKS
+            if r.offset == len(r.data)
+            else r.enum(TickModel, r.u8("tick model"), "tick model")
+        )
+        rec = RunMark(*head, stage, flushes, model)
     elif record_type == BUILD_BARS:
         symbol_id = r.u32("symbol")
         timeframe = r.unpack(_I32, "timeframe")[0]
@@ -1070,10 +1082,10 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
             if r.flag("tick series flag")
             else None
         )
-    bar_series = [
-        BarCursor(*r.unpack(_BAR_CURSOR, "bar series"), data_fingerprint())
-        for _ in range(r.count("bar series", _BAR_CURSOR.size))
-    ]
+    bar_series = []
+    for _ in range(r.count("bar series", _BAR_CURSOR.size)):
+        symbol_id, timeframe, cursor, last_time = r.unpack(_BAR_CURSOR, "bar series")
+        bar_series.append(BarCursor(symbol_id, timeframe, cursor, last_time, data_fingerprint()))
     builders = []
     for _ in range(r.count("bar builder", _BUILDER.size)):
         start = r.offset
@@ -1098,6 +1110,11 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
     ]
     state = r.take(r.u64("strategy state length"), "strategy state")
     stage = r.enum(RunStage, r.u8("run stage"), "run stage")
+    model = (
+        r.enum(TickModel, r.u8("tick model"), "tick model")
+        if version >= 4
+        else TickModel.REAL_TICKS  # 0.1: real ticks only
+    )
     r.end()
     return Snapshot(
         version,
@@ -1131,6 +1148,7 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
         curve,
         state,
         stage,
+        model,
     )
 
 

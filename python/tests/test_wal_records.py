@@ -602,7 +602,8 @@ def same_history(h: W.History, e: Engine) -> None:
 
 def start_offsets(payload: bytes, s: W.Snapshot) -> dict[str, int]:
     """Payload offsets of the four history start fields, counted back from the end."""
-    off = len(payload) - 1 - 8 - len(s.strategy_state)  # run stage (u8), strategy state
+    # tick model (u8), run stage (u8), strategy state
+    off = len(payload) - 1 - 1 - 8 - len(s.strategy_state)
     out: dict[str, int] = {}
     for name, size in (("equity_curve", 32), ("trades", 76), ("deals", 96), ("order_history", 92)):
         off -= 16 + size * len(getattr(s, name))
@@ -636,8 +637,12 @@ def test_every_record_decodes_exactly(hedging, netting):
             # nothing left over, nothing missing: one byte more or less fails
             with pytest.raises(W.PayloadError, match="trailing"):
                 W.decode(r.type, r.data + b"\0")
-            with pytest.raises(W.PayloadError, match="truncated|exceeds"):
-                W.decode(r.type, r.data[:-1])
+            if isinstance(d, W.RunMark):
+                # one byte less is HQT 0.1's RUN_MARK (no tick model): real ticks
+                assert W.decode(r.type, r.data[:-1]).tick_model == W.TickModel.REAL_TICKS
+            else:
+                with pytest.raises(W.PayloadError, match="truncated|exceeds"):
+                    W.decode(r.type, r.data[:-1])
             if isinstance(d, W.EngineRecord):
                 assert d.type == r.type
                 # the record header is the first 17 bytes
@@ -1147,6 +1152,12 @@ def test_corrupt_payloads_are_errors(hedging):
             W.decode_checkpoint(struct.pack("<I", version) + cp[4:])
     with pytest.raises(W.PayloadError, match="not an engine record"):
         W.decode_record(wal.CHECKPOINT, cp)
+    with pytest.raises(W.PayloadError, match="tick model 9 is not valid"):
+        W.decode_checkpoint(cp[:-1] + b"\x09")
+    mark = next(x for x in hedging.records if x.type == W.RUN_MARK)
+    assert W.decode_record(mark.type, mark.data).tick_model == W.TickModel.REAL_TICKS
+    with pytest.raises(W.PayloadError, match="tick model 9 is not valid"):
+        W.decode_record(mark.type, mark.data[:-1] + b"\x09")
 
 
 # ---------------------------------------------------------------------------

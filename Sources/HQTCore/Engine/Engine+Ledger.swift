@@ -15,7 +15,7 @@ enum LedgerOp {
     case buildBars(symbolID: UInt32, timeframe: Timeframe)
     /// A run moves to `stage` (at `ending`, closing the bars in progress
     /// when `flushesBars`).
-    case runMark(stage: RunStage, flushesBars: Bool)
+    case runMark(stage: RunStage, flushesBars: Bool, tickModel: TickModel)
 }
 
 /// The complete outcome of one deal, computed before anything changes.
@@ -59,8 +59,9 @@ extension Engine {
             notifyOrder(order, time: time)
         case let .buildBars(symbolID, timeframe):
             addBarBuilder(symbolID: symbolID, timeframe: timeframe)
-        case let .runMark(stage, _):
+        case let .runMark(stage, _, model):
             runStage = stage
+            tickModel = model
         case let .balance(amount, time):
             accountState.balance += amount
             accountState.netDeposits += amount

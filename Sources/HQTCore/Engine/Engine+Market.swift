@@ -16,11 +16,18 @@ extension Engine {
     /// A tick of symbol `s` (validated by the caller).
     @inline(__always)
     func handleTick(_ s: Int, time: Int64, bid: Int64, ask: Int64) throws(HQTError) {
+        eventsProcessed &+= 1
+        try applyTick(s, time: time, bid: bid, ask: ask)
+    }
+
+    /// A tick's prices applied, without counting an event: a loaded tick is
+    /// one event, a tick generated from a bar one step inside its bar's.
+    @inline(__always)
+    func applyTick(_ s: Int, time: Int64, bid: Int64, ask: Int64) throws(HQTError) {
         let clock = (previous: previousTime, current: currentTime)
         previousTime = currentTime
         currentTime = time
         stats.ticksProcessed &+= 1
-        eventsProcessed &+= 1
         phase = .beforeMarket
         // The symbol's row, addressed once (the table does not move while
         // events are processed: symbols are added only between runs).
@@ -68,7 +75,6 @@ extension Engine {
         previousTime = clock.previous
         currentTime = clock.current
         if isTick { stats.ticksProcessed &-= 1 } else { stats.barsProcessed &-= 1 }
-        eventsProcessed &-= 1
         refreshFloatingProfit()
         throw HQTError(
             .range,
@@ -131,6 +137,78 @@ extension Engine {
         sampleEquity(at: currentTime)
         if currentTime >= nextTimedWork { try timedWork(at: currentTime) }
         notifyBar(bar)
+    }
+
+    /// A loaded bar under a tick model that generates ticks (`TickGenerator`):
+    /// one event of the feed and of the journal, inside which each generated
+    /// tick is applied as a tick (SL/TP and pending orders at its price,
+    /// then `onTick`); then the bar itself goes to `onBar` at its close, with
+    /// the close as the quote, as a loaded bar does under the bar rule.
+    /// Tick times never go back past the engine's clock (another series'
+    /// event may have run inside the minute), so they are clamped to it.
+    func handleGeneratedBar(
+        _ bar: Bar, series: BarSeries, row: Int, closeTime: Int64,
+        onTick: ((Engine, Tick) throws(HQTError) -> Void)?
+    ) throws(HQTError) {
+        let s = Int(bar.symbolID)
+        // A later window of a run's source may bring other bars.
+        guard !tickModel.needsM1 || bar.timeframe == .m1 else {
+            throw needsM1Error(tickModel, symbol: s, timeframe: bar.timeframe)
+        }
+        eventsProcessed &+= 1
+        stats.barsProcessed &+= 1
+        let spread = symbols[s].spread
+        let n = generateTicks(bar, series: series, row: row, point: quotes[s].point)
+        var floor = currentTime
+        for k in 0..<n {
+            let time = max(TickGenerator.time(ofTick: k, count: n, open: bar.time), floor)
+            floor = time
+            let bid = scratchTickPrices[k], ask = bid + spread
+            // Recovery: each step applies only the records its own time wrote.
+            if replaying { replayStepTime = time }
+            try applyTick(s, time: time, bid: bid, ask: ask)
+            try tickCallbacks(Tick(symbolID: bar.symbolID, time: time, bid: bid, ask: ask), onTick)
+            if replaying { applyReplayed(phase: .callbacks, time: time) }
+        }
+        replayStepTime = nil
+        previousTime = currentTime
+        currentTime = max(currentTime, closeTime)
+        quotes[s].bid = bar.close
+        quotes[s].ask = bar.close + spread
+        quotes[s].time = currentTime
+        if activeSymbols.count > 0 {
+            try checkFloatingProfitRange()
+            try afterRevaluation()
+        }
+        sampleEquity(at: currentTime)
+        if currentTime >= nextTimedWork { try timedWork(at: currentTime) }
+        notifyBar(bar)
+        try barCallbacks(bar)
+    }
+
+    /// The bar's generated bid prices, into `scratchTickPrices`; returns
+    /// their count. A doji's direction comes from the bars before it in its
+    /// series, so it is the same however the run got there (recovery too).
+    func generateTicks(_ bar: Bar, series: BarSeries, row: Int, point: Int64) -> Int {
+        let rising = TickGenerator.rising(
+            open: bar.open, close: bar.close, previousRising: Engine.previousRising(series, before: row))
+        return TickGenerator.generate(
+            tickModel, open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume,
+            rising: rising, point: point, into: &scratchTickPrices)
+    }
+
+    /// Whether the bar before `row` counts as rising (a doji: the opposite
+    /// of its own predecessor). Looks back at most 64 bars; the bar before
+    /// the first loaded one (or beyond that) counts as falling.
+    static func previousRising(_ series: BarSeries, before row: Int) -> Bool {
+        var j = row - 1, dojis = 0
+        while j >= 0 && dojis < 64 {
+            let o = series.open[j], c = series.close[j]
+            if c != o { return (c > o) != (dojis & 1 == 1) }
+            dojis += 1
+            j -= 1
+        }
+        return dojis & 1 == 1
     }
 
     func sampleOnInterval(_ time: Int64) {

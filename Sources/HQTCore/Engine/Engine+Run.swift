@@ -44,13 +44,19 @@ extension Engine {
     /// it returns false when there is no more. So a file far larger than
     /// memory runs as one run, with one `onStart`, one `onStop` and bars
     /// closed by the next tick exactly as if it had all been loaded.
+    ///
+    /// `tickModel` (else the one `setTickModel` requested, else
+    /// `.realTicks`) says how loaded bars are traded (docs/engine.md, "Tick
+    /// models"). A resume runs under the recovered run's model: asking for
+    /// another is refused.
     public func run(
         _ hooks: StrategyHooks = StrategyHooks(), resume: Bool = false, warmup: Int = 0,
-        source: DataSource? = nil
+        source: DataSource? = nil, tickModel requested: TickModel? = nil
     ) throws(HQTError) {
         try checkNotRunning("start a run")
         guard warmup >= 0 else { throw HQTError(.invalidArgument, "warmup must be >= 0") }
         guard !walNeedsRecovery else { throw needsRecoveryError() }
+        let model = try tickModelForRun(requested ?? requestedTickModel, resume: resume)
         // An interrupt() between runs is not for this one.
         interrupter.clear()
         isRunning = true
@@ -100,11 +106,12 @@ extension Engine {
                 // RUN_MARK records bracket on_start, so that recovery drops
                 // an on_start a crash interrupted and the resumed run redoes it.
                 phase = .start
-                try commit(.runMark(stage: .starting, flushesBars: false))
+                tickModel = model
+                try commit(.runMark(stage: .starting, flushesBars: false, tickModel: model))
                 if let onStart = hooks.onStart { try onStart(self) }
                 try deliverTrades()
                 phase = .between
-                try commit(.runMark(stage: .running, flushesBars: false))
+                try commit(.runMark(stage: .running, flushesBars: false, tickModel: tickModel))
             }
             try deliverTrades()
             try runLoop(onTick: hooks.onTick)
@@ -123,7 +130,7 @@ extension Engine {
         // between events, bracketed by RUN_MARK records like on_start.
         do {
             phase = .endOfRun
-            try commit(.runMark(stage: .ending, flushesBars: failure == nil))
+            try commit(.runMark(stage: .ending, flushesBars: failure == nil, tickModel: tickModel))
             if failure == nil { try flushBuiltBars() }
         } catch {
             if failure == nil { failure = error }
@@ -135,7 +142,7 @@ extension Engine {
             if let onStop = hooks.onStop { try onStop(self) }
             try deliverTrades()
             phase = .between
-            try commit(.runMark(stage: .completed, flushesBars: false))
+            try commit(.runMark(stage: .completed, flushesBars: false, tickModel: tickModel))
         } catch {
             if failure == nil { failure = error }
         }
@@ -210,6 +217,10 @@ extension Engine {
         // The engine's clock as the original run had it, for the time a
         // built bar's deals carry (max of the previous event and its close).
         var clock = Int64.min, barClock = Int64.min
+        // Bars built from generated ticks (the walk builds those of loaded ticks).
+        var generatedBuilders =
+            tickModel.generatesTicks
+            ? feed.builders.map { BarBuilder(symbolID: $0.symbolID, timeframe: $0.timeframe) } : []
         try feed.walk(
             upTo: end,
             visit: { (event, index) throws(HQTError) in
@@ -225,9 +236,18 @@ extension Engine {
                     }
                     try trades.deliver(n, [.callbacks], hooks, self)
                 case let .bar(s, row):
-                    clock = max(clock, s.closeTime[row])
-                    guard index >= start else { break }
-                    try trades.deliver(n, [.triggers, .stopOut], hooks, self)
+                    if tickModel.generatesTicks {
+                        // The bar's ticks again, timed as the run timed them.
+                        let floor = clock
+                        clock = max(clock, s.closeTime[row])
+                        try refeedGeneratedTicks(
+                            s, row: row, floor: floor, live: index >= start, n, &trades, &generatedBuilders, hooks)
+                        guard index >= start else { break }
+                    } else {
+                        clock = max(clock, s.closeTime[row])
+                        guard index >= start else { break }
+                        try trades.deliver(n, [.triggers, .stopOut], hooks, self)
+                    }
                     if let onBar = hooks.onBar { try onBar(self, s.bar(at: row)) }
                     try trades.deliver(n, [.callbacks], hooks, self)
                 }
@@ -380,9 +400,15 @@ extension Engine {
             try handleTick(s, time: time, bid: bid, ask: ask)
             try tickCallbacks(Tick(symbolID: UInt32(truncatingIfNeeded: s), time: time, bid: bid, ask: ask), onTick)
         } else {
-            let bar = feed.bars[source].bar(at: row)
-            try handleBar(bar, closeTime: leaf.pointee.times[row])
-            try barCallbacks(bar)
+            let series = feed.bars[source]
+            let bar = series.bar(at: row)
+            if tickModel.generatesTicks {
+                try handleGeneratedBar(
+                    bar, series: series, row: row, closeTime: leaf.pointee.times[row], onTick: onTick)
+            } else {
+                try handleBar(bar, closeTime: leaf.pointee.times[row])
+                try barCallbacks(bar)
+            }
         }
         phase = .between
     }

@@ -121,6 +121,16 @@ public final class Engine {
     var nextTimedWork: Int64 = .min
     /// Scratch space reused by the tick path (no allocation per tick).
     var scratchTriggers: [(index: Int, reason: DealReason, price: Int64)] = []
+    /// The tick model of the run in progress, or of the last one (journaled
+    /// in RUN_MARK records and snapshots, so a resume generates the same
+    /// ticks); set by `run(tickModel:)` / `setTickModel`.
+    public internal(set) var tickModel: TickModel = .realTicks
+    /// The model `setTickModel` asked for (nil: none, see `run`).
+    var requestedTickModel: TickModel?
+    /// The prices generated for the current bar (capacity reused).
+    var scratchTickPrices: [Int64] = []
+    /// Recovery inside a generated bar: the time of the step being replayed.
+    var replayStepTime: Int64?
 
     public init(initialBalance: Int64, currency: String, leverage: Int64) throws(HQTError) {
         guard Engine.isCurrencyCode(currency) else {

@@ -170,7 +170,9 @@ extension Engine {
         }
         // The last event may have stopped half-way: drop its records and
         // let the resumed run process it again.
+        let all = ledger
         report.recordsDiscarded = Engine.dropUnfinishedUnit(&ledger)
+        let restartModel = Engine.restartModel(in: all[ledger.count...])
         report.checkpointSequence = records[c].sequence
         let base = try history(before: c, in: records)
         let strategyState = try restore(
@@ -205,6 +207,7 @@ extension Engine {
         let keep = resumePoint.map { !$0.state.isEmpty || ($0.fromRunStart && runStage == .running) } ?? false
         recoveredStrategyState = keep ? resumePoint!.encoded() : nil
         walNeedsRecovery = false
+        if let restartModel { requestedTickModel = restartModel }
         // Compact: the log now starts at the recovered state (a full
         // checkpoint), so dropped records can never be applied again.
         historyMarks = nil
@@ -266,7 +269,7 @@ extension Engine {
         guard let last = ledger.last else { return 0 }
         let before = ledger.count
         func isMark(_ r: LedgerRecord, _ stage: RunStage) -> Bool {
-            if case .runMark(let s, _) = r.op { return s == stage }
+            if case .runMark(let s, _, _) = r.op { return s == stage }
             return false
         }
         switch last.phase {
@@ -303,7 +306,7 @@ extension Engine {
     private func applyNextReplayed() {
         guard let op = replay?.take()?.op else { return }
         apply(op)
-        if case .runMark(.ending, true) = op {
+        if case .runMark(.ending, true, _) = op {
             // The run closed its bars in progress here: so does the replay
             // (applying the records its on_bar calls made).
             let saved = phase
@@ -316,6 +319,7 @@ extension Engine {
     /// Applies the queued records of the current event and `phase` (and,
     /// for built bars, `time`).
     func applyReplayed(phase wanted: LedgerPhase, time: Int64? = nil) {
+        let time = time ?? replayStepTime
         while let r = replay?.peek {
             guard r.event == eventsProcessed, r.phase == wanted, time == nil || r.time == time else { return }
             applyNextReplayed()

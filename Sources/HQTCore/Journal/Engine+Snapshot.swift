@@ -2,7 +2,8 @@
 /// that recovery is this snapshot plus the records that follow it. Layout
 /// in docs/wal-records.md; every field is written and read in the same order.
 extension Engine {
-    /// v4 (0.2) adds each series' data fingerprint; v3 (0.1) logs are read too.
+    /// v4 (0.2) adds each series' data fingerprint and the run's tick model;
+    /// v3 (0.1) logs are read too.
     static let snapshotVersion: UInt32 = 4
     static let readableSnapshotVersions: ClosedRange<UInt32> = 3...4
 
@@ -25,7 +26,7 @@ extension Engine {
     }
 
     /// Writes the snapshot into `w` (the caller sizes it for the history).
-    /// The coordinator fixes the order (layout v3, docs/wal-records.md);
+    /// The coordinator fixes the order (layout v4, docs/wal-records.md);
     /// each owner writes its own fields.
     func writeSnapshot(into w: ByteWriter, strategyState: [UInt8]) {
         w.u32(Engine.snapshotVersion)
@@ -54,6 +55,7 @@ extension Engine {
         stats.writeCurve(into: w, from: from.equityCurve)
         w.blob(strategyState)
         w.u8(runStage.rawValue)
+        w.u8(UInt8(tickModel.rawValue))
     }
 
     /// Replaces the engine's state with a snapshot's. Checks everything
@@ -131,6 +133,7 @@ extension Engine {
                 columns: [s.time.base, s.open.base, s.high.base, s.low.base, s.close.base, s.volume.base],
                 count: s.count, subject: "the loaded \(name) bars (timeframe \(tf))", accept: acceptChangedData)
             barCursors.append((s, Int(cursor)))
+            remaining += Int64(s.count) - cursor
         }
         if !noData {
             for s in feed.bars where !barCursors.contains(where: { $0.0 === s }) { remaining += Int64(s.count) }
@@ -169,6 +172,7 @@ extension Engine {
         let strategyState = try r.blob("strategy state")
         let rawStage = try r.u8("run stage")
         guard let stage = RunStage(rawValue: rawStage) else { throw r.corrupt("run stage \(rawStage)") }
+        let model = version >= 4 ? try r.tickModel() : .realTicks  // 0.1 had real ticks only
         try r.expectEnd()
 
         // Everything is checked: now replace the state.
@@ -199,6 +203,7 @@ extension Engine {
             orderHistory: history.count, deals: dealList.count, trades: tradeList.count,
             equityCurve: curve.count)
         runStage = stage
+        tickModel = model
         unreportedDeals = 0
         rebuildTriggerIndex()
         accountState.usedMargin = totalMargin()

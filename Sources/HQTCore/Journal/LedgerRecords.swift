@@ -136,9 +136,9 @@ extension LedgerRecord {
         case let .buildBars(symbolID, timeframe):
             type = .buildBars
             w.u32(symbolID); w.i32(timeframe.minutes)
-        case let .runMark(stage, flushesBars):
+        case let .runMark(stage, flushesBars, model):
             type = .runMark
-            w.u8(stage.rawValue); w.bool(flushesBars)
+            w.u8(stage.rawValue); w.bool(flushesBars); w.u8(UInt8(model.rawValue))
         }
         return type
     }
@@ -172,7 +172,10 @@ extension LedgerRecord {
         case .runMark:
             let raw = try r.u8("run stage")
             guard let stage = RunStage(rawValue: raw) else { throw r.corrupt("run stage \(raw)") }
-            op = .runMark(stage: stage, flushesBars: try r.bool("flushes bars"))
+            let flushes = try r.bool("flushes bars")
+            // 0.1 wrote no tick model (it had real ticks only).
+            let model = r.remaining == 0 ? TickModel.realTicks : try r.tickModel()
+            op = .runMark(stage: stage, flushesBars: flushes, tickModel: model)
         case .buildBars:
             let id = try r.u32("symbol"), minutes = try r.i32("timeframe")
             guard let tf = Timeframe(minutes: minutes) else { throw r.corrupt("timeframe \(minutes)") }
@@ -181,5 +184,14 @@ extension LedgerRecord {
         }
         try r.expectEnd()
         return LedgerRecord(event: event, phase: phase, time: time, op: op)
+    }
+}
+
+extension ByteReader {
+    /// A tick model byte (RUN_MARK records, snapshots).
+    mutating func tickModel() throws(HQTError) -> TickModel {
+        let raw = try u8("tick model")
+        guard let m = TickModel(rawValue: Int32(raw)) else { throw corrupt("tick model \(raw) is not valid") }
+        return m
     }
 }

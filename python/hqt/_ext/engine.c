@@ -190,6 +190,28 @@ engine_set_account_mode(HQTEngineObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* Tick model of the following runs (HQT_TICK_MODEL_*; -1 clears). */
+static PyObject *
+engine_set_tick_model(HQTEngineObject *self, PyObject *arg)
+{
+    int32_t model;
+    ENTER(self);
+    if (hqt_as_i32(arg, "model", &model) < 0)
+        return NULL;
+    CALL(hqt_engine_set_tick_model(self->engine, model));
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+engine_tick_model(HQTEngineObject *self, PyObject *unused)
+{
+    int32_t model = 0;
+    (void)unused;
+    ENTER(self);
+    CALL(hqt_engine_tick_model(self->engine, &model));
+    return PyLong_FromLong(model);
+}
+
 static PyObject *
 engine_set_margin_levels(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs,
                          PyObject *kwnames)
@@ -325,6 +347,8 @@ static PyMethodDef engine_core_methods[] = {
     {"dispose", (PyCFunction)engine_dispose, METH_NOARGS,
      PyDoc_STR("dispose($self, /)\n--\n\nFree the engine now; later calls raise StateError.")},
     {"_set_account_mode", (PyCFunction)engine_set_account_mode, METH_O, NULL},
+    {"_set_tick_model", (PyCFunction)engine_set_tick_model, METH_O, NULL},
+    {"_tick_model", (PyCFunction)engine_tick_model, METH_NOARGS, NULL},
     FAST("_set_margin_levels", engine_set_margin_levels, NULL),
     {"set_equity_interval", (PyCFunction)engine_set_equity_interval, METH_O,
      PyDoc_STR("set_equity_interval($self, interval_ns, /)\n--\n\n"
