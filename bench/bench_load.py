@@ -127,7 +127,16 @@ def write_files(n: int, folder: str, sources: list[str]) -> dict[str, str]:
     need = [k for k in ("csv", "parquet") if k in sources and not os.path.exists(paths[k])]
     if need:
         subprocess.run(
-            [sys.executable, __file__, "--write", str(n), "--dir", folder, "--sources", ",".join(need)],
+            [
+                sys.executable,
+                __file__,
+                "--write",
+                str(n),
+                "--dir",
+                folder,
+                "--sources",
+                ",".join(need),
+            ],
             check=True,
         )
     return paths

@@ -38,12 +38,22 @@ public enum FixedPoint {
 
     /// Converts a float in natural units to micro units, rounding half away
     /// from zero; nil for NaN, infinities and values outside ±9.2e12.
+    ///
+    /// Rounds by truncating to an integer (one instruction) and looking at
+    /// the fraction, which `scaled - whole` gives exactly: the same result as
+    /// `rounded(.toNearestOrAwayFromZero)`, which x86-64 without SSE4.1 makes
+    /// a libm call per value (a third of a float64 load's time).
     @inline(__always)
     public static func micro(_ value: Double) -> Int64? {
-        guard value.isFinite else { return nil }
-        let scaled = (value * 1e6).rounded(.toNearestOrAwayFromZero)
+        let scaled = value * 1e6
+        // false for NaN and infinities too; doubles this large are whole
+        // numbers, so the bound holds before rounding as after it
         guard scaled > -9.2e18 && scaled < 9.2e18 else { return nil }
-        return Int64(scaled)
+        let whole = Int64(scaled)  // toward zero
+        let fraction = scaled - Double(whole)
+        if fraction >= 0.5 { return whole + 1 }
+        if fraction <= -0.5 { return whole - 1 }
+        return whole
     }
 
     /// Micro units to a float, for messages.

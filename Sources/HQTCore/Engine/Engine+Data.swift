@@ -37,6 +37,11 @@ extension Engine {
             time: { time[$0] }, bid: { bid[$0] }, ask: { ask[$0] })
     }
 
+    /// Checks and appends `n` ticks in one pass, written straight into the
+    /// columns' reserved room and counted only once all are good: a bad
+    /// tick leaves the series as it was. Inlined into each loader so the
+    /// element closures compile to plain loads.
+    @inline(__always)
     func appendTicks(
         symbolID: UInt32, count n: Int, counts: [Int], time: (Int) -> Int64,
         bid: (Int) -> Int64, ask: (Int) -> Int64
@@ -49,12 +54,14 @@ extension Engine {
                 "time, bid and ask must have the same length (got \(n), \(counts.map(String.init).joined(separator: ", ")))"
             )
         }
-        feed.invalidate()
+        feed.invalidate()  // the cached merge points into the columns, which may move
         let series = feed.ticks[Int(symbolID)] ?? TickSeries(symbolID: symbolID)
-        let start = series.count
+        guard series.time.reserve(n), series.bid.reserve(n), series.ask.reserve(n) else {
+            throw HQTError(.invalidArgument, "out of memory: no room for \(n) more ticks")
+        }
         var last = max(series.time.last ?? 0, currentTime == .min ? 0 : currentTime)
         let subject = symbols[Int(symbolID)].name + " tick"
-        series.time.reserve(n); series.bid.reserve(n); series.ask.reserve(n)
+        let tp = series.time.end, bp = series.bid.end, ap = series.ask.end
         for i in 0..<n {
             let t = time(i), b = bid(i), a = ask(i)
             // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_ticks)
@@ -62,13 +69,38 @@ extension Engine {
                 subject: subject, index: i, time: t, bid: b, ask: a,
                 previous: last)
             {
-                series.time.truncate(to: start); series.bid.truncate(to: start); series.ask.truncate(to: start)
                 throw problem
             }
-            series.time.appendReserved(t); series.bid.appendReserved(b); series.ask.appendReserved(a)
+            tp[i] = t; bp[i] = b; ap[i] = a
             last = t
         }
+        series.time.commit(n); series.bid.commit(n); series.ask.commit(n)
         feed.ticks[Int(symbolID)] = series
+    }
+
+    /// Ticks loaded for the symbol so far, run or not.
+    public func tickCount(symbolID: UInt32) throws(HQTError) -> Int {
+        try checkSymbol(symbolID)
+        return feed.ticks[Int(symbolID)]?.count ?? 0
+    }
+
+    /// Keeps the symbol's first `count` ticks and drops the rest: the undo of
+    /// a load made in several calls (a file loaded chunk by chunk, whose
+    /// later chunk turns out bad). Only ticks not yet run can be dropped.
+    public func truncateTicks(symbolID: UInt32, to count: Int) throws(HQTError) {
+        try checkNotRunning("drop loaded ticks")
+        try checkSymbol(symbolID)
+        guard let series = feed.ticks[Int(symbolID)] else {
+            if count == 0 { return }
+            throw HQTError(.invalidArgument, "cannot keep \(count) ticks: none are loaded")
+        }
+        guard count >= series.cursor, count <= series.count else {
+            throw HQTError(
+                .invalidArgument,
+                "cannot keep \(count) ticks: between \(series.cursor) (already run) and \(series.count) (loaded)")
+        }
+        feed.invalidate()
+        series.time.truncate(to: count); series.bid.truncate(to: count); series.ask.truncate(to: count)
     }
 
     /// Appends bars of one timeframe (prices and volume in micro units).
@@ -129,7 +161,9 @@ extension Engine {
         let subject = "\(symbols[Int(symbolID)].name) \(timeframe) bar"
         var lastOpen = series.time.last
         let floor = currentTime == .min ? 0 : currentTime
-        for column in series.columns { column.reserve(n) }
+        for column in series.columns where !column.reserve(n) {
+            throw HQTError(.invalidArgument, "out of memory: no room for \(n) more bars")
+        }
         for i in 0..<n {
             let (t, o, h, l, c, v) = row(i)
             // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_bars)
