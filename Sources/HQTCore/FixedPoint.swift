@@ -51,9 +51,11 @@ public enum FixedPoint {
         guard scaled > -9.2e18 && scaled < 9.2e18 else { return nil }
         let whole = Int64(scaled)  // toward zero
         let fraction = scaled - Double(whole)
-        if fraction >= 0.5 { return whole + 1 }
-        if fraction <= -0.5 { return whole - 1 }
-        return whole
+        // without branches: whether a price's last digit rounds up is a coin
+        // toss the branch predictor loses; |whole| < 9.2e18 leaves room for ±1
+        let up: Int64 = fraction >= 0.5 ? 1 : 0
+        let down: Int64 = fraction <= -0.5 ? 1 : 0
+        return whole &+ up &- down
     }
 
     /// Micro units to a float, for messages.

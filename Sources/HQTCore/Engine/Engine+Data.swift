@@ -9,14 +9,20 @@ extension Engine {
         micro == notFinite ? "NaN or infinite" : FixedPoint.format(micro)
     }
 
+    /// Ticks converted and checked per step of a load: the step's values
+    /// are still in the L1/L2 cache when the checks read them back.
+    static let loadStep = 4_096
+
     /// Appends ticks (prices in micro units).
     public func loadTicks(
         symbolID: UInt32, time: UnsafeBufferPointer<Int64>,
         bid: UnsafeBufferPointer<Int64>, ask: UnsafeBufferPointer<Int64>
     ) throws(HQTError) {
-        try appendTicks(
-            symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
-            time: { time[$0] }, bid: { bid[$0] }, ask: { ask[$0] })
+        try appendTicks(symbolID: symbolID, count: time.count, counts: [bid.count, ask.count]) { from, m, t, b, a in
+            for k in 0..<m {
+                t[k] = time[from + k]; b[k] = bid[from + k]; a[k] = ask[from + k]
+            }
+        }
     }
 
     /// Appends ticks with prices as doubles, each rounded once to micro units.
@@ -24,27 +30,36 @@ extension Engine {
         symbolID: UInt32, time: UnsafeBufferPointer<Int64>,
         bid: UnsafeBufferPointer<Double>, ask: UnsafeBufferPointer<Double>
     ) throws(HQTError) {
-        try appendTicks(
-            symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
-            time: { time[$0] }, bid: { FixedPoint.micro(bid[$0]) ?? Engine.notFinite },
-            ask: { FixedPoint.micro(ask[$0]) ?? Engine.notFinite })
+        try appendTicks(symbolID: symbolID, count: time.count, counts: [bid.count, ask.count]) { from, m, t, b, a in
+            for k in 0..<m { t[k] = time[from + k] }
+            for k in 0..<m {
+                b[k] = MarketDataRules.micro(bid[from + k]); a[k] = MarketDataRules.micro(ask[from + k])
+            }
+        }
     }
 
     /// Convenience for Swift callers and tests.
     public func loadTicks(symbolID: UInt32, time: [Int64], bid: [Int64], ask: [Int64]) throws(HQTError) {
-        try appendTicks(
-            symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
-            time: { time[$0] }, bid: { bid[$0] }, ask: { ask[$0] })
+        try time.withUnsafeBufferPointer { (t) throws(HQTError) in
+            try bid.withUnsafeBufferPointer { (b) throws(HQTError) in
+                try ask.withUnsafeBufferPointer { (a) throws(HQTError) in
+                    try loadTicks(symbolID: symbolID, time: t, bid: b, ask: a)
+                }
+            }
+        }
     }
 
-    /// Checks and appends `n` ticks in one pass, written straight into the
-    /// columns' reserved room and counted only once all are good: a bad
-    /// tick leaves the series as it was. Inlined into each loader so the
-    /// element closures compile to plain loads.
+    /// Appends `n` ticks: `fill(from, m, time, bid, ask)` writes ticks
+    /// from..<from+m (micro units) straight into the columns' reserved room,
+    /// a step at a time, and each step is checked as soon as it is written.
+    /// The ticks are counted only once all are good: a bad tick leaves the
+    /// series as it was. Inlined into each loader so `fill` compiles to a
+    /// plain loop (the conversion alone, apart from the checks, keeps both
+    /// loops small enough to stay in registers).
     @inline(__always)
     func appendTicks(
-        symbolID: UInt32, count n: Int, counts: [Int], time: (Int) -> Int64,
-        bid: (Int) -> Int64, ask: (Int) -> Int64
+        symbolID: UInt32, count n: Int, counts: [Int],
+        fill: (Int, Int, UnsafeMutablePointer<Int64>, UnsafeMutablePointer<Int64>, UnsafeMutablePointer<Int64>) -> Void
     ) throws(HQTError) {
         if !refilling { try checkNotRunning("load data") }
         try checkSymbol(symbolID)
@@ -62,17 +77,22 @@ extension Engine {
         var last = max(series.time.last ?? 0, currentTime == .min ? 0 : currentTime)
         let subject = symbols[Int(symbolID)].name + " tick"
         let tp = series.time.end, bp = series.bid.end, ap = series.ask.end
-        for i in 0..<n {
-            let t = time(i), b = bid(i), a = ask(i)
-            // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_ticks)
-            if let problem = MarketDataRules.tickViolation(
-                subject: subject, index: i, time: t, bid: b, ask: a,
-                previous: last)
-            {
-                throw problem
+        var from = 0
+        while from < n {
+            let m = min(Engine.loadStep, n - from)
+            fill(from, m, tp + from, bp + from, ap + from)
+            for i in from..<(from + m) {
+                let t = tp[i], b = bp[i], a = ap[i]
+                // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_ticks)
+                if let problem = MarketDataRules.tickViolation(
+                    subject: subject, index: i, time: t, bid: b, ask: a,
+                    previous: last)
+                {
+                    throw problem
+                }
+                last = t
             }
-            tp[i] = t; bp[i] = b; ap[i] = a
-            last = t
+            from += m
         }
         series.time.commit(n); series.bid.commit(n); series.ask.commit(n)
         feed.ticks[Int(symbolID)] = series
