@@ -112,6 +112,8 @@ def run_case(source: str, n: int, path: str, warm: bool) -> dict[str, float]:
         "csv": lambda: e.load_csv(s, path, format="plain_ticks"),
         "parquet": lambda: e.load_parquet(s, path, "ticks"),
     }[source]
+    if source == "parquet":
+        import pyarrow.parquet  # noqa: F401  (its code, ~60 MB, is not the data's memory)
     _reset_peak()
     base = _status("VmRSS")
     t0, c0 = time.perf_counter(), time.process_time()
