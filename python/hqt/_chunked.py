@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hqt import data as D
+from hqt._arrow_csv import Unsupported, arrow_tick_chunks
 from hqt.errors import CSVFormatError, HQTError, InvalidArgumentError
 from hqt.results import PriceSketch
 from hqt.tickfile import _line_chunks, _open_text, iter_csv_ticks
@@ -100,13 +101,17 @@ def load_csv(
             head = _head(path)
             fmt = D._detect(head) if format == "auto" else format
         if fmt in D._TICK_FORMATS and head.lines:
-            loaded = _load_csv_ticks(engine, symbol_id, path, fmt, timeframe, unit)
+            loaded = _load_csv_ticks(engine, symbol_id, path, head, fmt, timeframe, unit)
             if loaded is not None:
                 return loaded
     return D._load_csv_whole(
         engine, symbol_id, path, format=fmt, timeframe=timeframe, volume=volume, unit=unit
     )
 
+
+#: Whether plain tick files may go through pyarrow's CSV reader (tests turn it
+#: off to compare with the Python reader).
+FAST_CSV = True
 
 #: Lines per chunk when a tick file is loaded in chunks: parsing one takes
 #: about 45 MB of Python strings and lists at its peak (100,000 lines: twice
@@ -131,12 +136,18 @@ def _load_csv_ticks(
     engine: Engine,
     symbol_id: int | str,
     path: PathLike,
+    head: D._Rows,
     fmt: str,
     timeframe: int | None,
     unit: str | None,
 ) -> int | None:
     """Loads a tick file chunk by chunk; None when it has no data line (the
-    whole-file reader then gives the same answer, or error, as before)."""
+    whole-file reader then gives the same answer, or error, as before).
+
+    Plain files go through pyarrow's CSV reader first when it is installed
+    (hqt._arrow_csv); if it or the engine refuses anything, what it loaded
+    is dropped and the Python reader reads the file again, so results and
+    error messages are the Python reader's."""
     if timeframe is not None:
         raise InvalidArgumentError(
             f"{os.fspath(path)} holds ticks: timeframe= is only for "
@@ -147,6 +158,14 @@ def _load_csv_ticks(
             f"{os.fspath(path)}: unit= is for the integer times of plain CSV files, "
             f"not {fmt} (its times are dates)"
         )
+    if fmt == "plain_ticks" and FAST_CSV:
+        try:  # pyarrow reads the first block when it opens the file
+            fast = arrow_tick_chunks(path, head, unit)
+            if fast is not None:
+                loaded, seen = load_tick_chunks(engine, symbol_id, fast)
+                return loaded if seen else None
+        except (Exception, Unsupported):  # rolled back: the Python reader decides
+            pass
     chunks = iter_csv_ticks(path, fmt, chunk_lines=LOAD_CHUNK_LINES, unit=unit)
     try:
         loaded, seen = load_tick_chunks(engine, symbol_id, chunks)

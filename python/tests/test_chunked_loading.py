@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import hqt
-from hqt import _chunked
+from hqt import _arrow_csv, _chunked
 from hqt.testing import make_engine, random_walk_ticks
 
 TICKS = random_walk_ticks(1_000, seed=21, gaps=1, spread_spikes=1)
@@ -39,10 +39,29 @@ def _ticks_run(e: hqt.Engine) -> list[tuple[int, int, int]]:
     return seen
 
 
+def _chunks_of(monkeypatch, reader: str, lines: int) -> None:
+    """CSV loads in chunks of about `lines` lines, by the Python reader or pyarrow's."""
+    monkeypatch.setattr(_chunked, "FAST_CSV", reader == "arrow")
+    monkeypatch.setattr(_chunked, "LOAD_CHUNK_LINES", lines)
+    monkeypatch.setattr(_arrow_csv, "BLOCK_BYTES", 40 * lines)  # lines of ~40 bytes
+
+
+READERS = [
+    "python",
+    pytest.param(
+        "arrow",
+        marks=pytest.mark.skipif(
+            __import__("importlib").util.find_spec("pyarrow") is None, reason="needs pyarrow"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("reader", READERS)
 @pytest.mark.parametrize("chunk", [1, 7, 999, 1_000, 5_000])
-def test_csv_in_chunks_loads_what_the_arrays_load(tmp_path, monkeypatch, chunk):
+def test_csv_in_chunks_loads_what_the_arrays_load(tmp_path, monkeypatch, chunk, reader):
     # 1,000 ticks in chunks of 7 (the last one short), exactly one chunk, or fewer
-    monkeypatch.setattr(_chunked, "LOAD_CHUNK_LINES", chunk)
+    _chunks_of(monkeypatch, reader, chunk)
     p = tmp_path / "t.csv"
     _write_csv(p, TICKS.time, TICKS.bid, TICKS.ask)
     a, b = make_engine(), make_engine()
@@ -52,8 +71,9 @@ def test_csv_in_chunks_loads_what_the_arrays_load(tmp_path, monkeypatch, chunk):
     assert _ticks_run(a) == _ticks_run(b)
 
 
-def test_csv_bad_tick_in_a_later_chunk_leaves_the_engine_unchanged(tmp_path, monkeypatch):
-    monkeypatch.setattr(_chunked, "LOAD_CHUNK_LINES", 64)
+@pytest.mark.parametrize("reader", READERS)
+def test_csv_bad_tick_in_a_later_chunk_leaves_the_engine_unchanged(tmp_path, monkeypatch, reader):
+    _chunks_of(monkeypatch, reader, 64)
     e = make_engine()
     e.load_ticks(0, TICKS.time[:300], TICKS.bid[:300], TICKS.ask[:300])
     before = _state(e)
@@ -74,8 +94,11 @@ def test_csv_bad_tick_in_a_later_chunk_leaves_the_engine_unchanged(tmp_path, mon
     assert _ticks_run(e) == _ticks_run(whole)
 
 
-def test_csv_unparsable_line_in_a_later_chunk_leaves_the_engine_unchanged(tmp_path, monkeypatch):
-    monkeypatch.setattr(_chunked, "LOAD_CHUNK_LINES", 100)
+@pytest.mark.parametrize("reader", READERS)
+def test_csv_unparsable_line_in_a_later_chunk_leaves_the_engine_unchanged(
+    tmp_path, monkeypatch, reader
+):
+    _chunks_of(monkeypatch, reader, 100)
     p = tmp_path / "bad.csv"
     _write_csv(p, TICKS.time, TICKS.bid, TICKS.ask)
     lines = p.read_text().splitlines()
@@ -87,8 +110,9 @@ def test_csv_unparsable_line_in_a_later_chunk_leaves_the_engine_unchanged(tmp_pa
     assert _state(e) == (0, 0, [], [])
 
 
-def test_csv_time_unit_in_chunks(tmp_path, monkeypatch):
-    monkeypatch.setattr(_chunked, "LOAD_CHUNK_LINES", 9)
+@pytest.mark.parametrize("reader", READERS)
+def test_csv_time_unit_in_chunks(tmp_path, monkeypatch, reader):
+    _chunks_of(monkeypatch, reader, 9)
     p = tmp_path / "s.csv"
     secs = TICKS.time // 10**9
     _write_csv(p, secs, TICKS.bid, TICKS.ask)
@@ -96,6 +120,29 @@ def test_csv_time_unit_in_chunks(tmp_path, monkeypatch):
     assert e.load_csv(0, p, unit="s") == len(TICKS)
     assert [t for t, _, _ in _ticks_run(e)] == (secs * 10**9).tolist()
     with pytest.raises(hqt.CSVFormatError, match="looks like seconds"):
+        make_engine().load_csv(0, p)
+
+
+def test_plain_csv_goes_through_pyarrow_when_it_can(tmp_path, monkeypatch):
+    pytest.importorskip("pyarrow")
+    _chunks_of(monkeypatch, "arrow", 100)
+
+    def python_reader(*args, **kwargs):
+        raise AssertionError("the Python reader was used")
+
+    monkeypatch.setattr(_chunked, "iter_csv_ticks", python_reader)
+    p = tmp_path / "t.csv"
+    _write_csv(p, TICKS.time, TICKS.bid, TICKS.ask)
+    e = make_engine()
+    assert e.load_csv(0, p) == len(TICKS)
+    whole = make_engine()
+    whole.load_ticks(0, TICKS.time, TICKS.bid, TICKS.ask)
+    assert _state(e) == _state(whole)
+    # what pyarrow does not take (here an ISO time in line 501) goes to the Python reader
+    lines = p.read_text().splitlines()
+    lines[500] = "2024-01-02T00:00:00" + lines[500][lines[500].index(",") :]
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(AssertionError, match="Python reader"):
         make_engine().load_csv(0, p)
 
 
