@@ -1,6 +1,6 @@
-/// Loading market data. Every load is all-or-nothing: it validates while it
-/// appends and rolls the columns back on the first bad value, with a
-/// message naming the index.
+/// Loading market data. Every load is all-or-nothing, with a message naming
+/// the index of the first bad value: ticks are counted only once all are
+/// checked, bars are rolled back on the first bad one.
 extension Engine {
     /// Marks a NaN or infinite double that could not become micro units.
     static let notFinite = Int64.min
