@@ -499,6 +499,12 @@ int hqt_engine_load_bars_f64(hqt_engine *engine, uint32_t symbol_id, int32_t tim
 /* Build bars of this timeframe from the symbol's ticks; each is delivered to
    on_bar when it closes (at the first tick past its end, and at end of run). */
 int hqt_engine_build_bars(hqt_engine *engine, uint32_t symbol_id, int32_t timeframe);
+/* Ticks loaded for the symbol so far (run or not). */
+int hqt_engine_tick_count(hqt_engine *engine, uint32_t symbol_id, uint64_t *out_count);
+/* Keep the symbol's first `count` ticks, drop the rest: the undo of a load made
+   in several calls. `count` must lie between the ticks already run and those
+   loaded (HQT_E_INVALID_ARGUMENT otherwise); refused during run(). */
+int hqt_engine_truncate_ticks(hqt_engine *engine, uint32_t symbol_id, uint64_t count);
 /* Forget loaded data (not the account) and rewind the feed. */
 int hqt_engine_clear_data(hqt_engine *engine);
 /* Number of loaded events not yet processed by run(). */

@@ -38,6 +38,23 @@ public func hqt_engine_load_ticks_f64(
     }
 }
 
+@_cdecl("hqt_engine_tick_count")
+public func hqt_engine_tick_count(_ handle: OpaquePointer?, _ symbol: UInt32, _ out: UnsafeMutablePointer<UInt64>?)
+    -> Int32
+{
+    status { () throws(HQTError) in
+        try output(out, "out_count").pointee = UInt64(try engine(handle).tickCount(symbolID: symbol))
+    }
+}
+
+@_cdecl("hqt_engine_truncate_ticks")
+public func hqt_engine_truncate_ticks(_ handle: OpaquePointer?, _ symbol: UInt32, _ count: UInt64) -> Int32 {
+    status { () throws(HQTError) in
+        guard count <= UInt64(Int.max) else { throw invalid("count is out of range") }
+        try engine(handle).truncateTicks(symbolID: symbol, to: Int(count))
+    }
+}
+
 @_cdecl("hqt_engine_load_bars")
 public func hqt_engine_load_bars(
     _ handle: OpaquePointer?, _ symbol: UInt32, _ timeframe: Int32,

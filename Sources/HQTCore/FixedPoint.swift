@@ -38,12 +38,24 @@ public enum FixedPoint {
 
     /// Converts a float in natural units to micro units, rounding half away
     /// from zero; nil for NaN, infinities and values outside ±9.2e12.
+    ///
+    /// Rounds by truncating to an integer (one instruction) and looking at
+    /// the fraction, which `scaled - whole` gives exactly: the same result as
+    /// `rounded(.toNearestOrAwayFromZero)`, which x86-64 without SSE4.1 makes
+    /// a libm call per value (a third of a float64 load's time).
     @inline(__always)
     public static func micro(_ value: Double) -> Int64? {
-        guard value.isFinite else { return nil }
-        let scaled = (value * 1e6).rounded(.toNearestOrAwayFromZero)
+        let scaled = value * 1e6
+        // false for NaN and infinities too; doubles this large are whole
+        // numbers, so the bound holds before rounding as after it
         guard scaled > -9.2e18 && scaled < 9.2e18 else { return nil }
-        return Int64(scaled)
+        let whole = Int64(scaled)  // toward zero
+        let fraction = scaled - Double(whole)
+        // without branches: whether a price's last digit rounds up is a coin
+        // toss the branch predictor loses; |whole| < 9.2e18 leaves room for ±1
+        let up: Int64 = fraction >= 0.5 ? 1 : 0
+        let down: Int64 = fraction <= -0.5 ? 1 : 0
+        return whole &+ up &- down
     }
 
     /// Micro units to a float, for messages.

@@ -668,7 +668,27 @@ def load_csv(
     volume: str = "tick",
     unit: str | None = None,
 ) -> int:
-    """Read a CSV file and load it into `engine` for one symbol; returns the rows loaded."""
+    """Read a CSV file and load it into `engine` for one symbol; returns the rows loaded.
+
+    The same as ``engine.load_csv(symbol_id, path, ...)``: tick files are read
+    and loaded in chunks (memory: the engine's copy plus one chunk), all or
+    nothing; bar files are read whole, then loaded."""
+    return engine.load_csv(
+        symbol_id, path, format=format, timeframe=timeframe, volume=volume, unit=unit
+    )
+
+
+def _load_csv_whole(
+    engine: Engine,
+    symbol_id: int | str,
+    path: PathLike,
+    *,
+    format: str = "auto",
+    timeframe: int | None = None,
+    volume: str = "tick",
+    unit: str | None = None,
+) -> int:
+    """load_csv reading the whole file first (bar files, and files without data)."""
     data = read_csv(path, format, volume=volume, unit=unit)
     if isinstance(data, TickData):
         if timeframe is not None:

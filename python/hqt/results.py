@@ -220,23 +220,36 @@ class PriceSketch:
         self._p: list[NDArray[np.float64]] = []
         self.size = 0
 
-    def add(self, time_ns: NDArray[Any], price: NDArray[Any]) -> None:
-        """Samples the points of a load whose overall index is a multiple of `stride`."""
+    def add(self, time_ns: NDArray[Any], price: NDArray[Any], scale: float = 1.0) -> None:
+        """Samples the points of a load whose overall index is a multiple of `stride`
+        (prices times `scale`).
+
+        The stride the load ends with is worked out first, so only the kept
+        points are read: a load of N points costs O(2 * cap), not a copy of N
+        (the samples are the same as doubling the stride one halving at a time).
+        """
         n = len(time_ns)
-        first = (-self.seen) % self.stride
-        self.seen += n
+        total = self.seen + n
+        stride = self.stride
+        while -(-total // stride) > 2 * self.cap:  # ceil(total / stride) kept
+            stride *= 2
+        if stride != self.stride and self.size:
+            tt, pp = self.arrays()
+            step = stride // self.stride  # kept points are indices 0, s, 2s, ...
+            self._t, self._p = [tt[::step].copy()], [pp[::step].copy()]
+            self.size = len(self._t[0])
+        self.stride = stride
+        first = (-self.seen) % stride
+        self.seen = total
         if first >= n:
             return
-        t = np.array(time_ns[first :: self.stride], dtype=np.int64)
-        p = np.array(price[first :: self.stride], dtype=np.float64)
+        t = np.array(time_ns[first::stride], dtype=np.int64)
+        p = np.array(price[first::stride], dtype=np.float64)
+        if scale != 1.0:
+            p *= scale
         self._t.append(t)
         self._p.append(p)
         self.size += len(t)
-        while self.size > 2 * self.cap:
-            tt, pp = self.arrays()
-            self._t, self._p = [tt[::2].copy()], [pp[::2].copy()]
-            self.size = len(self._t[0])
-            self.stride *= 2
 
     def arrays(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """(time_ns, price) of the samples, in order."""

@@ -367,12 +367,17 @@ def _line_chunks(fh: io.TextIOWrapper, size: int) -> Iterator[tuple[list[str], l
 
 
 def iter_csv_ticks(
-    path: PathLike, format: str = "auto", *, chunk_lines: int = 250_000
+    path: PathLike,
+    format: str = "auto",
+    *,
+    chunk_lines: int = 250_000,
+    unit: str | None = None,
 ) -> Iterator[TickData]:
     """Ticks of a CSV file (``mt5_ticks`` or ``plain_ticks``), `chunk_lines` lines at a time.
 
     Same parsing and checks as :func:`hqt.data.read_ticks` (errors name the
-    file and line), with memory for one chunk.
+    file and line), with memory for one chunk. ``unit``: the unit of integer
+    times in a plain file (see :func:`hqt.data.read_csv`).
     """
 
     p = os.fspath(path)
@@ -417,7 +422,9 @@ def iter_csv_ticks(
                 if last is not None:  # checked against the previous chunk, numbered on
                     src.previous_time, src.first_index = last[0], count - carry
                 ticks = (
-                    D._read_mt5_ticks(src) if fmt == "mt5_ticks" else D._read_plain(src, bars=False)
+                    D._read_mt5_ticks(src)
+                    if fmt == "mt5_ticks"
+                    else D._read_plain(src, bars=False, unit=unit)
                 )
                 assert isinstance(ticks, TickData)
                 if carry:

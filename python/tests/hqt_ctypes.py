@@ -311,6 +311,8 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     ),
     "hqt_engine_build_bars": (C.c_int, [ENGINE_P, u32, i32]),
     "hqt_engine_pending_events": (C.c_int, [ENGINE_P, P(u64)]),
+    "hqt_engine_tick_count": (C.c_int, [ENGINE_P, u32, P(u64)]),
+    "hqt_engine_truncate_ticks": (C.c_int, [ENGINE_P, u32, u64]),
     "hqt_engine_run": (C.c_int, [ENGINE_P, P(Strategy)]),
     "hqt_engine_process_event": (C.c_int, [ENGINE_P, P(Event), P(Strategy)]),
     "hqt_engine_order_send": (C.c_int, [ENGINE_P, P(OrderRequest), P(u64)]),

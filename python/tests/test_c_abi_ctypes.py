@@ -237,6 +237,25 @@ def test_bad_values(lib, eng):
     )
 
 
+def test_tick_count_and_truncate_ticks(lib, eng):
+    # the undo of a load made in several calls: only ticks not yet run can go
+    n = C.c_uint64()
+    assert lib.hqt_engine_tick_count(eng, 0, C.byref(n)) == OK and n.value == 5
+    t = i64s(*(T0 + k * SEC for k in range(5, 8)))
+    bid, ask = i64s(1_100_500, 1_100_600, 1_100_700), i64s(1_100_520, 1_100_620, 1_100_720)
+    assert lib.hqt_engine_load_ticks(eng, 0, t, bid, ask, 3) == OK
+    assert lib.hqt_engine_tick_count(eng, 0, C.byref(n)) == OK and n.value == 8
+    assert lib.hqt_engine_truncate_ticks(eng, 0, 9) == E_ARG and "8" in last_error(lib)
+    assert lib.hqt_engine_truncate_ticks(eng, 0, 4) == E_ARG and "already run" in last_error(lib)
+    assert lib.hqt_engine_truncate_ticks(eng, 0, 2**63) == E_ARG
+    assert lib.hqt_engine_truncate_ticks(eng, 0, 6) == OK
+    pending = C.c_uint64()
+    assert lib.hqt_engine_pending_events(eng, C.byref(pending)) == OK and pending.value == 1
+    assert lib.hqt_engine_tick_count(eng, 3, C.byref(n)) == E_SYMBOL
+    assert lib.hqt_engine_tick_count(eng, 0, None) == E_ARG
+    assert lib.hqt_engine_truncate_ticks(None, 0, 0) != OK
+
+
 def test_error_message_is_per_failure(lib, eng):
     assert lib.hqt_engine_close(eng, 777, 0) == E_TICKET
     first = last_error(lib)

@@ -229,6 +229,51 @@ def test_price_sketch_is_bounded_and_even():
     assert tt[0] == 0
 
 
+def _sketch_by_halving(cap, loads):
+    """The sketch as it was first written: sample at the current stride, then halve
+    (drop every other point, double the stride) while more than 2 * cap are kept."""
+    t_all, p_all, stride, seen = np.zeros(0, np.int64), np.zeros(0), 1, 0
+    for t, p in loads:
+        first = (-seen) % stride
+        seen += len(t)
+        if first < len(t):
+            t_all = np.concatenate([t_all, t[first::stride]])
+            p_all = np.concatenate([p_all, p[first::stride]])
+        while len(t_all) > 2 * cap:
+            t_all, p_all, stride = t_all[::2], p_all[::2], stride * 2
+    return t_all, p_all, stride
+
+
+@pytest.mark.parametrize(
+    "sizes", [[10_000], [1, 2, 3, 399, 400, 401, 5_000], [777] * 13, [0, 199, 1]]
+)
+def test_price_sketch_samples_what_halving_would(sizes):
+    # the sketch now picks its final stride before sampling a load (cost O(cap),
+    # not a copy of the load): the plot data must be the very same points
+    rng = np.random.default_rng(len(sizes))
+    loads, start = [], 0
+    for n in sizes:
+        loads.append((np.arange(start, start + n, dtype=np.int64), rng.random(n)))
+        start += n
+    sk = PriceSketch(cap=100)
+    for t, p in loads:
+        sk.add(t, p)
+    want_t, want_p, want_stride = _sketch_by_halving(100, loads)
+    got_t, got_p = sk.arrays()
+    assert np.array_equal(got_t, want_t) and np.array_equal(got_p, want_p)
+    assert sk.stride == want_stride and sk.seen == start and sk.size == len(want_t)
+
+
+def test_price_sketch_scales_micro_prices_like_before():
+    t = np.arange(1_000, dtype=np.int64)
+    micro = 1_100_000 + np.arange(1_000, dtype=np.int64) * 7
+    sk = PriceSketch(cap=100)
+    sk.add(t, micro, 1e-6)
+    want_t, want_p, _ = _sketch_by_halving(100, [(t, micro * 1e-6)])
+    got_t, got_p = sk.arrays()
+    assert np.array_equal(got_t, want_t) and np.array_equal(got_p, want_p)
+
+
 def test_engine_keeps_a_sketch_of_loaded_prices():
     ticks = random_walk_ticks(50_000, seed=2)
     e = make_engine(ticks)

@@ -1,6 +1,6 @@
-/// Loading market data. Every load is all-or-nothing: it validates while it
-/// appends and rolls the columns back on the first bad value, with a
-/// message naming the index.
+/// Loading market data. Every load is all-or-nothing, with a message naming
+/// the index of the first bad value: ticks are counted only once all are
+/// checked, bars are rolled back on the first bad one.
 extension Engine {
     /// Marks a NaN or infinite double that could not become micro units.
     static let notFinite = Int64.min
@@ -9,14 +9,20 @@ extension Engine {
         micro == notFinite ? "NaN or infinite" : FixedPoint.format(micro)
     }
 
+    /// Ticks converted and checked per step of a load: the step's values
+    /// are still in the L1/L2 cache when the checks read them back.
+    static let loadStep = 4_096
+
     /// Appends ticks (prices in micro units).
     public func loadTicks(
         symbolID: UInt32, time: UnsafeBufferPointer<Int64>,
         bid: UnsafeBufferPointer<Int64>, ask: UnsafeBufferPointer<Int64>
     ) throws(HQTError) {
-        try appendTicks(
-            symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
-            time: { time[$0] }, bid: { bid[$0] }, ask: { ask[$0] })
+        try appendTicks(symbolID: symbolID, count: time.count, counts: [bid.count, ask.count]) { from, m, t, b, a in
+            for k in 0..<m {
+                t[k] = time[from + k]; b[k] = bid[from + k]; a[k] = ask[from + k]
+            }
+        }
     }
 
     /// Appends ticks with prices as doubles, each rounded once to micro units.
@@ -24,22 +30,36 @@ extension Engine {
         symbolID: UInt32, time: UnsafeBufferPointer<Int64>,
         bid: UnsafeBufferPointer<Double>, ask: UnsafeBufferPointer<Double>
     ) throws(HQTError) {
-        try appendTicks(
-            symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
-            time: { time[$0] }, bid: { FixedPoint.micro(bid[$0]) ?? Engine.notFinite },
-            ask: { FixedPoint.micro(ask[$0]) ?? Engine.notFinite })
+        try appendTicks(symbolID: symbolID, count: time.count, counts: [bid.count, ask.count]) { from, m, t, b, a in
+            for k in 0..<m { t[k] = time[from + k] }
+            for k in 0..<m {
+                b[k] = MarketDataRules.micro(bid[from + k]); a[k] = MarketDataRules.micro(ask[from + k])
+            }
+        }
     }
 
     /// Convenience for Swift callers and tests.
     public func loadTicks(symbolID: UInt32, time: [Int64], bid: [Int64], ask: [Int64]) throws(HQTError) {
-        try appendTicks(
-            symbolID: symbolID, count: time.count, counts: [bid.count, ask.count],
-            time: { time[$0] }, bid: { bid[$0] }, ask: { ask[$0] })
+        try time.withUnsafeBufferPointer { (t) throws(HQTError) in
+            try bid.withUnsafeBufferPointer { (b) throws(HQTError) in
+                try ask.withUnsafeBufferPointer { (a) throws(HQTError) in
+                    try loadTicks(symbolID: symbolID, time: t, bid: b, ask: a)
+                }
+            }
+        }
     }
 
+    /// Appends `n` ticks: `fill(from, m, time, bid, ask)` writes ticks
+    /// from..<from+m (micro units) straight into the columns' reserved room,
+    /// a step at a time, and each step is checked as soon as it is written.
+    /// The ticks are counted only once all are good: a bad tick leaves the
+    /// series as it was. Inlined into each loader so `fill` compiles to a
+    /// plain loop (the conversion alone, apart from the checks, keeps both
+    /// loops small enough to stay in registers).
+    @inline(__always)
     func appendTicks(
-        symbolID: UInt32, count n: Int, counts: [Int], time: (Int) -> Int64,
-        bid: (Int) -> Int64, ask: (Int) -> Int64
+        symbolID: UInt32, count n: Int, counts: [Int],
+        fill: (Int, Int, UnsafeMutablePointer<Int64>, UnsafeMutablePointer<Int64>, UnsafeMutablePointer<Int64>) -> Void
     ) throws(HQTError) {
         if !refilling { try checkNotRunning("load data") }
         try checkSymbol(symbolID)
@@ -49,26 +69,58 @@ extension Engine {
                 "time, bid and ask must have the same length (got \(n), \(counts.map(String.init).joined(separator: ", ")))"
             )
         }
-        feed.invalidate()
+        feed.invalidate()  // the cached merge points into the columns, which may move
         let series = feed.ticks[Int(symbolID)] ?? TickSeries(symbolID: symbolID)
-        let start = series.count
+        guard series.time.reserve(n), series.bid.reserve(n), series.ask.reserve(n) else {
+            throw HQTError(.invalidArgument, "out of memory: no room for \(n) more ticks")
+        }
         var last = max(series.time.last ?? 0, currentTime == .min ? 0 : currentTime)
         let subject = symbols[Int(symbolID)].name + " tick"
-        series.time.reserve(n); series.bid.reserve(n); series.ask.reserve(n)
-        for i in 0..<n {
-            let t = time(i), b = bid(i), a = ask(i)
-            // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_ticks)
-            if let problem = MarketDataRules.tickViolation(
-                subject: subject, index: i, time: t, bid: b, ask: a,
-                previous: last)
-            {
-                series.time.truncate(to: start); series.bid.truncate(to: start); series.ask.truncate(to: start)
-                throw problem
+        let tp = series.time.end, bp = series.bid.end, ap = series.ask.end
+        var from = 0
+        while from < n {
+            let m = min(Engine.loadStep, n - from)
+            fill(from, m, tp + from, bp + from, ap + from)
+            for i in from..<(from + m) {
+                let t = tp[i], b = bp[i], a = ap[i]
+                // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_ticks)
+                if let problem = MarketDataRules.tickViolation(
+                    subject: subject, index: i, time: t, bid: b, ask: a,
+                    previous: last)
+                {
+                    throw problem
+                }
+                last = t
             }
-            series.time.appendReserved(t); series.bid.appendReserved(b); series.ask.appendReserved(a)
-            last = t
+            from += m
         }
+        series.time.commit(n); series.bid.commit(n); series.ask.commit(n)
         feed.ticks[Int(symbolID)] = series
+    }
+
+    /// Ticks loaded for the symbol so far, run or not.
+    public func tickCount(symbolID: UInt32) throws(HQTError) -> Int {
+        try checkSymbol(symbolID)
+        return feed.ticks[Int(symbolID)]?.count ?? 0
+    }
+
+    /// Keeps the symbol's first `count` ticks and drops the rest: the undo of
+    /// a load made in several calls (a file loaded chunk by chunk, whose
+    /// later chunk turns out bad). Only ticks not yet run can be dropped.
+    public func truncateTicks(symbolID: UInt32, to count: Int) throws(HQTError) {
+        try checkNotRunning("drop loaded ticks")
+        try checkSymbol(symbolID)
+        guard let series = feed.ticks[Int(symbolID)] else {
+            if count == 0 { return }
+            throw HQTError(.invalidArgument, "cannot keep \(count) ticks: none are loaded")
+        }
+        guard count >= series.cursor, count <= series.count else {
+            throw HQTError(
+                .invalidArgument,
+                "cannot keep \(count) ticks: between \(series.cursor) (already run) and \(series.count) (loaded)")
+        }
+        feed.invalidate()
+        series.time.truncate(to: count); series.bid.truncate(to: count); series.ask.truncate(to: count)
     }
 
     /// Appends bars of one timeframe (prices and volume in micro units).
@@ -129,7 +181,9 @@ extension Engine {
         let subject = "\(symbols[Int(symbolID)].name) \(timeframe) bar"
         var lastOpen = series.time.last
         let floor = currentTime == .min ? 0 : currentTime
-        for column in series.columns { column.reserve(n) }
+        for column in series.columns where !column.reserve(n) {
+            throw HQTError(.invalidArgument, "out of memory: no room for \(n) more bars")
+        }
         for i in 0..<n {
             let (t, o, h, l, c, v) = row(i)
             // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_bars)

@@ -1,30 +1,61 @@
+import Glibc
+
 /// A growable column of Int64 in manually managed memory. The run loop reads
 /// loaded data through raw pointers, so it pays neither ARC nor exclusivity
 /// checks per tick, and callbacks that re-enter the engine cannot invalidate
 /// a buffer being iterated (loading is refused while a run is in progress).
+///
+/// The storage is malloc'd and grown with realloc: a large block is its own
+/// mapping, which glibc moves with mremap, so growing a column neither copies
+/// it nor holds it twice (a load in chunks stays near the data's size).
+/// Large blocks ask for transparent huge pages: first-touching a loaded
+/// column is otherwise one page fault per 4 KiB, which costs more than the
+/// load's conversion and checks together.
 final class Int64Column {
     private(set) var base: UnsafeMutablePointer<Int64>
     private(set) var count: Int = 0
     private var capacity: Int
 
+    /// Columns from this size on get `MADV_HUGEPAGE` (below it a huge page
+    /// would mostly hold nothing).
+    static let hugePageBytes = 4 << 20
+
     init(capacity: Int = 16) {
         self.capacity = max(capacity, 16)
-        base = .allocate(capacity: self.capacity)
+        // 16 values always fit: a failure here is the process running out
+        // of memory, as any allocation would
+        guard let raw = malloc(self.capacity * MemoryLayout<Int64>.stride) else {
+            fatalError("out of memory")
+        }
+        base = raw.bindMemory(to: Int64.self, capacity: self.capacity)
     }
 
-    deinit { base.deallocate() }
+    deinit { free(base) }
 
-    /// Makes room for `extra` more values without moving them again.
-    func reserve(_ extra: Int) {
-        let needed = count + extra
-        guard needed > capacity else { return }
+    /// Makes room for `extra` more values without moving them again; false
+    /// (nothing changed) when the memory cannot be had.
+    func reserve(_ extra: Int) -> Bool {
+        let (needed, over) = count.addingReportingOverflow(extra)
+        guard !over, needed <= Int.max / 16 else { return false }
+        guard needed > capacity else { return true }
         var newCapacity = capacity
         while newCapacity < needed { newCapacity *= 2 }
-        let fresh = UnsafeMutablePointer<Int64>.allocate(capacity: newCapacity)
-        fresh.moveInitialize(from: base, count: count)
-        base.deallocate()
-        base = fresh
+        let bytes = newCapacity * MemoryLayout<Int64>.stride
+        guard let raw = realloc(base, bytes) else { return false }
+        if bytes >= Int64Column.hugePageBytes { Int64Column.adviseHugePages(raw, bytes) }
+        base = raw.bindMemory(to: Int64.self, capacity: newCapacity)
         capacity = newCapacity
+        return true
+    }
+
+    /// MADV_HUGEPAGE over the 2 MiB-aligned part of a block (a hint: with
+    /// huge pages off it changes nothing).
+    private static func adviseHugePages(_ p: UnsafeMutableRawPointer, _ bytes: Int) {
+        let huge = 2 << 20
+        let start = (Int(bitPattern: p) + huge - 1) & ~(huge - 1)
+        let end = (Int(bitPattern: p) + bytes) & ~(huge - 1)
+        guard end > start, let aligned = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(aligned, end - start, MADV_HUGEPAGE)
     }
 
     /// Appends a value; `reserve` must have made room.
@@ -32,6 +63,13 @@ final class Int64Column {
         base[count] = value
         count += 1
     }
+
+    /// Where the next `reserve`d values go, for loops that write them
+    /// directly and then `commit` how many they wrote.
+    var end: UnsafeMutablePointer<Int64> { base + count }
+
+    /// Counts `n` values written at `end` (within the reserved room).
+    func commit(_ n: Int) { count += n }
 
     /// Drops everything after the first `newCount` values (undo of a
     /// failed, partly converted load).

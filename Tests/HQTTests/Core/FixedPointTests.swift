@@ -51,6 +51,32 @@ import Testing
         #expect(FixedPoint.micro(0) == 0)
     }
 
+    /// micro() rounds by truncation and the fraction (no libm call): it must
+    /// agree with `rounded(.toNearestOrAwayFromZero)` everywhere, halves,
+    /// the doubles next to them, and the ends of the range included.
+    @Test func microAgreesWithLibmRounding() {
+        func reference(_ x: Double) -> Int64? {
+            guard x.isFinite else { return nil }
+            let r = (x * 1e6).rounded(.toNearestOrAwayFromZero)
+            return r > -9.2e18 && r < 9.2e18 ? Int64(r) : nil
+        }
+        var values: [Double] = [
+            0.4999999999999999e-6, 0.5e-6, 1.5e-6, 2.5e-6, 0.49999999999999994, 4503599627370495.5 / 1e6,
+            9.2e12, 9.1999999999999e12, 9.2e12.nextDown, 9.2e12.nextUp, 1e-300, 5e-324,
+            Double.greatestFiniteMagnitude, 4503599627370496.0, 9007199254740993.0 / 1e6,
+        ]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<200_000 {  // random doubles of every magnitude, and halves of micro units
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let significand = Double(bitPattern: 0x3FF0_0000_0000_0000 | (state >> 12))  // [1, 2)
+            values.append(Double(sign: .plus, exponent: Int(state % 76) - 30, significand: significand))
+            values.append((Double(Int64(bitPattern: state) >> 20) + 0.5) / 1e6)
+        }
+        for v in values + values.map({ -$0 }) {
+            #expect(FixedPoint.micro(v) == reference(v), "\(v)")
+        }
+    }
+
     @Test func nonFiniteAndHugeFloatsAreRefused() {
         #expect(FixedPoint.micro(.nan) == nil)
         #expect(FixedPoint.micro(.infinity) == nil)

@@ -191,6 +191,43 @@ engine_clear_data(HQTEngineObject *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* _tick_count(symbol_id) and _truncate_ticks(symbol_id, count): hqt.Engine
+   undoes a load made chunk by chunk (CSV, Parquet) when a later chunk is bad */
+static PyObject *
+engine_tick_count(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs,
+                  PyObject *kwnames)
+{
+    static const char *const names[] = {"symbol_id", NULL};
+    PyObject *a[1];
+    uint32_t sym;
+    uint64_t n;
+    ENTER(self);
+    if (parse_args("_tick_count", args, nargs, kwnames, names, 1, a) < 0 ||
+        hqt_engine_symbol_arg(self, a[0], &sym) < 0)
+        return NULL;
+    CALL(hqt_engine_tick_count(self->engine, sym, &n));
+    return PyLong_FromUnsignedLongLong(n);
+}
+
+static PyObject *
+engine_truncate_ticks(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs,
+                      PyObject *kwnames)
+{
+    static const char *const names[] = {"symbol_id", "count", NULL};
+    PyObject *a[2];
+    uint32_t sym;
+    unsigned long long count;
+    ENTER(self);
+    if (parse_args("_truncate_ticks", args, nargs, kwnames, names, 2, a) < 0 ||
+        hqt_engine_symbol_arg(self, a[0], &sym) < 0)
+        return NULL;
+    count = PyLong_AsUnsignedLongLong(a[1]);
+    if (count == (unsigned long long)-1 && PyErr_Occurred())
+        return NULL;
+    CALL(hqt_engine_truncate_ticks(self->engine, sym, (uint64_t)count));
+    Py_RETURN_NONE;
+}
+
 static PyObject *
 engine_get_pending_events(HQTEngineObject *self, void *closure)
 {
@@ -321,6 +358,8 @@ PyMethodDef hqt_engine_data_methods[] = {
     FAST("_load_ticks", engine_load_ticks, NULL),
     FAST("_load_ticks_micro", engine_load_ticks_micro, NULL),
     FAST("_load_bars", engine_load_bars, NULL),
+    FAST("_tick_count", engine_tick_count, NULL),
+    FAST("_truncate_ticks", engine_truncate_ticks, NULL),
     FAST("_load_bars_micro", engine_load_bars_micro, NULL),
     FAST("build_bars", engine_build_bars,
          "build_bars($self, symbol_id, timeframe)\n--\n\n"
