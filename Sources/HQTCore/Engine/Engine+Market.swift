@@ -24,7 +24,6 @@ extension Engine {
     /// one event, a tick generated from a bar one step inside its bar's.
     @inline(__always)
     func applyTick(_ s: Int, time: Int64, bid: Int64, ask: Int64) throws(HQTError) {
-        let clock = (previous: previousTime, current: currentTime)
         previousTime = currentTime
         currentTime = time
         stats.ticksProcessed &+= 1
@@ -33,52 +32,77 @@ extension Engine {
         // events are processed: symbols are added only between runs).
         let q = quotes + s
         if q.pointee.builders > 0 { try closeBuiltBars(symbol: s, before: time) }
-        let quote = (bid: q.pointee.bid, ask: q.pointee.ask, time: q.pointee.time)
-        q.pointee.bid = bid
-        q.pointee.ask = ask
-        q.pointee.time = time
-        // Revalued before anything acts on the new prices, so that a price
-        // that would take the account past the exact range is refused with
-        // nothing done (see `refuseQuote`).
-        if activeSymbols.count > 0, !refreshFloatingProfit() {
-            try refuseQuote(q, restoring: quote, clock: clock, isTick: true)
-        }
         phase = .triggers
-        if sinkSet.active { notifyTick(symbol: s, time: time, bid: bid, ask: ask) }
-        if q.pointee.mayTrigger(lowBid: bid, highBid: bid, lowAsk: ask, highAsk: ask, time: time) {
-            try checkTriggers(
-                symbol: s,
-                range: PriceRange(
-                    openBid: bid, lowBid: bid, highBid: bid,
-                    openAsk: ask, lowAsk: ask, highAsk: ask, intrabar: false))
-            // Fills revalue as they apply; an order filled here cannot take
-            // the sum past the range by itself, but the check stays exact.
-            if activeSymbols.count > 0 { try checkFloatingProfitRange() }
+        let triggers = q.pointee.mayTrigger(lowBid: bid, highBid: bid, lowAsk: ask, highAsk: ask, time: time)
+        // Positions now (on_bar of a bar closed above may have opened some):
+        // revalued at the new prices before anything acts on them; a tick
+        // that triggers nothing and tells no sink is finished in the same
+        // call (drawdown, margin levels).
+        let positions = activeSymbols.count > 0
+        let quiet = !triggers && !sinkSet.active
+        if positions {
+            try setQuoteRevaluing(
+                q, bid: bid, ask: ask, time: time, clockBefore: previousTime, isTick: true, finish: quiet)
+        } else {
+            q.pointee.bid = bid
+            q.pointee.ask = ask
+            q.pointee.time = time
         }
-        if activeSymbols.count > 0 { try afterRevaluation() }
+        if !quiet {
+            if sinkSet.active { notifyTick(symbol: s, time: time, bid: bid, ask: ask) }
+            if triggers {
+                try checkTriggers(
+                    symbol: s,
+                    range: PriceRange(
+                        openBid: bid, lowBid: bid, highBid: bid,
+                        openAsk: ask, lowAsk: ask, highAsk: ask, intrabar: false))
+                // Fills revalue as they apply; an order filled here cannot take
+                // the sum past the range by itself, but the check stays exact.
+                if activeSymbols.count > 0 {
+                    try checkFloatingProfitRange()
+                    try afterRevaluation()
+                }
+            } else if positions {
+                try afterRevaluation()
+            }
+        }
         if time >= nextTimedWork { try timedWork(at: time) }
         if q.pointee.builders > 0 { addToBuiltBars(symbol: s, time: time, bid: bid) }
     }
 
-    /// Puts back the quote and the clock of an event whose prices would take
-    /// the open positions' floating profit past ±`maxBalance`, and throws:
-    /// the event is refused with the account as it was.
+    /// Sets the symbol's new quote and revalues the open positions at it
+    /// before anything acts on it. Prices that would take their floating
+    /// profit past ±`maxBalance` are refused with the account as it was:
+    /// the quote, the clock (the previous event's time) and the event
+    /// counter are put back, and the error is thrown. With `finish`, also
+    /// what follows a revaluation (drawdown, margin levels) for a tick
+    /// that nothing else acts on. Out of line, so the tick path without
+    /// positions carries none of it.
     @inline(never)
-    func refuseQuote(
-        _ q: UnsafeMutablePointer<SymbolState>, restoring quote: (bid: Int64, ask: Int64, time: Int64),
-        clock: (previous: Int64, current: Int64), isTick: Bool
+    func setQuoteRevaluing(
+        _ q: UnsafeMutablePointer<SymbolState>, bid: Int64, ask: Int64, time: Int64, clockBefore: Int64,
+        isTick: Bool, finish: Bool = false
     ) throws(HQTError) {
-        let refused = currentTime
-        q.pointee.bid = quote.bid
-        q.pointee.ask = quote.ask
-        q.pointee.time = quote.time
-        previousTime = clock.previous
-        currentTime = clock.current
+        let old = (bid: q.pointee.bid, ask: q.pointee.ask, time: q.pointee.time)
+        q.pointee.bid = bid
+        q.pointee.ask = ask
+        q.pointee.time = time
+        if refreshFloatingProfit() {
+            if finish {
+                stats.trackDrawdown(equity: accountState.equity)
+                if accountState.needsMarginCheck { try checkMarginLevels() }
+            }
+            return
+        }
+        q.pointee.bid = old.bid
+        q.pointee.ask = old.ask
+        q.pointee.time = old.time
+        currentTime = clockBefore
         if isTick { stats.ticksProcessed &-= 1 } else { stats.barsProcessed &-= 1 }
         refreshFloatingProfit()
         throw HQTError(
             .range,
-            "the event at \(refused) was refused: at its prices the open positions' floating profit would be beyond ±2e12 account units, the range HQT keeps exact (check the prices for a jump, and the volumes); nothing was changed"
+            "the event at \(time) was refused: at its prices the open positions' floating profit would be beyond ±2e12 account units, the range HQT keeps exact (check the prices for a jump, and the volumes); nothing was changed"
         )
     }
 
@@ -104,18 +128,19 @@ extension Engine {
     /// A loaded bar that has just closed at `closeTime`.
     func handleBar(_ bar: Bar, closeTime: Int64) throws(HQTError) {
         let s = Int(bar.symbolID)
-        let clock = (previous: previousTime, current: currentTime)
+        let clockBefore = currentTime
         currentTime = max(currentTime, closeTime)
         stats.barsProcessed &+= 1
         eventsProcessed &+= 1
         let spread = symbols[s].spread
         let q = quotes + s
-        let quote = (bid: q.pointee.bid, ask: q.pointee.ask, time: q.pointee.time)
-        q.pointee.bid = bar.close
-        q.pointee.ask = bar.close + spread
-        q.pointee.time = currentTime
-        if activeSymbols.count > 0, !refreshFloatingProfit() {
-            try refuseQuote(q, restoring: quote, clock: clock, isTick: false)
+        if activeSymbols.count > 0 {
+            try setQuoteRevaluing(
+                q, bid: bar.close, ask: bar.close + spread, time: currentTime, clockBefore: clockBefore, isTick: false)
+        } else {
+            q.pointee.bid = bar.close
+            q.pointee.ask = bar.close + spread
+            q.pointee.time = currentTime
         }
         phase = .triggers
         if quotes[s].mayTrigger(

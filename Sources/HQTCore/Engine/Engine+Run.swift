@@ -420,21 +420,79 @@ extension Engine {
         let times = series.time.base, bids = series.bid.base, asks = series.ask.base
         let cursor = series.cursorStorage.pointer
         let n = series.count
+        let q = quotes + s
         var i = cursor.pointee
         while i < n {
             // In blocks: the interrupt flag is read once per block, not per tick.
             let blockEnd = min(n, i + Engine.interruptCheckInterval)
+            // Without on_tick, sinks or bars built from this symbol, a tick
+            // that can trigger nothing and is not due any clock work only
+            // moves the quote (and revalues positions): `quietTick` does
+            // that alone. Re-decided after every other tick (a callback may
+            // have attached a sink or asked for bars).
+            var quiet =
+                onTick == nil && !sinkSet.active && q.pointee.builders == 0
+                && recordsSinceCheckpoint < checkpointEvery
             while i < blockEnd {
                 cursor.pointee = i + 1
                 let time = times[i], bid = bids[i], ask = asks[i]
+                if quiet, try quietTick(q, time: time, bid: bid, ask: ask) {
+                    i += 1
+                    continue
+                }
                 try handleTick(s, time: time, bid: bid, ask: ask)
                 try tickCallbacks(Tick(symbolID: series.symbolID, time: time, bid: bid, ask: ask), onTick)
                 phase = .between
                 if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
+                quiet =
+                    onTick == nil && !sinkSet.active && q.pointee.builders == 0
+                    && recordsSinceCheckpoint < checkpointEvery
                 i += 1
             }
             if i < n { try stopIfInterrupted() }
         }
+    }
+
+    /// A tick as `handleTick` + `tickCallbacks` process it when nothing but
+    /// its quote can change (the caller checked: no on_tick, no sink, no
+    /// bars built from the symbol): false, with nothing done, when it may
+    /// trigger an order, SL/TP or trailing stop, or clock work is due.
+    /// Exactly the same state after it as after the full path (tests:
+    /// RunLoopTests compare the two).
+    @inline(__always)
+    func quietTick(_ q: UnsafeMutablePointer<SymbolState>, time: Int64, bid: Int64, ask: Int64) throws(HQTError)
+        -> Bool
+    {
+        guard time < nextTimedWork,
+            !q.pointee.mayTrigger(lowBid: bid, highBid: bid, lowAsk: ask, highAsk: ask, time: time)
+        else { return false }
+        eventsProcessed &+= 1
+        previousTime = currentTime
+        currentTime = time
+        stats.ticksProcessed &+= 1
+        if activeSymbols.count > 0 {
+            phase = .triggers
+            try setQuoteRevaluing(
+                q, bid: bid, ask: ask, time: time, clockBefore: previousTime, isTick: true, finish: true)
+            // A stop-out: its deals to on_trade, a checkpoint if one is due.
+            if unreportedDeals > 0 || recordsSinceCheckpoint >= checkpointEvery { try afterQuietStopOut() }
+            phase = .between
+        } else {
+            q.pointee.bid = bid
+            q.pointee.ask = ask
+            q.pointee.time = time
+        }
+        return true
+    }
+
+    /// What a stop-out on a quiet tick leaves to do, as `tickCallbacks` and
+    /// the run loop would: on_trade for its deals, a due checkpoint.
+    @inline(never)
+    func afterQuietStopOut() throws(HQTError) {
+        phase = .callbacks
+        try deliverTrades()
+        phase = .between
+        if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
     }
 }
 

@@ -318,3 +318,50 @@ import Testing
         #expect(tickets == tickets.sorted() && Set(tickets).count == tickets.count)
     }
 }
+
+/// The quiet-tick path of the one-symbol loop (`quietTick`: no on_tick, no
+/// sink, no bars built) must leave exactly the state the full path does.
+@Suite struct QuietTickTests {
+    static func scenario(onTick: Bool) throws -> (Engine, Int) {
+        let e = try makeEngine(balance: 2_500 * U, leverage: 100)
+        try e.addSymbol(usdSymbol(spread: 20))
+        try e.setEquityInterval(60 * SEC)
+        try e.tick(at: SEC, bid: 1_000_000, ask: 1_000_020)
+        // Positions far from their levels, one close to its TP, a pending
+        // order the path reaches, and enough volume for a stop-out later.
+        try e.buy(symbolID: 0, volume: LOT, sl: 900_000, tp: 1_004_000)
+        try e.buy(symbolID: 0, volume: LOT)
+        _ = try e.send(OrderRequest(symbolID: 0, type: .sellLimit, volume: LOT, price: 1_003_000))
+        let n = 20_000
+        var times: [Int64] = [], bids: [Int64] = []
+        var price: Int64 = 1_000_000
+        for k in 0..<n {
+            price += Int64((k * 7919) % 41) - 20  // a drift-free walk
+            if k == 15_000 { price -= 150_000 }  // a crash: margin call, stop-out
+            times.append(Int64(k + 2) * SEC)
+            bids.append(price)
+        }
+        try e.loadTicks(symbolID: 0, time: times, bid: bids, ask: bids.map { $0 + 20 })
+        var hooks = StrategyHooks()
+        var trades = 0
+        hooks.onTrade = { _, _ throws(HQTError) in trades += 1 }
+        if onTick { hooks.onTick = { _, _ throws(HQTError) in } }
+        try e.run(hooks)
+        return (e, trades)
+    }
+
+    @Test func quietTicksLeaveTheSameStateAsTheFullPath() throws {
+        let (quiet, quietTrades) = try Self.scenario(onTick: false)
+        let (full, fullTrades) = try Self.scenario(onTick: true)
+        #expect(quiet.deals.count >= 4)  // the TP, the limit, the stop-out(s)
+        #expect(quiet.deals.contains { $0.reason == .stopOut })
+        #expect(quiet.deals == full.deals)
+        #expect(quiet.trades == full.trades)
+        #expect(quiet.orderHistory == full.orderHistory)
+        #expect(quiet.equityCurve == full.equityCurve)
+        #expect(quiet.account == full.account)
+        #expect(quiet.ticksProcessed == full.ticksProcessed && quiet.eventsProcessed == full.eventsProcessed)
+        #expect(quiet.statistics() == full.statistics())
+        #expect(quietTrades == fullTrades && quietTrades == quiet.deals.count - 2)
+    }
+}
