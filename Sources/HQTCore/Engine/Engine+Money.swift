@@ -92,7 +92,9 @@ extension Engine {
         let spec = symbols[Int(symbolID)]
         var units = FixedPoint.mulDiv(volume, spec.contractSize, FixedPoint.scale)
         if spec.marginMode == .cfd { units = FixedPoint.mulDiv(units, price, FixedPoint.scale) }
-        let inMarginCurrency = FixedPoint.divRound(units, leverage)
+        // mulDiv, not divRound: units saturate at Int64.max for the largest
+        // orders (1e6 lots of a 1e9 contract), beyond divRound's range.
+        let inMarginCurrency = FixedPoint.mulDiv(units, 1, leverage)
         switch try route(from: spec.effectiveMarginCurrency) {
         case .identity: return inMarginCurrency
         case .multiply(let id):

@@ -43,4 +43,19 @@ import Testing
         }
         #expect(e.positions.count == 1)
     }
+
+    // Found by fuzz/hqt-fuzz-wal: a recovered pending order of absurd volume
+    // filled, and its margin (volume × contract, saturated) overflowed the
+    // division by the leverage. The largest order a symbol spec allows
+    // reaches the same arithmetic.
+    @Test func theMarginOfTheLargestAllowedOrderIsRefusedNotATrap() throws {
+        let e = try makeEngine()
+        var s = usdSymbol()
+        s.contractSize = 1_000_000_000 * U
+        s.volumeMax = 1_000_000 * LOT
+        try e.addSymbol(s)
+        try e.tick(at: SEC, bid: U, ask: U)
+        expectError(.noMoney, mentions: []) { try e.buy(symbolID: 0, volume: 1_000_000 * LOT) }
+        #expect(e.positions.isEmpty)
+    }
 }
