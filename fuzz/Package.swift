@@ -19,5 +19,8 @@ let package = Package(
         .executableTarget(
             name: "hqt-fuzz-cabi",
             dependencies: ["CFuzzDriver", "FuzzSupport", .product(name: "hqt", package: "HQT")]),
+        .executableTarget(
+            name: "hqt-fuzz-wal",
+            dependencies: ["CFuzzDriver", "FuzzSupport", .product(name: "hqt", package: "HQT")]),
     ]
 )

@@ -59,7 +59,9 @@ func drive(_ e: OpaquePointer) {
     case 0:
         let status = withStrategy ? hqt_engine_run(e, &v1) : hqt_engine_run(e, nil)
         check(status, "hqt_engine_run")
-        if wasRunning && status != 12 { fail("hqt_engine_run from its own callback returned \(status), not HQT_E_BUSY") }
+        if wasRunning && status != 12 {
+            fail("hqt_engine_run from its own callback returned \(status), not HQT_E_BUSY")
+        }
     case 1: check(withStrategy ? hqt_engine_run_v2(e, &v2) : hqt_engine_run_v2(e, nil), "hqt_engine_run_v2")
     case 2:
         var event = hqt_event()
@@ -72,9 +74,12 @@ func drive(_ e: OpaquePointer) {
             time: nextTime() / 60_000_000_000 * 60_000_000_000, open: event.tick.bid, high: event.tick.ask,
             low: event.tick.bid, close: event.tick.ask, volume: Int64(input.byte()))
         if input.bool() {
-            check(withOptional(withStrategy, &v1) { hqt_engine_process_event(e, &event, $0) }, "hqt_engine_process_event")
+            check(
+                withOptional(withStrategy, &v1) { hqt_engine_process_event(e, &event, $0) }, "hqt_engine_process_event")
         } else {
-            check(withOptional(withStrategy, &v2) { hqt_engine_process_event_v2(e, &event, $0) }, "hqt_engine_process_event_v2")
+            check(
+                withOptional(withStrategy, &v2) { hqt_engine_process_event_v2(e, &event, $0) },
+                "hqt_engine_process_event_v2")
         }
     case 3:
         check(withStrategy ? hqt_engine_flush_bars(e, &v1) : hqt_engine_flush_bars(e, nil), "hqt_engine_flush_bars")
@@ -83,17 +88,19 @@ func drive(_ e: OpaquePointer) {
     default:
         sourceCalls = 0
         let status = withOptional(withStrategy, &v2) { strategy in
-          hqt_engine_run_source(e, strategy, { engine, more, _ in
-            guard let engine, let more else { fail("run_source: source called without engine or more") }
-            sourceCalls += 1
-            if sourceCalls > 3 || input.isAtEnd {
-                more.pointee = 0
-                return 0
-            }
-            loadData(engine)
-            more.pointee = 1
-            return input.byte() == 255 ? 1 : 0
-          }, nil)
+            hqt_engine_run_source(
+                e, strategy,
+                { engine, more, _ in
+                    guard let engine, let more else { fail("run_source: source called without engine or more") }
+                    sourceCalls += 1
+                    if sourceCalls > 3 || input.isAtEnd {
+                        more.pointee = 0
+                        return 0
+                    }
+                    loadData(engine)
+                    more.pointee = 1
+                    return input.byte() == 255 ? 1 : 0
+                }, nil)
         }
         check(status, "hqt_engine_run_source")
     }

@@ -96,8 +96,13 @@ func configure(_ e: OpaquePointer) {
     case 0: check(hqt_engine_set_account_mode(e, Int32(input.byte()) - 1), "hqt_engine_set_account_mode")
     case 1:
         let call = input.value(near: 100_000_000, spread: 100_000_000)
-        check(hqt_engine_set_margin_levels(e, call, input.value(near: 50_000_000, spread: 50_000_000)), "hqt_engine_set_margin_levels")
-    case 2: check(hqt_engine_set_equity_interval(e, input.value(near: 60_000_000_000, spread: 60_000_000_000)), "hqt_engine_set_equity_interval")
+        check(
+            hqt_engine_set_margin_levels(e, call, input.value(near: 50_000_000, spread: 50_000_000)),
+            "hqt_engine_set_margin_levels")
+    case 2:
+        check(
+            hqt_engine_set_equity_interval(e, input.value(near: 60_000_000_000, spread: 60_000_000_000)),
+            "hqt_engine_set_equity_interval")
     default: addSymbol(e)
     }
 }
@@ -133,7 +138,9 @@ func addSymbol(_ e: OpaquePointer) {
                         check(hqt_engine_add_symbol(e, &spec, &id), "hqt_engine_add_symbol")
                     } else {
                         var v2 = hqt_symbol_spec_v2()
-                        check(hqt_symbol_spec_v2_init(&v2, MemoryLayout<hqt_symbol_spec_v2>.size), "hqt_symbol_spec_v2_init")
+                        check(
+                            hqt_symbol_spec_v2_init(&v2, MemoryLayout<hqt_symbol_spec_v2>.size),
+                            "hqt_symbol_spec_v2_init")
                         v2.name = n
                         v2.base_currency = b
                         v2.profit_currency = p
@@ -221,7 +228,9 @@ func loadData(_ e: OpaquePointer) {
         } else {
             check(hqt_engine_load_bars_f64(e, symbol, tf, t, fo, fh, fl, fc, fv, n), "hqt_engine_load_bars_f64")
         }
-    case 4: check(hqt_engine_build_bars(e, symbol, timeframes[Int(input.byte()) % timeframes.count]), "hqt_engine_build_bars")
+    case 4:
+        check(
+            hqt_engine_build_bars(e, symbol, timeframes[Int(input.byte()) % timeframes.count]), "hqt_engine_build_bars")
     default:
         if input.byte() < 32 { check(hqt_engine_clear_data(e), "hqt_engine_clear_data") }
         var pending: UInt64 = 0

@@ -6,7 +6,9 @@ import FuzzSupport
 
 /// Calls a list function with a buffer of `capacity` items inside a larger
 /// one whose tail must come back untouched.
-func list<T>(_ zero: T, _ call: StaticString, _ body: (UnsafeMutablePointer<T>?, Int, UnsafeMutablePointer<Int>) -> Int32) {
+func list<T>(
+    _ zero: T, _ call: StaticString, _ body: (UnsafeMutablePointer<T>?, Int, UnsafeMutablePointer<Int>) -> Int32
+) {
     let capacity = Int(input.byte() % 6)
     var buffer = [T](repeating: zero, count: capacity + 1)
     var count = -1
@@ -54,7 +56,9 @@ func query(_ e: OpaquePointer) {
         if info.name.31 != 0 { fail("hqt_engine_symbol_info: name not NUL-terminated") }
     case 11:
         var id: UInt32 = 0
-        check(hqt_engine_find_symbol(e, symbolNames[Int(input.byte()) % symbolNames.count], &id), "hqt_engine_find_symbol")
+        check(
+            hqt_engine_find_symbol(e, symbolNames[Int(input.byte()) % symbolNames.count], &id), "hqt_engine_find_symbol"
+        )
         check(hqt_engine_find_symbol(e, nil, &id), "hqt_engine_find_symbol(NULL)")
     default:
         var n: UInt32 = 0
@@ -87,13 +91,20 @@ func rules() {
     var bad = 0
     var out = [Int64](repeating: 0, count: n)
     switch input.byte() % 9 {
-    case 0: check(hqt_validate_ticks(time, a, b, n, previous, input.bool() ? nil : "EURUSD tick", input.u64(), &bad), "hqt_validate_ticks")
+    case 0:
+        check(
+            hqt_validate_ticks(time, a, b, n, previous, input.bool() ? nil : "EURUSD tick", input.u64(), &bad),
+            "hqt_validate_ticks")
     case 1: check(hqt_validate_ticks_f64(time, fa, fb, n, previous, nil, input.u64(), &bad), "hqt_validate_ticks_f64")
     case 2:
         let notBefore = input.value(near: 0, spread: 1_000_000_000)
-        check(hqt_validate_bars(tf, time, a, b, c, d, v, n, previous, notBefore, nil, input.u64(), &bad), "hqt_validate_bars")
+        check(
+            hqt_validate_bars(tf, time, a, b, c, d, v, n, previous, notBefore, nil, input.u64(), &bad),
+            "hqt_validate_bars")
     case 3:
-        check(hqt_validate_bars_f64(tf, time, fa, fb, fa, fb, fa, n, previous, 0, "bar", 0, &bad), "hqt_validate_bars_f64")
+        check(
+            hqt_validate_bars_f64(tf, time, fa, fb, fa, fb, fa, n, previous, 0, "bar", 0, &bad), "hqt_validate_bars_f64"
+        )
     case 4:
         var t: Int64 = 0
         check(hqt_timeframe_open_time(tf, input.value(near: clock, spread: Int64.max), &t), "hqt_timeframe_open_time")
@@ -102,7 +113,9 @@ func rules() {
     case 6: check(hqt_timeframe_close_times(tf, time, n, &out), "hqt_timeframe_close_times")
     case 7:
         let periods = (0..<n).map { _ in input.value(near: 0, spread: 1000) }
-        check(hqt_timeframe_shifted_opens(tf, input.value(near: clock, spread: Int64.max), periods, n, &out), "hqt_timeframe_shifted_opens")
+        check(
+            hqt_timeframe_shifted_opens(tf, input.value(near: clock, spread: Int64.max), periods, n, &out),
+            "hqt_timeframe_shifted_opens")
     default: check(hqt_to_micro_array(fa, n, &out), "hqt_to_micro_array")
     }
     if bad > n { fail("validate: out_bad_index \(bad) beyond n \(n)") }
@@ -134,7 +147,11 @@ func misuse(_ live: OpaquePointer) {
     case 4: status = hqt_engine_destroy(handle)
     default: status = hqt_engine_clear_data(handle)
     }
-    if mustRefuse { checkRefused(status, "call on a destroyed engine") } else { check(status, "call on a garbage handle") }
+    if mustRefuse {
+        checkRefused(status, "call on a destroyed engine")
+    } else {
+        check(status, "call on a garbage handle")
+    }
     // The live engine is untouched by calls on other handles.
     let liveStatus = hqt_engine_account(live, &a)
     if liveStatus != 0 { fail("a live engine became unusable after misuse of another handle: \(lastError())") }

@@ -33,7 +33,8 @@ func trade(_ e: OpaquePointer) {
         if status == 0 { tickets.append(out) }
     case 1, 2:
         let symbol = symbolID(), v = volume(), sl = price(), tp = price()
-        let status = input.bool() ? hqt_engine_buy(e, symbol, v, sl, tp, &out) : hqt_engine_sell(e, symbol, v, sl, tp, &out)
+        let status =
+            input.bool() ? hqt_engine_buy(e, symbol, v, sl, tp, &out) : hqt_engine_sell(e, symbol, v, sl, tp, &out)
         check(status, "hqt_engine_buy/sell")
         if status == 0 { tickets.append(out) }
     case 3:
@@ -43,9 +44,13 @@ func trade(_ e: OpaquePointer) {
         let t = ticket(), p = price(), limit = price()
         let expiration = input.bool() ? 0 : nextTime()
         check(hqt_engine_modify_order(e, t, p, limit, expiration), "hqt_engine_modify_order")
-    case 5: check(hqt_engine_set_trailing_stop(e, ticket(), input.value(near: 100, spread: 100)), "hqt_engine_set_trailing_stop")
+    case 5:
+        check(
+            hqt_engine_set_trailing_stop(e, ticket(), input.value(near: 100, spread: 100)),
+            "hqt_engine_set_trailing_stop")
     case 6: check(hqt_engine_close(e, ticket(), input.bool() ? 0 : volume()), "hqt_engine_close")
     case 7: check(hqt_engine_cancel(e, ticket()), "hqt_engine_cancel")
-    default: check(hqt_engine_deposit(e, input.value(near: 1_000_000_000, spread: 1_000_000_000_000)), "hqt_engine_deposit")
+    default:
+        check(hqt_engine_deposit(e, input.value(near: 1_000_000_000, spread: 1_000_000_000_000)), "hqt_engine_deposit")
     }
 }
