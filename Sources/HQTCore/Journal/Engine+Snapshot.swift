@@ -73,15 +73,21 @@ extension Engine {
             )
         }
         let events = try r.i64("events"), time = try r.i64("time")
-        let balance = try r.i64(), netDeposits = try r.i64(), nextTicket = try r.u64(), marginCall = try r.bool()
-        let nextSample = try r.i64(), peak = try r.i64(), maxDD = try r.i64(), maxDDPct = try r.f64()
+        // Money and prices are range-checked as in LedgerRecords.swift: out
+        // of range is corruption, not state to compute with.
+        let balance = try r.money("balance"), netDeposits = try r.money("net deposits")
+        let nextTicket = try r.u64(), marginCall = try r.bool()
+        let nextSample = try r.i64(), peak = try r.money("peak equity"), maxDD = try r.money("max drawdown")
+        let maxDDPct = try r.f64()
         let ticks = try r.i64(), bars = try r.i64()
         let symbolCount = try r.u64("symbol count")
         guard symbolCount == UInt64(symbols.count) else {
             throw r.corrupt("symbol count \(symbolCount) != \(symbols.count)")
         }
         var states: [(Int64, Int64, Int64, ConversionRoute)] = []
-        for _ in symbols.indices { states.append((try r.i64(), try r.i64(), try r.i64(), try r.route())) }
+        for _ in symbols.indices {
+            states.append((try r.price("bid"), try r.price("ask"), try r.i64(), try r.route()))
+        }
         var newRoutes: [String: ConversionRoute] = [:]
         for _ in 0..<(try r.count("routes", minSize: 9)) { newRoutes[try r.string()] = try r.route() }
         // Without any data loaded, records are applied directly (cursors
@@ -128,8 +134,10 @@ extension Engine {
             guard let tf = Timeframe(minutes: try r.i32()) else { throw r.corrupt("bar builder timeframe") }
             var b = BarBuilder(symbolID: id, timeframe: tf)
             b.active = try r.bool(); b.openTime = try r.i64(); b.closeTime = try r.i64()
-            b.open = try r.i64(); b.high = try r.i64(); b.low = try r.i64(); b.close = try r.i64();
-            b.ticks = try r.i64()
+            b.open = try r.price("bar open"); b.high = try r.price("bar high")
+            b.low = try r.price("bar low"); b.close = try r.price("bar close")
+            // Volume is ticks x 1e6: more ticks than that would overflow it.
+            b.ticks = try r.ranged("bar ticks", 0...(Int64.max / FixedPoint.scale))
             builders.append(b)
         }
         var positions: [Position] = []
@@ -141,7 +149,9 @@ extension Engine {
         try r.extend(&dealList, "deals", minSize: 96) { (r: inout ByteReader) throws(HQTError) in try r.deal() }
         try r.extend(&tradeList, "trades", minSize: 76) { (r: inout ByteReader) throws(HQTError) in try r.trade() }
         try r.extend(&curve, "equity curve", minSize: 32) { (r: inout ByteReader) throws(HQTError) in
-            EquityPoint(time: try r.i64(), balance: try r.i64(), equity: try r.i64(), margin: try r.i64())
+            EquityPoint(
+                time: try r.i64(), balance: try r.money("balance"), equity: try r.money("equity"),
+                margin: try r.money("margin"))
         }
         for p in positions + [] where Int(p.symbolID) >= symbols.count {
             throw r.corrupt("position symbol \(p.symbolID)")

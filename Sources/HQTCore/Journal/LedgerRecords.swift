@@ -87,11 +87,13 @@ extension ByteReader {
     }
     /// A price, SL, TP or stop-limit: 0 (none) ... the largest price data may hold.
     mutating func price(_ what: String) throws(HQTError) -> Int64 { try ranged(what, 0...Engine.maxPrice) }
-    /// Money: within the ±2e12 range the engine keeps balances and profits in.
+    /// Money: within ±4e12, twice the range the engine keeps balances and
+    /// floating profits in (equity, margin and drawdowns combine the two), so
+    /// that adding two such values cannot overflow.
     /// A trailing stop distance: 0 ... 1e9 points, as order_send and set_trailing_stop allow.
     mutating func trailing(_ what: String) throws(HQTError) -> Int64 { try ranged(what, 0...1_000_000_000) }
     mutating func money(_ what: String) throws(HQTError) -> Int64 {
-        try ranged(what, -Engine.maxBalance...Engine.maxBalance)
+        try ranged(what, -2 * Engine.maxBalance...2 * Engine.maxBalance)
     }
     mutating func ranged(_ what: String, _ range: ClosedRange<Int64>) throws(HQTError) -> Int64 {
         let v = try i64(what)
