@@ -76,7 +76,7 @@ extension Engine {
         // Money and prices are range-checked as in LedgerRecords.swift: out
         // of range is corruption, not state to compute with.
         let balance = try r.money("balance"), netDeposits = try r.money("net deposits")
-        let nextTicket = try r.u64(), marginCall = try r.bool()
+        let nextTicket = try r.ticket("next ticket"), marginCall = try r.bool()
         let nextSample = try r.i64(), peak = try r.money("peak equity"), maxDD = try r.money("max drawdown")
         let maxDDPct = try r.f64()
         let ticks = try r.i64(), bars = try r.i64()
