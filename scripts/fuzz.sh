@@ -62,7 +62,7 @@ for target in "${targets[@]}"; do
   echo "== hqt-fuzz-$target ${mode[*]}"
   # One job; the committed seeds are read, new inputs written to $work only.
   "$bin/hqt-fuzz-$target" "${mode[@]}" -print_final_stats=1 -artifact_prefix="$crashes/" \
-    "$work" "$seeds" 2>&1 | grep -E "^#[0-9]+ +(INITED|DONE)|^stat::number_of_executed_units|ERROR|hqt fuzz:|Fatal|SUMMARY|crash-|^Done|^Running|^Executed" || true
+    "$work" "$seeds" 2>&1 | grep -E "^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::number_of_executed_units|ERROR|hqt fuzz:|Fatal|SUMMARY|crash-|^Done|^Running|^Executed" || true
   if ls "$crashes"/crash-* "$crashes"/leak-* "$crashes"/oom-* "$crashes"/timeout-* >/dev/null 2>&1; then
     echo "fuzz.sh: hqt-fuzz-$target found a failing input in $crashes" >&2
     exit 1
