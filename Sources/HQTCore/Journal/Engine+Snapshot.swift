@@ -86,10 +86,12 @@ extension Engine {
         }
         var states: [(Int64, Int64, Int64, ConversionRoute)] = []
         for _ in symbols.indices {
-            states.append((try r.price("bid"), try r.price("ask"), try r.i64(), try r.route()))
+            states.append((try r.price("bid"), try r.price("ask"), try r.i64(), try r.route(symbols: symbols.count)))
         }
         var newRoutes: [String: ConversionRoute] = [:]
-        for _ in 0..<(try r.count("routes", minSize: 9)) { newRoutes[try r.string()] = try r.route() }
+        for _ in 0..<(try r.count("routes", minSize: 9)) {
+            newRoutes[try r.string()] = try r.route(symbols: symbols.count)
+        }
         // Without any data loaded, records are applied directly (cursors
         // are meaningless); with data, it must be the data of the log.
         let noData = feed.isEmpty
@@ -209,8 +211,12 @@ extension ByteWriter {
 }
 
 extension ByteReader {
-    mutating func route() throws(HQTError) -> ConversionRoute {
+    /// A conversion route through one of `symbols` symbols: the id indexes the
+    /// engine's quote buffer unchecked, so one beyond it is corruption (found
+    /// by fuzz/hqt-fuzz-wal: it read outside the buffer).
+    mutating func route(symbols: Int) throws(HQTError) -> ConversionRoute {
         let kind = try u8("route kind"), id = try u32("route symbol")
+        guard kind == 0 || Int(id) < symbols else { throw corrupt("route symbol \(id) of \(symbols)") }
         switch kind {
         case 0: return .identity
         case 1: return .multiply(id)
@@ -306,7 +312,9 @@ extension Engine {
         _ = try r.take(8 + 8 + 8 + 8 + 8 + 8 + 1 + 8 + 8 + 8 + 8 + 8 + 8, "header")
         let symbols = try r.count("symbols", minSize: 29)
         _ = try r.take(symbols * 29, "quotes")
-        for _ in 0..<(try r.count("routes", minSize: 9)) { _ = try r.string(); _ = try r.route() }
+        for _ in 0..<(try r.count("routes", minSize: 9)) {
+            _ = try r.string(); _ = try r.route(symbols: Int(UInt32.max) + 1)
+        }
         for _ in 0..<symbols where try r.bool("tick series flag") { _ = try r.take(16, "tick cursor") }
         _ = try r.take(try r.count("bar series", minSize: 24) * 24, "bar cursors")
         _ = try r.take(try r.count("bar builders", minSize: 65) * 65, "bar builders")
