@@ -38,8 +38,9 @@ func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
 }
 
 /// One C call chosen by the next input byte. `inCallback` is the engine whose
-/// strategy callback is running, if any: then destroying it or re-entering
-/// run() must be refused with HQT_E_BUSY (see `running`).
+/// strategy callback is running, if any: it is the usual target then, since
+/// that is what a strategy calls (and destroying it or re-entering run()
+/// must be refused with HQT_E_BUSY, see `running`).
 func step(inCallback busy: OpaquePointer?) {
     let op = input.byte()
     if op < 16 { return lifecycle(op) }
