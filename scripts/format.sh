@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 # Swift paths: keep in step with scripts/lint.sh.
-swift_paths=(Sources Tests bench Package.swift)
+swift_paths=(Sources Tests bench Package.swift fuzz/Sources fuzz/Package.swift)
 
 ruff_fix=(--fix)
 case "${1:-}" in

@@ -13,7 +13,7 @@ cd "$root"
 # Swift paths: keep in step with scripts/format.sh. Python: ruff finds every
 # .py/.pyi/.ipynb under the root itself (python/, bench/, scripts/, examples/,
 # docs/), skipping what .gitignore and ruff.toml exclude.
-swift_paths=(Sources Tests bench Package.swift)
+swift_paths=(Sources Tests bench Package.swift fuzz/Sources fuzz/Package.swift)
 
 status=0
 

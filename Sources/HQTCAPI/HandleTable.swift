@@ -89,8 +89,12 @@ final class HandleTable<Object: AnyObject>: @unchecked Sendable {
         guard index >= 0, index < Self.capacity else { return nil }
         let chunk = chunks[index >> Self.chunkShift].load(ordering: .acquiring)
         guard chunk != 0 else { return nil }
+        // Generation 0 marks a free slot: no handle carries it, so a forged
+        // one must not match (it would load the free slot's null object).
+        let generation = UInt32(truncatingIfNeeded: bits >> 24)
+        guard generation != 0 else { return nil }
         let s = slot(index, chunk: chunk)
-        guard s.pointee.live.load(ordering: .acquiring) == UInt32(truncatingIfNeeded: bits >> 24) else { return nil }
+        guard s.pointee.live.load(ordering: .acquiring) == generation else { return nil }
         return Unmanaged.fromOpaque(
             UnsafeRawPointer(bitPattern: s.pointee.object.load(ordering: .relaxed)).unsafelyUnwrapped)
     }

@@ -197,6 +197,22 @@ def test_foreign_values_are_refused_without_being_dereferenced(lib):
     assert lib.hqt_engine_destroy(live) == OK
 
 
+def test_generation_zero_never_matches_a_free_slot(lib):
+    # Found by fuzz/hqt-fuzz-cabi: a forged handle with generation 0 matched a
+    # free slot (whose live generation is 0) and the call crashed on the slot's
+    # null object instead of returning HQT_E_INVALID_ARGUMENT.
+    live = new_engine(lib, balance=4_000_000)
+    freed = new_engine(lib)
+    assert lib.hqt_engine_destroy(freed) == OK
+    never_used = parts(live)[2] + 2  # same chunk, past every slot in use
+    for index in (parts(freed)[2], never_used, 1000):
+        value = (ENGINE_TAG << 56) | (index + 1)
+        assert_invalid(lib, lib.hqt_engine_deposit(value, 1_000_000), "hqt_engine")
+        assert_invalid(lib, lib.hqt_engine_destroy(value), "hqt_engine")
+    assert balance(lib, live) == 4_000_000
+    assert lib.hqt_engine_destroy(live) == OK
+
+
 def test_null_handle_message(lib):
     assert lib.hqt_engine_deposit(None, 1) == E_ARG
     assert "engine is NULL" in err(lib)

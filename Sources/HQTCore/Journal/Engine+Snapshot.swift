@@ -81,17 +81,25 @@ extension Engine {
             )
         }
         let events = try r.i64("events"), time = try r.i64("time")
-        let balance = try r.i64(), netDeposits = try r.i64(), nextTicket = try r.u64(), marginCall = try r.bool()
-        let nextSample = try r.i64(), peak = try r.i64(), maxDD = try r.i64(), maxDDPct = try r.f64()
+        // Money and prices are range-checked as in LedgerRecords.swift: out
+        // of range is corruption, not state to compute with.
+        let balance = try r.money("balance"), netDeposits = try r.money("net deposits")
+        let nextTicket = try r.ticket("next ticket"), marginCall = try r.bool()
+        let nextSample = try r.i64(), peak = try r.money("peak equity"), maxDD = try r.money("max drawdown")
+        let maxDDPct = try r.f64()
         let ticks = try r.i64(), bars = try r.i64()
         let symbolCount = try r.u64("symbol count")
         guard symbolCount == UInt64(symbols.count) else {
             throw r.corrupt("symbol count \(symbolCount) != \(symbols.count)")
         }
         var states: [(Int64, Int64, Int64, ConversionRoute)] = []
-        for _ in symbols.indices { states.append((try r.i64(), try r.i64(), try r.i64(), try r.route())) }
+        for _ in symbols.indices {
+            states.append((try r.price("bid"), try r.price("ask"), try r.i64(), try r.route(symbols: symbols.count)))
+        }
         var newRoutes: [String: ConversionRoute] = [:]
-        for _ in 0..<(try r.count("routes", minSize: 9)) { newRoutes[try r.string()] = try r.route() }
+        for _ in 0..<(try r.count("routes", minSize: 9)) {
+            newRoutes[try r.string()] = try r.route(symbols: symbols.count)
+        }
         // Without any data loaded, records are applied directly (cursors
         // are meaningless); with data, it must be the data of the log.
         let noData = feed.isEmpty
@@ -150,8 +158,10 @@ extension Engine {
             guard let tf = Timeframe(minutes: try r.i32()) else { throw r.corrupt("bar builder timeframe") }
             var b = BarBuilder(symbolID: id, timeframe: tf)
             b.active = try r.bool(); b.openTime = try r.i64(); b.closeTime = try r.i64()
-            b.open = try r.i64(); b.high = try r.i64(); b.low = try r.i64(); b.close = try r.i64();
-            b.ticks = try r.i64()
+            b.open = try r.price("bar open"); b.high = try r.price("bar high")
+            b.low = try r.price("bar low"); b.close = try r.price("bar close")
+            // Volume is ticks x 1e6: more ticks than that would overflow it.
+            b.ticks = try r.ranged("bar ticks", 0...(Int64.max / FixedPoint.scale))
             builders.append(b)
         }
         var positions: [Position] = []
@@ -163,7 +173,9 @@ extension Engine {
         try r.extend(&dealList, "deals", minSize: 96) { (r: inout ByteReader) throws(HQTError) in try r.deal() }
         try r.extend(&tradeList, "trades", minSize: 76) { (r: inout ByteReader) throws(HQTError) in try r.trade() }
         try r.extend(&curve, "equity curve", minSize: 32) { (r: inout ByteReader) throws(HQTError) in
-            EquityPoint(time: try r.i64(), balance: try r.i64(), equity: try r.i64(), margin: try r.i64())
+            EquityPoint(
+                time: try r.i64(), balance: try r.money("balance"), equity: try r.money("equity"),
+                margin: try r.money("margin"))
         }
         for p in positions + [] where Int(p.symbolID) >= symbols.count {
             throw r.corrupt("position symbol \(p.symbolID)")
@@ -224,8 +236,12 @@ extension ByteWriter {
 }
 
 extension ByteReader {
-    mutating func route() throws(HQTError) -> ConversionRoute {
+    /// A conversion route through one of `symbols` symbols: the id indexes the
+    /// engine's quote buffer unchecked, so one beyond it is corruption (found
+    /// by fuzz/hqt-fuzz-wal: it read outside the buffer).
+    mutating func route(symbols: Int) throws(HQTError) -> ConversionRoute {
         let kind = try u8("route kind"), id = try u32("route symbol")
+        guard kind == 0 || Int(id) < symbols else { throw corrupt("route symbol \(id) of \(symbols)") }
         switch kind {
         case 0: return .identity
         case 1: return .multiply(id)
@@ -315,7 +331,9 @@ extension Engine {
         _ = try r.take(8 + 8 + 8 + 8 + 8 + 8 + 1 + 8 + 8 + 8 + 8 + 8 + 8, "header")
         let symbols = try r.count("symbols", minSize: 29)
         _ = try r.take(symbols * 29, "quotes")
-        for _ in 0..<(try r.count("routes", minSize: 9)) { _ = try r.string(); _ = try r.route() }
+        for _ in 0..<(try r.count("routes", minSize: 9)) {
+            _ = try r.string(); _ = try r.route(symbols: Int(UInt32.max) + 1)
+        }
         for _ in 0..<symbols where try r.bool("tick series flag") {
             _ = try r.take(16, "tick cursor")
             if version >= 4 { _ = try r.fingerprint(count: 0, lastTime: -1) }

@@ -76,33 +76,72 @@ extension ByteWriter {
 }
 
 extension ByteReader {
+    // Values are range-checked as they are read: a record or snapshot whose
+    // CRC holds but whose numbers no live operation could have produced
+    // (a damaged or forged log) is corruption, not state to compute with —
+    // arithmetic on such values trapped (found by fuzz/hqt-fuzz-wal).
+
+    /// A volume: 0 ... 1e6 lots, the largest any symbol allows.
+    mutating func volume(_ what: String) throws(HQTError) -> Int64 {
+        try ranged(what, 0...(1_000_000 * FixedPoint.scale))
+    }
+    /// A price, SL, TP or stop-limit: 0 (none) ... the largest price data may hold.
+    mutating func price(_ what: String) throws(HQTError) -> Int64 { try ranged(what, 0...Engine.maxPrice) }
+    /// Money: within ±4e12, twice the range the engine keeps balances and
+    /// floating profits in (equity, margin and drawdowns combine the two), so
+    /// that adding two such values cannot overflow.
+    /// A trailing stop distance: 0 ... 1e9 points, as order_send and set_trailing_stop allow.
+    mutating func trailing(_ what: String) throws(HQTError) -> Int64 { try ranged(what, 0...1_000_000_000) }
+    mutating func money(_ what: String) throws(HQTError) -> Int64 {
+        try ranged(what, -2 * Engine.maxBalance...2 * Engine.maxBalance)
+    }
+    /// A ticket: below 2^62, so that `ticket + 1` (the next ticket) never
+    /// overflows; the engine counts tickets from 1, one per order and deal.
+    mutating func ticket(_ what: String) throws(HQTError) -> UInt64 {
+        let v = try u64(what)
+        guard v < 1 << 62 else { throw corrupt("\(what) \(v) is not below 2^62") }
+        return v
+    }
+    mutating func ranged(_ what: String, _ range: ClosedRange<Int64>) throws(HQTError) -> Int64 {
+        let v = try i64(what)
+        guard range.contains(v) else {
+            throw corrupt("\(what) \(v) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return v
+    }
+
     mutating func order() throws(HQTError) -> Order {
         Order(
-            ticket: try u64("order.ticket"), symbolID: try u32("order.symbol"),
+            ticket: try ticket("order.ticket"), symbolID: try u32("order.symbol"),
             type: try enumValue(OrderType.self, "order.type"), state: try enumValue(OrderState.self, "order.state"),
-            volume: try i64(), price: try i64(), stopLimit: try i64(), sl: try i64(), tp: try i64(),
-            expiration: try i64(), timeSetup: try i64(), trailingPoints: try i64(), magic: try u64())
+            volume: try volume("order.volume"), price: try price("order.price"),
+            stopLimit: try price("order.stop_limit"), sl: try price("order.sl"), tp: try price("order.tp"),
+            expiration: try i64(), timeSetup: try i64(), trailingPoints: try trailing("order.trailing"),
+            magic: try u64())
     }
     mutating func position() throws(HQTError) -> Position {
         Position(
-            ticket: try u64("position.ticket"), symbolID: try u32("position.symbol"),
-            side: try enumValue(Side.self, "position.side"), volume: try i64(), openPrice: try i64(),
-            openTime: try i64(), sl: try i64(), tp: try i64(), trailingPoints: try i64(), profit: 0,
-            margin: try i64(), commission: try i64(), magic: try u64())
+            ticket: try ticket("position.ticket"), symbolID: try u32("position.symbol"),
+            side: try enumValue(Side.self, "position.side"), volume: try volume("position.volume"),
+            openPrice: try price("position.open_price"), openTime: try i64(), sl: try price("position.sl"),
+            tp: try price("position.tp"), trailingPoints: try trailing("position.trailing"), profit: 0,
+            margin: try money("position.margin"), commission: try money("position.commission"), magic: try u64())
     }
     mutating func deal() throws(HQTError) -> Deal {
         Deal(
-            ticket: try u64("deal.ticket"), order: try u64(), position: try u64(), symbolID: try u32(),
+            ticket: try ticket("deal.ticket"), order: try ticket("deal.order"), position: try ticket("deal.position"),
+            symbolID: try u32(),
             side: try enumValue(Side.self, "deal.side"), entry: try enumValue(DealEntry.self, "deal.entry"),
-            reason: try enumValue(DealReason.self, "deal.reason"), time: try i64(), volume: try i64(),
-            price: try i64(), commission: try i64(), profit: try i64(), balance: try i64(), magic: try u64())
+            reason: try enumValue(DealReason.self, "deal.reason"), time: try i64(), volume: try volume("deal.volume"),
+            price: try price("deal.price"), commission: try money("deal.commission"), profit: try money("deal.profit"),
+            balance: try money("deal.balance"), magic: try u64())
     }
     mutating func trade() throws(HQTError) -> Trade {
         Trade(
-            position: try u64("trade.position"), symbolID: try u32(), side: try enumValue(Side.self, "trade.side"),
-            volume: try i64(), openTime: try i64(), openPrice: try i64(), closeTime: try i64(),
-            closePrice: try i64(), commission: try i64(), profit: try i64(),
-            closeReason: try enumValue(DealReason.self, "trade.reason"))
+            position: try ticket("trade.position"), symbolID: try u32(), side: try enumValue(Side.self, "trade.side"),
+            volume: try volume("trade.volume"), openTime: try i64(), openPrice: try price("trade.open_price"),
+            closeTime: try i64(), closePrice: try price("trade.close_price"), commission: try money("trade.commission"),
+            profit: try money("trade.profit"), closeReason: try enumValue(DealReason.self, "trade.reason"))
     }
 }
 
@@ -156,19 +195,20 @@ extension LedgerRecord {
         let op: LedgerOp
         switch kind {
         case .positionOpen, .positionClose:
-            let order = try r.order(), deal = try r.deal(), ticket = try r.u64("position ticket")
+            let order = try r.order(), deal = try r.deal(), ticket = try r.ticket("position ticket")
             let position = try r.bool("has position") ? try r.position() : nil
             let trade = try r.bool("has trade") ? try r.trade() : nil
             op = .fill(Fill(order: order, deal: deal, positionTicket: ticket, position: position, trade: trade))
         case .positionModify:
             op = .positionModify(
-                ticket: try r.u64("ticket"), sl: try r.i64("sl"), tp: try r.i64("tp"),
-                trailingPoints: try r.i64("trailing"), time: time)
+                ticket: try r.ticket("ticket"), sl: try r.price("sl"), tp: try r.price("tp"),
+                trailingPoints: try r.trailing("trailing"), time: time)
         case .orderPlace: op = .orderPlace(try r.order())
         case .orderModify: op = .orderModify(try r.order())
         case .orderCancel:
-            op = .orderRemove(ticket: try r.u64("ticket"), state: try r.enumValue(OrderState.self, "state"), time: time)
-        case .balanceChange: op = .balance(amount: try r.i64("amount"), time: time)
+            op = .orderRemove(
+                ticket: try r.ticket("ticket"), state: try r.enumValue(OrderState.self, "state"), time: time)
+        case .balanceChange: op = .balance(amount: try r.money("amount"), time: time)
         case .runMark:
             let raw = try r.u8("run stage")
             guard let stage = RunStage(rawValue: raw) else { throw r.corrupt("run stage \(raw)") }

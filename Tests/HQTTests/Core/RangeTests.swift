@@ -72,4 +72,51 @@ import Testing
         #expect(e.positions.count == 1)
         #expect(e.balance == 1_900_000_000_000 * U)
     }
+
+    // Found by fuzz/hqt-fuzz-wal: a recovered pending order of absurd volume
+    // filled, and its margin (volume × contract, saturated) overflowed the
+    // division by the leverage. The largest order a symbol spec allows
+    // reaches the same arithmetic.
+    @Test func theMarginOfTheLargestAllowedOrderIsRefusedNotATrap() throws {
+        let e = try makeEngine()
+        var s = usdSymbol()
+        s.contractSize = 1_000_000_000 * U
+        s.volumeMax = 1_000_000 * LOT
+        try e.addSymbol(s)
+        try e.tick(at: SEC, bid: U, ask: U)
+        expectError(.noMoney, mentions: []) { try e.buy(symbolID: 0, volume: 1_000_000 * LOT) }
+        #expect(e.positions.isEmpty)
+    }
+
+    // Found by fuzz/hqt-fuzz-wal: a POSITION_OPEN record with an intact CRC
+    // but a volume of 4.5e9 lots and a negative open price was replayed, and
+    // the floating profit of that position overflowed 128 bits. Decoding now
+    // refuses numbers no live operation produces, as corruption.
+    @Test func aJournalRecordWithAnImpossibleVolumeIsCorruptionNotATrap() throws {
+        let journal = InMemoryJournal()
+        let e = try makeEngine()
+        try e.addSymbol(usdSymbol())
+        try e.attachJournal(journal, hasRecords: false, checkpointEvery: 10_000)
+        try e.tick(at: SEC, bid: U, ask: U)
+        try e.buy(symbolID: 0, volume: 10_000)
+
+        // The same records, every 0.01-lot volume field set to 4.5e9 lots.
+        let forged = InMemoryJournal()
+        let small = withUnsafeBytes(of: Int64(10_000).littleEndian) { Array($0) }
+        let huge = withUnsafeBytes(of: Int64(4_503_599_627_380_496).littleEndian) { Array($0) }
+        for record in journal.stored {
+            var data = record.data
+            var i = 0
+            while i + 8 <= data.count {
+                if Array(data[i..<i + 8]) == small { data.replaceSubrange(i..<i + 8, with: huge) }
+                i += 1
+            }
+            try data.withUnsafeBytes { try forged.append(type: record.type, data: $0, insideRun: false) }
+        }
+        let r = try makeEngine()
+        try r.addSymbol(usdSymbol())
+        try r.attachJournal(forged, hasRecords: true, checkpointEvery: 10_000)
+        expectError(.walCorrupt, mentions: ["volume", "outside"]) { _ = try r.recoverFromWAL() }
+        #expect(r.positions.isEmpty)
+    }
 }

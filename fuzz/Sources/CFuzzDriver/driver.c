@@ -1,0 +1,1 @@
+// Empty: this target only exports include/fuzz_driver.h.
