@@ -254,7 +254,14 @@ def main() -> None:
                     f"{r['held_extra'] / data:6.2f}x  {rel}",
                     flush=True,
                 )
-                results.append({"ticks": n, "source": src, **r, "data_bytes": data})
+                results.append({"ticks": n, "source": src, **r, "data_bytes": data, "runs": runs})
+                if len(runs) > 1:  # the machine's noise: the spread of what is shown
+                    secs = [x["seconds"] for x in runs]
+                    peaks = [x["peak_extra"] / data for x in runs]
+                    print(
+                        f"{'':>20} {len(runs)} runs: {min(secs):.3f}-{max(secs):.3f} s, "
+                        f"peak {min(peaks):.2f}-{max(peaks):.2f}x"
+                    )
     finally:
         if tmp is not None:
             tmp.cleanup()

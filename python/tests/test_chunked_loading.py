@@ -194,3 +194,57 @@ def test_truncate_ticks_bounds():
         e._truncate_ticks(0, -1)
     e._truncate_ticks(0, 4)
     assert e._tick_count(0) == e.pending_events == 4
+
+
+def test_arrow_view_is_the_arrays_values_without_a_copy():
+    from hqt.frames import _arrow_view
+
+    f = pa.array(np.arange(10, dtype=np.float64) / 4)
+    part = f.slice(3, 4)  # a batch may start inside a decoded buffer
+    v = _arrow_view(pa, part, np.float64)
+    assert v.tolist() == [0.75, 1.0, 1.25, 1.5]
+    assert not v.flags.writeable and not v.flags.owndata
+    i = pa.array(np.arange(5, dtype=np.int64) * 7).slice(1)
+    assert _arrow_view(pa, i, np.int64).tolist() == [7, 14, 21, 28]
+    assert _arrow_view(pa, pa.chunked_array([i]), np.int64).tolist() == [7, 14, 21, 28]
+    assert _arrow_view(pa, f.slice(10), np.float64).tolist() == []
+    ns = pa.array(np.array([5, 6], "datetime64[ns]"))
+    assert _arrow_view(pa, ns, np.int64, ns_timestamps=True).tolist() == [5, 6]
+    # anything else goes the converting way: nulls, other types and units, several chunks
+    assert _arrow_view(pa, ns, np.int64) is None
+    us = pa.array(np.array([5, 6], "datetime64[us]"))
+    assert _arrow_view(pa, us, np.int64, ns_timestamps=True) is None
+    assert _arrow_view(pa, pa.array([1.0, None]), np.float64) is None
+    assert _arrow_view(pa, pa.array([1, 2], pa.int32()), np.int64) is None
+    assert _arrow_view(pa, i, np.float64) is None
+    assert _arrow_view(pa, pa.chunked_array([i, i]), np.int64) is None
+
+
+def test_parquet_ns_time_that_is_nat_is_still_named(tmp_path):
+    time = pa.array(np.array([1, -(2**63), 3], np.int64)).view(pa.timestamp("ns"))
+    p = tmp_path / "nat.parquet"
+    pq.write_table(pa.table({"time": time, "bid": [1.1] * 3, "ask": [1.2] * 3}), p)
+    e = make_engine()
+    with pytest.raises(hqt.InvalidArgumentError, match="contains NaT"):
+        e.load_parquet(0, p)
+    assert _state(e)[0] == 0
+
+
+def test_tick_file_loads_do_not_import_pandas(tmp_path):
+    # pyarrow's to_numpy imports it (~45 MB, counted in the load's peak memory)
+    pytest.importorskip("pandas")
+    import subprocess
+    import sys
+
+    csv, parquet = tmp_path / "t.csv", tmp_path / "t.parquet"
+    _write_csv(csv, TICKS.time, TICKS.bid, TICKS.ask)
+    _write_parquet(parquet, TICKS.time, TICKS.bid, TICKS.ask)
+    code = (
+        "import sys, hqt; from hqt.testing import make_engine\n"
+        "a, b = make_engine(), make_engine()\n"
+        f"assert a.load_csv(0, {str(csv)!r}) == {len(TICKS)}\n"
+        f"assert b.load_parquet(0, {str(parquet)!r}) == {len(TICKS)}\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

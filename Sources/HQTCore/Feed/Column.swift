@@ -48,14 +48,20 @@ final class Int64Column {
         return true
     }
 
-    /// MADV_HUGEPAGE over the 2 MiB-aligned part of a block (a hint: with
-    /// huge pages off it changes nothing).
+    /// MADV_HUGEPAGE over every page the block touches (a hint: with huge
+    /// pages off it changes nothing). The whole pages, not only the 2 MiB-
+    /// aligned middle: advising part of glibc's mapping splits it into
+    /// several kernel mappings, which mremap refuses (EFAULT), and realloc
+    /// then grows the column by a copy, holding it twice for a moment (an
+    /// extra column at the peak of a load in chunks). The kernel uses huge
+    /// pages in the aligned part either way.
     private static func adviseHugePages(_ p: UnsafeMutableRawPointer, _ bytes: Int) {
-        let huge = 2 << 20
-        let start = (Int(bitPattern: p) + huge - 1) & ~(huge - 1)
-        let end = (Int(bitPattern: p) + bytes) & ~(huge - 1)
-        guard end > start, let aligned = UnsafeMutableRawPointer(bitPattern: start) else { return }
-        _ = madvise(aligned, end - start, MADV_HUGEPAGE)
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0 else { return }
+        let start = Int(bitPattern: p) & ~(page - 1)
+        let end = (Int(bitPattern: p) + bytes + page - 1) & ~(page - 1)
+        guard let first = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(first, end - start, MADV_HUGEPAGE)
     }
 
     /// Appends a value; `reserve` must have made room.
