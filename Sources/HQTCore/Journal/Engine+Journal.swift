@@ -295,7 +295,7 @@ extension Engine {
                 + (f.trade.map { [$0.symbolID] } ?? [])
         case .orderPlace(let o), .orderModify(let o): ids = [o.symbolID]
         case .buildBars(let id, _): ids = [id]
-        case .positionModify, .orderRemove, .balance, .runMark: break
+        case .positionModify, .orderRemove, .balance, .runMark, .swap: break
         }
         for id in ids where Int(id) >= symbols.count {
             throw HQTError(
