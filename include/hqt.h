@@ -196,7 +196,7 @@ enum {
     HQT_CALC_EXCHANGE_STOCKS = 32   /* margin lots * contract * price * rate */
 };
 
-/* MT5's ENUM_SYMBOL_SWAP_MODE (MT5's numbers): the unit of swap_long / swap_short (reopen modes 7, 8 not implemented). */
+/* MT5's ENUM_SYMBOL_SWAP_MODE (MT5's numbers): the unit of swap_long / swap_short. */
 enum {
     HQT_SWAP_DISABLED = 0,         /* no swaps */
     HQT_SWAP_POINTS = 1,           /* points: swap * point * contract * lots, profit currency */

@@ -255,7 +255,7 @@ class CalcMode(IntEnum):
 
 
 class SwapMode(IntEnum):
-    """MT5's ENUM_SYMBOL_SWAP_MODE (MT5's numbers): the unit of swap_long / swap_short (reopen modes 7, 8 not implemented)."""
+    """MT5's ENUM_SYMBOL_SWAP_MODE (MT5's numbers): the unit of swap_long / swap_short."""
 
     DISABLED = 0  #: no swaps
     POINTS = 1  #: points: swap * point * contract * lots, profit currency
