@@ -23,6 +23,7 @@ __all__ = [
     "AccountMode",
     "MarginMode",
     "CalcMode",
+    "SwapMode",
     "TickModel",
     "Timeframe",
     "TIMEFRAMES",

@@ -254,6 +254,12 @@ class SymbolSpecV2(C.Structure):
             ("tick_value", i64),
             ("margin_hedged", i64),
         ]
+        + [  # appended: swaps
+            ("swap_mode", i32),
+            ("swap_rollover3days", i32),
+            ("swap_long", i64),
+            ("swap_short", i64),
+        ]
     )
 
 
