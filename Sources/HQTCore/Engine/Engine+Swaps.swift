@@ -91,6 +91,8 @@ extension Engine {
         defer { phase = previous }
         if replaying {
             applyReplayed(phase: .rollover)
+            // A charge can take the account to its stop-out level at once.
+            if accountState.needsMarginCheck { try checkMarginLevels() }
             return
         }
         var charges: [SwapCharge] = []
@@ -108,7 +110,9 @@ extension Engine {
             guard total != 0 else { continue }
             charges.append(SwapCharge(ticket: p.ticket, amount: total))
         }
-        if !charges.isEmpty { try commit(.swap(charges: charges, time: time)) }
+        guard !charges.isEmpty else { return }
+        try commit(.swap(charges: charges, time: time))
+        if accountState.needsMarginCheck { try checkMarginLevels() }
     }
 
     /// One day's swap of position `p` in account money (docs/engine.md,

@@ -259,6 +259,9 @@ extension Engine {
             currentTime = max(currentTime, r.time)
             applyNextReplayed()
         }
+        // Every rollover up to the recovered clock was charged (Engine+Swaps).
+        if currentTime != .min { nextRollover = Engine.rollover(after: currentTime, at: rolloverTime) }
+        nextTimedWork = .min
     }
 
     /// The log may end inside a unit of work a crash interrupted: a market

@@ -167,6 +167,24 @@ import Testing
         #expect(e.positions[0].swap == -3 * U)
     }
 
+    @Test func aSwapCanStopTheAccountOutAtTheRollover() throws {
+        // 2 000 USD, leverage 100: 1 lot at 1.0 holds 100 000 / 100 = 1 000
+        // margin (level 200 %). -1 600 USD a day: equity 400 at the rollover,
+        // level 40 % <= 50 %: the position is closed at that event, its deal
+        // booking the swap.
+        let e = try makeEngine(balance: 2_000 * U)
+        var s = usdSymbol()
+        s.swapMode = .depositCurrency
+        s.swapLong = -1_600 * U
+        try e.addSymbol(s)
+        try e.tick(at: day(0, 10), bid: 1_000_000)
+        try e.buy(symbolID: 0, volume: LOT)
+        try e.tick(at: day(1, 1), bid: 1_000_000)
+        #expect(e.positions.isEmpty)
+        #expect(e.deals[1].reason == .stopOut && e.deals[1].profit == -1_600 * U)
+        #expect(e.account.balance == 400 * U && e.account.equity == 400 * U)
+    }
+
     @Test func disabledChargesNothing() throws {
         let e = try engine(.disabled, long: -7 * U)
         try e.tick(at: day(0, 10), bid: 1_200_000)
