@@ -317,7 +317,7 @@ typedef struct hqt_position {
     int64_t sl;
     int64_t tp;
     int64_t trailing_points;
-    int64_t profit;           /* floating, account currency */
+    int64_t profit;           /* floating, account currency, plus the unbooked swap */
     int64_t margin;           /* account currency */
     int64_t commission;       /* entry commission charged so far */
     uint64_t magic;
@@ -352,7 +352,7 @@ typedef struct hqt_deal {
     int64_t volume;
     int64_t price;
     int64_t commission;       /* charged on this deal (<= 0) */
-    int64_t profit;           /* realized, account currency (0 for IN deals) */
+    int64_t profit;           /* realized, account currency, plus the swap it books (0 for IN deals) */
     int64_t balance;          /* balance after the deal */
     uint64_t magic;
 } hqt_deal;
@@ -368,7 +368,7 @@ typedef struct hqt_trade {
     int64_t close_time;
     int64_t close_price;
     int64_t commission;       /* entry + exit commission of this volume */
-    int64_t profit;           /* realized, before commission */
+    int64_t profit;           /* realized, before commission, with the swap booked */
     int32_t close_reason;     /* HQT_REASON_* */
     int32_t reserved;
 } hqt_trade;
@@ -384,7 +384,7 @@ typedef struct hqt_account {
     int64_t time;             /* time of the last processed event */
     int64_t balance;
     int64_t equity;
-    int64_t profit;           /* floating profit of open positions */
+    int64_t profit;           /* floating profit of open positions, with their unbooked swaps */
     int64_t margin;
     int64_t free_margin;
     int64_t margin_level;     /* percent x 1e6; 0 while no margin is used */

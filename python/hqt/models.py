@@ -41,7 +41,7 @@ class Account:
     time: int
     balance: float
     equity: float
-    profit: float  #: floating profit of open positions
+    profit: float  #: floating profit of open positions, with their unbooked swaps
     margin: float
     free_margin: float
     margin_level: float  #: percent; 0 while no margin is used
