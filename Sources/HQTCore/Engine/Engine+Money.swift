@@ -83,6 +83,9 @@ extension Engine {
         let spec = symbols[Int(symbolID)]
         try checkConvertible(spec.profitCurrency)
         try checkConvertible(spec.effectiveMarginCurrency)
+        // A base-currency swap is converted at every rollover: refuse the
+        // first order now rather than fail at a rollover mid-run.
+        if spec.swapMode == .baseCurrency { try checkConvertible(spec.baseCurrency) }
         quotes[Int(symbolID)].profitRoute = try route(from: spec.profitCurrency)
     }
 

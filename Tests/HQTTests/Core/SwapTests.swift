@@ -185,6 +185,31 @@ import Testing
         #expect(e.account.balance == 400 * U && e.account.equity == 400 * U)
     }
 
+    @Test func anUnconvertibleBaseCurrencySwapRefusesTheFirstOrder() throws {
+        // ABCJPY (margin in USD), USDJPY converts its profit; no symbol
+        // converts ABC to USD: the swap could not be charged at the
+        // rollover, so the order is refused up front.
+        var s = SymbolSpec(name: "ABCJPY", baseCurrency: "ABC", profitCurrency: "JPY", marginCurrency: "USD")
+        s.swapMode = .baseCurrency
+        s.swapLong = -1 * U
+        let e = try makeEngine()
+        try e.addSymbol(s)
+        try e.addSymbol(fx("USDJPY", digits: 3))
+        try e.tick(1, at: day(0, 10), bid: 150 * U)
+        try e.tick(0, at: day(0, 10), bid: 1_000_000)
+        #expect(throws: HQTError.self) { try e.buy(symbolID: 0, volume: LOT) }
+        #expect(e.positions.isEmpty)
+        s.swapMode = .marginCurrency  // USD: accepted
+        let e2 = try makeEngine()
+        try e2.addSymbol(s)
+        try e2.addSymbol(fx("USDJPY", digits: 3))
+        try e2.tick(1, at: day(0, 10), bid: 150 * U)
+        try e2.tick(0, at: day(0, 10), bid: 1_000_000)
+        try e2.buy(symbolID: 0, volume: LOT)
+        try e2.tick(0, at: day(1, 1), bid: 1_000_000)
+        #expect(e2.positions[0].swap == -1 * U)
+    }
+
     @Test func disabledChargesNothing() throws {
         let e = try engine(.disabled, long: -7 * U)
         try e.tick(at: day(0, 10), bid: 1_200_000)
