@@ -210,6 +210,37 @@ import Testing
         #expect(e2.positions[0].swap == -1 * U)
     }
 
+    /// What the sinks (and so the broadcast frames, whose layouts have no
+    /// swap field) see: the position's profit with its swap, the closing
+    /// deal's profit with the swap it books.
+    final class ProfitProbe: EngineSink {
+        var positions: [(PositionEvent, Int64)] = []
+        var deals: [Int64] = []
+        func tick(_ engine: Engine, symbolID: UInt32, time: Int64, bid: Int64, ask: Int64) {}
+        func bar(_ engine: Engine, _ bar: Bar) {}
+        func order(_ engine: Engine, _ order: Order, state: OrderState, time: Int64) {}
+        func deal(_ engine: Engine, _ deal: Deal) { deals.append(deal.profit) }
+        func position(_ engine: Engine, _ p: Position, event: PositionEvent, time: Int64, profit: Int64) {
+            positions.append((event, profit))
+        }
+        func accountChanged(_ engine: Engine, time: Int64) {}
+        func marginEvent(_ engine: Engine, event: MarginEvent, time: Int64) {}
+    }
+
+    @Test func framesCarryTheSwapInTheirProfitFields() throws {
+        let e = try engine(.points, long: -7_500_000)
+        let probe = ProfitProbe()
+        e.attach(probe)
+        try e.tick(at: day(0, 10), bid: 1_200_000)
+        try e.buy(symbolID: 0, volume: LOT)
+        // at the rollover the price is 1.20100: floating +100, swap -7.5
+        try e.tick(at: day(1, 0), bid: 1_201_000)
+        #expect(probe.positions.last?.0 == .modified && probe.positions.last?.1 == 92_500_000)
+        try e.close(ticket: 1)
+        #expect(probe.deals == [0, 92_500_000])
+        #expect(probe.positions.last?.0 == .closed && probe.positions.last?.1 == 92_500_000)
+    }
+
     @Test func disabledChargesNothing() throws {
         let e = try engine(.disabled, long: -7 * U)
         try e.tick(at: day(0, 10), bid: 1_200_000)
