@@ -171,7 +171,7 @@ enum {
 };
 /* END GENERATED */
 
-/* BEGIN GENERATED: hqt_abi.toml [account_mode, margin_mode, calc_mode, event_type, timeframe] */
+/* BEGIN GENERATED: hqt_abi.toml [account_mode, margin_mode, calc_mode, swap_mode, event_type, timeframe] */
 /* Hedging: several positions per symbol. Netting: one, reduced or reversed by opposite deals. */
 enum {
     HQT_ACCOUNT_HEDGING = 0,
@@ -194,6 +194,17 @@ enum {
     HQT_CALC_CFD_LEVERAGE = 4,      /* margin lots * contract * price / leverage * rate */
     HQT_CALC_FOREX_NO_LEVERAGE = 5, /* margin lots * contract * rate */
     HQT_CALC_EXCHANGE_STOCKS = 32   /* margin lots * contract * price * rate */
+};
+
+/* MT5's ENUM_SYMBOL_SWAP_MODE (MT5's numbers): the unit of swap_long / swap_short. */
+enum {
+    HQT_SWAP_DISABLED = 0,         /* no swaps */
+    HQT_SWAP_POINTS = 1,           /* points: swap * point * contract * lots, profit currency */
+    HQT_SWAP_BASE_CURRENCY = 2,    /* money per lot in the base currency */
+    HQT_SWAP_MARGIN_CURRENCY = 3,  /* money per lot in the margin currency */
+    HQT_SWAP_DEPOSIT_CURRENCY = 4, /* money per lot in the account currency */
+    HQT_SWAP_INTEREST_CURRENT = 5, /* annual %: current price * contract * lots * swap / 100 / 360 */
+    HQT_SWAP_INTEREST_OPEN = 6     /* annual %: open price * contract * lots * swap / 100 / 360 */
 };
 
 /* Event types for hqt_engine_process_event(). */
@@ -306,7 +317,7 @@ typedef struct hqt_position {
     int64_t sl;
     int64_t tp;
     int64_t trailing_points;
-    int64_t profit;           /* floating, account currency */
+    int64_t profit;           /* floating, account currency, plus the unbooked swap */
     int64_t margin;           /* account currency */
     int64_t commission;       /* entry commission charged so far */
     uint64_t magic;
@@ -341,7 +352,7 @@ typedef struct hqt_deal {
     int64_t volume;
     int64_t price;
     int64_t commission;       /* charged on this deal (<= 0) */
-    int64_t profit;           /* realized, account currency (0 for IN deals) */
+    int64_t profit;           /* realized, account currency, plus the swap it books (0 for IN deals) */
     int64_t balance;          /* balance after the deal */
     uint64_t magic;
 } hqt_deal;
@@ -357,7 +368,7 @@ typedef struct hqt_trade {
     int64_t close_time;
     int64_t close_price;
     int64_t commission;       /* entry + exit commission of this volume */
-    int64_t profit;           /* realized, before commission */
+    int64_t profit;           /* realized, before commission, with the swap booked */
     int32_t close_reason;     /* HQT_REASON_* */
     int32_t reserved;
 } hqt_trade;
@@ -373,7 +384,7 @@ typedef struct hqt_account {
     int64_t time;             /* time of the last processed event */
     int64_t balance;
     int64_t equity;
-    int64_t profit;           /* floating profit of open positions */
+    int64_t profit;           /* floating profit of open positions, with their unbooked swaps */
     int64_t margin;
     int64_t free_margin;
     int64_t margin_level;     /* percent x 1e6; 0 while no margin is used */
@@ -427,6 +438,11 @@ int hqt_engine_set_account_mode(hqt_engine *engine, int32_t mode);
 int hqt_engine_set_margin_levels(hqt_engine *engine, int64_t margin_call, int64_t stop_out);
 /* Interval of equity curve samples in ns (default 60 s); deals always add a sample. */
 int hqt_engine_set_equity_interval(hqt_engine *engine, int64_t interval_ns);
+/* Time of day of the swap rollover, seconds after 00:00 server time (0...86399, default 0).
+   Swaps charged and not yet booked are part of a position's profit in hqt_position, and
+   the closing deal's (and trade's) profit includes the swap it books (docs/engine.md). */
+int hqt_engine_set_rollover_time(hqt_engine *engine, int64_t seconds);
+int hqt_engine_rollover_time(hqt_engine *engine, int64_t *out_seconds);
 
 /* Fills spec with defaults: contract 100000 lots, 5 digits, forex margin,
    volume 0.01..100 step 0.01, no commission, no spread, currencies NULL. */
@@ -459,6 +475,11 @@ typedef struct hqt_symbol_spec_v2 {
     int64_t tick_size;            /* futures and CFD index: > 0 */
     int64_t tick_value;           /* profit currency per tick_size per lot */
     int64_t margin_hedged;        /* contract units x 1e6 per hedged lot; -1 (default): positions charged on their own */
+    /* Appended: swaps, charged at every rollover to open positions (docs/engine.md, "Swaps"). */
+    int32_t swap_mode;            /* HQT_SWAP_*; default HQT_SWAP_DISABLED */
+    int32_t swap_rollover3days;   /* weekday whose rollover charges 3 days, 0 = Sunday; default 3 */
+    int64_t swap_long;            /* x 1e6, in the unit of swap_mode (points, money per lot, annual %) */
+    int64_t swap_short;           /* x 1e6, likewise for sell positions */
 } hqt_symbol_spec_v2;
 
 /* Zeroes struct_size bytes of spec, fills the defaults of hqt_symbol_spec_init
@@ -909,7 +930,8 @@ enum {
     HQT_WAL_HEADER = 8,          /* file identity, written by the library */
     HQT_WAL_ORDER_MODIFY = 9,
     HQT_WAL_BUILD_BARS = 10,     /* bars built from ticks (hqt_engine_build_bars) */
-    HQT_WAL_RUN_MARK = 11        /* a run's stage: starting, running, ending, completed */
+    HQT_WAL_RUN_MARK = 11,       /* a run's stage: starting, running, ending, completed */
+    HQT_WAL_SWAP = 12            /* swaps charged to open positions at a rollover */
 };
 /* END GENERATED */
 

@@ -55,6 +55,16 @@ public func hqt_engine_set_equity_interval(_ handle: OpaquePointer?, _ interval:
     status { () throws(HQTError) in try engine(handle).setEquityInterval(interval) }
 }
 
+@_cdecl("hqt_engine_set_rollover_time")
+public func hqt_engine_set_rollover_time(_ handle: OpaquePointer?, _ seconds: Int64) -> Int32 {
+    status { () throws(HQTError) in try engine(handle).setRolloverTime(seconds) }
+}
+
+@_cdecl("hqt_engine_rollover_time")
+public func hqt_engine_rollover_time(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
+    status { () throws(HQTError) in try output(out, "out_seconds").pointee = try engine(handle).rolloverTime }
+}
+
 @_cdecl("hqt_symbol_spec_init")
 public func hqt_symbol_spec_init(_ spec: UnsafeMutablePointer<hqt_symbol_spec>?) {
     guard let spec else { return }
@@ -117,6 +127,11 @@ func addSymbol(
     s.marginMaintenance = c.margin_maintenance; s.tickSize = c.tick_size; s.tickValue = c.tick_value
     s.marginHedged = c.margin_hedged < 0 ? nil : c.margin_hedged
     s.marginHedgedUseLeg = c.margin_hedged_use_leg == 1
+    guard let swapMode = SwapMode(rawValue: c.swap_mode) else {
+        throw invalid("spec.swap_mode must be an HQT_SWAP_* value (0...6), got \(c.swap_mode)")
+    }
+    s.swapMode = swapMode; s.swapLong = c.swap_long; s.swapShort = c.swap_short
+    s.swapRollover3days = c.swap_rollover3days
     out.pointee = try e.addSymbol(s)
 }
 

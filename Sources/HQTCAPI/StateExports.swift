@@ -20,7 +20,9 @@ extension hqt_position {
         self.init(
             ticket: p.ticket, symbol_id: p.symbolID, type: p.side.rawValue, volume: p.volume,
             open_price: p.openPrice, open_time: p.openTime, sl: p.sl, tp: p.tp,
-            trailing_points: p.trailingPoints, profit: p.profit, margin: p.margin,
+            // hqt_position has no swap field: its profit is the floating
+            // profit plus the swap charged and not yet booked.
+            trailing_points: p.trailingPoints, profit: p.profit &+ p.swap, margin: p.margin,
             commission: p.commission, magic: p.magic)
     }
 }

@@ -23,6 +23,7 @@ __all__ = [
     "AccountMode",
     "MarginMode",
     "CalcMode",
+    "SwapMode",
     "TickModel",
     "Timeframe",
     "TIMEFRAMES",
@@ -254,6 +255,30 @@ class CalcMode(IntEnum):
     EXCHANGE_STOCKS = 32  #: margin lots * contract * price * rate
 
 
+class SwapMode(IntEnum):
+    """MT5's ENUM_SYMBOL_SWAP_MODE (MT5's numbers): the unit of swap_long / swap_short."""
+
+    DISABLED = 0  #: no swaps
+    POINTS = 1  #: points: swap * point * contract * lots, profit currency
+    BASE_CURRENCY = 2  #: money per lot in the base currency
+    MARGIN_CURRENCY = 3  #: money per lot in the margin currency
+    DEPOSIT_CURRENCY = 4  #: money per lot in the account currency
+    INTEREST_CURRENT = 5  #: annual %: current price * contract * lots * swap / 100 / 360
+    INTEREST_OPEN = 6  #: annual %: open price * contract * lots * swap / 100 / 360
+
+
+#: Names by value.
+SWAP_MODE_NAMES: tuple[str, ...] = (
+    "DISABLED",
+    "POINTS",
+    "BASE_CURRENCY",
+    "MARGIN_CURRENCY",
+    "DEPOSIT_CURRENCY",
+    "INTEREST_CURRENT",
+    "INTEREST_OPEN",
+)
+
+
 class EventType(IntEnum):
     """Event types for hqt_engine_process_event()."""
 
@@ -383,6 +408,7 @@ WAL_HEADER = 8  #: file identity, written by the library
 WAL_ORDER_MODIFY = 9
 WAL_BUILD_BARS = 10  #: bars built from ticks (hqt_engine_build_bars)
 WAL_RUN_MARK = 11  #: a run's stage: starting, running, ending, completed
+WAL_SWAP = 12  #: swaps charged to open positions at a rollover
 
 
 class RunStage(IntEnum):

@@ -29,7 +29,7 @@ from hqt import _chunked, _hqt
 from hqt._arrays import TimeLike, as_micro_array, as_price_array, as_time_array, to_ns
 from hqt._interrupt import DeferredInterrupt
 from hqt.broadcast import BroadcastStats, Key, broadcast_options
-from hqt.constants import AccountMode, CalcMode, MarginMode, OrderType, TickModel
+from hqt.constants import AccountMode, CalcMode, MarginMode, OrderType, SwapMode, TickModel
 from hqt.data import BarData, TickData, infer_timeframe
 from hqt.errors import HQTWarning, InvalidArgumentError, RunInterruptedError
 from hqt.frames import (
@@ -75,6 +75,21 @@ _CALC_MODES = {
     "futures": CalcMode.FUTURES,
     "exchange_stocks": CalcMode.EXCHANGE_STOCKS,
 }
+
+
+_SWAP_MODES = {m.name.lower(): m for m in SwapMode}
+
+
+def _swap_mode(swap_mode: object) -> SwapMode:
+    """A swap mode given by name ("points") or SwapMode value."""
+    if not isinstance(swap_mode, (bool, np.bool_)) and isinstance(swap_mode, (str, int)):
+        if isinstance(swap_mode, str):
+            mode = _SWAP_MODES.get(swap_mode.lower())
+        else:
+            mode = next((m for m in SwapMode if int(m) == swap_mode), None)
+        if mode is not None:
+            return mode
+    raise InvalidArgumentError(f"swap_mode must be one of {sorted(_SWAP_MODES)}, got {swap_mode!r}")
 
 
 def _calc_mode(calc_mode: object, margin_mode: object) -> CalcMode:
@@ -294,6 +309,10 @@ class Engine(_hqt.Engine):
         tick_value: float = 0.0,
         margin_hedged: float | None = None,
         margin_hedged_use_leg: bool = False,
+        swap_mode: str | SwapMode = "disabled",
+        swap_long: float = 0.0,
+        swap_short: float = 0.0,
+        swap_rollover3days: int = 3,
     ) -> int:
         """Add a symbol; returns its id (0, 1, ... in order of addition).
 
@@ -335,6 +354,28 @@ class Engine(_hqt.Engine):
         ``"forex"`` is calc_mode ``"forex"``, ``"cfd"`` is calc_mode ``"cfd"``
         (MT5's CFD, no leverage; in 0.1 it divided by the leverage,
         which is ``"cfd_leverage"``). Bad values raise InvalidArgumentError.
+
+        Swaps (MT5's SYMBOL_SWAP_*; docs/engine.md, "Swaps"): at every
+        rollover (``rollover_time``, 00:00 by default) each open position is
+        charged ``swap_long`` (buys) or ``swap_short`` (sells), in the unit
+        of ``swap_mode`` per day:
+
+        ======================  =================================================
+        ``"disabled"``          no swaps (default)
+        ``"points"``            swap x point x contract x lots, profit currency
+        ``"base_currency"``     swap x lots, in the base currency
+        ``"margin_currency"``   swap x lots, in the margin currency
+        ``"deposit_currency"``  swap x lots, in the account currency
+        ``"interest_current"``  price now x contract x lots x swap / 100 / 360
+        ``"interest_open"``     open price x contract x lots x swap / 100 / 360
+        ======================  =================================================
+
+        converted to the account currency like profit. A rollover charges
+        the day that ends at it: nothing for Saturday and Sunday, three days
+        for weekday ``swap_rollover3days`` (MT5 numbering, 0 = Sunday;
+        Wednesday by default). The swap stays on the position (part of its
+        ``profit`` and of equity) until a closing deal books it into the
+        balance, inside that deal's and trade's ``profit``.
         """
         if not isinstance(name, str) or not name:
             raise InvalidArgumentError(f"symbol name must be a non-empty str, got {name!r}")
@@ -385,7 +426,27 @@ class Engine(_hqt.Engine):
             tick_value,
             margin_hedged,
             int(bool(margin_hedged_use_leg)),
+            int(_swap_mode(swap_mode)),
+            swap_long,
+            swap_short,
+            swap_rollover3days,
         )
+
+    @property
+    def rollover_time(self) -> int:
+        """Time of day of the swap rollover, seconds after 00:00 server time.
+
+        Default 0 (midnight); settable between runs to 0...86399
+        (InvalidArgumentError otherwise). Part of the WAL's configuration:
+        a log is resumed only under the same rollover time.
+        """
+        return int(self._rollover_time())
+
+    @rollover_time.setter
+    def rollover_time(self, seconds: int) -> None:
+        if isinstance(seconds, (bool, np.bool_)) or not isinstance(seconds, (int, np.integer)):
+            raise InvalidArgumentError(f"rollover_time must be an int of seconds, got {seconds!r}")
+        self._set_rollover_time(int(seconds))
 
     def symbol(self, symbol: SymbolRef) -> SymbolInfo:
         """Specification and last quote of a symbol (by id or name)."""

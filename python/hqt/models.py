@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from hqt.constants import AccountMode, CalcMode, MarginMode
+from hqt.constants import AccountMode, CalcMode, MarginMode, SwapMode
 
 __all__ = ["Account", "EquityPoint", "SymbolInfo", "Statistics"]
 
@@ -41,7 +41,7 @@ class Account:
     time: int
     balance: float
     equity: float
-    profit: float  #: floating profit of open positions
+    profit: float  #: floating profit of open positions, with their unbooked swaps
     margin: float
     free_margin: float
     margin_level: float  #: percent; 0 while no margin is used
@@ -110,6 +110,11 @@ class SymbolInfo:
     tick_value: float = 0.0
     margin_hedged: float | None = None  #: contract units per hedged lot; None: not set
     margin_hedged_use_leg: bool = False
+    #: swaps (docs/engine.md, "Swaps"): unit of swap_long / swap_short, triple day (0 = Sunday)
+    swap_mode: SwapMode = SwapMode.DISABLED
+    swap_rollover3days: int = 3
+    swap_long: float = 0.0
+    swap_short: float = 0.0
 
     @property
     def point(self) -> float:
@@ -143,6 +148,10 @@ class SymbolInfo:
             tick_value=_f(t[21]),
             margin_hedged=None if t[22] < 0 else _f(t[22]),
             margin_hedged_use_leg=bool(t[23]),
+            swap_mode=SwapMode(t[24]),
+            swap_rollover3days=t[25],
+            swap_long=_f(t[26]),
+            swap_short=_f(t[27]),
         )
 
 

@@ -53,6 +53,7 @@ from hqt import wal as _wal
 from hqt.constants import WAL_BUILD_BARS as BUILD_BARS
 from hqt.constants import WAL_ORDER_MODIFY as ORDER_MODIFY
 from hqt.constants import WAL_RUN_MARK as RUN_MARK
+from hqt.constants import WAL_SWAP as SWAP
 from hqt.constants import DealEntry, DealReason, OrderState, OrderType, RunStage, TickModel
 from hqt.constants import PositionType as Side
 
@@ -61,6 +62,7 @@ __all__ = [
     "ORDER_MODIFY",
     "BUILD_BARS",
     "RUN_MARK",
+    "SWAP",
     "RunStage",
     "SNAPSHOT_VERSION",
     "ENGINE_RECORD_TYPES",
@@ -146,11 +148,18 @@ class Phase(enum.IntEnum):
     START = 5  # a run's on_start (RUN_MARK STARTING .. RUN_MARK RUNNING)
     END_OF_RUN = 6  # the end of a run's data: bars in progress closed (from RUN_MARK ENDING)
     STOP = 7  # a run's on_stop (up to RUN_MARK COMPLETED)
+    ROLLOVER = 8  # inside event N: swaps charged at a rollover the event's time reached
 
     @property
     def inside_event(self) -> bool:
         """Phases inside one market event: the unit recovery may drop and redo."""
-        return self in (Phase.BEFORE_MARKET, Phase.TRIGGERS, Phase.CALLBACKS, Phase.STOP_OUT)
+        return self in (
+            Phase.BEFORE_MARKET,
+            Phase.TRIGGERS,
+            Phase.CALLBACKS,
+            Phase.STOP_OUT,
+            Phase.ROLLOVER,
+        )
 
 
 class RouteKind(enum.IntEnum):
@@ -302,6 +311,9 @@ class Position(_Decoded):
     margin: int  # account money, fixed for the life of the position
     commission: int  # entry commission not yet attributed to a closed trade (<= 0)
     magic: int
+    #: swap charged and not yet booked; stored after the record's or snapshot's
+    #: other fields (appended since 0.2, only when not 0)
+    swap: int = 0
 
     def __str__(self) -> str:
         s = "position #%d %s %s @ %s" % (
@@ -774,6 +786,20 @@ class BalanceChange(EngineRecord):
 
 
 @dataclass(frozen=True)
+class Swap(EngineRecord):
+    """SWAP (12): swaps charged at a rollover, ``(ticket, amount)`` per
+    position (amounts in account money x 1e6, added to the position's swap)."""
+
+    charges: tuple[tuple[int, int], ...]
+
+    def __str__(self) -> str:
+        return "%s swap %s" % (
+            self._head(),
+            ", ".join("#%d %s" % (t, _num(a)) for t, a in self.charges),
+        )
+
+
+@dataclass(frozen=True)
 class BuildBars(EngineRecord):
     """BUILD_BARS (10): bars of a timeframe start being built from a symbol's ticks."""
 
@@ -974,6 +1000,7 @@ _TYPE_NAMES = {
     ORDER_MODIFY: "ORDER_MODIFY",
     BUILD_BARS: "BUILD_BARS",
     RUN_MARK: "RUN_MARK",
+    SWAP: "SWAP",
 }
 #: The record types the engine writes besides CHECKPOINT (7) and the log's HEADER (8).
 ENGINE_RECORD_TYPES = tuple(sorted(_TYPE_NAMES))
@@ -981,7 +1008,7 @@ ENGINE_RECORD_TYPES = tuple(sorted(_TYPE_NAMES))
 
 def decode_record(record_type: int, payload: bytes, context: str | None = None) -> EngineRecord:
     """Decodes the payload (the record's data after the sequence number) of an
-    engine record of type 1-6, 9 or 10. Raises :class:`PayloadError` when it does
+    engine record of type 1-6 or 9-12. Raises :class:`PayloadError` when it does
     not decode exactly (truncated, trailing bytes, invalid enum or flag)."""
     r = _Reader(payload, context or "record type %d" % record_type)
     if record_type not in _TYPE_NAMES:
@@ -995,6 +1022,8 @@ def decode_record(record_type: int, payload: bytes, context: str | None = None) 
         order, deal, ticket = r.order(), r.deal(), r.u64("position ticket")
         position = r.position() if r.flag("has-position flag") else None
         trade = r.trade() if r.flag("has-trade flag") else None
+        if position is not None and r.offset < len(r.data):  # appended: the position's swap
+            position = _replace(position, swap=r.i64("position swap"))
         rec = Fill(*head, order, deal, ticket, position, trade)
     elif record_type == _wal.POSITION_MODIFY:
         rec = PositionModify(*head, *r.unpack(_POSITION_MODIFY, "position modify"))
@@ -1015,6 +1044,11 @@ def decode_record(record_type: int, payload: bytes, context: str | None = None) 
             else r.enum(TickModel, r.u8("tick model"), "tick model")
         )
         rec = RunMark(*head, stage, flushes, model)
+    elif record_type == SWAP:
+        n = r.u32("swap count")
+        if n * 16 > len(r.data) - r.offset:
+            raise r.error("swap count %d exceeds the payload" % n)
+        rec = Swap(*head, tuple((r.u64("swap ticket"), r.i64("swap")) for _ in range(n)))
     elif record_type == BUILD_BARS:
         symbol_id = r.u32("symbol")
         timeframe = r.unpack(_I32, "timeframe")[0]
@@ -1115,6 +1149,10 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
         if version >= 4
         else TickModel.REAL_TICKS  # 0.1: real ticks only
     )
+    if r.offset < len(r.data):  # appended when a position holds swap
+        if r.u64("swap count") != len(positions):
+            raise r.error("swap count is not the position count")
+        positions = [_replace(p, swap=r.i64("position swap")) for p in positions]
     r.end()
     return Snapshot(
         version,
@@ -1191,6 +1229,19 @@ class SymbolConfig:
     tick_value: int = 0
     margin_hedged: int = -1  # -1: not set
     margin_hedged_use_leg: bool = False
+    #: since 0.2: hqt.SwapMode value, swaps x 1e6, triple weekday (0 = Sunday)
+    swap_mode: int = 0
+    swap_long: int = 0
+    swap_short: int = 0
+    swap_rollover3days: int = 3
+
+    def _swap_bytes(self) -> bytes:
+        """The swap fields (empty when swaps are disabled)."""
+        if not self.swap_mode:
+            return b""
+        return b"\xc2" + struct.pack(
+            "<iqqi", self.swap_mode, self.swap_long, self.swap_short, self.swap_rollover3days
+        )
 
     def _calc_bytes(self) -> tuple[int, bytes]:
         """The fingerprint's margin code and the calc fields (empty when
@@ -1229,6 +1280,7 @@ def configuration_fingerprint(
     account_mode: int = 0,
     margin_call_level: int = 100 * SCALE,
     stop_out_level: int = 50 * SCALE,
+    rollover_time: int = 0,
 ) -> int:
     """The 64-bit FNV-1a fingerprint of an engine configuration, as stored in
     every snapshot (and in the log's HEADER): which account and symbols a log
@@ -1260,7 +1312,9 @@ def configuration_fingerprint(
             s.commission_per_lot,
             s.spread,
         )
-        buf += extra
+        buf += extra + s._swap_bytes()
+    if rollover_time:  # seconds of day, when not the default 00:00
+        buf += b"\xc3" + struct.pack("<q", rollover_time)
     h = 0xCBF29CE484222325
     for byte in buf:
         h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF

@@ -254,6 +254,12 @@ class SymbolSpecV2(C.Structure):
             ("tick_value", i64),
             ("margin_hedged", i64),
         ]
+        + [  # appended: swaps
+            ("swap_mode", i32),
+            ("swap_rollover3days", i32),
+            ("swap_long", i64),
+            ("swap_short", i64),
+        ]
     )
 
 
@@ -297,6 +303,8 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "hqt_engine_destroy": (C.c_int, [ENGINE_P]),
     "hqt_engine_set_account_mode": (C.c_int, [ENGINE_P, i32]),
     "hqt_engine_set_margin_levels": (C.c_int, [ENGINE_P, i64, i64]),
+    "hqt_engine_set_rollover_time": (C.c_int, [ENGINE_P, i64]),
+    "hqt_engine_rollover_time": (C.c_int, [ENGINE_P, P(i64)]),
     "hqt_symbol_spec_init": (None, [P(SymbolSpec)]),
     "hqt_engine_add_symbol": (C.c_int, [ENGINE_P, P(SymbolSpec), P(u32)]),
     "hqt_engine_symbol_count": (C.c_int, [ENGINE_P, P(u32)]),

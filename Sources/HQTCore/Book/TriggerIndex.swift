@@ -55,7 +55,7 @@ extension Engine {
             case .buy, .sell: break
             }
         }
-        nextTimedWork = min(stats.nextEquitySample, earliestExpiration)
+        nextTimedWork = min(stats.nextEquitySample, earliestExpiration, nextRollover)
     }
 }
 

@@ -106,7 +106,12 @@ extension Engine {
         reason: DealReason
     ) throws(HQTError) -> Fill {
         let full = volume == p.volume
-        let profit = self.profit(symbolID: p.symbolID, side: p.side, open: p.openPrice, close: price, volume: volume)
+        // The deal books its share of the position's swap, inside its profit
+        // (Engine+Swaps.swift; HQT's deal and trade records have no swap field).
+        let swapShare = full ? p.swap : FixedPoint.mulDiv(p.swap, volume, p.volume)
+        let profit = Engine.clampMoney(
+            Int128(self.profit(symbolID: p.symbolID, side: p.side, open: p.openPrice, close: price, volume: volume))
+                + Int128(swapShare))
         let exitFee = commission(symbolID: p.symbolID, volume: volume)
         let entryFee = full ? p.commission : FixedPoint.mulDiv(p.commission, volume, p.volume)
         let releasedMargin = full ? p.margin : FixedPoint.mulDiv(p.margin, volume, p.volume)
@@ -127,6 +132,7 @@ extension Engine {
             rest.volume -= volume
             rest.margin -= releasedMargin
             rest.commission -= entryFee
+            rest.swap -= swapShare
             after = rest
         }
         var filledOrder = order

@@ -11,6 +11,8 @@ enum LedgerOp {
     /// A pending order leaves the book without a fill.
     case orderRemove(ticket: UInt64, state: OrderState, time: Int64)
     case balance(amount: Int64, time: Int64)
+    /// Swap charged to open positions at a rollover (Engine+Swaps.swift).
+    case swap(charges: [SwapCharge], time: Int64)
     /// Bars of a timeframe start being built from a symbol's ticks.
     case buildBars(symbolID: UInt32, timeframe: Timeframe)
     /// A run moves to `stage` (at `ending`, closing the bars in progress
@@ -62,6 +64,8 @@ extension Engine {
         case let .runMark(stage, _, model):
             runStage = stage
             tickModel = model
+        case let .swap(charges, time):
+            applySwap(charges, time: time)
         case let .balance(amount, time):
             accountState.balance += amount
             accountState.netDeposits += amount
@@ -81,6 +85,7 @@ extension Engine {
         rebuildTriggerIndex()
         accountState.usedMargin = totalMargin()
         accountState.updateMarginCheckEquity(replaying: replaying)
+        refreshOpenSwap()
         refreshFloatingProfit()
         stats.trackDrawdown(equity: accountState.equity)
         sampleEquity(at: fill.deal.time)

@@ -261,7 +261,8 @@ extension Engine {
                 for ticket in due { try commit(.orderRemove(ticket: ticket, state: .expired, time: time)) }
             }
         }
-        nextTimedWork = min(stats.nextEquitySample, earliestExpiration)
+        if time >= nextRollover { try chargeSwaps(at: time) }
+        nextTimedWork = min(stats.nextEquitySample, earliestExpiration, nextRollover)
     }
 
     // MARK: triggers

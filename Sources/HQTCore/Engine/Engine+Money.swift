@@ -83,6 +83,9 @@ extension Engine {
         let spec = symbols[Int(symbolID)]
         try checkConvertible(spec.profitCurrency)
         try checkConvertible(spec.effectiveMarginCurrency)
+        // A base-currency swap is converted at every rollover: refuse the
+        // first order now rather than fail at a rollover mid-run.
+        if spec.swapMode == .baseCurrency { try checkConvertible(spec.baseCurrency) }
         quotes[Int(symbolID)].profitRoute = try route(from: spec.profitCurrency)
     }
 
@@ -109,9 +112,10 @@ extension Engine {
     func refreshFloatingProfit() -> Bool {
         if activeSymbols.count == 1 {
             // One symbol with positions (the common case): no loop, one compare.
-            return setFloatingProfit(exposureProfit(quotes + Int(activeSymbols.base[0])))
+            return setFloatingProfit(exposureProfit(quotes + Int(activeSymbols.base[0])) &+ openSwap)
         }
-        var total: Int64 = 0
+        // Open swaps are part of the floating result (Engine+Swaps.swift).
+        var total: Int64 = openSwap
         var inRange = true
         let active = activeSymbols.base
         for i in 0..<activeSymbols.count {

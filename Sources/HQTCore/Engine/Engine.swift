@@ -119,6 +119,12 @@ public final class Engine {
     /// tick path has clock-driven work (`timedWork`).
     var earliestExpiration: Int64 = .max
     var nextTimedWork: Int64 = .min
+    /// Swaps (Engine+Swaps.swift): the rollover time of day in seconds, the
+    /// next rollover to charge (.min: set by the next event) and the open
+    /// positions' swap sum, part of the floating result.
+    public internal(set) var rolloverTime: Int64 = 0
+    var nextRollover: Int64 = .min
+    var openSwap: Int64 = 0
     /// Scratch space reused by the tick path (no allocation per tick).
     var scratchTriggers: [(index: Int, reason: DealReason, price: Int64)] = []
     /// The tick model of the run in progress, or of the last one (journaled

@@ -259,6 +259,9 @@ extension Engine {
             currentTime = max(currentTime, r.time)
             applyNextReplayed()
         }
+        // Every rollover up to the recovered clock was charged (Engine+Swaps).
+        if currentTime != .min { nextRollover = Engine.rollover(after: currentTime, at: rolloverTime) }
+        nextTimedWork = .min
     }
 
     /// The log may end inside a unit of work a crash interrupted: a market
@@ -295,7 +298,7 @@ extension Engine {
                 + (f.trade.map { [$0.symbolID] } ?? [])
         case .orderPlace(let o), .orderModify(let o): ids = [o.symbolID]
         case .buildBars(let id, _): ids = [id]
-        case .positionModify, .orderRemove, .balance, .runMark: break
+        case .positionModify, .orderRemove, .balance, .runMark, .swap: break
         }
         for id in ids where Int(id) >= symbols.count {
             throw HQTError(

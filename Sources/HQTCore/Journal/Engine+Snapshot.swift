@@ -19,7 +19,10 @@ extension Engine {
             w.i64(s.contractSize); w.i32(s.digits); w.i32(s.legacyMarginCode); w.i64(s.volumeMin)
             w.i64(s.volumeStep); w.i64(s.volumeMax); w.i64(s.commissionPerLot); w.i64(s.spread)
             s.writeCalcFields(into: w)
+            s.writeSwapFields(into: w)
         }
+        // The rollover time, only when not the default (Engine+Swaps.swift).
+        if rolloverTime != 0 { w.u8(0xC3); w.i64(rolloverTime) }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in w.bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return hash
@@ -56,6 +59,12 @@ extension Engine {
         w.blob(strategyState)
         w.u8(runStage.rawValue)
         w.u8(UInt8(tickModel.rawValue))
+        // Appended, only when some position holds swap (older snapshots end
+        // above): each open position's unbooked swap, in position order.
+        if book.positions.contains(where: { $0.swap != 0 }) {
+            w.u64(UInt64(book.positions.count))
+            for p in book.positions { w.i64(p.swap) }
+        }
     }
 
     /// Replaces the engine's state with a snapshot's. Checks everything
@@ -185,12 +194,18 @@ extension Engine {
         let rawStage = try r.u8("run stage")
         guard let stage = RunStage(rawValue: rawStage) else { throw r.corrupt("run stage \(rawStage)") }
         let model = version >= 4 ? try r.tickModel() : .realTicks  // 0.1 had real ticks only
+        if r.remaining > 0 {
+            guard try r.u64("swap count") == UInt64(positions.count) else { throw r.corrupt("swap count") }
+            for i in positions.indices { positions[i].swap = try r.i64("position swap") }
+        }
         try r.expectEnd()
 
         // Everything is checked: now replace the state.
         eventsProcessed = events; currentTime = time
         accountState.balance = balance; accountState.netDeposits = netDeposits; book.nextTicket = nextTicket
-        accountState.marginCallActive = marginCall; stats.nextEquitySample = nextSample; nextTimedWork = .min;
+        accountState.marginCallActive = marginCall; stats.nextEquitySample = nextSample; nextTimedWork = .min
+        // Every rollover up to the snapshot's event was charged by it.
+        nextRollover = time == .min ? .min : Engine.rollover(after: time, at: rolloverTime)
         stats.peakEquity = peak
         stats.maxDrawdown = maxDD; stats.maxDrawdownPct = maxDDPct; stats.refreshPercentCheck()
         stats.ticksProcessed = ticks; stats.barsProcessed = bars
@@ -220,6 +235,7 @@ extension Engine {
         rebuildTriggerIndex()
         accountState.usedMargin = totalMargin()
         accountState.updateMarginCheckEquity(replaying: replaying)
+        refreshOpenSwap()
         refreshFloatingProfit()
         return strategyState
     }

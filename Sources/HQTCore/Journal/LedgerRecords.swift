@@ -1,9 +1,10 @@
 /// WAL record types written by the engine (SPEC section 3; new types take
 /// new numbers: 8 is the log's HEADER, 9 ORDER_MODIFY, 10 BUILD_BARS,
-/// 11 RUN_MARK).
+/// 11 RUN_MARK, 12 SWAP).
 public enum LedgerRecordType: UInt8, Sendable {
     case positionOpen = 1, positionClose = 2, positionModify = 3, orderPlace = 4, orderCancel = 5
     case balanceChange = 6, checkpoint = 7, orderModify = 9, buildBars = 10, runMark = 11
+    case swap = 12
 }
 
 /// When, within the engine's processing, a record was written. Replay
@@ -30,11 +31,13 @@ enum LedgerPhase: UInt8 {
     case endOfRun = 6
     /// A run's on_stop (up to RUN_MARK completed).
     case stop = 7
+    /// Inside event N: swaps charged at a rollover the event's time reached.
+    case rollover = 8
 
     /// Phases inside one market event (the unit recovery may drop and redo).
     var isInsideEvent: Bool {
         switch self {
-        case .beforeMarket, .triggers, .callbacks, .stopOut: return true
+        case .beforeMarket, .triggers, .callbacks, .stopOut, .rollover: return true
         default: return false
         }
     }
@@ -157,6 +160,8 @@ extension LedgerRecord {
             w.order(f.order); w.deal(f.deal); w.u64(f.positionTicket)
             w.bool(f.position != nil); if let p = f.position { w.position(p) }
             w.bool(f.trade != nil); if let t = f.trade { w.trade(t) }
+            // Appended (older logs end here): the position's unbooked swap.
+            if let p = f.position, p.swap != 0 { w.i64(p.swap) }
         case let .positionModify(ticket, sl, tp, trailing, _):
             type = .positionModify
             w.u64(ticket); w.i64(sl); w.i64(tp); w.i64(trailing)
@@ -172,6 +177,10 @@ extension LedgerRecord {
         case let .balance(amount, _):
             type = .balanceChange
             w.i64(amount)
+        case let .swap(charges, _):
+            type = .swap
+            w.u32(UInt32(charges.count))
+            for c in charges { w.u64(c.ticket); w.i64(c.amount) }
         case let .buildBars(symbolID, timeframe):
             type = .buildBars
             w.u32(symbolID); w.i32(timeframe.minutes)
@@ -196,8 +205,12 @@ extension LedgerRecord {
         switch kind {
         case .positionOpen, .positionClose:
             let order = try r.order(), deal = try r.deal(), ticket = try r.ticket("position ticket")
-            let position = try r.bool("has position") ? try r.position() : nil
+            var position = try r.bool("has position") ? try r.position() : nil
             let trade = try r.bool("has trade") ? try r.trade() : nil
+            if var p = position, r.remaining > 0 {
+                p.swap = try r.i64("position swap")
+                position = p
+            }
             op = .fill(Fill(order: order, deal: deal, positionTicket: ticket, position: position, trade: trade))
         case .positionModify:
             op = .positionModify(
@@ -209,6 +222,14 @@ extension LedgerRecord {
             op = .orderRemove(
                 ticket: try r.ticket("ticket"), state: try r.enumValue(OrderState.self, "state"), time: time)
         case .balanceChange: op = .balance(amount: try r.money("amount"), time: time)
+        case .swap:
+            let n = try r.u32("swap count")
+            guard Int(n) <= r.remaining / 16 else { throw r.corrupt("swap count \(n)") }
+            var charges: [SwapCharge] = []
+            for _ in 0..<n {
+                charges.append(SwapCharge(ticket: try r.ticket("swap ticket"), amount: try r.money("swap")))
+            }
+            op = .swap(charges: charges, time: time)
         case .runMark:
             let raw = try r.u8("run stage")
             guard let stage = RunStage(rawValue: raw) else { throw r.corrupt("run stage \(raw)") }

@@ -36,6 +36,15 @@ public struct SymbolSpec: Sendable, Equatable {
     public var commissionPerLot: Int64 = 0
     /// Price × 1e6 added to a bar's bid prices to get ask prices.
     public var spread: Int64 = 0
+    /// Swaps (MT5's SYMBOL_SWAP_MODE / _LONG / _SHORT / _ROLLOVER3DAYS):
+    /// charged at every rollover to open positions (Engine+Swaps.swift).
+    public var swapMode: SwapMode = .disabled
+    /// Swap of a buy / sell × 1e6, in the unit of `swapMode` (points,
+    /// money per lot, or annual percent).
+    public var swapLong: Int64 = 0
+    public var swapShort: Int64 = 0
+    /// Weekday (0 = Sunday) whose rollover charges three days.
+    public var swapRollover3days: Int32 = 3
 
     public init(name: String, baseCurrency: String, profitCurrency: String, marginCurrency: String = "") {
         self.name = name
@@ -90,6 +99,20 @@ public struct SymbolSpec: Sendable, Equatable {
         }
         guard spread >= 0, spread <= Engine.maxPrice else { throw bad("spread must be >= 0") }
         try validateCalc(bad)
+        try validateSwap(bad)
+    }
+
+    /// The swap fields: values within ±1e6 of their unit (points, money
+    /// per lot or percent), so a charge stays far inside the exact range.
+    private func validateSwap(_ bad: (String) -> HQTError) throws(HQTError) {
+        for (field, value) in [("swap_long", swapLong), ("swap_short", swapShort)] {
+            guard value >= -1_000_000 * FixedPoint.scale, value <= 1_000_000 * FixedPoint.scale else {
+                throw bad("\(field) must be within ±1e6, got \(FixedPoint.format(value))")
+            }
+        }
+        guard (0...6).contains(swapRollover3days) else {
+            throw bad("swap_rollover3days must be a weekday 0...6 (0 = Sunday), got \(swapRollover3days)")
+        }
     }
 
     /// The calculation-mode fields (docs/engine.md, "Calculation modes").

@@ -37,6 +37,27 @@ public enum AccountMode: Int32, Sendable { case hedging = 0, netting = 1 }
 /// in 0.1 it divided by the leverage, which is MT5's CFD-Leverage).
 public enum MarginMode: Int32, Sendable { case forex = 0, cfd = 1 }
 
+/// MT5's ENUM_SYMBOL_SWAP_MODE (numbers as MT5's), the modes HQT charges:
+/// in what unit `swapLong` / `swapShort` are given (docs/engine.md, "Swaps").
+/// MT5's two reopen modes (7, 8) are not implemented.
+public enum SwapMode: Int32, Sendable, CaseIterable {
+    case disabled = 0, points = 1, baseCurrency = 2, marginCurrency = 3, depositCurrency = 4
+    case interestCurrent = 5, interestOpen = 6
+
+    /// The name used by Python's `swap_mode=` and in messages.
+    public var name: String {
+        switch self {
+        case .disabled: "disabled"
+        case .points: "points"
+        case .baseCurrency: "base_currency"
+        case .marginCurrency: "margin_currency"
+        case .depositCurrency: "deposit_currency"
+        case .interestCurrent: "interest_current"
+        case .interestOpen: "interest_open"
+        }
+    }
+}
+
 /// MT5's ENUM_SYMBOL_CALC_MODE, with MT5's own numbers: how margin and
 /// profit of a symbol are computed (docs/engine.md has the formulas).
 public enum CalcMode: Int32, Sendable, CaseIterable {
@@ -94,6 +115,10 @@ public struct Position: Sendable, Equatable {
     /// Entry commission not yet attributed to a closed trade.
     public var commission: Int64
     public var magic: UInt64
+    /// Swap charged at rollovers and not yet booked (MT5's POSITION_SWAP):
+    /// part of the floating result and of equity; a closing deal books its
+    /// share into the balance (docs/engine.md, "Swaps").
+    public var swap: Int64 = 0
 }
 
 /// One fill.

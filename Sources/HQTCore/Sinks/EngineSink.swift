@@ -121,7 +121,8 @@ extension Engine {
 
     func notifyPosition(_ p: Position, event: PositionEvent, time: Int64) {
         guard sinkSet.active else { return }
-        let profit = event == .closed ? p.profit : floatingProfit(of: p)
+        // Frames' profit field: the floating profit plus the unbooked swap.
+        let profit = event == .closed ? p.profit : floatingProfit(of: p) &+ p.swap
         for sink in sinkSet.sinks { sink.position(self, p, event: event, time: time, profit: profit) }
     }
 

@@ -248,19 +248,21 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
                              "volume_step", "volume_max", "commission_per_lot", "spread",
                              "calc_mode", "margin_rate", "margin_initial", "margin_maintenance",
                              "tick_size", "tick_value", "margin_hedged", "margin_hedged_use_leg",
-                             NULL};
+                             "swap_mode", "swap_long", "swap_short", "swap_rollover3days", NULL};
     const char *name, *base = NULL, *profit = NULL, *margin = NULL;
     PyObject *contract = Py_None, *digits = Py_None, *mode = Py_None, *vmin = Py_None,
              *vstep = Py_None, *vmax = Py_None, *comm = Py_None, *spread = Py_None,
              *calc = Py_None, *rate = Py_None, *initial = Py_None, *maintenance = Py_None,
-             *tsize = Py_None, *tvalue = Py_None, *hedged = Py_None, *leg = Py_None;
+             *tsize = Py_None, *tvalue = Py_None, *hedged = Py_None, *leg = Py_None,
+             *swap_mode = Py_None, *swap_long = Py_None, *swap_short = Py_None, *swap3 = Py_None;
     hqt_symbol_spec_v2 spec;
     uint32_t id;
     ENTER(self);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOO:_add_symbol", kwlist, &name,
-                                     &base, &profit, &margin, &contract, &digits, &mode, &vmin,
-                                     &vstep, &vmax, &comm, &spread, &calc, &rate, &initial,
-                                     &maintenance, &tsize, &tvalue, &hedged, &leg))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOOOOOO:_add_symbol", kwlist,
+                                     &name, &base, &profit, &margin, &contract, &digits, &mode,
+                                     &vmin, &vstep, &vmax, &comm, &spread, &calc, &rate, &initial,
+                                     &maintenance, &tsize, &tvalue, &hedged, &leg, &swap_mode,
+                                     &swap_long, &swap_short, &swap3))
         return NULL;
     CALL(hqt_symbol_spec_v2_init(&spec, sizeof spec));
     spec.name = name;
@@ -283,7 +285,11 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
         (tsize != Py_None && hqt_to_micro(tsize, "tick_size", &spec.tick_size) < 0) ||
         (tvalue != Py_None && hqt_to_micro(tvalue, "tick_value", &spec.tick_value) < 0) ||
         (hedged != Py_None && hqt_to_micro(hedged, "margin_hedged", &spec.margin_hedged) < 0) ||
-        (leg != Py_None && hqt_as_i32(leg, "margin_hedged_use_leg", &spec.margin_hedged_use_leg) < 0))
+        (leg != Py_None && hqt_as_i32(leg, "margin_hedged_use_leg", &spec.margin_hedged_use_leg) < 0) ||
+        (swap_mode != Py_None && hqt_as_i32(swap_mode, "swap_mode", &spec.swap_mode) < 0) ||
+        (swap_long != Py_None && hqt_to_micro(swap_long, "swap_long", &spec.swap_long) < 0) ||
+        (swap_short != Py_None && hqt_to_micro(swap_short, "swap_short", &spec.swap_short) < 0) ||
+        (swap3 != Py_None && hqt_as_i32(swap3, "swap_rollover3days", &spec.swap_rollover3days) < 0))
         return NULL;
     CALL(hqt_engine_add_symbol_v2(self->engine, &spec, &id));
     return PyLong_FromUnsignedLong(id);
@@ -312,7 +318,7 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
     CALL(hqt_engine_symbol_info(self->engine, id, &s));
     CALL(hqt_symbol_spec_v2_init(&c, sizeof c));
     CALL(hqt_engine_symbol_spec(self->engine, id, &c));
-    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLLiLLLLLLi)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
+    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLLiLLLLLLiiiLL)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
                          s.base_currency, (Py_ssize_t)strnlen(s.base_currency, sizeof s.base_currency),
                          s.profit_currency, (Py_ssize_t)strnlen(s.profit_currency, sizeof s.profit_currency),
                          s.margin_currency, (Py_ssize_t)strnlen(s.margin_currency, sizeof s.margin_currency),
@@ -323,7 +329,9 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
                          (long long)s.last_time, (int)c.calc_mode, (long long)c.margin_rate,
                          (long long)c.margin_initial, (long long)c.margin_maintenance,
                          (long long)c.tick_size, (long long)c.tick_value,
-                         (long long)c.margin_hedged, (int)c.margin_hedged_use_leg);
+                         (long long)c.margin_hedged, (int)c.margin_hedged_use_leg,
+                         (int)c.swap_mode, (int)c.swap_rollover3days, (long long)c.swap_long,
+                         (long long)c.swap_short);
 }
 
 static PyObject *
@@ -342,6 +350,25 @@ engine_find_symbol(HQTEngineObject *self, PyObject *arg)
 }
 
 /* ---- type --------------------------------------------------------------------------------- */
+static PyObject *
+engine_set_rollover_time(HQTEngineObject *self, PyObject *arg)
+{
+    int64_t seconds;
+    ENTER(self);
+    if (hqt_as_i64(arg, "rollover_time", &seconds) < 0)
+        return NULL;
+    CALL(hqt_engine_set_rollover_time(self->engine, seconds));
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+engine_rollover_time(HQTEngineObject *self, PyObject *Py_UNUSED(ignored))
+{
+    int64_t seconds;
+    ENTER(self);
+    CALL(hqt_engine_rollover_time(self->engine, &seconds));
+    return PyLong_FromLongLong(seconds);
+}
 
 static PyMethodDef engine_core_methods[] = {
     {"dispose", (PyCFunction)engine_dispose, METH_NOARGS,
@@ -353,6 +380,8 @@ static PyMethodDef engine_core_methods[] = {
     {"set_equity_interval", (PyCFunction)engine_set_equity_interval, METH_O,
      PyDoc_STR("set_equity_interval($self, interval_ns, /)\n--\n\n"
                "Interval of equity curve samples in ns (default 60 s).")},
+    {"_set_rollover_time", (PyCFunction)engine_set_rollover_time, METH_O, NULL},
+    {"_rollover_time", (PyCFunction)engine_rollover_time, METH_NOARGS, NULL},
     {"_add_symbol", (PyCFunction)(void (*)(void))engine_add_symbol, METH_VARARGS | METH_KEYWORDS,
      NULL},
     {"_symbol_info", (PyCFunction)engine_symbol_info, METH_O, NULL},
