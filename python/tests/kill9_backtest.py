@@ -60,10 +60,9 @@ import collections
 import hashlib
 import json
 import os
-import random
 import signal
+import subprocess
 import sys
-import threading
 import time
 from typing import Any
 
@@ -500,63 +499,101 @@ def drive_run(args: argparse.Namespace, info: dict[str, Any]) -> hqt.Engine:
     return e
 
 
+_SIGINT_CHILD = r"""
+import os, random, signal, sys, time
+parent, every, seed = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(seed)
+sent = 0
+while True:
+    c = sys.stdin.read(1)
+    if c in ("", "D"):
+        break
+    if c != "A":
+        continue
+    time.sleep(rng.expovariate(1000.0 / every))
+    os.kill(parent, signal.SIGINT)
+    sent += 1
+    if sys.stdin.read(1) in ("", "D"):  # "P": the pause was seen
+        break
+print(sent)
+"""
+
+
 def run_under_sigints(
     e: hqt.Engine, strat: hqt.Strategy, args: argparse.Namespace, *, resume: bool
 ) -> tuple[int, int]:
-    """Runs to the end while a thread sends this process real SIGINTs (Ctrl-C)
-    at random intervals averaging ``--sigint-every`` ms: each pauses the run
+    """Runs to the end while another process sends this one real SIGINTs
+    (Ctrl-C) at random moments (``--sigint-every`` ms on average after each
+    run() call has started its callbacks): each pauses the run
     (KeyboardInterrupt out of run()), which is then run again. Returns the
     signals sent and the pauses seen; the result must equal a quiet run's.
 
-    One signal per run() call, sent once a callback of that call has run
-    (``armed``): a Ctrl-C between two run() calls is the program's own
-    KeyboardInterrupt, not something hqt can defer, and a second Ctrl-C
-    before the engine has stopped is the "stop now" escape (a callback error).
+    The sender is a process, not a thread: a thread needs the GIL to send,
+    and the engine's loop with short callbacks can keep it for the whole run.
+    One signal per run() call, sent once a callback of that call has run (a
+    Ctrl-C between two run() calls is the program's own KeyboardInterrupt);
+    the next only after this process has seen the pause.
     """
-    rng = random.Random(args.sigint_seed)
-    sent = 0
-    done = threading.Event()
-    armed = threading.Event()
-    paused = threading.Event()
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _SIGINT_CHILD,
+            str(os.getpid()),
+            str(args.sigint_every),
+            str(args.sigint_seed),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdin is not None and child.stdout is not None
+
+    def tell(c: str) -> None:
+        child.stdin.write(c)  # type: ignore[union-attr]
+        child.stdin.flush()  # type: ignore[union-attr]
+
+    armed = False
     on_tick = strat.on_tick
 
     def armed_on_tick(engine: hqt.Engine, tick: Any) -> None:
-        armed.set()
+        nonlocal armed
+        if not armed:
+            armed = True
+            tell("A")
         on_tick(engine, tick)
 
     strat.on_tick = armed_on_tick  # type: ignore[method-assign]
-
-    def interrupter() -> None:
-        nonlocal sent
-        while not done.wait(rng.expovariate(1000.0 / args.sigint_every)):
-            if armed.wait(0.05) and not done.is_set():
-                os.kill(os.getpid(), signal.SIGINT)
-                sent += 1
-                while not paused.wait(0.05) and not done.is_set():
-                    pass
-                paused.clear()
-                armed.clear()
-
     pauses = 0
-    thread = threading.Thread(target=interrupter, daemon=True)
-    thread.start()
-    try:
-        first = True
-        while True:
-            try:
-                e.run(strat, resume=resume and first)
-                break
-            except KeyboardInterrupt:
-                first = False
-                if not e.is_paused:
-                    break  # the Ctrl-C came after the run had completed
-                pauses += 1
-                paused.set()
-    finally:
-        done.set()
-        thread.join()
-        del strat.on_tick
-    return sent, pauses
+    first = True
+    while True:
+        try:
+            e.run(strat, resume=resume and first)
+            break
+        except KeyboardInterrupt:
+            first = False
+            if not e.is_paused:
+                break  # the Ctrl-C came after the run had completed
+            pauses += 1
+            armed = False
+            tell("P")
+    del strat.on_tick
+    # The last signal may still be on its way: let it land here.
+    for _ in range(3):
+        try:
+            tell("D")
+            break
+        except KeyboardInterrupt:
+            continue
+        except (BrokenPipeError, ValueError):
+            break
+    for _ in range(3):
+        try:
+            out = child.communicate(timeout=30)[0]
+            return int(out.strip() or 0), pauses
+        except KeyboardInterrupt:
+            continue
+    return pauses, pauses
 
 
 def resume_index(rep: Any) -> int:
