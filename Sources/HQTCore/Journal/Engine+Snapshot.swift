@@ -14,11 +14,15 @@ extension Engine {
         let w = ByteWriter()
         w.i64(initialBalance); w.string(currency); w.i64(leverage); w.i32(accountMode.rawValue)
         w.i64(marginCallLevel); w.i64(stopOutLevel)
+        // Written only when set away from the currency's default, so a 0.1
+        // configuration keeps its fingerprint.
+        if currencyDigits != Engine.defaultCurrencyDigits(currency) { w.u8(0xD1); w.i32(currencyDigits) }
         for s in symbols {
             w.string(s.name); w.string(s.baseCurrency); w.string(s.profitCurrency); w.string(s.marginCurrency)
             w.i64(s.contractSize); w.i32(s.digits); w.i32(s.legacyMarginCode); w.i64(s.volumeMin)
             w.i64(s.volumeStep); w.i64(s.volumeMax); w.i64(s.commissionPerLot); w.i64(s.spread)
             s.writeCalcFields(into: w)
+            s.writeCommissionFields(into: w)
         }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in w.bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
@@ -474,5 +478,19 @@ extension SymbolSpec {
         w.u8(0xC1)  // tag: the calc fields follow
         w.i32(calcMode.rawValue); w.i64(marginRate); w.i64(marginInitial); w.i64(marginMaintenance)
         w.i64(tickSize); w.i64(tickValue); w.i64(marginHedged ?? -1); w.bool(marginHedgedUseLeg)
+    }
+}
+
+extension SymbolSpec {
+    /// The commission-model fields beyond 0.1's per-lot commission, written
+    /// only when one is set, so a 0.1 configuration keeps its fingerprint.
+    func writeCommissionFields(into w: ByteWriter) {
+        guard
+            commissionPerDeal != 0 || commissionPercent != 0 || commissionEntry != .both
+                || commissionCurrency != .deposit
+        else { return }
+        w.u8(0xC2)  // tag: the commission fields follow
+        w.i64(commissionPerDeal); w.i64(commissionPercent)
+        w.i32(commissionEntry.rawValue); w.i32(commissionCurrency.rawValue)
     }
 }
