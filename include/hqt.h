@@ -142,11 +142,12 @@ enum {
     HQT_SELL = 1
 };
 
-/* Deal entry: opening, closing, reversing (netting). */
+/* Deal entry: opening, closing, reversing (netting), closing by an opposite position (hedging). */
 enum {
     HQT_ENTRY_IN = 0,
     HQT_ENTRY_OUT = 1,
-    HQT_ENTRY_INOUT = 2
+    HQT_ENTRY_INOUT = 2,
+    HQT_ENTRY_OUT_BY = 3  /* close_by(): closed by an opposite position (MT5's DEAL_ENTRY_OUT_BY) */
 };
 
 /* Why a deal happened. */

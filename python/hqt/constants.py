@@ -170,15 +170,16 @@ POSITION_TYPE_NAMES: tuple[str, ...] = ("BUY", "SELL")
 
 
 class DealEntry(IntEnum):
-    """Deal entry: opening, closing, reversing (netting)."""
+    """Deal entry: opening, closing, reversing (netting), closing by an opposite position (hedging)."""
 
     IN = 0
     OUT = 1
     INOUT = 2
+    OUT_BY = 3  #: close_by(): closed by an opposite position (MT5's DEAL_ENTRY_OUT_BY)
 
 
 #: Names by value.
-DEAL_ENTRY_NAMES: tuple[str, ...] = ("IN", "OUT", "INOUT")
+DEAL_ENTRY_NAMES: tuple[str, ...] = ("IN", "OUT", "INOUT", "OUT_BY")
 
 
 class DealReason(IntEnum):
