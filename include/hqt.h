@@ -172,7 +172,7 @@ enum {
 };
 /* END GENERATED */
 
-/* BEGIN GENERATED: hqt_abi.toml [account_mode, margin_mode, calc_mode, event_type, timeframe] */
+/* BEGIN GENERATED: hqt_abi.toml [account_mode, margin_mode, calc_mode, commission_entry, commission_currency, event_type, timeframe] */
 /* Hedging: several positions per symbol. Netting: one, reduced or reversed by opposite deals. */
 enum {
     HQT_ACCOUNT_HEDGING = 0,
@@ -195,6 +195,19 @@ enum {
     HQT_CALC_CFD_LEVERAGE = 4,      /* margin lots * contract * price / leverage * rate */
     HQT_CALC_FOREX_NO_LEVERAGE = 5, /* margin lots * contract * rate */
     HQT_CALC_EXCHANGE_STOCKS = 32   /* margin lots * contract * price * rate */
+};
+
+/* Which deals a symbol's commission is charged on (hqt_symbol_spec_v2.commission_entry). */
+enum {
+    HQT_COMMISSION_ENTRY_BOTH = 0, /* entries and exits (default) */
+    HQT_COMMISSION_ENTRY_IN = 1,   /* entering deals only */
+    HQT_COMMISSION_ENTRY_OUT = 2   /* exiting deals only (OUT, OUT_BY, the closing part of INOUT) */
+};
+
+/* Currency of a symbol's per-lot and per-deal commission (hqt_symbol_spec_v2.commission_currency). */
+enum {
+    HQT_COMMISSION_CURRENCY_DEPOSIT = 0, /* the account currency (default) */
+    HQT_COMMISSION_CURRENCY_SYMBOL = 1   /* the symbol's profit currency, converted like a loss */
 };
 
 /* Event types for hqt_engine_process_event(). */
@@ -426,6 +439,11 @@ int hqt_engine_destroy(hqt_engine *engine);
 int hqt_engine_set_account_mode(hqt_engine *engine, int32_t mode);
 /* Margin call and stop-out levels, percent x 1e6 (defaults 100% and 50%). */
 int hqt_engine_set_margin_levels(hqt_engine *engine, int64_t margin_call, int64_t stop_out);
+/* Digits the balance books money in (deal profit, commission, swap), 0...6;
+   default by currency: 2, JPY and other zero-decimal currencies 0, BHD/KWD/...
+   3 (ACCOUNT_CURRENCY_DIGITS). Only before the first order. */
+int hqt_engine_set_currency_digits(hqt_engine *engine, int32_t digits);
+int hqt_engine_currency_digits(hqt_engine *engine, int32_t *out_digits);
 /* Interval of equity curve samples in ns (default 60 s); deals always add a sample. */
 int hqt_engine_set_equity_interval(hqt_engine *engine, int64_t interval_ns);
 
@@ -460,6 +478,12 @@ typedef struct hqt_symbol_spec_v2 {
     int64_t tick_size;            /* futures and CFD index: > 0 */
     int64_t tick_value;           /* profit currency per tick_size per lot */
     int64_t margin_hedged;        /* contract units x 1e6 per hedged lot; -1 (default): positions charged on their own */
+    /* Appended for the commission models (docs/engine.md, "Calculation modes"); commission_per_lot
+       above follows commission_entry and commission_currency too. */
+    int64_t commission_per_deal;  /* money x 1e6 per charged deal, whatever its volume */
+    int64_t commission_percent;   /* percent x 1e6 of the deal's turnover (lots x contract x price) */
+    int32_t commission_entry;     /* HQT_COMMISSION_ENTRY_*; BOTH (0, default) */
+    int32_t commission_currency;  /* HQT_COMMISSION_CURRENCY_*; DEPOSIT (0, default) */
 } hqt_symbol_spec_v2;
 
 /* Zeroes struct_size bytes of spec, fills the defaults of hqt_symbol_spec_init
@@ -642,6 +666,10 @@ int hqt_engine_set_trailing_stop(hqt_engine *engine, uint64_t ticket, int64_t po
 /* Closes a position at market; volume 0 = all of it. */
 int hqt_engine_close(hqt_engine *engine, uint64_t ticket, int64_t volume);
 int hqt_engine_cancel(hqt_engine *engine, uint64_t ticket);
+/* Close By (hedging accounts): closes the smaller volume of two opposite
+   positions of one symbol against each other, as two HQT_ENTRY_OUT_BY deals
+   at by_ticket's open price (no spread paid a second time). */
+int hqt_engine_close_by(hqt_engine *engine, uint64_t ticket, uint64_t by_ticket);
 /* Deposit (amount > 0) or withdrawal (amount < 0), money micro. */
 int hqt_engine_deposit(hqt_engine *engine, int64_t amount);
 

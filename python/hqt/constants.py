@@ -23,6 +23,8 @@ __all__ = [
     "AccountMode",
     "MarginMode",
     "CalcMode",
+    "CommissionEntry",
+    "CommissionCurrency",
     "TickModel",
     "Timeframe",
     "TIMEFRAMES",
@@ -253,6 +255,29 @@ class CalcMode(IntEnum):
     CFD_LEVERAGE = 4  #: margin lots * contract * price / leverage * rate
     FOREX_NO_LEVERAGE = 5  #: margin lots * contract * rate
     EXCHANGE_STOCKS = 32  #: margin lots * contract * price * rate
+
+
+class CommissionEntry(IntEnum):
+    """Which deals a symbol's commission is charged on (hqt_symbol_spec_v2.commission_entry)."""
+
+    BOTH = 0  #: entries and exits (default)
+    IN = 1  #: entering deals only
+    OUT = 2  #: exiting deals only (OUT, OUT_BY, the closing part of INOUT)
+
+
+#: Names by value.
+COMMISSION_ENTRY_NAMES: tuple[str, ...] = ("BOTH", "IN", "OUT")
+
+
+class CommissionCurrency(IntEnum):
+    """Currency of a symbol's per-lot and per-deal commission (hqt_symbol_spec_v2.commission_currency)."""
+
+    DEPOSIT = 0  #: the account currency (default)
+    SYMBOL = 1  #: the symbol's profit currency, converted like a loss
+
+
+#: Names by value.
+COMMISSION_CURRENCY_NAMES: tuple[str, ...] = ("DEPOSIT", "SYMBOL")
 
 
 class EventType(IntEnum):

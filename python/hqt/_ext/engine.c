@@ -180,6 +180,27 @@ engine_get_disposed(HQTEngineObject *self, void *closure)
 }
 
 static PyObject *
+engine_set_currency_digits(HQTEngineObject *self, PyObject *arg)
+{
+    int32_t digits;
+    ENTER(self);
+    if (hqt_as_i32(arg, "digits", &digits) < 0)
+        return NULL;
+    CALL(hqt_engine_set_currency_digits(self->engine, digits));
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+engine_get_currency_digits(HQTEngineObject *self, void *closure)
+{
+    int32_t digits;
+    (void)closure;
+    ENTER(self);
+    CALL(hqt_engine_currency_digits(self->engine, &digits));
+    return PyLong_FromLong(digits);
+}
+
+static PyObject *
 engine_set_account_mode(HQTEngineObject *self, PyObject *arg)
 {
     int32_t mode;
@@ -248,19 +269,22 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
                              "volume_step", "volume_max", "commission_per_lot", "spread",
                              "calc_mode", "margin_rate", "margin_initial", "margin_maintenance",
                              "tick_size", "tick_value", "margin_hedged", "margin_hedged_use_leg",
-                             NULL};
+                             "commission_per_deal", "commission_percent", "commission_entry",
+                             "commission_currency", NULL};
     const char *name, *base = NULL, *profit = NULL, *margin = NULL;
     PyObject *contract = Py_None, *digits = Py_None, *mode = Py_None, *vmin = Py_None,
              *vstep = Py_None, *vmax = Py_None, *comm = Py_None, *spread = Py_None,
              *calc = Py_None, *rate = Py_None, *initial = Py_None, *maintenance = Py_None,
-             *tsize = Py_None, *tvalue = Py_None, *hedged = Py_None, *leg = Py_None;
+             *tsize = Py_None, *tvalue = Py_None, *hedged = Py_None, *leg = Py_None,
+             *per_deal = Py_None, *percent = Py_None, *centry = Py_None, *ccurrency = Py_None;
     hqt_symbol_spec_v2 spec;
     uint32_t id;
     ENTER(self);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOO:_add_symbol", kwlist, &name,
-                                     &base, &profit, &margin, &contract, &digits, &mode, &vmin,
-                                     &vstep, &vmax, &comm, &spread, &calc, &rate, &initial,
-                                     &maintenance, &tsize, &tvalue, &hedged, &leg))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOOOOOO:_add_symbol", kwlist,
+                                     &name, &base, &profit, &margin, &contract, &digits, &mode,
+                                     &vmin, &vstep, &vmax, &comm, &spread, &calc, &rate, &initial,
+                                     &maintenance, &tsize, &tvalue, &hedged, &leg, &per_deal,
+                                     &percent, &centry, &ccurrency))
         return NULL;
     CALL(hqt_symbol_spec_v2_init(&spec, sizeof spec));
     spec.name = name;
@@ -283,7 +307,14 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
         (tsize != Py_None && hqt_to_micro(tsize, "tick_size", &spec.tick_size) < 0) ||
         (tvalue != Py_None && hqt_to_micro(tvalue, "tick_value", &spec.tick_value) < 0) ||
         (hedged != Py_None && hqt_to_micro(hedged, "margin_hedged", &spec.margin_hedged) < 0) ||
-        (leg != Py_None && hqt_as_i32(leg, "margin_hedged_use_leg", &spec.margin_hedged_use_leg) < 0))
+        (leg != Py_None && hqt_as_i32(leg, "margin_hedged_use_leg", &spec.margin_hedged_use_leg) < 0) ||
+        (per_deal != Py_None &&
+         hqt_to_micro(per_deal, "commission_per_deal", &spec.commission_per_deal) < 0) ||
+        (percent != Py_None &&
+         hqt_to_micro(percent, "commission_percent", &spec.commission_percent) < 0) ||
+        (centry != Py_None && hqt_as_i32(centry, "commission_entry", &spec.commission_entry) < 0) ||
+        (ccurrency != Py_None &&
+         hqt_as_i32(ccurrency, "commission_currency", &spec.commission_currency) < 0))
         return NULL;
     CALL(hqt_engine_add_symbol_v2(self->engine, &spec, &id));
     return PyLong_FromUnsignedLong(id);
@@ -347,6 +378,9 @@ static PyMethodDef engine_core_methods[] = {
     {"dispose", (PyCFunction)engine_dispose, METH_NOARGS,
      PyDoc_STR("dispose($self, /)\n--\n\nFree the engine now; later calls raise StateError.")},
     {"_set_account_mode", (PyCFunction)engine_set_account_mode, METH_O, NULL},
+    {"set_currency_digits", (PyCFunction)engine_set_currency_digits, METH_O,
+     PyDoc_STR("set_currency_digits($self, digits, /)\n--\n\n"
+               "Digits (0...6) the balance books money in; only before the first order.")},
     {"_set_tick_model", (PyCFunction)engine_set_tick_model, METH_O, NULL},
     {"_tick_model", (PyCFunction)engine_tick_model, METH_NOARGS, NULL},
     FAST("_set_margin_levels", engine_set_margin_levels, NULL),
@@ -384,6 +418,8 @@ static PyMethodDef engine_core_methods[] = {
 static PyGetSetDef engine_core_getset[] = {
     {"disposed", (getter)engine_get_disposed, NULL, PyDoc_STR("True after dispose()."), NULL},
     {"symbol_count", (getter)engine_get_symbol_count, NULL, PyDoc_STR("Number of symbols."), NULL},
+    {"currency_digits", (getter)engine_get_currency_digits, NULL,
+     PyDoc_STR("Digits booked money (deal profit, commission, swap) is rounded to."), NULL},
     {"warming_up", (getter)hqt_engine_get_warming_up, NULL,
      PyDoc_STR("True while a resumed run re-feeds warm-up events (trading is refused)."), NULL},
     {"broadcast_endpoint", (getter)hqt_engine_get_broadcast_endpoint, NULL,
