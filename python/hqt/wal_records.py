@@ -1191,6 +1191,28 @@ class SymbolConfig:
     tick_value: int = 0
     margin_hedged: int = -1  # -1: not set
     margin_hedged_use_leg: bool = False
+    #: since 0.2: the commission model (hqt.CommissionEntry / CommissionCurrency values)
+    commission_per_deal: int = 0
+    commission_percent: int = 0
+    commission_entry: int = 0
+    commission_currency: int = 0
+
+    def _commission_bytes(self) -> bytes:
+        """The commission-model fields (empty when all are 0.1's defaults)."""
+        if not (
+            self.commission_per_deal
+            or self.commission_percent
+            or self.commission_entry
+            or self.commission_currency
+        ):
+            return b""
+        return b"\xc2" + struct.pack(
+            "<qqii",
+            self.commission_per_deal,
+            self.commission_percent,
+            self.commission_entry,
+            self.commission_currency,
+        )
 
     def _calc_bytes(self) -> tuple[int, bytes]:
         """The fingerprint's margin code and the calc fields (empty when
@@ -1221,6 +1243,16 @@ class SymbolConfig:
         return code, extra
 
 
+def _default_currency_digits(code: str) -> int:
+    """Engine.defaultCurrencyDigits: ISO 4217 minor units where not 2."""
+    c = code.upper()
+    if c in ("JPY", "KRW", "CLP", "ISK", "VND", "UGX", "PYG", "XOF", "XAF", "HUF"):
+        return 0
+    if c in ("BHD", "KWD", "OMR", "JOD", "TND", "IQD", "LYD"):
+        return 3
+    return 2
+
+
 def configuration_fingerprint(
     initial_balance: int,
     currency: str,
@@ -1229,10 +1261,12 @@ def configuration_fingerprint(
     account_mode: int = 0,
     margin_call_level: int = 100 * SCALE,
     stop_out_level: int = 50 * SCALE,
+    currency_digits: int | None = None,
 ) -> int:
     """The 64-bit FNV-1a fingerprint of an engine configuration, as stored in
     every snapshot (and in the log's HEADER): which account and symbols a log
-    belongs to. Money and levels in micro units; symbols in id order."""
+    belongs to. Money and levels in micro units; symbols in id order.
+    ``currency_digits`` None (or the currency's default) adds nothing."""
 
     def string(v: str) -> bytes:
         b = v.encode("utf-8")
@@ -1241,6 +1275,8 @@ def configuration_fingerprint(
     buf = bytearray()
     buf += struct.pack("<q", initial_balance) + string(currency)
     buf += struct.pack("<qiqq", leverage, account_mode, margin_call_level, stop_out_level)
+    if currency_digits is not None and currency_digits != _default_currency_digits(currency):
+        buf += b"\xd1" + struct.pack("<i", currency_digits)
     for s in symbols:
         buf += (
             string(s.name)
@@ -1260,7 +1296,7 @@ def configuration_fingerprint(
             s.commission_per_lot,
             s.spread,
         )
-        buf += extra
+        buf += extra + s._commission_bytes()
     h = 0xCBF29CE484222325
     for byte in buf:
         h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF

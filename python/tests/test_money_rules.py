@@ -16,6 +16,8 @@ Tests/HQTTests/Core/MoneyRulesTests.swift; docs/engine.md, "Calculation modes").
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 import hqt
@@ -207,3 +209,81 @@ def test_close_by_refusals_leave_the_engine_unchanged():
     t = n.buy(0, 1.0)
     with pytest.raises(hqt.StateError):
         n.close_by(t, t)
+
+
+# ---- WAL configuration fingerprint ----------------------------------------------------
+
+
+def test_the_wal_fingerprint_covers_commission_fields_and_digits(tmp_path):
+    """hqt.wal_records.configuration_fingerprint (docs/wal-records.md) agrees with
+    the engine's; defaults add nothing, so 0.1 configurations keep theirs."""
+    from hqt import wal_records as W
+
+    M = 10**6
+    cases = [
+        ({}, {}, W.SymbolConfig("S", "USD", "USD"), None),
+        (
+            {},
+            {
+                "commission_per_deal": 2.5,
+                "commission_entry": "out",
+                "commission_currency": "symbol",
+            },
+            W.SymbolConfig(
+                "S",
+                "USD",
+                "USD",
+                commission_per_deal=2_500_000,
+                commission_entry=2,
+                commission_currency=1,
+            ),
+            None,
+        ),
+        (
+            {"currency_digits": 4},
+            {"commission_percent": 0.01},
+            W.SymbolConfig("S", "USD", "USD", commission_percent=10_000),
+            4,
+        ),
+        ({"currency_digits": 2}, {}, W.SymbolConfig("S", "USD", "USD"), 2),
+    ]
+    prints = set()
+    for i, (engine_kw, kw, config, digits) in enumerate(cases):
+        e = hqt.Engine(1000.0, **engine_kw)
+        e.add_symbol("S", base_currency="USD", profit_currency="USD", **kw)
+        report = e.enable_wal(tmp_path / f"{i}.wal")
+        expected = W.configuration_fingerprint(
+            1000 * M, "USD", 100, [config], currency_digits=digits
+        )
+        assert report.fingerprint == expected
+        prints.add(expected)
+        e.disable_wal()
+    assert len(prints) == 3  # the default digits (2) add nothing
+
+
+def test_close_by_deals_are_journaled_and_recovered(tmp_path):
+    """Two OUT_BY deals go into the log as two POSITION_CLOSE records; a fresh
+    engine recovering the log has the same deals and balance."""
+
+    def make() -> hqt.Engine:
+        e = hqt.Engine(10_000, "USD")
+        e.add_symbol("TEST", base_currency="USD", profit_currency="USD")
+        return e
+
+    e = make()
+    e.enable_wal(tmp_path / "a.wal", sync="always")
+    tick(e, 0, 0, 1.00000, 1.00020)
+    a = e.buy(0, 1.0)
+    tick(e, 0, 1, 1.01000, 1.01020)
+    b = e.sell(0, 0.4)
+    e.close_by(a, b)
+    expected = ([(d.ticket, d.entry, d.price, d.profit, d.balance) for d in e.deals], e.balance)
+    # the log as a kill would leave it: records after the first checkpoint
+    shutil.copy(tmp_path / "a.wal", tmp_path / "b.wal")
+    r = make()
+    r.enable_wal(tmp_path / "b.wal")
+    r.recover_from_wal()
+    got = ([(d.ticket, d.entry, d.price, d.profit, d.balance) for d in r.deals], r.balance)
+    assert got == expected and expected[0][-1][1] == hqt.DealEntry.OUT_BY
+    e.disable_wal()
+    r.disable_wal()
