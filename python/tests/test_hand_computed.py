@@ -287,8 +287,10 @@ def test_cross_pair_profit_converted_through_another_symbol():
     assert e.margin == pytest.approx(110.02)
     tick(e, 0, 1, 166.000, 166.030)
     e.close(t)
-    # (166.000 - 165.030) x 10 000 = 9 700 JPY / USDJPY ask 150.020 = 64.658046 USD
-    assert e.deals[-1].profit_micro == div_round(9_700 * M * M, 150_020_000) == 64_658_046
+    # (166.000 - 165.030) x 10 000 = 9 700 JPY / USDJPY ask 150.020 = 64.658046 USD,
+    # booked in cents: 64.66
+    assert div_round(9_700 * M * M, 150_020_000) == 64_658_046
+    assert e.deals[-1].profit_micro == 64_660_000
 
 
 # ---- netting, pending orders, trailing stops --------------------------------------------------
