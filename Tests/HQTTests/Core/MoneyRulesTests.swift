@@ -192,6 +192,20 @@ import Testing
         #expect(e.deals[0].commission == -6_710_000)
     }
 
+    @Test func aNettingReversalWithEntryInChargesOnlyTheOpenedExcess() throws {
+        let e = try usd {
+            $0.commissionPerLot = 7 * U; $0.commissionEntry = .in
+        }
+        try e.setAccountMode(.netting)
+        try e.buy(symbolID: 0, volume: LOT)  // entry: -7
+        try e.sell(symbolID: 0, volume: 3 * LOT)
+        // the INOUT deal exits 1 lot (not charged) and enters 2: 7 x 2 = 14
+        #expect(e.deals[1].entry == .inOut && e.deals[1].commission == -14 * U)
+        // the closed trade: its entry 7 + an exit of 0; the new position holds 14
+        #expect(e.trades[0].commission == -7 * U)
+        #expect(e.positions[0].commission == -14 * U)
+    }
+
     @Test func badCommissionFieldsAreRefused() throws {
         let e = try makeEngine()
         var s = usdSymbol()
@@ -244,6 +258,17 @@ import Testing
         #expect(e.balance == 10_392 * U)
         #expect(e.positions.count == 1 && e.positions[0].ticket == 1 && e.positions[0].volume == 600_000)
         #expect(e.trades.count == 2)
+    }
+
+    @Test func closeByTheLargerPositionLeavesItsRest() throws {
+        let e = try hedged()
+        try e.closeBy(ticket: 3, byTicket: 1)
+        // the sell (0.4 at 1.01000) closed at the buy's open price 1.00020:
+        // (1.01000 - 1.00020) x 40 000 = 392; the buy's 0.4 at its own price: 0
+        #expect(e.deals[2...].map(\.position) == [3, 1])
+        #expect(e.deals[2...].map(\.price) == [1_000_200, 1_000_200])
+        #expect(e.deals[2...].map(\.profit) == [392 * U, 0])
+        #expect(e.positions.map(\.ticket) == [1] && e.positions[0].volume == 600_000)
     }
 
     @Test func closeByRefusesWhatMT5Refuses() throws {
