@@ -285,5 +285,15 @@ def test_close_by_deals_are_journaled_and_recovered(tmp_path):
     r.recover_from_wal()
     got = ([(d.ticket, d.entry, d.price, d.profit, d.balance) for d in r.deals], r.balance)
     assert got == expected and expected[0][-1][1] == hqt.DealEntry.OUT_BY
+    # the log holds them as two POSITION_CLOSE records (docs/wal-records.md)
+    from hqt import wal
+    from hqt import wal_records as W
+
+    records = wal.read_log(str(tmp_path / "a.wal")).records
+    decoded = [(wal.type_name(r.type), W.decode(r.type, r.data)) for r in records]
+    by = [
+        (t, d) for t, d in decoded if isinstance(d, W.Fill) and d.deal.entry == W.DealEntry.OUT_BY
+    ]
+    assert [(t, d.deal.position) for t, d in by] == [("POSITION_CLOSE", a), ("POSITION_CLOSE", b)]
     e.disable_wal()
     r.disable_wal()
