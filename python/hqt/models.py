@@ -16,7 +16,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from hqt.constants import AccountMode, CalcMode, MarginMode
+from hqt.constants import (
+    AccountMode,
+    CalcMode,
+    CommissionCurrency,
+    CommissionEntry,
+    MarginMode,
+)
 
 __all__ = ["Account", "EquityPoint", "SymbolInfo", "Statistics"]
 
@@ -110,6 +116,11 @@ class SymbolInfo:
     tick_value: float = 0.0
     margin_hedged: float | None = None  #: contract units per hedged lot; None: not set
     margin_hedged_use_leg: bool = False
+    #: the commission model (docs/engine.md, "Calculation modes")
+    commission_per_deal: float = 0.0
+    commission_percent: float = 0.0  #: percent of the deal's turnover
+    commission_entry: CommissionEntry = CommissionEntry.BOTH
+    commission_currency: CommissionCurrency = CommissionCurrency.DEPOSIT
 
     @property
     def point(self) -> float:
@@ -143,6 +154,10 @@ class SymbolInfo:
             tick_value=_f(t[21]),
             margin_hedged=None if t[22] < 0 else _f(t[22]),
             margin_hedged_use_leg=bool(t[23]),
+            commission_per_deal=_f(t[24]),
+            commission_percent=_f(t[25]),
+            commission_entry=CommissionEntry(t[26]),
+            commission_currency=CommissionCurrency(t[27]),
         )
 
 

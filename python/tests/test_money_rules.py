@@ -297,3 +297,20 @@ def test_close_by_deals_are_journaled_and_recovered(tmp_path):
     assert [(t, d.deal.position) for t, d in by] == [("POSITION_CLOSE", a), ("POSITION_CLOSE", b)]
     e.disable_wal()
     r.disable_wal()
+
+
+def test_symbol_info_reads_the_commission_model_back():
+    e = hqt.Engine(10_000, "USD")
+    e.add_symbol(
+        "EURUSD",
+        commission_per_deal=1.5,
+        commission_percent=0.002,
+        commission_entry="out",
+        commission_currency="symbol",
+    )
+    s = e.symbol(0)
+    assert (s.commission_per_deal, s.commission_percent) == (1.5, 0.002)
+    assert s.commission_entry == hqt.CommissionEntry.OUT
+    assert s.commission_currency == hqt.CommissionCurrency.SYMBOL
+    e.add_symbol("GBPUSD")
+    assert e.symbol(1).commission_entry == hqt.CommissionEntry.BOTH

@@ -343,7 +343,7 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
     CALL(hqt_engine_symbol_info(self->engine, id, &s));
     CALL(hqt_symbol_spec_v2_init(&c, sizeof c));
     CALL(hqt_engine_symbol_spec(self->engine, id, &c));
-    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLLiLLLLLLi)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
+    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLLiLLLLLLiLLii)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
                          s.base_currency, (Py_ssize_t)strnlen(s.base_currency, sizeof s.base_currency),
                          s.profit_currency, (Py_ssize_t)strnlen(s.profit_currency, sizeof s.profit_currency),
                          s.margin_currency, (Py_ssize_t)strnlen(s.margin_currency, sizeof s.margin_currency),
@@ -354,7 +354,9 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
                          (long long)s.last_time, (int)c.calc_mode, (long long)c.margin_rate,
                          (long long)c.margin_initial, (long long)c.margin_maintenance,
                          (long long)c.tick_size, (long long)c.tick_value,
-                         (long long)c.margin_hedged, (int)c.margin_hedged_use_leg);
+                         (long long)c.margin_hedged, (int)c.margin_hedged_use_leg,
+                         (long long)c.commission_per_deal, (long long)c.commission_percent,
+                         (int)c.commission_entry, (int)c.commission_currency);
 }
 
 static PyObject *
