@@ -16,6 +16,8 @@ Tests/HQTTests/Core/MoneyRulesTests.swift; docs/engine.md, "Calculation modes").
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 import hqt
@@ -63,6 +65,15 @@ def test_unrounded_digits_book_the_exact_micro_value():
     tick(e, 0, 1, 151.000, 151.020)
     e.close(t)
     assert hqt.to_micro(e.deals[-1].profit) == 648_920_673
+
+
+def test_digits_cannot_change_after_the_first_order():
+    e = hqt.Engine(10_000, "USD")
+    e.add_symbol("EURUSD")
+    tick(e, 0, 0, 1.1, 1.1)
+    e.buy(0, 0.1)
+    with pytest.raises(hqt.StateError):
+        e.set_currency_digits(4)
 
 
 # ---- unfavourable conversion ----------------------------------------------------------
@@ -176,7 +187,8 @@ def test_close_by_books_the_locked_difference_without_a_second_spread():
     assert [d.entry for d in out] == [hqt.DealEntry.OUT_BY] * 2
     assert [d.position for d in out] == [a, b]
     assert [d.price for d in out] == [1.01, 1.01]
-    # (1.01000 - 1.00020) x 40 000 = 392.00 on the buy, 0 on the sell
+    # (1.01000 - 1.00020) x 40 000 = 392.00 on the buy, 0 on the sell; closing
+    # the sell at market would have paid its spread: 392 - 0.0002 x 40 000 = 384
     assert [d.profit for d in out] == [392.0, 0.0]
     assert e.balance == 10_392.0
     (p,) = e.positions
@@ -197,3 +209,144 @@ def test_close_by_refusals_leave_the_engine_unchanged():
     t = n.buy(0, 1.0)
     with pytest.raises(hqt.StateError):
         n.close_by(t, t)
+
+
+# ---- WAL configuration fingerprint ----------------------------------------------------
+
+
+def test_the_wal_fingerprint_covers_commission_fields_and_digits(tmp_path):
+    """hqt.wal_records.configuration_fingerprint (docs/wal-records.md) agrees with
+    the engine's; defaults add nothing, so 0.1 configurations keep theirs."""
+    from hqt import wal_records as W
+
+    M = 10**6
+    cases = [
+        ({}, {}, W.SymbolConfig("S", "USD", "USD"), None),
+        (
+            {},
+            {
+                "commission_per_deal": 2.5,
+                "commission_entry": "out",
+                "commission_currency": "symbol",
+            },
+            W.SymbolConfig(
+                "S",
+                "USD",
+                "USD",
+                commission_per_deal=2_500_000,
+                commission_entry=2,
+                commission_currency=1,
+            ),
+            None,
+        ),
+        (
+            {"currency_digits": 4},
+            {"commission_percent": 0.01},
+            W.SymbolConfig("S", "USD", "USD", commission_percent=10_000),
+            4,
+        ),
+        ({"currency_digits": 2}, {}, W.SymbolConfig("S", "USD", "USD"), 2),
+    ]
+    prints = set()
+    for i, (engine_kw, kw, config, digits) in enumerate(cases):
+        e = hqt.Engine(1000.0, **engine_kw)
+        e.add_symbol("S", base_currency="USD", profit_currency="USD", **kw)
+        report = e.enable_wal(tmp_path / f"{i}.wal")
+        expected = W.configuration_fingerprint(
+            1000 * M, "USD", 100, [config], currency_digits=digits
+        )
+        assert report.fingerprint == expected
+        prints.add(expected)
+        e.disable_wal()
+    assert len(prints) == 3  # the default digits (2) add nothing
+
+
+def test_the_wal_fingerprint_orders_calc_swap_commission_and_rollover(tmp_path):
+    """Every optional section at once (calc 0xC1, swaps 0xC2, commission 0xC4 per
+    symbol, then the rollover time 0xC3): the Python reference agrees with the
+    engine."""
+    from hqt import wal_records as W
+
+    M = 10**6
+    e = hqt.Engine(1000.0, currency_digits=3)
+    e.add_symbol(
+        "S",
+        base_currency="USD",
+        profit_currency="USD",
+        calc_mode="cfd",
+        swap_mode="deposit_currency",
+        swap_long=-1.5,
+        commission_per_deal=2.0,
+        commission_entry="in",
+    )
+    e.rollover_time = 3600
+    report = e.enable_wal(tmp_path / "all.wal")
+    e.disable_wal()
+    config = W.SymbolConfig(
+        "S",
+        "USD",
+        "USD",
+        calc_mode=int(hqt.CalcMode.CFD),
+        swap_mode=4,
+        swap_long=-1_500_000,
+        commission_per_deal=2 * M,
+        commission_entry=1,
+    )
+    assert report.fingerprint == W.configuration_fingerprint(
+        1000 * M, "USD", 100, [config], rollover_time=3600, currency_digits=3
+    )
+
+
+def test_close_by_deals_are_journaled_and_recovered(tmp_path):
+    """Two OUT_BY deals go into the log as two POSITION_CLOSE records; a fresh
+    engine recovering the log has the same deals and balance."""
+
+    def make() -> hqt.Engine:
+        e = hqt.Engine(10_000, "USD")
+        e.add_symbol("TEST", base_currency="USD", profit_currency="USD")
+        return e
+
+    e = make()
+    e.enable_wal(tmp_path / "a.wal", sync="always")
+    tick(e, 0, 0, 1.00000, 1.00020)
+    a = e.buy(0, 1.0)
+    tick(e, 0, 1, 1.01000, 1.01020)
+    b = e.sell(0, 0.4)
+    e.close_by(a, b)
+    expected = ([(d.ticket, d.entry, d.price, d.profit, d.balance) for d in e.deals], e.balance)
+    # the log as a kill would leave it: records after the first checkpoint
+    shutil.copy(tmp_path / "a.wal", tmp_path / "b.wal")
+    r = make()
+    r.enable_wal(tmp_path / "b.wal")
+    r.recover_from_wal()
+    got = ([(d.ticket, d.entry, d.price, d.profit, d.balance) for d in r.deals], r.balance)
+    assert got == expected and expected[0][-1][1] == hqt.DealEntry.OUT_BY
+    # the log holds them as two POSITION_CLOSE records (docs/wal-records.md)
+    from hqt import wal
+    from hqt import wal_records as W
+
+    records = wal.read_log(str(tmp_path / "a.wal")).records
+    decoded = [(wal.type_name(r.type), W.decode(r.type, r.data)) for r in records]
+    by = [
+        (t, d) for t, d in decoded if isinstance(d, W.Fill) and d.deal.entry == W.DealEntry.OUT_BY
+    ]
+    assert [(t, d.deal.position) for t, d in by] == [("POSITION_CLOSE", a), ("POSITION_CLOSE", b)]
+    e.disable_wal()
+    r.disable_wal()
+
+
+def test_symbol_info_reads_the_commission_model_back():
+    e = hqt.Engine(10_000, "USD")
+    e.add_symbol(
+        "EURUSD",
+        commission_per_deal=1.5,
+        commission_percent=0.002,
+        commission_entry="out",
+        commission_currency="symbol",
+    )
+    s = e.symbol(0)
+    assert (s.commission_per_deal, s.commission_percent) == (1.5, 0.002)
+    assert s.commission_entry == hqt.CommissionEntry.OUT
+    assert s.commission_currency == hqt.CommissionCurrency.SYMBOL
+    e.add_symbol("GBPUSD")
+    assert e.symbol(1).commission_entry == hqt.CommissionEntry.BOTH
