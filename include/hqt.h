@@ -142,11 +142,12 @@ enum {
     HQT_SELL = 1
 };
 
-/* Deal entry: opening, closing, reversing (netting). */
+/* Deal entry: opening, closing, reversing (netting), closing by an opposite position (hedging). */
 enum {
     HQT_ENTRY_IN = 0,
     HQT_ENTRY_OUT = 1,
-    HQT_ENTRY_INOUT = 2
+    HQT_ENTRY_INOUT = 2,
+    HQT_ENTRY_OUT_BY = 3  /* close_by(): closed by an opposite position (MT5's DEAL_ENTRY_OUT_BY) */
 };
 
 /* Why a deal happened. */
@@ -171,7 +172,7 @@ enum {
 };
 /* END GENERATED */
 
-/* BEGIN GENERATED: hqt_abi.toml [account_mode, margin_mode, calc_mode, swap_mode, event_type, timeframe] */
+/* BEGIN GENERATED: hqt_abi.toml [account_mode, margin_mode, calc_mode, swap_mode, commission_entry, commission_currency, event_type, timeframe] */
 /* Hedging: several positions per symbol. Netting: one, reduced or reversed by opposite deals. */
 enum {
     HQT_ACCOUNT_HEDGING = 0,
@@ -205,6 +206,19 @@ enum {
     HQT_SWAP_DEPOSIT_CURRENCY = 4, /* money per lot in the account currency */
     HQT_SWAP_INTEREST_CURRENT = 5, /* annual %: current price * contract * lots * swap / 100 / 360 */
     HQT_SWAP_INTEREST_OPEN = 6     /* annual %: open price * contract * lots * swap / 100 / 360 */
+};
+
+/* Which deals a symbol's commission is charged on (hqt_symbol_spec_v2.commission_entry). */
+enum {
+    HQT_COMMISSION_ENTRY_BOTH = 0, /* entries and exits (default) */
+    HQT_COMMISSION_ENTRY_IN = 1,   /* entering deals only */
+    HQT_COMMISSION_ENTRY_OUT = 2   /* exiting deals only (OUT, OUT_BY, the closing part of INOUT) */
+};
+
+/* Currency of a symbol's per-lot and per-deal commission (hqt_symbol_spec_v2.commission_currency). */
+enum {
+    HQT_COMMISSION_CURRENCY_DEPOSIT = 0, /* the account currency (default) */
+    HQT_COMMISSION_CURRENCY_SYMBOL = 1   /* the symbol's profit currency, converted like a loss */
 };
 
 /* Event types for hqt_engine_process_event(). */
@@ -436,6 +450,11 @@ int hqt_engine_destroy(hqt_engine *engine);
 int hqt_engine_set_account_mode(hqt_engine *engine, int32_t mode);
 /* Margin call and stop-out levels, percent x 1e6 (defaults 100% and 50%). */
 int hqt_engine_set_margin_levels(hqt_engine *engine, int64_t margin_call, int64_t stop_out);
+/* Digits the balance books money in (deal profit, commission, swap), 0...6;
+   default by currency: 2, JPY and other zero-decimal currencies 0, BHD/KWD/...
+   3 (ACCOUNT_CURRENCY_DIGITS). Only before the first order. */
+int hqt_engine_set_currency_digits(hqt_engine *engine, int32_t digits);
+int hqt_engine_currency_digits(hqt_engine *engine, int32_t *out_digits);
 /* Interval of equity curve samples in ns (default 60 s); deals always add a sample. */
 int hqt_engine_set_equity_interval(hqt_engine *engine, int64_t interval_ns);
 /* Time of day of the swap rollover, seconds after 00:00 server time (0...86399, default 0).
@@ -480,6 +499,12 @@ typedef struct hqt_symbol_spec_v2 {
     int32_t swap_rollover3days;   /* weekday whose rollover charges 3 days, 0 = Sunday; default 3 */
     int64_t swap_long;            /* x 1e6, in the unit of swap_mode (points, money per lot, annual %) */
     int64_t swap_short;           /* x 1e6, likewise for sell positions */
+    /* Appended for the commission models (docs/engine.md, "Calculation modes"); commission_per_lot
+       above follows commission_entry and commission_currency too. */
+    int64_t commission_per_deal;  /* money x 1e6 per charged deal, whatever its volume */
+    int64_t commission_percent;   /* percent x 1e6 of the deal's turnover (lots x contract x price) */
+    int32_t commission_entry;     /* HQT_COMMISSION_ENTRY_*; BOTH (0, default) */
+    int32_t commission_currency;  /* HQT_COMMISSION_CURRENCY_*; DEPOSIT (0, default) */
 } hqt_symbol_spec_v2;
 
 /* Zeroes struct_size bytes of spec, fills the defaults of hqt_symbol_spec_init
@@ -662,6 +687,10 @@ int hqt_engine_set_trailing_stop(hqt_engine *engine, uint64_t ticket, int64_t po
 /* Closes a position at market; volume 0 = all of it. */
 int hqt_engine_close(hqt_engine *engine, uint64_t ticket, int64_t volume);
 int hqt_engine_cancel(hqt_engine *engine, uint64_t ticket);
+/* Close By (hedging accounts): closes the smaller volume of two opposite
+   positions of one symbol against each other, as two HQT_ENTRY_OUT_BY deals
+   at by_ticket's open price (no spread paid a second time). */
+int hqt_engine_close_by(hqt_engine *engine, uint64_t ticket, uint64_t by_ticket);
 /* Deposit (amount > 0) or withdrawal (amount < 0), money micro. */
 int hqt_engine_deposit(hqt_engine *engine, int64_t amount);
 

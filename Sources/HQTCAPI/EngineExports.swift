@@ -132,6 +132,7 @@ func addSymbol(
     }
     s.swapMode = swapMode; s.swapLong = c.swap_long; s.swapShort = c.swap_short
     s.swapRollover3days = c.swap_rollover3days
+    try readCommissionFields(c, into: &s)
     out.pointee = try e.addSymbol(s)
 }
 

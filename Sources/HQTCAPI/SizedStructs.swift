@@ -120,7 +120,8 @@ extension hqt_symbol_spec_v2 {
             calc_mode: Int32(HQT_CALC_FROM_MARGIN_MODE), margin_hedged_use_leg: 0,
             margin_rate: FixedPoint.scale, margin_initial: 0, margin_maintenance: 0, tick_size: 0,
             tick_value: 0, margin_hedged: -1, swap_mode: Int32(HQT_SWAP_DISABLED), swap_rollover3days: 3,
-            swap_long: 0, swap_short: 0)
+            swap_long: 0, swap_short: 0, commission_per_deal: 0, commission_percent: 0,
+            commission_entry: 0, commission_currency: 0)
     }
 }
 
@@ -274,6 +275,8 @@ public func hqt_engine_symbol_spec(
         c.margin_hedged = s.marginHedged ?? -1
         c.swap_mode = s.swapMode.rawValue; c.swap_rollover3days = s.swapRollover3days
         c.swap_long = s.swapLong; c.swap_short = s.swapShort
+        c.commission_per_deal = s.commissionPerDeal; c.commission_percent = s.commissionPercent
+        c.commission_entry = s.commissionEntry.rawValue; c.commission_currency = s.commissionCurrency.rawValue
         // Only the bytes the caller's struct has (an older header's is shorter).
         withUnsafeBytes(of: &c) { raw.copyMemory(from: $0.baseAddress!, byteCount: min(size, $0.count)) }
     }

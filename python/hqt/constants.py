@@ -24,6 +24,8 @@ __all__ = [
     "MarginMode",
     "CalcMode",
     "SwapMode",
+    "CommissionEntry",
+    "CommissionCurrency",
     "TickModel",
     "Timeframe",
     "TIMEFRAMES",
@@ -171,15 +173,16 @@ POSITION_TYPE_NAMES: tuple[str, ...] = ("BUY", "SELL")
 
 
 class DealEntry(IntEnum):
-    """Deal entry: opening, closing, reversing (netting)."""
+    """Deal entry: opening, closing, reversing (netting), closing by an opposite position (hedging)."""
 
     IN = 0
     OUT = 1
     INOUT = 2
+    OUT_BY = 3  #: close_by(): closed by an opposite position (MT5's DEAL_ENTRY_OUT_BY)
 
 
 #: Names by value.
-DEAL_ENTRY_NAMES: tuple[str, ...] = ("IN", "OUT", "INOUT")
+DEAL_ENTRY_NAMES: tuple[str, ...] = ("IN", "OUT", "INOUT", "OUT_BY")
 
 
 class DealReason(IntEnum):
@@ -277,6 +280,29 @@ SWAP_MODE_NAMES: tuple[str, ...] = (
     "INTEREST_CURRENT",
     "INTEREST_OPEN",
 )
+
+
+class CommissionEntry(IntEnum):
+    """Which deals a symbol's commission is charged on (hqt_symbol_spec_v2.commission_entry)."""
+
+    BOTH = 0  #: entries and exits (default)
+    IN = 1  #: entering deals only
+    OUT = 2  #: exiting deals only (OUT, OUT_BY, the closing part of INOUT)
+
+
+#: Names by value.
+COMMISSION_ENTRY_NAMES: tuple[str, ...] = ("BOTH", "IN", "OUT")
+
+
+class CommissionCurrency(IntEnum):
+    """Currency of a symbol's per-lot and per-deal commission (hqt_symbol_spec_v2.commission_currency)."""
+
+    DEPOSIT = 0  #: the account currency (default)
+    SYMBOL = 1  #: the symbol's profit currency, converted like a loss
+
+
+#: Names by value.
+COMMISSION_CURRENCY_NAMES: tuple[str, ...] = ("DEPOSIT", "SYMBOL")
 
 
 class EventType(IntEnum):

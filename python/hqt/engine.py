@@ -29,7 +29,16 @@ from hqt import _chunked, _hqt
 from hqt._arrays import TimeLike, as_micro_array, as_price_array, as_time_array, to_ns
 from hqt._interrupt import DeferredInterrupt
 from hqt.broadcast import BroadcastStats, Key, broadcast_options
-from hqt.constants import AccountMode, CalcMode, MarginMode, OrderType, SwapMode, TickModel
+from hqt.constants import (
+    AccountMode,
+    CalcMode,
+    CommissionCurrency,
+    CommissionEntry,
+    MarginMode,
+    OrderType,
+    SwapMode,
+    TickModel,
+)
 from hqt.data import BarData, TickData, infer_timeframe
 from hqt.errors import HQTWarning, InvalidArgumentError, RunInterruptedError
 from hqt.frames import (
@@ -90,6 +99,15 @@ def _swap_mode(swap_mode: object) -> SwapMode:
         if mode is not None:
             return mode
     raise InvalidArgumentError(f"swap_mode must be one of {sorted(_SWAP_MODES)}, got {swap_mode!r}")
+
+
+def _named(value: object, enum: Any, what: str, names: tuple[str, ...]) -> Any:
+    """A member of ``enum`` given by lower-case name or by the enum itself."""
+    if isinstance(value, enum):
+        return value
+    if isinstance(value, str) and value.lower() in names:
+        return enum[value.upper()]
+    raise InvalidArgumentError(f"{what} must be one of {list(names)}, got {value!r}")
 
 
 def _calc_mode(calc_mode: object, margin_mode: object) -> CalcMode:
@@ -222,8 +240,19 @@ class Engine(_hqt.Engine):
         mode: str | AccountMode = "hedging",
         margin_call: float = 100.0,
         stop_out: float = 50.0,
+        currency_digits: int | None = None,
     ) -> None:
+        """``currency_digits``: the digits booked money (deal profit,
+        commission, swap) is rounded to, as MT5's ACCOUNT_CURRENCY_DIGITS;
+        None takes the currency's (2, JPY and other zero-decimal
+        currencies 0, BHD/KWD/... 3). Floating profit stays exact."""
         super().__init__(initial_balance, _currency(currency, "currency"), leverage)
+        if currency_digits is not None:
+            if isinstance(currency_digits, (bool, np.bool_)):
+                raise InvalidArgumentError(
+                    f"currency_digits must be an int, got {currency_digits!r}"
+                )
+            self.set_currency_digits(currency_digits)
         m = self._parse_mode(mode)
         if m != AccountMode.HEDGING:
             self._set_account_mode(int(m))
@@ -313,6 +342,10 @@ class Engine(_hqt.Engine):
         swap_long: float = 0.0,
         swap_short: float = 0.0,
         swap_rollover3days: int = 3,
+        commission_per_deal: float = 0.0,
+        commission_percent: float = 0.0,
+        commission_entry: str | CommissionEntry = "both",
+        commission_currency: str | CommissionCurrency = "deposit",
     ) -> int:
         """Add a symbol; returns its id (0, 1, ... in order of addition).
 
@@ -321,7 +354,15 @@ class Engine(_hqt.Engine):
         Currencies are three ASCII letters, upper-cased (``"usd"`` is
         ``"USD"``); anything else raises InvalidArgumentError.
         ``margin_currency`` defaults to the base currency.
-        ``commission_per_lot`` is in account currency per lot per side;
+        Commission (charged on each deal, reported in its ``commission``):
+        ``commission_per_lot`` per lot plus ``commission_per_deal`` per deal
+        (in ``commission_currency``: ``"deposit"``, the account's, or
+        ``"symbol"``, the profit currency, converted like a loss) plus
+        ``commission_percent`` percent of the deal's turnover (lots x
+        contract x price, profit currency), on the deals ``commission_entry``
+        names: ``"in"``, ``"out"`` or ``"both"`` (default; a netting
+        reversal is charged as an exit plus an entry). What is booked is
+        rounded to the account currency's digits (see ``currency_digits``).
         ``spread`` (price units) makes ask = bid + spread for bar-only data.
 
         ``calc_mode`` is MT5's calculation mode (``SYMBOL_TRADE_CALC_MODE``),
@@ -375,7 +416,8 @@ class Engine(_hqt.Engine):
         for weekday ``swap_rollover3days`` (MT5 numbering, 0 = Sunday;
         Wednesday by default). The swap stays on the position (part of its
         ``profit`` and of equity) until a closing deal books it into the
-        balance, inside that deal's and trade's ``profit``.
+        balance, inside that deal's and trade's ``profit`` (the share booked
+        rounded to the account currency's digits).
         """
         if not isinstance(name, str) or not name:
             raise InvalidArgumentError(f"symbol name must be a non-empty str, got {name!r}")
@@ -405,6 +447,10 @@ class Engine(_hqt.Engine):
             raise InvalidArgumentError(
                 f"margin_hedged must be >= 0 contract units (or None), got {margin_hedged!r}"
             )
+        entry = _named(commission_entry, CommissionEntry, "commission_entry", ("both", "in", "out"))
+        ccy = _named(
+            commission_currency, CommissionCurrency, "commission_currency", ("deposit", "symbol")
+        )
         return self._add_symbol(
             name,
             base_currency,
@@ -430,6 +476,10 @@ class Engine(_hqt.Engine):
             swap_long,
             swap_short,
             swap_rollover3days,
+            commission_per_deal,
+            commission_percent,
+            int(entry),
+            int(ccy),
         )
 
     @property

@@ -16,7 +16,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from hqt.constants import AccountMode, CalcMode, MarginMode, SwapMode
+from hqt.constants import (
+    AccountMode,
+    CalcMode,
+    CommissionCurrency,
+    CommissionEntry,
+    MarginMode,
+    SwapMode,
+)
 
 __all__ = ["Account", "EquityPoint", "SymbolInfo", "Statistics"]
 
@@ -115,6 +122,11 @@ class SymbolInfo:
     swap_rollover3days: int = 3
     swap_long: float = 0.0
     swap_short: float = 0.0
+    #: the commission model (docs/engine.md, "Calculation modes")
+    commission_per_deal: float = 0.0
+    commission_percent: float = 0.0  #: percent of the deal's turnover
+    commission_entry: CommissionEntry = CommissionEntry.BOTH
+    commission_currency: CommissionCurrency = CommissionCurrency.DEPOSIT
 
     @property
     def point(self) -> float:
@@ -152,6 +164,10 @@ class SymbolInfo:
             swap_rollover3days=t[25],
             swap_long=_f(t[26]),
             swap_short=_f(t[27]),
+            commission_per_deal=_f(t[28]),
+            commission_percent=_f(t[29]),
+            commission_entry=CommissionEntry(t[30]),
+            commission_currency=CommissionCurrency(t[31]),
         )
 
 

@@ -1234,6 +1234,11 @@ class SymbolConfig:
     swap_long: int = 0
     swap_short: int = 0
     swap_rollover3days: int = 3
+    #: since 0.2: the commission model (hqt.CommissionEntry / CommissionCurrency values)
+    commission_per_deal: int = 0
+    commission_percent: int = 0
+    commission_entry: int = 0
+    commission_currency: int = 0
 
     def _swap_bytes(self) -> bytes:
         """The swap fields (empty when swaps are disabled)."""
@@ -1241,6 +1246,23 @@ class SymbolConfig:
             return b""
         return b"\xc2" + struct.pack(
             "<iqqi", self.swap_mode, self.swap_long, self.swap_short, self.swap_rollover3days
+        )
+
+    def _commission_bytes(self) -> bytes:
+        """The commission-model fields (empty when all are 0.1's defaults)."""
+        if not (
+            self.commission_per_deal
+            or self.commission_percent
+            or self.commission_entry
+            or self.commission_currency
+        ):
+            return b""
+        return b"\xc4" + struct.pack(
+            "<qqii",
+            self.commission_per_deal,
+            self.commission_percent,
+            self.commission_entry,
+            self.commission_currency,
         )
 
     def _calc_bytes(self) -> tuple[int, bytes]:
@@ -1272,6 +1294,16 @@ class SymbolConfig:
         return code, extra
 
 
+def _default_currency_digits(code: str) -> int:
+    """Engine.defaultCurrencyDigits: ISO 4217 minor units where not 2."""
+    c = code.upper()
+    if c in ("JPY", "KRW", "CLP", "ISK", "VND", "UGX", "PYG", "XOF", "XAF", "HUF"):
+        return 0
+    if c in ("BHD", "KWD", "OMR", "JOD", "TND", "IQD", "LYD"):
+        return 3
+    return 2
+
+
 def configuration_fingerprint(
     initial_balance: int,
     currency: str,
@@ -1281,10 +1313,12 @@ def configuration_fingerprint(
     margin_call_level: int = 100 * SCALE,
     stop_out_level: int = 50 * SCALE,
     rollover_time: int = 0,
+    currency_digits: int | None = None,
 ) -> int:
     """The 64-bit FNV-1a fingerprint of an engine configuration, as stored in
     every snapshot (and in the log's HEADER): which account and symbols a log
-    belongs to. Money and levels in micro units; symbols in id order."""
+    belongs to. Money and levels in micro units; symbols in id order.
+    ``currency_digits`` None (or the currency's default) adds nothing."""
 
     def string(v: str) -> bytes:
         b = v.encode("utf-8")
@@ -1293,6 +1327,8 @@ def configuration_fingerprint(
     buf = bytearray()
     buf += struct.pack("<q", initial_balance) + string(currency)
     buf += struct.pack("<qiqq", leverage, account_mode, margin_call_level, stop_out_level)
+    if currency_digits is not None and currency_digits != _default_currency_digits(currency):
+        buf += b"\xd1" + struct.pack("<i", currency_digits)
     for s in symbols:
         buf += (
             string(s.name)
@@ -1312,7 +1348,7 @@ def configuration_fingerprint(
             s.commission_per_lot,
             s.spread,
         )
-        buf += extra + s._swap_bytes()
+        buf += extra + s._swap_bytes() + s._commission_bytes()
     if rollover_time:  # seconds of day, when not the default 00:00
         buf += b"\xc3" + struct.pack("<q", rollover_time)
     h = 0xCBF29CE484222325

@@ -260,6 +260,12 @@ class SymbolSpecV2(C.Structure):
             ("swap_long", i64),
             ("swap_short", i64),
         ]
+        + [  # appended: the commission models
+            ("commission_per_deal", i64),
+            ("commission_percent", i64),
+            ("commission_entry", i32),
+            ("commission_currency", i32),
+        ]
     )
 
 
@@ -330,6 +336,9 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "hqt_engine_modify_order": (C.c_int, [ENGINE_P, u64, i64, i64, i64]),
     "hqt_engine_set_trailing_stop": (C.c_int, [ENGINE_P, u64, i64]),
     "hqt_engine_close": (C.c_int, [ENGINE_P, u64, i64]),
+    "hqt_engine_close_by": (C.c_int, [ENGINE_P, u64, u64]),
+    "hqt_engine_set_currency_digits": (C.c_int, [ENGINE_P, i32]),
+    "hqt_engine_currency_digits": (C.c_int, [ENGINE_P, C.POINTER(i32)]),
     "hqt_engine_cancel": (C.c_int, [ENGINE_P, u64]),
     "hqt_engine_deposit": (C.c_int, [ENGINE_P, i64]),
     "hqt_engine_account": (C.c_int, [ENGINE_P, P(Account)]),

@@ -577,23 +577,22 @@ def run_under_sigints(
             pauses += 1
             armed = False
             tell("P")
+    # The last signal may still be on its way: ignore it from here. Catching
+    # it instead is not enough: a KeyboardInterrupt inside communicate()
+    # leaves the Popen half set up, and calling communicate() again raises
+    # AttributeError ('_fileobj2output'). A signal already caught but not yet
+    # handled is dropped too (CPython skips handlers that are SIG_IGN).
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     del strat.on_tick
-    # The last signal may still be on its way: let it land here.
-    for _ in range(3):
+    try:
         try:
             tell("D")
-            break
-        except KeyboardInterrupt:
-            continue
         except (BrokenPipeError, ValueError):
-            break
-    for _ in range(3):
-        try:
-            out = child.communicate(timeout=30)[0]
-            return int(out.strip() or 0), pauses
-        except KeyboardInterrupt:
-            continue
-    return pauses, pauses
+            pass
+        out = child.communicate(timeout=30)[0]
+        return int(out.strip() or 0), pauses
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def resume_index(rep: Any) -> int:

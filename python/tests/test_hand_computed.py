@@ -232,7 +232,9 @@ def test_commission_per_lot_per_side():
     ],
 )
 def test_commission_rounding(per_lot, lots, expected_micro):
-    e = usd_engine()
+    # Booked unrounded (currency_digits=6) so the micro rounding shows; with
+    # USD's default 2 digits these would book as 0.23, 0.25 and 0.00.
+    e = usd_engine(currency_digits=6)
     e.add_symbol("EURUSD", commission_per_lot=per_lot)
     tick(e, 0, 0, 1.10000, 1.10020)
     e.buy(0, lots)
@@ -252,9 +254,10 @@ def test_profit_in_jpy_converted_to_usd():
     e.close(t)
     d = e.deals[-1]
     # (151.000 - 150.020) x 100 000 = 98 000 JPY; in USD: divided by USDJPY's rate.
-    # The engine divides by the ask (151.020): buying USD with JPY.
-    assert d.profit_micro == div_round(98_000 * M * M, 151_020_000)  # 648.920673
-    assert d.profit_micro == 648_920_673
+    # A profit divides by the ask (151.020): selling JPY for USD buys USDJPY.
+    # 648.920673 is booked in USD's 2 digits (test_money_rules.py): 648.92.
+    assert div_round(98_000 * M * M, 151_020_000) == 648_920_673
+    assert d.profit_micro == 648_920_000
 
 
 def test_loss_in_jpy_converted_to_usd():
@@ -264,8 +267,11 @@ def test_loss_in_jpy_converted_to_usd():
     t = e.buy(0, 1.0)
     tick(e, 0, 1, 149.000, 149.020)
     e.close(t)
-    # (149.000 - 150.020) x 100 000 = -102 000 JPY / 149.020 = -684.471883 USD
-    assert e.deals[-1].profit_micro == div_round(-102_000 * M * M, 149_020_000) == -684_471_883
+    # (149.000 - 150.020) x 100 000 = -102 000 JPY; a loss buys JPY, selling USDJPY
+    # at its bid (the unfavourable side, test_money_rules.py): / 149.000
+    # = -684.563758 USD, booked in cents: -684.56 (the ask gave -684.47 before 0.2)
+    assert div_round(-102_000 * M * M, 149_000_000) == -684_563_758
+    assert e.deals[-1].profit_micro == -684_560_000
 
 
 def test_cross_pair_profit_converted_through_another_symbol():
@@ -281,8 +287,10 @@ def test_cross_pair_profit_converted_through_another_symbol():
     assert e.margin == pytest.approx(110.02)
     tick(e, 0, 1, 166.000, 166.030)
     e.close(t)
-    # (166.000 - 165.030) x 10 000 = 9 700 JPY / USDJPY ask 150.020 = 64.658046 USD
-    assert e.deals[-1].profit_micro == div_round(9_700 * M * M, 150_020_000) == 64_658_046
+    # (166.000 - 165.030) x 10 000 = 9 700 JPY / USDJPY ask 150.020 = 64.658046 USD,
+    # booked in cents: 64.66
+    assert div_round(9_700 * M * M, 150_020_000) == 64_658_046
+    assert e.deals[-1].profit_micro == 64_660_000
 
 
 # ---- netting, pending orders, trailing stops --------------------------------------------------

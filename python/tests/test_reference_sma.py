@@ -15,7 +15,9 @@ tick stream is run
   - profit_micro = (close - open) x volume_micro x contract_size_micro / 10**12
     (open - close for a sell), the division rounded half away from zero;
   - commission per deal = commission_per_lot_micro x volume_micro / 10**6,
-    same rounding, charged as a negative amount on every IN and OUT deal.
+    same rounding, charged as a negative amount on every IN and OUT deal;
+  - both then booked in USD's cents (the account currency's digits): rounded
+    again, half away from zero, to a multiple of 10**4 micro.
 
 Deals are compared one by one (time, type, entry, price, volume, commission,
 profit, balance after the deal), then the final balance, equity and the
@@ -80,8 +82,11 @@ def reference(time, bid, ask, contract_micro: int, commission_micro: int):
     open_price = volume = entry_comm = 0
     n_positions = 0
 
+    def cents(micro: int) -> int:
+        return div_round(micro, 10**4) * 10**4
+
     def commission(vol: int) -> int:
-        return -div_round(commission_micro * vol, 10**6)
+        return cents(-div_round(commission_micro * vol, 10**6))
 
     for i in np.flatnonzero(sig != 0):
         s = int(sig[i])
@@ -90,7 +95,7 @@ def reference(time, bid, ask, contract_micro: int, commission_micro: int):
         t, b, a = int(time[i]), int(bid[i]), int(ask[i])
         if side:
             close = b if side > 0 else a
-            profit = div_round((close - open_price) * side * volume * contract_micro, 10**12)
+            profit = cents(div_round((close - open_price) * side * volume * contract_micro, 10**12))
             comm = commission(volume)
             balance += profit + comm
             deals.append(RefDeal(t, 1 if side > 0 else 0, 1, close, volume, comm, profit, balance))
@@ -181,7 +186,9 @@ def test_sma_crossover_matches_reference(seed, contract_size, commission):
         ), "inexact profits"
         if commission_micro == 1_000_002:
             half = [d for d in opens.values() if d.volume == 250_000]
-            assert half and all(d.commission == -250_001 for d in half)  # 250000.5 -> 250001
+            # 250000.5 -> 250001 micro, booked in cents: 0.25
+            assert div_round(commission_micro * 250_000, 10**6) == 250_001
+            assert half and all(d.commission == -250_000 for d in half)
 
     e = hqt.Engine(INITIAL / 1e6, "USD", 100)
     sid = e.add_symbol("EURUSD", contract_size=contract_size, commission_per_lot=commission)

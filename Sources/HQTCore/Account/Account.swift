@@ -9,6 +9,18 @@ struct Account {
     /// Percent × 1e6.
     var marginCallLevel: Int64 = 100 * FixedPoint.scale
     var stopOutLevel: Int64 = 50 * FixedPoint.scale
+    /// Digits booked money is rounded to (Engine+CurrencyDigits.swift), and
+    /// the matching step in micro units (10^(6 - digits)).
+    var currencyDigits: Int32 {
+        didSet { moneyUnit = Account.unit(digits: currencyDigits) }
+    }
+    private(set) var moneyUnit: Int64
+
+    static func unit(digits: Int32) -> Int64 {
+        var unit: Int64 = 1
+        for _ in 0..<(6 - Int(min(max(digits, 0), 6))) { unit *= 10 }
+        return unit
+    }
 
     var balance: Int64
     /// Deposits minus withdrawals since the start (not profit).
@@ -27,6 +39,8 @@ struct Account {
         self.initialBalance = initialBalance
         self.leverage = leverage
         self.balance = initialBalance
+        self.currencyDigits = Engine.defaultCurrencyDigits(currency)
+        self.moneyUnit = Account.unit(digits: currencyDigits)
     }
 
     @inline(__always) var equity: Int64 { balance &+ floatingProfit }

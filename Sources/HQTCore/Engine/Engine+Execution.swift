@@ -15,7 +15,6 @@ extension Engine {
         let dealTicket = isNew ? nextTicket + 1 : nextTicket
         let side = order.type.side
         let volume = order.volume
-        let fee = commission(symbolID: order.symbolID, volume: volume)
         let time = now
 
         func noMoney(_ needed: Int64) throws(HQTError) -> Fill? {
@@ -34,6 +33,7 @@ extension Engine {
 
         if accountMode == .netting, let p = openPositions.first(where: { $0.symbolID == order.symbolID }) {
             if p.side == side {
+                let fee = dealCommission(symbolID: order.symbolID, inVolume: volume, outVolume: 0, price: price)
                 let extra = try requiredMargin(
                     symbolID: order.symbolID, side: side, volume: volume, price: price, held: true)
                 var after = p
@@ -49,7 +49,9 @@ extension Engine {
                 let deal = Deal(
                     ticket: dealTicket, order: order.ticket, position: p.ticket, symbolID: order.symbolID,
                     side: side, entry: .in, reason: reason, time: time, volume: volume, price: price,
-                    commission: fee, profit: 0, balance: balance + fee, magic: order.magic)
+                    commission: fee, profit: 0,
+                    balance: try Engine.balance(after: [balance, fee], "adding to position \(p.ticket)"),
+                    magic: order.magic)
                 return Fill(order: order, deal: deal, positionTicket: p.ticket, position: after, trade: nil)
             }
             if volume <= p.volume {
@@ -60,7 +62,12 @@ extension Engine {
             let excess = volume - p.volume
             let margin = try requiredMargin(
                 symbolID: order.symbolID, side: side, volume: excess, price: price, held: true)
-            let closingFee = FixedPoint.mulDiv(fee, p.volume, volume)
+            // One deal, charged as an exit of p.volume and an entry of the
+            // excess; the exit part (alone, capped by the whole) goes to the
+            // closed trade, the rest stays with the new position.
+            let fee = dealCommission(symbolID: order.symbolID, inVolume: excess, outVolume: p.volume, price: price)
+            let closingFee = max(
+                dealCommission(symbolID: order.symbolID, inVolume: 0, outVolume: p.volume, price: price), fee)
             var fill = try reduceFill(
                 p, order: order, dealTicket: dealTicket, volume: p.volume, price: price, reason: reason)
             fill.deal.entry = .inOut
@@ -78,6 +85,7 @@ extension Engine {
         }
 
         let margin = try requiredMargin(symbolID: order.symbolID, side: side, volume: volume, price: price, held: true)
+        let fee = dealCommission(symbolID: order.symbolID, inVolume: volume, outVolume: 0, price: price)
         let position = Position(
             ticket: order.ticket, symbolID: order.symbolID, side: side, volume: volume,
             openPrice: price, openTime: time, sl: order.sl, tp: order.tp,
@@ -86,7 +94,8 @@ extension Engine {
         let deal = Deal(
             ticket: dealTicket, order: order.ticket, position: order.ticket, symbolID: order.symbolID,
             side: side, entry: .in, reason: reason, time: time, volume: volume, price: price,
-            commission: fee, profit: 0, balance: balance + fee, magic: order.magic)
+            commission: fee, profit: 0,
+            balance: try Engine.balance(after: [balance, fee], "opening a position"), magic: order.magic)
         return Fill(order: order, deal: deal, positionTicket: order.ticket, position: position, trade: nil)
     }
 
@@ -109,10 +118,15 @@ extension Engine {
         // The deal books its share of the position's swap, inside its profit
         // (Engine+Swaps.swift; HQT's deal and trade records have no swap field).
         let swapShare = full ? p.swap : FixedPoint.mulDiv(p.swap, volume, p.volume)
+        // Booked profit: converted by its sign, then rounded to the account
+        // currency's digits (Engine+CurrencyDigits.swift); the swap share is
+        // rounded on its own, as MT5 books DEAL_SWAP apart from DEAL_PROFIT.
         let profit = Engine.clampMoney(
-            Int128(self.profit(symbolID: p.symbolID, side: p.side, open: p.openPrice, close: price, volume: volume))
-                + Int128(swapShare))
-        let exitFee = commission(symbolID: p.symbolID, volume: volume)
+            Int128(
+                bookedMoney(
+                    self.profit(symbolID: p.symbolID, side: p.side, open: p.openPrice, close: price, volume: volume)))
+                + Int128(bookedMoney(swapShare)))
+        let exitFee = dealCommission(symbolID: p.symbolID, inVolume: 0, outVolume: volume, price: price)
         let entryFee = full ? p.commission : FixedPoint.mulDiv(p.commission, volume, p.volume)
         let releasedMargin = full ? p.margin : FixedPoint.mulDiv(p.margin, volume, p.volume)
         let time = now

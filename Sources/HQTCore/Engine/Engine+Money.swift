@@ -1,10 +1,14 @@
 /// Profit, margin, commission and currency conversion. One rule per
 /// quantity, documented in docs/engine.md:
 ///   profit     = price difference × volume × contract size, in the profit
-///                currency, converted at the converting symbol's bid when
-///                multiplying and its ask when dividing;
+///                currency, converted at the rate unfavourable to the
+///                trader: a profit at the converting symbol's bid when
+///                multiplying and its ask when dividing, a loss at the
+///                other side (ask / bid);
 ///   margin     = by the symbol's calc mode (Engine+Margin.swift);
-///   commission = volume × commission per lot, charged on every deal.
+///   commission = by the symbol's commission model (Engine+Commission.swift).
+/// Booked amounts are then rounded to the account currency's digits
+/// (Engine+CurrencyDigits.swift).
 extension Engine {
     /// Route from `from` to the account currency, or a conversion error.
     func route(from: String) throws(HQTError) -> ConversionRoute {
@@ -39,14 +43,23 @@ extension Engine {
         }
     }
 
-    /// Profit-currency money → account money (route must be resolvable).
+    /// Profit-currency money → account money (route must be resolvable),
+    /// at the rate unfavourable to the trader. Turning a profit in X into
+    /// account currency A sells X: XA's bid, or buying AX at its ask; a loss
+    /// buys X: XA's ask, or selling AX at its bid. MT5 publishes the two
+    /// results as SYMBOL_TRADE_TICK_VALUE_PROFIT and _LOSS ("calculated tick
+    /// price for a profitable / losing position",
+    /// https://www.mql5.com/en/docs/constants/environment_state/marketinfoconstants).
     @inline(__always)
     func convertProfit(_ amount: Int64, route: ConversionRoute) -> Int64 {
         switch route {
         case .identity: return amount
-        case .multiply(let id): return FixedPoint.mulDiv(amount, quotes[Int(id)].bid, FixedPoint.scale)
+        case .multiply(let id):
+            let q = quotes + Int(id)
+            return FixedPoint.mulDiv(amount, amount >= 0 ? q.pointee.bid : q.pointee.ask, FixedPoint.scale)
         case .divide(let id):
-            let rate = quotes[Int(id)].ask
+            let q = quotes + Int(id)
+            let rate = amount >= 0 ? q.pointee.ask : q.pointee.bid
             return rate > 0 ? FixedPoint.mulDiv(amount, FixedPoint.scale, rate) : 0
         }
     }
@@ -87,11 +100,6 @@ extension Engine {
         // first order now rather than fail at a rollover mid-run.
         if spec.swapMode == .baseCurrency { try checkConvertible(spec.baseCurrency) }
         quotes[Int(symbolID)].profitRoute = try route(from: spec.profitCurrency)
-    }
-
-    /// Commission of one deal (<= 0).
-    func commission(symbolID: UInt32, volume: Int64) -> Int64 {
-        -FixedPoint.mulDiv(symbols[Int(symbolID)].commissionPerLot, volume, FixedPoint.scale)
     }
 
     /// Floating profit of an open position at the current quote.
@@ -139,24 +147,32 @@ extension Engine {
     }
 
     /// Floating profit of all of a symbol's open positions, in account money.
+    /// Each side's sum is converted by its own sign (a profit at the
+    /// favourable rate's side, a loss at the other), so hedged legs are not
+    /// netted before conversion; positions of one side are converted
+    /// together (their net sign decides), which keeps this O(1) per symbol.
     @inline(__always)
     func exposureProfit(_ q: UnsafeMutablePointer<SymbolState>) -> Int64 {
-        var raw: Int64 = 0
+        var total: Int64 = 0
         // Products of two Int64 cannot overflow 128 bits, and the sums stay
         // far inside them: wrapping arithmetic skips the overflow checks.
         if q.pointee.exposure.buyVolume > 0 {
-            raw &+= Engine.aggregateProfit(
+            let raw = Engine.aggregateProfit(
                 Int128(q.pointee.bid) &* Int128(q.pointee.exposure.buyVolume)
                     &- q.pointee.exposure.buyCost, units: q.pointee.contractUnits,
                 contractSize: q.pointee.contractSize)
+            total = convertProfit(raw, route: q.pointee.profitRoute)
         }
         if q.pointee.exposure.sellVolume > 0 {
-            raw &+= Engine.aggregateProfit(
+            let raw = Engine.aggregateProfit(
                 q.pointee.exposure.sellCost
                     &- Int128(q.pointee.ask) &* Int128(q.pointee.exposure.sellVolume),
                 units: q.pointee.contractUnits, contractSize: q.pointee.contractSize)
+            // Each side is within ±maxBalance-scale amounts; saturate the sum.
+            let (sum, overflow) = total.addingReportingOverflow(convertProfit(raw, route: q.pointee.profitRoute))
+            total = overflow ? (sum < 0 ? .max : .min) : sum
         }
-        return convertProfit(raw, route: q.pointee.profitRoute)
+        return total
     }
 
     /// Σ (price difference × volume) × contract size / 1e12, rounded once:

@@ -14,12 +14,16 @@ extension Engine {
         let w = ByteWriter()
         w.i64(initialBalance); w.string(currency); w.i64(leverage); w.i32(accountMode.rawValue)
         w.i64(marginCallLevel); w.i64(stopOutLevel)
+        // Written only when set away from the currency's default, so a 0.1
+        // configuration keeps its fingerprint.
+        if currencyDigits != Engine.defaultCurrencyDigits(currency) { w.u8(0xD1); w.i32(currencyDigits) }
         for s in symbols {
             w.string(s.name); w.string(s.baseCurrency); w.string(s.profitCurrency); w.string(s.marginCurrency)
             w.i64(s.contractSize); w.i32(s.digits); w.i32(s.legacyMarginCode); w.i64(s.volumeMin)
             w.i64(s.volumeStep); w.i64(s.volumeMax); w.i64(s.commissionPerLot); w.i64(s.spread)
             s.writeCalcFields(into: w)
             s.writeSwapFields(into: w)
+            s.writeCommissionFields(into: w)
         }
         // The rollover time, only when not the default (Engine+Swaps.swift).
         if rolloverTime != 0 { w.u8(0xC3); w.i64(rolloverTime) }
@@ -508,5 +512,19 @@ extension SymbolSpec {
         w.u8(0xC1)  // tag: the calc fields follow
         w.i32(calcMode.rawValue); w.i64(marginRate); w.i64(marginInitial); w.i64(marginMaintenance)
         w.i64(tickSize); w.i64(tickValue); w.i64(marginHedged ?? -1); w.bool(marginHedgedUseLeg)
+    }
+}
+
+extension SymbolSpec {
+    /// The commission-model fields beyond 0.1's per-lot commission, written
+    /// only when one is set, so a 0.1 configuration keeps its fingerprint.
+    func writeCommissionFields(into w: ByteWriter) {
+        guard
+            commissionPerDeal != 0 || commissionPercent != 0 || commissionEntry != .both
+                || commissionCurrency != .deposit
+        else { return }
+        w.u8(0xC4)  // tag: the commission fields follow (0xC2 is the swaps', 0xC3 the rollover time's)
+        w.i64(commissionPerDeal); w.i64(commissionPercent)
+        w.i32(commissionEntry.rawValue); w.i32(commissionCurrency.rawValue)
     }
 }

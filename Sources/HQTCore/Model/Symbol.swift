@@ -32,8 +32,18 @@ public struct SymbolSpec: Sendable, Equatable {
     public var volumeMin: Int64 = 10_000
     public var volumeStep: Int64 = 10_000
     public var volumeMax: Int64 = 100 * FixedPoint.scale
-    /// Account money × 1e6 charged per lot on every deal (each side).
+    /// Money × 1e6 charged per lot on every charged deal (in
+    /// `commissionCurrency`; see Engine+Commission.swift).
     public var commissionPerLot: Int64 = 0
+    /// Money × 1e6 charged once per charged deal, whatever its volume.
+    public var commissionPerDeal: Int64 = 0
+    /// Percent × 1e6 of the deal's turnover (volume × contract × price, in
+    /// the profit currency).
+    public var commissionPercent: Int64 = 0
+    /// Which deals are charged: entries, exits or both (the default).
+    public var commissionEntry: CommissionEntry = .both
+    /// Currency of the per-lot and per-deal amounts.
+    public var commissionCurrency: CommissionCurrency = .deposit
     /// Price × 1e6 added to a bar's bid prices to get ask prices.
     public var spread: Int64 = 0
     /// Swaps (MT5's SYMBOL_SWAP_MODE / _LONG / _SHORT / _ROLLOVER3DAYS):
@@ -97,6 +107,12 @@ public struct SymbolSpec: Sendable, Equatable {
         guard commissionPerLot >= 0, commissionPerLot <= 1_000_000 * FixedPoint.scale else {
             throw bad("commission per lot must be >= 0 and <= 1e6")
         }
+        guard commissionPerDeal >= 0, commissionPerDeal <= 1_000_000 * FixedPoint.scale else {
+            throw bad("commission per deal must be >= 0 and <= 1e6")
+        }
+        guard commissionPercent >= 0, commissionPercent <= 100 * FixedPoint.scale else {
+            throw bad("commission percent must be 0...100, got \(FixedPoint.format(commissionPercent))")
+        }
         guard spread >= 0, spread <= Engine.maxPrice else { throw bad("spread must be >= 0") }
         try validateCalc(bad)
         try validateSwap(bad)
@@ -151,6 +167,31 @@ public struct SymbolSpec: Sendable, Equatable {
             }
         }
     }
+}
+
+/// Which deals a symbol's commission is charged on (MT5 servers' "entry"
+/// setting: in, out, or both sides of the round trip).
+public enum CommissionEntry: Int32, Sendable, CaseIterable {
+    case both = 0, `in` = 1, out = 2
+
+    /// The name used by Python's `commission_entry=`.
+    public var name: String {
+        switch self {
+        case .both: "both"
+        case .in: "in"
+        case .out: "out"
+        }
+    }
+}
+
+/// The currency a symbol's per-lot and per-deal commission is stated in.
+public enum CommissionCurrency: Int32, Sendable, CaseIterable {
+    /// The account's currency (0.1's only choice).
+    case deposit = 0
+    /// The symbol's profit currency, converted like a loss.
+    case symbol = 1
+
+    public var name: String { self == .deposit ? "deposit" : "symbol" }
 }
 
 /// How an amount in some currency becomes account currency.

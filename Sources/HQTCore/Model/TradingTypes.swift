@@ -24,7 +24,8 @@ public enum PositionEvent: UInt8, Sendable {
     case opened = 0, modified, closed, partiallyClosed
 }
 
-public enum DealEntry: Int32, Sendable { case `in` = 0, out, inOut }
+/// `outBy`: closed by an opposite position (close_by, MT5's DEAL_ENTRY_OUT_BY).
+public enum DealEntry: Int32, Sendable { case `in` = 0, out, inOut, outBy }
 
 public enum DealReason: Int32, Sendable {
     case client = 0, stopLoss, takeProfit, stopOut, pending

@@ -52,6 +52,9 @@ import Testing
 
     @Test func commissionRoundsHalfAwayFromZero() throws {
         let e = try engine(commission: 15)  // 0.000015 USD per lot
+        // Money booked unrounded (6 digits), so the micro rounding shows;
+        // with USD's default 2 digits the fee would book as 0.00.
+        try e.setCurrencyDigits(6)
         try e.buy(symbolID: 0, volume: 100_000)
         // 15 x 100 000 / 1e6 = 1.5 -> 2 micro
         #expect(e.deals[0].commission == -2)

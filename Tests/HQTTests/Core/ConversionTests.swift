@@ -22,7 +22,8 @@ import Testing
         #expect(e.positions[0].profit == 648_920_673)
         #expect(e.account.equity == 10_000 * U + 648_920_673)
         try e.close(ticket: 1)
-        #expect(e.deals[1].profit == 648_920_673 && e.account.balance == 10_000 * U + 648_920_673)
+        // Booked in USD's 2 digits (MoneyRulesTests): 648.920673 -> 648.92.
+        #expect(e.deals[1].profit == 648_920_000 && e.account.balance == 10_000 * U + 648_920_000)
     }
 
     @Test func usdJpySellClosesAtTheAskAndDividesByIt() throws {
@@ -32,8 +33,9 @@ import Testing
         try e.sell(symbolID: 0, volume: LOT)  // at 150.000
         try e.tick(at: 2 * SEC, bid: 149_000_000, ask: 149_020_000)
         try e.close(ticket: 1)
-        // (150.000 - 149.020) x 100 000 = 98 000 JPY / 149.020 = 657 629 848.34 -> 657 629 848
-        #expect(e.deals[1].price == 149_020_000 && e.deals[1].profit == 657_629_848)
+        // (150.000 - 149.020) x 100 000 = 98 000 JPY / 149.020 = 657 629 848.34 -> 657 629 848,
+        // booked in USD's 2 digits: 657.63
+        #expect(e.deals[1].price == 149_020_000 && e.deals[1].profit == 657_630_000)
     }
 
     @Test func crossProfitConvertsAtTheConvertersCurrentAsk() throws {
@@ -48,8 +50,9 @@ import Testing
         try e.tick(0, at: 2 * SEC, bid: 166_000_000, ask: 166_030_000)
         try e.close(ticket: 1)
         // (166.000 - 165.030) x 100 000 = 97 000 JPY / USDJPY ask 150.020
-        // = 97e9 x 1e6 / 150 020 000 = 646 580 455.94 -> 646 580 456
-        #expect(e.deals[1].profit == 646_580_456)
+        // = 97e9 x 1e6 / 150 020 000 = 646 580 455.94 -> 646 580 456, booked
+        // in USD's 2 digits: 646.58
+        #expect(e.deals[1].profit == 646_580_000)
     }
 
     @Test func multiplyingSymbolIsPreferredAndUsesItsBid() throws {

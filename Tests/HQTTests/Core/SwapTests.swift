@@ -154,6 +154,23 @@ import Testing
         #expect(e.account.equity == 9_992_500_000)
     }
 
+    @Test func aBookedSwapShareIsRoundedToTheAccountDigits() throws {
+        // USD books cents (Engine+CurrencyDigits.swift); the position's
+        // unbooked swap stays exact.
+        let e = try engine(.depositCurrency, long: -1_234_567)
+        try e.tick(at: day(0, 10), bid: 1_200_000)
+        try e.buy(symbolID: 0, volume: LOT)
+        try e.tick(at: day(1, 1), bid: 1_200_000)
+        #expect(e.positions[0].swap == -1_234_567)
+        try e.close(ticket: 1, volume: 500_000)
+        // Half: -0.6172835 -> -0.617284 (micro), booked -0.62; -0.617283 stays.
+        #expect(e.deals[1].profit == -620_000 && e.trades[0].profit == -620_000)
+        #expect(e.positions[0].swap == -617_283)
+        try e.close(ticket: 1)
+        #expect(e.deals[2].profit == -620_000)
+        #expect(e.account.balance == 10_000 * U - 1_240_000 && e.account.equity == e.account.balance)
+    }
+
     @Test func nettingAdditionsKeepTheSwap() throws {
         let e = try engine(.depositCurrency, long: -1 * U)
         try e.setAccountMode(.netting)

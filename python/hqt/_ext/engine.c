@@ -180,6 +180,27 @@ engine_get_disposed(HQTEngineObject *self, void *closure)
 }
 
 static PyObject *
+engine_set_currency_digits(HQTEngineObject *self, PyObject *arg)
+{
+    int32_t digits;
+    ENTER(self);
+    if (hqt_as_i32(arg, "digits", &digits) < 0)
+        return NULL;
+    CALL(hqt_engine_set_currency_digits(self->engine, digits));
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+engine_get_currency_digits(HQTEngineObject *self, void *closure)
+{
+    int32_t digits;
+    (void)closure;
+    ENTER(self);
+    CALL(hqt_engine_currency_digits(self->engine, &digits));
+    return PyLong_FromLong(digits);
+}
+
+static PyObject *
 engine_set_account_mode(HQTEngineObject *self, PyObject *arg)
 {
     int32_t mode;
@@ -248,21 +269,25 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
                              "volume_step", "volume_max", "commission_per_lot", "spread",
                              "calc_mode", "margin_rate", "margin_initial", "margin_maintenance",
                              "tick_size", "tick_value", "margin_hedged", "margin_hedged_use_leg",
-                             "swap_mode", "swap_long", "swap_short", "swap_rollover3days", NULL};
+                             "swap_mode", "swap_long", "swap_short", "swap_rollover3days",
+                             "commission_per_deal", "commission_percent", "commission_entry",
+                             "commission_currency", NULL};
     const char *name, *base = NULL, *profit = NULL, *margin = NULL;
     PyObject *contract = Py_None, *digits = Py_None, *mode = Py_None, *vmin = Py_None,
              *vstep = Py_None, *vmax = Py_None, *comm = Py_None, *spread = Py_None,
              *calc = Py_None, *rate = Py_None, *initial = Py_None, *maintenance = Py_None,
              *tsize = Py_None, *tvalue = Py_None, *hedged = Py_None, *leg = Py_None,
-             *swap_mode = Py_None, *swap_long = Py_None, *swap_short = Py_None, *swap3 = Py_None;
+             *swap_mode = Py_None, *swap_long = Py_None, *swap_short = Py_None, *swap3 = Py_None,
+             *per_deal = Py_None, *percent = Py_None, *centry = Py_None, *ccurrency = Py_None;
     hqt_symbol_spec_v2 spec;
     uint32_t id;
     ENTER(self);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOOOOOO:_add_symbol", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOOOOOOOOOO:_add_symbol", kwlist,
                                      &name, &base, &profit, &margin, &contract, &digits, &mode,
                                      &vmin, &vstep, &vmax, &comm, &spread, &calc, &rate, &initial,
                                      &maintenance, &tsize, &tvalue, &hedged, &leg, &swap_mode,
-                                     &swap_long, &swap_short, &swap3))
+                                     &swap_long, &swap_short, &swap3, &per_deal, &percent, &centry,
+                                     &ccurrency))
         return NULL;
     CALL(hqt_symbol_spec_v2_init(&spec, sizeof spec));
     spec.name = name;
@@ -289,7 +314,14 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
         (swap_mode != Py_None && hqt_as_i32(swap_mode, "swap_mode", &spec.swap_mode) < 0) ||
         (swap_long != Py_None && hqt_to_micro(swap_long, "swap_long", &spec.swap_long) < 0) ||
         (swap_short != Py_None && hqt_to_micro(swap_short, "swap_short", &spec.swap_short) < 0) ||
-        (swap3 != Py_None && hqt_as_i32(swap3, "swap_rollover3days", &spec.swap_rollover3days) < 0))
+        (swap3 != Py_None && hqt_as_i32(swap3, "swap_rollover3days", &spec.swap_rollover3days) < 0) ||
+        (per_deal != Py_None &&
+         hqt_to_micro(per_deal, "commission_per_deal", &spec.commission_per_deal) < 0) ||
+        (percent != Py_None &&
+         hqt_to_micro(percent, "commission_percent", &spec.commission_percent) < 0) ||
+        (centry != Py_None && hqt_as_i32(centry, "commission_entry", &spec.commission_entry) < 0) ||
+        (ccurrency != Py_None &&
+         hqt_as_i32(ccurrency, "commission_currency", &spec.commission_currency) < 0))
         return NULL;
     CALL(hqt_engine_add_symbol_v2(self->engine, &spec, &id));
     return PyLong_FromUnsignedLong(id);
@@ -318,7 +350,7 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
     CALL(hqt_engine_symbol_info(self->engine, id, &s));
     CALL(hqt_symbol_spec_v2_init(&c, sizeof c));
     CALL(hqt_engine_symbol_spec(self->engine, id, &c));
-    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLLiLLLLLLiiiLL)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
+    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLLiLLLLLLiiiLLLLii)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
                          s.base_currency, (Py_ssize_t)strnlen(s.base_currency, sizeof s.base_currency),
                          s.profit_currency, (Py_ssize_t)strnlen(s.profit_currency, sizeof s.profit_currency),
                          s.margin_currency, (Py_ssize_t)strnlen(s.margin_currency, sizeof s.margin_currency),
@@ -331,7 +363,9 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
                          (long long)c.tick_size, (long long)c.tick_value,
                          (long long)c.margin_hedged, (int)c.margin_hedged_use_leg,
                          (int)c.swap_mode, (int)c.swap_rollover3days, (long long)c.swap_long,
-                         (long long)c.swap_short);
+                         (long long)c.swap_short, (long long)c.commission_per_deal,
+                         (long long)c.commission_percent, (int)c.commission_entry,
+                         (int)c.commission_currency);
 }
 
 static PyObject *
@@ -374,6 +408,9 @@ static PyMethodDef engine_core_methods[] = {
     {"dispose", (PyCFunction)engine_dispose, METH_NOARGS,
      PyDoc_STR("dispose($self, /)\n--\n\nFree the engine now; later calls raise StateError.")},
     {"_set_account_mode", (PyCFunction)engine_set_account_mode, METH_O, NULL},
+    {"set_currency_digits", (PyCFunction)engine_set_currency_digits, METH_O,
+     PyDoc_STR("set_currency_digits($self, digits, /)\n--\n\n"
+               "Digits (0...6) the balance books money in; only before the first order.")},
     {"_set_tick_model", (PyCFunction)engine_set_tick_model, METH_O, NULL},
     {"_tick_model", (PyCFunction)engine_tick_model, METH_NOARGS, NULL},
     FAST("_set_margin_levels", engine_set_margin_levels, NULL),
@@ -413,6 +450,8 @@ static PyMethodDef engine_core_methods[] = {
 static PyGetSetDef engine_core_getset[] = {
     {"disposed", (getter)engine_get_disposed, NULL, PyDoc_STR("True after dispose()."), NULL},
     {"symbol_count", (getter)engine_get_symbol_count, NULL, PyDoc_STR("Number of symbols."), NULL},
+    {"currency_digits", (getter)engine_get_currency_digits, NULL,
+     PyDoc_STR("Digits booked money (deal profit, commission, swap) is rounded to."), NULL},
     {"warming_up", (getter)hqt_engine_get_warming_up, NULL,
      PyDoc_STR("True while a resumed run re-feeds warm-up events (trading is refused)."), NULL},
     {"broadcast_endpoint", (getter)hqt_engine_get_broadcast_endpoint, NULL,

@@ -147,6 +147,20 @@ engine_close(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs, PyO
 }
 
 static PyObject *
+engine_close_by(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const names[] = {"ticket", "by_ticket", NULL};
+    PyObject *a[2];
+    uint64_t ticket, by;
+    ENTER(self);
+    if (parse_args("close_by", args, nargs, kwnames, names, 2, a) < 0 ||
+        hqt_as_u64(a[0], "ticket", &ticket) < 0 || hqt_as_u64(a[1], "by_ticket", &by) < 0)
+        return NULL;
+    CALL(hqt_engine_close_by(self->engine, ticket, by));
+    Py_RETURN_NONE;
+}
+
+static PyObject *
 engine_cancel(HQTEngineObject *self, PyObject *arg)
 {
     uint64_t ticket;
@@ -191,6 +205,10 @@ PyMethodDef hqt_engine_trading_methods[] = {
          "set_trailing_stop($self, ticket, points)\n--\n\nTrailing stop distance in points; 0 = off."),
     FAST("close", engine_close,
          "close($self, ticket, volume=None)\n--\n\nClose a position at market (all of it if volume is None)."),
+    FAST("close_by", engine_close_by,
+         "close_by($self, ticket, by_ticket)\n--\n\nClose By (hedging accounts): close two opposite "
+         "positions of one symbol against each other (two OUT_BY deals at by_ticket's open price, "
+         "no second spread); the smaller volume closes on both."),
     {"cancel", (PyCFunction)engine_cancel, METH_O,
      PyDoc_STR("cancel($self, ticket, /)\n--\n\nCancel a pending order.")},
     {"deposit", (PyCFunction)engine_deposit, METH_O,

@@ -430,7 +430,7 @@ static PyMemberDef deal_members[] = {
      "Position it opened or changed."},
     {"symbol_id", T_UINT, offsetof(HQTDealObject, d.symbol_id), READONLY, "Symbol id."},
     {"type", T_INT, offsetof(HQTDealObject, d.type), READONLY, "0 BUY, 1 SELL."},
-    {"entry", T_INT, offsetof(HQTDealObject, d.entry), READONLY, "0 IN, 1 OUT, 2 INOUT."},
+    {"entry", T_INT, offsetof(HQTDealObject, d.entry), READONLY, "0 IN, 1 OUT, 2 INOUT, 3 OUT_BY."},
     {"reason", T_INT, offsetof(HQTDealObject, d.reason), READONLY,
      "0 client, 1 SL, 2 TP, 3 stop-out, 4 pending order."},
     {"time", T_LONGLONG, offsetof(HQTDealObject, d.time), READONLY, "Time in ns."},
