@@ -90,6 +90,7 @@ class Status(IntEnum):
     INTERRUPTED = (
         20  #: run stopped between two events by hqt_engine_interrupt: run again to continue
     )
+    FROZEN = 21  #: order or position within the symbol's freeze level: not modified or closed
     INTERNAL = 99  #: a bug in HQT: please report it
 
 
@@ -116,6 +117,7 @@ STATUS_MESSAGES: dict[int, str] = {
     18: "other write-ahead log error (lock held, sync failed, ...)",
     19: "past the exact range (money, volume x price, time + period): refused, nothing changed",
     20: "run stopped between two events by hqt_engine_interrupt: run again to continue",
+    21: "order or position within the symbol's freeze level: not modified or closed",
     99: "a bug in HQT: please report it",
 }
 

@@ -41,6 +41,9 @@ extension Engine {
             try checkStops(
                 side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp, spec: spec,
                 what: "the current \(side == .buy ? "bid" : "ask")")
+            try checkStopsLevel(
+                side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp, spec: spec,
+                what: "the current \(side == .buy ? "bid" : "ask")")
             let order = Order(
                 ticket: 0, symbolID: request.symbolID, type: request.type, state: .filled,
                 volume: request.volume, price: 0, stopLimit: 0, sl: request.sl, tp: request.tp,
@@ -83,6 +86,12 @@ extension Engine {
             try checkStops(
                 side: p.side, reference: p.side == .buy ? q.bid : q.ask, sl: newSL, tp: newTP, spec: spec,
                 what: "the current \(p.side == .buy ? "bid" : "ask")")
+            try checkPositionNotFrozen(p)
+            // Only a level that changes must keep the stops level (MT5 refuses
+            // a modification that moves SL or TP too close, not one that keeps it).
+            try checkStopsLevel(
+                side: p.side, reference: p.side == .buy ? q.bid : q.ask, sl: newSL == p.sl ? 0 : newSL,
+                tp: newTP == p.tp ? 0 : newTP, spec: spec, what: "the current \(p.side == .buy ? "bid" : "ask")")
             try commit(
                 .positionModify(ticket: ticket, sl: newSL, tp: newTP, trailingPoints: p.trailingPoints, time: now))
             return
@@ -90,6 +99,7 @@ extension Engine {
         guard var order = orders.first(where: { $0.ticket == ticket }) else {
             throw HQTError(.unknownTicket, "no open position or pending order with ticket \(ticket)")
         }
+        try checkOrderNotFrozen(order)
         order.sl = sl ?? order.sl
         order.tp = tp ?? order.tp
         try checkPendingStops(order, spec: symbols[Int(order.symbolID)])
@@ -109,6 +119,7 @@ extension Engine {
                 throw HQTError(.invalidPrice, "price \(FixedPoint.format(v)) must be > 0")
             }
         }
+        try checkOrderNotFrozen(order)
         let spec = symbols[Int(order.symbolID)]
         order.price = price ?? order.price
         order.stopLimit = stopLimit ?? order.stopLimit
@@ -138,6 +149,7 @@ extension Engine {
         guard let p = position(ticket: ticket) else {
             throw HQTError(.unknownTicket, "no open position with ticket \(ticket)")
         }
+        try checkPositionNotFrozen(p)
         let spec = symbols[Int(p.symbolID)]
         let amount = volume == 0 ? p.volume : volume
         guard amount > 0 else { throw HQTError(.invalidVolume, "close volume must be > 0 (0 = all)") }
@@ -167,9 +179,10 @@ extension Engine {
     /// Cancels a pending order.
     public func cancel(ticket: UInt64) throws(HQTError) {
         try checkTradingAllowed()
-        guard orders.contains(where: { $0.ticket == ticket }) else {
+        guard let order = orders.first(where: { $0.ticket == ticket }) else {
             throw HQTError(.unknownTicket, "no pending order with ticket \(ticket)")
         }
+        try checkOrderNotFrozen(order)
         try commit(.orderRemove(ticket: ticket, state: .canceled, time: now))
     }
 
@@ -244,6 +257,8 @@ extension Engine {
         let entry = (order.type == .buyStopLimit || order.type == .sellStopLimit) ? order.stopLimit : order.price
         try checkStops(
             side: order.type.side, reference: entry, sl: order.sl, tp: order.tp, spec: spec, what: "the order price")
+        try checkStopsLevel(
+            side: order.type.side, reference: entry, sl: order.sl, tp: order.tp, spec: spec, what: "the order price")
     }
 
     func checkPendingTerms(
@@ -285,6 +300,8 @@ extension Engine {
         }
         let entry = (type == .buyStopLimit || type == .sellStopLimit) ? stopLimit : price
         try checkStops(side: type.side, reference: entry, sl: sl, tp: tp, spec: spec, what: "the order price")
+        try checkPendingStopsLevel(type: type, price: price, spec: spec, quote: q)
+        try checkStopsLevel(side: type.side, reference: entry, sl: sl, tp: tp, spec: spec, what: "the order price")
     }
 }
 

@@ -19,6 +19,7 @@ extension Engine {
             w.i64(s.contractSize); w.i32(s.digits); w.i32(s.legacyMarginCode); w.i64(s.volumeMin)
             w.i64(s.volumeStep); w.i64(s.volumeMax); w.i64(s.commissionPerLot); w.i64(s.spread)
             s.writeCalcFields(into: w)
+            s.writeRuleFields(into: w)
         }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in w.bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }

@@ -36,6 +36,13 @@ public struct SymbolSpec: Sendable, Equatable {
     public var commissionPerLot: Int64 = 0
     /// Price × 1e6 added to a bar's bid prices to get ask prices.
     public var spread: Int64 = 0
+    /// MT5's SYMBOL_TRADE_STOPS_LEVEL: the minimum distance in points
+    /// between the market and SL, TP or a pending price (0: none). See
+    /// Engine+TradingRules.swift for what is checked against which price.
+    public var stopsLevel: Int64 = 0
+    /// MT5's SYMBOL_TRADE_FREEZE_LEVEL: within this many points of the
+    /// market, a position's SL/TP and a pending order are frozen (0: none).
+    public var freezeLevel: Int64 = 0
 
     public init(name: String, baseCurrency: String, profitCurrency: String, marginCurrency: String = "") {
         self.name = name
@@ -89,6 +96,10 @@ public struct SymbolSpec: Sendable, Equatable {
             throw bad("commission per lot must be >= 0 and <= 1e6")
         }
         guard spread >= 0, spread <= Engine.maxPrice else { throw bad("spread must be >= 0") }
+        // Levels in points; 1e9 points of a 0-digit symbol is the price limit.
+        for (field, value) in [("stops_level", stopsLevel), ("freeze_level", freezeLevel)] {
+            guard value >= 0, value <= 1_000_000_000 else { throw bad("\(field) must be 0...1e9 points, got \(value)") }
+        }
         try validateCalc(bad)
     }
 

@@ -1,0 +1,148 @@
+/// MT5's trading rules that depend on the distance to the market: the stops
+/// level (SYMBOL_TRADE_STOPS_LEVEL) and the freeze level
+/// (SYMBOL_TRADE_FREEZE_LEVEL), both in points of the symbol.
+///
+/// Source: the table "Requirements and Limitations in Making Trades" of the
+/// MQL4 book (book.mql4.com/appendix/limits), which MetaQuotes repeats for
+/// MT5 in the article "The checks a trading robot must pass before
+/// publication in the Market" (mql5.com/en/articles/2555, sections on
+/// SYMBOL_TRADE_STOPS_LEVEL and SYMBOL_TRADE_FREEZE_LEVEL):
+///
+/// | order       | open price             | SL                 | TP                 |
+/// |-------------|------------------------|--------------------|--------------------|
+/// | buy         | —                      | Bid − SL ≥ S       | TP − Bid ≥ S       |
+/// | sell        | —                      | SL − Ask ≥ S       | Ask − TP ≥ S       |
+/// | buy limit   | Ask − Open ≥ S         | Open − SL ≥ S      | TP − Open ≥ S      |
+/// | sell limit  | Open − Bid ≥ S         | SL − Open ≥ S      | Open − TP ≥ S      |
+/// | buy stop    | Open − Ask ≥ S         | Open − SL ≥ S      | TP − Open ≥ S      |
+/// | sell stop   | Bid − Open ≥ S         | SL − Open ≥ S      | Open − TP ≥ S      |
+///
+/// Freeze level F: a pending order cannot be modified or deleted while
+/// buy limit Ask − Open ≤ F, sell limit Open − Bid ≤ F, buy stop
+/// Open − Ask ≤ F, sell stop Bid − Open ≤ F; a position cannot be modified
+/// or closed while (buy) Bid − SL ≤ F or TP − Bid ≤ F, (sell) SL − Ask ≤ F or
+/// Ask − TP ≤ F, for the levels it has now. Stops use ≥, freeze uses >:
+/// a price exactly S points away is allowed, one exactly F points away is
+/// frozen. A level of 0 turns its rule off (HQT's 0.1 checks still apply).
+///
+/// Stop-limit orders are checked as stop orders on their stop price and
+/// their SL/TP against the limit price (where the position opens); the
+/// distance between stop and limit price is not limited. SL, TP, pending
+/// triggers and stop-out done by the engine are never refused: the rules
+/// bind the trader's requests, as on a real server.
+extension Engine {
+    /// A level in points as a price distance (validated: <= 1e9 points,
+    /// one point <= 1e6 micro units, so this cannot overflow).
+    @inline(__always)
+    func distance(points: Int64, _ spec: SymbolSpec) -> Int64 { points * spec.point }
+
+    /// Stops level on the SL/TP of a request against `reference` (Bid for
+    /// a buy position, Ask for a sell, the entry price of a pending order).
+    func checkStopsLevel(side: Side, reference: Int64, sl: Int64, tp: Int64, spec: SymbolSpec, what: String)
+        throws(HQTError)
+    {
+        guard spec.stopsLevel > 0 else { return }
+        let d = distance(points: spec.stopsLevel, spec)
+        let slGap = side == .buy ? reference - sl : sl - reference
+        let tpGap = side == .buy ? tp - reference : reference - tp
+        if sl > 0 && slGap < d {
+            throw tooClose("stop loss", sl, spec, what: what, reference: reference)
+        }
+        if tp > 0 && tpGap < d {
+            throw tooClose("take profit", tp, spec, what: what, reference: reference)
+        }
+    }
+
+    /// Stops level on a pending order's (stop) price against the market.
+    func checkPendingStopsLevel(type: OrderType, price: Int64, spec: SymbolSpec, quote q: SymbolState)
+        throws(HQTError)
+    {
+        guard spec.stopsLevel > 0 else { return }
+        let gap = Engine.marketGap(type: type, price: price, bid: q.bid, ask: q.ask)
+        guard gap < distance(points: spec.stopsLevel, spec) else { return }
+        let market = type.side == .buy ? q.ask : q.bid
+        throw tooClose(
+            "\(type.ruleLabel) price", price, spec, what: "the \(type.side == .buy ? "ask" : "bid")", reference: market)
+    }
+
+    /// Refuses changing or deleting a pending order whose current price is
+    /// within the freeze level of the market.
+    func checkOrderNotFrozen(_ order: Order) throws(HQTError) {
+        let spec = symbols[Int(order.symbolID)]
+        guard spec.freezeLevel > 0 else { return }
+        let q = quotes[Int(order.symbolID)]
+        let gap = Engine.marketGap(type: order.type, price: order.price, bid: q.bid, ask: q.ask)
+        guard gap <= distance(points: spec.freezeLevel, spec) else { return }
+        throw HQTError(
+            .frozen,
+            "\(spec.name) \(order.type.ruleLabel) order \(order.ticket) at \(FixedPoint.format(order.price)) is frozen: it is \(gap / spec.point) points from the market, the freeze level is \(spec.freezeLevel)"
+        )
+    }
+
+    /// Refuses changing or closing a position whose SL or TP is within the
+    /// freeze level of the closing price.
+    func checkPositionNotFrozen(_ p: Position) throws(HQTError) {
+        let spec = symbols[Int(p.symbolID)]
+        guard spec.freezeLevel > 0 else { return }
+        let q = quotes[Int(p.symbolID)]
+        let market = p.side == .buy ? q.bid : q.ask
+        let f = distance(points: spec.freezeLevel, spec)
+        for (name, level, gap) in [
+            ("stop loss", p.sl, p.side == .buy ? market - p.sl : p.sl - market),
+            ("take profit", p.tp, p.side == .buy ? p.tp - market : market - p.tp),
+        ] where level > 0 && gap <= f {
+            throw HQTError(
+                .frozen,
+                "\(spec.name) position \(p.ticket) is frozen: its \(name) \(FixedPoint.format(level)) is \(gap / spec.point) points from the \(p.side == .buy ? "bid" : "ask") \(FixedPoint.format(market)), the freeze level is \(spec.freezeLevel)"
+            )
+        }
+    }
+
+    /// Distance from the market to a pending order's price, positive on
+    /// the side the order must be on (the "open price" column above).
+    static func marketGap(type: OrderType, price: Int64, bid: Int64, ask: Int64) -> Int64 {
+        switch type {
+        case .buyLimit: ask - price
+        case .sellLimit: price - bid
+        case .buyStop, .buyStopLimit: price - ask
+        case .sellStop, .sellStopLimit: bid - price
+        default: .max
+        }
+    }
+
+    private func tooClose(_ name: String, _ level: Int64, _ spec: SymbolSpec, what: String, reference: Int64)
+        -> HQTError
+    {
+        HQTError(
+            .invalidStops,
+            "\(spec.name): \(name) \(FixedPoint.format(level)) is closer than the stops level (\(spec.stopsLevel) points) to \(what) \(FixedPoint.format(reference))"
+        )
+    }
+}
+
+extension OrderType {
+    /// The type as MT5's journal writes it ("buy stop limit").
+    var ruleLabel: String {
+        switch self {
+        case .buy: "buy"
+        case .sell: "sell"
+        case .buyLimit: "buy limit"
+        case .sellLimit: "sell limit"
+        case .buyStop: "buy stop"
+        case .sellStop: "sell stop"
+        case .buyStopLimit: "buy stop limit"
+        case .sellStopLimit: "sell stop limit"
+        }
+    }
+}
+
+extension SymbolSpec {
+    /// The trading-rule fields in the configuration fingerprint, written
+    /// only when one is set, so a configuration without them keeps the
+    /// fingerprint it had before they existed (0.1 and 0.2 logs resume).
+    func writeRuleFields(into w: ByteWriter) {
+        guard stopsLevel != 0 || freezeLevel != 0 else { return }
+        w.u8(0xC2)  // tag: the rule fields follow
+        w.i64(stopsLevel); w.i64(freezeLevel)
+    }
+}

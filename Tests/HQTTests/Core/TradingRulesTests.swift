@@ -1,0 +1,191 @@
+import Testing
+
+@testable import HQTCore
+
+// Stops level S and freeze level F (points), as MT5 applies them: the table
+// "Requirements and Limitations in Making Trades" (book.mql4.com/appendix/limits),
+// repeated for MT5 in mql5.com/en/articles/2555 ("The checks a trading robot
+// must pass ..."), sections SYMBOL_TRADE_STOPS_LEVEL / SYMBOL_TRADE_FREEZE_LEVEL.
+// Stops: distance >= S is allowed. Freeze: distance <= F is frozen.
+// Buy SL/TP measured from the Bid, sell SL/TP from the Ask, pending SL/TP
+// from the order price; limit/stop prices from the Ask (buy) or Bid (sell).
+// TEST: 5 digits (1 point = 0.00001 = 10 micro), quoted 1.10000 / 1.10020,
+// S = 50 points (0.00050), F = 30 points (0.00030).
+@Suite struct TradingRulesTests {
+    func engine(stops: Int64 = 50, freeze: Int64 = 30) throws -> Engine {
+        let e = try makeEngine()
+        var s = usdSymbol()
+        s.stopsLevel = stops
+        s.freezeLevel = freeze
+        try e.addSymbol(s)
+        try e.tick(at: SEC, bid: 1_100_000, ask: 1_100_200)
+        return e
+    }
+
+    func code(_ body: () throws(HQTError) -> Void) -> HQTError.Code? {
+        do throws(HQTError) {
+            try body()
+            return nil
+        } catch { return error.code }
+    }
+
+    func pending(_ e: Engine, _ type: OrderType, _ price: Int64, stopLimit: Int64 = 0, sl: Int64 = 0, tp: Int64 = 0)
+        -> HQTError.Code?
+    {
+        code { () throws(HQTError) in
+            try e.send(
+                OrderRequest(symbolID: 0, type: type, volume: LOT, price: price, stopLimit: stopLimit, sl: sl, tp: tp))
+        }
+    }
+
+    // MARK: stops level
+
+    @Test func marketBuyMeasuresSLAndTPFromTheBid() throws {
+        let e = try engine()
+        // Bid - SL >= 50 points: 1.10000 - 0.00050 = 1.09950 is the closest SL.
+        #expect(code { () throws(HQTError) in try e.buy(symbolID: 0, volume: LOT, sl: 1_099_510) } == .invalidStops)
+        // TP - Bid >= 50: 1.10049 is 29 points above the ask but only 49 above the bid.
+        #expect(code { () throws(HQTError) in try e.buy(symbolID: 0, volume: LOT, tp: 1_100_490) } == .invalidStops)
+        #expect(e.positions.isEmpty && e.orderHistory.isEmpty)
+        try e.buy(symbolID: 0, volume: LOT, sl: 1_099_500, tp: 1_100_500)
+        #expect(e.positions.count == 1)
+    }
+
+    @Test func marketSellMeasuresSLAndTPFromTheAsk() throws {
+        let e = try engine()
+        // SL - Ask >= 50: 1.10020 + 0.00050 = 1.10070; Ask - TP >= 50: 1.09970.
+        #expect(code { () throws(HQTError) in try e.sell(symbolID: 0, volume: LOT, sl: 1_100_690) } == .invalidStops)
+        #expect(code { () throws(HQTError) in try e.sell(symbolID: 0, volume: LOT, tp: 1_099_710) } == .invalidStops)
+        try e.sell(symbolID: 0, volume: LOT, sl: 1_100_700, tp: 1_099_700)
+        #expect(e.positions.count == 1)
+    }
+
+    @Test func pendingPricesKeepTheStopsLevelFromTheMarket() throws {
+        let e = try engine()
+        // buy limit: Ask - Open >= 50 -> 1.09970 at most.
+        #expect(pending(e, .buyLimit, 1_099_710) == .invalidStops)
+        #expect(pending(e, .buyLimit, 1_099_700) == nil)
+        // sell limit: Open - Bid >= 50 -> 1.10050 at least.
+        #expect(pending(e, .sellLimit, 1_100_490) == .invalidStops)
+        #expect(pending(e, .sellLimit, 1_100_500) == nil)
+        // buy stop: Open - Ask >= 50 -> 1.10070 at least.
+        #expect(pending(e, .buyStop, 1_100_690) == .invalidStops)
+        #expect(pending(e, .buyStop, 1_100_700) == nil)
+        // sell stop: Bid - Open >= 50 -> 1.09950 at most.
+        #expect(pending(e, .sellStop, 1_099_510) == .invalidStops)
+        #expect(pending(e, .sellStop, 1_099_500) == nil)
+        // buy stop limit: the stop price as a buy stop (1.10069 refused).
+        #expect(pending(e, .buyStopLimit, 1_100_690, stopLimit: 1_100_600) == .invalidStops)
+        #expect(pending(e, .buyStopLimit, 1_100_700, stopLimit: 1_100_600) == nil)
+        #expect(e.orders.count == 5)
+        // The wrong side stays HQT's invalid price, whatever the level.
+        #expect(pending(e, .buyLimit, 1_100_300) == .invalidPrice)
+    }
+
+    @Test func pendingSLAndTPAreMeasuredFromTheOrderPrice() throws {
+        let e = try engine()
+        // buy limit at 1.09900: Open - SL >= 50 -> 1.09850; TP - Open >= 50 -> 1.09950.
+        #expect(pending(e, .buyLimit, 1_099_000, sl: 1_098_510) == .invalidStops)
+        #expect(pending(e, .buyLimit, 1_099_000, tp: 1_099_490) == .invalidStops)
+        #expect(pending(e, .buyLimit, 1_099_000, sl: 1_098_500, tp: 1_099_500) == nil)
+        // sell stop limit: SL/TP from the limit price 1.09980 (where it opens).
+        #expect(pending(e, .sellStopLimit, 1_099_000, stopLimit: 1_099_800, sl: 1_100_290) == .invalidStops)
+        #expect(pending(e, .sellStopLimit, 1_099_000, stopLimit: 1_099_800, sl: 1_100_300) == nil)
+    }
+
+    @Test func modifyingAPositionKeepsTheStopsLevel() throws {
+        let e = try engine(freeze: 0)
+        let t = try e.buy(symbolID: 0, volume: LOT, sl: 1_099_000)
+        // Moving the SL to 1.09951 (49 points under the bid) is refused.
+        #expect(code { () throws(HQTError) in try e.modify(ticket: t, sl: 1_099_510, tp: nil) } == .invalidStops)
+        #expect(e.positions.first?.sl == 1_099_000)
+        try e.modify(ticket: t, sl: 1_099_500, tp: nil)
+        #expect(e.positions.first?.sl == 1_099_500)
+    }
+
+    @Test func levelZeroKeepsHQTsSideOnlyCheck() throws {
+        let e = try engine(stops: 0, freeze: 0)
+        // One point under the bid: allowed when no stops level is set.
+        try e.buy(symbolID: 0, volume: LOT, sl: 1_099_990, tp: 1_100_010)
+        #expect(pending(e, .buyLimit, 1_100_190) == nil)
+        let t = try #require(e.positions.first?.ticket)
+        try e.close(ticket: t)
+        #expect(e.positions.isEmpty)
+    }
+
+    // MARK: freeze level
+
+    @Test func pendingOrderWithinTheFreezeLevelIsFrozen() throws {
+        let e = try engine()
+        let t = try e.send(OrderRequest(symbolID: 0, type: .buyLimit, volume: LOT, price: 1_099_000))
+        // Ask 1.09930: Ask - Open = 30 points = F, not > F: frozen (and not triggered: ask > 1.09900).
+        try e.tick(at: 2 * SEC, bid: 1_099_100, ask: 1_099_300)
+        #expect(code { () throws(HQTError) in try e.cancel(ticket: t) } == .frozen)
+        #expect(
+            code { () throws(HQTError) in
+                try e.modifyOrder(ticket: t, price: 1_098_000, stopLimit: nil, expiration: nil)
+            }
+                == .frozen)
+        #expect(code { () throws(HQTError) in try e.modify(ticket: t, sl: 1_098_000, tp: nil) } == .frozen)
+        #expect(e.orders.first?.price == 1_099_000 && e.orders.first?.sl == 0)
+        // Ask 1.09931: 31 points > F, free again.
+        try e.tick(at: 3 * SEC, bid: 1_099_110, ask: 1_099_310)
+        try e.cancel(ticket: t)
+        #expect(e.orders.isEmpty)
+    }
+
+    @Test func positionWithTPWithinTheFreezeLevelCannotBeClosedOrModified() throws {
+        let e = try engine()
+        let t = try e.buy(symbolID: 0, volume: LOT, sl: 1_099_000, tp: 1_101_000)  // at 1.10020
+        // Bid 1.10070: TP - Bid = 30 points = F: frozen.
+        try e.tick(at: 2 * SEC, bid: 1_100_700, ask: 1_100_900)
+        #expect(code { () throws(HQTError) in try e.close(ticket: t) } == .frozen)
+        #expect(code { () throws(HQTError) in try e.modify(ticket: t, sl: 1_099_500, tp: nil) } == .frozen)
+        #expect(e.positions.first?.sl == 1_099_000 && e.deals.count == 1)
+        // The engine's own TP is not a request: it still closes at the level's tick.
+        try e.tick(at: 3 * SEC, bid: 1_101_000, ask: 1_101_200)
+        // (1.10100 - 1.10020) x 100 000 = 80 USD
+        #expect(e.positions.isEmpty && e.deals.last?.reason == .takeProfit && e.deals.last?.profit == 80 * U)
+    }
+
+    @Test func sellPositionFrozenBySLNearTheAsk() throws {
+        let e = try engine()
+        let t = try e.sell(symbolID: 0, volume: LOT, sl: 1_101_000)  // SL - Ask = 80 points
+        // Ask 1.10071: SL - Ask = 29 points <= F.
+        try e.tick(at: 2 * SEC, bid: 1_100_510, ask: 1_100_710)
+        #expect(code { () throws(HQTError) in try e.close(ticket: t) } == .frozen)
+        // Ask 1.10069: 31 points, free: closes at the ask, (1.10000 - 1.10069) x 100 000 = -69 USD.
+        try e.tick(at: 3 * SEC, bid: 1_100_490, ask: 1_100_690)
+        try e.close(ticket: t)
+        #expect(e.deals.last?.profit == -69 * U)
+    }
+
+    // MARK: spec and fingerprint
+
+    @Test func levelsAreValidated() throws {
+        let e = try makeEngine()
+        for (stops, freeze) in [(Int64(-1), Int64(0)), (0, -1), (1_000_000_001, 0), (0, .max)] {
+            var s = usdSymbol()
+            s.stopsLevel = stops
+            s.freezeLevel = freeze
+            #expect(code { () throws(HQTError) in _ = try e.addSymbol(s) } == .invalidArgument)
+        }
+        #expect(e.symbols.isEmpty)
+    }
+
+    @Test func levelsEnterTheFingerprintOnlyWhenSet() throws {
+        let w = ByteWriter()
+        usdSymbol().writeRuleFields(into: w)
+        #expect(w.bytes.isEmpty)
+        let a = try makeEngine(), b = try makeEngine(), c = try makeEngine()
+        try a.addSymbol(usdSymbol())
+        var s = usdSymbol()
+        s.stopsLevel = 10
+        try b.addSymbol(s)
+        s.stopsLevel = 0
+        s.freezeLevel = 10
+        try c.addSymbol(s)
+        #expect(a.configurationFingerprint != b.configurationFingerprint)
+        #expect(b.configurationFingerprint != c.configurationFingerprint)
+    }
+}
