@@ -460,6 +460,9 @@ typedef struct hqt_symbol_spec_v2 {
     int64_t tick_size;            /* futures and CFD index: > 0 */
     int64_t tick_value;           /* profit currency per tick_size per lot */
     int64_t margin_hedged;        /* contract units x 1e6 per hedged lot; -1 (default): positions charged on their own */
+    /* Appended: MT5's trading rules (docs/engine.md, "Trading rules"). */
+    int64_t stops_level;          /* points: minimum distance of SL, TP and pending prices from the market; 0: none */
+    int64_t freeze_level;         /* points: orders and positions within it are frozen (HQT_E_FROZEN); 0: none */
 } hqt_symbol_spec_v2;
 
 /* Zeroes struct_size bytes of spec, fills the defaults of hqt_symbol_spec_init

@@ -117,6 +117,7 @@ func addSymbol(
     s.marginMaintenance = c.margin_maintenance; s.tickSize = c.tick_size; s.tickValue = c.tick_value
     s.marginHedged = c.margin_hedged < 0 ? nil : c.margin_hedged
     s.marginHedgedUseLeg = c.margin_hedged_use_leg == 1
+    s.stopsLevel = c.stops_level; s.freezeLevel = c.freeze_level
     out.pointee = try e.addSymbol(s)
 }
 

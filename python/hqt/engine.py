@@ -174,6 +174,13 @@ def _currency(code: object, what: str) -> str:
     return code.upper()
 
 
+def _points(value: object, what: str) -> int:
+    """A level in whole points (MT5 gives stops and freeze levels as integers)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InvalidArgumentError(f"{what} must be a whole number of points, got {value!r}")
+    return int(value)
+
+
 class Engine(_hqt.Engine):
     """A backtest engine with one account.
 
@@ -294,6 +301,8 @@ class Engine(_hqt.Engine):
         tick_value: float = 0.0,
         margin_hedged: float | None = None,
         margin_hedged_use_leg: bool = False,
+        stops_level: int = 0,
+        freeze_level: int = 0,
     ) -> int:
         """Add a symbol; returns its id (0, 1, ... in order of addition).
 
@@ -335,6 +344,16 @@ class Engine(_hqt.Engine):
         ``"forex"`` is calc_mode ``"forex"``, ``"cfd"`` is calc_mode ``"cfd"``
         (MT5's CFD, no leverage; in 0.1 it divided by the leverage,
         which is ``"cfd_leverage"``). Bad values raise InvalidArgumentError.
+
+        Trading rules (MT5's SYMBOL_TRADE_STOPS_LEVEL and
+        SYMBOL_TRADE_FREEZE_LEVEL, in points, 0 = none; docs/engine.md,
+        "Trading rules"): ``stops_level`` is the minimum distance of SL and
+        TP from the market (Bid for buys, Ask for sells) or from a pending
+        order's price, and of a pending price from the market; closer
+        raises InvalidStopsError. Within ``freeze_level`` of the market a
+        pending order cannot be modified or canceled, and a position whose
+        SL or TP is that close cannot be modified or closed: FrozenError.
+        The engine's own SL, TP, triggers and stop-out are never refused.
         """
         if not isinstance(name, str) or not name:
             raise InvalidArgumentError(f"symbol name must be a non-empty str, got {name!r}")
@@ -385,6 +404,8 @@ class Engine(_hqt.Engine):
             tick_value,
             margin_hedged,
             int(bool(margin_hedged_use_leg)),
+            _points(stops_level, "stops_level"),
+            _points(freeze_level, "freeze_level"),
         )
 
     def symbol(self, symbol: SymbolRef) -> SymbolInfo:

@@ -110,6 +110,9 @@ class SymbolInfo:
     tick_value: float = 0.0
     margin_hedged: float | None = None  #: contract units per hedged lot; None: not set
     margin_hedged_use_leg: bool = False
+    #: MT5's trading rules in points (docs/engine.md, "Trading rules"); 0: none
+    stops_level: int = 0
+    freeze_level: int = 0
 
     @property
     def point(self) -> float:
@@ -143,6 +146,8 @@ class SymbolInfo:
             tick_value=_f(t[21]),
             margin_hedged=None if t[22] < 0 else _f(t[22]),
             margin_hedged_use_leg=bool(t[23]),
+            stops_level=t[24],
+            freeze_level=t[25],
         )
 
 

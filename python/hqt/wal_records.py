@@ -1191,6 +1191,16 @@ class SymbolConfig:
     tick_value: int = 0
     margin_hedged: int = -1  # -1: not set
     margin_hedged_use_leg: bool = False
+    #: since the trading rules: points; written only when one is set
+    stops_level: int = 0
+    freeze_level: int = 0
+
+    def _rule_bytes(self) -> bytes:
+        """The rule fields (tag 0xC2), empty when both levels are 0 so a
+        configuration without them keeps its earlier fingerprint."""
+        if not (self.stops_level or self.freeze_level):
+            return b""
+        return b"\xc2" + struct.pack("<qq", self.stops_level, self.freeze_level)
 
     def _calc_bytes(self) -> tuple[int, bytes]:
         """The fingerprint's margin code and the calc fields (empty when
@@ -1260,7 +1270,7 @@ def configuration_fingerprint(
             s.commission_per_lot,
             s.spread,
         )
-        buf += extra
+        buf += extra + s._rule_bytes()
     h = 0xCBF29CE484222325
     for byte in buf:
         h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF

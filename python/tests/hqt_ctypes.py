@@ -253,6 +253,9 @@ class SymbolSpecV2(C.Structure):
             ("tick_size", i64),
             ("tick_value", i64),
             ("margin_hedged", i64),
+            # appended after the calc fields: MT5's trading rules (points)
+            ("stops_level", i64),
+            ("freeze_level", i64),
         ]
     )
 

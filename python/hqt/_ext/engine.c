@@ -248,19 +248,21 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
                              "volume_step", "volume_max", "commission_per_lot", "spread",
                              "calc_mode", "margin_rate", "margin_initial", "margin_maintenance",
                              "tick_size", "tick_value", "margin_hedged", "margin_hedged_use_leg",
-                             NULL};
+                             "stops_level", "freeze_level", NULL};
     const char *name, *base = NULL, *profit = NULL, *margin = NULL;
     PyObject *contract = Py_None, *digits = Py_None, *mode = Py_None, *vmin = Py_None,
              *vstep = Py_None, *vmax = Py_None, *comm = Py_None, *spread = Py_None,
              *calc = Py_None, *rate = Py_None, *initial = Py_None, *maintenance = Py_None,
-             *tsize = Py_None, *tvalue = Py_None, *hedged = Py_None, *leg = Py_None;
+             *tsize = Py_None, *tvalue = Py_None, *hedged = Py_None, *leg = Py_None,
+             *stops = Py_None, *freeze = Py_None;
     hqt_symbol_spec_v2 spec;
     uint32_t id;
     ENTER(self);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOO:_add_symbol", kwlist, &name,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOOOO:_add_symbol", kwlist, &name,
                                      &base, &profit, &margin, &contract, &digits, &mode, &vmin,
                                      &vstep, &vmax, &comm, &spread, &calc, &rate, &initial,
-                                     &maintenance, &tsize, &tvalue, &hedged, &leg))
+                                     &maintenance, &tsize, &tvalue, &hedged, &leg, &stops,
+                                     &freeze))
         return NULL;
     CALL(hqt_symbol_spec_v2_init(&spec, sizeof spec));
     spec.name = name;
@@ -283,7 +285,9 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
         (tsize != Py_None && hqt_to_micro(tsize, "tick_size", &spec.tick_size) < 0) ||
         (tvalue != Py_None && hqt_to_micro(tvalue, "tick_value", &spec.tick_value) < 0) ||
         (hedged != Py_None && hqt_to_micro(hedged, "margin_hedged", &spec.margin_hedged) < 0) ||
-        (leg != Py_None && hqt_as_i32(leg, "margin_hedged_use_leg", &spec.margin_hedged_use_leg) < 0))
+        (leg != Py_None && hqt_as_i32(leg, "margin_hedged_use_leg", &spec.margin_hedged_use_leg) < 0) ||
+        (stops != Py_None && hqt_as_i64(stops, "stops_level", &spec.stops_level) < 0) ||
+        (freeze != Py_None && hqt_as_i64(freeze, "freeze_level", &spec.freeze_level) < 0))
         return NULL;
     CALL(hqt_engine_add_symbol_v2(self->engine, &spec, &id));
     return PyLong_FromUnsignedLong(id);
@@ -312,7 +316,7 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
     CALL(hqt_engine_symbol_info(self->engine, id, &s));
     CALL(hqt_symbol_spec_v2_init(&c, sizeof c));
     CALL(hqt_engine_symbol_spec(self->engine, id, &c));
-    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLLiLLLLLLi)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
+    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLLiLLLLLLiLL)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
                          s.base_currency, (Py_ssize_t)strnlen(s.base_currency, sizeof s.base_currency),
                          s.profit_currency, (Py_ssize_t)strnlen(s.profit_currency, sizeof s.profit_currency),
                          s.margin_currency, (Py_ssize_t)strnlen(s.margin_currency, sizeof s.margin_currency),
@@ -323,7 +327,8 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
                          (long long)s.last_time, (int)c.calc_mode, (long long)c.margin_rate,
                          (long long)c.margin_initial, (long long)c.margin_maintenance,
                          (long long)c.tick_size, (long long)c.tick_value,
-                         (long long)c.margin_hedged, (int)c.margin_hedged_use_leg);
+                         (long long)c.margin_hedged, (int)c.margin_hedged_use_leg,
+                         (long long)c.stops_level, (long long)c.freeze_level);
 }
 
 static PyObject *

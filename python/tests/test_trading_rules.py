@@ -1,0 +1,174 @@
+"""MT5's stops and freeze levels through ``hqt`` and through the C struct (the Swift twin
+is Tests/HQTTests/Core/TradingRulesTests.swift).
+
+Rules: the table "Requirements and Limitations in Making Trades"
+(book.mql4.com/appendix/limits), which MetaQuotes repeats for MT5 in "The checks a
+trading robot must pass before publication in the Market" (mql5.com/en/articles/2555,
+SYMBOL_TRADE_STOPS_LEVEL and SYMBOL_TRADE_FREEZE_LEVEL). A distance >= the stops level
+is allowed; a distance <= the freeze level is frozen. Buy SL/TP are measured from the
+Bid, sell SL/TP from the Ask, pending SL/TP from the order price.
+
+S: 5 digits (1 point = 0.00001), quoted 1.10000 / 1.10020; stops level 50 points
+(0.00050), freeze level 30 points (0.00030).
+"""
+
+from __future__ import annotations
+
+import ctypes as C
+
+import pytest
+
+import hqt
+import hqt_ctypes as H
+from conftest import LIBHQT, SEC, T0
+
+
+def tick(e: hqt.Engine, k: int, bid: float, ask: float) -> None:
+    e.process_event(hqt.Tick(0, T0 + k * SEC, bid, ask))
+
+
+def engine(stops_level: int = 50, freeze_level: int = 30) -> hqt.Engine:
+    e = hqt.Engine(10_000.0, "USD", 100)
+    e.add_symbol(
+        "S",
+        base_currency="USD",
+        profit_currency="USD",
+        stops_level=stops_level,
+        freeze_level=freeze_level,
+    )
+    tick(e, 1, 1.10000, 1.10020)
+    return e
+
+
+def test_the_levels_are_part_of_the_symbol():
+    e = engine()
+    s = e.symbol("S")
+    assert (s.stops_level, s.freeze_level) == (50, 30)
+    plain = hqt.Engine(1000.0)
+    plain.add_symbol("EURUSD")
+    assert (plain.symbol(0).stops_level, plain.symbol(0).freeze_level) == (0, 0)
+
+
+def test_market_orders_keep_the_stops_level_from_bid_and_ask():
+    e = engine()
+    # buy: Bid - SL >= 0.00050 -> 1.09950 at most; TP - Bid >= 0.00050 -> 1.10050 at least
+    with pytest.raises(hqt.InvalidStopsError, match="stops level"):
+        e.buy("S", 1.0, sl=1.09951)
+    with pytest.raises(hqt.InvalidStopsError):
+        e.buy("S", 1.0, tp=1.10049)  # 29 points above the ask, 49 above the bid
+    # sell: SL - Ask >= 0.00050 -> 1.10070; Ask - TP >= 0.00050 -> 1.09970
+    with pytest.raises(hqt.InvalidStopsError):
+        e.sell("S", 1.0, sl=1.10069)
+    with pytest.raises(hqt.InvalidStopsError):
+        e.sell("S", 1.0, tp=1.09971)
+    assert e.positions == [] and e.deals == []
+    e.buy("S", 1.0, sl=1.09950, tp=1.10050)
+    e.sell("S", 1.0, sl=1.10070, tp=1.09970)
+    assert len(e.positions) == 2
+
+
+def test_pending_prices_and_their_stops():
+    e = engine()
+    with pytest.raises(hqt.InvalidStopsError):
+        e.buy_limit("S", 1.0, 1.09971)  # Ask - Open = 49 points
+    with pytest.raises(hqt.InvalidStopsError):
+        e.sell_stop("S", 1.0, 1.09951)  # Bid - Open = 49 points
+    with pytest.raises(hqt.InvalidStopsError):
+        e.buy_limit("S", 1.0, 1.09900, sl=1.09851)  # Open - SL = 49 points
+    e.buy_limit("S", 1.0, 1.09970, sl=1.09920, tp=1.10020)
+    e.sell_stop("S", 1.0, 1.09950)
+    assert len(e.orders) == 2
+
+
+def test_frozen_pending_order_and_position():
+    e = engine()
+    order = e.buy_limit("S", 1.0, 1.09900)
+    pos = e.buy("S", 1.0, tp=1.10300)  # opens at 1.10020
+    # Ask 1.09930: Ask - Open = 30 points = freeze level -> frozen (not filled: ask > 1.09900)
+    tick(e, 2, 1.09910, 1.09930)
+    with pytest.raises(hqt.FrozenError, match="freeze level"):
+        e.cancel(order)
+    with pytest.raises(hqt.FrozenError):
+        e.modify_order(order, price=1.09800)
+    assert isinstance(hqt.FrozenError("x"), hqt.TradeError)
+    assert e.orders[0].price == pytest.approx(1.09900)
+    tick(e, 3, 1.09911, 1.09931)  # 31 points: free
+    e.cancel(order)
+    # Bid 1.10270: TP - Bid = 30 points -> the position is frozen
+    tick(e, 4, 1.10270, 1.10290)
+    with pytest.raises(hqt.FrozenError):
+        e.close(pos)
+    with pytest.raises(hqt.FrozenError):
+        e.modify(pos, sl=1.10000)
+    tick(e, 5, 1.10269, 1.10289)  # 31 points: free
+    e.close(pos)
+    # (1.10269 - 1.10020) x 100 000 = 249 USD
+    assert e.deals[-1].profit == pytest.approx(249.0)
+
+
+def test_bad_levels_are_refused():
+    e = hqt.Engine(1000.0)
+    for kwargs in ({"stops_level": -1}, {"freeze_level": 2_000_000_000}, {"stops_level": 1.5}):
+        with pytest.raises(hqt.InvalidArgumentError):
+            e.add_symbol("EURUSD", **kwargs)
+    assert e.symbol_count == 0
+
+
+def test_the_wal_fingerprint_covers_the_levels(tmp_path):
+    """hqt.wal_records.configuration_fingerprint agrees with the engine's; without
+    levels it is the fingerprint the configuration had before they existed."""
+    from hqt import wal_records as W
+
+    for i, (kwargs, extra) in enumerate(
+        [
+            ({}, {}),
+            ({"stops_level": 10}, {"stops_level": 10}),
+            ({"freeze_level": 7}, {"freeze_level": 7}),
+        ]
+    ):
+        e = hqt.Engine(1000.0)
+        e.add_symbol("EURUSD", **kwargs)
+        report = e.enable_wal(tmp_path / f"{i}.wal")
+        config = W.SymbolConfig("EURUSD", "EUR", "USD", **extra)
+        assert report.fingerprint == W.configuration_fingerprint(1000 * 10**6, "USD", 100, [config])
+        e.disable_wal()
+
+
+# ---- the C struct ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lib() -> C.CDLL:
+    return H.load(LIBHQT)
+
+
+def test_the_c_struct_carries_the_levels(lib):
+    s = H.SymbolSpecV2()
+    C.memset(C.byref(s), 0x5A, C.sizeof(s))
+    assert lib.hqt_symbol_spec_v2_init(C.byref(s), C.sizeof(s)) == 0
+    assert (s.stops_level, s.freeze_level) == (0, 0)
+    s.name, s.base_currency, s.profit_currency = b"S", b"USD", b"USD"
+    s.stops_level, s.freeze_level = 50, 30
+    e = C.c_void_p()
+    assert lib.hqt_engine_create(10_000 * 10**6, b"USD", 100, C.byref(e)) == 0
+    sid = C.c_uint32()
+    assert lib.hqt_engine_add_symbol_v2(e, C.byref(s), C.byref(sid)) == 0
+    back = H.SymbolSpecV2()
+    assert lib.hqt_symbol_spec_v2_init(C.byref(back), C.sizeof(back)) == 0
+    assert lib.hqt_engine_symbol_spec(e, 0, C.byref(back)) == 0
+    assert (back.stops_level, back.freeze_level) == (50, 30)
+    ev = H.Event(type=0, tick=H.Tick(0, T0 + SEC, 1_100_000, 1_100_200))
+    assert lib.hqt_engine_process_event(e, C.byref(ev), None) == 0
+    t = C.c_uint64()
+    # SL 1.09951 is 49 points under the bid: HQT_E_INVALID_STOPS
+    assert lib.hqt_engine_buy(e, 0, 10**6, 1_099_510, 0, C.byref(t)) == 6
+    assert lib.hqt_engine_buy(e, 0, 10**6, 0, 1_100_500, C.byref(t)) == 0
+    # Bid 1.10020: TP - Bid = 30 points -> HQT_E_FROZEN (21) on close
+    ev = H.Event(type=0, tick=H.Tick(0, T0 + 2 * SEC, 1_100_200, 1_100_400))
+    assert lib.hqt_engine_process_event(e, C.byref(ev), None) == 0
+    st = lib.hqt_engine_close(e, t.value, 0)
+    assert st == 21 and lib.hqt_status_name(st) == b"HQT_E_FROZEN"
+    # A negative level is refused
+    s.stops_level = -1
+    assert lib.hqt_engine_add_symbol_v2(e, C.byref(s), C.byref(sid)) == 1
+    lib.hqt_engine_destroy(e)
