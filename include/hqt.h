@@ -426,6 +426,20 @@ int hqt_engine_destroy(hqt_engine *engine);
 int hqt_engine_set_account_mode(hqt_engine *engine, int32_t mode);
 /* Margin call and stop-out levels, percent x 1e6 (defaults 100% and 50%). */
 int hqt_engine_set_margin_levels(hqt_engine *engine, int64_t margin_call, int64_t stop_out);
+/* BEGIN GENERATED: hqt_abi.toml [stop_out_mode] */
+/* Stop-out modes for hqt_engine_set_margin_levels_mode() (MT5's ENUM_ACCOUNT_STOPOUT_MODE). */
+enum {
+    HQT_STOP_OUT_PERCENT = 0, /* levels in percent of the margin level, equity / margin x 100 (the default) */
+    HQT_STOP_OUT_MONEY = 1    /* levels in deposit currency, compared with the free margin, equity - margin */
+};
+/* END GENERATED */
+/* Margin call and stop-out levels with their mode: HQT_STOP_OUT_PERCENT (percent x 1e6, as
+   hqt_engine_set_margin_levels) or HQT_STOP_OUT_MONEY (deposit currency x 1e6, compared with the
+   free margin; 0 <= stop_out <= margin_call <= 1e12). docs/engine.md, "Trading rules". */
+int hqt_engine_set_margin_levels_mode(hqt_engine *engine, int64_t margin_call, int64_t stop_out,
+                                      int32_t mode);
+/* The mode set last (HQT_STOP_OUT_PERCENT until set). */
+int hqt_engine_stop_out_mode(hqt_engine *engine, int32_t *out_mode);
 /* Interval of equity curve samples in ns (default 60 s); deals always add a sample. */
 int hqt_engine_set_equity_interval(hqt_engine *engine, int64_t interval_ns);
 

@@ -50,6 +50,24 @@ public func hqt_engine_set_margin_levels(_ handle: OpaquePointer?, _ marginCall:
     status { () throws(HQTError) in try engine(handle).setMarginLevels(marginCall: marginCall, stopOut: stopOut) }
 }
 
+@_cdecl("hqt_engine_set_margin_levels_mode")
+public func hqt_engine_set_margin_levels_mode(
+    _ handle: OpaquePointer?, _ marginCall: Int64, _ stopOut: Int64, _ mode: Int32
+) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        guard let m = StopOutMode(rawValue: mode) else {
+            throw invalid("mode must be HQT_STOP_OUT_PERCENT (0) or HQT_STOP_OUT_MONEY (1), got \(mode)")
+        }
+        try e.setMarginLevels(marginCall: marginCall, stopOut: stopOut, mode: m)
+    }
+}
+
+@_cdecl("hqt_engine_stop_out_mode")
+public func hqt_engine_stop_out_mode(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<Int32>?) -> Int32 {
+    status { () throws(HQTError) in try output(out, "out_mode").pointee = try engine(handle).stopOutMode.rawValue }
+}
+
 @_cdecl("hqt_engine_set_equity_interval")
 public func hqt_engine_set_equity_interval(_ handle: OpaquePointer?, _ interval: Int64) -> Int32 {
     status { () throws(HQTError) in try engine(handle).setEquityInterval(interval) }

@@ -410,3 +410,14 @@ class TickModel(IntEnum):
     OHLC_M1 = 2  #: 4 ticks per M1 bar: open, extremes in MT5's order, close
     OPEN_PRICES = 3  #: one tick per bar (any timeframe), at its open
     BARS = 4  #: the bar rule (SL before TP) for bars of any timeframe
+
+
+class StopOutMode(IntEnum):
+    """Stop-out modes for hqt_engine_set_margin_levels_mode() (MT5's ENUM_ACCOUNT_STOPOUT_MODE)."""
+
+    PERCENT = 0  #: levels in percent of the margin level, equity / margin x 100 (the default)
+    MONEY = 1  #: levels in deposit currency, compared with the free margin, equity - margin
+
+
+#: Names by value.
+STOP_OUT_MODE_NAMES: tuple[str, ...] = ("PERCENT", "MONEY")

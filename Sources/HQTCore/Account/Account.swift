@@ -9,6 +9,8 @@ struct Account {
     /// Percent × 1e6.
     var marginCallLevel: Int64 = 100 * FixedPoint.scale
     var stopOutLevel: Int64 = 50 * FixedPoint.scale
+    /// What the two levels mean (Engine+TradingRules.swift).
+    var stopOutMode: StopOutMode = .percent
 
     var balance: Int64
     /// Deposits minus withdrawals since the start (not profit).
@@ -37,10 +39,14 @@ struct Account {
         usedMargin > 0 ? FixedPoint.mulDiv(equity, 100 * FixedPoint.scale, usedMargin) : 0
     }
 
-    /// equity / margin × 100% <= level, compared without division.
+    /// equity / margin × 100% <= level, compared without division; in
+    /// money mode free margin <= level (money × 1e6).
     @inline(__always)
     func marginLevelAtOrBelow(_ level: Int64) -> Bool {
-        usedMargin > 0 && Int128(balance &+ floatingProfit) * 100_000_000 <= Int128(level) * Int128(usedMargin)
+        guard stopOutMode == .percent else {
+            return usedMargin > 0 && (balance &+ floatingProfit) &- usedMargin <= level
+        }
+        return usedMargin > 0 && Int128(balance &+ floatingProfit) * 100_000_000 <= Int128(level) * Int128(usedMargin)
     }
 
     /// Whether the tick path must run the exact margin checks.
@@ -55,8 +61,15 @@ struct Account {
             marginCheckEquity = .max
             return
         }
+        guard usedMargin > 0 else {
+            marginCheckEquity = .min
+            return
+        }
+        // Money mode: free margin <= level is equity <= level + margin (both
+        // bounded by the validated ranges, so the sum cannot overflow).
         marginCheckEquity =
-            usedMargin > 0
-            ? FixedPoint.mulDiv(max(marginCallLevel, stopOutLevel), usedMargin, 100_000_000) + 1 : .min
+            stopOutMode == .money
+            ? max(marginCallLevel, stopOutLevel) + usedMargin + 1
+            : FixedPoint.mulDiv(max(marginCallLevel, stopOutLevel), usedMargin, 100_000_000) + 1
     }
 }

@@ -146,3 +146,40 @@ extension SymbolSpec {
         w.i64(stopsLevel); w.i64(freezeLevel)
     }
 }
+
+/// MT5's ENUM_ACCOUNT_STOPOUT_MODE (ACCOUNT_MARGIN_SO_MODE): whether the
+/// margin-call and stop-out levels are percent of the margin level or money.
+public enum StopOutMode: Int32, Sendable {
+    /// equity / margin × 100 <= level (percent × 1e6).
+    case percent = 0
+    /// free margin = equity − margin <= level (deposit currency × 1e6).
+    case money = 1
+}
+
+extension Engine {
+    public var stopOutMode: StopOutMode { accountState.stopOutMode }
+
+    /// Money levels: 0 <= stop-out <= margin call <= 1e12 (MQL4's
+    /// AccountStopoutMode 1: "comparison of the free margin level to the
+    /// absolute value", docs.mql4.com/account/accountstopoutmode).
+    func setMoneyMarginLevels(marginCall: Int64, stopOut: Int64) throws(HQTError) {
+        guard stopOut >= 0, marginCall >= stopOut, marginCall <= Engine.maxMoney else {
+            throw HQTError(
+                .invalidArgument,
+                "money margin levels need 0 <= stop-out (\(FixedPoint.format(stopOut))) <= margin call (\(FixedPoint.format(marginCall))) <= 1e12"
+            )
+        }
+        accountState.stopOutMode = .money
+        accountState.marginCallLevel = marginCall
+        accountState.stopOutLevel = stopOut
+        accountState.updateMarginCheckEquity(replaying: replaying)
+    }
+
+    /// The stop-out mode in the configuration fingerprint, only when it is
+    /// not the default, so percent configurations keep their fingerprint.
+    func writeStopOutMode(into w: ByteWriter) {
+        guard accountState.stopOutMode != .percent else { return }
+        w.u8(0xC3)  // tag: the stop-out mode follows
+        w.i32(accountState.stopOutMode.rawValue)
+    }
+}

@@ -21,6 +21,7 @@ extension Engine {
             s.writeCalcFields(into: w)
             s.writeRuleFields(into: w)
         }
+        writeStopOutMode(into: w)
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in w.bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return hash

@@ -188,4 +188,64 @@ import Testing
         #expect(a.configurationFingerprint != b.configurationFingerprint)
         #expect(b.configurationFingerprint != c.configurationFingerprint)
     }
+
+    // MARK: stop-out mode
+
+    // ACCOUNT_MARGIN_SO_MODE = ACCOUNT_STOPOUT_MODE_MONEY: the levels are
+    // money, compared with the free margin (MQL4 AccountStopoutMode 1,
+    // "comparison of the free margin level to the absolute value",
+    // docs.mql4.com/account/accountstopoutmode). 10 000 USD, 1:100, 1 lot
+    // TEST = margin 100 000 / 100 = 1 000 USD; margin call 2 000, stop-out 500.
+    func moneyEngine() throws -> (Engine, UInt64) {
+        let e = try makeEngine()
+        try e.addSymbol(usdSymbol())
+        try e.setMarginLevels(marginCall: 2_000 * U, stopOut: 500 * U, mode: .money)
+        try e.tick(at: SEC, bid: 1_100_000, ask: 1_100_200)
+        let t = try e.buy(symbolID: 0, volume: LOT)  // at 1.10020
+        return (e, t)
+    }
+
+    @Test func moneyModeMarginCallAtFreeMarginLevel() throws {
+        let (e, _) = try moneyEngine()
+        #expect(e.stopOutMode == .money && !e.account.marginCall)
+        // Bid 1.03000: profit (1.03000 - 1.10020) x 100 000 = -7 020, equity 2 980,
+        // free margin 1 980 <= 2 000: margin call (margin level 298%: none in percent mode).
+        try e.tick(at: 2 * SEC, bid: 1_030_000, ask: 1_030_200)
+        #expect(e.account.freeMargin == 1_980 * U && e.account.marginCall && e.positions.count == 1)
+    }
+
+    @Test func moneyModeStopOutAtTheLevelExactly() throws {
+        let (e, _) = try moneyEngine()
+        // Bid 1.01521: profit -8 499, equity 1 501, free margin 501 > 500: still open.
+        try e.tick(at: 2 * SEC, bid: 1_015_210, ask: 1_015_410)
+        #expect(e.positions.count == 1)
+        // Bid 1.01520: profit -8 500, equity 1 500, free margin 500 <= 500: stop-out at the bid.
+        try e.tick(at: 3 * SEC, bid: 1_015_200, ask: 1_015_400)
+        #expect(e.positions.isEmpty)
+        let d = try #require(e.deals.last)
+        #expect(d.reason == .stopOut && d.price == 1_015_200 && d.profit == -8_500 * U)
+        #expect(e.account.balance == 1_500 * U)
+    }
+
+    @Test func percentModeIsTheDefaultAndMoneyLevelsAreValidated() throws {
+        let e = try makeEngine()
+        #expect(e.stopOutMode == .percent)
+        #expect(
+            code { () throws(HQTError) in try e.setMarginLevels(marginCall: 100 * U, stopOut: 200 * U, mode: .money) }
+                == .invalidArgument)
+        #expect(
+            code { () throws(HQTError) in
+                try e.setMarginLevels(marginCall: Engine.maxMoney + 1, stopOut: 0, mode: .money)
+            } == .invalidArgument)
+        #expect(e.stopOutMode == .percent)
+        // Money levels above 100 000 are allowed (they are not percent).
+        try e.setMarginLevels(marginCall: 500_000 * U, stopOut: 0, mode: .money)
+        // The mode enters the fingerprint: same numbers, other mode, other fingerprint.
+        try e.setMarginLevels(marginCall: 500 * U, stopOut: 0, mode: .money)
+        let money = e.configurationFingerprint
+        try e.setMarginLevels(marginCall: 500 * U, stopOut: 0, mode: .percent)
+        #expect(e.configurationFingerprint != money)
+        try e.setMarginLevels(marginCall: 100 * U, stopOut: 50 * U)
+        #expect(e.configurationFingerprint == (try makeEngine()).configurationFingerprint)
+    }
 }
