@@ -24,6 +24,7 @@ __all__ = [
     "MarginMode",
     "CalcMode",
     "TickModel",
+    "StopOutMode",
     "Timeframe",
     "TIMEFRAMES",
     "M1",

@@ -29,7 +29,7 @@ from hqt import _chunked, _hqt
 from hqt._arrays import TimeLike, as_micro_array, as_price_array, as_time_array, to_ns
 from hqt._interrupt import DeferredInterrupt
 from hqt.broadcast import BroadcastStats, Key, broadcast_options
-from hqt.constants import AccountMode, CalcMode, MarginMode, OrderType, TickModel
+from hqt.constants import AccountMode, CalcMode, MarginMode, OrderType, StopOutMode, TickModel
 from hqt.data import BarData, TickData, infer_timeframe
 from hqt.errors import HQTWarning, InvalidArgumentError, RunInterruptedError
 from hqt.frames import (
@@ -174,6 +174,15 @@ def _currency(code: object, what: str) -> str:
     return code.upper()
 
 
+def _stop_out_mode(mode: object) -> StopOutMode:
+    """``"percent"`` / ``"money"`` (or a StopOutMode) as the enum."""
+    if isinstance(mode, StopOutMode):
+        return mode
+    if isinstance(mode, str) and mode.lower() in ("percent", "money"):
+        return StopOutMode[mode.upper()]
+    raise InvalidArgumentError(f"stop_out_mode must be 'percent' or 'money', got {mode!r}")
+
+
 def _points(value: object, what: str) -> int:
     """A level in whole points (MT5 gives stops and freeze levels as integers)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
@@ -195,6 +204,10 @@ class Engine(_hqt.Engine):
         margin_call: margin call level in percent (default 100).
         stop_out: stop-out level in percent (default 50): below it the most
             losing position is closed until the level recovers.
+        stop_out_mode: ``"percent"`` (default) or ``"money"``: MT5's
+            ACCOUNT_MARGIN_SO_MODE; in money mode ``margin_call`` and
+            ``stop_out`` are deposit-currency amounts compared with the free
+            margin (see :meth:`set_margin_levels`).
 
     Example::
 
@@ -214,13 +227,15 @@ class Engine(_hqt.Engine):
         mode: str | AccountMode = "hedging",
         margin_call: float = 100.0,
         stop_out: float = 50.0,
+        stop_out_mode: str | StopOutMode = "percent",
     ) -> None:
         super().__init__(initial_balance, _currency(currency, "currency"), leverage)
         m = self._parse_mode(mode)
         if m != AccountMode.HEDGING:
             self._set_account_mode(int(m))
-        if (margin_call, stop_out) != (100.0, 50.0):
-            self._set_margin_levels(margin_call, stop_out)
+        so_mode = _stop_out_mode(stop_out_mode)
+        if (margin_call, stop_out, so_mode) != (100.0, 50.0, StopOutMode.PERCENT):
+            self._set_margin_levels(margin_call, stop_out, int(so_mode))
 
     @staticmethod
     def _parse_mode(mode: str | int) -> AccountMode:
@@ -272,9 +287,23 @@ class Engine(_hqt.Engine):
         """Switch between ``"hedging"`` and ``"netting"``; only before the first order."""
         self._set_account_mode(int(self._parse_mode(mode)))
 
-    def set_margin_levels(self, margin_call: float, stop_out: float) -> None:
-        """Margin call and stop-out levels in percent."""
-        self._set_margin_levels(margin_call, stop_out)
+    def set_margin_levels(
+        self, margin_call: float, stop_out: float, mode: str | StopOutMode = "percent"
+    ) -> None:
+        """Margin call and stop-out levels.
+
+        ``mode="percent"`` (default): levels of the margin level, equity /
+        margin x 100. ``mode="money"`` (MT5's ACCOUNT_STOPOUT_MODE_MONEY):
+        amounts in the deposit currency, compared with the free margin
+        (equity - margin): a margin call at free margin <= ``margin_call``,
+        a stop-out at free margin <= ``stop_out``. Either way
+        0 <= stop_out <= margin_call, else InvalidArgumentError."""
+        self._set_margin_levels(margin_call, stop_out, int(_stop_out_mode(mode)))
+
+    @property
+    def stop_out_mode(self) -> StopOutMode:
+        """What the margin levels are: StopOutMode.PERCENT or StopOutMode.MONEY."""
+        return StopOutMode(self._stop_out_mode())
 
     # ---- symbols ---------------------------------------------------------------------
 

@@ -1239,6 +1239,7 @@ def configuration_fingerprint(
     account_mode: int = 0,
     margin_call_level: int = 100 * SCALE,
     stop_out_level: int = 50 * SCALE,
+    stop_out_mode: int = 0,
 ) -> int:
     """The 64-bit FNV-1a fingerprint of an engine configuration, as stored in
     every snapshot (and in the log's HEADER): which account and symbols a log
@@ -1271,6 +1272,8 @@ def configuration_fingerprint(
             s.spread,
         )
         buf += extra + s._rule_bytes()
+    if stop_out_mode != 0:  # money levels (tag 0xC3); percent adds nothing
+        buf += b"\xc3" + struct.pack("<i", stop_out_mode)
     h = 0xCBF29CE484222325
     for byte in buf:
         h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF

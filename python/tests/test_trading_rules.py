@@ -172,3 +172,82 @@ def test_the_c_struct_carries_the_levels(lib):
     s.stops_level = -1
     assert lib.hqt_engine_add_symbol_v2(e, C.byref(s), C.byref(sid)) == 1
     lib.hqt_engine_destroy(e)
+
+
+# ---- stop-out mode -----------------------------------------------------------------
+# ACCOUNT_STOPOUT_MODE_MONEY: levels in deposit currency against the free margin (MQL4
+# AccountStopoutMode 1, "comparison of the free margin level to the absolute value",
+# docs.mql4.com/account/accountstopoutmode). 10 000 USD, 1:100: 1 lot of S = margin 1 000.
+
+
+def money_engine(**kwargs: object) -> hqt.Engine:
+    e = hqt.Engine(10_000.0, "USD", 100, **kwargs)
+    e.add_symbol("S", base_currency="USD", profit_currency="USD")
+    tick(e, 1, 1.10000, 1.10020)
+    return e
+
+
+def test_money_stop_out_closes_at_free_margin_level():
+    e = money_engine()
+    assert e.stop_out_mode == hqt.StopOutMode.PERCENT
+    e.set_margin_levels(2000.0, 500.0, mode="money")
+    assert e.stop_out_mode == hqt.StopOutMode.MONEY
+    e.buy("S", 1.0)  # at 1.10020
+    # bid 1.03000: profit -7 020, equity 2 980, free margin 1 980 <= 2 000: margin call
+    tick(e, 2, 1.03000, 1.03020)
+    assert e.account.margin_call and len(e.positions) == 1
+    # bid 1.01521: free margin 501 > 500, open; bid 1.01520: free margin 500: stop-out
+    tick(e, 3, 1.01521, 1.01541)
+    assert len(e.positions) == 1
+    tick(e, 4, 1.01520, 1.01540)
+    assert e.positions == []
+    d = e.deals[-1]
+    assert d.reason == hqt.DealReason.STOP_OUT and d.profit == pytest.approx(-8500.0)
+    assert e.account.balance == pytest.approx(1500.0)
+
+
+def test_percent_mode_keeps_that_position():
+    e = money_engine()  # 100% / 50% of the margin level
+    e.buy("S", 1.0)
+    tick(e, 2, 1.01520, 1.01540)  # equity 1 500 / margin 1 000 = 150%
+    assert len(e.positions) == 1 and not e.account.margin_call
+
+
+def test_stop_out_mode_in_the_constructor_and_bad_values():
+    e = money_engine(margin_call=2000.0, stop_out=500.0, stop_out_mode="money")
+    assert e.stop_out_mode == hqt.StopOutMode.MONEY
+    with pytest.raises(hqt.InvalidArgumentError):
+        e.set_margin_levels(100.0, 200.0, mode="money")  # stop-out above margin call
+    with pytest.raises(hqt.InvalidArgumentError):
+        e.set_margin_levels(100.0, 50.0, mode="equity")
+    assert e.stop_out_mode == hqt.StopOutMode.MONEY
+
+
+def test_the_wal_fingerprint_covers_the_stop_out_mode(tmp_path):
+    from hqt import wal_records as W
+
+    M = 10**6
+    e = hqt.Engine(1000.0, margin_call=2000.0, stop_out=500.0, stop_out_mode="money")
+    e.add_symbol("EURUSD")
+    report = e.enable_wal(tmp_path / "m.wal")
+    config = W.SymbolConfig("EURUSD", "EUR", "USD")
+    want = W.configuration_fingerprint(1000 * M, "USD", 100, [config], 0, 2000 * M, 500 * M, 1)
+    assert report.fingerprint == want
+    assert want != W.configuration_fingerprint(1000 * M, "USD", 100, [config], 0, 2000 * M, 500 * M)
+    e.disable_wal()
+
+
+def test_c_stop_out_mode_calls(lib):
+    e = C.c_void_p()
+    assert lib.hqt_engine_create(10_000 * 10**6, b"USD", 100, C.byref(e)) == 0
+    set_mode = lib.hqt_engine_set_margin_levels_mode
+    set_mode.restype, set_mode.argtypes = C.c_int, [C.c_void_p, C.c_int64, C.c_int64, C.c_int32]
+    get_mode = lib.hqt_engine_stop_out_mode
+    get_mode.restype, get_mode.argtypes = C.c_int, [C.c_void_p, C.POINTER(C.c_int32)]
+    out = C.c_int32(-1)
+    assert get_mode(e, C.byref(out)) == 0 and out.value == 0
+    assert set_mode(e, 2000 * 10**6, 500 * 10**6, 1) == 0
+    assert get_mode(e, C.byref(out)) == 0 and out.value == 1
+    assert set_mode(e, 2000 * 10**6, 500 * 10**6, 2) == 1  # no such mode
+    assert get_mode(e, C.byref(out)) == 0 and out.value == 1
+    lib.hqt_engine_destroy(e)

@@ -216,15 +216,28 @@ static PyObject *
 engine_set_margin_levels(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs,
                          PyObject *kwnames)
 {
-    static const char *const names[] = {"margin_call", "stop_out", NULL};
-    PyObject *a[2];
+    static const char *const names[] = {"margin_call", "stop_out", "mode", NULL};
+    PyObject *a[3];
     int64_t mc, so;
+    int32_t mode = HQT_STOP_OUT_PERCENT;
     ENTER(self);
     if (parse_args("_set_margin_levels", args, nargs, kwnames, names, 2, a) < 0 ||
-        hqt_to_micro(a[0], "margin_call", &mc) < 0 || hqt_to_micro(a[1], "stop_out", &so) < 0)
+        hqt_to_micro(a[0], "margin_call", &mc) < 0 || hqt_to_micro(a[1], "stop_out", &so) < 0 ||
+        (a[2] != NULL && a[2] != Py_None && hqt_as_i32(a[2], "mode", &mode) < 0))
         return NULL;
-    CALL(hqt_engine_set_margin_levels(self->engine, mc, so));
+    CALL(hqt_engine_set_margin_levels_mode(self->engine, mc, so, mode));
     Py_RETURN_NONE;
+}
+
+/* HQT_STOP_OUT_PERCENT or HQT_STOP_OUT_MONEY. */
+static PyObject *
+engine_stop_out_mode(HQTEngineObject *self, PyObject *unused)
+{
+    int32_t mode = 0;
+    (void)unused;
+    ENTER(self);
+    CALL(hqt_engine_stop_out_mode(self->engine, &mode));
+    return PyLong_FromLong(mode);
 }
 
 static PyObject *
@@ -355,6 +368,7 @@ static PyMethodDef engine_core_methods[] = {
     {"_set_tick_model", (PyCFunction)engine_set_tick_model, METH_O, NULL},
     {"_tick_model", (PyCFunction)engine_tick_model, METH_NOARGS, NULL},
     FAST("_set_margin_levels", engine_set_margin_levels, NULL),
+    {"_stop_out_mode", (PyCFunction)engine_stop_out_mode, METH_NOARGS, NULL},
     {"set_equity_interval", (PyCFunction)engine_set_equity_interval, METH_O,
      PyDoc_STR("set_equity_interval($self, interval_ns, /)\n--\n\n"
                "Interval of equity curve samples in ns (default 60 s).")},
