@@ -58,13 +58,14 @@ extension Engine {
             try commit(.fill(fill))
             return fill.positionTicket
         }
+        let expiration = try expiration(of: request)
         try checkPendingTerms(
             type: request.type, price: request.price, stopLimit: request.stopLimit,
-            sl: request.sl, tp: request.tp, expiration: request.expiration, spec: spec, quote: q)
+            sl: request.sl, tp: request.tp, expiration: expiration, spec: spec, quote: q)
         let order = Order(
             ticket: nextTicket, symbolID: request.symbolID, type: request.type, state: .placed,
             volume: request.volume, price: request.price, stopLimit: request.stopLimit,
-            sl: request.sl, tp: request.tp, expiration: request.expiration, timeSetup: now,
+            sl: request.sl, tp: request.tp, expiration: expiration, timeSetup: now,
             trailingPoints: request.trailingPoints, magic: request.magic)
         try commit(.orderPlace(order))
         return order.ticket

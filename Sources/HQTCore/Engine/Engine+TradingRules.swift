@@ -183,3 +183,56 @@ extension Engine {
         w.i32(accountState.stopOutMode.rawValue)
     }
 }
+
+/// MT5's ENUM_ORDER_TYPE_TIME (mql5.com/en/docs/constants/tradingconstants/orderproperties):
+/// how long a pending order lives.
+public enum OrderTypeTime: Int32, Sendable {
+    /// Good till canceled.
+    case gtc = 0
+    /// Good till the end of the current trading day.
+    case day = 1
+    /// Good till `expiration`.
+    case specified = 2
+    /// Good till 23:59:59 of the day of `expiration`.
+    case specifiedDay = 3
+}
+
+extension Engine {
+    /// The expiration time an order request's type_time stands for (the
+    /// order keeps only this time; `time >= expiration` expires it). Days
+    /// are UTC days of the data's clock, which is the server time: "day"
+    /// ends at the next 00:00 after now, "specified_day" at the 00:00 after
+    /// the expiration's day (so the order lives through 23:59:59). Trade
+    /// sessions, which could end a day earlier, are not modelled.
+    func expiration(of request: OrderRequest) throws(HQTError) -> Int64 {
+        let day: Int64 = 86_400 * 1_000_000_000
+        let e = request.expiration
+        func nextMidnight(after t: Int64) throws(HQTError) -> Int64 {
+            // Floor division: times before 1970 are negative.
+            let start = (t >= 0 ? t / day : (t - day + 1) / day) * day
+            guard start <= Int64.max - day else {
+                throw HQTError(.invalidArgument, "expiration \(t) is beyond the last representable day")
+            }
+            return start + day
+        }
+        switch request.typeTime {
+        case nil: return e
+        case .gtc?:
+            guard e == 0 else {
+                throw HQTError(.invalidArgument, "type_time gtc takes no expiration (got \(e)): use specified")
+            }
+            return 0
+        case .day?:
+            guard e == 0 else {
+                throw HQTError(.invalidArgument, "type_time day takes no expiration (got \(e)): it ends with the day")
+            }
+            return try nextMidnight(after: now)
+        case .specified?:
+            guard e > 0 else { throw HQTError(.invalidArgument, "type_time specified needs an expiration") }
+            return e
+        case .specifiedDay?:
+            guard e > 0 else { throw HQTError(.invalidArgument, "type_time specified_day needs an expiration day") }
+            return try nextMidnight(after: e)
+        }
+    }
+}

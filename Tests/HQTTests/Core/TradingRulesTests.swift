@@ -248,4 +248,62 @@ import Testing
         try e.setMarginLevels(marginCall: 100 * U, stopOut: 50 * U)
         #expect(e.configurationFingerprint == (try makeEngine()).configurationFingerprint)
     }
+
+    // MARK: type_time
+
+    // ENUM_ORDER_TYPE_TIME (mql5.com/en/docs/constants/tradingconstants/orderproperties):
+    // GTC; DAY "good till current trade day"; SPECIFIED "good till expired";
+    // SPECIFIED_DAY "effective till 23:59:59 of the specified day". The clock is
+    // 2024-01-02 10:00 UTC (T0 + 10 h); the day ends at 2024-01-03 00:00.
+    func timeEngine() throws -> Engine {
+        let e = try makeEngine()
+        try e.addSymbol(usdSymbol())
+        try e.tick(at: T0DAY + 10 * 3_600 * SEC, bid: 1_100_000, ask: 1_100_200)
+        return e
+    }
+
+    func limit(_ e: Engine, _ typeTime: OrderTypeTime?, expiration: Int64 = 0) throws(HQTError) -> UInt64 {
+        var r = OrderRequest(symbolID: 0, type: .buyLimit, volume: LOT, price: 1_099_000, expiration: expiration)
+        r.typeTime = typeTime
+        return try e.send(r)
+    }
+
+    @Test func dayOrderExpiresAtTheNextMidnight() throws {
+        let e = try timeEngine()
+        _ = try limit(e, .day)
+        #expect(e.orders.first?.expiration == T0DAY + DAY)
+        try e.tick(at: T0DAY + DAY - SEC, bid: 1_100_000, ask: 1_100_200)  // 23:59:59: alive
+        #expect(e.orders.count == 1)
+        try e.tick(at: T0DAY + DAY, bid: 1_100_000, ask: 1_100_200)  // 00:00: expired
+        #expect(e.orders.isEmpty && e.orderHistory.last?.state == .expired)
+    }
+
+    @Test func specifiedDayLivesThrough235959OfThatDay() throws {
+        let e = try timeEngine()
+        // Expiration 2024-01-04 08:30 with specified_day: lives until 2024-01-05 00:00.
+        _ = try limit(e, .specifiedDay, expiration: T0DAY + 2 * DAY + 8 * 3_600 * SEC + 30 * MIN)
+        #expect(e.orders.first?.expiration == T0DAY + 3 * DAY)
+        // The same time as specified: exactly that time.
+        _ = try limit(e, .specified, expiration: T0DAY + 2 * DAY + 8 * 3_600 * SEC + 30 * MIN)
+        #expect(e.orders.last?.expiration == T0DAY + 2 * DAY + 8 * 3_600 * SEC + 30 * MIN)
+        // gtc: none; nil keeps HQT's rule (expiration given -> specified).
+        _ = try limit(e, .gtc)
+        _ = try limit(e, nil, expiration: T0DAY + DAY)
+        #expect(e.orders.map(\.expiration).suffix(2) == [0, T0DAY + DAY])
+    }
+
+    @Test func typeTimeAndExpirationMustAgree() throws {
+        let e = try timeEngine()
+        for (tt, exp) in [
+            (OrderTypeTime.gtc, T0DAY + DAY), (.day, T0DAY + DAY), (.specified, 0), (.specifiedDay, 0),
+            (.specifiedDay, T0DAY - DAY),  // a day that has ended
+            (.specifiedDay, Int64.max),
+        ] {
+            #expect(code { () throws(HQTError) in _ = try limit(e, tt, expiration: exp) } == .invalidArgument)
+        }
+        #expect(e.orders.isEmpty)
+    }
 }
+
+/// 2024-01-02 00:00 UTC in ns.
+let T0DAY: Int64 = 1_704_153_600 * SEC
