@@ -644,6 +644,40 @@ int hqt_engine_tick_model(hqt_engine *engine, int32_t *out_model);
 
 int hqt_engine_order_send(hqt_engine *engine, const hqt_order_request *request,
                           uint64_t *out_ticket);
+
+/* BEGIN GENERATED: hqt_abi.toml [order_time] */
+/* Pending order lifetimes for hqt_order_request_v2.type_time (MT5's ENUM_ORDER_TYPE_TIME). */
+enum {
+    HQT_ORDER_TIME_AUTO = -1,         /* hqt_order_request_v2 default: SPECIFIED when expiration != 0, else GTC */
+    HQT_ORDER_TIME_GTC = 0,           /* good till canceled */
+    HQT_ORDER_TIME_DAY = 1,           /* good till the next 00:00 (server time) after the order is placed */
+    HQT_ORDER_TIME_SPECIFIED = 2,     /* good till expiration */
+    HQT_ORDER_TIME_SPECIFIED_DAY = 3  /* good till 23:59:59 of expiration's day (expires at the 00:00 after it) */
+};
+/* END GENERATED */
+
+/* hqt_order_request with its size and MT5's order lifetime (since 0.2). Set it up with
+   hqt_order_request_v2_init(&r, sizeof r), then fill the fields. */
+typedef struct hqt_order_request_v2 {
+    size_t struct_size;       /* set by hqt_order_request_v2_init */
+    uint32_t symbol_id;
+    int32_t type;             /* HQT_ORDER_* */
+    int64_t volume;
+    int64_t price;
+    int64_t stop_limit;
+    int64_t sl;
+    int64_t tp;
+    int64_t expiration;       /* time; its meaning depends on type_time */
+    int64_t trailing_points;
+    uint64_t magic;
+    int32_t type_time;        /* HQT_ORDER_TIME_*; default HQT_ORDER_TIME_AUTO */
+    int32_t filling;          /* MT5's ORDER_FILLING_*: only 0 (FOK: all of the volume or nothing, HQT's
+                                 fill) so far; other values are refused */
+} hqt_order_request_v2;
+
+int hqt_order_request_v2_init(hqt_order_request_v2 *request, size_t struct_size);
+int hqt_engine_order_send_v2(hqt_engine *engine, const hqt_order_request_v2 *request,
+                             uint64_t *out_ticket);
 /* Market orders; sl/tp 0 = none. The ticket is the new position's. */
 int hqt_engine_buy(hqt_engine *engine, uint32_t symbol_id, int64_t volume, int64_t sl,
                    int64_t tp, uint64_t *out_ticket);

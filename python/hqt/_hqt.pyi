@@ -388,6 +388,7 @@ class Engine:
         expiration: int | None = ...,
         trailing_points: int | None = ...,
         magic: int | None = ...,
+        type_time: int | None = ...,
     ) -> int: ...
     def buy(
         self, symbol_id: _Symbol, volume: float, sl: float | None = ..., tp: float | None = ...

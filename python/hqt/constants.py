@@ -25,6 +25,7 @@ __all__ = [
     "CalcMode",
     "TickModel",
     "StopOutMode",
+    "OrderTypeTime",
     "Timeframe",
     "TIMEFRAMES",
     "M1",
@@ -422,3 +423,13 @@ class StopOutMode(IntEnum):
 
 #: Names by value.
 STOP_OUT_MODE_NAMES: tuple[str, ...] = ("PERCENT", "MONEY")
+
+
+class OrderTypeTime(IntEnum):
+    """Pending order lifetimes for hqt_order_request_v2.type_time (MT5's ENUM_ORDER_TYPE_TIME)."""
+
+    AUTO = -1  #: hqt_order_request_v2 default: SPECIFIED when expiration != 0, else GTC
+    GTC = 0  #: good till canceled
+    DAY = 1  #: good till the next 00:00 (server time) after the order is placed
+    SPECIFIED = 2  #: good till expiration
+    SPECIFIED_DAY = 3  #: good till 23:59:59 of expiration's day (expires at the 00:00 after it)

@@ -29,7 +29,15 @@ from hqt import _chunked, _hqt
 from hqt._arrays import TimeLike, as_micro_array, as_price_array, as_time_array, to_ns
 from hqt._interrupt import DeferredInterrupt
 from hqt.broadcast import BroadcastStats, Key, broadcast_options
-from hqt.constants import AccountMode, CalcMode, MarginMode, OrderType, StopOutMode, TickModel
+from hqt.constants import (
+    AccountMode,
+    CalcMode,
+    MarginMode,
+    OrderType,
+    OrderTypeTime,
+    StopOutMode,
+    TickModel,
+)
 from hqt.data import BarData, TickData, infer_timeframe
 from hqt.errors import HQTWarning, InvalidArgumentError, RunInterruptedError
 from hqt.frames import (
@@ -181,6 +189,21 @@ def _stop_out_mode(mode: object) -> StopOutMode:
     if isinstance(mode, str) and mode.lower() in ("percent", "money"):
         return StopOutMode[mode.upper()]
     raise InvalidArgumentError(f"stop_out_mode must be 'percent' or 'money', got {mode!r}")
+
+
+def _type_time(value: object) -> OrderTypeTime:
+    """``"gtc"``, ``"day"``, ``"specified"``, ``"specified_day"`` (or the enum)."""
+    if isinstance(value, OrderTypeTime):
+        return value
+    if (
+        isinstance(value, str)
+        and value.upper() in OrderTypeTime.__members__
+        and value.upper() != "AUTO"
+    ):
+        return OrderTypeTime[value.upper()]
+    raise InvalidArgumentError(
+        f"type_time must be 'gtc', 'day', 'specified' or 'specified_day', got {value!r}"
+    )
 
 
 def _points(value: object, what: str) -> int:
@@ -1198,6 +1221,7 @@ class Engine(_hqt.Engine):
         expiration: TimeLike | None = None,
         trailing_points: int | None = 0,
         magic: int | None = 0,
+        type_time: str | OrderTypeTime | None = None,
     ) -> int:
         """Send an order of any :class:`hqt.OrderType`; returns its ticket.
 
@@ -1205,6 +1229,15 @@ class Engine(_hqt.Engine):
         ticket. ``expiration`` is a time (ns, datetime or datetime64); None =
         good till canceled. ``trailing_points`` sets a trailing stop on the
         resulting position. ``magic`` is copied to the deals.
+
+        ``type_time`` is MT5's ORDER_TYPE_TIME of a pending order:
+        ``"gtc"`` (no expiration), ``"day"`` (expires at the next 00:00 of
+        the data's clock, no expiration given), ``"specified"`` (at
+        ``expiration``), ``"specified_day"`` (lives through 23:59:59 of
+        ``expiration``'s day). None: ``"specified"`` when an expiration is
+        given, else ``"gtc"``. The order's ``expiration`` shows the time it
+        resolves to. A type_time that does not fit the expiration raises
+        InvalidArgumentError.
         """
         return super().order_send(
             symbol_id,
@@ -1217,6 +1250,7 @@ class Engine(_hqt.Engine):
             to_ns(expiration, "expiration"),
             trailing_points,
             magic,
+            None if type_time is None else int(_type_time(type_time)),
         )
 
     def buy_limit(
@@ -1227,10 +1261,20 @@ class Engine(_hqt.Engine):
         sl: float | None = None,
         tp: float | None = None,
         expiration: TimeLike | None = None,
+        *,
+        type_time: str | OrderTypeTime | None = None,
     ) -> int:
         """Pending buy below the market: fills when ask <= price."""
         return self.order_send(
-            symbol_id, OrderType.BUY_LIMIT, volume, price, None, sl, tp, expiration
+            symbol_id,
+            OrderType.BUY_LIMIT,
+            volume,
+            price,
+            None,
+            sl,
+            tp,
+            expiration,
+            type_time=type_time,
         )
 
     def sell_limit(
@@ -1241,10 +1285,20 @@ class Engine(_hqt.Engine):
         sl: float | None = None,
         tp: float | None = None,
         expiration: TimeLike | None = None,
+        *,
+        type_time: str | OrderTypeTime | None = None,
     ) -> int:
         """Pending sell above the market: fills when bid >= price."""
         return self.order_send(
-            symbol_id, OrderType.SELL_LIMIT, volume, price, None, sl, tp, expiration
+            symbol_id,
+            OrderType.SELL_LIMIT,
+            volume,
+            price,
+            None,
+            sl,
+            tp,
+            expiration,
+            type_time=type_time,
         )
 
     def buy_stop(
@@ -1255,10 +1309,20 @@ class Engine(_hqt.Engine):
         sl: float | None = None,
         tp: float | None = None,
         expiration: TimeLike | None = None,
+        *,
+        type_time: str | OrderTypeTime | None = None,
     ) -> int:
         """Pending buy above the market: fills when ask >= price."""
         return self.order_send(
-            symbol_id, OrderType.BUY_STOP, volume, price, None, sl, tp, expiration
+            symbol_id,
+            OrderType.BUY_STOP,
+            volume,
+            price,
+            None,
+            sl,
+            tp,
+            expiration,
+            type_time=type_time,
         )
 
     def sell_stop(
@@ -1269,10 +1333,20 @@ class Engine(_hqt.Engine):
         sl: float | None = None,
         tp: float | None = None,
         expiration: TimeLike | None = None,
+        *,
+        type_time: str | OrderTypeTime | None = None,
     ) -> int:
         """Pending sell below the market: fills when bid <= price."""
         return self.order_send(
-            symbol_id, OrderType.SELL_STOP, volume, price, None, sl, tp, expiration
+            symbol_id,
+            OrderType.SELL_STOP,
+            volume,
+            price,
+            None,
+            sl,
+            tp,
+            expiration,
+            type_time=type_time,
         )
 
     def buy_stop_limit(
@@ -1284,10 +1358,20 @@ class Engine(_hqt.Engine):
         sl: float | None = None,
         tp: float | None = None,
         expiration: TimeLike | None = None,
+        *,
+        type_time: str | OrderTypeTime | None = None,
     ) -> int:
         """When ask reaches `price`, place a BUY_LIMIT at `stop_limit`."""
         return self.order_send(
-            symbol_id, OrderType.BUY_STOP_LIMIT, volume, price, stop_limit, sl, tp, expiration
+            symbol_id,
+            OrderType.BUY_STOP_LIMIT,
+            volume,
+            price,
+            stop_limit,
+            sl,
+            tp,
+            expiration,
+            type_time=type_time,
         )
 
     def sell_stop_limit(
@@ -1299,10 +1383,20 @@ class Engine(_hqt.Engine):
         sl: float | None = None,
         tp: float | None = None,
         expiration: TimeLike | None = None,
+        *,
+        type_time: str | OrderTypeTime | None = None,
     ) -> int:
         """When bid reaches `price`, place a SELL_LIMIT at `stop_limit`."""
         return self.order_send(
-            symbol_id, OrderType.SELL_STOP_LIMIT, volume, price, stop_limit, sl, tp, expiration
+            symbol_id,
+            OrderType.SELL_STOP_LIMIT,
+            volume,
+            price,
+            stop_limit,
+            sl,
+            tp,
+            expiration,
+            type_time=type_time,
         )
 
     def modify_order(

@@ -251,3 +251,74 @@ def test_c_stop_out_mode_calls(lib):
     assert set_mode(e, 2000 * 10**6, 500 * 10**6, 2) == 1  # no such mode
     assert get_mode(e, C.byref(out)) == 0 and out.value == 1
     lib.hqt_engine_destroy(e)
+
+
+# ---- type_time ---------------------------------------------------------------------
+# ENUM_ORDER_TYPE_TIME (mql5.com/en/docs/constants/tradingconstants/orderproperties):
+# DAY "good till current trade day", SPECIFIED_DAY "effective till 23:59:59 of the
+# specified day". The clock is T0 + 1 s (2024-01-02 00:00:01 UTC); that day ends at
+# T0 + 1 day.
+
+DAY_NS = 86_400 * SEC
+
+
+def test_type_time_day_and_specified_day():
+    e = engine(stops_level=0, freeze_level=0)
+    day = e.buy_limit("S", 1.0, 1.09900, type_time="day")
+    e.buy_limit(
+        "S", 1.0, 1.09900, expiration=T0 + 2 * DAY_NS + 3600 * SEC, type_time="specified_day"
+    )
+    e.buy_limit("S", 1.0, 1.09900, expiration=T0 + 2 * DAY_NS + 3600 * SEC, type_time="specified")
+    e.buy_limit("S", 1.0, 1.09900, type_time=hqt.OrderTypeTime.GTC)
+    assert [o.expiration for o in e.orders] == [
+        T0 + DAY_NS,
+        T0 + 3 * DAY_NS,
+        T0 + 2 * DAY_NS + 3600 * SEC,
+        0,
+    ]
+    tick(e, 86_399, 1.10000, 1.10020)  # 23:59:59: the day order lives
+    assert len(e.orders) == 4
+    tick(e, 86_400, 1.10000, 1.10020)  # 00:00: gone
+    assert day not in [o.ticket for o in e.orders] and len(e.orders) == 3
+
+
+def test_type_time_must_fit_the_expiration():
+    e = engine(stops_level=0, freeze_level=0)
+    for kwargs in (
+        {"type_time": "gtc", "expiration": T0 + DAY_NS},
+        {"type_time": "day", "expiration": T0 + DAY_NS},
+        {"type_time": "specified"},
+        {"type_time": "specified_day"},
+        {"type_time": "week"},
+    ):
+        with pytest.raises(hqt.InvalidArgumentError):
+            e.buy_limit("S", 1.0, 1.09900, **kwargs)
+    assert e.orders == []
+
+
+def test_c_order_request_v2(lib):
+    r = H.OrderRequestV2()
+    C.memset(C.byref(r), 0x5A, C.sizeof(r))
+    assert lib.hqt_order_request_v2_init(C.byref(r), C.sizeof(r)) == 0
+    assert (r.struct_size, r.type_time, r.filling, r.expiration) == (C.sizeof(r), -1, 0, 0)
+    e = C.c_void_p()
+    assert lib.hqt_engine_create(10_000 * 10**6, b"USD", 100, C.byref(e)) == 0
+    s = H.SymbolSpecV2()
+    assert lib.hqt_symbol_spec_v2_init(C.byref(s), C.sizeof(s)) == 0
+    s.name, s.base_currency, s.profit_currency = b"S", b"USD", b"USD"
+    sid = C.c_uint32()
+    assert lib.hqt_engine_add_symbol_v2(e, C.byref(s), C.byref(sid)) == 0
+    ev = H.Event(type=0, tick=H.Tick(0, T0 + SEC, 1_100_000, 1_100_200))
+    assert lib.hqt_engine_process_event(e, C.byref(ev), None) == 0
+    r.type, r.volume, r.price = hqt.OrderType.BUY_LIMIT, 10**6, 1_099_000
+    r.type_time = hqt.OrderTypeTime.DAY
+    t = C.c_uint64()
+    assert lib.hqt_engine_order_send_v2(e, C.byref(r), C.byref(t)) == 0
+    orders, n = (H.Order * 2)(), C.c_size_t()
+    assert lib.hqt_engine_orders(e, orders, 2, C.byref(n)) == 0 and n.value == 1
+    assert orders[0].expiration == T0 + DAY_NS  # DAY: the next 00:00
+    r.filling = 1  # IOC is not modelled: refused
+    assert lib.hqt_engine_order_send_v2(e, C.byref(r), C.byref(t)) == 1
+    r.filling, r.type_time = 0, 7
+    assert lib.hqt_engine_order_send_v2(e, C.byref(r), C.byref(t)) == 1
+    lib.hqt_engine_destroy(e)
