@@ -192,9 +192,12 @@ def _stop_out_mode(mode: object) -> StopOutMode:
 
 
 def _type_time(value: object) -> OrderTypeTime:
-    """``"gtc"``, ``"day"``, ``"specified"``, ``"specified_day"`` (or the enum)."""
+    """``"gtc"``, ``"day"``, ``"specified"``, ``"specified_day"`` (or an OrderTypeTime value)."""
     if isinstance(value, OrderTypeTime):
         return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        if int(value) in {int(t) for t in OrderTypeTime}:
+            return OrderTypeTime(int(value))
     if (
         isinstance(value, str)
         and value.upper() in OrderTypeTime.__members__
@@ -1221,7 +1224,7 @@ class Engine(_hqt.Engine):
         expiration: TimeLike | None = None,
         trailing_points: int | None = 0,
         magic: int | None = 0,
-        type_time: str | OrderTypeTime | None = None,
+        type_time: str | int | None = None,
     ) -> int:
         """Send an order of any :class:`hqt.OrderType`; returns its ticket.
 

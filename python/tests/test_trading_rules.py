@@ -322,3 +322,16 @@ def test_c_order_request_v2(lib):
     r.filling, r.type_time = 0, 7
     assert lib.hqt_engine_order_send_v2(e, C.byref(r), C.byref(t)) == 1
     lib.hqt_engine_destroy(e)
+
+
+# ---- limit orders gapped through ---------------------------------------------------
+# MT5's tester fills a limit a tick gaps through at that tick's price
+# (mql5.com/en/code/16134: "positive slippage" of limit orders in real ticks mode).
+
+
+def test_a_tick_gapping_through_a_limit_fills_at_its_price():
+    e = engine(stops_level=0, freeze_level=0)
+    e.buy_limit("S", 1.0, 1.09900)
+    tick(e, 2, 1.09780, 1.09800)  # ask 1.09800: 100 points better than the limit
+    assert e.deals[-1].price == pytest.approx(1.09800)
+    assert e.positions[0].open_price == pytest.approx(1.09800)

@@ -303,6 +303,35 @@ import Testing
         }
         #expect(e.orders.isEmpty)
     }
+
+    // MARK: limit orders gapped through
+
+    // MT5's tester with ticks fills a limit order that a tick gaps through at
+    // that tick's price, better than the limit ("in real ticks mode the tester
+    // executes limit and TP orders with positive slippage",
+    // mql5.com/en/code/16134); HQT's bars keep the limit price.
+    @Test func aTickGappingThroughALimitFillsAtTheTicksPrice() throws {
+        let e = try engine(stops: 0, freeze: 0)
+        try e.send(OrderRequest(symbolID: 0, type: .buyLimit, volume: LOT, price: 1_099_000))
+        try e.send(OrderRequest(symbolID: 0, type: .sellLimit, volume: LOT, price: 1_101_000))
+        // Ask gaps from 1.10020 to 1.09800: the buy limit fills at 1.09800, 100 points better.
+        try e.tick(at: 2 * SEC, bid: 1_097_800, ask: 1_098_000)
+        #expect(e.deals.last?.price == 1_098_000 && e.deals.last?.side == .buy)
+        // Bid gaps to 1.10250: the sell limit fills at 1.10250.
+        try e.tick(at: 3 * SEC, bid: 1_102_500, ask: 1_102_700)
+        #expect(e.deals.last?.price == 1_102_500 && e.deals.last?.side == .sell)
+    }
+
+    @Test func aBarGappingThroughALimitKeepsTheLimitPrice() throws {
+        let e = try makeEngine()
+        try e.addSymbol(usdSymbol(spread: 200))
+        try e.bar(open: 0, o: 1_100_000, h: 1_100_000, l: 1_100_000, c: 1_100_000)
+        try e.send(OrderRequest(symbolID: 0, type: .buyLimit, volume: LOT, price: 1_099_000))
+        // The next bar opens at 1.09700 (ask 1.09720), under the limit: filled at 1.09900.
+        try e.bar(open: MIN, o: 1_097_000, h: 1_097_500, l: 1_096_000, c: 1_097_200)
+        #expect(e.deals.last?.price == 1_099_000)
+    }
+
 }
 
 /// 2024-01-02 00:00 UTC in ns.

@@ -174,7 +174,7 @@ engine_deposit(HQTEngineObject *self, PyObject *arg)
 PyMethodDef hqt_engine_trading_methods[] = {
     FAST("order_send", engine_order_send,
          "order_send($self, symbol_id, type, volume, price=None, stop_limit=None, sl=None, tp=None, "
-         "expiration=None, trailing_points=0, magic=0)\n--\n\n"
+         "expiration=None, trailing_points=0, magic=0, type_time=None)\n--\n\n"
          "Send an order of any type (hqt.OrderType); returns its ticket."),
     FAST("buy", engine_buy,
          "buy($self, symbol_id, volume, sl=None, tp=None)\n--\n\n"
