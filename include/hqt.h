@@ -110,6 +110,7 @@ enum {
     HQT_E_RANGE = 19,           /* past the exact range (money, volume x price, time + period): refused, nothing changed */
     HQT_E_INTERRUPTED = 20,     /* run stopped between two events by hqt_engine_interrupt: run again to continue */
     HQT_E_FROZEN = 21,          /* order or position within the symbol's freeze level: not modified or closed */
+    HQT_E_MARKET_CLOSED = 22,   /* outside the symbol's trade sessions: order refused */
     HQT_E_INTERNAL = 99         /* a bug in HQT: please report it */
 };
 /* END GENERATED */

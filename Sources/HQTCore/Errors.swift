@@ -24,6 +24,8 @@ public struct HQTError: Error, CustomStringConvertible, Sendable {
         case interrupted = 20
         /// MT5's TRADE_RETCODE_FROZEN: within the symbol's freeze level.
         case frozen = 21
+        /// MT5's TRADE_RETCODE_MARKET_CLOSED: outside the trade sessions.
+        case marketClosed = 22
         case `internal` = 99
     }
 

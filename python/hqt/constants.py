@@ -93,6 +93,7 @@ class Status(IntEnum):
         20  #: run stopped between two events by hqt_engine_interrupt: run again to continue
     )
     FROZEN = 21  #: order or position within the symbol's freeze level: not modified or closed
+    MARKET_CLOSED = 22  #: outside the symbol's trade sessions: order refused
     INTERNAL = 99  #: a bug in HQT: please report it
 
 
@@ -120,6 +121,7 @@ STATUS_MESSAGES: dict[int, str] = {
     19: "past the exact range (money, volume x price, time + period): refused, nothing changed",
     20: "run stopped between two events by hqt_engine_interrupt: run again to continue",
     21: "order or position within the symbol's freeze level: not modified or closed",
+    22: "outside the symbol's trade sessions: order refused",
     99: "a bug in HQT: please report it",
 }
 

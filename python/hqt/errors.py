@@ -15,7 +15,8 @@ derive from the matching built-in exception where one fits, so both
     │   ├── InvalidStopsError (ValueError)     HQT_E_INVALID_STOPS
     │   ├── InsufficientMarginError            HQT_E_NO_MONEY
     │   ├── NoPriceError                       HQT_E_NO_PRICE
-    │   └── FrozenError                        HQT_E_FROZEN
+    │   ├── FrozenError                        HQT_E_FROZEN
+    │   └── MarketClosedError                  HQT_E_MARKET_CLOSED
     ├── ConversionError                        HQT_E_CONVERSION
     ├── DataError (ValueError)                 bad market data
     │   ├── DataOrderError                     HQT_E_DATA_ORDER
@@ -60,6 +61,7 @@ __all__ = [
     "InsufficientMarginError",
     "NoPriceError",
     "FrozenError",
+    "MarketClosedError",
     "ConversionError",
     "DataError",
     "DataOrderError",
@@ -169,6 +171,14 @@ class FrozenError(TradeError):
 
     status = 21
     status_name = "HQT_E_FROZEN"
+
+
+class MarketClosedError(TradeError):
+    """The request came outside the symbol's ``trade_sessions`` (MT5's
+    TRADE_RETCODE_MARKET_CLOSED): nothing was changed."""
+
+    status = 22
+    status_name = "HQT_E_MARKET_CLOSED"
 
 
 class ConversionError(HQTError):
@@ -319,6 +329,7 @@ STATUS_EXCEPTIONS: dict[int, type[HQTError]] = {
         InsufficientMarginError,
         NoPriceError,
         FrozenError,
+        MarketClosedError,
         ConversionError,
         DataOrderError,
         BadDataError,

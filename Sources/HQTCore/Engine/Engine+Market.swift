@@ -251,12 +251,16 @@ extension Engine {
         let time = currentTime
         // Pending orders: expire, trigger. Collected first because filling
         // changes the book being scanned.
+        // Outside the trade sessions pending orders wait (MT5 triggers them
+        // only while the symbol trades); expiration still happens on time.
+        let sessionOpen = symbols[s].isTradeOpen(at: time)
         if !book.orders.isEmpty {
             var hits: [(UInt64, Int64)] = []
             var expired: [UInt64] = []
             var converted: [Order] = []
             for o in book.orders where o.symbolID == id {
                 if o.expiration != 0 && time >= o.expiration { expired.append(o.ticket); continue }
+                guard sessionOpen else { continue }
                 switch o.type {
                 // A tick that gaps through a limit fills at its own, better price,
                 // as MT5's tester does with ticks (docs/engine.md "Trading rules");

@@ -20,6 +20,7 @@ extension Engine {
         try checkTradingAllowed()
         try checkSymbol(request.symbolID)
         let spec = symbols[Int(request.symbolID)]
+        try checkMarketOpen(request.symbolID)
         try checkVolume(request.volume, spec)
         let q = quotes[Int(request.symbolID)]
         guard q.bid > 0 else {
@@ -83,6 +84,7 @@ extension Engine {
         if let p = position(ticket: ticket) {
             let spec = symbols[Int(p.symbolID)]
             let q = quotes[Int(p.symbolID)]
+            try checkMarketOpen(p.symbolID)
             let newSL = sl ?? p.sl, newTP = tp ?? p.tp
             try checkStops(
                 side: p.side, reference: p.side == .buy ? q.bid : q.ask, sl: newSL, tp: newTP, spec: spec,
@@ -100,6 +102,7 @@ extension Engine {
         guard var order = orders.first(where: { $0.ticket == ticket }) else {
             throw HQTError(.unknownTicket, "no open position or pending order with ticket \(ticket)")
         }
+        try checkMarketOpen(order.symbolID)
         try checkOrderNotFrozen(order)
         order.sl = sl ?? order.sl
         order.tp = tp ?? order.tp
@@ -120,6 +123,7 @@ extension Engine {
                 throw HQTError(.invalidPrice, "price \(FixedPoint.format(v)) must be > 0")
             }
         }
+        try checkMarketOpen(order.symbolID)
         try checkOrderNotFrozen(order)
         let spec = symbols[Int(order.symbolID)]
         order.price = price ?? order.price
@@ -150,6 +154,7 @@ extension Engine {
         guard let p = position(ticket: ticket) else {
             throw HQTError(.unknownTicket, "no open position with ticket \(ticket)")
         }
+        try checkMarketOpen(p.symbolID)
         try checkPositionNotFrozen(p)
         let spec = symbols[Int(p.symbolID)]
         let amount = volume == 0 ? p.volume : volume
@@ -183,6 +188,7 @@ extension Engine {
         guard let order = orders.first(where: { $0.ticket == ticket }) else {
             throw HQTError(.unknownTicket, "no pending order with ticket \(ticket)")
         }
+        try checkMarketOpen(order.symbolID)
         try checkOrderNotFrozen(order)
         try commit(.orderRemove(ticket: ticket, state: .canceled, time: now))
     }

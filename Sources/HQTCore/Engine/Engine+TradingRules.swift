@@ -236,3 +236,50 @@ extension Engine {
         }
     }
 }
+
+/// One trade session of a symbol: MT5's SymbolInfoSessionTrade(symbol,
+/// day_of_week, index, from, to), in seconds of the day on the data's
+/// clock (server time). Weekdays in MT5 numbering, 0 = Sunday.
+public struct TradeSession: Sendable, Equatable {
+    public var weekday: Int32
+    public var start: Int32
+    public var end: Int32
+    public init(weekday: Int32, start: Int32, end: Int32) {
+        self.weekday = weekday
+        self.start = start
+        self.end = end
+    }
+}
+
+extension SymbolSpec {
+    /// Whether `time` (ns) falls in a trade session: start <= second of the
+    /// day < end on its weekday. No sessions: always.
+    func isTradeOpen(at time: Int64) -> Bool {
+        guard !tradeSessions.isEmpty else { return true }
+        let secondsPerDay: Int64 = 86_400
+        let seconds = time >= 0 ? time / 1_000_000_000 : (time - 999_999_999) / 1_000_000_000
+        let day = seconds >= 0 ? seconds / secondsPerDay : (seconds - secondsPerDay + 1) / secondsPerDay
+        // 1970-01-01 was a Thursday (4 in MT5's numbering).
+        let weekday = Int32(((day % 7) + 7 + 4) % 7)
+        let second = Int32(seconds - day * secondsPerDay)
+        return tradeSessions.contains { $0.weekday == weekday && $0.start <= second && second < $0.end }
+    }
+
+    /// The sessions in the configuration fingerprint, only when there are some.
+    func writeSessions(into w: ByteWriter) {
+        guard !tradeSessions.isEmpty else { return }
+        w.u8(0xC4)  // tag: the trade sessions follow
+        w.u32(UInt32(tradeSessions.count))
+        for t in tradeSessions { w.i32(t.weekday); w.i32(t.start); w.i32(t.end) }
+    }
+}
+
+extension Engine {
+    /// Refuses a trader's request outside the symbol's trade sessions
+    /// (MT5's TRADE_RETCODE_MARKET_CLOSED).
+    func checkMarketOpen(_ symbolID: UInt32) throws(HQTError) {
+        let spec = symbols[Int(symbolID)]
+        guard !spec.isTradeOpen(at: now) else { return }
+        throw HQTError(.marketClosed, "\(spec.name): the market is closed at \(now) (outside its trade sessions)")
+    }
+}

@@ -20,6 +20,7 @@ extension Engine {
             w.i64(s.volumeStep); w.i64(s.volumeMax); w.i64(s.commissionPerLot); w.i64(s.spread)
             s.writeCalcFields(into: w)
             s.writeRuleFields(into: w)
+            s.writeSessions(into: w)
         }
         writeStopOutMode(into: w)
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

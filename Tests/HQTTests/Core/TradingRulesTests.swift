@@ -332,6 +332,74 @@ import Testing
         #expect(e.deals.last?.price == 1_099_000)
     }
 
+    // MARK: trade sessions
+
+    // SymbolInfoSessionTrade (mql5.com/en/docs/marketinformation/symbolinfosessiontrade):
+    // sessions per weekday, 0 = Sunday; outside them MT5 answers
+    // TRADE_RETCODE_MARKET_CLOSED and pending orders wait. 2024-01-02 is a
+    // Tuesday (2). TEST trades Tuesday 08:00-17:00 only.
+    func sessionEngine() throws -> Engine {
+        let e = try makeEngine()
+        var s = usdSymbol()
+        s.tradeSessions = [TradeSession(weekday: 2, start: 8 * 3_600, end: 17 * 3_600)]
+        try e.addSymbol(s)
+        return e
+    }
+
+    @Test func ordersOutsideTheSessionAreRefused() throws {
+        let e = try sessionEngine()
+        try e.tick(at: T0DAY + 7 * 3_600 * SEC + 59 * MIN + 59 * SEC, bid: 1_100_000, ask: 1_100_200)  // 07:59:59
+        #expect(code { () throws(HQTError) in try e.buy(symbolID: 0, volume: LOT) } == .marketClosed)
+        try e.tick(at: T0DAY + 8 * 3_600 * SEC, bid: 1_100_000, ask: 1_100_200)  // 08:00: open
+        let t = try e.buy(symbolID: 0, volume: LOT)
+        try e.tick(at: T0DAY + 17 * 3_600 * SEC, bid: 1_100_000, ask: 1_100_200)  // 17:00: closed (end excluded)
+        #expect(code { () throws(HQTError) in try e.close(ticket: t) } == .marketClosed)
+        #expect(code { () throws(HQTError) in try e.modify(ticket: t, sl: 1_090_000, tp: nil) } == .marketClosed)
+        // Wednesday 10:00 has no session either.
+        try e.tick(at: T0DAY + DAY + 10 * 3_600 * SEC, bid: 1_100_000, ask: 1_100_200)
+        #expect(code { () throws(HQTError) in try e.close(ticket: t) } == .marketClosed)
+        #expect(e.positions.count == 1)
+    }
+
+    @Test func pendingOrdersWaitForTheSession() throws {
+        let e = try sessionEngine()
+        try e.tick(at: T0DAY + 16 * 3_600 * SEC, bid: 1_100_000, ask: 1_100_200)
+        try e.send(OrderRequest(symbolID: 0, type: .buyLimit, volume: LOT, price: 1_099_000))
+        // 18:00: ask 1.09800 is through the limit, but the session is over.
+        try e.tick(at: T0DAY + 18 * 3_600 * SEC, bid: 1_097_800, ask: 1_098_000)
+        #expect(e.orders.count == 1 && e.deals.isEmpty)
+        // Next Tuesday 08:00 (7 days on), still under the limit: it fills at that tick's ask.
+        try e.tick(at: T0DAY + 7 * DAY + 8 * 3_600 * SEC, bid: 1_098_300, ask: 1_098_500)
+        #expect(e.orders.isEmpty && e.deals.last?.price == 1_098_500)
+    }
+
+    @Test func sessionsAreValidatedAndFingerprinted() throws {
+        let e = try makeEngine()
+        for bad in [
+            TradeSession(weekday: 7, start: 0, end: 10), TradeSession(weekday: 0, start: 10, end: 10),
+            TradeSession(weekday: 1, start: -1, end: 10), TradeSession(weekday: 1, start: 0, end: 86_401),
+        ] {
+            var s = usdSymbol()
+            s.tradeSessions = [bad]
+            #expect(code { () throws(HQTError) in _ = try e.addSymbol(s) } == .invalidArgument)
+        }
+        let a = try makeEngine(), b = try sessionEngine()
+        try a.addSymbol(usdSymbol())
+        #expect(a.configurationFingerprint != b.configurationFingerprint)
+        let w = ByteWriter()
+        usdSymbol().writeSessions(into: w)
+        #expect(w.bytes.isEmpty)
+        // Weekday numbering: 1970-01-01 (Thursday, 4), 2024-01-07 (Sunday, 0).
+        var s = usdSymbol()
+        s.tradeSessions = [TradeSession(weekday: 4, start: 0, end: 86_400)]
+        #expect(s.isTradeOpen(at: 0) && !s.isTradeOpen(at: DAY))
+        s.tradeSessions = [TradeSession(weekday: 0, start: 0, end: 60)]
+        #expect(s.isTradeOpen(at: T0DAY + 5 * DAY + 59 * SEC) && !s.isTradeOpen(at: T0DAY + 5 * DAY + 60 * SEC))
+        // Before 1970: 1969-12-31 23:59:59 is a Wednesday (3).
+        s.tradeSessions = [TradeSession(weekday: 3, start: 86_399, end: 86_400)]
+        #expect(s.isTradeOpen(at: -SEC) && !s.isTradeOpen(at: -2 * SEC))
+    }
+
 }
 
 /// 2024-01-02 00:00 UTC in ns.
