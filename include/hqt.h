@@ -451,6 +451,14 @@ int hqt_engine_add_symbol(hqt_engine *engine, const hqt_symbol_spec *spec, uint3
 
 /* The sized symbol spec (since 0.2): hqt_symbol_spec with struct_size first.
    Fields are only appended; see "ABI versioning" at the top. */
+/* One trade session of a symbol (MT5's SymbolInfoSessionTrade): seconds of the day on the data's
+   clock, start <= t < end, weekday 0 = Sunday ... 6 = Saturday. */
+typedef struct hqt_trade_session {
+    int32_t weekday;
+    int32_t start;
+    int32_t end;
+} hqt_trade_session;
+
 typedef struct hqt_symbol_spec_v2 {
     size_t struct_size;           /* set by hqt_symbol_spec_v2_init */
     const char *name;
@@ -478,6 +486,11 @@ typedef struct hqt_symbol_spec_v2 {
     /* Appended: MT5's trading rules (docs/engine.md, "Trading rules"). */
     int64_t stops_level;          /* points: minimum distance of SL, TP and pending prices from the market; 0: none */
     int64_t freeze_level;         /* points: orders and positions within it are frozen (HQT_E_FROZEN); 0: none */
+    /* Trade sessions (copied by add_symbol); count 0: always open. Outside them requests give
+       HQT_E_MARKET_CLOSED and pending orders wait. hqt_engine_symbol_spec sets the count, not the
+       pointer (NULL). At most 448. */
+    const hqt_trade_session *trade_sessions;
+    size_t trade_session_count;
 } hqt_symbol_spec_v2;
 
 /* Zeroes struct_size bytes of spec, fills the defaults of hqt_symbol_spec_init

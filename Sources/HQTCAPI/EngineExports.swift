@@ -136,6 +136,17 @@ func addSymbol(
     s.marginHedged = c.margin_hedged < 0 ? nil : c.margin_hedged
     s.marginHedgedUseLeg = c.margin_hedged_use_leg == 1
     s.stopsLevel = c.stops_level; s.freezeLevel = c.freeze_level
+    guard c.trade_session_count <= 448 else {
+        throw invalid("spec.trade_session_count must be 0...448, got \(c.trade_session_count)")
+    }
+    if c.trade_session_count > 0 {
+        guard let sessions = c.trade_sessions else {
+            throw invalid("spec.trade_sessions is NULL but trade_session_count is \(c.trade_session_count)")
+        }
+        s.tradeSessions = (0..<c.trade_session_count).map {
+            TradeSession(weekday: sessions[$0].weekday, start: sessions[$0].start, end: sessions[$0].end)
+        }
+    }
     out.pointee = try e.addSymbol(s)
 }
 

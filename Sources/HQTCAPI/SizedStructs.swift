@@ -120,7 +120,8 @@ extension hqt_symbol_spec_v2 {
             volume_max: d.volume_max, commission_per_lot: d.commission_per_lot, spread: d.spread,
             calc_mode: Int32(HQT_CALC_FROM_MARGIN_MODE), margin_hedged_use_leg: 0,
             margin_rate: FixedPoint.scale, margin_initial: 0, margin_maintenance: 0, tick_size: 0,
-            tick_value: 0, margin_hedged: -1, stops_level: 0, freeze_level: 0)
+            tick_value: 0, margin_hedged: -1, stops_level: 0, freeze_level: 0, trade_sessions: nil,
+            trade_session_count: 0)
     }
 }
 
@@ -318,6 +319,7 @@ public func hqt_engine_symbol_spec(
         c.margin_maintenance = s.marginMaintenance; c.tick_size = s.tickSize; c.tick_value = s.tickValue
         c.margin_hedged = s.marginHedged ?? -1
         c.stops_level = s.stopsLevel; c.freeze_level = s.freezeLevel
+        c.trade_sessions = nil; c.trade_session_count = s.tradeSessions.count
         // Only the bytes the caller's struct has (an older header's is shorter).
         withUnsafeBytes(of: &c) { raw.copyMemory(from: $0.baseAddress!, byteCount: min(size, $0.count)) }
     }

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import struct
 import time as _time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
@@ -209,6 +210,28 @@ def _type_time(value: object) -> OrderTypeTime:
     )
 
 
+def _sessions(sessions: object) -> bytes | None:
+    """``[(weekday, start, end), ...]`` packed as hqt_trade_session structs."""
+    if sessions is None:
+        return None
+    try:
+        items = [tuple(s) for s in sessions]  # type: ignore[attr-defined]
+    except TypeError:
+        raise InvalidArgumentError(
+            f"trade_sessions must be a list of (weekday, start, end), got {sessions!r}"
+        ) from None
+    out = bytearray()
+    for s in items:
+        if len(s) != 3 or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in s
+        ):
+            raise InvalidArgumentError(f"a trade session is (weekday, start, end) ints, got {s!r}")
+        if not all(-(2**31) <= int(v) < 2**31 for v in s):
+            raise InvalidArgumentError(f"trade session {s!r} is out of range")
+        out += struct.pack("<iii", *(int(v) for v in s))
+    return bytes(out)
+
+
 def _points(value: object, what: str) -> int:
     """A level in whole points (MT5 gives stops and freeze levels as integers)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
@@ -358,6 +381,7 @@ class Engine(_hqt.Engine):
         margin_hedged_use_leg: bool = False,
         stops_level: int = 0,
         freeze_level: int = 0,
+        trade_sessions: Sequence[tuple[int, int, int]] | None = None,
     ) -> int:
         """Add a symbol; returns its id (0, 1, ... in order of addition).
 
@@ -409,6 +433,13 @@ class Engine(_hqt.Engine):
         pending order cannot be modified or canceled, and a position whose
         SL or TP is that close cannot be modified or closed: FrozenError.
         The engine's own SL, TP, triggers and stop-out are never refused.
+
+        ``trade_sessions`` (MT5's SymbolInfoSessionTrade) is a list of
+        ``(weekday, start, end)``: weekday 0 = Sunday ... 6 = Saturday, start
+        and end in seconds of the day on the data's clock, start <= t < end.
+        Outside every session orders, modifications, closes and cancels
+        raise MarketClosedError and pending orders do not trigger (they wait
+        for the next session). None or empty: always open.
         """
         if not isinstance(name, str) or not name:
             raise InvalidArgumentError(f"symbol name must be a non-empty str, got {name!r}")
@@ -461,6 +492,7 @@ class Engine(_hqt.Engine):
             int(bool(margin_hedged_use_leg)),
             _points(stops_level, "stops_level"),
             _points(freeze_level, "freeze_level"),
+            _sessions(trade_sessions),
         )
 
     def symbol(self, symbol: SymbolRef) -> SymbolInfo:

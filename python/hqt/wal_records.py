@@ -1194,6 +1194,17 @@ class SymbolConfig:
     #: since the trading rules: points; written only when one is set
     stops_level: int = 0
     freeze_level: int = 0
+    #: (weekday, start, end) triples; written only when there are some
+    trade_sessions: tuple[tuple[int, int, int], ...] = ()
+
+    def _session_bytes(self) -> bytes:
+        """The trade sessions (tag 0xC4), empty when there are none."""
+        if not self.trade_sessions:
+            return b""
+        out = b"\xc4" + struct.pack("<I", len(self.trade_sessions))
+        for s in self.trade_sessions:
+            out += struct.pack("<iii", *s)
+        return out
 
     def _rule_bytes(self) -> bytes:
         """The rule fields (tag 0xC2), empty when both levels are 0 so a
@@ -1271,7 +1282,7 @@ def configuration_fingerprint(
             s.commission_per_lot,
             s.spread,
         )
-        buf += extra + s._rule_bytes()
+        buf += extra + s._rule_bytes() + s._session_bytes()
     if stop_out_mode != 0:  # money levels (tag 0xC3); percent adds nothing
         buf += b"\xc3" + struct.pack("<i", stop_out_mode)
     h = 0xCBF29CE484222325

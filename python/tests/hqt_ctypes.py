@@ -264,6 +264,8 @@ class SymbolSpecV2(C.Structure):
             # appended after the calc fields: MT5's trading rules (points)
             ("stops_level", i64),
             ("freeze_level", i64),
+            ("trade_sessions", C.c_void_p),
+            ("trade_session_count", C.c_size_t),
         ]
     )
 

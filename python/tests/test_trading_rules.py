@@ -335,3 +335,84 @@ def test_a_tick_gapping_through_a_limit_fills_at_its_price():
     tick(e, 2, 1.09780, 1.09800)  # ask 1.09800: 100 points better than the limit
     assert e.deals[-1].price == pytest.approx(1.09800)
     assert e.positions[0].open_price == pytest.approx(1.09800)
+
+
+# ---- trade sessions ----------------------------------------------------------------
+# SymbolInfoSessionTrade (mql5.com/en/docs/marketinformation/symbolinfosessiontrade);
+# weekday 0 = Sunday. T0 (2024-01-02) is a Tuesday (2); S trades Tuesday 08:00-17:00.
+
+H8, H17 = 8 * 3600, 17 * 3600
+
+
+def session_engine() -> hqt.Engine:
+    e = hqt.Engine(10_000.0)
+    e.add_symbol("S", base_currency="USD", profit_currency="USD", trade_sessions=[(2, H8, H17)])
+    return e
+
+
+def test_requests_outside_the_session_are_refused():
+    e = session_engine()
+    tick(e, H8 - 1, 1.10000, 1.10020)  # 07:59:59
+    with pytest.raises(hqt.MarketClosedError, match="market is closed"):
+        e.buy("S", 1.0)
+    tick(e, H8, 1.10000, 1.10020)
+    pos = e.buy("S", 1.0)
+    order = e.buy_limit("S", 1.0, 1.09900)
+    tick(e, H17, 1.09780, 1.09800)  # 17:00: closed; the limit is not triggered
+    with pytest.raises(hqt.MarketClosedError):
+        e.close(pos)
+    with pytest.raises(hqt.MarketClosedError):
+        e.cancel(order)
+    assert len(e.orders) == 1 and len(e.positions) == 1
+    tick(e, 7 * 86_400 + H8, 1.09830, 1.09850)  # next Tuesday 08:00: fills at that ask
+    assert e.orders == [] and e.deals[-1].price == pytest.approx(1.09850)
+
+
+def test_bad_sessions_are_refused():
+    e = hqt.Engine(1000.0)
+    for sessions in ([(7, 0, 10)], [(1, 10, 10)], [(1, 0, 86_401)], [(1, 0)], [(1.5, 0, 10)], 5):
+        with pytest.raises(hqt.InvalidArgumentError):
+            e.add_symbol("EURUSD", trade_sessions=sessions)
+    assert e.symbol_count == 0
+
+
+def test_the_wal_fingerprint_covers_the_sessions(tmp_path):
+    from hqt import wal_records as W
+
+    e = hqt.Engine(1000.0)
+    e.add_symbol("EURUSD", trade_sessions=[(1, 0, 86_400), (2, 3600, 7200)])
+    report = e.enable_wal(tmp_path / "s.wal")
+    config = W.SymbolConfig(
+        "EURUSD", "EUR", "USD", trade_sessions=((1, 0, 86_400), (2, 3600, 7200))
+    )
+    assert report.fingerprint == W.configuration_fingerprint(1000 * 10**6, "USD", 100, [config])
+    e.disable_wal()
+
+
+def test_c_trade_sessions(lib):
+    s = H.SymbolSpecV2()
+    assert lib.hqt_symbol_spec_v2_init(C.byref(s), C.sizeof(s)) == 0
+    assert (s.trade_sessions, s.trade_session_count) == (None, 0)
+    s.name, s.base_currency, s.profit_currency = b"S", b"USD", b"USD"
+
+    class Session(C.Structure):
+        _fields_ = [("weekday", C.c_int32), ("start", C.c_int32), ("end", C.c_int32)]
+
+    sessions = (Session * 1)(Session(2, H8, H17))
+    s.trade_sessions, s.trade_session_count = C.cast(sessions, C.c_void_p), 1
+    e = C.c_void_p()
+    assert lib.hqt_engine_create(10_000 * 10**6, b"USD", 100, C.byref(e)) == 0
+    sid = C.c_uint32()
+    assert lib.hqt_engine_add_symbol_v2(e, C.byref(s), C.byref(sid)) == 0
+    back = H.SymbolSpecV2()
+    assert lib.hqt_symbol_spec_v2_init(C.byref(back), C.sizeof(back)) == 0
+    assert lib.hqt_engine_symbol_spec(e, 0, C.byref(back)) == 0
+    assert back.trade_session_count == 1 and back.trade_sessions is None
+    ev = H.Event(type=0, tick=H.Tick(0, T0 + H17 * SEC, 1_100_000, 1_100_200))
+    assert lib.hqt_engine_process_event(e, C.byref(ev), None) == 0
+    t = C.c_uint64()
+    st = lib.hqt_engine_buy(e, 0, 10**6, 0, 0, C.byref(t))
+    assert st == 22 and lib.hqt_status_name(st) == b"HQT_E_MARKET_CLOSED"
+    s.trade_sessions = None  # count 1 with no pointer: refused
+    assert lib.hqt_engine_add_symbol_v2(e, C.byref(s), C.byref(sid)) == 1
+    lib.hqt_engine_destroy(e)

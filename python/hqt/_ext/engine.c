@@ -261,21 +261,21 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
                              "volume_step", "volume_max", "commission_per_lot", "spread",
                              "calc_mode", "margin_rate", "margin_initial", "margin_maintenance",
                              "tick_size", "tick_value", "margin_hedged", "margin_hedged_use_leg",
-                             "stops_level", "freeze_level", NULL};
+                             "stops_level", "freeze_level", "trade_sessions", NULL};
     const char *name, *base = NULL, *profit = NULL, *margin = NULL;
     PyObject *contract = Py_None, *digits = Py_None, *mode = Py_None, *vmin = Py_None,
              *vstep = Py_None, *vmax = Py_None, *comm = Py_None, *spread = Py_None,
              *calc = Py_None, *rate = Py_None, *initial = Py_None, *maintenance = Py_None,
              *tsize = Py_None, *tvalue = Py_None, *hedged = Py_None, *leg = Py_None,
-             *stops = Py_None, *freeze = Py_None;
+             *stops = Py_None, *freeze = Py_None, *sessions = Py_None;
     hqt_symbol_spec_v2 spec;
     uint32_t id;
     ENTER(self);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOOOO:_add_symbol", kwlist, &name,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOOOOO:_add_symbol", kwlist, &name,
                                      &base, &profit, &margin, &contract, &digits, &mode, &vmin,
                                      &vstep, &vmax, &comm, &spread, &calc, &rate, &initial,
                                      &maintenance, &tsize, &tvalue, &hedged, &leg, &stops,
-                                     &freeze))
+                                     &freeze, &sessions))
         return NULL;
     CALL(hqt_symbol_spec_v2_init(&spec, sizeof spec));
     spec.name = name;
@@ -302,6 +302,19 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
         (stops != Py_None && hqt_as_i64(stops, "stops_level", &spec.stops_level) < 0) ||
         (freeze != Py_None && hqt_as_i64(freeze, "freeze_level", &spec.freeze_level) < 0))
         return NULL;
+    /* trade_sessions: bytes of packed hqt_trade_session (three int32 each), built by hqt.Engine. */
+    if (sessions != Py_None) {
+        char *buf;
+        Py_ssize_t len;
+        if (PyBytes_AsStringAndSize(sessions, &buf, &len) < 0)
+            return NULL;
+        if (len % (Py_ssize_t)sizeof(hqt_trade_session) != 0) {
+            PyErr_SetString(PyExc_ValueError, "trade_sessions: packed int32 triples expected");
+            return NULL;
+        }
+        spec.trade_sessions = (const hqt_trade_session *)buf;
+        spec.trade_session_count = (size_t)len / sizeof(hqt_trade_session);
+    }
     CALL(hqt_engine_add_symbol_v2(self->engine, &spec, &id));
     return PyLong_FromUnsignedLong(id);
 }
