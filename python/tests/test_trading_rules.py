@@ -15,12 +15,14 @@ S: 5 digits (1 point = 0.00001), quoted 1.10000 / 1.10020; stops level 50 points
 from __future__ import annotations
 
 import ctypes as C
+import shutil
 
+import numpy as np
 import pytest
 
 import hqt
 import hqt_ctypes as H
-from conftest import LIBHQT, SEC, T0
+from conftest import LIBHQT, SEC, T0, snapshot
 
 
 def tick(e: hqt.Engine, k: int, bid: float, ask: float) -> None:
@@ -416,3 +418,73 @@ def test_c_trade_sessions(lib):
     s.trade_sessions = None  # count 1 with no pointer: refused
     assert lib.hqt_engine_add_symbol_v2(e, C.byref(s), C.byref(sid)) == 1
     lib.hqt_engine_destroy(e)
+
+
+# ---- kill -9 resume ----------------------------------------------------------------
+# Rule outcomes are refused requests and fills; a run under every rule resumes from a
+# copy of its log (as a kill -9 leaves it) to exactly the uninterrupted run's state.
+
+RULE_TICKS = 2 * 1440  # two days of minute ticks from Tuesday 00:00
+
+
+def rules_engine() -> hqt.Engine:
+    e = hqt.Engine(5_000.0, margin_call=400.0, stop_out=100.0, stop_out_mode="money")
+    e.add_symbol(
+        "S",
+        base_currency="USD",
+        profit_currency="USD",
+        stops_level=20,
+        freeze_level=10,
+        trade_sessions=[(2, 6 * 3600, 20 * 3600), (3, 6 * 3600, 20 * 3600)],
+    )
+    rng = np.random.default_rng(11)
+    t = T0 + np.arange(RULE_TICKS, dtype=np.int64) * 60 * SEC
+    bid = 1.10000 + np.cumsum(rng.integers(-8, 9, RULE_TICKS)) * 0.00001
+    e.load_ticks(0, t, bid, bid + 0.00012)
+    return e
+
+
+class RuleTrader(hqt.Strategy):
+    def __init__(self, copy_at: int = 0, log=None, copy=None):
+        self.n, self.refused = 0, 0
+        self.copy_at, self.log, self.copy = copy_at, log, copy
+
+    def on_tick(self, e: hqt.Engine, tick: hqt.Tick) -> None:
+        self.n += 1
+        k = (tick.time - T0) // (60 * SEC)
+        try:
+            if k % 37 == 3:
+                e.buy(0, 0.1, sl=tick.bid - 0.00030, tp=tick.bid + 0.00021)
+            elif k % 53 == 5:
+                e.buy_limit(0, 0.1, tick.ask - 0.00025, type_time="day")
+            elif k % 41 == 7 and e.positions:
+                e.close(e.positions[0].ticket)
+            elif k % 59 == 9 and e.orders:
+                e.cancel(e.orders[0].ticket)
+        except (hqt.MarketClosedError, hqt.FrozenError, hqt.InvalidStopsError):
+            self.refused += 1
+        if self.n == self.copy_at and self.log is not None:
+            shutil.copyfile(self.log, self.copy)
+
+
+def test_a_run_under_the_rules_resumes_exactly_from_the_wal(tmp_path):
+    reference = rules_engine()
+    trader = RuleTrader()
+    reference.run(trader)
+    assert trader.refused > 20 and len(reference.deals) > 20  # the rules acted
+    expected = snapshot(reference)
+
+    log, copy = tmp_path / "run.wal", tmp_path / "crash.wal"
+    e = rules_engine()
+    e.enable_wal(log, sync="always", checkpoint_every=50)
+    e.run(RuleTrader(1900, log, copy))
+    e.disable_wal()
+    assert snapshot(e) == expected
+
+    r = rules_engine()
+    r.enable_wal(copy, sync="always", checkpoint_every=50)
+    rep = r.recover_from_wal()
+    assert 0 < rep.events_processed < RULE_TICKS
+    r.run(RuleTrader(), resume=True)
+    assert snapshot(r) == expected
+    r.disable_wal()
