@@ -109,6 +109,8 @@ enum {
     HQT_E_WAL = 18,             /* other write-ahead log error (lock held, sync failed, ...) */
     HQT_E_RANGE = 19,           /* past the exact range (money, volume x price, time + period): refused, nothing changed */
     HQT_E_INTERRUPTED = 20,     /* run stopped between two events by hqt_engine_interrupt: run again to continue */
+    HQT_E_FROZEN = 21,          /* order or position within the symbol's freeze level: not modified or closed */
+    HQT_E_MARKET_CLOSED = 22,   /* outside the symbol's trade sessions: order refused */
     HQT_E_INTERNAL = 99         /* a bug in HQT: please report it */
 };
 /* END GENERATED */
@@ -455,6 +457,20 @@ int hqt_engine_set_margin_levels(hqt_engine *engine, int64_t margin_call, int64_
    3 (ACCOUNT_CURRENCY_DIGITS). Only before the first order. */
 int hqt_engine_set_currency_digits(hqt_engine *engine, int32_t digits);
 int hqt_engine_currency_digits(hqt_engine *engine, int32_t *out_digits);
+/* BEGIN GENERATED: hqt_abi.toml [stop_out_mode] */
+/* Stop-out modes for hqt_engine_set_margin_levels_mode() (MT5's ENUM_ACCOUNT_STOPOUT_MODE). */
+enum {
+    HQT_STOP_OUT_PERCENT = 0, /* levels in percent of the margin level, equity / margin x 100 (the default) */
+    HQT_STOP_OUT_MONEY = 1    /* levels in deposit currency, compared with the free margin, equity - margin */
+};
+/* END GENERATED */
+/* Margin call and stop-out levels with their mode: HQT_STOP_OUT_PERCENT (percent x 1e6, as
+   hqt_engine_set_margin_levels) or HQT_STOP_OUT_MONEY (deposit currency x 1e6, compared with the
+   free margin; 0 <= stop_out <= margin_call <= 1e12). docs/engine.md, "Trading rules". */
+int hqt_engine_set_margin_levels_mode(hqt_engine *engine, int64_t margin_call, int64_t stop_out,
+                                      int32_t mode);
+/* The mode set last (HQT_STOP_OUT_PERCENT until set). */
+int hqt_engine_stop_out_mode(hqt_engine *engine, int32_t *out_mode);
 /* Interval of equity curve samples in ns (default 60 s); deals always add a sample. */
 int hqt_engine_set_equity_interval(hqt_engine *engine, int64_t interval_ns);
 /* Time of day of the swap rollover, seconds after 00:00 server time (0...86399, default 0).
@@ -470,6 +486,14 @@ int hqt_engine_add_symbol(hqt_engine *engine, const hqt_symbol_spec *spec, uint3
 
 /* The sized symbol spec (since 0.2): hqt_symbol_spec with struct_size first.
    Fields are only appended; see "ABI versioning" at the top. */
+/* One trade session of a symbol (MT5's SymbolInfoSessionTrade): seconds of the day on the data's
+   clock, start <= t < end, weekday 0 = Sunday ... 6 = Saturday. */
+typedef struct hqt_trade_session {
+    int32_t weekday;
+    int32_t start;
+    int32_t end;
+} hqt_trade_session;
+
 typedef struct hqt_symbol_spec_v2 {
     size_t struct_size;           /* set by hqt_symbol_spec_v2_init */
     const char *name;
@@ -505,6 +529,14 @@ typedef struct hqt_symbol_spec_v2 {
     int64_t commission_percent;   /* percent x 1e6 of the deal's turnover (lots x contract x price) */
     int32_t commission_entry;     /* HQT_COMMISSION_ENTRY_*; BOTH (0, default) */
     int32_t commission_currency;  /* HQT_COMMISSION_CURRENCY_*; DEPOSIT (0, default) */
+    /* Appended: MT5's trading rules (docs/engine.md, "Trading rules"). */
+    int64_t stops_level;          /* points: minimum distance of SL, TP and pending prices from the market; 0: none */
+    int64_t freeze_level;         /* points: orders and positions within it are frozen (HQT_E_FROZEN); 0: none */
+    /* Trade sessions (copied by add_symbol); count 0: always open. Outside them requests give
+       HQT_E_MARKET_CLOSED and pending orders wait. hqt_engine_symbol_spec sets the count, not the
+       pointer (NULL). At most 448. */
+    const hqt_trade_session *trade_sessions;
+    size_t trade_session_count;
 } hqt_symbol_spec_v2;
 
 /* Zeroes struct_size bytes of spec, fills the defaults of hqt_symbol_spec_init
@@ -672,6 +704,40 @@ int hqt_engine_tick_model(hqt_engine *engine, int32_t *out_model);
 
 int hqt_engine_order_send(hqt_engine *engine, const hqt_order_request *request,
                           uint64_t *out_ticket);
+
+/* BEGIN GENERATED: hqt_abi.toml [order_time] */
+/* Pending order lifetimes for hqt_order_request_v2.type_time (MT5's ENUM_ORDER_TYPE_TIME). */
+enum {
+    HQT_ORDER_TIME_AUTO = -1,         /* hqt_order_request_v2 default: SPECIFIED when expiration != 0, else GTC */
+    HQT_ORDER_TIME_GTC = 0,           /* good till canceled */
+    HQT_ORDER_TIME_DAY = 1,           /* good till the next 00:00 (server time) after the order is placed */
+    HQT_ORDER_TIME_SPECIFIED = 2,     /* good till expiration */
+    HQT_ORDER_TIME_SPECIFIED_DAY = 3  /* good till 23:59:59 of expiration's day (expires at the 00:00 after it) */
+};
+/* END GENERATED */
+
+/* hqt_order_request with its size and MT5's order lifetime (since 0.2). Set it up with
+   hqt_order_request_v2_init(&r, sizeof r), then fill the fields. */
+typedef struct hqt_order_request_v2 {
+    size_t struct_size;       /* set by hqt_order_request_v2_init */
+    uint32_t symbol_id;
+    int32_t type;             /* HQT_ORDER_* */
+    int64_t volume;
+    int64_t price;
+    int64_t stop_limit;
+    int64_t sl;
+    int64_t tp;
+    int64_t expiration;       /* time; its meaning depends on type_time */
+    int64_t trailing_points;
+    uint64_t magic;
+    int32_t type_time;        /* HQT_ORDER_TIME_*; default HQT_ORDER_TIME_AUTO */
+    int32_t filling;          /* MT5's ORDER_FILLING_*: only 0 (FOK: all of the volume or nothing, HQT's
+                                 fill) so far; other values are refused */
+} hqt_order_request_v2;
+
+int hqt_order_request_v2_init(hqt_order_request_v2 *request, size_t struct_size);
+int hqt_engine_order_send_v2(hqt_engine *engine, const hqt_order_request_v2 *request,
+                             uint64_t *out_ticket);
 /* Market orders; sl/tp 0 = none. The ticket is the new position's. */
 int hqt_engine_buy(hqt_engine *engine, uint32_t symbol_id, int64_t volume, int64_t sl,
                    int64_t tp, uint64_t *out_ticket);

@@ -50,6 +50,24 @@ public func hqt_engine_set_margin_levels(_ handle: OpaquePointer?, _ marginCall:
     status { () throws(HQTError) in try engine(handle).setMarginLevels(marginCall: marginCall, stopOut: stopOut) }
 }
 
+@_cdecl("hqt_engine_set_margin_levels_mode")
+public func hqt_engine_set_margin_levels_mode(
+    _ handle: OpaquePointer?, _ marginCall: Int64, _ stopOut: Int64, _ mode: Int32
+) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        guard let m = StopOutMode(rawValue: mode) else {
+            throw invalid("mode must be HQT_STOP_OUT_PERCENT (0) or HQT_STOP_OUT_MONEY (1), got \(mode)")
+        }
+        try e.setMarginLevels(marginCall: marginCall, stopOut: stopOut, mode: m)
+    }
+}
+
+@_cdecl("hqt_engine_stop_out_mode")
+public func hqt_engine_stop_out_mode(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<Int32>?) -> Int32 {
+    status { () throws(HQTError) in try output(out, "out_mode").pointee = try engine(handle).stopOutMode.rawValue }
+}
+
 @_cdecl("hqt_engine_set_equity_interval")
 public func hqt_engine_set_equity_interval(_ handle: OpaquePointer?, _ interval: Int64) -> Int32 {
     status { () throws(HQTError) in try engine(handle).setEquityInterval(interval) }
@@ -133,6 +151,18 @@ func addSymbol(
     s.swapMode = swapMode; s.swapLong = c.swap_long; s.swapShort = c.swap_short
     s.swapRollover3days = c.swap_rollover3days
     try readCommissionFields(c, into: &s)
+    s.stopsLevel = c.stops_level; s.freezeLevel = c.freeze_level
+    guard c.trade_session_count <= 448 else {
+        throw invalid("spec.trade_session_count must be 0...448, got \(c.trade_session_count)")
+    }
+    if c.trade_session_count > 0 {
+        guard let sessions = c.trade_sessions else {
+            throw invalid("spec.trade_sessions is NULL but trade_session_count is \(c.trade_session_count)")
+        }
+        s.tradeSessions = (0..<c.trade_session_count).map {
+            TradeSession(weekday: sessions[$0].weekday, start: sessions[$0].start, end: sessions[$0].end)
+        }
+    }
     out.pointee = try e.addSymbol(s)
 }
 

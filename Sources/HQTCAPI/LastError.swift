@@ -89,6 +89,8 @@ public func hqt_status_name(_ status: Int32) -> UnsafePointer<CChar> {
     case 18: name = "HQT_E_WAL"
     case 19: name = "HQT_E_RANGE"
     case 20: name = "HQT_E_INTERRUPTED"
+    case 21: name = "HQT_E_FROZEN"
+    case 22: name = "HQT_E_MARKET_CLOSED"
     case 99: name = "HQT_E_INTERNAL"
     default: name = "HQT_E_UNKNOWN_STATUS"
     }

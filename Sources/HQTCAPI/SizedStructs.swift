@@ -23,6 +23,7 @@ enum FirstLayoutSize {
     static let broadcastOptions = 56
     static let broadcastCadence = 24
     static let walOptions = 48
+    static let orderRequest = 88
 }
 
 /// Larger than any struct this library will ever define: a struct_size above
@@ -121,7 +122,8 @@ extension hqt_symbol_spec_v2 {
             margin_rate: FixedPoint.scale, margin_initial: 0, margin_maintenance: 0, tick_size: 0,
             tick_value: 0, margin_hedged: -1, swap_mode: Int32(HQT_SWAP_DISABLED), swap_rollover3days: 3,
             swap_long: 0, swap_short: 0, commission_per_deal: 0, commission_percent: 0,
-            commission_entry: 0, commission_currency: 0)
+            commission_entry: 0, commission_currency: 0, stops_level: 0, freeze_level: 0,
+            trade_sessions: nil, trade_session_count: 0)
     }
 }
 
@@ -248,6 +250,51 @@ public func hqt_engine_add_symbol_v2(
     }
 }
 
+extension hqt_order_request_v2 {
+    static var defaults: hqt_order_request_v2 {
+        var d = hqt_order_request_v2()
+        d.type_time = Int32(HQT_ORDER_TIME_AUTO)
+        return d
+    }
+}
+
+@_cdecl("hqt_order_request_v2_init")
+public func hqt_order_request_v2_init(_ r: UnsafeMutablePointer<hqt_order_request_v2>?, _ size: Int) -> Int32 {
+    initSized(r, size, defaults: .defaults, firstSize: FirstLayoutSize.orderRequest, "hqt_order_request_v2")
+}
+
+@_cdecl("hqt_engine_order_send_v2")
+public func hqt_engine_order_send_v2(
+    _ handle: OpaquePointer?, _ request: UnsafePointer<hqt_order_request_v2>?,
+    _ out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        guard let request else { throw invalid("request is NULL") }
+        let r = try readSized(
+            request, defaults: .defaults, firstSize: FirstLayoutSize.orderRequest, "hqt_order_request_v2")
+        let out = try output(out, "out_ticket")
+        guard let type = OrderType(rawValue: r.type) else { throw invalid("order type must be 0...7, got \(r.type)") }
+        var typeTime: OrderTypeTime? = nil
+        if r.type_time != Int32(HQT_ORDER_TIME_AUTO) {
+            guard let t = OrderTypeTime(rawValue: r.type_time) else {
+                throw invalid("type_time must be an HQT_ORDER_TIME_* value (-1...3), got \(r.type_time)")
+            }
+            typeTime = t
+        }
+        guard r.filling == 0 else {
+            throw invalid(
+                "filling \(r.filling) is not supported: HQT fills the whole volume or refuses the order (0, MT5's FOK)")
+        }
+        var o = OrderRequest(
+            symbolID: r.symbol_id, type: type, volume: r.volume, price: r.price,
+            stopLimit: r.stop_limit, sl: r.sl, tp: r.tp, expiration: r.expiration,
+            trailingPoints: r.trailing_points, magic: r.magic)
+        o.typeTime = typeTime
+        out.pointee = try e.send(o)
+    }
+}
+
 @_cdecl("hqt_engine_symbol_spec")
 public func hqt_engine_symbol_spec(
     _ handle: OpaquePointer?, _ id: UInt32, _ out: UnsafeMutablePointer<hqt_symbol_spec_v2>?
@@ -277,6 +324,8 @@ public func hqt_engine_symbol_spec(
         c.swap_long = s.swapLong; c.swap_short = s.swapShort
         c.commission_per_deal = s.commissionPerDeal; c.commission_percent = s.commissionPercent
         c.commission_entry = s.commissionEntry.rawValue; c.commission_currency = s.commissionCurrency.rawValue
+        c.stops_level = s.stopsLevel; c.freeze_level = s.freezeLevel
+        c.trade_sessions = nil; c.trade_session_count = s.tradeSessions.count
         // Only the bytes the caller's struct has (an older header's is shorter).
         withUnsafeBytes(of: &c) { raw.copyMemory(from: $0.baseAddress!, byteCount: min(size, $0.count)) }
     }

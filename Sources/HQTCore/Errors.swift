@@ -22,6 +22,10 @@ public struct HQTError: Error, CustomStringConvertible, Sendable {
         case wal = 18
         case range = 19
         case interrupted = 20
+        /// MT5's TRADE_RETCODE_FROZEN: within the symbol's freeze level.
+        case frozen = 21
+        /// MT5's TRADE_RETCODE_MARKET_CLOSED: outside the trade sessions.
+        case marketClosed = 22
         case `internal` = 99
     }
 

@@ -27,6 +27,8 @@ __all__ = [
     "CommissionEntry",
     "CommissionCurrency",
     "TickModel",
+    "StopOutMode",
+    "OrderTypeTime",
     "Timeframe",
     "TIMEFRAMES",
     "M1",
@@ -93,6 +95,8 @@ class Status(IntEnum):
     INTERRUPTED = (
         20  #: run stopped between two events by hqt_engine_interrupt: run again to continue
     )
+    FROZEN = 21  #: order or position within the symbol's freeze level: not modified or closed
+    MARKET_CLOSED = 22  #: outside the symbol's trade sessions: order refused
     INTERNAL = 99  #: a bug in HQT: please report it
 
 
@@ -119,6 +123,8 @@ STATUS_MESSAGES: dict[int, str] = {
     18: "other write-ahead log error (lock held, sync failed, ...)",
     19: "past the exact range (money, volume x price, time + period): refused, nothing changed",
     20: "run stopped between two events by hqt_engine_interrupt: run again to continue",
+    21: "order or position within the symbol's freeze level: not modified or closed",
+    22: "outside the symbol's trade sessions: order refused",
     99: "a bug in HQT: please report it",
 }
 
@@ -460,3 +466,24 @@ class TickModel(IntEnum):
     OHLC_M1 = 2  #: 4 ticks per M1 bar: open, extremes in MT5's order, close
     OPEN_PRICES = 3  #: one tick per bar (any timeframe), at its open
     BARS = 4  #: the bar rule (SL before TP) for bars of any timeframe
+
+
+class StopOutMode(IntEnum):
+    """Stop-out modes for hqt_engine_set_margin_levels_mode() (MT5's ENUM_ACCOUNT_STOPOUT_MODE)."""
+
+    PERCENT = 0  #: levels in percent of the margin level, equity / margin x 100 (the default)
+    MONEY = 1  #: levels in deposit currency, compared with the free margin, equity - margin
+
+
+#: Names by value.
+STOP_OUT_MODE_NAMES: tuple[str, ...] = ("PERCENT", "MONEY")
+
+
+class OrderTypeTime(IntEnum):
+    """Pending order lifetimes for hqt_order_request_v2.type_time (MT5's ENUM_ORDER_TYPE_TIME)."""
+
+    AUTO = -1  #: hqt_order_request_v2 default: SPECIFIED when expiration != 0, else GTC
+    GTC = 0  #: good till canceled
+    DAY = 1  #: good till the next 00:00 (server time) after the order is placed
+    SPECIFIED = 2  #: good till expiration
+    SPECIFIED_DAY = 3  #: good till 23:59:59 of expiration's day (expires at the 00:00 after it)

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import struct
 import time as _time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
@@ -36,6 +37,8 @@ from hqt.constants import (
     CommissionEntry,
     MarginMode,
     OrderType,
+    OrderTypeTime,
+    StopOutMode,
     SwapMode,
     TickModel,
 )
@@ -207,6 +210,62 @@ def _currency(code: object, what: str) -> str:
     return code.upper()
 
 
+def _stop_out_mode(mode: object) -> StopOutMode:
+    """``"percent"`` / ``"money"`` (or a StopOutMode) as the enum."""
+    if isinstance(mode, StopOutMode):
+        return mode
+    if isinstance(mode, str) and mode.lower() in ("percent", "money"):
+        return StopOutMode[mode.upper()]
+    raise InvalidArgumentError(f"stop_out_mode must be 'percent' or 'money', got {mode!r}")
+
+
+def _type_time(value: object) -> OrderTypeTime:
+    """``"gtc"``, ``"day"``, ``"specified"``, ``"specified_day"`` (or an OrderTypeTime value)."""
+    if isinstance(value, OrderTypeTime):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        if int(value) in {int(t) for t in OrderTypeTime}:
+            return OrderTypeTime(int(value))
+    if (
+        isinstance(value, str)
+        and value.upper() in OrderTypeTime.__members__
+        and value.upper() != "AUTO"
+    ):
+        return OrderTypeTime[value.upper()]
+    raise InvalidArgumentError(
+        f"type_time must be 'gtc', 'day', 'specified' or 'specified_day', got {value!r}"
+    )
+
+
+def _sessions(sessions: object) -> bytes | None:
+    """``[(weekday, start, end), ...]`` packed as hqt_trade_session structs."""
+    if sessions is None:
+        return None
+    try:
+        items = [tuple(s) for s in sessions]  # type: ignore[attr-defined]
+    except TypeError:
+        raise InvalidArgumentError(
+            f"trade_sessions must be a list of (weekday, start, end), got {sessions!r}"
+        ) from None
+    out = bytearray()
+    for s in items:
+        if len(s) != 3 or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in s
+        ):
+            raise InvalidArgumentError(f"a trade session is (weekday, start, end) ints, got {s!r}")
+        if not all(-(2**31) <= int(v) < 2**31 for v in s):
+            raise InvalidArgumentError(f"trade session {s!r} is out of range")
+        out += struct.pack("<iii", *(int(v) for v in s))
+    return bytes(out)
+
+
+def _points(value: object, what: str) -> int:
+    """A level in whole points (MT5 gives stops and freeze levels as integers)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InvalidArgumentError(f"{what} must be a whole number of points, got {value!r}")
+    return int(value)
+
+
 class Engine(_hqt.Engine):
     """A backtest engine with one account.
 
@@ -221,6 +280,10 @@ class Engine(_hqt.Engine):
         margin_call: margin call level in percent (default 100).
         stop_out: stop-out level in percent (default 50): below it the most
             losing position is closed until the level recovers.
+        stop_out_mode: ``"percent"`` (default) or ``"money"``: MT5's
+            ACCOUNT_MARGIN_SO_MODE; in money mode ``margin_call`` and
+            ``stop_out`` are deposit-currency amounts compared with the free
+            margin (see :meth:`set_margin_levels`).
 
     Example::
 
@@ -241,6 +304,7 @@ class Engine(_hqt.Engine):
         margin_call: float = 100.0,
         stop_out: float = 50.0,
         currency_digits: int | None = None,
+        stop_out_mode: str | StopOutMode = "percent",
     ) -> None:
         """``currency_digits``: the digits booked money (deal profit,
         commission, swap) is rounded to, as MT5's ACCOUNT_CURRENCY_DIGITS;
@@ -256,8 +320,9 @@ class Engine(_hqt.Engine):
         m = self._parse_mode(mode)
         if m != AccountMode.HEDGING:
             self._set_account_mode(int(m))
-        if (margin_call, stop_out) != (100.0, 50.0):
-            self._set_margin_levels(margin_call, stop_out)
+        so_mode = _stop_out_mode(stop_out_mode)
+        if (margin_call, stop_out, so_mode) != (100.0, 50.0, StopOutMode.PERCENT):
+            self._set_margin_levels(margin_call, stop_out, int(so_mode))
 
     @staticmethod
     def _parse_mode(mode: str | int) -> AccountMode:
@@ -309,9 +374,23 @@ class Engine(_hqt.Engine):
         """Switch between ``"hedging"`` and ``"netting"``; only before the first order."""
         self._set_account_mode(int(self._parse_mode(mode)))
 
-    def set_margin_levels(self, margin_call: float, stop_out: float) -> None:
-        """Margin call and stop-out levels in percent."""
-        self._set_margin_levels(margin_call, stop_out)
+    def set_margin_levels(
+        self, margin_call: float, stop_out: float, mode: str | StopOutMode = "percent"
+    ) -> None:
+        """Margin call and stop-out levels.
+
+        ``mode="percent"`` (default): levels of the margin level, equity /
+        margin x 100. ``mode="money"`` (MT5's ACCOUNT_STOPOUT_MODE_MONEY):
+        amounts in the deposit currency, compared with the free margin
+        (equity - margin): a margin call at free margin <= ``margin_call``,
+        a stop-out at free margin <= ``stop_out``. Either way
+        0 <= stop_out <= margin_call, else InvalidArgumentError."""
+        self._set_margin_levels(margin_call, stop_out, int(_stop_out_mode(mode)))
+
+    @property
+    def stop_out_mode(self) -> StopOutMode:
+        """What the margin levels are: StopOutMode.PERCENT or StopOutMode.MONEY."""
+        return StopOutMode(self._stop_out_mode())
 
     # ---- symbols ---------------------------------------------------------------------
 
@@ -346,6 +425,9 @@ class Engine(_hqt.Engine):
         commission_percent: float = 0.0,
         commission_entry: str | CommissionEntry = "both",
         commission_currency: str | CommissionCurrency = "deposit",
+        stops_level: int = 0,
+        freeze_level: int = 0,
+        trade_sessions: Sequence[tuple[int, int, int]] | None = None,
     ) -> int:
         """Add a symbol; returns its id (0, 1, ... in order of addition).
 
@@ -418,6 +500,23 @@ class Engine(_hqt.Engine):
         ``profit`` and of equity) until a closing deal books it into the
         balance, inside that deal's and trade's ``profit`` (the share booked
         rounded to the account currency's digits).
+
+        Trading rules (MT5's SYMBOL_TRADE_STOPS_LEVEL and
+        SYMBOL_TRADE_FREEZE_LEVEL, in points, 0 = none; docs/engine.md,
+        "Trading rules"): ``stops_level`` is the minimum distance of SL and
+        TP from the market (Bid for buys, Ask for sells) or from a pending
+        order's price, and of a pending price from the market; closer
+        raises InvalidStopsError. Within ``freeze_level`` of the market a
+        pending order cannot be modified or canceled, and a position whose
+        SL or TP is that close cannot be modified or closed: FrozenError.
+        The engine's own SL, TP, triggers and stop-out are never refused.
+
+        ``trade_sessions`` (MT5's SymbolInfoSessionTrade) is a list of
+        ``(weekday, start, end)``: weekday 0 = Sunday ... 6 = Saturday, start
+        and end in seconds of the day on the data's clock, start <= t < end.
+        Outside every session orders, modifications, closes and cancels
+        raise MarketClosedError and pending orders do not trigger (they wait
+        for the next session). None or empty: always open.
         """
         if not isinstance(name, str) or not name:
             raise InvalidArgumentError(f"symbol name must be a non-empty str, got {name!r}")
@@ -480,6 +579,9 @@ class Engine(_hqt.Engine):
             commission_percent,
             int(entry),
             int(ccy),
+            _points(stops_level, "stops_level"),
+            _points(freeze_level, "freeze_level"),
+            _sessions(trade_sessions),
         )
 
     @property
@@ -1259,6 +1361,7 @@ class Engine(_hqt.Engine):
         expiration: TimeLike | None = None,
         trailing_points: int | None = 0,
         magic: int | None = 0,
+        type_time: str | int | None = None,
     ) -> int:
         """Send an order of any :class:`hqt.OrderType`; returns its ticket.
 
@@ -1266,6 +1369,15 @@ class Engine(_hqt.Engine):
         ticket. ``expiration`` is a time (ns, datetime or datetime64); None =
         good till canceled. ``trailing_points`` sets a trailing stop on the
         resulting position. ``magic`` is copied to the deals.
+
+        ``type_time`` is MT5's ORDER_TYPE_TIME of a pending order:
+        ``"gtc"`` (no expiration), ``"day"`` (expires at the next 00:00 of
+        the data's clock, no expiration given), ``"specified"`` (at
+        ``expiration``), ``"specified_day"`` (lives through 23:59:59 of
+        ``expiration``'s day). None: ``"specified"`` when an expiration is
+        given, else ``"gtc"``. The order's ``expiration`` shows the time it
+        resolves to. A type_time that does not fit the expiration raises
+        InvalidArgumentError.
         """
         return super().order_send(
             symbol_id,
@@ -1278,6 +1390,7 @@ class Engine(_hqt.Engine):
             to_ns(expiration, "expiration"),
             trailing_points,
             magic,
+            None if type_time is None else int(_type_time(type_time)),
         )
 
     def buy_limit(
@@ -1288,10 +1401,20 @@ class Engine(_hqt.Engine):
         sl: float | None = None,
         tp: float | None = None,
         expiration: TimeLike | None = None,
+        *,
+        type_time: str | OrderTypeTime | None = None,
     ) -> int:
         """Pending buy below the market: fills when ask <= price."""
         return self.order_send(
-            symbol_id, OrderType.BUY_LIMIT, volume, price, None, sl, tp, expiration
+            symbol_id,
+            OrderType.BUY_LIMIT,
+            volume,
+            price,
+            None,
+            sl,
+            tp,
+            expiration,
+            type_time=type_time,
         )
 
     def sell_limit(
@@ -1302,10 +1425,20 @@ class Engine(_hqt.Engine):
         sl: float | None = None,
         tp: float | None = None,
         expiration: TimeLike | None = None,
+        *,
+        type_time: str | OrderTypeTime | None = None,
     ) -> int:
         """Pending sell above the market: fills when bid >= price."""
         return self.order_send(
-            symbol_id, OrderType.SELL_LIMIT, volume, price, None, sl, tp, expiration
+            symbol_id,
+            OrderType.SELL_LIMIT,
+            volume,
+            price,
+            None,
+            sl,
+            tp,
+            expiration,
+            type_time=type_time,
         )
 
     def buy_stop(
@@ -1316,10 +1449,20 @@ class Engine(_hqt.Engine):
         sl: float | None = None,
         tp: float | None = None,
         expiration: TimeLike | None = None,
+        *,
+        type_time: str | OrderTypeTime | None = None,
     ) -> int:
         """Pending buy above the market: fills when ask >= price."""
         return self.order_send(
-            symbol_id, OrderType.BUY_STOP, volume, price, None, sl, tp, expiration
+            symbol_id,
+            OrderType.BUY_STOP,
+            volume,
+            price,
+            None,
+            sl,
+            tp,
+            expiration,
+            type_time=type_time,
         )
 
     def sell_stop(
@@ -1330,10 +1473,20 @@ class Engine(_hqt.Engine):
         sl: float | None = None,
         tp: float | None = None,
         expiration: TimeLike | None = None,
+        *,
+        type_time: str | OrderTypeTime | None = None,
     ) -> int:
         """Pending sell below the market: fills when bid <= price."""
         return self.order_send(
-            symbol_id, OrderType.SELL_STOP, volume, price, None, sl, tp, expiration
+            symbol_id,
+            OrderType.SELL_STOP,
+            volume,
+            price,
+            None,
+            sl,
+            tp,
+            expiration,
+            type_time=type_time,
         )
 
     def buy_stop_limit(
@@ -1345,10 +1498,20 @@ class Engine(_hqt.Engine):
         sl: float | None = None,
         tp: float | None = None,
         expiration: TimeLike | None = None,
+        *,
+        type_time: str | OrderTypeTime | None = None,
     ) -> int:
         """When ask reaches `price`, place a BUY_LIMIT at `stop_limit`."""
         return self.order_send(
-            symbol_id, OrderType.BUY_STOP_LIMIT, volume, price, stop_limit, sl, tp, expiration
+            symbol_id,
+            OrderType.BUY_STOP_LIMIT,
+            volume,
+            price,
+            stop_limit,
+            sl,
+            tp,
+            expiration,
+            type_time=type_time,
         )
 
     def sell_stop_limit(
@@ -1360,10 +1523,20 @@ class Engine(_hqt.Engine):
         sl: float | None = None,
         tp: float | None = None,
         expiration: TimeLike | None = None,
+        *,
+        type_time: str | OrderTypeTime | None = None,
     ) -> int:
         """When bid reaches `price`, place a SELL_LIMIT at `stop_limit`."""
         return self.order_send(
-            symbol_id, OrderType.SELL_STOP_LIMIT, volume, price, stop_limit, sl, tp, expiration
+            symbol_id,
+            OrderType.SELL_STOP_LIMIT,
+            volume,
+            price,
+            stop_limit,
+            sl,
+            tp,
+            expiration,
+            type_time=type_time,
         )
 
     def modify_order(

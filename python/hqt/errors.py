@@ -14,7 +14,9 @@ derive from the matching built-in exception where one fits, so both
     │   ├── InvalidPriceError (ValueError)     HQT_E_INVALID_PRICE
     │   ├── InvalidStopsError (ValueError)     HQT_E_INVALID_STOPS
     │   ├── InsufficientMarginError            HQT_E_NO_MONEY
-    │   └── NoPriceError                       HQT_E_NO_PRICE
+    │   ├── NoPriceError                       HQT_E_NO_PRICE
+    │   ├── FrozenError                        HQT_E_FROZEN
+    │   └── MarketClosedError                  HQT_E_MARKET_CLOSED
     ├── ConversionError                        HQT_E_CONVERSION
     ├── DataError (ValueError)                 bad market data
     │   ├── DataOrderError                     HQT_E_DATA_ORDER
@@ -58,6 +60,8 @@ __all__ = [
     "InvalidStopsError",
     "InsufficientMarginError",
     "NoPriceError",
+    "FrozenError",
+    "MarketClosedError",
     "ConversionError",
     "DataError",
     "DataOrderError",
@@ -158,6 +162,23 @@ class NoPriceError(TradeError):
 
     status = 8
     status_name = "HQT_E_NO_PRICE"
+
+
+class FrozenError(TradeError):
+    """The order or position is within the symbol's ``freeze_level`` of the
+    market (MT5's TRADE_RETCODE_FROZEN): it cannot be modified, deleted or
+    closed until the price moves away."""
+
+    status = 21
+    status_name = "HQT_E_FROZEN"
+
+
+class MarketClosedError(TradeError):
+    """The request came outside the symbol's ``trade_sessions`` (MT5's
+    TRADE_RETCODE_MARKET_CLOSED): nothing was changed."""
+
+    status = 22
+    status_name = "HQT_E_MARKET_CLOSED"
 
 
 class ConversionError(HQTError):
@@ -307,6 +328,8 @@ STATUS_EXCEPTIONS: dict[int, type[HQTError]] = {
         InvalidStopsError,
         InsufficientMarginError,
         NoPriceError,
+        FrozenError,
+        MarketClosedError,
         ConversionError,
         DataOrderError,
         BadDataError,

@@ -127,6 +127,9 @@ class SymbolInfo:
     commission_percent: float = 0.0  #: percent of the deal's turnover
     commission_entry: CommissionEntry = CommissionEntry.BOTH
     commission_currency: CommissionCurrency = CommissionCurrency.DEPOSIT
+    #: MT5's trading rules in points (docs/engine.md, "Trading rules"); 0: none
+    stops_level: int = 0
+    freeze_level: int = 0
 
     @property
     def point(self) -> float:
@@ -168,6 +171,8 @@ class SymbolInfo:
             commission_percent=_f(t[29]),
             commission_entry=CommissionEntry(t[30]),
             commission_currency=CommissionCurrency(t[31]),
+            stops_level=t[32],
+            freeze_level=t[33],
         )
 
 

@@ -1239,6 +1239,11 @@ class SymbolConfig:
     commission_percent: int = 0
     commission_entry: int = 0
     commission_currency: int = 0
+    #: since 0.2, the trading rules: points; written only when one is set
+    stops_level: int = 0
+    freeze_level: int = 0
+    #: (weekday, start, end) triples; written only when there are some
+    trade_sessions: tuple[tuple[int, int, int], ...] = ()
 
     def _swap_bytes(self) -> bytes:
         """The swap fields (empty when swaps are disabled)."""
@@ -1264,6 +1269,22 @@ class SymbolConfig:
             self.commission_entry,
             self.commission_currency,
         )
+
+    def _session_bytes(self) -> bytes:
+        """The trade sessions (tag 0xC6), empty when there are none."""
+        if not self.trade_sessions:
+            return b""
+        out = b"\xc6" + struct.pack("<I", len(self.trade_sessions))
+        for s in self.trade_sessions:
+            out += struct.pack("<iii", *s)
+        return out
+
+    def _rule_bytes(self) -> bytes:
+        """The rule fields (tag 0xC5), empty when both levels are 0 so a
+        configuration without them keeps its earlier fingerprint."""
+        if not (self.stops_level or self.freeze_level):
+            return b""
+        return b"\xc5" + struct.pack("<qq", self.stops_level, self.freeze_level)
 
     def _calc_bytes(self) -> tuple[int, bytes]:
         """The fingerprint's margin code and the calc fields (empty when
@@ -1314,6 +1335,7 @@ def configuration_fingerprint(
     stop_out_level: int = 50 * SCALE,
     rollover_time: int = 0,
     currency_digits: int | None = None,
+    stop_out_mode: int = 0,
 ) -> int:
     """The 64-bit FNV-1a fingerprint of an engine configuration, as stored in
     every snapshot (and in the log's HEADER): which account and symbols a log
@@ -1329,6 +1351,8 @@ def configuration_fingerprint(
     buf += struct.pack("<qiqq", leverage, account_mode, margin_call_level, stop_out_level)
     if currency_digits is not None and currency_digits != _default_currency_digits(currency):
         buf += b"\xd1" + struct.pack("<i", currency_digits)
+    if stop_out_mode != 0:  # money levels (tag 0xD2); percent adds nothing
+        buf += b"\xd2" + struct.pack("<i", stop_out_mode)
     for s in symbols:
         buf += (
             string(s.name)
@@ -1349,6 +1373,7 @@ def configuration_fingerprint(
             s.spread,
         )
         buf += extra + s._swap_bytes() + s._commission_bytes()
+        buf += s._rule_bytes() + s._session_bytes()
     if rollover_time:  # seconds of day, when not the default 00:00
         buf += b"\xc3" + struct.pack("<q", rollover_time)
     h = 0xCBF29CE484222325

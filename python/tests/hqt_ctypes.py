@@ -93,6 +93,14 @@ class OrderRequest(C.Structure):
     ]
 
 
+class OrderRequestV2(C.Structure):
+    _fields_ = (
+        [("struct_size", C.c_size_t)]
+        + OrderRequest._fields_
+        + [("type_time", i32), ("filling", i32)]  # MT5's ORDER_TYPE_TIME, ORDER_TYPE_FILLING
+    )
+
+
 class Position(C.Structure):
     _fields_ = [
         ("ticket", u64),
@@ -266,6 +274,12 @@ class SymbolSpecV2(C.Structure):
             ("commission_entry", i32),
             ("commission_currency", i32),
         ]
+        + [  # appended after the commission fields: MT5's trading rules (points)
+            ("stops_level", i64),
+            ("freeze_level", i64),
+            ("trade_sessions", C.c_void_p),
+            ("trade_session_count", C.c_size_t),
+        ]
     )
 
 
@@ -281,6 +295,7 @@ STRUCTS: dict[str, type[C.Structure]] = {
     "hqt_symbol_spec": SymbolSpec,
     "hqt_symbol_info": SymbolInfo,
     "hqt_order_request": OrderRequest,
+    "hqt_order_request_v2": OrderRequestV2,
     "hqt_position": Position,
     "hqt_order": Order,
     "hqt_deal": Deal,
@@ -300,6 +315,8 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "hqt_strategy_v2_init": (C.c_int, [P(StrategyV2), C.c_size_t]),
     "hqt_symbol_spec_v2_init": (C.c_int, [P(SymbolSpecV2), C.c_size_t]),
     "hqt_engine_add_symbol_v2": (C.c_int, [ENGINE_P, P(SymbolSpecV2), P(u32)]),
+    "hqt_order_request_v2_init": (C.c_int, [P(OrderRequestV2), C.c_size_t]),
+    "hqt_engine_order_send_v2": (C.c_int, [ENGINE_P, P(OrderRequestV2), P(u64)]),
     "hqt_engine_run_v2": (C.c_int, [ENGINE_P, P(StrategyV2)]),
     "hqt_engine_process_event_v2": (C.c_int, [ENGINE_P, P(Event), P(StrategyV2)]),
     "hqt_engine_run_source": (C.c_int, [ENGINE_P, P(StrategyV2), DATA_SOURCE, C.c_void_p]),

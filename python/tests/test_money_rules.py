@@ -261,14 +261,18 @@ def test_the_wal_fingerprint_covers_commission_fields_and_digits(tmp_path):
     assert len(prints) == 3  # the default digits (2) add nothing
 
 
-def test_the_wal_fingerprint_orders_calc_swap_commission_and_rollover(tmp_path):
-    """Every optional section at once (calc 0xC1, swaps 0xC2, commission 0xC4 per
-    symbol, then the rollover time 0xC3): the Python reference agrees with the
-    engine."""
+def test_the_wal_fingerprint_orders_every_section(tmp_path):
+    """Every optional section at once (currency digits 0xD1 and money stop-out
+    0xD2 before the symbols; calc 0xC1, swaps 0xC2, commission 0xC4, levels
+    0xC5, sessions 0xC6 per symbol; then the rollover time 0xC3): the Python
+    reference agrees with the engine, and each section changes the print."""
     from hqt import wal_records as W
 
     M = 10**6
-    e = hqt.Engine(1000.0, currency_digits=3)
+    sessions = [(1, 0, 86_400), (3, 3_600, 7_200)]
+    e = hqt.Engine(
+        1000.0, currency_digits=3, margin_call=2000.0, stop_out=500.0, stop_out_mode="money"
+    )
     e.add_symbol(
         "S",
         base_currency="USD",
@@ -278,23 +282,39 @@ def test_the_wal_fingerprint_orders_calc_swap_commission_and_rollover(tmp_path):
         swap_long=-1.5,
         commission_per_deal=2.0,
         commission_entry="in",
+        stops_level=10,
+        freeze_level=5,
+        trade_sessions=sessions,
     )
     e.rollover_time = 3600
     report = e.enable_wal(tmp_path / "all.wal")
     e.disable_wal()
-    config = W.SymbolConfig(
-        "S",
-        "USD",
-        "USD",
-        calc_mode=int(hqt.CalcMode.CFD),
-        swap_mode=4,
-        swap_long=-1_500_000,
-        commission_per_deal=2 * M,
-        commission_entry=1,
-    )
-    assert report.fingerprint == W.configuration_fingerprint(
-        1000 * M, "USD", 100, [config], rollover_time=3600, currency_digits=3
-    )
+    full = {
+        "calc_mode": int(hqt.CalcMode.CFD),
+        "swap_mode": 4,
+        "swap_long": -1_500_000,
+        "commission_per_deal": 2 * M,
+        "commission_entry": 1,
+        "stops_level": 10,
+        "freeze_level": 5,
+        "trade_sessions": tuple(sessions),
+    }
+    account = {"rollover_time": 3600, "currency_digits": 3, "stop_out_mode": 1}
+
+    def fingerprint(symbol: dict, acct: dict) -> int:
+        config = W.SymbolConfig("S", "USD", "USD", **symbol)
+        return W.configuration_fingerprint(
+            1000 * M, "USD", 100, [config], 0, 2000 * M, 500 * M, **acct
+        )
+
+    assert report.fingerprint == fingerprint(full, account)
+    # dropping any one section gives another fingerprint, so each is covered
+    prints = {fingerprint(full, account)}
+    for key in full:
+        prints.add(fingerprint({k: v for k, v in full.items() if k != key}, account))
+    for key in account:
+        prints.add(fingerprint(full, {k: v for k, v in account.items() if k != key}))
+    assert len(prints) == 1 + len(full) + len(account)
 
 
 def test_close_by_deals_are_journaled_and_recovered(tmp_path):

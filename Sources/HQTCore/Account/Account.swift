@@ -21,6 +21,8 @@ struct Account {
         for _ in 0..<(6 - Int(min(max(digits, 0), 6))) { unit *= 10 }
         return unit
     }
+    /// What the two levels mean (Engine+TradingRules.swift).
+    var stopOutMode: StopOutMode = .percent
 
     var balance: Int64
     /// Deposits minus withdrawals since the start (not profit).
@@ -51,10 +53,14 @@ struct Account {
         usedMargin > 0 ? FixedPoint.mulDiv(equity, 100 * FixedPoint.scale, usedMargin) : 0
     }
 
-    /// equity / margin × 100% <= level, compared without division.
+    /// equity / margin × 100% <= level, compared without division; in
+    /// money mode free margin <= level (money × 1e6).
     @inline(__always)
     func marginLevelAtOrBelow(_ level: Int64) -> Bool {
-        usedMargin > 0 && Int128(balance &+ floatingProfit) * 100_000_000 <= Int128(level) * Int128(usedMargin)
+        guard stopOutMode == .percent else {
+            return usedMargin > 0 && (balance &+ floatingProfit) &- usedMargin <= level
+        }
+        return usedMargin > 0 && Int128(balance &+ floatingProfit) * 100_000_000 <= Int128(level) * Int128(usedMargin)
     }
 
     /// Whether the tick path must run the exact margin checks.
@@ -69,8 +75,15 @@ struct Account {
             marginCheckEquity = .max
             return
         }
+        guard usedMargin > 0 else {
+            marginCheckEquity = .min
+            return
+        }
+        // Money mode: free margin <= level is equity <= level + margin (both
+        // bounded by the validated ranges, so the sum cannot overflow).
         marginCheckEquity =
-            usedMargin > 0
-            ? FixedPoint.mulDiv(max(marginCallLevel, stopOutLevel), usedMargin, 100_000_000) + 1 : .min
+            stopOutMode == .money
+            ? max(marginCallLevel, stopOutLevel) + usedMargin + 1
+            : FixedPoint.mulDiv(max(marginCallLevel, stopOutLevel), usedMargin, 100_000_000) + 1
     }
 }

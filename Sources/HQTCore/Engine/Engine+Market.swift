@@ -277,15 +277,22 @@ extension Engine {
         let time = currentTime
         // Pending orders: expire, trigger. Collected first because filling
         // changes the book being scanned.
+        // Outside the trade sessions pending orders wait (MT5 triggers them
+        // only while the symbol trades); expiration still happens on time.
+        let sessionOpen = symbols[s].isTradeOpen(at: time)
         if !book.orders.isEmpty {
             var hits: [(UInt64, Int64)] = []
             var expired: [UInt64] = []
             var converted: [Order] = []
             for o in book.orders where o.symbolID == id {
                 if o.expiration != 0 && time >= o.expiration { expired.append(o.ticket); continue }
+                guard sessionOpen else { continue }
                 switch o.type {
-                case .buyLimit where r.lowAsk <= o.price: hits.append((o.ticket, o.price))
-                case .sellLimit where r.highBid >= o.price: hits.append((o.ticket, o.price))
+                // A tick that gaps through a limit fills at its own, better price,
+                // as MT5's tester does with ticks (docs/engine.md "Trading rules");
+                // a bar keeps the limit price (HQT's bar rule).
+                case .buyLimit where r.lowAsk <= o.price: hits.append((o.ticket, r.intrabar ? o.price : r.openAsk))
+                case .sellLimit where r.highBid >= o.price: hits.append((o.ticket, r.intrabar ? o.price : r.openBid))
                 case .buyStop where r.highAsk >= o.price: hits.append((o.ticket, max(o.price, r.openAsk)))
                 case .sellStop where r.lowBid <= o.price: hits.append((o.ticket, min(o.price, r.openBid)))
                 case .buyStopLimit where r.highAsk >= o.price, .sellStopLimit where r.lowBid <= o.price:

@@ -20,6 +20,7 @@ extension Engine {
         try checkTradingAllowed()
         try checkSymbol(request.symbolID)
         let spec = symbols[Int(request.symbolID)]
+        try checkMarketOpen(request.symbolID)
         try checkVolume(request.volume, spec)
         let q = quotes[Int(request.symbolID)]
         guard q.bid > 0 else {
@@ -41,6 +42,9 @@ extension Engine {
             try checkStops(
                 side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp, spec: spec,
                 what: "the current \(side == .buy ? "bid" : "ask")")
+            try checkStopsLevel(
+                side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp, spec: spec,
+                what: "the current \(side == .buy ? "bid" : "ask")")
             let order = Order(
                 ticket: 0, symbolID: request.symbolID, type: request.type, state: .filled,
                 volume: request.volume, price: 0, stopLimit: 0, sl: request.sl, tp: request.tp,
@@ -55,13 +59,14 @@ extension Engine {
             try commit(.fill(fill))
             return fill.positionTicket
         }
+        let expiration = try expiration(of: request)
         try checkPendingTerms(
             type: request.type, price: request.price, stopLimit: request.stopLimit,
-            sl: request.sl, tp: request.tp, expiration: request.expiration, spec: spec, quote: q)
+            sl: request.sl, tp: request.tp, expiration: expiration, spec: spec, quote: q)
         let order = Order(
             ticket: nextTicket, symbolID: request.symbolID, type: request.type, state: .placed,
             volume: request.volume, price: request.price, stopLimit: request.stopLimit,
-            sl: request.sl, tp: request.tp, expiration: request.expiration, timeSetup: now,
+            sl: request.sl, tp: request.tp, expiration: expiration, timeSetup: now,
             trailingPoints: request.trailingPoints, magic: request.magic)
         try commit(.orderPlace(order))
         return order.ticket
@@ -79,10 +84,17 @@ extension Engine {
         if let p = position(ticket: ticket) {
             let spec = symbols[Int(p.symbolID)]
             let q = quotes[Int(p.symbolID)]
+            try checkMarketOpen(p.symbolID)
             let newSL = sl ?? p.sl, newTP = tp ?? p.tp
             try checkStops(
                 side: p.side, reference: p.side == .buy ? q.bid : q.ask, sl: newSL, tp: newTP, spec: spec,
                 what: "the current \(p.side == .buy ? "bid" : "ask")")
+            try checkPositionNotFrozen(p)
+            // Only a level that changes must keep the stops level (MT5 refuses
+            // a modification that moves SL or TP too close, not one that keeps it).
+            try checkStopsLevel(
+                side: p.side, reference: p.side == .buy ? q.bid : q.ask, sl: newSL == p.sl ? 0 : newSL,
+                tp: newTP == p.tp ? 0 : newTP, spec: spec, what: "the current \(p.side == .buy ? "bid" : "ask")")
             try commit(
                 .positionModify(ticket: ticket, sl: newSL, tp: newTP, trailingPoints: p.trailingPoints, time: now))
             return
@@ -90,6 +102,8 @@ extension Engine {
         guard var order = orders.first(where: { $0.ticket == ticket }) else {
             throw HQTError(.unknownTicket, "no open position or pending order with ticket \(ticket)")
         }
+        try checkMarketOpen(order.symbolID)
+        try checkOrderNotFrozen(order)
         order.sl = sl ?? order.sl
         order.tp = tp ?? order.tp
         try checkPendingStops(order, spec: symbols[Int(order.symbolID)])
@@ -109,6 +123,8 @@ extension Engine {
                 throw HQTError(.invalidPrice, "price \(FixedPoint.format(v)) must be > 0")
             }
         }
+        try checkMarketOpen(order.symbolID)
+        try checkOrderNotFrozen(order)
         let spec = symbols[Int(order.symbolID)]
         order.price = price ?? order.price
         order.stopLimit = stopLimit ?? order.stopLimit
@@ -138,6 +154,8 @@ extension Engine {
         guard let p = position(ticket: ticket) else {
             throw HQTError(.unknownTicket, "no open position with ticket \(ticket)")
         }
+        try checkMarketOpen(p.symbolID)
+        try checkPositionNotFrozen(p)
         let spec = symbols[Int(p.symbolID)]
         let amount = volume == 0 ? p.volume : volume
         guard amount > 0 else { throw HQTError(.invalidVolume, "close volume must be > 0 (0 = all)") }
@@ -167,9 +185,11 @@ extension Engine {
     /// Cancels a pending order.
     public func cancel(ticket: UInt64) throws(HQTError) {
         try checkTradingAllowed()
-        guard orders.contains(where: { $0.ticket == ticket }) else {
+        guard let order = orders.first(where: { $0.ticket == ticket }) else {
             throw HQTError(.unknownTicket, "no pending order with ticket \(ticket)")
         }
+        try checkMarketOpen(order.symbolID)
+        try checkOrderNotFrozen(order)
         try commit(.orderRemove(ticket: ticket, state: .canceled, time: now))
     }
 
@@ -244,6 +264,8 @@ extension Engine {
         let entry = (order.type == .buyStopLimit || order.type == .sellStopLimit) ? order.stopLimit : order.price
         try checkStops(
             side: order.type.side, reference: entry, sl: order.sl, tp: order.tp, spec: spec, what: "the order price")
+        try checkStopsLevel(
+            side: order.type.side, reference: entry, sl: order.sl, tp: order.tp, spec: spec, what: "the order price")
     }
 
     func checkPendingTerms(
@@ -285,6 +307,8 @@ extension Engine {
         }
         let entry = (type == .buyStopLimit || type == .sellStopLimit) ? stopLimit : price
         try checkStops(side: type.side, reference: entry, sl: sl, tp: tp, spec: spec, what: "the order price")
+        try checkPendingStopsLevel(type: type, price: price, spec: spec, quote: q)
+        try checkStopsLevel(side: type.side, reference: entry, sl: sl, tp: tp, spec: spec, what: "the order price")
     }
 }
 

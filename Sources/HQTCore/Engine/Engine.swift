@@ -188,17 +188,28 @@ public final class Engine {
         accountState.mode = mode
     }
 
-    /// Margin call and stop-out levels, percent × 1e6; stop-out must not exceed margin call.
-    public func setMarginLevels(marginCall: Int64, stopOut: Int64) throws(HQTError) {
+    /// Margin call and stop-out levels, percent × 1e6 (or money × 1e6 in
+    /// `.money` mode); stop-out must not exceed margin call.
+    public func setMarginLevels(marginCall: Int64, stopOut: Int64, mode: StopOutMode) throws(HQTError) {
+        if mode == .money {
+            try setMoneyMarginLevels(marginCall: marginCall, stopOut: stopOut)
+            return
+        }
         guard stopOut >= 0, marginCall >= stopOut, marginCall <= 100_000 * FixedPoint.scale else {
             throw HQTError(
                 .invalidArgument,
                 "margin levels need 0 <= stop-out (\(FixedPoint.format(stopOut))%) <= margin call (\(FixedPoint.format(marginCall))%) <= 100000%"
             )
         }
+        accountState.stopOutMode = .percent
         accountState.marginCallLevel = marginCall
         accountState.stopOutLevel = stopOut
         accountState.updateMarginCheckEquity(replaying: replaying)
+    }
+
+    /// Percent levels (the 0.1 call).
+    public func setMarginLevels(marginCall: Int64, stopOut: Int64) throws(HQTError) {
+        try setMarginLevels(marginCall: marginCall, stopOut: stopOut, mode: .percent)
     }
 
     public func setEquityInterval(_ nanoseconds: Int64) throws(HQTError) {

@@ -17,6 +17,7 @@ extension Engine {
         // Written only when set away from the currency's default, so a 0.1
         // configuration keeps its fingerprint.
         if currencyDigits != Engine.defaultCurrencyDigits(currency) { w.u8(0xD1); w.i32(currencyDigits) }
+        writeStopOutMode(into: w)
         for s in symbols {
             w.string(s.name); w.string(s.baseCurrency); w.string(s.profitCurrency); w.string(s.marginCurrency)
             w.i64(s.contractSize); w.i32(s.digits); w.i32(s.legacyMarginCode); w.i64(s.volumeMin)
@@ -24,6 +25,8 @@ extension Engine {
             s.writeCalcFields(into: w)
             s.writeSwapFields(into: w)
             s.writeCommissionFields(into: w)
+            s.writeRuleFields(into: w)
+            s.writeSessions(into: w)
         }
         // The rollover time, only when not the default (Engine+Swaps.swift).
         if rolloverTime != 0 { w.u8(0xC3); w.i64(rolloverTime) }

@@ -55,6 +55,16 @@ public struct SymbolSpec: Sendable, Equatable {
     public var swapShort: Int64 = 0
     /// Weekday (0 = Sunday) whose rollover charges three days.
     public var swapRollover3days: Int32 = 3
+    /// MT5's SYMBOL_TRADE_STOPS_LEVEL: the minimum distance in points
+    /// between the market and SL, TP or a pending price (0: none). See
+    /// Engine+TradingRules.swift for what is checked against which price.
+    public var stopsLevel: Int64 = 0
+    /// MT5's SYMBOL_TRADE_FREEZE_LEVEL: within this many points of the
+    /// market, a position's SL/TP and a pending order are frozen (0: none).
+    public var freezeLevel: Int64 = 0
+    /// MT5's trade sessions (SymbolInfoSessionTrade): when orders are
+    /// accepted and pending orders trigger; empty: always.
+    public var tradeSessions: [TradeSession] = []
 
     public init(name: String, baseCurrency: String, profitCurrency: String, marginCurrency: String = "") {
         self.name = name
@@ -114,6 +124,18 @@ public struct SymbolSpec: Sendable, Equatable {
             throw bad("commission percent must be 0...100, got \(FixedPoint.format(commissionPercent))")
         }
         guard spread >= 0, spread <= Engine.maxPrice else { throw bad("spread must be >= 0") }
+        // Levels in points; 1e9 points of a 0-digit symbol is the price limit.
+        for (field, value) in [("stops_level", stopsLevel), ("freeze_level", freezeLevel)] {
+            guard value >= 0, value <= 1_000_000_000 else { throw bad("\(field) must be 0...1e9 points, got \(value)") }
+        }
+        guard tradeSessions.count <= 7 * 64 else { throw bad("at most 448 trade sessions") }
+        for t in tradeSessions {
+            guard (0...6).contains(t.weekday), t.start >= 0, t.start < t.end, t.end <= 86_400 else {
+                throw bad(
+                    "trade session (\(t.weekday), \(t.start), \(t.end)) needs weekday 0...6 (0 = Sunday) and 0 <= start < end <= 86400 seconds"
+                )
+            }
+        }
         try validateCalc(bad)
         try validateSwap(bad)
     }

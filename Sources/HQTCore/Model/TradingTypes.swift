@@ -176,6 +176,9 @@ public struct OrderRequest: Sendable {
     public var expiration: Int64 = 0
     public var trailingPoints: Int64 = 0
     public var magic: UInt64 = 0
+    /// MT5's ORDER_TYPE_TIME of a pending order; nil: `.specified` when
+    /// `expiration` is set, else `.gtc` (HQT's rule before type_time).
+    public var typeTime: OrderTypeTime? = nil
 
     public init(
         symbolID: UInt32, type: OrderType, volume: Int64, price: Int64 = 0,

@@ -43,8 +43,9 @@ import Testing
         #expect(e.account.margin == 0)  // no margin while pending
         try e.tick(at: 2 * SEC, bid: 1_098_900, ask: 1_099_100)  // ask 1.09910 > 1.09900
         #expect(e.deals.isEmpty)
-        try e.tick(at: 3 * SEC, bid: 1_098_700, ask: 1_098_900)  // ask 1.09890 <= 1.09900
-        // fills at the order price, not the better ask; deal 2, position = order ticket 1
+        try e.tick(at: 3 * SEC, bid: 1_098_800, ask: 1_099_000)  // ask 1.09900 <= 1.09900
+        // fills at the order price (= this tick's ask); deal 2, position = order ticket 1.
+        // A tick gapping below the price fills at its own ask: TradingRulesTests.
         #expect(
             e.deals == [
                 Deal(

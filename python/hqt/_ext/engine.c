@@ -237,15 +237,28 @@ static PyObject *
 engine_set_margin_levels(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs,
                          PyObject *kwnames)
 {
-    static const char *const names[] = {"margin_call", "stop_out", NULL};
-    PyObject *a[2];
+    static const char *const names[] = {"margin_call", "stop_out", "mode", NULL};
+    PyObject *a[3];
     int64_t mc, so;
+    int32_t mode = HQT_STOP_OUT_PERCENT;
     ENTER(self);
     if (parse_args("_set_margin_levels", args, nargs, kwnames, names, 2, a) < 0 ||
-        hqt_to_micro(a[0], "margin_call", &mc) < 0 || hqt_to_micro(a[1], "stop_out", &so) < 0)
+        hqt_to_micro(a[0], "margin_call", &mc) < 0 || hqt_to_micro(a[1], "stop_out", &so) < 0 ||
+        (a[2] != NULL && a[2] != Py_None && hqt_as_i32(a[2], "mode", &mode) < 0))
         return NULL;
-    CALL(hqt_engine_set_margin_levels(self->engine, mc, so));
+    CALL(hqt_engine_set_margin_levels_mode(self->engine, mc, so, mode));
     Py_RETURN_NONE;
+}
+
+/* HQT_STOP_OUT_PERCENT or HQT_STOP_OUT_MONEY. */
+static PyObject *
+engine_stop_out_mode(HQTEngineObject *self, PyObject *unused)
+{
+    int32_t mode = 0;
+    (void)unused;
+    ENTER(self);
+    CALL(hqt_engine_stop_out_mode(self->engine, &mode));
+    return PyLong_FromLong(mode);
 }
 
 static PyObject *
@@ -271,23 +284,25 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
                              "tick_size", "tick_value", "margin_hedged", "margin_hedged_use_leg",
                              "swap_mode", "swap_long", "swap_short", "swap_rollover3days",
                              "commission_per_deal", "commission_percent", "commission_entry",
-                             "commission_currency", NULL};
+                             "commission_currency", "stops_level", "freeze_level",
+                             "trade_sessions", NULL};
     const char *name, *base = NULL, *profit = NULL, *margin = NULL;
     PyObject *contract = Py_None, *digits = Py_None, *mode = Py_None, *vmin = Py_None,
              *vstep = Py_None, *vmax = Py_None, *comm = Py_None, *spread = Py_None,
              *calc = Py_None, *rate = Py_None, *initial = Py_None, *maintenance = Py_None,
              *tsize = Py_None, *tvalue = Py_None, *hedged = Py_None, *leg = Py_None,
              *swap_mode = Py_None, *swap_long = Py_None, *swap_short = Py_None, *swap3 = Py_None,
-             *per_deal = Py_None, *percent = Py_None, *centry = Py_None, *ccurrency = Py_None;
+             *per_deal = Py_None, *percent = Py_None, *centry = Py_None, *ccurrency = Py_None,
+             *stops = Py_None, *freeze = Py_None, *sessions = Py_None;
     hqt_symbol_spec_v2 spec;
     uint32_t id;
     ENTER(self);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOOOOOOOOOO:_add_symbol", kwlist,
-                                     &name, &base, &profit, &margin, &contract, &digits, &mode,
-                                     &vmin, &vstep, &vmax, &comm, &spread, &calc, &rate, &initial,
-                                     &maintenance, &tsize, &tvalue, &hedged, &leg, &swap_mode,
-                                     &swap_long, &swap_short, &swap3, &per_deal, &percent, &centry,
-                                     &ccurrency))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOOOOOOOOOOOOO:_add_symbol",
+                                     kwlist, &name, &base, &profit, &margin, &contract, &digits,
+                                     &mode, &vmin, &vstep, &vmax, &comm, &spread, &calc, &rate,
+                                     &initial, &maintenance, &tsize, &tvalue, &hedged, &leg,
+                                     &swap_mode, &swap_long, &swap_short, &swap3, &per_deal,
+                                     &percent, &centry, &ccurrency, &stops, &freeze, &sessions))
         return NULL;
     CALL(hqt_symbol_spec_v2_init(&spec, sizeof spec));
     spec.name = name;
@@ -321,8 +336,23 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
          hqt_to_micro(percent, "commission_percent", &spec.commission_percent) < 0) ||
         (centry != Py_None && hqt_as_i32(centry, "commission_entry", &spec.commission_entry) < 0) ||
         (ccurrency != Py_None &&
-         hqt_as_i32(ccurrency, "commission_currency", &spec.commission_currency) < 0))
+         hqt_as_i32(ccurrency, "commission_currency", &spec.commission_currency) < 0) ||
+        (stops != Py_None && hqt_as_i64(stops, "stops_level", &spec.stops_level) < 0) ||
+        (freeze != Py_None && hqt_as_i64(freeze, "freeze_level", &spec.freeze_level) < 0))
         return NULL;
+    /* trade_sessions: bytes of packed hqt_trade_session (three int32 each), built by hqt.Engine. */
+    if (sessions != Py_None) {
+        char *buf;
+        Py_ssize_t len;
+        if (PyBytes_AsStringAndSize(sessions, &buf, &len) < 0)
+            return NULL;
+        if (len % (Py_ssize_t)sizeof(hqt_trade_session) != 0) {
+            PyErr_SetString(PyExc_ValueError, "trade_sessions: packed int32 triples expected");
+            return NULL;
+        }
+        spec.trade_sessions = (const hqt_trade_session *)buf;
+        spec.trade_session_count = (size_t)len / sizeof(hqt_trade_session);
+    }
     CALL(hqt_engine_add_symbol_v2(self->engine, &spec, &id));
     return PyLong_FromUnsignedLong(id);
 }
@@ -350,7 +380,7 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
     CALL(hqt_engine_symbol_info(self->engine, id, &s));
     CALL(hqt_symbol_spec_v2_init(&c, sizeof c));
     CALL(hqt_engine_symbol_spec(self->engine, id, &c));
-    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLLiLLLLLLiiiLLLLii)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
+    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLLiLLLLLLiiiLLLLiiLL)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
                          s.base_currency, (Py_ssize_t)strnlen(s.base_currency, sizeof s.base_currency),
                          s.profit_currency, (Py_ssize_t)strnlen(s.profit_currency, sizeof s.profit_currency),
                          s.margin_currency, (Py_ssize_t)strnlen(s.margin_currency, sizeof s.margin_currency),
@@ -365,7 +395,8 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
                          (int)c.swap_mode, (int)c.swap_rollover3days, (long long)c.swap_long,
                          (long long)c.swap_short, (long long)c.commission_per_deal,
                          (long long)c.commission_percent, (int)c.commission_entry,
-                         (int)c.commission_currency);
+                         (int)c.commission_currency, (long long)c.stops_level,
+                         (long long)c.freeze_level);
 }
 
 static PyObject *
@@ -414,6 +445,7 @@ static PyMethodDef engine_core_methods[] = {
     {"_set_tick_model", (PyCFunction)engine_set_tick_model, METH_O, NULL},
     {"_tick_model", (PyCFunction)engine_tick_model, METH_NOARGS, NULL},
     FAST("_set_margin_levels", engine_set_margin_levels, NULL),
+    {"_stop_out_mode", (PyCFunction)engine_stop_out_mode, METH_NOARGS, NULL},
     {"set_equity_interval", (PyCFunction)engine_set_equity_interval, METH_O,
      PyDoc_STR("set_equity_interval($self, interval_ns, /)\n--\n\n"
                "Interval of equity curve samples in ns (default 60 s).")},

@@ -24,14 +24,14 @@ engine_order_send(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs
 {
     static const char *const names[] = {"symbol_id", "type", "volume", "price", "stop_limit",
                                         "sl", "tp", "expiration", "trailing_points", "magic",
-                                        NULL};
-    PyObject *a[10];
-    hqt_order_request r;
+                                        "type_time", NULL};
+    PyObject *a[11];
+    hqt_order_request_v2 r;
     uint64_t ticket;
     ENTER(self);
     if (parse_args("order_send", args, nargs, kwnames, names, 3, a) < 0)
         return NULL;
-    memset(&r, 0, sizeof r);
+    CALL(hqt_order_request_v2_init(&r, sizeof r));
     if (hqt_engine_symbol_arg(self, a[0], &r.symbol_id) < 0 || hqt_as_i32(a[1], "type", &r.type) < 0 ||
         hqt_to_micro(a[2], "volume", &r.volume) < 0 ||
         hqt_opt_micro(a[3], "price", 0, &r.price) < 0 ||
@@ -39,9 +39,10 @@ engine_order_send(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs
         hqt_opt_micro(a[5], "sl", 0, &r.sl) < 0 || hqt_opt_micro(a[6], "tp", 0, &r.tp) < 0 ||
         (a[7] && a[7] != Py_None && hqt_as_i64(a[7], "expiration", &r.expiration) < 0) ||
         (a[8] && a[8] != Py_None && hqt_as_i64(a[8], "trailing_points", &r.trailing_points) < 0) ||
-        (a[9] && a[9] != Py_None && hqt_as_u64(a[9], "magic", &r.magic) < 0))
+        (a[9] && a[9] != Py_None && hqt_as_u64(a[9], "magic", &r.magic) < 0) ||
+        (a[10] && a[10] != Py_None && hqt_as_i32(a[10], "type_time", &r.type_time) < 0))
         return NULL;
-    int st = hqt_engine_order_send(self->engine, &r, &ticket);
+    int st = hqt_engine_order_send_v2(self->engine, &r, &ticket);
     return ticket_result(st, ticket);
 }
 
@@ -187,7 +188,7 @@ engine_deposit(HQTEngineObject *self, PyObject *arg)
 PyMethodDef hqt_engine_trading_methods[] = {
     FAST("order_send", engine_order_send,
          "order_send($self, symbol_id, type, volume, price=None, stop_limit=None, sl=None, tp=None, "
-         "expiration=None, trailing_points=0, magic=0)\n--\n\n"
+         "expiration=None, trailing_points=0, magic=0, type_time=None)\n--\n\n"
          "Send an order of any type (hqt.OrderType); returns its ticket."),
     FAST("buy", engine_buy,
          "buy($self, symbol_id, volume, sl=None, tp=None)\n--\n\n"
