@@ -99,7 +99,11 @@ def _scale(arr: np.ndarray, factor: int, what: str) -> np.ndarray:
 
 
 def as_time_array(
-    x: ArrayLike, what: str = "time_ns", unit: str | None = None
+    x: ArrayLike,
+    what: str = "time_ns",
+    unit: str | None = None,
+    *,
+    unit_hint: str = "pass unit={!r}",
 ) -> NDArray[np.int64]:
     """`x` as a C-contiguous int64 array of ns; no copy if it already is one.
 
@@ -114,6 +118,8 @@ def as_time_array(
     With ``unit=None``, integers that are all dates of 1990-2262 in seconds,
     milliseconds or microseconds (and so all in 1970's first months as ns)
     are refused: ``looks like seconds: multiply by 1e9 or pass unit='s'``.
+    ``unit_hint`` says how the caller takes a unit (``{!r}``: the unit), for
+    callers whose option is not ``unit=`` (hqt.sweep's data mappings).
     """
     factor = _unit_factor(unit)
     arr = _vector(x, what)
@@ -131,7 +137,7 @@ def as_time_array(
             raise InvalidArgumentError(
                 f"{what} is {arr.dtype}, which cannot hold nanoseconds since 1970 (it "
                 "overflows into negative times): pass int64 nanoseconds, or give the "
-                "unit of these values, e.g. unit='s'"
+                f"unit of these values, e.g. {unit_hint.format('s')}"
             )
         arr = arr.astype(np.int64)
     elif kind == "u":
@@ -157,7 +163,7 @@ def as_time_array(
             if (np.abs(arr) < 2.0**62).all():
                 guess = _guess_unit(np.floor(arr).astype(np.int64))
                 if guess is not None:
-                    hint = f"these look like {_UNIT_NAMES[guess]}: pass unit={guess!r}"
+                    hint = f"these look like {_UNIT_NAMES[guess]}: {unit_hint.format(guess)}"
             raise InvalidArgumentError(
                 f"{what} must hold whole nanoseconds (no NaN, no fractions); {hint}"
             )
@@ -173,7 +179,7 @@ def as_time_array(
                 raise InvalidArgumentError(
                     f"{what} looks like {_UNIT_NAMES[guess]}, not nanoseconds (values "
                     f"{out.min()} .. {out.max()} are dates in 1970 as ns): multiply by "
-                    f"{times} or pass unit={guess!r}"
+                    f"{times} or {unit_hint.format(guess)}"
                 )
         return out
     return np.ascontiguousarray(_scale(out, factor, what))

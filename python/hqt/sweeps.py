@@ -338,20 +338,17 @@ def _looks_like_series(m: Mapping[str, Any]) -> bool:
 
 
 def _times(values: Any, what: str, unit: str | None) -> Any:
-    """as_time_array, with the hint for a unit mistake said the sweep's way: the
-    loaders' ``unit=`` is a ``"unit"`` key of the data mapping here."""
+    """as_time_array, its unit hint said the sweep's way: the loaders' ``unit=``
+    is a ``"unit"`` key of the data mapping here."""
     from hqt._arrays import as_time_array
 
-    try:
-        return as_time_array(values, what, unit)
-    except InvalidArgumentError as e:
-        if unit is not None or "unit=" not in str(e):
-            raise
-        hint = str(e).replace("pass unit=", 'add "unit": ').replace("unit=", '"unit": ')
-        raise InvalidArgumentError(
-            f"{hint} to the data mapping (e.g. {{'time': t, 'bid': b, 'ask': a, 'unit': 's'}}), "
-            "or pass times in int64 nanoseconds"
-        ) from None
+    return as_time_array(
+        values,
+        what,
+        unit,
+        unit_hint="add \"unit\": {!r} to the data mapping (e.g. {{'time': t, 'bid': b, "
+        "'ask': a, 'unit': 's'}}), or pass times in int64 nanoseconds",
+    )
 
 
 def _series(obj: Any, what: str) -> _Series:

@@ -126,13 +126,11 @@ enum DataHash {
 }
 
 extension SeriesFingerprint {
-    /// Why `loaded` (the same series' data now) is not the data of this
-    /// fingerprint, or nil when it is. `subject` names the series
-    /// ("EURUSD ticks").
-    func mismatch(loaded: SeriesFingerprint, loadedCount: Int, subject: String) -> String? {
-        if Int64(loadedCount) < count {
-            return "the log's cursor is at event \(count) of \(subject), but only \(loadedCount) are loaded"
-        }
+    /// Why `loaded` (the fingerprint of the same series' data now, over as
+    /// many events: the caller checked they are loaded) is not the data of
+    /// this fingerprint, or nil when it is. `subject` names the series
+    /// ("the loaded ticks of EURUSD").
+    func mismatch(loaded: SeriesFingerprint, subject: String) -> String? {
         if count == 0 { return nil }
         if loaded.firstTime != firstTime {
             return

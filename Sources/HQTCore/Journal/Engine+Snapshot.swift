@@ -403,7 +403,7 @@ extension Engine {
         if accept { return }
         if let logged {
             let loaded = DataHash.fingerprint(columns: columns, count: Int(cursor))
-            if let why = logged.mismatch(loaded: loaded, loadedCount: count, subject: subject) {
+            if let why = logged.mismatch(loaded: loaded, subject: subject) {
                 throw dataMismatch(why)
             }
         } else if (cursor == 0 ? -1 : columns[0][Int(cursor) - 1]) != lastTime {
