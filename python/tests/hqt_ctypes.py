@@ -377,3 +377,17 @@ def load(path: Path) -> C.CDLL:
         fn.restype = restype
         fn.argtypes = argtypes
     return lib
+
+
+def last_error(lib: C.CDLL) -> str:
+    """The calling thread's last error message."""
+    return lib.hqt_last_error().decode()
+
+
+def usd_spec(lib: C.CDLL, size: int = C.sizeof(SymbolSpecV2)) -> SymbolSpecV2:
+    """A sized symbol spec "S" in USD/USD with the library's defaults for
+    `size` bytes (a smaller size: a caller built against an older header)."""
+    s = SymbolSpecV2()
+    assert lib.hqt_symbol_spec_v2_init(C.byref(s), size) == 0
+    s.name, s.base_currency, s.profit_currency = b"S", b"USD", b"USD"
+    return s

@@ -25,15 +25,10 @@ def lib() -> C.CDLL:
     return H.load(LIBHQT)
 
 
-def last_error(lib) -> str:
-    return lib.hqt_last_error().decode()
+last_error = H.last_error
 
 
-def spec(lib, size: int = C.sizeof(H.SymbolSpecV2)) -> H.SymbolSpecV2:
-    s = H.SymbolSpecV2()
-    assert lib.hqt_symbol_spec_v2_init(C.byref(s), size) == OK
-    s.name, s.base_currency, s.profit_currency = b"S", b"USD", b"USD"
-    return s
+spec = H.usd_spec
 
 
 def engine(lib):
