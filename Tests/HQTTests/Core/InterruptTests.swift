@@ -64,6 +64,22 @@ import Testing
         return e
     }
 
+    /// Runs `c` on `e` until a run ends without being interrupted, checking
+    /// each stop is an interruption (then `atPause`); returns how many.
+    static func runToEnd(_ e: Engine, _ c: Counter, atPause: () -> Void = {}) throws -> Int {
+        var pauses = 0
+        while true {
+            do {
+                try e.run(c.hooks())
+                return pauses
+            } catch {
+                #expect(error.code == .interrupted)
+                atPause()
+                pauses += 1
+            }
+        }
+    }
+
     @Test func anInterruptedRunContinuedEqualsTheUninterruptedOne() throws {
         let reference = try Self.loaded()
         let plain = Counter()
@@ -72,18 +88,10 @@ import Testing
         let e = try Self.loaded()
         let c = Counter()
         c.interruptAt = [10, 1_500, 1_501, 4_990]
-        var interruptions = 0
-        while true {
-            do {
-                try e.run(c.hooks())
-                break
-            } catch {
-                #expect(error.code == .interrupted)
-                #expect(e.isPaused && e.pendingEventCount > 0)
-                // Stopped between events: within one block of the request.
-                #expect(e.ticksProcessed % Int64(Engine.interruptCheckInterval) == 0)
-                interruptions += 1
-            }
+        let interruptions = try Self.runToEnd(e, c) {
+            #expect(e.isPaused && e.pendingEventCount > 0)
+            // Stopped between events: within one block of the request.
+            #expect(e.ticksProcessed % Int64(Engine.interruptCheckInterval) == 0)
         }
         // 1,500 and 1,501 fall in one block; 4,990 in the last, after which
         // there is nothing left to stop before.
@@ -129,16 +137,7 @@ import Testing
             }
         }
         interrupter.start()
-        var stops = 0
-        while true {
-            do {
-                try e.run(c.hooks())
-                break
-            } catch {
-                #expect(error.code == .interrupted)
-                stops += 1
-            }
-        }
+        _ = try Self.runToEnd(e, c)
         done.interrupt()
         #expect(c.record == plain.record)
         #expect(e.deals == reference.deals)
