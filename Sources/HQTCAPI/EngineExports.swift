@@ -152,6 +152,7 @@ func addSymbol(
     s.swapRollover3days = c.swap_rollover3days
     try readCommissionFields(c, into: &s)
     s.stopsLevel = c.stops_level; s.freezeLevel = c.freeze_level
+    s.volumeLimit = c.volume_limit
     guard c.trade_session_count <= 448 else {
         throw invalid("spec.trade_session_count must be 0...448, got \(c.trade_session_count)")
     }

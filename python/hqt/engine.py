@@ -36,6 +36,7 @@ from hqt.constants import (
     CommissionCurrency,
     CommissionEntry,
     MarginMode,
+    OrderFilling,
     OrderType,
     OrderTypeTime,
     StopOutMode,
@@ -237,6 +238,18 @@ def _type_time(value: object) -> OrderTypeTime:
     )
 
 
+def _filling(value: object) -> OrderFilling:
+    """``"fok"``, ``"ioc"``, ``"return"`` (or an OrderFilling value)."""
+    if isinstance(value, OrderFilling):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        if int(value) in {int(t) for t in OrderFilling}:
+            return OrderFilling(int(value))
+    if isinstance(value, str) and value.upper() in OrderFilling.__members__:
+        return OrderFilling[value.upper()]
+    raise InvalidArgumentError(f"filling must be 'fok', 'ioc' or 'return', got {value!r}")
+
+
 def _sessions(sessions: object) -> bytes | None:
     """``[(weekday, start, end), ...]`` packed as hqt_trade_session structs."""
     if sessions is None:
@@ -428,6 +441,7 @@ class Engine(_hqt.Engine):
         stops_level: int = 0,
         freeze_level: int = 0,
         trade_sessions: Sequence[tuple[int, int, int]] | None = None,
+        volume_limit: float = 0.0,
     ) -> int:
         """Add a symbol; returns its id (0, 1, ... in order of addition).
 
@@ -517,6 +531,12 @@ class Engine(_hqt.Engine):
         Outside every session orders, modifications, closes and cancels
         raise MarketClosedError and pending orders do not trigger (they wait
         for the next session). None or empty: always open.
+
+        ``volume_limit`` (MT5's SYMBOL_VOLUME_LIMIT, lots; 0 = none) caps
+        the open positions plus pending orders of one direction; a market
+        order past it does what its ``filling`` says (``order_send``), a
+        pending order past it raises VolumeLimitError (docs/engine.md,
+        "Order filling").
         """
         if not isinstance(name, str) or not name:
             raise InvalidArgumentError(f"symbol name must be a non-empty str, got {name!r}")
@@ -582,6 +602,7 @@ class Engine(_hqt.Engine):
             _points(stops_level, "stops_level"),
             _points(freeze_level, "freeze_level"),
             _sessions(trade_sessions),
+            volume_limit,
         )
 
     @property
@@ -1362,6 +1383,7 @@ class Engine(_hqt.Engine):
         trailing_points: int | None = 0,
         magic: int | None = 0,
         type_time: str | int | None = None,
+        filling: str | int | None = None,
     ) -> int:
         """Send an order of any :class:`hqt.OrderType`; returns its ticket.
 
@@ -1378,6 +1400,14 @@ class Engine(_hqt.Engine):
         given, else ``"gtc"``. The order's ``expiration`` shows the time it
         resolves to. A type_time that does not fit the expiration raises
         InvalidArgumentError.
+
+        ``filling`` is MT5's ORDER_TYPE_FILLING, applied when the symbol's
+        ``volume_limit`` leaves room for only part of a market order:
+        ``"fok"`` (default: all or VolumeLimitError), ``"ioc"`` (what fits
+        is filled, the rest canceled), ``"return"`` (what fits is filled,
+        the rest stays as a limit order at the deal's price). Nothing fits
+        (less than the minimum volume): VolumeLimitError whatever the
+        filling. A pending order must fit whole when placed.
         """
         return super().order_send(
             symbol_id,
@@ -1391,6 +1421,7 @@ class Engine(_hqt.Engine):
             trailing_points,
             magic,
             None if type_time is None else int(_type_time(type_time)),
+            None if filling is None else int(_filling(filling)),
         )
 
     def buy_limit(

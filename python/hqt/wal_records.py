@@ -1244,6 +1244,8 @@ class SymbolConfig:
     freeze_level: int = 0
     #: (weekday, start, end) triples; written only when there are some
     trade_sessions: tuple[tuple[int, int, int], ...] = ()
+    #: MT5's SYMBOL_VOLUME_LIMIT, lots x 1e6; written only when set
+    volume_limit: int = 0
 
     def _swap_bytes(self) -> bytes:
         """The swap fields (empty when swaps are disabled)."""
@@ -1278,6 +1280,10 @@ class SymbolConfig:
         for s in self.trade_sessions:
             out += struct.pack("<iii", *s)
         return out
+
+    def _volume_limit_bytes(self) -> bytes:
+        """The volume limit (tag 0xC7), empty when there is none."""
+        return b"\xc7" + struct.pack("<q", self.volume_limit) if self.volume_limit else b""
 
     def _rule_bytes(self) -> bytes:
         """The rule fields (tag 0xC5), empty when both levels are 0 so a
@@ -1373,7 +1379,7 @@ def configuration_fingerprint(
             s.spread,
         )
         buf += extra + s._swap_bytes() + s._commission_bytes()
-        buf += s._rule_bytes() + s._session_bytes()
+        buf += s._rule_bytes() + s._session_bytes() + s._volume_limit_bytes()
     if rollover_time:  # seconds of day, when not the default 00:00
         buf += b"\xc3" + struct.pack("<q", rollover_time)
     h = 0xCBF29CE484222325

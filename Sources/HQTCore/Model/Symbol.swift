@@ -65,6 +65,10 @@ public struct SymbolSpec: Sendable, Equatable {
     /// MT5's trade sessions (SymbolInfoSessionTrade): when orders are
     /// accepted and pending orders trigger; empty: always.
     public var tradeSessions: [TradeSession] = []
+    /// MT5's SYMBOL_VOLUME_LIMIT: the most lots × 1e6 of open positions and
+    /// pending orders in one direction (0: none); the volume the filling
+    /// policies fill against (Engine+Filling.swift).
+    public var volumeLimit: Int64 = 0
 
     public init(name: String, baseCurrency: String, profitCurrency: String, marginCurrency: String = "") {
         self.name = name
@@ -127,6 +131,9 @@ public struct SymbolSpec: Sendable, Equatable {
         // Levels in points; 1e9 points of a 0-digit symbol is the price limit.
         for (field, value) in [("stops_level", stopsLevel), ("freeze_level", freezeLevel)] {
             guard value >= 0, value <= 1_000_000_000 else { throw bad("\(field) must be 0...1e9 points, got \(value)") }
+        }
+        guard volumeLimit >= 0, volumeLimit <= 1_000_000_000 * FixedPoint.scale else {
+            throw bad("volume_limit must be 0...1e9 lots (0: none), got \(FixedPoint.format(volumeLimit))")
         }
         guard tradeSessions.count <= 7 * 64 else { throw bad("at most 448 trade sessions") }
         for t in tradeSessions {
