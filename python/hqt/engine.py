@@ -102,6 +102,14 @@ def _swap_mode(swap_mode: object) -> SwapMode:
             mode = next((m for m in SwapMode if int(m) == swap_mode), None)
         if mode is not None:
             return mode
+    if swap_mode in ("reopen_current", "reopen_bid", 7, 8):
+        # MT5's SYMBOL_SWAP_MODE_REOPEN_*: documented too thinly to reproduce
+        # (docs/engine.md, "Reopen modes (left out)").
+        raise InvalidArgumentError(
+            f"swap_mode {swap_mode!r} (MT5's SYMBOL_SWAP_MODE_REOPEN_*) is not modelled: "
+            "MetaQuotes does not state its close price, sign or deals (docs/engine.md, "
+            f"'Reopen modes'); use one of {sorted(_SWAP_MODES)}"
+        )
     raise InvalidArgumentError(f"swap_mode must be one of {sorted(_SWAP_MODES)}, got {swap_mode!r}")
 
 
