@@ -472,6 +472,8 @@ int hqt_engine_set_margin_levels_mode(hqt_engine *engine, int64_t margin_call, i
                                       int32_t mode);
 /* The mode set last (HQT_STOP_OUT_PERCENT until set). */
 int hqt_engine_stop_out_mode(hqt_engine *engine, int32_t *out_mode);
+/* Ticks skipped so far for lying outside their symbol's quote sessions (docs/engine.md). */
+int hqt_engine_ticks_outside_quote_sessions(hqt_engine *engine, int64_t *out_count);
 /* Interval of equity curve samples in ns (default 60 s); deals always add a sample. */
 int hqt_engine_set_equity_interval(hqt_engine *engine, int64_t interval_ns);
 /* Time of day of the swap rollover, seconds after 00:00 server time (0...86399, default 0).
@@ -542,6 +544,11 @@ typedef struct hqt_symbol_spec_v2 {
        direction; 0 (default): none. hqt_order_request_v2.filling decides what a market order past it
        does (docs/engine.md, "Order filling"). */
     int64_t volume_limit;
+    /* Appended: MT5's quote sessions (SymbolInfoSessionQuote), same shape as trade_sessions; a
+       tick outside them is skipped and counted (hqt_engine_ticks_outside_quote_sessions). Count 0:
+       always quoted. hqt_engine_symbol_spec sets the count, not the pointer (NULL). At most 448. */
+    const hqt_trade_session *quote_sessions;
+    size_t quote_session_count;
 } hqt_symbol_spec_v2;
 
 /* Zeroes struct_size bytes of spec, fills the defaults of hqt_symbol_spec_init

@@ -123,7 +123,8 @@ extension hqt_symbol_spec_v2 {
             tick_value: 0, margin_hedged: -1, swap_mode: Int32(HQT_SWAP_DISABLED), swap_rollover3days: 3,
             swap_long: 0, swap_short: 0, commission_per_deal: 0, commission_percent: 0,
             commission_entry: 0, commission_currency: 0, stops_level: 0, freeze_level: 0,
-            trade_sessions: nil, trade_session_count: 0, volume_limit: 0)
+            trade_sessions: nil, trade_session_count: 0, volume_limit: 0, quote_sessions: nil,
+            quote_session_count: 0)
     }
 }
 
@@ -327,6 +328,7 @@ public func hqt_engine_symbol_spec(
         c.stops_level = s.stopsLevel; c.freeze_level = s.freezeLevel
         c.trade_sessions = nil; c.trade_session_count = s.tradeSessions.count
         c.volume_limit = s.volumeLimit
+        c.quote_sessions = nil; c.quote_session_count = s.quoteSessions.count
         // Only the bytes the caller's struct has (an older header's is shorter).
         withUnsafeBytes(of: &c) { raw.copyMemory(from: $0.baseAddress!, byteCount: min(size, $0.count)) }
     }

@@ -258,7 +258,7 @@ def _filling(value: object) -> OrderFilling:
     raise InvalidArgumentError(f"filling must be 'fok', 'ioc' or 'return', got {value!r}")
 
 
-def _sessions(sessions: object) -> bytes | None:
+def _sessions(sessions: object, kind: str = "trade") -> bytes | None:
     """``[(weekday, start, end), ...]`` packed as hqt_trade_session structs."""
     if sessions is None:
         return None
@@ -266,16 +266,16 @@ def _sessions(sessions: object) -> bytes | None:
         items = [tuple(s) for s in sessions]  # type: ignore[attr-defined]
     except TypeError:
         raise InvalidArgumentError(
-            f"trade_sessions must be a list of (weekday, start, end), got {sessions!r}"
+            f"{kind}_sessions must be a list of (weekday, start, end), got {sessions!r}"
         ) from None
     out = bytearray()
     for s in items:
         if len(s) != 3 or not all(
             isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in s
         ):
-            raise InvalidArgumentError(f"a trade session is (weekday, start, end) ints, got {s!r}")
+            raise InvalidArgumentError(f"a {kind} session is (weekday, start, end) ints, got {s!r}")
         if not all(-(2**31) <= int(v) < 2**31 for v in s):
-            raise InvalidArgumentError(f"trade session {s!r} is out of range")
+            raise InvalidArgumentError(f"{kind} session {s!r} is out of range")
         out += struct.pack("<iii", *(int(v) for v in s))
     return bytes(out)
 
@@ -413,6 +413,12 @@ class Engine(_hqt.Engine):
         """What the margin levels are: StopOutMode.PERCENT or StopOutMode.MONEY."""
         return StopOutMode(self._stop_out_mode())
 
+    @property
+    def ticks_outside_quote_sessions(self) -> int:
+        """Ticks skipped so far for lying outside their symbol's ``quote_sessions``
+        (loaded ticks the run has consumed, and ticks given to ``process_event``)."""
+        return int(self._ticks_outside_quote_sessions())
+
     # ---- symbols ---------------------------------------------------------------------
 
     def add_symbol(
@@ -450,6 +456,7 @@ class Engine(_hqt.Engine):
         freeze_level: int = 0,
         trade_sessions: Sequence[tuple[int, int, int]] | None = None,
         volume_limit: float = 0.0,
+        quote_sessions: Sequence[tuple[int, int, int]] | None = None,
     ) -> int:
         """Add a symbol; returns its id (0, 1, ... in order of addition).
 
@@ -545,6 +552,12 @@ class Engine(_hqt.Engine):
         order past it does what its ``filling`` says (``order_send``), a
         pending order past it raises VolumeLimitError (docs/engine.md,
         "Order filling").
+
+        ``quote_sessions`` (MT5's SymbolInfoSessionQuote; same shape as
+        ``trade_sessions``): the hours the symbol has quotes. A tick outside
+        them (loaded or processed) is skipped as MT5 has no price then: no
+        quote, clock, trigger, bar, swap or callback; they are counted in
+        ``ticks_outside_quote_sessions``. None or empty: always quoted.
         """
         if not isinstance(name, str) or not name:
             raise InvalidArgumentError(f"symbol name must be a non-empty str, got {name!r}")
@@ -611,6 +624,7 @@ class Engine(_hqt.Engine):
             _points(freeze_level, "freeze_level"),
             _sessions(trade_sessions),
             volume_limit,
+            _sessions(quote_sessions, "quote"),
         )
 
     @property

@@ -1246,6 +1246,8 @@ class SymbolConfig:
     trade_sessions: tuple[tuple[int, int, int], ...] = ()
     #: MT5's SYMBOL_VOLUME_LIMIT, lots x 1e6; written only when set
     volume_limit: int = 0
+    #: quote sessions, (weekday, start, end); written only when there are some
+    quote_sessions: tuple[tuple[int, int, int], ...] = ()
 
     def _swap_bytes(self) -> bytes:
         """The swap fields (empty when swaps are disabled)."""
@@ -1283,7 +1285,12 @@ class SymbolConfig:
 
     def _volume_limit_bytes(self) -> bytes:
         """The volume limit (tag 0xC7), empty when there is none."""
-        return b"\xc7" + struct.pack("<q", self.volume_limit) if self.volume_limit else b""
+        out = b"\xc7" + struct.pack("<q", self.volume_limit) if self.volume_limit else b""
+        if self.quote_sessions:  # tag 0xC8, as the trade sessions' 0xC6
+            out += b"\xc8" + struct.pack("<I", len(self.quote_sessions))
+            for s in self.quote_sessions:
+                out += struct.pack("<iii", *s)
+        return out
 
     def _rule_bytes(self) -> bytes:
         """The rule fields (tag 0xC5), empty when both levels are 0 so a
