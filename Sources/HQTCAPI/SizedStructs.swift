@@ -123,7 +123,8 @@ extension hqt_symbol_spec_v2 {
             tick_value: 0, margin_hedged: -1, swap_mode: Int32(HQT_SWAP_DISABLED), swap_rollover3days: 3,
             swap_long: 0, swap_short: 0, commission_per_deal: 0, commission_percent: 0,
             commission_entry: 0, commission_currency: 0, stops_level: 0, freeze_level: 0,
-            trade_sessions: nil, trade_session_count: 0)
+            trade_sessions: nil, trade_session_count: 0, volume_limit: 0, quote_sessions: nil,
+            quote_session_count: 0)
     }
 }
 
@@ -282,15 +283,15 @@ public func hqt_engine_order_send_v2(
             }
             typeTime = t
         }
-        guard r.filling == 0 else {
-            throw invalid(
-                "filling \(r.filling) is not supported: HQT fills the whole volume or refuses the order (0, MT5's FOK)")
+        guard let filling = OrderFilling(rawValue: r.filling) else {
+            throw invalid("filling must be 0 (FOK), 1 (IOC) or 2 (RETURN), MT5's ORDER_FILLING_*, got \(r.filling)")
         }
         var o = OrderRequest(
             symbolID: r.symbol_id, type: type, volume: r.volume, price: r.price,
             stopLimit: r.stop_limit, sl: r.sl, tp: r.tp, expiration: r.expiration,
             trailingPoints: r.trailing_points, magic: r.magic)
         o.typeTime = typeTime
+        o.filling = filling
         out.pointee = try e.send(o)
     }
 }
@@ -326,6 +327,8 @@ public func hqt_engine_symbol_spec(
         c.commission_entry = s.commissionEntry.rawValue; c.commission_currency = s.commissionCurrency.rawValue
         c.stops_level = s.stopsLevel; c.freeze_level = s.freezeLevel
         c.trade_sessions = nil; c.trade_session_count = s.tradeSessions.count
+        c.volume_limit = s.volumeLimit
+        c.quote_sessions = nil; c.quote_session_count = s.quoteSessions.count
         // Only the bytes the caller's struct has (an older header's is shorter).
         withUnsafeBytes(of: &c) { raw.copyMemory(from: $0.baseAddress!, byteCount: min(size, $0.count)) }
     }

@@ -312,6 +312,8 @@ extension Engine {
             for (ticket, price) in hits {
                 guard let i = book.orderIndex(ticket: ticket) else { continue }
                 let order = book.orders[i]
+                // A RETURN remainder past the volume limit waits for room.
+                guard pendingFits(order) else { continue }
                 if let fill = try marketFill(order: order, reason: .pending, price: price, rejectOnNoMoney: true) {
                     try commit(.fill(fill))
                 } else {

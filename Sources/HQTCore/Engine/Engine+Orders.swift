@@ -43,9 +43,10 @@ extension Engine {
             try checkStopsLevel(
                 side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp, spec: spec,
                 what: "the current \(side == .buy ? "bid" : "ask")")
+            let (volume, rest) = try fillableVolume(request)
             let order = Order(
                 ticket: 0, symbolID: request.symbolID, type: request.type, state: .filled,
-                volume: request.volume, price: 0, stopLimit: 0, sl: request.sl, tp: request.tp,
+                volume: volume, price: 0, stopLimit: 0, sl: request.sl, tp: request.tp,
                 expiration: 0, timeSetup: now, trailingPoints: request.trailingPoints, magic: request.magic)
             guard
                 let fill = try marketFill(
@@ -55,8 +56,13 @@ extension Engine {
                 throw HQTError(.internal, "market order produced no fill")
             }
             try commit(.fill(fill))
+            // IOC cancels the rest; RETURN keeps it as an order (Engine+Filling.swift).
+            if rest > 0 && request.filling == .return {
+                try commit(.orderPlace(returnRemainder(request, volume: rest, price: fill.deal.price)))
+            }
             return fill.positionTicket
         }
+        try checkPendingVolumeLimit(request)
         let expiration = try expiration(of: request)
         try checkPendingTerms(
             type: request.type, price: request.price, stopLimit: request.stopLimit,

@@ -170,6 +170,11 @@ extension Engine {
         }
         switch event {
         case .tick(let t):
+            if outsideQuotes(Int(t.symbolID), time: t.time) {
+                skipTick()
+                processedOutsideQuotes += 1
+                return
+            }
             try handleTick(Int(t.symbolID), time: t.time, bid: t.bid, ask: t.ask)
             try tickCallbacks(t, hooks.onTick)
         case .bar(let b):
@@ -222,7 +227,7 @@ extension Engine {
             tickModel.generatesTicks
             ? feed.builders.map { BarBuilder(symbolID: $0.symbolID, timeframe: $0.timeframe) } : []
         try feed.walk(
-            upTo: end,
+            upTo: end, skipTick: { self.outsideQuotes(Int($0), time: $1) },
             visit: { (event, index) throws(HQTError) in
                 let n = trades.event(at: index)
                 switch event {
@@ -336,6 +341,7 @@ extension Engine {
             guard let source = dataSource else { return }
             // Everything loaded has run: drop it (bars in progress stay) and
             // ask the source for the next window.
+            processedOutsideQuotes += loadedOutsideQuotes(onlyFinished: true)
             feed.dropConsumed()
             refilling = true
             let more: Bool
@@ -397,6 +403,7 @@ extension Engine {
         if source < 0 {
             let s = -1 - source
             let time = leaf.pointee.times[row], bid = leaf.pointee.bid[row], ask = leaf.pointee.ask[row]
+            if outsideQuotes(s, time: time) { return skipTick() }
             try handleTick(s, time: time, bid: bid, ask: ask)
             try tickCallbacks(Tick(symbolID: UInt32(truncatingIfNeeded: s), time: time, bid: bid, ask: ask), onTick)
         } else {
@@ -421,6 +428,8 @@ extension Engine {
         let cursor = series.cursorStorage.pointer
         let n = series.count
         let q = quotes + s
+        // Quote sessions: each tick is checked first (off the quiet path).
+        let gated = q.pointee.quoteGated
         var i = cursor.pointee
         while i < n {
             // In blocks: the interrupt flag is read once per block, not per tick.
@@ -436,6 +445,11 @@ extension Engine {
             while i < blockEnd {
                 cursor.pointee = i + 1
                 let time = times[i], bid = bids[i], ask = asks[i]
+                if gated && !symbols[s].isQuoteOpen(at: time) {
+                    skipTick()
+                    i += 1
+                    continue
+                }
                 if quiet, try quietTick(q, time: time, bid: bid, ask: ask) {
                     i += 1
                     continue
