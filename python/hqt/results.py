@@ -35,6 +35,7 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -698,7 +699,7 @@ class BacktestResult:
         tr = self.records("trades")
         if sid is not None and len(tr):
             tr = tr[tr["symbol_id"] == sid]
-        fig = mpl_figure.Figure(figsize=figsize, layout="constrained")
+        fig = _figure_class(mpl_figure)(figsize=figsize, layout="constrained")
         axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2, 1]})
         ax_p, ax_e, ax_d = axes
         name = self.symbols[sid] if sid is not None and sid < len(self.symbols) else "price"
@@ -743,6 +744,64 @@ class BacktestResult:
         for ax in axes:
             ax.grid(True, alpha=0.3)
         return fig
+
+    # ---- interactive report ---------------------------------------------------------------
+
+    def report(
+        self,
+        path: str | Path | None = None,
+        *,
+        symbol: int | str | None = None,
+        price: PriceLike | None = None,
+        indicators: Mapping[str, Any] | None = None,
+        panels: Mapping[str, Any] | None = None,
+        title: str | None = None,
+        max_candles: int = 1500,
+        max_points: int = 4000,
+        max_trades: int = 5000,
+    ) -> Any:
+        """The interactive report (docs/research.md, "Interactive report"), a
+        :class:`hqt.html_report.Report`: shown inline as a cell's value in
+        Jupyter; with `path`, also written there as one self-contained HTML file.
+
+        Price candles (from the loaded bars or ticks, extremes kept) with the
+        trades' entries and exits, equity and balance, drawdown on one linked
+        time axis; the trades table (linked to the markers), the statistics
+        and the returns by month.
+
+        Args:
+            symbol: whose price and trades to draw (id or name); default: the
+                symbol of the first deal.
+            price: the price to draw instead of the engine's sketch, as in
+                :meth:`plot`; BarData or a frame with open/high/low/close
+                gives its own candles.
+            indicators: name -> series (a ``(time, values)`` pair or a pandas
+                Series with a DatetimeIndex) drawn over the price.
+            panels: name -> series drawn in a panel of their own under the
+                price (oscillators: RSI, MACD...).
+            max_candles / max_points / max_trades: bounds of the page's size.
+
+        A result that carries indicator series of its own (a mapping, or a
+        method, ``indicator_series`` -> {name: series}) has them drawn too:
+        over the price when their values lie on its scale, else in the panel.
+        Needs bokeh (``pip install 'hqt[report]'``).
+        """
+        from hqt.html_report import build_report
+
+        rep = build_report(
+            self,
+            symbol=symbol,
+            price=price,
+            indicators=indicators,
+            panels=panels,
+            title=title,
+            max_candles=max_candles,
+            max_points=max_points,
+            max_trades=max_trades,
+        )
+        if path is not None:
+            rep.save(path)
+        return rep
 
     @staticmethod
     def _plot_trades(ax: Any, tr: NDArray[Any], pos: NDArray[Any]) -> None:
@@ -807,6 +866,28 @@ class BacktestResult:
             "price must be a (time, price) pair, a pandas Series with a "
             "DatetimeIndex, TickData or BarData"
         )
+
+
+_FIGURE: Any = None
+
+
+def _figure_class(mpl_figure: Any) -> Any:
+    """A matplotlib Figure that renders itself as PNG for IPython (``_repr_png_``),
+    so ``result.plot()`` as a cell's value shows the chart in Jupyter whatever
+    the matplotlib backend, with no ``%matplotlib inline``."""
+    global _FIGURE
+    if _FIGURE is None or _FIGURE.__mro__[1] is not mpl_figure.Figure:
+
+        class PlotFigure(mpl_figure.Figure):  # type: ignore[misc, name-defined]
+            def _repr_png_(self) -> bytes:
+                import io
+
+                buf = io.BytesIO()
+                self.savefig(buf, format="png", dpi=90)
+                return buf.getvalue()
+
+        _FIGURE = PlotFigure
+    return _FIGURE
 
 
 def _dt(ns: NDArray[Any]) -> NDArray[Any]:
