@@ -141,6 +141,16 @@ def decimate(y: NDArray[Any], max_points: int, *also: NDArray[Any]) -> NDArray[n
     return np.unique(np.concatenate(keep))
 
 
+def _gapped(t: NDArray[np.int64], y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
+    """(times, values) with a NaN in each gap over 20 times the median spacing
+    (a weekend), so a line breaks there instead of crossing it."""
+    if len(t) < 3:
+        return _dt(t), y
+    d = np.diff(t)
+    gaps = np.flatnonzero(d > 20 * max(float(np.median(d)), 1.0)) + 1
+    return _dt(np.insert(t, gaps, t[gaps] - 1)), np.insert(np.asarray(y, float), gaps, np.nan)
+
+
 def _series(value: Any) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """An indicator as (time_ns, values): a (time, values) pair or a pandas Series."""
     from hqt.results import BacktestResult
@@ -487,8 +497,7 @@ def build_report(
         t, y = _series(v)
         idx = decimate(np.nan_to_num(y), max_points)
         p_price.line(
-            _dt(t[idx]),
-            y[idx],
+            *_gapped(t[idx], y[idx]),
             color=_LINE_COLORS[i % len(_LINE_COLORS)],
             line_width=1.5,
             legend_label=str(k),
@@ -508,8 +517,7 @@ def build_report(
             t, y = _series(v)
             idx = decimate(np.nan_to_num(y), max_points)
             p_ind.line(
-                _dt(t[idx]),
-                y[idx],
+                *_gapped(t[idx], y[idx]),
                 color=_LINE_COLORS[i % len(_LINE_COLORS)],
                 legend_label=str(k),
                 name=f"indicator:{k}",
