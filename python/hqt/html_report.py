@@ -322,13 +322,11 @@ def build_report(
     _optional.require("bokeh", "BacktestResult.report()")
     from bokeh.embed import file_html
     from bokeh.layouts import column
-    from bokeh.models import (
-        ColumnDataSource,
+    from bokeh.models import ColumnDataSource, HoverTool, Range1d
+    from bokeh.models.widgets.tables import (
         DataTable,
         DateFormatter,
-        HoverTool,
         NumberFormatter,
-        Range1d,
         TableColumn,
     )
     from bokeh.plotting import figure
@@ -339,6 +337,7 @@ def build_report(
 
     sid = result._symbol_index(symbol)
     name = result.symbols[sid] if sid is not None and sid < len(result.symbols) else "price"
+    sk: PriceSketch | None
     if price is not None:
         sk = PriceSketch()
         if hasattr(price, "high") and hasattr(price, "close"):  # BarData or a bar frame
@@ -379,7 +378,7 @@ def build_report(
         lo_t = min(int(np.min(a)) for a in times) / 1e6
         hi_t = max(int(np.max(a)) for a in times) / 1e6
         pad = (hi_t - lo_t) * 0.02 or 60_000.0
-        x_range = Range1d(lo_t - pad, hi_t + pad)
+        x_range = Range1d(start=lo_t - pad, end=hi_t + pad)
 
     # price: candles, trades, indicators
     p_price = figure(

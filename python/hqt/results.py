@@ -305,7 +305,7 @@ class PriceSketch:
         cols = self._flat()
         return cols[0], cols[1]
 
-    def ohlc(self) -> tuple[NDArray[np.int64], ...]:
+    def ohlc(self) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]:
         """(time_ns, open, high, low, close) of the buckets, in order."""
         cols = self._flat()
         return cols[0], cols[2], cols[3], cols[4], cols[5]
@@ -878,7 +878,7 @@ def _figure_class(mpl_figure: Any) -> Any:
     global _FIGURE
     if _FIGURE is None or _FIGURE.__mro__[1] is not mpl_figure.Figure:
 
-        class PlotFigure(mpl_figure.Figure):  # type: ignore[misc, name-defined]
+        class PlotFigure(mpl_figure.Figure):  # type: ignore[misc]
             def _repr_png_(self) -> bytes:
                 import io
 

@@ -38,7 +38,9 @@ def chrome(width: int = 1400, height: int = 2600) -> Iterator[Any]:
     binary = _find("chromium", "chromium-browser")
     driver_path = _find("chromedriver")
     if binary is None or driver_path is None:
-        pytest.skip("chromium / chromedriver not installed (apt-get install chromium chromium-driver)")
+        pytest.skip(
+            "chromium / chromedriver not installed (apt-get install chromium chromium-driver)"
+        )
     opts = webdriver.ChromeOptions()
     opts.binary_location = binary
     for arg in (
