@@ -10,8 +10,8 @@ file opens offline and can be mailed; in Jupyter the same page shows in an
 iframe, with no notebook extension or magic.
 
 Why Bokeh and not Plotly: linked ranges and a selection shared between a
-table and the glyphs through one ColumnDataSource are built in, its inlined
-JavaScript for these plots is about a third of plotly.js, and the page is
+table and the glyphs through one ColumnDataSource are built in, the whole
+page (BokehJS inlined) is smaller than plotly.js alone, and the page is
 plain HTML around the plots, so the statistics are ordinary tables.
 
 Sizes are bounded whatever the run: candles at most ``max_candles`` (a time
@@ -322,7 +322,7 @@ def build_report(
     _optional.require("bokeh", "BacktestResult.report()")
     from bokeh.embed import file_html
     from bokeh.layouts import column
-    from bokeh.models import ColumnDataSource, HoverTool, Range1d
+    from bokeh.models import ColumnDataSource, HoverTool, Range1d, TapTool
     from bokeh.models.widgets.tables import (
         DataTable,
         DateFormatter,
@@ -459,6 +459,8 @@ def build_report(
             legend_label="exit",
             name="exits",
         )
+        # tapping a marker selects its trade (and its table row: one source)
+        p_price.add_tools(TapTool(renderers=[entries, exits]))
         p_price.add_tools(
             HoverTool(
                 renderers=[entries, exits],

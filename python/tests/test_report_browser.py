@@ -1,6 +1,7 @@
 """result.report("run.html") opened in headless Chromium: BokehJS renders the
-charts and the trades table from the file alone, with the run's trade count;
-a screenshot is kept in python/tests/artifacts/ (gitignored).
+charts and the trades table from the file alone, with the run's trade count,
+and a click on a table row selects its trade for the chart's markers; a
+screenshot is kept in python/tests/artifacts/ (gitignored).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from hqt.testing import make_engine, random_walk_ticks
 from test_results import Bracket
 
 pytest.importorskip("bokeh")
+ActionChains = pytest.importorskip("selenium.webdriver.common.action_chains").ActionChains
 
 #: what the page renders, read from the DOM (open shadow roots included) and
 #: from BokehJS's document
@@ -42,6 +44,21 @@ return out;
 """
 
 
+#: the table's third row (a cell of it), inside the DataTable's shadow root
+THIRD_ROW = """
+const rows = [];
+function walk(root) {
+  for (const el of root.querySelectorAll('*')) {
+    if (el.classList && el.classList.contains('slick-row')) rows.push(el);
+    if (el.shadowRoot) walk(el.shadowRoot);
+  }
+}
+walk(document);
+return rows.length > 2 ? rows[2].querySelector('.slick-cell') : null;
+"""
+SELECTED = "return Bokeh.documents[0].get_model_by_name('trades').selected.indices"
+
+
 def test_report_renders_in_chromium(tmp_path):
     e = make_engine(random_walk_ticks(30_000, seed=5, gaps=1))
     result = e.run(Bracket(every=500), progress=False)
@@ -57,6 +74,14 @@ def test_report_renders_in_chromium(tmp_path):
             if len(seen["figures"]) >= 3 and seen["rows"] > 0:
                 break
             time.sleep(0.2)
+        # a click on a table row selects that trade in the source the markers draw
+        cell = driver.execute_script(THIRD_ROW)
+        assert cell is not None
+        ActionChains(driver).move_to_element(cell).click().perform()
+        deadline = time.monotonic() + 10
+        while driver.execute_script(SELECTED) != [2] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        selected = driver.execute_script(SELECTED)
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / "report.png"
         driver.save_screenshot(str(shot))
@@ -67,6 +92,7 @@ def test_report_renders_in_chromium(tmp_path):
     assert seen["rows"] > 0  # the trades table rendered rows (it shows those in view)
     assert seen["count"] == str(n) and seen["sources"]["trades"] == n > 10
     assert seen["monthly"] == 2  # header and one year
+    assert selected == [2]
     assert not errors, errors
     assert shot.stat().st_size > 20_000
     e.dispose()
