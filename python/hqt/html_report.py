@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hqt import _optional, analytics
-from hqt.constants import PositionType
+from hqt.constants import DealReason, PositionType
 
 if TYPE_CHECKING:  # pragma: no cover
     from numpy.typing import NDArray
@@ -151,11 +151,9 @@ def _gapped(t: NDArray[np.int64], y: NDArray[Any]) -> tuple[NDArray[Any], NDArra
     return _dt(np.insert(t, gaps, t[gaps] - 1)), np.insert(np.asarray(y, float), gaps, np.nan)
 
 
-def _series(value: Any) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+def _series(result: BacktestResult, value: Any) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """An indicator as (time_ns, values): a (time, values) pair or a pandas Series."""
-    from hqt.results import BacktestResult
-
-    t, v = BacktestResult._price_arg(value)
+    t, v = result._price_arg(value)
     return np.asarray(t, dtype=np.int64), np.asarray(v, dtype=np.float64)
 
 
@@ -333,26 +331,9 @@ def build_report(
     from bokeh.resources import INLINE
     from jinja2 import Template
 
-    from hqt.results import PriceSketch
-
     sid = result._symbol_index(symbol)
     name = result.symbols[sid] if sid is not None and sid < len(result.symbols) else "price"
-    sk: PriceSketch | None
-    if price is not None:
-        sk = PriceSketch()
-        if hasattr(price, "high") and hasattr(price, "close"):  # BarData or a bar frame
-            sk.add(
-                np.asarray(price.time if hasattr(price, "time") else price.index),
-                np.asarray(price.close),
-                open=np.asarray(price.open),
-                high=np.asarray(price.high),
-                low=np.asarray(price.low),
-            )
-        else:
-            pt, pp = result._price_arg(price)
-            sk.add(pt, pp)
-    else:
-        sk = result._prices.get(sid) if sid is not None else None
+    sk = result._price_sketch(sid, price)
     frame, (ct, co, ch, cl, cc) = (
         candles(*sk.ohlc(), max_candles) if sk is not None and sk.size else (1, (np.zeros(0),) * 5)
     )
@@ -489,13 +470,13 @@ def build_report(
     if callable(carried):
         carried = carried()
     for k, v in dict(carried or {}).items():  # a result's own indicators: overlay if on price scale
-        t, y = _series(v)
+        t, y = _series(result, v)
         on_price = (
             len(cl) and len(y) and np.nanmin(cl) * 0.5 <= np.nanmedian(y) <= np.nanmax(ch) * 2
         )
         (lines if on_price else extra_panels).setdefault(k, (t, y))
     for i, (k, v) in enumerate(lines.items()):
-        t, y = _series(v)
+        t, y = _series(result, v)
         idx = decimate(np.nan_to_num(y), max_points)
         p_price.line(
             *_gapped(t[idx], y[idx]),
@@ -515,7 +496,7 @@ def build_report(
             height=160, title="indicators", name="indicators", x_range=p_price.x_range, **common
         )
         for i, (k, v) in enumerate(extra_panels.items()):
-            t, y = _series(v)
+            t, y = _series(result, v)
             idx = decimate(np.nan_to_num(y), max_points)
             p_ind.line(
                 *_gapped(t[idx], y[idx]),
@@ -637,8 +618,6 @@ def _dt(ns: NDArray[Any]) -> NDArray[Any]:
 
 
 def _trade_columns(result: BacktestResult, tr: NDArray[Any]) -> dict[str, Any]:
-    from hqt.constants import DealReason
-
     buy = tr["type"] == int(PositionType.BUY)
     won = tr["net_profit"] > 0
     reasons = {int(m): m.name for m in DealReason}

@@ -44,6 +44,7 @@ from hqt import _optional, analytics
 from hqt._arrays import as_time_array
 from hqt.constants import DealEntry, DealReason, OrderState, OrderType, PositionType
 from hqt.frames import index_to_ns
+from hqt.html_report import build_report
 from hqt.models import Statistics
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -786,8 +787,6 @@ class BacktestResult:
         over the price when their values lie on its scale, else in the panel.
         Needs bokeh (``pip install 'hqt[report]'``).
         """
-        from hqt.html_report import build_report
-
         rep = build_report(
             self,
             symbol=symbol,
@@ -802,6 +801,27 @@ class BacktestResult:
         if path is not None:
             rep.save(path)
         return rep
+
+    def _price_sketch(self, sid: int | None, price: PriceLike | None) -> PriceSketch | None:
+        """The report's candles: the engine's sketch of `sid`, or one of `price`
+        (BarData or a frame with open/high/low/close keeps its bars' extremes)."""
+        if price is None:
+            return self._prices.get(sid) if sid is not None else None
+        sk = PriceSketch()
+        bars: Any = price
+        if all(hasattr(bars, k) for k in ("open", "high", "low", "close")):
+            t = bars.time if hasattr(bars, "time") else index_to_ns(bars.index)
+            sk.add(
+                as_time_array(t),
+                np.asarray(bars.close, dtype=np.float64),
+                open=np.asarray(bars.open, dtype=np.float64),
+                high=np.asarray(bars.high, dtype=np.float64),
+                low=np.asarray(bars.low, dtype=np.float64),
+            )
+        else:
+            pt, pp = self._price_arg(price)
+            sk.add(pt, pp)
+        return sk
 
     @staticmethod
     def _plot_trades(ax: Any, tr: NDArray[Any], pos: NDArray[Any]) -> None:

@@ -110,6 +110,35 @@ def test_bar_runs_draw_their_own_bars_as_candles():
     assert frame == 1 and np.array_equal(h, bars.high) and np.array_equal(lo, bars.low)
     assert "M1 candles" in r.report().html
     e.dispose()
+    # price= draws other data: bars keep their own extremes
+    doc = doc_json(r.report(price=bars).html)
+    assert max(doc_number_arrays(doc, "high")) == pytest.approx(bars.high.max())
+
+
+def doc_number_arrays(doc: dict, field: str) -> list[float]:
+    """Every value of column `field` of the document's data sources."""
+    import base64
+    import gzip
+
+    out: list[float] = []
+
+    def visit(node):
+        if isinstance(node, dict):
+            if node.get("type") == "map" and "entries" in node:
+                for k, v in node["entries"]:
+                    if k == field and isinstance(v, dict) and v.get("type") == "ndarray":
+                        raw = base64.b64decode(v["array"]["data"])
+                        if raw[:2] == b"\x1f\x8b":  # bokeh gzips large arrays
+                            raw = gzip.decompress(raw)
+                        out.extend(np.frombuffer(raw, dtype=v["dtype"]).tolist())
+            for v in node.values():
+                visit(v)
+        elif isinstance(node, list):
+            for v in node:
+                visit(v)
+
+    visit(doc)
+    return out
 
 
 def test_decimate_keeps_extremes():
