@@ -320,7 +320,7 @@ def build_report(
     _optional.require("bokeh", "BacktestResult.report()")
     from bokeh.embed import file_html
     from bokeh.layouts import column
-    from bokeh.models import ColumnDataSource, HoverTool, Range1d, TapTool
+    from bokeh.models import ColumnDataSource, HoverTool, Label, Range1d, TapTool
     from bokeh.models.widgets.tables import (
         DataTable,
         DateFormatter,
@@ -453,6 +453,13 @@ def build_report(
                 ],
                 formatters={"@open_time": "datetime", "@close_time": "datetime"},
             )
+        )
+    if not len(ct) and not len(tr):
+        # nothing to draw (events fed one by one, or no data): say so; the empty
+        # renderer keeps Bokeh from warning about a plot without one
+        p_price.scatter([], [])
+        p_price.add_layout(
+            Label(x=10, y=10, x_units="screen", y_units="screen", text="no price data")
         )
     if len(pos):
         p_price.scatter(

@@ -179,3 +179,15 @@ def test_plot_shows_in_jupyter_without_a_magic(result):
     # where %matplotlib inline never ran
     data, _ = formatters.DisplayFormatter().format(fig)
     assert data["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_run_with_nothing_still_makes_a_page(caplog):
+    e = hqt.Engine(10_000.0, "USD", 100)
+    e.add_symbol("EURUSD")
+    with pytest.warns(Warning, match="nothing to run"):
+        r = e.run(hqt.Strategy(), progress=False)
+    page = r.report().html
+    assert "no price data" in page and '<span id="hqt-trade-count">0</span>' in page
+    assert re.search(r'data-key="sortino_ratio"><th>[^<]+</th><td>n/a</td>', page)
+    assert not [m for m in caplog.messages if "MISSING_RENDERERS" in m]
+    e.dispose()
