@@ -8,7 +8,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-packages=(libzmq3-dev zlib1g-dev python3-dev pkg-config gcc)
+# chromium + chromium-driver: the headless browser of the report test
+# (python/tests/test_report_browser.py, driven by selenium).
+packages=(libzmq3-dev zlib1g-dev python3-dev pkg-config gcc chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -10,6 +10,7 @@ pandas     pandas         DataFrames in results, ``Engine.load_dataframe``
 plot       matplotlib     ``BacktestResult.plot()``
 progress   tqdm           progress bars of long ``run()`` calls
 parquet    pyarrow        ``hqt.data.read_parquet``, ``Engine.load_parquet``
+report     bokeh          ``BacktestResult.report()`` (interactive HTML)
 ========== ============== ==============================================
 
 Without the extra a feature either degrades (results as numpy structured
@@ -30,6 +31,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "matplotlib": ("plot", "matplotlib"),
     "tqdm": ("progress", "tqdm"),
     "pyarrow": ("parquet", "pyarrow"),
+    "bokeh": ("report", "bokeh"),
 }
 
 # Tests set entries to None to simulate a missing package.

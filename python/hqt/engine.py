@@ -771,7 +771,7 @@ class Engine(_hqt.Engine):
             c,
             v,
         )
-        self._sketch(symbol_id, t, c)
+        self._sketch(symbol_id, t, c, open=open, high=high, low=low)
         self.__dict__["_loaded"] = True
         if n:
             self.__dict__["_has_bars"] = True
@@ -804,7 +804,7 @@ class Engine(_hqt.Engine):
             c,
             v,
         )
-        self._sketch(symbol_id, t, c, 1e-6)
+        self._sketch(symbol_id, t, c, 1e-6, open=open, high=high, low=low)
         self.__dict__["_loaded"] = True
         if n:
             self.__dict__["_has_bars"] = True
@@ -937,9 +937,15 @@ class Engine(_hqt.Engine):
         return int(tf)
 
     def _sketch(
-        self, symbol_id: SymbolRef, t: NDArray[np.int64], price: NDArray[Any], scale: float = 1.0
+        self,
+        symbol_id: SymbolRef,
+        t: NDArray[np.int64],
+        price: NDArray[Any],
+        scale: float = 1.0,
+        **bar: Any,
     ) -> None:
-        """Keeps a small sample of loaded prices for BacktestResult.plot()."""
+        """Keeps a small sample of loaded prices (with the candles' extremes; `bar`:
+        a bar load's open/high/low) for BacktestResult.plot() and report()."""
         if not len(t):
             return
         sketches: dict[int, PriceSketch] = self.__dict__.setdefault("_price_sketches", {})
@@ -947,7 +953,7 @@ class Engine(_hqt.Engine):
         sk = sketches.get(sid)
         if sk is None:
             sk = sketches[sid] = PriceSketch()
-        sk.add(t, price, scale)
+        sk.add(t, price, scale, **{k: np.asarray(v) for k, v in bar.items()})
 
     def load_csv(
         self,
