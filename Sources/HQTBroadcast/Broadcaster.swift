@@ -310,6 +310,8 @@ public final class Broadcaster {
     @discardableResult
     public func publishSession(_ frame: [UInt8]) -> Bool {
         if shared.gate.load(ordering: .relaxed) != 0 && !shared.reopen() { return false }
+        // RUN_START is a run's first frame: it too waits for late joiners.
+        if initialWaitPending { slowPath() }
         return frame.withUnsafeBytes { zmq_send(socket, $0.baseAddress, $0.count, ZMQ_DONTWAIT) >= 0 }
     }
 
