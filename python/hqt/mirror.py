@@ -335,7 +335,9 @@ class Mirror:
         while first < end:
             parts = self._ask(struct.pack("<cBQQ", b"R", t, first, end))
             if parts[0][:1] != b"R":
-                raise RuntimeError(f"replay endpoint error: {parts[0][2:].decode(errors='replace')}")
+                raise RuntimeError(
+                    f"replay endpoint error: {parts[0][2:].decode(errors='replace')}"
+                )
             _, status, _topic, run_id, got_first, got_end, window_first = _REPLAY_HEAD.unpack_from(
                 parts[0]
             )
@@ -387,7 +389,9 @@ class Mirror:
             self.start = rec
             return
         self.end = rec
-        if any(self._expected[t] is None and rec.next_seq[t] for t in REPLAYABLE if t in self.topics):
+        if any(
+            self._expected[t] is None and rec.next_seq[t] for t in REPLAYABLE if t in self.topics
+        ):
             self._ensure_synced()
         # RUN_END's next_seq is final: refill or report every tail gap.
         for t in self.topics:
@@ -429,4 +433,3 @@ class Mirror:
             f"deals={len(self._deals)}, positions={len(self.positions)}, orders={len(self.orders)}, "
             f"lost_ticks={self.lost_tick_count})"
         )
-

@@ -58,7 +58,9 @@ class DecodeError(ValueError):
     """A frame that is not one of docs/zmq.md's: unknown topic or wrong size."""
 
 
-def decode_sequenced(frame: bytes | bytearray | memoryview) -> tuple[int, int, int, tuple[int, ...]]:
+def decode_sequenced(
+    frame: bytes | bytearray | memoryview,
+) -> tuple[int, int, int, tuple[int, ...]]:
     """``(topic, run_id, seq, fields)`` of a sequenced frame; ``fields`` as SPEC's payload."""
     if len(frame) < 17 or not frame[0] & SEQUENCED or frame[0] & 0x7F > 7:
         raise DecodeError("not a sequenced frame: expected [0x80|T][run_id][seq][payload]")
@@ -160,7 +162,9 @@ def decode_session(frame: bytes | bytearray | memoryview) -> RunStart | RunEnd |
                     text, at = _string(frame, at)
                     texts.append(text)
                 symbols.append(SessionSymbol(sid, digits, contract, *texts))
-            return RunStart(run_id, time, next_seq, bool(resumed & 1), balance, currency, tuple(symbols))
+            return RunStart(
+                run_id, time, next_seq, bool(resumed & 1), balance, currency, tuple(symbols)
+            )
     except struct.error as e:
         raise DecodeError(f"SESSION frame too short: {e}") from None
     raise DecodeError(f"unknown SESSION kind {kind}")

@@ -138,7 +138,7 @@ __all__ = [
     "decode_sequenced",
     "decode_session",
     "decode_batch",
-    "Mirror",
+    "Mirror",  # noqa: F822 -- provided by the module __getattr__ below (import cycle)
 ]
 
 # ---------------------------------------------------------------- topics

@@ -204,7 +204,12 @@ def test_session_frames_decode(ctx):
     assert start.run_id == end.run_id == e.broadcast_run_id != 0
     assert start.currency == "USD" and not start.resumed and start.next_seq == (0,) * 8
     sym = start.symbols[0]
-    assert (sym.symbol_id, sym.name, sym.digits, sym.contract_size) == (0, "EURUSD", 5, 100_000 * 10**6)
+    assert (sym.symbol_id, sym.name, sym.digits, sym.contract_size) == (
+        0,
+        "EURUSD",
+        5,
+        100_000 * 10**6,
+    )
     assert end.next_seq[S.TICK] == n and end.next_seq[S.TRADE] == len(e.deals)
     assert (end.deals, end.open_positions, end.pending_orders) == (
         len(e.deals),
