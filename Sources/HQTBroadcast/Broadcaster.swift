@@ -51,10 +51,17 @@ public final class Broadcaster {
     /// and sequenced-frame scratch (128..<256).
     /// Kept until deinit, so a publish after close() still writes valid memory.
     private let buffer: UnsafeMutableRawPointer
-    /// Bit T set: someone subscribed to `0x80 | T`, so sequenced frames go out.
-    private let sequencedMask: UnsafeMutablePointer<UInt32>
-    /// Subscriptions per sequenced topic byte (publishing thread only).
-    private var sequencedSubscriptions = [Int](repeating: 0, count: 8)
+    /// Who listens, as of the last drain of subscriptions. Bit T: a
+    /// subscription matches SPEC topic T (empty prefix, or first byte T);
+    /// bit 8 + T: one starts with `0x80 | T` (sequenced frames go out).
+    /// A frame nobody listens to is not handed to libzmq at all (it still
+    /// counts as sent, as libzmq would): broadcasting with no subscriber
+    /// costs the engine almost nothing.
+    private let wantedMask: UnsafeMutablePointer<UInt32>
+    /// Subscriptions by the first byte of their prefix, and empty ones
+    /// (publishing thread only).
+    private var prefixSubscriptions = [Int](repeating: 0, count: 256)
+    private var emptySubscriptions = 0
     private let shared: BroadcastShared
     private var service: BroadcastService?
     /// Publish calls left until the slow path (drain, first-publish wait).
@@ -152,19 +159,20 @@ public final class Broadcaster {
         self.zap = zapHandler
         self.buffer = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 64)
         self.buffer.initializeMemory(as: UInt8.self, repeating: 0, count: 256)
-        self.sequencedMask = .allocate(capacity: 1)
-        self.sequencedMask.initialize(to: 0)
+        self.wantedMask = .allocate(capacity: 1)
+        self.wantedMask.initialize(to: 0)
         self.countdown = UnsafeMutablePointer<Int>.allocate(capacity: 1)
         self.initialWaitPending = options.waitSubscribers > 0
-        // With a pending late-joiner wait the very first publish takes the slow path.
-        self.countdown.initialize(to: initialWaitPending ? 1 : Self.drainInterval)
+        // The very first publish takes the slow path: it drains the
+        // subscriptions (and performs a pending late-joiner wait).
+        self.countdown.initialize(to: 1)
     }
 
     deinit {
         close()
         buffer.deallocate()
         countdown.deallocate()
-        sequencedMask.deallocate()
+        wantedMask.deallocate()
     }
 
     // MARK: - Publishing
@@ -284,14 +292,15 @@ public final class Broadcaster {
         countdown.pointee &-= 1
         if countdown.pointee <= 0 { slowPath() }
         let seq = stats.takeSequence(topic)
-        let ok = zmq_send(socket, buffer, size, ZMQ_DONTWAIT) >= 0
+        let wanted = wantedMask.pointee
         // A failure here is not a full pipe (libzmq drops per pipe, silently);
         // counted anyway so the invariant holds.
+        let ok = wanted & (1 << UInt32(topic)) == 0 || zmq_send(socket, buffer, size, ZMQ_DONTWAIT) >= 0
         if ok { stats.countSent(topic) } else { stats.countDropped(topic) }
         if ReplayStore.ring(topic) >= 0, let store = shared.store {
             store.record(ring: ReplayStore.ring(topic), seq: seq, frame: buffer, size: size)
         }
-        if sequencedMask.pointee & (1 << UInt32(topic)) != 0 { sendSequenced(size, seq) }
+        if wanted & (0x100 << UInt32(topic)) != 0 { sendSequenced(size, seq) }
         return ok
     }
 
@@ -390,7 +399,7 @@ public final class Broadcaster {
     private func drainSubscriptions() {
         let scratch = buffer + 64
         var delta = 0
-        var sequencedChanged = false
+        var changed = false
         while true {
             let n = zmq_recv(socket, scratch, 64, ZMQ_DONTWAIT)
             if n < 0 { break }
@@ -402,21 +411,25 @@ public final class Broadcaster {
                 default: step = 0
                 }
                 delta += step
-                // A prefix starting with 0x80|T asks for topic T's sequenced frames.
-                if step != 0 && n >= 2 {
-                    let first = scratch.load(fromByteOffset: 1, as: UInt8.self)
-                    if first & 0xF8 == BroadcastFrame.sequenceBit {
-                        let t = Int(first & 0x07)
-                        sequencedSubscriptions[t] = max(0, sequencedSubscriptions[t] + step)
-                        sequencedChanged = true
+                if step != 0 {
+                    changed = true
+                    if n == 1 {
+                        emptySubscriptions = max(0, emptySubscriptions + step)
+                    } else {
+                        let first = Int(scratch.load(fromByteOffset: 1, as: UInt8.self))
+                        prefixSubscriptions[first] = max(0, prefixSubscriptions[first] + step)
                     }
                 }
             }
         }
-        if sequencedChanged {
+        if changed {
             var mask: UInt32 = 0
-            for t in 0..<8 where sequencedSubscriptions[t] > 0 { mask |= 1 << UInt32(t) }
-            sequencedMask.pointee = mask
+            for t in 0..<8 {
+                if emptySubscriptions > 0 || prefixSubscriptions[t] > 0 { mask |= 1 << UInt32(t) }
+                // Sequenced frames only on request: an empty prefix does not ask for them.
+                if prefixSubscriptions[0x80 | t] > 0 { mask |= 0x100 << UInt32(t) }
+            }
+            wantedMask.pointee = mask
         }
         if delta != 0 {
             let now = stats.subscriptions.load(ordering: .relaxed) + delta

@@ -218,6 +218,11 @@ def decode_batch(frames: Sequence[bytes]) -> dict[int, Any]:
 
     if not frames:
         return {}
+    sizes = set(map(len, frames))
+    if len(sizes) == 1:
+        uniform = _decode_uniform(frames, sizes.pop())
+        if uniform is not None:
+            return uniform
     lengths = np.fromiter(map(len, frames), dtype=np.int64, count=len(frames))
     data = np.frombuffer(b"".join(frames), dtype=np.uint8)
     starts = np.zeros(len(frames), dtype=np.int64)
@@ -241,4 +246,28 @@ def decode_batch(frames: Sequence[bytes]) -> dict[int, Any]:
         out[byte] = rows.view(batch_dtype(byte)).ravel()
     if leftover.any():
         out[-1] = np.flatnonzero(leftover).tolist()
+    return out
+
+
+def _decode_uniform(frames: Sequence[bytes], size: int) -> dict[int, Any] | None:
+    """The common batch: frames of one size (a stream of ticks, say). The
+    joined bytes are a (count, size) matrix: no per-frame gather. None when
+    some topic byte of the batch does not have frames of this size."""
+    import numpy as np
+
+    rows = np.frombuffer(b"".join(frames), dtype=np.uint8).reshape(len(frames), size)
+    first = rows[:, 0]
+    t0 = int(first[0])
+    if (first == t0).all():
+        groups = {t0: None}
+    else:
+        groups = {b: first == b for b in np.unique(first).tolist()}
+    out: dict[int, Any] = {}
+    for byte, mask in groups.items():
+        t = byte & 0x7F
+        expected = -1 if t > 7 else SEQUENCED_SIZES[t] if byte & SEQUENCED else _SPEC_SIZES[t]
+        if expected != size:
+            return None  # SESSION, unknown or wrong-size frames: the general path
+        picked = rows if mask is None else rows[mask]
+        out[byte] = picked.view(batch_dtype(byte)).ravel()
     return out
