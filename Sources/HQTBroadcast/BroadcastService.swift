@@ -119,6 +119,10 @@ final class BroadcastService {
         }
         var zero: Int32 = 0
         zmq_setsockopt(s, ZMQ_LINGER, &zero, MemoryLayout<Int32>.size)
+        // Requests are at most 18 bytes: a peer sending megabytes is cut off
+        // by libzmq before anything is allocated for it.
+        var maxMessage: Int64 = 1024
+        zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxMessage, MemoryLayout<Int64>.size)
         var bound: String? = nil
         if let replayEndpoint {
             if var key = curveSecretKey {

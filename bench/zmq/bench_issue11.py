@@ -7,7 +7,8 @@
    SNDHWM 10 000 (the default) and at SNDHWM = N (a queue deep enough for a
    whole burst at the engine's rate);
 2. Python subscriber intake over tcp loopback, plain pyzmq + struct next to
-   hqt's batch path (recv_batch + decode_batch) and the record iterator;
+   hqt's batch path (recv_batch + decode_batch), Mirror on sequenced ticks
+   and the record iterator;
 3. decode only (frames already received): struct loop, decode_batch,
    hqt.subscriber.decode.
 
@@ -154,7 +155,7 @@ def main() -> None:
     iso = [isolation(10_000), isolation(N)]
     py = {
         m: statistics.median(python_intake(m)["msgs_per_s"] for _ in range(REPS))
-        for m in ("plain", "batch", "iterate")
+        for m in ("plain", "batch", "mirror", "iterate")
     }
     dec = decode_only()
     ok = lambda c: "met" if c else "MISSED"  # noqa: E731
@@ -186,6 +187,12 @@ def main() -> None:
             f"{py['batch'] / 1e6:.2f} M msg/s",
             f"{py['batch'] / py['plain']:.2f}",
             f">= 2 M msg/s: {ok(py['batch'] >= 2e6)}",
+        ),
+        (
+            "hqt Mirror on sequenced ticks (gap accounting)",
+            f"{py['mirror'] / 1e6:.2f} M msg/s",
+            f"{py['mirror'] / py['plain']:.2f}",
+            "",
         ),
         (
             "hqt Subscriber iterated (records)",

@@ -180,9 +180,10 @@ class Mirror:
         frames: list[bytes] = []
         append = frames.append
         recv = self._sub.recv
+        noblock = zmq.NOBLOCK
         try:
             for _ in range(max_frames):
-                append(recv(zmq.NOBLOCK))
+                append(recv(noblock))
         except zmq.Again:
             pass
         self._apply_batch(frames)
