@@ -37,6 +37,9 @@ public final class Broadcaster {
     /// The live counters; hand this to a monitoring thread.
     public let stats: BroadcastStats
 
+    /// Largest replay window: 16 Mi events per topic (about 3 GB for the four rings).
+    public static let maxReplayWindow = 1 << 24
+
     /// Publish calls between two drains of incoming subscription messages.
     static let drainInterval = 1024
 
@@ -481,6 +484,14 @@ public final class Broadcaster {
         if !o.allowedClientKeys.isEmpty && o.curveSecretKey == nil {
             throw HQTError(
                 .invalidArgument, "allowedClientKeys needs curveSecretKey: the allow-list checks CURVE client keys")
+        }
+        if let ep = o.replayEndpoint, ep.isEmpty || ep.utf8.contains(0) {
+            throw HQTError(.invalidArgument, "replayEndpoint must be a non-empty libzmq endpoint such as tcp://*:5556")
+        }
+        // The window is allocated up front (4 rings of window x frame size).
+        if !(1...Self.maxReplayWindow).contains(o.replayWindow) {
+            throw HQTError(
+                .invalidArgument, "replayWindow must be 1...\(Self.maxReplayWindow) events, got \(o.replayWindow)")
         }
         if o.waitSubscribers < 0 || o.waitTimeoutMilliseconds < 0 {
             throw HQTError(.invalidArgument, "waitSubscribers and waitTimeoutMilliseconds must be >= 0")

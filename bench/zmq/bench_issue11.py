@@ -5,7 +5,8 @@
    RCVHWM 10, 4 KiB kernel buffer) beside a fast C subscriber (sub_recv,
    RCVHWM unlimited) -- what share of the ticks each of them got, at
    SNDHWM 10 000 (the default) and at SNDHWM = N (a queue deep enough for a
-   whole burst at the engine's rate);
+   whole burst at the engine's rate), and paced by a Python on_tick that
+   does nothing (default SNDHWM);
 2. Python subscriber intake over tcp loopback, plain pyzmq + struct next to
    hqt's batch path (recv_batch + decode_batch), Mirror on sequenced ticks
    and the record iterator;
@@ -74,7 +75,14 @@ def engine_rates() -> dict[str, float]:
     return out
 
 
-def isolation(sndhwm: int) -> dict[str, float]:
+class Idle(hqt.Strategy):
+    """A Python on_tick that does nothing: paces the engine at Python speed."""
+
+    def on_tick(self, e: hqt.Engine, tick: hqt.Tick) -> None:
+        pass
+
+
+def isolation(sndhwm: int, paced: bool = False) -> dict[str, float]:
     """Engine publishing every tick; a stalled and a fast subscriber."""
     e = engine(N)
     ep = e.enable_broadcasting(LOOPBACK, sndhwm=sndhwm, wait_subscribers=2, wait_timeout=20.0)
@@ -88,7 +96,12 @@ def isolation(sndhwm: int) -> dict[str, float]:
     fast = subprocess.Popen(
         [SUB_RECV, ep, str(10**12), "1000", "0"], stdout=subprocess.PIPE, text=True
     )
-    secs = timed_run(e)
+    if paced:
+        t0 = time.perf_counter()
+        e.run(Idle())
+        secs = time.perf_counter() - t0
+    else:
+        secs = timed_run(e)
     fast_out = kv(fast.communicate()[0])
     stalled_ticks = 0
     while stalled.poll(300):
@@ -152,7 +165,7 @@ def main() -> None:
         file=sys.stderr,
     )
     rates = engine_rates()
-    iso = [isolation(10_000), isolation(N)]
+    iso = [isolation(10_000), isolation(N), isolation(10_000, paced=True)]
     py = {
         m: statistics.median(python_intake(m)["msgs_per_s"] for _ in range(REPS))
         for m in ("plain", "batch", "mirror", "iterate")
@@ -169,7 +182,8 @@ def main() -> None:
             f">= 15 M ticks/s: {ok(rates['broadcast'] >= 15e6)}",
         ),
     ]
-    for hwm, r in zip(("SNDHWM 10 000", f"SNDHWM {N}"), iso, strict=True):
+    labels = ("SNDHWM 10 000", f"SNDHWM {N}", "SNDHWM 10 000, Python on_tick")
+    for hwm, r in zip(labels, iso, strict=True):
         rows.append(
             (
                 f"engine + stalled + fast C sub, {hwm}",

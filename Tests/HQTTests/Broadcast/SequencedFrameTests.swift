@@ -105,6 +105,20 @@ import Testing
         #expect(LE.u64(Array(got[0][9..<17])) == 1)  // the second tick: seq 1
     }
 
+    @Test func badReplayOptionsAreClearErrors() {
+        for (endpoint, window) in [("", 16), ("tcp://127.0.0.1:*", 0), ("tcp://127.0.0.1:*", Int.max)] {
+            var o = BroadcastOptions(endpoint: "tcp://127.0.0.1:*")
+            o.replayEndpoint = endpoint
+            o.replayWindow = window
+            let e = #expect(throws: HQTError.self) { try Broadcaster(options: o) }
+            #expect(e?.code == .invalidArgument)
+        }
+        var o = BroadcastOptions(endpoint: "tcp://127.0.0.1:*")
+        o.replayEndpoint = "bogus://x"
+        let e = #expect(throws: HQTError.self) { try Broadcaster(options: o) }
+        #expect(e?.code == .broadcast && e?.message.contains("replay endpoint") == true)
+    }
+
     @Test func theReplayEndpointServesSnapshotRangesAndGone() throws {
         var o = BroadcastOptions(endpoint: "tcp://127.0.0.1:*")
         o.replayEndpoint = "tcp://127.0.0.1:*"
