@@ -892,6 +892,11 @@ typedef struct hqt_broadcast_options_v2 {
     size_t allowed_client_key_count;
     int32_t wait_subscribers;
     int32_t wait_timeout_ms;
+    /* Since issue 11 (appended; older headers' shorter struct keeps the defaults): */
+    const char *replay_endpoint; /* NULL (default): none; else bind endpoint of the
+                                    snapshot/replay ROUTER (docs/zmq.md section 13),
+                                    same CURVE key and allow-list as the PUB socket */
+    int32_t replay_window;       /* events kept per replayable topic; default 65536 */
 } hqt_broadcast_options_v2;
 
 /* Zeroes struct_size bytes of options, fills the defaults above and sets
@@ -958,6 +963,12 @@ int hqt_broadcaster_stats(const hqt_broadcaster *broadcaster, hqt_broadcast_stat
 int hqt_broadcaster_wait_for_subscribers(hqt_broadcaster *broadcaster, int32_t count,
                                          int32_t timeout_ms);
 
+/* The replay ROUTER's bound endpoint ("*" port resolved); HQT_E_STATE when
+   the broadcaster was created without replay_endpoint, or is closed. */
+int hqt_broadcaster_replay_endpoint(const hqt_broadcaster *broadcaster, char *out, size_t capacity);
+/* The run id of the sequenced and SESSION frames (docs/zmq.md section 11). */
+int hqt_broadcaster_run_id(const hqt_broadcaster *broadcaster, uint64_t *out_run_id);
+
 /* A new CURVE keypair, each written as 40 Z85 characters plus NUL. */
 int hqt_curve_keypair(char public_key[41], char secret_key[41]);
 /* The Z85 public key of a Z85 secret key: what subscribers need. */
@@ -1004,6 +1015,11 @@ int hqt_engine_is_broadcasting(hqt_engine *engine, int *out_broadcasting);
 int hqt_engine_broadcast_stats(hqt_engine *engine, hqt_broadcast_stats *out);
 /* The bound endpoint ("*" port resolved); HQT_E_STATE when not broadcasting. */
 int hqt_engine_broadcast_endpoint(hqt_engine *engine, char *out, size_t capacity);
+/* The replay ROUTER's endpoint; HQT_E_STATE when not broadcasting or enabled
+   without replay_endpoint (hqt_engine_enable_broadcasting_v2 sets it). */
+int hqt_engine_replay_endpoint(hqt_engine *engine, char *out, size_t capacity);
+/* The current broadcaster's run id; HQT_E_STATE when not broadcasting. */
+int hqt_engine_broadcast_run_id(hqt_engine *engine, uint64_t *out_run_id);
 
 /* ------------------------------------------------------------------ */
 /* Write-ahead log                                                     */

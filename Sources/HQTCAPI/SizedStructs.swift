@@ -136,7 +136,8 @@ extension hqt_broadcast_options_v2 {
             struct_size: 0, endpoint: d.endpoint, sndhwm: d.sndhwm, linger: d.linger,
             curve_secret_key: d.curve_secret_key, allowed_client_keys: d.allowed_client_keys,
             allowed_client_key_count: d.allowed_client_key_count, wait_subscribers: d.wait_subscribers,
-            wait_timeout_ms: d.wait_timeout_ms)
+            wait_timeout_ms: d.wait_timeout_ms, replay_endpoint: nil,
+            replay_window: Int32(BroadcastOptions().replayWindow))
     }
     var old: hqt_broadcast_options {
         hqt_broadcast_options(
@@ -334,15 +335,30 @@ public func hqt_engine_symbol_spec(
     }
 }
 
+/// The v2 options as Swift options: the 0.1 fields, then the appended ones.
+func swiftOptions(_ pointer: UnsafePointer<hqt_broadcast_options_v2>?) throws(HQTError) -> BroadcastOptions {
+    guard let pointer else { return BroadcastOptions() }
+    let v2 = try readSized(
+        pointer, defaults: .defaults, firstSize: FirstLayoutSize.broadcastOptions, "hqt_broadcast_options_v2")
+    var o = try swiftOptions(v2.old)
+    if let ep = v2.replay_endpoint { o.replayEndpoint = try text(ep, "options.replay_endpoint") }
+    guard v2.replay_window >= 1 else {
+        throw invalid("options.replay_window must be >= 1, got \(v2.replay_window)")
+    }
+    o.replayWindow = Int(v2.replay_window)
+    return o
+}
+
 @_cdecl("hqt_broadcaster_create_v2")
 public func hqt_broadcaster_create_v2(
     _ options: UnsafePointer<hqt_broadcast_options_v2>?,
     _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
-    withOldLayout(
-        options, defaults: .defaults, firstSize: FirstLayoutSize.broadcastOptions,
-        "hqt_broadcast_options_v2", { $0.old },
-        body: { hqt_broadcaster_create($0, out) })
+    do throws(HQTError) {
+        return createBroadcaster(try swiftOptions(options), out)
+    } catch {
+        return fail(error)
+    }
 }
 
 @_cdecl("hqt_engine_enable_broadcasting_v2")
@@ -351,15 +367,12 @@ public func hqt_engine_enable_broadcasting_v2(
     _ options: UnsafePointer<hqt_broadcast_options_v2>?,
     _ cadence: UnsafePointer<hqt_broadcast_cadence_v2>?
 ) -> Int32 {
-    withOldLayout(
-        options, defaults: .defaults, firstSize: FirstLayoutSize.broadcastOptions,
-        "hqt_broadcast_options_v2", { $0.old },
-        body: { o in
-            withOldLayout(
-                cadence, defaults: .defaults, firstSize: FirstLayoutSize.broadcastCadence,
-                "hqt_broadcast_cadence_v2", { $0.old },
-                body: { c in hqt_engine_enable_broadcasting(handle, o, c) })
-        })
+    let o: BroadcastOptions
+    do throws(HQTError) { o = try swiftOptions(options) } catch { return fail(error) }
+    return withOldLayout(
+        cadence, defaults: .defaults, firstSize: FirstLayoutSize.broadcastCadence,
+        "hqt_broadcast_cadence_v2", { $0.old },
+        body: { c in enableBroadcasting(handle, o, c) })
 }
 
 @_cdecl("hqt_wal_open_v2")

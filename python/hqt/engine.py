@@ -1358,6 +1358,8 @@ class Engine(_hqt.Engine):
         on_bar_close: bool = True,
         on_deal: bool = True,
         every_ticks: int = 0,
+        replay_endpoint: str | None = None,
+        replay_window: int = 65_536,
     ) -> str:
         """Publish every event of run() / process_event() on a ZeroMQ socket; returns the endpoint.
 
@@ -1370,6 +1372,12 @@ class Engine(_hqt.Engine):
         :attr:`broadcast_endpoint`). A bind failure raises BroadcastError and
         leaves the engine working, not broadcasting; StateError if already
         broadcasting. May be called from a strategy callback (mid-run).
+
+        ``replay_endpoint`` (e.g. ``"tcp://127.0.0.1:*"``) also binds the
+        snapshot/replay ROUTER (docs/zmq.md section 13; same CURVE key and
+        allow-list), keeping the last ``replay_window`` TRADE, ORDER,
+        POSITION and ACCOUNT events; its address is :attr:`replay_endpoint`.
+        :class:`hqt.subscriber.Mirror` uses it to repair gaps.
         """
         opts = broadcast_options(
             endpoint,
@@ -1384,7 +1392,9 @@ class Engine(_hqt.Engine):
             raise TypeError(f"every_ticks must be an int, not {type(every_ticks).__name__}")
         if not 0 <= every_ticks <= 2**31 - 1:
             raise InvalidArgumentError(f"every_ticks must be in 0..2147483647, got {every_ticks}")
-        self._enable_broadcasting(*opts, bool(on_bar_close), bool(on_deal), every_ticks)
+        self._enable_broadcasting(
+            *opts, bool(on_bar_close), bool(on_deal), every_ticks, replay_endpoint, replay_window
+        )
         return self.broadcast_endpoint or opts[0]
 
     def broadcast_stats(self) -> BroadcastStats:

@@ -87,7 +87,9 @@ extension Engine {
                 // Continuing an interrupted run: it already started (on_start
                 // ran, the strategy holds its state); the next event is next.
                 isPaused = false
+                notifyRun(started: true)
             } else if resume && runStage == .running {
+                notifyRun(started: true)
                 warmingUp = true
                 defer { warmingUp = false }
                 if let onStart = hooks.onStart { try onStart(self) }
@@ -107,6 +109,7 @@ extension Engine {
                 // an on_start a crash interrupted and the resumed run redoes it.
                 phase = .start
                 tickModel = model
+                notifyRun(started: false)
                 try commit(.runMark(stage: .starting, flushesBars: false, tickModel: model))
                 if let onStart = hooks.onStart { try onStart(self) }
                 try deliverTrades()
@@ -120,6 +123,7 @@ extension Engine {
             // checkpoint (with the strategy's state) as at any event boundary.
             isPaused = true
             phase = .between
+            notifyRunPaused()
             if journal != nil && !walNeedsRecovery { try checkpoint() }
             throw error
         } catch {
@@ -152,6 +156,7 @@ extension Engine {
         } catch {
             if failure == nil { failure = error }
         }
+        notifyRunEnded(failed: failure != nil)
         if let failure { throw failure }
     }
 

@@ -516,6 +516,10 @@ static PyGetSetDef engine_core_getset[] = {
      PyDoc_STR("True while a resumed run re-feeds warm-up events (trading is refused)."), NULL},
     {"broadcast_endpoint", (getter)hqt_engine_get_broadcast_endpoint, NULL,
      PyDoc_STR("The endpoint the engine publishes on ('*' port resolved), or None."), NULL},
+    {"replay_endpoint", (getter)hqt_engine_get_replay_endpoint, NULL,
+     PyDoc_STR("The snapshot/replay ROUTER endpoint (docs/zmq.md section 13), or None."), NULL},
+    {"broadcast_run_id", (getter)hqt_engine_get_broadcast_run_id, NULL,
+     PyDoc_STR("Run id of the sequenced and SESSION frames while broadcasting, or None."), NULL},
     {NULL}
 };
 
