@@ -159,3 +159,37 @@ def test_the_c_struct_carries_quote_sessions():
     s.name = b"T"
     assert lib.hqt_engine_add_symbol_v2(e, C.byref(s), C.byref(sid)) == 1
     lib.hqt_engine_destroy(e)
+
+
+class Warm(Holder):
+    """Holder that records the ticks a resumed run re-feeds (engine.warming_up)."""
+
+    def __init__(self, warmup: int):
+        super().__init__()
+        self.warmup, self.warm_ticks = warmup, []
+
+    def on_tick(self, e: hqt.Engine, tick: hqt.Tick) -> None:
+        if e.warming_up:
+            self.warm_ticks.append(tick.time)
+            return
+        super().on_tick(e, tick)
+
+
+def test_a_resumed_runs_refeed_skips_the_same_ticks(tmp_path):
+    """The re-feed before a resumed run (Strategy.warmup) walks the loaded events
+    again: a weekend tick in it is skipped there too, not handed to on_tick."""
+    t, bid = hourly()
+    log, copy = tmp_path / "run.wal", tmp_path / "crash.wal"
+    e = loaded(True, t, bid)
+    e.enable_wal(log, sync="always", checkpoint_every=20)
+    e.run(Holder(150, log, copy))
+    e.disable_wal()
+    r = loaded(True, t, bid)
+    r.enable_wal(copy, sync="always", checkpoint_every=20)
+    k = r.recover_from_wal().events_processed
+    assert k > 168  # past the first weekend (events 120...167)
+    w = Warm(warmup=k)
+    r.run(w, resume=True)
+    expected = [int(x) for x in t[:k] if (x - MONDAY) // DAY % 7 < 5]
+    assert w.warm_ticks == expected and len(expected) == k - 48
+    r.disable_wal()
