@@ -312,9 +312,13 @@ class PriceSketch:
         return cols[0], cols[2], cols[3], cols[4], cols[5]
 
     def first_last(self) -> tuple[float, float] | None:
-        """The first open and the last close of everything loaded (buy and hold)."""
+        """The first open and the last close of everything loaded (buy and hold),
+        rounded to the engine's micro units: a load of micro prices (x 1e-6) and
+        one of floats give the same figures."""
         cols = self._flat()
-        return (float(cols[2][0]), float(cols[5][-1])) if self.size else None
+        if not self.size:
+            return None
+        return round(float(cols[2][0]), 6), round(float(cols[5][-1]), 6)
 
     def copy(self) -> PriceSketch:
         other = PriceSketch(self.cap)
