@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["get_include", "get_library", "cffi_cdef"]
+__all__ = ["get_include", "get_library", "cffi_cdef", "cdef_from_header"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -43,11 +43,17 @@ def cffi_cdef() -> str:
     this drops every preprocessor line and the C++ block, keeps integer
     ``#define``s (string ones like HQT_VERSION become absent: call hqt_version())
     and writes ``HQT_KEEP`` as its number. Declarations are the header's, so
-    cdef and library cannot drift.
+    cdef and library cannot drift. scripts/install.sh writes the same text to
+    PREFIX/share/hqt/hqt.cdef for cffi users of the C kit.
     """
+    return cdef_from_header((Path(get_include()) / "hqt.h").read_text())
+
+
+def cdef_from_header(header: str) -> str:
+    """The cffi_cdef() transformation of any hqt.h text (stdlib only: install.sh runs it)."""
     out: list[str] = []
     skip_cplusplus = False
-    for line in (Path(get_include()) / "hqt.h").read_text().splitlines():
+    for line in header.splitlines():
         stripped = line.strip()
         if skip_cplusplus:
             skip_cplusplus = not stripped.startswith("#endif")
