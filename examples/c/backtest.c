@@ -10,7 +10,8 @@
  * Engine (10 000 USD, leverage 100) -> one symbol -> 20 000 generated ticks
  * -> a native strategy (buy on a breakout, SL/TP attached) -> broadcasting on
  * a free TCP port -> a write-ahead log -> run -> statistics -> errors.
- * Money, prices and volumes are int64 micro-units (1.10000 -> 1100000).
+ * Money, prices and volumes are int64 micro-units in the ABI (1.10000 -> 1100000);
+ * the _f64 functions (hqt_engine_create_f64, hqt_engine_buy_f64, ...) take doubles.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -47,8 +48,9 @@ static int on_tick(hqt_engine *engine, const hqt_tick *tick, void *user_data)
         return 1;
     if (open == 0 && tick->ask > s->breakout_micros) {
         uint64_t ticket = 0;
-        int st = hqt_engine_buy(engine, tick->symbol_id, MICROS(0.1), /* 0.1 lot */
-                                tick->bid - MICROS(0.0010), tick->bid + MICROS(0.0005), &ticket);
+        double bid = tick->bid / 1e6; /* tick prices are micro-units; the _f64 twin takes doubles */
+        int st = hqt_engine_buy_f64(engine, tick->symbol_id, 0.1 /* lots */, bid - 0.0010,
+                                    bid + 0.0005, &ticket);
         if (st == HQT_E_NO_MONEY)
             return 0; /* a refused order is not fatal for this strategy */
         if (st != HQT_OK)
@@ -64,9 +66,9 @@ int main(int argc, char **argv)
     const char *endpoint = argc > 2 ? argv[2] : "tcp://127.0.0.1:*";
     printf("HQT %s (header %s)\n", hqt_version(), HQT_VERSION);
 
-    /* 1. Engine: balance in micro-units of the account currency. */
+    /* 1. Engine: 10 000 USD (hqt_engine_create takes micro-units: MICROS(10000.0)). */
     hqt_engine *engine = NULL;
-    CHECK(hqt_engine_create(MICROS(10000.0), "USD", 100, &engine));
+    CHECK(hqt_engine_create_f64(10000.0, "USD", 100, &engine));
 
     /* 2. A symbol: start from the defaults, change what differs. */
     hqt_symbol_spec spec;
@@ -129,7 +131,7 @@ int main(int argc, char **argv)
 
     /* 8. Errors: a status code, and a message for this thread. */
     uint64_t ticket = 0;
-    int st = hqt_engine_buy(engine, 99, MICROS(0.1), 0, 0, &ticket);
+    int st = hqt_engine_buy_f64(engine, 99, 0.1, 0, 0, &ticket);
     printf("buy on symbol 99: %s: %s\n", hqt_status_name(st), hqt_last_error());
 
     CHECK(hqt_engine_disable_wal(engine)); /* final checkpoint */

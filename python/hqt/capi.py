@@ -380,6 +380,19 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "hqt_engine_trades": (C.c_int, [ENGINE_P, P(Trade), C.c_size_t, P(C.c_size_t)]),
     "hqt_engine_equity_curve": (C.c_int, [ENGINE_P, P(EquityPoint), C.c_size_t, P(C.c_size_t)]),
     "hqt_engine_statistics": (C.c_int, [ENGINE_P, P(Statistics)]),
+    # the _f64 twins: doubles in natural units (balance 10000.0, volume 0.1 lot, price 1.1)
+    "hqt_engine_create_f64": (C.c_int, [dbl, C.c_char_p, i64, P(ENGINE_P)]),
+    "hqt_engine_deposit_f64": (C.c_int, [ENGINE_P, dbl]),
+    "hqt_engine_set_margin_levels_f64": (C.c_int, [ENGINE_P, dbl, dbl]),
+    "hqt_engine_buy_f64": (C.c_int, [ENGINE_P, u32, dbl, dbl, dbl, P(u64)]),
+    "hqt_engine_sell_f64": (C.c_int, [ENGINE_P, u32, dbl, dbl, dbl, P(u64)]),
+    "hqt_engine_modify_f64": (C.c_int, [ENGINE_P, u64, dbl, dbl]),
+    "hqt_engine_modify_order_f64": (C.c_int, [ENGINE_P, u64, dbl, dbl, i64]),
+    "hqt_engine_close_f64": (C.c_int, [ENGINE_P, u64, dbl]),
+    "hqt_engine_load_bars_f64": (
+        C.c_int,
+        [ENGINE_P, u32, i32, P(i64), P(dbl), P(dbl), P(dbl), P(dbl), P(dbl), C.c_size_t],
+    ),
 }
 
 
