@@ -100,6 +100,8 @@ setup(
     package_dir={"": "python"},
     packages=["hqt"],
     package_data={"hqt": ["py.typed", "*.pyi", "libhqt.so", "include/hqt.h"]},
+    # the extension's C sources are in the sdist (MANIFEST.in), not in the installed package
+    exclude_package_data={"hqt": ["_ext/*"]},
     ext_modules=[hqt_ext],
     cmdclass={"build_ext": SwiftBuildExt},
 )

@@ -8,6 +8,7 @@ directory outside the repository with no hqt package importable.
 
 from __future__ import annotations
 
+import ctypes as C
 import os
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import hqt
+import hqt.capi as capi
 from conftest import LIBHQT, ROOT
 
 pytestmark = [
@@ -121,3 +123,22 @@ def test_cffi_cdef_parses_and_declares_every_function_of_the_header():
     for name in declared:
         assert getattr(lib, name) is not None, name
     assert lib.HQT_KEEP == -(2**63) and lib.HQT_VERSION_NUMBER == hqt.constants.ABI_VERSION_NUMBER
+
+
+def test_capi_signatures_match_the_header():
+    # hqt.capi is hand-kept; test_header_cffi checks its structs, this its functions:
+    # same arity, and each argument and result of the same size as hqt.h declares.
+    cffi = pytest.importorskip("cffi")
+    ffi = cffi.FFI()
+    ffi.cdef(hqt.cffi_cdef())
+    lib = ffi.dlopen(hqt.get_library())
+    for name, (restype, argtypes) in capi._SIGNATURES.items():
+        declared = ffi.typeof(getattr(lib, name))
+        assert len(declared.args) == len(argtypes), name
+        for ctype, ftype in zip(argtypes, declared.args, strict=True):
+            assert C.sizeof(ctype) == ffi.sizeof(ftype), (name, ctype, ftype.cname)
+            assert (ftype.kind == "primitive" and "double" in ftype.cname) == (ctype is C.c_double)
+        if restype is None:
+            assert declared.result.cname == "void", name
+        else:
+            assert C.sizeof(restype) == ffi.sizeof(declared.result), name
