@@ -476,8 +476,8 @@ enum {
 /* Margin call and stop-out levels with their mode: HQT_STOP_OUT_PERCENT (percent x 1e6, as
    hqt_engine_set_margin_levels) or HQT_STOP_OUT_MONEY (deposit currency x 1e6, compared with the
    free margin; 0 <= stop_out <= margin_call <= 1e12). docs/engine.md, "Trading rules". */
-int hqt_engine_set_margin_levels_mode(hqt_engine *engine, int64_t margin_call_micros, int64_t stop_out_micros,
-                                      int32_t mode);
+int hqt_engine_set_margin_levels_mode(hqt_engine *engine, int64_t margin_call_micros,
+                                      int64_t stop_out_micros, int32_t mode);
 /* The mode set last (HQT_STOP_OUT_PERCENT until set). */
 int hqt_engine_stop_out_mode(hqt_engine *engine, int32_t *out_mode);
 /* Interval of equity curve samples in ns (default 60 s); deals always add a sample. */
@@ -932,25 +932,31 @@ int hqt_broadcaster_endpoint(const hqt_broadcaster *broadcaster, char *out, size
 /* Publish one frame. HQT_OK: accepted by ZeroMQ (or nobody subscribed to it);
    HQT_E_BROADCAST: dropped because a subscriber's queue is full -- not fatal,
    counted in the stats; HQT_E_INVALID_ARGUMENT: broadcaster is NULL. */
-int hqt_broadcaster_publish_tick(hqt_broadcaster *broadcaster, uint32_t symbol_id, uint64_t time,
-                                 int64_t bid, int64_t ask);
-int hqt_broadcaster_publish_bar(hqt_broadcaster *broadcaster, uint32_t symbol_id, uint16_t timeframe,
-                                uint64_t time, int64_t open, int64_t high, int64_t low,
-                                int64_t close, uint64_t volume);
+int hqt_broadcaster_publish_tick(hqt_broadcaster *broadcaster, uint32_t symbol_id, uint64_t time_ns,
+                                 int64_t bid_micros, int64_t ask_micros);
+int hqt_broadcaster_publish_bar(hqt_broadcaster *broadcaster, uint32_t symbol_id,
+                                uint16_t timeframe, uint64_t time_ns, int64_t open_micros,
+                                int64_t high_micros, int64_t low_micros, int64_t close_micros,
+                                uint64_t volume_micros);
 int hqt_broadcaster_publish_trade(hqt_broadcaster *broadcaster, uint64_t ticket, uint32_t symbol_id,
-                                  uint64_t time, uint64_t volume, int64_t price, int64_t profit);
+                                  uint64_t time_ns, uint64_t volume_micros, int64_t price_micros,
+                                  int64_t profit_micros);
 int hqt_broadcaster_publish_order(hqt_broadcaster *broadcaster, uint64_t ticket, uint32_t symbol_id,
-                                  uint64_t time, uint8_t kind, uint64_t volume, int64_t price);
-int hqt_broadcaster_publish_equity(hqt_broadcaster *broadcaster, uint64_t time, int64_t balance,
-                                   int64_t equity, int64_t margin, int64_t free_margin);
-int hqt_broadcaster_publish_margin(hqt_broadcaster *broadcaster, uint64_t time, int64_t margin,
-                                   int64_t free_margin, int64_t margin_level, uint8_t event);
+                                  uint64_t time_ns, uint8_t kind, uint64_t volume_micros,
+                                  int64_t price_micros);
+int hqt_broadcaster_publish_equity(hqt_broadcaster *broadcaster, uint64_t time_ns,
+                                   int64_t balance_micros, int64_t equity_micros,
+                                   int64_t margin_micros, int64_t free_margin_micros);
+int hqt_broadcaster_publish_margin(hqt_broadcaster *broadcaster, uint64_t time_ns,
+                                   int64_t margin_micros, int64_t free_margin_micros,
+                                   int64_t margin_level_micros, uint8_t event);
 int hqt_broadcaster_publish_position(hqt_broadcaster *broadcaster, uint64_t ticket,
-                                     uint32_t symbol_id, uint64_t time, uint8_t kind,
-                                     uint64_t volume, int64_t open_price, int64_t sl, int64_t tp,
-                                     int64_t profit);
-int hqt_broadcaster_publish_account(hqt_broadcaster *broadcaster, uint64_t time, int64_t balance,
-                                    int64_t equity, int64_t profit, int64_t margin_level);
+                                     uint32_t symbol_id, uint64_t time_ns, uint8_t kind,
+                                     uint64_t volume_micros, int64_t open_price_micros,
+                                     int64_t sl_micros, int64_t tp_micros, int64_t profit_micros);
+int hqt_broadcaster_publish_account(hqt_broadcaster *broadcaster, uint64_t time_ns,
+                                    int64_t balance_micros, int64_t equity_micros,
+                                    int64_t profit_micros, int64_t margin_level_micros);
 
 /* Counters; safe to call from any thread while another publishes. */
 int hqt_broadcaster_stats(const hqt_broadcaster *broadcaster, hqt_broadcast_stats *out);

@@ -17,7 +17,9 @@ _PACKAGE = Path(__file__).resolve().parent
 
 def get_include() -> str:
     """The directory holding hqt.h (for ``-I``, cffi's ``include_dirs``, setuptools)."""
-    for candidate in (_PACKAGE / "include", _PACKAGE.parent.parent / "include"):
+    # a checkout's include/ first: the copy build_ext puts in the package goes stale
+    # when hqt.h is edited, the checkout's header never does
+    for candidate in (_PACKAGE.parent.parent / "include", _PACKAGE / "include"):
         if (candidate / "hqt.h").is_file():
             return str(candidate)
     raise FileNotFoundError(f"hqt.h is neither in {_PACKAGE / 'include'} nor in a checkout")
