@@ -441,8 +441,13 @@ typedef struct hqt_statistics {
 typedef struct hqt_engine hqt_engine;
 
 /* initial_balance in money micro; currency a 3-letter code; leverage >= 1. */
-int hqt_engine_create(int64_t initial_balance, const char *currency, int64_t leverage,
+int hqt_engine_create(int64_t initial_balance_micros, const char *currency, int64_t leverage,
                       hqt_engine **out_engine);
+/* The same, balance as a double in the currency (10000.0 USD). Every _f64 function rounds
+   each double once to micro-units and calls its int64 twin; NaN, infinities and values
+   beyond +-9.2e12 are HQT_E_INVALID_ARGUMENT. (since 0.2) */
+int hqt_engine_create_f64(double initial_balance, const char *currency, int64_t leverage,
+                          hqt_engine **out_engine);
 /* Frees the engine; closes its broadcaster and WAL. NULL is a no-op
    (HQT_OK). HQT_E_BUSY from the engine's own callbacks (it stays alive);
    HQT_E_INVALID_ARGUMENT for a destroyed or foreign handle. Returned void
@@ -452,7 +457,11 @@ int hqt_engine_destroy(hqt_engine *engine);
 /* HQT_ACCOUNT_HEDGING (default) or HQT_ACCOUNT_NETTING; only before the first order. */
 int hqt_engine_set_account_mode(hqt_engine *engine, int32_t mode);
 /* Margin call and stop-out levels, percent x 1e6 (defaults 100% and 50%). */
-int hqt_engine_set_margin_levels(hqt_engine *engine, int64_t margin_call, int64_t stop_out);
+int hqt_engine_set_margin_levels(hqt_engine *engine, int64_t margin_call_micros,
+                                 int64_t stop_out_micros);
+/* The same in natural units (percent, or deposit currency in HQT_STOP_OUT_MONEY mode). */
+int hqt_engine_set_margin_levels_f64(hqt_engine *engine, double margin_call_level,
+                                     double stop_out_level);
 /* Digits the balance books money in (deal profit, commission, swap), 0...6;
    default by currency: 2, JPY and other zero-decimal currencies 0, BHD/KWD/...
    3 (ACCOUNT_CURRENCY_DIGITS). Only before the first order. */
@@ -468,8 +477,8 @@ enum {
 /* Margin call and stop-out levels with their mode: HQT_STOP_OUT_PERCENT (percent x 1e6, as
    hqt_engine_set_margin_levels) or HQT_STOP_OUT_MONEY (deposit currency x 1e6, compared with the
    free margin; 0 <= stop_out <= margin_call <= 1e12). docs/engine.md, "Trading rules". */
-int hqt_engine_set_margin_levels_mode(hqt_engine *engine, int64_t margin_call, int64_t stop_out,
-                                      int32_t mode);
+int hqt_engine_set_margin_levels_mode(hqt_engine *engine, int64_t margin_call_micros,
+                                      int64_t stop_out_micros, int32_t mode);
 /* The mode set last (HQT_STOP_OUT_PERCENT until set). */
 int hqt_engine_stop_out_mode(hqt_engine *engine, int32_t *out_mode);
 /* Ticks skipped so far for lying outside their symbol's quote sessions (docs/engine.md). */
@@ -572,18 +581,18 @@ int hqt_engine_find_symbol(hqt_engine *engine, const char *name, uint32_t *out_s
 /* Appends n ticks of one symbol. Times must not go backwards (within the
    array nor against what was loaded before); prices > 0 and ask >= bid.
    All or nothing: on error nothing is loaded and the message names the index. */
-int hqt_engine_load_ticks(hqt_engine *engine, uint32_t symbol_id, const int64_t *time,
-                          const int64_t *bid, const int64_t *ask, size_t n);
+int hqt_engine_load_ticks(hqt_engine *engine, uint32_t symbol_id, const int64_t *time_ns,
+                          const int64_t *bid_micros, const int64_t *ask_micros, size_t n);
 /* Same, prices as doubles (rounded once to micro). NaN/inf rejected. */
-int hqt_engine_load_ticks_f64(hqt_engine *engine, uint32_t symbol_id, const int64_t *time,
+int hqt_engine_load_ticks_f64(hqt_engine *engine, uint32_t symbol_id, const int64_t *time_ns,
                               const double *bid, const double *ask, size_t n);
 /* Appends n bars of one symbol and timeframe (time = open time). */
 int hqt_engine_load_bars(hqt_engine *engine, uint32_t symbol_id, int32_t timeframe,
-                         const int64_t *time, const int64_t *open, const int64_t *high,
-                         const int64_t *low, const int64_t *close, const int64_t *volume,
-                         size_t n);
+                         const int64_t *time_ns, const int64_t *open_micros,
+                         const int64_t *high_micros, const int64_t *low_micros,
+                         const int64_t *close_micros, const int64_t *volume_micros, size_t n);
 int hqt_engine_load_bars_f64(hqt_engine *engine, uint32_t symbol_id, int32_t timeframe,
-                             const int64_t *time, const double *open, const double *high,
+                             const int64_t *time_ns, const double *open, const double *high,
                              const double *low, const double *close, const double *volume,
                              size_t n);
 /* Build bars of this timeframe from the symbol's ticks; each is delivered to
@@ -759,26 +768,40 @@ int hqt_order_request_v2_init(hqt_order_request_v2 *request, size_t struct_size)
 int hqt_engine_order_send_v2(hqt_engine *engine, const hqt_order_request_v2 *request,
                              uint64_t *out_ticket);
 /* Market orders; sl/tp 0 = none. The ticket is the new position's. */
-int hqt_engine_buy(hqt_engine *engine, uint32_t symbol_id, int64_t volume, int64_t sl,
-                   int64_t tp, uint64_t *out_ticket);
-int hqt_engine_sell(hqt_engine *engine, uint32_t symbol_id, int64_t volume, int64_t sl,
-                    int64_t tp, uint64_t *out_ticket);
+int hqt_engine_buy(hqt_engine *engine, uint32_t symbol_id, int64_t volume_micros,
+                   int64_t sl_micros, int64_t tp_micros, uint64_t *out_ticket);
+int hqt_engine_sell(hqt_engine *engine, uint32_t symbol_id, int64_t volume_micros,
+                    int64_t sl_micros, int64_t tp_micros, uint64_t *out_ticket);
+/* The same with doubles: volume in lots (0.1), SL/TP as prices (0 = none). */
+int hqt_engine_buy_f64(hqt_engine *engine, uint32_t symbol_id, double volume_lots,
+                       double sl_price, double tp_price, uint64_t *out_ticket);
+int hqt_engine_sell_f64(hqt_engine *engine, uint32_t symbol_id, double volume_lots,
+                        double sl_price, double tp_price, uint64_t *out_ticket);
 /* SL/TP of a position or pending order; HQT_KEEP leaves one unchanged, 0 removes it. */
-int hqt_engine_modify(hqt_engine *engine, uint64_t ticket, int64_t sl, int64_t tp);
+int hqt_engine_modify(hqt_engine *engine, uint64_t ticket, int64_t sl_micros, int64_t tp_micros);
+/* The same with prices as doubles: a negative price leaves one unchanged, 0 removes it. */
+int hqt_engine_modify_f64(hqt_engine *engine, uint64_t ticket, double sl_price, double tp_price);
 /* Price / stop-limit / expiration of a pending order; HQT_KEEP leaves one unchanged. */
-int hqt_engine_modify_order(hqt_engine *engine, uint64_t ticket, int64_t price,
-                            int64_t stop_limit, int64_t expiration);
+int hqt_engine_modify_order(hqt_engine *engine, uint64_t ticket, int64_t price_micros,
+                            int64_t stop_limit_micros, int64_t expiration_ns);
+/* The same with prices as doubles (negative: unchanged); expiration_ns as above. */
+int hqt_engine_modify_order_f64(hqt_engine *engine, uint64_t ticket, double price,
+                                double stop_limit_price, int64_t expiration_ns);
 /* Trailing stop distance of a position in points; 0 turns it off. */
 int hqt_engine_set_trailing_stop(hqt_engine *engine, uint64_t ticket, int64_t points);
 /* Closes a position at market; volume 0 = all of it. */
-int hqt_engine_close(hqt_engine *engine, uint64_t ticket, int64_t volume);
+int hqt_engine_close(hqt_engine *engine, uint64_t ticket, int64_t volume_micros);
+/* The same, volume in lots (0 = all of it). */
+int hqt_engine_close_f64(hqt_engine *engine, uint64_t ticket, double volume_lots);
 int hqt_engine_cancel(hqt_engine *engine, uint64_t ticket);
 /* Close By (hedging accounts): closes the smaller volume of two opposite
    positions of one symbol against each other, as two HQT_ENTRY_OUT_BY deals
    at by_ticket's open price (no spread paid a second time). */
 int hqt_engine_close_by(hqt_engine *engine, uint64_t ticket, uint64_t by_ticket);
 /* Deposit (amount > 0) or withdrawal (amount < 0), money micro. */
-int hqt_engine_deposit(hqt_engine *engine, int64_t amount);
+int hqt_engine_deposit(hqt_engine *engine, int64_t amount_micros);
+/* The same, amount as a double in the account currency. */
+int hqt_engine_deposit_f64(hqt_engine *engine, double amount);
 
 /* ---- state and results ----
    List calls copy at most `capacity` items into `out` (which may be NULL
@@ -934,25 +957,31 @@ int hqt_broadcaster_endpoint(const hqt_broadcaster *broadcaster, char *out, size
 /* Publish one frame. HQT_OK: accepted by ZeroMQ (or nobody subscribed to it);
    HQT_E_BROADCAST: dropped because a subscriber's queue is full -- not fatal,
    counted in the stats; HQT_E_INVALID_ARGUMENT: broadcaster is NULL. */
-int hqt_broadcaster_publish_tick(hqt_broadcaster *broadcaster, uint32_t symbol_id, uint64_t time,
-                                 int64_t bid, int64_t ask);
-int hqt_broadcaster_publish_bar(hqt_broadcaster *broadcaster, uint32_t symbol_id, uint16_t timeframe,
-                                uint64_t time, int64_t open, int64_t high, int64_t low,
-                                int64_t close, uint64_t volume);
+int hqt_broadcaster_publish_tick(hqt_broadcaster *broadcaster, uint32_t symbol_id, uint64_t time_ns,
+                                 int64_t bid_micros, int64_t ask_micros);
+int hqt_broadcaster_publish_bar(hqt_broadcaster *broadcaster, uint32_t symbol_id,
+                                uint16_t timeframe, uint64_t time_ns, int64_t open_micros,
+                                int64_t high_micros, int64_t low_micros, int64_t close_micros,
+                                uint64_t volume_micros);
 int hqt_broadcaster_publish_trade(hqt_broadcaster *broadcaster, uint64_t ticket, uint32_t symbol_id,
-                                  uint64_t time, uint64_t volume, int64_t price, int64_t profit);
+                                  uint64_t time_ns, uint64_t volume_micros, int64_t price_micros,
+                                  int64_t profit_micros);
 int hqt_broadcaster_publish_order(hqt_broadcaster *broadcaster, uint64_t ticket, uint32_t symbol_id,
-                                  uint64_t time, uint8_t kind, uint64_t volume, int64_t price);
-int hqt_broadcaster_publish_equity(hqt_broadcaster *broadcaster, uint64_t time, int64_t balance,
-                                   int64_t equity, int64_t margin, int64_t free_margin);
-int hqt_broadcaster_publish_margin(hqt_broadcaster *broadcaster, uint64_t time, int64_t margin,
-                                   int64_t free_margin, int64_t margin_level, uint8_t event);
+                                  uint64_t time_ns, uint8_t kind, uint64_t volume_micros,
+                                  int64_t price_micros);
+int hqt_broadcaster_publish_equity(hqt_broadcaster *broadcaster, uint64_t time_ns,
+                                   int64_t balance_micros, int64_t equity_micros,
+                                   int64_t margin_micros, int64_t free_margin_micros);
+int hqt_broadcaster_publish_margin(hqt_broadcaster *broadcaster, uint64_t time_ns,
+                                   int64_t margin_micros, int64_t free_margin_micros,
+                                   int64_t margin_level_micros, uint8_t event);
 int hqt_broadcaster_publish_position(hqt_broadcaster *broadcaster, uint64_t ticket,
-                                     uint32_t symbol_id, uint64_t time, uint8_t kind,
-                                     uint64_t volume, int64_t open_price, int64_t sl, int64_t tp,
-                                     int64_t profit);
-int hqt_broadcaster_publish_account(hqt_broadcaster *broadcaster, uint64_t time, int64_t balance,
-                                    int64_t equity, int64_t profit, int64_t margin_level);
+                                     uint32_t symbol_id, uint64_t time_ns, uint8_t kind,
+                                     uint64_t volume_micros, int64_t open_price_micros,
+                                     int64_t sl_micros, int64_t tp_micros, int64_t profit_micros);
+int hqt_broadcaster_publish_account(hqt_broadcaster *broadcaster, uint64_t time_ns,
+                                    int64_t balance_micros, int64_t equity_micros,
+                                    int64_t profit_micros, int64_t margin_level_micros);
 
 /* Counters; safe to call from any thread while another publishes. */
 int hqt_broadcaster_stats(const hqt_broadcaster *broadcaster, hqt_broadcast_stats *out);

@@ -8,6 +8,7 @@ config=release
 [ "${1:-}" = "--debug" ] && config=debug
 swift build -c "$config" --product hqt
 bin=$(swift build -c "$config" --show-bin-path)
-install -m 0755 "$bin/libhqt.so" python/hqt/libhqt.so
-cd python
-python3 setup.py -q build_ext --inplace
+# The root setup.py's build_ext, told to use this library rather than build
+# it again: copies it (and include/hqt.h, for hqt.get_include()) into
+# python/hqt/ and compiles hqt._hqt there.
+HQT_LIBHQT="$bin/libhqt.so" python3 setup.py -q build_ext --inplace

@@ -40,6 +40,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from hqt.constants import *  # noqa: F401,F403
+from hqt.constants import ABI_VERSION
 from hqt.constants import __all__ as _constants_all
 from hqt.errors import *  # noqa: F401,F403
 from hqt.errors import NativeLibraryError
@@ -65,6 +66,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from hqt._hqt import Trade as Trade
     from hqt._hqt import status_name as status_name
     from hqt._hqt import version as version
+    from hqt._kit import cffi_cdef as cffi_cdef
+    from hqt._kit import get_include as get_include
+    from hqt._kit import get_library as get_library
     from hqt._optional import MissingExtraError as MissingExtraError
     from hqt.broadcast import Broadcaster as Broadcaster
     from hqt.broadcast import BroadcastStats as BroadcastStats
@@ -88,7 +92,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from hqt.results import BacktestResult as BacktestResult
     from hqt.tickfile import TickFile as TickFile
 
-__version__ = "0.2.0"  # the library's hqt_version(); test_abi_table keeps them equal
+# One place: abi/hqt_abi.toml [version] writes HQT_VERSION_* in hqt.h, ABI_VERSION in
+# hqt.constants (read here) and the distribution's version (setup.py reads the table).
+__version__ = "%d.%d.%d" % ABI_VERSION
 
 # name -> (module, attribute), imported on first access
 _LAZY: dict[str, tuple[str, str]] = {
@@ -122,6 +128,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Topic": ("hqt.broadcast", "Topic"),
     "curve_keypair": ("hqt.broadcast", "curve_keypair"),
     "curve_public_key": ("hqt.broadcast", "curve_public_key"),
+    "get_include": ("hqt._kit", "get_include"),
+    "get_library": ("hqt._kit", "get_library"),
+    "cffi_cdef": ("hqt._kit", "cffi_cdef"),
 }
 
 _NATIVE_MODULES = ("hqt.engine", "hqt._hqt", "hqt.journal", "hqt.broadcast")
@@ -132,6 +141,7 @@ _NATIVE_MODULES = ("hqt.engine", "hqt._hqt", "hqt.journal", "hqt.broadcast")
 _SUBMODULES = frozenset(
     {
         "broadcast",
+        "capi",
         "constants",
         "data",
         "engine",
@@ -189,8 +199,8 @@ def __getattr__(name: str) -> Any:
             raise
         raise NativeLibraryError(
             f"hqt.{name} needs the native extension hqt._hqt, which failed to load ({e}). "
-            "Build it with scripts/build.sh (swift build of libhqt.so, then "
-            "`python3 setup.py build_ext --inplace` in python/)."
+            "Install a wheel of hqt-engine, `pip install .` in a checkout (needs Swift 6), "
+            "or in a checkout run scripts/build.sh (libhqt.so and the extension in place)."
         ) from e
     globals()[name] = value
     return value

@@ -1,7 +1,7 @@
 """Optional dependencies (extras) and the message given when one is missing.
 
 HQT needs only numpy at run time. Features that use more declare an extra in
-python/pyproject.toml:
+the repository root's pyproject.toml (distribution ``hqt-engine``):
 
 ========== ============== ==============================================
 extra      package        used by
@@ -11,6 +11,7 @@ plot       matplotlib     ``BacktestResult.plot()``
 progress   tqdm           progress bars of long ``run()`` calls
 parquet    pyarrow        ``hqt.data.read_parquet``, ``Engine.load_parquet``
 report     bokeh          ``BacktestResult.report()`` (interactive HTML)
+zmq        pyzmq          ``hqt.subscriber``, ``python -m hqt.monitor``
 ========== ============== ==============================================
 
 Without the extra a feature either degrades (results as numpy structured
@@ -32,6 +33,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "tqdm": ("progress", "tqdm"),
     "pyarrow": ("parquet", "pyarrow"),
     "bokeh": ("report", "bokeh"),
+    "zmq": ("zmq", "pyzmq"),
 }
 
 # Tests set entries to None to simulate a missing package.
@@ -59,7 +61,7 @@ def require(module: str, feature: str) -> ModuleType:
         top = module.split(".")[0]
         extra, dist = EXTRAS.get(top, (top, top))
         raise MissingExtraError(
-            f"{feature} needs {dist}, which is not installed: pip install 'hqt[{extra}]' "
+            f"{feature} needs {dist}, which is not installed: pip install 'hqt-engine[{extra}]' "
             f"(or pip install {dist})"
         )
     return mod

@@ -850,7 +850,7 @@ class Engine(_hqt.Engine):
         """Append the ticks or bars of a Parquet file, `batch_rows` rows at a time
         (the default: 1.5 MB of ticks per batch, peak memory 1.11x the data at 20M ticks).
 
-        Needs pyarrow (``pip install 'hqt[parquet]'``). Column names and time
+        Needs pyarrow (``pip install 'hqt-engine[parquet]'``). Column names and time
         rules as in :meth:`load_dataframe` (a timestamp column of any unit
         or time zone, or integers in ``unit``, None = ns). Memory: the engine's copy plus one batch.
         Every batch is checked (time order, finite positive prices, ask >=

@@ -17,7 +17,7 @@ row, never wrapped around. Prices: ``bid``/``ask`` for ticks, ``open``/``high``/
 ``close`` and optionally ``volume`` (or ``tick_volume``/``tickvol``) for
 bars, case-insensitive.
 
-Parquet (``pip install 'hqt[parquet]'``): the same column names, the time a
+Parquet (``pip install 'hqt-engine[parquet]'``): the same column names, the time a
 timestamp column (any unit or time zone) or int64 ns. :func:`iter_parquet`
 reads a file batch by batch so that loading it keeps memory near the size
 of the data (see ``Engine.load_parquet``).

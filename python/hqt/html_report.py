@@ -1,7 +1,7 @@
 """The interactive report of a backtest: ``result.report()`` / ``result.report("run.html")``.
 
 One self-contained HTML page built with Bokeh (the optional extra
-``hqt[report]``): price candles with the trades' entries and exits, any
+``hqt-engine[report]``): price candles with the trades' entries and exits, any
 indicator lines, equity and balance, drawdown (all on one linked time axis:
 zooming or panning one moves the others), a trades table linked to the
 markers (selecting a row highlights its trade on the chart and the other way

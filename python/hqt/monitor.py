@@ -25,25 +25,32 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
-from hqt.subscriber import (
-    ACCOUNT,
-    EQUITY,
-    MARGIN,
-    POSITION,
-    TICK,
-    TOPIC_NAMES,
-    TOPICS,
-    TRADE,
-    CurveKeys,
-    Margin,
-    Position,
-    Record,
-    Subscriber,
-    SubscriberStats,
-    Tick,
-    Trade,
-    topic_of,
-)
+from hqt._optional import MissingExtraError
+
+try:
+    from hqt.subscriber import (
+        ACCOUNT,
+        EQUITY,
+        MARGIN,
+        POSITION,
+        TICK,
+        TOPIC_NAMES,
+        TOPICS,
+        TRADE,
+        CurveKeys,
+        Margin,
+        Position,
+        Record,
+        Subscriber,
+        SubscriberStats,
+        Tick,
+        Trade,
+        topic_of,
+    )
+except MissingExtraError as e:  # python -m hqt.monitor without pyzmq: the one line, no traceback
+    if __name__ == "__main__":
+        raise SystemExit(f"python -m hqt.monitor: {e}") from None
+    raise
 
 __all__ = ["MonitorState", "main"]
 

@@ -1,4 +1,4 @@
-"""Progress bars for long runs (tqdm, optional: ``pip install 'hqt[progress]'``).
+"""Progress bars for long runs (tqdm, optional: ``pip install 'hqt-engine[progress]'``).
 
 ``Engine.run(..., progress=None)`` decides by itself: a bar is shown when
 tqdm is installed, the environment variable ``CI`` is not set, and output
@@ -71,7 +71,7 @@ def wants_progress(progress: bool | None) -> bool:
         if not have_tqdm:
             warnings.warn(
                 "progress=True needs tqdm, which is not installed: "
-                "pip install 'hqt[progress]' (or pip install tqdm); running without "
+                "pip install 'hqt-engine[progress]' (or pip install tqdm); running without "
                 "a progress bar",
                 RuntimeWarning,
                 stacklevel=3,

@@ -6,7 +6,7 @@ copied from the engine as raw C structs (one ``memcpy`` each, no Python
 object per item) and converted lazily, column by column with numpy, the
 first time they are read.
 
-With pandas installed (``pip install 'hqt[pandas]'``) the tables are
+With pandas installed (``pip install 'hqt-engine[pandas]'``) the tables are
 DataFrames; without it they are numpy structured arrays with the same
 columns. ``result.records(kind)`` always gives the structured array.
 
@@ -693,7 +693,7 @@ class BacktestResult:
             max_markers: at most this many trades get entry/exit markers
                 (the most recent ones), to keep huge runs readable.
 
-        Needs matplotlib (``pip install 'hqt[plot]'``). The figure is not
+        Needs matplotlib (``pip install 'hqt-engine[plot]'``). The figure is not
         shown: in Jupyter it displays as the cell's value; elsewhere call
         ``fig.savefig(...)``.
         """
@@ -789,7 +789,7 @@ class BacktestResult:
         A result that carries indicator series of its own (a mapping, or a
         method, ``indicator_series`` -> {name: series}) has them drawn too:
         over the price when their values lie on its scale, else in the panel.
-        Needs bokeh (``pip install 'hqt[report]'``).
+        Needs bokeh (``pip install 'hqt-engine[report]'``).
         """
         rep = build_report(
             self,

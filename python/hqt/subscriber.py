@@ -57,7 +57,15 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-import zmq
+from hqt._optional import EXTRAS, MissingExtraError
+
+try:
+    import zmq
+except ImportError as e:  # the engine needs no pyzmq; receiving its broadcast does
+    raise MissingExtraError(
+        "hqt.subscriber and python -m hqt.monitor need pyzmq, which is not installed: "
+        f"pip install 'hqt-engine[{EXTRAS['zmq'][0]}]' (or pip install pyzmq)"
+    ) from e
 
 from hqt.constants import (
     FRAME_FORMATS,

@@ -144,7 +144,7 @@ def test_frame_errors():
 
 def test_without_pandas_to_frame_says_which_extra(monkeypatch):
     monkeypatch.setitem(_optional._overrides, "pandas", None)
-    with pytest.raises(_optional.MissingExtraError, match=r"pip install 'hqt\[pandas\]'"):
+    with pytest.raises(_optional.MissingExtraError, match=r"pip install 'hqt-engine\[pandas\]'"):
         to_frame(TICKS)
 
 
@@ -225,9 +225,9 @@ def test_parquet_bad_batch_loads_nothing(tmp_path):
 
 def test_parquet_without_pyarrow(monkeypatch, tmp_path):
     monkeypatch.setitem(_optional._overrides, "pyarrow.parquet", None)
-    with pytest.raises(_optional.MissingExtraError, match=r"hqt\[parquet\]"):
+    with pytest.raises(_optional.MissingExtraError, match=r"hqt-engine\[parquet\]"):
         read_parquet(tmp_path / "x.parquet")
-    with pytest.raises(_optional.MissingExtraError, match=r"hqt\[parquet\]"):
+    with pytest.raises(_optional.MissingExtraError, match=r"hqt-engine\[parquet\]"):
         make_engine().load_parquet(0, tmp_path / "x.parquet")
 
 

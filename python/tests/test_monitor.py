@@ -149,3 +149,18 @@ def test_monitor_rejects_bad_arguments(capsys):
     assert "--interval must be > 0" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["tcp://127.0.0.1:1", "--public-key", "x" * 40])
+
+
+def test_monitor_without_pyzmq_names_the_extra_to_install():
+    # sys.modules["zmq"] = None makes `import zmq` fail as if pyzmq were not installed.
+    code = "import sys, runpy; sys.modules['zmq'] = None; runpy.run_module('hqt.monitor', run_name='__main__')"
+    r = subprocess.run(
+        [sys.executable, "-c", code, "tcp://localhost:1"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PYTHON_DIR)},
+        timeout=60,
+    )
+    assert r.returncode == 1
+    assert "pip install 'hqt-engine[zmq]'" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -91,7 +91,7 @@ def test_wants_progress(monkeypatch, fake_tqdm):
 def test_progress_true_without_tqdm_warns_and_runs(monkeypatch):
     monkeypatch.setitem(_optional._overrides, "tqdm", None)
     e = make_engine(TICKS)
-    with pytest.warns(RuntimeWarning, match=r"hqt\[progress\]"):
+    with pytest.warns(RuntimeWarning, match=r"hqt-engine\[progress\]"):
         r = e.run(progress=True)
     assert r.statistics.ticks_processed == len(TICKS)
     monkeypatch.delenv("CI", raising=False)

@@ -300,7 +300,7 @@ def test_plot(result, tmp_path):
 
 def test_plot_without_matplotlib(result, monkeypatch):
     monkeypatch.setitem(_optional._overrides, "matplotlib.figure", None)
-    with pytest.raises(_optional.MissingExtraError, match=r"hqt\[plot\]"):
+    with pytest.raises(_optional.MissingExtraError, match=r"hqt-engine\[plot\]"):
         result.plot()
 
 
