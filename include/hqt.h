@@ -1420,6 +1420,14 @@ int hqt_engine_indicator_view(hqt_engine *engine, uint32_t id, const hqt_indicat
 int hqt_engine_indicator_value(hqt_engine *engine, uint32_t id, int32_t output, int32_t shift,
                                double *out_value);
 
+/* The indicator's values thinned for plotting (at most 2048 points, every
+   2^k-th value once that many were produced; warm-up values left out):
+   times[i] (ns, the tick's time or the bar's close) and
+   values[i * outputs + o]. Sets *out_count to the number of points; copies
+   nothing when it exceeds capacity (call again with room for that many). */
+int hqt_engine_indicator_sketch(hqt_engine *engine, uint32_t id, int64_t *times, double *values,
+                                size_t capacity, size_t *out_count);
+
 /* The same read from a view, with no handle check or error path (a few
    nanoseconds; or read the view's fields directly, as documented above):
    NaN before the first update, beyond the history kept, for an output the

@@ -34,6 +34,7 @@ hqt_ext = Extension(
             "broadcaster.c",
             "results.c",
             "rules.c",
+            "indicators.c",
         )
     ],
     depends=[str(EXT_DIR / name) for name in ("hqt_ext.h", "engine_impl.h", "io_impl.h")]

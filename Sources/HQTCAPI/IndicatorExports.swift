@@ -82,3 +82,24 @@ public func hqt_indicator_at(_ view: UnsafePointer<hqt_indicator_view>?, _ outpu
     if slot < 0 { slot += v.capacity }
     return values[Int(slot * v.outputs + o)]
 }
+
+@_cdecl("hqt_engine_indicator_sketch")
+public func hqt_engine_indicator_sketch(
+    _ handle: OpaquePointer?, _ id: UInt32, _ times: UnsafeMutablePointer<Int64>?,
+    _ values: UnsafeMutablePointer<Double>?, _ capacity: Int, _ outCount: UnsafeMutablePointer<Int>?
+) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        let out = try output(outCount, "out_count")
+        let ind = try e.indicator(Int(id))
+        let points = ind.sketchPoints()
+        let n = points.times.count, k = ind.spec.kind.outputs
+        out.pointee = n
+        guard n <= capacity else { return }  // the caller asks again with room for n
+        guard n == 0 || (times != nil && values != nil) else { throw invalid("times or values is NULL") }
+        if let times, let values {
+            for i in 0..<n { times[i] = points.times[i] }
+            for i in 0..<(n * k) { values[i] = points.values[i] }
+        }
+    }
+}

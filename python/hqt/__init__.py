@@ -59,6 +59,7 @@ from hqt.units import to_micro as to_micro
 if TYPE_CHECKING:  # pragma: no cover
     from hqt._hqt import Bar as Bar
     from hqt._hqt import Deal as Deal
+    from hqt._hqt import IndicatorLine as IndicatorLine
     from hqt._hqt import Order as Order
     from hqt._hqt import Position as Position
     from hqt._hqt import Tick as Tick
@@ -79,6 +80,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from hqt.data import read_parquet as read_parquet
     from hqt.data import read_ticks as read_ticks
     from hqt.engine import Engine as Engine
+    from hqt.indicators import TICKS as TICKS
+    from hqt.indicators import Indicator as Indicator
     from hqt.journal import RecoveryReport as RecoveryReport
     from hqt.journal import WALOpenReport as WALOpenReport
     from hqt.journal import WALRecord as WALRecord
@@ -96,6 +99,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Tick": ("hqt._hqt", "Tick"),
     "Bar": ("hqt._hqt", "Bar"),
     "Deal": ("hqt._hqt", "Deal"),
+    "IndicatorLine": ("hqt._hqt", "IndicatorLine"),
+    "Indicator": ("hqt.indicators", "Indicator"),
+    "TICKS": ("hqt.indicators", "TICKS"),
     "Position": ("hqt._hqt", "Position"),
     "Order": ("hqt._hqt", "Order"),
     "Trade": ("hqt._hqt", "Trade"),
@@ -124,7 +130,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "curve_public_key": ("hqt.broadcast", "curve_public_key"),
 }
 
-_NATIVE_MODULES = ("hqt.engine", "hqt._hqt", "hqt.journal", "hqt.broadcast")
+_NATIVE_MODULES = ("hqt.engine", "hqt._hqt", "hqt.journal", "hqt.broadcast", "hqt.indicators")
 
 # The public submodules: ``import hqt`` then ``hqt.data.read_csv(...)`` works,
 # each imported on first access. (``hqt.sweep`` is the function; its module
@@ -137,6 +143,7 @@ _SUBMODULES = frozenset(
         "engine",
         "errors",
         "frames",
+        "indicators",
         "journal",
         "models",
         "monitor",

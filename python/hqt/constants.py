@@ -50,6 +50,20 @@ __all__ = [
     "ORDER_SELL_STOP_LIMIT",
     "BUY",
     "SELL",
+    "IndicatorKind",
+    "PriceSource",
+    "SMA",
+    "EMA",
+    "WMA",
+    "RSI",
+    "ATR",
+    "BBANDS",
+    "MACD",
+    "STOCH",
+    "DONCHIAN",
+    "STDDEV",
+    "HIGHEST",
+    "LOWEST",
 ]
 
 
