@@ -120,7 +120,7 @@ public final class Indicator {
 
     // MARK: the update
 
-    /// Slot 0 of the scalars counts the updates; TA-Lib's zero test for RSI.
+    /// Slot 0 of the scalars counts the updates.
     @inline(__always)
     private func step(_ x: Int64, high: Int64, low: Int64, close: Int64, time: Int64) {
         let t = memory.load(fromByteOffset: scalarsAt, as: Int64.self)
@@ -227,7 +227,9 @@ public final class Indicator {
         }
         setReal(2, gain); setReal(3, loss)
         let total = gain + loss
-        return (-1e-8 < total && total < 1e-8) ? 0 : 100 * (gain / total)
+        // TA-Lib (0.6) tests the sum against exactly 0: a flat stretch keeps
+        // the last ratio while both averages decay, until they underflow.
+        return total == 0 ? 0 : 100 * (gain / total)
     }
 
     /// TA-Lib's ATR: the mean of the first `n` true ranges (from the second
