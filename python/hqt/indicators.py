@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from hqt import _hqt
 from hqt.constants import IndicatorKind, PriceSource
@@ -45,7 +45,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from hqt._hqt import IndicatorLine
     from hqt.engine import Engine
 
-__all__ = ["TICKS", "Indicator", "IndicatorLine", "OUTPUT_NAMES", "PRICE_OVERLAY", "declare", "bind"]
+__all__ = [
+    "TICKS",
+    "Indicator",
+    "IndicatorLine",
+    "OUTPUT_NAMES",
+    "PRICE_OVERLAY",
+    "declare",
+    "bind",
+]
 
 #: ``timeframe`` of an indicator on ticks.
 TICKS = 0
@@ -71,7 +79,7 @@ PRICE_OVERLAY = frozenset(
     }
 )
 
-SymbolRef = Union[int, str]
+SymbolRef = int | str
 
 
 class Indicator:
@@ -82,7 +90,7 @@ class Indicator:
     def __init__(self, kind: IndicatorKind, lines: Sequence[IndicatorLine]) -> None:
         self.kind = kind
         self.lines = tuple(lines)
-        for name, line in zip(OUTPUT_NAMES[kind], self.lines):
+        for name, line in zip(OUTPUT_NAMES[kind], self.lines, strict=True):
             setattr(self, name, line)
 
     def __getitem__(self, i: int) -> float:
@@ -100,7 +108,9 @@ class Indicator:
         names = OUTPUT_NAMES[self.kind]
         if not self.lines[0].bound:
             return f"<Indicator {self.kind.name} (unbound)>"
-        values = ", ".join(f"{n}={line.value:.6g}" for n, line in zip(names, self.lines))
+        values = ", ".join(
+            f"{n}={line.value:.6g}" for n, line in zip(names, self.lines, strict=True)
+        )
         return f"<Indicator {self.kind.name} {values}>"
 
 

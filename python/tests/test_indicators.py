@@ -106,7 +106,7 @@ SINGLE = [
 
 def test_single_output_on_bars_match_talib(bars):
     lines = _run_bars(bars, [(k, p, {}) for k, p, _ in SINGLE])
-    for (kind, params, fn), line in zip(SINGLE, lines):
+    for (_, params, fn), line in zip(SINGLE, lines, strict=True):
         ref = getattr(talib, fn)(bars["close"], *params)
         _same(_values(line), ref, f"{fn}{params}")
         assert line.warmup == int(np.argmax(~np.isnan(ref))) + 1
@@ -118,7 +118,7 @@ def test_sources_open_high_low(bars):
         [(hqt.SMA, (9,), {"source": s}) for s in ("open", "high", "low")]
         + [(hqt.EMA, (9,), {"source": hqt.PriceSource.HIGH})],
     )
-    for line, col in zip(lines, ("open", "high", "low")):
+    for line, col in zip(lines[:3], ("open", "high", "low"), strict=True):
         _same(_values(line), talib.SMA(bars[col], 9), f"SMA {col}")
     _same(_values(lines[3]), talib.EMA(bars["high"], 9), "EMA high")
 
@@ -143,11 +143,15 @@ def test_range_and_multi_output_match_talib(bars):
     _same(_values(atr14), talib.ATR(h, lo, c, 14), "ATR(14)")
     for ind, args in ((bb, (5, 2.0, 2.0)), (bb2, (20, 2.0, 1.5))):
         u, m, low = talib.BBANDS(c, args[0], args[1], args[2], 0)
-        for line, ref, name in zip((ind.upper, ind.middle, ind.lower), (u, m, low), "uml"):
+        for line, ref, name in zip(
+            (ind.upper, ind.middle, ind.lower), (u, m, low), "uml", strict=True
+        ):
             _same(_values(line), ref, f"BBANDS{args}.{name}")
     for ind, args in ((macd, (12, 26, 9)), (macd2, (5, 35, 5))):
         refs = talib.MACD(c, *args)
-        for line, ref, name in zip((ind.macd, ind.signal, ind.hist), refs, ("macd", "sig", "hist")):
+        for line, ref, name in zip(
+            (ind.macd, ind.signal, ind.hist), refs, ("macd", "sig", "hist"), strict=True
+        ):
             _same(_values(line), ref, f"MACD{args}.{name}")
     for ind, args in ((stoch, (5, 3, 3)), (stoch2, (14, 3, 5))):
         k, d = talib.STOCH(h, lo, c, args[0], args[1], 0, args[2], 0)
@@ -232,7 +236,9 @@ def test_history_indexing_and_warmup():
         e.process_event(hqt.Bar(sid, hqt.M1, T0 + i * MIN, c, c, c, c, 1.0))
         assert short.ready == (i >= 3)  # TA-Lib's RSI(3) starts at index 3
     ref = talib.RSI(np.array([1.0, 2.0, 1.5, 3.0, 2.5, 2.0]), 3)
-    assert [short[-k] for k in range(4)] == pytest.approx(list(ref[::-1][:4]), rel=1e-12, nan_ok=True)
+    assert [short[-k] for k in range(4)] == pytest.approx(
+        list(ref[::-1][:4]), rel=1e-12, nan_ok=True
+    )
     assert short.history() == pytest.approx(list(ref[2:]), rel=1e-12, nan_ok=True)
 
 
@@ -240,7 +246,9 @@ def test_strategy_declared_in_init_and_on_start():
     b = _bars(500, seed=2)
     e, sid = _engine()
     n = 500
-    e.load_bars(sid, hqt.M1, T0 + np.arange(n) * MIN, b["open"], b["high"], b["low"], b["close"], np.ones(n))
+    e.load_bars(
+        sid, hqt.M1, T0 + np.arange(n) * MIN, b["open"], b["high"], b["low"], b["close"], np.ones(n)
+    )
 
     class S(hqt.Strategy):
         def __init__(self):
@@ -303,8 +311,14 @@ def test_plot_draws_indicators(bars):
     e, sid = _engine()
     n = len(bars["close"])
     e.load_bars(
-        sid, hqt.M1, T0 + np.arange(n) * MIN, bars["open"], bars["high"], bars["low"],
-        bars["close"], np.ones(n),
+        sid,
+        hqt.M1,
+        T0 + np.arange(n) * MIN,
+        bars["open"],
+        bars["high"],
+        bars["low"],
+        bars["close"],
+        np.ones(n),
     )
     e.indicator(hqt.SMA, "X", hqt.M1, 20)
     e.indicator(hqt.BBANDS, "X", hqt.M1, 20)
@@ -394,7 +408,10 @@ def test_kill9_recovery_restores_indicators(tmp_path):
     def run(log: Path, die_after: int) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, str(script), str(log), str(die_after)],
-            capture_output=True, text=True, env=env, timeout=120,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
         )
 
     reference = run(tmp_path / "ref.wal", 0)

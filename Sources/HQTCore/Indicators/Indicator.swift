@@ -368,8 +368,10 @@ public final class Indicator {
         let n = s.load(as: Int.self)
         let times = (s + 32).assumingMemoryBound(to: Int64.self)
         let vals = (s + 32 + 8 * Indicator.sketchCapacity).assumingMemoryBound(to: Double.self)
-        return (Array(UnsafeBufferPointer(start: times, count: n)),
-                Array(UnsafeBufferPointer(start: vals, count: n * outputs)))
+        return (
+            Array(UnsafeBufferPointer(start: times, count: n)),
+            Array(UnsafeBufferPointer(start: vals, count: n * outputs))
+        )
     }
 
     /// Value `output` `shift` updates back (0 = newest); nil beyond the history kept.
@@ -405,7 +407,31 @@ public final class Indicator {
             throw r.corrupt("indicator state (\(size) bytes, slot \(last))")
         }
         let raw = try r.take(Int(size), "indicator state")
-        return Saved(count: count, last: last, memory: Array(raw))
+        let saved = Saved(count: count, last: last, memory: Array(raw))
+        // The block holds positions the update path indexes with: a state
+        // whose positions are out of range is corruption, not memory to use.
+        expected.apply(saved)
+        guard expected.isConsistent else { throw r.corrupt("indicator state (positions out of range)") }
+        return saved
+    }
+
+    /// Every position stored in the block is inside its buffer.
+    var isConsistent: Bool {
+        func int(_ o: Int) -> Int { memory.load(fromByteOffset: o, as: Int.self) }
+        func window(_ at: Int, _ n: Int) -> Bool { (0..<n).contains(int(at)) && (0...n).contains(int(at + 8)) }
+        let s = sketchAt
+        guard (0...Indicator.sketchCapacity).contains(int(s)), (1...(1 << 40)).contains(int(s + 8)), int(s + 16) >= 0
+        else { return false }
+        switch kind {
+        case .sma, .wma, .stddev, .bbands: return window(w0At, p0)
+        case .macd: return window(w0At, p0) && window(w1At, p1)
+        case .stoch:
+            return window(w0At, p0) && window(w1At, p0) && window(w2At, p1)
+                && window(w2At + RealWindow.bytes(p1), p2)
+        case .donchian: return window(w0At, p0) && window(w1At, p0)
+        case .highest, .lowest: return window(w0At, p0)
+        case .ema, .rsi, .atr: return true
+        }
     }
 
     func apply(_ s: Saved) {

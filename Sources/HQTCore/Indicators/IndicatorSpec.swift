@@ -73,10 +73,12 @@ public struct IndicatorSpec: Equatable, Sendable {
         } else {
             guard src.rawValue >= PriceSource.open.rawValue else {
                 throw HQTError(
-                    .invalidArgument, "an indicator on bars reads open, high, low or close (bars are bid bars), not \(src)")
+                    .invalidArgument,
+                    "an indicator on bars reads open, high, low or close (bars are bid bars), not \(src)")
             }
             if kind.usesRange && src != .close {
-                throw HQTError(.invalidArgument, "\(kind) on bars reads each bar's high, low and close: leave the source unset")
+                throw HQTError(
+                    .invalidArgument, "\(kind) on bars reads each bar's high, low and close: leave the source unset")
             }
         }
         guard history >= 1, history <= IndicatorSpec.maxHistory else {

@@ -120,3 +120,18 @@ import Testing
         #expect(ind.value(output: 0, shift: 0) == Double(1_100_030 * 3) / 3e6)
     }
 }
+
+extension IndicatorTests {
+    @Test func aStateWithPositionsOutOfRangeIsCorrupt() throws {
+        let s = try spec(.sma, [5], timeframe: .m1)
+        let a = Indicator(s)
+        for i in 0..<7 { a.update(bid: Int64(i) * 1_000_000, ask: 0, time: Int64(i)) }
+        let w = ByteWriter()
+        a.write(into: w)
+        var bytes = Array(UnsafeRawBufferPointer(start: w.base, count: w.count))
+        // the window's position: 24 bytes of header, then the block
+        withUnsafeBytes(of: Int64(1 << 40).littleEndian) { for k in 0..<8 { bytes[24 + a.w0At + k] = $0[k] } }
+        var r = ByteReader(bytes, context: "test")
+        #expect(throws: HQTError.self) { try Indicator.read(&r, spec: s) }
+    }
+}
