@@ -1171,12 +1171,12 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
     indicators = []
     for _ in range(r.count("indicator", 48) if version >= 5 else 0):
         kind, symbol_id, timeframe, source = r.unpack(_INDICATOR, "indicator")
-        history = r.u64("indicator history")
+        kept = r.u64("indicator history")
         params = tuple(r.f64("indicator parameter") for _ in range(r.count("parameter", 8)))
         count, last = r.i64("indicator count"), r.i64("indicator slot")
-        state = r.take(r.u64("indicator state length"), "indicator state")
+        block = r.take(r.u64("indicator state length"), "indicator state")
         indicators.append(
-            IndicatorState(kind, symbol_id, timeframe, source, history, params, count, last, state)
+            IndicatorState(kind, symbol_id, timeframe, source, kept, params, count, last, block)
         )
     if r.offset < len(r.data):  # appended when a position holds swap
         if r.u64("swap count") != len(positions):

@@ -436,3 +436,54 @@ def test_kill9_recovery_restores_indicators(tmp_path):
         t, count, ema0, _, _ = got["first"]
         i = (t - T0) // MIN
         assert count == i + 1 and ema0 == pytest.approx(ema[i], rel=1e-9)
+
+
+def test_checkpoint_section_decodes(tmp_path):
+    """hqt.wal_records reads the v5 indicator section (docs/wal-records.md), and
+    the fields around it keep their values."""
+    from hqt import wal, wal_records
+
+    b = _bars(300, seed=5)
+    e, sid = _engine()
+    e.load_bars(
+        sid, hqt.M1, T0 + np.arange(300) * MIN, b["open"], b["high"], b["low"], b["close"],
+        np.ones(300),
+    )  # fmt: skip
+    e.indicator(hqt.BBANDS, "X", hqt.M1, 20, 2.0, 1.5, history=10)
+    e.indicator(hqt.RSI, "X", None, source="mid")
+    log = tmp_path / "i.wal"
+    e.enable_wal(str(log), truncate=True)
+
+    class S(hqt.Strategy):
+        def on_bar(self, engine, bar):
+            if len(engine.deals) < 3:
+                engine.buy(0, 1.0)
+
+        def get_state(self, engine):
+            return b"mine"
+
+    e.run(S(), progress=False)
+    e.disable_wal()
+    cps = [
+        wal_records.decode_checkpoint(r.data)
+        for r in wal.read_records(str(log))
+        if wal.type_name(r.type) == "CHECKPOINT"
+    ]
+    last = cps[-1]
+    assert last.version == 5 and last.strategy_state.endswith(b"mine")
+    assert isinstance(last.order_history, list) and len(last.positions) == 3
+    bb, rsi = last.indicators
+    assert (bb.kind, bb.symbol_id, bb.timeframe, bb.source) == (
+        hqt.BBANDS,
+        0,
+        1,
+        hqt.PriceSource.CLOSE,
+    )
+    assert bb.params == (20.0, 2.0, 1.5) and bb.history == 10 and bb.count == 300
+    assert (rsi.timeframe, rsi.source, rsi.params, rsi.count) == (
+        0,
+        hqt.PriceSource.MID,
+        (14.0,),
+        0,
+    )
+    assert 0 <= bb.last < 10 and len(bb.state) > 10 * 3 * 8

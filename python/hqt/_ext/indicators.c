@@ -202,7 +202,7 @@ static PyGetSetDef line_getset[] = {
 
 static PyMethodDef line_methods[] = {
     {"history", (PyCFunction)line_history, METH_NOARGS,
-     PyDoc_STR("history()\n--\n\nThe values kept (at most `history`), oldest first.")},
+     PyDoc_STR("history($self, /)\n--\n\nThe values kept (at most `history`), oldest first.")},
     {NULL},
 };
 
