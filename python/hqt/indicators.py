@@ -33,6 +33,7 @@ write-ahead log and resumed gets them back warm).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -220,24 +221,31 @@ def request(
         reqs = []
         strategy._hqt_indicators = reqs  # type: ignore[attr-defined]
     reqs.append(req)
-    engine = getattr(strategy, "_hqt_engine", None)
+    engine = _bound_engine(strategy)
     if engine is not None and not engine.disposed:
         _add(engine, req)
     return req.handle
 
 
+def _bound_engine(strategy: object) -> Engine | None:
+    ref = getattr(strategy, "_hqt_engine", None)
+    return None if ref is None else ref()
+
+
 def bind(strategy: object, engine: Engine) -> None:
     """Declares the strategy's indicators on `engine` (run() calls this before on_start)."""
     reqs: list[_Request] | None = getattr(strategy, "_hqt_indicators", None)
-    same = getattr(strategy, "_hqt_engine", None) is engine
+    same = _bound_engine(strategy) is engine
     if reqs:
         for req in reqs:
             if not (same and req.lines[0].bound):
                 _add(engine, req)
     if not same:
+        # A weak reference: a strategy must not keep its engine alive (the
+        # lines of its indicators do, while they exist).
         try:
-            strategy._hqt_engine = engine  # type: ignore[attr-defined]
-        except AttributeError:  # pragma: no cover - a strategy with __slots__
+            strategy._hqt_engine = weakref.ref(engine)  # type: ignore[attr-defined]
+        except (AttributeError, TypeError):  # pragma: no cover - __slots__, no weakrefs
             pass
 
 
