@@ -487,3 +487,38 @@ def test_checkpoint_section_decodes(tmp_path):
         0,
     )
     assert 0 <= bb.last < 10 and len(bb.state) > 10 * 3 * 8
+
+
+def test_recovery_into_declared_indicators_and_a_mismatch(tmp_path):
+    """Indicators declared before recover_from_wal() take the checkpoint's state;
+    a different declaration at the same position is refused (WALError)."""
+    b = _bars(400, seed=6)
+
+    def fresh() -> hqt.Engine:
+        e, sid = _engine()
+        e.load_bars(
+            sid, hqt.M1, T0 + np.arange(400) * MIN, b["open"], b["high"], b["low"], b["close"],
+            np.ones(400),
+        )  # fmt: skip
+        return e
+
+    log = tmp_path / "r.wal"
+    e = fresh()
+    ema = e.indicator(hqt.EMA, "X", hqt.M1, 10)
+    e.enable_wal(str(log), truncate=True)
+    e.run(progress=False)
+    final = ema.history()
+    e.dispose()  # closes the log as a crash would leave it: nothing after the last checkpoint
+
+    e2 = fresh()
+    again = e2.indicator(hqt.EMA, "X", hqt.M1, 10)
+    e2.enable_wal(str(log))
+    e2.recover_from_wal()
+    assert again.count == 400 and again.history() == final
+    e2.dispose()  # releases the log's lock
+
+    e3 = fresh()
+    e3.indicator(hqt.SMA, "X", hqt.M1, 10)
+    e3.enable_wal(str(log))
+    with pytest.raises(hqt.WALError, match="declare the same indicators in the same order"):
+        e3.recover_from_wal()
