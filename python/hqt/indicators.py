@@ -160,6 +160,8 @@ def _request(
         ) from None
     if isinstance(history, bool) or not isinstance(history, int):
         raise TypeError(f"history must be an int, not {type(history).__name__}")
+    if not 1 <= history <= 1_000_000:
+        raise InvalidArgumentError(f"history must be 1...1000000, got {history}")
     tf = 0 if timeframe is None else int(timeframe)
     where = "ticks" if tf == 0 else f"M{tf}" if tf < 60 else f"{tf} min"
     label = f"{k.name}({', '.join(f'{p:g}' for p in params)}) {symbol} {where}"

@@ -291,6 +291,8 @@ def test_strategy_declared_in_init_and_on_start():
         ((hqt.ATR, 0, hqt.M1, 5), {"source": "high"}, "leave the source unset"),
         ((hqt.SMA, 0, hqt.M1, 5), {"source": "last"}, "unknown price source"),
         ((hqt.SMA, 0, hqt.M1, 5), {"history": 0}, "history must be"),
+        ((hqt.SMA, 0, hqt.M1, 5), {"history": 2**40}, "history must be"),
+        ((hqt.SMA, 0, hqt.M1, float("nan")), {}, "period 1 must be"),
         ((hqt.SMA, 0, 7, 5), {}, "timeframe 7"),
     ],
 )
