@@ -1,9 +1,10 @@
 /// The engine's indicators, and which events update them.
 public final class IndicatorSet {
     var all: [Indicator] = []
-    /// Per symbol: indexes of the indicators on its ticks / on its bars.
-    var onTicks: [[Int]] = []
-    var onBars: [[Int]] = []
+    /// Per symbol: the indicators on its ticks / on its bars, unretained
+    /// (`all` owns them): the update loops then do no reference counting.
+    var onTicks: [[Unmanaged<Indicator>]] = []
+    var onBars: [[Unmanaged<Indicator>]] = []
     /// Any indicator on bars at all (one check per bar when none).
     var anyOnBars = false
 
@@ -38,15 +39,14 @@ extension Engine {
     }
 
     private func attach(_ indicator: Indicator) {
-        let i = indicators.all.count
         let s = Int(indicator.spec.symbolID)
         indicators.ensure(symbols: symbols.count)
         indicators.all.append(indicator)
         if indicator.spec.timeframe == nil {
-            indicators.onTicks[s].append(i)
+            indicators.onTicks[s].append(.passUnretained(indicator))
             quotes[s].tickIndicators += 1
         } else {
-            indicators.onBars[s].append(i)
+            indicators.onBars[s].append(.passUnretained(indicator))
             indicators.anyOnBars = true
         }
     }
@@ -63,7 +63,9 @@ extension Engine {
 
     @inline(never)
     func updateTickIndicators(_ s: Int, bid: Int64, ask: Int64, time: Int64) {
-        for i in indicators.onTicks[s] { indicators.all[i].update(bid: bid, ask: ask, time: time) }
+        indicators.onTicks[s].withUnsafeBufferPointer { list in
+            for ind in list { ind._withUnsafeGuaranteedRef { $0.update(bid: bid, ask: ask, time: time) } }
+        }
     }
 
     @inline(__always)
@@ -76,9 +78,12 @@ extension Engine {
     private func updateBarIndicatorsSlow(_ bar: Bar, closeTime: Int64) {
         let s = Int(bar.symbolID)
         guard s < indicators.onBars.count else { return }
-        for i in indicators.onBars[s] {
-            let ind = indicators.all[i]
-            if ind.spec.timeframe == bar.timeframe { ind.update(bar: bar, closeTime: closeTime) }
+        indicators.onBars[s].withUnsafeBufferPointer { list in
+            for ind in list {
+                ind._withUnsafeGuaranteedRef {
+                    if $0.timeframe == bar.timeframe { $0.update(bar: bar, closeTime: closeTime) }
+                }
+            }
         }
     }
 

@@ -15,6 +15,10 @@ public final class Indicator {
     let memory: UnsafeMutableRawPointer
     let bytes: Int
     let kind: IndicatorKind
+    /// Copied out of `spec` for the update path (reading them through the
+    /// struct, which holds an array, costs retains per update).
+    let source: PriceSource
+    let timeframe: Timeframe?
     let outputs: Int
     /// Integer input units per price unit: 1e6, or 2e6 for mid (bid + ask).
     let scale: Double
@@ -30,6 +34,8 @@ public final class Indicator {
     public init(_ spec: IndicatorSpec) {
         self.spec = spec
         kind = spec.kind
+        source = spec.source
+        timeframe = spec.timeframe
         outputs = kind.outputs
         scale = spec.source == .mid ? 2e6 : 1e6
         let ps = spec.params
@@ -81,7 +87,7 @@ public final class Indicator {
     @inline(__always)
     func update(bid: Int64, ask: Int64, time: Int64) {
         let x: Int64
-        switch spec.source {
+        switch source {
         case .ask: x = ask
         case .mid: x = bid &+ ask  // both <= 1e15: no overflow
         default: x = bid
@@ -93,7 +99,7 @@ public final class Indicator {
     @inline(__always)
     func update(bar: Bar, closeTime: Int64) {
         let x: Int64
-        switch spec.source {
+        switch source {
         case .open: x = bar.open
         case .high: x = bar.high
         case .low: x = bar.low
