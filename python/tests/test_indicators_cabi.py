@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import ctypes as C
 import math
+import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import hqt_ctypes as H
-from conftest import LIBHQT, T0
+from conftest import HEADER, LIBHQT, T0
 
 talib = pytest.importorskip("talib")
 
@@ -146,3 +150,27 @@ def test_errors_have_statuses_and_messages(lib):
     assert math.isnan(lib.hqt_indicator_at(None, 0, 0))
     assert math.isnan(lib.hqt_indicator_at(v, 5, 0)) and math.isnan(lib.hqt_indicator_at(v, 0, -1))
     assert lib.hqt_engine_destroy(e) == 0
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_a_c_program_with_indicators(tmp_path):
+    """python/tests/c/indicators.c: a C strategy built against hqt.h alone
+    declares indicators, reads their views in on_bar, checks every SMA against
+    the mean it computes itself, and trades the crossover."""
+    exe = tmp_path / "indicators"
+    src = Path(__file__).parent / "c" / "indicators.c"
+    build = subprocess.run(
+        ["gcc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", "-I", str(HEADER.parent),
+         str(src), "-L", str(LIBHQT.parent), "-lhqt", "-lm", f"-Wl,-rpath,{LIBHQT.parent}",
+         "-o", str(exe)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stderr
+    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    bars, mismatches, crosses = re.match(
+        r"bars=(\d+) mismatches=(\d+) crosses=(\d+) warmup=10/30", lines[0]
+    ).groups()  # type: ignore[union-attr]
+    assert (int(bars), int(mismatches)) == (2000, 0) and int(crosses) > 20
+    assert lines[1:] == ["ema count=5 seed_ok=1", "bad shift HQT_E_INVALID_ARGUMENT", "ok"]
