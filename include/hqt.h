@@ -1412,6 +1412,93 @@ int hqt_report_init(hqt_report *report, size_t struct_size);
    HQT_E_INVALID_ARGUMENT for a struct_size not set by hqt_report_init. */
 int hqt_engine_report(hqt_engine *engine, hqt_report *out);
 
+/* ---- indicators (since 0.3; docs/indicators.md) ---- */
+
+/* BEGIN GENERATED: hqt_abi.toml [indicator_kind] */
+/* Indicator kinds for hqt_engine_add_indicator() (docs/indicators.md). */
+enum {
+    HQT_IND_SMA = 1,      /* simple moving average (period=30) */
+    HQT_IND_EMA = 2,      /* exponential moving average, seeded with the SMA (period=30) */
+    HQT_IND_WMA = 3,      /* linearly weighted moving average (period=30) */
+    HQT_IND_RSI = 4,      /* relative strength index, Wilder's smoothing (period=14) */
+    HQT_IND_ATR = 5,      /* average true range, Wilder's smoothing (period=14) */
+    HQT_IND_BBANDS = 6,   /* Bollinger bands: upper, middle, lower (period=5, nbdevup=2, nbdevdn=2) */
+    HQT_IND_MACD = 7,     /* macd, signal, hist (fast=12, slow=26, signal=9) */
+    HQT_IND_STOCH = 8,    /* stochastic slow %K, %D, SMA smoothing (fastk=5, slowk=3, slowd=3) */
+    HQT_IND_DONCHIAN = 9, /* Donchian channel: upper, middle, lower (period=20) */
+    HQT_IND_STDDEV = 10,  /* population standard deviation x nbdev (period=5, nbdev=1) */
+    HQT_IND_HIGHEST = 11, /* highest value over the period (TA-Lib MAX; period=30) */
+    HQT_IND_LOWEST = 12   /* lowest value over the period (TA-Lib MIN; period=30) */
+};
+/* END GENERATED */
+
+/* BEGIN GENERATED: hqt_abi.toml [price_source] */
+/* Indicator price sources for hqt_engine_add_indicator(). */
+enum {
+    HQT_PRICE_BID = 0,   /* ticks: the bid (the default on ticks) */
+    HQT_PRICE_ASK = 1,   /* ticks: the ask */
+    HQT_PRICE_MID = 2,   /* ticks: (bid + ask) / 2 */
+    HQT_PRICE_OPEN = 3,  /* bars: the open */
+    HQT_PRICE_HIGH = 4,  /* bars: the high */
+    HQT_PRICE_LOW = 5,   /* bars: the low */
+    HQT_PRICE_CLOSE = 6  /* bars: the close (the default on bars) */
+};
+/* END GENERATED */
+
+/* Declares an indicator computed by the engine, incrementally, on every
+   later event of symbol_id: each tick (timeframe 0) or each bar of
+   `timeframe` minutes (loaded, built from ticks with
+   hqt_engine_build_bars, or under a tick model), before the strategy's
+   callback for that event. kind: HQT_IND_*; source: HQT_PRICE_* or -1
+   for the default (BID on ticks, CLOSE on bars; ATR, STOCH and DONCHIAN
+   on bars read each bar's high, low and close). params: nparams (0..3)
+   numbers in TA-Lib's order (periods, then deviations), the rest TA-Lib's
+   defaults; may be NULL when nparams is 0. history: how many past values
+   stay readable (>= 1). A declaration with the spec of an indicator that
+   recovery restored (and nothing declared since) returns that one, warm.
+   Allowed during a run (from on_start or a callback). *out_id: 0, 1, ... */
+int hqt_engine_add_indicator(hqt_engine *engine, int32_t kind, uint32_t symbol_id,
+                             int32_t timeframe, int32_t source, const double *params,
+                             int32_t nparams, int32_t history, uint32_t *out_id);
+/* Number of indicators declared (and restored) on the engine. */
+int hqt_engine_indicator_count(hqt_engine *engine, uint32_t *out_count);
+
+/* An indicator's values, read in place: valid until the engine is
+   destroyed, updated by the engine as events arrive (read it between or
+   inside callbacks, on the engine's thread). Slot `last` holds the newest
+   value; the value `shift` updates back is in slot (last - shift) mod
+   capacity, for shift < min(count, capacity). Values are NaN before
+   `warmup` updates (TA-Lib's lookback + 1). */
+typedef struct hqt_indicator_view {
+    int64_t count;        /* updates so far */
+    int64_t capacity;     /* values kept (the history given at declaration) */
+    int64_t outputs;      /* per value: 1, 2 (STOCH) or 3 (BBANDS, MACD, DONCHIAN) */
+    int64_t last;         /* slot of the newest value */
+    int64_t warmup;       /* updates before the first value that is not NaN */
+    const double *values; /* capacity x outputs: output o of slot s at values[s * outputs + o] */
+} hqt_indicator_view;
+
+/* The view of indicator `id`: *out points into the engine (no copy). */
+int hqt_engine_indicator_view(hqt_engine *engine, uint32_t id, const hqt_indicator_view **out);
+/* Output `output` of indicator `id`, `shift` updates back (0 = newest):
+   NaN during warm-up; HQT_E_INVALID_ARGUMENT beyond the history kept. */
+int hqt_engine_indicator_value(hqt_engine *engine, uint32_t id, int32_t output, int32_t shift,
+                               double *out_value);
+
+/* The indicator's values thinned for plotting (at most 2048 points, every
+   2^k-th value once that many were produced; warm-up values left out):
+   times[i] (ns, the tick's time or the bar's close) and
+   values[i * outputs + o]. Sets *out_count to the number of points; copies
+   nothing when it exceeds capacity (call again with room for that many). */
+int hqt_engine_indicator_sketch(hqt_engine *engine, uint32_t id, int64_t *times, double *values,
+                                size_t capacity, size_t *out_count);
+
+/* The same read from a view, with no handle check or error path (a few
+   nanoseconds; or read the view's fields directly, as documented above):
+   NaN before the first update, beyond the history kept, for an output the
+   indicator does not have, or for a NULL view. */
+double hqt_indicator_at(const hqt_indicator_view *view, int32_t output, int64_t shift);
+
 #ifdef __cplusplus
 }
 #endif

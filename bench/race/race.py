@@ -146,7 +146,32 @@ class HqtSmaCrossPrecomputed(hqt.Strategy):
             self.side = -1
 
 
-def run_hqt(bars, precomputed=False):
+class HqtSmaCrossNative(hqt.Strategy):
+    """The same decisions, with both SMAs computed by the engine (native
+    indicators, docs/indicators.md), updated before each on_bar: on_bar reads
+    two values and trades. Exact on the price grid, like the others."""
+
+    def __init__(self, fast: int = FAST, slow: int = SLOW) -> None:
+        self.fast = self.indicator(hqt.SMA, 0, hqt.M1, fast)
+        self.slow = self.indicator(hqt.SMA, 0, hqt.M1, slow)
+        self.i = 0
+        self.side = 0
+
+    def on_bar(self, engine, bar):
+        i = self.i
+        self.i = i + 1
+        if i < FIRST:
+            return
+        fast, slow = self.fast[0], self.slow[0]
+        if fast > slow and self.side <= 0:
+            engine.buy(bar.symbol_id, 1.0 if self.side == 0 else 2.0)
+            self.side = 1
+        elif fast < slow and self.side >= 0:
+            engine.sell(bar.symbol_id, 1.0 if self.side == 0 else 2.0)
+            self.side = -1
+
+
+def run_hqt(bars, precomputed=False, native=False):
     """Fills: a market order from on_bar fills at once at the bar's close
     (bid = close, ask = close + spread, spread 0)."""
     start, cpu = time.perf_counter(), time.process_time()
@@ -172,7 +197,13 @@ def run_hqt(bars, precomputed=False):
         bars["close"],
         bars["volume"],
     )
-    e.run(HqtSmaCrossPrecomputed(bars["close"]) if precomputed else HqtSmaCross(), progress=False)
+    if native:
+        strategy = HqtSmaCrossNative()
+    elif precomputed:
+        strategy = HqtSmaCrossPrecomputed(bars["close"])
+    else:
+        strategy = HqtSmaCross()
+    e.run(strategy, progress=False)
     elapsed = (time.perf_counter() - start, time.process_time() - cpu)
     trades = []
     for t in e.trades:
@@ -484,13 +515,18 @@ def main(argv=None) -> int:
     small = min(n, 2_000)
     run_hqt(head(bars, small))
     run_hqt(head(bars, small), True)
+    run_hqt(head(bars, small), native=True)
     if "backtesting.py" not in args.skip:
         run_backtesting(frame(bars, small))
     if "backtrader" not in args.skip:
         run_backtrader(frame(bars, small))
     # The tools take turns, round after round, so that all of them see the same
     # conditions on a shared machine; each one's fastest round counts.
-    tools = [("HQT", n, run_hqt, (bars,)), ("HQT, SMAs precomputed", n, run_hqt, (bars, True))]
+    tools = [
+        ("HQT", n, run_hqt, (bars,)),
+        ("HQT, SMAs precomputed", n, run_hqt, (bars, True)),
+        ("HQT, native indicators", n, run_hqt, (bars, False, True)),
+    ]
     if "backtesting.py" not in args.skip:
         tools.append(("backtesting.py", n, run_backtesting, (frame(bars, n),)))
     if "backtrader" not in args.skip:
@@ -516,10 +552,24 @@ def main(argv=None) -> int:
         n,
         last_bar_too=True,
     )
+    ok &= compare(
+        "HQT, native indicators",
+        trades["HQT"],
+        trades["HQT, native indicators"],
+        n,
+        last_bar_too=True,
+    )
     if "backtesting.py" in trades:
         ok &= compare("backtesting.py", trades["HQT"], trades["backtesting.py"], n)
     if "backtrader" in trades:
         ok &= compare("backtrader", trades["HQT " if m != n else "HQT"], trades["backtrader"], m)
+    native_ratio = ""
+    if "backtesting.py" in wall:  # the issue 13 figure: native indicators vs backtesting.py
+        nat = "HQT, native indicators"
+        native_ratio = (
+            f"backtesting.py ÷ {nat}: **{wall['backtesting.py'] / wall[nat]:.1f}x** wall "
+            f"time, {cpu['backtesting.py'] / cpu[nat]:.1f}x CPU time (issue 13 target: 30x)"
+        )
     rows = []  # (tool, bars, trades, (wall, cpu), (HQT's wall, cpu) on the same bars)
     for name, k, _, _ in tools:
         ref = "HQT " if k != n else "HQT"
@@ -542,6 +592,9 @@ def main(argv=None) -> int:
             f"| {name} | {k:,} | {closed:,} | {wall:.3f} | {k / wall:,.0f} | {r_wall} | "
             f"{cpu:.3f} | {r_cpu} |"
         )
+    if native_ratio:
+        print()
+        print(native_ratio)
     print()
     print(
         "trades agree (count, direction, entry/exit bar, entry/exit price, P&L of each):",

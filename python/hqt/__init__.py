@@ -60,6 +60,7 @@ from hqt.units import to_micro as to_micro
 if TYPE_CHECKING:  # pragma: no cover
     from hqt._hqt import Bar as Bar
     from hqt._hqt import Deal as Deal
+    from hqt._hqt import IndicatorLine as IndicatorLine
     from hqt._hqt import Order as Order
     from hqt._hqt import Position as Position
     from hqt._hqt import Tick as Tick
@@ -83,6 +84,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from hqt.data import read_parquet as read_parquet
     from hqt.data import read_ticks as read_ticks
     from hqt.engine import Engine as Engine
+    from hqt.indicators import TICKS as TICKS
+    from hqt.indicators import Indicator as Indicator
     from hqt.journal import RecoveryReport as RecoveryReport
     from hqt.journal import WALOpenReport as WALOpenReport
     from hqt.journal import WALRecord as WALRecord
@@ -102,6 +105,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Tick": ("hqt._hqt", "Tick"),
     "Bar": ("hqt._hqt", "Bar"),
     "Deal": ("hqt._hqt", "Deal"),
+    "IndicatorLine": ("hqt._hqt", "IndicatorLine"),
+    "Indicator": ("hqt.indicators", "Indicator"),
+    "TICKS": ("hqt.indicators", "TICKS"),
     "Position": ("hqt._hqt", "Position"),
     "Order": ("hqt._hqt", "Order"),
     "Trade": ("hqt._hqt", "Trade"),
@@ -133,7 +139,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "cffi_cdef": ("hqt._kit", "cffi_cdef"),
 }
 
-_NATIVE_MODULES = ("hqt.engine", "hqt._hqt", "hqt.journal", "hqt.broadcast")
+_NATIVE_MODULES = ("hqt.engine", "hqt._hqt", "hqt.journal", "hqt.broadcast", "hqt.indicators")
 
 # The public submodules: ``import hqt`` then ``hqt.data.read_csv(...)`` works,
 # each imported on first access. (``hqt.sweep`` is the function; its module
@@ -147,6 +153,7 @@ _SUBMODULES = frozenset(
         "engine",
         "errors",
         "frames",
+        "indicators",
         "journal",
         "models",
         "monitor",

@@ -51,6 +51,20 @@ __all__ = [
     "ORDER_SELL_STOP_LIMIT",
     "BUY",
     "SELL",
+    "IndicatorKind",
+    "PriceSource",
+    "SMA",
+    "EMA",
+    "WMA",
+    "RSI",
+    "ATR",
+    "BBANDS",
+    "MACD",
+    "STOCH",
+    "DONCHIAN",
+    "STDDEV",
+    "HIGHEST",
+    "LOWEST",
 ]
 
 
@@ -502,3 +516,50 @@ class OrderFilling(IntEnum):
 
 #: Names by value.
 ORDER_FILLING_NAMES: tuple[str, ...] = ("FOK", "IOC", "RETURN")
+
+
+class IndicatorKind(IntEnum):
+    """Indicator kinds for hqt_engine_add_indicator() (docs/indicators.md)."""
+
+    SMA = 1  #: simple moving average (period=30)
+    EMA = 2  #: exponential moving average, seeded with the SMA (period=30)
+    WMA = 3  #: linearly weighted moving average (period=30)
+    RSI = 4  #: relative strength index, Wilder's smoothing (period=14)
+    ATR = 5  #: average true range, Wilder's smoothing (period=14)
+    BBANDS = 6  #: Bollinger bands: upper, middle, lower (period=5, nbdevup=2, nbdevdn=2)
+    MACD = 7  #: macd, signal, hist (fast=12, slow=26, signal=9)
+    STOCH = 8  #: stochastic slow %K, %D, SMA smoothing (fastk=5, slowk=3, slowd=3)
+    DONCHIAN = 9  #: Donchian channel: upper, middle, lower (period=20)
+    STDDEV = 10  #: population standard deviation x nbdev (period=5, nbdev=1)
+    HIGHEST = 11  #: highest value over the period (TA-Lib MAX; period=30)
+    LOWEST = 12  #: lowest value over the period (TA-Lib MIN; period=30)
+
+
+SMA = IndicatorKind.SMA
+EMA = IndicatorKind.EMA
+WMA = IndicatorKind.WMA
+RSI = IndicatorKind.RSI
+ATR = IndicatorKind.ATR
+BBANDS = IndicatorKind.BBANDS
+MACD = IndicatorKind.MACD
+STOCH = IndicatorKind.STOCH
+DONCHIAN = IndicatorKind.DONCHIAN
+STDDEV = IndicatorKind.STDDEV
+HIGHEST = IndicatorKind.HIGHEST
+LOWEST = IndicatorKind.LOWEST
+
+
+class PriceSource(IntEnum):
+    """Indicator price sources for hqt_engine_add_indicator()."""
+
+    BID = 0  #: ticks: the bid (the default on ticks)
+    ASK = 1  #: ticks: the ask
+    MID = 2  #: ticks: (bid + ask) / 2
+    OPEN = 3  #: bars: the open
+    HIGH = 4  #: bars: the high
+    LOW = 5  #: bars: the low
+    CLOSE = 6  #: bars: the close (the default on bars)
+
+
+#: Names by value.
+PRICE_SOURCE_NAMES: tuple[str, ...] = ("BID", "ASK", "MID", "OPEN", "HIGH", "LOW", "CLOSE")

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import numpy as np
 
 from hqt import _chunked, _hqt
+from hqt import indicators as _indicators
 from hqt._arrays import TimeLike, as_micro_array, as_price_array, as_time_array, to_ns
 from hqt._interrupt import DeferredInterrupt
 from hqt.broadcast import BroadcastStats, Key, broadcast_options
@@ -1005,7 +1006,37 @@ class Engine(_hqt.Engine):
         # restores the bars being built.
         for sym, tf in getattr(strategy, "bars", None) or ():
             self.build_bars(sym, tf)
+        _indicators.bind(strategy, self)  # its native indicators, before on_start
         return strategy_callbacks(strategy)
+
+    def indicator(
+        self,
+        kind: int,
+        symbol: SymbolRef,
+        timeframe: int | None,
+        *params: float,
+        source: str | int | None = None,
+        history: int = 64,
+    ) -> Any:
+        """Declares a native indicator on this engine (docs/indicators.md).
+
+        `kind`: ``hqt.SMA``, ``hqt.EMA``, ``hqt.WMA``, ``hqt.RSI``, ``hqt.ATR``,
+        ``hqt.BBANDS``, ``hqt.MACD``, ``hqt.STOCH``, ``hqt.DONCHIAN``,
+        ``hqt.STDDEV``, ``hqt.HIGHEST`` or ``hqt.LOWEST``; `timeframe`: None
+        (or 0) for every tick of `symbol`, else the bars of that timeframe;
+        `params`: TA-Lib's, in its order (the missing ones get its defaults);
+        `source`: "bid", "ask" or "mid" on ticks (default bid), "open",
+        "high", "low" or "close" on bars (default close); `history`: values
+        kept readable. Returns an :class:`hqt.IndicatorLine` (``line[0]``,
+        ``line[-1]``, ``line.ready``), or for BBANDS, MACD, STOCH and DONCHIAN an
+        :class:`hqt.indicators.Indicator` of lines::
+
+            rsi = engine.indicator(hqt.RSI, "EURUSD", None, 14, source="mid")
+            bb = engine.indicator(hqt.BBANDS, "EURUSD", hqt.M5, 20, 2.0, 2.0)
+        """
+        return _indicators.declare(
+            self, kind, symbol, timeframe, *params, source=source, history=history
+        )
 
     def _check_run(self, strategy: object, callbacks: Any) -> None:
         """Warnings (HQTWarning) for runs that would silently do nothing useful."""

@@ -371,8 +371,13 @@ class BacktestResult:
         wall_seconds: float | None = None,
         events: int | None = None,
         interrupted: bool = False,
+        indicators: Mapping[str, tuple[Any, Any, Any, int]] | None = None,
     ) -> None:
         self._raw = dict(raw)
+        #: The native indicators declared from Python, thinned for plotting
+        #: (at most 2048 points each): label -> (times ns, values of shape
+        #: (n, outputs), kind, symbol id). Drawn by :meth:`plot`.
+        self.indicators = dict(indicators or {})
         self.statistics = statistics
         self.symbols = list(symbols)
         self.currency = currency
@@ -401,6 +406,8 @@ class BacktestResult:
             raw["orders"] = both[np.argsort(both["ticket"], kind="stable")].tobytes()
         symbols = [s.name for s in engine.symbols]
         sketches = getattr(engine, "_price_sketches", None) or {}
+        from hqt import indicators
+
         return cls(
             raw,
             engine.statistics(),
@@ -410,6 +417,7 @@ class BacktestResult:
             wall_seconds,
             events,
             interrupted,
+            indicators.sketches(engine),
         )
 
     # ---- tables ----------------------------------------------------------------------
@@ -705,11 +713,23 @@ class BacktestResult:
         if sid is not None and len(tr):
             tr = tr[tr["symbol_id"] == sid]
         fig = _figure_class(mpl_figure)(figsize=figsize, layout="constrained")
-        axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2, 1]})
-        ax_p, ax_e, ax_d = axes
+        from hqt.indicators import PRICE_OVERLAY
+
+        mine = {k: v for k, v in self.indicators.items() if sid is None or v[3] == sid}
+        oscillators = {k: v for k, v in mine.items() if v[2] not in PRICE_OVERLAY}
+        if oscillators:
+            axes = fig.subplots(4, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.5, 2, 1]})
+            ax_p, ax_i, ax_e, ax_d = axes
+        else:
+            axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2, 1]})
+            ax_p, ax_e, ax_d = axes
         name = self.symbols[sid] if sid is not None and sid < len(self.symbols) else "price"
         if len(pt):
             ax_p.plot(_dt(pt), pp, color="#4d4d4d", linewidth=0.7, label=name)
+        self._plot_indicators(ax_p, {k: v for k, v in mine.items() if k not in oscillators})
+        if oscillators:
+            self._plot_indicators(ax_i, oscillators)
+            ax_i.legend(loc="upper left", fontsize="small", ncols=3)
         pos = self.records("positions")
         if sid is not None and len(pos):
             pos = pos[pos["symbol_id"] == sid]
@@ -826,6 +846,22 @@ class BacktestResult:
             pt, pp = self._price_arg(price)
             sk.add(pt, pp)
         return sk
+
+    @staticmethod
+    def _plot_indicators(ax: Any, found: Mapping[str, tuple[Any, Any, Any, int]]) -> None:
+        """One line per output of each indicator (``label.output`` for several)."""
+        from hqt.indicators import OUTPUT_NAMES
+
+        for label, (t, v, kind, _) in found.items():
+            names = OUTPUT_NAMES.get(kind)
+            for o in range(v.shape[1]):
+                ax.plot(
+                    _dt(t),
+                    v[:, o],
+                    linewidth=0.8,
+                    alpha=0.85,
+                    label=f"{label}.{names[o]}" if names else label,
+                )
 
     @staticmethod
     def _plot_trades(ax: Any, tr: NDArray[Any], pos: NDArray[Any]) -> None:

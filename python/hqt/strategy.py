@@ -109,6 +109,30 @@ class Strategy:
     #: so the strategy can rebuild its state. 0 = none.
     warmup: int = 0
 
+    def indicator(
+        self,
+        kind: int,
+        symbol: int | str,
+        timeframe: int | None,
+        *params: float,
+        source: str | int | None = None,
+        history: int = 64,
+    ) -> Any:
+        """Declares a native indicator computed by the engine (docs/indicators.md)::
+
+            self.sma = self.indicator(hqt.SMA, "EURUSD", hqt.M5, 20)
+            ...
+            if self.sma.ready and bar.close > self.sma[0]: ...
+
+        Arguments as :meth:`hqt.Engine.indicator`. Call it in ``__init__`` or
+        ``on_start``: the indicator is declared on the engine when ``run()``
+        starts (before ``on_start``), and updated by the engine before each
+        callback of its symbol's ticks or bars.
+        """
+        from hqt import indicators
+
+        return indicators.request(self, kind, symbol, timeframe, params, source, history)
+
     def on_start(self, engine: Engine) -> None:
         """Called once before the first event of run()."""
 

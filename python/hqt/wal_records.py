@@ -21,7 +21,7 @@ kept as the exact SPEC integers ("micro", value x 1e6) and every such field
 ``x`` also has a float view ``x_f``; :meth:`as_dict` gives both
 (``"price": 1100200, "price_f": 1.1002``) with enum values as names.
 
-A checkpoint (snapshot version 4) carries the live state in full but the
+A checkpoint (snapshot version 5) carries the live state in full but the
 four append-only history lists (order history, deals, trades, equity curve)
 as deltas: each list's items replace the list, as rebuilt from the previous
 checkpoints, from the index ``<list>_start`` on. A *full* checkpoint starts
@@ -116,9 +116,9 @@ SCALE = 1_000_000
 # and RunStage: hqt.constants, generated from abi/hqt_abi.toml.
 #: The snapshot layout this module reads (first u32 of a CHECKPOINT payload).
 #: Version 2: the history lists are deltas ([start u64][count u64][items]).
-SNAPSHOT_VERSION = 4
+SNAPSHOT_VERSION = 5
 #: Versions :func:`decode_checkpoint` reads (3: HQT 0.1, without data fingerprints).
-READABLE_SNAPSHOT_VERSIONS = (3, 4)
+READABLE_SNAPSHOT_VERSIONS = (3, 4, 5)
 #: event i64, phase u8, time i64: the start of every engine record payload.
 RECORD_HEADER_SIZE = 17
 INT64_MIN = -(1 << 63)
@@ -513,6 +513,22 @@ class BarBuilder(_Decoded):
     ticks: int  # tick count (plain integer)
 
 
+@dataclass(frozen=True)
+class IndicatorState(_Decoded):
+    """A native indicator in a snapshot (v5; docs/wal-records.md): its spec and
+    its whole state, an opaque block of the engine's memory."""
+
+    kind: int  # HQT_IND_*
+    symbol_id: int
+    timeframe: int  # minutes; 0: on ticks
+    source: int  # HQT_PRICE_*
+    history: int
+    params: tuple[float, ...]
+    count: int  # updates so far
+    last: int  # slot of the newest value in the history ring
+    state: bytes
+
+
 @_micro("balance", "net_deposits", "peak_equity", "max_drawdown")
 @dataclass(frozen=True)
 class Snapshot(_Decoded):
@@ -563,6 +579,8 @@ class Snapshot(_Decoded):
     strategy_state: bytes
     run_stage: RunStage
     tick_model: TickModel  # of the run in progress or the last one (since v4)
+    #: the native indicators (since v5; docs/indicators.md), in declaration order
+    indicators: list[IndicatorState] = _field(default_factory=list)
 
     @property
     def symbol_count(self) -> int:
@@ -845,6 +863,7 @@ _ROUTE = struct.Struct("<BI")
 _QUOTE = struct.Struct("<qqq")
 _BAR_CURSOR = struct.Struct("<Iiqq")
 _BUILDER = struct.Struct("<Ii?qqqqqqq")
+_INDICATOR = struct.Struct("<iIii")
 _POSITION_MODIFY = struct.Struct("<Qqqq")
 _ORDER_CANCEL = struct.Struct("<Qi")
 assert (
@@ -1062,7 +1081,7 @@ def decode_record(record_type: int, payload: bytes, context: str | None = None) 
 
 
 def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
-    """Decodes a CHECKPOINT payload (snapshot version 3 or 4). The history lists
+    """Decodes a CHECKPOINT payload (snapshot version 3, 4 or 5). The history lists
     are this checkpoint's deltas, as written; :func:`rebuild_history` puts
     them on the checkpoints before it."""
     r = _Reader(payload, context)
@@ -1149,6 +1168,16 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
         if version >= 4
         else TickModel.REAL_TICKS  # 0.1: real ticks only
     )
+    indicators = []
+    for _ in range(r.count("indicator", 48) if version >= 5 else 0):
+        kind, symbol_id, timeframe, source = r.unpack(_INDICATOR, "indicator")
+        kept = r.u64("indicator history")
+        params = tuple(r.f64("indicator parameter") for _ in range(r.count("parameter", 8)))
+        count, last = r.i64("indicator count"), r.i64("indicator slot")
+        block = r.take(r.u64("indicator state length"), "indicator state")
+        indicators.append(
+            IndicatorState(kind, symbol_id, timeframe, source, kept, params, count, last, block)
+        )
     if r.offset < len(r.data):  # appended when a position holds swap
         if r.u64("swap count") != len(positions):
             raise r.error("swap count is not the position count")
@@ -1187,6 +1216,7 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
         state,
         stage,
         model,
+        indicators,
     )
 
 

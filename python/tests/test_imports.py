@@ -47,6 +47,9 @@ LAZY_THIRD_PARTY = {
 DEFERRED = {
     ("hqt.results", "hqt._hqt"): "result tables import without the native extension",
     ("hqt.testing", "hqt.engine"): "a pytest plugin: loads in every pytest run, native or not",
+    ("hqt.results", "hqt.indicators"): "result tables import without the native extension",
+    ("hqt.strategy", "hqt.indicators"): "import hqt imports hqt.strategy, which stays pure Python "
+    "(hqt.indicators needs the native extension)",
     **{
         (m, "hqt._hqt"): "the data rules are the core's (hqt_validate_*, hqt_timeframe_*); "
         "the module still imports without the extension, as hqt.testing (a pytest plugin, "

@@ -93,7 +93,7 @@ def test_the_same_data_recovers_and_the_checkpoints_carry_fingerprints(tmp_path:
         for r in wal.read_records(str(copy))
         if wal.type_name(r.type) == "CHECKPOINT"
     ]
-    assert checkpoints and all(cp.version == 4 for cp in checkpoints)
+    assert checkpoints and all(cp.version == wal_records.SNAPSHOT_VERSION for cp in checkpoints)
     last = checkpoints[-1].tick_cursors[0]
     assert last is not None and last.fingerprint is not None
     fp = last.fingerprint

@@ -602,8 +602,9 @@ def same_history(h: W.History, e: Engine) -> None:
 
 def start_offsets(payload: bytes, s: W.Snapshot) -> dict[str, int]:
     """Payload offsets of the four history start fields, counted back from the end."""
-    # tick model (u8), run stage (u8), strategy state
-    off = len(payload) - 1 - 1 - 8 - len(s.strategy_state)
+    # indicator count (u64, v5; none here), tick model (u8), run stage (u8), strategy state
+    assert not s.indicators
+    off = len(payload) - 8 - 1 - 1 - 8 - len(s.strategy_state)
     out: dict[str, int] = {}
     for name, size in (("equity_curve", 32), ("trades", 76), ("deals", 96), ("order_history", 92)):
         off -= 16 + size * len(getattr(s, name))
@@ -1083,7 +1084,7 @@ def test_cli_lists_decoded_records(hedging):
     assert wal.main([str(hedging.path), "list"], out) == 0
     text = out.getvalue()
     assert "ORDER_MODIFY" in text and "deal #" in text
-    assert "snapshot v4 full" in text and "snapshot v4 light" in text
+    assert "snapshot v5 full" in text and "snapshot v5 light" in text
     assert "<decoder failed" not in text
 
 
@@ -1123,7 +1124,7 @@ def test_command_lines_without_the_native_extension(hedging, tmp_path):
     )
     assert probe.returncode == 0 and probe.stdout.startswith("False " + str(pkg)), probe
     out = cli("hqt.wal_records")
-    assert "ORDER_MODIFY" in out and "deal #" in out and "snapshot v4" in out
+    assert "ORDER_MODIFY" in out and "deal #" in out and "snapshot v5" in out
     assert "{'bytes'" not in out.split("HEADER")[-1]
     # hqt.wal's own command line decodes the engine's payloads the same way
     assert cli("hqt.wal") == out
@@ -1151,13 +1152,15 @@ def test_corrupt_payloads_are_errors(hedging):
     with pytest.raises(W.PayloadError, match="0 or 1"):
         W.decode_record(f.type, bytes(bad))
     cp = hedging.records[-1].data
-    for version in (2, 5):  # v2 had no run stage; v5 does not exist
+    for version in (2, 6):  # v2 had no run stage; v6 does not exist
         with pytest.raises(W.PayloadError, match="version %d" % version):
             W.decode_checkpoint(struct.pack("<I", version) + cp[4:])
     with pytest.raises(W.PayloadError, match="not an engine record"):
         W.decode_record(wal.CHECKPOINT, cp)
     with pytest.raises(W.PayloadError, match="tick model 9 is not valid"):
-        W.decode_checkpoint(cp[:-1] + b"\x09")
+        # the tick model byte is followed by the (v5) indicator count, 0 here
+        assert cp[-8:] == bytes(8)
+        W.decode_checkpoint(cp[:-9] + b"\x09" + cp[-8:])
     mark = next(x for x in hedging.records if x.type == W.RUN_MARK)
     assert W.decode_record(mark.type, mark.data).tick_model == W.TickModel.REAL_TICKS
     with pytest.raises(W.PayloadError, match="tick model 9 is not valid"):

@@ -71,6 +71,7 @@ extension Engine {
         }
         if time >= nextTimedWork { try timedWork(at: time) }
         if q.pointee.builders > 0 { addToBuiltBars(symbol: s, time: time, bid: bid) }
+        if q.pointee.tickIndicators > 0 { updateTickIndicators(s, bid: bid, ask: ask, time: time) }
     }
 
     /// Sets the symbol's new quote and revalues the open positions at it
@@ -163,6 +164,7 @@ extension Engine {
         if activeSymbols.count > 0 { try afterRevaluation() }
         sampleEquity(at: currentTime)
         if currentTime >= nextTimedWork { try timedWork(at: currentTime) }
+        updateBarIndicators(bar, closeTime: closeTime)
         notifyBar(bar)
     }
 
@@ -209,6 +211,7 @@ extension Engine {
         }
         sampleEquity(at: currentTime)
         if currentTime >= nextTimedWork { try timedWork(at: currentTime) }
+        updateBarIndicators(bar, closeTime: closeTime)
         notifyBar(bar)
         try barCallbacks(bar)
     }
@@ -462,6 +465,7 @@ extension Engine {
         // At a flush the bar has not reached its end: the sample stays at
         // the engine's time so the curve never runs ahead of the data.
         sampleEquity(at: min(closeTime, now))
+        updateBarIndicators(bar, closeTime: closeTime)
         notifyBar(bar)
         if replaying { applyReplayed(phase: phase, time: now) }
         try deliverTrades()

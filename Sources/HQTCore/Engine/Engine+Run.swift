@@ -445,7 +445,7 @@ extension Engine {
             // that alone. Re-decided after every other tick (a callback may
             // have attached a sink or asked for bars).
             var quiet =
-                onTick == nil && !sinkSet.active && q.pointee.builders == 0
+                onTick == nil && !sinkSet.active && q.pointee.builders == 0 && q.pointee.tickIndicators == 0
                 && recordsSinceCheckpoint < checkpointEvery
             while i < blockEnd {
                 cursor.pointee = i + 1
@@ -464,7 +464,7 @@ extension Engine {
                 phase = .between
                 if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
                 quiet =
-                    onTick == nil && !sinkSet.active && q.pointee.builders == 0
+                    onTick == nil && !sinkSet.active && q.pointee.builders == 0 && q.pointee.tickIndicators == 0
                     && recordsSinceCheckpoint < checkpointEvery
                 i += 1
             }

@@ -29,6 +29,8 @@ public final class Engine {
     var book = Book()
     let feed = Feed()
     var stats: Stats
+    /// Indicators declared on the engine (Indicators/Engine+Indicators.swift).
+    let indicators = IndicatorSet()
 
     // MARK: symbols
     public internal(set) var symbols: [SymbolSpec] = []

@@ -2,10 +2,11 @@
 /// that recovery is this snapshot plus the records that follow it. Layout
 /// in docs/wal-records.md; every field is written and read in the same order.
 extension Engine {
-    /// v4 (0.2) adds each series' data fingerprint and the run's tick model;
-    /// v3 (0.1) logs are read too.
-    static let snapshotVersion: UInt32 = 4
-    static let readableSnapshotVersions: ClosedRange<UInt32> = 3...4
+    /// v5 adds the indicators (after the tick model); v4 (0.2) adds each
+    /// series' data fingerprint and the run's tick model; v3 (0.1) and v4
+    /// logs are read too.
+    static let snapshotVersion: UInt32 = 5
+    static let readableSnapshotVersions: ClosedRange<UInt32> = 3...5
 
     /// FNV-1a over the configuration a log belongs to: account, levels and
     /// every symbol's spec. A log written under another configuration is
@@ -38,7 +39,7 @@ extension Engine {
     }
 
     /// Writes the snapshot into `w` (the caller sizes it for the history).
-    /// The coordinator fixes the order (layout v4, docs/wal-records.md);
+    /// The coordinator fixes the order (layout v5, docs/wal-records.md);
     /// each owner writes its own fields.
     func writeSnapshot(into w: ByteWriter, strategyState: [UInt8]) {
         w.u32(Engine.snapshotVersion)
@@ -68,6 +69,7 @@ extension Engine {
         w.blob(strategyState)
         w.u8(runStage.rawValue)
         w.u8(UInt8(tickModel.rawValue))
+        writeIndicators(into: w)  // v5
         // Appended, only when some position holds swap (older snapshots end
         // above): each open position's unbooked swap, in position order.
         if book.positions.contains(where: { $0.swap != 0 }) {
@@ -203,6 +205,7 @@ extension Engine {
         let rawStage = try r.u8("run stage")
         guard let stage = RunStage(rawValue: rawStage) else { throw r.corrupt("run stage \(rawStage)") }
         let model = version >= 4 ? try r.tickModel() : .realTicks  // 0.1 had real ticks only
+        let savedIndicators = version >= 5 ? try readIndicators(&r) : []
         if r.remaining > 0 {
             guard try r.u64("swap count") == UInt64(positions.count) else { throw r.corrupt("swap count") }
             for i in positions.indices { positions[i].swap = try r.i64("position swap") }
@@ -240,6 +243,7 @@ extension Engine {
             equityCurve: curve.count)
         runStage = stage
         tickModel = model
+        restoreIndicators(savedIndicators)
         unreportedDeals = 0
         rebuildTriggerIndex()
         accountState.usedMargin = totalMargin()

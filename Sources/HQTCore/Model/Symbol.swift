@@ -268,6 +268,8 @@ struct SymbolState {
     var quoteGated: Bool = false
     /// Earliest close time of those bars (the tick path's only check).
     var nextBarClose: Int64 = .min
+    /// Indicators on this symbol's ticks (the tick path's only check).
+    var tickIndicators: Int32 = 0
     /// The symbol's open positions, summed (see TriggerIndex.swift).
     var exposure = Exposure()
 }

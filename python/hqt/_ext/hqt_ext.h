@@ -206,4 +206,9 @@ int hqt_results_init(PyObject *module);
 /* Adds validate_ticks, validate_bars and the timeframe_* functions. */
 int hqt_rules_init(PyObject *module);
 
+/* ---- indicators.c ------------------------------------------------------ */
+
+/* Adds IndicatorLine and the _indicator_* functions (hqt/indicators.py). */
+int hqt_indicators_init(PyObject *module);
+
 #endif /* HQT_EXT_H */

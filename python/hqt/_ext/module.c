@@ -120,7 +120,7 @@ PyInit__hqt(void)
     if (!m)
         return NULL;
     if (hqt_errors_init() < 0 || hqt_types_init(m) < 0 || hqt_records_init(m) < 0 || hqt_engine_type_init(m) < 0 ||
-        hqt_io_types_init(m) < 0 || hqt_results_init(m) < 0 || hqt_rules_init(m) < 0 ||
+        hqt_io_types_init(m) < 0 || hqt_results_init(m) < 0 || hqt_rules_init(m) < 0 || hqt_indicators_init(m) < 0 ||
         PyModule_AddIntConstant(m, "KEEP", (long)HQT_KEEP) < 0) {
         Py_DECREF(m);
         return NULL;
