@@ -72,6 +72,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from hqt.broadcast import TopicCounters as TopicCounters
     from hqt.broadcast import curve_keypair as curve_keypair
     from hqt.broadcast import curve_public_key as curve_public_key
+    from hqt.catalog import csv_to_catalog as csv_to_catalog
+    from hqt.catalog import load_catalog as load_catalog
+    from hqt.catalog import write_catalog as write_catalog
     from hqt.data import BarData as BarData
     from hqt.data import TickData as TickData
     from hqt.data import read_bars as read_bars
@@ -122,6 +125,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Topic": ("hqt.broadcast", "Topic"),
     "curve_keypair": ("hqt.broadcast", "curve_keypair"),
     "curve_public_key": ("hqt.broadcast", "curve_public_key"),
+    "load_catalog": ("hqt.catalog", "load_catalog"),
+    "write_catalog": ("hqt.catalog", "write_catalog"),
+    "csv_to_catalog": ("hqt.catalog", "csv_to_catalog"),
 }
 
 _NATIVE_MODULES = ("hqt.engine", "hqt._hqt", "hqt.journal", "hqt.broadcast")
@@ -132,6 +138,7 @@ _NATIVE_MODULES = ("hqt.engine", "hqt._hqt", "hqt.journal", "hqt.broadcast")
 _SUBMODULES = frozenset(
     {
         "broadcast",
+        "catalog",
         "constants",
         "data",
         "engine",
