@@ -88,6 +88,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from hqt.journal import WALRecordType as WALRecordType
     from hqt.journal import WALSync as WALSync
     from hqt.journal import WriteAheadLog as WriteAheadLog
+    from hqt.optimizer import optimize as optimize
+    from hqt.optimizer import walk_forward as walk_forward
     from hqt.results import BacktestResult as BacktestResult
     from hqt.tickfile import TickFile as TickFile
 
@@ -128,6 +130,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "load_catalog": ("hqt.catalog", "load_catalog"),
     "write_catalog": ("hqt.catalog", "write_catalog"),
     "csv_to_catalog": ("hqt.catalog", "csv_to_catalog"),
+    "optimize": ("hqt.optimizer", "optimize"),
+    "walk_forward": ("hqt.optimizer", "walk_forward"),
 }
 
 _NATIVE_MODULES = ("hqt.engine", "hqt._hqt", "hqt.journal", "hqt.broadcast")
@@ -147,6 +151,7 @@ _SUBMODULES = frozenset(
         "journal",
         "models",
         "monitor",
+        "optimizer",
         "progress",
         "results",
         "strategy",
