@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -198,7 +198,8 @@ def _load_csv_ticks(
         _, lay = D.fast_layout(path, fmt, opts)
         if lay is not None:
             try:  # pyarrow reads the first block when it opens the file
-                loaded, seen = load_tick_chunks(engine, symbol_id, _fastcsv.batches(lay, unit))
+                ticks = cast("Iterable[TickData]", _fastcsv.batches(lay, unit))  # a tick layout
+                loaded, seen = load_tick_chunks(engine, symbol_id, ticks)
                 return loaded if seen else None
             except (Exception, _fastcsv.Unsupported) as e:  # rolled back
                 if strict:
@@ -206,7 +207,7 @@ def _load_csv_ticks(
                         raise CSVFormatError(path, 0, f"cannot read it as {fmt}: {e}") from None
                     raise
                 # the Python reader decides: its results and line-exact errors
-    chunks = iter_csv_ticks(path, fmt, chunk_lines=LOAD_CHUNK_LINES, unit=unit)
+    chunks: Iterable[TickData] = iter_csv_ticks(path, fmt, chunk_lines=LOAD_CHUNK_LINES, unit=unit)
     if opts.tz is not None:
         chunks = _in_utc(path, chunks, opts.tz)
     try:

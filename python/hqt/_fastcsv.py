@@ -32,8 +32,10 @@ import numpy as np
 
 from hqt import _optional
 from hqt import _timeparse as T
+from hqt._arrays import as_time_array
 from hqt._series import BarData, TickData
 from hqt.errors import CSVFormatError, InvalidArgumentError
+from hqt.frames import _arrow_view
 
 if TYPE_CHECKING:  # pragma: no cover
     from hqt.data import PathLike
@@ -55,6 +57,9 @@ _ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "close": ("close",),
     "volume": ("volume", "tickvol", "tick_volume", "vol"),
 }
+
+
+_BAR_ROLES = ("open", "high", "low", "close", "volume")
 
 
 class Unsupported(Exception):
@@ -98,12 +103,19 @@ def encoding_of(path: PathLike) -> str:
 
 
 def _first_lines(path: PathLike, n: int) -> tuple[list[str], list[int]]:
-    from hqt.tickfile import _line_chunks, _open_text
-
-    with _open_text(path) as fh:
-        for lines, numbers in _line_chunks(fh, n):
-            return [ln.lstrip("\ufeff") for ln in lines], numbers
-    return [], []
+    """The first `n` non-blank lines and their line numbers (as hqt.tickfile reads them)."""
+    enc = encoding_of(path)
+    lines: list[str] = []
+    numbers: list[int] = []
+    with open(path, encoding="utf-8-sig" if enc == "utf-8" else enc, newline=None) as fh:
+        for k, ln in enumerate(fh, 1):
+            ln = ln.rstrip("\r\n")
+            if ln and not ln.isspace():
+                lines.append(ln.lstrip("\ufeff"))
+                numbers.append(k)
+                if len(lines) == n:
+                    break
+    return lines, numbers
 
 
 def _sniff(line: str) -> str:
@@ -156,7 +168,7 @@ def _layout(
         names = [_norm(h) for h in head.split("\t")] if head.lstrip().startswith("<") else []
         if not names:
             raise Unsupported("MT5 file without header")
-        roles = ("bid", "ask") if kind == "ticks" else ("open", "high", "low", "close")
+        roles: tuple[str, ...] = ("bid", "ask") if kind == "ticks" else _BAR_ROLES[:4]
         cols = {r: names.index(r) for r in ("date", "time", *roles) if r in names}
         if any(r not in cols for r in ("date", *roles)):
             raise Unsupported("MT5 header without a needed column")
@@ -215,7 +227,7 @@ def _layout(
         )
         if kind == "bars" and n < 6:
             del cols["volume"]
-        tf = time_format or ("%Y%m%d %H%M%S%f" if kind == "ticks" else "%Y%m%d %H%M%S")
+        hd_format = time_format or ("%Y%m%d %H%M%S%f" if kind == "ticks" else "%Y%m%d %H%M%S")
         # HistData writes Eastern Standard Time all year (no daylight saving)
         return Layout(
             spath,
@@ -226,7 +238,7 @@ def _layout(
             numbers[0] - 1,
             cols,
             enc,
-            time_format=tf,
+            time_format=hd_format,
             tz=check_tz("-05:00") if tz is None else tz,
             first_line=numbers[0],
         )
@@ -234,7 +246,7 @@ def _layout(
     sep = _sniff(head)
     header = [_norm(h) for h in head.split(sep)]
     cols = {}
-    roles = ("bid", "ask") if kind == "ticks" else ("open", "high", "low", "close", "volume")
+    roles = ("bid", "ask") if kind == "ticks" else _BAR_ROLES
     time_names = (time_column.strip().lower(),) if time_column is not None else _TIME_NAMES
     for role, aliases in (("time", time_names), *((r, _ROLE_NAMES[r]) for r in roles)):
         for a in aliases:
@@ -257,7 +269,7 @@ def _layout(
                 )
     sample = first.split(sep)[cols["time"]].strip() if len(first.split(sep)) > cols["time"] else ""
     int_time = time_format is None and sample.lstrip("-").isdigit()
-    tf = time_format
+    tf: str | None = time_format
     if fmt.startswith("dukascopy_") and tf is None:
         tf = "%d.%m.%Y %H:%M:%S.%f" + (" GMT%z" if "GMT" in sample else "")
     if tf is None and not int_time:
@@ -346,7 +358,7 @@ def to_utc(ns: np.ndarray, tz: Any, state: dict[str, Any]) -> np.ndarray:
     if isinstance(tz, int):
         return ns - tz
     zone, shift = tz
-    pa = _optional.optional("pyarrow")
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     local = pa.array(ns - shift, type=pa.timestamp("ns"))
@@ -400,10 +412,10 @@ def batches(lay: Layout, unit: str | None, volume: str = "tick") -> Iterator[Tic
     if max(lay.cols.values()) >= lay.ncols:
         raise Unsupported("a short row")
     types: dict[str, Any] = {}
-    time_roles = [r for r in ("date", "time") if r in lay.cols]
+    time_roles: list[str] = [r for r in ("date", "time") if r in lay.cols]
     for r in time_roles:
         types[names[lay.cols[r]]] = pa.int64() if lay.int_time else pa.string()
-    prices = [r for r in ("bid", "ask", "open", "high", "low", "close", "volume") if r in lay.cols]
+    prices: list[str] = [r for r in ("bid", "ask", *_BAR_ROLES) if r in lay.cols]
     if volume == "real" and lay.fmt == "mt5_bars":
         if "vol" not in lay.header:
             raise Unsupported("no VOL column")
@@ -437,9 +449,6 @@ def batches(lay: Layout, unit: str | None, volume: str = "tick") -> Iterator[Tic
 def _read(
     pa: Any, reader: Any, lay: Layout, unit: str | None, time_roles: list[str], prices: list[str]
 ) -> Iterator[TickData | BarData]:
-    from hqt._arrays import as_time_array
-    from hqt.frames import _arrow_view
-
     rows = 0
     zone_state: dict[str, Any] = {}
     carry: list[Any] = [np.nan, np.nan, False, False]
@@ -457,9 +466,11 @@ def _read(
                 col = batch.column(0)
                 if col.null_count:
                     raise Unsupported("an empty time")
-                t = _arrow_view(pa, col, np.int64)
+                view = _arrow_view(pa, col, np.int64)
+                if view is None:
+                    raise Unsupported("a time column of another type")
                 try:
-                    t = as_time_array(t, "time", unit)
+                    t = as_time_array(view, "time", unit)
                 except Exception as e:  # noqa: BLE001 - the Python reader names the line
                     raise Unsupported(str(e)) from None
                 k = 1
@@ -573,7 +584,7 @@ def _carry_forward(
     ask: np.ndarray,
     no_bid: np.ndarray,
     no_ask: np.ndarray,
-    carry: list[float],
+    carry: list[Any],
 ) -> TickData:
     """MT5 ticks: an empty BID/ASK is the last one given (across batches);
     rows before both are known, and rows changing neither, are dropped.

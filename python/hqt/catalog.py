@@ -33,9 +33,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hqt import _optional
+from hqt import _fastcsv, _optional
+from hqt import data as D
+from hqt._chunked import load_tick_chunks
 from hqt._series import BarData, TickData
 from hqt.errors import InvalidArgumentError
+from hqt.frames import validate_ticks
 
 if TYPE_CHECKING:  # pragma: no cover
     from hqt.engine import Engine
@@ -65,7 +68,8 @@ def _fs(catalog: Any) -> tuple[Any, str]:
         root = root.removeprefix("file://")
         return pafs.LocalFileSystem(), os.path.abspath(root)
     try:
-        return pafs.FileSystem.from_uri(root)
+        fs, path = pafs.FileSystem.from_uri(root)
+        return fs, str(path)
     except Exception:  # noqa: BLE001 - a scheme pyarrow lacks: fsspec's
         import fsspec
 
@@ -110,6 +114,7 @@ def write_catalog(
     chunks: Iterable[Any] = [data] if isinstance(data, (TickData, BarData)) else data
     written = 0
     for chunk in chunks:
+        names: tuple[str, ...]
         if isinstance(chunk, TickData):
             kind, names = _kind_dir("ticks", None), _TICKS
         elif isinstance(chunk, BarData):
@@ -151,7 +156,6 @@ def csv_to_catalog(
     """A CSV file of any :func:`hqt.read_csv` format into the catalog, streamed
     (tick files batch by batch; memory: one batch); returns the rows written.
     `options`: read_csv's (``tz=``, ``broker_tz=``, ``time_format=``, ...)."""
-    from hqt import data as D
 
     opts = D.csv_options(
         format,
@@ -167,7 +171,6 @@ def csv_to_catalog(
     fmt, lay = D.fast_layout(path, format, opts)
     if lay is None or lay.kind == "bars":
         return write_catalog(catalog, symbol, D.read_csv(path, fmt, unit=unit, **_plain(opts)))
-    from hqt import _fastcsv
 
     lay.strict = True  # no whole-file fallback here: report what pyarrow found
     return write_catalog(catalog, symbol, _checked(path, _fastcsv.batches(lay, unit)))
@@ -183,18 +186,10 @@ def _plain(opts: Any) -> dict[str, Any]:
 
 def _checked(path: Any, chunks: Iterator[Any]) -> Iterator[Any]:
     """Chunks checked by the engine's tick rule (as loading them would)."""
-    from hqt import _hqt
 
     last, seen = 0, 0
     for c in chunks:
-        _hqt.validate_ticks(
-            np.ascontiguousarray(c.time, dtype=np.int64),
-            np.ascontiguousarray(c.bid),
-            np.ascontiguousarray(c.ask),
-            last,
-            f"{os.fspath(path)} tick",
-            seen,
-        )
+        validate_ticks(c, last, f"{os.fspath(path)} tick", seen)
         if len(c):
             last, seen = int(c.time[-1]), seen + len(c)
         yield c
@@ -271,7 +266,7 @@ def _series(pa: Any, batch: Any, kind: str, timeframe: int | None) -> TickData |
     ]
     if kind == "ticks":
         return TickData(t, cols[0], cols[1])
-    return BarData(t, *cols, timeframe)
+    return BarData(t, cols[0], cols[1], cols[2], cols[3], cols[4], timeframe)
 
 
 def load_catalog(
@@ -320,22 +315,20 @@ def load_catalog(
 
 
 def _joined(parts: list[Any], kind: str, timeframe: int | None) -> TickData | BarData:
-    names = ("time", *(_TICKS if kind == "ticks" else _BARS))
-    cols = [
-        np.concatenate([getattr(p, n) for p in parts])
-        if parts
-        else np.zeros(0, np.int64 if n == "time" else np.float64)
-        for n in names
-    ]
-    return TickData(*cols) if kind == "ticks" else BarData(*cols, timeframe)
+    def col(n: str, dtype: Any) -> Any:
+        return np.concatenate([getattr(p, n) for p in parts]) if parts else np.zeros(0, dtype)
+
+    t = col("time", np.int64)
+    if kind == "ticks":
+        return TickData(t, col("bid", np.float64), col("ask", np.float64))
+    o, h, lo, c, v = (col(n, np.float64) for n in _BARS)
+    return BarData(t, o, h, lo, c, v, timeframe)
 
 
 def _into_engine(
     engine: Engine, symbol: str, series: Iterator[Any], kind: str, timeframe: int | None
 ) -> int:
     if kind == "ticks":
-        from hqt._chunked import load_tick_chunks
-
         loaded, _ = load_tick_chunks(engine, symbol, series)
         return loaded
     assert timeframe is not None

@@ -56,10 +56,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Union, cast
 
 import numpy as np
 
+from hqt import _fastcsv, _optional
 from hqt._arrays import RANGE_TEXT, as_time_array
 from hqt._series import BarData, TickData, infer_timeframe
 from hqt.errors import CSVFormatError, HQTError, InvalidArgumentError
@@ -679,7 +680,6 @@ def csv_options(
     tz: Any,
     broker_tz: Any,
 ) -> CsvOptions:
-    from hqt import _fastcsv
 
     if format != "auto" and format not in FORMATS:
         raise InvalidArgumentError(
@@ -717,7 +717,6 @@ def _check_fit(path: PathLike, fmt: str, opts: CsvOptions) -> None:
 def fast_layout(path: PathLike, format: str, opts: CsvOptions) -> Any:
     """(format, _fastcsv.Layout) of a file, or None when pyarrow cannot read it
     (not installed, an unusual file) and no option needs it."""
-    from hqt import _fastcsv, _optional
 
     head = _head_rows(path)
     fmt = _detect(head) if format == "auto" else format
@@ -748,10 +747,9 @@ def fast_layout(path: PathLike, format: str, opts: CsvOptions) -> Any:
 
 
 def _head_rows(path: PathLike) -> _Rows:
-    from hqt._fastcsv import _first_lines
 
     try:
-        lines, numbers = _first_lines(path, 1)
+        lines, numbers = _fastcsv._first_lines(path, 1)
     except OSError as e:
         raise CSVFormatError(path, 0, f"cannot read the file: {e.strerror or e}") from e
     except UnicodeDecodeError:
@@ -764,7 +762,6 @@ def _read_fast(
 ) -> TickData | BarData | None:
     """The whole file by pyarrow, checked by the engine's rule; None: let the
     Python reader read it (it names the line of any problem)."""
-    from hqt import _fastcsv
 
     fmt, lay = fast_layout(path, format, opts)
     if unit is not None and fmt not in ("plain_ticks", "plain_bars"):
@@ -798,7 +795,7 @@ def _joined(path: PathLike, parts: list[Any], lay: Any) -> TickData | BarData:
         b = np.concatenate([p.bid for p in parts]) if parts else np.zeros(0)
         a = np.concatenate([p.ask for p in parts]) if parts else np.zeros(0)
         src.numbers = _LineOf(lay.first_line)  # type: ignore[assignment]
-        _check_ticks(src, _Identity(), t, b, a)
+        _check_ticks(src, cast(Any, _Identity()), t, b, a)
         return TickData(t, b, a)
     cols = [
         np.concatenate([getattr(p, k) for p in parts]) if parts else np.zeros(0)
@@ -835,8 +832,6 @@ def _apply_tz(path: PathLike, data: TickData | BarData, zone: Any) -> TickData |
     if zone is None:
         return data
     from dataclasses import replace
-
-    from hqt import _fastcsv
 
     try:
         t = _fastcsv.to_utc(np.asarray(data.time, dtype=np.int64), zone, {})

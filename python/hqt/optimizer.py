@@ -31,13 +31,25 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from hqt._optional import require
 from hqt.errors import InvalidArgumentError
+from hqt.models import Statistics
+from hqt.sweeps import (
+    _check_engine_args,
+    _is_value_list,
+    _normalise_data,
+    _plain,
+    _symbol_specs,
+    run_one,
+    sweep,
+)
 
 __all__ = ["optimize", "walk_forward", "OptimizeResult", "WalkForwardResult"]
 
@@ -52,7 +64,6 @@ def _values(space: Mapping[str, Any]) -> dict[str, list[Any]]:
             "space must be a non-empty mapping of parameter -> values, e.g. "
             "{'fast': range(5, 30, 5), 'slow': [50, 100]}"
         )
-    from hqt.sweeps import _is_value_list, _plain
 
     out = {}
     for k, v in space.items():
@@ -68,7 +79,6 @@ def _values(space: Mapping[str, Any]) -> dict[str, list[Any]]:
 def _scorer(maximize: Score) -> Callable[[Mapping[str, Any]], float]:
     if callable(maximize):
         return lambda row: float(maximize(row))
-    from hqt.models import Statistics
 
     names = list(Statistics.__dataclass_fields__)
     if maximize not in names:
@@ -295,7 +305,6 @@ def _run(
     seed: int,
     sweep_args: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    from hqt.sweeps import sweep
 
     rows: list[dict[str, Any]] = sweep(
         strategy, plist, data, config, seed=seed, records=True, **sweep_args
@@ -323,7 +332,6 @@ def _tpe(
     batch_size: int | None,
     sweep_args: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    from hqt._optional import require
 
     optuna = require("optuna", "hqt.optimize(method='tpe')")
     if n_trials is None:
@@ -335,7 +343,7 @@ def _tpe(
     done: set[tuple[Any, ...]] = set()
     refused = 0
     while len(rows) < n_trials:
-        asked = []
+        asked: list[tuple[Any, dict[str, Any]]] = []
         while len(asked) < min(size, n_trials - len(rows)):
             trial = study.ask()
             # choices by index: optuna's categorical values must be plain scalars
@@ -370,8 +378,6 @@ def _duration(value: Any, what: str) -> int:
     if isinstance(value, (int, np.integer)):
         ns = int(value)
     elif isinstance(value, str):
-        import re
-
         m = re.fullmatch(r"\s*(\d+)\s*([DdHhWw]|min)\s*", value)
         if not m:
             raise InvalidArgumentError(
@@ -491,7 +497,6 @@ def walk_forward(
     (stitched), ``stats`` (net profit, return %, max drawdown, trades,
     profitable windows, ...), ``plot()``.
     """
-    from hqt.sweeps import _check_engine_args, _normalise_data, _symbol_specs, run_one
 
     args = dict(_check_engine_args(config))
     norm = _normalise_data(data, list(_symbol_specs(args)), symbol)

@@ -60,6 +60,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from hqt import _task_wal  # standard library only, as this module
 from hqt.errors import HQTError, InvalidArgumentError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -499,8 +500,6 @@ def _execute(job: _Job, params: Params) -> tuple[dict[str, Any], Engine, Any]:
         if job.wal_dir is None:
             engine.run(strategy, progress=False, tick_model=job.tick_model)  # type: ignore[arg-type]
         else:
-            from hqt import _task_wal
-
             name = _task_wal.wal_key(seed, _canonical(params), job.wal_text)
             resumed_at = _task_wal.run_logged(
                 engine, strategy, job.wal_dir, name, tick_model=job.tick_model
@@ -602,8 +601,6 @@ def _prepare(
     _tick_model_code(tick_model)  # a bad name fails here, not in every worker
     location = None
     if wal_dir is not None:
-        from hqt import _task_wal
-
         location = _task_wal.check_location(wal_dir)
     return _Job(
         make_strategy,
