@@ -92,35 +92,58 @@ def parse_fixed(mat: np.ndarray, parts: list[tuple[str, int, int]], what: str) -
     end = parts[-1][1]
     if width != end:
         raise TimeFormatError(0, f"{what} values are {width} characters wide, the format {end}")
-    bad = np.zeros(n, dtype=bool)
-    vals: dict[str, np.ndarray] = {}
-    sign = None
+    # The layout, once: which columns hold digits (and which field each
+    # belongs to), which hold literal bytes; then one gather of the digits and
+    # a few whole-column operations per field, checks only on the whole batch.
+    digit_cols: list[int] = []
+    lit_cols: list[int] = []
+    lit_bytes: list[int] = []
+    fields: list[tuple[str, list[int]]] = []  # name -> positions in digit_cols
+    sign_col = None
     for d, start, w in parts[:-1]:
         if d.startswith("lit:"):
-            bad |= mat[:, start] != ord(d[4:])
+            lit_cols.append(start)
+            lit_bytes.append(ord(d[4:]))
             continue
         if d == "z":
-            s = mat[:, start]
-            bad |= (s != ord("+")) & (s != ord("-"))
-            sign = np.where(s == ord("-"), -1, 1)
-            digits = [start + 1, start + 2] + (
-                [start + 4, start + 5] if w == 6 else [start + 3, start + 4]
-            )
+            sign_col = start
+            hcols = [start + 1, start + 2]
+            mcols = [start + 4, start + 5] if w == 6 else [start + 3, start + 4]
             if w == 6:
-                bad |= mat[:, start + 3] != ord(":")
-            cols = mat[:, digits].astype(np.int64) - 48
-            bad |= ((cols < 0) | (cols > 9)).any(axis=1)
-            vals["zh"] = cols[:, 0] * 10 + cols[:, 1]
-            vals["zm"] = cols[:, 2] * 10 + cols[:, 3]
+                lit_cols.append(start + 3)
+                lit_bytes.append(ord(":"))
+            for name, cols in (("zh", hcols), ("zm", mcols)):
+                fields.append((name, list(range(len(digit_cols), len(digit_cols) + 2))))
+                digit_cols += cols
             continue
-        cols = mat[:, start : start + w].astype(np.int64) - 48
-        bad |= ((cols < 0) | (cols > 9)).any(axis=1)
-        v = np.zeros(n, dtype=np.int64)
-        for k in range(w):
-            v = v * 10 + cols[:, k]
-        if d == "f":
-            v = v * 10 ** (9 - w)
-        vals[d] = v
+        fields.append((d, list(range(len(digit_cols), len(digit_cols) + w))))
+        digit_cols += range(start, start + w)
+    digits = mat[:, digit_cols] - np.uint8(48)  # a byte below '0' wraps to > 9
+    bad = None
+    if (digits > 9).any():
+        bad = (digits > 9).any(axis=1)
+    if lit_cols and (mat[:, lit_cols] != np.array(lit_bytes, dtype=np.uint8)).any():
+        lb = (mat[:, lit_cols] != np.array(lit_bytes, dtype=np.uint8)).any(axis=1)
+        bad = lb if bad is None else bad | lb
+    sign = None
+    if sign_col is not None:
+        sc = mat[:, sign_col]
+        sb = (sc != ord("+")) & (sc != ord("-"))
+        bad = sb if bad is None else bad | sb
+        sign = np.where(sc == ord("-"), -1, 1)
+    # one contiguous row per digit position (BLAS matmul was slower on busy machines)
+    dt = np.ascontiguousarray(digits.T).astype(np.int64)
+    vals: dict[str, np.ndarray] = {}
+    for name, pos in fields:
+        v = dt[pos[0]].copy()
+        for p in pos[1:]:
+            v *= 10
+            v += dt[p]
+        vals[name] = v
+    if "f" in vals:
+        vals["f"] = vals["f"] * 10 ** (9 - len(fields[[f[0] for f in fields].index("f")][1]))
+    if bad is None:
+        bad = np.zeros(n, dtype=bool)
     one = np.ones(n, dtype=np.int64)
     y = vals.get("Y", np.full(n, 1970, dtype=np.int64))
     m = vals.get("m", one)

@@ -515,7 +515,7 @@ def walk_forward(
     while t0 + k * st + tr < t_end:
         s = t0 + k * st
         is_lo = t0 if anchored else s
-        is_hi, oos_hi = s + tr, min(s + tr + te, t_end)
+        is_hi, oos_hi = s + tr, s + tr + te
         opt = optimize(
             strategy,
             space,
