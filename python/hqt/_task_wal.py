@@ -10,7 +10,8 @@ Where the log lives:
   a killed worker left is exactly what ``kill -9`` leaves (docs/wal.md);
 * a URL of another fsspec file system (``s3://bucket/wal``, ``gs://...``):
   the engine writes a local file and a background thread copies it to the
-  URL every ``upload_every`` seconds (and at the end of the run). A copy
+  URL every ``UPLOAD_EVERY`` seconds (put beside the log, then renamed over
+  it: a worker killed during a copy leaves the previous copy whole). A copy
   taken while a record is being appended ends in a torn record, which
   opening the log cuts, like the tail a crash leaves: the resumed run
   starts from the last record that made it into a copy (at most
@@ -45,6 +46,10 @@ from hqt.errors import HQTError, InvalidArgumentError
 
 if TYPE_CHECKING:  # pragma: no cover
     from hqt.engine import Engine
+
+
+#: Seconds between two copies of a log to an fsspec URL (tests shorten it).
+UPLOAD_EVERY = 1.0
 
 
 def _is_url(location: str) -> bool:
@@ -88,6 +93,7 @@ class _Store:
             import fsspec
 
             self.fs, root = fsspec.core.url_to_fs(location)
+            self.fs.makedirs(root, exist_ok=True)
             self.remote = f"{root.rstrip('/')}/{name}"
             self.tmp = tempfile.mkdtemp(prefix="hqt-wal-")
             self.path = os.path.join(self.tmp, name)
@@ -107,14 +113,21 @@ class _Store:
 
     def _uploads(self) -> None:
         while not self._stop.wait(self.upload_every):
-            self.upload()
+            try:
+                self.upload()
+            except OSError:  # storage unreachable for a moment: the next copy catches up
+                continue
 
     def upload(self) -> None:
         if self.remote is not None and os.path.exists(self.path):
-            # a copy, then a put: the engine keeps appending to self.path meanwhile
+            # a local snapshot (the engine keeps appending to self.path), put
+            # beside the log and renamed over it: a process killed during the
+            # put leaves the previous copy whole, never a truncated one
             snap = self.path + ".up"
             shutil.copyfile(self.path, snap)
-            self.fs.put_file(snap, self.remote)
+            part = self.remote + ".part"
+            self.fs.put_file(snap, part)
+            self.fs.mv(part, self.remote)
 
     def stop_uploads(self) -> None:
         self._stop.set()
@@ -124,8 +137,9 @@ class _Store:
     def remove(self) -> None:
         self.stop_uploads()
         if self.remote is not None:
-            if self.fs.exists(self.remote):
-                self.fs.rm_file(self.remote)
+            for p in (self.remote, self.remote + ".part"):
+                if self.fs.exists(p):
+                    self.fs.rm_file(p)
         elif os.path.exists(self.path):
             # its "<name>.lock" sidecar stays: docs/wal.md, "One writer"
             os.remove(self.path)
@@ -142,12 +156,12 @@ def run_logged(
     tick_model: Any,
     sync: str = "batch",
     checkpoint_every: int = 1_000,
-    upload_every: float = 1.0,
+    upload_every: float | None = None,
 ) -> int:
     """Run `strategy` on `engine` (data loaded) with its log at location/name,
     resuming from the log when there is one. Returns the number of events
     the recovered state had processed (0: a fresh run)."""
-    store = _Store(location, name, upload_every)
+    store = _Store(location, name, UPLOAD_EVERY if upload_every is None else upload_every)
     had = os.path.exists(store.path) and os.path.getsize(store.path) > 0
     resumed_at = 0
     try:

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import hqt
-from hqt import sweep
+from hqt import _task_wal, sweep
 
 T0 = 1_704_153_600 * 10**9
 N_TICKS = 60_000
@@ -110,26 +110,28 @@ def test_wal_dir_gives_the_plain_row_and_removes_its_logs(tmp_path, plain_row):
 
 def _die_midway(wal_dir: str) -> None:
     global DIE_AT
-    DIE_AT = N_TICKS // 2
-    sweep(TickCross, {"fast": 20, "slow": 80}, TICKS, ENGINE_ARGS, processes=0, wal_dir=wal_dir)
+    # well after the engine's first group of 256 records reached the file
+    # (about tick 25,000): the copier has had ~100 ms of pauses to copy it
+    DIE_AT = N_TICKS * 9 // 10
+    _task_wal.UPLOAD_EVERY = 0.0005  # URL case: copies often enough to have one before the kill
+    sweep(TickCross, PAUSED, TICKS, ENGINE_ARGS, processes=0, wal_dir=wal_dir)
 
 
-def test_a_task_killed_midway_resumes_from_its_log(tmp_path, plain_row):
-    child = mp.get_context("fork").Process(target=_die_midway, args=(str(tmp_path),))
+PAUSED = {"fast": 20, "slow": 80, "pause": 0.002}  # 0.25 s of pauses: time for some copies
+
+
+@pytest.mark.parametrize("url", [False, True], ids=["directory", "fsspec-url"])
+def test_a_task_killed_midway_resumes_from_its_log(tmp_path, plain_row, url):
+    # "local://" is fsspec's local file system: the URL path (a local file
+    # and its copies) across processes, as with s3://
+    where = f"local://{tmp_path}" if url else str(tmp_path)
+    child = mp.get_context("fork").Process(target=_die_midway, args=(where,))
     child.start()
     child.join(60)
     assert child.exitcode == -signal.SIGKILL
-    assert len(logs(tmp_path)) == 1  # the killed task's log stays
-    row = sweep(
-        TickCross,
-        {"fast": 20, "slow": 80},
-        TICKS,
-        ENGINE_ARGS,
-        processes=0,
-        records=True,
-        wal_dir=tmp_path,
-    )[0]
-    assert 0 < row["resumed_at"] < N_TICKS // 2 + 1
+    assert len(logs(tmp_path)) == 1  # the killed task's log (or its last copy) stays
+    row = sweep(TickCross, PAUSED, TICKS, ENGINE_ARGS, processes=0, records=True, wal_dir=where)[0]
+    assert 0 < row["resumed_at"] < N_TICKS * 9 // 10
     assert stats(row) == stats(plain_row)
     assert logs(tmp_path) == []
 
