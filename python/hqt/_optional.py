@@ -30,6 +30,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "matplotlib": ("plot", "matplotlib"),
     "tqdm": ("progress", "tqdm"),
     "pyarrow": ("parquet", "pyarrow"),
+    "optuna": ("optimize", "optuna"),  # hqt.optimize(method="tpe") (issue 14)
 }
 
 # Tests set entries to None to simulate a missing package.

@@ -154,3 +154,11 @@ def test_walk_forward_windows_and_stitched_account(anchored):
     assert (np.diff(wf.equity["time"]) >= 0).all()
     assert wf.equity["time"][0] >= BARS["time"][0] + 12 * 60 * MIN
     assert wf.plot().axes[0].get_title().startswith("walk-forward: 6 windows")
+
+
+def test_tpe_without_optuna_names_the_extra(monkeypatch):
+    from hqt import _optional
+
+    monkeypatch.setitem(_optional._overrides, "optuna", None)
+    with pytest.raises(hqt.MissingExtraError, match=r"pip install 'hqt\[optimize\]'"):
+        hqt.optimize(Cross, SPACE, BARS, ENGINE_ARGS, method="tpe", n_trials=2, processes=0)
