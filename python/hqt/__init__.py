@@ -77,6 +77,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from hqt.broadcast import TopicCounters as TopicCounters
     from hqt.broadcast import curve_keypair as curve_keypair
     from hqt.broadcast import curve_public_key as curve_public_key
+    from hqt.catalog import csv_to_catalog as csv_to_catalog
+    from hqt.catalog import load_catalog as load_catalog
+    from hqt.catalog import write_catalog as write_catalog
     from hqt.data import BarData as BarData
     from hqt.data import TickData as TickData
     from hqt.data import read_bars as read_bars
@@ -92,6 +95,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from hqt.journal import WALRecordType as WALRecordType
     from hqt.journal import WALSync as WALSync
     from hqt.journal import WriteAheadLog as WriteAheadLog
+    from hqt.optimizer import optimize as optimize
+    from hqt.optimizer import walk_forward as walk_forward
     from hqt.results import BacktestResult as BacktestResult
     from hqt.tickfile import TickFile as TickFile
 
@@ -137,6 +142,11 @@ _LAZY: dict[str, tuple[str, str]] = {
     "get_include": ("hqt._kit", "get_include"),
     "get_library": ("hqt._kit", "get_library"),
     "cffi_cdef": ("hqt._kit", "cffi_cdef"),
+    "load_catalog": ("hqt.catalog", "load_catalog"),
+    "write_catalog": ("hqt.catalog", "write_catalog"),
+    "csv_to_catalog": ("hqt.catalog", "csv_to_catalog"),
+    "optimize": ("hqt.optimizer", "optimize"),
+    "walk_forward": ("hqt.optimizer", "walk_forward"),
 }
 
 _NATIVE_MODULES = ("hqt.engine", "hqt._hqt", "hqt.journal", "hqt.broadcast", "hqt.indicators")
@@ -148,6 +158,7 @@ _SUBMODULES = frozenset(
     {
         "broadcast",
         "capi",
+        "catalog",
         "constants",
         "data",
         "engine",
@@ -157,6 +168,7 @@ _SUBMODULES = frozenset(
         "journal",
         "models",
         "monitor",
+        "optimizer",
         "progress",
         "results",
         "strategy",

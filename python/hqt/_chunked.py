@@ -15,12 +15,12 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from hqt import _fastcsv
 from hqt import data as D
-from hqt._arrow_csv import Unsupported, arrow_tick_chunks
 from hqt.errors import CSVFormatError, HQTError, InvalidArgumentError
 from hqt.results import PriceSketch
 from hqt.tickfile import _line_chunks, _open_text, iter_csv_ticks
@@ -92,20 +92,40 @@ def load_csv(
     timeframe: int | None = None,
     volume: str = "tick",
     unit: str | None = None,
+    time_column: str | None = None,
+    time_format: str | None = None,
+    dayfirst: bool = False,
+    tz: object = None,
+    broker_tz: object = None,
 ) -> int:
     """``Engine.load_csv``: tick files in chunks, bar files (and files with no
     data line, for the same errors as before) read whole."""
     fmt = format
+    options = {
+        "time_column": time_column,
+        "time_format": time_format,
+        "dayfirst": dayfirst,
+        "tz": tz,
+        "broker_tz": broker_tz,
+    }
+    opts = D.csv_options(format, time_column, time_format, dayfirst, tz, broker_tz)
     if fmt in ("auto", *D._TICK_FORMATS):
         with D._gc_paused():
             head = _head(path)
             fmt = D._detect(head) if format == "auto" else format
         if fmt in D._TICK_FORMATS and head.lines:
-            loaded = _load_csv_ticks(engine, symbol_id, path, head, fmt, timeframe, unit)
+            loaded = _load_csv_ticks(engine, symbol_id, path, head, fmt, timeframe, unit, opts)
             if loaded is not None:
                 return loaded
     return D._load_csv_whole(
-        engine, symbol_id, path, format=fmt, timeframe=timeframe, volume=volume, unit=unit
+        engine,
+        symbol_id,
+        path,
+        format=fmt,
+        timeframe=timeframe,
+        volume=volume,
+        unit=unit,
+        **options,
     )
 
 
@@ -117,6 +137,19 @@ FAST_CSV = True
 #: about 45 MB of Python strings and lists at its peak (100,000 lines: twice
 #: that, for no speed gained).
 LOAD_CHUNK_LINES = 50_000
+
+
+def _in_utc(path: PathLike, chunks: Iterable[TickData], zone: object) -> Iterable[TickData]:
+    """The Python reader's chunks with their times made UTC (tz=, broker_tz=)."""
+    from dataclasses import replace
+
+    state: dict[str, object] = {}
+    for c in chunks:
+        try:
+            t = _fastcsv.to_utc(np.asarray(c.time, dtype=np.int64), zone, state)
+        except ValueError as e:
+            raise CSVFormatError(path, 0, f"time zone: {e}") from None
+        yield replace(c, time=t)
 
 
 def _head(path: PathLike) -> D._Rows:
@@ -140,12 +173,13 @@ def _load_csv_ticks(
     fmt: str,
     timeframe: int | None,
     unit: str | None,
+    opts: D.CsvOptions | None = None,
 ) -> int | None:
     """Loads a tick file chunk by chunk; None when it has no data line (the
     whole-file reader then gives the same answer, or error, as before).
 
     Plain files go through pyarrow's CSV reader first when it is installed
-    (hqt._arrow_csv); if it or the engine refuses anything, what it loaded
+    (hqt._fastcsv); if it or the engine refuses anything, what it loaded
     is dropped and the Python reader reads the file again, so results and
     error messages are the Python reader's."""
     if timeframe is not None:
@@ -158,15 +192,24 @@ def _load_csv_ticks(
             f"{os.fspath(path)}: unit= is for the integer times of plain CSV files, "
             f"not {fmt} (its times are dates)"
         )
-    if fmt == "plain_ticks" and FAST_CSV:
-        try:  # pyarrow reads the first block when it opens the file
-            fast = arrow_tick_chunks(path, head, unit)
-            if fast is not None:
-                loaded, seen = load_tick_chunks(engine, symbol_id, fast)
+    opts = opts or D.CsvOptions()
+    strict = opts.needs_fast or fmt in _fastcsv.NEW_FORMATS
+    if FAST_CSV or strict:
+        _, lay = D.fast_layout(path, fmt, opts)
+        if lay is not None:
+            try:  # pyarrow reads the first block when it opens the file
+                ticks = cast("Iterable[TickData]", _fastcsv.batches(lay, unit))  # a tick layout
+                loaded, seen = load_tick_chunks(engine, symbol_id, ticks)
                 return loaded if seen else None
-        except (Exception, Unsupported):  # rolled back: the Python reader decides
-            pass
-    chunks = iter_csv_ticks(path, fmt, chunk_lines=LOAD_CHUNK_LINES, unit=unit)
+            except (Exception, _fastcsv.Unsupported) as e:  # rolled back
+                if strict:
+                    if isinstance(e, _fastcsv.Unsupported):
+                        raise CSVFormatError(path, 0, f"cannot read it as {fmt}: {e}") from None
+                    raise
+                # the Python reader decides: its results and line-exact errors
+    chunks: Iterable[TickData] = iter_csv_ticks(path, fmt, chunk_lines=LOAD_CHUNK_LINES, unit=unit)
+    if opts.tz is not None:
+        chunks = _in_utc(path, chunks, opts.tz)
     try:
         loaded, seen = load_tick_chunks(engine, symbol_id, chunks)
     except UnicodeDecodeError:

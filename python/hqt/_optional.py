@@ -34,6 +34,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "pyarrow": ("parquet", "pyarrow"),
     "bokeh": ("report", "bokeh"),
     "zmq": ("zmq", "pyzmq"),
+    "optuna": ("optimize", "optuna"),  # hqt.optimize(method="tpe") (issue 14)
 }
 
 # Tests set entries to None to simulate a missing package.

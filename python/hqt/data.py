@@ -42,8 +42,16 @@ would: the same class (:class:`hqt.InvalidPriceError`,
 ``"<file>:<line>: "``; the exception's ``path``, ``line`` and ``index`` (the
 row among the file's ticks or bars) say where.
 
-Parsing is vectorised with numpy; only splitting lines into fields is a
-Python loop (a million tick lines take about 3 s).
+With pyarrow installed, every format is read by its streaming CSV reader
+(:mod:`hqt._fastcsv`: millions of rows/s, UTF-16 included), which also
+reads ``dukascopy_ticks`` / ``dukascopy_bars`` (``Gmt time,Ask,Bid,...``,
+day-first dates, UTC) and ``histdata_ticks`` / ``histdata_bars``
+(``20240102 000000123,...``, EST without daylight saving), and takes the
+``time_column=``, ``time_format=``, ``dayfirst=``, ``tz=`` and ``broker_tz=``
+options of :func:`read_csv`. The Python reader below (numpy-vectorised
+parsing; splitting lines is a Python loop: a million tick lines take about
+3 s) reads the MT5/MT4/plain formats when pyarrow is missing or refuses a
+file, and gives the line-exact error messages.
 """
 
 from __future__ import annotations
@@ -54,11 +62,13 @@ import gc
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Union, cast
 
 import numpy as np
 
+from hqt import _fastcsv, _optional
 from hqt._arrays import RANGE_TEXT, as_time_array
 from hqt._series import BarData, TickData, infer_timeframe
 from hqt.errors import CSVFormatError, HQTError, InvalidArgumentError
@@ -83,8 +93,18 @@ __all__ = [
 PathLike = Union[str, "os.PathLike[str]"]
 
 #: Format names accepted by ``format=``.
-FORMATS = ("mt5_ticks", "mt5_bars", "mt4_bars", "plain_ticks", "plain_bars")
-_TICK_FORMATS = ("mt5_ticks", "plain_ticks")
+FORMATS = (
+    "mt5_ticks",
+    "mt5_bars",
+    "mt4_bars",
+    "plain_ticks",
+    "plain_bars",
+    "dukascopy_ticks",
+    "dukascopy_bars",
+    "histdata_ticks",
+    "histdata_bars",
+)
+_TICK_FORMATS = ("mt5_ticks", "plain_ticks", "dukascopy_ticks", "histdata_ticks")
 
 _NS_PER_MIN = 60_000_000_000
 
@@ -371,10 +391,13 @@ def _header_index(
                 break
         else:
             if key not in optional:
+                accepted = "; ".join(f"{k}: {' / '.join(a)}" for k, a in names.items())
                 raise CSVFormatError(
                     src.path,
                     src.numbers[0],
-                    f"header has no {key!r} column (columns: {', '.join(norm)})",
+                    f"header has no {key!r} column (columns: {', '.join(norm)}); "
+                    f"accepted names: {accepted}"
+                    + ("; or name the time column with time_column=" if key == "time" else ""),
                 )
     return out
 
@@ -542,6 +565,8 @@ def _read_plain(src: _Rows, bars: bool, unit: str | None = None) -> TickData | B
 
 
 _MT_DATE = re.compile(r"^\s*\d{4}\.\d{2}\.\d{2}")
+_HISTDATA = re.compile(r"^\s*\d{8} \d{6}")
+_DUKASCOPY = re.compile(r"^\s*(gmt|local) time\s*[,;\t]", re.IGNORECASE)
 
 
 def _detect(src: _Rows) -> str:
@@ -554,6 +579,11 @@ def _detect(src: _Rows) -> str:
             return "mt5_ticks"
         if "<OPEN>" in up:
             return "mt5_bars"
+    elif _HISTDATA.match(first):
+        return "histdata_ticks" if "," in first else "histdata_bars"
+    elif _DUKASCOPY.match(first):
+        up_names = {h.strip().lower() for h in first.split(_sniff_sep(first))}
+        return "dukascopy_ticks" if up_names & {"bid", "ask"} else "dukascopy_bars"
     elif _MT_DATE.match(first):
         if "\t" in first:
             return "mt5_bars" if len(first.split("\t")) >= 8 else "mt5_ticks"
@@ -595,15 +625,227 @@ def _gc_paused() -> Iterator[None]:
 
 
 def read_csv(
-    path: PathLike, format: str = "auto", *, volume: str = "tick", unit: str | None = None
+    path: PathLike,
+    format: str = "auto",
+    *,
+    volume: str = "tick",
+    unit: str | None = None,
+    time_column: str | None = None,
+    time_format: str | None = None,
+    dayfirst: bool = False,
+    tz: Any = None,
+    broker_tz: Any = None,
 ) -> TickData | BarData:
     """Read a tick or bar CSV file into numpy arrays (see the module doc for formats).
 
     ``unit``: the unit of integer times in a plain file (``"s"``, ``"ms"``,
     ``"us"``, ``"ns"``; None = ns, refusing times that only make sense as
-    seconds, milliseconds or microseconds)."""
+    seconds, milliseconds or microseconds).
+
+    ``time_column``: the header name of the time column (plain and Dukascopy
+    files), when it is none of the accepted names. ``time_format``: a
+    strptime format of the times (``"%d.%m.%Y %H:%M:%S.%f"``; see
+    :mod:`hqt._timeparse`), ``dayfirst=True``: dates like ``31.01.2024`` or
+    ``31/01/2024`` (the format is guessed from the first value). ``tz``: the
+    time zone the file's times are written in (default UTC; HistData:
+    ``"-05:00"``): an IANA name (``"Europe/Berlin"``, with its DST), an offset
+    (``"+02:00"`` or hours ``2``) or a zone shifted by whole hours
+    (``"America/New_York+7"``). ``broker_tz``: the same for MetaTrader
+    exports, which are written in the broker's server time (most brokers:
+    ``"America/New_York+7"``, UTC+2 in winter and UTC+3 in summer, switching
+    with US DST). The result is always UTC. With pyarrow installed every
+    format is read by its CSV reader (:mod:`hqt._fastcsv`)."""
     with _gc_paused():
-        return _read_csv(path, format, volume, unit)
+        opts = csv_options(format, time_column, time_format, dayfirst, tz, broker_tz)
+        data = _read_fast(path, format, volume, unit, opts)
+        if data is not None:
+            return data
+        data = _read_csv(path, format, volume, unit)
+        return _apply_tz(path, data, opts.tz)
+
+
+@dataclass
+class CsvOptions:
+    """The time options of a CSV read, checked (see :func:`read_csv`)."""
+
+    time_column: str | None = None
+    time_format: str | None = None
+    dayfirst: bool = False
+    tz: Any = None  # _fastcsv.check_tz's form
+    broker: bool = False
+
+    @property
+    def needs_fast(self) -> bool:
+        """Options only the pyarrow reader implements."""
+        return self.time_column is not None or self.time_format is not None or self.dayfirst
+
+
+def csv_options(
+    format: str,
+    time_column: str | None,
+    time_format: str | None,
+    dayfirst: bool,
+    tz: Any,
+    broker_tz: Any,
+) -> CsvOptions:
+
+    if format != "auto" and format not in FORMATS:
+        raise InvalidArgumentError(
+            f"unknown format {format!r}; use 'auto' or one of {', '.join(FORMATS)}"
+        )
+    if time_column is not None and not isinstance(time_column, str):
+        raise InvalidArgumentError(f"time_column must be a column name, not {time_column!r}")
+    if time_format is not None and (not isinstance(time_format, str) or "%" not in time_format):
+        raise InvalidArgumentError(
+            f"time_format must be a strptime format such as '%d.%m.%Y %H:%M:%S.%f', "
+            f"not {time_format!r}"
+        )
+    if not isinstance(dayfirst, bool):
+        raise InvalidArgumentError("dayfirst must be True or False")
+    if tz is not None and broker_tz is not None:
+        raise InvalidArgumentError("pass tz= or broker_tz=, not both (they say the same)")
+    zone = _fastcsv.check_tz(
+        broker_tz if broker_tz is not None else tz, "broker_tz" if broker_tz is not None else "tz"
+    )
+    return CsvOptions(time_column, time_format, dayfirst, zone, broker_tz is not None)
+
+
+def _check_fit(path: PathLike, fmt: str, opts: CsvOptions) -> None:
+    if opts.broker and not fmt.startswith(("mt5_", "mt4_")):
+        raise InvalidArgumentError(
+            f"{os.fspath(path)}: broker_tz= is for MetaTrader exports, not {fmt}; use tz="
+        )
+    if opts.time_column is not None and not fmt.startswith(("plain_", "dukascopy_")):
+        raise InvalidArgumentError(
+            f"{os.fspath(path)}: time_column= is for files with a header naming "
+            f"the columns (plain, dukascopy), not {fmt}"
+        )
+
+
+def fast_layout(path: PathLike, format: str, opts: CsvOptions) -> Any:
+    """(format, _fastcsv.Layout) of a file, or None when pyarrow cannot read it
+    (not installed, an unusual file) and no option needs it."""
+
+    head = _head_rows(path)
+    fmt = _detect(head) if format == "auto" else format
+    _check_fit(path, fmt, opts)
+    if _optional.optional("pyarrow.csv") is None:
+        if opts.needs_fast or fmt in _fastcsv.NEW_FORMATS:
+            raise InvalidArgumentError(
+                f"{os.fspath(path)}: reading {fmt} files"
+                + (" with time_column=, time_format= or dayfirst=" if opts.needs_fast else "")
+                + " needs pyarrow (pip install pyarrow)"
+            )
+        return fmt, None
+    try:
+        lay = _fastcsv.layout(
+            path,
+            fmt,
+            time_column=opts.time_column,
+            time_format=opts.time_format,
+            dayfirst=opts.dayfirst,
+            tz=opts.tz if opts.tz is not None else None,
+        )
+    except _fastcsv.Unsupported as e:
+        if opts.needs_fast or fmt in _fastcsv.NEW_FORMATS:
+            raise CSVFormatError(path, 0, f"cannot read it as {fmt}: {e}") from None
+        return fmt, None
+    lay.strict = opts.needs_fast or fmt in _fastcsv.NEW_FORMATS
+    return fmt, lay
+
+
+def _head_rows(path: PathLike) -> _Rows:
+
+    try:
+        lines, numbers = _fastcsv._first_lines(path, 1)
+    except OSError as e:
+        raise CSVFormatError(path, 0, f"cannot read the file: {e.strerror or e}") from e
+    except UnicodeDecodeError:
+        return _read(path)
+    return _Rows(path, lines, numbers)
+
+
+def _read_fast(
+    path: PathLike, format: str, volume: str, unit: str | None, opts: CsvOptions
+) -> TickData | BarData | None:
+    """The whole file by pyarrow, checked by the engine's rule; None: let the
+    Python reader read it (it names the line of any problem)."""
+
+    fmt, lay = fast_layout(path, format, opts)
+    if unit is not None and fmt not in ("plain_ticks", "plain_bars"):
+        raise InvalidArgumentError(
+            f"{os.fspath(path)}: unit= is for the integer times of plain CSV files, "
+            f"not {fmt} (its times are dates)"
+        )
+    if volume not in ("tick", "real"):
+        raise InvalidArgumentError(f"volume must be 'tick' or 'real', got {volume!r}")
+    if lay is None:
+        return None
+    strict = opts.needs_fast or fmt in _fastcsv.NEW_FORMATS
+    try:
+        parts = list(_fastcsv.batches(lay, unit, volume))
+    except _fastcsv.Unsupported as e:
+        if strict:
+            raise CSVFormatError(path, 0, f"cannot read it as {fmt}: {e}") from None
+        return None
+    try:
+        return _joined(path, parts, lay)
+    except HQTError:
+        if strict:
+            raise
+        return None  # the Python reader gives the same error, at its line
+
+
+def _joined(path: PathLike, parts: list[Any], lay: Any) -> TickData | BarData:
+    src = _Rows(path, [], [])
+    if lay.kind == "ticks":
+        t = np.concatenate([p.time for p in parts]) if parts else np.zeros(0, np.int64)
+        b = np.concatenate([p.bid for p in parts]) if parts else np.zeros(0)
+        a = np.concatenate([p.ask for p in parts]) if parts else np.zeros(0)
+        src.numbers = _LineOf(lay.first_line)  # type: ignore[assignment]
+        _check_ticks(src, cast(Any, _Identity()), t, b, a)
+        return TickData(t, b, a)
+    cols = [
+        np.concatenate([getattr(p, k) for p in parts]) if parts else np.zeros(0)
+        for k in ("time", "open", "high", "low", "close", "volume")
+    ]
+    src.numbers = _LineOf(lay.first_line)  # type: ignore[assignment]
+    time = cols[0].astype(np.int64, copy=False)
+    return _bars_from_columns(src, time, *cols[1:])
+
+
+class _LineOf:
+    """Line number of data row i (pyarrow skips blank lines: exact without them)."""
+
+    def __init__(self, first: int) -> None:
+        self.first = first
+
+    def __getitem__(self, i: int) -> int:
+        return self.first + int(i)
+
+    def __len__(self) -> int:
+        return 1
+
+
+class _Identity:
+    def __getitem__(self, i: int) -> int:
+        return int(i)
+
+    def __len__(self) -> int:
+        return 1
+
+
+def _apply_tz(path: PathLike, data: TickData | BarData, zone: Any) -> TickData | BarData:
+    """The Python reader's result with times in `zone` made UTC."""
+    if zone is None:
+        return data
+    from dataclasses import replace
+
+    try:
+        t = _fastcsv.to_utc(np.asarray(data.time, dtype=np.int64), zone, {})
+    except ValueError as e:
+        raise CSVFormatError(path, 0, f"time zone: {e}") from None
+    return replace(data, time=t)
 
 
 def _read_csv(
@@ -629,17 +871,21 @@ def _read_csv(
     )
 
 
-def read_ticks(path: PathLike, format: str = "auto") -> TickData:
-    """Read a tick file (mt5_ticks or plain_ticks)."""
-    data = read_csv(path, format)
+def read_ticks(path: PathLike, format: str = "auto", **options: Any) -> TickData:
+    """Read a tick file (mt5_ticks, plain_ticks, dukascopy_ticks, histdata_ticks);
+    `options` as :func:`read_csv`'s."""
+    data = read_csv(path, format, **options)
     if not isinstance(data, TickData):
         raise InvalidArgumentError(f"{os.fspath(path)} holds bars, not ticks; use read_bars")
     return data
 
 
-def read_bars(path: PathLike, format: str = "auto", *, volume: str = "tick") -> BarData:
-    """Read a bar file (mt5_bars, mt4_bars or plain_bars)."""
-    data = read_csv(path, format, volume=volume)
+def read_bars(
+    path: PathLike, format: str = "auto", *, volume: str = "tick", **options: Any
+) -> BarData:
+    """Read a bar file (mt5_bars, mt4_bars, plain_bars, dukascopy_bars,
+    histdata_bars); `options` as :func:`read_csv`'s."""
+    data = read_csv(path, format, volume=volume, **options)
     if not isinstance(data, BarData):
         raise InvalidArgumentError(f"{os.fspath(path)} holds ticks, not bars; use read_ticks")
     return data
@@ -667,14 +913,16 @@ def load_csv(
     timeframe: int | None = None,
     volume: str = "tick",
     unit: str | None = None,
+    **options: Any,
 ) -> int:
     """Read a CSV file and load it into `engine` for one symbol; returns the rows loaded.
 
     The same as ``engine.load_csv(symbol_id, path, ...)``: tick files are read
     and loaded in chunks (memory: the engine's copy plus one chunk), all or
-    nothing; bar files are read whole, then loaded."""
+    nothing; bar files are read whole, then loaded. `options`: read_csv's
+    time_column, time_format, dayfirst, tz, broker_tz."""
     return engine.load_csv(
-        symbol_id, path, format=format, timeframe=timeframe, volume=volume, unit=unit
+        symbol_id, path, format=format, timeframe=timeframe, volume=volume, unit=unit, **options
     )
 
 
@@ -687,9 +935,10 @@ def _load_csv_whole(
     timeframe: int | None = None,
     volume: str = "tick",
     unit: str | None = None,
+    **options: Any,
 ) -> int:
     """load_csv reading the whole file first (bar files, and files without data)."""
-    data = read_csv(path, format, volume=volume, unit=unit)
+    data = read_csv(path, format, volume=volume, unit=unit, **options)
     if isinstance(data, TickData):
         if timeframe is not None:
             raise InvalidArgumentError(

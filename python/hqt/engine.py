@@ -965,6 +965,11 @@ class Engine(_hqt.Engine):
         timeframe: int | None = None,
         volume: str = "tick",
         unit: str | None = None,
+        time_column: str | None = None,
+        time_format: str | None = None,
+        dayfirst: bool = False,
+        tz: Any = None,
+        broker_tz: Any = None,
     ) -> int:
         """Load a CSV file of ticks or bars for one symbol; returns the number of rows loaded.
 
@@ -977,10 +982,25 @@ class Engine(_hqt.Engine):
         ``unit``: the unit of integer times in a plain file (see :meth:`load_ticks`).
         Malformed lines, and dates int64 nanoseconds cannot hold (before
         1677-09-21 or after 2262-04-11), raise CSVFormatError with the file
-        and line number.
+        and line number. Dukascopy (``dukascopy_ticks`` / ``_bars``) and HistData
+        (``histdata_ticks`` / ``_bars``) exports are read too; ``time_column``,
+        ``time_format``, ``dayfirst``, ``tz`` and ``broker_tz`` (MT5 exports are
+        in the broker's time) as :func:`hqt.read_csv`. Tick files stream
+        through pyarrow's CSV reader in ~1 MB batches (bounded memory).
         """
         return _chunked.load_csv(
-            self, symbol_id, path, format=format, timeframe=timeframe, volume=volume, unit=unit
+            self,
+            symbol_id,
+            path,
+            format=format,
+            timeframe=timeframe,
+            volume=volume,
+            unit=unit,
+            time_column=time_column,
+            time_format=time_format,
+            dayfirst=dayfirst,
+            tz=tz,
+            broker_tz=broker_tz,
         )
 
     def build_bars(self, symbol_id: SymbolRef, timeframe: int) -> None:

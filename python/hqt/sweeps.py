@@ -60,6 +60,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from hqt import _task_wal  # standard library only, as this module
 from hqt.errors import HQTError, InvalidArgumentError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -464,6 +465,8 @@ class _Job:
     collect: Callable[[Any, Any], Mapping[str, Any]] | None = None
     takes_seed: bool = field(default=False)
     tick_model: str | None = None  # Engine.run's
+    wal_dir: str | None = None  # hqt._task_wal: where the tasks' logs live
+    wal_text: str = ""  # what a task's log name depends on besides its parameters
 
 
 def _takes_seed(make_strategy: Callable[..., Any]) -> bool:
@@ -493,10 +496,19 @@ def _execute(job: _Job, params: Params) -> tuple[dict[str, Any], Engine, Any]:
         _load(engine, job.data)
         _seed_globals(seed)
         strategy = job.make_strategy(**kwargs)
-        engine.run(strategy, progress=False, tick_model=job.tick_model)  # type: ignore[arg-type]
+        resumed_at = None
+        if job.wal_dir is None:
+            engine.run(strategy, progress=False, tick_model=job.tick_model)  # type: ignore[arg-type]
+        else:
+            name = _task_wal.wal_key(seed, _canonical(params), job.wal_text)
+            resumed_at = _task_wal.run_logged(
+                engine, strategy, job.wal_dir, name, tick_model=job.tick_model
+            )
         row: dict[str, Any] = dict(params)
         row["seed"] = seed
         row.update(engine.statistics().as_dict())
+        if resumed_at is not None:
+            row["resumed_at"] = resumed_at  # events the recovered log had (0: not resumed)
         if job.collect is not None:
             extra = job.collect(engine, strategy)
             if extra:
@@ -571,6 +583,7 @@ def _prepare(
     seed: int,
     collect: Callable[[Any, Any], Mapping[str, Any]] | None,
     tick_model: str | None = None,
+    wal_dir: Any = None,
 ) -> _Job:
     if not callable(make_strategy):
         raise InvalidArgumentError(
@@ -586,6 +599,9 @@ def _prepare(
     from hqt.engine import _tick_model_code
 
     _tick_model_code(tick_model)  # a bad name fails here, not in every worker
+    location = None
+    if wal_dir is not None:
+        location = _task_wal.check_location(wal_dir)
     return _Job(
         make_strategy,
         dict(args),
@@ -594,7 +610,21 @@ def _prepare(
         collect,
         _takes_seed(make_strategy),
         tick_model,
+        location,
+        _job_text(args, norm, tick_model) if location is not None else "",
     )
+
+
+def _job_text(args: Mapping[str, Any], data: dict[str, list[_Series]], tick_model: Any) -> str:
+    """What a task's log name depends on besides its parameters: the engine,
+    the data's shape and ends, the tick model (the log itself checks the rest)."""
+    parts = [_canonical(dict(args)), repr(tick_model)]
+    for name, series in data.items():
+        for sr in series:
+            t = sr.arrays["time"]
+            ends = (int(t[0]), int(t[-1])) if len(t) else ()
+            parts.append(f"{name}:{sr.timeframe}:{len(t)}:{ends}")
+    return "|".join(parts)
 
 
 def run_one(
@@ -634,6 +664,7 @@ def sweep(
     records: bool = False,
     progress: bool | None = None,
     tick_model: TickModelName | None = None,
+    wal_dir: str | os.PathLike[str] | None = None,
 ) -> Any:
     """Run one backtest per parameter set; a table of the parameters and statistics.
 
@@ -713,6 +744,15 @@ def sweep(
             :meth:`hqt.Engine.run`'s ``tick_model`` (``"real_ticks"`` when
             None; ``"every_tick"``, ``"ohlc_m1"``, ``"open_prices"``,
             ``"bars"``). A bad name raises before any task runs.
+        wal_dir: fault tolerance: each backtest writes its write-ahead log
+            there (a directory every worker reaches at the same path, or an
+            fsspec URL such as ``s3://bucket/wal``), and a task started
+            again after its worker died (Dask reschedules it) recovers
+            from the log and resumes instead of starting over, with the
+            result of an uninterrupted run (see :mod:`hqt._task_wal` for the
+            rule the strategy follows: ``warmup`` covering its look-back).
+            The row gets ``resumed_at``: the events the recovered log had
+            processed (0: not resumed). Logs are deleted as tasks finish.
 
     Returns:
         A pandas DataFrame with one row per parameter set, in grid order:
@@ -728,7 +768,7 @@ def sweep(
         raise InvalidArgumentError(f"errors must be 'raise' or 'record', got {errors!r}")
     params_list = expand_grid(grid)
     _check_names(params_list, collect)
-    job = _prepare(make_strategy, data, engine_args, symbol, seed, collect, tick_model)
+    job = _prepare(make_strategy, data, engine_args, symbol, seed, collect, tick_model, wal_dir)
     with _Progress(progress, len(params_list)) as done:
         if client is not None:
             results = _run_dask(client, job, params_list, errors, done)
@@ -889,9 +929,9 @@ def _run_pool(
         else:
             tmpdir = tempfile.mkdtemp(prefix="hqt-sweep-")
             path, layout = _write_data_file(job.data, tmpdir)
-            light = _Job(
-                job.make_strategy, job.engine_args, {}, job.seed, job.collect, job.takes_seed
-            )
+            from dataclasses import replace
+
+            light = replace(job, data={})  # the data goes by the mapped file
             initializer, initargs = _init_from_file, (_dumps(light), path, layout)
         results: dict[int, tuple[str, Any]] = {}
         with ProcessPoolExecutor(

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import hqt
-from hqt import _arrow_csv, _chunked
+from hqt import _chunked, _fastcsv
 from hqt.testing import make_engine, random_walk_ticks
 
 TICKS = random_walk_ticks(1_000, seed=21, gaps=1, spread_spikes=1)
@@ -43,7 +43,7 @@ def _chunks_of(monkeypatch, reader: str, lines: int) -> None:
     """CSV loads in chunks of about `lines` lines, by the Python reader or pyarrow's."""
     monkeypatch.setattr(_chunked, "FAST_CSV", reader == "arrow")
     monkeypatch.setattr(_chunked, "LOAD_CHUNK_LINES", lines)
-    monkeypatch.setattr(_arrow_csv, "BLOCK_BYTES", 40 * lines)  # lines of ~40 bytes
+    monkeypatch.setattr(_fastcsv, "BLOCK_BYTES", 40 * lines)  # lines of ~40 bytes
 
 
 READERS = [

@@ -37,6 +37,8 @@ LAZY_THIRD_PARTY = {
     "distributed",
     "dask",
     "cloudpickle",
+    "fsspec",  # wal_dir= and catalog URLs (issue 14)
+    "optuna",  # hqt.optimize(method="tpe")
     "pytest",
     "IPython",
     "bokeh",  # extra hqt[report]: BacktestResult.report()

@@ -23,6 +23,7 @@ pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "examples" / "quickstart.ipynb"
+RESEARCH = ROOT / "examples" / "research2.ipynb"
 KERNEL = "hqt-test-python"
 
 
@@ -76,3 +77,27 @@ def test_quickstart_notebook_runs(kernel_name):
     assert any("image/png" in o.get("data", {}) for c in code for o in c.get("outputs", [])), (
         "result.plot() drew no figure"
     )
+
+
+def test_research_notebook_runs(kernel_name):
+    """examples/research2.ipynb (issue 14): feeds and time zones, the Parquet
+    catalog, an optimization heatmap, a walk-forward and a logged sweep; its
+    cells assert what they show."""
+    pytest.importorskip("pyarrow")
+    nb = nbformat.read(RESEARCH, as_version=4)
+    client = nbclient.NotebookClient(
+        nb,
+        kernel_name=kernel_name,
+        timeout=180,
+        resources={"metadata": {"path": str(RESEARCH.parent)}},
+    )
+    client.execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    text = "\n".join(
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in outputs
+    )
+    assert "format: dukascopy_ticks" in text and "accepted names" in text
+    assert "best:" in text and "resumed_at" in text and "done" in text
+    figures = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(figures) == 2, "the heatmap and the walk-forward plot"
