@@ -46,11 +46,20 @@ extension Engine {
     func requiredMargin(
         symbolID: UInt32, side: Side, volume: Int64, price: Int64, held: Bool
     ) throws(HQTError) -> Int64 {
-        let spec = symbols[Int(symbolID)]
+        let i = Int(symbolID)
+        // The spec is read in place, not copied (its names and sessions
+        // would be retained and released on every order).
         let inMarginCurrency = Engine.marginInMarginCurrency(
-            spec, volume: volume, price: price, leverage: leverage, held: held)
+            symbols[i], volume: volume, price: price, leverage: leverage, held: held)
+        let route: ConversionRoute
+        if let cached = quotes[i].marginRoute {
+            route = cached
+        } else {
+            route = try self.route(from: symbols[i].effectiveMarginCurrency)
+            quotes[i].marginRoute = route
+        }
         let amount: Int64
-        switch try route(from: spec.effectiveMarginCurrency) {
+        switch route {
         case .identity: amount = inMarginCurrency
         case .multiply(let id):
             let q = quotes[Int(id)]

@@ -93,13 +93,32 @@ extension Engine {
     /// Resolves and caches the profit route of a symbol before its first
     /// trade; fails when its profit currency cannot be converted now.
     func prepareProfitRoute(_ symbolID: UInt32) throws(HQTError) {
-        let spec = symbols[Int(symbolID)]
+        let i = Int(symbolID)
+        // Every order comes here: once resolved, only the quotes are checked
+        // (the full path below also names what is missing).
+        if quotes[i].routesPrepared, let margin = quotes[i].marginRoute, hasQuote(quotes[i].profitRoute),
+            hasQuote(margin), symbols[i].swapMode != .baseCurrency
+        {
+            return
+        }
+        let spec = symbols[i]
         try checkConvertible(spec.profitCurrency)
         try checkConvertible(spec.effectiveMarginCurrency)
         // A base-currency swap is converted at every rollover: refuse the
         // first order now rather than fail at a rollover mid-run.
         if spec.swapMode == .baseCurrency { try checkConvertible(spec.baseCurrency) }
-        quotes[Int(symbolID)].profitRoute = try route(from: spec.profitCurrency)
+        quotes[i].profitRoute = try route(from: spec.profitCurrency)
+        quotes[i].marginRoute = try route(from: spec.effectiveMarginCurrency)
+        quotes[i].routesPrepared = true
+    }
+
+    /// Whether the symbol a route converts through has a quote.
+    @inline(__always)
+    func hasQuote(_ route: ConversionRoute) -> Bool {
+        switch route {
+        case .identity: return true
+        case .multiply(let id), .divide(let id): return quotes[Int(id)].bid > 0
+        }
     }
 
     /// Floating profit of an open position at the current quote.

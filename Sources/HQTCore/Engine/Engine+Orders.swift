@@ -19,12 +19,14 @@ extension Engine {
     public func send(_ request: OrderRequest) throws(HQTError) -> UInt64 {
         try checkTradingAllowed()
         try checkSymbol(request.symbolID)
-        let spec = symbols[Int(request.symbolID)]
+        let i = Int(request.symbolID)
+        // The spec is read in place (symbols[i]) rather than copied: a copy
+        // retains and releases its names and sessions on every order.
         try checkMarketOpen(request.symbolID)
-        try checkVolume(request.volume, spec)
+        try checkVolume(request.volume, symbols[i])
         let q = quotes[Int(request.symbolID)]
         guard q.bid > 0 else {
-            throw HQTError(.noPrice, "\(spec.name) has no quote yet: load or process a tick or bar first")
+            throw HQTError(.noPrice, "\(symbols[i].name) has no quote yet: load or process a tick or bar first")
         }
         // One check per field, no array: this runs on every order.
         try Engine.checkRequestPrice("sl", request.sl)
@@ -38,10 +40,10 @@ extension Engine {
         if request.type.isMarket {
             let side = request.type.side
             try checkStops(
-                side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp, spec: spec,
+                side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp, spec: symbols[i],
                 what: "the current \(side == .buy ? "bid" : "ask")")
             try checkStopsLevel(
-                side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp, spec: spec,
+                side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp, spec: symbols[i],
                 what: "the current \(side == .buy ? "bid" : "ask")")
             let (volume, rest) = try fillableVolume(request)
             let order = Order(
@@ -66,7 +68,7 @@ extension Engine {
         let expiration = try expiration(of: request)
         try checkPendingTerms(
             type: request.type, price: request.price, stopLimit: request.stopLimit,
-            sl: request.sl, tp: request.tp, expiration: expiration, spec: spec, quote: q)
+            sl: request.sl, tp: request.tp, expiration: expiration, spec: symbols[i], quote: q)
         let order = Order(
             ticket: nextTicket, symbolID: request.symbolID, type: request.type, state: .placed,
             volume: request.volume, price: request.price, stopLimit: request.stopLimit,

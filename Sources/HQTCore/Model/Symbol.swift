@@ -250,6 +250,13 @@ struct SymbolState {
     var point: Int64 = 1
     /// Resolved when the first order on the symbol is accepted.
     var profitRoute: ConversionRoute = .identity
+    /// The margin currency's route once resolved (`Engine.routes` keeps a
+    /// resolved route for good, so the copy here never goes stale): spares
+    /// every margin computation a dictionary lookup by currency name.
+    var marginRoute: ConversionRoute? = nil
+    /// `prepareProfitRoute` has resolved the symbol's routes: later orders
+    /// only check that the converting symbols have quotes.
+    var routesPrepared = false
     /// Trigger bounds: the nearest price at which any SL, TP or pending
     /// order of this symbol acts (see TriggerIndex.swift). Between them the
     /// tick path skips all order and position checks.
