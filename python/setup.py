@@ -27,6 +27,7 @@ hqt_ext = Extension(
             "engine_data.c",
             "engine_trading.c",
             "engine_state.c",
+            "engine_fast.c",
             "report.c",
             "engine_io.c",
             "io_common.c",

@@ -10,6 +10,7 @@ pandas     pandas         DataFrames in results, ``Engine.load_dataframe``
 plot       matplotlib     ``BacktestResult.plot()``
 progress   tqdm           progress bars of long ``run()`` calls
 parquet    pyarrow        ``hqt.data.read_parquet``, ``Engine.load_parquet``
+numba      numba          ``hqt.numba``: strategies compiled with numba
 ========== ============== ==============================================
 
 Without the extra a feature either degrades (results as numpy structured
@@ -30,6 +31,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "matplotlib": ("plot", "matplotlib"),
     "tqdm": ("progress", "tqdm"),
     "pyarrow": ("parquet", "pyarrow"),
+    "numba": ("numba", "numba"),
 }
 
 # Tests set entries to None to simulate a missing package.

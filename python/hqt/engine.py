@@ -1083,6 +1083,12 @@ class Engine(_hqt.Engine):
         built). ``resume=True`` runs are not checked for either warning.
         """
         model = _tick_model_code(tick_model)
+        native = getattr(strategy, "_hqt_native_", None)
+        if native is not None:  # hqt.numba: compiled callbacks, called by the engine directly
+            if resume or warmup is not None:
+                raise InvalidArgumentError("a native (hqt.numba) strategy cannot resume a run")
+            with self._tick_model_for_run(max(model, int(TickModel.REAL_TICKS))):
+                return self._drive(self._run_native, *native(self), progress=progress)
         if not resume:
             if warmup is not None:
                 raise InvalidArgumentError("warmup is only used with resume=True")

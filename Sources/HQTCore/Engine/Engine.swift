@@ -38,6 +38,9 @@ public final class Engine {
     /// retains nor checks exclusivity.
     var quotes: UnsafeMutablePointer<SymbolState>
     var quoteCapacity: Int
+    /// The hot counters native strategies read (Engine+HotState.swift);
+    /// allocated once, so its address stays valid for the engine's life.
+    public let hot: UnsafeMutablePointer<HotState>
     /// Symbols with open positions (whose aggregates floating profit sums),
     /// in raw memory: the tick path reads it without retaining an array.
     let activeSymbols = Int32Buffer()
@@ -50,7 +53,10 @@ public final class Engine {
 
     // MARK: time
     /// Time of the last processed event (ns); `Int64.min` before the first.
-    public internal(set) var currentTime: Int64 = .min
+    public internal(set) var currentTime: Int64 = .min {
+        // Mirrored for native strategies (Engine+HotState.swift): one store.
+        didSet { hot.pointee.time = currentTime == .min ? 0 : currentTime }
+    }
     /// Events processed so far (run and process); the journal's event index.
     public internal(set) var eventsProcessed: Int64 = 0
     /// Where in event processing the engine is (written into journal records).
@@ -153,12 +159,19 @@ public final class Engine {
         quoteCapacity = 16
         quotes = .allocate(capacity: quoteCapacity)
         quotes.initialize(repeating: SymbolState(), count: quoteCapacity)
+        hot = .allocate(capacity: 1)
+        hot.initialize(to: HotState())
+        hot.pointee.balance = initialBalance
+        hot.pointee.equity = initialBalance
+        hot.pointee.symbols = Engine.allocateHotSymbols(quoteCapacity)
         scratchTriggers.reserveCapacity(16)
     }
 
     deinit {
         quotes.deinitialize(count: quoteCapacity)
         quotes.deallocate()
+        hot.pointee.symbols?.deallocate()
+        hot.deallocate()
     }
 
     /// Three ASCII letters, as ISO 4217 codes.
@@ -248,6 +261,8 @@ public final class Engine {
             (fresh + quoteCapacity).initialize(repeating: SymbolState(), count: quoteCapacity)
             quotes.deallocate()
             quotes = fresh
+            hot.pointee.symbols?.deallocate()
+            hot.pointee.symbols = Engine.allocateHotSymbols(quoteCapacity * 2)
             quoteCapacity *= 2
         }
         // The tick path's profit multiplier: contract size, or tick_value /
@@ -260,6 +275,7 @@ public final class Engine {
         legMargins.append(LegMargins())
         symbolIDs[spec.name] = id
         feed.addSymbol()
+        refreshHotBook()
         return id
     }
 

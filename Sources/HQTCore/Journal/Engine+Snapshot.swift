@@ -244,6 +244,7 @@ extension Engine {
         accountState.updateMarginCheckEquity(replaying: replaying)
         refreshOpenSwap()
         refreshFloatingProfit()
+        refreshHotBook()
         return strategyState
     }
 }

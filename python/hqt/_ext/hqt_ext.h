@@ -154,6 +154,14 @@ int hqt_ctx_source(hqt_engine *engine, int *more, void *user_data);
 typedef struct {
     PyObject_HEAD
     hqt_engine *engine;
+    /* The engine's hot counters (hqt_engine_state_view): the cheap reads of
+       engine_fast.c load from it; NULL exactly when engine is. */
+    const hqt_state_view *view;
+    /* engine.positions as last built, valid while the book version and
+       the clock are those it was built at (profits change with the clock). */
+    PyObject *positions_cache;
+    uint64_t positions_version;
+    int64_t positions_time;
     int nogil_busy;                 /* a call runs without the GIL */
     int running;                    /* run / process_event / flush_bars in progress */
     PyObject *weakreflist;
