@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal, TypeVar, final
 
 from typing_extensions import disjoint_base
 
-from hqt.constants import DealReason, OrderState, OrderType, PositionType
+from hqt.constants import DealEntry, DealReason, OrderState, OrderType, PositionType
 
 _Callbacks = (
     tuple[
@@ -133,9 +133,9 @@ class Deal:
     order: int
     position: int
     symbol_id: int
-    type: int
-    entry: int
-    reason: int
+    type: PositionType
+    entry: DealEntry
+    reason: DealReason
     time: int
     magic: int
     volume: float

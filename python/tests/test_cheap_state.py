@@ -127,3 +127,15 @@ def test_c_state_view_is_the_engines_memory():
     assert not lib.hqt_engine_state_view(None)
     assert "null" in H.last_error(lib).lower()
     assert lib.hqt_view_margin_level(None) == 0
+
+
+def test_deal_type_entry_and_reason_are_intenums():
+    from hqt.constants import DealEntry, DealReason, PositionType
+
+    e = two_symbol_engine()
+    t = e.sell(0, 0.1)
+    e.close(t)
+    opened, closed = e.deals
+    assert opened.type is PositionType.SELL and opened.entry is DealEntry.IN
+    assert closed.type is PositionType.BUY and closed.entry is DealEntry.OUT
+    assert closed.reason is DealReason.CLIENT and closed.reason == 0  # still ints

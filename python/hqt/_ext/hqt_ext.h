@@ -107,6 +107,10 @@ extern PyTypeObject HQTOrder_Type;
 extern PyTypeObject HQTTrade_Type;
 
 PyObject *hqt_position_new(const hqt_position *p);
+/* hqt.constants enum member of value v (an int when v is not a member):
+   HQT_ENUM_POSITION_TYPE (also deal directions), _DEAL_REASON, _DEAL_ENTRY. */
+enum { HQT_ENUM_POSITION_TYPE = 0, HQT_ENUM_DEAL_REASON = 3, HQT_ENUM_DEAL_ENTRY = 4 };
+PyObject *hqt_enum_value(int which, int32_t v);
 PyObject *hqt_order_new(const hqt_order *o);
 PyObject *hqt_trade_new(const hqt_trade *t);
 /* Adds Position, Order and Trade to the module. */
