@@ -91,6 +91,8 @@ class Bar:
     symbol_id: int
     timeframe: int
     time: int
+    @property
+    def complete(self) -> bool: ...
     open: float
     high: float
     low: float

@@ -139,3 +139,20 @@ def test_deal_type_entry_and_reason_are_intenums():
     assert opened.type is PositionType.SELL and opened.entry is DealEntry.IN
     assert closed.type is PositionType.BUY and closed.entry is DealEntry.OUT
     assert closed.reason is DealReason.CLIENT and closed.reason == 0  # still ints
+
+
+def test_bar_complete_is_false_only_for_the_bar_a_flush_delivers_early():
+    e = hqt.Engine(10_000.0, "USD", 100)
+    s = e.add_symbol("EURUSD")
+    e.build_bars(s, hqt.M1)
+    t = T0 + np.arange(0, 150) * SEC  # 2.5 minutes: two whole M1 bars, half a third
+    e.load_ticks(s, t, np.full(150, 1.1), np.full(150, 1.1002))
+    seen = []
+
+    class S(hqt.Strategy):
+        def on_bar(self, engine, bar):
+            seen.append((bar.time, bar.complete))
+
+    e.run(S(), progress=False)
+    assert seen == [(T0, True), (T0 + 60 * SEC, True), (T0 + 120 * SEC, False)]
+    assert hqt.Bar(0, hqt.M1, T0, 1.0, 1.0, 1.0, 1.0).complete  # made by hand: complete

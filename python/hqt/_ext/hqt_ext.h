@@ -63,7 +63,9 @@ static inline PyObject *hqt_from_micro(int64_t v) { return PyFloat_FromDouble((d
 /* ---- types.c ----------------------------------------------------------- */
 
 typedef struct { PyObject_HEAD hqt_tick t; } HQTTickObject;
-typedef struct { PyObject_HEAD hqt_bar b; } HQTBarObject;
+/* complete: 0 for a bar built from ticks that a flush (the end of a run,
+   flush_bars) delivers before its period ended; 1 otherwise. */
+typedef struct { PyObject_HEAD hqt_bar b; int complete; } HQTBarObject;
 typedef struct { PyObject_HEAD hqt_deal d; } HQTDealObject;
 
 extern PyTypeObject HQTTick_Type;

@@ -63,8 +63,10 @@ PyObject *
 hqt_bar_new(const hqt_bar *b)
 {
     PyObject *o = obj_alloc(&bar_free, &HQTBar_Type);
-    if (o)
+    if (o) {
         ((HQTBarObject *)o)->b = *b;
+        ((HQTBarObject *)o)->complete = 1;
+    }
     return o;
 }
 
@@ -340,7 +342,18 @@ static PyMemberDef bar_members[] = {
     {NULL}
 };
 
+static PyObject *
+bar_get_complete(PyObject *self, void *closure)
+{
+    (void)closure;
+    return PyBool_FromLong(((HQTBarObject *)self)->complete);
+}
+
 static PyGetSetDef bar_getset[] = {
+    {"complete", bar_get_complete, NULL,
+     PyDoc_STR("False for the bar in progress that a flush (the end of a run, flush_bars()) "
+               "delivers before its period ended; True for every other bar."),
+     NULL},
     MICRO_GET("open", HQTBarObject, b.open, "Open price."),
     MICRO_GET("high", HQTBarObject, b.high, "High price."),
     MICRO_GET("low", HQTBarObject, b.low, "Low price."),
