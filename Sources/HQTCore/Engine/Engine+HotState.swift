@@ -47,9 +47,8 @@ extension Engine {
     /// ledger operation and never per tick.
     func refreshHotBook() {
         let h = hot
+        syncHot()
         h.pointee.balance = accountState.balance
-        h.pointee.profit = accountState.floatingProfit
-        h.pointee.equity = accountState.equity
         h.pointee.margin = accountState.usedMargin
         h.pointee.positions = Int64(book.positions.count)
         h.pointee.orders = Int64(book.orders.count)
@@ -62,6 +61,19 @@ extension Engine {
                 positions: Int64(x.count), buyVolume: x.buyVolume, sellVolume: x.sellVolume,
                 netVolume: x.buyVolume &- x.sellVolume)
         }
+    }
+
+    /// The fields that move with every event (clock, floating profit,
+    /// equity), copied right before the engine hands control to a strategy
+    /// (each callback), after every ledger operation and when a run or an
+    /// event ends: the tick loop itself stores nothing extra, so a run
+    /// without a strategy pays nothing for the counters.
+    @inline(__always)
+    func syncHot() {
+        let h = hot
+        h.pointee.time = currentTime == .min ? 0 : currentTime
+        h.pointee.profit = accountState.floatingProfit
+        h.pointee.equity = accountState.equity
     }
 
     /// Per-symbol rows for `capacity` symbols (the quotes' capacity).

@@ -140,13 +140,9 @@ extension Engine {
         // One unsigned compare for -maxBalance...maxBalance.
         if UInt64(bitPattern: value &+ Engine.maxBalance) <= UInt64(2 * Engine.maxBalance) {
             accountState.floatingProfit = value
-            hot.pointee.profit = value
-            hot.pointee.equity = accountState.balance &+ value
             return true
         }
         accountState.floatingProfit = value > 0 ? Engine.maxBalance : -Engine.maxBalance
-        hot.pointee.profit = accountState.floatingProfit
-        hot.pointee.equity = accountState.equity
         return false
     }
 

@@ -66,6 +66,7 @@ extension Engine {
         self.hooks = hooks
         dataSource = source
         defer {
+            syncHot()
             isRunning = false
             phase = .between
             self.hooks = StrategyHooks()
@@ -90,7 +91,10 @@ extension Engine {
             } else if resume && runStage == .running {
                 warmingUp = true
                 defer { warmingUp = false }
-                if let onStart = hooks.onStart { try onStart(self) }
+                if let onStart = hooks.onStart {
+                    syncHot()
+                    try onStart(self)
+                }
                 defer { resumePoint = nil }
                 if hooks.restoreState != nil, recoveredStrategyState != nil, let point = resumePoint {
                     // Exact: the state as of the checkpoint (or, from the
@@ -108,7 +112,10 @@ extension Engine {
                 phase = .start
                 tickModel = model
                 try commit(.runMark(stage: .starting, flushesBars: false, tickModel: model))
-                if let onStart = hooks.onStart { try onStart(self) }
+                if let onStart = hooks.onStart {
+                    syncHot()
+                    try onStart(self)
+                }
                 try deliverTrades()
                 phase = .between
                 try commit(.runMark(stage: .running, flushesBars: false, tickModel: tickModel))
@@ -139,7 +146,10 @@ extension Engine {
         if currentTime != .min { sampleEquity(at: currentTime) }
         do {
             phase = .stop
-            if let onStop = hooks.onStop { try onStop(self) }
+            if let onStop = hooks.onStop {
+                syncHot()
+                try onStop(self)
+            }
             try deliverTrades()
             phase = .between
             try commit(.runMark(stage: .completed, flushesBars: false, tickModel: tickModel))
@@ -164,6 +174,7 @@ extension Engine {
         unreportedDeals = 0
         self.hooks = hooks
         defer {
+            syncHot()
             inEvent = false
             phase = .between
             self.hooks = StrategyHooks()
@@ -186,6 +197,7 @@ extension Engine {
         unreportedDeals = 0
         self.hooks = hooks
         defer {
+            syncHot()
             inEvent = false
             self.hooks = StrategyHooks()
         }
@@ -295,6 +307,7 @@ extension Engine {
             unreportedDeals = 0
             return
         }
+        syncHot()
         while unreportedDeals > 0 {
             let deal = deals[deals.count - unreportedDeals]
             unreportedDeals -= 1
@@ -309,6 +322,7 @@ extension Engine {
         phase = .callbacks
         try deliverTrades()
         if let onTick {
+            syncHot()
             try onTick(self, tick)
             try deliverTrades()
         }
@@ -319,6 +333,7 @@ extension Engine {
         phase = .callbacks
         try deliverTrades()
         if let onBar = hooks.onBar {
+            syncHot()
             try onBar(self, bar)
             try deliverTrades()
         }
@@ -338,6 +353,7 @@ extension Engine {
             // ask the source for the next window.
             feed.dropConsumed()
             refilling = true
+            syncHot()  // the source is caller code: it may read the counters
             let more: Bool
             do {
                 defer { refilling = false }

@@ -53,10 +53,7 @@ public final class Engine {
 
     // MARK: time
     /// Time of the last processed event (ns); `Int64.min` before the first.
-    public internal(set) var currentTime: Int64 = .min {
-        // Mirrored for native strategies (Engine+HotState.swift): one store.
-        didSet { hot.pointee.time = currentTime == .min ? 0 : currentTime }
-    }
+    public internal(set) var currentTime: Int64 = .min
     /// Events processed so far (run and process); the journal's event index.
     public internal(set) var eventsProcessed: Int64 = 0
     /// Where in event processing the engine is (written into journal records).
