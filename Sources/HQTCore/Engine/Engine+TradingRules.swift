@@ -38,18 +38,18 @@ extension Engine {
 
     /// Stops level on the SL/TP of a request against `reference` (Bid for
     /// a buy position, Ask for a sell, the entry price of a pending order).
-    func checkStopsLevel(side: Side, reference: Int64, sl: Int64, tp: Int64, spec: SymbolSpec, what: String)
-        throws(HQTError)
-    {
+    func checkStopsLevel(
+        side: Side, reference: Int64, sl: Int64, tp: Int64, spec: SymbolSpec, what: @autoclosure () -> String
+    ) throws(HQTError) {
         guard spec.stopsLevel > 0 else { return }
         let d = distance(points: spec.stopsLevel, spec)
         let slGap = side == .buy ? reference - sl : sl - reference
         let tpGap = side == .buy ? tp - reference : reference - tp
         if sl > 0 && slGap < d {
-            throw tooClose("stop loss", sl, spec, what: what, reference: reference)
+            throw tooClose("stop loss", sl, spec, what: what(), reference: reference)
         }
         if tp > 0 && tpGap < d {
-            throw tooClose("take profit", tp, spec, what: what, reference: reference)
+            throw tooClose("take profit", tp, spec, what: what(), reference: reference)
         }
     }
 
