@@ -441,28 +441,30 @@ extension Engine {
         while i < n {
             // In blocks: the interrupt flag is read once per block, not per tick.
             let blockEnd = min(n, i + Engine.interruptCheckInterval)
-            // Without on_tick, sinks or bars built from this symbol, a tick
-            // that can trigger nothing and is not due any clock work only
-            // moves the quote (and revalues positions): `quietTick` does
-            // that alone. Re-decided after every other tick (a callback may
-            // have attached a sink or asked for bars).
-            var quiet =
-                onTick == nil && !sinkSet.active && q.pointee.builders == 0
-                && recordsSinceCheckpoint < checkpointEvery
+            // Without sinks or bars built from this symbol, a tick that can
+            // trigger nothing and is not due any clock work only moves the
+            // quote (and revalues positions): `quietTick` does that alone,
+            // then on_tick runs as after the full path. Re-decided after
+            // every tick that ran a callback or the full path (a callback
+            // may have traded, attached a sink or asked for bars).
+            var quiet = !sinkSet.active && q.pointee.builders == 0 && recordsSinceCheckpoint < checkpointEvery
             while i < blockEnd {
                 cursor.pointee = i + 1
                 let time = times[i], bid = bids[i], ask = asks[i]
                 if quiet, try quietTick(q, time: time, bid: bid, ask: ask) {
                     i += 1
+                    guard onTick != nil else { continue }
+                    try tickCallbacks(Tick(symbolID: series.symbolID, time: time, bid: bid, ask: ask), onTick)
+                    phase = .between
+                    if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
+                    quiet = !sinkSet.active && q.pointee.builders == 0 && recordsSinceCheckpoint < checkpointEvery
                     continue
                 }
                 try handleTick(s, time: time, bid: bid, ask: ask)
                 try tickCallbacks(Tick(symbolID: series.symbolID, time: time, bid: bid, ask: ask), onTick)
                 phase = .between
                 if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
-                quiet =
-                    onTick == nil && !sinkSet.active && q.pointee.builders == 0
-                    && recordsSinceCheckpoint < checkpointEvery
+                quiet = !sinkSet.active && q.pointee.builders == 0 && recordsSinceCheckpoint < checkpointEvery
                 i += 1
             }
             if i < n { try stopIfInterrupted() }
