@@ -7,6 +7,7 @@
    - counter_on_tick: the section's reference strategy, as the Python and
      numba versions: every tick it counts, checks the position count, free
      margin and equity, and every 1,000 ticks opens (when flat) or closes.
+   - empty_on_tick: nothing (the callback's own cost).
    - flat_on_tick: buy-when-flat: a 0.1 lot buy with SL/TP 20 pips away
      whenever no position is open (the engine closes it at SL or TP).
    - strategy_loop: the counter strategy with no engine at all, over the same
@@ -39,6 +40,12 @@ int counter_on_tick(hqt_engine *engine, const hqt_tick *tick, void *user) {
         if (hqt_engine_close(engine, c->ticket, 0) != HQT_OK) return 1;
         c->n = 0;
     }
+    return 0;
+}
+
+/* Nothing: the cost of the callback itself. */
+int empty_on_tick(hqt_engine *engine, const hqt_tick *tick, void *user) {
+    (void)engine, (void)tick, (void)user;
     return 0;
 }
 

@@ -122,7 +122,8 @@ def build_lib() -> ctypes.CDLL:
     out = os.path.join(tempfile.mkdtemp(prefix="hqt-bench-"), "strategies.so")
     subprocess.run(
         ["gcc", "-O2", "-shared", "-fPIC", "-I", INCLUDE, "-o", out, src,
-         "-L", os.path.dirname(hqt.__file__), "-lhqt"],
+         "-L", os.path.dirname(hqt.__file__), "-Wl,-rpath," + os.path.dirname(hqt.__file__),
+         "-lhqt"],
         check=True,
     )  # fmt: skip
     lib = ctypes.CDLL(out)

@@ -10,6 +10,10 @@ public struct StrategyHooks {
     /// events after that checkpoint are then re-fed with trading refused.
     public var saveState: ((Engine) throws(HQTError) -> [UInt8])?
     public var restoreState: ((Engine, [UInt8]) throws(HQTError) -> Void)?
+    /// A C strategy's on_tick, which the run loop calls directly (no
+    /// closure, no reference counting per tick: the C ABI's path, issue 13).
+    /// `onTick` must be set too (other paths call it); both do the same.
+    public var nativeTick: NativeTickHook?
     public init(
         onStart: ((Engine) throws(HQTError) -> Void)? = nil,
         onTick: ((Engine, Tick) throws(HQTError) -> Void)? = nil,
@@ -22,6 +26,31 @@ public struct StrategyHooks {
         self.onStart = onStart; self.onTick = onTick; self.onBar = onBar
         self.onTrade = onTrade; self.onStop = onStop
         self.saveState = saveState; self.restoreState = restoreState
+    }
+}
+
+/// A C function called with (handle, tick, user data) for each tick; the
+/// tick pointer addresses a `Tick`, laid out as the C ABI's hqt_tick (the
+/// C API checks that before it hands one over). Non-zero stops the run.
+public struct NativeTickHook {
+    public typealias Function = @convention(c) (OpaquePointer?, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
+    public let function: Function
+    public let handle: OpaquePointer?
+    public let user: UnsafeMutableRawPointer?
+    public init(function: Function, handle: OpaquePointer?, user: UnsafeMutableRawPointer?) {
+        self.function = function; self.handle = handle; self.user = user
+    }
+
+    @inline(__always)
+    func call(_ tick: Tick) throws(HQTError) {
+        var t = tick
+        let rc = withUnsafePointer(to: &t) { function(handle, UnsafeRawPointer($0), user) }
+        if rc != 0 { throw NativeTickHook.failed(rc) }
+    }
+
+    @inline(never)
+    static func failed(_ rc: Int32) -> HQTError {
+        HQTError(.callback, "strategy callback on_tick returned \(rc): run stopped")
     }
 }
 
@@ -64,11 +93,13 @@ extension Engine {
         // strategy's to hear about.
         unreportedDeals = 0
         self.hooks = hooks
+        nativeTick = hooks.nativeTick
         dataSource = source
         defer {
             syncHot()
             isRunning = false
             phase = .between
+            nativeTick = nil
             self.hooks = StrategyHooks()
             dataSource = nil
         }
@@ -173,10 +204,12 @@ extension Engine {
         inEvent = true
         unreportedDeals = 0
         self.hooks = hooks
+        nativeTick = hooks.nativeTick
         defer {
             syncHot()
             inEvent = false
             phase = .between
+            nativeTick = nil
             self.hooks = StrategyHooks()
         }
         switch event {
@@ -320,11 +353,17 @@ extension Engine {
     @inline(__always)
     func tickCallbacks(_ tick: Tick, _ onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) {
         phase = .callbacks
-        try deliverTrades()
-        if let onTick {
+        if unreportedDeals > 0 { try deliverTrades() }
+        // The C strategy first, without binding the closure: binding copies
+        // it (a retain and a release per tick).
+        if let native = nativeTick {
+            syncHot()
+            try native.call(tick)
+            if unreportedDeals > 0 { try deliverTrades() }
+        } else if let onTick {
             syncHot()
             try onTick(self, tick)
-            try deliverTrades()
+            if unreportedDeals > 0 { try deliverTrades() }
         }
     }
 

@@ -111,6 +111,9 @@ public final class Engine {
     /// be on the stack): the C API refuses to destroy the engine now.
     package var isBusy: Bool { isRunning || inEvent }
     var hooks = StrategyHooks()
+    /// `hooks.nativeTick` of the run or event in progress, kept apart so the
+    /// tick loop reads a plain value, not the hooks' closures.
+    var nativeTick: NativeTickHook?
     /// Deals made since hooks were last told, delivered to `onTrade` in order.
     var unreportedDeals = 0
     /// Where the current run gets its next window of data (see `run`).
