@@ -6,7 +6,7 @@ The strategy ("counter"): every tick it counts, checks the position count
 and the account (free margin, equity), and every 1,000 ticks opens a 0.1 lot
 buy when flat or closes the position it holds (about one trade per 2,000
 ticks). Written as
-  python    a hqt.Strategy on_tick using the cheap reads (engine.is_flat(),
+  python    a hqt.Strategy on_tick using the cheap reads (engine.positions_total,
             engine.free_margin, engine.equity)
   numba     the same in hqt.numba (skipped when numba is not installed)
   C         a C on_tick reading hqt_state_view (strategies.c)
@@ -49,14 +49,15 @@ class Counter(hqt.Strategy):
         self.ticket = 0
 
     def on_tick(self, engine, tick):
-        self.n += 1
-        if engine.is_flat():
-            if self.n >= 1000 and engine.free_margin > 0:
+        n = self.n + 1
+        if engine.positions_total == 0:  # a getter: cheaper than engine.is_flat()
+            if n >= 1000 and engine.free_margin > 0:
                 self.ticket = engine.buy(tick.symbol_id, VOLUME)
-                self.n = 0
-        elif self.n >= 1000 or engine.equity < 500_000.0:
+                n = 0
+        elif n >= 1000 or engine.equity < 500_000.0:
             engine.close(self.ticket)
-            self.n = 0
+            n = 0
+        self.n = n
 
 
 def numba_counter():
@@ -186,6 +187,8 @@ def section(t, bid, ask, repeat: int, engine_with, add) -> dict[str, float]:
     if nb is not None:
         add("strategies.numba", "numba on_tick (hqt.numba), counter strategy",
             run_rates(setup, nb, n, repeat, counted("numba")))  # fmt: skip
+    add("strategies.c_empty", "C on_tick doing nothing (the callback's cost)",
+        run_rates(setup, CStrategy(lib, "empty_on_tick"), n, repeat))  # fmt: skip
     add("strategies.c_counter", "C on_tick, counter strategy",
         run_rates(setup, CStrategy(lib, "counter_on_tick"), n, repeat, counted("c")))  # fmt: skip
     add("strategies.c_flat", "C on_tick, buy-when-flat (SL/TP 20 pips)",
