@@ -51,11 +51,13 @@ record of :data:`CONTEXT`: ``ctx.ticket`` is the ticket of the last
 from __future__ import annotations
 
 import ctypes
+import os
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from hqt import _hqt
 from hqt._optional import require
 
 __all__ = [
@@ -132,10 +134,8 @@ def _ptr(typingctx: Any, addr: Any) -> Any:
 
 def _c_functions() -> dict[str, Any]:
     """The C ABI's order functions as ctypes function pointers (numba calls them)."""
-    import hqt  # noqa: F401 -- loads the extension, which loads libhqt.so
-    from hqt import _hqt
-
-    lib = ctypes.CDLL(_hqt.__file__.rsplit("/", 1)[0] + "/libhqt.so")
+    # The extension has loaded this libhqt.so already: the same library.
+    lib = ctypes.CDLL(os.path.join(os.path.dirname(_hqt.__file__), "libhqt.so"))
     c = ctypes
     sigs = {
         "hqt_engine_buy": [c.c_void_p, c.c_uint32, c.c_int64, c.c_int64, c.c_int64, c.c_void_p],
