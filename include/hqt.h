@@ -803,6 +803,40 @@ int hqt_engine_deposit(hqt_engine *engine, int64_t amount_micros);
 /* The same, amount as a double in the account currency. */
 int hqt_engine_deposit_f64(hqt_engine *engine, double amount);
 
+/* ---- hot state (since 0.3): what a strategy asks every tick, as plain loads ----
+   hqt_engine_state_view() returns the address of counters the engine keeps
+   up to date (NULL, with the last error set, for a bad handle). Fetch it
+   once, e.g. in on_start; reading a field is then a memory load with no
+   call, no handle lookup and no error path (docs/strategies.md). The
+   pointer is valid until the engine is destroyed; `symbols` until the next
+   hqt_engine_add_symbol (never during a run). Read only: writing is
+   undefined behaviour. Money and volumes are micro units. */
+typedef struct hqt_symbol_view {
+    int64_t positions;   /* open positions on the symbol */
+    int64_t buy_volume;  /* summed volume of its buy positions, lots x 1e6 */
+    int64_t sell_volume; /* ... of its sell positions */
+    int64_t net_volume;  /* buy_volume - sell_volume: > 0 long, < 0 short */
+} hqt_symbol_view;
+
+typedef struct hqt_state_view {
+    int64_t time;          /* ns of the last processed event, 0 before the first */
+    int64_t balance;
+    int64_t equity;
+    int64_t profit;        /* floating profit of the open positions, swap included */
+    int64_t margin;        /* margin in use */
+    int64_t positions;     /* open positions, all symbols */
+    int64_t orders;        /* pending orders, all symbols */
+    uint64_t book_version; /* +1 on every change to positions, orders or balance */
+    int64_t symbol_count;  /* rows in `symbols`, indexed by symbol id */
+    const hqt_symbol_view *symbols;
+} hqt_state_view;
+
+const hqt_state_view *hqt_engine_state_view(hqt_engine *engine);
+
+/* Margin level of a view, percent x 1e6 (0 while no margin is used),
+   rounded as hqt_account's; free margin is v->equity - v->margin. */
+int64_t hqt_view_margin_level(const hqt_state_view *view);
+
 /* ---- state and results ----
    List calls copy at most `capacity` items into `out` (which may be NULL
    when capacity is 0) and always store the total count in *out_count. */

@@ -17,6 +17,14 @@ extension hqt_bar {
     }
 }
 
+/// Whether HQTCore's Tick and hqt_tick have the same layout.
+let tickLayoutMatches =
+    MemoryLayout<Tick>.size == MemoryLayout<hqt_tick>.size
+    && MemoryLayout<Tick>.offset(of: \.symbolID) == MemoryLayout<hqt_tick>.offset(of: \.symbol_id)
+    && MemoryLayout<Tick>.offset(of: \.time) == MemoryLayout<hqt_tick>.offset(of: \.time)
+    && MemoryLayout<Tick>.offset(of: \.bid) == MemoryLayout<hqt_tick>.offset(of: \.bid)
+    && MemoryLayout<Tick>.offset(of: \.ask) == MemoryLayout<hqt_tick>.offset(of: \.ask)
+
 func callbackFailed(_ name: String, _ code: Int32) -> HQTError {
     HQTError(.callback, "strategy callback \(name) returned \(code): run stopped")
 }
@@ -38,6 +46,12 @@ func hooks(for strategy: UnsafePointer<hqt_strategy>?, handle: OpaquePointer) ->
             var c = hqt_tick(tick)
             let rc = f(handle, &c, user)
             if rc != 0 { throw callbackFailed("on_tick", rc) }
+        }
+        // The run loop calls f directly when a Tick is an hqt_tick byte for
+        // byte (constant-folded; else the closure above does it).
+        if tickLayoutMatches {
+            hooks.nativeTick = NativeTickHook(
+                function: unsafeBitCast(f, to: NativeTickHook.Function.self), handle: handle, user: user)
         }
     }
     if let f = s.on_bar {

@@ -147,3 +147,22 @@ public func hqt_engine_statistics(_ handle: OpaquePointer?, _ out: UnsafeMutable
             total_deals: s.totalDeals, ticks_processed: s.ticksProcessed, bars_processed: s.barsProcessed)
     }
 }
+
+// The hot state (Engine+HotState.swift): HotState and hqt_state_view are
+// the same bytes (StateViewLayoutTests checks the offsets), so the C view
+// is the engine's own memory, read with plain loads.
+@_cdecl("hqt_engine_state_view")
+public func hqt_engine_state_view(_ handle: OpaquePointer?) -> UnsafeRawPointer? {
+    do throws(HQTError) {
+        return UnsafeRawPointer(try engine(handle).hot)
+    } catch {
+        _ = setLastError(error)
+        return nil
+    }
+}
+
+@_cdecl("hqt_view_margin_level")
+public func hqt_view_margin_level(_ view: UnsafePointer<hqt_state_view>?) -> Int64 {
+    guard let v = view?.pointee, v.margin > 0 else { return 0 }
+    return FixedPoint.mulDiv(v.equity, 100 * FixedPoint.scale, v.margin)
+}

@@ -14,6 +14,11 @@ Prints ticks/second for run() over N generated ticks:
   positions  run(), no strategy, one symbol with 0, 1, 10, 100 and 1,000
              positions held (opened before the run, SL/TP far away: every one
              is checked on every tick, none closes)
+  strategies one strategy checking positions and account every tick and
+             trading every ~1,000 ticks, in Python, numba and C, a C
+             buy-when-flat, and the plain C loop of the same strategy (its
+             "vs C loop" column); plus ns per native state read (issue 13;
+             see strategies_bench.py)
 
     python3 bench/engine/bench_engine.py [--ticks 10000000] [--repeat 3]
         [--sections single,cloop,portfolio,positions] [--symbols 1,2,4,28,100]
@@ -50,7 +55,7 @@ if (
     sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
 import hqt  # noqa: E402
 
-SECTIONS = ("single", "cloop", "portfolio", "positions")
+SECTIONS = ("single", "cloop", "portfolio", "positions", "strategies")
 T0 = 1_700_000_000 * 10**9
 
 #: targets from the issues, in ticks/s (None: no target)
@@ -61,6 +66,9 @@ TARGETS = {
     "portfolio.2": 100e6,
     "portfolio.28": 50e6,
     "positions.1000": 50e6,
+    "strategies.python": 10e6,
+    "strategies.numba": 50e6,
+    "strategies.c_flat": 60e6,
 }
 
 
@@ -251,6 +259,8 @@ def main() -> None:
             "target": TARGETS.get(key),
         }
 
+    costs: dict[str, float] = {}
+
     c = None
     if "cloop" in sections:
         bid_micro = np.round(bid * 1e6).astype(np.int64)
@@ -291,6 +301,11 @@ def main() -> None:
                 positions_run(t[:pn], bid[:pn], ask[:pn], k, args.repeat),
             )
 
+    if "strategies" in sections:
+        import strategies_bench
+
+        costs = strategies_bench.section(t, bid, ask, args.repeat, engine_with, add)
+
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     pt = (
         f" (positions: {min(args.positions_ticks, args.ticks):,})"
@@ -306,8 +321,10 @@ def main() -> None:
         f"{'case':48s} {'ticks/s':>12s} {'CPU-time':>12s} {'vs C loop':>10s} {'target':>10s}",
         file=out,
     )
-    for _key, f in figures.items():
-        vs_c = f"{f['rate'] / c[0]:10.3f}" if c else f"{'':10s}"
+    for key, f in figures.items():
+        ceiling = figures["strategies.cloop"]["rate"] if key.startswith("strategies.") else None
+        ceiling = ceiling or (c[0] if c else None)
+        vs_c = f"{f['rate'] / ceiling:10.3f}" if ceiling else f"{'':10s}"
         tgt = f["target"]
         mark = "" if tgt is None else (" ok" if f["rate"] >= tgt else " MISSED")
         tgt_s = f">= {tgt / 1e6:.0f} M" if tgt else ""
@@ -322,6 +339,16 @@ def main() -> None:
         "C++ predecessor: 1.4 M ticks/s without strategy",
         file=out,
     )
+    if costs:
+        print(
+            "issue 13: counter strategy Python >= 10 M, numba >= 50 M, C buy-when-flat >= 60 M "
+            "ticks/s (strategies rows: 'vs C loop' is the plain C loop of the counter strategy); "
+            "native reads <= 15 ns:",
+            file=out,
+        )
+        for name, ns in costs.items():
+            unit = "" if name.startswith("trades") else " ns"
+            print(f"  {name:58s} {ns:8.1f}{unit}", file=out)
     if args.json:
         doc = {
             "hqt_version": hqt.version(),
@@ -333,6 +360,7 @@ def main() -> None:
             "python": platform.python_version(),
             "unit": "ticks/s",
             "figures": figures,
+            "native_costs_ns": costs,
         }
         if args.json == "-":
             json.dump(doc, sys.stdout, indent=1)

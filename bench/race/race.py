@@ -171,9 +171,23 @@ class HqtSmaCrossNative(hqt.Strategy):
             self.side = -1
 
 
+_NUMBA: list = []  # the compiled strategy, made once (compiling takes seconds)
+
+
+def numba_strategy():
+    """race_numba's compiled SMA crossover, or None without numba."""
+    if not _NUMBA:
+        sys.path.insert(0, HERE)
+        import race_numba
+
+        _NUMBA.append(race_numba.make(FAST, SLOW, FIRST))
+    return _NUMBA[0]
+
+
 def run_hqt(bars, precomputed=False, native=False):
     """Fills: a market order from on_bar fills at once at the bar's close
-    (bid = close, ask = close + spread, spread 0)."""
+    (bid = close, ask = close + spread, spread 0). precomputed: False (the
+    Python on_bar), True (SMAs precomputed) or "numba" (race_numba.py)."""
     start, cpu = time.perf_counter(), time.process_time()
     e = hqt.Engine(1e9, "USD", 1, mode="netting")
     sid = e.add_symbol(
@@ -199,6 +213,8 @@ def run_hqt(bars, precomputed=False, native=False):
     )
     if native:
         strategy = HqtSmaCrossNative()
+    elif precomputed == "numba":
+        strategy = numba_strategy()
     elif precomputed:
         strategy = HqtSmaCrossPrecomputed(bars["close"])
     else:
@@ -516,6 +532,9 @@ def main(argv=None) -> int:
     run_hqt(head(bars, small))
     run_hqt(head(bars, small), True)
     run_hqt(head(bars, small), native=True)
+    has_numba = numba_strategy() is not None
+    if has_numba:
+        run_hqt(head(bars, small), "numba")
     if "backtesting.py" not in args.skip:
         run_backtesting(frame(bars, small))
     if "backtrader" not in args.skip:
@@ -527,6 +546,8 @@ def main(argv=None) -> int:
         ("HQT, SMAs precomputed", n, run_hqt, (bars, True)),
         ("HQT, native indicators", n, run_hqt, (bars, False, True)),
     ]
+    if has_numba:  # issue 13: the strategy compiled with numba (hqt.numba)
+        tools.append(("HQT, numba", n, run_hqt, (bars, "numba")))
     if "backtesting.py" not in args.skip:
         tools.append(("backtesting.py", n, run_backtesting, (frame(bars, n),)))
     if "backtrader" not in args.skip:
@@ -559,6 +580,8 @@ def main(argv=None) -> int:
         n,
         last_bar_too=True,
     )
+    if "HQT, numba" in trades:
+        ok &= compare("HQT, numba", trades["HQT"], trades["HQT, numba"], n, last_bar_too=True)
     if "backtesting.py" in trades:
         ok &= compare("backtesting.py", trades["HQT"], trades["backtesting.py"], n)
     if "backtrader" in trades:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal, TypeVar, final
 
 from typing_extensions import disjoint_base
 
-from hqt.constants import DealReason, OrderState, OrderType, PositionType
+from hqt.constants import DealEntry, DealReason, OrderState, OrderType, PositionType
 
 _Callbacks = (
     tuple[
@@ -91,6 +91,8 @@ class Bar:
     symbol_id: int
     timeframe: int
     time: int
+    @property
+    def complete(self) -> bool: ...
     open: float
     high: float
     low: float
@@ -133,9 +135,9 @@ class Deal:
     order: int
     position: int
     symbol_id: int
-    type: int
-    entry: int
-    reason: int
+    type: PositionType
+    entry: DealEntry
+    reason: DealReason
     time: int
     magic: int
     volume: float
@@ -403,6 +405,25 @@ class Engine:
     def equity_micro(self) -> int: ...
     @property
     def time(self) -> int: ...
+    # Cheap state (issue 13): O(1) reads of the engine's hot counters, no
+    # list built; symbol is an id or a name.
+    @property
+    def positions_total(self) -> int: ...
+    @property
+    def orders_total(self) -> int: ...
+    @property
+    def book_version(self) -> int: ...
+    def position_count(self, symbol: _Symbol | None = None, /) -> int: ...
+    def is_flat(self, symbol: _Symbol | None = None, /) -> bool: ...
+    def is_long(self, symbol: _Symbol, /) -> bool: ...
+    def is_short(self, symbol: _Symbol, /) -> bool: ...
+    def net_volume(self, symbol: _Symbol, /) -> float: ...
+    def net_volume_micro(self, symbol: _Symbol, /) -> int: ...
+    def _state_view_address(self) -> int: ...
+    def _run_native(
+        self, on_start: int, on_tick: int, on_bar: int, on_trade: int, on_stop: int, user: int, /
+    ) -> None: ...
+    def _handle_address(self) -> int: ...
     @property
     def warming_up(self) -> bool: ...
     @property

@@ -12,6 +12,7 @@ progress   tqdm           progress bars of long ``run()`` calls
 parquet    pyarrow        ``hqt.data.read_parquet``, ``Engine.load_parquet``
 report     bokeh          ``BacktestResult.report()`` (interactive HTML)
 zmq        pyzmq          ``hqt.subscriber``, ``python -m hqt.monitor``
+numba      numba          ``hqt.numba``: strategies compiled with numba
 ========== ============== ==============================================
 
 Without the extra a feature either degrades (results as numpy structured
@@ -35,6 +36,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "bokeh": ("report", "bokeh"),
     "zmq": ("zmq", "pyzmq"),
     "optuna": ("optimize", "optuna"),  # hqt.optimize(method="tpe") (issue 14)
+    "numba": ("numba", "numba"),
 }
 
 # Tests set entries to None to simulate a missing package.

@@ -303,6 +303,25 @@ class SymbolSpecV2(C.Structure):
 SYMBOL_SPEC_V2_FIRST_SIZE = 96
 
 
+class SymbolView(C.Structure):
+    _fields_ = [(n, i64) for n in ("positions", "buy_volume", "sell_volume", "net_volume")]
+
+
+class StateView(C.Structure):
+    _fields_ = [
+        ("time", i64),
+        ("balance", i64),
+        ("equity", i64),
+        ("profit", i64),
+        ("margin", i64),
+        ("positions", i64),
+        ("orders", i64),
+        ("book_version", u64),
+        ("symbol_count", i64),
+        ("symbols", C.POINTER(SymbolView)),
+    ]
+
+
 #: struct name in hqt.h -> ctypes mirror
 STRUCTS: dict[str, type[C.Structure]] = {
     "hqt_tick": Tick,
@@ -322,12 +341,16 @@ STRUCTS: dict[str, type[C.Structure]] = {
     "hqt_strategy": Strategy,
     "hqt_strategy_v2": StrategyV2,
     "hqt_symbol_spec_v2": SymbolSpecV2,
+    "hqt_symbol_view": SymbolView,
+    "hqt_state_view": StateView,
 }
 
 P = C.POINTER
 _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "hqt_version": (C.c_char_p, []),
     "hqt_version_number": (C.c_int, []),
+    "hqt_engine_state_view": (P(StateView), [ENGINE_P]),
+    "hqt_view_margin_level": (i64, [P(StateView)]),
     "hqt_strategy_v2_init": (C.c_int, [P(StrategyV2), C.c_size_t]),
     "hqt_symbol_spec_v2_init": (C.c_int, [P(SymbolSpecV2), C.c_size_t]),
     "hqt_engine_add_symbol_v2": (C.c_int, [ENGINE_P, P(SymbolSpecV2), P(u32)]),

@@ -1102,10 +1102,11 @@ class Engine(_hqt.Engine):
         covers the whole account so far (all runs), not only this call.
 
         ``progress``: a progress bar (tqdm) with events/s and ETA. None (the
-        default) shows one for runs longer than half a second when stderr is
-        a terminal or in Jupyter, unless tqdm is missing or the environment
-        variable CI is set; True / False force it on / off. It costs the
-        engine nothing: see :mod:`hqt.progress`.
+        default) shows one for runs longer than half a second in Jupyter or
+        in an interactive session on a terminal, never in a program (a
+        script calling run()) unless the environment variable HQT_PROGRESS
+        is 1, and never in CI or without tqdm; True / False force it on /
+        off. It costs the engine nothing: see :mod:`hqt.progress`.
 
         Ctrl-C pauses the run: the callback in progress finishes, the engine
         stops between two events (within 1024 events), an enabled
@@ -1183,6 +1184,12 @@ class Engine(_hqt.Engine):
         built). ``resume=True`` runs are not checked for either warning.
         """
         model = _tick_model_code(tick_model)
+        native = getattr(strategy, "_hqt_native_", None)
+        if native is not None:  # hqt.numba: compiled callbacks, called by the engine directly
+            if resume or warmup is not None:
+                raise InvalidArgumentError("a native (hqt.numba) strategy cannot resume a run")
+            with self._tick_model_for_run(max(model, int(TickModel.REAL_TICKS))):
+                return self._drive(self._run_native, *native(self), progress=progress)
         if not resume:
             if warmup is not None:
                 raise InvalidArgumentError("warmup is only used with resume=True")

@@ -1,10 +1,16 @@
 """Progress bars for long runs (tqdm, optional: ``pip install 'hqt-engine[progress]'``).
 
-``Engine.run(..., progress=None)`` decides by itself: a bar is shown when
-tqdm is installed, the environment variable ``CI`` is not set, and output
-goes to a terminal (stderr is a TTY) or a Jupyter notebook; it appears only
-once a run has lasted half a second. ``progress=True`` forces it (with a
-warning and no bar when tqdm is missing), ``progress=False`` turns it off.
+``Engine.run(..., progress=None)`` decides by itself, as a library should:
+no bar in a program (a script or a service calling ``run()`` writes nothing
+to stderr of its own accord, terminal or not), a bar where a person watches
+the run: a Jupyter notebook, or an interactive Python session (the REPL,
+``python -i``, IPython) whose stderr is a terminal. Never when tqdm is
+missing or the environment variable ``CI`` is set. The variable
+``HQT_PROGRESS`` overrides the default: ``1`` turns the automatic bar on
+wherever stderr is a terminal (e.g. for a script run by hand), ``0`` off
+everywhere. An automatic bar appears only once a run has lasted half a
+second. ``progress=True`` forces it (with a warning and no bar when tqdm is
+missing), ``progress=False`` turns it off.
 
 How it measures without slowing the engine down: nothing is added to the
 engine's loop. A daemon thread wakes up a few times a second and reads
@@ -79,9 +85,17 @@ def wants_progress(progress: bool | None) -> bool:
         return have_tqdm
     if progress is not None:
         raise TypeError(f"progress must be True, False or None, not {progress!r}")
-    if not have_tqdm or os.environ.get("CI"):
+    env = os.environ.get("HQT_PROGRESS", "").strip()
+    if not have_tqdm or os.environ.get("CI") or env == "0":
         return False
-    return _stderr_is_terminal() or in_notebook()
+    if in_notebook():
+        return True
+    return _stderr_is_terminal() and (env == "1" or _interactive())
+
+
+def _interactive() -> bool:
+    """An interactive session: the REPL, ``python -i`` or IPython."""
+    return hasattr(sys, "ps1") or bool(sys.flags.interactive) or "IPython" in sys.modules
 
 
 class RunProgress:

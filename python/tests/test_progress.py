@@ -74,8 +74,18 @@ class Slow(hqt.Strategy):
 
 def test_wants_progress(monkeypatch, fake_tqdm):
     monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("HQT_PROGRESS", raising=False)
     monkeypatch.setattr(progress, "_stderr_is_terminal", lambda: True)
+    # A program (not interactive) gets no bar by default, even on a terminal.
+    monkeypatch.setattr(progress, "_interactive", lambda: False)
+    assert progress.wants_progress(None) is False
+    monkeypatch.setenv("HQT_PROGRESS", "1")
     assert progress.wants_progress(None) is True
+    monkeypatch.setenv("HQT_PROGRESS", "0")
+    monkeypatch.setattr(progress, "_interactive", lambda: True)
+    assert progress.wants_progress(None) is False
+    monkeypatch.delenv("HQT_PROGRESS")
+    assert progress.wants_progress(None) is True  # the REPL on a terminal
     assert progress.wants_progress(False) is False
     monkeypatch.setattr(progress, "_stderr_is_terminal", lambda: False)
     assert progress.wants_progress(None) is False  # not a terminal, not a notebook

@@ -56,6 +56,7 @@ extension Engine {
             }
         }
         nextTimedWork = min(stats.nextEquitySample, earliestExpiration, nextRollover)
+        refreshHotBook()
     }
 }
 

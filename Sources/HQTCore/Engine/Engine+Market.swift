@@ -470,6 +470,7 @@ extension Engine {
         if replaying { applyReplayed(phase: phase, time: now) }
         try deliverTrades()
         if let onBar = hooks.onBar {
+            syncHot()
             try onBar(self, bar)
             try deliverTrades()
         }

@@ -10,6 +10,10 @@ public struct StrategyHooks {
     /// events after that checkpoint are then re-fed with trading refused.
     public var saveState: ((Engine) throws(HQTError) -> [UInt8])?
     public var restoreState: ((Engine, [UInt8]) throws(HQTError) -> Void)?
+    /// A C strategy's on_tick, which the run loop calls directly (no
+    /// closure, no reference counting per tick: the C ABI's path, issue 13).
+    /// `onTick` must be set too (other paths call it); both do the same.
+    public var nativeTick: NativeTickHook?
     public init(
         onStart: ((Engine) throws(HQTError) -> Void)? = nil,
         onTick: ((Engine, Tick) throws(HQTError) -> Void)? = nil,
@@ -22,6 +26,31 @@ public struct StrategyHooks {
         self.onStart = onStart; self.onTick = onTick; self.onBar = onBar
         self.onTrade = onTrade; self.onStop = onStop
         self.saveState = saveState; self.restoreState = restoreState
+    }
+}
+
+/// A C function called with (handle, tick, user data) for each tick; the
+/// tick pointer addresses a `Tick`, laid out as the C ABI's hqt_tick (the
+/// C API checks that before it hands one over). Non-zero stops the run.
+public struct NativeTickHook {
+    public typealias Function = @convention(c) (OpaquePointer?, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
+    public let function: Function
+    public let handle: OpaquePointer?
+    public let user: UnsafeMutableRawPointer?
+    public init(function: Function, handle: OpaquePointer?, user: UnsafeMutableRawPointer?) {
+        self.function = function; self.handle = handle; self.user = user
+    }
+
+    @inline(__always)
+    func call(_ tick: Tick) throws(HQTError) {
+        var t = tick
+        let rc = withUnsafePointer(to: &t) { function(handle, UnsafeRawPointer($0), user) }
+        if rc != 0 { throw NativeTickHook.failed(rc) }
+    }
+
+    @inline(never)
+    static func failed(_ rc: Int32) -> HQTError {
+        HQTError(.callback, "strategy callback on_tick returned \(rc): run stopped")
     }
 }
 
@@ -64,10 +93,13 @@ extension Engine {
         // strategy's to hear about.
         unreportedDeals = 0
         self.hooks = hooks
+        nativeTick = hooks.nativeTick
         dataSource = source
         defer {
+            syncHot()
             isRunning = false
             phase = .between
+            nativeTick = nil
             self.hooks = StrategyHooks()
             dataSource = nil
         }
@@ -92,7 +124,10 @@ extension Engine {
                 notifyRun(started: true)
                 warmingUp = true
                 defer { warmingUp = false }
-                if let onStart = hooks.onStart { try onStart(self) }
+                if let onStart = hooks.onStart {
+                    syncHot()
+                    try onStart(self)
+                }
                 defer { resumePoint = nil }
                 if hooks.restoreState != nil, recoveredStrategyState != nil, let point = resumePoint {
                     // Exact: the state as of the checkpoint (or, from the
@@ -111,7 +146,10 @@ extension Engine {
                 tickModel = model
                 notifyRun(started: false)
                 try commit(.runMark(stage: .starting, flushesBars: false, tickModel: model))
-                if let onStart = hooks.onStart { try onStart(self) }
+                if let onStart = hooks.onStart {
+                    syncHot()
+                    try onStart(self)
+                }
                 try deliverTrades()
                 phase = .between
                 try commit(.runMark(stage: .running, flushesBars: false, tickModel: tickModel))
@@ -143,7 +181,10 @@ extension Engine {
         if currentTime != .min { sampleEquity(at: currentTime) }
         do {
             phase = .stop
-            if let onStop = hooks.onStop { try onStop(self) }
+            if let onStop = hooks.onStop {
+                syncHot()
+                try onStop(self)
+            }
             try deliverTrades()
             phase = .between
             try commit(.runMark(stage: .completed, flushesBars: false, tickModel: tickModel))
@@ -168,9 +209,12 @@ extension Engine {
         inEvent = true
         unreportedDeals = 0
         self.hooks = hooks
+        nativeTick = hooks.nativeTick
         defer {
+            syncHot()
             inEvent = false
             phase = .between
+            nativeTick = nil
             self.hooks = StrategyHooks()
         }
         switch event {
@@ -196,6 +240,7 @@ extension Engine {
         unreportedDeals = 0
         self.hooks = hooks
         defer {
+            syncHot()
             inEvent = false
             self.hooks = StrategyHooks()
         }
@@ -305,6 +350,7 @@ extension Engine {
             unreportedDeals = 0
             return
         }
+        syncHot()
         while unreportedDeals > 0 {
             let deal = deals[deals.count - unreportedDeals]
             unreportedDeals -= 1
@@ -317,10 +363,17 @@ extension Engine {
     @inline(__always)
     func tickCallbacks(_ tick: Tick, _ onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) {
         phase = .callbacks
-        try deliverTrades()
-        if let onTick {
+        if unreportedDeals > 0 { try deliverTrades() }
+        // The C strategy first, without binding the closure: binding copies
+        // it (a retain and a release per tick).
+        if let native = nativeTick {
+            syncHot()
+            try native.call(tick)
+            if unreportedDeals > 0 { try deliverTrades() }
+        } else if let onTick {
+            syncHot()
             try onTick(self, tick)
-            try deliverTrades()
+            if unreportedDeals > 0 { try deliverTrades() }
         }
     }
 
@@ -329,6 +382,7 @@ extension Engine {
         phase = .callbacks
         try deliverTrades()
         if let onBar = hooks.onBar {
+            syncHot()
             try onBar(self, bar)
             try deliverTrades()
         }
@@ -349,6 +403,7 @@ extension Engine {
             processedOutsideQuotes += loadedOutsideQuotes(onlyFinished: true)
             feed.dropConsumed()
             refilling = true
+            syncHot()  // the source is caller code: it may read the counters
             let more: Bool
             do {
                 defer { refilling = false }
@@ -439,14 +494,13 @@ extension Engine {
         while i < n {
             // In blocks: the interrupt flag is read once per block, not per tick.
             let blockEnd = min(n, i + Engine.interruptCheckInterval)
-            // Without on_tick, sinks or bars built from this symbol, a tick
-            // that can trigger nothing and is not due any clock work only
-            // moves the quote (and revalues positions): `quietTick` does
-            // that alone. Re-decided after every other tick (a callback may
-            // have attached a sink or asked for bars).
-            var quiet =
-                onTick == nil && !sinkSet.active && q.pointee.builders == 0 && q.pointee.tickIndicators == 0
-                && recordsSinceCheckpoint < checkpointEvery
+            // Without sinks or bars built from this symbol, a tick that can
+            // trigger nothing and is not due any clock work only moves the
+            // quote (and revalues positions): `quietTick` does that alone,
+            // then on_tick runs as after the full path. Re-decided after
+            // every tick that ran a callback or the full path (a callback
+            // may have traded, attached a sink or asked for bars).
+            var quiet = mayRunQuiet(q)
             while i < blockEnd {
                 cursor.pointee = i + 1
                 let time = times[i], bid = bids[i], ask = asks[i]
@@ -457,19 +511,30 @@ extension Engine {
                 }
                 if quiet, try quietTick(q, time: time, bid: bid, ask: ask) {
                     i += 1
+                    guard onTick != nil else { continue }
+                    try tickCallbacks(Tick(symbolID: series.symbolID, time: time, bid: bid, ask: ask), onTick)
+                    phase = .between
+                    if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
+                    quiet = mayRunQuiet(q)
                     continue
                 }
                 try handleTick(s, time: time, bid: bid, ask: ask)
                 try tickCallbacks(Tick(symbolID: series.symbolID, time: time, bid: bid, ask: ask), onTick)
                 phase = .between
                 if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
-                quiet =
-                    onTick == nil && !sinkSet.active && q.pointee.builders == 0 && q.pointee.tickIndicators == 0
-                    && recordsSinceCheckpoint < checkpointEvery
+                quiet = mayRunQuiet(q)
                 i += 1
             }
             if i < n { try stopIfInterrupted() }
         }
+    }
+
+    /// Whether the symbol's ticks may take `quietTick`: no sink to tell,
+    /// no bars built from them, no indicator updated on them, no checkpoint due.
+    @inline(__always)
+    func mayRunQuiet(_ q: UnsafeMutablePointer<SymbolState>) -> Bool {
+        !sinkSet.active && q.pointee.builders == 0 && q.pointee.tickIndicators == 0
+            && recordsSinceCheckpoint < checkpointEvery
     }
 
     /// A tick as `handleTick` + `tickCallbacks` process it when nothing but

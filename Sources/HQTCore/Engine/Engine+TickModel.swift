@@ -72,7 +72,10 @@ extension Engine {
                     builders[b].active = false
                     barClock = max(barClock, builders[b].closeTime)
                     guard live else { continue }
-                    if let onBar = hooks.onBar { try onBar(self, builders[b].bar) }
+                    if let onBar = hooks.onBar {
+                        syncHot()
+                        try onBar(self, builders[b].bar)
+                    }
                     try trades.deliver(n, [.beforeMarket], hooks, self, time: barClock)
                 }
                 for b in own { builders[b].add(time: time, bid: bid) }
@@ -80,6 +83,7 @@ extension Engine {
             guard live else { continue }
             try trades.deliver(n, [.triggers, .stopOut], hooks, self, time: time)
             if let onTick = hooks.onTick {
+                syncHot()
                 try onTick(self, Tick(symbolID: series.symbolID, time: time, bid: bid, ask: bid + spread))
             }
             try trades.deliver(n, [.callbacks], hooks, self, time: time)

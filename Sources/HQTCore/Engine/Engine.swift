@@ -40,6 +40,9 @@ public final class Engine {
     /// retains nor checks exclusivity.
     var quotes: UnsafeMutablePointer<SymbolState>
     var quoteCapacity: Int
+    /// The hot counters native strategies read (Engine+HotState.swift);
+    /// allocated once, so its address stays valid for the engine's life.
+    public let hot: UnsafeMutablePointer<HotState>
     /// Symbols with open positions (whose aggregates floating profit sums),
     /// in raw memory: the tick path reads it without retaining an array.
     let activeSymbols = Int32Buffer()
@@ -113,6 +116,9 @@ public final class Engine {
     /// be on the stack): the C API refuses to destroy the engine now.
     package var isBusy: Bool { isRunning || inEvent }
     var hooks = StrategyHooks()
+    /// `hooks.nativeTick` of the run or event in progress, kept apart so the
+    /// tick loop reads a plain value, not the hooks' closures.
+    var nativeTick: NativeTickHook?
     /// Deals made since hooks were last told, delivered to `onTrade` in order.
     var unreportedDeals = 0
     /// Where the current run gets its next window of data (see `run`).
@@ -158,12 +164,19 @@ public final class Engine {
         quoteCapacity = 16
         quotes = .allocate(capacity: quoteCapacity)
         quotes.initialize(repeating: SymbolState(), count: quoteCapacity)
+        hot = .allocate(capacity: 1)
+        hot.initialize(to: HotState())
+        hot.pointee.balance = initialBalance
+        hot.pointee.equity = initialBalance
+        hot.pointee.symbols = Engine.allocateHotSymbols(quoteCapacity)
         scratchTriggers.reserveCapacity(16)
     }
 
     deinit {
         quotes.deinitialize(count: quoteCapacity)
         quotes.deallocate()
+        hot.pointee.symbols?.deallocate()
+        hot.deallocate()
     }
 
     /// Three ASCII letters, as ISO 4217 codes.
@@ -253,6 +266,8 @@ public final class Engine {
             (fresh + quoteCapacity).initialize(repeating: SymbolState(), count: quoteCapacity)
             quotes.deallocate()
             quotes = fresh
+            hot.pointee.symbols?.deallocate()
+            hot.pointee.symbols = Engine.allocateHotSymbols(quoteCapacity * 2)
             quoteCapacity *= 2
         }
         // The tick path's profit multiplier: contract size, or tick_value /
@@ -266,6 +281,7 @@ public final class Engine {
         legMargins.append(LegMargins())
         symbolIDs[spec.name] = id
         feed.addSymbol()
+        refreshHotBook()
         return id
     }
 

@@ -250,6 +250,7 @@ extension Engine {
         accountState.updateMarginCheckEquity(replaying: replaying)
         refreshOpenSwap()
         refreshFloatingProfit()
+        refreshHotBook()
         return strategyState
     }
 }

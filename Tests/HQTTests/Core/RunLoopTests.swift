@@ -319,10 +319,21 @@ import Testing
     }
 }
 
-/// The quiet-tick path of the one-symbol loop (`quietTick`: no on_tick, no
-/// sink, no bars built) must leave exactly the state the full path does.
+/// The quiet-tick path of the one-symbol loop (`quietTick`: no sink, no bars
+/// built; with or without on_tick) must leave exactly the state the full
+/// path does (forced here by a sink that records nothing).
 @Suite struct QuietTickTests {
-    static func scenario(onTick: Bool) throws -> (Engine, Int) {
+    final class Mute: EngineSink {
+        func tick(_ engine: Engine, symbolID: UInt32, time: Int64, bid: Int64, ask: Int64) {}
+        func bar(_ engine: Engine, _ bar: Bar) {}
+        func order(_ engine: Engine, _ order: Order, state: OrderState, time: Int64) {}
+        func deal(_ engine: Engine, _ deal: Deal) {}
+        func position(_ engine: Engine, _ p: Position, event: PositionEvent, time: Int64, profit: Int64) {}
+        func accountChanged(_ engine: Engine, time: Int64) {}
+        func marginEvent(_ engine: Engine, event: MarginEvent, time: Int64) {}
+    }
+
+    static func scenario(onTick: Bool, fullPath: Bool = false) throws -> (Engine, Int, Int) {
         let e = try makeEngine(balance: 2_500 * U, leverage: 100)
         try e.addSymbol(usdSymbol(spread: 20))
         try e.setEquityInterval(60 * SEC)
@@ -342,26 +353,32 @@ import Testing
             bids.append(price)
         }
         try e.loadTicks(symbolID: 0, time: times, bid: bids, ask: bids.map { $0 + 20 })
+        let mute = Mute()
+        if fullPath { e.attach(mute) }
         var hooks = StrategyHooks()
-        var trades = 0
+        var trades = 0, ticks = 0
         hooks.onTrade = { _, _ throws(HQTError) in trades += 1 }
-        if onTick { hooks.onTick = { _, _ throws(HQTError) in } }
+        if onTick { hooks.onTick = { _, _ throws(HQTError) in ticks += 1 } }
         try e.run(hooks)
-        return (e, trades)
+        return (e, trades, ticks)
     }
 
     @Test func quietTicksLeaveTheSameStateAsTheFullPath() throws {
-        let (quiet, quietTrades) = try Self.scenario(onTick: false)
-        let (full, fullTrades) = try Self.scenario(onTick: true)
+        let (quiet, quietTrades, _) = try Self.scenario(onTick: false)
+        let (quietTick, quietTickTrades, calls) = try Self.scenario(onTick: true)
+        let (full, fullTrades, fullCalls) = try Self.scenario(onTick: true, fullPath: true)
         #expect(quiet.deals.count >= 4)  // the TP, the limit, the stop-out(s)
         #expect(quiet.deals.contains { $0.reason == .stopOut })
-        #expect(quiet.deals == full.deals)
-        #expect(quiet.trades == full.trades)
-        #expect(quiet.orderHistory == full.orderHistory)
-        #expect(quiet.equityCurve == full.equityCurve)
-        #expect(quiet.account == full.account)
-        #expect(quiet.ticksProcessed == full.ticksProcessed && quiet.eventsProcessed == full.eventsProcessed)
-        #expect(quiet.statistics() == full.statistics())
-        #expect(quietTrades == fullTrades && quietTrades == quiet.deals.count - 2)
+        #expect(calls == 20_000 && fullCalls == 20_000)
+        for other in [quietTick, full] {
+            #expect(quiet.deals == other.deals)
+            #expect(quiet.trades == other.trades)
+            #expect(quiet.orderHistory == other.orderHistory)
+            #expect(quiet.equityCurve == other.equityCurve)
+            #expect(quiet.account == other.account)
+            #expect(quiet.ticksProcessed == other.ticksProcessed && quiet.eventsProcessed == other.eventsProcessed)
+            #expect(quiet.statistics() == other.statistics())
+        }
+        #expect(quietTrades == fullTrades && quietTickTrades == fullTrades && quietTrades == quiet.deals.count - 2)
     }
 }

@@ -107,6 +107,8 @@ engine_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     HQTEngineObject *self = (HQTEngineObject *)type->tp_alloc(type, 0);
     if (self) {
         self->engine = NULL;
+        self->view = NULL;
+        self->positions_cache = NULL;
         self->nogil_busy = 0;
         self->running = 0;
         self->weakreflist = NULL;
@@ -139,6 +141,7 @@ engine_init(HQTEngineObject *self, PyObject *args, PyObject *kw)
         return -1;
     }
     self->engine = e;
+    self->view = hqt_engine_state_view(e);
     return 0;
 }
 
@@ -147,6 +150,8 @@ engine_dealloc(HQTEngineObject *self)
 {
     if (self->weakreflist)
         PyObject_ClearWeakRefs((PyObject *)self);
+    hqt_engine_drop_caches(self);
+    self->view = NULL;
     if (self->engine) {
         hqt_engine_destroy(self->engine);
         self->engine = NULL;
@@ -165,6 +170,8 @@ engine_dispose(HQTEngineObject *self, PyObject *unused)
     if (self->running)
         return hqt_set_error(HQT_E_BUSY, "cannot dispose of an Engine from its own strategy "
                                          "callback; dispose after run() returns");
+    hqt_engine_drop_caches(self);
+    self->view = NULL;
     if (self->engine) {
         hqt_engine_destroy(self->engine);
         self->engine = NULL;
@@ -540,13 +547,13 @@ PyTypeObject HQTEngine_Type = {
    per file; the type gets them joined. */
 static PyMethodDef *const method_tables[] = {
     engine_core_methods, hqt_engine_data_methods, hqt_engine_trading_methods,
-    hqt_engine_state_methods, hqt_engine_report_methods};
+    hqt_engine_state_methods, hqt_engine_report_methods, hqt_engine_fast_methods};
 static PyGetSetDef *const getset_tables[] = {
-    engine_core_getset, hqt_engine_data_getset, hqt_engine_state_getset};
+    engine_core_getset, hqt_engine_data_getset, hqt_engine_state_getset, hqt_engine_fast_getset};
 #define N_TABLES(t) (sizeof(t) / sizeof((t)[0]))
 
-static PyMethodDef all_methods[64];
-static PyGetSetDef all_getset[32];
+static PyMethodDef all_methods[96];
+static PyGetSetDef all_getset[64];
 
 int
 hqt_engine_type_init(PyObject *module)

@@ -54,5 +54,9 @@ extern PyMethodDef hqt_engine_trading_methods[];
 extern PyMethodDef hqt_engine_state_methods[];
 extern PyGetSetDef hqt_engine_state_getset[];
 extern PyMethodDef hqt_engine_report_methods[]; /* report.c */
+extern PyMethodDef hqt_engine_fast_methods[];   /* engine_fast.c */
+extern PyGetSetDef hqt_engine_fast_getset[];
+/* Forgets engine.positions' cached list (engine_fast.c). */
+void hqt_engine_drop_caches(HQTEngineObject *self);
 
 #endif /* HQT_ENGINE_IMPL_H */

@@ -51,7 +51,6 @@ typedef PyObject *(*item_fn)(const void *);
 static PyObject *position_raw(const void *p) { return hqt_fields_tuple(hqt_position_fields, p); }
 static PyObject *order_raw(const void *o) { return hqt_fields_tuple(hqt_order_fields, o); }
 static PyObject *trade_raw(const void *t) { return hqt_fields_tuple(hqt_trade_fields, t); }
-static PyObject *position_obj(const void *p) { return hqt_position_new((const hqt_position *)p); }
 static PyObject *order_obj(const void *o) { return hqt_order_new((const hqt_order *)o); }
 static PyObject *trade_obj(const void *t) { return hqt_trade_new((const hqt_trade *)t); }
 
@@ -72,8 +71,9 @@ make_list(void *buf, size_t n, size_t itemsize, item_fn make)
     return list;
 }
 
-/* engine_<name>(): raw tuples; engine_get_<name>: the objects (a getter). */
-#define LIST_OF(name, T, fetch, raw, obj)                                   \
+/* engine_<name>(): raw tuples; engine_get_<name>: the objects (a getter;
+   engine.positions' is engine_fast.c's, cached). */
+#define RAW_LIST_OF(name, T, fetch, raw)                                    \
     static PyObject *engine_##name(HQTEngineObject *self, PyObject *unused) \
     {                                                                       \
         T *buf;                                                             \
@@ -83,7 +83,9 @@ make_list(void *buf, size_t n, size_t itemsize, item_fn make)
         if (fetch(self->engine, &buf, &n) < 0)                              \
             return NULL;                                                    \
         return make_list(buf, n, sizeof(T), raw);                           \
-    }                                                                       \
+    }
+#define LIST_OF(name, T, fetch, raw, obj)                                   \
+    RAW_LIST_OF(name, T, fetch, raw)                                        \
     static PyObject *engine_get_##name(HQTEngineObject *self, void *closure) \
     {                                                                       \
         T *buf;                                                             \
@@ -95,7 +97,7 @@ make_list(void *buf, size_t n, size_t itemsize, item_fn make)
         return make_list(buf, n, sizeof(T), obj);                           \
     }
 
-LIST_OF(positions, hqt_position, fetch_positions, position_raw, position_obj)
+RAW_LIST_OF(positions, hqt_position, fetch_positions, position_raw)
 LIST_OF(orders, hqt_order, fetch_orders, order_raw, order_obj)
 LIST_OF(order_history, hqt_order, fetch_order_history, order_raw, order_obj)
 LIST_OF(trades, hqt_trade, fetch_trades, trade_raw, trade_obj)
@@ -130,29 +132,6 @@ engine_account(HQTEngineObject *self, PyObject *unused)
                          (long long)a.stop_out_level, (int)a.mode, (int)a.margin_call,
                          a.currency, (Py_ssize_t)strnlen(a.currency, sizeof a.currency));
 }
-
-/* Account getters: float (or exact int) of one field. */
-#define ACCOUNT_GETTER(fname, field, conv)                               \
-    static PyObject *fname(HQTEngineObject *self, void *closure)         \
-    {                                                                    \
-        hqt_account a;                                                   \
-        (void)closure;                                                   \
-        if (get_account(self, &a) < 0)                                   \
-            return NULL;                                                 \
-        return conv(a.field);                                            \
-    }
-
-static PyObject *i64_obj(int64_t v) { return PyLong_FromLongLong(v); }
-
-ACCOUNT_GETTER(engine_get_balance, balance, hqt_from_micro)
-ACCOUNT_GETTER(engine_get_equity, equity, hqt_from_micro)
-ACCOUNT_GETTER(engine_get_profit, profit, hqt_from_micro)
-ACCOUNT_GETTER(engine_get_margin, margin, hqt_from_micro)
-ACCOUNT_GETTER(engine_get_free_margin, free_margin, hqt_from_micro)
-ACCOUNT_GETTER(engine_get_margin_level, margin_level, hqt_from_micro)
-ACCOUNT_GETTER(engine_get_balance_micro, balance, i64_obj)
-ACCOUNT_GETTER(engine_get_equity_micro, equity, i64_obj)
-ACCOUNT_GETTER(engine_get_time, time, i64_obj)
 
 static int
 get_position(HQTEngineObject *self, PyObject *arg, hqt_position *p)
@@ -264,27 +243,11 @@ PyMethodDef hqt_engine_state_methods[] = {
 };
 
 PyGetSetDef hqt_engine_state_getset[] = {
-    {"positions", (getter)engine_get_positions, NULL,
-     PyDoc_STR("Open positions (hqt.Position), oldest first."), NULL},
+    /* positions and the account getters: engine_fast.c */
     {"orders", (getter)engine_get_orders, NULL, PyDoc_STR("Pending orders (hqt.Order)."), NULL},
     {"order_history", (getter)engine_get_order_history, NULL,
      PyDoc_STR("Every order with its final state (filled, canceled, expired, ...)."), NULL},
     {"trades", (getter)engine_get_trades, NULL,
      PyDoc_STR("Closed round trips (hqt.Trade), in order of closing."), NULL},
-    {"balance", (getter)engine_get_balance, NULL, PyDoc_STR("Balance."), NULL},
-    {"equity", (getter)engine_get_equity, NULL, PyDoc_STR("Equity = balance + floating profit."),
-     NULL},
-    {"profit", (getter)engine_get_profit, NULL, PyDoc_STR("Floating profit of open positions."),
-     NULL},
-    {"margin", (getter)engine_get_margin, NULL, PyDoc_STR("Margin in use."), NULL},
-    {"free_margin", (getter)engine_get_free_margin, NULL, PyDoc_STR("Equity - margin."), NULL},
-    {"margin_level", (getter)engine_get_margin_level, NULL,
-     PyDoc_STR("Equity / margin in percent (0 while no margin is used)."), NULL},
-    {"balance_micro", (getter)engine_get_balance_micro, NULL, PyDoc_STR("Balance x 1e6, exact."),
-     NULL},
-    {"equity_micro", (getter)engine_get_equity_micro, NULL, PyDoc_STR("Equity x 1e6, exact."),
-     NULL},
-    {"time", (getter)engine_get_time, NULL, PyDoc_STR("Time (ns) of the last processed event."),
-     NULL},
     {NULL}
 };

@@ -63,7 +63,9 @@ static inline PyObject *hqt_from_micro(int64_t v) { return PyFloat_FromDouble((d
 /* ---- types.c ----------------------------------------------------------- */
 
 typedef struct { PyObject_HEAD hqt_tick t; } HQTTickObject;
-typedef struct { PyObject_HEAD hqt_bar b; } HQTBarObject;
+/* complete: 0 for a bar built from ticks that a flush (the end of a run,
+   flush_bars) delivers before its period ended; 1 otherwise. */
+typedef struct { PyObject_HEAD hqt_bar b; int complete; } HQTBarObject;
 typedef struct { PyObject_HEAD hqt_deal d; } HQTDealObject;
 
 extern PyTypeObject HQTTick_Type;
@@ -107,6 +109,10 @@ extern PyTypeObject HQTOrder_Type;
 extern PyTypeObject HQTTrade_Type;
 
 PyObject *hqt_position_new(const hqt_position *p);
+/* hqt.constants enum member of value v (an int when v is not a member):
+   HQT_ENUM_POSITION_TYPE (also deal directions), _DEAL_REASON, _DEAL_ENTRY. */
+enum { HQT_ENUM_POSITION_TYPE = 0, HQT_ENUM_DEAL_REASON = 3, HQT_ENUM_DEAL_ENTRY = 4 };
+PyObject *hqt_enum_value(int which, int32_t v);
 PyObject *hqt_order_new(const hqt_order *o);
 PyObject *hqt_trade_new(const hqt_trade *t);
 /* Adds Position, Order and Trade to the module. */
@@ -154,6 +160,14 @@ int hqt_ctx_source(hqt_engine *engine, int *more, void *user_data);
 typedef struct {
     PyObject_HEAD
     hqt_engine *engine;
+    /* The engine's hot counters (hqt_engine_state_view): the cheap reads of
+       engine_fast.c load from it; NULL exactly when engine is. */
+    const hqt_state_view *view;
+    /* engine.positions as last built, valid while the book version and
+       the clock are those it was built at (profits change with the clock). */
+    PyObject *positions_cache;
+    uint64_t positions_version;
+    int64_t positions_time;
     int nogil_busy;                 /* a call runs without the GIL */
     int running;                    /* run / process_event / flush_bars in progress */
     PyObject *weakreflist;

@@ -24,8 +24,9 @@
 
 #define FLD(S, name, kind, en, doc) {#name, offsetof(S, name), kind, en, doc}
 
-enum { ENUM_NONE = -1, ENUM_POSITION_TYPE, ENUM_ORDER_TYPE, ENUM_ORDER_STATE, ENUM_DEAL_REASON,
-       ENUM_COUNT };
+enum { ENUM_NONE = -1, ENUM_POSITION_TYPE = HQT_ENUM_POSITION_TYPE, ENUM_ORDER_TYPE,
+       ENUM_ORDER_STATE, ENUM_DEAL_REASON = HQT_ENUM_DEAL_REASON,
+       ENUM_DEAL_ENTRY = HQT_ENUM_DEAL_ENTRY, ENUM_COUNT };
 
 const hqt_field hqt_position_fields[] = {
     FLD(hqt_position, ticket, HQT_FIELD_U64, ENUM_NONE, "Position ticket."),
@@ -145,7 +146,7 @@ field_int(const char *base, const hqt_field *f)
    values 0..ENUM_MAX-1 (other values stay ints). */
 #define ENUM_MAX 16
 static const char *const enum_names[ENUM_COUNT] = {"PositionType", "OrderType", "OrderState",
-                                                   "DealReason"};
+                                                   "DealReason", "DealEntry"};
 static PyObject *enum_members[ENUM_COUNT][ENUM_MAX];
 static int enums_loaded;
 
@@ -178,6 +179,18 @@ load_enums(void)
     Py_DECREF(mod);
     enums_loaded = 1;
     return 0;
+}
+
+PyObject *
+hqt_enum_value(int which, int32_t v)
+{
+    if (!enums_loaded && load_enums() < 0)
+        return NULL;
+    if (v >= 0 && v < ENUM_MAX && enum_members[which][v]) {
+        Py_INCREF(enum_members[which][v]);
+        return enum_members[which][v];
+    }
+    return PyLong_FromLong(v);
 }
 
 /* The value of a field as its attribute shows it. */

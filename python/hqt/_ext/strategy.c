@@ -107,6 +107,20 @@ tramp_tick(hqt_engine *engine, const hqt_tick *tick, void *user_data)
     return call_cb(ctx, HQT_CB_TICK, o);
 }
 
+/* Whether the bar's period has ended at the engine's clock: a bar built
+   from ticks that a flush delivers early has not (the clock stays at the
+   last tick, before the bar's close); every other bar is delivered at or
+   after its close. */
+static int
+bar_complete(hqt_run_ctx *ctx, const hqt_bar *bar)
+{
+    const hqt_state_view *v = ((HQTEngineObject *)ctx->engine)->view;
+    int64_t close;
+    if (!v || hqt_timeframe_close_time(bar->timeframe, bar->time, &close) != HQT_OK)
+        return 1;
+    return v->time >= close;
+}
+
 static int
 tramp_bar(hqt_engine *engine, const hqt_bar *bar, void *user_data)
 {
@@ -115,6 +129,7 @@ tramp_bar(hqt_engine *engine, const hqt_bar *bar, void *user_data)
     (void)engine;
     if (o && Py_REFCNT(o) == 1) {
         ((HQTBarObject *)o)->b = *bar;
+        ((HQTBarObject *)o)->complete = bar_complete(ctx, bar);
     } else {
         Py_XDECREF(o);
         o = ctx->bar_obj = hqt_bar_new(bar);
@@ -122,6 +137,7 @@ tramp_bar(hqt_engine *engine, const hqt_bar *bar, void *user_data)
             stash_exception(ctx);
             return 1;
         }
+        ((HQTBarObject *)o)->complete = bar_complete(ctx, bar);
     }
     return call_cb(ctx, HQT_CB_BAR, o);
 }

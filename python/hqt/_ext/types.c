@@ -63,8 +63,10 @@ PyObject *
 hqt_bar_new(const hqt_bar *b)
 {
     PyObject *o = obj_alloc(&bar_free, &HQTBar_Type);
-    if (o)
+    if (o) {
         ((HQTBarObject *)o)->b = *b;
+        ((HQTBarObject *)o)->complete = 1;
+    }
     return o;
 }
 
@@ -340,7 +342,18 @@ static PyMemberDef bar_members[] = {
     {NULL}
 };
 
+static PyObject *
+bar_get_complete(PyObject *self, void *closure)
+{
+    (void)closure;
+    return PyBool_FromLong(((HQTBarObject *)self)->complete);
+}
+
 static PyGetSetDef bar_getset[] = {
+    {"complete", bar_get_complete, NULL,
+     PyDoc_STR("False for the bar in progress that a flush (the end of a run, flush_bars()) "
+               "delivers before its period ended; True for every other bar."),
+     NULL},
     MICRO_GET("open", HQTBarObject, b.open, "Open price."),
     MICRO_GET("high", HQTBarObject, b.high, "High price."),
     MICRO_GET("low", HQTBarObject, b.low, "Low price."),
@@ -429,10 +442,6 @@ static PyMemberDef deal_members[] = {
     {"position", T_ULONGLONG, offsetof(HQTDealObject, d.position), READONLY,
      "Position it opened or changed."},
     {"symbol_id", T_UINT, offsetof(HQTDealObject, d.symbol_id), READONLY, "Symbol id."},
-    {"type", T_INT, offsetof(HQTDealObject, d.type), READONLY, "0 BUY, 1 SELL."},
-    {"entry", T_INT, offsetof(HQTDealObject, d.entry), READONLY, "0 IN, 1 OUT, 2 INOUT, 3 OUT_BY."},
-    {"reason", T_INT, offsetof(HQTDealObject, d.reason), READONLY,
-     "0 client, 1 SL, 2 TP, 3 stop-out, 4 pending order."},
     {"time", T_LONGLONG, offsetof(HQTDealObject, d.time), READONLY, "Time in ns."},
     {"magic", T_ULONGLONG, offsetof(HQTDealObject, d.magic), READONLY, "Caller's magic number."},
     {"volume_micro", T_LONGLONG, offsetof(HQTDealObject, d.volume), READONLY, NULL},
@@ -443,7 +452,19 @@ static PyMemberDef deal_members[] = {
     {NULL}
 };
 
+/* Directions, entries and reasons as hqt.constants IntEnums (issue 13). */
+static PyObject *deal_get_type(PyObject *self, void *c)
+{ (void)c; return hqt_enum_value(HQT_ENUM_POSITION_TYPE, ((HQTDealObject *)self)->d.type); }
+static PyObject *deal_get_entry(PyObject *self, void *c)
+{ (void)c; return hqt_enum_value(HQT_ENUM_DEAL_ENTRY, ((HQTDealObject *)self)->d.entry); }
+static PyObject *deal_get_reason(PyObject *self, void *c)
+{ (void)c; return hqt_enum_value(HQT_ENUM_DEAL_REASON, ((HQTDealObject *)self)->d.reason); }
+
 static PyGetSetDef deal_getset[] = {
+    {"type", deal_get_type, NULL, PyDoc_STR("hqt.PositionType: BUY or SELL."), NULL},
+    {"entry", deal_get_entry, NULL, PyDoc_STR("hqt.DealEntry: IN, OUT, INOUT, OUT_BY."), NULL},
+    {"reason", deal_get_reason, NULL,
+     PyDoc_STR("hqt.DealReason: CLIENT, SL, TP, STOP_OUT, PENDING."), NULL},
     MICRO_GET("volume", HQTDealObject, d.volume, "Volume in lots."),
     MICRO_GET("price", HQTDealObject, d.price, "Fill price."),
     MICRO_GET("commission", HQTDealObject, d.commission, "Commission charged (<= 0)."),
