@@ -2,7 +2,7 @@
 over HQT's sequenced frames, SESSION topic and replay endpoint
 (docs/zmq.md sections 11-13).
 
-    from hqt.subscriber import Mirror
+    from hqt.mirror import Mirror
 
     engine.enable_broadcasting("tcp://127.0.0.1:5555", replay_endpoint="tcp://127.0.0.1:5556")
     ...

@@ -138,7 +138,6 @@ __all__ = [
     "decode_sequenced",
     "decode_session",
     "decode_batch",
-    "Mirror",  # noqa: F822 -- provided by the module __getattr__ below (import cycle)
 ]
 
 # ---------------------------------------------------------------- topics
@@ -673,12 +672,3 @@ class Subscriber:
     def __repr__(self) -> str:
         topics = "all" if self.topics is None else ",".join(TOPIC_NAMES[t] for t in self.topics)
         return f"Subscriber({self.endpoint!r}, topics={topics}, curve={self.curve is not None})"
-
-
-def __getattr__(name: str) -> Any:
-    # Mirror lives in hqt.mirror, which imports this module: loaded on first use.
-    if name == "Mirror":
-        from hqt.mirror import Mirror
-
-        return Mirror
-    raise AttributeError(f"module 'hqt.subscriber' has no attribute {name!r}")
