@@ -963,7 +963,9 @@ int hqt_broadcast_options_v2_init(hqt_broadcast_options_v2 *options, size_t stru
 typedef struct hqt_broadcast_stats {
     uint64_t sent[8];            /* per topic (index = HQT_TOPIC_*): frames accepted by ZeroMQ */
     uint64_t bytes[8];           /* bytes of those frames */
-    uint64_t dropped[8];         /* frames dropped: queue full */
+    uint64_t dropped[8];         /* frames not handed to ZeroMQ (after destroy/close, or refused);
+                                    a subscriber's full queue drops per subscriber,
+                                    unseen here (docs/zmq.md section 10) */
     uint64_t total_sent;
     uint64_t total_bytes;
     uint64_t total_dropped;
@@ -989,7 +991,7 @@ int hqt_broadcaster_destroy(hqt_broadcaster *broadcaster);
 int hqt_broadcaster_endpoint(const hqt_broadcaster *broadcaster, char *out, size_t capacity);
 
 /* Publish one frame. HQT_OK: accepted by ZeroMQ (or nobody subscribed to it);
-   HQT_E_BROADCAST: dropped because a subscriber's queue is full -- not fatal,
+   HQT_E_BROADCAST: not handed to ZeroMQ (refused) -- not fatal,
    counted in the stats; HQT_E_INVALID_ARGUMENT: broadcaster is NULL. */
 int hqt_broadcaster_publish_tick(hqt_broadcaster *broadcaster, uint32_t symbol_id, uint64_t time_ns,
                                  int64_t bid_micros, int64_t ask_micros);

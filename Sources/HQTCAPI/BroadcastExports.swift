@@ -122,7 +122,7 @@ private func published(_ sent: Bool) -> Int32 {
         ? 0
         : setLastError(
             .broadcast,
-            "frame dropped: a subscriber's queue is full (sndhwm); counted in hqt_broadcaster_stats")
+            "frame dropped: ZeroMQ refused it; counted in hqt_broadcaster_stats")
 }
 
 @_cdecl("hqt_broadcaster_replay_endpoint")

@@ -82,17 +82,22 @@ class Idle(hqt.Strategy):
         pass
 
 
-def isolation(sndhwm: int, paced: bool = False) -> dict[str, float]:
-    """Engine publishing every tick; a stalled and a fast subscriber."""
+def isolation(sndhwm: int, paced: bool = False, with_stalled: bool = True) -> dict[str, float]:
+    """Engine publishing every tick; a stalled and a fast subscriber (or the
+    fast one alone: the same share with and without the stalled one is
+    isolation)."""
     e = engine(N)
-    ep = e.enable_broadcasting(LOOPBACK, sndhwm=sndhwm, wait_subscribers=2, wait_timeout=20.0)
+    ep = e.enable_broadcasting(
+        LOOPBACK, sndhwm=sndhwm, wait_subscribers=1 + with_stalled, wait_timeout=20.0
+    )
     ctx = zmq.Context()
     stalled = ctx.socket(zmq.SUB)
     stalled.linger = 0
     stalled.rcvhwm = 10
     stalled.rcvbuf = 4096
     stalled.setsockopt(zmq.SUBSCRIBE, b"")
-    stalled.connect(ep)
+    if with_stalled:
+        stalled.connect(ep)
     fast = subprocess.Popen(
         [SUB_RECV, ep, str(10**12), "1000", "0"], stdout=subprocess.PIPE, text=True
     )
@@ -104,7 +109,7 @@ def isolation(sndhwm: int, paced: bool = False) -> dict[str, float]:
         secs = timed_run(e)
     fast_out = kv(fast.communicate()[0])
     stalled_ticks = 0
-    while stalled.poll(300):
+    while with_stalled and stalled.poll(300):
         try:
             while True:
                 if stalled.recv(zmq.NOBLOCK)[0] == 0:
@@ -165,7 +170,13 @@ def main() -> None:
         file=sys.stderr,
     )
     rates = engine_rates()
-    iso = [isolation(10_000), isolation(N), isolation(10_000, paced=True)]
+    iso = [
+        isolation(10_000),
+        isolation(10_000, with_stalled=False),
+        isolation(N),
+        isolation(10_000, paced=True),
+        isolation(10_000, paced=True, with_stalled=False),
+    ]
     py = {
         m: statistics.median(python_intake(m)["msgs_per_s"] for _ in range(REPS))
         for m in ("plain", "batch", "mirror", "iterate")
@@ -182,11 +193,17 @@ def main() -> None:
             f">= 15 M ticks/s: {ok(rates['broadcast'] >= 15e6)}",
         ),
     ]
-    labels = ("SNDHWM 10 000", f"SNDHWM {N}", "SNDHWM 10 000, Python on_tick")
+    labels = (
+        "+ stalled + fast C sub, SNDHWM 10 000",
+        "+ fast C sub alone, SNDHWM 10 000",
+        f"+ stalled + fast C sub, SNDHWM {N}",
+        "+ stalled + fast, SNDHWM 10 000, Python on_tick",
+        "+ fast alone, SNDHWM 10 000, Python on_tick",
+    )
     for hwm, r in zip(labels, iso, strict=True):
         rows.append(
             (
-                f"engine + stalled + fast C sub, {hwm}",
+                f"engine {hwm}",
                 f"{r['rate'] / 1e6:.1f} M ticks/s",
                 f"{r['rate'] / rates['none']:.2f}",
                 f"fast got {100 * r['fast']:.2f}% of ticks ({r['fast_rate'] / 1e6:.1f} M msg/s intake), "

@@ -9,7 +9,7 @@ MODE:
            (numpy structured arrays per topic): HQT's fast decode path.
   iterate  hqt.subscriber.Subscriber iterated record by record (NamedTuples,
            loss stats): the convenient path.
-  mirror   hqt.subscriber.Mirror on the sequenced TICK frames (gap
+  mirror   hqt.mirror.Mirror on the sequenced TICK frames (gap
            accounting per batch; checksum = ticks it lost).
 
 Prints: received=<n> seconds=<s> msgs_per_s=<r> checksum=<sum of TICK bids>
@@ -25,8 +25,9 @@ from pathlib import Path
 import zmq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
+from hqt.mirror import Mirror  # noqa: E402
 from hqt.sequenced import decode_batch  # noqa: E402
-from hqt.subscriber import Mirror, Subscriber  # noqa: E402
+from hqt.subscriber import Subscriber  # noqa: E402
 
 endpoint = sys.argv[1]
 mode = sys.argv[2] if len(sys.argv) > 2 else "iterate"

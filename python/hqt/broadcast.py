@@ -21,11 +21,14 @@ Frames are SPEC section 2's (docs/zmq.md): one ZeroMQ frame per event,
   ``publish_order``, ``publish_equity``, ``publish_margin``,
   ``publish_position``, ``publish_account``.
 
-Every publish is non-blocking: a frame that does not fit a subscriber's
-queue (``sndhwm``) is dropped and counted, never waited for. Per topic,
-``sent + dropped`` is the number of frames published. Publishing returns
-True when the frame was sent (or nobody subscribed to it), False when it
-was dropped.
+Every publish is non-blocking. A frame that does not fit one subscriber's
+queue (``sndhwm``) is dropped for that subscriber only (libzmq drops per
+pipe, since issue 11): the others still get it, and the publisher cannot
+see that drop -- a subscriber sees its own through the sequenced frames
+(docs/zmq.md sections 10-11). Per topic, ``sent + dropped`` is the number
+of frames published; ``dropped`` counts publishes after close and sends
+libzmq refused. Publishing returns True when the frame was handed over (or
+nobody subscribed to it), False when it was not.
 
 Options (the same for both):
 
@@ -206,7 +209,7 @@ class TopicCounters:
 
     sent: int  #: frames accepted by ZeroMQ (or published with nobody subscribed)
     bytes: int  #: bytes of those frames
-    dropped: int  #: frames dropped because a subscriber's queue was full
+    dropped: int  #: frames not handed to ZeroMQ (per-subscriber drops are not seen here)
 
     @property
     def published(self) -> int:
@@ -270,7 +273,7 @@ class Broadcaster(_hqt.Broadcaster):
     margin_level)``. Prices, money and volumes (lots) are floats, rounded
     once to micro units; margin levels are percent; times are ns; ``kind`` is
     :func:`order_kind` / :func:`position_kind`. Each returns True when the
-    frame was sent, False when it was dropped (a queue was full).
+    frame was handed to ZeroMQ, False when it was refused (see above).
 
     ``close()`` closes the socket (the counters stay readable, the endpoint
     too); publishing afterwards raises StateError. ``with Broadcaster(...) as

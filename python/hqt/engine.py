@@ -1435,7 +1435,7 @@ class Engine(_hqt.Engine):
         snapshot/replay ROUTER (docs/zmq.md section 13; same CURVE key and
         allow-list), keeping the last ``replay_window`` TRADE, ORDER,
         POSITION and ACCOUNT events; its address is :attr:`replay_endpoint`.
-        :class:`hqt.subscriber.Mirror` uses it to repair gaps.
+        :class:`hqt.mirror.Mirror` uses it to repair gaps.
         """
         opts = broadcast_options(
             endpoint,

@@ -2,7 +2,7 @@
 over HQT's sequenced frames, SESSION topic and replay endpoint
 (docs/zmq.md sections 11-13).
 
-    from hqt.subscriber import Mirror
+    from hqt.mirror import Mirror
 
     engine.enable_broadcasting("tcp://127.0.0.1:5555", replay_endpoint="tcp://127.0.0.1:5556")
     ...
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterable
+from types import EllipsisType
 from typing import Any
 
 import zmq
@@ -92,7 +93,7 @@ class Mirror:
         topics: Iterable[int | str] | None = None,
         curve: CurveArg = None,
         timeout: float | None = 1.0,
-        context: zmq.Context | None = None,
+        context: zmq.Context[Any] | None = None,
         rcvhwm: int = 1_000_000,
         on_event: Callable[[int, int, Any], None] | None = None,
         replay_timeout: float = 5.0,
@@ -132,7 +133,7 @@ class Mirror:
         self._reset(None)
 
     @staticmethod
-    def _curve(sock: zmq.Socket, keys: Any) -> None:
+    def _curve(sock: zmq.Socket[Any], keys: Any) -> None:
         sock.curve_serverkey = keys.server_public_key.encode()
         sock.curve_publickey = keys.public_key.encode()
         sock.curve_secretkey = keys.secret_key.encode()
@@ -171,10 +172,10 @@ class Mirror:
 
     # ---------------------------------------------------------------- receiving
 
-    def poll(self, timeout: float | None = ..., max_frames: int = 8192) -> int:  # type: ignore[assignment]
+    def poll(self, timeout: float | None | EllipsisType = ..., max_frames: int = 8192) -> int:
         """Receives and applies what is queued (waiting up to ``timeout`` for
         the first frame); returns the number of frames taken."""
-        wait = self.timeout if timeout is ... else timeout
+        wait = self.timeout if isinstance(timeout, EllipsisType) else timeout
         if not self._sub.poll(None if wait is None else max(0, int(wait * 1000))):
             return 0
         frames: list[bytes] = []
@@ -189,7 +190,7 @@ class Mirror:
         self._apply_batch(frames)
         return len(frames)
 
-    def run(self, timeout: float | None = ...) -> Mirror:  # type: ignore[assignment]
+    def run(self, timeout: float | None | EllipsisType = ...) -> Mirror:
         """Applies frames until RUN_END was seen and repaired, or until
         ``timeout`` seconds pass without a frame; then a final :meth:`sync`
         (with a replay endpoint) settles what is still missing."""
@@ -213,9 +214,9 @@ class Mirror:
             self._reset(run_id)
         self._synced = True
         items = [decode(p) for p in parts[1:]]
-        self.account = next((r for r in items if r.topic == ACCOUNT), self.account)
-        self.positions = {r.ticket: r for r in items if r.topic == POSITION}
-        self.orders = {r.ticket: r for r in items if r.topic == ORDER}
+        self.account = next((r for r in items if isinstance(r, Account)), self.account)
+        self.positions = {r.ticket: r for r in items if isinstance(r, Position)}
+        self.orders = {r.ticket: r for r in items if isinstance(r, Order)}
         for t in (ORDER, POSITION, ACCOUNT):
             if (self._expected[t] or 0) < next_seq[t]:
                 self._expected[t] = next_seq[t]
@@ -361,7 +362,7 @@ class Mirror:
             first = got_end
 
     def _apply(self, t: int, seq: int, fields: tuple[int, ...]) -> None:
-        record = _new(_RECORDS[t], fields)
+        record: Any = _new(_RECORDS[t], fields)
         if t == TRADE:
             self._deals[seq] = record
         elif t == ORDER:

@@ -155,7 +155,7 @@ def decode_session(frame: bytes | bytearray | memoryview) -> RunStart | RunEnd |
             at += 4
             symbols = []
             for _ in range(count):
-                sid, digits, contract = struct.unpack_from("<IiQ", frame, at)
+                sid, digits, contract = struct.unpack_from("<Iiq", frame, at)
                 at += 16
                 texts = []
                 for _ in range(4):

@@ -24,13 +24,12 @@ the time as an aware UTC datetime.
 
 What a subscriber can and cannot know about losses
 --------------------------------------------------
-The frames carry no sequence number, so most losses are invisible here; the
-broadcaster's own counters (``dropped`` per topic, read from the engine) are
-the authoritative record. With the default XPUB_NODROP publisher, a frame
-that did not fit a subscriber's queue is counted there and never sent, and
-over tcp nothing is lost silently after it was counted as sent, as long as
-the subscriber stays connected. What this module detects (see
-:class:`SubscriberStats`):
+SPEC frames carry no sequence number, so most losses are invisible here.
+Since issue 11 the publisher drops per subscriber (a full queue costs only
+its own subscriber) and cannot count such drops; the sequenced frames
+(``0x80 | topic``) and :class:`hqt.mirror.Mirror` show a subscriber exactly
+what it lost and repair TRADE, ORDER, POSITION and ACCOUNT. What this
+module detects on SPEC frames (see :class:`SubscriberStats`):
 
 * ``deal_ticket_regressions``: a TRADE ticket not above the previous one
   (publisher restarted, or a second run).
@@ -146,7 +145,6 @@ __all__ = [
     "decode_sequenced",
     "decode_session",
     "decode_batch",
-    "Mirror",  # noqa: F822 -- provided by the module __getattr__ below (import cycle)
 ]
 
 # ---------------------------------------------------------------- topics
@@ -555,8 +553,8 @@ class Subscriber:
     :class:`CurveKeys` / a tuple / a dict with the client keypair.
     ``timeout``: seconds to wait for each event; iteration stops when it
     passes without one. None waits forever.
-    ``rcvhwm``: frames queued here before backpressure reaches the publisher
-    (where, with the default NODROP publisher, they are counted as dropped).
+    ``rcvhwm``: frames queued here (0 = no limit); beyond it and the
+    publisher's ``sndhwm``, this subscriber loses frames (only it).
     """
 
     def __init__(
@@ -681,12 +679,3 @@ class Subscriber:
     def __repr__(self) -> str:
         topics = "all" if self.topics is None else ",".join(TOPIC_NAMES[t] for t in self.topics)
         return f"Subscriber({self.endpoint!r}, topics={topics}, curve={self.curve is not None})"
-
-
-def __getattr__(name: str) -> Any:
-    # Mirror lives in hqt.mirror, which imports this module: loaded on first use.
-    if name == "Mirror":
-        from hqt.mirror import Mirror
-
-        return Mirror
-    raise AttributeError(f"module 'hqt.subscriber' has no attribute {name!r}")

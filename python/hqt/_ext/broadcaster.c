@@ -179,7 +179,7 @@ bc_get_is_open(HQTBroadcasterObject *self, void *closure)
 
 /* ---- publishing ---- */
 
-/* True: sent; False: dropped (queue full); else raises. */
+/* True: handed to ZeroMQ; False: refused (counted as dropped); else raises. */
 static PyObject *
 published(int st)
 {
