@@ -1,0 +1,178 @@
+"""hqt.record: `python -m hqt.record` against a real broadcasting backtest, load() and playback.
+
+The recorder runs as its own process (the CLI users run) subscribed to an
+engine that broadcasts; what it wrote is compared with the engine's own
+results and counters, then played back into an hqt.subscriber.Subscriber.
+"""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyarrow")
+pd = pytest.importorskip("pandas")
+
+from broadcast_helpers import Publisher, frame  # noqa: E402
+from conftest import PYDIR  # noqa: E402
+from hqt import record  # noqa: E402
+from hqt import subscriber as S  # noqa: E402
+from live_backtest import Trader, make_engine, sine_market  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory) -> tuple[Path, object, dict[str, int], str]:
+    """A backtest recorded by the CLI: (directory, engine, sent per topic, CLI output)."""
+    out = tmp_path_factory.mktemp("rec") / "out"
+    e = make_engine(1200)
+    endpoint = e.enable_broadcasting("tcp://127.0.0.1:*", wait_subscribers=1, wait_timeout=20.0)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hqt.record",
+            endpoint,
+            str(out),
+            "--idle",
+            "1",
+            "--max-rows",
+            "500",
+        ],
+        env={"PYTHONPATH": str(PYDIR), "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        e.run(Trader())
+        output, _ = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, output
+    stats = e.broadcast_stats()
+    sent = {name: stats[name].sent for name in S.TOPIC_NAMES}
+    assert stats.total_dropped == 0
+    return out, e, sent, output
+
+
+def test_cli_records_every_frame_in_rolling_files(recording):
+    out, e, sent, output = recording
+    files = sorted(out.iterdir())
+    assert [f.suffix for f in files] == [".parquet"] * len(files)  # no .part left
+    total = sum(sent.values())
+    assert len(files) == -(-total // 500) >= 3  # rolled every 500 rows
+    assert f"frames={total}" in output and str(files[0]) in output
+
+    frames = record.load(out)
+    assert {k: len(v) for k, v in frames.items()} == sent
+    assert sent["TRADE"] == len(e.deals) >= 10
+
+    ticks = frames["TICK"]
+    t, b, a = sine_market(1200)
+    assert ticks["time"].tolist() == t.tolist()
+    assert ticks["bid"].tolist() == b.tolist() and ticks["ask"].tolist() == a.tolist()
+    assert (ticks["datetime"] == pd.to_datetime(t, unit="ns", utc=True)).all()
+    assert str(ticks["recv_time"].dtype) == "datetime64[ns, UTC]"
+
+    trades = frames["TRADE"]
+    assert list(
+        trades[["ticket", "symbol_id", "time", "volume", "price", "profit"]].itertuples(
+            index=False, name=None
+        )
+    ) == [
+        (d.ticket, d.symbol_id, d.time, d.volume_micro, d.price_micro, d.profit_micro)
+        for d in e.deals
+    ]
+    # negative profits decode signed, exactly
+    assert (trades["profit"] < 0).any()
+
+    positions = frames["POSITION"]
+    assert set(positions["state"]) == {0, 1, 2, 3}
+    assert (positions["type"] == positions["kind"] % 16).all()
+    orders = frames["ORDER"]
+    assert {2, 3} <= set(orders["state"])  # filled market orders, canceled limits
+
+    last = frames["EQUITY"].iloc[-1]
+    assert (last["balance"], last["equity"]) == (round(e.balance * 1e6), round(e.equity * 1e6))
+
+
+def test_frames_keep_receive_order_and_bytes(recording):
+    out, e, sent, _ = recording
+    raw = list(record.frames(out))
+    assert len(raw) == sum(sent.values())
+    assert Counter(S.TOPIC_NAMES[f[0]] for f in raw) == Counter(sent)
+    # the seed's snippet reads recorded ticks as it reads live ones
+    first_tick = next(f for f in raw if f[0] == 0)
+    t, b, a = sine_market(1)
+    assert struct.unpack("<IQqq", first_tick[1:]) == (0, int(t[0]), int(b[0]), int(a[0]))
+    assert list(record.frames(out, topics=["trade"])) == [f for f in raw if f[0] == S.TRADE]
+    recs = list(record.records(out))
+    assert recs == [S.decode(f) for f in raw]
+
+
+def test_playback_into_a_subscriber(recording):
+    out, e, sent, _ = recording
+    expected = list(record.records(out))
+    got: list[S.Record] = []
+    with record.Playback(out) as player:
+        with S.Subscriber(player.endpoint, timeout=1.0, rcvhwm=100) as sub:
+            # a small receive queue: playback must wait for the subscriber, not drop
+            thread = threading.Thread(target=lambda: got.extend(sub))
+            thread.start()
+            n = player.play(wait_subscribers=1)
+            thread.join(timeout=20)
+            assert not thread.is_alive()
+            assert sub.stats.suspected_losses == 0
+    assert n == len(expected) == sum(sent.values())
+    assert got == expected
+    with record.Playback(out, topics=[S.TRADE]) as player:
+        with S.Subscriber(player.endpoint, timeout=0.5) as sub:
+            player.play(wait_subscribers=1)
+            assert [r.ticket for r in sub] == [d.ticket for d in e.deals]
+
+
+def test_malformed_unknown_partial_and_foreign_files(tmp_path):
+    pub = Publisher()
+    rec = record.Recorder(pub.endpoint, tmp_path / "r", flush_rows=2)
+    stop = threading.Event()
+    thread = threading.Thread(target=rec.run, kwargs={"stop": stop})
+    thread.start()
+    try:
+        pub.wait_for_subscriptions(1)
+        good = frame(2, 42, 3, 7, 10_000, 1_234_567, -15_500_000)
+        for data in (good, good[:-1], bytes([9, 1, 2, 3]), b"", good):
+            pub.send(data)
+        deadline = threading.Event()
+        for _ in range(100):
+            if rec.stats.frames + rec.stats.malformed >= 5:
+                break
+            deadline.wait(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        pub.close()
+    assert rec.stats.frames == 4 and rec.stats.malformed == 1  # the empty frame is not a row
+    frames = record.load(tmp_path / "r")
+    assert len(frames["TRADE"]) == 2 and frames["TRADE"]["profit"].tolist() == [-15_500_000] * 2
+    assert frames["MALFORMED"]["frame"].tolist() == [good[:-1]]
+    assert frames["TOPIC_9"]["frame"].tolist() == [bytes([9, 1, 2, 3])]
+    assert frames["TICK"].empty and "bid" in frames["TICK"].columns
+    assert frames["TRADE"]["run_id"].isna().all()  # this publisher sends no run id
+
+    # an interrupted file (no footer yet) is ignored; a foreign Parquet file is refused
+    (tmp_path / "r" / "hqt-x-00099.parquet.part").write_bytes(b"PAR1 half a file")
+    assert len(record.load(tmp_path / "r")["TRADE"]) == 2
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"a": [1]}), tmp_path / "foreign.parquet")
+    with pytest.raises(ValueError, match="not an HQT recording"):
+        record.load(tmp_path / "foreign.parquet")
+    with pytest.raises(FileNotFoundError):
+        record.load(tmp_path / "missing")
