@@ -40,7 +40,17 @@ import numpy as np
 import zmq
 
 from hqt import _optional
-from hqt._stream import split
+from hqt._stream import (
+    SESSION,
+    Pairer,
+    SequenceTracker,
+    Session,
+    Split,
+    decode_session,
+    sequenced_frame,
+    split,
+    subscriptions,
+)
 from hqt.constants import FRAME_FORMATS, TOPIC_NAMES
 from hqt.subscriber import CurveArg, CurveKeys, Record, _curve_keys, decode, topic_of
 
@@ -96,22 +106,29 @@ def _schema(pa: Any, endpoint: str) -> Any:
 
 
 class RecordingStats:
-    """Frames recorded per topic, malformed (empty) frames, files completed."""
+    """Events recorded per topic, malformed (empty) frames, files completed, and the
+    events lost per SPEC topic that sequence numbers revealed (empty without them)."""
 
     def __init__(self) -> None:
         self.frames = 0
         self.by_topic: dict[int, int] = {}
         self.malformed = 0
         self.files: list[Path] = []
+        self.lost: dict[int, int] = {}  # per SPEC topic, from sequence numbers (when sent)
 
     def __repr__(self) -> str:
-        topics = ", ".join(
-            f"{TOPIC_NAMES[t] if t < len(TOPIC_NAMES) else t}={n}"
-            for t, n in sorted(self.by_topic.items())
-        )
+        topics = ", ".join(f"{_topic_name(t)}={n}" for t, n in sorted(self.by_topic.items()))
+        lost = ", ".join(f"{_topic_name(t)}={n}" for t, n in sorted(self.lost.items()) if n)
         return (
-            f"RecordingStats(frames={self.frames}, {topics or 'nothing'}, files={len(self.files)})"
+            f"RecordingStats(frames={self.frames}, {topics or 'nothing'}, "
+            f"lost: {lost or 'none seen'}, files={len(self.files)})"
         )
+
+
+def _topic_name(t: int) -> str:
+    if 0 <= t < len(TOPIC_NAMES):
+        return TOPIC_NAMES[t]
+    return "SESSION" if t == SESSION else f"TOPIC_{t}"
 
 
 class Recorder:
@@ -179,10 +196,13 @@ class Recorder:
             self._socket.curve_serverkey = self.curve.server_public_key.encode()
             self._socket.curve_publickey = str(self.curve.public_key).encode()
             self._socket.curve_secretkey = str(self.curve.secret_key).encode()
-        for p in [b""] if self.topics is None else [bytes([t]) for t in self.topics]:
+        for p in subscriptions(self.topics):
             self._socket.setsockopt(zmq.SUBSCRIBE, p)
         self._socket.connect(endpoint)
         self.last_frame_at: float | None = None  # time.monotonic() of the last frame
+        self._pairer = Pairer()
+        self._spec_subscribed = True
+        self.sequences = SequenceTracker()
 
     @property
     def socket(self) -> zmq.Socket[Any]:
@@ -195,7 +215,6 @@ class Recorder:
         if not sock.poll(int(timeout * 1000)):
             self._maybe_flush()
             return 0
-        index, recv, topic, run, seq, data = self._buf
         st = self.stats
         n = 0
         while n < self.flush_rows:  # a burst is cut at flush_rows so memory stays bounded
@@ -207,20 +226,42 @@ class Recorder:
             if not frame:
                 st.malformed += 1
                 continue
-            s = split(frame)
-            index.append(st.frames)
-            recv.append(now)
-            topic.append(s.topic)
-            run.append(s.run_id)
-            seq.append(s.seq)
-            data.append(frame)
-            st.frames += 1
-            st.by_topic[s.topic] = st.by_topic.get(s.topic, 0) + 1
+            for item in self._pairer.push(frame):
+                self._row(item, now)
             n += 1
         if n:
             self.last_frame_at = time.monotonic()
+        elif self._pairer.holding:  # quiet: the held frame's twin is not coming
+            for item in self._pairer.flush():
+                self._row(item, time.time_ns())
         self._maybe_flush()
         return n
+
+    def _row(self, s: Split, now: int) -> None:
+        index, recv, topic, run, seq, data = self._buf
+        st = self.stats
+        index.append(st.frames)
+        recv.append(now)
+        topic.append(s.topic)
+        run.append(s.run_id)
+        seq.append(s.seq)
+        data.append(s.frame)
+        st.frames += 1
+        st.by_topic[s.topic] = st.by_topic.get(s.topic, 0) + 1
+        if 0 <= s.topic < len(_DTYPES):
+            self.sequences.observe(s)
+            st.lost[s.topic] = self.sequences.lost[s.topic]
+            if s.sequenced and self._spec_subscribed:
+                # the broadcaster sends twins: the SPEC frames would only duplicate them
+                for t in self.topics if self.topics is not None else range(len(_DTYPES)):
+                    self._socket.setsockopt(zmq.UNSUBSCRIBE, bytes([t]))
+                self._spec_subscribed = False
+        elif s.topic == SESSION:
+            try:
+                self.sequences.observe_session(decode_session(s.frame))
+            except ValueError:
+                st.malformed += 1
+            st.lost = dict(enumerate(self.sequences.lost))
 
     def run(
         self,
@@ -310,6 +351,8 @@ class Recorder:
 
     def close(self) -> None:
         """Writes what is buffered, completes the current file, closes the socket."""
+        for item in self._pairer.flush():
+            self._row(item, time.time_ns())
         if self._buf[0]:
             self.flush()
         self._finish_file()
@@ -437,9 +480,28 @@ def load(
             cols["type"] = (arr["kind"] & 0x0F).astype(np.uint8)
             cols["state"] = (arr["kind"] >> 4).astype(np.uint8)
         out[TOPIC_NAMES[t]] = pd.DataFrame(cols)
+    rows = np.flatnonzero(topic_col == SESSION)
+    if want is None and len(rows):
+        sessions = []
+        for i in rows:
+            try:
+                sessions.append(decode_session(data[i]))
+            except ValueError:
+                continue
+            good[i] = True
+        rows = rows[good[rows]]
+        cols = common(rows)
+        for name in Session._fields:
+            cols[name] = [getattr(x, name) for x in sessions]
+        cols["kind_name"] = [x.kind_name for x in sessions]
+        cols["datetime"] = pd.to_datetime(
+            np.array([x.time for x in sessions], dtype=np.int64), unit="ns", utc=True
+        )
+        cols["frame"] = [data[i] for i in rows]
+        out["SESSION"] = pd.DataFrame(cols)
     rest = np.flatnonzero(~good)
     if want is None and len(rest):
-        spec = topic_col[rest] < len(_DTYPES)
+        spec = (topic_col[rest] < len(_DTYPES)) | (topic_col[rest] == SESSION)
         groups = [("MALFORMED", rest[spec])]
         groups += [
             (f"TOPIC_{t}", rest[topic_col[rest] == t]) for t in np.unique(topic_col[rest][~spec])
@@ -460,7 +522,9 @@ class Playback:
 
     An XPUB socket bound to ``endpoint`` (default: a free loopback port, read
     ``endpoint`` back) that sends the recorded frames, bytes unchanged, in
-    receive order. Sends block when a subscriber's queue is full (XPUB_NODROP),
+    receive order; with ``sequenced`` (default), an event recorded with a
+    sequence number is followed by its sequenced twin (docs/zmq.md section
+    11), as the broadcaster sends it. Sends block when a subscriber's queue is full (XPUB_NODROP),
     so a subscriber that stays connected receives every frame.
     """
 
@@ -470,10 +534,12 @@ class Playback:
         endpoint: str = "tcp://127.0.0.1:*",
         *,
         topics: Iterable[int | str] | None = None,
+        sequenced: bool = True,
         sndhwm: int = 10_000,
     ) -> None:
         self.path = path
         self.topics = topics
+        self.sequenced = sequenced
         self._context: zmq.Context[Any] = zmq.Context()
         self._socket = self._context.socket(zmq.XPUB)
         try:
@@ -504,7 +570,7 @@ class Playback:
     def play(
         self, wait_subscribers: int = 1, timeout: float = 5.0, speed: float | None = None
     ) -> int:
-        """Sends the recording; returns the number of frames sent.
+        """Sends the recording; returns the number of events sent (twins not counted).
 
         ``wait_subscribers``: first wait for that many subscriptions (a
         subscriber misses frames sent before its subscription arrives).
@@ -524,8 +590,11 @@ class Playback:
         for table in _tables(self.path):
             times = table.column("recv_time").cast("int64").to_pylist()
             topics = table.column("topic").to_pylist()
-            for when, topic, frame in zip(
-                times, topics, table.column("frame").to_pylist(), strict=True
+            runs = table.column("run_id").to_pylist()
+            seqs = table.column("seq").to_pylist()
+            data = table.column("frame").to_pylist()
+            for when, topic, run_id, seq, frame in zip(
+                times, topics, runs, seqs, data, strict=True
             ):
                 if want is not None and topic not in want:
                     continue
@@ -536,6 +605,8 @@ class Playback:
                         time.sleep(delay)
                 self._socket.send(frame)
                 sent += 1
+                if self.sequenced and seq is not None:
+                    self._socket.send(sequenced_frame(frame, run_id, seq))
         return sent
 
     def close(self) -> None:

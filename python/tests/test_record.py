@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import zmq
 
 pytest.importorskip("pyarrow")
 pd = pytest.importorskip("pandas")
@@ -137,31 +138,126 @@ def test_playback_into_a_subscriber(recording):
             assert [r.ticket for r in sub] == [d.ticket for d in e.deals]
 
 
-def test_malformed_unknown_partial_and_foreign_files(tmp_path):
-    pub = Publisher()
-    rec = record.Recorder(pub.endpoint, tmp_path / "r", flush_rows=2)
+def _session(kind: int, run_id: int, time: int, next_seq: list[int], body: bytes) -> bytes:
+    """A SESSION frame laid out by hand from docs/zmq.md section 12."""
+    return struct.pack("<BBQQ8Q", 8, kind, run_id, time, *next_seq) + body
+
+
+def _text(s: str) -> bytes:
+    return bytes([len(s.encode())]) + s.encode()
+
+
+RUN = 0x1234_5678_9ABC_DEF0
+
+
+def _twin(spec: bytes, seq: int) -> bytes:
+    """The sequenced twin of a SPEC frame (docs/zmq.md section 11), by hand."""
+    return bytes([0x80 | spec[0]]) + struct.pack("<QQ", RUN, seq) + spec[1:]
+
+
+def _record_from(pub: Publisher, out: Path, frames: list[bytes], **kw) -> record.Recorder:
+    rec = record.Recorder(pub.endpoint, out, flush_rows=2, **kw)
     stop = threading.Event()
     thread = threading.Thread(target=rec.run, kwargs={"stop": stop})
     thread.start()
     try:
         pub.wait_for_subscriptions(1)
-        good = frame(2, 42, 3, 7, 10_000, 1_234_567, -15_500_000)
-        for data in (good, good[:-1], bytes([9, 1, 2, 3]), b"", good):
+        for data in frames:
             pub.send(data)
-        deadline = threading.Event()
         for _ in range(100):
-            if rec.stats.frames + rec.stats.malformed >= 5:
+            if rec.stats.frames >= len(frames) - 1:
                 break
-            deadline.wait(0.05)
+            stop.wait(0.05)
+        stop.wait(0.3)  # anything else in flight
     finally:
         stop.set()
         thread.join(timeout=10)
+    return rec
+
+
+def trade(ticket: int) -> bytes:
+    return frame(2, ticket, 3, 7 + ticket, 10_000, 1_234_567, -15_500_000)
+
+
+def test_session_and_sequenced_twins_are_merged_and_gaps_counted(tmp_path):
+    """Against the issue 11 protocol: SPEC frame + twin = one row with run id and seq;
+    a seq gap and a tail short of RUN_END's next_seq are counted as lost."""
+    symbol = struct.pack("<Iiq", 0, 5, 100_000_000_000) + b"".join(
+        _text(x) for x in ("EURUSD", "EUR", "USD", "EUR")
+    )
+    start = _session(
+        0,
+        RUN,
+        0,
+        [0] * 8,
+        struct.pack("<Bq", 0, 10_000_000_000) + _text("USD") + struct.pack("<I", 1) + symbol,
+    )
+    end = _session(
+        1,
+        RUN,
+        99,
+        [0, 0, 6, 0, 0, 0, 0, 0],
+        struct.pack("<Bqqqq", 0, 1, 2, 3, 4) + struct.pack("<QII", 6, 1, 0),
+    )
+    sent = [
+        start,
+        trade(1),  # before the twins start (or its twin was lost): a row without seq
+        _twin(trade(2), 1),
+        trade(2),  # twin first, then SPEC frame (if not unsubscribed yet): one row
+        trade(3),
+        _twin(trade(3), 2),
+        _twin(trade(5), 4),  # seq 3 lost
+        end,  # next_seq 6: seq 5 lost at the tail
+    ]
+    pub = Publisher()
+    try:
+        rec = _record_from(pub, tmp_path / "r", sent)
+    finally:
         pub.close()
-    assert rec.stats.frames == 4 and rec.stats.malformed == 1  # the empty frame is not a row
+    assert rec.stats.lost == {0: 0, 1: 0, 2: 2, 3: 0, 4: 0, 5: 0, 6: 0, 7: 0}
+    assert "TRADE=2" in repr(rec.stats).split("lost:")[1]
+    frames = record.load(tmp_path / "r")
+    trades = frames["TRADE"]
+    assert trades["ticket"].tolist() == [1, 2, 3, 5]
+    assert trades["seq"].tolist() == [pd.NA, 1, 2, 4]
+    assert trades["run_id"].tolist() == [pd.NA, RUN, RUN, RUN]
+    sessions = frames["SESSION"]
+    assert sessions["kind_name"].tolist() == ["RUN_START", "RUN_END"]
+    first = sessions.iloc[0]
+    assert first["currency"] == "USD" and first["balance"] == 10_000_000_000
+    assert (
+        first["symbols"][0].name == "EURUSD"
+        and first["symbols"][0].contract_size == 100_000_000_000
+    )
+    last = sessions.iloc[1]
+    assert (last["deals"], last["open_positions"], last["equity"]) == (6, 1, 2)
+
+    # playback sends each recorded seq again as a twin, to who asks for twins
+    with record.Playback(tmp_path / "r") as player:
+        ctx = zmq.Context.instance()
+        sub = ctx.socket(zmq.SUB)
+        sub.linger = 0
+        sub.setsockopt(zmq.SUBSCRIBE, b"\x82")
+        sub.connect(player.endpoint)
+        player.play(wait_subscribers=1)
+        got = []
+        while sub.poll(500):
+            got.append(sub.recv())
+        sub.close()
+    assert got == [_twin(trade(t), q) for t, q in ((2, 1), (3, 2), (5, 4))]
+
+
+def test_malformed_partial_and_foreign_files(tmp_path):
+    good = trade(42)
+    pub = Publisher()
+    try:
+        rec = _record_from(pub, tmp_path / "r", [good, good[:-1], bytes([8, 1, 2, 3]), good])
+    finally:
+        pub.close()
+    assert rec.stats.frames == 4 and rec.stats.malformed == 1  # the short SESSION frame
     frames = record.load(tmp_path / "r")
     assert len(frames["TRADE"]) == 2 and frames["TRADE"]["profit"].tolist() == [-15_500_000] * 2
-    assert frames["MALFORMED"]["frame"].tolist() == [good[:-1]]
-    assert frames["TOPIC_9"]["frame"].tolist() == [bytes([9, 1, 2, 3])]
+    assert frames["MALFORMED"]["frame"].tolist() == [good[:-1], bytes([8, 1, 2, 3])]
     assert frames["TICK"].empty and "bid" in frames["TICK"].columns
     assert frames["TRADE"]["run_id"].isna().all()  # this publisher sends no run id
 
