@@ -54,7 +54,7 @@ hqt_ext = Extension(
 )
 
 setup(
-    packages=["hqt"],
-    package_data={"hqt": ["py.typed", "*.pyi", "libhqt.so"]},
+    packages=["hqt", "hqt.dashboard"],
+    package_data={"hqt": ["py.typed", "*.pyi", "libhqt.so"], "hqt.dashboard": ["page.html"]},
     ext_modules=[hqt_ext],
 )

@@ -9,7 +9,10 @@ extra      package        used by
 pandas     pandas         DataFrames in results, ``Engine.load_dataframe``
 plot       matplotlib     ``BacktestResult.plot()``
 progress   tqdm           progress bars of long ``run()`` calls
-parquet    pyarrow        ``hqt.data.read_parquet``, ``Engine.load_parquet``
+parquet    pyarrow        ``hqt.data.read_parquet``, ``Engine.load_parquet``, ``hqt.record``
+dashboard  starlette,     ``python -m hqt.dashboard`` (websockets: uvicorn's
+           uvicorn,       websocket protocol)
+           websockets
 ========== ============== ==============================================
 
 Without the extra a feature either degrades (results as numpy structured
@@ -30,6 +33,8 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "matplotlib": ("plot", "matplotlib"),
     "tqdm": ("progress", "tqdm"),
     "pyarrow": ("parquet", "pyarrow"),
+    "starlette": ("dashboard", "starlette"),
+    "uvicorn": ("dashboard", "uvicorn"),
 }
 
 # Tests set entries to None to simulate a missing package.
