@@ -9,6 +9,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 packages=(libzmq3-dev zlib1g-dev python3-dev pkg-config gcc)
+# Test runs also get a headless browser: python/tests/test_dashboard.py opens the
+# live dashboard in Debian's chromium, driven by selenium through chromedriver.
+if [ -n "${HQT_EXTRA_REQUIREMENTS:-}" ]; then packages+=(chromium chromium-driver); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

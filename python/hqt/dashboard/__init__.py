@@ -15,15 +15,7 @@ uvicorn, websockets). :mod:`hqt.dashboard.state` is pure Python + pyzmq.
 
 from __future__ import annotations
 
+from hqt.dashboard.server import main, serve
 from hqt.dashboard.state import DashboardState, Receiver
 
 __all__ = ["DashboardState", "Receiver", "serve", "main"]
-
-
-def __getattr__(name: str) -> object:
-    # serve/main import the web stack only when used
-    if name in ("serve", "main"):
-        from hqt.dashboard import __main__ as cli
-
-        return getattr(cli, name)
-    raise AttributeError(f"module 'hqt.dashboard' has no attribute {name!r}")
