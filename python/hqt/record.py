@@ -203,6 +203,7 @@ class Recorder:
         self._pairer = Pairer()
         self._spec_subscribed = True
         self.sequences = SequenceTracker()
+        self.run_ended_at: float | None = None  # time.monotonic() of the last RUN_END
 
     @property
     def socket(self) -> zmq.Socket[Any]:
@@ -258,9 +259,13 @@ class Recorder:
                 self._spec_subscribed = False
         elif s.topic == SESSION:
             try:
-                self.sequences.observe_session(decode_session(s.frame))
+                session = decode_session(s.frame)
             except ValueError:
                 st.malformed += 1
+            else:
+                self.sequences.observe_session(session)
+                if session.kind == 1:
+                    self.run_ended_at = time.monotonic()
             st.lost = dict(enumerate(self.sequences.lost))
 
     def run(
@@ -268,14 +273,19 @@ class Recorder:
         duration: float | None = None,
         idle: float | None = None,
         stop: threading.Event | None = None,
+        until_end: bool = False,
     ) -> RecordingStats:
         """Records until ``duration`` s have passed, or ``idle`` s pass without a frame
-        after at least one arrived, or ``stop`` is set; then closes and returns the stats."""
+        after at least one arrived, or ``stop`` is set, or (``until_end``) a SESSION
+        RUN_END arrived and 0.5 s more passed (frames still in flight); then closes and
+        returns the stats."""
         started = time.monotonic()
         try:
             while stop is None or not stop.is_set():
                 self.poll(0.05)
                 now = time.monotonic()
+                if until_end and self.run_ended_at is not None and now - self.run_ended_at >= 0.5:
+                    break
                 if duration is not None and now - started >= duration:
                     break
                 if (
@@ -643,6 +653,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--duration", type=float, help="stop after this many seconds")
     ap.add_argument("--idle", type=float, help="stop this many seconds after the last frame")
+    ap.add_argument(
+        "--until-end",
+        action="store_true",
+        help="stop when the run ends (SESSION RUN_END; needs a broadcaster that sends it)",
+    )
     ap.add_argument("--prefix", default="hqt", help="file name prefix (default hqt)")
     ap.add_argument("--server-key", help="CURVE: the broadcaster's public key (Z85)")
     ap.add_argument("--public-key", help="CURVE: this recorder's public key (allow-listed brokers)")
@@ -666,7 +681,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     print(f"recording {a.endpoint} into {rec.out_dir}", flush=True)
-    stats = rec.run(duration=a.duration, idle=a.idle, stop=stop)
+    stats = rec.run(duration=a.duration, idle=a.idle, stop=stop, until_end=a.until_end)
     print(stats, flush=True)
     for f in stats.files:
         print(f"  {f}", flush=True)

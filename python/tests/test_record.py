@@ -155,10 +155,10 @@ def _twin(spec: bytes, seq: int) -> bytes:
     return bytes([0x80 | spec[0]]) + struct.pack("<QQ", RUN, seq) + spec[1:]
 
 
-def _record_from(pub: Publisher, out: Path, frames: list[bytes], **kw) -> record.Recorder:
-    rec = record.Recorder(pub.endpoint, out, flush_rows=2, **kw)
+def _record_from(pub: Publisher, out: Path, frames: list[bytes], **run) -> record.Recorder:
+    rec = record.Recorder(pub.endpoint, out, flush_rows=2)
     stop = threading.Event()
-    thread = threading.Thread(target=rec.run, kwargs={"stop": stop})
+    thread = threading.Thread(target=rec.run, kwargs={"stop": stop, **run})
     thread.start()
     try:
         pub.wait_for_subscriptions(1)
@@ -211,9 +211,10 @@ def test_session_and_sequenced_twins_are_merged_and_gaps_counted(tmp_path):
     ]
     pub = Publisher()
     try:
-        rec = _record_from(pub, tmp_path / "r", sent)
+        rec = _record_from(pub, tmp_path / "r", sent, until_end=True)
     finally:
         pub.close()
+    assert rec.run_ended_at is not None
     assert rec.stats.lost == {0: 0, 1: 0, 2: 2, 3: 0, 4: 0, 5: 0, 6: 0, 7: 0}
     assert "TRADE=2" in repr(rec.stats).split("lost:")[1]
     frames = record.load(tmp_path / "r")
