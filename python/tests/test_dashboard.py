@@ -159,6 +159,12 @@ def test_dashboard_follows_a_backtest_live(browser):
             browser, "the run summary", lambda d: d.find_element(By.ID, "summary").is_displayed()
         )
         assert run_state(browser) in ("ended", "idle")
+        if run_state(browser) == "ended":  # SESSION frames and twins (docs/zmq.md 11-12)
+            assert f"completed: {len(deals)} deals" in text(browser, "summary-list")
+            assert text(browser, "lost") == "0"
+            assert "EURUSD" in text(browser, "trades")  # names from RUN_START's symbol table
+        else:
+            assert text(browser, "lost") == "0?"  # no sequence numbers: no exact count
         assert text(browser, "summary-trades") == str(len(deals))
         assert text(browser, "summary-net") == money(sum(d.profit_micro for d in deals))
         assert text(browser, "summary-equity") == money(e.equity_micro)

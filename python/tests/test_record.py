@@ -66,13 +66,20 @@ def test_cli_records_every_frame_in_rolling_files(recording):
     out, e, sent, output = recording
     files = sorted(out.iterdir())
     assert [f.suffix for f in files] == [".parquet"] * len(files)  # no .part left
-    total = sum(sent.values())
-    assert len(files) == -(-total // 500) >= 3  # rolled every 500 rows
-    assert f"frames={total}" in output and str(files[0]) in output
-
     frames = record.load(out)
-    assert {k: len(v) for k, v in frames.items()} == sent
+    assert {k: len(frames[k]) for k in S.TOPIC_NAMES} == sent
     assert sent["TRADE"] == len(e.deals) >= 10
+    # a broadcaster with issue 11's SESSION frames and twins: exact sequence numbers
+    sessions = frames.get("SESSION")
+    rows = sum(sent.values()) + (0 if sessions is None else len(sessions))
+    assert len(files) == -(-rows // 500) >= 3  # rolled every 500 rows
+    assert f"frames={rows}" in output and str(files[0]) in output
+    if sessions is not None:
+        end = sessions[sessions["kind_name"] == "RUN_END"].iloc[-1]
+        assert end["next_seq"] == tuple(sent.values()) and end["deals"] == len(e.deals)
+        for name in S.TOPIC_NAMES:
+            assert frames[name]["seq"].tolist() == list(range(sent[name])), name
+        assert "lost: none seen" in output
 
     ticks = frames["TICK"]
     t, b, a = sine_market(1200)
@@ -105,7 +112,8 @@ def test_cli_records_every_frame_in_rolling_files(recording):
 
 def test_frames_keep_receive_order_and_bytes(recording):
     out, e, sent, _ = recording
-    raw = list(record.frames(out))
+    everything = list(record.frames(out))
+    raw = [f for f in everything if f[0] < 8]  # SPEC frames (not SESSION, when sent)
     assert len(raw) == sum(sent.values())
     assert Counter(S.TOPIC_NAMES[f[0]] for f in raw) == Counter(sent)
     # the seed's snippet reads recorded ticks as it reads live ones
@@ -113,6 +121,7 @@ def test_frames_keep_receive_order_and_bytes(recording):
     t, b, a = sine_market(1)
     assert struct.unpack("<IQqq", first_tick[1:]) == (0, int(t[0]), int(b[0]), int(a[0]))
     assert list(record.frames(out, topics=["trade"])) == [f for f in raw if f[0] == S.TRADE]
+    assert all(f[0] == 8 for f in everything if f[0] >= 8)
     recs = list(record.records(out))
     assert recs == [S.decode(f) for f in raw]
 
@@ -130,7 +139,8 @@ def test_playback_into_a_subscriber(recording):
             thread.join(timeout=20)
             assert not thread.is_alive()
             assert sub.stats.suspected_losses == 0
-    assert n == len(expected) == sum(sent.values())
+    assert len(expected) == sum(sent.values())
+    assert n == len(list(record.frames(out)))  # every event, SESSION frames included
     assert got == expected
     with record.Playback(out, topics=[S.TRADE]) as player:
         with S.Subscriber(player.endpoint, timeout=0.5) as sub:
