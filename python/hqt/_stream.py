@@ -19,7 +19,6 @@ broadcaster that sends neither: then every run id and seq is None.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 __all__ = [
@@ -104,39 +103,62 @@ class Pairer:
     pipe, so a SPEC frame and a twin of the same topic and payload that
     arrive one after the other are one event; an unpaired frame (its twin
     was dropped, not subscribed, or not sent by an older broadcaster) is an
-    event of its own. :meth:`push` returns the items it completes;
-    :meth:`flush` the one it holds back.
+    event of its own. A SPEC frame is therefore held back until the next
+    frame shows whether it is its twin: :meth:`feed` returns the items a
+    batch completes, :meth:`flush` the one held back (call it when the
+    stream goes quiet).
+
+    Each item carries a stamp (e.g. its receive time): the stamp of the first
+    frame of the event.
     """
 
-    __slots__ = ("_held",)
+    __slots__ = ("_held", "_held_stamp")
 
     def __init__(self) -> None:
         self._held: Split | None = None
+        self._held_stamp = 0
 
-    def push(self, frame: bytes) -> Iterator[Split]:
-        s = split(frame)
-        held = self._held
-        if held is not None:
-            if held.topic == s.topic and held.sequenced != s.sequenced and held.frame == s.frame:
-                self._held = None
-                yield s if s.sequenced else held
-                return
-            self._held = None
-            yield held
-        if 0 <= s.topic < len(SPEC_TOPICS):
-            self._held = s
-        else:
-            yield s
+    def feed(self, frames: list[bytes], stamps: list[int] | None = None) -> list[tuple[Split, int]]:
+        """The events completed by `frames` (stamps: one per frame, default 0), in order."""
+        out: list[tuple[Split, int]] = []
+        emit = out.append
+        held, held_stamp = self._held, self._held_stamp
+        new = tuple.__new__
+        for i, frame in enumerate(frames):
+            stamp = 0 if stamps is None else stamps[i]
+            first = frame[0] if frame else -1
+            # the hot path (a SPEC frame) without split()'s checks
+            s = new(Split, (first, None, None, frame, False)) if 0 <= first < 8 else split(frame)
+            if held is not None:
+                if held[0] == s[0] and held[4] != s[4] and held[3] == s[3]:
+                    emit((s if s[4] else held, held_stamp))
+                    held = None
+                    continue
+                emit((held, held_stamp))
+                held = None
+            if 0 <= s[0] < 8:
+                held, held_stamp = s, stamp
+            else:
+                emit((s, stamp))
+        self._held, self._held_stamp = held, held_stamp
+        return out
+
+    def push(self, frame: bytes) -> list[Split]:
+        """:meth:`feed` of one frame, without stamps."""
+        return [s for s, _ in self.feed([frame])]
 
     @property
     def holding(self) -> bool:
         """Whether a frame is held back waiting for its twin."""
         return self._held is not None
 
-    def flush(self) -> Iterator[Split]:
-        if self._held is not None:
-            held, self._held = self._held, None
-            yield held
+    def flush(self) -> list[tuple[Split, int]]:
+        """The held-back frame as an event of its own (and its stamp), if any."""
+        if self._held is None:
+            return []
+        out = [(self._held, self._held_stamp)]
+        self._held = None
+        return out
 
 
 class SequenceTracker:

@@ -214,29 +214,30 @@ class Recorder:
         """Receives every frame waiting (waiting up to ``timeout`` s for the first); returns how many."""
         sock = self._socket
         if not sock.poll(int(timeout * 1000)):
+            # quiet: the twin of a held frame is not coming; the frame is an event now
+            for item, stamp in self._pairer.flush():
+                self._row(item, stamp)
             self._maybe_flush()
             return 0
-        st = self.stats
-        n = 0
-        while n < self.flush_rows:  # a burst is cut at flush_rows so memory stays bounded
+        frames: list[bytes] = []
+        stamps: list[int] = []
+        recv, clock, again = sock.recv, time.time_ns, zmq.Again
+        while len(frames) < self.flush_rows:  # a burst is cut so memory stays bounded
             try:
-                frame = sock.recv(zmq.NOBLOCK, copy=True)
-            except zmq.Again:
+                frame = recv(zmq.NOBLOCK)
+            except again:
                 break
-            now = time.time_ns()
-            if not frame:
-                st.malformed += 1
-                continue
-            for item in self._pairer.push(frame):
-                self._row(item, now)
-            n += 1
-        if n:
+            if frame:
+                frames.append(frame)
+                stamps.append(clock())
+            else:
+                self.stats.malformed += 1
+        for item, stamp in self._pairer.feed(frames, stamps):
+            self._row(item, stamp)
+        if frames:
             self.last_frame_at = time.monotonic()
-        elif self._pairer.holding:  # quiet: the held frame's twin is not coming
-            for item in self._pairer.flush():
-                self._row(item, time.time_ns())
         self._maybe_flush()
-        return n
+        return len(frames)
 
     def _row(self, s: Split, now: int) -> None:
         index, recv, topic, run, seq, data = self._buf
@@ -361,8 +362,8 @@ class Recorder:
 
     def close(self) -> None:
         """Writes what is buffered, completes the current file, closes the socket."""
-        for item in self._pairer.flush():
-            self._row(item, time.time_ns())
+        for item, stamp in self._pairer.flush():
+            self._row(item, stamp)
         if self._buf[0]:
             self.flush()
         self._finish_file()

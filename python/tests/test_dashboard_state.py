@@ -18,11 +18,8 @@ T = 1_704_153_600 * 10**9
 
 
 def feed(state: DashboardState, frames: list[bytes]) -> None:
-    pairer, items = Pairer(), []
-    for f in frames:
-        items.extend(pairer.push(f))
-    items.extend(pairer.flush())
-    state.feed(items)
+    pairer = Pairer()
+    state.feed([s for s, _ in pairer.feed(frames) + pairer.flush()])
 
 
 def twin(spec: bytes, seq: int) -> bytes:

@@ -11,6 +11,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -87,6 +88,7 @@ def test_cli_records_every_frame_in_rolling_files(recording):
     assert ticks["bid"].tolist() == b.tolist() and ticks["ask"].tolist() == a.tolist()
     assert (ticks["datetime"] == pd.to_datetime(t, unit="ns", utc=True)).all()
     assert str(ticks["recv_time"].dtype) == "datetime64[ns, UTC]"
+    assert ticks["recv_time"].is_monotonic_increasing
 
     trades = frames["TRADE"]
     assert list(
@@ -165,7 +167,11 @@ def _twin(spec: bytes, seq: int) -> bytes:
     return bytes([0x80 | spec[0]]) + struct.pack("<QQ", RUN, seq) + spec[1:]
 
 
-def _record_from(pub: Publisher, out: Path, frames: list[bytes], **run) -> record.Recorder:
+def _record_from(
+    pub: Publisher, out: Path, frames: list[bytes], rows: int, **run
+) -> record.Recorder:
+    """Records `frames` from `pub`; the recorder must have made `rows` rows while still
+    running (the last frame is written once the stream goes quiet, not only at close)."""
     rec = record.Recorder(pub.endpoint, out, flush_rows=2)
     stop = threading.Event()
     thread = threading.Thread(target=rec.run, kwargs={"stop": stop, **run})
@@ -174,11 +180,11 @@ def _record_from(pub: Publisher, out: Path, frames: list[bytes], **run) -> recor
         pub.wait_for_subscriptions(1)
         for data in frames:
             pub.send(data)
-        for _ in range(100):
-            if rec.stats.frames >= len(frames) - 1:
-                break
-            stop.wait(0.05)
-        stop.wait(0.3)  # anything else in flight
+        deadline = time.monotonic() + 10
+        while rec.stats.frames < rows and time.monotonic() < deadline:
+            stop.wait(0.02)
+        assert rec.stats.frames == rows, rec.stats
+        stop.wait(0.3)  # nothing more arrives
     finally:
         stop.set()
         thread.join(timeout=10)
@@ -221,7 +227,7 @@ def test_session_and_sequenced_twins_are_merged_and_gaps_counted(tmp_path):
     ]
     pub = Publisher()
     try:
-        rec = _record_from(pub, tmp_path / "r", sent, until_end=True)
+        rec = _record_from(pub, tmp_path / "r", sent, rows=6, until_end=True)
     finally:
         pub.close()
     assert rec.run_ended_at is not None
@@ -262,7 +268,9 @@ def test_malformed_partial_and_foreign_files(tmp_path):
     good = trade(42)
     pub = Publisher()
     try:
-        rec = _record_from(pub, tmp_path / "r", [good, good[:-1], bytes([8, 1, 2, 3]), good])
+        rec = _record_from(
+            pub, tmp_path / "r", [good, good[:-1], bytes([8, 1, 2, 3]), good], rows=4
+        )
     finally:
         pub.close()
     assert rec.stats.frames == 4 and rec.stats.malformed == 1  # the short SESSION frame

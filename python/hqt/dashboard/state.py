@@ -8,6 +8,7 @@ snapshots, so the state can be tested, and reused, without a browser.
 
 from __future__ import annotations
 
+import struct
 import threading
 import time
 from collections import deque
@@ -37,6 +38,7 @@ from hqt.subscriber import (
 __all__ = ["DashboardState", "Receiver"]
 
 _TICK, _TRADE, _ORDER, _EQUITY, _MARGIN, _POSITION, _ACCOUNT = 0, 2, 3, 4, 5, 6, 7
+_TICK_PAYLOAD = struct.Struct("<IQqq")
 _FINAL_ORDER_STATES = {2, 3, 4, 5}  # filled, canceled, rejected, expired
 MAX_POINTS = 2000  # equity chart points kept; halved (every other dropped) when full
 RECENT = 50  # trades and orders listed
@@ -115,14 +117,10 @@ class DashboardState:
                 return
             self.counts[0] += 1
             self.seq.observe(s)
-            sym = int.from_bytes(frame[1:5], "little")
-            tm = int.from_bytes(frame[5:13], "little")
-            self.last_ticks[sym] = (
-                tm,
-                int.from_bytes(frame[13:21], "little", signed=True),
-                int.from_bytes(frame[21:29], "little", signed=True),
-            )
-            self._clock(tm)
+            sym, tm, bid, ask = _TICK_PAYLOAD.unpack_from(frame, 1)
+            self.last_ticks[sym] = (tm, bid, ask)
+            if self.last_time is None or tm > self.last_time:
+                self._clock(tm)
             return
         try:
             r: Any = decode(frame)  # dispatched on its topic byte: a Union mypy cannot narrow
@@ -369,16 +367,17 @@ class Receiver:
         spec_subscribed = True
         try:
             while not self._stop.is_set():
-                items: list[Split] = []
                 if sock.poll(100):
-                    while len(items) < 10_000:
+                    frames: list[bytes] = []
+                    while len(frames) < 10_000:
                         try:
-                            frame = sock.recv(zmq.NOBLOCK)
+                            frames.append(sock.recv(zmq.NOBLOCK))
                         except zmq.Again:
                             break
-                        items.extend(pairer.push(frame))
+                    pairs = pairer.feed([f for f in frames if f])
                 else:
-                    items.extend(pairer.flush())
+                    pairs = pairer.flush()
+                items = [item for item, _ in pairs]
                 if not items:
                     continue
                 if spec_subscribed and any(s.sequenced for s in items):
