@@ -196,6 +196,15 @@ class SequenceTracker:
         self._advance(t, s.seq)
         self._next[t] = max(s.seq + 1, self._next[t] or 0)
 
+    def observe_unsequenced(self, topics: list[int]) -> None:
+        """Counts a batch of SPEC-topic events that carry no seq (:meth:`observe` of each)."""
+        received, pending = self.received, self._unsequenced
+        for t in topics:
+            if 0 <= t < len(received):
+                received[t] += 1
+                pending[t] += 1
+                self.unsequenced += 1
+
     def _advance(self, t: int, seq: int) -> None:
         expected = self._next[t]
         if expected is not None and seq > expected:

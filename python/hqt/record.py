@@ -31,6 +31,7 @@ import signal
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -215,8 +216,7 @@ class Recorder:
         sock = self._socket
         if not sock.poll(int(timeout * 1000)):
             # quiet: the twin of a held frame is not coming; the frame is an event now
-            for item, stamp in self._pairer.flush():
-                self._row(item, stamp)
+            self._rows(self._pairer.flush())
             self._maybe_flush()
             return 0
         frames: list[bytes] = []
@@ -232,42 +232,52 @@ class Recorder:
                 stamps.append(clock())
             else:
                 self.stats.malformed += 1
-        for item, stamp in self._pairer.feed(frames, stamps):
-            self._row(item, stamp)
+        self._rows(self._pairer.feed(frames, stamps))
         if frames:
             self.last_frame_at = time.monotonic()
         self._maybe_flush()
         return len(frames)
 
-    def _row(self, s: Split, now: int) -> None:
+    def _rows(self, pairs: list[tuple[Split, int]]) -> None:
+        """Buffers the events of one batch (column by column) and counts them."""
+        if not pairs:
+            return
         index, recv, topic, run, seq, data = self._buf
         st = self.stats
-        index.append(st.frames)
-        recv.append(now)
-        topic.append(s.topic)
-        run.append(s.run_id)
-        seq.append(s.seq)
-        data.append(s.frame)
-        st.frames += 1
-        st.by_topic[s.topic] = st.by_topic.get(s.topic, 0) + 1
-        if 0 <= s.topic < len(_DTYPES):
-            self.sequences.observe(s)
-            st.lost[s.topic] = self.sequences.lost[s.topic]
-            if s.sequenced and self._spec_subscribed:
-                # the broadcaster sends twins: the SPEC frames would only duplicate them
-                for t in self.topics if self.topics is not None else range(len(_DTYPES)):
-                    self._socket.setsockopt(zmq.UNSUBSCRIBE, bytes([t]))
-                self._spec_subscribed = False
-        elif s.topic == SESSION:
-            try:
-                session = decode_session(s.frame)
-            except ValueError:
-                st.malformed += 1
-            else:
-                self.sequences.observe_session(session)
+        index.extend(range(st.frames, st.frames + len(pairs)))
+        st.frames += len(pairs)
+        recv.extend([stamp for _, stamp in pairs])
+        topics = [s[0] for s, _ in pairs]
+        topic.extend(topics)
+        data.extend([s[3] for s, _ in pairs])
+        for t, n in Counter(topics).items():
+            st.by_topic[t] = st.by_topic.get(t, 0) + n
+        tracker, spec = self.sequences, len(_DTYPES)
+        if all(s[2] is None and s[0] < spec for s, _ in pairs):  # SPEC frames only
+            run.extend([None] * len(pairs))
+            seq.extend([None] * len(pairs))
+            tracker.observe_unsequenced(topics)
+            return
+        run.extend([s[1] for s, _ in pairs])
+        seq.extend([s[2] for s, _ in pairs])
+        for s, _ in pairs:
+            if 0 <= s[0] < spec:
+                tracker.observe(s)
+                if s[4] and self._spec_subscribed:
+                    # the broadcaster sends twins: the SPEC frames would only duplicate them
+                    for t in self.topics if self.topics is not None else range(spec):
+                        self._socket.setsockopt(zmq.UNSUBSCRIBE, bytes([t]))
+                    self._spec_subscribed = False
+            elif s[0] == SESSION:
+                try:
+                    session = decode_session(s[3])
+                except ValueError:
+                    st.malformed += 1
+                    continue
+                tracker.observe_session(session)
                 if session.kind == 1:
                     self.run_ended_at = time.monotonic()
-            st.lost = dict(enumerate(self.sequences.lost))
+        st.lost = dict(enumerate(tracker.lost))
 
     def run(
         self,
@@ -362,8 +372,7 @@ class Recorder:
 
     def close(self) -> None:
         """Writes what is buffered, completes the current file, closes the socket."""
-        for item, stamp in self._pairer.flush():
-            self._row(item, stamp)
+        self._rows(self._pairer.flush())
         if self._buf[0]:
             self.flush()
         self._finish_file()

@@ -118,3 +118,30 @@ def test_equity_points_stay_bounded():
     pts = st.snapshot()["points"]
     assert MAX_POINTS // 2 <= len(pts) < MAX_POINTS
     assert pts[0][0] == T and all(a[0] < b[0] for a, b in zip(pts, pts[1:], strict=False))
+
+
+def test_receiver_subscribes_to_the_topics_asked_for():
+    """A Receiver for TRADE and ACCOUNT only: ticks never reach it (filtered by the publisher)."""
+    import time
+
+    from broadcast_helpers import Publisher
+    from hqt.dashboard.state import Receiver
+
+    pub = Publisher()
+    st = DashboardState(pub.endpoint)
+    rx = Receiver(pub.endpoint, st, topics=["trade", 7]).start()
+    try:
+        pub.wait_for_subscriptions(1)
+        time.sleep(0.1)  # the other subscriptions of the same socket
+        for i in range(5):
+            pub.send(frame(0, 0, T + i, 1_100_000, 1_100_100))
+            pub.send(frame(2, 10 + i, 0, T + i, 10_000, 1_100_000, i))
+        pub.send(frame(7, T + 9, 1, 2, 3, 4))
+        deadline = time.monotonic() + 5
+        while st.counts[7] == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        rx.stop()
+        pub.close()
+    assert st.counts == [0, 0, 5, 0, 0, 0, 0, 1]
+    assert st.snapshot()["trade_count"] == 5

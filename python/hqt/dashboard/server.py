@@ -21,6 +21,7 @@ def serve(
     port: int = 8050,
     *,
     curve: CurveKeys | None = None,
+    topics: Sequence[int | str] | None = None,
     idle_after: float = 3.0,
     interval: float = 0.25,
 ) -> None:
@@ -31,7 +32,7 @@ def serve(
     """
     uvicorn = _optional.require("uvicorn", "hqt.dashboard")
     state = DashboardState(endpoint, idle_after=idle_after)
-    receiver = Receiver(endpoint, state, curve=curve).start()
+    receiver = Receiver(endpoint, state, curve=curve, topics=topics).start()
     # Bound here, not by uvicorn, so that port 0 can be printed before serving.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -68,6 +69,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=3.0,
         help="seconds without a frame before a run without SESSION frames shows as idle (default 3)",
     )
+    ap.add_argument(
+        "--topics",
+        nargs="+",
+        metavar="TOPIC",
+        help="only these topics (names or numbers), e.g. all but tick for a tick flood",
+    )
     ap.add_argument("--server-key", help="CURVE: the broadcaster's public key (Z85)")
     ap.add_argument(
         "--public-key", help="CURVE: this dashboard's public key (allow-listed brokers)"
@@ -76,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = ap.parse_args(argv)
     curve = None if a.server_key is None else CurveKeys(a.server_key, a.public_key, a.secret_key)
     try:
-        serve(a.endpoint, a.host, a.port, curve=curve, idle_after=a.idle_after)
+        serve(a.endpoint, a.host, a.port, curve=curve, topics=a.topics, idle_after=a.idle_after)
     except KeyboardInterrupt:
         pass
     return 0

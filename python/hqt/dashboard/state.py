@@ -12,6 +12,7 @@ import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from typing import Any
 
 import zmq
@@ -33,6 +34,7 @@ from hqt.subscriber import (
     SubscriberStats,
     _curve_keys,
     decode,
+    topic_of,
 )
 
 __all__ = ["DashboardState", "Receiver"]
@@ -327,7 +329,7 @@ class DashboardState:
 class Receiver:
     """A SUB socket on a daemon thread feeding a :class:`DashboardState`.
 
-    Subscribes to the SPEC topics, SESSION and the sequenced twins
+    Subscribes to the SPEC topics (all, or ``topics``), SESSION and the sequenced twins
     (docs/zmq.md sections 11, 12); once a twin arrives the SPEC topics are
     unsubscribed (each event would otherwise come twice). Reads in batches
     so that a tick flood costs one lock per batch.
@@ -339,6 +341,7 @@ class Receiver:
         state: DashboardState,
         *,
         curve: CurveKeys | None = None,
+        topics: Iterable[int | str] | None = None,
         rcvhwm: int = 1_000_000,
     ) -> None:
         self.endpoint = endpoint
@@ -352,7 +355,8 @@ class Receiver:
             self._socket.curve_serverkey = curve.server_public_key.encode()
             self._socket.curve_publickey = str(curve.public_key).encode()
             self._socket.curve_secretkey = str(curve.secret_key).encode()
-        for p in subscriptions(None):
+        self.topics = None if topics is None else sorted({topic_of(t) for t in topics})
+        for p in subscriptions(self.topics):
             self._socket.setsockopt(zmq.SUBSCRIBE, p)
         self._socket.connect(endpoint)
         self._stop = threading.Event()
@@ -381,7 +385,7 @@ class Receiver:
                 if not items:
                     continue
                 if spec_subscribed and any(s.sequenced for s in items):
-                    for t in SPEC_TOPICS:
+                    for t in SPEC_TOPICS if self.topics is None else self.topics:
                         sock.setsockopt(zmq.UNSUBSCRIBE, bytes([t]))
                     spec_subscribed = False
                 self.state.feed(items)
