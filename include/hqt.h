@@ -111,6 +111,7 @@ enum {
     HQT_E_INTERRUPTED = 20,     /* run stopped between two events by hqt_engine_interrupt: run again to continue */
     HQT_E_FROZEN = 21,          /* order or position within the symbol's freeze level: not modified or closed */
     HQT_E_MARKET_CLOSED = 22,   /* outside the symbol's trade sessions: order refused */
+    HQT_E_LIMIT_VOLUME = 28,    /* the symbol's volume_limit leaves no room for the order (fok: none of it fits): order refused */
     HQT_E_INTERNAL = 99         /* a bug in HQT: please report it */
 };
 /* END GENERATED */
@@ -471,6 +472,8 @@ int hqt_engine_set_margin_levels_mode(hqt_engine *engine, int64_t margin_call, i
                                       int32_t mode);
 /* The mode set last (HQT_STOP_OUT_PERCENT until set). */
 int hqt_engine_stop_out_mode(hqt_engine *engine, int32_t *out_mode);
+/* Ticks skipped so far for lying outside their symbol's quote sessions (docs/engine.md). */
+int hqt_engine_ticks_outside_quote_sessions(hqt_engine *engine, int64_t *out_count);
 /* Interval of equity curve samples in ns (default 60 s); deals always add a sample. */
 int hqt_engine_set_equity_interval(hqt_engine *engine, int64_t interval_ns);
 /* Time of day of the swap rollover, seconds after 00:00 server time (0...86399, default 0).
@@ -537,6 +540,15 @@ typedef struct hqt_symbol_spec_v2 {
        pointer (NULL). At most 448. */
     const hqt_trade_session *trade_sessions;
     size_t trade_session_count;
+    /* Appended: MT5's SYMBOL_VOLUME_LIMIT, lots x 1e6 of open positions plus pending orders in one
+       direction; 0 (default): none. hqt_order_request_v2.filling decides what a market order past it
+       does (docs/engine.md, "Order filling"). */
+    int64_t volume_limit;
+    /* Appended: MT5's quote sessions (SymbolInfoSessionQuote), same shape as trade_sessions; a
+       tick outside them is skipped and counted (hqt_engine_ticks_outside_quote_sessions). Count 0:
+       always quoted. hqt_engine_symbol_spec sets the count, not the pointer (NULL). At most 448. */
+    const hqt_trade_session *quote_sessions;
+    size_t quote_session_count;
 } hqt_symbol_spec_v2;
 
 /* Zeroes struct_size bytes of spec, fills the defaults of hqt_symbol_spec_init
@@ -705,7 +717,7 @@ int hqt_engine_tick_model(hqt_engine *engine, int32_t *out_model);
 int hqt_engine_order_send(hqt_engine *engine, const hqt_order_request *request,
                           uint64_t *out_ticket);
 
-/* BEGIN GENERATED: hqt_abi.toml [order_time] */
+/* BEGIN GENERATED: hqt_abi.toml [order_time, order_filling] */
 /* Pending order lifetimes for hqt_order_request_v2.type_time (MT5's ENUM_ORDER_TYPE_TIME). */
 enum {
     HQT_ORDER_TIME_AUTO = -1,         /* hqt_order_request_v2 default: SPECIFIED when expiration != 0, else GTC */
@@ -713,6 +725,13 @@ enum {
     HQT_ORDER_TIME_DAY = 1,           /* good till the next 00:00 (server time) after the order is placed */
     HQT_ORDER_TIME_SPECIFIED = 2,     /* good till expiration */
     HQT_ORDER_TIME_SPECIFIED_DAY = 3  /* good till 23:59:59 of expiration's day (expires at the 00:00 after it) */
+};
+
+/* Filling policies for hqt_order_request_v2.filling (MT5's ENUM_ORDER_TYPE_FILLING). */
+enum {
+    HQT_ORDER_FILLING_FOK = 0,    /* all of the volume or HQT_E_LIMIT_VOLUME (default) */
+    HQT_ORDER_FILLING_IOC = 1,    /* what fits under volume_limit; the rest is canceled */
+    HQT_ORDER_FILLING_RETURN = 2  /* what fits; the rest stays as a limit order at the deal's price */
 };
 /* END GENERATED */
 
@@ -731,8 +750,9 @@ typedef struct hqt_order_request_v2 {
     int64_t trailing_points;
     uint64_t magic;
     int32_t type_time;        /* HQT_ORDER_TIME_*; default HQT_ORDER_TIME_AUTO */
-    int32_t filling;          /* MT5's ORDER_FILLING_*: only 0 (FOK: all of the volume or nothing, HQT's
-                                 fill) so far; other values are refused */
+    int32_t filling;          /* MT5's ORDER_FILLING_*, against the symbol's volume_limit: 0 FOK (default:
+                                 all of the volume or HQT_E_LIMIT_VOLUME), 1 IOC (what fits, the rest
+                                 canceled), 2 RETURN (what fits, the rest stays as a limit order) */
 } hqt_order_request_v2;
 
 int hqt_order_request_v2_init(hqt_order_request_v2 *request, size_t struct_size);
@@ -872,6 +892,11 @@ typedef struct hqt_broadcast_options_v2 {
     size_t allowed_client_key_count;
     int32_t wait_subscribers;
     int32_t wait_timeout_ms;
+    /* Since issue 11 (appended; older headers' shorter struct keeps the defaults): */
+    const char *replay_endpoint; /* NULL (default): none; else bind endpoint of the
+                                    snapshot/replay ROUTER (docs/zmq.md section 13),
+                                    same CURVE key and allow-list as the PUB socket */
+    int32_t replay_window;       /* events kept per replayable topic; default 65536 */
 } hqt_broadcast_options_v2;
 
 /* Zeroes struct_size bytes of options, fills the defaults above and sets
@@ -938,6 +963,12 @@ int hqt_broadcaster_stats(const hqt_broadcaster *broadcaster, hqt_broadcast_stat
 int hqt_broadcaster_wait_for_subscribers(hqt_broadcaster *broadcaster, int32_t count,
                                          int32_t timeout_ms);
 
+/* The replay ROUTER's bound endpoint ("*" port resolved); HQT_E_STATE when
+   the broadcaster was created without replay_endpoint, or is closed. */
+int hqt_broadcaster_replay_endpoint(const hqt_broadcaster *broadcaster, char *out, size_t capacity);
+/* The run id of the sequenced and SESSION frames (docs/zmq.md section 11). */
+int hqt_broadcaster_run_id(const hqt_broadcaster *broadcaster, uint64_t *out_run_id);
+
 /* A new CURVE keypair, each written as 40 Z85 characters plus NUL. */
 int hqt_curve_keypair(char public_key[41], char secret_key[41]);
 /* The Z85 public key of a Z85 secret key: what subscribers need. */
@@ -984,6 +1015,11 @@ int hqt_engine_is_broadcasting(hqt_engine *engine, int *out_broadcasting);
 int hqt_engine_broadcast_stats(hqt_engine *engine, hqt_broadcast_stats *out);
 /* The bound endpoint ("*" port resolved); HQT_E_STATE when not broadcasting. */
 int hqt_engine_broadcast_endpoint(hqt_engine *engine, char *out, size_t capacity);
+/* The replay ROUTER's endpoint; HQT_E_STATE when not broadcasting or enabled
+   without replay_endpoint (hqt_engine_enable_broadcasting_v2 sets it). */
+int hqt_engine_replay_endpoint(hqt_engine *engine, char *out, size_t capacity);
+/* The current broadcaster's run id; HQT_E_STATE when not broadcasting. */
+int hqt_engine_broadcast_run_id(hqt_engine *engine, uint64_t *out_run_id);
 
 /* ------------------------------------------------------------------ */
 /* Write-ahead log                                                     */

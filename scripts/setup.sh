@@ -8,10 +8,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-packages=(libzmq3-dev zlib1g-dev python3-dev pkg-config gcc)
-# Test runs also get a headless browser: python/tests/test_dashboard.py opens the
-# live dashboard in Debian's chromium, driven by selenium through chromedriver.
-if [ -n "${HQT_EXTRA_REQUIREMENTS:-}" ]; then packages+=(chromium chromium-driver); fi
+# chromium + chromium-driver: the headless browser of the report and dashboard
+# tests (python/tests/test_report_browser.py, test_dashboard.py; selenium drives it).
+packages=(libzmq3-dev zlib1g-dev python3-dev pkg-config gcc chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

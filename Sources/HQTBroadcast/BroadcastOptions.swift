@@ -26,6 +26,11 @@ public struct BroadcastOptions: Sendable {
     /// Upper bound of the wait for `waitSubscribers`; after it publishing
     /// proceeds with whoever is subscribed.
     public var waitTimeoutMilliseconds: Int = 5_000
+    /// Bind endpoint of the snapshot/replay ROUTER (docs/zmq.md section 13),
+    /// e.g. `tcp://127.0.0.1:*`; nil (default): none, and no replay store.
+    public var replayEndpoint: String? = nil
+    /// Events of each of TRADE, ORDER, POSITION, ACCOUNT the replay store keeps.
+    public var replayWindow: Int = 65_536
 
     public init() {}
 

@@ -13,6 +13,9 @@ public final class BroadcastStats: Sendable {
     let sent: InlineArray<8, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
     let dropped: InlineArray<8, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
     let subscriptions = Atomic<Int>(0)
+    /// Next sequence number per topic (docs/zmq.md section 11): every event
+    /// counts, delivered or not. Single writer, like the counters.
+    let sequences: InlineArray<8, Atomic<UInt64>> = InlineArray { _ in Atomic(0) }
 
     init() {}
 
@@ -24,6 +27,20 @@ public final class BroadcastStats: Sendable {
     @inline(__always)
     func countDropped(_ topic: Int) {
         dropped[topic].store(dropped[topic].load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+    }
+
+    /// Takes the next sequence number of a topic.
+    @inline(__always)
+    func takeSequence(_ topic: Int) -> UInt64 {
+        let s = sequences[topic].load(ordering: .relaxed)
+        sequences[topic].store(s &+ 1, ordering: .relaxed)
+        return s
+    }
+
+    /// The sequence number the next event of `topic` will get: how many
+    /// events of it were published since broadcasting started.
+    public func nextSequence(_ topic: BroadcastTopic) -> UInt64 {
+        sequences[Int(topic.rawValue)].load(ordering: .relaxed)
     }
 
     /// Counters of one topic.

@@ -10,12 +10,14 @@ import Musl
 
 /// Publishes engine events as SPEC section 2 frames on a ZeroMQ socket.
 ///
-/// The socket is an XPUB with `ZMQ_XPUB_NODROP`, so a frame that does not fit
-/// a subscriber's queue (SNDHWM) makes the send fail with EAGAIN instead of
-/// vanishing silently: it is then counted as dropped, never waited for. A
-/// frame goes either to every matching subscriber or, when one of their
-/// queues is full, to none. With no subscriber a send succeeds and counts as
-/// sent. Per topic, `sent + dropped` equals the number of publish calls.
+/// The socket is an XPUB without `ZMQ_XPUB_NODROP`: libzmq applies SNDHWM
+/// per subscriber pipe, so a frame that does not fit one subscriber's queue
+/// is dropped for that subscriber only, and every subscriber that keeps up
+/// gets every frame (docs/zmq.md section 10). Such a per-pipe drop is
+/// invisible here; a subscriber sees its own through the sequenced frames
+/// (`0x80 | topic`, published only while someone subscribes to them). Per
+/// topic, `sent + dropped` equals the number of publish calls; `dropped`
+/// counts publishes after `close()` and sends libzmq refused.
 ///
 /// Threading: publish, `waitForSubscribers`, `pollSubscriptions` and
 /// `close()` must be called from one thread at a time (a ZeroMQ socket is not
@@ -35,18 +37,39 @@ public final class Broadcaster {
     /// The live counters; hand this to a monitoring thread.
     public let stats: BroadcastStats
 
+    /// Largest replay window: 16 Mi events per topic (about 3 GB for the four rings).
+    public static let maxReplayWindow = 1 << 24
+
     /// Publish calls between two drains of incoming subscription messages.
     static let drainInterval = 1024
 
+    /// Random, non-zero: names this broadcaster's sequence numbering.
+    public var runID: UInt64 { shared.runID }
+    /// The replay ROUTER's bound endpoint, nil without `replayEndpoint`.
+    public var replayEndpoint: String? { service?.endpoint }
+
     private let context: UnsafeMutableRawPointer
     private let socket: UnsafeMutableRawPointer
-    /// Frame scratch (bytes 0..<64) and subscription-message scratch (64..<128).
+    /// Frame scratch (bytes 0..<64), subscription-message scratch (64..<128)
+    /// and sequenced-frame scratch (128..<256).
     /// Kept until deinit, so a publish after close() still writes valid memory.
     private let buffer: UnsafeMutableRawPointer
+    /// Who listens, as of the last drain of subscriptions. Bit T: a
+    /// subscription matches SPEC topic T (empty prefix, or first byte T);
+    /// bit 8 + T: one starts with `0x80 | T` (sequenced frames go out).
+    /// A frame nobody listens to is not handed to libzmq at all (it still
+    /// counts as sent, as libzmq would): broadcasting with no subscriber
+    /// costs the engine almost nothing.
+    private let wantedMask: UnsafeMutablePointer<UInt32>
+    /// Subscriptions by the first byte of their prefix, and empty ones
+    /// (publishing thread only).
+    private var prefixSubscriptions = [Int](repeating: 0, count: 256)
+    private var emptySubscriptions = 0
+    private let shared: BroadcastShared
+    private var service: BroadcastService?
     /// Publish calls left until the slow path (drain, first-publish wait).
     /// A raw pointer, not a stored `var`, so the hot path has no exclusivity check.
     private let countdown: UnsafeMutablePointer<Int>
-    private let closed = Atomic<Bool>(false)
     private var zap: ZAPHandler?
     private var initialWaitPending: Bool
 
@@ -87,8 +110,8 @@ public final class Broadcaster {
         do throws(HQTError) {
             try Self.setInt(s, ZMQ_SNDHWM, options.sendHighWaterMark, "ZMQ_SNDHWM")
             try Self.setInt(s, ZMQ_LINGER, options.lingerMilliseconds, "ZMQ_LINGER")
-            // NODROP: a full queue is reported (EAGAIN) so it can be counted.
-            try Self.setInt(s, ZMQ_XPUB_NODROP, 1, "ZMQ_XPUB_NODROP")
+            // No XPUB_NODROP: with it one full pipe failed the send for every
+            // subscriber; without it libzmq drops per pipe (isolation).
             // VERBOSER: every subscribe and unsubscribe (also those libzmq
             // generates when a subscriber disconnects) reaches us, so the
             // subscription count stays exact; without it duplicates are hidden.
@@ -116,25 +139,43 @@ public final class Broadcaster {
             do { publicKey = try Self.curvePublicKey(secretKey: key) } catch { throw fail(error) }
         }
 
+        let stats = BroadcastStats()
+        let store = options.replayEndpoint == nil ? nil : ReplayStore(window: options.replayWindow)
+        let shared = BroadcastShared(
+            pub: s, runID: UInt64.random(in: 1...UInt64.max), stats: stats, store: store)
+        let service: BroadcastService
+        do {
+            service = try BroadcastService(
+                context: ctx, shared: shared, replayEndpoint: options.replayEndpoint, curveSecretKey: secretKey)
+        } catch {
+            throw fail(error)
+        }
+
         self.options = options
         self.endpoint = bound
         self.curvePublicKey = publicKey
-        self.stats = BroadcastStats()
+        self.stats = stats
+        self.shared = shared
+        self.service = service
         self.context = ctx
         self.socket = s
         self.zap = zapHandler
-        self.buffer = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 64)
-        self.buffer.initializeMemory(as: UInt8.self, repeating: 0, count: 128)
+        self.buffer = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 64)
+        self.buffer.initializeMemory(as: UInt8.self, repeating: 0, count: 256)
+        self.wantedMask = .allocate(capacity: 1)
+        self.wantedMask.initialize(to: 0)
         self.countdown = UnsafeMutablePointer<Int>.allocate(capacity: 1)
         self.initialWaitPending = options.waitSubscribers > 0
-        // With a pending late-joiner wait the very first publish takes the slow path.
-        self.countdown.initialize(to: initialWaitPending ? 1 : Self.drainInterval)
+        // The very first publish takes the slow path: it drains the
+        // subscriptions (and performs a pending late-joiner wait).
+        self.countdown.initialize(to: 1)
     }
 
     deinit {
         close()
         buffer.deallocate()
         countdown.deallocate()
+        wantedMask.deallocate()
     }
 
     // MARK: - Publishing
@@ -245,20 +286,56 @@ public final class Broadcaster {
     /// Sends the frame built in `buffer`; counts it as sent or dropped.
     @inline(__always)
     private func send(_ topic: Int, _ size: Int) -> Bool {
-        if closed.load(ordering: .relaxed) {
+        // One load: non-zero when closed, or paused (the socket is lent to
+        // the service thread for heartbeats and must be taken back).
+        if shared.gate.load(ordering: .relaxed) != 0 && !shared.reopen() {
             stats.countDropped(topic)
             return false
         }
         countdown.pointee &-= 1
         if countdown.pointee <= 0 { slowPath() }
-        if zmq_send(socket, buffer, size, ZMQ_DONTWAIT) >= 0 {
-            stats.countSent(topic)
-            return true
+        let seq = stats.takeSequence(topic)
+        let wanted = wantedMask.pointee
+        // A failure here is not a full pipe (libzmq drops per pipe, silently);
+        // counted anyway so the invariant holds.
+        let ok = wanted & (1 << UInt32(topic)) == 0 || zmq_send(socket, buffer, size, ZMQ_DONTWAIT) >= 0
+        if ok { stats.countSent(topic) } else { stats.countDropped(topic) }
+        if ReplayStore.ring(topic) >= 0, let store = shared.store {
+            store.record(ring: ReplayStore.ring(topic), seq: seq, frame: buffer, size: size)
         }
-        // EAGAIN: a matching subscriber's queue is full (XPUB_NODROP). Any
-        // other failure is counted the same way so the invariant holds.
-        stats.countDropped(topic)
-        return false
+        if wanted & (0x100 << UInt32(topic)) != 0 { sendSequenced(size, seq) }
+        return ok
+    }
+
+    /// The sequenced twin of the frame in `buffer` (docs/zmq.md section 11).
+    @inline(never)
+    private func sendSequenced(_ size: Int, _ seq: UInt64) {
+        let twin = buffer + 128
+        let n = BroadcastFrame.encodeSequenced(into: twin, frame: buffer, size: size, runID: shared.runID, seq: seq)
+        _ = zmq_send(socket, twin, n, ZMQ_DONTWAIT)
+    }
+
+    // MARK: - SESSION (docs/zmq.md section 12)
+
+    /// Publishes a SESSION frame (topic 8) built by `SessionFrame`. Not
+    /// counted in the per-topic counters (SPEC topics 0...7). Publishing thread.
+    @discardableResult
+    public func publishSession(_ frame: [UInt8]) -> Bool {
+        if shared.gate.load(ordering: .relaxed) != 0 && !shared.reopen() { return false }
+        // RUN_START is a run's first frame: it too waits for late joiners.
+        if initialWaitPending { slowPath() }
+        return frame.withUnsafeBytes { zmq_send(socket, $0.baseAddress, $0.count, ZMQ_DONTWAIT) >= 0 }
+    }
+
+    /// next_seq[T] of every topic, for SESSION headers.
+    public var nextSequences: [UInt64] { shared.nextSeq() }
+
+    /// A run paused: sends one heartbeat now, then lends the socket to the
+    /// service thread, which sends one every 500 ms until the next publish.
+    public func pause(time: UInt64) {
+        if shared.isClosed { return }
+        publishSession(SessionFrame.heartbeat(runID: runID, time: time, nextSeq: nextSequences))
+        shared.pause(time: time)
     }
 
     /// Every `drainInterval` publishes: performs the pending first-publish
@@ -296,7 +373,7 @@ public final class Broadcaster {
     /// Publishing thread only.
     @discardableResult
     public func pollSubscriptions() -> Int {
-        if !closed.load(ordering: .relaxed) { drainSubscriptions() }
+        if shared.gate.load(ordering: .relaxed) == 0 || shared.reopen() { drainSubscriptions() }
         return subscriberCount
     }
 
@@ -307,7 +384,7 @@ public final class Broadcaster {
     /// before a run miss nothing (ZeroMQ delivers only to subscriptions that
     /// have reached the publisher).
     public func waitForSubscribers(_ count: Int, timeoutMilliseconds: Int) -> Bool {
-        guard !closed.load(ordering: .relaxed) else { return count <= 0 }
+        guard shared.gate.load(ordering: .relaxed) == 0 || shared.reopen() else { return count <= 0 }
         let deadline = Self.nowMilliseconds() + Int64(max(0, timeoutMilliseconds))
         while true {
             drainSubscriptions()
@@ -325,16 +402,37 @@ public final class Broadcaster {
     private func drainSubscriptions() {
         let scratch = buffer + 64
         var delta = 0
+        var changed = false
         while true {
             let n = zmq_recv(socket, scratch, 64, ZMQ_DONTWAIT)
             if n < 0 { break }
             if n >= 1 {
+                let step: Int
                 switch scratch.load(as: UInt8.self) {
-                case 1: delta += 1
-                case 0: delta -= 1
-                default: break
+                case 1: step = 1
+                case 0: step = -1
+                default: step = 0
+                }
+                delta += step
+                if step != 0 {
+                    changed = true
+                    if n == 1 {
+                        emptySubscriptions = max(0, emptySubscriptions + step)
+                    } else {
+                        let first = Int(scratch.load(fromByteOffset: 1, as: UInt8.self))
+                        prefixSubscriptions[first] = max(0, prefixSubscriptions[first] + step)
+                    }
                 }
             }
+        }
+        if changed {
+            var mask: UInt32 = 0
+            for t in 0..<8 {
+                if emptySubscriptions > 0 || prefixSubscriptions[t] > 0 { mask |= 1 << UInt32(t) }
+                // Sequenced frames only on request: an empty prefix does not ask for them.
+                if prefixSubscriptions[0x80 | t] > 0 { mask |= 0x100 << UInt32(t) }
+            }
+            wantedMask.pointee = mask
         }
         if delta != 0 {
             let now = stats.subscriptions.load(ordering: .relaxed) + delta
@@ -345,7 +443,7 @@ public final class Broadcaster {
     // MARK: - Lifecycle
 
     /// Whether `close()` has been called.
-    public var isClosed: Bool { closed.load(ordering: .relaxed) }
+    public var isClosed: Bool { shared.isClosed }
 
     /// The broadcaster's ZeroMQ context, for in-process subscribers of an
     /// `inproc://` endpoint; nil after `close()`.
@@ -355,12 +453,15 @@ public final class Broadcaster {
     /// Idempotent. Afterwards every publish is a counted drop; counters stay
     /// readable. Queued frames are discarded unless `lingerMilliseconds` > 0.
     public func close() {
-        if closed.exchange(true, ordering: .relaxed) { return }
+        // Under the handoff lock: the service thread never sends a heartbeat after this.
+        guard shared.markClosed() else { return }
         zmq_close(socket)
+        // Makes the service and ZAP threads' blocking calls return ETERM so
+        // they close their sockets; zmq_ctx_term would wait forever otherwise.
+        zmq_ctx_shutdown(context)
+        service?.join()
+        service = nil
         if let zap {
-            // Makes the handler's blocking receive return ETERM so its thread
-            // closes its socket; zmq_ctx_term would wait for it forever otherwise.
-            zmq_ctx_shutdown(context)
             zap.join()
             self.zap = nil
         }
@@ -383,6 +484,14 @@ public final class Broadcaster {
         if !o.allowedClientKeys.isEmpty && o.curveSecretKey == nil {
             throw HQTError(
                 .invalidArgument, "allowedClientKeys needs curveSecretKey: the allow-list checks CURVE client keys")
+        }
+        if let ep = o.replayEndpoint, ep.isEmpty || ep.utf8.contains(0) {
+            throw HQTError(.invalidArgument, "replayEndpoint must be a non-empty libzmq endpoint such as tcp://*:5556")
+        }
+        // The window is allocated up front (4 rings of window x frame size).
+        if !(1...Self.maxReplayWindow).contains(o.replayWindow) {
+            throw HQTError(
+                .invalidArgument, "replayWindow must be 1...\(Self.maxReplayWindow) events, got \(o.replayWindow)")
         }
         if o.waitSubscribers < 0 || o.waitTimeoutMilliseconds < 0 {
             throw HQTError(.invalidArgument, "waitSubscribers and waitTimeoutMilliseconds must be >= 0")

@@ -78,6 +78,43 @@ public final class BroadcastSink: ClosableSink {
             marginLevel: a.marginLevel, event: event.rawValue)
     }
 
+    // SESSION frames (docs/zmq.md section 12).
+
+    public func runStarted(_ engine: Engine, resumed: Bool) {
+        let symbols = engine.symbols.enumerated().map { i, s in
+            SessionFrame.SymbolEntry(
+                id: UInt32(i), digits: s.digits, contractSize: s.contractSize, name: s.name,
+                baseCurrency: s.baseCurrency, profitCurrency: s.profitCurrency,
+                marginCurrency: s.marginCurrency)
+        }
+        broadcaster.publishSession(
+            SessionFrame.runStart(
+                runID: broadcaster.runID, time: Self.time(engine), nextSeq: broadcaster.nextSequences,
+                resumed: resumed, balance: engine.balance, currency: engine.currency, symbols: symbols))
+    }
+
+    public func runPaused(_ engine: Engine) {
+        broadcaster.pause(time: Self.time(engine))
+    }
+
+    public func runEnded(_ engine: Engine, failed: Bool) {
+        let a = engine.account
+        let end = SessionFrame.RunEnd(
+            failed: failed, balance: a.balance, equity: a.equity, margin: a.margin,
+            freeMargin: a.freeMargin, deals: UInt64(engine.deals.count),
+            openPositions: UInt32(clamping: engine.positions.count),
+            pendingOrders: UInt32(clamping: engine.orders.count))
+        broadcaster.publishSession(
+            SessionFrame.runEnd(
+                runID: broadcaster.runID, time: Self.time(engine), nextSeq: broadcaster.nextSequences, end))
+    }
+
+    /// The engine's time as a frame time: 0 before the first event.
+    private static func time(_ engine: Engine) -> UInt64 {
+        let t = engine.account.time
+        return t > 0 ? UInt64(t) : 0
+    }
+
     private func publishAccountFrames(_ engine: Engine, time: Int64) {
         let t = UInt64(max(time, 0))
         let a = engine.account
@@ -128,6 +165,12 @@ extension Engine {
 
     /// The endpoint bound (with a "*" port resolved).
     public var broadcastEndpoint: String? { broadcastSink?.broadcaster.endpoint }
+
+    /// The replay ROUTER's endpoint (docs/zmq.md section 13), if one was asked for.
+    public var replayEndpoint: String? { broadcastSink?.broadcaster.replayEndpoint }
+
+    /// The run id of the sequenced and SESSION frames, while broadcasting.
+    public var broadcastRunID: UInt64? { broadcastSink?.broadcaster.runID }
 
     /// The attached broadcast sink, if broadcasting.
     var broadcastSink: BroadcastSink? {

@@ -27,7 +27,7 @@ public func hqt_broadcast_options_init(_ options: UnsafeMutablePointer<hqt_broad
 }
 
 /// A C string argument as Swift text, or an invalid-argument error naming it.
-private func text(_ p: UnsafePointer<CChar>?, _ name: String) throws(HQTError) -> String {
+func text(_ p: UnsafePointer<CChar>?, _ name: String) throws(HQTError) -> String {
     guard let p else { throw HQTError(.invalidArgument, "\(name) is NULL") }
     // Bounded scan: a key or endpoint longer than this is garbage, not input.
     guard strnlen(p, 4096) < 4096 else { throw HQTError(.invalidArgument, "\(name) is not a NUL-terminated string") }
@@ -67,10 +67,19 @@ public func hqt_broadcaster_create(
     _ options: UnsafePointer<hqt_broadcast_options>?,
     _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
+    do throws(HQTError) {
+        return createBroadcaster(
+            try options.map { p throws(HQTError) in try swiftOptions(p.pointee) } ?? BroadcastOptions(), out)
+    } catch {
+        return setLastError(error)
+    }
+}
+
+/// hqt_broadcaster_create and its v2 after reading their options.
+func createBroadcaster(_ o: BroadcastOptions, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guard let out else { return setLastError(HQTError(.invalidArgument, "out_broadcaster is NULL")) }
     out.pointee = nil
     do throws(HQTError) {
-        let o = try options.map { p throws(HQTError) in try swiftOptions(p.pointee) } ?? BroadcastOptions()
         let b = try Broadcaster(options: o)
         do throws(HQTError) {
             out.pointee = try broadcasters.insert(b)
@@ -114,6 +123,40 @@ private func published(_ sent: Bool) -> Int32 {
         : setLastError(
             .broadcast,
             "frame dropped: a subscriber's queue is full (sndhwm); counted in hqt_broadcaster_stats")
+}
+
+@_cdecl("hqt_broadcaster_replay_endpoint")
+public func hqt_broadcaster_replay_endpoint(
+    _ handle: OpaquePointer?, _ out: UnsafeMutablePointer<CChar>?, _ capacity: Int
+) -> Int32 {
+    with(handle) { b in
+        guard let endpoint = b.replayEndpoint else {
+            return setLastError(.state, "this broadcaster has no replay endpoint (set options.replay_endpoint)")
+        }
+        return copyCString(endpoint, out, capacity)
+    }
+}
+
+@_cdecl("hqt_broadcaster_run_id")
+public func hqt_broadcaster_run_id(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<UInt64>?) -> Int32 {
+    with(handle) { b in
+        guard let out else { return setLastError(.invalidArgument, "out_run_id is NULL") }
+        out.pointee = b.runID
+        return 0
+    }
+}
+
+/// Copies `text` and a NUL into `out` (capacity bytes), or reports why not.
+func copyCString(_ text: String, _ out: UnsafeMutablePointer<CChar>?, _ capacity: Int) -> Int32 {
+    guard let out else { return setLastError(.invalidArgument, "out is NULL") }
+    let bytes = Array(text.utf8)
+    guard bytes.count < capacity else {
+        return setLastError(
+            HQTError(.invalidArgument, "capacity \(capacity) too small: the endpoint needs \(bytes.count + 1) bytes"))
+    }
+    for (i, b) in bytes.enumerated() { out[i] = CChar(bitPattern: b) }
+    out[bytes.count] = 0
+    return 0
 }
 
 @_cdecl("hqt_broadcaster_endpoint")

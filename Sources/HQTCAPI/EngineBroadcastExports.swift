@@ -16,9 +16,21 @@ public func hqt_engine_enable_broadcasting(
     _ handle: OpaquePointer?, _ options: UnsafePointer<hqt_broadcast_options>?,
     _ cadence: UnsafePointer<hqt_broadcast_cadence>?
 ) -> Int32 {
+    let o: BroadcastOptions
+    do throws(HQTError) {
+        o = try options.map { p throws(HQTError) in try swiftOptions(p.pointee) } ?? BroadcastOptions()
+    } catch {
+        return setLastError(error)
+    }
+    return enableBroadcasting(handle, o, cadence)
+}
+
+/// hqt_engine_enable_broadcasting and its v2 after reading their options.
+func enableBroadcasting(
+    _ handle: OpaquePointer?, _ o: BroadcastOptions, _ cadence: UnsafePointer<hqt_broadcast_cadence>?
+) -> Int32 {
     status { () throws(HQTError) in
         let e = try engine(handle)
-        let o = try options.map { p throws(HQTError) in try swiftOptions(p.pointee) } ?? BroadcastOptions()
         var c = BroadcastCadence()
         if let raw = cadence?.pointee {
             guard raw.every_ticks >= 0, raw.every_ticks <= Int64(Int32.max) else {
@@ -52,6 +64,28 @@ public func hqt_engine_broadcast_stats(_ handle: OpaquePointer?, _ out: UnsafeMu
         let e = try engine(handle)
         let out = try output(out, "out")
         out.pointee = e.broadcastStats.map(cStats) ?? hqt_broadcast_stats()
+    }
+}
+
+@_cdecl("hqt_engine_replay_endpoint")
+public func hqt_engine_replay_endpoint(
+    _ handle: OpaquePointer?, _ out: UnsafeMutablePointer<CChar>?, _ capacity: Int
+) -> Int32 {
+    let e: Engine
+    do throws(HQTError) { e = try engine(handle) } catch { return setLastError(error) }
+    guard let endpoint = e.replayEndpoint else {
+        return setLastError(
+            .state, "no replay endpoint: not broadcasting, or enabled without replay_endpoint")
+    }
+    return copyCString(endpoint, out, capacity)
+}
+
+@_cdecl("hqt_engine_broadcast_run_id")
+public func hqt_engine_broadcast_run_id(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<UInt64>?) -> Int32 {
+    status { () throws(HQTError) in
+        let e = try engine(handle)
+        guard let id = e.broadcastRunID else { throw HQTError(.state, "the engine is not broadcasting") }
+        try output(out, "out_run_id").pointee = id
     }
 }
 

@@ -68,6 +68,15 @@ public func hqt_engine_stop_out_mode(_ handle: OpaquePointer?, _ out: UnsafeMuta
     status { () throws(HQTError) in try output(out, "out_mode").pointee = try engine(handle).stopOutMode.rawValue }
 }
 
+@_cdecl("hqt_engine_ticks_outside_quote_sessions")
+public func hqt_engine_ticks_outside_quote_sessions(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<Int64>?)
+    -> Int32
+{
+    status { () throws(HQTError) in
+        try output(out, "out_count").pointee = try engine(handle).ticksOutsideQuoteSessions
+    }
+}
+
 @_cdecl("hqt_engine_set_equity_interval")
 public func hqt_engine_set_equity_interval(_ handle: OpaquePointer?, _ interval: Int64) -> Int32 {
     status { () throws(HQTError) in try engine(handle).setEquityInterval(interval) }
@@ -152,17 +161,9 @@ func addSymbol(
     s.swapRollover3days = c.swap_rollover3days
     try readCommissionFields(c, into: &s)
     s.stopsLevel = c.stops_level; s.freezeLevel = c.freeze_level
-    guard c.trade_session_count <= 448 else {
-        throw invalid("spec.trade_session_count must be 0...448, got \(c.trade_session_count)")
-    }
-    if c.trade_session_count > 0 {
-        guard let sessions = c.trade_sessions else {
-            throw invalid("spec.trade_sessions is NULL but trade_session_count is \(c.trade_session_count)")
-        }
-        s.tradeSessions = (0..<c.trade_session_count).map {
-            TradeSession(weekday: sessions[$0].weekday, start: sessions[$0].start, end: sessions[$0].end)
-        }
-    }
+    s.volumeLimit = c.volume_limit
+    s.tradeSessions = try sessionList(c.trade_sessions, c.trade_session_count, "trade")
+    s.quoteSessions = try sessionList(c.quote_sessions, c.quote_session_count, "quote")
     out.pointee = try e.addSymbol(s)
 }
 
@@ -204,4 +205,14 @@ public func hqt_engine_find_symbol(
         let e = try engine(handle)
         try output(out, "out_symbol_id").pointee = try e.symbolID(named: try string(name, "name"))
     }
+}
+
+/// A C session array (trade or quote sessions of hqt_symbol_spec_v2).
+private func sessionList(_ p: UnsafePointer<hqt_trade_session>?, _ count: Int, _ kind: String) throws(HQTError)
+    -> [TradeSession]
+{
+    guard count <= 448 else { throw invalid("spec.\(kind)_session_count must be 0...448, got \(count)") }
+    guard count > 0 else { return [] }
+    guard let p else { throw invalid("spec.\(kind)_sessions is NULL but \(kind)_session_count is \(count)") }
+    return (0..<count).map { TradeSession(weekday: p[$0].weekday, start: p[$0].start, end: p[$0].end) }
 }

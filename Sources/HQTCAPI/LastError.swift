@@ -91,6 +91,7 @@ public func hqt_status_name(_ status: Int32) -> UnsafePointer<CChar> {
     case 20: name = "HQT_E_INTERRUPTED"
     case 21: name = "HQT_E_FROZEN"
     case 22: name = "HQT_E_MARKET_CLOSED"
+    case 28: name = "HQT_E_LIMIT_VOLUME"
     case 99: name = "HQT_E_INTERNAL"
     default: name = "HQT_E_UNKNOWN_STATUS"
     }

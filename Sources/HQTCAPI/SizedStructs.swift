@@ -123,7 +123,8 @@ extension hqt_symbol_spec_v2 {
             tick_value: 0, margin_hedged: -1, swap_mode: Int32(HQT_SWAP_DISABLED), swap_rollover3days: 3,
             swap_long: 0, swap_short: 0, commission_per_deal: 0, commission_percent: 0,
             commission_entry: 0, commission_currency: 0, stops_level: 0, freeze_level: 0,
-            trade_sessions: nil, trade_session_count: 0)
+            trade_sessions: nil, trade_session_count: 0, volume_limit: 0, quote_sessions: nil,
+            quote_session_count: 0)
     }
 }
 
@@ -135,7 +136,8 @@ extension hqt_broadcast_options_v2 {
             struct_size: 0, endpoint: d.endpoint, sndhwm: d.sndhwm, linger: d.linger,
             curve_secret_key: d.curve_secret_key, allowed_client_keys: d.allowed_client_keys,
             allowed_client_key_count: d.allowed_client_key_count, wait_subscribers: d.wait_subscribers,
-            wait_timeout_ms: d.wait_timeout_ms)
+            wait_timeout_ms: d.wait_timeout_ms, replay_endpoint: nil,
+            replay_window: Int32(BroadcastOptions().replayWindow))
     }
     var old: hqt_broadcast_options {
         hqt_broadcast_options(
@@ -282,15 +284,15 @@ public func hqt_engine_order_send_v2(
             }
             typeTime = t
         }
-        guard r.filling == 0 else {
-            throw invalid(
-                "filling \(r.filling) is not supported: HQT fills the whole volume or refuses the order (0, MT5's FOK)")
+        guard let filling = OrderFilling(rawValue: r.filling) else {
+            throw invalid("filling must be 0 (FOK), 1 (IOC) or 2 (RETURN), MT5's ORDER_FILLING_*, got \(r.filling)")
         }
         var o = OrderRequest(
             symbolID: r.symbol_id, type: type, volume: r.volume, price: r.price,
             stopLimit: r.stop_limit, sl: r.sl, tp: r.tp, expiration: r.expiration,
             trailingPoints: r.trailing_points, magic: r.magic)
         o.typeTime = typeTime
+        o.filling = filling
         out.pointee = try e.send(o)
     }
 }
@@ -326,9 +328,25 @@ public func hqt_engine_symbol_spec(
         c.commission_entry = s.commissionEntry.rawValue; c.commission_currency = s.commissionCurrency.rawValue
         c.stops_level = s.stopsLevel; c.freeze_level = s.freezeLevel
         c.trade_sessions = nil; c.trade_session_count = s.tradeSessions.count
+        c.volume_limit = s.volumeLimit
+        c.quote_sessions = nil; c.quote_session_count = s.quoteSessions.count
         // Only the bytes the caller's struct has (an older header's is shorter).
         withUnsafeBytes(of: &c) { raw.copyMemory(from: $0.baseAddress!, byteCount: min(size, $0.count)) }
     }
+}
+
+/// The v2 options as Swift options: the 0.1 fields, then the appended ones.
+func swiftOptions(_ pointer: UnsafePointer<hqt_broadcast_options_v2>?) throws(HQTError) -> BroadcastOptions {
+    guard let pointer else { return BroadcastOptions() }
+    let v2 = try readSized(
+        pointer, defaults: .defaults, firstSize: FirstLayoutSize.broadcastOptions, "hqt_broadcast_options_v2")
+    var o = try swiftOptions(v2.old)
+    if let ep = v2.replay_endpoint { o.replayEndpoint = try text(ep, "options.replay_endpoint") }
+    guard v2.replay_window >= 1 else {
+        throw invalid("options.replay_window must be >= 1, got \(v2.replay_window)")
+    }
+    o.replayWindow = Int(v2.replay_window)
+    return o
 }
 
 @_cdecl("hqt_broadcaster_create_v2")
@@ -336,10 +354,11 @@ public func hqt_broadcaster_create_v2(
     _ options: UnsafePointer<hqt_broadcast_options_v2>?,
     _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
-    withOldLayout(
-        options, defaults: .defaults, firstSize: FirstLayoutSize.broadcastOptions,
-        "hqt_broadcast_options_v2", { $0.old },
-        body: { hqt_broadcaster_create($0, out) })
+    do throws(HQTError) {
+        return createBroadcaster(try swiftOptions(options), out)
+    } catch {
+        return fail(error)
+    }
 }
 
 @_cdecl("hqt_engine_enable_broadcasting_v2")
@@ -348,15 +367,12 @@ public func hqt_engine_enable_broadcasting_v2(
     _ options: UnsafePointer<hqt_broadcast_options_v2>?,
     _ cadence: UnsafePointer<hqt_broadcast_cadence_v2>?
 ) -> Int32 {
-    withOldLayout(
-        options, defaults: .defaults, firstSize: FirstLayoutSize.broadcastOptions,
-        "hqt_broadcast_options_v2", { $0.old },
-        body: { o in
-            withOldLayout(
-                cadence, defaults: .defaults, firstSize: FirstLayoutSize.broadcastCadence,
-                "hqt_broadcast_cadence_v2", { $0.old },
-                body: { c in hqt_engine_enable_broadcasting(handle, o, c) })
-        })
+    let o: BroadcastOptions
+    do throws(HQTError) { o = try swiftOptions(options) } catch { return fail(error) }
+    return withOldLayout(
+        cadence, defaults: .defaults, firstSize: FirstLayoutSize.broadcastCadence,
+        "hqt_broadcast_cadence_v2", { $0.old },
+        body: { c in enableBroadcasting(handle, o, c) })
 }
 
 @_cdecl("hqt_wal_open_v2")

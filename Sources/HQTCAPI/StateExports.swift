@@ -137,7 +137,7 @@ public func hqt_engine_statistics(_ handle: OpaquePointer?, _ out: UnsafeMutable
     status { () throws(HQTError) in
         let e = try engine(handle)
         let out = try output(out, "out")
-        let s = e.statistics()
+        let s = e.statistics(report: false)  // hqt_engine_report has the report
         out.pointee = hqt_statistics(
             initial_balance: s.initialBalance, final_balance: s.finalBalance, final_equity: s.finalEquity,
             net_profit: s.netProfit, gross_profit: s.grossProfit, gross_loss: s.grossLoss,

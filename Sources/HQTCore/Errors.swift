@@ -26,6 +26,8 @@ public struct HQTError: Error, CustomStringConvertible, Sendable {
         case frozen = 21
         /// MT5's TRADE_RETCODE_MARKET_CLOSED: outside the trade sessions.
         case marketClosed = 22
+        /// MT5's TRADE_RETCODE_LIMIT_VOLUME: past the symbol's volume_limit.
+        case limitVolume = 28
         case `internal` = 99
     }
 

@@ -13,6 +13,7 @@ parquet    pyarrow        ``hqt.data.read_parquet``, ``Engine.load_parquet``, ``
 dashboard  starlette,     ``python -m hqt.dashboard`` (websockets: uvicorn's
            uvicorn,       websocket protocol)
            websockets
+report     bokeh          ``BacktestResult.report()`` (interactive HTML)
 ========== ============== ==============================================
 
 Without the extra a feature either degrades (results as numpy structured
@@ -35,6 +36,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "pyarrow": ("parquet", "pyarrow"),
     "starlette": ("dashboard", "starlette"),
     "uvicorn": ("dashboard", "uvicorn"),
+    "bokeh": ("report", "bokeh"),
 }
 
 # Tests set entries to None to simulate a missing package.

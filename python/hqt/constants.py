@@ -29,6 +29,7 @@ __all__ = [
     "TickModel",
     "StopOutMode",
     "OrderTypeTime",
+    "OrderFilling",
     "Timeframe",
     "TIMEFRAMES",
     "M1",
@@ -97,6 +98,7 @@ class Status(IntEnum):
     )
     FROZEN = 21  #: order or position within the symbol's freeze level: not modified or closed
     MARKET_CLOSED = 22  #: outside the symbol's trade sessions: order refused
+    LIMIT_VOLUME = 28  #: the symbol's volume_limit leaves no room for the order (fok: none of it fits): order refused
     INTERNAL = 99  #: a bug in HQT: please report it
 
 
@@ -125,6 +127,7 @@ STATUS_MESSAGES: dict[int, str] = {
     20: "run stopped between two events by hqt_engine_interrupt: run again to continue",
     21: "order or position within the symbol's freeze level: not modified or closed",
     22: "outside the symbol's trade sessions: order refused",
+    28: "the symbol's volume_limit leaves no room for the order (fok: none of it fits): order refused",
     99: "a bug in HQT: please report it",
 }
 
@@ -487,3 +490,15 @@ class OrderTypeTime(IntEnum):
     DAY = 1  #: good till the next 00:00 (server time) after the order is placed
     SPECIFIED = 2  #: good till expiration
     SPECIFIED_DAY = 3  #: good till 23:59:59 of expiration's day (expires at the 00:00 after it)
+
+
+class OrderFilling(IntEnum):
+    """Filling policies for hqt_order_request_v2.filling (MT5's ENUM_ORDER_TYPE_FILLING)."""
+
+    FOK = 0  #: all of the volume or HQT_E_LIMIT_VOLUME (default)
+    IOC = 1  #: what fits under volume_limit; the rest is canceled
+    RETURN = 2  #: what fits; the rest stays as a limit order at the deal's price
+
+
+#: Names by value.
+ORDER_FILLING_NAMES: tuple[str, ...] = ("FOK", "IOC", "RETURN")

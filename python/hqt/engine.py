@@ -36,6 +36,7 @@ from hqt.constants import (
     CommissionCurrency,
     CommissionEntry,
     MarginMode,
+    OrderFilling,
     OrderType,
     OrderTypeTime,
     StopOutMode,
@@ -101,6 +102,14 @@ def _swap_mode(swap_mode: object) -> SwapMode:
             mode = next((m for m in SwapMode if int(m) == swap_mode), None)
         if mode is not None:
             return mode
+    if swap_mode in ("reopen_current", "reopen_bid", 7, 8):
+        # MT5's SYMBOL_SWAP_MODE_REOPEN_*: documented too thinly to reproduce
+        # (docs/engine.md, "Reopen modes (left out)").
+        raise InvalidArgumentError(
+            f"swap_mode {swap_mode!r} (MT5's SYMBOL_SWAP_MODE_REOPEN_*) is not modelled: "
+            "MetaQuotes does not state its close price, sign or deals (docs/engine.md, "
+            f"'Reopen modes'); use one of {sorted(_SWAP_MODES)}"
+        )
     raise InvalidArgumentError(f"swap_mode must be one of {sorted(_SWAP_MODES)}, got {swap_mode!r}")
 
 
@@ -237,7 +246,19 @@ def _type_time(value: object) -> OrderTypeTime:
     )
 
 
-def _sessions(sessions: object) -> bytes | None:
+def _filling(value: object) -> OrderFilling:
+    """``"fok"``, ``"ioc"``, ``"return"`` (or an OrderFilling value)."""
+    if isinstance(value, OrderFilling):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        if int(value) in {int(t) for t in OrderFilling}:
+            return OrderFilling(int(value))
+    if isinstance(value, str) and value.upper() in OrderFilling.__members__:
+        return OrderFilling[value.upper()]
+    raise InvalidArgumentError(f"filling must be 'fok', 'ioc' or 'return', got {value!r}")
+
+
+def _sessions(sessions: object, kind: str = "trade") -> bytes | None:
     """``[(weekday, start, end), ...]`` packed as hqt_trade_session structs."""
     if sessions is None:
         return None
@@ -245,16 +266,16 @@ def _sessions(sessions: object) -> bytes | None:
         items = [tuple(s) for s in sessions]  # type: ignore[attr-defined]
     except TypeError:
         raise InvalidArgumentError(
-            f"trade_sessions must be a list of (weekday, start, end), got {sessions!r}"
+            f"{kind}_sessions must be a list of (weekday, start, end), got {sessions!r}"
         ) from None
     out = bytearray()
     for s in items:
         if len(s) != 3 or not all(
             isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in s
         ):
-            raise InvalidArgumentError(f"a trade session is (weekday, start, end) ints, got {s!r}")
+            raise InvalidArgumentError(f"a {kind} session is (weekday, start, end) ints, got {s!r}")
         if not all(-(2**31) <= int(v) < 2**31 for v in s):
-            raise InvalidArgumentError(f"trade session {s!r} is out of range")
+            raise InvalidArgumentError(f"{kind} session {s!r} is out of range")
         out += struct.pack("<iii", *(int(v) for v in s))
     return bytes(out)
 
@@ -392,6 +413,12 @@ class Engine(_hqt.Engine):
         """What the margin levels are: StopOutMode.PERCENT or StopOutMode.MONEY."""
         return StopOutMode(self._stop_out_mode())
 
+    @property
+    def ticks_outside_quote_sessions(self) -> int:
+        """Ticks skipped so far for lying outside their symbol's ``quote_sessions``
+        (loaded ticks the run has consumed, and ticks given to ``process_event``)."""
+        return int(self._ticks_outside_quote_sessions())
+
     # ---- symbols ---------------------------------------------------------------------
 
     def add_symbol(
@@ -428,6 +455,8 @@ class Engine(_hqt.Engine):
         stops_level: int = 0,
         freeze_level: int = 0,
         trade_sessions: Sequence[tuple[int, int, int]] | None = None,
+        volume_limit: float = 0.0,
+        quote_sessions: Sequence[tuple[int, int, int]] | None = None,
     ) -> int:
         """Add a symbol; returns its id (0, 1, ... in order of addition).
 
@@ -517,6 +546,18 @@ class Engine(_hqt.Engine):
         Outside every session orders, modifications, closes and cancels
         raise MarketClosedError and pending orders do not trigger (they wait
         for the next session). None or empty: always open.
+
+        ``volume_limit`` (MT5's SYMBOL_VOLUME_LIMIT, lots; 0 = none) caps
+        the open positions plus pending orders of one direction; a market
+        order past it does what its ``filling`` says (``order_send``), a
+        pending order past it raises VolumeLimitError (docs/engine.md,
+        "Order filling").
+
+        ``quote_sessions`` (MT5's SymbolInfoSessionQuote; same shape as
+        ``trade_sessions``): the hours the symbol has quotes. A tick outside
+        them (loaded or processed) is skipped as MT5 has no price then: no
+        quote, clock, trigger, bar, swap or callback; they are counted in
+        ``ticks_outside_quote_sessions``. None or empty: always quoted.
         """
         if not isinstance(name, str) or not name:
             raise InvalidArgumentError(f"symbol name must be a non-empty str, got {name!r}")
@@ -582,6 +623,8 @@ class Engine(_hqt.Engine):
             _points(stops_level, "stops_level"),
             _points(freeze_level, "freeze_level"),
             _sessions(trade_sessions),
+            volume_limit,
+            _sessions(quote_sessions, "quote"),
         )
 
     @property
@@ -728,7 +771,7 @@ class Engine(_hqt.Engine):
             c,
             v,
         )
-        self._sketch(symbol_id, t, c)
+        self._sketch(symbol_id, t, c, open=open, high=high, low=low)
         self.__dict__["_loaded"] = True
         if n:
             self.__dict__["_has_bars"] = True
@@ -761,7 +804,7 @@ class Engine(_hqt.Engine):
             c,
             v,
         )
-        self._sketch(symbol_id, t, c, 1e-6)
+        self._sketch(symbol_id, t, c, 1e-6, open=open, high=high, low=low)
         self.__dict__["_loaded"] = True
         if n:
             self.__dict__["_has_bars"] = True
@@ -894,9 +937,15 @@ class Engine(_hqt.Engine):
         return int(tf)
 
     def _sketch(
-        self, symbol_id: SymbolRef, t: NDArray[np.int64], price: NDArray[Any], scale: float = 1.0
+        self,
+        symbol_id: SymbolRef,
+        t: NDArray[np.int64],
+        price: NDArray[Any],
+        scale: float = 1.0,
+        **bar: Any,
     ) -> None:
-        """Keeps a small sample of loaded prices for BacktestResult.plot()."""
+        """Keeps a small sample of loaded prices (with the candles' extremes; `bar`:
+        a bar load's open/high/low) for BacktestResult.plot() and report()."""
         if not len(t):
             return
         sketches: dict[int, PriceSketch] = self.__dict__.setdefault("_price_sketches", {})
@@ -904,7 +953,7 @@ class Engine(_hqt.Engine):
         sk = sketches.get(sid)
         if sk is None:
             sk = sketches[sid] = PriceSketch()
-        sk.add(t, price, scale)
+        sk.add(t, price, scale, **{k: np.asarray(v) for k, v in bar.items()})
 
     def load_csv(
         self,
@@ -1309,6 +1358,8 @@ class Engine(_hqt.Engine):
         on_bar_close: bool = True,
         on_deal: bool = True,
         every_ticks: int = 0,
+        replay_endpoint: str | None = None,
+        replay_window: int = 65_536,
     ) -> str:
         """Publish every event of run() / process_event() on a ZeroMQ socket; returns the endpoint.
 
@@ -1321,6 +1372,12 @@ class Engine(_hqt.Engine):
         :attr:`broadcast_endpoint`). A bind failure raises BroadcastError and
         leaves the engine working, not broadcasting; StateError if already
         broadcasting. May be called from a strategy callback (mid-run).
+
+        ``replay_endpoint`` (e.g. ``"tcp://127.0.0.1:*"``) also binds the
+        snapshot/replay ROUTER (docs/zmq.md section 13; same CURVE key and
+        allow-list), keeping the last ``replay_window`` TRADE, ORDER,
+        POSITION and ACCOUNT events; its address is :attr:`replay_endpoint`.
+        :class:`hqt.subscriber.Mirror` uses it to repair gaps.
         """
         opts = broadcast_options(
             endpoint,
@@ -1335,7 +1392,9 @@ class Engine(_hqt.Engine):
             raise TypeError(f"every_ticks must be an int, not {type(every_ticks).__name__}")
         if not 0 <= every_ticks <= 2**31 - 1:
             raise InvalidArgumentError(f"every_ticks must be in 0..2147483647, got {every_ticks}")
-        self._enable_broadcasting(*opts, bool(on_bar_close), bool(on_deal), every_ticks)
+        self._enable_broadcasting(
+            *opts, bool(on_bar_close), bool(on_deal), every_ticks, replay_endpoint, replay_window
+        )
         return self.broadcast_endpoint or opts[0]
 
     def broadcast_stats(self) -> BroadcastStats:
@@ -1362,6 +1421,7 @@ class Engine(_hqt.Engine):
         trailing_points: int | None = 0,
         magic: int | None = 0,
         type_time: str | int | None = None,
+        filling: str | int | None = None,
     ) -> int:
         """Send an order of any :class:`hqt.OrderType`; returns its ticket.
 
@@ -1378,6 +1438,14 @@ class Engine(_hqt.Engine):
         given, else ``"gtc"``. The order's ``expiration`` shows the time it
         resolves to. A type_time that does not fit the expiration raises
         InvalidArgumentError.
+
+        ``filling`` is MT5's ORDER_TYPE_FILLING, applied when the symbol's
+        ``volume_limit`` leaves room for only part of a market order:
+        ``"fok"`` (default: all or VolumeLimitError), ``"ioc"`` (what fits
+        is filled, the rest canceled), ``"return"`` (what fits is filled,
+        the rest stays as a limit order at the deal's price). Nothing fits
+        (less than the minimum volume): VolumeLimitError whatever the
+        filling. A pending order must fit whole when placed.
         """
         return super().order_send(
             symbol_id,
@@ -1391,6 +1459,7 @@ class Engine(_hqt.Engine):
             trailing_points,
             magic,
             None if type_time is None else int(_type_time(type_time)),
+            None if filling is None else int(_filling(filling)),
         )
 
     def buy_limit(

@@ -16,7 +16,8 @@ derive from the matching built-in exception where one fits, so both
     │   ├── InsufficientMarginError            HQT_E_NO_MONEY
     │   ├── NoPriceError                       HQT_E_NO_PRICE
     │   ├── FrozenError                        HQT_E_FROZEN
-    │   └── MarketClosedError                  HQT_E_MARKET_CLOSED
+    │   ├── MarketClosedError                  HQT_E_MARKET_CLOSED
+    │   └── VolumeLimitError                   HQT_E_LIMIT_VOLUME
     ├── ConversionError                        HQT_E_CONVERSION
     ├── DataError (ValueError)                 bad market data
     │   ├── DataOrderError                     HQT_E_DATA_ORDER
@@ -62,6 +63,7 @@ __all__ = [
     "NoPriceError",
     "FrozenError",
     "MarketClosedError",
+    "VolumeLimitError",
     "ConversionError",
     "DataError",
     "DataOrderError",
@@ -179,6 +181,16 @@ class MarketClosedError(TradeError):
 
     status = 22
     status_name = "HQT_E_MARKET_CLOSED"
+
+
+class VolumeLimitError(TradeError):
+    """The symbol's ``volume_limit`` (MT5's SYMBOL_VOLUME_LIMIT) leaves no room
+    for the order (MT5's TRADE_RETCODE_LIMIT_VOLUME): with ``filling="fok"``
+    the whole volume must fit, with ``"ioc"`` / ``"return"`` at least the
+    minimum volume. Nothing was changed."""
+
+    status = 28
+    status_name = "HQT_E_LIMIT_VOLUME"
 
 
 class ConversionError(HQTError):
@@ -330,6 +342,7 @@ STATUS_EXCEPTIONS: dict[int, type[HQTError]] = {
         NoPriceError,
         FrozenError,
         MarketClosedError,
+        VolumeLimitError,
         ConversionError,
         DataOrderError,
         BadDataError,

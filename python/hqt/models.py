@@ -130,6 +130,8 @@ class SymbolInfo:
     #: MT5's trading rules in points (docs/engine.md, "Trading rules"); 0: none
     stops_level: int = 0
     freeze_level: int = 0
+    #: MT5's SYMBOL_VOLUME_LIMIT in lots (docs/engine.md, "Order filling"); 0: none
+    volume_limit: float = 0.0
 
     @property
     def point(self) -> float:
@@ -173,6 +175,7 @@ class SymbolInfo:
             commission_currency=CommissionCurrency(t[31]),
             stops_level=t[32],
             freeze_level=t[33],
+            volume_limit=_f(t[34]),
         )
 
 

@@ -35,14 +35,16 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from hqt import _optional
+from hqt import _optional, analytics
 from hqt._arrays import as_time_array
 from hqt.constants import DealEntry, DealReason, OrderState, OrderType, PositionType
 from hqt.frames import index_to_ns
+from hqt.html_report import build_report
 from hqt.models import Statistics
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -203,67 +205,125 @@ def _to_frame(pd: Any, kind: str, rec: NDArray[Any], symbols: Sequence[str]) -> 
 
 
 class PriceSketch:
-    """A bounded, evenly decimated copy of a symbol's prices, for plotting.
+    """A bounded, evenly decimated copy of a symbol's prices, for plots and reports.
 
     The engine keeps its market data in native memory that Python cannot
     read back; ``hqt.Engine`` feeds every load into one of these so that
-    ``result.plot()`` can draw the price without keeping the data twice.
-    At most ``2 * cap`` points are kept whatever the amount of data: when
-    full, every other point is dropped and the sampling stride doubles.
+    ``result.plot()`` and ``result.report()`` can draw the price without
+    keeping the data twice. At most ``2 * cap`` buckets are kept whatever the
+    amount of data: when full, neighbouring buckets merge and the stride
+    doubles. Bucket k covers the points with overall index k*stride ...
+    (k+1)*stride - 1; its sample (``arrays()``) is its first point, and it
+    also keeps the open, high, low and close of its points (``ohlc()``), so
+    candles drawn from it keep every extreme.
     """
 
     def __init__(self, cap: int = 20_000) -> None:
         self.cap = cap
         self.stride = 1
-        self.seen = 0  # points offered so far; kept: those whose index is a multiple of stride
-        self._t: list[NDArray[np.int64]] = []
-        self._p: list[NDArray[np.float64]] = []
+        self.seen = 0  # points offered so far
+        # per bucket: sample time and price, open, high, low, close
+        self._cols: list[list[NDArray[Any]]] = [[] for _ in range(6)]
         self.size = 0
 
-    def add(self, time_ns: NDArray[Any], price: NDArray[Any], scale: float = 1.0) -> None:
-        """Samples the points of a load whose overall index is a multiple of `stride`
-        (prices times `scale`).
+    def add(
+        self,
+        time_ns: NDArray[Any],
+        price: NDArray[Any],
+        scale: float = 1.0,
+        *,
+        open: NDArray[Any] | None = None,
+        high: NDArray[Any] | None = None,
+        low: NDArray[Any] | None = None,
+    ) -> None:
+        """Adds a load's points (prices times `scale`); bars pass their open/high/low
+        beside the close as `price`.
 
-        The stride the load ends with is worked out first, so only the kept
-        points are read: a load of N points costs O(2 * cap), not a copy of N
-        (the samples are the same as doubling the stride one halving at a time).
+        The stride the load ends with is worked out first, so the samples are
+        read at O(2 * cap); the high and low are one vectorised pass over the
+        load (numpy reduceat), with no copy of it.
         """
         n = len(time_ns)
         total = self.seen + n
         stride = self.stride
-        while -(-total // stride) > 2 * self.cap:  # ceil(total / stride) kept
+        while -(-total // stride) > 2 * self.cap:  # ceil(total / stride) buckets
             stride *= 2
         if stride != self.stride and self.size:
-            tt, pp = self.arrays()
-            step = stride // self.stride  # kept points are indices 0, s, 2s, ...
-            self._t, self._p = [tt[::step].copy()], [pp[::step].copy()]
-            self.size = len(self._t[0])
+            self._merge(stride // self.stride)
         self.stride = stride
-        first = (-self.seen) % stride
+        first = (-self.seen) % stride  # points that finish the last, partial bucket
         self.seen = total
+        hi = price if high is None else high
+        lo = price if low is None else low
+        if first and self.size and n:
+            k = min(first, n)
+            cols = self._flat()
+            cols[3][-1] = max(cols[3][-1], float(np.max(hi[:k])) * scale)
+            cols[4][-1] = min(cols[4][-1], float(np.min(lo[:k])) * scale)
+            cols[5][-1] = float(price[k - 1]) * scale
         if first >= n:
             return
-        t = np.array(time_ns[first::stride], dtype=np.int64)
-        p = np.array(price[first::stride], dtype=np.float64)
-        if scale != 1.0:
-            p *= scale
-        self._t.append(t)
-        self._p.append(p)
-        self.size += len(t)
+        starts = np.arange(first, n, stride)
+        ends = np.minimum(starts + stride, n) - 1
+        rel = starts - first
+        new = [
+            np.array(time_ns[starts], dtype=np.int64),
+            np.asarray(price[starts], dtype=np.float64) * scale,
+            np.asarray((price if open is None else open)[starts], dtype=np.float64) * scale,
+            np.maximum.reduceat(np.asarray(hi[first:], dtype=np.float64), rel) * scale,
+            np.minimum.reduceat(np.asarray(lo[first:], dtype=np.float64), rel) * scale,
+            np.asarray(price[ends], dtype=np.float64) * scale,
+        ]
+        for col, a in zip(self._cols, new, strict=True):
+            col.append(a)
+        self.size += len(starts)
+
+    def _merge(self, step: int) -> None:
+        """Every `step` neighbouring buckets become one (the last may be partial)."""
+        t, p, o, h, lo, c = self._flat()
+        heads = np.arange(0, len(t), step)
+        tails = np.minimum(heads + step, len(t)) - 1
+        merged = [
+            t[heads],
+            p[heads],
+            o[heads],
+            np.maximum.reduceat(h, heads),
+            np.minimum.reduceat(lo, heads),
+            c[tails],
+        ]
+        self._cols = [[a.copy()] for a in merged]
+        self.size = len(heads)
+
+    def _flat(self) -> list[NDArray[Any]]:
+        if not self.size:
+            return [np.zeros(0, np.int64)] + [np.zeros(0) for _ in range(5)]
+        if len(self._cols[0]) > 1:
+            self._cols = [[np.concatenate(col)] for col in self._cols]
+        return [col[0] for col in self._cols]
 
     def arrays(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """(time_ns, price) of the samples, in order."""
-        if not self._t:
-            return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        if len(self._t) > 1:
-            self._t, self._p = [np.concatenate(self._t)], [np.concatenate(self._p)]
-        return self._t[0], self._p[0]
+        """(time_ns, price) of the samples (each bucket's first point), in order."""
+        cols = self._flat()
+        return cols[0], cols[1]
+
+    def ohlc(self) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]:
+        """(time_ns, open, high, low, close) of the buckets, in order."""
+        cols = self._flat()
+        return cols[0], cols[2], cols[3], cols[4], cols[5]
+
+    def first_last(self) -> tuple[float, float] | None:
+        """The first open and the last close of everything loaded (buy and hold),
+        rounded to the engine's micro units: a load of micro prices (x 1e-6) and
+        one of floats give the same figures."""
+        cols = self._flat()
+        if not self.size:
+            return None
+        return round(float(cols[2][0]), 6), round(float(cols[5][-1]), 6)
 
     def copy(self) -> PriceSketch:
         other = PriceSketch(self.cap)
         other.stride, other.seen, other.size = self.stride, self.seen, self.size
-        t, p = self.arrays()
-        other._t, other._p = ([t.copy()], [p.copy()]) if len(t) else ([], [])
+        other._cols = [[a.copy()] for a in self._flat()] if self.size else [[] for _ in range(6)]
         return other
 
 
@@ -422,10 +482,56 @@ class BacktestResult:
         out["avg_trade"] = float(net.mean()) if len(net) else 0.0
         out["best_trade"] = float(net.max()) if len(net) else 0.0
         out["worst_trade"] = float(net.min()) if len(net) else 0.0
+        out.update(
+            analytics.quant_stats(
+                eq["time"],
+                eq["equity"],
+                s.initial_balance,
+                s.max_drawdown_pct,
+                tr,
+                self.records("positions"),
+                self._buy_hold_mean(),
+            )
+        )
         out["run_seconds"] = self.run.wall_seconds
         events = self.run.events
         secs = self.run.wall_seconds
         out["events_per_second"] = events / secs if events is not None and secs else None
+        return out
+
+    def buy_hold_returns(self) -> dict[str, float]:
+        """Percent return of buying each traded symbol (every loaded one if nothing
+        traded) at its first loaded price and selling at its last (bid or close)."""
+        deals = self.records("deals")
+        ids = sorted(set(deals["symbol_id"].tolist())) if len(deals) else sorted(self._prices)
+        out: dict[str, float] = {}
+        for sid in ids:
+            sk = self._prices.get(sid)
+            fl = sk.first_last() if sk is not None else None
+            name = self.symbols[sid] if sid < len(self.symbols) else str(sid)
+            out[name] = (fl[1] / fl[0] - 1.0) * 100.0 if fl and fl[0] > 0 else float("nan")
+        return out
+
+    def _buy_hold_mean(self) -> float:
+        vals = list(self.buy_hold_returns().values())
+        return float(np.mean(vals)) if vals else float("nan")
+
+    def monthly_returns(self) -> Table:
+        """Percent return of the equity by month (columns Jan..Dec) and year
+        (column Year), one row per year; NaN outside the run. A DataFrame
+        indexed by year with pandas, else a structured array with a year field."""
+        eq = self.records("equity")
+        years, table = analytics.monthly_returns(
+            eq["time"], eq["equity"], self.statistics.initial_balance
+        )
+        cols = [*analytics.MONTHS, "Year"]
+        pd = _optional.optional("pandas")
+        if pd is not None:
+            return pd.DataFrame(table, index=pd.Index(years, name="year"), columns=cols)
+        out = np.zeros(len(years), dtype=[("year", "<i8")] + [(c, "<f8") for c in cols])
+        out["year"] = years
+        for i, c in enumerate(cols):
+            out[c] = table[:, i]
         return out
 
     @property
@@ -439,7 +545,8 @@ class BacktestResult:
             else:
                 for k in ("start", "end"):
                     d[k] = pd.Timestamp(d[k])
-                d["duration"] = pd.Timedelta(d["duration"])
+                for k in ("duration", "max_drawdown_duration"):
+                    d[k] = pd.Timedelta(d[k])
                 self._stats = pd.Series(d, dtype=object, name="hqt")
         return self._stats
 
@@ -597,7 +704,7 @@ class BacktestResult:
         tr = self.records("trades")
         if sid is not None and len(tr):
             tr = tr[tr["symbol_id"] == sid]
-        fig = mpl_figure.Figure(figsize=figsize, layout="constrained")
+        fig = _figure_class(mpl_figure)(figsize=figsize, layout="constrained")
         axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2, 1]})
         ax_p, ax_e, ax_d = axes
         name = self.symbols[sid] if sid is not None and sid < len(self.symbols) else "price"
@@ -642,6 +749,83 @@ class BacktestResult:
         for ax in axes:
             ax.grid(True, alpha=0.3)
         return fig
+
+    # ---- interactive report ---------------------------------------------------------------
+
+    def report(
+        self,
+        path: str | Path | None = None,
+        *,
+        symbol: int | str | None = None,
+        price: PriceLike | None = None,
+        indicators: Mapping[str, Any] | None = None,
+        panels: Mapping[str, Any] | None = None,
+        title: str | None = None,
+        max_candles: int = 1500,
+        max_points: int = 4000,
+        max_trades: int = 5000,
+    ) -> Any:
+        """The interactive report (docs/research.md, "Interactive report"), a
+        :class:`hqt.html_report.Report`: shown inline as a cell's value in
+        Jupyter; with `path`, also written there as one self-contained HTML file.
+
+        Price candles (from the loaded bars or ticks, extremes kept) with the
+        trades' entries and exits, equity and balance, drawdown on one linked
+        time axis; the trades table (linked to the markers), the statistics
+        and the returns by month.
+
+        Args:
+            symbol: whose price and trades to draw (id or name); default: the
+                symbol of the first deal.
+            price: the price to draw instead of the engine's sketch, as in
+                :meth:`plot`; BarData or a frame with open/high/low/close
+                gives its own candles.
+            indicators: name -> series (a ``(time, values)`` pair or a pandas
+                Series with a DatetimeIndex) drawn over the price.
+            panels: name -> series drawn in a panel of their own under the
+                price (oscillators: RSI, MACD...).
+            max_candles / max_points / max_trades: bounds of the page's size.
+
+        A result that carries indicator series of its own (a mapping, or a
+        method, ``indicator_series`` -> {name: series}) has them drawn too:
+        over the price when their values lie on its scale, else in the panel.
+        Needs bokeh (``pip install 'hqt[report]'``).
+        """
+        rep = build_report(
+            self,
+            symbol=symbol,
+            price=price,
+            indicators=indicators,
+            panels=panels,
+            title=title,
+            max_candles=max_candles,
+            max_points=max_points,
+            max_trades=max_trades,
+        )
+        if path is not None:
+            rep.save(path)
+        return rep
+
+    def _price_sketch(self, sid: int | None, price: PriceLike | None) -> PriceSketch | None:
+        """The report's candles: the engine's sketch of `sid`, or one of `price`
+        (BarData or a frame with open/high/low/close keeps its bars' extremes)."""
+        if price is None:
+            return self._prices.get(sid) if sid is not None else None
+        sk = PriceSketch()
+        bars: Any = price
+        if all(hasattr(bars, k) for k in ("open", "high", "low", "close")):
+            t = bars.time if hasattr(bars, "time") else index_to_ns(bars.index)
+            sk.add(
+                as_time_array(t),
+                np.asarray(bars.close, dtype=np.float64),
+                open=np.asarray(bars.open, dtype=np.float64),
+                high=np.asarray(bars.high, dtype=np.float64),
+                low=np.asarray(bars.low, dtype=np.float64),
+            )
+        else:
+            pt, pp = self._price_arg(price)
+            sk.add(pt, pp)
+        return sk
 
     @staticmethod
     def _plot_trades(ax: Any, tr: NDArray[Any], pos: NDArray[Any]) -> None:
@@ -706,6 +890,28 @@ class BacktestResult:
             "price must be a (time, price) pair, a pandas Series with a "
             "DatetimeIndex, TickData or BarData"
         )
+
+
+_FIGURE: Any = None
+
+
+def _figure_class(mpl_figure: Any) -> Any:
+    """A matplotlib Figure that renders itself as PNG for IPython (``_repr_png_``),
+    so ``result.plot()`` as a cell's value shows the chart in Jupyter whatever
+    the matplotlib backend, with no ``%matplotlib inline``."""
+    global _FIGURE
+    if _FIGURE is None or _FIGURE.__mro__[1] is not mpl_figure.Figure:
+
+        class PlotFigure(mpl_figure.Figure):  # type: ignore[misc]
+            def _repr_png_(self) -> bytes:
+                import io
+
+                buf = io.BytesIO()
+                self.savefig(buf, format="png", dpi=90)
+                return buf.getvalue()
+
+        _FIGURE = PlotFigure
+    return _FIGURE
 
 
 def _dt(ns: NDArray[Any]) -> NDArray[Any]:

@@ -76,6 +76,21 @@ from hqt.constants import TOPIC_ORDER as ORDER
 from hqt.constants import TOPIC_POSITION as POSITION
 from hqt.constants import TOPIC_TICK as TICK
 from hqt.constants import TOPIC_TRADE as TRADE
+from hqt.sequenced import (
+    HEARTBEAT,
+    RUN_END,
+    RUN_START,
+    SEQUENCED,
+    SESSION,
+    DecodeError,
+    Heartbeat,
+    RunEnd,
+    RunStart,
+    SessionSymbol,
+    decode_batch,
+    decode_sequenced,
+    decode_session,
+)
 
 __all__ = [
     "TICK",
@@ -110,6 +125,20 @@ __all__ = [
     "CurveKeys",
     "SubscriberStats",
     "Subscriber",
+    # issue 11 (docs/zmq.md sections 11-13)
+    "SEQUENCED",
+    "SESSION",
+    "RUN_START",
+    "RUN_END",
+    "HEARTBEAT",
+    "RunStart",
+    "RunEnd",
+    "Heartbeat",
+    "SessionSymbol",
+    "decode_sequenced",
+    "decode_session",
+    "decode_batch",
+    "Mirror",  # noqa: F822 -- provided by the module __getattr__ below (import cycle)
 ]
 
 # ---------------------------------------------------------------- topics
@@ -332,10 +361,6 @@ _DECODERS = tuple(zip(_PAYLOAD, _RECORD_TYPES, FRAME_SIZES, strict=False))
 _new = tuple.__new__
 
 
-class DecodeError(ValueError):
-    """A frame that is not one of SPEC section 2's: unknown topic or wrong size."""
-
-
 Buffer = bytes | bytearray | memoryview
 
 
@@ -424,6 +449,7 @@ class SubscriberStats:
         "received",
         "bytes",
         "malformed",
+        "skipped",
         "deal_ticket_gaps",
         "deal_ticket_regressions",
         "orphan_position_updates",
@@ -438,6 +464,9 @@ class SubscriberStats:
         self.received: dict[int, int] = {t: 0 for t in TOPICS}
         self.bytes = 0
         self.malformed = 0
+        #: Well-formed frames of issue 11's topic bytes (SESSION, 0x80|T)
+        #: that a plain subscriber receives when subscribed to b"" (see Mirror).
+        self.skipped = 0
         self.deal_ticket_gaps = 0
         self.deal_ticket_regressions = 0
         self.orphan_position_updates = 0
@@ -575,6 +604,30 @@ class Subscriber:
             return None
         return self._socket.recv(zmq.NOBLOCK)
 
+    def recv_batch(
+        self,
+        max_frames: int = 8192,
+        timeout: float | None = ...,  # type: ignore[assignment]
+    ) -> list[bytes]:
+        """Up to ``max_frames`` raw frames: waits (``timeout``) for the first, then
+        takes what is already queued without waiting. Not decoded and not
+        counted in ``stats``: decode them together with
+        :func:`hqt.sequenced.decode_batch` (the fast path, docs/zmq.md)."""
+        frames: list[bytes] = []
+        first = self.recv_frame(timeout)
+        if first is None:
+            return frames
+        frames.append(first)
+        append = frames.append
+        recv = self._socket.recv
+        noblock = zmq.NOBLOCK  # a local: this loop is the whole cost per frame
+        try:
+            for _ in range(max_frames - 1):
+                append(recv(noblock))
+        except zmq.Again:
+            pass
+        return frames
+
     def recv(self, timeout: float | None = ...) -> Record | None:  # type: ignore[assignment]
         """The next decoded record, or None after ``timeout`` seconds.
 
@@ -587,7 +640,10 @@ class Subscriber:
             try:
                 record = decode(frame)
             except DecodeError:
-                self.stats.malformed += 1
+                if frame and (frame[0] == SESSION or SEQUENCED <= frame[0] <= SEQUENCED | 7):
+                    self.stats.skipped += 1
+                else:
+                    self.stats.malformed += 1
                 continue
             self.stats.observe(record)
             return record
@@ -617,3 +673,12 @@ class Subscriber:
     def __repr__(self) -> str:
         topics = "all" if self.topics is None else ",".join(TOPIC_NAMES[t] for t in self.topics)
         return f"Subscriber({self.endpoint!r}, topics={topics}, curve={self.curve is not None})"
+
+
+def __getattr__(name: str) -> Any:
+    # Mirror lives in hqt.mirror, which imports this module: loaded on first use.
+    if name == "Mirror":
+        from hqt.mirror import Mirror
+
+        return Mirror
+    raise AttributeError(f"module 'hqt.subscriber' has no attribute {name!r}")

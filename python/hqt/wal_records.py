@@ -1244,6 +1244,10 @@ class SymbolConfig:
     freeze_level: int = 0
     #: (weekday, start, end) triples; written only when there are some
     trade_sessions: tuple[tuple[int, int, int], ...] = ()
+    #: MT5's SYMBOL_VOLUME_LIMIT, lots x 1e6; written only when set
+    volume_limit: int = 0
+    #: quote sessions, (weekday, start, end); written only when there are some
+    quote_sessions: tuple[tuple[int, int, int], ...] = ()
 
     def _swap_bytes(self) -> bytes:
         """The swap fields (empty when swaps are disabled)."""
@@ -1277,6 +1281,15 @@ class SymbolConfig:
         out = b"\xc6" + struct.pack("<I", len(self.trade_sessions))
         for s in self.trade_sessions:
             out += struct.pack("<iii", *s)
+        return out
+
+    def _volume_limit_bytes(self) -> bytes:
+        """The volume limit (tag 0xC7), empty when there is none."""
+        out = b"\xc7" + struct.pack("<q", self.volume_limit) if self.volume_limit else b""
+        if self.quote_sessions:  # tag 0xC8, as the trade sessions' 0xC6
+            out += b"\xc8" + struct.pack("<I", len(self.quote_sessions))
+            for s in self.quote_sessions:
+                out += struct.pack("<iii", *s)
         return out
 
     def _rule_bytes(self) -> bytes:
@@ -1373,7 +1386,7 @@ def configuration_fingerprint(
             s.spread,
         )
         buf += extra + s._swap_bytes() + s._commission_bytes()
-        buf += s._rule_bytes() + s._session_bytes()
+        buf += s._rule_bytes() + s._session_bytes() + s._volume_limit_bytes()
     if rollover_time:  # seconds of day, when not the default 00:00
         buf += b"\xc3" + struct.pack("<q", rollover_time)
     h = 0xCBF29CE484222325

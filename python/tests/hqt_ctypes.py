@@ -280,6 +280,8 @@ class SymbolSpecV2(C.Structure):
             ("trade_sessions", C.c_void_p),
             ("trade_session_count", C.c_size_t),
         ]
+        + [("volume_limit", i64)]  # appended: MT5's SYMBOL_VOLUME_LIMIT (lots x 1e6)
+        + [("quote_sessions", C.c_void_p), ("quote_session_count", C.c_size_t)]  # appended
     )
 
 

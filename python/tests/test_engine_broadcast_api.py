@@ -57,15 +57,19 @@ def sub_socket(
 
 
 def drain(sock: zmq.Socket, idle: float = 0.3, limit: float = 10.0) -> list[bytes]:
-    """Every frame until none arrives for `idle` seconds (at most `limit` seconds)."""
+    """Every SPEC frame until none arrives for `idle` seconds (at most `limit`
+    seconds). SESSION frames (issue 11, topic 8: run start and end) are left
+    out: they are not counted in the SPEC topics' stats."""
     out: list[bytes] = []
     end = time.monotonic() + limit
     while time.monotonic() < end and sock.poll(int(idle * 1000)):
         while True:
             try:
-                out.append(sock.recv(zmq.NOBLOCK))
+                f = sock.recv(zmq.NOBLOCK)
             except zmq.Again:
                 break
+            if f[:1] != bytes([S.SESSION]):
+                out.append(f)
     return out
 
 
@@ -367,15 +371,16 @@ def test_backpressure_never_blocks_and_counts_every_frame(ctx, tmp_path):
     }
     for topic, count in produced.items():
         c = stats[topic]
-        assert c.sent + c.dropped == count, S.TOPIC_NAMES[topic]
+        # Issue 11: the slow subscriber's drops happen in its own pipe, which
+        # the publisher cannot see: every frame is counted as sent.
+        assert (c.sent, c.dropped) == (count, 0), S.TOPIC_NAMES[topic]
         assert c.bytes == c.sent * SIZES[topic]
-    assert stats["TICK"].dropped > 0
-    assert stats.total_dropped == sum(stats[x].dropped for x in S.TOPICS) > 0
-    assert stats.total_sent + stats.total_dropped == sum(produced.values())
-    # every frame counted as sent reaches the subscriber that stayed connected
+    assert stats.total_sent == sum(produced.values())
+    # The subscriber that did not read lost (only) its own frames, in order.
     received = by_topic(drain(slow, idle=0.5, limit=20))
-    for topic in S.TOPICS:
-        assert len(received[topic]) == stats[topic].sent, S.TOPIC_NAMES[topic]
+    assert 0 < len(received[S.TICK]) < n
+    times = [r.time for r in received[S.TICK]]
+    assert times == sorted(times)
 
 
 # ---- bind failures and bad options ----------------------------------------------------------

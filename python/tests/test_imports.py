@@ -39,6 +39,8 @@ LAZY_THIRD_PARTY = {
     "cloudpickle",
     "pytest",
     "IPython",
+    "bokeh",  # extra hqt[report]: BacktestResult.report()
+    "jinja2",  # bokeh's, for the report's page template
 }
 
 #: (module, imported hqt module) pairs a function may import, and why

@@ -406,18 +406,18 @@ def test_wait_for_subscribers_times_out_and_stats_threadsafe(ctx):
     b.close()
 
 
-def test_backpressure_returns_false_and_counts(ctx, tmp_path):
+def test_a_full_subscriber_queue_costs_only_that_subscriber(ctx, tmp_path):
+    # Issue 11: libzmq drops per pipe; the publisher cannot see it, so every
+    # publish succeeds and counts as sent, and the stalled subscriber alone loses.
     path = Path(tmp_path) / "bp.ipc"
     endpoint = f"ipc://{path}" if len(str(path)) < 100 else "tcp://127.0.0.1:*"
     b = hqt.Broadcaster(endpoint, sndhwm=5, wait_subscribers=1, wait_timeout=5.0)
     sub = connect(ctx, b.endpoint, rcvhwm=5)  # never reads while we publish
     results = [b.publish_tick(0, T + i, 1.1, 1.1001) for i in range(100_000)]
     stats = b.stats()
-    dropped = results.count(False)
-    assert dropped > 0
-    assert stats["TICK"].dropped == dropped and stats["TICK"].sent == results.count(True)
-    assert stats.total_sent + stats.total_dropped == 100_000
-    assert len(recv_all(sub, idle=0.5)) == stats["TICK"].sent
+    assert results.count(True) == 100_000
+    assert (stats["TICK"].sent, stats.total_dropped) == (100_000, 0)
+    assert 0 < len(recv_all(sub, idle=0.5)) < 100_000
     b.close()
 
 

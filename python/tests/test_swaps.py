@@ -244,3 +244,11 @@ def test_kill9_resume_gives_identical_swaps(tmp_path):
         resumed = run(log, 0)
         assert resumed.returncode == 0, resumed.stderr
         assert json.loads(resumed.stdout) == ref, f"killed after {die_after} ticks"
+
+
+def test_the_reopen_modes_are_refused_with_the_reason():
+    """SYMBOL_SWAP_MODE_REOPEN_CURRENT / _REOPEN_BID (7, 8) are left out:
+    docs/engine.md, "Reopen modes (left out)"."""
+    for mode in ("reopen_current", "reopen_bid", 7, 8):
+        with pytest.raises(hqt.InvalidArgumentError, match="REOPEN.*not modelled"):
+            engine(swap_mode=mode)

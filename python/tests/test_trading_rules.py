@@ -321,7 +321,7 @@ def test_c_order_request_v2(lib):
     orders, n = (H.Order * 2)(), C.c_size_t()
     assert lib.hqt_engine_orders(e, orders, 2, C.byref(n)) == 0 and n.value == 1
     assert orders[0].expiration == T0 + DAY_NS  # DAY: the next 00:00
-    r.filling = 1  # IOC is not modelled: refused
+    r.filling = 3  # not an ORDER_FILLING_* value: refused
     assert lib.hqt_engine_order_send_v2(e, C.byref(r), C.byref(t)) == 1
     r.filling, r.type_time = 0, 7
     assert lib.hqt_engine_order_send_v2(e, C.byref(r), C.byref(t)) == 1

@@ -26,13 +26,11 @@ extension Engine {
         guard q.bid > 0 else {
             throw HQTError(.noPrice, "\(spec.name) has no quote yet: load or process a tick or bar first")
         }
-        for (name, value) in [
-            ("sl", request.sl), ("tp", request.tp), ("price", request.price), ("stop limit", request.stopLimit),
-        ] {
-            guard value >= 0, value <= Engine.maxPrice else {
-                throw HQTError(.invalidPrice, "\(name) \(FixedPoint.format(value)) must be >= 0 (0 = none)")
-            }
-        }
+        // One check per field, no array: this runs on every order.
+        try Engine.checkRequestPrice("sl", request.sl)
+        try Engine.checkRequestPrice("tp", request.tp)
+        try Engine.checkRequestPrice("price", request.price)
+        try Engine.checkRequestPrice("stop limit", request.stopLimit)
         guard request.trailingPoints >= 0, request.trailingPoints <= 1_000_000_000 else {
             throw HQTError(.invalidArgument, "trailing stop must be 0...1e9 points")
         }
@@ -45,9 +43,10 @@ extension Engine {
             try checkStopsLevel(
                 side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp, spec: spec,
                 what: "the current \(side == .buy ? "bid" : "ask")")
+            let (volume, rest) = try fillableVolume(request)
             let order = Order(
                 ticket: 0, symbolID: request.symbolID, type: request.type, state: .filled,
-                volume: request.volume, price: 0, stopLimit: 0, sl: request.sl, tp: request.tp,
+                volume: volume, price: 0, stopLimit: 0, sl: request.sl, tp: request.tp,
                 expiration: 0, timeSetup: now, trailingPoints: request.trailingPoints, magic: request.magic)
             guard
                 let fill = try marketFill(
@@ -57,8 +56,13 @@ extension Engine {
                 throw HQTError(.internal, "market order produced no fill")
             }
             try commit(.fill(fill))
+            // IOC cancels the rest; RETURN keeps it as an order (Engine+Filling.swift).
+            if rest > 0 && request.filling == .return {
+                try commit(.orderPlace(returnRemainder(request, volume: rest, price: fill.deal.price)))
+            }
             return fill.positionTicket
         }
+        try checkPendingVolumeLimit(request)
         let expiration = try expiration(of: request)
         try checkPendingTerms(
             type: request.type, price: request.price, stopLimit: request.stopLimit,
@@ -234,28 +238,39 @@ extension Engine {
         }
     }
 
+    @inline(__always)
+    static func checkRequestPrice(_ name: StaticString, _ value: Int64) throws(HQTError) {
+        guard value >= 0, value <= Engine.maxPrice else {
+            throw HQTError(.invalidPrice, "\(name) \(FixedPoint.format(value)) must be >= 0 (0 = none)")
+        }
+    }
+
     /// SL below and TP above the reference for buys; the reverse for sells.
-    func checkStops(side: Side, reference: Int64, sl: Int64, tp: Int64, spec: SymbolSpec, what: String) throws(HQTError)
-    {
-        // The reference is formatted only for a message: this check runs on every order.
+    /// `what` (the reference's name) is built only for a message: this
+    /// check runs on every order.
+    func checkStops(
+        side: Side, reference: Int64, sl: Int64, tp: Int64, spec: SymbolSpec, what: @autoclosure () -> String
+    ) throws(HQTError) {
         var r: String { FixedPoint.format(reference) }
         if side == .buy {
             if sl > 0 && sl >= reference {
                 throw HQTError(
-                    .invalidStops, "\(spec.name) buy: stop loss \(FixedPoint.format(sl)) must be below \(what) \(r)")
+                    .invalidStops, "\(spec.name) buy: stop loss \(FixedPoint.format(sl)) must be below \(what()) \(r)")
             }
             if tp > 0 && tp <= reference {
                 throw HQTError(
-                    .invalidStops, "\(spec.name) buy: take profit \(FixedPoint.format(tp)) must be above \(what) \(r)")
+                    .invalidStops, "\(spec.name) buy: take profit \(FixedPoint.format(tp)) must be above \(what()) \(r)"
+                )
             }
         } else {
             if sl > 0 && sl <= reference {
                 throw HQTError(
-                    .invalidStops, "\(spec.name) sell: stop loss \(FixedPoint.format(sl)) must be above \(what) \(r)")
+                    .invalidStops, "\(spec.name) sell: stop loss \(FixedPoint.format(sl)) must be above \(what()) \(r)")
             }
             if tp > 0 && tp >= reference {
                 throw HQTError(
-                    .invalidStops, "\(spec.name) sell: take profit \(FixedPoint.format(tp)) must be below \(what) \(r)")
+                    .invalidStops,
+                    "\(spec.name) sell: take profit \(FixedPoint.format(tp)) must be below \(what()) \(r)")
             }
         }
     }

@@ -38,18 +38,18 @@ extension Engine {
 
     /// Stops level on the SL/TP of a request against `reference` (Bid for
     /// a buy position, Ask for a sell, the entry price of a pending order).
-    func checkStopsLevel(side: Side, reference: Int64, sl: Int64, tp: Int64, spec: SymbolSpec, what: String)
-        throws(HQTError)
-    {
+    func checkStopsLevel(
+        side: Side, reference: Int64, sl: Int64, tp: Int64, spec: SymbolSpec, what: @autoclosure () -> String
+    ) throws(HQTError) {
         guard spec.stopsLevel > 0 else { return }
         let d = distance(points: spec.stopsLevel, spec)
         let slGap = side == .buy ? reference - sl : sl - reference
         let tpGap = side == .buy ? tp - reference : reference - tp
         if sl > 0 && slGap < d {
-            throw tooClose("stop loss", sl, spec, what: what, reference: reference)
+            throw tooClose("stop loss", sl, spec, what: what(), reference: reference)
         }
         if tp > 0 && tpGap < d {
-            throw tooClose("take profit", tp, spec, what: what, reference: reference)
+            throw tooClose("take profit", tp, spec, what: what(), reference: reference)
         }
     }
 
@@ -254,16 +254,36 @@ public struct TradeSession: Sendable, Equatable {
 extension SymbolSpec {
     /// Whether `time` (ns) falls in a trade session: start <= second of the
     /// day < end on its weekday. No sessions: always.
-    func isTradeOpen(at time: Int64) -> Bool {
-        guard !tradeSessions.isEmpty else { return true }
+    func isTradeOpen(at time: Int64) -> Bool { TradeSession.any(tradeSessions, contains: time) }
+
+    /// Whether `time` falls in a quote session (no sessions: always).
+    func isQuoteOpen(at time: Int64) -> Bool { TradeSession.any(quoteSessions, contains: time) }
+
+    /// The quote sessions in the configuration fingerprint, only when there are some.
+    func writeQuoteSessions(into w: ByteWriter) {
+        guard !quoteSessions.isEmpty else { return }
+        w.u8(0xC8)  // tag: the quote sessions follow (0xC7 is volume_limit)
+        w.u32(UInt32(quoteSessions.count))
+        for t in quoteSessions { w.i32(t.weekday); w.i32(t.start); w.i32(t.end) }
+    }
+}
+
+extension TradeSession {
+    /// Whether `time` (ns) falls in one of `sessions`: start <= second of
+    /// the day < end on its weekday. No sessions: always.
+    static func any(_ sessions: [TradeSession], contains time: Int64) -> Bool {
+        guard !sessions.isEmpty else { return true }
         let secondsPerDay: Int64 = 86_400
         let seconds = time >= 0 ? time / 1_000_000_000 : (time - 999_999_999) / 1_000_000_000
         let day = seconds >= 0 ? seconds / secondsPerDay : (seconds - secondsPerDay + 1) / secondsPerDay
         // 1970-01-01 was a Thursday (4 in MT5's numbering).
         let weekday = Int32(((day % 7) + 7 + 4) % 7)
         let second = Int32(seconds - day * secondsPerDay)
-        return tradeSessions.contains { $0.weekday == weekday && $0.start <= second && second < $0.end }
+        return sessions.contains { $0.weekday == weekday && $0.start <= second && second < $0.end }
     }
+}
+
+extension SymbolSpec {
 
     /// The sessions in the configuration fingerprint, only when there are some.
     func writeSessions(into w: ByteWriter) {

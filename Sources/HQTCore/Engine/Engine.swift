@@ -53,6 +53,9 @@ public final class Engine {
     public internal(set) var currentTime: Int64 = .min
     /// Events processed so far (run and process); the journal's event index.
     public internal(set) var eventsProcessed: Int64 = 0
+    /// Ticks skipped outside quote sessions that the loaded data no longer
+    /// shows: given to `process`, or in a dropped `source` window.
+    var processedOutsideQuotes: Int64 = 0
     /// Where in event processing the engine is (written into journal records).
     var phase: LedgerPhase = .between
     /// The clock before the current tick (bars built from ticks close
@@ -256,6 +259,7 @@ public final class Engine {
         quotes[Int(id)].contractSize = multiplier
         quotes[Int(id)].contractUnits = multiplier % FixedPoint.scale == 0 ? multiplier / FixedPoint.scale : 0
         quotes[Int(id)].point = spec.point
+        quotes[Int(id)].quoteGated = !spec.quoteSessions.isEmpty
         symbols.append(spec)
         legMargins.append(LegMargins())
         symbolIDs[spec.name] = id

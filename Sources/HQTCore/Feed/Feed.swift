@@ -108,7 +108,8 @@ final class Feed {
     /// builders, handing each to `visit` along with the bars those builders
     /// close before it (`builtBar`); the feed itself does not move.
     func walk(
-        upTo end: Int, visit: (_ event: Event, _ index: Int) throws(HQTError) -> Void,
+        upTo end: Int, skipTick: (_ symbolID: UInt32, _ time: Int64) -> Bool = { _, _ in false },
+        visit: (_ event: Event, _ index: Int) throws(HQTError) -> Void,
         builtBar: (_ bar: Bar, _ index: Int) throws(HQTError) -> Void
     ) throws(HQTError) {
         let template = leaves()
@@ -127,6 +128,11 @@ final class Feed {
             } else {
                 let s = ticks[-1 - source]!
                 let time = s.time[row]
+                // A tick outside its quote sessions: the run skipped it (no bars, no callback).
+                if skipTick(s.symbolID, time) {
+                    index += 1
+                    continue
+                }
                 let own = buildersBySymbol[Int(s.symbolID)]
                 for b in Feed.closing(privateBuilders, among: own, at: time) {
                     privateBuilders[b].active = false

@@ -27,6 +27,8 @@ extension Engine {
             s.writeCommissionFields(into: w)
             s.writeRuleFields(into: w)
             s.writeSessions(into: w)
+            s.writeVolumeLimit(into: w)
+            s.writeQuoteSessions(into: w)
         }
         // The rollover time, only when not the default (Engine+Swaps.swift).
         if rolloverTime != 0 { w.u8(0xC3); w.i64(rolloverTime) }

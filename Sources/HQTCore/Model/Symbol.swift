@@ -65,6 +65,13 @@ public struct SymbolSpec: Sendable, Equatable {
     /// MT5's trade sessions (SymbolInfoSessionTrade): when orders are
     /// accepted and pending orders trigger; empty: always.
     public var tradeSessions: [TradeSession] = []
+    /// MT5's SYMBOL_VOLUME_LIMIT: the most lots × 1e6 of open positions and
+    /// pending orders in one direction (0: none); the volume the filling
+    /// policies fill against (Engine+Filling.swift).
+    public var volumeLimit: Int64 = 0
+    /// MT5's quote sessions (SymbolInfoSessionQuote): a loaded or processed
+    /// tick outside them is skipped (MT5 has no quotes then); empty: always.
+    public var quoteSessions: [TradeSession] = []
 
     public init(name: String, baseCurrency: String, profitCurrency: String, marginCurrency: String = "") {
         self.name = name
@@ -128,12 +135,17 @@ public struct SymbolSpec: Sendable, Equatable {
         for (field, value) in [("stops_level", stopsLevel), ("freeze_level", freezeLevel)] {
             guard value >= 0, value <= 1_000_000_000 else { throw bad("\(field) must be 0...1e9 points, got \(value)") }
         }
-        guard tradeSessions.count <= 7 * 64 else { throw bad("at most 448 trade sessions") }
-        for t in tradeSessions {
-            guard (0...6).contains(t.weekday), t.start >= 0, t.start < t.end, t.end <= 86_400 else {
-                throw bad(
-                    "trade session (\(t.weekday), \(t.start), \(t.end)) needs weekday 0...6 (0 = Sunday) and 0 <= start < end <= 86400 seconds"
-                )
+        guard volumeLimit >= 0, volumeLimit <= 1_000_000_000 * FixedPoint.scale else {
+            throw bad("volume_limit must be 0...1e9 lots (0: none), got \(FixedPoint.format(volumeLimit))")
+        }
+        for (kind, sessions) in [("trade", tradeSessions), ("quote", quoteSessions)] {
+            guard sessions.count <= 7 * 64 else { throw bad("at most 448 \(kind) sessions") }
+            for t in sessions {
+                guard (0...6).contains(t.weekday), t.start >= 0, t.start < t.end, t.end <= 86_400 else {
+                    throw bad(
+                        "\(kind) session (\(t.weekday), \(t.start), \(t.end)) needs weekday 0...6 (0 = Sunday) and 0 <= start < end <= 86400 seconds"
+                    )
+                }
             }
         }
         try validateCalc(bad)
@@ -251,6 +263,9 @@ struct SymbolState {
     var trailingStops: Int32 = 0
     /// Bars being built from this symbol's ticks.
     var builders: Int32 = 0
+    /// The symbol has quote sessions: its ticks are checked against them
+    /// (Engine+QuoteSessions.swift).
+    var quoteGated: Bool = false
     /// Earliest close time of those bars (the tick path's only check).
     var nextBarClose: Int64 = .min
     /// The symbol's open positions, summed (see TriggerIndex.swift).

@@ -179,6 +179,9 @@ public struct OrderRequest: Sendable {
     /// MT5's ORDER_TYPE_TIME of a pending order; nil: `.specified` when
     /// `expiration` is set, else `.gtc` (HQT's rule before type_time).
     public var typeTime: OrderTypeTime? = nil
+    /// MT5's ORDER_TYPE_FILLING: what happens when the symbol's volume
+    /// limit leaves room for part of the order (Engine+Filling.swift).
+    public var filling: OrderFilling = .fok
 
     public init(
         symbolID: UInt32, type: OrderType, volume: Int64, price: Int64 = 0,

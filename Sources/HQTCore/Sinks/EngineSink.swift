@@ -21,6 +21,20 @@ public protocol EngineSink: AnyObject {
     func accountChanged(_ engine: Engine, time: Int64)
     /// A margin call (1) or a stop-out (2) starts.
     func marginEvent(_ engine: Engine, event: MarginEvent, time: Int64)
+    /// `run()` starts a run, or continues a paused one (`resumed`).
+    func runStarted(_ engine: Engine, resumed: Bool)
+    /// `run()` stopped between two events on an interrupt; a later
+    /// `run()` continues it (`runStarted(resumed: true)`).
+    func runPaused(_ engine: Engine)
+    /// `run()` finished the run (`failed`: it ended on an error).
+    func runEnded(_ engine: Engine, failed: Bool)
+}
+
+// The run boundaries are optional for a sink: most watch events only.
+extension EngineSink {
+    public func runStarted(_ engine: Engine, resumed: Bool) {}
+    public func runPaused(_ engine: Engine) {}
+    public func runEnded(_ engine: Engine, failed: Bool) {}
 }
 
 /// The MARGIN frame's event byte (SPEC section 2).
@@ -129,6 +143,21 @@ extension Engine {
     func notifyAccount(time: Int64) {
         guard sinkSet.active else { return }
         for sink in sinkSet.sinks { sink.accountChanged(self, time: time) }
+    }
+
+    func notifyRun(started resumed: Bool) {
+        guard sinkSet.active else { return }
+        for sink in sinkSet.sinks { sink.runStarted(self, resumed: resumed) }
+    }
+
+    func notifyRunPaused() {
+        guard sinkSet.active else { return }
+        for sink in sinkSet.sinks { sink.runPaused(self) }
+    }
+
+    func notifyRunEnded(failed: Bool) {
+        guard sinkSet.active else { return }
+        for sink in sinkSet.sinks { sink.runEnded(self, failed: failed) }
     }
 
     func notifyMargin(_ event: MarginEvent) {

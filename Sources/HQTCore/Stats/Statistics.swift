@@ -138,6 +138,10 @@ struct Drawdowns {
             lowest = min(lowest, v)
             let dd = peak - v
             guard dd > 0 else { continue }
+            // The division only where the percent may be a new maximum (a
+            // loose bound, so the exact test below decides as before): this
+            // loop runs over every equity sample.
+            guard dd > maximal || Double(dd) * 100 >= relativePct * Double(peak) * (1 - 1e-9) else { continue }
             let pct = peak > 0 ? Double(dd) / Double(peak) * 100 : 0
             if dd > maximal { maximal = dd; maximalPct = pct }
             if pct > relativePct { relativePct = pct; relative = dd }
@@ -147,7 +151,10 @@ struct Drawdowns {
 }
 
 extension Engine {
-    public func statistics() -> Statistics {
+    /// The run's statistics; `report: false` leaves the MT5 report
+    /// (`Statistics.report`) at its defaults, for callers that don't read it
+    /// (it walks the trades and the equity curve again).
+    public func statistics(report withReport: Bool = true) -> Statistics {
         var s = Statistics()
         s.initialBalance = initialBalance
         s.finalBalance = balance
@@ -175,7 +182,7 @@ extension Engine {
         s.sharpeRatio = Engine.sharpe([initialBalance] + dailyEquity(), periodsPerYear: 252)
         s.ticksProcessed = ticksProcessed
         s.barsProcessed = barsProcessed
-        s.report = report(s)
+        if withReport { s.report = report(s) }
         return s
     }
 
@@ -211,7 +218,12 @@ extension Engine {
         // no cost on the tick path, and exact after a recovery (the curve is
         // in the snapshot).
         var minRatio = Double.infinity
-        for p in equityCurve where p.margin > 0 { minRatio = min(minRatio, Double(p.equity) / Double(p.margin)) }
+        for p in equityCurve where p.margin > 0 {
+            // Divides only where the ratio may be a new minimum (a loose bound).
+            let bound = minRatio * Double(p.margin)
+            guard Double(p.equity) <= bound + abs(bound) * 1e-9 + 1 else { continue }
+            minRatio = min(minRatio, Double(p.equity) / Double(p.margin))
+        }
         if minRatio.isFinite { r.marginLevelMinimum = minRatio * 100 }
 
         // Trades by side and outcome.
@@ -330,15 +342,29 @@ extension Engine {
     /// Last equity of each UTC day of the equity curve, oldest first.
     func dailyEquity() -> [Int64] {
         var result: [Int64] = []
-        var lastDay = Int64.min
-        for point in equityCurve {
-            let day = point.time / Timeframe.nsPerDay
-            if day == lastDay {
-                result[result.count - 1] = point.equity
-            } else {
-                result.append(point.equity); lastDay = day
-            }
+        guard let first = equityCurve.first else { return result }
+        // The day is recomputed only when a sample leaves the current one
+        // (the curve is in time order): no division or array write per sample.
+        // (Truncating division: before 1970 a "day" is not one window, so
+        // there every sample takes the division.)
+        func window(_ day: Int64) -> (Int64, Int64) {
+            day >= 0 ? (day &* Timeframe.nsPerDay, day &* Timeframe.nsPerDay &+ Timeframe.nsPerDay) : (.max, .min)
         }
+        var day = first.time / Timeframe.nsPerDay
+        var (dayStart, dayEnd) = window(day)
+        var lastEquity = first.equity
+        for point in equityCurve {
+            if point.time >= dayEnd || point.time < dayStart {
+                let next = point.time / Timeframe.nsPerDay
+                if next != day {
+                    result.append(lastEquity)
+                    day = next
+                }
+                (dayStart, dayEnd) = window(day)
+            }
+            lastEquity = point.equity
+        }
+        result.append(lastEquity)
         return result
     }
 

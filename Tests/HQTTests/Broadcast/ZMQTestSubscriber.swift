@@ -77,6 +77,8 @@ struct LE {
     mutating func u32(_ v: UInt32) { add(UInt64(v), 4) }
     mutating func u64(_ v: UInt64) { add(v, 8) }
     mutating func i64(_ v: Int64) { add(UInt64(bitPattern: v), 8) }
+    /// Reads a little-endian integer of up to 8 bytes.
+    static func u64(_ b: [UInt8]) -> UInt64 { b.reversed().reduce(0) { $0 << 8 | UInt64($1) } }
     private mutating func add(_ v: UInt64, _ n: Int) {
         for i in 0..<n { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
     }

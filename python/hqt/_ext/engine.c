@@ -261,6 +261,17 @@ engine_stop_out_mode(HQTEngineObject *self, PyObject *unused)
     return PyLong_FromLong(mode);
 }
 
+/* Ticks skipped for lying outside their symbol's quote sessions. */
+static PyObject *
+engine_ticks_outside_quote_sessions(HQTEngineObject *self, PyObject *unused)
+{
+    int64_t n = 0;
+    (void)unused;
+    ENTER(self);
+    CALL(hqt_engine_ticks_outside_quote_sessions(self->engine, &n));
+    return PyLong_FromLongLong(n);
+}
+
 static PyObject *
 engine_set_equity_interval(HQTEngineObject *self, PyObject *arg)
 {
@@ -285,7 +296,7 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
                              "swap_mode", "swap_long", "swap_short", "swap_rollover3days",
                              "commission_per_deal", "commission_percent", "commission_entry",
                              "commission_currency", "stops_level", "freeze_level",
-                             "trade_sessions", NULL};
+                             "trade_sessions", "volume_limit", "quote_sessions", NULL};
     const char *name, *base = NULL, *profit = NULL, *margin = NULL;
     PyObject *contract = Py_None, *digits = Py_None, *mode = Py_None, *vmin = Py_None,
              *vstep = Py_None, *vmax = Py_None, *comm = Py_None, *spread = Py_None,
@@ -293,16 +304,18 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
              *tsize = Py_None, *tvalue = Py_None, *hedged = Py_None, *leg = Py_None,
              *swap_mode = Py_None, *swap_long = Py_None, *swap_short = Py_None, *swap3 = Py_None,
              *per_deal = Py_None, *percent = Py_None, *centry = Py_None, *ccurrency = Py_None,
-             *stops = Py_None, *freeze = Py_None, *sessions = Py_None;
+             *stops = Py_None, *freeze = Py_None, *sessions = Py_None, *vlimit = Py_None,
+             *qsessions = Py_None;
     hqt_symbol_spec_v2 spec;
     uint32_t id;
     ENTER(self);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOOOOOOOOOOOOO:_add_symbol",
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zzzOOOOOOOOOOOOOOOOOOOOOOOOOOOOO:_add_symbol",
                                      kwlist, &name, &base, &profit, &margin, &contract, &digits,
                                      &mode, &vmin, &vstep, &vmax, &comm, &spread, &calc, &rate,
                                      &initial, &maintenance, &tsize, &tvalue, &hedged, &leg,
                                      &swap_mode, &swap_long, &swap_short, &swap3, &per_deal,
-                                     &percent, &centry, &ccurrency, &stops, &freeze, &sessions))
+                                     &percent, &centry, &ccurrency, &stops, &freeze, &sessions,
+                                     &vlimit, &qsessions))
         return NULL;
     CALL(hqt_symbol_spec_v2_init(&spec, sizeof spec));
     spec.name = name;
@@ -338,7 +351,8 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
         (ccurrency != Py_None &&
          hqt_as_i32(ccurrency, "commission_currency", &spec.commission_currency) < 0) ||
         (stops != Py_None && hqt_as_i64(stops, "stops_level", &spec.stops_level) < 0) ||
-        (freeze != Py_None && hqt_as_i64(freeze, "freeze_level", &spec.freeze_level) < 0))
+        (freeze != Py_None && hqt_as_i64(freeze, "freeze_level", &spec.freeze_level) < 0) ||
+        (vlimit != Py_None && hqt_to_micro(vlimit, "volume_limit", &spec.volume_limit) < 0))
         return NULL;
     /* trade_sessions: bytes of packed hqt_trade_session (three int32 each), built by hqt.Engine. */
     if (sessions != Py_None) {
@@ -352,6 +366,18 @@ engine_add_symbol(HQTEngineObject *self, PyObject *args, PyObject *kw)
         }
         spec.trade_sessions = (const hqt_trade_session *)buf;
         spec.trade_session_count = (size_t)len / sizeof(hqt_trade_session);
+    }
+    if (qsessions != Py_None) {
+        char *buf;
+        Py_ssize_t len;
+        if (PyBytes_AsStringAndSize(qsessions, &buf, &len) < 0)
+            return NULL;
+        if (len % (Py_ssize_t)sizeof(hqt_trade_session) != 0) {
+            PyErr_SetString(PyExc_ValueError, "quote_sessions: packed int32 triples expected");
+            return NULL;
+        }
+        spec.quote_sessions = (const hqt_trade_session *)buf;
+        spec.quote_session_count = (size_t)len / sizeof(hqt_trade_session);
     }
     CALL(hqt_engine_add_symbol_v2(self->engine, &spec, &id));
     return PyLong_FromUnsignedLong(id);
@@ -380,7 +406,7 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
     CALL(hqt_engine_symbol_info(self->engine, id, &s));
     CALL(hqt_symbol_spec_v2_init(&c, sizeof c));
     CALL(hqt_engine_symbol_spec(self->engine, id, &c));
-    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLLiLLLLLLiiiLLLLiiLL)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
+    return Py_BuildValue("(Is#s#s#s#LiiLLLLLLLLiLLLLLLiiiLLLLiiLLL)", s.symbol_id, s.name, (Py_ssize_t)strnlen(s.name, sizeof s.name),
                          s.base_currency, (Py_ssize_t)strnlen(s.base_currency, sizeof s.base_currency),
                          s.profit_currency, (Py_ssize_t)strnlen(s.profit_currency, sizeof s.profit_currency),
                          s.margin_currency, (Py_ssize_t)strnlen(s.margin_currency, sizeof s.margin_currency),
@@ -396,7 +422,7 @@ engine_symbol_info(HQTEngineObject *self, PyObject *arg)
                          (long long)c.swap_short, (long long)c.commission_per_deal,
                          (long long)c.commission_percent, (int)c.commission_entry,
                          (int)c.commission_currency, (long long)c.stops_level,
-                         (long long)c.freeze_level);
+                         (long long)c.freeze_level, (long long)c.volume_limit);
 }
 
 static PyObject *
@@ -446,6 +472,8 @@ static PyMethodDef engine_core_methods[] = {
     {"_tick_model", (PyCFunction)engine_tick_model, METH_NOARGS, NULL},
     FAST("_set_margin_levels", engine_set_margin_levels, NULL),
     {"_stop_out_mode", (PyCFunction)engine_stop_out_mode, METH_NOARGS, NULL},
+    {"_ticks_outside_quote_sessions", (PyCFunction)engine_ticks_outside_quote_sessions, METH_NOARGS,
+     NULL},
     {"set_equity_interval", (PyCFunction)engine_set_equity_interval, METH_O,
      PyDoc_STR("set_equity_interval($self, interval_ns, /)\n--\n\n"
                "Interval of equity curve samples in ns (default 60 s).")},
@@ -488,6 +516,10 @@ static PyGetSetDef engine_core_getset[] = {
      PyDoc_STR("True while a resumed run re-feeds warm-up events (trading is refused)."), NULL},
     {"broadcast_endpoint", (getter)hqt_engine_get_broadcast_endpoint, NULL,
      PyDoc_STR("The endpoint the engine publishes on ('*' port resolved), or None."), NULL},
+    {"replay_endpoint", (getter)hqt_engine_get_replay_endpoint, NULL,
+     PyDoc_STR("The snapshot/replay ROUTER endpoint (docs/zmq.md section 13), or None."), NULL},
+    {"broadcast_run_id", (getter)hqt_engine_get_broadcast_run_id, NULL,
+     PyDoc_STR("Run id of the sequenced and SESSION frames while broadcasting, or None."), NULL},
     {NULL}
 };
 

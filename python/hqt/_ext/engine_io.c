@@ -163,8 +163,9 @@ hqt_engine_enable_broadcasting_py(HQTEngineObject *self, PyObject *const *args,
     static const char *const names[] = {"endpoint", "sndhwm", "linger", "curve_secret_key",
                                         "allowed_client_keys", "wait_subscribers",
                                         "wait_timeout_ms", "on_bar_close", "on_deal",
-                                        "every_ticks", NULL};
-    PyObject *a[10];
+                                        "every_ticks", "replay_endpoint", "replay_window",
+                                        NULL};
+    PyObject *a[12];
     hqt_broadcast_options o;
     hqt_broadcast_cadence c;
     hqt_io_keys k;
@@ -187,7 +188,34 @@ hqt_engine_enable_broadcasting_py(HQTEngineObject *self, PyObject *const *args,
     }
     if (a[9] && hqt_as_i64(a[9], "every_ticks", &c.every_ticks) < 0)
         goto fail;
-    int st = hqt_engine_enable_broadcasting(self->engine, &o, &c);
+    /* The sized structs carry the issue-11 replay options. */
+    hqt_broadcast_options_v2 o2;
+    hqt_broadcast_cadence_v2 c2;
+    hqt_broadcast_options_v2_init(&o2, sizeof o2);
+    hqt_broadcast_cadence_v2_init(&c2, sizeof c2);
+    o2.endpoint = o.endpoint;
+    o2.sndhwm = o.sndhwm;
+    o2.linger = o.linger;
+    o2.curve_secret_key = o.curve_secret_key;
+    o2.allowed_client_keys = o.allowed_client_keys;
+    o2.allowed_client_key_count = o.allowed_client_key_count;
+    o2.wait_subscribers = o.wait_subscribers;
+    o2.wait_timeout_ms = o.wait_timeout_ms;
+    c2.on_bar_close = c.on_bar_close;
+    c2.on_deal = c.on_deal;
+    c2.every_ticks = c.every_ticks;
+    if (a[10] && a[10] != Py_None) {
+        if (!PyUnicode_Check(a[10])) {
+            PyErr_SetString(PyExc_TypeError, "replay_endpoint must be a str or None");
+            goto fail;
+        }
+        o2.replay_endpoint = PyUnicode_AsUTF8(a[10]);
+        if (!o2.replay_endpoint)
+            goto fail;
+    }
+    if (a[11] && a[11] != Py_None && hqt_as_i32(a[11], "replay_window", &o2.replay_window) < 0)
+        goto fail;
+    int st = hqt_engine_enable_broadcasting_v2(self->engine, &o2, &c2);
     hqt_io_keys_release(&k);
     CALL(st);
     Py_RETURN_NONE;
@@ -240,3 +268,32 @@ hqt_engine_get_broadcast_endpoint(HQTEngineObject *self, void *closure)
     return PyUnicode_DecodeUTF8(buf, (Py_ssize_t)strlen(buf), "replace");
 }
 
+
+PyObject *
+hqt_engine_get_replay_endpoint(HQTEngineObject *self, void *closure)
+{
+    char buf[1024];
+    int on = 0;
+    (void)closure;
+    ENGINE_ENTER(self);
+    CALL(hqt_engine_is_broadcasting(self->engine, &on));
+    if (!on)
+        Py_RETURN_NONE;
+    if (hqt_engine_replay_endpoint(self->engine, buf, sizeof buf) != HQT_OK)
+        Py_RETURN_NONE; /* broadcasting without a replay endpoint */
+    return PyUnicode_DecodeUTF8(buf, (Py_ssize_t)strlen(buf), "replace");
+}
+
+PyObject *
+hqt_engine_get_broadcast_run_id(HQTEngineObject *self, void *closure)
+{
+    uint64_t id = 0;
+    int on = 0;
+    (void)closure;
+    ENGINE_ENTER(self);
+    CALL(hqt_engine_is_broadcasting(self->engine, &on));
+    if (!on)
+        Py_RETURN_NONE;
+    CALL(hqt_engine_broadcast_run_id(self->engine, &id));
+    return PyLong_FromUnsignedLongLong(id);
+}

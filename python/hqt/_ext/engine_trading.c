@@ -24,8 +24,8 @@ engine_order_send(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs
 {
     static const char *const names[] = {"symbol_id", "type", "volume", "price", "stop_limit",
                                         "sl", "tp", "expiration", "trailing_points", "magic",
-                                        "type_time", NULL};
-    PyObject *a[11];
+                                        "type_time", "filling", NULL};
+    PyObject *a[12];
     hqt_order_request_v2 r;
     uint64_t ticket;
     ENTER(self);
@@ -40,7 +40,8 @@ engine_order_send(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs
         (a[7] && a[7] != Py_None && hqt_as_i64(a[7], "expiration", &r.expiration) < 0) ||
         (a[8] && a[8] != Py_None && hqt_as_i64(a[8], "trailing_points", &r.trailing_points) < 0) ||
         (a[9] && a[9] != Py_None && hqt_as_u64(a[9], "magic", &r.magic) < 0) ||
-        (a[10] && a[10] != Py_None && hqt_as_i32(a[10], "type_time", &r.type_time) < 0))
+        (a[10] && a[10] != Py_None && hqt_as_i32(a[10], "type_time", &r.type_time) < 0) ||
+        (a[11] && a[11] != Py_None && hqt_as_i32(a[11], "filling", &r.filling) < 0))
         return NULL;
     int st = hqt_engine_order_send_v2(self->engine, &r, &ticket);
     return ticket_result(st, ticket);
@@ -188,7 +189,7 @@ engine_deposit(HQTEngineObject *self, PyObject *arg)
 PyMethodDef hqt_engine_trading_methods[] = {
     FAST("order_send", engine_order_send,
          "order_send($self, symbol_id, type, volume, price=None, stop_limit=None, sl=None, tp=None, "
-         "expiration=None, trailing_points=0, magic=0, type_time=None)\n--\n\n"
+         "expiration=None, trailing_points=0, magic=0, type_time=None, filling=None)\n--\n\n"
          "Send an order of any type (hqt.OrderType); returns its ticket."),
     FAST("buy", engine_buy,
          "buy($self, symbol_id, volume, sl=None, tp=None)\n--\n\n"

@@ -188,6 +188,8 @@ PyObject *hqt_engine_disable_broadcasting_py(HQTEngineObject *self, PyObject *un
 PyObject *hqt_engine_is_broadcasting_py(HQTEngineObject *self, PyObject *unused);
 PyObject *hqt_engine_broadcast_stats_py(HQTEngineObject *self, PyObject *unused);
 PyObject *hqt_engine_get_broadcast_endpoint(HQTEngineObject *self, void *closure);
+PyObject *hqt_engine_get_replay_endpoint(HQTEngineObject *self, void *closure);
+PyObject *hqt_engine_get_broadcast_run_id(HQTEngineObject *self, void *closure);
 
 extern PyTypeObject HQTWAL_Type;
 extern PyTypeObject HQTBroadcaster_Type;
