@@ -13,13 +13,17 @@ broadcaster that sends neither: then every run id and seq is None.
   SPEC frame and its sequenced twin (adjacent on the wire) become one item.
 * :class:`SequenceTracker` counts per topic what was received and, from the
   sequence numbers and SESSION's ``next_seq``, exactly what was lost.
-* :func:`decode_session` reads a SESSION frame.
+* :func:`decode_session` reads a SESSION frame (through :mod:`hqt.sequenced`,
+  which owns the byte layouts) into one :class:`Session` shape.
 """
 
 from __future__ import annotations
 
 import struct
-from typing import Any, NamedTuple
+from typing import NamedTuple
+
+from hqt import sequenced
+from hqt.sequenced import SessionSymbol
 
 __all__ = [
     "SPEC_TOPICS",
@@ -33,20 +37,18 @@ __all__ = [
     "Pairer",
     "SequenceTracker",
     "Session",
-    "SymbolInfo",
     "decode_session",
 ]
 
 #: Topic bytes fixed by SPEC section 2.
 SPEC_TOPICS = range(8)
 #: SESSION topic byte (docs/zmq.md section 12).
-SESSION = 8
+SESSION = sequenced.SESSION
 #: A sequenced twin of topic T is published on ``SEQ_BIT | T``.
-SEQ_BIT = 0x80
+SEQ_BIT = sequenced.SEQUENCED
 SESSION_KINDS = ("RUN_START", "RUN_END", "HEARTBEAT")
 _SEQ_HEADER = struct.Struct("<QQ")  # run id, seq (after the topic byte)
-_SESSION_HEADER = struct.Struct("<BBQQ8Q")  # 82 bytes
-_RUN_END = struct.Struct("<BqqqqQII")  # 49 bytes at offset 82
+_SESSION_HEADER = struct.Struct("<BBQQ8Q")  # 82 bytes: the run id of any SESSION frame
 
 
 class Split(NamedTuple):
@@ -236,20 +238,9 @@ class SequenceTracker:
         return self.run_id is not None
 
 
-class SymbolInfo(NamedTuple):
-    """One entry of RUN_START's symbol table."""
-
-    symbol_id: int
-    digits: int
-    contract_size: int  # x 1e6
-    name: str
-    base_currency: str
-    profit_currency: str
-    margin_currency: str
-
-
 class Session(NamedTuple):
-    """A SESSION frame (docs/zmq.md section 12); fields of other kinds are None."""
+    """A SESSION frame (docs/zmq.md section 12) in one shape for every kind; fields
+    another kind does not carry are None. Decoded by :func:`hqt.sequenced.decode_session`."""
 
     kind: int
     run_id: int
@@ -258,7 +249,7 @@ class Session(NamedTuple):
     resumed: bool | None = None
     balance: int | None = None
     currency: str | None = None
-    symbols: tuple[SymbolInfo, ...] | None = None
+    symbols: tuple[SessionSymbol, ...] | None = None
     status: int | None = None  # RUN_END: 0 completed, 1 failed
     equity: int | None = None
     margin: int | None = None
@@ -274,58 +265,34 @@ class Session(NamedTuple):
         )
 
 
-class _Reader:
-    def __init__(self, data: bytes, at: int) -> None:
-        self.data, self.at = data, at
-
-    def take(self, fmt: str) -> Any:
-        values = struct.unpack_from(fmt, self.data, self.at)
-        self.at += struct.calcsize(fmt)
-        return values[0] if len(values) == 1 else values
-
-    def text(self) -> str:
-        n = self.take("<B")
-        raw = self.data[self.at : self.at + n]
-        if len(raw) != n:
-            raise struct.error("string runs past the frame")
-        self.at += n
-        return raw.decode("utf-8", "replace")
-
-
 def decode_session(frame: bytes) -> Session:
-    """A SESSION frame as a :class:`Session`; ValueError if it is not one."""
-    if len(frame) < _SESSION_HEADER.size or frame[0] != SESSION:
-        raise ValueError(f"not a SESSION frame ({len(frame)} bytes)")
-    topic, kind, run_id, time, *next_seq = _SESSION_HEADER.unpack_from(frame)
-    head = Session(kind, run_id, time, tuple(next_seq))
-    try:
-        if kind == 0:
-            r = _Reader(frame, _SESSION_HEADER.size)
-            flags, balance = r.take("<Bq")
-            currency = r.text()
-            symbols = []
-            for _ in range(r.take("<I")):
-                sid, digits, contract = r.take("<Iiq")
-                symbols.append(
-                    SymbolInfo(sid, digits, contract, r.text(), r.text(), r.text(), r.text())
-                )
-            return head._replace(
-                resumed=bool(flags & 1), balance=balance, currency=currency, symbols=tuple(symbols)
-            )
-        if kind == 1:
-            status, bal, eq, mg, free, deals, npos, nord = _RUN_END.unpack_from(
-                frame, _SESSION_HEADER.size
-            )
-            return head._replace(
-                status=status,
-                balance=bal,
-                equity=eq,
-                margin=mg,
-                free_margin=free,
-                deals=deals,
-                open_positions=npos,
-                pending_orders=nord,
-            )
-    except struct.error as e:
-        raise ValueError(f"truncated SESSION {SESSION_KINDS[kind]} frame: {e}") from None
-    return head
+    """A SESSION frame as a :class:`Session`; ValueError (``hqt.sequenced.DecodeError``)
+    if it is not a well-formed one."""
+    r = sequenced.decode_session(frame)
+    if isinstance(r, sequenced.RunStart):
+        return Session(
+            sequenced.RUN_START,
+            r.run_id,
+            r.time,
+            r.next_seq,
+            resumed=r.resumed,
+            balance=r.balance,
+            currency=r.currency,
+            symbols=r.symbols,
+        )
+    if isinstance(r, sequenced.RunEnd):
+        return Session(
+            sequenced.RUN_END,
+            r.run_id,
+            r.time,
+            r.next_seq,
+            status=int(r.failed),
+            balance=r.balance,
+            equity=r.equity,
+            margin=r.margin,
+            free_margin=r.free_margin,
+            deals=r.deals,
+            open_positions=r.open_positions,
+            pending_orders=r.pending_orders,
+        )
+    return Session(sequenced.HEARTBEAT, r.run_id, r.time, r.next_seq)

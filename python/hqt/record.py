@@ -53,6 +53,7 @@ from hqt._stream import (
     subscriptions,
 )
 from hqt.constants import FRAME_FORMATS, TOPIC_NAMES
+from hqt.sequenced import batch_dtype
 from hqt.subscriber import CurveArg, CurveKeys, Record, _curve_keys, decode, topic_of
 
 __all__ = ["Recorder", "RecordingStats", "load", "frames", "records", "Playback", "main"]
@@ -61,28 +62,10 @@ PathLike = Union[str, "os.PathLike[str]"]
 FORMAT = "hqt.record/1"  # file metadata key "hqt.format": a reader checks it
 _FEATURE = "hqt.record (Parquet recordings)"
 
-# Structured dtypes of the SPEC frames, from the same struct formats the decoder uses:
-# the whole frames of one topic are viewed as one numpy array, no per-row Python object.
-_NUMPY_CODE = {"B": "u1", "H": "<u2", "I": "<u4", "Q": "<u8", "q": "<i8"}
-_FIELDS = (
-    ("symbol_id", "time", "bid", "ask"),
-    ("symbol_id", "timeframe", "time", "open", "high", "low", "close", "volume"),
-    ("ticket", "symbol_id", "time", "volume", "price", "profit"),
-    ("ticket", "symbol_id", "time", "kind", "volume", "price"),
-    ("time", "balance", "equity", "margin", "free_margin"),
-    ("time", "margin", "free_margin", "margin_level", "event"),
-    ("ticket", "symbol_id", "time", "kind", "volume", "open_price", "sl", "tp", "profit"),
-    ("time", "balance", "equity", "profit", "margin_level"),
-)
-
-
-def _dtype(topic: int) -> np.dtype[Any]:
-    fmt = FRAME_FORMATS[topic][1:]  # skip "<"
-    names = ("topic", *_FIELDS[topic])
-    return np.dtype([(n, _NUMPY_CODE[c]) for n, c in zip(names, fmt, strict=True)])
-
-
-_DTYPES = tuple(_dtype(t) for t in range(len(FRAME_FORMATS)))
+# Structured dtypes of the SPEC frames (hqt.sequenced's): the whole frames of one topic
+# are viewed as one numpy array, no per-row Python object.
+_DTYPES = tuple(batch_dtype(t) for t in range(len(FRAME_FORMATS)))
+_FIELDS = tuple(d.names[1:] for d in _DTYPES)  # after "topic"
 
 
 def _pa() -> Any:
