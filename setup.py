@@ -98,8 +98,8 @@ hqt_ext = Extension(
 setup(
     version=read_version(),
     package_dir={"": "python"},
-    packages=["hqt"],
-    package_data={"hqt": ["py.typed", "*.pyi", "libhqt.so", "include/hqt.h"]},
+    packages=["hqt", "hqt.dashboard"],
+    package_data={"hqt": ["py.typed", "*.pyi", "libhqt.so", "include/hqt.h"], "hqt.dashboard": ["page.html"]},
     # the extension's C sources are in the sdist (MANIFEST.in), not in the installed package
     exclude_package_data={"hqt": ["_ext/*"]},
     ext_modules=[hqt_ext],

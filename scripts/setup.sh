@@ -8,8 +8,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-# chromium + chromium-driver: the headless browser of the report test
-# (python/tests/test_report_browser.py, driven by selenium).
+# chromium + chromium-driver: the headless browser of the report and dashboard
+# tests (python/tests/test_report_browser.py, test_dashboard.py; selenium drives it).
 packages=(libzmq3-dev zlib1g-dev python3-dev pkg-config gcc chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do

@@ -19,4 +19,8 @@ swift test --skip-build
 
 echo "== Python tests"
 export PYTHONPATH="$root/python${PYTHONPATH:+:$PYTHONPATH}"
+# Artefacts the tests keep (the dashboard's screenshots) stay after the run, for
+# reading and for CI to collect; HQT_ARTIFACTS moves them. Said before pytest so
+# that pytest's summary stays the last line.
+echo "== test artefacts (kept): ${HQT_ARTIFACTS:-$root/python/tests/artifacts}"
 python3 -m pytest python/tests -q -p no:cacheprovider

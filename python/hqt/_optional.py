@@ -9,7 +9,10 @@ extra      package        used by
 pandas     pandas         DataFrames in results, ``Engine.load_dataframe``
 plot       matplotlib     ``BacktestResult.plot()``
 progress   tqdm           progress bars of long ``run()`` calls
-parquet    pyarrow        ``hqt.data.read_parquet``, ``Engine.load_parquet``
+parquet    pyarrow        ``hqt.data.read_parquet``, ``Engine.load_parquet``, ``hqt.record``
+dashboard  starlette,     ``python -m hqt.dashboard`` (websockets: uvicorn's
+           uvicorn,       websocket protocol)
+           websockets
 report     bokeh          ``BacktestResult.report()`` (interactive HTML)
 zmq        pyzmq          ``hqt.subscriber``, ``python -m hqt.monitor``
 numba      numba          ``hqt.numba``: strategies compiled with numba
@@ -33,6 +36,8 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "matplotlib": ("plot", "matplotlib"),
     "tqdm": ("progress", "tqdm"),
     "pyarrow": ("parquet", "pyarrow"),
+    "starlette": ("dashboard", "starlette"),
+    "uvicorn": ("dashboard", "uvicorn"),
     "bokeh": ("report", "bokeh"),
     "zmq": ("zmq", "pyzmq"),
     "optuna": ("optimize", "optuna"),  # hqt.optimize(method="tpe") (issue 14)
