@@ -631,7 +631,7 @@ class Playback:
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m hqt.record",
-        description="Record an HQT broadcast to rolling Parquet files (docs/zmq.md, Recorder).",
+        description="Record an HQT broadcast to rolling Parquet files (docs/zmq.md section 15).",
     )
     ap.add_argument("endpoint", help="broadcaster endpoint, e.g. tcp://localhost:5555")
     ap.add_argument("out", help="directory for the Parquet files (created if missing)")

@@ -58,7 +58,7 @@ def serve(
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m hqt.dashboard",
-        description="Live web dashboard of an HQT broadcast (docs/zmq.md, Dashboard).",
+        description="Live web dashboard of an HQT broadcast (docs/zmq.md section 14).",
     )
     ap.add_argument("endpoint", help="broadcaster endpoint, e.g. tcp://localhost:5555")
     ap.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
