@@ -99,7 +99,10 @@ setup(
     version=read_version(),
     package_dir={"": "python"},
     packages=["hqt", "hqt.dashboard"],
-    package_data={"hqt": ["py.typed", "*.pyi", "libhqt.so", "include/hqt.h"], "hqt.dashboard": ["page.html"]},
+    package_data={
+        "hqt": ["py.typed", "*.pyi", "libhqt.so", "include/hqt.h"],
+        "hqt.dashboard": ["page.html"],
+    },
     # the extension's C sources are in the sdist (MANIFEST.in), not in the installed package
     exclude_package_data={"hqt": ["_ext/*"]},
     ext_modules=[hqt_ext],

@@ -6,6 +6,7 @@ Run from the repository root: ``python3 -m pytest python/tests -q`` (after
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,32 @@ import hqt  # noqa: E402
 
 # hqt's own pytest plugin (fixtures hqt_engine, hqt_ticks, ...; see hqt.testing)
 pytest_plugins = ["hqt.testing"]
+
+# scripts/test.sh (and so CI) sets HQT_STRICT_SKIPS=1: there a skipped test
+# means a missing install step (a browser, numba, auditwheel, ...), which must
+# fail the run instead of hiding behind a skip. Outside it, skips stay skips.
+STRICT_SKIPS = os.environ.get("HQT_STRICT_SKIPS") == "1"
+
+
+def _strict(report: Any, what: str) -> None:
+    if STRICT_SKIPS and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{what} skipped under HQT_STRICT_SKIPS=1 (a missing dependency?): {report.longrepr}"
+        )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+    outcome = yield
+    _strict(outcome.get_result(), "test")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: Any) -> Any:
+    outcome = yield
+    _strict(outcome.get_result(), "module")
+
 
 HEADER = ROOT / "include" / "hqt.h"
 LIBHQT = PYDIR / "hqt" / "libhqt.so"

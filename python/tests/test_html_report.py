@@ -167,7 +167,7 @@ def test_a_result_that_carries_indicators_has_them_drawn(result):
 
 def test_report_without_bokeh_names_the_extra(result, monkeypatch):
     monkeypatch.setitem(_optional._overrides, "bokeh", None)
-    with pytest.raises(_optional.MissingExtraError, match=r"hqt\[report\]"):
+    with pytest.raises(_optional.MissingExtraError, match=r"hqt-engine\[report\]"):
         result.report()
 
 

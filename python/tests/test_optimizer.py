@@ -160,5 +160,5 @@ def test_tpe_without_optuna_names_the_extra(monkeypatch):
     from hqt import _optional
 
     monkeypatch.setitem(_optional._overrides, "optuna", None)
-    with pytest.raises(hqt.MissingExtraError, match=r"pip install 'hqt\[optimize\]'"):
+    with pytest.raises(hqt.MissingExtraError, match=r"pip install 'hqt-engine\[optimize\]'"):
         hqt.optimize(Cross, SPACE, BARS, ENGINE_ARGS, method="tpe", n_trials=2, processes=0)

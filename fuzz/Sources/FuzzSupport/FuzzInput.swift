@@ -61,7 +61,10 @@ public struct FuzzInput {
 /// Every status the C ABI documents, HQT_E_INTERNAL excluded: it means a
 /// bug in HQT, which is exactly what the fuzzer looks for.
 public func check(_ status: Int32, _ call: StaticString) {
-    guard (0...18).contains(status) else {
+    // Any documented status but HQT_E_INTERNAL (a bug): the list grows with
+    // the header, so it is asked of the library rather than written here.
+    let name = String(cString: hqt_status_name(status))
+    guard status >= 0, status != 99, name != "HQT_E_UNKNOWN_STATUS" else {
         fail("\(call) returned \(status) (\(String(cString: hqt_status_name(status)))): \(lastError())")
     }
     if status != 0 && lastError().isEmpty {
