@@ -148,7 +148,7 @@ final class ReplaySpill {
         var h = [UInt8](repeating: 0, count: Self.headerSize)
         let headerOK = h.withUnsafeMutableBytes { b -> Bool in
             guard preadAll(fds[r], b.baseAddress!, b.count, 0) else { return false }
-            return b.load(fromByteOffset: 32, as: UInt32.self) == Self.crc(b.baseAddress!, 32).littleEndian
+            return b.loadUnaligned(fromByteOffset: 32, as: UInt32.self) == Self.crc(b.baseAddress!, 32).littleEndian
                 && Array(b[0..<8]) == Self.magic
                 && UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 16, as: UInt64.self)) == runID
                 && UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 24, as: UInt64.self)) == base[r]
