@@ -215,3 +215,35 @@ def test_a_damaged_spill_answers_gone_and_the_rest_still_works(ctx, tmp_path):
     assert (status, len(frames)) == (0, 3)
     parts = ask(ctx, ep, b"S")
     assert parts[0][:2] == b"S\x00"
+
+
+def test_the_spill_is_behind_the_same_curve_allow_list(ctx, tmp_path):
+    server_pub, server_sec = (k.decode() for k in zmq.curve_keypair())
+    listed_pub, listed_sec = (k.decode() for k in zmq.curve_keypair())
+    e = engine(3000, tmp_path / "run.wal")
+    endpoint = e.enable_broadcasting(
+        LOOPBACK,
+        curve_secret_key=server_sec,
+        allowed_client_keys=[listed_pub],
+        replay_endpoint=LOOPBACK,
+        replay_window=WINDOW,
+    )
+    e.run(Busy())
+    keys = S.CurveKeys(server_pub, listed_pub, listed_sec)
+    m = Mirror(endpoint, e.replay_endpoint, context=ctx, curve=keys, timeout=0.2).run()
+    assert_mirror_equals_engine(m, e)
+    assert m.gone[S.TRADE] == [] and m.repaired[S.TRADE] == len(e.deals) > 10 * WINDOW
+    m.close()
+    # A client outside the allow-list gets nothing, old range or not.
+    d = ctx.socket(zmq.DEALER)
+    d.linger = 0
+    other_pub, other_sec = zmq.curve_keypair()
+    d.curve_serverkey, d.curve_publickey, d.curve_secretkey = (
+        server_pub.encode(),
+        other_pub,
+        other_sec,
+    )
+    d.connect(e.replay_endpoint)
+    d.send(struct.pack("<cBQQ", b"R", S.TRADE, 0, 5))
+    assert not d.poll(300)
+    d.close()
