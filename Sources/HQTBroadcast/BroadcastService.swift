@@ -290,8 +290,7 @@ final class BroadcastService {
         }
         let first = body.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 2, as: UInt64.self)) }
         let end = body.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 10, as: UInt64.self)) }
-        var r = store.range(
-            ring: ring, first: first, end: end, limit: replyLimit, keep: spill == nil ? nil : store.capacity)
+        var r = store.range(ring: ring, first: first, end: end, limit: replyLimit)
         if let spill { r = withSpill(spill, store: store, ring: ring, first: first, end: end, memory: r) }
         var head: [UInt8] = [UInt8(ascii: "R"), r.gone ? 1 : 0, UInt8(topic)]
         for v in [shared.runID, r.first, r.end, r.windowFirst] { SessionFrame.append(&head, v) }
@@ -313,10 +312,10 @@ final class BroadcastService {
         return out
     }
 
-    /// With a spill: a range the spill holds comes from disk (it holds the
-    /// unbroken range base ..< end, every event the memory window gave up
-    /// once the service thread caught up); anything else as memory answers.
-    /// A damaged record answers GONE for itself alone (`windowFirst` =
+    /// With a spill: the window answers what it holds (`memory`); an older
+    /// range the spill holds comes from disk (it holds the unbroken range
+    /// base ..< end: every event, once the service thread caught up); else
+    /// memory slots not yet given up to the spill. A damaged record answers GONE for itself alone (`windowFirst` =
     /// first + 1: a client marks that one event lost and asks on); a damaged
     /// header makes the file useless, and the memory window answers as it
     /// would without a spill. `windowFirst` is otherwise the oldest seq answerable.
@@ -326,8 +325,13 @@ final class BroadcastService {
     ) -> ReplayStore.Range {
         let base = spill.base[ring]
         let top = spill.end[ring]
-        guard first >= base, first < top else {
+        if !memory.gone {
             var r = memory
+            r.windowFirst = min(base, r.windowFirst)
+            return r
+        }
+        guard first >= base, first < top else {
+            var r = store.range(ring: ring, first: first, end: requestedEnd, limit: replyLimit, keep: store.capacity)
             if first < base || !r.gone { r.windowFirst = min(base, r.windowFirst) }
             return r
         }
