@@ -33,7 +33,7 @@ let package = Package(
         .systemLibrary(name: "CHQTABI"),
         .target(name: "HQTCore", swiftSettings: releaseSpeed),
         .target(name: "HQTWAL", dependencies: ["HQTCore", "CZlib"], swiftSettings: releaseSpeed),
-        .target(name: "HQTBroadcast", dependencies: ["HQTCore", "CZeroMQ"], swiftSettings: releaseSpeed),
+        .target(name: "HQTBroadcast", dependencies: ["HQTCore", "CZeroMQ", "CZlib"], swiftSettings: releaseSpeed),
         .target(
             name: "HQTCAPI",
             dependencies: ["HQTCore", "HQTWAL", "HQTBroadcast", "CHQTABI"],

@@ -31,6 +31,12 @@ public struct BroadcastOptions: Sendable {
     public var replayEndpoint: String? = nil
     /// Events of each of TRADE, ORDER, POSITION, ACCOUNT the replay store keeps.
     public var replayWindow: Int = 65_536
+    /// Path prefix of the replay spill (docs/zmq.md section 13, "Beyond the
+    /// window"): older TRADE/ORDER/POSITION/ACCOUNT events go to
+    /// `<prefix>.trade` etc. and are served from there. nil: none, older
+    /// ranges answer GONE. Needs `replayEndpoint`. `Engine.enableBroadcasting`
+    /// sets it to `<WAL path>.stream` when the engine has a WAL attached.
+    public var replaySpillPath: String? = nil
 
     public init() {}
 

@@ -101,18 +101,25 @@ final class BroadcastShared: @unchecked Sendable {
 final class BroadcastService {
     static let heartbeatMilliseconds: Int64 = 500
     static let replyLimit = 4096
+    /// Frames moved from the store to the spill per lock hold.
+    static let spillChunk = 4096
 
     /// The ROUTER's bound endpoint, nil when no replay endpoint was asked for.
     let endpoint: String?
     private let shared: BroadcastShared
     private let router: UnsafeMutableRawPointer
+    /// Events older than the window, on disk (nil without a WAL / spill path).
+    private let spill: ReplaySpill?
+    /// Spill scratch: `spillChunk` frames, then `spillChunk` records.
+    private let spillFrames: UnsafeMutableRawPointer
+    private let spillRecords: UnsafeMutableRawPointer
     private var thread: pthread_t = 0
     private var running = false
 
     /// Creates the ROUTER (bound only with a replay endpoint) and starts the thread.
     init(
         context: UnsafeMutableRawPointer, shared: BroadcastShared, replayEndpoint: String?,
-        curveSecretKey: [UInt8]?
+        curveSecretKey: [UInt8]?, spill: ReplaySpill? = nil
     ) throws(HQTError) {
         guard let s = zmq_socket(context, ZMQ_ROUTER) else {
             throw zmqError("cannot create the replay ROUTER socket")
@@ -150,6 +157,10 @@ final class BroadcastService {
         endpoint = bound
         router = s
         self.shared = shared
+        self.spill = spill
+        // Largest frame 62 bytes, largest record 74 (ReplaySpill.recordSize).
+        spillFrames = .allocate(byteCount: spill == nil ? 1 : Self.spillChunk * 64, alignment: 8)
+        spillRecords = .allocate(byteCount: spill == nil ? 1 : Self.spillChunk * 80, alignment: 8)
         let box = Unmanaged.passRetained(self).toOpaque()
         let rc = pthread_create(
             &thread, nil,
@@ -160,6 +171,7 @@ final class BroadcastService {
             }, box)
         guard rc == 0 else {
             Unmanaged<BroadcastService>.fromOpaque(box).release()
+            spill?.remove()
             zmq_close(s)
             throw HQTError(.broadcast, "cannot start the broadcast service thread (pthread_create: \(rc))")
         }
@@ -174,16 +186,28 @@ final class BroadcastService {
         pthread_join(thread, nil)
     }
 
+    deinit {
+        spillFrames.deallocate()
+        spillRecords.deallocate()
+    }
+
     private func serve() {
         var lastBeat = Self.nowMilliseconds()
         var parts: [[UInt8]] = []
+        // With a spill, wake often: the store's slack must be written out
+        // before the engine wraps around it.
+        let timeout: Int = spill == nil ? 100 : 5
         while !shared.isClosed {
             var item = zmq_pollitem_t(socket: router, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
-            let rc = zmq_poll(&item, 1, 100)
+            let rc = zmq_poll(&item, 1, timeout)
             if rc < 0 && zmq_errno() != EINTR { break }  // ETERM: the context is shutting down
             if shared.isClosed { break }
+            drainSpill()
             if rc > 0 {
-                while receive(into: &parts) { answer(parts) }
+                while receive(into: &parts) {
+                    drainSpill()
+                    answer(parts)
+                }
             }
             let now = Self.nowMilliseconds()
             if now - lastBeat >= Self.heartbeatMilliseconds {
@@ -192,6 +216,24 @@ final class BroadcastService {
             }
         }
         zmq_close(router)
+        spill?.remove()
+    }
+
+    /// Writes every event recorded since the last call to the spill, so that
+    /// by the time a request is answered, each event the window no longer
+    /// holds is on disk (unless the engine outran the slack: then the spill
+    /// restarts later and the older range answers GONE).
+    private func drainSpill() {
+        guard let spill, let store = shared.store else { return }
+        for r in 0..<ReplayStore.topics.count {
+            while !spill.writeFailed {
+                let (first, n) = store.copyForSpill(
+                    ring: r, from: spill.end[r], maxCount: Self.spillChunk, into: spillFrames)
+                if n == 0 { break }
+                spill.append(ring: r, first: first, frames: spillFrames, count: n, scratch: spillRecords)
+                if n < Self.spillChunk { break }
+            }
+        }
     }
 
     /// One whole multipart request, without waiting; false when none is pending.
@@ -217,7 +259,7 @@ final class BroadcastService {
     private func answer(_ parts: [[UInt8]]) {
         guard parts.count >= 2 else { return }
         let envelope = parts.dropLast()
-        let reply = Self.reply(to: parts[parts.count - 1], shared: shared)
+        let reply = Self.reply(to: parts[parts.count - 1], shared: shared, spill: spill)
         let all = Array(envelope) + reply
         for (i, part) in all.enumerated() {
             let flags = (i + 1 < all.count ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT
@@ -227,7 +269,7 @@ final class BroadcastService {
     }
 
     /// The reply parts to one request body (docs/zmq.md section 13).
-    static func reply(to body: [UInt8], shared: BroadcastShared) -> [[UInt8]] {
+    static func reply(to body: [UInt8], shared: BroadcastShared, spill: ReplaySpill? = nil) -> [[UInt8]] {
         guard let store = shared.store else {
             return error("this broadcaster has no replay store")
         }
@@ -248,7 +290,8 @@ final class BroadcastService {
         }
         let first = body.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 2, as: UInt64.self)) }
         let end = body.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 10, as: UInt64.self)) }
-        let r = store.range(ring: ring, first: first, end: end, limit: replyLimit)
+        var r = store.range(ring: ring, first: first, end: end, limit: replyLimit)
+        if let spill { r = withSpill(spill, store: store, ring: ring, first: first, end: end, memory: r) }
         var head: [UInt8] = [UInt8(ascii: "R"), r.gone ? 1 : 0, UInt8(topic)]
         for v in [shared.runID, r.first, r.end, r.windowFirst] { SessionFrame.append(&head, v) }
         var out = [head]
@@ -267,6 +310,44 @@ final class BroadcastService {
             seq += 1
         }
         return out
+    }
+
+    /// With a spill: the window answers what it holds (`memory`); an older
+    /// range the spill holds comes from disk (it holds the unbroken range
+    /// base ..< end: every event, once the service thread caught up); else
+    /// memory slots not yet given up to the spill. A damaged record answers GONE for itself alone (`windowFirst` =
+    /// first + 1: a client marks that one event lost and asks on); a damaged
+    /// header makes the file useless, and the memory window answers as it
+    /// would without a spill. `windowFirst` is otherwise the oldest seq answerable.
+    static func withSpill(
+        _ spill: ReplaySpill, store: ReplayStore, ring: Int, first: UInt64, end requestedEnd: UInt64,
+        memory: ReplayStore.Range
+    ) -> ReplayStore.Range {
+        let base = spill.base[ring]
+        let top = spill.end[ring]
+        if !memory.gone {
+            var r = memory
+            r.windowFirst = min(base, r.windowFirst)
+            return r
+        }
+        guard first >= base, first < top else {
+            var r = store.range(ring: ring, first: first, end: requestedEnd, limit: replyLimit, keep: store.capacity)
+            if first < base || !r.gone { r.windowFirst = min(base, r.windowFirst) }
+            return r
+        }
+        let stop = max(first, min(min(requestedEnd, top), first &+ UInt64(replyLimit)))
+        if stop == first {
+            return ReplayStore.Range(first: first, end: first, windowFirst: base, gone: false, frames: [])
+        }
+        switch spill.read(ring: ring, first: first, count: Int(stop - first)) {
+        case let .frames(frames):
+            return ReplayStore.Range(
+                first: first, end: first + UInt64(frames.count), windowFirst: base, gone: false, frames: frames)
+        case .damagedRecord:
+            return ReplayStore.Range(first: first, end: first, windowFirst: first + 1, gone: true, frames: [])
+        case .damagedFile:
+            return store.range(ring: ring, first: first, end: requestedEnd, limit: replyLimit)
+        }
     }
 
     private static func error(_ message: String) -> [[UInt8]] {

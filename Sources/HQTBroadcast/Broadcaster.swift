@@ -40,6 +40,13 @@ public final class Broadcaster {
     /// Largest replay window: 16 Mi events per topic (about 3 GB for the four rings).
     public static let maxReplayWindow = 1 << 24
 
+    /// With a replay spill, extra ring slots per topic beyond the window:
+    /// events wait there (memory only, written by the engine as before) until
+    /// the service thread, waking every 5 ms, writes them to disk. The engine
+    /// must publish more than this many events of one topic between two
+    /// wake-ups before one is lost (its range then answers GONE).
+    static let spillSlack = 65_536
+
     /// Publish calls between two drains of incoming subscription messages.
     static let drainInterval = 1024
 
@@ -140,14 +147,23 @@ public final class Broadcaster {
         }
 
         let stats = BroadcastStats()
-        let store = options.replayEndpoint == nil ? nil : ReplayStore(window: options.replayWindow)
-        let shared = BroadcastShared(
-            pub: s, runID: UInt64.random(in: 1...UInt64.max), stats: stats, store: store)
+        let runID = UInt64.random(in: 1...UInt64.max)
+        let spillPath = options.replayEndpoint == nil ? nil : options.replaySpillPath
+        var spill: ReplaySpill? = nil
+        if let spillPath {
+            do { spill = try ReplaySpill(prefix: spillPath, runID: runID) } catch { throw fail(error) }
+        }
+        let store =
+            options.replayEndpoint == nil
+            ? nil : ReplayStore(window: options.replayWindow, spillSlack: spill == nil ? 0 : Self.spillSlack)
+        let shared = BroadcastShared(pub: s, runID: runID, stats: stats, store: store)
         let service: BroadcastService
         do {
             service = try BroadcastService(
-                context: ctx, shared: shared, replayEndpoint: options.replayEndpoint, curveSecretKey: secretKey)
+                context: ctx, shared: shared, replayEndpoint: options.replayEndpoint, curveSecretKey: secretKey,
+                spill: spill)
         } catch {
+            spill?.remove()
             throw fail(error)
         }
 
@@ -484,6 +500,9 @@ public final class Broadcaster {
         if !o.allowedClientKeys.isEmpty && o.curveSecretKey == nil {
             throw HQTError(
                 .invalidArgument, "allowedClientKeys needs curveSecretKey: the allow-list checks CURVE client keys")
+        }
+        if let p = o.replaySpillPath, p.isEmpty || p.utf8.contains(0) {
+            throw HQTError(.invalidArgument, "replaySpillPath must be a non-empty file path prefix")
         }
         if let ep = o.replayEndpoint, ep.isEmpty || ep.utf8.contains(0) {
             throw HQTError(.invalidArgument, "replayEndpoint must be a non-empty libzmq endpoint such as tcp://*:5556")

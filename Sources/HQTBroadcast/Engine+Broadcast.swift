@@ -144,6 +144,11 @@ extension Engine {
                 .state, "already broadcasting on \(current.broadcaster.endpoint); disable broadcasting first")
         }
         guard cadence.everyTicks >= 0 else { throw HQTError(.invalidArgument, "cadence every_ticks must be >= 0") }
+        var options = options
+        // With a WAL, replay ranges older than the window come from a spill beside it.
+        if options.replayEndpoint != nil && options.replaySpillPath == nil, let wal = walPath {
+            options.replaySpillPath = wal + ".stream"
+        }
         let sink = BroadcastSink(broadcaster: try Broadcaster(options: options), cadence: cadence)
         attach(sink)
         plugInState[ObjectIdentifier(BroadcastSink.self)] = sink

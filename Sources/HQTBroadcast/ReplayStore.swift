@@ -46,6 +46,10 @@ final class ReplayStore: @unchecked Sendable {
     }
 
     let window: Int
+    /// Ring slots: `window`, plus `spillSlack` with a spill, so events the
+    /// window no longer answers stay in memory until the service thread has
+    /// written them to disk.
+    let capacity: Int
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     /// Per ring: `window` slots of the topic's frame size.
     private let rings: [UnsafeMutableRawPointer]
@@ -54,12 +58,14 @@ final class ReplayStore: @unchecked Sendable {
     private var orders: [UInt64: Frame] = [:]
     private var account: Frame?
 
-    init(window: Int) {
+    init(window: Int, spillSlack: Int = 0) {
         self.window = max(1, window)
+        let capacity = max(1, window) + max(0, spillSlack)
+        self.capacity = capacity
         mutex = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
         rings = Self.topics.map { topic in
-            UnsafeMutableRawPointer.allocate(byteCount: max(1, window) * topic.frameSize, alignment: 8)
+            UnsafeMutableRawPointer.allocate(byteCount: capacity * topic.frameSize, alignment: 8)
         }
     }
 
@@ -78,7 +84,7 @@ final class ReplayStore: @unchecked Sendable {
         let stride = Self.topics[r].frameSize
         lock()
         defer { unlock() }
-        let slot = Int(seq % UInt64(window))
+        let slot = Int(seq % UInt64(capacity))
         (rings[r] + slot * stride).copyMemory(from: frame, byteCount: min(size, stride))
         next[r] = seq &+ 1
         switch r {
@@ -124,12 +130,15 @@ final class ReplayStore: @unchecked Sendable {
         var frames: [[UInt8]]
     }
 
-    func range(ring r: Int, first: UInt64, end requestedEnd: UInt64, limit: Int) -> Range {
+    /// `keep`: how many of the newest events may answer (default `window`;
+    /// with a spill, `capacity`: events not yet on disk answer from memory).
+    func range(ring r: Int, first: UInt64, end requestedEnd: UInt64, limit: Int, keep: Int? = nil) -> Range {
         let stride = Self.topics[r].frameSize
+        let kept = UInt64(min(keep ?? window, capacity))
         lock()
         defer { unlock() }
         let top = next[r]
-        let windowFirst = top > UInt64(window) ? top - UInt64(window) : 0
+        let windowFirst = top > kept ? top - kept : 0
         if first < windowFirst {
             return Range(first: first, end: first, windowFirst: windowFirst, gone: true, frames: [])
         }
@@ -140,10 +149,32 @@ final class ReplayStore: @unchecked Sendable {
         frames.reserveCapacity(Int(end &- start))
         var seq = start
         while seq < end {
-            let p = rings[r] + Int(seq % UInt64(window)) * stride
+            let p = rings[r] + Int(seq % UInt64(capacity)) * stride
             frames.append(Array(UnsafeRawBufferPointer(start: p, count: stride)))
             seq += 1
         }
         return Range(first: start, end: end, windowFirst: windowFirst, gone: false, frames: frames)
+    }
+
+    /// Service thread, for the spill: copies the frames of ring `r` from
+    /// `from` on (at most `maxCount`, packed) into `out`. Returns the first
+    /// seq copied (later than `from` when slots were overwritten before
+    /// being spilled) and how many.
+    func copyForSpill(ring r: Int, from: UInt64, maxCount: Int, into out: UnsafeMutableRawPointer)
+        -> (first: UInt64, count: Int)
+    {
+        let stride = Self.topics[r].frameSize
+        lock()
+        defer { unlock() }
+        let top = next[r]
+        let oldest = top > UInt64(capacity) ? top - UInt64(capacity) : 0
+        let start = max(from, oldest)
+        guard start < top else { return (start, 0) }
+        let n = Int(min(top - start, UInt64(maxCount)))
+        for i in 0..<n {
+            let slot = Int((start + UInt64(i)) % UInt64(capacity))
+            (out + i * stride).copyMemory(from: rings[r] + slot * stride, byteCount: stride)
+        }
+        return (start, n)
     }
 }

@@ -1435,7 +1435,10 @@ class Engine(_hqt.Engine):
         snapshot/replay ROUTER (docs/zmq.md section 13; same CURVE key and
         allow-list), keeping the last ``replay_window`` TRADE, ORDER,
         POSITION and ACCOUNT events; its address is :attr:`replay_endpoint`.
-        :class:`hqt.mirror.Mirror` uses it to repair gaps.
+        :class:`hqt.mirror.Mirror` uses it to repair gaps. With a WAL
+        attached (:meth:`enable_wal` first), older events are served from a
+        spill beside it (``<wal>.stream.*``, deleted with the broadcaster);
+        without one they answer GONE.
         """
         opts = broadcast_options(
             endpoint,
