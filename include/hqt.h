@@ -600,8 +600,8 @@ int hqt_engine_load_bars_f64(hqt_engine *engine, uint32_t symbol_id, int32_t tim
 int hqt_engine_build_bars(hqt_engine *engine, uint32_t symbol_id, int32_t timeframe);
 /* The same, on the bid (HQT_PRICE_BID, what hqt_engine_build_bars builds,
    as MT5 does), the ask (HQT_PRICE_ASK) or the mid (HQT_PRICE_MID: (bid +
-   ask) / 2 rounded toward the bid, a half micro unit dropped) of each tick;
-   OHLC follow that price, volume counts ticks as before. A symbol has one
+   ask) / 2 in micro units, a half rounded up) of each tick; OHLC follow
+   that price, volume counts ticks as before. A symbol has one
    builder per timeframe: asking again on the same price does nothing, on
    another price is HQT_E_INVALID_ARGUMENT, as is any other `price`. (since 0.3) */
 int hqt_engine_build_bars_v2(hqt_engine *engine, uint32_t symbol_id, int32_t timeframe,
@@ -1477,7 +1477,7 @@ enum {
 /* END GENERATED */
 
 /* BEGIN GENERATED: hqt_abi.toml [price_source] */
-/* Indicator price sources for hqt_engine_add_indicator(). */
+/* Price sources of indicators and (BID, ASK, MID) of bars built from ticks. */
 enum {
     HQT_PRICE_BID = 0,   /* ticks: the bid (the default on ticks) */
     HQT_PRICE_ASK = 1,   /* ticks: the ask */

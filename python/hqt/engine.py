@@ -1011,8 +1011,8 @@ class Engine(_hqt.Engine):
         """Build bars of `timeframe` (minutes) from the symbol's ticks.
 
         `price`: the price the bars follow, "bid" (MT5's bars, the default),
-        "ask" or "mid" ((bid + ask) / 2 in micro units, rounded toward the
-        bid); also ``hqt.PriceSource.BID`` / ``ASK`` / ``MID``. Open, high,
+        "ask" or "mid" ((bid + ask) / 2 in micro units, a half rounded up,
+        as every division in the engine); also ``hqt.PriceSource.BID`` / ``ASK`` / ``MID``. Open, high,
         low and close come from that price; volume counts ticks either way.
         Each bar is passed to on_bar when it closes (at the first tick past
         its end, and at the end of the run). Asking twice for the same pair

@@ -167,12 +167,13 @@ struct BarBuilder {
             low: low, close: close, volume: ticks * FixedPoint.scale)
     }
 
-    /// A tick's price for these bars. Mid is (bid + ask) / 2 rounded toward
-    /// the bid (a half micro unit is dropped), so a one-unit spread gives
-    /// the bid; prices are at most 1e15, so the sum cannot overflow.
+    /// A tick's price for these bars. Mid is (bid + ask) / 2 rounded half
+    /// up, which for prices (always > 0) is the engine's half away from
+    /// zero; prices are at most 2e15 (a generated ask: bid + spread), so
+    /// the sum cannot overflow.
     @inline(__always) func value(bid: Int64, ask: Int64) -> Int64 {
         if price == .bid { return bid }
-        return price == .ask ? ask : bid &+ (ask &- bid) / 2
+        return price == .ask ? ask : (bid &+ ask &+ 1) >> 1
     }
 
     /// Adds a tick to the bar in progress (the caller has already closed it

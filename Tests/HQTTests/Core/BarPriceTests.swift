@@ -45,21 +45,24 @@ import Testing
                 Self.m1(0, 1_000_101, 1_250_001, 900_300, 1_250_001, ticks: 4),
                 Self.m1(MIN, 1_300_050, 1_300_050, 1_300_050, 1_300_050, ticks: 1),
             ])
-        // mids: 1_000_050.5 -> 1_000_050, 1_200_005, 900_150, 1_200_000.5 -> 1_200_000, 1_300_025
+        // mids: 1_000_050.5 -> 1_000_051, 1_200_005, 900_150, 1_200_000.5 -> 1_200_001, 1_300_025
         #expect(
             try Self.bars(.mid) == [
-                Self.m1(0, 1_000_050, 1_200_005, 900_150, 1_200_000, ticks: 4),
+                Self.m1(0, 1_000_051, 1_200_005, 900_150, 1_200_001, ticks: 4),
                 Self.m1(MIN, 1_300_025, 1_300_025, 1_300_025, 1_300_025, ticks: 1),
             ])
     }
 
-    @Test func midRoundsTowardTheBid() {
+    @Test func midRoundsHalfUp() {
         let b = BarBuilder(symbolID: 0, timeframe: .m1, price: .mid)
-        #expect(b.value(bid: 1_000_000, ask: 1_000_001) == 1_000_000)  // a one-unit spread: the bid
-        #expect(b.value(bid: 1_000_000, ask: 1_000_003) == 1_000_001)
+        #expect(b.value(bid: 1_000_000, ask: 1_000_001) == 1_000_001)  // a one-unit spread: the ask
+        #expect(b.value(bid: 1_000_000, ask: 1_000_003) == 1_000_002)
+        #expect(b.value(bid: 1_000_000, ask: 1_000_002) == 1_000_001)
         #expect(b.value(bid: 1_000_000, ask: 1_000_000) == 1_000_000)
         let top = Engine.maxPrice
-        #expect(b.value(bid: top - 1, ask: top) == top - 1)  // no overflow at the largest prices
+        // no overflow at the largest prices (a generated ask: bid + spread, both up to maxPrice)
+        #expect(b.value(bid: top, ask: 2 * top) == top + top / 2)
+        #expect(b.value(bid: top - 1, ask: top) == top)
     }
 
     @Test func eachTimeframeOfASymbolKeepsItsOwnPrice() throws {
@@ -76,7 +79,7 @@ import Testing
         #expect(
             out[2]
                 == Bar(
-                    symbolID: 0, timeframe: .m5, time: 0, open: 1_000_050, high: 1_300_025,
+                    symbolID: 0, timeframe: .m5, time: 0, open: 1_000_051, high: 1_300_025,
                     low: 900_150, close: 1_300_025, volume: 5 * U))  // mid
     }
 
