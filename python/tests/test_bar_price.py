@@ -233,6 +233,67 @@ def test_recovery_resumes_the_bars_in_progress_exactly(tmp_path, copy_at, checkp
     ]
 
 
+class GeneratedTrader(BarTrader):
+    """BarTrader on bars built from the ticks a tick model generates from M1 bars."""
+
+    bars = [("EURUSD", hqt.M5, "mid"), ("EURUSD", hqt.M15, "ask")]
+
+    def on_bar(self, engine: hqt.Engine, bar: Any) -> None:
+        if bar.timeframe == hqt.M1:
+            return  # the loaded bars
+        self.seen.append(row(bar))
+        if bar.timeframe == hqt.M15:
+            engine.sell(0, 0.1 if bar.close_micro % 2 else 0.2)
+        elif bar.close_micro % 3 == 0:
+            engine.buy(0, 0.1)
+        elif bar.close_micro % 3 == 1:
+            engine.close_all()
+
+
+M1_BARS = 300
+_o = 1_100_000 + np.cumsum(_rng.integers(-30, 31, M1_BARS))
+_c = _o + _rng.integers(-25, 26, M1_BARS)
+G_BARS = (
+    (1_700_000_100 + 60 * np.arange(M1_BARS)) * SEC,
+    _o,
+    np.maximum(_o, _c) + _rng.integers(0, 15, M1_BARS),
+    np.minimum(_o, _c) - _rng.integers(0, 15, M1_BARS),
+    _c,
+)
+
+
+def generated_engine() -> hqt.Engine:
+    e = hqt.Engine(10_000.0, "USD", 100)
+    e.add_symbol("EURUSD", spread=0.000017)  # odd: a generated tick's mid rounds up
+    e.load_bars_micro(0, hqt.M1, *G_BARS)
+    return e
+
+
+def test_recovery_under_a_tick_model_rebuilds_mid_and_ask_bars(tmp_path):
+    ref = generated_engine()
+    first = GeneratedTrader()
+    ref.run(first, tick_model="every_tick")
+    assert len(ref.deals) > 10 and len(first.seen) == M1_BARS // 5 + M1_BARS // 15
+    # the first generated tick is the first bar's open: bid o, ask o + 17
+    m5, m15 = (next(b for b in first.seen if b[0] == tf) for tf in (5, 15))
+    assert (m5[2], m15[2]) == (_o[0] + 9, _o[0] + 17)  # mid o + 8.5 rounds up; ask
+
+    log, copy = tmp_path / "run.wal", tmp_path / "crash.wal"
+    e = generated_engine()
+    e.enable_wal(log, sync="always", checkpoint_every=25)
+    e.run(GeneratedTrader(700, log, copy), tick_model="every_tick")  # of 1,200 ticks
+    e.disable_wal()
+    r = generated_engine()
+    r.enable_wal(copy, sync="always")
+    r.recover_from_wal()
+    resumed = GeneratedTrader()
+    r.run(resumed, resume=True)
+    r.disable_wal()
+    assert deals(r) == deals(ref)
+    assert 0 < len(resumed.seen) < len(first.seen)
+    assert resumed.seen == first.seen[len(first.seen) - len(resumed.seen) :]
+
+
 def test_build_bars_records_and_snapshots_decode_the_price(tmp_path):
     log = tmp_path / "bars.wal"
     e = engine()
