@@ -76,6 +76,7 @@ it is run (``run()``, ``process_event()``, ``flush_bars()``, ``run_file()``):
 from __future__ import annotations
 
 import difflib
+import numbers
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -107,8 +108,8 @@ def bar_price_code(price: object) -> int:
     code: int | None = None
     if isinstance(price, str):
         code = BAR_PRICES.get(price.lower())
-    elif isinstance(price, int) and not isinstance(price, bool) and 0 <= price <= 2:
-        code = int(price)  # an int or a PriceSource (IntEnum) BID, ASK, MID
+    elif isinstance(price, numbers.Integral) and not isinstance(price, bool) and 0 <= price <= 2:
+        code = int(price)  # an int (numpy's too) or a PriceSource (IntEnum) BID, ASK, MID
     if code is None:
         raise InvalidArgumentError(
             f"bars are built from the 'bid', 'ask' or 'mid' of each tick, not {price!r}"

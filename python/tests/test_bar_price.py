@@ -77,6 +77,7 @@ def engine() -> hqt.Engine:
         ("MID", MID_M1),
         (hqt.PriceSource.ASK, ASK_M1),
         (2, MID_M1),
+        (np.int32(1), ASK_M1),
     ],
 )
 def test_build_bars_follows_the_price(price, expected):
@@ -104,7 +105,8 @@ def test_strategy_bars_take_a_price_and_pairs_stay_bid():
 
 
 @pytest.mark.parametrize(
-    "price", ["last", "close", "", 3, -1, hqt.PriceSource.CLOSE, True, 1.0, None]
+    "price",
+    ["last", "close", "", 3, -1, hqt.PriceSource.CLOSE, True, np.bool_(True), 1.0, None],
 )
 def test_a_bad_price_raises_before_anything_is_built(price):
     e = engine()

@@ -240,6 +240,11 @@ extension Engine {
         try commit(.buildBars(symbolID: symbolID, timeframe: timeframe, price: price))
     }
 
+    /// `buildBars` with the price as a `PriceSource` (.bid, .ask or .mid).
+    public func buildBars(symbolID: UInt32, timeframe minutes: Int32, price: PriceSource) throws(HQTError) {
+        try buildBars(symbolID: symbolID, timeframe: minutes, price: price.rawValue)
+    }
+
     private func builder(symbolID: UInt32, timeframe: Timeframe) -> BarBuilder? {
         for i in feed.buildersBySymbol[Int(symbolID)] where feed.builders[i].timeframe == timeframe {
             return feed.builders[i]

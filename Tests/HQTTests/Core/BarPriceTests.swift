@@ -19,7 +19,7 @@ import Testing
         let e = try makeEngine()
         try e.addSymbol(usdSymbol())
         if let price {
-            try e.buildBars(symbolID: 0, timeframe: 1, price: price.rawValue)
+            try e.buildBars(symbolID: 0, timeframe: 1, price: price)
         } else {
             try e.buildBars(symbolID: 0, timeframe: 1)
         }
@@ -68,9 +68,9 @@ import Testing
     @Test func eachTimeframeOfASymbolKeepsItsOwnPrice() throws {
         let e = try makeEngine()
         try e.addSymbol(usdSymbol())
-        try e.buildBars(symbolID: 0, timeframe: 1, price: PriceSource.ask.rawValue)
-        try e.buildBars(symbolID: 0, timeframe: 5, price: PriceSource.mid.rawValue)
-        try e.buildBars(symbolID: 0, timeframe: 5, price: PriceSource.mid.rawValue)  // same again: no-op
+        try e.buildBars(symbolID: 0, timeframe: 1, price: .ask)
+        try e.buildBars(symbolID: 0, timeframe: 5, price: .mid)
+        try e.buildBars(symbolID: 0, timeframe: 5, price: .mid)  // same again: no-op
         try e.loadTicks(symbolID: 0, time: Self.time, bid: Self.bid, ask: Self.ask)
         var out: [Bar] = []
         try e.run(StrategyHooks(onBar: { _, b in out.append(b) }))
@@ -87,18 +87,18 @@ import Testing
         let e = try makeEngine()
         try e.addSymbol(usdSymbol())
         expectRejected(e, .invalidArgument, mentions: ["price 3", "bid", "ask", "mid"]) {
-            try e.buildBars(symbolID: 0, timeframe: 1, price: PriceSource.open.rawValue)
+            try e.buildBars(symbolID: 0, timeframe: 1, price: .open)
         }
         expectRejected(e, .invalidArgument, mentions: ["price -1"]) {
             try e.buildBars(symbolID: 0, timeframe: 1, price: -1)
         }
         try e.buildBars(symbolID: 0, timeframe: 1)
         expectRejected(e, .invalidArgument, mentions: ["TEST", "already built from the bid", "not the mid"]) {
-            try e.buildBars(symbolID: 0, timeframe: 1, price: PriceSource.mid.rawValue)
+            try e.buildBars(symbolID: 0, timeframe: 1, price: .mid)
         }
         #expect(e.feed.builders.map(\.price) == [.bid])
         try e.clearData()  // forgets the request: another price is fine now
-        try e.buildBars(symbolID: 0, timeframe: 1, price: PriceSource.ask.rawValue)
+        try e.buildBars(symbolID: 0, timeframe: 1, price: .ask)
         #expect(e.feed.builders.map(\.price) == [.ask])
     }
 
@@ -116,8 +116,8 @@ import Testing
             bars = out
         }
         let e = try engine()
-        try e.buildBars(symbolID: 0, timeframe: 1, price: PriceSource.mid.rawValue)
-        try e.buildBars(symbolID: 0, timeframe: 5, price: PriceSource.ask.rawValue)
+        try e.buildBars(symbolID: 0, timeframe: 1, price: .mid)
+        try e.buildBars(symbolID: 0, timeframe: 5, price: .ask)
         try e.buildBars(symbolID: 0, timeframe: 15)
         for i in 0..<3 { try e.tick(at: Self.time[i], bid: Self.bid[i], ask: Self.ask[i]) }  // bars in progress
         let w = ByteWriter()
