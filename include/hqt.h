@@ -598,6 +598,14 @@ int hqt_engine_load_bars_f64(hqt_engine *engine, uint32_t symbol_id, int32_t tim
 /* Build bars of this timeframe from the symbol's ticks; each is delivered to
    on_bar when it closes (at the first tick past its end, and at end of run). */
 int hqt_engine_build_bars(hqt_engine *engine, uint32_t symbol_id, int32_t timeframe);
+/* The same, on the bid (HQT_PRICE_BID, what hqt_engine_build_bars builds,
+   as MT5 does), the ask (HQT_PRICE_ASK) or the mid (HQT_PRICE_MID: (bid +
+   ask) / 2 in micro units, a half rounded up) of each tick; OHLC follow
+   that price, volume counts ticks as before. A symbol has one
+   builder per timeframe: asking again on the same price does nothing, on
+   another price is HQT_E_INVALID_ARGUMENT, as is any other `price`. (since 0.3) */
+int hqt_engine_build_bars_v2(hqt_engine *engine, uint32_t symbol_id, int32_t timeframe,
+                             int32_t price);
 /* Ticks loaded for the symbol so far (run or not). */
 int hqt_engine_tick_count(hqt_engine *engine, uint32_t symbol_id, uint64_t *out_count);
 /* Keep the symbol's first `count` ticks, drop the rest: the undo of a load made
@@ -1469,7 +1477,7 @@ enum {
 /* END GENERATED */
 
 /* BEGIN GENERATED: hqt_abi.toml [price_source] */
-/* Indicator price sources for hqt_engine_add_indicator(). */
+/* Price sources of indicators and (BID, ASK, MID) of bars built from ticks. */
 enum {
     HQT_PRICE_BID = 0,   /* ticks: the bid (the default on ticks) */
     HQT_PRICE_ASK = 1,   /* ticks: the ask */

@@ -92,6 +92,16 @@ public func hqt_engine_build_bars(_ handle: OpaquePointer?, _ symbol: UInt32, _ 
     status { () throws(HQTError) in try engine(handle).buildBars(symbolID: symbol, timeframe: timeframe) }
 }
 
+/// `price`: HQT_PRICE_BID, _ASK or _MID (since 0.3).
+@_cdecl("hqt_engine_build_bars_v2")
+public func hqt_engine_build_bars_v2(
+    _ handle: OpaquePointer?, _ symbol: UInt32, _ timeframe: Int32, _ price: Int32
+) -> Int32 {
+    status { () throws(HQTError) in
+        try engine(handle).buildBars(symbolID: symbol, timeframe: timeframe, price: price)
+    }
+}
+
 @_cdecl("hqt_engine_clear_data")
 public func hqt_engine_clear_data(_ handle: OpaquePointer?) -> Int32 {
     status { () throws(HQTError) in try engine(handle).clearData() }

@@ -380,6 +380,7 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
         [ENGINE_P, u32, i32, P(i64), P(i64), P(i64), P(i64), P(i64), P(i64), C.c_size_t],
     ),
     "hqt_engine_build_bars": (C.c_int, [ENGINE_P, u32, i32]),
+    "hqt_engine_build_bars_v2": (C.c_int, [ENGINE_P, u32, i32, i32]),
     "hqt_engine_pending_events": (C.c_int, [ENGINE_P, P(u64)]),
     "hqt_engine_tick_count": (C.c_int, [ENGINE_P, u32, P(u64)]),
     "hqt_engine_truncate_ticks": (C.c_int, [ENGINE_P, u32, u64]),

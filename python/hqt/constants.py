@@ -550,7 +550,7 @@ LOWEST = IndicatorKind.LOWEST
 
 
 class PriceSource(IntEnum):
-    """Indicator price sources for hqt_engine_add_indicator()."""
+    """Price sources of indicators and (BID, ASK, MID) of bars built from ticks."""
 
     BID = 0  #: ticks: the bid (the default on ticks)
     ASK = 1  #: ticks: the ask

@@ -59,7 +59,7 @@ from hqt.journal import RecoveryReport, WALOpenReport, _fspath, batch_options, s
 from hqt.models import Account, EquityPoint, Statistics, SymbolInfo
 from hqt.progress import RunProgress, wants_progress
 from hqt.results import BacktestResult, PriceSketch, _raw_dtypes
-from hqt.strategy import CALLBACK_NAMES, strategy_callbacks
+from hqt.strategy import CALLBACK_NAMES, bar_price_code, bar_requests, strategy_callbacks
 from hqt.tickfile import run_file
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -159,6 +159,8 @@ def _calc_mode(calc_mode: object, margin_mode: object) -> CalcMode:
 
 #: ``run(tick_model=...)``: MetaTrader 5's Strategy Tester modes, and HQT's bar rule.
 TickModelName = Literal["real_ticks", "every_tick", "ohlc_m1", "open_prices", "bars"]
+#: The price bars built from ticks follow (``build_bars(price=)``).
+BarPriceName = Literal["bid", "ask", "mid"]
 _TICK_MODELS: dict[TickModelName, TickModel] = {
     "real_ticks": TickModel.REAL_TICKS,
     "every_tick": TickModel.EVERY_TICK,
@@ -1003,15 +1005,25 @@ class Engine(_hqt.Engine):
             broker_tz=broker_tz,
         )
 
-    def build_bars(self, symbol_id: SymbolRef, timeframe: int) -> None:
+    def build_bars(
+        self, symbol_id: SymbolRef, timeframe: int, price: BarPriceName | int = "bid"
+    ) -> None:
         """Build bars of `timeframe` (minutes) from the symbol's ticks.
 
+        `price`: the price the bars follow, "bid" (MT5's bars, the default),
+        "ask" or "mid" ((bid + ask) / 2 in micro units, a half rounded up,
+        as every division in the engine); also ``hqt.PriceSource.BID`` / ``ASK`` / ``MID``. Open, high,
+        low and close come from that price; volume counts ticks either way.
         Each bar is passed to on_bar when it closes (at the first tick past
         its end, and at the end of the run). Asking twice for the same pair
-        does nothing; clear_data() forgets the request.
+        does nothing; a symbol has one builder per timeframe, so asking for
+        it on another price raises :class:`hqt.InvalidArgumentError` (as
+        does a bad `price`); clear_data() forgets the request::
+
+            engine.build_bars("EURUSD", hqt.M5, price="mid")
         """
         _check_timeframe(timeframe)
-        super().build_bars(symbol_id, timeframe)
+        super().build_bars(symbol_id, timeframe, bar_price_code(price))
         self.__dict__["_has_bars"] = True
 
     def clear_data(self) -> None:
@@ -1024,8 +1036,8 @@ class Engine(_hqt.Engine):
     def _prepare(self, strategy: object) -> Any:
         # build_bars is logged (BUILD_BARS) when the WAL is on: recovery
         # restores the bars being built.
-        for sym, tf in getattr(strategy, "bars", None) or ():
-            self.build_bars(sym, tf)
+        for sym, tf, price in bar_requests(getattr(strategy, "bars", None)):
+            self.build_bars(sym, tf, price)
         _indicators.bind(strategy, self)  # its native indicators, before on_start
         return strategy_callbacks(strategy)
 

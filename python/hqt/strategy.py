@@ -41,6 +41,9 @@ Bars from ticks: list ``(symbol, timeframe)`` pairs in the class (or
 instance) attribute ``bars`` (symbol as id or name, timeframe in minutes,
 e.g. ``hqt.M1``); ``Engine.run()`` calls ``engine.build_bars`` for each before
 it starts. Calling ``engine.build_bars`` yourself before ``run()`` is the same.
+Bars follow the bid (MT5's bars); a third item picks the price:
+``bars = [("EURUSD", hqt.M1, "mid")]`` ("bid", "ask" or "mid", as
+``build_bars(..., price=)``).
 
 Resuming after a crash: ``engine.run(strategy, resume=True)`` continues a run
 recovered from the write-ahead log (:meth:`hqt.Engine.recover_from_wal`).
@@ -73,6 +76,7 @@ it is run (``run()``, ``process_event()``, ``flush_bars()``, ``run_file()``):
 from __future__ import annotations
 
 import difflib
+import numbers
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -83,7 +87,51 @@ if TYPE_CHECKING:  # pragma: no cover
     from hqt._hqt import Bar, Deal, Tick
     from hqt.engine import Engine
 
-__all__ = ["Strategy", "CALLBACK_NAMES", "strategy_callbacks", "check_callback_names"]
+__all__ = [
+    "Strategy",
+    "CALLBACK_NAMES",
+    "strategy_callbacks",
+    "check_callback_names",
+    "bar_price_code",
+    "bar_requests",
+]
+
+#: The prices bars built from ticks can follow (``build_bars(price=)``), by
+#: their ``hqt.PriceSource`` code.
+BAR_PRICES: dict[str, int] = {"bid": 0, "ask": 1, "mid": 2}
+
+
+def bar_price_code(price: object) -> int:
+    """``"bid"``, ``"ask"`` or ``"mid"`` (any case), or ``hqt.PriceSource.BID`` /
+    ``ASK`` / ``MID``, as the code the engine takes; anything else raises
+    :class:`hqt.InvalidArgumentError` (a ValueError)."""
+    code: int | None = None
+    if isinstance(price, str):
+        code = BAR_PRICES.get(price.lower())
+    elif isinstance(price, numbers.Integral) and not isinstance(price, bool) and 0 <= price <= 2:
+        code = int(price)  # an int (numpy's too) or a PriceSource (IntEnum) BID, ASK, MID
+    if code is None:
+        raise InvalidArgumentError(
+            f"bars are built from the 'bid', 'ask' or 'mid' of each tick, not {price!r}"
+        )
+    return code
+
+
+def bar_requests(bars: object) -> list[tuple[int | str, int, int]]:
+    """A strategy's ``bars`` (or ``run_file(bars=)``) as ``(symbol, timeframe,
+    price code)``: ``(symbol, timeframe)`` pairs are bid bars, a third item
+    is the price. A malformed entry raises :class:`hqt.InvalidArgumentError`."""
+    out = []
+    for item in bars or ():  # type: ignore[attr-defined]
+        if not isinstance(item, (tuple, list)) or len(item) not in (2, 3):
+            raise InvalidArgumentError(
+                f"bars entries are (symbol, timeframe) or (symbol, timeframe, price), "
+                f"e.g. ('EURUSD', hqt.M1, 'mid'); got {item!r}"
+            )
+        price = bar_price_code(item[2]) if len(item) == 3 else 0
+        out.append((item[0], item[1], price))
+    return out
+
 
 #: Callback names, in the order the native layer takes them.
 CALLBACK_NAMES: tuple[str, ...] = (
@@ -101,8 +149,9 @@ class Strategy:
     """Base class of trading strategies: every callback is a no-op."""
 
     #: ``(symbol id or name, timeframe in minutes)`` pairs whose bars run()
-    #: builds from ticks and passes to on_bar.
-    bars: ClassVar[Sequence[tuple[int | str, int]]] = ()
+    #: builds from ticks and passes to on_bar (bid bars), or ``(symbol,
+    #: timeframe, price)`` with price "bid", "ask" or "mid".
+    bars: ClassVar[Sequence[tuple[int | str, int] | tuple[int | str, int, str]]] = ()
 
     #: Number of loaded events re-fed (with trading refused, ``engine.warming_up``
     #: True) before a resumed run (``run(strategy, resume=True)``) continues,

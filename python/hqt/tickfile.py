@@ -60,7 +60,7 @@ from hqt.errors import InvalidArgumentError, StateError
 from hqt.frames import iter_parquet, ticks_from_frame
 from hqt.progress import RunProgress, wants_progress
 from hqt.results import BacktestResult
-from hqt.strategy import strategy_callbacks
+from hqt.strategy import bar_requests, strategy_callbacks
 
 if TYPE_CHECKING:  # pragma: no cover
     from numpy.typing import NDArray
@@ -554,7 +554,7 @@ def run_file(
     *,
     symbol: int | str | None = None,
     chunk_ticks: int = 1_000_000,
-    bars: Sequence[tuple[int | str, int]] | None = None,
+    bars: Sequence[tuple[int | str, int] | tuple[int | str, int, str]] | None = None,
     progress: bool | None = None,
 ) -> Any:
     """Runs the ticks of a tick file through `engine` as one run, a window of
@@ -585,8 +585,10 @@ def run_file(
             "run's only data. Run or clear_data() first."
         )
     builders = [
-        (engine.symbol_id(s), int(tf))
-        for s, tf in (bars if bars is not None else (getattr(strategy, "bars", None) or ()))
+        (engine.symbol_id(s), int(tf), price)
+        for s, tf, price in bar_requests(
+            bars if bars is not None else getattr(strategy, "bars", None)
+        )
     ]
     cbs = strategy_callbacks(strategy)
     n = len(f)
@@ -600,8 +602,8 @@ def run_file(
         auto=progress is None,
     ) as bar:
         engine.clear_data()  # data of earlier runs (all processed): not kept in memory
-        for s, tf in builders:
-            engine.build_bars(s, tf)
+        for s, tf, price in builders:
+            engine.build_bars(s, tf, price)
         windows = _Windows(engine, f, sid, chunk_ticks, bar)
         windows.load()  # the first window (a bad load loads nothing: nothing ran)
         try:

@@ -54,7 +54,15 @@ from hqt.constants import WAL_BUILD_BARS as BUILD_BARS
 from hqt.constants import WAL_ORDER_MODIFY as ORDER_MODIFY
 from hqt.constants import WAL_RUN_MARK as RUN_MARK
 from hqt.constants import WAL_SWAP as SWAP
-from hqt.constants import DealEntry, DealReason, OrderState, OrderType, RunStage, TickModel
+from hqt.constants import (
+    DealEntry,
+    DealReason,
+    OrderState,
+    OrderType,
+    PriceSource,
+    RunStage,
+    TickModel,
+)
 from hqt.constants import PositionType as Side
 
 __all__ = [
@@ -494,7 +502,8 @@ class BarCursor(_Decoded):
 @_micro("open", "high", "low", "close")
 @dataclass(frozen=True)
 class BarBuilder(_Decoded):
-    """65 bytes: a bar being built from ticks."""
+    """65 bytes: a bar being built from ticks, on the bid, ask or mid (`price`,
+    bits 1-2 of the state byte whose bit 0 is `active`)."""
 
     if TYPE_CHECKING:  # the float views added by @_micro
         open_f: ClassVar[float]
@@ -511,6 +520,7 @@ class BarBuilder(_Decoded):
     low: int
     close: int
     ticks: int  # tick count (plain integer)
+    price: PriceSource = PriceSource.BID  # BID, ASK or MID
 
 
 @dataclass(frozen=True)
@@ -823,9 +833,12 @@ class BuildBars(EngineRecord):
 
     symbol_id: int
     timeframe: int  # minutes
+    #: the price the bars follow (a trailing byte, written only when not BID)
+    price: PriceSource = PriceSource.BID
 
     def __str__(self) -> str:
-        return "%s build bars sym %d M%d" % (self._head(), self.symbol_id, self.timeframe)
+        on = "" if self.price == PriceSource.BID else " on %s" % self.price.name.lower()
+        return "%s build bars sym %d M%d%s" % (self._head(), self.symbol_id, self.timeframe, on)
 
 
 @dataclass(frozen=True)
@@ -862,7 +875,7 @@ _EQUITY = struct.Struct("<qqqq")
 _ROUTE = struct.Struct("<BI")
 _QUOTE = struct.Struct("<qqq")
 _BAR_CURSOR = struct.Struct("<Iiqq")
-_BUILDER = struct.Struct("<Ii?qqqqqqq")
+_BUILDER = struct.Struct("<IiBqqqqqqq")
 _INDICATOR = struct.Struct("<iIii")
 _POSITION_MODIFY = struct.Struct("<Qqqq")
 _ORDER_CANCEL = struct.Struct("<Qi")
@@ -1073,11 +1086,21 @@ def decode_record(record_type: int, payload: bytes, context: str | None = None) 
         timeframe = r.unpack(_I32, "timeframe")[0]
         if timeframe not in (1, 5, 15, 30, 60, 240, 1440, 10080, 43200):
             raise r.error("timeframe %d is not a SPEC timeframe" % timeframe)
-        rec = BuildBars(*head, symbol_id, timeframe)
+        price = PriceSource.BID if r.offset == len(r.data) else _bar_price(r, r.u8("bar price"))
+        rec = BuildBars(*head, symbol_id, timeframe, price)
     else:
         rec = BalanceChange(*head, r.i64("amount"))
     r.end()
     return rec
+
+
+def _bar_price(r: _Reader, raw: int) -> PriceSource:
+    """BUILD_BARS' appended price byte: 1 ask or 2 mid (a bid record has none)."""
+    if raw not in (1, 2):
+        raise r.error(
+            "bar price %d is not 1 (ask) or 2 (mid): a bid record has no trailing price byte" % raw
+        )
+    return PriceSource(raw)
 
 
 def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
@@ -1142,11 +1165,12 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
     builders = []
     for _ in range(r.count("bar builder", _BUILDER.size)):
         start = r.offset
-        v = r.unpack(_BUILDER, "bar builder")
-        if payload[start + 8] > 1:
+        symbol_id, timeframe, state, *rest = r.unpack(_BUILDER, "bar builder")
+        if state >= 6:  # bit 0 active, bits 1-2 the price (0 bid, 1 ask, 2 mid)
             r.offset = start + 8
-            raise r.error("bar builder active flag is %d, not 0 or 1" % payload[start + 8])
-        builders.append(BarBuilder(*v))
+            raise r.error("bar builder state byte is %d (bit 0 active, bits 1-2 the price)" % state)
+        price = PriceSource(state >> 1)
+        builders.append(BarBuilder(symbol_id, timeframe, bool(state & 1), *rest, price))
     positions = [r.position() for _ in range(r.count("position", _POSITION.size))]
     orders = [r.order() for _ in range(r.count("order", _ORDER.size))]
     # History deltas: [start u64][count u64][items] each.

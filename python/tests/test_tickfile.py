@@ -310,6 +310,19 @@ def test_run_file_error_mid_way_calls_on_stop_once(tickfile):
     e.buy(0, 0.1)  # usable
 
 
+def test_run_file_builds_bars_on_the_price_asked(tickfile):
+    """A strategy's bars with a price (issue 13) carry over windows as bid bars do."""
+    mid, bid = Crossing(), Crossing()
+    mid.bars = [(0, hqt.M5, "mid"), (0, hqt.M1, "ask")]
+    make_engine(TICKS).run(bid, progress=False)
+    r2 = make_engine().run_file(tickfile, mid, chunk_ticks=5_000, progress=False)
+    ref = Crossing()
+    ref.bars = mid.bars
+    r3 = make_engine(TICKS).run(ref, progress=False)
+    assert mid.closes == ref.closes and mid.closes != bid.closes
+    assert_deals_equal(r2, r3)
+
+
 def test_run_file_memory_is_bounded(tmp_path):
     """Peak resident memory of run_file does not grow with the file (1.2M vs 4.8M ticks)."""
     peaks = []

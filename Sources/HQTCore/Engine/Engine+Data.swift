@@ -213,23 +213,48 @@ extension Engine {
         if start == 0 && !feed.bars.contains(where: { $0 === series }) { feed.bars.append(series) }
     }
 
-    /// Builds bars of `timeframe` from the symbol's ticks; each is delivered
-    /// to `onBar` when it closes. Adding the same one twice is a no-op.
-    public func buildBars(symbolID: UInt32, timeframe minutes: Int32) throws(HQTError) {
+    /// Builds bars of `timeframe` from the symbol's ticks, on their bid
+    /// (MT5's bars), ask or mid (`price`, a `PriceSource` raw value: the C
+    /// ABI's HQT_PRICE_BID, _ASK or _MID); each is delivered to `onBar` when
+    /// it closes. Adding the same one twice is a no-op; a symbol has one
+    /// builder per timeframe, so asking for it on another price is refused
+    /// (the bars delivered do not say which price they follow).
+    public func buildBars(symbolID: UInt32, timeframe minutes: Int32, price rawPrice: Int32 = 0) throws(HQTError) {
         try checkSymbol(symbolID)
         let timeframe = try Timeframe.validated(minutes)
-        guard !feed.buildersBySymbol[Int(symbolID)].contains(where: { feed.builders[$0].timeframe == timeframe }) else {
+        guard let price = PriceSource(rawValue: rawPrice), price == .bid || price == .ask || price == .mid else {
+            throw HQTError(
+                .invalidArgument,
+                "bars are built from the bid (0), ask (1) or mid (2), not price \(rawPrice)")
+        }
+        if let b = builder(symbolID: symbolID, timeframe: timeframe) {
+            guard b.price == price else {
+                throw HQTError(
+                    .invalidArgument,
+                    "\(symbols[Int(symbolID)].name) \(timeframe) bars are already built from the \(b.price), "
+                        + "not the \(price): one price per symbol and timeframe (clear_data forgets the request)")
+            }
             return
         }
         // Logged like a trade: recovery must rebuild the same bars.
-        try commit(.buildBars(symbolID: symbolID, timeframe: timeframe))
+        try commit(.buildBars(symbolID: symbolID, timeframe: timeframe, price: price))
     }
 
-    func addBarBuilder(symbolID: UInt32, timeframe: Timeframe) {
-        guard !feed.buildersBySymbol[Int(symbolID)].contains(where: { feed.builders[$0].timeframe == timeframe }) else {
-            return
+    /// `buildBars` with the price as a `PriceSource` (.bid, .ask or .mid).
+    public func buildBars(symbolID: UInt32, timeframe minutes: Int32, price: PriceSource) throws(HQTError) {
+        try buildBars(symbolID: symbolID, timeframe: minutes, price: price.rawValue)
+    }
+
+    private func builder(symbolID: UInt32, timeframe: Timeframe) -> BarBuilder? {
+        for i in feed.buildersBySymbol[Int(symbolID)] where feed.builders[i].timeframe == timeframe {
+            return feed.builders[i]
         }
-        feed.builders.append(BarBuilder(symbolID: symbolID, timeframe: timeframe))
+        return nil
+    }
+
+    func addBarBuilder(symbolID: UInt32, timeframe: Timeframe, price: PriceSource) {
+        guard builder(symbolID: symbolID, timeframe: timeframe) == nil else { return }
+        feed.builders.append(BarBuilder(symbolID: symbolID, timeframe: timeframe, price: price))
         feed.buildersBySymbol[Int(symbolID)].append(feed.builders.count - 1)
         quotes[Int(symbolID)].builders += 1
         quotes[Int(symbolID)].nextBarClose = .min

@@ -13,8 +13,9 @@ enum LedgerOp {
     case balance(amount: Int64, time: Int64)
     /// Swap charged to open positions at a rollover (Engine+Swaps.swift).
     case swap(charges: [SwapCharge], time: Int64)
-    /// Bars of a timeframe start being built from a symbol's ticks.
-    case buildBars(symbolID: UInt32, timeframe: Timeframe)
+    /// Bars of a timeframe start being built from a symbol's ticks, on
+    /// their bid, ask or mid.
+    case buildBars(symbolID: UInt32, timeframe: Timeframe, price: PriceSource)
     /// A run moves to `stage` (at `ending`, closing the bars in progress
     /// when `flushesBars`).
     case runMark(stage: RunStage, flushesBars: Bool, tickModel: TickModel)
@@ -59,8 +60,8 @@ extension Engine {
         case let .orderRemove(ticket, state, time):
             guard let order = book.remove(ticket: ticket, state: state) else { return }
             notifyOrder(order, time: time)
-        case let .buildBars(symbolID, timeframe):
-            addBarBuilder(symbolID: symbolID, timeframe: timeframe)
+        case let .buildBars(symbolID, timeframe, price):
+            addBarBuilder(symbolID: symbolID, timeframe: timeframe, price: price)
         case let .runMark(stage, _, model):
             runStage = stage
             tickModel = model

@@ -70,7 +70,7 @@ extension Engine {
             }
         }
         if time >= nextTimedWork { try timedWork(at: time) }
-        if q.pointee.builders > 0 { addToBuiltBars(symbol: s, time: time, bid: bid) }
+        if q.pointee.builders > 0 { addToBuiltBars(symbol: s, time: time, bid: bid, ask: ask) }
         if q.pointee.tickIndicators > 0 { updateTickIndicators(s, bid: bid, ask: ask, time: time) }
     }
 
@@ -439,12 +439,13 @@ extension Engine {
     }
 
     /// Adds a tick to the symbol's bars in progress and refreshes the time
-    /// at which the next of them closes.
+    /// at which the next of them closes. Each builder picks its own price
+    /// (bid, ask or mid) from the tick.
     @inline(__always)
-    func addToBuiltBars(symbol s: Int, time: Int64, bid: Int64) {
+    func addToBuiltBars(symbol s: Int, time: Int64, bid: Int64, ask: Int64) {
         var next = Int64.max
         for b in feed.buildersBySymbol[s] {
-            feed.builders[b].add(time: time, bid: bid)
+            feed.builders[b].add(time: time, bid: bid, ask: ask)
             next = min(next, feed.builders[b].closeTime)
         }
         quotes[s].nextBarClose = next

@@ -275,7 +275,7 @@ extension Engine {
         // Bars built from generated ticks (the walk builds those of loaded ticks).
         var generatedBuilders =
             tickModel.generatesTicks
-            ? feed.builders.map { BarBuilder(symbolID: $0.symbolID, timeframe: $0.timeframe) } : []
+            ? feed.builders.map(\.restarted) : []
         try feed.walk(
             upTo: end, skipTick: { self.outsideQuotes(Int($0), time: $1) },
             visit: { (event, index) throws(HQTError) in

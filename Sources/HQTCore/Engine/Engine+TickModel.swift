@@ -78,7 +78,7 @@ extension Engine {
                     }
                     try trades.deliver(n, [.beforeMarket], hooks, self, time: barClock)
                 }
-                for b in own { builders[b].add(time: time, bid: bid) }
+                for b in own { builders[b].add(time: time, bid: bid, ask: bid + spread) }
             }
             guard live else { continue }
             try trades.deliver(n, [.triggers, .stopOut], hooks, self, time: time)

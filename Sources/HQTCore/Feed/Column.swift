@@ -138,20 +138,28 @@ final class BarSeries {
 }
 
 /// Builds bars of one timeframe from a symbol's ticks. Volume counts ticks
-/// (× 1e6, as the BAR frame documents).
+/// (× 1e6, as the BAR frame documents). `price` is the price the bars
+/// follow: bid (MT5's bars, the default), ask or mid.
 struct BarBuilder {
     let symbolID: UInt32
     let timeframe: Timeframe
+    /// .bid, .ask or .mid (buildBars refuses the others).
+    let price: PriceSource
     var active = false
     var openTime: Int64 = 0
     var closeTime: Int64 = 0
     var open: Int64 = 0, high: Int64 = 0, low: Int64 = 0, close: Int64 = 0
     var ticks: Int64 = 0
 
-    init(symbolID: UInt32, timeframe: Timeframe) {
+    init(symbolID: UInt32, timeframe: Timeframe, price: PriceSource = .bid) {
         self.symbolID = symbolID
         self.timeframe = timeframe
+        self.price = price
     }
+
+    /// The same builder with no bar in progress (private copies that walk
+    /// the data again: the re-feed of a resumed run).
+    var restarted: BarBuilder { BarBuilder(symbolID: symbolID, timeframe: timeframe, price: price) }
 
     var bar: Bar {
         Bar(
@@ -159,20 +167,30 @@ struct BarBuilder {
             low: low, close: close, volume: ticks * FixedPoint.scale)
     }
 
-    /// Adds a tick's bid to the bar in progress (the caller has already
-    /// closed it if the tick lies past its end).
-    @inline(__always) mutating func add(time: Int64, bid: Int64) {
+    /// A tick's price for these bars. Mid is (bid + ask) / 2 rounded half
+    /// up, which for prices (always > 0) is the engine's half away from
+    /// zero; prices are at most 2e15 (a generated ask: bid + spread), so
+    /// the sum cannot overflow.
+    @inline(__always) func value(bid: Int64, ask: Int64) -> Int64 {
+        if price == .bid { return bid }
+        return price == .ask ? ask : (bid &+ ask &+ 1) >> 1
+    }
+
+    /// Adds a tick to the bar in progress (the caller has already closed it
+    /// if the tick lies past its end).
+    @inline(__always) mutating func add(time: Int64, bid: Int64, ask: Int64) {
+        let p = value(bid: bid, ask: ask)
         if !active {
             active = true
             openTime = timeframe.openTime(containing: time)
             // A bar that would close past the last int64 nanosecond never closes.
             closeTime = timeframe.checkedCloseTime(opening: openTime) ?? .max
-            open = bid; high = bid; low = bid; close = bid; ticks = 1
+            open = p; high = p; low = p; close = p; ticks = 1
             return
         }
-        if bid > high { high = bid }
-        if bid < low { low = bid }
-        close = bid
+        if p > high { high = p }
+        if p < low { low = p }
+        close = p
         ticks += 1
     }
 }

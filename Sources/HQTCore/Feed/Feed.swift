@@ -118,7 +118,7 @@ final class Feed {
         defer { cursors.deallocate() }
         let walker = Merge(leaves(cursors: { cursors + $0 }))
         defer { walker.deallocate() }
-        var privateBuilders = builders.map { BarBuilder(symbolID: $0.symbolID, timeframe: $0.timeframe) }
+        var privateBuilders = builders.map(\.restarted)
         var index = 0
         while index < end, walker.remaining > 0 {
             let (leaf, row) = walker.next()
@@ -138,7 +138,7 @@ final class Feed {
                     privateBuilders[b].active = false
                     try builtBar(privateBuilders[b].bar, index)
                 }
-                for b in own { privateBuilders[b].add(time: time, bid: s.bid[row]) }
+                for b in own { privateBuilders[b].add(time: time, bid: s.bid[row], ask: s.ask[row]) }
                 try visit(.tick(s, row: row), index)
             }
             index += 1

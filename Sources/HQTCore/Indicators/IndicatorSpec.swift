@@ -74,7 +74,7 @@ public struct IndicatorSpec: Equatable, Sendable {
             guard src.rawValue >= PriceSource.open.rawValue else {
                 throw HQTError(
                     .invalidArgument,
-                    "an indicator on bars reads open, high, low or close (bars are bid bars), not \(src)")
+                    "an indicator on bars reads open, high, low or close (of the bars' bid, ask or mid), not \(src)")
             }
             if kind.usesRange && src != .close {
                 throw HQTError(

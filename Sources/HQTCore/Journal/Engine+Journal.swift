@@ -297,7 +297,7 @@ extension Engine {
                 [f.order.symbolID, f.deal.symbolID] + (f.position.map { [$0.symbolID] } ?? [])
                 + (f.trade.map { [$0.symbolID] } ?? [])
         case .orderPlace(let o), .orderModify(let o): ids = [o.symbolID]
-        case .buildBars(let id, _): ids = [id]
+        case .buildBars(let id, _, _): ids = [id]
         case .positionModify, .orderRemove, .balance, .runMark, .swap: break
         }
         for id in ids where Int(id) >= symbols.count {

@@ -176,8 +176,12 @@ extension Engine {
             let id = try r.u32()
             guard Int(id) < symbols.count else { throw r.corrupt("bar builder symbol \(id)") }
             guard let tf = Timeframe(minutes: try r.i32()) else { throw r.corrupt("bar builder timeframe") }
-            var b = BarBuilder(symbolID: id, timeframe: tf)
-            b.active = try r.bool(); b.openTime = try r.i64(); b.closeTime = try r.i64()
+            // The state byte: bit 0 active, bits 1-2 the price (0 bid, 1 ask,
+            // 2 mid; older snapshots hold only 0 or 1, bid bars).
+            let state = try r.u8("bar builder state")
+            guard state < 6 else { throw r.corrupt("bar builder state \(state)") }
+            var b = BarBuilder(symbolID: id, timeframe: tf, price: PriceSource(rawValue: Int32(state >> 1)) ?? .bid)
+            b.active = state & 1 == 1; b.openTime = try r.i64(); b.closeTime = try r.i64()
             b.open = try r.price("bar open"); b.high = try r.price("bar high")
             b.low = try r.price("bar low"); b.close = try r.price("bar close")
             // Volume is ticks x 1e6: more ticks than that would overflow it.
@@ -464,7 +468,10 @@ extension Feed {
         }
         w.u64(UInt64(builders.count))
         for b in builders {
-            w.u32(b.symbolID); w.i32(b.timeframe.minutes); w.bool(b.active); w.i64(b.openTime); w.i64(b.closeTime)
+            // State byte: bit 0 active, bits 1-2 the price (a bid builder's
+            // byte is the 0/1 flag earlier snapshots hold).
+            let state = UInt8(b.active ? 1 : 0) | UInt8(b.price.rawValue) << 1
+            w.u32(b.symbolID); w.i32(b.timeframe.minutes); w.u8(state); w.i64(b.openTime); w.i64(b.closeTime)
             w.i64(b.open); w.i64(b.high); w.i64(b.low); w.i64(b.close); w.i64(b.ticks)
         }
     }

@@ -181,9 +181,12 @@ extension LedgerRecord {
             type = .swap
             w.u32(UInt32(charges.count))
             for c in charges { w.u64(c.ticket); w.i64(c.amount) }
-        case let .buildBars(symbolID, timeframe):
+        case let .buildBars(symbolID, timeframe, price):
             type = .buildBars
             w.u32(symbolID); w.i32(timeframe.minutes)
+            // Appended since bars from ask or mid: a bid builder's record
+            // stays the 25 bytes 0.2 wrote (and 0.2 can read).
+            if price != .bid { w.u8(UInt8(price.rawValue)) }
         case let .runMark(stage, flushesBars, model):
             type = .runMark
             w.u8(stage.rawValue); w.bool(flushesBars); w.u8(UInt8(model.rawValue))
@@ -240,7 +243,8 @@ extension LedgerRecord {
         case .buildBars:
             let id = try r.u32("symbol"), minutes = try r.i32("timeframe")
             guard let tf = Timeframe(minutes: minutes) else { throw r.corrupt("timeframe \(minutes)") }
-            op = .buildBars(symbolID: id, timeframe: tf)
+            let price = r.remaining == 0 ? .bid : try r.barPrice()
+            op = .buildBars(symbolID: id, timeframe: tf, price: price)
         case .checkpoint: throw r.corrupt("checkpoint is not a ledger record")
         }
         try r.expectEnd()
@@ -249,6 +253,16 @@ extension LedgerRecord {
 }
 
 extension ByteReader {
+    /// BUILD_BARS' appended price byte: 1 ask or 2 mid (a bid record has
+    /// none, so a 0 there is a stray trailing byte).
+    mutating func barPrice() throws(HQTError) -> PriceSource {
+        let raw = try u8("bar price")
+        guard raw == 1 || raw == 2, let p = PriceSource(rawValue: Int32(raw)) else {
+            throw corrupt("bar price \(raw) is not 1 (ask) or 2 (mid): a bid record has no trailing price byte")
+        }
+        return p
+    }
+
     /// A tick model byte (RUN_MARK records, snapshots).
     mutating func tickModel() throws(HQTError) -> TickModel {
         let raw = try u8("tick model")

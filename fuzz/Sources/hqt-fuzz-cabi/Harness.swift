@@ -230,8 +230,14 @@ func loadData(_ e: OpaquePointer) {
             check(hqt_engine_load_bars_f64(e, symbol, tf, t, fo, fh, fl, fc, fv, n), "hqt_engine_load_bars_f64")
         }
     case 4:
-        check(
-            hqt_engine_build_bars(e, symbol, timeframes[Int(input.byte()) % timeframes.count]), "hqt_engine_build_bars")
+        let tf = timeframes[Int(input.byte()) % timeframes.count]
+        if input.bool() {
+            check(hqt_engine_build_bars(e, symbol, tf), "hqt_engine_build_bars")
+        } else {
+            // -1 ... 6: bid, ask, mid and the refused rest (open ... close, negative)
+            let price = Int32(input.byte() % 8) - 1
+            check(hqt_engine_build_bars_v2(e, symbol, tf, price), "hqt_engine_build_bars_v2")
+        }
     default:
         if input.byte() < 32 { check(hqt_engine_clear_data(e), "hqt_engine_clear_data") }
         var pending: UInt64 = 0

@@ -42,6 +42,8 @@ func makeSeeds(into dir: String) {
             return 0
         }
         check(hqt_engine_build_bars(engine, 0, 1), "hqt_engine_build_bars")
+        // a BUILD_BARS record with its price byte, a builder state byte with a price
+        check(hqt_engine_build_bars_v2(engine, 0, 5, Int32(HQT_PRICE_MID)), "hqt_engine_build_bars_v2")
         check(hqt_engine_run(engine, &strategy), "hqt_engine_run")
         var t: UInt64 = 0
         check(hqt_engine_buy(engine, 0, 10_000, 0, 0, &t), "hqt_engine_buy")

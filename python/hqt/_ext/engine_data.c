@@ -170,15 +170,16 @@ static PyObject *
 engine_build_bars(HQTEngineObject *self, PyObject *const *args, Py_ssize_t nargs,
                   PyObject *kwnames)
 {
-    static const char *const names[] = {"symbol_id", "timeframe", NULL};
-    PyObject *a[2];
+    static const char *const names[] = {"symbol_id", "timeframe", "price", NULL};
+    PyObject *a[3];
     uint32_t sym;
-    int32_t tf;
+    int32_t tf, price = HQT_PRICE_BID;
     ENTER(self);
     if (parse_args("build_bars", args, nargs, kwnames, names, 2, a) < 0 ||
-        hqt_engine_symbol_arg(self, a[0], &sym) < 0 || hqt_as_i32(a[1], "timeframe", &tf) < 0)
+        hqt_engine_symbol_arg(self, a[0], &sym) < 0 || hqt_as_i32(a[1], "timeframe", &tf) < 0 ||
+        (a[2] != NULL && hqt_as_i32(a[2], "price", &price) < 0))
         return NULL;
-    CALL(hqt_engine_build_bars(self->engine, sym, tf));
+    CALL(hqt_engine_build_bars_v2(self->engine, sym, tf, price));
     Py_RETURN_NONE;
 }
 
@@ -362,9 +363,9 @@ PyMethodDef hqt_engine_data_methods[] = {
     FAST("_truncate_ticks", engine_truncate_ticks, NULL),
     FAST("_load_bars_micro", engine_load_bars_micro, NULL),
     FAST("build_bars", engine_build_bars,
-         "build_bars($self, symbol_id, timeframe)\n--\n\n"
-         "Build bars of this timeframe (minutes) from the symbol's ticks; each is passed "
-         "to on_bar when it closes."),
+         "build_bars($self, symbol_id, timeframe, price=0)\n--\n\n"
+         "Build bars of this timeframe (minutes) from the symbol's ticks, on their bid "
+         "(price 0), ask (1) or mid (2); each is passed to on_bar when it closes."),
     {"clear_data", (PyCFunction)engine_clear_data, METH_NOARGS,
      PyDoc_STR("clear_data($self, /)\n--\n\nForget loaded market data (not the account).")},
     FAST("_run", engine_run, NULL),
