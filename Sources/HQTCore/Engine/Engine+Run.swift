@@ -488,7 +488,7 @@ extension Engine {
         let cursor = series.cursorStorage.pointer
         let n = series.count
         let q = quotes + s
-        // Quote sessions: each tick is checked first (off the quiet path).
+        // Quote sessions: checked on the full path (they keep the symbol off the quiet one).
         let gated = q.pointee.quoteGated
         var i = cursor.pointee
         while i < n {
@@ -504,11 +504,6 @@ extension Engine {
             while i < blockEnd {
                 cursor.pointee = i + 1
                 let time = times[i], bid = bids[i], ask = asks[i]
-                if gated && !symbols[s].isQuoteOpen(at: time) {
-                    skipTick()
-                    i += 1
-                    continue
-                }
                 if quiet, try quietTick(q, time: time, bid: bid, ask: ask) {
                     i += 1
                     guard onTick != nil else { continue }
@@ -516,6 +511,13 @@ extension Engine {
                     phase = .between
                     if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
                     quiet = mayRunQuiet(q)
+                    continue
+                }
+                // (Quote sessions keep a symbol off the quiet path, so the
+                // check costs the quiet loop nothing.)
+                if gated && !symbols[s].isQuoteOpen(at: time) {
+                    skipTick()
+                    i += 1
                     continue
                 }
                 try handleTick(s, time: time, bid: bid, ask: ask)
@@ -530,10 +532,11 @@ extension Engine {
     }
 
     /// Whether the symbol's ticks may take `quietTick`: no sink to tell,
-    /// no bars built from them, no indicator updated on them, no checkpoint due.
+    /// no bars built from them, no indicator updated on them, no quote
+    /// sessions to check, no checkpoint due.
     @inline(__always)
     func mayRunQuiet(_ q: UnsafeMutablePointer<SymbolState>) -> Bool {
-        !sinkSet.active && q.pointee.builders == 0 && q.pointee.tickIndicators == 0
+        !sinkSet.active && q.pointee.builders == 0 && q.pointee.tickIndicators == 0 && !q.pointee.quoteGated
             && recordsSinceCheckpoint < checkpointEvery
     }
 
