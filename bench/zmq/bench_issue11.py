@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import struct
@@ -82,7 +83,30 @@ class Idle(hqt.Strategy):
         pass
 
 
-def isolation(sndhwm: int, paced: bool = False, with_stalled: bool = True) -> dict[str, float]:
+class Paced(hqt.Strategy):
+    """Holds the engine to `rate` ticks/s (sleeping every 1,000 ticks): a
+    broadcast rate one subscriber process can take in on this machine."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate, self.i, self.t0 = rate, 0, 0.0
+
+    def on_tick(self, e: hqt.Engine, tick: hqt.Tick) -> None:
+        self.i += 1
+        if self.i % 1000 == 0:
+            if self.t0 == 0.0:
+                self.t0 = time.perf_counter()
+            ahead = self.t0 + self.i / self.rate - time.perf_counter()
+            if ahead > 0:
+                time.sleep(ahead)
+
+
+#: the paced rows' broadcast rate: below the fast C subscriber's intake here
+PACE = float(os.environ.get("PACE", 1_000_000))
+
+
+def isolation(
+    sndhwm: int, paced: bool = False, with_stalled: bool = True, pace: float | None = None
+) -> dict[str, float]:
     """Engine publishing every tick; a stalled and a fast subscriber (or the
     fast one alone: the same share with and without the stalled one is
     isolation)."""
@@ -101,9 +125,9 @@ def isolation(sndhwm: int, paced: bool = False, with_stalled: bool = True) -> di
     fast = subprocess.Popen(
         [SUB_RECV, ep, str(10**12), "1000", "0"], stdout=subprocess.PIPE, text=True
     )
-    if paced:
+    if paced or pace:
         t0 = time.perf_counter()
-        e.run(Idle())
+        e.run(Paced(pace) if pace else Idle())
         secs = time.perf_counter() - t0
     else:
         secs = timed_run(e)
@@ -176,6 +200,7 @@ def main() -> None:
         isolation(N),
         isolation(10_000, paced=True),
         isolation(10_000, paced=True, with_stalled=False),
+        isolation(10_000, pace=PACE),
     ]
     py = {
         m: statistics.median(python_intake(m)["msgs_per_s"] for _ in range(REPS))
@@ -199,6 +224,7 @@ def main() -> None:
         f"+ stalled + fast C sub, SNDHWM {N}",
         "+ stalled + fast, SNDHWM 10 000, Python on_tick",
         "+ fast alone, SNDHWM 10 000, Python on_tick",
+        f"+ stalled + fast C sub, SNDHWM 10 000, paced to {PACE / 1e6:g} M ticks/s",
     )
     for hwm, r in zip(labels, iso, strict=True):
         rows.append(
@@ -207,7 +233,12 @@ def main() -> None:
                 f"{r['rate'] / 1e6:.1f} M ticks/s",
                 f"{r['rate'] / rates['none']:.2f}",
                 f"fast got {100 * r['fast']:.2f}% of ticks ({r['fast_rate'] / 1e6:.1f} M msg/s intake), "
-                f"stalled {100 * r['stalled']:.2f}%, publisher dropped {int(r['dropped'])}",
+                f"stalled {100 * r['stalled']:.2f}%, publisher dropped {int(r['dropped'])}"
+                + (
+                    f"; fast 100% beside the stalled one: {ok(r['fast'] == 1.0)}"
+                    if "paced" in hwm
+                    else ""
+                ),
             )
         )
     rows += [
