@@ -775,6 +775,13 @@ typedef struct hqt_order_request_v2 {
 int hqt_order_request_v2_init(hqt_order_request_v2 *request, size_t struct_size);
 int hqt_engine_order_send_v2(hqt_engine *engine, const hqt_order_request_v2 *request,
                              uint64_t *out_ticket);
+/* Any order with doubles: volume in lots, prices as prices (0 = unused / none); the other
+   hqt_order_request_v2 fields at their defaults (type_time AUTO, filling FOK, no trailing
+   stop, magic 0). type: HQT_ORDER_*; expiration_ns 0 = good till canceled. */
+int hqt_engine_order_send_f64(hqt_engine *engine, uint32_t symbol_id, int32_t type,
+                              double volume_lots, double price, double stop_limit_price,
+                              double sl_price, double tp_price, int64_t expiration_ns,
+                              uint64_t *out_ticket);
 /* Market orders; sl/tp 0 = none. The ticket is the new position's. */
 int hqt_engine_buy(hqt_engine *engine, uint32_t symbol_id, int64_t volume_micros,
                    int64_t sl_micros, int64_t tp_micros, uint64_t *out_ticket);

@@ -1,3 +1,4 @@
+import CHQTABI
 import HQTCore
 
 /// The `_f64` entry points: the functions of hqt.h a person calls by hand,
@@ -103,4 +104,27 @@ public func hqt_engine_modify_order_f64(
 @_cdecl("hqt_engine_close_f64")
 public func hqt_engine_close_f64(_ handle: OpaquePointer?, _ ticket: UInt64, _ volume: Double) -> Int32 {
     converted { () throws(HQTError) in hqt_engine_close(handle, ticket, try micros(volume, "volume_lots")) }
+}
+
+/// Any order by hand: hqt_order_request_v2 with its prices and volume as
+/// doubles (the remaining fields at their defaults: GTC or SPECIFIED by
+/// expiration, FOK, no trailing stop, magic 0).
+@_cdecl("hqt_engine_order_send_f64")
+public func hqt_engine_order_send_f64(
+    _ handle: OpaquePointer?, _ symbol: UInt32, _ type: Int32, _ volume: Double, _ price: Double,
+    _ stopLimit: Double, _ sl: Double, _ tp: Double, _ expiration: Int64, _ out: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+    converted { () throws(HQTError) in
+        var r = hqt_order_request_v2()
+        _ = hqt_order_request_v2_init(&r, MemoryLayout<hqt_order_request_v2>.size)
+        r.symbol_id = symbol
+        r.type = type
+        r.volume = try micros(volume, "volume_lots")
+        r.price = try micros(price, "price")
+        r.stop_limit = try micros(stopLimit, "stop_limit_price")
+        r.sl = try micros(sl, "sl_price")
+        r.tp = try micros(tp, "tp_price")
+        r.expiration = expiration
+        return hqt_engine_order_send_v2(handle, &r, out)
+    }
 }

@@ -415,6 +415,10 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "hqt_engine_modify_f64": (C.c_int, [ENGINE_P, u64, dbl, dbl]),
     "hqt_engine_modify_order_f64": (C.c_int, [ENGINE_P, u64, dbl, dbl, i64]),
     "hqt_engine_close_f64": (C.c_int, [ENGINE_P, u64, dbl]),
+    "hqt_engine_order_send_f64": (
+        C.c_int,
+        [ENGINE_P, u32, i32, dbl, dbl, dbl, dbl, dbl, i64, P(u64)],
+    ),
     "hqt_engine_load_bars_f64": (
         C.c_int,
         [ENGINE_P, u32, i32, P(i64), P(dbl), P(dbl), P(dbl), P(dbl), P(dbl), C.c_size_t],

@@ -90,3 +90,40 @@ def test_f64_rounds_half_away_from_zero_once(lib):
     status = lib.hqt_engine_buy_f64(e, 0, 0.0999994, 0.0, 0.0, C.byref(out))
     assert status == capi.STATUS.INVALID_VOLUME  # 99 999 micro-lots: off the 0.01 step
     lib.hqt_engine_destroy(e)
+
+
+def test_order_send_f64_places_the_order_order_send_v2_places(lib):
+    f = make(lib, lambda e: lib.hqt_engine_create_f64(10_000.0, b"USD", 100, C.byref(e)))
+    m = make(lib, lambda e: lib.hqt_engine_create(10_000_000_000, b"USD", 100, C.byref(e)))
+    t1, t2 = C.c_uint64(), C.c_uint64()
+    # A buy limit below the market with SL/TP, and a market sell through the same call.
+    capi.check(
+        lib, lib.hqt_engine_order_send_f64(f, 0, 2, 0.2, 1.09, 0.0, 1.08, 1.12, 0, C.byref(t1))
+    )
+    capi.check(lib, lib.hqt_engine_order_send_f64(f, 0, 1, 0.1, 0.0, 0.0, 0.0, 0.0, 0, C.byref(t2)))
+    r = capi.OrderRequestV2()
+    capi.check(lib, lib.hqt_order_request_v2_init(C.byref(r), C.sizeof(r)))
+    r.symbol_id, r.type, r.volume, r.price, r.sl, r.tp = (
+        0,
+        2,
+        200_000,
+        1_090_000,
+        1_080_000,
+        1_120_000,
+    )
+    capi.check(lib, lib.hqt_engine_order_send_v2(m, C.byref(r), C.byref(t1)))
+    capi.check(lib, lib.hqt_engine_sell(m, 0, 100_000, 0, 0, C.byref(t2)))
+    assert state(lib, f) == state(lib, m) and len(state(lib, f)[1]) == 1
+
+    def orders(e):
+        os_ = (capi.Order * 4)()
+        n = C.c_size_t()
+        capi.check(lib, lib.hqt_engine_orders(e, os_, 4, C.byref(n)))
+        return [(o.type, o.volume, o.price, o.sl, o.tp) for o in os_[: n.value]]
+
+    assert orders(f) == orders(m) == [(2, 200_000, 1_090_000, 1_080_000, 1_120_000)]
+    # Bad numbers name their parameter; nothing is placed.
+    assert lib.hqt_engine_order_send_f64(f, 0, 2, 0.2, math.nan, 0.0, 0.0, 0.0, 0, C.byref(t1)) == 1
+    assert "price" in capi.last_error(lib) and len(orders(f)) == 1
+    for e in (f, m):
+        lib.hqt_engine_destroy(e)
