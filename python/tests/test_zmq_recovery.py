@@ -6,9 +6,15 @@ or joining late, SESSION frames decode, and the seed's snippet still works.
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import struct
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -160,6 +166,49 @@ def test_a_stalled_subscriber_costs_only_itself(ctx):
     # The stalled one really overflowed: it lost frames, and only it did.
     got = [f for f in drain(stalled, idle=0.3) if f[0] == 0]
     assert len(got) < n
+
+
+def test_a_subscriber_process_killed_with_sigkill_and_restarted_ends_exact():
+    """The subscriber as users run it, a process of its own: SIGKILLed mid-run
+    (no close, no goodbye), another one started later; the second ends with
+    exactly the engine's deals, positions, pending orders and balance."""
+    n = 60_000
+    e = engine(n)
+    endpoint = e.enable_broadcasting(LOOPBACK, wait_subscribers=9, replay_endpoint=LOOPBACK)
+    env = {**os.environ, "PYTHONPATH": str(Path(hqt.__file__).resolve().parents[1])}
+    child = [
+        sys.executable,
+        str(Path(__file__).with_name("mirror_child.py")),
+        endpoint,
+        e.replay_endpoint,
+    ]
+
+    def start() -> subprocess.Popen[str]:
+        p = subprocess.Popen(child, stdout=subprocess.PIPE, text=True, env=env)
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        return p
+
+    procs = {"first": start()}
+
+    def hook(i: int) -> None:
+        if i == 20_000:
+            procs["first"].send_signal(signal.SIGKILL)
+            procs["first"].wait(timeout=10)
+        elif i == 35_000:
+            procs["restarted"] = start()
+
+    e.run(Trader(hook))
+    out, _ = procs["restarted"].communicate(timeout=60)
+    got = json.loads(out.strip().splitlines()[-1])
+    assert procs["first"].returncode == -signal.SIGKILL
+    assert got["ended"]
+    assert got["deals"] == [
+        [d.ticket, d.price_micro, d.volume_micro, d.profit_micro] for d in e.deals
+    ]
+    assert got["positions"] == {str(p.ticket): p.volume_micro for p in e.positions}
+    assert got["orders"] == sorted(o.ticket for o in e.orders)
+    assert got["balance"] == round(e.balance * 1e6)
+    assert got["repaired_trades"] > 0  # the deals before it started came from the replay endpoint
 
 
 def test_a_subscriber_restarted_mid_run_and_a_late_joiner_end_exact(ctx):
