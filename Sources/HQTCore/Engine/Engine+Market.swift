@@ -318,7 +318,7 @@ extension Engine {
                 // A RETURN remainder past the volume limit waits for room.
                 guard pendingFits(order) else { continue }
                 if let fill = try marketFill(order: order, reason: .pending, price: price, rejectOnNoMoney: true) {
-                    try commit(.fill(fill))
+                    try commit(fill: fill)
                 } else {
                     try commit(.orderRemove(ticket: ticket, state: .rejected, time: time))
                 }
@@ -350,7 +350,7 @@ extension Engine {
             let hits = scratchTriggers.map { (book.positions[$0.index].ticket, $0.reason, $0.price) }
             for (ticket, reason, price) in hits {
                 guard let p = position(ticket: ticket) else { continue }
-                try commit(.fill(try closeFill(p, volume: p.volume, price: price, reason: reason)))
+                try commit(fill: try closeFill(p, volume: p.volume, price: price, reason: reason))
             }
         }
         if trailing { try trailStops(symbol: id) }

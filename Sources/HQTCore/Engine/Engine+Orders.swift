@@ -61,7 +61,7 @@ extension Engine {
             else {
                 throw HQTError(.internal, "market order produced no fill")
             }
-            try commit(.fill(fill))
+            try commit(fill: fill)
             // IOC cancels the rest; RETURN keeps it as an order (Engine+Filling.swift).
             if rest > 0 && request.filling == .return {
                 try commit(.orderPlace(returnRemainder(request, volume: rest, price: fill.deal.price)))
@@ -189,7 +189,7 @@ extension Engine {
             )
         }
         let q = quotes[Int(p.symbolID)]
-        try commit(.fill(try closeFill(p, volume: amount, price: p.side == .buy ? q.bid : q.ask, reason: .client)))
+        try commit(fill: try closeFill(p, volume: amount, price: p.side == .buy ? q.bid : q.ask, reason: .client))
     }
 
     /// Cancels a pending order.
