@@ -390,8 +390,23 @@ extension Engine {
 
     // MARK: the loop
 
+    /// Room in the equity curve for a point per loaded bar still to run
+    /// (each bar's close is sampled): a long bar run then never copies the
+    /// curve to grow it (1 M bars: 32 MB, copied about twice over, and the
+    /// fresh pages touched again).
+    func reserveCurveForBars() {
+        var rows = 0
+        for series in feed.bars { rows += max(series.count - series.cursor, 0) }
+        let needed = stats.equityCurve.count + rows
+        guard needed > stats.equityCurve.capacity else { return }
+        // At least doubling: a data source's many small windows must not
+        // each copy the whole curve.
+        stats.equityCurve.reserveCapacity(max(needed, 2 * stats.equityCurve.capacity))
+    }
+
     func runLoop(onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) {
         while true {
+            reserveCurveForBars()
             if let sole = feed.soleTickSeries {
                 try runSingle(sole, onTick: onTick)
             } else {
