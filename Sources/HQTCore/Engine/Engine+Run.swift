@@ -428,13 +428,14 @@ extension Engine {
 
     // MARK: the loop
 
-    /// Room in the equity curve for a point per loaded bar still to run
-    /// (each bar's close is sampled): a long bar run then never copies the
-    /// curve to grow it (1 M bars: 32 MB, copied about twice over, and the
-    /// fresh pages touched again).
+    /// Room in the equity curve for a point per bar still to run of the
+    /// longest loaded bar series (each bar's close is sampled): a long bar
+    /// run then never copies the curve to grow it (1 M bars: 32 MB, copied
+    /// about twice over, and the fresh pages touched again). The longest,
+    /// not the sum: bars of several series at the same close share a point.
     func reserveCurveForBars() {
         var rows = 0
-        for series in feed.bars { rows += max(series.count - series.cursor, 0) }
+        for series in feed.bars { rows = max(rows, series.count - series.cursor) }
         let needed = stats.equityCurve.count + rows
         guard needed > stats.equityCurve.capacity else { return }
         // At least doubling: a data source's many small windows must not
