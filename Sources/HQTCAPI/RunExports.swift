@@ -25,6 +25,19 @@ let tickLayoutMatches =
     && MemoryLayout<Tick>.offset(of: \.bid) == MemoryLayout<hqt_tick>.offset(of: \.bid)
     && MemoryLayout<Tick>.offset(of: \.ask) == MemoryLayout<hqt_tick>.offset(of: \.ask)
 
+/// Whether HQTCore's Bar and hqt_bar have the same layout.
+let barLayoutMatches =
+    MemoryLayout<Bar>.size == MemoryLayout<hqt_bar>.size
+    && MemoryLayout<Timeframe>.size == MemoryLayout<Int32>.size
+    && MemoryLayout<Bar>.offset(of: \.symbolID) == MemoryLayout<hqt_bar>.offset(of: \.symbol_id)
+    && MemoryLayout<Bar>.offset(of: \.timeframe) == MemoryLayout<hqt_bar>.offset(of: \.timeframe)
+    && MemoryLayout<Bar>.offset(of: \.time) == MemoryLayout<hqt_bar>.offset(of: \.time)
+    && MemoryLayout<Bar>.offset(of: \.open) == MemoryLayout<hqt_bar>.offset(of: \.open)
+    && MemoryLayout<Bar>.offset(of: \.high) == MemoryLayout<hqt_bar>.offset(of: \.high)
+    && MemoryLayout<Bar>.offset(of: \.low) == MemoryLayout<hqt_bar>.offset(of: \.low)
+    && MemoryLayout<Bar>.offset(of: \.close) == MemoryLayout<hqt_bar>.offset(of: \.close)
+    && MemoryLayout<Bar>.offset(of: \.volume) == MemoryLayout<hqt_bar>.offset(of: \.volume)
+
 func callbackFailed(_ name: String, _ code: Int32) -> HQTError {
     HQTError(.callback, "strategy callback \(name) returned \(code): run stopped")
 }
@@ -59,6 +72,11 @@ func hooks(for strategy: UnsafePointer<hqt_strategy>?, handle: OpaquePointer) ->
             var c = hqt_bar(bar)
             let rc = f(handle, &c, user)
             if rc != 0 { throw callbackFailed("on_bar", rc) }
+        }
+        // The run loop calls f directly after a loaded bar (as on_tick).
+        if barLayoutMatches {
+            hooks.nativeBar = NativeBarHook(
+                function: unsafeBitCast(f, to: NativeBarHook.Function.self), handle: handle, user: user)
         }
     }
     if let f = s.on_trade {

@@ -55,7 +55,7 @@ extension Engine {
         second.deal.entry = .outBy
         second.deal.balance = try Engine.balance(
             after: [first.deal.balance, second.deal.profit, second.deal.commission], "closing position \(byTicket)")
-        try commit(.fill(first))
-        try commit(.fill(second))
+        try commit(fill: first)
+        try commit(fill: second)
     }
 }

@@ -22,6 +22,11 @@ extension Engine {
     /// be prepared (it is before any deal).
     func dealCommission(symbolID: UInt32, inVolume: Int64, outVolume: Int64, price: Int64) -> Int64 {
         let spec = symbols[Int(symbolID)]
+        // No commission model: every part below is 0 (0 converts and books
+        // to 0); two calls per deal skip the conversions.
+        guard spec.commissionPerLot != 0 || spec.commissionPerDeal != 0 || spec.commissionPercent != 0 else {
+            return 0
+        }
         let lots: Int64
         switch spec.commissionEntry {
         case .both: lots = inVolume + outVolume

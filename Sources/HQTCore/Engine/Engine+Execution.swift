@@ -50,7 +50,7 @@ extension Engine {
                     ticket: dealTicket, order: order.ticket, position: p.ticket, symbolID: order.symbolID,
                     side: side, entry: .in, reason: reason, time: time, volume: volume, price: price,
                     commission: fee, profit: 0,
-                    balance: try Engine.balance(after: [balance, fee], "adding to position \(p.ticket)"),
+                    balance: try Engine.balance(after: balance, fee, 0, "adding to position \(p.ticket)"),
                     magic: order.magic)
                 return Fill(order: order, deal: deal, positionTicket: p.ticket, position: after, trade: nil)
             }
@@ -74,7 +74,7 @@ extension Engine {
             fill.deal.volume = volume
             fill.deal.commission = fee
             fill.deal.balance = try Engine.balance(
-                after: [balance, fill.deal.profit, fee], "reversing position \(p.ticket)")
+                after: balance, fill.deal.profit, fee, "reversing position \(p.ticket)")
             fill.trade?.commission = p.commission + closingFee
             fill.position = Position(
                 ticket: p.ticket, symbolID: order.symbolID, side: side, volume: excess,
@@ -95,7 +95,7 @@ extension Engine {
             ticket: dealTicket, order: order.ticket, position: order.ticket, symbolID: order.symbolID,
             side: side, entry: .in, reason: reason, time: time, volume: volume, price: price,
             commission: fee, profit: 0,
-            balance: try Engine.balance(after: [balance, fee], "opening a position"), magic: order.magic)
+            balance: try Engine.balance(after: balance, fee, 0, "opening a position"), magic: order.magic)
         return Fill(order: order, deal: deal, positionTicket: order.ticket, position: position, trade: nil)
     }
 
@@ -134,7 +134,7 @@ extension Engine {
             ticket: dealTicket, order: order.ticket, position: p.ticket, symbolID: p.symbolID,
             side: p.side.opposite, entry: .out, reason: reason, time: time, volume: volume,
             price: price, commission: exitFee, profit: profit,
-            balance: try Engine.balance(after: [balance, profit, exitFee], "closing position \(p.ticket)"),
+            balance: try Engine.balance(after: balance, profit, exitFee, "closing position \(p.ticket)"),
             magic: order.magic)
         let trade = Trade(
             position: p.ticket, symbolID: p.symbolID, side: p.side, volume: volume,

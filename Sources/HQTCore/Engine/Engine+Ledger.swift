@@ -41,13 +41,21 @@ extension Engine {
         apply(op)
     }
 
+    /// `commit(.fill(fill))` without wrapping the fill (some 600 bytes) in
+    /// a `LedgerOp` unless the journal records it: every deal comes here.
+    func commit(fill: Fill) throws(HQTError) {
+        if journal != nil { try writeAhead(.fill(fill)) }
+        apply(fill: fill)
+    }
+
     /// Applies one change to its owner (book, account, feed), then lets
     /// the derived state (trigger index, aggregates) and the sinks follow.
     func apply(_ op: LedgerOp) {
+        if case .fill(let fill) = op { return apply(fill: fill) }
         defer { rebuildTriggerIndex() }
         switch op {
         case .fill(let fill):
-            applyFill(fill)
+            apply(fill: fill)
         case let .positionModify(ticket, sl, tp, trailing, time):
             guard let p = book.modifyPosition(ticket: ticket, sl: sl, tp: tp, trailingPoints: trailing) else { return }
             notifyPosition(p, event: .modified, time: time)
@@ -73,6 +81,15 @@ extension Engine {
             if !applyingWithoutPrices { sampleEquity(at: time) }
             notifyAccount(time: time)
         }
+    }
+
+    private func apply(fill: Fill) {
+        // applyFill rebuilds the trigger index and aggregates before it
+        // tells the sinks; only a sink could change the book after that, so
+        // without sinks only the hot view follows (its margin and equity
+        // were set after that rebuild).
+        applyFill(fill)
+        if sinkSet.active { rebuildTriggerIndex() } else { refreshHotBook() }
     }
 
     private func applyFill(_ fill: Fill) {

@@ -13,31 +13,34 @@ extension Engine {
     /// Margin of `volume` lots at `price` in the symbol's margin currency.
     /// `held`: the margin an open position holds (margin_maintenance when
     /// set); otherwise the margin needed to open it (margin_initial).
-    static func marginInMarginCurrency(
-        _ spec: SymbolSpec, volume: Int64, price: Int64, leverage: Int64, held: Bool
-    ) -> Int64 {
-        let perLot = held && spec.marginMaintenance > 0 ? spec.marginMaintenance : spec.marginInitial
+    /// The spec's fields are read in place (`symbols[i].x`): passing the
+    /// whole spec to a function copies it, retaining and releasing its names
+    /// and sessions (about 450 instructions, three times per market order).
+    func marginInMarginCurrency(symbol i: Int, volume: Int64, price: Int64, held: Bool) -> Int64 {
+        let maintenance = symbols[i].marginMaintenance
+        let perLot = held && maintenance > 0 ? maintenance : symbols[i].marginInitial
+        let calcMode = symbols[i].calcMode
         let base: Int64
-        if perLot > 0 || spec.calcMode == .futures {
+        if perLot > 0 || calcMode == .futures {
             // Futures: Lots × InitialMargin × Margin_Rate. Every other mode:
             // a non-zero initial margin replaces the formula (MT5 help).
             base = FixedPoint.mulDiv(volume, perLot, FixedPoint.scale)
         } else {
             // mulDiv, never divRound: both saturate instead of trapping on
             // absurd but valid sizes (1e6 lots of a 1e9 contract).
-            let units = FixedPoint.mulDiv(volume, spec.contractSize, FixedPoint.scale)
-            switch spec.calcMode {
+            let units = FixedPoint.mulDiv(volume, symbols[i].contractSize, FixedPoint.scale)
+            switch calcMode {
             case .forex: base = FixedPoint.mulDiv(units, 1, leverage)
             case .forexNoLeverage: base = units
             case .cfd, .exchangeStocks: base = FixedPoint.mulDiv(units, price, FixedPoint.scale)
             case .cfdLeverage: base = FixedPoint.mulDiv(FixedPoint.mulDiv(units, price, FixedPoint.scale), 1, leverage)
             case .cfdIndex:
                 base = FixedPoint.mulDiv(
-                    FixedPoint.mulDiv(units, price, FixedPoint.scale), spec.tickValue, spec.tickSize)
+                    FixedPoint.mulDiv(units, price, FixedPoint.scale), symbols[i].tickValue, symbols[i].tickSize)
             case .futures: base = 0  // handled above
             }
         }
-        return FixedPoint.mulDiv(base, spec.marginRate, FixedPoint.scale)
+        return FixedPoint.mulDiv(base, symbols[i].marginRate, FixedPoint.scale)
     }
 
     /// Margin of `volume` lots at `price`, in account money: the margin
@@ -47,10 +50,7 @@ extension Engine {
         symbolID: UInt32, side: Side, volume: Int64, price: Int64, held: Bool
     ) throws(HQTError) -> Int64 {
         let i = Int(symbolID)
-        // The spec is read in place, not copied (its names and sessions
-        // would be retained and released on every order).
-        let inMarginCurrency = Engine.marginInMarginCurrency(
-            symbols[i], volume: volume, price: price, leverage: leverage, held: held)
+        let inMarginCurrency = marginInMarginCurrency(symbol: i, volume: volume, price: price, held: held)
         let route: ConversionRoute
         if let cached = quotes[i].marginRoute {
             route = cached
@@ -84,16 +84,16 @@ extension Engine {
     ///     hedged volume (the smaller leg) charged margin_hedged contract
     ///     units per lot instead of the contract size, at the average
     ///     margin per lot of both legs.
-    func symbolMargin(_ e: Exposure, _ m: LegMargins, spec: SymbolSpec) -> Int128 {
+    func symbolMargin(_ e: Exposure, _ m: LegMargins, symbol s: Int) -> Int128 {
         let sum = m.buy + m.sell
         guard accountMode == .hedging, e.buyVolume > 0, e.sellVolume > 0 else { return sum }
-        if spec.marginHedgedUseLeg { return max(m.buy, m.sell) }
-        guard let hedged = spec.marginHedged else { return sum }
+        if symbols[s].marginHedgedUseLeg { return max(m.buy, m.sell) }
+        guard let hedged = symbols[s].marginHedged else { return sum }
         let hedgedVolume = min(e.buyVolume, e.sellVolume)
         let larger = e.buyVolume >= e.sellVolume ? (e.buyVolume, m.buy) : (e.sellVolume, m.sell)
         let uncovered = Engine.mulDiv128(larger.1, Int128(larger.0 - hedgedVolume), Int128(larger.0))
         let perBoth = Engine.mulDiv128(sum, Int128(hedgedVolume), Int128(e.buyVolume) + Int128(e.sellVolume))
-        return uncovered + Engine.mulDiv128(perBoth, Int128(hedged), Int128(spec.contractSize))
+        return uncovered + Engine.mulDiv128(perBoth, Int128(hedged), Int128(symbols[s].contractSize))
     }
 
     /// The account's used margin from the per-symbol aggregates (rebuilt
@@ -103,7 +103,7 @@ extension Engine {
         let active = activeSymbols.base
         for i in 0..<activeSymbols.count {
             let s = Int(active[i])
-            total += min(symbolMargin(quotes[s].exposure, legMargins[s], spec: symbols[s]), Int128(Engine.maxBalance))
+            total += min(symbolMargin(quotes[s].exposure, legMargins[s], symbol: s), Int128(Engine.maxBalance))
         }
         return Int64(min(total, Int128(Engine.maxBalance)))
     }
@@ -115,21 +115,26 @@ extension Engine {
     /// a deal is accepted whatever the free margin (MT5 accepts it with
     /// zero free margin).
     func marginIncrease(symbolID: UInt32, side: Side, volume: Int64, price: Int64) throws(HQTError) -> Int64 {
-        let entry = try requiredMargin(symbolID: symbolID, side: side, volume: volume, price: price, held: false)
         if accountMode == .netting {
-            guard let p = openPositions.first(where: { $0.symbolID == symbolID }), p.side != side else { return entry }
+            // Against an opposite position only the excess is new margin: the
+            // whole volume's margin is not computed (send has prepared the
+            // routes, so neither computation can fail where the other would not).
+            guard let p = openPositions.first(where: { $0.symbolID == symbolID }), p.side != side else {
+                return try requiredMargin(symbolID: symbolID, side: side, volume: volume, price: price, held: false)
+            }
             guard volume > p.volume else { return 0 }
             let excess = try requiredMargin(
                 symbolID: symbolID, side: side, volume: volume - p.volume, price: price, held: false)
             return excess - p.margin
         }
-        let spec = symbols[Int(symbolID)]
-        let before = quotes[Int(symbolID)].exposure, beforeMargins = legMargins[Int(symbolID)]
+        let entry = try requiredMargin(symbolID: symbolID, side: side, volume: volume, price: price, held: false)
+        let s = Int(symbolID)
+        let before = quotes[s].exposure, beforeMargins = legMargins[s]
         var after = before, afterMargins = beforeMargins
         after.add(side: side, volume: volume, openPrice: price)
         afterMargins.add(side: side, margin: entry)
         let increase =
-            symbolMargin(after, afterMargins, spec: spec) - symbolMargin(before, beforeMargins, spec: spec)
+            symbolMargin(after, afterMargins, symbol: s) - symbolMargin(before, beforeMargins, symbol: s)
         return Int64(clamping: min(increase, Int128(Engine.maxBalance)))
     }
 

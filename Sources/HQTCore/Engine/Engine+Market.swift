@@ -163,7 +163,7 @@ extension Engine {
         // tick path's test): an exact check on every bar cost 0.1's speed.
         if activeSymbols.count > 0 { try afterRevaluation() }
         sampleEquity(at: currentTime)
-        if currentTime >= nextTimedWork { try timedWork(at: currentTime) }
+        if currentTime >= nextTimedWork { try timedWork(at: currentTime, sampled: true) }
         updateBarIndicators(bar, closeTime: closeTime)
         notifyBar(bar)
     }
@@ -210,7 +210,7 @@ extension Engine {
             try afterRevaluation()
         }
         sampleEquity(at: currentTime)
-        if currentTime >= nextTimedWork { try timedWork(at: currentTime) }
+        if currentTime >= nextTimedWork { try timedWork(at: currentTime, sampled: true) }
         updateBarIndicators(bar, closeTime: closeTime)
         notifyBar(bar)
         try barCallbacks(bar)
@@ -252,9 +252,14 @@ extension Engine {
     /// time, not at its own symbol's next quote); the symbol's own events
     /// also expire it in `checkTriggers`. One compare on the tick path
     /// (`nextTimedWork`, the earlier of the two times) covers both.
+    /// `sampled`: the caller has just taken the sample at `time` (a bar),
+    /// and nothing has changed since: the interval sample would replace it
+    /// with the same point, so only the next one is scheduled.
     @inline(never)
-    func timedWork(at time: Int64) throws(HQTError) {
-        if time >= stats.nextEquitySample { sampleOnInterval(time) }
+    func timedWork(at time: Int64, sampled: Bool = false) throws(HQTError) {
+        if time >= stats.nextEquitySample {
+            if sampled { stats.scheduleNextSample(after: time) } else { sampleOnInterval(time) }
+        }
         if time >= earliestExpiration {
             let previous = phase
             phase = .triggers
@@ -318,7 +323,7 @@ extension Engine {
                 // A RETURN remainder past the volume limit waits for room.
                 guard pendingFits(order) else { continue }
                 if let fill = try marketFill(order: order, reason: .pending, price: price, rejectOnNoMoney: true) {
-                    try commit(.fill(fill))
+                    try commit(fill: fill)
                 } else {
                     try commit(.orderRemove(ticket: ticket, state: .rejected, time: time))
                 }
@@ -350,7 +355,7 @@ extension Engine {
             let hits = scratchTriggers.map { (book.positions[$0.index].ticket, $0.reason, $0.price) }
             for (ticket, reason, price) in hits {
                 guard let p = position(ticket: ticket) else { continue }
-                try commit(.fill(try closeFill(p, volume: p.volume, price: price, reason: reason)))
+                try commit(fill: try closeFill(p, volume: p.volume, price: price, reason: reason))
             }
         }
         if trailing { try trailStops(symbol: id) }

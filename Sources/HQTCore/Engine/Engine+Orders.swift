@@ -23,7 +23,7 @@ extension Engine {
         // The spec is read in place (symbols[i]) rather than copied: a copy
         // retains and releases its names and sessions on every order.
         try checkMarketOpen(request.symbolID)
-        try checkVolume(request.volume, symbols[i])
+        try checkVolume(request.volume, symbol: i)
         let q = quotes[Int(request.symbolID)]
         guard q.bid > 0 else {
             throw HQTError(.noPrice, "\(symbols[i].name) has no quote yet: load or process a tick or bar first")
@@ -39,12 +39,16 @@ extension Engine {
         try prepareProfitRoute(request.symbolID)
         if request.type.isMarket {
             let side = request.type.side
-            try checkStops(
-                side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp, spec: symbols[i],
-                what: "the current \(side == .buy ? "bid" : "ask")")
-            try checkStopsLevel(
-                side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp, spec: symbols[i],
-                what: "the current \(side == .buy ? "bid" : "ask")")
+            // Without SL and TP both checks pass; skipping them spares
+            // passing (copying) the spec on most orders.
+            if request.sl != 0 || request.tp != 0 {
+                try checkStops(
+                    side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp,
+                    spec: symbols[i], what: "the current \(side == .buy ? "bid" : "ask")")
+                try checkStopsLevel(
+                    side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp,
+                    spec: symbols[i], what: "the current \(side == .buy ? "bid" : "ask")")
+            }
             let (volume, rest) = try fillableVolume(request)
             let order = Order(
                 ticket: 0, symbolID: request.symbolID, type: request.type, state: .filled,
@@ -57,7 +61,7 @@ extension Engine {
             else {
                 throw HQTError(.internal, "market order produced no fill")
             }
-            try commit(.fill(fill))
+            try commit(fill: fill)
             // IOC cancels the rest; RETURN keeps it as an order (Engine+Filling.swift).
             if rest > 0 && request.filling == .return {
                 try commit(.orderPlace(returnRemainder(request, volume: rest, price: fill.deal.price)))
@@ -185,7 +189,7 @@ extension Engine {
             )
         }
         let q = quotes[Int(p.symbolID)]
-        try commit(.fill(try closeFill(p, volume: amount, price: p.side == .buy ? q.bid : q.ask, reason: .client)))
+        try commit(fill: try closeFill(p, volume: amount, price: p.side == .buy ? q.bid : q.ask, reason: .client))
     }
 
     /// Cancels a pending order.
@@ -225,14 +229,18 @@ extension Engine {
         guard !walNeedsRecovery else { throw needsRecoveryError() }
     }
 
-    func checkVolume(_ volume: Int64, _ spec: SymbolSpec) throws(HQTError) {
-        guard volume >= spec.volumeMin, volume <= spec.volumeMax else {
+    /// Fields read in place: a spec passed by value is copied (its names
+    /// and sessions retained and released) on every order.
+    func checkVolume(_ volume: Int64, symbol i: Int) throws(HQTError) {
+        guard volume >= symbols[i].volumeMin, volume <= symbols[i].volumeMax else {
+            let spec = symbols[i]
             throw HQTError(
                 .invalidVolume,
                 "volume \(FixedPoint.format(volume)) is outside \(spec.name)'s range \(FixedPoint.format(spec.volumeMin))...\(FixedPoint.format(spec.volumeMax)) lots"
             )
         }
-        guard volume % spec.volumeStep == 0 else {
+        guard volume % symbols[i].volumeStep == 0 else {
+            let spec = symbols[i]
             throw HQTError(
                 .invalidVolume,
                 "volume \(FixedPoint.format(volume)) is not a multiple of \(spec.name)'s step \(FixedPoint.format(spec.volumeStep))"
@@ -332,6 +340,20 @@ extension Engine {
 extension Engine {
     /// The sum of a balance and amounts, or an error when it would leave
     /// ±`maxBalance` (naming `what`): the engine never wraps or traps.
+    /// `balance + a + b` in range, for the deals: the array form's check
+    /// without allocating an array on every order. The parts (balance,
+    /// booked profit, commission: each within 2 × maxBalance) cannot
+    /// overflow 64 bits in any order of addition, so the sum in 128 bits
+    /// gives the same result and the same errors.
+    @inline(__always)
+    static func balance(
+        after balance: Int64, _ a: Int64, _ b: Int64, _ what: @autoclosure () -> String
+    ) throws(HQTError) -> Int64 {
+        let total = Int128(balance) + Int128(a) + Int128(b)
+        guard total >= Int128(-maxBalance), total <= Int128(maxBalance) else { throw balanceRangeError(what()) }
+        return Int64(total)
+    }
+
     static func balance(after parts: [Int64], _ what: @autoclosure () -> String) throws(HQTError) -> Int64 {
         var total: Int64 = 0
         for p in parts {

@@ -14,6 +14,9 @@ public struct StrategyHooks {
     /// closure, no reference counting per tick: the C ABI's path, issue 13).
     /// `onTick` must be set too (other paths call it); both do the same.
     public var nativeTick: NativeTickHook?
+    /// The same for on_bar after a loaded bar: no closure call and no
+    /// retain/release of its context per bar. `onBar` must be set too.
+    public var nativeBar: NativeBarHook?
     public init(
         onStart: ((Engine) throws(HQTError) -> Void)? = nil,
         onTick: ((Engine, Tick) throws(HQTError) -> Void)? = nil,
@@ -51,6 +54,31 @@ public struct NativeTickHook {
     @inline(never)
     static func failed(_ rc: Int32) -> HQTError {
         HQTError(.callback, "strategy callback on_tick returned \(rc): run stopped")
+    }
+}
+
+/// A C function called with (handle, bar, user data) after a loaded bar;
+/// the pointer addresses a `Bar`, laid out as the C ABI's hqt_bar (the C
+/// API checks that before it hands one over). Non-zero stops the run.
+public struct NativeBarHook {
+    public typealias Function = @convention(c) (OpaquePointer?, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
+    public let function: Function
+    public let handle: OpaquePointer?
+    public let user: UnsafeMutableRawPointer?
+    public init(function: Function, handle: OpaquePointer?, user: UnsafeMutableRawPointer?) {
+        self.function = function; self.handle = handle; self.user = user
+    }
+
+    @inline(__always)
+    func call(_ bar: Bar) throws(HQTError) {
+        var b = bar
+        let rc = withUnsafePointer(to: &b) { function(handle, UnsafeRawPointer($0), user) }
+        if rc != 0 { throw NativeBarHook.failed(rc) }
+    }
+
+    @inline(never)
+    static func failed(_ rc: Int32) -> HQTError {
+        HQTError(.callback, "strategy callback on_bar returned \(rc): run stopped")
     }
 }
 
@@ -94,12 +122,14 @@ extension Engine {
         unreportedDeals = 0
         self.hooks = hooks
         nativeTick = hooks.nativeTick
+        nativeBar = hooks.nativeBar
         dataSource = source
         defer {
             syncHot()
             isRunning = false
             phase = .between
             nativeTick = nil
+            nativeBar = nil
             self.hooks = StrategyHooks()
             dataSource = nil
         }
@@ -210,11 +240,13 @@ extension Engine {
         unreportedDeals = 0
         self.hooks = hooks
         nativeTick = hooks.nativeTick
+        nativeBar = hooks.nativeBar
         defer {
             syncHot()
             inEvent = false
             phase = .between
             nativeTick = nil
+            nativeBar = nil
             self.hooks = StrategyHooks()
         }
         switch event {
@@ -381,7 +413,13 @@ extension Engine {
     func barCallbacks(_ bar: Bar) throws(HQTError) {
         phase = .callbacks
         try deliverTrades()
-        if let onBar = hooks.onBar {
+        // A C strategy's on_bar directly: binding the closure below copies
+        // it (a retain and a release per bar).
+        if let native = nativeBar {
+            syncHot()
+            try native.call(bar)
+            try deliverTrades()
+        } else if let onBar = hooks.onBar {
             syncHot()
             try onBar(self, bar)
             try deliverTrades()
@@ -390,8 +428,24 @@ extension Engine {
 
     // MARK: the loop
 
+    /// Room in the equity curve for a point per bar still to run of the
+    /// longest loaded bar series (each bar's close is sampled): a long bar
+    /// run then never copies the curve to grow it (1 M bars: 32 MB, copied
+    /// about twice over, and the fresh pages touched again). The longest,
+    /// not the sum: bars of several series at the same close share a point.
+    func reserveCurveForBars() {
+        var rows = 0
+        for series in feed.bars { rows = max(rows, series.count - series.cursor) }
+        let needed = stats.equityCurve.count + rows
+        guard needed > stats.equityCurve.capacity else { return }
+        // At least doubling: a data source's many small windows must not
+        // each copy the whole curve.
+        stats.equityCurve.reserveCapacity(max(needed, 2 * stats.equityCurve.capacity))
+    }
+
     func runLoop(onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) {
         while true {
+            reserveCurveForBars()
             if let sole = feed.soleTickSeries {
                 try runSingle(sole, onTick: onTick)
             } else {

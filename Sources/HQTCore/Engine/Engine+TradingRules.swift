@@ -298,8 +298,10 @@ extension Engine {
     /// Refuses a trader's request outside the symbol's trade sessions
     /// (MT5's TRADE_RETCODE_MARKET_CLOSED).
     func checkMarketOpen(_ symbolID: UInt32) throws(HQTError) {
+        // The sessions read in place: copying the spec costs every order
+        // its names' and sessions' retains and releases.
+        guard !TradeSession.any(symbols[Int(symbolID)].tradeSessions, contains: now) else { return }
         let spec = symbols[Int(symbolID)]
-        guard !spec.isTradeOpen(at: now) else { return }
         throw HQTError(.marketClosed, "\(spec.name): the market is closed at \(now) (outside its trade sessions)")
     }
 }

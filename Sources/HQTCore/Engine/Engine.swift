@@ -119,6 +119,8 @@ public final class Engine {
     /// `hooks.nativeTick` of the run or event in progress, kept apart so the
     /// tick loop reads a plain value, not the hooks' closures.
     var nativeTick: NativeTickHook?
+    /// `hooks.nativeBar`, likewise for the bar path.
+    var nativeBar: NativeBarHook?
     /// Deals made since hooks were last told, delivered to `onTrade` in order.
     var unreportedDeals = 0
     /// Where the current run gets its next window of data (see `run`).

@@ -118,8 +118,14 @@ extension Engine {
         }
     }
 
+    /// Inlined test, out-of-line loop: every bar comes here, sinks or not.
+    @inline(__always)
     func notifyBar(_ bar: Bar) {
-        guard sinkSet.active else { return }
+        if sinkSet.active { notifyBarSinks(bar) }
+    }
+
+    @inline(never)
+    private func notifyBarSinks(_ bar: Bar) {
         for sink in sinkSet.sinks { sink.bar(self, bar) }
     }
 
