@@ -108,7 +108,9 @@ def bar_price_code(price: object) -> int:
     code: int | None = None
     if isinstance(price, str):
         code = BAR_PRICES.get(price.lower())
-    elif isinstance(price, numbers.Integral) and not isinstance(price, bool) and 0 <= price <= 2:
+    elif (
+        isinstance(price, numbers.Integral) and not isinstance(price, bool) and 0 <= int(price) <= 2
+    ):
         code = int(price)  # an int (numpy's too) or a PriceSource (IntEnum) BID, ASK, MID
     if code is None:
         raise InvalidArgumentError(

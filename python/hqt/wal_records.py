@@ -1165,12 +1165,37 @@ def decode_checkpoint(payload: bytes, context: str = "checkpoint") -> Snapshot:
     builders = []
     for _ in range(r.count("bar builder", _BUILDER.size)):
         start = r.offset
-        symbol_id, timeframe, state, *rest = r.unpack(_BUILDER, "bar builder")
+        (
+            symbol_id,
+            timeframe,
+            state,
+            b_open_time,
+            b_close_time,
+            b_open,
+            b_high,
+            b_low,
+            b_close,
+            b_ticks,
+        ) = r.unpack(_BUILDER, "bar builder")
         if state >= 6:  # bit 0 active, bits 1-2 the price (0 bid, 1 ask, 2 mid)
             r.offset = start + 8
             raise r.error("bar builder state byte is %d (bit 0 active, bits 1-2 the price)" % state)
         price = PriceSource(state >> 1)
-        builders.append(BarBuilder(symbol_id, timeframe, bool(state & 1), *rest, price))
+        builders.append(
+            BarBuilder(
+                symbol_id,
+                timeframe,
+                bool(state & 1),
+                b_open_time,
+                b_close_time,
+                b_open,
+                b_high,
+                b_low,
+                b_close,
+                b_ticks,
+                price,
+            )
+        )
     positions = [r.position() for _ in range(r.count("position", _POSITION.size))]
     orders = [r.order() for _ in range(r.count("order", _ORDER.size))]
     # History deltas: [start u64][count u64][items] each.
