@@ -4,8 +4,11 @@
    is not there, and loads it through the CSV loader.
 2. Runs an SMA(10)/SMA(30) crossover on M1 bars built from the ticks, with a
    stop loss and take profit on every position, while
-   - every event goes out on a ZeroMQ PUB socket (a pure-Python subscriber
-     in a background thread counts what it receives), and
+   - every event goes out on a ZeroMQ PUB socket, watched by hqt.mirror.Mirror
+     in a background thread: a pure-Python subscriber slower than the engine
+     that loses ticks (and says exactly which, from the sequence numbers) but
+     gets every missed trade, order and position back from the replay
+     endpoint, ending with exactly the engine's deals, and
    - every trading operation is written to a write-ahead log first.
 3. Prints the statistics, the broadcast counters and what the log holds.
 
@@ -28,7 +31,8 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 
 import hqt  # noqa: E402
 import hqt.wal_records  # noqa: E402,F401  (names and decodes the engine's record types)
-from hqt import subscriber, wal  # noqa: E402
+from hqt import wal  # noqa: E402
+from hqt.mirror import Mirror  # noqa: E402
 
 
 def write_ticks(path: str, n: int, seed: int = 2024) -> None:
@@ -79,15 +83,11 @@ class SmaCross(hqt.Strategy):
         self.side = want
 
 
-def listen(
-    endpoint: str, counts: collections.Counter, ready: threading.Event, stop: threading.Event
-) -> None:
-    """A subscriber that existing tools could be: pyzmq + struct, nothing else."""
-    with subscriber.Subscriber(endpoint, timeout=0.2) as sub:
-        ready.set()
-        while not stop.is_set():
-            for event in sub:  # ends after `timeout` seconds without a message
-                counts[type(event).__name__] += 1
+def listen(endpoint: str, replay: str, out: dict, ready: threading.Event) -> None:
+    """Mirrors the run until its end (SESSION run end), repairing gaps."""
+    m = Mirror(endpoint, replay, timeout=10.0)
+    ready.set()
+    out["mirror"] = m.run()
 
 
 def main() -> None:
@@ -110,11 +110,15 @@ def main() -> None:
     engine.load_csv(eurusd, path)
     print(f"loaded {os.path.relpath(path, ROOT)} in {time.perf_counter() - t0:.2f} s")
 
-    engine.enable_broadcasting(args.endpoint, wait_subscribers=1, wait_timeout=5.0)
+    engine.enable_broadcasting(
+        args.endpoint, wait_subscribers=1, wait_timeout=5.0, replay_endpoint="tcp://127.0.0.1:*"
+    )
     endpoint = engine.broadcast_endpoint.replace("0.0.0.0", "127.0.0.1")
-    counts: collections.Counter = collections.Counter()
-    ready, stop = threading.Event(), threading.Event()
-    listener = threading.Thread(target=listen, args=(endpoint, counts, ready, stop), daemon=True)
+    out: dict = {}
+    ready = threading.Event()
+    listener = threading.Thread(
+        target=listen, args=(endpoint, engine.replay_endpoint, out, ready), daemon=True
+    )
     listener.start()
     ready.wait(5.0)
     engine.enable_wal(args.wal, truncate=True, sync="batch")
@@ -124,9 +128,11 @@ def main() -> None:
     elapsed = time.perf_counter() - t0
     engine.disable_wal()
     stats_b = engine.broadcast_stats()
-    time.sleep(0.5)
-    stop.set()
-    listener.join(2.0)
+    listener.join(30.0)
+    m = out.get("mirror")
+    same = m is not None and [(d.ticket, d.price, d.volume) for d in m.deals] == [
+        (d.ticket, d.price_micro, d.volume_micro) for d in engine.deals
+    ]
     engine.disable_broadcasting()
 
     print(
@@ -136,14 +142,20 @@ def main() -> None:
     print(
         f"\nbroadcast on {endpoint}: sent {stats_b.total_sent:,} frames, dropped {stats_b.total_dropped:,}"
     )
-    for name, c in stats_b.topics.items():
+    for t, (name, c) in enumerate(stats_b.topics.items()):
+        got = "" if m is None else f"  received {m.received[t]:>9,}  repaired {m.repaired[t]:>6,}"
+        print(f"  {name:9s} sent {c.sent:>9,}{got}")
+    if m is not None:
         print(
-            f"  {name:9s} sent {c.sent:>9,}  dropped {c.dropped:>9,}  received {counts.get(name.title(), 0):>9,}"
+            f"  hqt.mirror.Mirror (pure Python, slower than the engine, which never waits): lost "
+            f"{m.lost_tick_count:,} ticks, each one known from the sequence numbers; "
+            + (
+                "every missed trade, order and position came back from the replay endpoint: "
+                "its deals equal engine.deals"
+                if same
+                else "ITS DEALS DIFFER FROM engine.deals (a bug: please report it)"
+            )
         )
-    print(
-        "  (a pure-Python subscriber is slower than the engine: the engine never waits, "
-        "it drops and counts; every frame counted as sent was received)"
-    )
     log = wal.read_log(args.wal)
     kinds = collections.Counter(r.type_name for r in log.records)
     print(
