@@ -22,7 +22,8 @@ import struct
 import time as _time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import numpy as np
 
@@ -231,34 +232,34 @@ def _stop_out_mode(mode: object) -> StopOutMode:
     raise InvalidArgumentError(f"stop_out_mode must be 'percent' or 'money', got {mode!r}")
 
 
-def _type_time(value: object) -> OrderTypeTime:
-    """``"gtc"``, ``"day"``, ``"specified"``, ``"specified_day"`` (or an OrderTypeTime value)."""
-    if isinstance(value, OrderTypeTime):
+_Choice = TypeVar("_Choice", bound=IntEnum)
+
+
+def _enum_choice(cls: type[_Choice], value: object, names: tuple[str, ...], what: str) -> _Choice:
+    """`value` as a member of `cls`: the member itself, its int value, or one of
+    `names` (its member names in lower case, any case accepted); anything else
+    is an error naming `what` and the accepted names."""
+    if isinstance(value, cls):
         return value
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
-        if int(value) in {int(t) for t in OrderTypeTime}:
-            return OrderTypeTime(int(value))
-    if (
-        isinstance(value, str)
-        and value.upper() in OrderTypeTime.__members__
-        and value.upper() != "AUTO"
-    ):
-        return OrderTypeTime[value.upper()]
-    raise InvalidArgumentError(
-        f"type_time must be 'gtc', 'day', 'specified' or 'specified_day', got {value!r}"
+        if int(value) in {int(t) for t in cls}:
+            return cls(int(value))
+    if isinstance(value, str) and value.lower() in names:
+        return cls[value.upper()]
+    accepted = ", ".join(repr(n) for n in names[:-1]) + f" or {names[-1]!r}"
+    raise InvalidArgumentError(f"{what} must be {accepted}, got {value!r}")
+
+
+def _type_time(value: object) -> OrderTypeTime:
+    """``"gtc"``, ``"day"``, ``"specified"``, ``"specified_day"`` (or an OrderTypeTime value)."""
+    return _enum_choice(
+        OrderTypeTime, value, ("gtc", "day", "specified", "specified_day"), "type_time"
     )
 
 
 def _filling(value: object) -> OrderFilling:
     """``"fok"``, ``"ioc"``, ``"return"`` (or an OrderFilling value)."""
-    if isinstance(value, OrderFilling):
-        return value
-    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
-        if int(value) in {int(t) for t in OrderFilling}:
-            return OrderFilling(int(value))
-    if isinstance(value, str) and value.upper() in OrderFilling.__members__:
-        return OrderFilling[value.upper()]
-    raise InvalidArgumentError(f"filling must be 'fok', 'ioc' or 'return', got {value!r}")
+    return _enum_choice(OrderFilling, value, ("fok", "ioc", "return"), "filling")
 
 
 def _sessions(sessions: object, kind: str = "trade") -> bytes | None:
