@@ -1,6 +1,7 @@
 """Test helpers: SPEC section 2 frames built with ``struct`` straight from the
 SPEC table (independently of hqt.subscriber and of the Swift broadcaster),
-and a pyzmq publisher for them."""
+a pyzmq publisher for them, and the check that a gap-repairing subscriber
+(hqt.mirror.Mirror) ended with the engine's state."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import struct
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import zmq
 
@@ -81,3 +83,16 @@ class Publisher:
     def close(self) -> None:
         self.sock.close(0)
         self.ctx.term()
+
+
+def assert_mirror_equals_engine(m: Any, e: Any) -> None:
+    """A hqt.mirror.Mirror ended with exactly the engine's deals, open
+    positions (and volumes), pending orders and balance."""
+    assert [(d.ticket, d.price, d.volume, d.profit) for d in m.deals] == [
+        (d.ticket, d.price_micro, d.volume_micro, d.profit_micro) for d in e.deals
+    ]
+    assert sorted(m.positions) == sorted(p.ticket for p in e.positions)
+    for p in e.positions:
+        assert m.positions[p.ticket].volume == p.volume_micro
+    assert sorted(m.orders) == sorted(o.ticket for o in e.orders)
+    assert m.account is not None and m.account.balance == round(e.balance * 1e6)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import zmq
 
 PYDIR = Path(__file__).resolve().parents[1]
 ROOT = PYDIR.parent
@@ -84,3 +86,11 @@ def engine() -> hqt.Engine:
     assert sid == 0
     e.process_event(hqt.Tick(0, T0, 1.10000, 1.10020))
     return e
+
+
+@pytest.fixture
+def ctx() -> Iterator[zmq.Context]:
+    """A pyzmq context for the test's subscribers, destroyed without lingering."""
+    c = zmq.Context()
+    yield c
+    c.destroy(linger=0)

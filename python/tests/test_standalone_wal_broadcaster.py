@@ -11,7 +11,6 @@ import struct
 import threading
 import time
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -301,13 +300,6 @@ def test_concurrent_use_is_refused_not_interleaved(tmp_path):
 # ======================================================================================
 # Broadcaster
 # ======================================================================================
-
-
-@pytest.fixture
-def ctx() -> Iterator[zmq.Context]:
-    c = zmq.Context()
-    yield c
-    c.destroy(linger=0)
 
 
 def connect(

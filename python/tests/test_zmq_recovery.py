@@ -13,7 +13,6 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,18 +20,12 @@ import pytest
 import zmq
 
 import hqt
+from broadcast_helpers import assert_mirror_equals_engine
 from conftest import SEC, T0
 from hqt import subscriber as S
 from hqt.mirror import Mirror
 
 LOOPBACK = "tcp://127.0.0.1:*"
-
-
-@pytest.fixture
-def ctx() -> Iterator[zmq.Context]:
-    c = zmq.Context()
-    yield c
-    c.destroy(linger=0)
 
 
 def sub(
@@ -96,17 +89,6 @@ class Trader(hqt.Strategy):
             e.cancel(e.orders[0].ticket)
         elif i % 2003 == 1200 and self.open:
             e.close(self.open[0], 0.1) if e.position(self.open[0]).volume > 0.1 else None
-
-
-def assert_mirror_equals_engine(m, e: hqt.Engine) -> None:
-    assert [(d.ticket, d.price, d.volume, d.profit) for d in m.deals] == [
-        (d.ticket, d.price_micro, d.volume_micro, d.profit_micro) for d in e.deals
-    ]
-    assert sorted(m.positions) == sorted(p.ticket for p in e.positions)
-    for p in e.positions:
-        assert m.positions[p.ticket].volume == p.volume_micro
-    assert sorted(m.orders) == sorted(o.ticket for o in e.orders)
-    assert m.account is not None and m.account.balance == round(e.balance * 1e6)
 
 
 def test_a_stalled_subscriber_costs_only_itself(ctx):

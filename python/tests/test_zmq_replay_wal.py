@@ -8,14 +8,13 @@ WAL they answer GONE; a damaged spill answers GONE and nothing crashes.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 import zmq
 
 import hqt
+from broadcast_helpers import assert_mirror_equals_engine
 from conftest import SEC, T0
 from hqt import subscriber as S
 from hqt.mirror import Mirror
@@ -24,13 +23,6 @@ LOOPBACK = "tcp://127.0.0.1:*"
 WINDOW = 16
 HEAD = struct.Struct("<cBBQQQQ")
 TRADE_RECORD = 8 + 45 + 4  # seq, SPEC TRADE frame, CRC-32
-
-
-@pytest.fixture
-def ctx() -> Iterator[zmq.Context]:
-    c = zmq.Context()
-    yield c
-    c.destroy(linger=0)
 
 
 def engine(n: int, wal: Path | None) -> hqt.Engine:
@@ -66,17 +58,6 @@ class Busy(hqt.Strategy):
             e.buy_limit(0, 0.1, tick.ask - 0.0500)  # far away: stays pending
         elif i % 303 == 80 and e.orders:
             e.cancel(e.orders[0].ticket)
-
-
-def assert_mirror_equals_engine(m: Mirror, e: hqt.Engine) -> None:
-    assert [(d.ticket, d.price, d.volume, d.profit) for d in m.deals] == [
-        (d.ticket, d.price_micro, d.volume_micro, d.profit_micro) for d in e.deals
-    ]
-    assert sorted(m.positions) == sorted(p.ticket for p in e.positions)
-    for p in e.positions:
-        assert m.positions[p.ticket].volume == p.volume_micro
-    assert sorted(m.orders) == sorted(o.ticket for o in e.orders)
-    assert m.account is not None and m.account.balance == round(e.balance * 1e6)
 
 
 def ask(ctx: zmq.Context, endpoint: str, request: bytes) -> list[bytes]:
