@@ -32,10 +32,12 @@ public struct StrategyHooks {
     }
 }
 
-/// A C function called with (handle, tick, user data) for each tick; the
-/// tick pointer addresses a `Tick`, laid out as the C ABI's hqt_tick (the
-/// C API checks that before it hands one over). Non-zero stops the run.
-public struct NativeTickHook {
+/// A C function called with (handle, event, user data) for each tick
+/// (`NativeTickHook`) or each loaded bar after its close (`NativeBarHook`);
+/// the pointer addresses a `Tick` / `Bar`, laid out as the C ABI's hqt_tick /
+/// hqt_bar (the C API checks that before it hands one over). Non-zero stops
+/// the run.
+public struct NativeHook<Event> {
     public typealias Function = @convention(c) (OpaquePointer?, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
     public let function: Function
     public let handle: OpaquePointer?
@@ -45,42 +47,21 @@ public struct NativeTickHook {
     }
 
     @inline(__always)
-    func call(_ tick: Tick) throws(HQTError) {
-        var t = tick
-        let rc = withUnsafePointer(to: &t) { function(handle, UnsafeRawPointer($0), user) }
-        if rc != 0 { throw NativeTickHook.failed(rc) }
+    func call(_ event: Event) throws(HQTError) {
+        var e = event
+        let rc = withUnsafePointer(to: &e) { function(handle, UnsafeRawPointer($0), user) }
+        if rc != 0 { throw NativeHook.failed(rc) }
     }
 
     @inline(never)
     static func failed(_ rc: Int32) -> HQTError {
-        HQTError(.callback, "strategy callback on_tick returned \(rc): run stopped")
+        let callback = Event.self == Bar.self ? "on_bar" : "on_tick"
+        return HQTError(.callback, "strategy callback \(callback) returned \(rc): run stopped")
     }
 }
 
-/// A C function called with (handle, bar, user data) after a loaded bar;
-/// the pointer addresses a `Bar`, laid out as the C ABI's hqt_bar (the C
-/// API checks that before it hands one over). Non-zero stops the run.
-public struct NativeBarHook {
-    public typealias Function = @convention(c) (OpaquePointer?, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
-    public let function: Function
-    public let handle: OpaquePointer?
-    public let user: UnsafeMutableRawPointer?
-    public init(function: Function, handle: OpaquePointer?, user: UnsafeMutableRawPointer?) {
-        self.function = function; self.handle = handle; self.user = user
-    }
-
-    @inline(__always)
-    func call(_ bar: Bar) throws(HQTError) {
-        var b = bar
-        let rc = withUnsafePointer(to: &b) { function(handle, UnsafeRawPointer($0), user) }
-        if rc != 0 { throw NativeBarHook.failed(rc) }
-    }
-
-    @inline(never)
-    static func failed(_ rc: Int32) -> HQTError {
-        HQTError(.callback, "strategy callback on_bar returned \(rc): run stopped")
-    }
-}
+public typealias NativeTickHook = NativeHook<Tick>
+public typealias NativeBarHook = NativeHook<Bar>
 
 /// Driving the engine: `run` over the loaded data, `process` one event.
 extension Engine {
