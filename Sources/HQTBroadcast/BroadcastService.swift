@@ -113,8 +113,7 @@ final class BroadcastService {
     /// Spill scratch: `spillChunk` frames, then `spillChunk` records.
     private let spillFrames: UnsafeMutableRawPointer
     private let spillRecords: UnsafeMutableRawPointer
-    private var thread: pthread_t = 0
-    private var running = false
+    private var thread = ServiceThread()
 
     /// Creates the ROUTER (bound only with a replay endpoint) and starts the thread.
     init(
@@ -161,29 +160,19 @@ final class BroadcastService {
         // Largest frame 62 bytes, largest record 74 (ReplaySpill.recordSize).
         spillFrames = .allocate(byteCount: spill == nil ? 1 : Self.spillChunk * 64, alignment: 8)
         spillRecords = .allocate(byteCount: spill == nil ? 1 : Self.spillChunk * 80, alignment: 8)
-        let box = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(
-            &thread, nil,
-            { arg in
-                let service = Unmanaged<BroadcastService>.fromOpaque(arg!).takeRetainedValue()
-                service.serve()
-                return nil
-            }, box)
-        guard rc == 0 else {
-            Unmanaged<BroadcastService>.fromOpaque(box).release()
+        do {
+            try thread.start("broadcast service") { self.serve() }
+        } catch {
             spill?.remove()
             zmq_close(s)
-            throw HQTError(.broadcast, "cannot start the broadcast service thread (pthread_create: \(rc))")
+            throw error
         }
-        running = true
     }
 
     /// Waits for the thread; call after `shared.markClosed()` and
     /// `zmq_ctx_shutdown` (the thread then closes its socket and returns).
     func join() {
-        guard running else { return }
-        running = false
-        pthread_join(thread, nil)
+        thread.join()
     }
 
     deinit {

@@ -19,8 +19,7 @@ final class ZAPHandler {
 
     private let socket: UnsafeMutableRawPointer
     private let allowed: Set<[UInt8]>
-    private var thread: pthread_t = 0
-    private var running = false
+    private var thread = ServiceThread()
 
     /// Binds the handler's REP socket and starts its thread. Must run before
     /// the broadcaster binds, so that no connection is admitted unchecked.
@@ -37,29 +36,19 @@ final class ZAPHandler {
         }
         socket = s
         allowed = Set(allowedKeys)
-        let box = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(
-            &thread, nil,
-            { arg in
-                let handler = Unmanaged<ZAPHandler>.fromOpaque(arg!).takeRetainedValue()
-                handler.serve()
-                return nil
-            }, box)
-        guard rc == 0 else {
-            Unmanaged<ZAPHandler>.fromOpaque(box).release()
+        do {
+            try thread.start("ZAP handler") { self.serve() }
+        } catch {
             zmq_close(s)
-            throw HQTError(.broadcast, "cannot start the ZAP handler thread (pthread_create: \(rc))")
+            throw error
         }
-        running = true
     }
 
     /// Waits for the handler thread to end. The caller must first make its
     /// blocking receive fail with `zmq_ctx_shutdown` on the shared context;
     /// the thread then closes its socket so that `zmq_ctx_term` can finish.
     func join() {
-        guard running else { return }
-        running = false
-        pthread_join(thread, nil)
+        thread.join()
     }
 
     /// Answers requests until the context is shut down (ETERM).
