@@ -304,7 +304,7 @@ def main() -> None:
     if "strategies" in sections:
         import strategies_bench
 
-        costs = strategies_bench.section(t, bid, ask, args.repeat, engine_with, add)
+        costs = strategies_bench.section(t, bid, ask, args.repeat, engine_with, best_of, add)
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     pt = (

@@ -20,7 +20,6 @@ hqt_engine_state_view call and per hqt_engine_account call.
 from __future__ import annotations
 
 import ctypes
-import gc
 import os
 import subprocess
 import tempfile
@@ -136,22 +135,6 @@ def build_lib() -> ctypes.CDLL:
     return lib
 
 
-def run_rates(setup, strategy, ticks: int, repeat: int, check=None) -> tuple[float, float]:
-    best = best_cpu = 0.0
-    for _ in range(repeat):
-        e = setup()
-        gc.collect()
-        start, cpu = time.perf_counter(), time.process_time()
-        e.run(strategy, progress=False)
-        elapsed, cpu_elapsed = time.perf_counter() - start, time.process_time() - cpu
-        if check is not None:
-            check(e)
-        e.dispose()
-        best = max(best, ticks / elapsed)
-        best_cpu = max(best_cpu, ticks / max(cpu_elapsed, 1e-9))
-    return best, best_cpu
-
-
 def loop_rates(lib, bid_micro, ask_micro, repeat: int) -> tuple[float, float]:
     best = best_cpu = 0.0
     n = len(bid_micro)
@@ -163,9 +146,10 @@ def loop_rates(lib, bid_micro, ask_micro, repeat: int) -> tuple[float, float]:
     return best, best_cpu
 
 
-def section(t, bid, ask, repeat: int, engine_with, add) -> dict[str, float]:
+def section(t, bid, ask, repeat: int, engine_with, best_of, add) -> dict[str, float]:
     """Adds the section's figures through add(key, label, rates, ceiling_key);
-    returns the callback costs in ns."""
+    returns the callback costs in ns. engine_with and best_of are
+    bench_engine.py's (a fresh engine; the best rates of `repeat` runs)."""
     lib = build_lib()
     n = len(t) - 1
     setup = lambda: engine_with(t, bid, ask, False, False)  # noqa: E731
@@ -182,17 +166,17 @@ def section(t, bid, ask, repeat: int, engine_with, add) -> dict[str, float]:
     add("strategies.cloop", "plain C loop, counter strategy (gcc -O2)",
         loop_rates(lib, bid_micro, ask_micro, repeat))  # fmt: skip
     add("strategies.python", "Python on_tick, counter strategy",
-        run_rates(setup, Counter(), n, repeat, counted("python")))  # fmt: skip
+        best_of(repeat, setup, n, counted("python"), Counter()))  # fmt: skip
     nb = numba_counter()
     if nb is not None:
         add("strategies.numba", "numba on_tick (hqt.numba), counter strategy",
-            run_rates(setup, nb, n, repeat, counted("numba")))  # fmt: skip
+            best_of(repeat, setup, n, counted("numba"), nb))  # fmt: skip
     add("strategies.c_empty", "C on_tick doing nothing (the callback's cost)",
-        run_rates(setup, CStrategy(lib, "empty_on_tick"), n, repeat))  # fmt: skip
+        best_of(repeat, setup, n, None, CStrategy(lib, "empty_on_tick")))  # fmt: skip
     add("strategies.c_counter", "C on_tick, counter strategy",
-        run_rates(setup, CStrategy(lib, "counter_on_tick"), n, repeat, counted("c")))  # fmt: skip
+        best_of(repeat, setup, n, counted("c"), CStrategy(lib, "counter_on_tick")))  # fmt: skip
     add("strategies.c_flat", "C on_tick, buy-when-flat (SL/TP 20 pips)",
-        run_rates(setup, CStrategy(lib, "flat_on_tick"), n, repeat, counted("c_flat")))  # fmt: skip
+        best_of(repeat, setup, n, counted("c_flat"), CStrategy(lib, "flat_on_tick")))  # fmt: skip
     if len({v for k, v in trades.items() if k != "c_flat"}) > 1:
         raise AssertionError(f"the counter strategies disagree on the trades: {trades}")
     e = hqt.Engine(1_000_000.0, "USD", 100)
