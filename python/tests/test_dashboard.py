@@ -172,11 +172,14 @@ def test_dashboard_follows_a_backtest_live(browser):
             len(deals), 50
         )
         stats = e.broadcast_stats()
-        topic_rows = browser.find_elements(By.CSS_SELECTOR, "#topics tbody tr")
-        shown = {
-            r.find_elements(By.TAG_NAME, "td")[0].text: r.find_elements(By.TAG_NAME, "td")[1].text
-            for r in topic_rows
-        }
+        # One read of the whole table: the page re-renders it every second, so
+        # rows found by one WebDriver call can be gone by the next (stale).
+        shown = dict(
+            browser.execute_script(
+                "return Array.from(document.querySelectorAll('#topics tbody tr'))"
+                ".map(r => [r.cells[0].innerText, r.cells[1].innerText])"
+            )
+        )
         assert shown["TICK"] == f"{stats['TICK'].sent:,}" == "1,200"
         assert shown["TRADE"] == str(stats["TRADE"].sent)
         path = ARTIFACTS / "dashboard.png"
