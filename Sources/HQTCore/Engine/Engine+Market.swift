@@ -136,18 +136,20 @@ extension Engine {
         currentTime = max(currentTime, closeTime)
         stats.barsProcessed &+= 1
         eventsProcessed &+= 1
-        let spread = symbols[s].spread
         let q = quotes + s
-        if activeSymbols.count > 0 {
-            try setQuoteRevaluing(
-                q, bid: bar.close, ask: bar.close + spread, time: currentTime, clockBefore: clockBefore, isTick: false)
-        } else {
-            q.pointee.bid = bar.close
-            q.pointee.ask = bar.close + spread
-            q.pointee.time = currentTime
+        let spread = symbols[s].spread
+        let old = (bid: q.pointee.bid, ask: q.pointee.ask, time: q.pointee.time)
+        q.pointee.bid = bar.close
+        q.pointee.ask = bar.close &+ spread
+        q.pointee.time = currentTime
+        // Inline, unlike the tick path's out-of-line `setQuoteRevaluing`: a
+        // bar always does enough work for the call to show (callgrind: ~30
+        // instructions a bar), and a bar run usually holds a position.
+        if activeSymbols.count > 0, !refreshFloatingProfit() {
+            try refuseBar(q, old: old, clockBefore: clockBefore)
         }
         phase = .triggers
-        if quotes[s].mayTrigger(
+        if q.pointee.mayTrigger(
             lowBid: bar.low, highBid: bar.high, lowAsk: bar.low + spread,
             highAsk: bar.high + spread, time: currentTime)
         {
@@ -161,11 +163,48 @@ extension Engine {
         }
         // The margin levels only when they can have moved past a level (the
         // tick path's test): an exact check on every bar cost 0.1's speed.
-        if activeSymbols.count > 0 { try afterRevaluation() }
+        if activeSymbols.count > 0 {
+            stats.trackDrawdown(equity: accountState.equity)
+            if accountState.needsMarginCheck { try checkMarginLevels() }
+        }
         sampleEquity(at: currentTime)
-        if currentTime >= nextTimedWork { try timedWork(at: currentTime, sampled: true) }
+        if currentTime >= nextTimedWork { try barTimedWork(at: currentTime) }
         updateBarIndicators(bar, closeTime: closeTime)
         notifyBar(bar)
+    }
+
+    /// Refuses a bar whose prices put the floating profit out of range: the
+    /// quote, clock and counter as they were, then the error.
+    @inline(never)
+    func refuseBar(
+        _ q: UnsafeMutablePointer<SymbolState>, old: (bid: Int64, ask: Int64, time: Int64), clockBefore: Int64
+    ) throws(HQTError) {
+        let bar = (bid: q.pointee.bid, ask: q.pointee.ask, time: q.pointee.time)
+        q.pointee.bid = old.bid
+        q.pointee.ask = old.ask
+        q.pointee.time = old.time
+        try setQuoteRevaluing(
+            q, bid: bar.bid, ask: bar.ask, time: bar.time, clockBefore: clockBefore, isTick: false)
+    }
+
+    /// `timedWork` after a bar took its equity sample. When the interval
+    /// sample is all that is due (the common case: a bar per interval),
+    /// only the next one is scheduled, here: no call, and no division when
+    /// it is the next interval (non-negative times, where truncating
+    /// division is floor division, so both give the same time).
+    @inline(__always)
+    func barTimedWork(at time: Int64) throws(HQTError) {
+        guard time < earliestExpiration, time < nextRollover, time >= stats.nextEquitySample else {
+            return try timedWork(at: time, sampled: true)
+        }
+        let next = stats.nextEquitySample, interval = stats.equityInterval
+        // (The interval is positive: `Engine.setEquityInterval` checks.)
+        if next >= 0, next <= Int64.max &- interval, time < next &+ interval {
+            stats.nextEquitySample = next &+ interval
+        } else {
+            stats.scheduleNextSample(after: time)
+        }
+        nextTimedWork = min(stats.nextEquitySample, earliestExpiration, nextRollover)
     }
 
     /// A loaded bar under a tick model that generates ticks (`TickGenerator`):

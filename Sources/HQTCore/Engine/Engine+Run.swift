@@ -391,6 +391,8 @@ extension Engine {
     }
 
     /// After the engine processed a loaded bar: its deals, then on_bar.
+    /// Inline: the bar loops call it once a bar.
+    @inline(__always)
     func barCallbacks(_ bar: Bar) throws(HQTError) {
         phase = .callbacks
         try deliverTrades()
@@ -429,6 +431,8 @@ extension Engine {
             reserveCurveForBars()
             if let sole = feed.soleTickSeries {
                 try runSingle(sole, onTick: onTick)
+            } else if !tickModel.generatesTicks, let bars = feed.soleBarSeries {
+                try runSingleBars(bars)
             } else {
                 try runMerged(onTick: onTick)
             }
@@ -568,6 +572,37 @@ extension Engine {
                 if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
                 quiet = mayRunQuiet(q)
                 holding = quiet && onTick == nil && activeSymbols.count > 0
+                i += 1
+            }
+            if i < n { try stopIfInterrupted() }
+        }
+    }
+
+    /// One bar series under the bar rule (a bar backtest of one symbol): a
+    /// loop over raw columns, as `processLoaded` would step the merge
+    /// through it (cursor moved first, then the bar, its callbacks, a
+    /// checkpoint if due), without the merge's bookkeeping or a retain of
+    /// the series per bar.
+    private func runSingleBars(_ series: BarSeries) throws(HQTError) {
+        feed.invalidate()  // the cursor moves outside the merge
+        let symbolID = series.symbolID, timeframe = series.timeframe
+        let times = series.time.base, opens = series.open.base, highs = series.high.base
+        let lows = series.low.base, closes = series.close.base, volumes = series.volume.base
+        let closeTimes = series.closeTime.base
+        let cursor = series.cursorStorage.pointer
+        let n = series.count
+        var i = cursor.pointee
+        while i < n {
+            let blockEnd = min(n, i + Engine.interruptCheckInterval)
+            while i < blockEnd {
+                cursor.pointee = i + 1
+                let bar = Bar(
+                    symbolID: symbolID, timeframe: timeframe, time: times[i], open: opens[i], high: highs[i],
+                    low: lows[i], close: closes[i], volume: volumes[i])
+                try handleBar(bar, closeTime: closeTimes[i])
+                try barCallbacks(bar)
+                phase = .between
+                if recordsSinceCheckpoint >= checkpointEvery { try checkpointIfDue() }
                 i += 1
             }
             if i < n { try stopIfInterrupted() }

@@ -60,6 +60,18 @@ final class Feed {
         return found
     }
 
+    /// The series that still have events, when that is one bar series
+    /// alone (a bar backtest of one symbol: the run loop's other fast path).
+    var soleBarSeries: BarSeries? {
+        var found: BarSeries?
+        for s in bars where s.remaining > 0 {
+            if found != nil { return nil }
+            found = s
+        }
+        guard ticks.allSatisfy({ ($0?.remaining ?? 0) == 0 }) else { return nil }
+        return found
+    }
+
     /// The leaves of a merge in tie order: bars (by symbol, then
     /// timeframe), then ticks (by symbol). `cursors` overrides where each
     /// series starts (a private walk); by default the series' own cursors.

@@ -382,3 +382,81 @@ import Testing
         #expect(quietTrades == fullTrades && quietTickTrades == fullTrades && quietTrades == quiet.deals.count - 2)
     }
 }
+
+/// The one-bar-series loop (`runSingleBars`) must leave exactly the state
+/// the merge loop leaves for the same bars. The merge is forced by a second
+/// symbol's bar loaded before them; the other run gets that bar through
+/// `process`, so both engines see the same events in the same order.
+@Suite struct SingleBarSeriesTests {
+    static func scenario(merged: Bool) throws -> (Engine, [String]) {
+        let e = try makeEngine(balance: 10_000 * U, leverage: 100)
+        try e.addSymbol(usdSymbol(spread: 20))
+        try e.addSymbol(usdSymbol("OTHER"))
+        try e.setEquityInterval(60 * SEC)
+        let n = 3_000
+        var time: [Int64] = [], open: [Int64] = [], high: [Int64] = [], low: [Int64] = [], close: [Int64] = []
+        var price: Int64 = 1_000_000
+        for k in 0..<n {
+            let o = price
+            price += Int64((k * 7919) % 401) - 200  // a drift-free walk
+            if k == 2_500 { price -= 160_000 }  // a crash: margin call, stop-out
+            time.append(Int64(k + 1) * 60 * SEC)
+            open.append(o)
+            close.append(price)
+            high.append(max(o, price) + Int64(k % 7) * 30)
+            low.append(min(o, price) - Int64(k % 5) * 30)
+        }
+        let first = (time: Int64(0), price: U)
+        if merged {
+            try e.loadBars(
+                symbolID: 1, timeframe: 1, time: [first.time], open: [first.price], high: [first.price],
+                low: [first.price], close: [first.price], volume: [0])
+        } else {
+            try e.process(
+                .bar(
+                    Bar(
+                        symbolID: 1, timeframe: .m1, time: first.time, open: first.price, high: first.price,
+                        low: first.price, close: first.price, volume: 0)))
+        }
+        try e.loadBars(
+            symbolID: 0, timeframe: 1, time: time, open: open, high: high, low: low, close: close,
+            volume: close.map { _ in 0 })
+        let log = EventLog()
+        var hooks = StrategyHooks()
+        hooks.onTrade = { _, d throws(HQTError) in log.add("deal \(d.ticket) \(d.reason) \(d.price)") }
+        hooks.onBar = { e, b throws(HQTError) in
+            guard b.symbolID == 0 else { return }
+            let k = Int((b.time / SEC) / 60) - 1
+            // Trades every 40 bars: positions with SL/TP, a pending limit
+            // order the walk may reach, one expiring, and enough volume
+            // for the crash to stop it out.
+            if k % 40 == 0 && k < 2_400 {
+                _ = try? e.buy(symbolID: 0, volume: LOT, sl: b.close - 500, tp: b.close + 500)
+                _ = try? e.send(
+                    OrderRequest(
+                        symbolID: 0, type: .sellLimit, volume: LOT, price: b.close + 300, sl: b.close + 800,
+                        tp: b.close - 200, expiration: b.time + 20 * 60 * SEC))
+            }
+            if k == 2_450 { _ = try e.buy(symbolID: 0, volume: 6 * LOT) }
+            log.add("bar \(k) equity \(e.account.equity)")
+        }
+        try e.run(hooks)
+        return (e, log.items)
+    }
+
+    @Test func oneBarSeriesLeavesTheSameStateAsTheMerge() throws {
+        let (single, singleLog) = try Self.scenario(merged: false)
+        let (merged, mergedLog) = try Self.scenario(merged: true)
+        #expect(single.deals.contains { $0.reason == .stopLoss } && single.deals.contains { $0.reason == .takeProfit })
+        #expect(single.deals.contains { $0.reason == .stopOut })
+        #expect(single.orderHistory.contains { $0.state == .expired })
+        #expect(singleLog == mergedLog)
+        #expect(single.deals == merged.deals)
+        #expect(single.trades == merged.trades)
+        #expect(single.orderHistory == merged.orderHistory)
+        #expect(single.equityCurve == merged.equityCurve)
+        #expect(single.account == merged.account)
+        #expect(single.barsProcessed == merged.barsProcessed && single.eventsProcessed == merged.eventsProcessed)
+        #expect(single.statistics() == merged.statistics())
+    }
+}
