@@ -44,6 +44,10 @@ def serve(
         raise SystemExit(
             f"cannot listen on {host}:{port}: {e.strerror} (choose another --port)"
         ) from None
+    # Listening before the address is printed: a client that reads it and
+    # connects at once (a test's browser) is queued until uvicorn accepts,
+    # not refused (uvicorn's own listen() on this socket only resizes the queue).
+    sock.listen(2048)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     print(f"dashboard http://{shown}:{bound}/ for {endpoint}", flush=True)
