@@ -106,16 +106,18 @@ extension MarketDataRules {
             closeTime[i] = ct
             signs |= t | (latestOpen &- t) | (t &- last &- 1) | (ct &- floor)
             signs |= priceSigns(o, maxPrice) | priceSigns(h, maxPrice) | priceSigns(l, maxPrice)
-            signs |= priceSigns(c, maxPrice) | (h &- o) | (h &- c) | (h &- l) | (o &- l) | (c &- l) | volume[i]
+            // (h >= o, o >= l give h >= l: no term of its own)
+            signs |= priceSigns(c, maxPrice) | (h &- o) | (h &- c) | (o &- l) | (c &- l) | volume[i]
             last = t
         }
         return signs >= 0
     }
 
-    /// Negative unless 0 < p <= maxPrice: p < 0 (notFinite, Int64.min,
-    /// among them), p - 1 < 0 for 0, maxPrice - p < 0 above the range.
+    /// Negative unless 0 < p <= maxPrice: p - 1 < 0 for p <= 0 but
+    /// Int64.min (notFinite), for which maxPrice - p wraps below zero, as
+    /// it is below zero for p > maxPrice.
     @inline(__always)
     static func priceSigns(_ p: Int64, _ maxPrice: Int64) -> Int64 {
-        p | (p &- 1) | (maxPrice &- p)
+        (p &- 1) | (maxPrice &- p)
     }
 }
