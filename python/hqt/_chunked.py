@@ -68,7 +68,7 @@ def load_tick_chunks(
                     explain(chunk, loaded, last)
                 raise
             if len(t):
-                sketch.add(t, bid)
+                sketch.add(t, bid, positive=True)  # loaded: finite and > 0
                 last = int(t[-1])
     except BaseException:
         with contextlib.suppress(HQTError):  # a disposed engine: nothing left to undo

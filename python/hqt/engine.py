@@ -957,7 +957,8 @@ class Engine(_hqt.Engine):
         sk = sketches.get(sid)
         if sk is None:
             sk = sketches[sid] = PriceSketch()
-        sk.add(t, price, scale, **{k: np.asarray(v) for k, v in bar.items()})
+        # the engine has just accepted these prices: finite and > 0
+        sk.add(t, price, scale, positive=True, **{k: np.asarray(v) for k, v in bar.items()})
 
     def load_csv(
         self,

@@ -204,6 +204,19 @@ def _to_frame(pd: Any, kind: str, rec: NDArray[Any], symbols: Sequence[str]) -> 
 # ---- price sketch (for plots) ------------------------------------------------------------------
 
 
+def _bucket_reduce(
+    ufunc: np.ufunc, a: NDArray[np.float64], starts: NDArray[Any], positive: bool
+) -> NDArray[np.float64]:
+    """``ufunc.reduceat(a, starts)`` (np.maximum or np.minimum). With
+    ``positive`` (every value finite and > 0) the doubles are reduced as their
+    bit patterns read as int64, which order as positive doubles do: numpy's
+    int64 reduceat takes half the time of its float64 one (which minds NaN),
+    a fifth of a 1 M bar load_bars."""
+    if positive:
+        return ufunc.reduceat(a.view(np.int64), starts).view(np.float64)
+    return ufunc.reduceat(a, starts)
+
+
 class PriceSketch:
     """A bounded, evenly decimated copy of a symbol's prices, for plots and reports.
 
@@ -235,13 +248,16 @@ class PriceSketch:
         open: NDArray[Any] | None = None,
         high: NDArray[Any] | None = None,
         low: NDArray[Any] | None = None,
+        positive: bool = False,
     ) -> None:
         """Adds a load's points (prices times `scale`); bars pass their open/high/low
         beside the close as `price`.
 
         The stride the load ends with is worked out first, so the samples are
         read at O(2 * cap); the high and low are one vectorised pass over the
-        load (numpy reduceat), with no copy of it.
+        load (numpy reduceat), with no copy of it. ``positive``: the prices are
+        finite and > 0 (the engine has loaded them), which lets that pass
+        compare them as integers (see _bucket_reduce).
         """
         n = len(time_ns)
         total = self.seen + n
@@ -270,8 +286,10 @@ class PriceSketch:
             np.array(time_ns[starts], dtype=np.int64),
             np.asarray(price[starts], dtype=np.float64) * scale,
             np.asarray((price if open is None else open)[starts], dtype=np.float64) * scale,
-            np.maximum.reduceat(np.asarray(hi[first:], dtype=np.float64), rel) * scale,
-            np.minimum.reduceat(np.asarray(lo[first:], dtype=np.float64), rel) * scale,
+            _bucket_reduce(np.maximum, np.asarray(hi[first:], dtype=np.float64), rel, positive)
+            * scale,
+            _bucket_reduce(np.minimum, np.asarray(lo[first:], dtype=np.float64), rel, positive)
+            * scale,
             np.asarray(price[ends], dtype=np.float64) * scale,
         ]
         for col, a in zip(self._cols, new, strict=True):

@@ -218,6 +218,62 @@ def test_load_bars_arrays_and_volume_default():
     ]
 
 
+def _walk_bars(n: int, seed: int = 5) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    c = 1.1 + np.cumsum(rng.integers(-20, 21, n)) * 1e-5
+    o = np.r_[1.1, c[:-1]]
+    h = np.maximum(o, c) + rng.integers(0, 5, n) * 1e-5
+    lo = np.minimum(o, c) - rng.integers(0, 5, n) * 1e-5
+    return T0 + MIN * np.arange(n, dtype=np.int64), o, h, lo, c, rng.integers(0, 9, n) + 0.5
+
+
+def _bars_seen(e: hqt.Engine) -> list[tuple[int, ...]]:
+    seen: list[tuple[int, ...]] = []
+
+    class Rec(hqt.Strategy):
+        def on_bar(self, engine, bar):
+            seen.append((bar.time, bar.open_micro, bar.high_micro, bar.low_micro, bar.close_micro))
+
+    e.run(Rec())
+    return seen
+
+
+@pytest.mark.parametrize("layout", ["float64", "strided", "float32"])
+def test_long_bar_loads_round_every_value_like_to_micro(layout):
+    # the engine converts and checks bars 4,096 at a time (vectorized, with
+    # the row rule only for a block that may hold an error): 10,000 bars as
+    # contiguous float64 (no copy), a strided view and float32 (converted)
+    t, *cols = _walk_bars(10_000)
+    if layout == "strided":
+        cols = [np.repeat(x, 2)[::2] for x in cols]
+        assert not cols[0].flags.c_contiguous
+    elif layout == "float32":
+        cols = [x.astype(np.float32) for x in cols]
+    e = fresh()
+    assert e.load_bars(0, hqt.M1, t, *cols) == len(t)
+    m = hqt.to_micro
+    o, h, lo, c, _ = ([float(v) for v in x] for x in cols)
+    assert _bars_seen(e) == [
+        (int(t[i]), m(o[i]), m(h[i]), m(lo[i]), m(c[i])) for i in range(len(t))
+    ]
+
+
+@pytest.mark.parametrize("row", [0, 4_095, 4_096, 9_999])
+def test_a_bad_bar_anywhere_in_a_long_load_loads_nothing(row):
+    t, o, h, lo, c, v = _walk_bars(10_000)
+    e = fresh()
+    e.load_bars(0, hqt.M1, t[:10] - 10 * MIN, o[:10], h[:10], lo[:10], c[:10])
+    before = snapshot(e)
+    bad_close, bad_volume = c.copy(), v.copy()
+    bad_close[row] = lo[row] - 1e-5
+    with pytest.raises(hqt.BadDataError, match=f"EURUSD M1 bar {row}: high .* do not contain"):
+        e.load_bars(0, hqt.M1, t, o, h, lo, bad_close, v)
+    bad_volume[row] = np.nan
+    with pytest.raises(hqt.BadDataError, match=f"EURUSD M1 bar {row}: volume"):
+        e.load_bars(0, hqt.M1, t, o, h, lo, c, bad_volume)
+    assert snapshot(e) == before
+
+
 def test_load_bars_micro():
     e = fresh()
     e.load_bars_micro(0, hqt.H1, [T0], [1_100_000], [1_100_500], [1_099_500], [1_100_100], [7])

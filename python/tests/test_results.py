@@ -274,6 +274,36 @@ def test_price_sketch_scales_micro_prices_like_before():
     assert np.array_equal(got_t, want_t) and np.array_equal(got_p, want_p)
 
 
+def test_price_sketch_of_positive_prices_keeps_the_same_extremes():
+    # positive=True (prices the engine accepted) reduces the highs and lows as
+    # int64 bit patterns: the candles must be the float reduction's, to the bit
+    rng = np.random.default_rng(7)
+    n = 50_000
+    close = np.exp(rng.uniform(np.log(1e-6), np.log(1e9), n))  # every magnitude a price has
+    high = close * (1 + rng.random(n))
+    low = close * rng.uniform(0.5, 1.0, n)
+    low[::97] = np.nextafter(0, 1) * 2**30  # tiny doubles
+    t = np.arange(n, dtype=np.int64)
+    sketches = [PriceSketch(cap=300), PriceSketch(cap=300)]
+    for k in range(0, n, 7_001):  # loads of odd sizes: partial buckets and merges
+        part = slice(k, k + 7_001)
+        for sk, positive in zip(sketches, (False, True), strict=True):
+            sk.add(
+                t[part],
+                close[part],
+                open=close[part],
+                high=high[part],
+                low=low[part],
+                positive=positive,
+            )
+    floats, ints = (sk.ohlc() for sk in sketches)
+    assert sketches[1].size > 100
+    for a, b in zip(floats, ints, strict=True):
+        assert np.array_equal(a, b)
+    # and the extremes are the data's
+    assert ints[2].max() == high.max() and ints[3].min() == low.min()
+
+
 def test_engine_keeps_a_sketch_of_loaded_prices():
     ticks = random_walk_ticks(50_000, seed=2)
     e = make_engine(ticks)

@@ -30,9 +30,7 @@ extension Engine {
     ) throws(HQTError) {
         try appendTicks(symbolID: symbolID, count: time.count, counts: [bid.count, ask.count]) { from, m, t, b, a in
             Engine.copy(time, from, m, to: t)
-            for k in 0..<m {
-                b[k] = MarketDataRules.micro(bid[from + k]); a[k] = MarketDataRules.micro(ask[from + k])
-            }
+            Engine.micro(bid, from, m, to: b); Engine.micro(ask, from, m, to: a)
         }
     }
 
@@ -45,6 +43,16 @@ extension Engine {
     ) {
         guard let base = source.baseAddress else { return }  // empty: m is 0
         target.update(from: base + from, count: m)
+    }
+
+    /// Converts values from..<from+m of `source` (all within it) to micro
+    /// units at `target` (MarketDataRules.micro, a block at a time).
+    @inline(__always)
+    static func micro(
+        _ source: UnsafeBufferPointer<Double>, _ from: Int, _ m: Int, to target: UnsafeMutablePointer<Int64>
+    ) {
+        guard let base = source.baseAddress else { return }  // empty: m is 0
+        MarketDataRules.micro(base + from, count: m, to: target)
     }
 
     /// Convenience for Swift callers and tests.
@@ -90,17 +98,19 @@ extension Engine {
         while from < n {
             let m = min(Engine.loadStep, n - from)
             fill(from, m, tp + from, bp + from, ap + from)
-            for i in from..<(from + m) {
-                let t = tp[i], b = bp[i], a = ap[i]
-                // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_ticks)
-                if let problem = MarketDataRules.tickViolation(
-                    subject: subject, index: i, time: t, bid: b, ask: a,
-                    previous: last)
-                {
-                    throw problem
+            // the rule lives in Model/MarketDataRules.swift (shared with
+            // hqt_validate_ticks); the screen lets most steps skip it
+            if !MarketDataRules.ticksPass(time: tp + from, bid: bp + from, ask: ap + from, count: m, previous: last) {
+                for i in from..<(from + m) {
+                    if let problem = MarketDataRules.tickViolation(
+                        subject: subject, index: i, time: tp[i], bid: bp[i], ask: ap[i], previous: last)
+                    {
+                        throw problem
+                    }
+                    last = tp[i]
                 }
-                last = t
             }
+            last = tp[from + m - 1]
             from += m
         }
         series.time.commit(n); series.bid.commit(n); series.ask.commit(n)
@@ -141,37 +151,63 @@ extension Engine {
     ) throws(HQTError) {
         try appendBars(
             symbolID: symbolID, minutes: minutes, count: time.count,
-            counts: [open.count, high.count, low.count, close.count, volume.count],
-            row: { (time[$0], open[$0], high[$0], low[$0], close[$0], volume[$0]) })
+            counts: [open.count, high.count, low.count, close.count, volume.count]
+        ) { from, m, to in
+            Engine.copy(time, from, m, to: to.time); Engine.copy(open, from, m, to: to.open)
+            Engine.copy(high, from, m, to: to.high); Engine.copy(low, from, m, to: to.low)
+            Engine.copy(close, from, m, to: to.close); Engine.copy(volume, from, m, to: to.volume)
+        }
     }
 
-    /// Appends bars with prices and volume as doubles.
+    /// Appends bars with prices and volume as doubles, each rounded once to micro units.
     public func loadBars(
         symbolID: UInt32, timeframe minutes: Int32, time: UnsafeBufferPointer<Int64>,
         open: UnsafeBufferPointer<Double>, high: UnsafeBufferPointer<Double>,
         low: UnsafeBufferPointer<Double>, close: UnsafeBufferPointer<Double>,
         volume: UnsafeBufferPointer<Double>
     ) throws(HQTError) {
-        func m(_ x: Double) -> Int64 { FixedPoint.micro(x) ?? Engine.notFinite }
         try appendBars(
             symbolID: symbolID, minutes: minutes, count: time.count,
-            counts: [open.count, high.count, low.count, close.count, volume.count],
-            row: { (time[$0], m(open[$0]), m(high[$0]), m(low[$0]), m(close[$0]), m(volume[$0])) })
+            counts: [open.count, high.count, low.count, close.count, volume.count]
+        ) { from, m, to in
+            Engine.copy(time, from, m, to: to.time); Engine.micro(open, from, m, to: to.open)
+            Engine.micro(high, from, m, to: to.high); Engine.micro(low, from, m, to: to.low)
+            Engine.micro(close, from, m, to: to.close); Engine.micro(volume, from, m, to: to.volume)
+        }
     }
 
+    /// Convenience for Swift callers and tests.
     public func loadBars(
         symbolID: UInt32, timeframe minutes: Int32, time: [Int64], open: [Int64],
         high: [Int64], low: [Int64], close: [Int64], volume: [Int64]
     ) throws(HQTError) {
         try appendBars(
             symbolID: symbolID, minutes: minutes, count: time.count,
-            counts: [open.count, high.count, low.count, close.count, volume.count],
-            row: { (time[$0], open[$0], high[$0], low[$0], close[$0], volume[$0]) })
+            counts: [open.count, high.count, low.count, close.count, volume.count]
+        ) { from, m, to in
+            for k in 0..<m {
+                let i = from + k
+                to.time[k] = time[i]; to.open[k] = open[i]; to.high[k] = high[i]
+                to.low[k] = low[i]; to.close[k] = close[i]; to.volume[k] = volume[i]
+            }
+        }
     }
 
+    /// Where a step of a bar load is written: the reserved room of the
+    /// series' columns (close times are the engine's to compute).
+    struct BarRoom {
+        let time, open, high, low, close, volume: UnsafeMutablePointer<Int64>
+    }
+
+    /// Appends `n` bars as `appendTicks` appends ticks: `fill(from, m, room)`
+    /// writes bars from..<from+m (micro units) straight into the columns'
+    /// reserved room a step at a time, each step is checked (and its close
+    /// times computed) while still in cache, and the bars are counted only
+    /// once all are good: a bad bar leaves the series as it was.
+    @inline(__always)
     func appendBars(
         symbolID: UInt32, minutes: Int32, count n: Int, counts: [Int],
-        row: (Int) -> (Int64, Int64, Int64, Int64, Int64, Int64)
+        fill: (Int, Int, BarRoom) -> Void
     ) throws(HQTError) {
         if !refilling { try checkNotRunning("load data") }
         try checkSymbol(symbolID)
@@ -186,31 +222,53 @@ extension Engine {
         } else {
             series = BarSeries(symbolID: symbolID, timeframe: timeframe)
         }
-        let start = series.count
         let subject = "\(symbols[Int(symbolID)].name) \(timeframe) bar"
         var lastOpen = series.time.last
         let floor = currentTime == .min ? 0 : currentTime
         for column in series.columns where !column.reserve(n) {
             throw HQTError(.invalidArgument, "out of memory: no room for \(n) more bars")
         }
-        for i in 0..<n {
-            let (t, o, h, l, c, v) = row(i)
-            // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_bars)
-            if let problem = MarketDataRules.barViolation(
-                subject: subject, index: i, timeframe: timeframe, time: t,
-                open: o, high: h, low: l, close: c, volume: v,
-                previousOpen: lastOpen, notBefore: floor)
-            {
-                for column in series.columns { column.truncate(to: start) }
-                throw problem
+        let room = BarRoom(
+            time: series.time.end, open: series.open.end, high: series.high.end, low: series.low.end,
+            close: series.close.end, volume: series.volume.end)
+        let tp = room.time, closeTimes = series.closeTime.end
+        // MN1 bars close on a calendar date: those take the rule's path
+        let length = timeframe.minutes == 43200 ? nil : Int64(timeframe.minutes) * Timeframe.nsPerMinute
+        var from = 0
+        while from < n {
+            let m = min(Engine.loadStep, n - from)
+            fill(
+                from, m,
+                BarRoom(
+                    time: tp + from, open: room.open + from, high: room.high + from, low: room.low + from,
+                    close: room.close + from, volume: room.volume + from))
+            let screened =
+                length.map {
+                    MarketDataRules.barsPass(
+                        time: tp + from, open: room.open + from, high: room.high + from, low: room.low + from,
+                        close: room.close + from, volume: room.volume + from, count: m, length: $0,
+                        previousOpen: lastOpen ?? -1, notBefore: floor, closeTime: closeTimes + from)
+                } ?? false
+            if !screened {
+                // the rule lives in Model/MarketDataRules.swift (shared with hqt_validate_bars)
+                for i in from..<(from + m) {
+                    let t = tp[i]
+                    if let problem = MarketDataRules.barViolation(
+                        subject: subject, index: i, timeframe: timeframe, time: t,
+                        open: room.open[i], high: room.high[i], low: room.low[i], close: room.close[i],
+                        volume: room.volume[i], previousOpen: lastOpen, notBefore: floor)
+                    {
+                        throw problem
+                    }
+                    closeTimes[i] = timeframe.closeTime(opening: t)
+                    lastOpen = t
+                }
             }
-            let closeTime = timeframe.closeTime(opening: t)
-            series.time.appendReserved(t); series.open.appendReserved(o); series.high.appendReserved(h)
-            series.low.appendReserved(l); series.close.appendReserved(c); series.volume.appendReserved(v)
-            series.closeTime.appendReserved(closeTime)
-            lastOpen = t
+            lastOpen = tp[from + m - 1]
+            from += m
         }
-        if start == 0 && !feed.bars.contains(where: { $0 === series }) { feed.bars.append(series) }
+        for column in series.columns { column.commit(n) }
+        if !feed.bars.contains(where: { $0 === series }) { feed.bars.append(series) }
     }
 
     /// Builds bars of `timeframe` from the symbol's ticks, on their bid

@@ -1,8 +1,10 @@
 /// What a tick or a bar must satisfy to be loaded, written once.
 ///
-/// `Engine.appendTicks` / `appendBars` check every row with these functions,
-/// and the C ABI's `hqt_validate_ticks` / `hqt_validate_bars` (which hqt's
-/// Python readers, DataFrame loaders and tick-file writer call) run the same
+/// `Engine.appendTicks` / `appendBars` check every row with these functions
+/// (through the block screens of MarketDataRules+Bulk.swift, which hand a
+/// block to them row by row as soon as it may hold an error), and the C
+/// ABI's `hqt_validate_ticks` / `hqt_validate_bars` (which hqt's Python
+/// readers, DataFrame loaders and tick-file writer call) run the same
 /// functions over whole arrays, so one bad value gives one status code and
 /// one message whichever way it enters.
 ///
