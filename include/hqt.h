@@ -868,6 +868,34 @@ int hqt_engine_equity_curve(hqt_engine *engine, hqt_equity_point *out, size_t ca
                             size_t *out_count);
 int hqt_engine_statistics(hqt_engine *engine, hqt_statistics *out);
 
+/* ---- run results ----
+   An hqt_result is the engine's results at one moment: deals, trades,
+   orders, order history, open positions, equity curve and what the
+   statistics and the report are computed from. Taking one is O(1) (the
+   engine's lists are shared, copy on write), and it never changes after:
+   it keeps showing that moment when the engine runs more, is reset,
+   recovered or destroyed. The lists below have exactly the semantics of
+   the hqt_engine_ calls of the same names; statistics and the report
+   (hqt_result_report, next to hqt_engine_report) are computed on the first
+   call that needs them. Handles are ids checked on every call (docs/abi.md,
+   "Handles"): NULL, destroyed or foreign ones are HQT_E_INVALID_ARGUMENT.
+   A result is used from one thread at a time. */
+typedef struct hqt_result hqt_result;
+
+int hqt_engine_result(hqt_engine *engine, hqt_result **out_result);
+/* Frees the result (its engine is not touched). NULL is a no-op (HQT_OK). */
+int hqt_result_destroy(hqt_result *result);
+int hqt_result_positions(hqt_result *result, hqt_position *out, size_t capacity,
+                         size_t *out_count);
+int hqt_result_orders(hqt_result *result, hqt_order *out, size_t capacity, size_t *out_count);
+int hqt_result_order_history(hqt_result *result, hqt_order *out, size_t capacity,
+                             size_t *out_count);
+int hqt_result_deals(hqt_result *result, hqt_deal *out, size_t capacity, size_t *out_count);
+int hqt_result_trades(hqt_result *result, hqt_trade *out, size_t capacity, size_t *out_count);
+int hqt_result_equity_curve(hqt_result *result, hqt_equity_point *out, size_t capacity,
+                            size_t *out_count);
+int hqt_result_statistics(hqt_result *result, hqt_statistics *out);
+
 /* ------------------------------------------------------------------ */
 /* Broadcasting                                                        */
 /* ------------------------------------------------------------------ */
@@ -1462,6 +1490,8 @@ int hqt_report_init(hqt_report *report, size_t struct_size);
 /* Fills the fields of out that out->struct_size covers (see above);
    HQT_E_INVALID_ARGUMENT for a struct_size not set by hqt_report_init. */
 int hqt_engine_report(hqt_engine *engine, hqt_report *out);
+/* The same of a run result (hqt_engine_result), computed at its first call. */
+int hqt_result_report(hqt_result *result, hqt_report *out);
 
 /* ---- indicators (since 0.3; docs/indicators.md) ---- */
 

@@ -26,19 +26,24 @@ public func hqt_report_init(_ report: UnsafeMutablePointer<hqt_report>?, _ size:
 public func hqt_engine_report(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_report>?) -> Int32 {
     status { () throws(HQTError) in
         let e = try engine(handle)
-        let out = try output(out, "out")
-        let raw = UnsafeMutableRawPointer(out)
-        let size = raw.load(as: Int.self)
-        guard reportSizeRange.contains(size) else {
-            throw invalid(
-                "out->struct_size is \(size), not the size of an hqt_report: set it with hqt_report_init(&r, sizeof r)")
-        }
-        var value = cReport(e.statistics().report, size: size)
-        let header = MemoryLayout<Int>.size
-        let count = min(size, MemoryLayout<hqt_report>.size) - header
-        withUnsafeBytes(of: &value) {
-            raw.advanced(by: header).copyMemory(from: $0.baseAddress! + header, byteCount: count)
-        }
+        try writeReport(into: out) { e.statistics().report }
+    }
+}
+
+/// Checks `out` and its struct_size, then writes the fields of `report()`
+/// that both layouts cover (hqt_engine_report, hqt_result_report).
+func writeReport(into out: UnsafeMutablePointer<hqt_report>?, _ report: () -> Report) throws(HQTError) {
+    let raw = UnsafeMutableRawPointer(try output(out, "out"))
+    let size = raw.load(as: Int.self)
+    guard reportSizeRange.contains(size) else {
+        throw invalid(
+            "out->struct_size is \(size), not the size of an hqt_report: set it with hqt_report_init(&r, sizeof r)")
+    }
+    var value = cReport(report(), size: size)
+    let header = MemoryLayout<Int>.size
+    let count = min(size, MemoryLayout<hqt_report>.size) - header
+    withUnsafeBytes(of: &value) {
+        raw.advanced(by: header).copyMemory(from: $0.baseAddress! + header, byteCount: count)
     }
 }
 

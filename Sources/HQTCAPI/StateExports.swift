@@ -47,6 +47,24 @@ extension hqt_trade {
     }
 }
 
+extension hqt_equity_point {
+    init(_ p: EquityPoint) {
+        self.init(time: p.time, balance: p.balance, equity: p.equity, margin: p.margin)
+    }
+}
+
+extension hqt_statistics {
+    init(_ s: Statistics) {
+        self.init(
+            initial_balance: s.initialBalance, final_balance: s.finalBalance, final_equity: s.finalEquity,
+            net_profit: s.netProfit, gross_profit: s.grossProfit, gross_loss: s.grossLoss,
+            total_commission: s.totalCommission, max_drawdown: s.maxDrawdown, max_drawdown_pct: s.maxDrawdownPct,
+            profit_factor: s.profitFactor, sharpe_ratio: s.sharpeRatio, win_rate: s.winRate,
+            total_trades: s.totalTrades, winning_trades: s.winningTrades, losing_trades: s.losingTrades,
+            total_deals: s.totalDeals, ticks_processed: s.ticksProcessed, bars_processed: s.barsProcessed)
+    }
+}
+
 @_cdecl("hqt_engine_account")
 public func hqt_engine_account(_ handle: OpaquePointer?, _ out: UnsafeMutablePointer<hqt_account>?) -> Int32 {
     status { () throws(HQTError) in
@@ -126,9 +144,7 @@ public func hqt_engine_equity_curve(
     _ capacity: Int, _ count: UnsafeMutablePointer<Int>?
 ) -> Int32 {
     status { () throws(HQTError) in
-        try copyList(try engine(handle).equityCurve, out, capacity, count) {
-            hqt_equity_point(time: $0.time, balance: $0.balance, equity: $0.equity, margin: $0.margin)
-        }
+        try copyList(try engine(handle).equityCurve, out, capacity, count, hqt_equity_point.init)
     }
 }
 
@@ -137,14 +153,7 @@ public func hqt_engine_statistics(_ handle: OpaquePointer?, _ out: UnsafeMutable
     status { () throws(HQTError) in
         let e = try engine(handle)
         let out = try output(out, "out")
-        let s = e.statistics(report: false)  // hqt_engine_report has the report
-        out.pointee = hqt_statistics(
-            initial_balance: s.initialBalance, final_balance: s.finalBalance, final_equity: s.finalEquity,
-            net_profit: s.netProfit, gross_profit: s.grossProfit, gross_loss: s.grossLoss,
-            total_commission: s.totalCommission, max_drawdown: s.maxDrawdown, max_drawdown_pct: s.maxDrawdownPct,
-            profit_factor: s.profitFactor, sharpe_ratio: s.sharpeRatio, win_rate: s.winRate,
-            total_trades: s.totalTrades, winning_trades: s.winningTrades, losing_trades: s.losingTrades,
-            total_deals: s.totalDeals, ticks_processed: s.ticksProcessed, bars_processed: s.barsProcessed)
+        out.pointee = hqt_statistics(e.statistics(report: false))  // hqt_engine_report has the report
     }
 }
 

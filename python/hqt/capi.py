@@ -27,6 +27,7 @@ from hqt.errors import HQTError
 
 i32, u32, i64, u64, dbl = C.c_int32, C.c_uint32, C.c_int64, C.c_uint64, C.c_double
 ENGINE_P = C.c_void_p
+RESULT_P = C.c_void_p  # hqt_result *: a run's results at one moment
 
 HQT_KEEP = -(2**63)
 #: Status codes (HQT_OK, HQT_E_*), from abi/hqt_abi.toml through hqt.constants.
@@ -406,6 +407,16 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "hqt_engine_trades": (C.c_int, [ENGINE_P, P(Trade), C.c_size_t, P(C.c_size_t)]),
     "hqt_engine_equity_curve": (C.c_int, [ENGINE_P, P(EquityPoint), C.c_size_t, P(C.c_size_t)]),
     "hqt_engine_statistics": (C.c_int, [ENGINE_P, P(Statistics)]),
+    # run results (hqt_result: the lists above at one moment, O(1) to take)
+    "hqt_engine_result": (C.c_int, [ENGINE_P, P(RESULT_P)]),
+    "hqt_result_destroy": (C.c_int, [RESULT_P]),
+    "hqt_result_positions": (C.c_int, [RESULT_P, P(Position), C.c_size_t, P(C.c_size_t)]),
+    "hqt_result_orders": (C.c_int, [RESULT_P, P(Order), C.c_size_t, P(C.c_size_t)]),
+    "hqt_result_order_history": (C.c_int, [RESULT_P, P(Order), C.c_size_t, P(C.c_size_t)]),
+    "hqt_result_deals": (C.c_int, [RESULT_P, P(Deal), C.c_size_t, P(C.c_size_t)]),
+    "hqt_result_trades": (C.c_int, [RESULT_P, P(Trade), C.c_size_t, P(C.c_size_t)]),
+    "hqt_result_equity_curve": (C.c_int, [RESULT_P, P(EquityPoint), C.c_size_t, P(C.c_size_t)]),
+    "hqt_result_statistics": (C.c_int, [RESULT_P, P(Statistics)]),
     # the _f64 twins: doubles in natural units (balance 10000.0, volume 0.1 lot, price 1.1)
     "hqt_engine_create_f64": (C.c_int, [dbl, C.c_char_p, i64, P(ENGINE_P)]),
     "hqt_engine_deposit_f64": (C.c_int, [ENGINE_P, dbl]),

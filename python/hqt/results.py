@@ -1,10 +1,13 @@
 """Results of a backtest: :class:`BacktestResult`, returned by ``Engine.run()``.
 
-The result is a snapshot of the engine taken when the run returned: the
-deals, closed trades, order history, open positions and equity curve are
-copied from the engine as raw C structs (one ``memcpy`` each, no Python
-object per item) and converted lazily, column by column with numpy, the
-first time they are read.
+The result is a snapshot of the engine taken when the run returned, in O(1)
+whatever the run's length (an ``hqt_result``: the engine's lists shared copy
+on write, so it keeps showing its run after the engine runs more, is reset,
+recovered or disposed). The deals, closed trades, order history, open
+positions and equity curve are copied out of it as raw C structs (one
+``memcpy`` each, no Python object per item) and converted column by column
+with numpy the first time they are read; the statistics and the MT5 report
+are computed the first time they are read too.
 
 With pandas installed (``pip install 'hqt-engine[pandas]'``) the tables are
 DataFrames; without it they are numpy structured arrays with the same
@@ -381,8 +384,8 @@ class BacktestResult:
 
     def __init__(
         self,
-        raw: Mapping[str, bytes],
-        statistics: Statistics,
+        raw: Mapping[str, bytes] | None,
+        statistics: Statistics | None,
         symbols: Sequence[str],
         currency: str = "",
         prices: Mapping[int, PriceSketch] | None = None,
@@ -390,13 +393,18 @@ class BacktestResult:
         events: int | None = None,
         interrupted: bool = False,
         indicators: Mapping[str, tuple[Any, Any, Any, int]] | None = None,
+        *,
+        source: Any = None,
     ) -> None:
-        self._raw = dict(raw)
+        # raw and statistics are given, or read from `source` (an _hqt._Result)
+        # on first access; a table missing from both is a KeyError.
+        self._raw = dict(raw or {})
+        self._source = source
         #: The native indicators declared from Python, thinned for plotting
         #: (at most 2048 points each): label -> (times ns, values of shape
         #: (n, outputs), kind, symbol id). Drawn by :meth:`plot`.
         self.indicators = dict(indicators or {})
-        self.statistics = statistics
+        self._statistics = statistics
         self.symbols = list(symbols)
         self.currency = currency
         self._prices = dict(prices or {})
@@ -414,21 +422,15 @@ class BacktestResult:
         events: int | None = None,
         interrupted: bool = False,
     ) -> BacktestResult:
-        """Snapshot of `engine` now (cheap: raw copies; conversion is lazy)."""
-        from hqt import _hqt
+        """Snapshot of `engine` now: O(1) (an hqt_result); the tables, statistics
+        and report are copied out of it and computed on first access."""
+        from hqt import _hqt, indicators
 
-        raw = {kind: _hqt._raw_records(engine, _SOURCE[kind]) for kind in RECORD_KINDS}
-        pending = _hqt._raw_records(engine, "orders")
-        if pending:  # live pending orders follow the finished ones, by ticket
-            both = np.frombuffer(raw["orders"] + pending, dtype=_raw_dtypes()["order_history"])
-            raw["orders"] = both[np.argsort(both["ticket"], kind="stable")].tobytes()
         symbols = [s.name for s in engine.symbols]
         sketches = getattr(engine, "_price_sketches", None) or {}
-        from hqt import indicators
-
         return cls(
-            raw,
-            engine.statistics(),
+            None,
+            None,
             symbols,
             engine.account.currency,
             {k: v.copy() for k, v in sketches.items()},
@@ -436,7 +438,59 @@ class BacktestResult:
             events,
             interrupted,
             indicators.sketches(engine),
+            source=_hqt._result(engine),
         )
+
+    def _raw_bytes(self, kind: str) -> bytes:
+        """The raw structs of table `kind`, copied out of the snapshot once."""
+        raw = self._raw.get(kind)
+        if raw is None:
+            src = self._source
+            if src is None:
+                return self._raw[kind]  # KeyError: built without this table
+            from hqt import _hqt
+
+            raw = _hqt._raw_records(src, _SOURCE[kind])
+            if kind == "orders":  # live pending orders follow the finished ones, by ticket
+                pending = _hqt._raw_records(src, "orders")
+                if pending:
+                    both = np.frombuffer(raw + pending, dtype=_raw_dtypes()["order_history"])
+                    raw = both[np.argsort(both["ticket"], kind="stable")].tobytes()
+            self._raw[kind] = raw
+            self._release_source()
+        return raw
+
+    @property
+    def statistics(self) -> Statistics:
+        """The engine's statistics and MT5 report at the end of the run
+        (:class:`hqt.Statistics`), computed on first access."""
+        s = self._statistics
+        if s is None:
+            src = self._source
+            if src is None:
+                raise AttributeError("this BacktestResult was built without statistics")
+            s = self._statistics = Statistics._from_raw(src._statistics(), src._report())
+            self._release_source()
+        return s
+
+    @statistics.setter
+    def statistics(self, value: Statistics) -> None:
+        self._statistics = value
+
+    def _release_source(self) -> None:
+        """Frees the snapshot once everything has been read out of it."""
+        if self._statistics is not None and all(k in self._raw for k in RECORD_KINDS):
+            self._source = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The snapshot is native memory: a pickle carries everything read out.
+        if self._source is not None:
+            for kind in RECORD_KINDS:
+                self._raw_bytes(kind)
+            _ = self.statistics
+        state = self.__dict__.copy()
+        state["_source"] = None
+        return state
 
     # ---- tables ----------------------------------------------------------------------
 
@@ -446,7 +500,7 @@ class BacktestResult:
             raise KeyError(f"unknown table {kind!r}; one of {', '.join(RECORD_KINDS)}")
         rec = self._records.get(kind)
         if rec is None:
-            rec = self._records[kind] = _convert(kind, self._raw[kind])
+            rec = self._records[kind] = _convert(kind, self._raw_bytes(kind))
         return rec
 
     def table(self, kind: str) -> Table:

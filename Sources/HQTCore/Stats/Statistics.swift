@@ -150,16 +150,15 @@ struct Drawdowns {
     }
 }
 
-extension Engine {
-    /// The run's statistics; `report: false` leaves the MT5 report
-    /// (`Statistics.report`) at its defaults, for callers that don't read it
-    /// (it walks the trades and the equity curve again).
+extension RunSnapshot {
+    /// The run's statistics (`Engine.statistics(report:)` is this of a fresh
+    /// snapshot); `report: false` leaves the MT5 report at its defaults.
     public func statistics(report withReport: Bool = true) -> Statistics {
         var s = Statistics()
         s.initialBalance = initialBalance
         s.finalBalance = balance
         s.finalEquity = equity
-        s.netProfit = balance - initialBalance - accountState.netDeposits
+        s.netProfit = balance - initialBalance - netDeposits
         for t in trades {
             let net = t.netProfit
             if net > 0 {
@@ -177,9 +176,9 @@ extension Engine {
         } else {
             s.profitFactor = s.grossProfit > 0 ? .infinity : 0
         }
-        s.maxDrawdown = stats.maxDrawdown
-        s.maxDrawdownPct = stats.maxDrawdownPct
-        s.sharpeRatio = Engine.sharpe([initialBalance] + dailyEquity(), periodsPerYear: 252)
+        s.maxDrawdown = maxDrawdown
+        s.maxDrawdownPct = maxDrawdownPct
+        s.sharpeRatio = Self.sharpe([initialBalance] + dailyEquity(), periodsPerYear: 252)
         s.ticksProcessed = ticksProcessed
         s.barsProcessed = barsProcessed
         if withReport { s.report = report(s) }

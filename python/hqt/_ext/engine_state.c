@@ -213,6 +213,14 @@ engine_statistics(HQTEngineObject *self, PyObject *unused)
     ENTER(self);
     memset(&s, 0, sizeof s);
     CALL(hqt_engine_statistics(self->engine, &s));
+    return hqt_statistics_tuple(&s);
+}
+
+/* Shared with results.c (a run result's statistics). */
+PyObject *
+hqt_statistics_tuple(const hqt_statistics *s_)
+{
+    const hqt_statistics s = *s_;
     return Py_BuildValue("(LLLLLLLLddddLLLLLL)", (long long)s.initial_balance,
                          (long long)s.final_balance, (long long)s.final_equity,
                          (long long)s.net_profit, (long long)s.gross_profit,

@@ -22,7 +22,8 @@
  *   io_common.c, wal_type.c, broadcaster.c  conversions shared by the I/O
  *               code, the standalone WriteAheadLog and Broadcaster types;
  *               shared declarations in io_impl.h
- *   results.c   result lists as raw struct bytes (_raw_records, _record_layouts)
+ *   results.c   run results (_result: an hqt_result) and result lists as raw
+ *               struct bytes (_raw_records, _record_layouts)
  *   rules.c     the engine's data rules without an engine (validate_ticks, bar periods)
  */
 #ifndef HQT_EXT_H
@@ -33,6 +34,11 @@
 #include <stdint.h>
 
 #include "hqt.h"
+
+/* hqt_statistics (engine_state.c) and hqt_report (report.c) as the tuples
+   hqt.Statistics._from_raw reads: Engine._statistics/_report and results.c. */
+PyObject *hqt_statistics_tuple(const hqt_statistics *s);
+PyObject *hqt_report_tuple(const hqt_report *r);
 
 /* ---- errors.c ---------------------------------------------------------- */
 
@@ -212,7 +218,7 @@ int hqt_io_types_init(PyObject *module);
 
 /* ---- results.c --------------------------------------------------------- */
 
-/* Adds _raw_records and _record_layouts to the module. */
+/* Adds _result, _raw_records and _record_layouts to the module. */
 int hqt_results_init(PyObject *module);
 
 /* ---- rules.c ----------------------------------------------------------- */

@@ -12,6 +12,14 @@ engine_report(HQTEngineObject *self, PyObject *unused)
     ENTER(self);
     CALL(hqt_report_init(&r, sizeof r));
     CALL(hqt_engine_report(self->engine, &r));
+    return hqt_report_tuple(&r);
+}
+
+/* Shared with results.c (a run result's report). */
+PyObject *
+hqt_report_tuple(const hqt_report *r_)
+{
+    const hqt_report r = *r_;
     return Py_BuildValue(
         "(LLLdddddddddddLLddLLLddLdLLdLdLdLdddddLLLLLLLLdd)",
         (long long)r.total_net_profit,
