@@ -966,6 +966,11 @@ def _run_pool(
             shutil.rmtree(tmpdir, ignore_errors=True)
 
 
+#: Times a dask task is submitted again after the scattered job it needs was
+#: lost with a worker (each loss is one more worker killed mid-sweep).
+_LOST_DATA_RETRIES = 3
+
+
 def _run_dask(
     client: Any, job: _Job, params_list: list[Params], errors: str, done: Callable[[], None]
 ) -> dict[int, tuple[str, Any]]:
@@ -977,15 +982,33 @@ def _run_dask(
 
     token = hashlib.sha256(os.urandom(16)).hexdigest()[:16]
     job_future = client.scatter(job, broadcast=True, hash=False)
-    futures = [
-        client.submit(_dask_task, job_future, i, p, key=f"hqt-sweep-{token}-{i}", pure=False)
-        for i, p in enumerate(params_list)
-    ]
+    attempts = [0] * len(params_list)
+
+    def submit(i: int, job_future: Any) -> Any:
+        key = f"hqt-sweep-{token}-{i}" + (f"-again{attempts[i]}" if attempts[i] else "")
+        return client.submit(_dask_task, job_future, i, params_list[i], key=key, pure=False)
+
+    futures = [submit(i, job_future) for i in range(len(params_list))]
     index = {f.key: i for i, f in enumerate(futures)}
     results: dict[int, tuple[str, Any]] = {}
+    pending = as_completed(futures)
     try:
-        for fut in as_completed(futures):
+        for fut in pending:
             i = index[fut.key]
+            if fut.status == "cancelled" and attempts[i] < _LOST_DATA_RETRIES:
+                # The scattered job went with a killed worker: the scheduler
+                # cannot compute scattered data again, so it cancels the tasks
+                # that need it (dask/distributed#3149), however many workers
+                # held a copy. Scatter it again and resubmit: a task with a
+                # write-ahead log resumes from it.
+                if job_future.status != "finished":
+                    job_future = client.scatter(job, broadcast=True, hash=False)
+                attempts[i] += 1
+                again = submit(i, job_future)
+                index[again.key] = i
+                futures.append(again)
+                pending.add(again)
+                continue
             try:
                 _, status, value = fut.result()
             except Exception as e:  # a worker died (KilledWorker) or the task was lost

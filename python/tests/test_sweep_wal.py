@@ -183,3 +183,48 @@ def test_dask_worker_killed_mid_backtest_resumes_on_another(tmp_path, plain_row)
     assert row["resumed_at"] > 0  # it resumed, not restarted
     assert stats(row) == stats(plain_row)
     assert logs(tmp_path) == []
+
+
+def test_dask_tasks_cancelled_for_lost_scattered_data_are_submitted_again(plain_row):
+    # What a killed worker can do to a sweep: the scheduler cannot compute
+    # scattered data again, so when it loses the scattered job it cancels the
+    # tasks that need it (dask/distributed#3149). Here the job is cancelled
+    # by hand while the task runs; the sweep scatters it again and resubmits.
+    distributed = pytest.importorskip("distributed")
+    params = {"fast": 20, "slow": 80, "pause": 0.01}
+    out: dict = {}
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+
+        def run() -> None:
+            try:
+                out["rows"] = sweep(
+                    TickCross,
+                    params,
+                    TICKS,
+                    ENGINE_ARGS,
+                    client=client,
+                    records=True,
+                    progress=False,
+                )
+            except BaseException as e:  # noqa: BLE001 - re-raised by the test thread
+                out["error"] = e
+
+        runner = threading.Thread(target=run)
+        runner.start()
+        deadline = time.monotonic() + 60
+        job_keys: list = []
+        while not job_keys and time.monotonic() < deadline:
+            if any(keys for keys in client.processing().values()):
+                job_keys = [k for k in client.who_has() if not str(k).startswith("hqt-sweep-")]
+            time.sleep(0.02)
+        assert job_keys, "the task never got going"
+        client.cancel([distributed.Future(k, client) for k in job_keys], force=True)
+        runner.join(120)
+    assert "error" not in out, out.get("error")
+    (row,) = out["rows"]
+    assert stats(row) == stats(plain_row)
