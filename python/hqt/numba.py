@@ -1,9 +1,11 @@
 """Strategies compiled with numba: Python syntax, native speed.
 
 The callbacks are ``numba.njit`` functions. :func:`strategy` compiles each
-into a C callback (``numba.cfunc``) of the C ABI's ``hqt_strategy_v2``, and
-:meth:`hqt.Engine.run` hands their addresses to the engine: on every tick the
-engine calls compiled code directly, with no interpreter in between. The
+into a C callback of the C ABI's ``hqt_strategy_v2`` (as ``numba.cfunc``
+would, but with the user function inlined into it: one machine function per
+callback), and :meth:`hqt.Engine.run` hands their addresses to the engine: on
+every tick the engine calls compiled code directly, with no interpreter in
+between. The
 compiled code reads the engine's state from its hot counters
 (``hqt_state_view``, plain memory loads) and trades through the C ABI's order
 functions, called as ``ctypes`` function pointers from nopython code — the
@@ -40,7 +42,9 @@ money and volume x 1e6, time in ns):
 * ``on_start(ctx, state)``, ``on_stop(ctx, state)``.
 
 Each returns an int: 0 goes on, anything else stops the run (run() then
-raises :class:`hqt.CallbackError`). ``state`` is the 1-D numpy array given to
+raises :class:`hqt.CallbackError`). An exception raised in nopython code
+(IndexError with ``boundscheck=True``, ZeroDivisionError...) is printed and
+stops the run the same way (the callback "returned -1"). ``state`` is the 1-D numpy array given to
 :func:`strategy` (any numeric or structured dtype), passed by reference:
 what the callbacks write is in the caller's array after the run. ``ctx`` is a
 record of :data:`CONTEXT`: ``ctx.ticket`` is the ticket of the last
@@ -200,27 +204,127 @@ def close(ctx: Any, ticket: int, volume: int = 0) -> int:
 _SIG_EVENT = _types.int32(_types.voidptr, _types.voidptr, _types.voidptr)
 _SIG_PLAIN = _types.int32(_types.voidptr, _types.voidptr)
 
+#: What a callback returns to the engine when it raised (an IndexError with
+#: ``boundscheck=True``, a ZeroDivisionError...): the run stops with
+#: CallbackError ("returned -1") after the exception is printed.
+_RAISED = -1
 
-def _event_callback(fn: Any, event_dtype: np.dtype, state_dtype: np.dtype, n: int) -> Any:
-    @_nb.cfunc(_SIG_EVENT, nopython=True)
-    def cb(engine, event, user):  # type: ignore[no-untyped-def]
+
+class _Entry:
+    """One compiled callback: the C function the engine calls (``address``)
+    and the code library that holds it (kept alive with this object)."""
+
+    def __init__(self, library: Any, name: str) -> None:
+        self._library = library
+        self.name = name
+        self.address: int = library.get_pointer_to_function(name)
+
+    def inspect_llvm(self) -> str:
+        """The LLVM IR of the callback (the user function inlined in it)."""
+        return str(self._library.get_llvm_str())
+
+    def inspect_asm(self) -> str:
+        """The machine code of the callback, as assembly."""
+        return str(self._library.get_asm_str())
+
+
+def _inlinable(fn: Any) -> Any:
+    """A copy of the user's njit function that LLVM must inline into its caller.
+
+    numba's cfunc wrapper calls its function through numba's calling
+    convention (return slot, exception slot, each array as 7 arguments) and
+    marks that call noinline; the user function is one more such call. For a
+    small strategy that plumbing costs more than the strategy (about 140
+    instructions a bar of the race's 175). ``forceinline`` (numba's
+    ``alwaysinline``) lets LLVM merge the user function, the unpacking of the
+    context and state, and the C entry into one function. The user's own
+    options (fastmath, boundscheck, error_model...) are kept.
+    """
+    py_func = getattr(fn, "py_func", None)
+    options = getattr(fn, "targetoptions", None)
+    if py_func is None or options is None:
+        return fn  # not a numba dispatcher: numba reports what it is on compile
+    return _nb.jit(**{**options, "nopython": True, "forceinline": True})(py_func)
+
+
+def _c_entry(body: Any, sig: Any, label: str) -> _Entry:
+    """Compiles ``body`` (an njit function of the C signature ``sig``) and a C
+    entry point around it that calls it inlined.
+
+    This is what ``numba.cfunc`` builds, minus its ``noinline`` on the call
+    and with a different error path: when the body raised, the exception is
+    printed as cfunc prints it, and the callback returns -1 (_RAISED) so the
+    run stops (cfunc would return 0, and the run would go on with a strategy
+    that failed halfway through a bar).
+    """
+    from llvmlite import ir
+    from numba.core.compiler_lock import global_compiler_lock
+
+    with global_compiler_lock:  # numba's codegen requires it, as cfunc takes it
+        return _build_entry(ir, body, sig, label)
+
+
+def _build_entry(ir: Any, body: Any, sig: Any, label: str) -> _Entry:
+    cres = body.get_compile_result(sig)
+    ctx, fndesc = cres.target_context, cres.fndesc
+    name = "hqt." + fndesc.mangled_name
+    library = ctx.codegen().create_library(name)
+    module = library.create_ir_module(name)
+    callee = ir.Function(
+        module, ctx.call_conv.get_function_type(fndesc.restype, fndesc.argtypes),
+        fndesc.llvm_func_name,
+    )  # fmt: skip
+    argtypes = [ctx.get_value_type(t) for t in sig.args]
+    entry = ir.Function(module, ir.FunctionType(ir.IntType(32), argtypes), name)
+    builder = ir.IRBuilder(entry.append_basic_block("entry"))
+    status, out = ctx.call_conv.call_function(
+        builder, callee, fndesc.restype, fndesc.argtypes, entry.args
+    )
+    with builder.if_then(status.is_error, likely=False):
+        pyapi = ctx.get_python_api(builder)
+        gil = pyapi.gil_ensure()
+        ctx.call_conv.raise_error(builder, pyapi, status)
+        text = pyapi.string_from_string(ctx.insert_const_string(module, label))
+        pyapi.err_write_unraisable(text)
+        pyapi.decref(text)
+        pyapi.gil_release(gil)
+        builder.ret(ir.Constant(ir.IntType(32), _RAISED))
+    builder.ret(out)
+    library.add_ir_module(module)
+    library.add_linking_library(cres.library)
+    library.finalize()
+    return _Entry(library, name)
+
+
+def _label(fn: Any) -> str:
+    """How an exception raised in `fn` is introduced when it is printed."""
+    return f"hqt.numba callback {getattr(fn, '__qualname__', fn)!s}"
+
+
+def _event_callback(fn: Any, event_dtype: np.dtype, state_dtype: np.dtype, n: int) -> _Entry:
+    user_fn = _inlinable(fn)
+
+    @_nb.njit(forceinline=True)
+    def on_event(engine, event, user):  # type: ignore[no-untyped-def]
         c = _nb.carray(user, 2, _u8)
         ctx = _nb.carray(_ptr(c[0]), 1, CONTEXT)[0]
         state = _nb.carray(_ptr(c[1]), n, state_dtype)
-        return fn(ctx, _nb.carray(event, 1, event_dtype)[0], state)
+        return user_fn(ctx, _nb.carray(event, 1, event_dtype)[0], state)
 
-    return cb
+    return _c_entry(on_event, _SIG_EVENT, _label(fn))
 
 
-def _plain_callback(fn: Any, state_dtype: np.dtype, n: int) -> Any:
-    @_nb.cfunc(_SIG_PLAIN, nopython=True)
-    def cb(engine, user):  # type: ignore[no-untyped-def]
+def _plain_callback(fn: Any, state_dtype: np.dtype, n: int) -> _Entry:
+    user_fn = _inlinable(fn)
+
+    @_nb.njit(forceinline=True)
+    def on_call(engine, user):  # type: ignore[no-untyped-def]
         c = _nb.carray(user, 2, _u8)
         ctx = _nb.carray(_ptr(c[0]), 1, CONTEXT)[0]
         state = _nb.carray(_ptr(c[1]), n, state_dtype)
-        return fn(ctx, state)
+        return user_fn(ctx, state)
 
-    return cb
+    return _c_entry(on_call, _SIG_PLAIN, _label(fn))
 
 
 class NativeStrategy:
