@@ -1,12 +1,11 @@
 """Strategies compiled with numba: Python syntax, native speed.
 
 The callbacks are ``numba.njit`` functions. :func:`strategy` compiles each
-into a C callback of the C ABI's ``hqt_strategy_v2`` (as ``numba.cfunc``
-would, but with the user function inlined into it: one machine function per
+into a C callback of the C ABI's ``hqt_strategy_v2`` (what ``numba.cfunc``
+builds, but with the user function inlined into it: one machine function per
 callback), and :meth:`hqt.Engine.run` hands their addresses to the engine: on
 every tick the engine calls compiled code directly, with no interpreter in
-between. The
-compiled code reads the engine's state from its hot counters
+between. The compiled code reads the engine's state from its hot counters
 (``hqt_state_view``, plain memory loads) and trades through the C ABI's order
 functions, called as ``ctypes`` function pointers from nopython code — the
 pattern hftbacktest uses for its numba strategies. numba is an optional
@@ -42,14 +41,14 @@ money and volume x 1e6, time in ns):
 * ``on_start(ctx, state)``, ``on_stop(ctx, state)``.
 
 Each returns an int: 0 goes on, anything else stops the run (run() then
-raises :class:`hqt.CallbackError`). An exception raised in nopython code
+raises :class:`hqt.CallbackError`); an exception raised in nopython code
 (IndexError with ``boundscheck=True``, ZeroDivisionError...) is printed and
-stops the run the same way (the callback "returned -1"). ``state`` is the 1-D numpy array given to
-:func:`strategy` (any numeric or structured dtype), passed by reference:
-what the callbacks write is in the caller's array after the run. ``ctx`` is a
-record of :data:`CONTEXT`: ``ctx.ticket`` is the ticket of the last
-:func:`buy` / :func:`sell`, ``ctx.status`` the status of the last order call
-(0 = HQT_OK; the message is :func:`hqt.last_error` after the run).
+stops the run the same way (the callback "returned -1"). ``state`` is the
+1-D numpy array given to :func:`strategy` (any numeric or structured dtype),
+passed by reference: what the callbacks write is in the caller's array after
+the run. ``ctx`` is a record of :data:`CONTEXT`: ``ctx.ticket`` is the ticket
+of the last :func:`buy` / :func:`sell`, ``ctx.status`` the status of the last
+order call (0 = HQT_OK; the message is :func:`hqt.last_error` after the run).
 """
 
 from __future__ import annotations
@@ -234,8 +233,8 @@ def _inlinable(fn: Any) -> Any:
     numba's cfunc wrapper calls its function through numba's calling
     convention (return slot, exception slot, each array as 7 arguments) and
     marks that call noinline; the user function is one more such call. For a
-    small strategy that plumbing costs more than the strategy (about 140
-    instructions a bar of the race's 175). ``forceinline`` (numba's
+    small strategy that plumbing costs more than the strategy (107 of the 172
+    instructions a bar of the race's SMA crossover, callgrind). ``forceinline`` (numba's
     ``alwaysinline``) lets LLVM merge the user function, the unpacking of the
     context and state, and the C entry into one function. The user's own
     options (fastmath, boundscheck, error_model...) are kept.
@@ -332,11 +331,25 @@ class NativeStrategy:
     :func:`strategy`. One strategy object may run on several engines, one at
     a time (the context is re-pointed at each run)."""
 
-    def __init__(self, callbacks: dict[str, Any], state: np.ndarray) -> None:
+    def __init__(self, callbacks: dict[str, _Entry], state: np.ndarray) -> None:
         self.state = state
         self._cfuncs = callbacks  # kept alive: the engine holds their addresses
         self._ctx = np.zeros(1, CONTEXT)
         self._user = np.zeros(2, _u8)
+
+    def inspect_asm(self, callback: str) -> str:
+        """The machine code (assembly) of one callback, e.g. ``"on_bar"``: the
+        user function inlined into the C entry the engine calls."""
+        return self._entry(callback).inspect_asm()
+
+    def inspect_llvm(self, callback: str) -> str:
+        """The LLVM IR of one callback, e.g. ``"on_tick"``."""
+        return self._entry(callback).inspect_llvm()
+
+    def _entry(self, callback: str) -> _Entry:
+        if callback not in self._cfuncs:
+            raise KeyError(f"no {callback} in this strategy (it has {', '.join(self._cfuncs)})")
+        return self._cfuncs[callback]
 
     @property
     def ticket(self) -> int:
@@ -378,7 +391,7 @@ def strategy(
     if not state.flags.writeable:
         raise TypeError("state must be writeable")
     n, dt = len(state), state.dtype
-    cbs: dict[str, Any] = {}
+    cbs: dict[str, _Entry] = {}
     events = {"on_tick": (on_tick, TICK), "on_bar": (on_bar, BAR), "on_trade": (on_trade, DEAL)}
     for name, (fn, event_dtype) in events.items():
         if fn is not None:

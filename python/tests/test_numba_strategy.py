@@ -157,10 +157,13 @@ def test_the_user_function_is_inlined_into_the_c_entry():
     # through numba's calling convention (~140 instructions a bar of the
     # race's SMA crossover).
     compiled = hn.strategy(on_tick=count, state=np.zeros(1, np.int64))
-    ir = compiled._cfuncs["on_tick"].inspect_llvm()
+    ir = compiled.inspect_llvm("on_tick")
     entry = re.search(r"^define [^\n]*@hqt\.[^\n]*\{\n(.*?)\n\}", ir, re.S | re.M)
     assert entry is not None and "store i64" in entry.group(1)
     assert "call " not in entry.group(1)
+    assert "ret" in compiled.inspect_asm("on_tick")
+    with pytest.raises(KeyError, match="no on_bar"):
+        compiled.inspect_asm("on_bar")
     e = engine()
     e.run(compiled, progress=False)
     assert compiled.state[0] == N
