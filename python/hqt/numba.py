@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -243,7 +244,15 @@ def _inlinable(fn: Any) -> Any:
     options = getattr(fn, "targetoptions", None)
     if py_func is None or options is None:
         return fn  # not a numba dispatcher: numba reports what it is on compile
-    return _nb.jit(**{**options, "nopython": True, "forceinline": True})(py_func)
+    copy = _INLINABLE.get(fn)
+    if copy is None:  # one copy per function: strategy() again reuses its compilation
+        copy = _nb.jit(**{**options, "nopython": True, "forceinline": True})(py_func)
+        _INLINABLE[fn] = copy
+    return copy
+
+
+#: The user's dispatcher -> its forceinline copy (dropped with the dispatcher).
+_INLINABLE: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def _c_entry(body: Any, sig: Any, label: str) -> _Entry:

@@ -167,3 +167,5 @@ def test_the_user_function_is_inlined_into_the_c_entry():
     e = engine()
     e.run(compiled, progress=False)
     assert compiled.state[0] == N
+    # a second strategy from the same function reuses its compiled copy
+    assert hn._inlinable(count) is hn._inlinable(count) is not count
