@@ -124,6 +124,8 @@ CONTEXT = np.dtype([("engine", _u8), ("hot", _u8), ("self", _u8), ("ticket", _u8
 _nb = require("numba", "hqt.numba (strategies compiled with numba)")
 _types = _nb.types
 _intrinsic = require("numba.extending", "hqt.numba").intrinsic
+_ir = require("llvmlite.ir", "hqt.numba")  # numba's own dependency
+_compiler_lock = require("numba.core.compiler_lock", "hqt.numba").global_compiler_lock
 
 
 @_intrinsic
@@ -263,28 +265,27 @@ def _c_entry(body: Any, sig: Any, label: str) -> _Entry:
     and with a different error path: when the body raised, the exception is
     printed as cfunc prints it, and the callback returns -1 (_RAISED) so the
     run stops (cfunc would return 0, and the run would go on with a strategy
-    that failed halfway through a bar).
+    that failed halfway through a bar). It uses numba's code generation as
+    cfunc does (``CPUContext.create_cfunc_wrapper``): the same calls, present
+    in every numba from 0.56 (``forceinline``) on; the extra requires 0.60.
     """
-    from llvmlite import ir
-    from numba.core.compiler_lock import global_compiler_lock
-
-    with global_compiler_lock:  # numba's codegen requires it, as cfunc takes it
-        return _build_entry(ir, body, sig, label)
+    with _compiler_lock:  # numba's codegen requires it, as cfunc takes it
+        return _build_entry(body, sig, label)
 
 
-def _build_entry(ir: Any, body: Any, sig: Any, label: str) -> _Entry:
+def _build_entry(body: Any, sig: Any, label: str) -> _Entry:
     cres = body.get_compile_result(sig)
     ctx, fndesc = cres.target_context, cres.fndesc
     name = "hqt." + fndesc.mangled_name
     library = ctx.codegen().create_library(name)
     module = library.create_ir_module(name)
-    callee = ir.Function(
+    callee = _ir.Function(
         module, ctx.call_conv.get_function_type(fndesc.restype, fndesc.argtypes),
         fndesc.llvm_func_name,
     )  # fmt: skip
     argtypes = [ctx.get_value_type(t) for t in sig.args]
-    entry = ir.Function(module, ir.FunctionType(ir.IntType(32), argtypes), name)
-    builder = ir.IRBuilder(entry.append_basic_block("entry"))
+    entry = _ir.Function(module, _ir.FunctionType(_ir.IntType(32), argtypes), name)
+    builder = _ir.IRBuilder(entry.append_basic_block("entry"))
     status, out = ctx.call_conv.call_function(
         builder, callee, fndesc.restype, fndesc.argtypes, entry.args
     )
@@ -296,7 +297,7 @@ def _build_entry(ir: Any, body: Any, sig: Any, label: str) -> _Entry:
         pyapi.err_write_unraisable(text)
         pyapi.decref(text)
         pyapi.gil_release(gil)
-        builder.ret(ir.Constant(ir.IntType(32), _RAISED))
+        builder.ret(_ir.Constant(_ir.IntType(32), _RAISED))
     builder.ret(out)
     library.add_ir_module(module)
     library.add_linking_library(cres.library)
