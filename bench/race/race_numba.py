@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
-# state layout (int64): count, sum_fast, sum_slow, side, then the ring of closes
-N, SUM_FAST, SUM_SLOW, SIDE, RING = 0, 1, 2, 3, 4
+# state layout (int64): count, sum_fast, sum_slow, side, the ring slot of the
+# next close (count % SLOW, kept rather than computed: no division a bar),
+# then the ring of closes
+N, SUM_FAST, SUM_SLOW, SIDE, POS, RING = 0, 1, 2, 3, 4, 5
 LOT = 1_000_000  # 1 unit in micro lots
 
 
@@ -37,21 +39,24 @@ def make(fast: int, slow: int, first: int):
 
     @numba.njit
     def on_bar(ctx, bar, state):
+        # The counters in locals, stored back once: numba cannot tell that
+        # the ring's slots are not the counters' (one array), so it would
+        # reload each counter after every ring write.
         c = bar.close
-        n = state[N]
+        n, pos = state[N], state[POS]  # pos: the slot of closes[n - slow]
+        sum_fast, sum_slow = state[SUM_FAST] + c, state[SUM_SLOW] + c
         # closes[n - fast] and closes[n - slow] leave the windows
         if n >= fast:
-            state[SUM_FAST] -= state[RING + (n - fast) % slow]
+            old = pos - fast
+            sum_fast -= state[RING + (old + slow if old < 0 else old)]
         if n >= slow:
-            state[SUM_SLOW] -= state[RING + n % slow]
-        state[RING + n % slow] = c
-        state[SUM_FAST] += c
-        state[SUM_SLOW] += c
-        n += 1
-        state[N] = n
-        if n <= first:
+            sum_slow -= state[RING + pos]
+        state[RING + pos] = c
+        state[POS] = 0 if pos == slow - 1 else pos + 1
+        state[N], state[SUM_FAST], state[SUM_SLOW] = n + 1, sum_fast, sum_slow
+        if n < first:
             return 0
-        lhs, rhs = state[SUM_FAST] * slow, state[SUM_SLOW] * fast
+        lhs, rhs = sum_fast * slow, sum_slow * fast
         side = state[SIDE]
         if lhs > rhs and side <= 0:
             if hn.buy(ctx, bar.symbol_id, LOT if side == 0 else 2 * LOT) != 0:

@@ -4,6 +4,9 @@ written in Python."""
 
 from __future__ import annotations
 
+import re
+import sys
+
 import numpy as np
 import pytest
 
@@ -119,3 +122,50 @@ def test_strategy_checks_its_arguments():
         hn.strategy()
     with pytest.raises(TypeError, match="1-D"):
         hn.strategy(on_tick=stop_on_third, state=np.zeros((2, 2)))
+
+
+@numba.njit(boundscheck=True)
+def index_past_the_state(ctx, tick, state):
+    state[0] += 1
+    return state[state[0] + 5]  # IndexError on the first tick (boundscheck)
+
+
+def test_an_exception_in_a_callback_is_printed_and_stops_the_run(monkeypatch):
+    # numba.cfunc would print it and return 0: the run would go on. The
+    # user's njit options are kept (without boundscheck=True this reads
+    # past the array instead of raising).
+    printed = []  # what PyErr_WriteUnraisable hands to sys.unraisablehook
+    monkeypatch.setattr(sys, "unraisablehook", printed.append)
+    st = np.zeros(3, np.int64)
+    e = engine()
+    with pytest.raises(hqt.CallbackError, match="on_tick returned -1"):
+        e.run(hn.strategy(on_tick=index_past_the_state, state=st), progress=False)
+    assert st[0] == 1
+    assert [type(p.exc_value) for p in printed] == [IndexError]
+    assert printed[0].object == "hqt.numba callback index_past_the_state"
+
+
+@numba.njit
+def count(ctx, tick, state):
+    state[0] += 1
+    return 0
+
+
+def test_the_user_function_is_inlined_into_the_c_entry():
+    # One machine function per callback: numba.cfunc's wrapper would call
+    # the function it wraps, which would call the user's function, each
+    # through numba's calling convention (~140 instructions a bar of the
+    # race's SMA crossover).
+    compiled = hn.strategy(on_tick=count, state=np.zeros(1, np.int64))
+    ir = compiled.inspect_llvm("on_tick")
+    entry = re.search(r"^define [^\n]*@hqt\.[^\n]*\{\n(.*?)\n\}", ir, re.S | re.M)
+    assert entry is not None and "store i64" in entry.group(1)
+    assert "call " not in entry.group(1)
+    assert "ret" in compiled.inspect_asm("on_tick")
+    with pytest.raises(KeyError, match="no on_bar"):
+        compiled.inspect_asm("on_bar")
+    e = engine()
+    e.run(compiled, progress=False)
+    assert compiled.state[0] == N
+    # a second strategy from the same function reuses its compiled copy
+    assert hn._inlinable(count) is hn._inlinable(count) is not count
