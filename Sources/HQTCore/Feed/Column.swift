@@ -16,10 +16,6 @@ final class Int64Column {
     private(set) var count: Int = 0
     private var capacity: Int
 
-    /// Columns from this size on get `MADV_HUGEPAGE` (below it a huge page
-    /// would mostly hold nothing).
-    static let hugePageBytes = 4 << 20
-
     init(capacity: Int = 16) {
         self.capacity = max(capacity, 16)
         // 16 values always fit: a failure here is the process running out
@@ -42,26 +38,10 @@ final class Int64Column {
         while newCapacity < needed { newCapacity *= 2 }
         let bytes = newCapacity * MemoryLayout<Int64>.stride
         guard let raw = realloc(base, bytes) else { return false }
-        if bytes >= Int64Column.hugePageBytes { Int64Column.adviseHugePages(raw, bytes) }
+        if bytes >= HugePages.minimumBytes { HugePages.advise(raw, bytes: bytes) }
         base = raw.bindMemory(to: Int64.self, capacity: newCapacity)
         capacity = newCapacity
         return true
-    }
-
-    /// MADV_HUGEPAGE over every page the block touches (a hint: with huge
-    /// pages off it changes nothing). The whole pages, not only the 2 MiB-
-    /// aligned middle: advising part of glibc's mapping splits it into
-    /// several kernel mappings, which mremap refuses (EFAULT), and realloc
-    /// then grows the column by a copy, holding it twice for a moment (an
-    /// extra column at the peak of a load in chunks). The kernel uses huge
-    /// pages in the aligned part either way.
-    private static func adviseHugePages(_ p: UnsafeMutableRawPointer, _ bytes: Int) {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        guard page > 0 else { return }
-        let start = Int(bitPattern: p) & ~(page - 1)
-        let end = (Int(bitPattern: p) + bytes + page - 1) & ~(page - 1)
-        guard let first = UnsafeMutableRawPointer(bitPattern: start) else { return }
-        _ = madvise(first, end - start, MADV_HUGEPAGE)
     }
 
     /// Appends a value; `reserve` must have made room.
