@@ -21,12 +21,14 @@ extension Engine {
     /// leaving `outVolume` lots at `price`. The symbol's profit route must
     /// be prepared (it is before any deal).
     func dealCommission(symbolID: UInt32, inVolume: Int64, outVolume: Int64, price: Int64) -> Int64 {
-        let spec = symbols[Int(symbolID)]
         // No commission model: every part below is 0 (0 converts and books
-        // to 0); two calls per deal skip the conversions.
-        guard spec.commissionPerLot != 0 || spec.commissionPerDeal != 0 || spec.commissionPercent != 0 else {
-            return 0
-        }
+        // to 0); two calls per deal skip the conversions. The fields are read
+        // in place: a copy of the spec retains and releases its names and
+        // sessions.
+        let i = Int(symbolID)
+        guard symbols[i].commissionPerLot != 0 || symbols[i].commissionPerDeal != 0 || symbols[i].commissionPercent != 0
+        else { return 0 }
+        let spec = symbols[i]
         let lots: Int64
         switch spec.commissionEntry {
         case .both: lots = inVolume + outVolume

@@ -1,13 +1,25 @@
 /// Turning an accepted order into a `Fill`: tickets, prices, profit,
 /// commission and margin, computed without changing anything.
 extension Engine {
-    /// The fill of a market order (or a triggered pending order) at `price`.
-    /// Not enough free margin throws, or returns nil when
-    /// `rejectOnNoMoney` (a pending order is then rejected, not an error).
+    /// The fill of a triggered pending order at `price`, or nil when free
+    /// margin is short (the order is then rejected, not an error).
     func marketFill(
-        order input: Order, reason: DealReason, price: Int64,
-        rejectOnNoMoney: Bool
+        order: Order, reason: DealReason, price: Int64, rejectOnNoMoney: Bool
     ) throws(HQTError) -> Fill? {
+        do throws(HQTError) {
+            return try marketFill(order: order, reason: reason, price: price)
+        } catch {
+            // Only the margin check throws noMoney (see below).
+            if rejectOnNoMoney && error.code == .noMoney { return nil }
+            throw error
+        }
+    }
+
+    /// The fill of a market order (or a triggered pending order) at
+    /// `price`; not enough free margin throws noMoney. Not optional: every
+    /// market order comes here, and returning a fill (some 360 bytes) in
+    /// an optional costs it three more copies.
+    func marketFill(order input: Order, reason: DealReason, price: Int64) throws(HQTError) -> Fill {
         var order = input
         let isNew = order.ticket == 0
         order.ticket = isNew ? nextTicket : order.ticket
@@ -17,8 +29,7 @@ extension Engine {
         let volume = order.volume
         let time = now
 
-        func noMoney(_ needed: Int64) throws(HQTError) -> Fill? {
-            if rejectOnNoMoney { return nil }
+        func noMoney(_ needed: Int64) throws(HQTError) -> Fill {
             throw HQTError(
                 .noMoney,
                 "not enough money: \(symbols[Int(order.symbolID)].name) \(FixedPoint.format(volume)) lots need margin \(FixedPoint.format(needed)), free margin is \(FixedPoint.format(freeMargin))"
@@ -28,14 +39,16 @@ extension Engine {
         // Only a deal that raises the used margin needs free margin for it
         // (docs/engine.md, "Margin"): an opposite position the hedged rule
         // charges nothing more for is accepted at zero free margin.
-        let needed = try marginIncrease(symbolID: order.symbolID, side: side, volume: volume, price: price)
+        let netted = accountMode == .netting ? nettedPosition(order.symbolID) : nil
+        let (needed, opening) = try marginIncrease(
+            symbolID: order.symbolID, side: side, volume: volume, price: price, netted: netted)
         if needed > 0 && needed > freeMargin { return try noMoney(needed) }
 
-        if accountMode == .netting, let p = openPositions.first(where: { $0.symbolID == order.symbolID }) {
+        if let p = netted {
             if p.side == side {
                 let fee = dealCommission(symbolID: order.symbolID, inVolume: volume, outVolume: 0, price: price)
-                let extra = try requiredMargin(
-                    symbolID: order.symbolID, side: side, volume: volume, price: price, held: true)
+                let extra = try heldMargin(
+                    symbolID: order.symbolID, side: side, volume: volume, price: price, opening: opening)
                 var after = p
                 after.volume = p.volume + volume
                 after.openPrice = Engine.weightedPrice(p.openPrice, p.volume, price, volume)
@@ -60,16 +73,16 @@ extension Engine {
             }
             // Reversal: close all of `p`, open the excess the other way, one deal.
             let excess = volume - p.volume
-            let margin = try requiredMargin(
-                symbolID: order.symbolID, side: side, volume: excess, price: price, held: true)
+            let margin = try heldMargin(
+                symbolID: order.symbolID, side: side, volume: excess, price: price, opening: opening)
             // One deal, charged as an exit of p.volume and an entry of the
             // excess; the exit part (alone, capped by the whole) goes to the
             // closed trade, the rest stays with the new position.
             let fee = dealCommission(symbolID: order.symbolID, inVolume: excess, outVolume: p.volume, price: price)
-            let closingFee = max(
-                dealCommission(symbolID: order.symbolID, inVolume: 0, outVolume: p.volume, price: price), fee)
             var fill = try reduceFill(
                 p, order: order, dealTicket: dealTicket, volume: p.volume, price: price, reason: reason)
+            // reduceFill's deal charged the exit alone.
+            let closingFee = max(fill.deal.commission, fee)
             fill.deal.entry = .inOut
             fill.deal.volume = volume
             fill.deal.commission = fee
@@ -84,7 +97,8 @@ extension Engine {
             return fill
         }
 
-        let margin = try requiredMargin(symbolID: order.symbolID, side: side, volume: volume, price: price, held: true)
+        let margin = try heldMargin(
+            symbolID: order.symbolID, side: side, volume: volume, price: price, opening: opening)
         let fee = dealCommission(symbolID: order.symbolID, inVolume: volume, outVolume: 0, price: price)
         let position = Position(
             ticket: order.ticket, symbolID: order.symbolID, side: side, volume: volume,
@@ -97,6 +111,12 @@ extension Engine {
             commission: fee, profit: 0,
             balance: try Engine.balance(after: balance, fee, 0, "opening a position"), magic: order.magic)
         return Fill(order: order, deal: deal, positionTicket: order.ticket, position: position, trade: nil)
+    }
+
+    /// A netting account's position on a symbol (it holds at most one).
+    func nettedPosition(_ symbolID: UInt32) -> Position? {
+        guard let i = book.positions.firstIndex(where: { $0.symbolID == symbolID }) else { return nil }
+        return book.positions[i]
     }
 
     /// Closing `volume` of `p` at `price` through a new closing order

@@ -113,19 +113,25 @@ extension Engine {
     /// <= 0 when it does not (a reducing deal, or an opposite position in
     /// a hedging account that the hedged rule charges no more for). Such
     /// a deal is accepted whatever the free margin (MT5 accepts it with
-    /// zero free margin).
-    func marginIncrease(symbolID: UInt32, side: Side, volume: Int64, price: Int64) throws(HQTError) -> Int64 {
+    /// zero free margin). `netted`: a netting account's position on the
+    /// symbol. Also returns `opening`, the initial margin of the volume the
+    /// deal opens (0 when it opens none), which `heldMargin` reuses.
+    func marginIncrease(
+        symbolID: UInt32, side: Side, volume: Int64, price: Int64, netted: Position?
+    ) throws(HQTError) -> (increase: Int64, opening: Int64) {
         if accountMode == .netting {
             // Against an opposite position only the excess is new margin: the
             // whole volume's margin is not computed (send has prepared the
             // routes, so neither computation can fail where the other would not).
-            guard let p = openPositions.first(where: { $0.symbolID == symbolID }), p.side != side else {
-                return try requiredMargin(symbolID: symbolID, side: side, volume: volume, price: price, held: false)
+            guard let p = netted, p.side != side else {
+                let entry = try requiredMargin(
+                    symbolID: symbolID, side: side, volume: volume, price: price, held: false)
+                return (entry, entry)
             }
-            guard volume > p.volume else { return 0 }
+            guard volume > p.volume else { return (0, 0) }
             let excess = try requiredMargin(
                 symbolID: symbolID, side: side, volume: volume - p.volume, price: price, held: false)
-            return excess - p.margin
+            return (excess - p.margin, excess)
         }
         let entry = try requiredMargin(symbolID: symbolID, side: side, volume: volume, price: price, held: false)
         let s = Int(symbolID)
@@ -135,7 +141,18 @@ extension Engine {
         afterMargins.add(side: side, margin: entry)
         let increase =
             symbolMargin(after, afterMargins, symbol: s) - symbolMargin(before, beforeMargins, symbol: s)
-        return Int64(clamping: min(increase, Int128(Engine.maxBalance)))
+        return (Int64(clamping: min(increase, Int128(Engine.maxBalance))), entry)
+    }
+
+    /// The margin `volume` lots just opened hold (`requiredMargin(held:
+    /// true)`): without a maintenance margin that is the same computation
+    /// as the initial margin `opening` (from `marginIncrease`), so it is
+    /// not done twice on every order.
+    func heldMargin(
+        symbolID: UInt32, side: Side, volume: Int64, price: Int64, opening: Int64
+    ) throws(HQTError) -> Int64 {
+        guard symbols[Int(symbolID)].marginMaintenance > 0 else { return opening }
+        return try requiredMargin(symbolID: symbolID, side: side, volume: volume, price: price, held: true)
     }
 
     /// a × b / d rounded half away from zero, saturated instead of

@@ -54,13 +54,7 @@ extension Engine {
                 ticket: 0, symbolID: request.symbolID, type: request.type, state: .filled,
                 volume: volume, price: 0, stopLimit: 0, sl: request.sl, tp: request.tp,
                 expiration: 0, timeSetup: now, trailingPoints: request.trailingPoints, magic: request.magic)
-            guard
-                let fill = try marketFill(
-                    order: order, reason: .client, price: side == .buy ? q.ask : q.bid,
-                    rejectOnNoMoney: false)
-            else {
-                throw HQTError(.internal, "market order produced no fill")
-            }
+            let fill = try marketFill(order: order, reason: .client, price: side == .buy ? q.ask : q.bid)
             try commit(fill: fill)
             // IOC cancels the rest; RETURN keeps it as an order (Engine+Filling.swift).
             if rest > 0 && request.filling == .return {
