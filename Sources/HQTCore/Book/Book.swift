@@ -33,6 +33,10 @@ struct Book {
     /// Applies a deal: the order leaves the book for the history, the deal
     /// and the round trip it closed are recorded, the position is opened,
     /// changed or closed.
+    /// Inlined into `Engine.apply(fill:)`, its one caller, with the index
+    /// update that reads the effect: returning and passing a position
+    /// copies it field by field.
+    @inline(__always)
     mutating func apply(_ fill: Fill) -> FillEffect {
         var effect = FillEffect(event: .opened)
         if let i = orderIndex(ticket: fill.order.ticket) {

@@ -55,6 +55,7 @@ extension Engine {
     }
 
     /// Adds an open position to its symbol's sums and trigger bounds.
+    @inline(__always)
     private func index(_ p: Position) {
         let s = Int(p.symbolID)
         quotes[s].exposure.add(side: p.side, volume: p.volume, openPrice: p.openPrice)
@@ -78,6 +79,7 @@ extension Engine {
     /// position and order on each deal. A deal that removed a pending order
     /// or closed a position, or a changed position that had stops or a
     /// trailing stop (a min/max cannot be taken back), rebuilds.
+    @inline(__always)
     func updateTriggerIndex(after fill: Fill, _ effect: Book.FillEffect) {
         guard !effect.removedOrder, let after = fill.position else { return rebuildAggregatesAndRows() }
         let s = Int(after.symbolID)
@@ -116,6 +118,7 @@ struct Exposure {
 
     var isFlat: Bool { count == 0 }
 
+    @inline(__always)
     mutating func add(side: Side, volume: Int64, openPrice: Int64) {
         count += 1
         if side == .buy {
@@ -128,6 +131,7 @@ struct Exposure {
     }
 
     /// Takes back an `add` of the same values (exact: the sums are integers).
+    @inline(__always)
     mutating func remove(side: Side, volume: Int64, openPrice: Int64) {
         count -= 1
         if side == .buy {
@@ -147,10 +151,12 @@ struct LegMargins {
     var buy: Int128 = 0
     var sell: Int128 = 0
 
+    @inline(__always)
     mutating func add(side: Side, margin: Int64) {
         if side == .buy { buy &+= Int128(margin) } else { sell &+= Int128(margin) }
     }
 
+    @inline(__always)
     mutating func remove(side: Side, margin: Int64) {
         if side == .buy { buy &-= Int128(margin) } else { sell &-= Int128(margin) }
     }

@@ -79,22 +79,27 @@ extension Engine {
             // excess; the exit part (alone, capped by the whole) goes to the
             // closed trade, the rest stays with the new position.
             let fee = dealCommission(symbolID: order.symbolID, inVolume: excess, outVolume: p.volume, price: price)
-            var fill = try reduceFill(
-                p, order: order, dealTicket: dealTicket, volume: p.volume, price: price, reason: reason)
-            // reduceFill's deal charged the exit alone.
-            let closingFee = max(fill.deal.commission, fee)
-            fill.deal.entry = .inOut
-            fill.deal.volume = volume
-            fill.deal.commission = fee
-            fill.deal.balance = try Engine.balance(
-                after: balance, fill.deal.profit, fee, "reversing position \(p.ticket)")
-            fill.trade?.commission = p.commission + closingFee
-            fill.position = Position(
-                ticket: p.ticket, symbolID: order.symbolID, side: side, volume: excess,
-                openPrice: price, openTime: time, sl: order.sl, tp: order.tp,
-                trailingPoints: order.trailingPoints, profit: 0, margin: margin,
-                commission: fee - closingFee, magic: order.magic)
-            return fill
+            let closed = try closing(p, volume: p.volume, price: price)
+            let closingFee = max(closed.exitFee, fee)
+            // Built in one expression: a fill patched after construction is
+            // copied whole (some 360 bytes) on every reversal.
+            return Fill(
+                order: order,
+                deal: Deal(
+                    ticket: dealTicket, order: order.ticket, position: p.ticket, symbolID: p.symbolID,
+                    side: side, entry: .inOut, reason: reason, time: time, volume: volume,
+                    price: price, commission: fee, profit: closed.profit,
+                    balance: try Engine.balance(after: balance, closed.profit, fee, "reversing position \(p.ticket)"),
+                    magic: order.magic),
+                positionTicket: p.ticket,
+                position: Position(
+                    ticket: p.ticket, symbolID: order.symbolID, side: side, volume: excess,
+                    openPrice: price, openTime: time, sl: order.sl, tp: order.tp,
+                    trailingPoints: order.trailingPoints, profit: 0, margin: margin,
+                    commission: fee - closingFee, magic: order.magic),
+                trade: closedTrade(
+                    p, volume: p.volume, price: price, time: time, commission: p.commission + closingFee,
+                    profit: closed.profit, reason: reason))
         }
 
         let margin = try heldMargin(
@@ -114,6 +119,7 @@ extension Engine {
     }
 
     /// A netting account's position on a symbol (it holds at most one).
+    @inline(__always)
     func nettedPosition(_ symbolID: UInt32) -> Position? {
         guard let i = book.positions.firstIndex(where: { $0.symbolID == symbolID }) else { return nil }
         return book.positions[i]
@@ -129,15 +135,21 @@ extension Engine {
         return try reduceFill(p, order: order, dealTicket: nextTicket + 1, volume: volume, price: price, reason: reason)
     }
 
-    /// A deal taking `volume` (<= p.volume) off position `p`.
-    func reduceFill(
-        _ p: Position, order: Order, dealTicket: UInt64, volume: Int64, price: Int64,
-        reason: DealReason
-    ) throws(HQTError) -> Fill {
-        let full = volume == p.volume
+    /// What taking `volume` (<= p.volume) off `p` at `price` books: the
+    /// deal's profit (its share of the swap included), exit commission and
+    /// the balance after them (the range check every closing deal passes).
+    struct Closing {
+        var profit: Int64
+        var exitFee: Int64
+        var swapShare: Int64
+        var balance: Int64
+    }
+
+    @inline(__always)
+    func closing(_ p: Position, volume: Int64, price: Int64) throws(HQTError) -> Closing {
         // The deal books its share of the position's swap, inside its profit
         // (Engine+Swaps.swift; HQT's deal and trade records have no swap field).
-        let swapShare = full ? p.swap : FixedPoint.mulDiv(p.swap, volume, p.volume)
+        let swapShare = volume == p.volume ? p.swap : FixedPoint.mulDiv(p.swap, volume, p.volume)
         // Booked profit: converted by its sign, then rounded to the account
         // currency's digits (Engine+CurrencyDigits.swift); the swap share is
         // rounded on its own, as MT5 books DEAL_SWAP apart from DEAL_PROFIT.
@@ -147,31 +159,54 @@ extension Engine {
                     self.profit(symbolID: p.symbolID, side: p.side, open: p.openPrice, close: price, volume: volume)))
                 + Int128(bookedMoney(swapShare)))
         let exitFee = dealCommission(symbolID: p.symbolID, inVolume: 0, outVolume: volume, price: price)
+        return Closing(
+            profit: profit, exitFee: exitFee, swapShare: swapShare,
+            balance: try Engine.balance(after: balance, profit, exitFee, "closing position \(p.ticket)"))
+    }
+
+    /// The round trip of `volume` of `p` closed at `price`.
+    @inline(__always)
+    func closedTrade(
+        _ p: Position, volume: Int64, price: Int64, time: Int64, commission: Int64, profit: Int64, reason: DealReason
+    ) -> Trade {
+        Trade(
+            position: p.ticket, symbolID: p.symbolID, side: p.side, volume: volume,
+            openTime: p.openTime, openPrice: p.openPrice, closeTime: time, closePrice: price,
+            commission: commission, profit: profit, closeReason: reason)
+    }
+
+    /// A deal taking `volume` (<= p.volume) off position `p`.
+    func reduceFill(
+        _ p: Position, order: Order, dealTicket: UInt64, volume: Int64, price: Int64,
+        reason: DealReason
+    ) throws(HQTError) -> Fill {
+        let full = volume == p.volume
+        let closed = try closing(p, volume: volume, price: price)
         let entryFee = full ? p.commission : FixedPoint.mulDiv(p.commission, volume, p.volume)
         let releasedMargin = full ? p.margin : FixedPoint.mulDiv(p.margin, volume, p.volume)
         let time = now
-        let deal = Deal(
-            ticket: dealTicket, order: order.ticket, position: p.ticket, symbolID: p.symbolID,
-            side: p.side.opposite, entry: .out, reason: reason, time: time, volume: volume,
-            price: price, commission: exitFee, profit: profit,
-            balance: try Engine.balance(after: balance, profit, exitFee, "closing position \(p.ticket)"),
-            magic: order.magic)
-        let trade = Trade(
-            position: p.ticket, symbolID: p.symbolID, side: p.side, volume: volume,
-            openTime: p.openTime, openPrice: p.openPrice, closeTime: time, closePrice: price,
-            commission: entryFee + exitFee, profit: profit, closeReason: reason)
         var after: Position? = nil
         if !full {
             var rest = p
             rest.volume -= volume
             rest.margin -= releasedMargin
             rest.commission -= entryFee
-            rest.swap -= swapShare
+            rest.swap -= closed.swapShare
             after = rest
         }
         var filledOrder = order
         filledOrder.state = .filled
-        return Fill(order: filledOrder, deal: deal, positionTicket: p.ticket, position: after, trade: trade)
+        return Fill(
+            order: filledOrder,
+            deal: Deal(
+                ticket: dealTicket, order: order.ticket, position: p.ticket, symbolID: p.symbolID,
+                side: p.side.opposite, entry: .out, reason: reason, time: time, volume: volume,
+                price: price, commission: closed.exitFee, profit: closed.profit, balance: closed.balance,
+                magic: order.magic),
+            positionTicket: p.ticket, position: after,
+            trade: closedTrade(
+                p, volume: volume, price: price, time: time, commission: entryFee + closed.exitFee,
+                profit: closed.profit, reason: reason))
     }
 
     /// Volume-weighted average of two prices, rounded half away from zero.

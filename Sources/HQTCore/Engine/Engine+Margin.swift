@@ -84,9 +84,16 @@ extension Engine {
     ///     hedged volume (the smaller leg) charged margin_hedged contract
     ///     units per lot instead of the contract size, at the average
     ///     margin per lot of both legs.
+    @inline(__always)
     func symbolMargin(_ e: Exposure, _ m: LegMargins, symbol s: Int) -> Int128 {
+        guard accountMode == .hedging, e.buyVolume > 0, e.sellVolume > 0 else { return m.buy + m.sell }
+        return hedgedMargin(e, m, symbol: s)
+    }
+
+    /// `symbolMargin` of a hedging account's symbol with both sides open.
+    @inline(never)
+    private func hedgedMargin(_ e: Exposure, _ m: LegMargins, symbol s: Int) -> Int128 {
         let sum = m.buy + m.sell
-        guard accountMode == .hedging, e.buyVolume > 0, e.sellVolume > 0 else { return sum }
         if symbols[s].marginHedgedUseLeg { return max(m.buy, m.sell) }
         guard let hedged = symbols[s].marginHedged else { return sum }
         let hedgedVolume = min(e.buyVolume, e.sellVolume)
@@ -116,6 +123,9 @@ extension Engine {
     /// zero free margin). `netted`: a netting account's position on the
     /// symbol. Also returns `opening`, the initial margin of the volume the
     /// deal opens (0 when it opens none), which `heldMargin` reuses.
+    /// Inlined into `marketFill`, its one caller: a position passed as an
+    /// argument is split into its fields and spilled to the stack.
+    @inline(__always)
     func marginIncrease(
         symbolID: UInt32, side: Side, volume: Int64, price: Int64, netted: Position?
     ) throws(HQTError) -> (increase: Int64, opening: Int64) {
@@ -148,6 +158,7 @@ extension Engine {
     /// true)`): without a maintenance margin that is the same computation
     /// as the initial margin `opening` (from `marginIncrease`), so it is
     /// not done twice on every order.
+    @inline(__always)
     func heldMargin(
         symbolID: UInt32, side: Side, volume: Int64, price: Int64, opening: Int64
     ) throws(HQTError) -> Int64 {
