@@ -106,6 +106,12 @@ extension Engine {
     /// The account's used margin from the per-symbol aggregates (rebuilt
     /// by `rebuildTriggerIndex`), kept within `maxBalance`.
     func totalMargin() -> Int64 {
+        if activeSymbols.count == 1 {
+            // One symbol with positions (the common case): the loop's result
+            // without the loop.
+            let s = Int(activeSymbols.base[0])
+            return Int64(min(symbolMargin(quotes[s].exposure, legMargins[s], symbol: s), Int128(Engine.maxBalance)))
+        }
         var total: Int128 = 0
         let active = activeSymbols.base
         for i in 0..<activeSymbols.count {
