@@ -20,13 +20,21 @@ extension Engine {
     /// Commission (<= 0, account money) of a deal entering `inVolume` and
     /// leaving `outVolume` lots at `price`. The symbol's profit route must
     /// be prepared (it is before any deal).
+    @inline(__always)
     func dealCommission(symbolID: UInt32, inVolume: Int64, outVolume: Int64, price: Int64) -> Int64 {
-        let spec = symbols[Int(symbolID)]
         // No commission model: every part below is 0 (0 converts and books
-        // to 0); two calls per deal skip the conversions.
-        guard spec.commissionPerLot != 0 || spec.commissionPerDeal != 0 || spec.commissionPercent != 0 else {
-            return 0
-        }
+        // to 0), so the test is inlined and the model's arithmetic is not;
+        // two or three calls per deal. The fields are read in place: a copy
+        // of the spec retains and releases its names and sessions.
+        let i = Int(symbolID)
+        guard symbols[i].commissionPerLot != 0 || symbols[i].commissionPerDeal != 0 || symbols[i].commissionPercent != 0
+        else { return 0 }
+        return chargedCommission(symbolID: symbolID, inVolume: inVolume, outVolume: outVolume, price: price)
+    }
+
+    @inline(never)
+    private func chargedCommission(symbolID: UInt32, inVolume: Int64, outVolume: Int64, price: Int64) -> Int64 {
+        let spec = symbols[Int(symbolID)]
         let lots: Int64
         switch spec.commissionEntry {
         case .both: lots = inVolume + outVolume

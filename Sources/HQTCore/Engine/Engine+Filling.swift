@@ -62,9 +62,16 @@ extension Engine {
 
     /// How much of a market order fills now and how much is left, by its
     /// filling policy; throws when nothing may be filled.
+    @inline(__always)
     func fillableVolume(_ request: OrderRequest) throws(HQTError) -> (fill: Int64, rest: Int64) {
-        // Without a volume limit everything fits: no scan of the book.
+        // Without a volume limit everything fits: no scan of the book (the
+        // test is inlined into every order, the scan is not).
         guard symbols[Int(request.symbolID)].volumeLimit > 0 else { return (request.volume, 0) }
+        return try fillableUnderLimit(request)
+    }
+
+    @inline(never)
+    private func fillableUnderLimit(_ request: OrderRequest) throws(HQTError) -> (fill: Int64, rest: Int64) {
         let spec = symbols[Int(request.symbolID)]
         let side = request.type.side
         let adding = addingVolume(symbolID: request.symbolID, side: side, volume: request.volume)

@@ -46,6 +46,13 @@ extension Engine {
     /// every change to the book (with the trigger index), so O(symbols) per
     /// ledger operation and never per tick.
     func refreshHotBook() {
+        refreshHotAccount()
+        for i in 0..<symbols.count { refreshHotRow(i) }
+    }
+
+    /// The account and book counters, without the per-symbol rows (a deal
+    /// that changed one symbol refreshed its row with the index).
+    func refreshHotAccount() {
         let h = hot
         syncHot()
         h.pointee.balance = accountState.balance
@@ -54,13 +61,16 @@ extension Engine {
         h.pointee.orders = Int64(book.orders.count)
         h.pointee.bookVersion &+= 1
         h.pointee.symbolCount = Int64(symbols.count)
-        guard let rows = h.pointee.symbols else { return }
-        for i in 0..<symbols.count {
-            let x = quotes[i].exposure
-            rows[i] = HotSymbol(
-                positions: Int64(x.count), buyVolume: x.buyVolume, sellVolume: x.sellVolume,
-                netVolume: x.buyVolume &- x.sellVolume)
-        }
+    }
+
+    /// A symbol's row from its open positions' aggregates.
+    @inline(__always)
+    func refreshHotRow(_ i: Int) {
+        guard let rows = hot.pointee.symbols else { return }
+        let x = quotes[i].exposure
+        rows[i] = HotSymbol(
+            positions: Int64(x.count), buyVolume: x.buyVolume, sellVolume: x.sellVolume,
+            netVolume: x.buyVolume &- x.sellVolume)
     }
 
     /// The fields that move with every event (clock, floating profit,

@@ -83,35 +83,31 @@ extension Engine {
         }
     }
 
+    /// A deal: the book, the index and the account follow, then the hot
+    /// view (once, with the account's new margin and equity), then the sinks.
     private func apply(fill: Fill) {
-        // applyFill rebuilds the trigger index and aggregates before it
-        // tells the sinks; only a sink could change the book after that, so
-        // without sinks only the hot view follows (its margin and equity
-        // were set after that rebuild).
-        applyFill(fill)
-        if sinkSet.active { rebuildTriggerIndex() } else { refreshHotBook() }
-    }
-
-    private func applyFill(_ fill: Fill) {
         let effect = book.apply(fill)
         accountState.balance = fill.deal.balance
         unreportedDeals += 1
         // Floating profit and used margin are summed from the per-symbol
-        // aggregates, so they must reflect this fill before the sums (the
-        // deferred rebuild in `apply` comes too late for equity, drawdown
-        // and the curve point).
-        rebuildTriggerIndex()
+        // aggregates, so they must reflect this fill before the sums.
+        updateTriggerIndex(after: fill, effect)
         accountState.usedMargin = totalMargin()
         accountState.updateMarginCheckEquity(replaying: replaying)
         refreshOpenSwap()
         refreshFloatingProfit()
         stats.trackDrawdown(equity: accountState.equity)
         sampleEquity(at: fill.deal.time)
+        refreshHotAccount()
+        guard sinkSet.active else { return }
         if fill.order.type.isMarket { notifyOrder(fill.order, state: .placed, time: fill.deal.time) }
         notifyOrder(fill.order, time: fill.deal.time)
         notifyDeal(fill.deal)
         notifyPosition(fill.position ?? closedPositionView(fill), event: effect.event, time: fill.deal.time)
         notifyAccount(time: fill.deal.time)
+        // Only a sink (trading from a callback) could have changed the book
+        // since the index was brought up to date.
+        rebuildTriggerIndex()
     }
 
     /// What a POSITION event shows for a position that no longer exists.

@@ -84,9 +84,16 @@ extension Engine {
     ///     hedged volume (the smaller leg) charged margin_hedged contract
     ///     units per lot instead of the contract size, at the average
     ///     margin per lot of both legs.
+    @inline(__always)
     func symbolMargin(_ e: Exposure, _ m: LegMargins, symbol s: Int) -> Int128 {
+        guard accountMode == .hedging, e.buyVolume > 0, e.sellVolume > 0 else { return m.buy + m.sell }
+        return hedgedMargin(e, m, symbol: s)
+    }
+
+    /// `symbolMargin` of a hedging account's symbol with both sides open.
+    @inline(never)
+    private func hedgedMargin(_ e: Exposure, _ m: LegMargins, symbol s: Int) -> Int128 {
         let sum = m.buy + m.sell
-        guard accountMode == .hedging, e.buyVolume > 0, e.sellVolume > 0 else { return sum }
         if symbols[s].marginHedgedUseLeg { return max(m.buy, m.sell) }
         guard let hedged = symbols[s].marginHedged else { return sum }
         let hedgedVolume = min(e.buyVolume, e.sellVolume)
@@ -99,6 +106,12 @@ extension Engine {
     /// The account's used margin from the per-symbol aggregates (rebuilt
     /// by `rebuildTriggerIndex`), kept within `maxBalance`.
     func totalMargin() -> Int64 {
+        if activeSymbols.count == 1 {
+            // One symbol with positions (the common case): the loop's result
+            // without the loop.
+            let s = Int(activeSymbols.base[0])
+            return Int64(min(symbolMargin(quotes[s].exposure, legMargins[s], symbol: s), Int128(Engine.maxBalance)))
+        }
         var total: Int128 = 0
         let active = activeSymbols.base
         for i in 0..<activeSymbols.count {
@@ -113,19 +126,28 @@ extension Engine {
     /// <= 0 when it does not (a reducing deal, or an opposite position in
     /// a hedging account that the hedged rule charges no more for). Such
     /// a deal is accepted whatever the free margin (MT5 accepts it with
-    /// zero free margin).
-    func marginIncrease(symbolID: UInt32, side: Side, volume: Int64, price: Int64) throws(HQTError) -> Int64 {
+    /// zero free margin). `netted`: a netting account's position on the
+    /// symbol. Also returns `opening`, the initial margin of the volume the
+    /// deal opens (0 when it opens none), which `heldMargin` reuses.
+    /// Inlined into `marketFill`, its one caller: a position passed as an
+    /// argument is split into its fields and spilled to the stack.
+    @inline(__always)
+    func marginIncrease(
+        symbolID: UInt32, side: Side, volume: Int64, price: Int64, netted: Position?
+    ) throws(HQTError) -> (increase: Int64, opening: Int64) {
         if accountMode == .netting {
             // Against an opposite position only the excess is new margin: the
             // whole volume's margin is not computed (send has prepared the
             // routes, so neither computation can fail where the other would not).
-            guard let p = openPositions.first(where: { $0.symbolID == symbolID }), p.side != side else {
-                return try requiredMargin(symbolID: symbolID, side: side, volume: volume, price: price, held: false)
+            guard let p = netted, p.side != side else {
+                let entry = try requiredMargin(
+                    symbolID: symbolID, side: side, volume: volume, price: price, held: false)
+                return (entry, entry)
             }
-            guard volume > p.volume else { return 0 }
+            guard volume > p.volume else { return (0, 0) }
             let excess = try requiredMargin(
                 symbolID: symbolID, side: side, volume: volume - p.volume, price: price, held: false)
-            return excess - p.margin
+            return (excess - p.margin, excess)
         }
         let entry = try requiredMargin(symbolID: symbolID, side: side, volume: volume, price: price, held: false)
         let s = Int(symbolID)
@@ -135,7 +157,19 @@ extension Engine {
         afterMargins.add(side: side, margin: entry)
         let increase =
             symbolMargin(after, afterMargins, symbol: s) - symbolMargin(before, beforeMargins, symbol: s)
-        return Int64(clamping: min(increase, Int128(Engine.maxBalance)))
+        return (Int64(clamping: min(increase, Int128(Engine.maxBalance))), entry)
+    }
+
+    /// The margin `volume` lots just opened hold (`requiredMargin(held:
+    /// true)`): without a maintenance margin that is the same computation
+    /// as the initial margin `opening` (from `marginIncrease`), so it is
+    /// not done twice on every order.
+    @inline(__always)
+    func heldMargin(
+        symbolID: UInt32, side: Side, volume: Int64, price: Int64, opening: Int64
+    ) throws(HQTError) -> Int64 {
+        guard symbols[Int(symbolID)].marginMaintenance > 0 else { return opening }
+        return try requiredMargin(symbolID: symbolID, side: side, volume: volume, price: price, held: true)
     }
 
     /// a × b / d rounded half away from zero, saturated instead of

@@ -81,26 +81,34 @@ extension Engine {
     /// `price`, in account money.
     @inline(__always)
     func profit(symbolID: UInt32, side: Side, open: Int64, close: Int64, volume: Int64) -> Int64 {
-        let state = quotes[Int(symbolID)]
-        // `contractSize` here is the profit multiplier: the contract size,
-        // or tick_value / tick_size for futures (SymbolSpec.profitMultiplier).
+        // Fields read in place (a copy of the symbol's row is some 200
+        // bytes). `contractSize` here is the profit multiplier: the contract
+        // size, or tick_value / tick_size for futures (SymbolSpec.profitMultiplier).
+        let state = quotes + Int(symbolID)
         let raw = Engine.rawProfit(
             side: side, open: open, close: close, volume: volume,
-            contractSize: state.contractSize)
-        return convertProfit(raw, route: state.profitRoute)
+            contractSize: state.pointee.contractSize)
+        return convertProfit(raw, route: state.pointee.profitRoute)
     }
 
     /// Resolves and caches the profit route of a symbol before its first
     /// trade; fails when its profit currency cannot be converted now.
+    @inline(__always)
     func prepareProfitRoute(_ symbolID: UInt32) throws(HQTError) {
         let i = Int(symbolID)
-        // Every order comes here: once resolved, only the quotes are checked
-        // (the full path below also names what is missing).
+        // Every order comes here: once resolved, only the quotes are checked,
+        // inline (the full path, out of line, also names what is missing).
         if quotes[i].routesPrepared, let margin = quotes[i].marginRoute, hasQuote(quotes[i].profitRoute),
             hasQuote(margin), symbols[i].swapMode != .baseCurrency
         {
             return
         }
+        try resolveRoutes(symbolID)
+    }
+
+    @inline(never)
+    private func resolveRoutes(_ symbolID: UInt32) throws(HQTError) {
+        let i = Int(symbolID)
         let spec = symbols[i]
         try checkConvertible(spec.profitCurrency)
         try checkConvertible(spec.effectiveMarginCurrency)

@@ -24,8 +24,10 @@ extension Engine {
         // retains and releases its names and sessions on every order.
         try checkMarketOpen(request.symbolID)
         try checkVolume(request.volume, symbol: i)
-        let q = quotes[Int(request.symbolID)]
-        guard q.bid > 0 else {
+        // The two prices read in place: a copy of the symbol's row is some
+        // 200 bytes.
+        let bid = quotes[i].bid, ask = quotes[i].ask
+        guard bid > 0 else {
             throw HQTError(.noPrice, "\(symbols[i].name) has no quote yet: load or process a tick or bar first")
         }
         // One check per field, no array: this runs on every order.
@@ -43,10 +45,10 @@ extension Engine {
             // passing (copying) the spec on most orders.
             if request.sl != 0 || request.tp != 0 {
                 try checkStops(
-                    side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp,
+                    side: side, reference: side == .buy ? bid : ask, sl: request.sl, tp: request.tp,
                     spec: symbols[i], what: "the current \(side == .buy ? "bid" : "ask")")
                 try checkStopsLevel(
-                    side: side, reference: side == .buy ? q.bid : q.ask, sl: request.sl, tp: request.tp,
+                    side: side, reference: side == .buy ? bid : ask, sl: request.sl, tp: request.tp,
                     spec: symbols[i], what: "the current \(side == .buy ? "bid" : "ask")")
             }
             let (volume, rest) = try fillableVolume(request)
@@ -54,13 +56,7 @@ extension Engine {
                 ticket: 0, symbolID: request.symbolID, type: request.type, state: .filled,
                 volume: volume, price: 0, stopLimit: 0, sl: request.sl, tp: request.tp,
                 expiration: 0, timeSetup: now, trailingPoints: request.trailingPoints, magic: request.magic)
-            guard
-                let fill = try marketFill(
-                    order: order, reason: .client, price: side == .buy ? q.ask : q.bid,
-                    rejectOnNoMoney: false)
-            else {
-                throw HQTError(.internal, "market order produced no fill")
-            }
+            let fill = try marketFill(order: order, reason: .client, price: side == .buy ? ask : bid)
             try commit(fill: fill)
             // IOC cancels the rest; RETURN keeps it as an order (Engine+Filling.swift).
             if rest > 0 && request.filling == .return {
@@ -72,7 +68,7 @@ extension Engine {
         let expiration = try expiration(of: request)
         try checkPendingTerms(
             type: request.type, price: request.price, stopLimit: request.stopLimit,
-            sl: request.sl, tp: request.tp, expiration: expiration, spec: symbols[i], quote: q)
+            sl: request.sl, tp: request.tp, expiration: expiration, spec: symbols[i], quote: quotes[i])
         let order = Order(
             ticket: nextTicket, symbolID: request.symbolID, type: request.type, state: .placed,
             volume: request.volume, price: request.price, stopLimit: request.stopLimit,
@@ -220,7 +216,7 @@ extension Engine {
 
     // MARK: validation
 
-    var now: Int64 { currentTime == .min ? 0 : currentTime }
+    @inline(__always) var now: Int64 { currentTime == .min ? 0 : currentTime }
 
     func checkTradingAllowed() throws(HQTError) {
         guard !warmingUp else {
@@ -230,22 +226,28 @@ extension Engine {
     }
 
     /// Fields read in place: a spec passed by value is copied (its names
-    /// and sessions retained and released) on every order.
+    /// and sessions retained and released) on every order. The test is
+    /// inlined into `send`, the messages are not.
+    @inline(__always)
     func checkVolume(_ volume: Int64, symbol i: Int) throws(HQTError) {
+        guard volume >= symbols[i].volumeMin, volume <= symbols[i].volumeMax, volume % symbols[i].volumeStep == 0
+        else { throw volumeError(volume, symbol: i) }
+    }
+
+    @inline(never)
+    private func volumeError(_ volume: Int64, symbol i: Int) -> HQTError {
         guard volume >= symbols[i].volumeMin, volume <= symbols[i].volumeMax else {
             let spec = symbols[i]
-            throw HQTError(
+            return HQTError(
                 .invalidVolume,
                 "volume \(FixedPoint.format(volume)) is outside \(spec.name)'s range \(FixedPoint.format(spec.volumeMin))...\(FixedPoint.format(spec.volumeMax)) lots"
             )
         }
-        guard volume % symbols[i].volumeStep == 0 else {
-            let spec = symbols[i]
-            throw HQTError(
-                .invalidVolume,
-                "volume \(FixedPoint.format(volume)) is not a multiple of \(spec.name)'s step \(FixedPoint.format(spec.volumeStep))"
-            )
-        }
+        let spec = symbols[i]
+        return HQTError(
+            .invalidVolume,
+            "volume \(FixedPoint.format(volume)) is not a multiple of \(spec.name)'s step \(FixedPoint.format(spec.volumeStep))"
+        )
     }
 
     @inline(__always)

@@ -297,11 +297,18 @@ extension SymbolSpec {
 extension Engine {
     /// Refuses a trader's request outside the symbol's trade sessions
     /// (MT5's TRADE_RETCODE_MARKET_CLOSED).
+    @inline(__always)
     func checkMarketOpen(_ symbolID: UInt32) throws(HQTError) {
         // The sessions read in place: copying the spec costs every order
-        // its names' and sessions' retains and releases.
+        // its names' and sessions' retains and releases. The test is inlined
+        // into every order, the message is not.
         guard !TradeSession.any(symbols[Int(symbolID)].tradeSessions, contains: now) else { return }
+        throw marketClosedError(symbolID)
+    }
+
+    @inline(never)
+    private func marketClosedError(_ symbolID: UInt32) -> HQTError {
         let spec = symbols[Int(symbolID)]
-        throw HQTError(.marketClosed, "\(spec.name): the market is closed at \(now) (outside its trade sessions)")
+        return HQTError(.marketClosed, "\(spec.name): the market is closed at \(now) (outside its trade sessions)")
     }
 }
