@@ -1,18 +1,69 @@
 /// The engine's indicators, and which events update them.
 public final class IndicatorSet {
     var all: [Indicator] = []
-    /// Per symbol: the indicators on its ticks / on its bars, unretained
-    /// (`all` owns them): the update loops then do no reference counting.
+    /// Per symbol: the indicators on its ticks, unretained (`all` owns
+    /// them): the update loop then does no reference counting.
     var onTicks: [[Unmanaged<Indicator>]] = []
-    var onBars: [[Unmanaged<Indicator>]] = []
+    /// The indicators on bars, grouped by symbol in raw memory: symbol s's
+    /// are `barHooks[barStarts[s] ..< barStarts[s + 1]]` for s < `barSymbols`.
+    /// Rebuilt when one is declared; the bar path reads it with no array
+    /// bounds checks and no retain of an inner array.
+    private(set) var barHooks = UnsafeMutablePointer<BarHook>.allocate(capacity: 1)
+    private(set) var barStarts = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    private(set) var barSymbols = 0
+    private var onBars: [[BarHook]] = []
     /// Any indicator on bars at all (one check per bar when none).
     var anyOnBars = false
+
+    /// An indicator on bars with what its update needs first: the
+    /// timeframe (compared before touching the indicator) and, for an SMA
+    /// of closes (the default source), the whole update (`SMAUpdate`).
+    struct BarHook {
+        let indicator: Unmanaged<Indicator>
+        let minutes: Int32
+        let closeSMA: SMAUpdate?
+
+        init(_ indicator: Indicator, minutes: Int32) {
+            self.indicator = .passUnretained(indicator)
+            self.minutes = minutes
+            closeSMA = Indicator.price(of: .close) == Indicator.price(of: indicator.source) ? indicator.sma : nil
+        }
+    }
+
+    init() { barStarts.initialize(to: 0) }
+
+    deinit {
+        barHooks.deallocate()
+        barStarts.deallocate()
+    }
 
     func ensure(symbols: Int) {
         while onTicks.count < symbols {
             onTicks.append([])
             onBars.append([])
         }
+    }
+
+    func addOnBars(_ indicator: Indicator, symbol s: Int, minutes: Int32) {
+        onBars[s].append(BarHook(indicator, minutes: minutes))
+        anyOnBars = true
+        let total = onBars.reduce(0) { $0 + $1.count }
+        let hooks = UnsafeMutablePointer<BarHook>.allocate(capacity: total)
+        let starts = UnsafeMutablePointer<Int>.allocate(capacity: onBars.count + 1)
+        var n = 0
+        for (symbol, list) in onBars.enumerated() {
+            starts[symbol] = n
+            for hook in list {
+                (hooks + n).initialize(to: hook)
+                n += 1
+            }
+        }
+        starts[onBars.count] = n
+        barHooks.deallocate()
+        barStarts.deallocate()
+        barHooks = hooks
+        barStarts = starts
+        barSymbols = onBars.count
     }
 }
 
@@ -46,8 +97,7 @@ extension Engine {
             indicators.onTicks[s].append(.passUnretained(indicator))
             quotes[s].tickIndicators += 1
         } else {
-            indicators.onBars[s].append(.passUnretained(indicator))
-            indicators.anyOnBars = true
+            indicators.addOnBars(indicator, symbol: s, minutes: indicator.spec.timeframe?.minutes ?? 0)
         }
     }
 
@@ -76,15 +126,28 @@ extension Engine {
 
     @inline(never)
     private func updateBarIndicatorsSlow(_ bar: Bar, closeTime: Int64) {
-        let s = Int(bar.symbolID)
-        guard s < indicators.onBars.count else { return }
-        indicators.onBars[s].withUnsafeBufferPointer { list in
-            for ind in list {
-                ind._withUnsafeGuaranteedRef {
-                    if $0.timeframe == bar.timeframe { $0.update(bar: bar, closeTime: closeTime) }
+        let set = indicators, s = Int(bar.symbolID)
+        guard s < set.barSymbols else { return }
+        let hooks = set.barHooks, minutes = bar.timeframe.minutes
+        var i = set.barStarts[s]
+        let end = set.barStarts[s &+ 1]
+        while i < end {
+            let hook = hooks[i]
+            if hook.minutes == minutes {
+                if let sma = hook.closeSMA {
+                    sma.step(bar.close, time: closeTime)
+                } else {
+                    Engine.updateOther(hook.indicator, bar, closeTime: closeTime)
                 }
             }
+            i &+= 1
         }
+    }
+
+    /// An indicator that `updateBarIndicatorsSlow` does not update inline.
+    @inline(never)
+    private static func updateOther(_ indicator: Unmanaged<Indicator>, _ bar: Bar, closeTime: Int64) {
+        indicator._withUnsafeGuaranteedRef { $0.update(bar: bar, closeTime: closeTime) }
     }
 
     // MARK: snapshot section (v5)
