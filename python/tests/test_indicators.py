@@ -242,6 +242,42 @@ def test_history_indexing_and_warmup():
     assert short.history() == pytest.approx(list(ref[2:]), rel=1e-12, nan_ok=True)
 
 
+def test_values_read_in_callbacks_keep_their_value():
+    """line[0] refills the float it handed out last only while nothing else
+    holds it (docs/indicators.md): a value kept from an earlier bar keeps its
+    value, [0] after the value changed reads the new one, and keys of other
+    int types read the same values as 0 and -1."""
+    b = _bars(300, seed=4)
+    e, sid = _engine()
+    n = len(b["close"])
+    e.load_bars(
+        sid, hqt.M1, T0 + np.arange(n) * MIN, b["open"], b["high"], b["low"], b["close"], np.ones(n)
+    )
+
+    class S(hqt.Strategy):
+        def __init__(self):
+            self.sma = self.indicator(hqt.SMA, "X", hqt.M1, 5)
+            self.kept, self.copies, self.previous = [], [], []
+
+        def on_bar(self, engine, bar):
+            now, again = self.sma[0], self.sma[0]
+            assert now == again or (math.isnan(now) and math.isnan(again))
+            assert self.sma[np.int64(0)] == now or math.isnan(now)
+            assert float(self.sma) == now or math.isnan(now)
+            if len(self.copies) % 3 == 0:
+                self.kept.append(now)  # kept: must not change on later bars
+            self.copies.append(now * 1.0)  # a new float with the value read
+            self.previous.append(self.sma[-1])
+            assert self.sma[np.int64(-1)] == self.previous[-1] or math.isnan(self.previous[-1])
+
+    s = S()
+    e.run(s, progress=False)
+    ref = talib.SMA(b["close"], 5)
+    _same(np.array(s.copies), ref, "SMA read in on_bar")
+    _same(np.array(s.kept), ref[::3], "values kept from earlier bars")
+    _same(np.array(s.previous[1:]), ref[:-1], "[-1]")
+
+
 def test_strategy_declared_in_init_and_on_start():
     b = _bars(500, seed=2)
     e, sid = _engine()

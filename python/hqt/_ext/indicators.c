@@ -16,9 +16,16 @@ typedef struct {
     int output;
     uint32_t id;
     PyObject *name;                  /* str shown by repr */
+    PyObject *last_float;            /* the float handed out last (line_float_of), or NULL */
 } LineObject;
 
 static PyTypeObject Line_Type;
+
+/* 0 and -1 as int objects: CPython keeps one object per small int, so
+   `line[0]` and `line[-1]` are recognised by identity before any
+   conversion of the key (another int object of that value takes the
+   general path, with the same result). */
+static PyObject *int_zero, *int_minus_one;
 
 /* The view, or NULL with StateError (not bound yet, or the engine was disposed). */
 static inline const hqt_indicator_view *
@@ -48,22 +55,54 @@ value_at(const hqt_indicator_view *v, int output, int64_t shift)
     return v->values[slot * v->outputs + output];
 }
 
+/* x as a float without allocating in a callback's steady state: the float
+   this line handed out last is given again when it holds the same value
+   (floats are immutable: sharing one is invisible), or refilled in place
+   when nothing but this line references it any more (reference count 1,
+   as the callbacks' Tick and Bar objects are reused), else a new one. */
+static inline PyObject *
+line_float_of(LineObject *self, double x)
+{
+    PyObject *f = self->last_float;
+    if (f) {
+        double held = PyFloat_AS_DOUBLE(f);
+        if (memcmp(&held, &x, sizeof x) == 0)
+            return Py_NewRef(f);
+        if (Py_REFCNT(f) == 1) {
+            ((PyFloatObject *)f)->ob_fval = x;
+            return Py_NewRef(f);
+        }
+    }
+    PyObject *made = PyFloat_FromDouble(x);
+    if (!made)
+        return NULL;
+    Py_XSETREF(self->last_float, Py_NewRef(made));
+    return made;
+}
+
 static PyObject *
 line_subscript(LineObject *self, PyObject *key)
 {
     const hqt_indicator_view *v = line_view(self);
     if (!v)
         return NULL;
-    Py_ssize_t i = PyNumber_AsSsize_t(key, PyExc_IndexError);
-    if (i == -1 && PyErr_Occurred())
-        return NULL;
+    if (key == int_zero) /* the newest value: the common read, in its shortest form */
+        return line_float_of(self, v->count > 0 ? v->values[v->last * v->outputs + self->output] : NAN);
+    Py_ssize_t i;
+    if (key == int_minus_one) {
+        i = -1;
+    } else {
+        i = PyNumber_AsSsize_t(key, PyExc_IndexError);
+        if (i == -1 && PyErr_Occurred())
+            return NULL;
+    }
     if (i > 0 || -(int64_t)i >= v->capacity) {
         PyErr_Format(PyExc_IndexError,
                      "indicator index %zd: [0] is the newest value, [-1] the one before, down to "
                      "[-%lld] (history=%lld)", i, (long long)(v->capacity - 1), (long long)v->capacity);
         return NULL;
     }
-    return PyFloat_FromDouble(value_at(v, self->output, -(int64_t)i));
+    return line_float_of(self, value_at(v, self->output, -(int64_t)i));
 }
 
 static Py_ssize_t
@@ -79,7 +118,7 @@ static PyObject *
 line_float(LineObject *self)
 {
     const hqt_indicator_view *v = line_view(self);
-    return v ? PyFloat_FromDouble(value_at(v, self->output, 0)) : NULL;
+    return v ? line_float_of(self, value_at(v, self->output, 0)) : NULL;
 }
 
 static PyObject *
@@ -177,6 +216,7 @@ line_dealloc(LineObject *self)
 {
     Py_XDECREF(self->engine);
     Py_XDECREF(self->name);
+    Py_XDECREF(self->last_float);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -237,6 +277,7 @@ mod_indicator_line(PyObject *m, PyObject *args)
     self->view = NULL;
     self->output = output;
     self->id = 0;
+    self->last_float = NULL;
     Py_INCREF(name);
     self->name = name;
     return (PyObject *)self;
@@ -378,6 +419,10 @@ int
 hqt_indicators_init(PyObject *module)
 {
     if (PyType_Ready(&Line_Type) < 0)
+        return -1;
+    if (!int_zero && !(int_zero = PyLong_FromLong(0)))
+        return -1;
+    if (!int_minus_one && !(int_minus_one = PyLong_FromLong(-1)))
         return -1;
     Py_INCREF(&Line_Type);
     if (PyModule_AddObject(module, "IndicatorLine", (PyObject *)&Line_Type) < 0) {
