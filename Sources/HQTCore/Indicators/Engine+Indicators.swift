@@ -1,69 +1,36 @@
 /// The engine's indicators, and which events update them.
 public final class IndicatorSet {
     var all: [Indicator] = []
-    /// Per symbol: the indicators on its ticks, unretained (`all` owns
-    /// them): the update loop then does no reference counting.
-    var onTicks: [[Unmanaged<Indicator>]] = []
-    /// The indicators on bars, grouped by symbol in raw memory: symbol s's
-    /// are `barHooks[barStarts[s] ..< barStarts[s + 1]]` for s < `barSymbols`.
-    /// Rebuilt when one is declared; the bar path reads it with no array
-    /// bounds checks and no retain of an inner array.
-    private(set) var barHooks = UnsafeMutablePointer<BarHook>.allocate(capacity: 1)
-    private(set) var barStarts = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-    private(set) var barSymbols = 0
-    private var onBars: [[BarHook]] = []
+    /// The indicators on ticks and on bars, by symbol (unretained: `all`
+    /// owns them), as lists and as the tables the update loops read.
+    private var tickLists: [[IndicatorHook]] = [], barLists: [[IndicatorHook]] = []
+    private(set) var onTicks = HookTable([]), onBars = HookTable([])
     /// Any indicator on bars at all (one check per bar when none).
     var anyOnBars = false
 
-    /// An indicator on bars with what its update needs first: the
-    /// timeframe (compared before touching the indicator) and, for an SMA
-    /// of closes (the default source), the whole update (`SMAUpdate`).
-    struct BarHook {
-        let indicator: Unmanaged<Indicator>
-        let minutes: Int32
-        let closeSMA: SMAUpdate?
-
-        init(_ indicator: Indicator, minutes: Int32) {
-            self.indicator = .passUnretained(indicator)
-            self.minutes = minutes
-            closeSMA = Indicator.price(of: .close) == Indicator.price(of: indicator.source) ? indicator.sma : nil
-        }
-    }
-
-    init() { barStarts.initialize(to: 0) }
-
     deinit {
-        barHooks.deallocate()
-        barStarts.deallocate()
+        onTicks.free()
+        onBars.free()
     }
 
-    func ensure(symbols: Int) {
-        while onTicks.count < symbols {
-            onTicks.append([])
-            onBars.append([])
+    func add(_ indicator: Indicator) {
+        let s = Int(indicator.spec.symbolID)
+        all.append(indicator)
+        if indicator.timeframe == nil {
+            IndicatorSet.append(IndicatorHook(indicator), symbol: s, to: &tickLists)
+            onTicks.free()
+            onTicks = HookTable(tickLists)
+        } else {
+            IndicatorSet.append(IndicatorHook(indicator), symbol: s, to: &barLists)
+            onBars.free()
+            onBars = HookTable(barLists)
+            anyOnBars = true
         }
     }
 
-    func addOnBars(_ indicator: Indicator, symbol s: Int, minutes: Int32) {
-        onBars[s].append(BarHook(indicator, minutes: minutes))
-        anyOnBars = true
-        let total = onBars.reduce(0) { $0 + $1.count }
-        let hooks = UnsafeMutablePointer<BarHook>.allocate(capacity: total)
-        let starts = UnsafeMutablePointer<Int>.allocate(capacity: onBars.count + 1)
-        var n = 0
-        for (symbol, list) in onBars.enumerated() {
-            starts[symbol] = n
-            for hook in list {
-                (hooks + n).initialize(to: hook)
-                n += 1
-            }
-        }
-        starts[onBars.count] = n
-        barHooks.deallocate()
-        barStarts.deallocate()
-        barHooks = hooks
-        barStarts = starts
-        barSymbols = onBars.count
+    private static func append(_ hook: IndicatorHook, symbol s: Int, to lists: inout [[IndicatorHook]]) {
+        while lists.count <= s { lists.append([]) }
+        lists[s].append(hook)
     }
 }
 
@@ -90,15 +57,8 @@ extension Engine {
     }
 
     private func attach(_ indicator: Indicator) {
-        let s = Int(indicator.spec.symbolID)
-        indicators.ensure(symbols: symbols.count)
-        indicators.all.append(indicator)
-        if indicator.spec.timeframe == nil {
-            indicators.onTicks[s].append(.passUnretained(indicator))
-            quotes[s].tickIndicators += 1
-        } else {
-            indicators.addOnBars(indicator, symbol: s, minutes: indicator.spec.timeframe?.minutes ?? 0)
-        }
+        indicators.add(indicator)
+        if indicator.timeframe == nil { quotes[Int(indicator.spec.symbolID)].tickIndicators += 1 }
     }
 
     public func indicator(_ id: Int) throws(HQTError) -> Indicator {
@@ -113,8 +73,22 @@ extension Engine {
 
     @inline(never)
     func updateTickIndicators(_ s: Int, bid: Int64, ask: Int64, time: Int64) {
-        indicators.onTicks[s].withUnsafeBufferPointer { list in
-            for ind in list { ind._withUnsafeGuaranteedRef { $0.update(bid: bid, ask: ask, time: time) } }
+        let table = indicators.onTicks
+        var (i, end) = table.range(s)
+        while i < end {
+            let hook = table.hooks[i]
+            if let sma = hook.inlineSMA {
+                let x: Int64
+                switch hook.source {
+                case .ask: x = ask
+                case .mid: x = bid &+ ask  // both <= 1e15: no overflow
+                default: x = bid
+                }
+                sma.step(x, time: time)
+            } else {
+                Engine.updateOther(hook.indicator, bid: bid, ask: ask, time: time)
+            }
+            i &+= 1
         }
     }
 
@@ -126,15 +100,12 @@ extension Engine {
 
     @inline(never)
     private func updateBarIndicatorsSlow(_ bar: Bar, closeTime: Int64) {
-        let set = indicators, s = Int(bar.symbolID)
-        guard s < set.barSymbols else { return }
-        let hooks = set.barHooks, minutes = bar.timeframe.minutes
-        var i = set.barStarts[s]
-        let end = set.barStarts[s &+ 1]
+        let table = indicators.onBars, minutes = bar.timeframe.minutes
+        var (i, end) = table.range(Int(bar.symbolID))
         while i < end {
-            let hook = hooks[i]
+            let hook = table.hooks[i]
             if hook.minutes == minutes {
-                if let sma = hook.closeSMA {
+                if let sma = hook.inlineSMA {
                     sma.step(bar.close, time: closeTime)
                 } else {
                     Engine.updateOther(hook.indicator, bar, closeTime: closeTime)
@@ -144,10 +115,15 @@ extension Engine {
         }
     }
 
-    /// An indicator that `updateBarIndicatorsSlow` does not update inline.
+    /// An indicator that the update loops do not update inline.
     @inline(never)
     private static func updateOther(_ indicator: Unmanaged<Indicator>, _ bar: Bar, closeTime: Int64) {
         indicator._withUnsafeGuaranteedRef { $0.update(bar: bar, closeTime: closeTime) }
+    }
+
+    @inline(never)
+    private static func updateOther(_ indicator: Unmanaged<Indicator>, bid: Int64, ask: Int64, time: Int64) {
+        indicator._withUnsafeGuaranteedRef { $0.update(bid: bid, ask: ask, time: time) }
     }
 
     // MARK: snapshot section (v5)

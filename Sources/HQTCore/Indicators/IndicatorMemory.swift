@@ -158,7 +158,8 @@ struct Extreme {
 extension Int128 {
     /// As a double; the 64-bit conversion when it fits (the usual case), which is cheaper.
     @inline(__always) var double: Double {
-        if let small = Int64(exactly: self) { return Double(small) }
+        let low = Int64(truncatingIfNeeded: self)
+        if Int128(low) == self { return Double(low) }
         return Double(self)
     }
 }
