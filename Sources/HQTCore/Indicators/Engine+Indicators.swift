@@ -86,7 +86,7 @@ extension Engine {
                 }
                 sma.step(x, time: time)
             } else {
-                Engine.updateOther(hook.indicator, bid: bid, ask: ask, time: time)
+                hook.indicator._withUnsafeGuaranteedRef { $0.update(bid: bid, ask: ask, time: time) }
             }
             i &+= 1
         }
@@ -108,22 +108,11 @@ extension Engine {
                 if let sma = hook.inlineSMA {
                     sma.step(bar.close, time: closeTime)
                 } else {
-                    Engine.updateOther(hook.indicator, bar, closeTime: closeTime)
+                    hook.indicator._withUnsafeGuaranteedRef { $0.update(bar: bar, closeTime: closeTime) }
                 }
             }
             i &+= 1
         }
-    }
-
-    /// An indicator that the update loops do not update inline.
-    @inline(never)
-    private static func updateOther(_ indicator: Unmanaged<Indicator>, _ bar: Bar, closeTime: Int64) {
-        indicator._withUnsafeGuaranteedRef { $0.update(bar: bar, closeTime: closeTime) }
-    }
-
-    @inline(never)
-    private static func updateOther(_ indicator: Unmanaged<Indicator>, bid: Int64, ask: Int64, time: Int64) {
-        indicator._withUnsafeGuaranteedRef { $0.update(bid: bid, ask: ask, time: time) }
     }
 
     // MARK: snapshot section (v5)

@@ -90,8 +90,10 @@ public final class Indicator {
 
     // MARK: inputs
 
-    /// A tick of the indicator's symbol.
-    @inline(__always)
+    /// A tick of the indicator's symbol. Out of line: the update loops
+    /// call it for the kinds they do not update inline (`IndicatorHook`),
+    /// and inlined there the whole `step` made them spill registers.
+    @inline(never)
     func update(bid: Int64, ask: Int64, time: Int64) {
         let x: Int64
         switch source {
@@ -99,15 +101,11 @@ public final class Indicator {
         case .mid: x = bid &+ ask  // both <= 1e15: no overflow
         default: x = bid
         }
-        if let sma {
-            sma.step(x, time: time)
-        } else {
-            stepOther(x, high: x, low: x, close: x, time: time)
-        }
+        step(x, high: x, low: x, close: x, time: time)
     }
 
-    /// A bar of the indicator's symbol and timeframe.
-    @inline(__always)
+    /// A bar of the indicator's symbol and timeframe (out of line, as above).
+    @inline(never)
     func update(bar: Bar, closeTime: Int64) {
         let x: Int64
         switch Indicator.price(of: source) {
@@ -116,11 +114,7 @@ public final class Indicator {
         case .low: x = bar.low
         default: x = bar.close
         }
-        if let sma {
-            sma.step(x, time: closeTime)
-        } else {
-            stepOther(x, high: bar.high, low: bar.low, close: bar.close, time: closeTime)
-        }
+        step(x, high: bar.high, low: bar.low, close: bar.close, time: closeTime)
     }
 
     /// The bar price an indicator on `source` reads: open, high, low, or
@@ -131,13 +125,6 @@ public final class Indicator {
         case .open, .high, .low: return source
         default: return .close
         }
-    }
-
-    /// The kinds other than SMA, out of line: inlined into the update
-    /// loops, the whole `step` made them spill registers for every kind.
-    @inline(never)
-    private func stepOther(_ x: Int64, high: Int64, low: Int64, close: Int64, time: Int64) {
-        step(x, high: high, low: low, close: close, time: time)
     }
 
     // MARK: scalars (16-byte slots)
@@ -165,7 +152,7 @@ public final class Indicator {
         memory.storeBytes(of: t + 1, toByteOffset: scalarsAt, as: Int64.self)
         var v0 = Double.nan, v1 = Double.nan, v2 = Double.nan
         switch kind {
-        case .sma:  // updated by `SMAUpdate` (kept here so that `step` covers every kind)
+        case .sma:  // as `SMAUpdate.step`, which the update loops use for most SMAs
             let (sum, full) = IntWindow(p: memory + w0At, n: p0).pushSum(x)
             if full { v0 = sum.double / (Double(p0) * scale) }
         case .ema:
