@@ -278,6 +278,24 @@ def test_values_read_in_callbacks_keep_their_value():
     _same(np.array(s.previous[1:]), ref[:-1], "[-1]")
 
 
+def test_attributes_read_by_any_name_object():
+    """count, ready and value have a fast path for their interned names: the
+    same names as other string objects, and the other attributes, read the
+    same way."""
+    e, sid = _engine()
+    line = e.indicator(hqt.SMA, sid, hqt.M1, 2)
+    for i, c in enumerate([1.0, 2.0, 4.0]):
+        e.process_event(hqt.Bar(sid, hqt.M1, T0 + i * MIN, c, c, c, c, 1.0))
+        for name in ("count", "ready", "value", "warmup", "output"):
+            other = "".join(list(name))  # equal, but not the interned object
+            assert other is not name
+            assert getattr(line, other) == getattr(line, name) or math.isnan(line.value)
+        assert line.count == i + 1 and line.ready == (i >= 1)
+    assert line.value == 3.0
+    with pytest.raises(AttributeError):
+        line.counts  # noqa: B018
+
+
 def test_strategy_declared_in_init_and_on_start():
     b = _bars(500, seed=2)
     e, sid = _engine()

@@ -154,6 +154,25 @@ line_get_warmup(LineObject *self, void *c)
     return v ? PyLong_FromLongLong(v->warmup) : NULL;
 }
 
+/* The attributes a callback reads on every event, recognised by the
+   identity of their interned names (the names in code objects are
+   interned) ahead of the generic lookup, which walks the type's MRO and
+   calls a getset descriptor; any other name, or the same name as another
+   string object, takes the generic lookup, with the same result. */
+static PyObject *str_count, *str_ready, *str_value;
+
+static PyObject *
+line_getattro(LineObject *self, PyObject *name)
+{
+    if (name == str_count)
+        return line_get_count(self, NULL);
+    if (name == str_ready)
+        return line_get_ready(self, NULL);
+    if (name == str_value)
+        return line_get_value(self, NULL);
+    return PyObject_GenericGetAttr((PyObject *)self, name);
+}
+
 static PyObject *
 line_get_id(LineObject *self, void *c)
 {
@@ -252,6 +271,7 @@ static PyTypeObject Line_Type = {
     .tp_basicsize = sizeof(LineObject),
     .tp_dealloc = (destructor)line_dealloc,
     .tp_repr = (reprfunc)line_repr,
+    .tp_getattro = (getattrofunc)line_getattro,
     .tp_as_mapping = &line_mapping,
     .tp_as_number = &line_number,
     .tp_flags = Py_TPFLAGS_DEFAULT,
@@ -423,6 +443,12 @@ hqt_indicators_init(PyObject *module)
     if (!int_zero && !(int_zero = PyLong_FromLong(0)))
         return -1;
     if (!int_minus_one && !(int_minus_one = PyLong_FromLong(-1)))
+        return -1;
+    if (!str_count && !(str_count = PyUnicode_InternFromString("count")))
+        return -1;
+    if (!str_ready && !(str_ready = PyUnicode_InternFromString("ready")))
+        return -1;
+    if (!str_value && !(str_value = PyUnicode_InternFromString("value")))
         return -1;
     Py_INCREF(&Line_Type);
     if (PyModule_AddObject(module, "IndicatorLine", (PyObject *)&Line_Type) < 0) {
