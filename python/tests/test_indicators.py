@@ -244,10 +244,10 @@ def test_history_indexing_and_warmup():
 
 def test_values_read_in_callbacks_keep_their_value():
     """line[0] refills the float it handed out last only while nothing else
-    holds it (docs/indicators.md): a value kept from an earlier bar keeps its
-    value, [0] after the value changed reads the new one, and keys of other
-    int types read the same values as 0 and -1."""
-    b = _bars(300, seed=4)
+    holds it (docs/indicators.md), and line.count the int: a value kept from
+    an earlier bar keeps its value, [0] after the value changed reads the new
+    one, and keys of other int types read the same values as 0 and -1."""
+    b = _bars(600, seed=4)
     e, sid = _engine()
     n = len(b["close"])
     e.load_bars(
@@ -257,9 +257,13 @@ def test_values_read_in_callbacks_keep_their_value():
     class S(hqt.Strategy):
         def __init__(self):
             self.sma = self.indicator(hqt.SMA, "X", hqt.M1, 5)
-            self.kept, self.copies, self.previous = [], [], []
+            self.kept, self.copies, self.previous, self.counts = [], [], [], []
 
         def on_bar(self, engine, bar):
+            count = self.sma.count
+            assert count == self.sma.count == len(self.copies) + 1
+            if len(self.copies) % 3 == 0:
+                self.counts.append(count)
             now, again = self.sma[0], self.sma[0]
             assert now == again or (math.isnan(now) and math.isnan(again))
             assert self.sma[np.int64(0)] == now or math.isnan(now)
@@ -276,6 +280,7 @@ def test_values_read_in_callbacks_keep_their_value():
     _same(np.array(s.copies), ref, "SMA read in on_bar")
     _same(np.array(s.kept), ref[::3], "values kept from earlier bars")
     _same(np.array(s.previous[1:]), ref[:-1], "[-1]")
+    assert s.counts == list(range(1, 601, 3))  # past 256: the ints that are refilled
 
 
 def test_attributes_read_by_any_name_object():

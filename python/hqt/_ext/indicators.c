@@ -17,6 +17,7 @@ typedef struct {
     uint32_t id;
     PyObject *name;                  /* str shown by repr */
     PyObject *last_float;            /* the float handed out last (line_float_of), or NULL */
+    PyObject *last_int;              /* the count handed out last (line_int_of), or NULL */
 } LineObject;
 
 static PyTypeObject Line_Type;
@@ -78,6 +79,38 @@ line_float_of(LineObject *self, double x)
         return NULL;
     Py_XSETREF(self->last_float, Py_NewRef(made));
     return made;
+}
+
+/* n (an update count) as an int, the same way as line_float_of: on
+   CPython 3.11, whose ints of one digit are ob_size 1 and ob_digit[0], the
+   int handed out last is given again for an equal value or refilled in
+   place while only this line holds it. Values CPython shares (the small
+   ints) or that need more digits, and other versions, get
+   PyLong_FromLongLong. */
+static inline PyObject *
+line_int_of(LineObject *self, int64_t n)
+{
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+    if (n > 256 && n < ((int64_t)1 << PyLong_SHIFT)) {
+        PyObject *i = self->last_int;
+        if (i && Py_SIZE(i) == 1) {
+            if (((PyLongObject *)i)->ob_digit[0] == (digit)n)
+                return Py_NewRef(i);
+            if (Py_REFCNT(i) == 1) {
+                ((PyLongObject *)i)->ob_digit[0] = (digit)n;
+                return Py_NewRef(i);
+            }
+        }
+        PyObject *made = PyLong_FromLongLong(n);
+        if (!made)
+            return NULL;
+        Py_XSETREF(self->last_int, Py_NewRef(made));
+        return made;
+    }
+#else
+    (void)self;
+#endif
+    return PyLong_FromLongLong(n);
 }
 
 static PyObject *
@@ -143,7 +176,7 @@ line_get_count(LineObject *self, void *c)
 {
     (void)c;
     const hqt_indicator_view *v = line_view(self);
-    return v ? PyLong_FromLongLong(v->count) : NULL;
+    return v ? line_int_of(self, v->count) : NULL;
 }
 
 static PyObject *
@@ -236,6 +269,7 @@ line_dealloc(LineObject *self)
     Py_XDECREF(self->engine);
     Py_XDECREF(self->name);
     Py_XDECREF(self->last_float);
+    Py_XDECREF(self->last_int);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -298,6 +332,7 @@ mod_indicator_line(PyObject *m, PyObject *args)
     self->output = output;
     self->id = 0;
     self->last_float = NULL;
+    self->last_int = NULL;
     Py_INCREF(name);
     self->name = name;
     return (PyObject *)self;
