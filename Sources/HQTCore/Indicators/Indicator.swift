@@ -362,7 +362,7 @@ public final class Indicator {
         _ s: UnsafeMutableRawPointer, outputs: Int, time: Int64, _ values: UnsafeMutablePointer<Double>
     ) {
         let stride = s.load(fromByteOffset: 8, as: Int.self)
-        let skip = s.load(fromByteOffset: 16, as: Int.self) &+ 1  // <= stride <= 2^40 (isConsistent)
+        let skip = s.load(fromByteOffset: 16, as: Int.self) &+ 1  // < stride <= 2^40 (isConsistent)
         guard skip >= stride else {
             s.storeBytes(of: skip, toByteOffset: 16, as: Int.self)
             return
@@ -449,7 +449,10 @@ public final class Indicator {
         func int(_ o: Int) -> Int { memory.load(fromByteOffset: o, as: Int.self) }
         func window(_ at: Int, _ n: Int) -> Bool { (0..<n).contains(int(at)) && (0...n).contains(int(at + 8)) }
         let s = sketchAt
-        guard (0...Indicator.sketchCapacity).contains(int(s)), (1...(1 << 40)).contains(int(s + 8)), int(s + 16) >= 0
+        guard (0...Indicator.sketchCapacity).contains(int(s)), (1...(1 << 40)).contains(int(s + 8)),
+            (0..<int(s + 8)).contains(int(s + 16)),
+            // the update count: the update paths add to it and to values derived from it
+            (0...(1 << 62)).contains(int(scalarsAt))
         else { return false }
         switch kind {
         case .sma, .wma, .stddev, .bbands: return window(w0At, p0)

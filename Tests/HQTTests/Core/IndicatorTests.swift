@@ -128,11 +128,20 @@ extension IndicatorTests {
         for i in 0..<7 { a.update(bid: Int64(i) * 1_000_000, ask: 0, time: Int64(i)) }
         let w = ByteWriter()
         a.write(into: w)
-        var bytes = Array(UnsafeRawBufferPointer(start: w.base, count: w.count))
+        let bytes = Array(UnsafeRawBufferPointer(start: w.base, count: w.count))
         // the window's position: 24 bytes of header, then the block
-        withUnsafeBytes(of: Int64(1 << 40).littleEndian) { for k in 0..<8 { bytes[24 + a.w0At + k] = $0[k] } }
+        func corrupt(_ offset: Int, _ value: Int64) -> [UInt8] {
+            var copy = bytes
+            withUnsafeBytes(of: value.littleEndian) { for k in 0..<8 { copy[24 + offset + k] = $0[k] } }
+            return copy
+        }
+        // the window's position; the update count; the sketch's skipped values (stride 1)
+        for bad in [corrupt(a.w0At, 1 << 40), corrupt(a.scalarsAt, .max), corrupt(a.sketchAt + 16, .max)] {
+            var r = ByteReader(bad, context: "test")
+            #expect(throws: HQTError.self) { try Indicator.read(&r, spec: s) }
+        }
         var r = ByteReader(bytes, context: "test")
-        #expect(throws: HQTError.self) { try Indicator.read(&r, spec: s) }
+        _ = try Indicator.read(&r, spec: s)  // the state as written reads
     }
 }
 
