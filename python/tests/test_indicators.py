@@ -242,6 +242,65 @@ def test_history_indexing_and_warmup():
     assert short.history() == pytest.approx(list(ref[2:]), rel=1e-12, nan_ok=True)
 
 
+def test_values_read_in_callbacks_keep_their_value():
+    """line[0] refills the float it handed out last only while nothing else
+    holds it (docs/indicators.md), and line.count the int: a value kept from
+    an earlier bar keeps its value, [0] after the value changed reads the new
+    one, and keys of other int types read the same values as 0 and -1."""
+    b = _bars(600, seed=4)
+    e, sid = _engine()
+    n = len(b["close"])
+    e.load_bars(
+        sid, hqt.M1, T0 + np.arange(n) * MIN, b["open"], b["high"], b["low"], b["close"], np.ones(n)
+    )
+
+    class S(hqt.Strategy):
+        def __init__(self):
+            self.sma = self.indicator(hqt.SMA, "X", hqt.M1, 5)
+            self.kept, self.copies, self.previous, self.counts = [], [], [], []
+
+        def on_bar(self, engine, bar):
+            count = self.sma.count
+            assert count == self.sma.count == len(self.copies) + 1
+            if len(self.copies) % 3 == 0:
+                self.counts.append(count)
+            now, again = self.sma[0], self.sma[0]
+            assert now == again or (math.isnan(now) and math.isnan(again))
+            assert self.sma[np.int64(0)] == now or math.isnan(now)
+            assert float(self.sma) == now or math.isnan(now)
+            if len(self.copies) % 3 == 0:
+                self.kept.append(now)  # kept: must not change on later bars
+            self.copies.append(now * 1.0)  # a new float with the value read
+            self.previous.append(self.sma[-1])
+            assert self.sma[np.int64(-1)] == self.previous[-1] or math.isnan(self.previous[-1])
+
+    s = S()
+    e.run(s, progress=False)
+    ref = talib.SMA(b["close"], 5)
+    _same(np.array(s.copies), ref, "SMA read in on_bar")
+    _same(np.array(s.kept), ref[::3], "values kept from earlier bars")
+    _same(np.array(s.previous[1:]), ref[:-1], "[-1]")
+    assert s.counts == list(range(1, 601, 3))  # past 256: the ints that are refilled
+
+
+def test_attributes_read_by_any_name_object():
+    """count, ready and value have a fast path for their interned names: the
+    same names as other string objects, and the other attributes, read the
+    same way."""
+    e, sid = _engine()
+    line = e.indicator(hqt.SMA, sid, hqt.M1, 2)
+    for i, c in enumerate([1.0, 2.0, 4.0]):
+        e.process_event(hqt.Bar(sid, hqt.M1, T0 + i * MIN, c, c, c, c, 1.0))
+        for name in ("count", "ready", "value", "warmup", "output"):
+            other = "".join(list(name))  # equal, but not the interned object
+            assert other is not name
+            assert getattr(line, other) == getattr(line, name) or math.isnan(line.value)
+        assert line.count == i + 1 and line.ready == (i >= 1)
+    assert line.value == 3.0
+    with pytest.raises(AttributeError):
+        line.counts  # noqa: B018
+
+
 def test_strategy_declared_in_init_and_on_start():
     b = _bars(500, seed=2)
     e, sid = _engine()

@@ -93,6 +93,37 @@ def test_kept_ticks_stay_correct():
     assert len({id(t) for t in kept}) == 3
 
 
+def test_kept_bars_stay_correct():
+    """The trampoline refills one Bar in place only while nobody else holds
+    it: a bar the strategy keeps keeps its values when the next arrives."""
+    e = hqt.Engine(10_000.0, "USD", 100)
+    e.add_symbol("EURUSD")
+    closes = 1.1 + 0.0001 * np.arange(7)
+    e.load_bars(
+        0,
+        hqt.M1,
+        T0 + MIN * np.arange(7),
+        closes,
+        closes + 0.0002,
+        closes - 0.0002,
+        closes,
+        np.ones(7),
+    )
+    kept: list[hqt.Bar] = []
+    seen: list[tuple[int, float, bool]] = []
+
+    class S(hqt.Strategy):
+        def on_bar(self, engine, bar):
+            seen.append((bar.time, bar.close, bar.complete))
+            if len(seen) % 2:
+                kept.append(bar)
+
+    e.run(S(), progress=False)
+    assert [t for t, _, _ in seen] == (T0 + MIN * np.arange(7)).tolist()
+    assert [(b.time, b.close, b.complete) for b in kept] == seen[::2]
+    assert len({id(b) for b in kept}) == len(kept)
+
+
 def test_only_overridden_callbacks_are_wired():
     class OnlyBar(hqt.Strategy):
         def on_bar(self, engine, bar):

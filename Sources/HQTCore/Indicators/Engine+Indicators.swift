@@ -1,18 +1,36 @@
 /// The engine's indicators, and which events update them.
 public final class IndicatorSet {
     var all: [Indicator] = []
-    /// Per symbol: the indicators on its ticks / on its bars, unretained
-    /// (`all` owns them): the update loops then do no reference counting.
-    var onTicks: [[Unmanaged<Indicator>]] = []
-    var onBars: [[Unmanaged<Indicator>]] = []
+    /// The indicators on ticks and on bars, by symbol (unretained: `all`
+    /// owns them), as lists and as the tables the update loops read.
+    private var tickLists: [[IndicatorHook]] = [], barLists: [[IndicatorHook]] = []
+    private(set) var onTicks = HookTable([]), onBars = HookTable([])
     /// Any indicator on bars at all (one check per bar when none).
     var anyOnBars = false
 
-    func ensure(symbols: Int) {
-        while onTicks.count < symbols {
-            onTicks.append([])
-            onBars.append([])
+    deinit {
+        onTicks.free()
+        onBars.free()
+    }
+
+    func add(_ indicator: Indicator) {
+        let s = Int(indicator.spec.symbolID)
+        all.append(indicator)
+        if indicator.timeframe == nil {
+            IndicatorSet.append(IndicatorHook(indicator), symbol: s, to: &tickLists)
+            onTicks.free()
+            onTicks = HookTable(tickLists)
+        } else {
+            IndicatorSet.append(IndicatorHook(indicator), symbol: s, to: &barLists)
+            onBars.free()
+            onBars = HookTable(barLists)
+            anyOnBars = true
         }
+    }
+
+    private static func append(_ hook: IndicatorHook, symbol s: Int, to lists: inout [[IndicatorHook]]) {
+        while lists.count <= s { lists.append([]) }
+        lists[s].append(hook)
     }
 }
 
@@ -39,16 +57,8 @@ extension Engine {
     }
 
     private func attach(_ indicator: Indicator) {
-        let s = Int(indicator.spec.symbolID)
-        indicators.ensure(symbols: symbols.count)
-        indicators.all.append(indicator)
-        if indicator.spec.timeframe == nil {
-            indicators.onTicks[s].append(.passUnretained(indicator))
-            quotes[s].tickIndicators += 1
-        } else {
-            indicators.onBars[s].append(.passUnretained(indicator))
-            indicators.anyOnBars = true
-        }
+        indicators.add(indicator)
+        if indicator.timeframe == nil { quotes[Int(indicator.spec.symbolID)].tickIndicators += 1 }
     }
 
     public func indicator(_ id: Int) throws(HQTError) -> Indicator {
@@ -63,8 +73,22 @@ extension Engine {
 
     @inline(never)
     func updateTickIndicators(_ s: Int, bid: Int64, ask: Int64, time: Int64) {
-        indicators.onTicks[s].withUnsafeBufferPointer { list in
-            for ind in list { ind._withUnsafeGuaranteedRef { $0.update(bid: bid, ask: ask, time: time) } }
+        let table = indicators.onTicks
+        var (i, end) = table.range(s)
+        while i < end {
+            let hook = table.hooks[i]
+            if let sma = hook.inlineSMA {
+                let x: Int64
+                switch hook.source {
+                case .ask: x = ask
+                case .mid: x = bid &+ ask  // both <= 1e15: no overflow
+                default: x = bid
+                }
+                sma.step(x, time: time)
+            } else {
+                hook.indicator._withUnsafeGuaranteedRef { $0.update(bid: bid, ask: ask, time: time) }
+            }
+            i &+= 1
         }
     }
 
@@ -76,14 +100,18 @@ extension Engine {
 
     @inline(never)
     private func updateBarIndicatorsSlow(_ bar: Bar, closeTime: Int64) {
-        let s = Int(bar.symbolID)
-        guard s < indicators.onBars.count else { return }
-        indicators.onBars[s].withUnsafeBufferPointer { list in
-            for ind in list {
-                ind._withUnsafeGuaranteedRef {
-                    if $0.timeframe == bar.timeframe { $0.update(bar: bar, closeTime: closeTime) }
+        let table = indicators.onBars, minutes = bar.timeframe.minutes
+        var (i, end) = table.range(Int(bar.symbolID))
+        while i < end {
+            let hook = table.hooks[i]
+            if hook.minutes == minutes {
+                if let sma = hook.inlineSMA {
+                    sma.step(bar.close, time: closeTime)
+                } else {
+                    hook.indicator._withUnsafeGuaranteedRef { $0.update(bar: bar, closeTime: closeTime) }
                 }
             }
+            i &+= 1
         }
     }
 

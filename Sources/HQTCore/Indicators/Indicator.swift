@@ -24,6 +24,8 @@ public final class Indicator {
     let scale: Double
     let p0: Int, p1: Int, p2: Int
     let d1: Double, d2: Double
+    /// An SMA's update as plain values (nil for the other kinds).
+    let sma: SMAUpdate?
     /// Byte offsets in `memory`.
     let ringAt: Int, sketchAt: Int, scalarsAt: Int, w0At: Int, w1At: Int, w2At: Int
     /// Plot sketch: at most this many points, thinned by halves when full.
@@ -73,6 +75,11 @@ public final class Indicator {
             to: IndicatorView(
                 count: 0, capacity: Int64(spec.history), outputs: Int64(outputs), last: Int64(spec.history - 1),
                 warmup: spec.warmup, values: values))
+        sma =
+            kind == .sma
+            ? SMAUpdate(
+                counter: memory + scalarsAt, window: IntWindow(p: memory + w0At, n: p0),
+                divisor: Double(p0) * scale, view: view, sketch: memory + sketchAt) : nil
         sketch.storeBytes(of: 1, toByteOffset: 8, as: Int.self)  // stride
     }
 
@@ -83,8 +90,10 @@ public final class Indicator {
 
     // MARK: inputs
 
-    /// A tick of the indicator's symbol.
-    @inline(__always)
+    /// A tick of the indicator's symbol. Out of line: the update loops
+    /// call it for the kinds they do not update inline (`IndicatorHook`),
+    /// and inlined there the whole `step` made them spill registers.
+    @inline(never)
     func update(bid: Int64, ask: Int64, time: Int64) {
         let x: Int64
         switch source {
@@ -95,17 +104,27 @@ public final class Indicator {
         step(x, high: x, low: x, close: x, time: time)
     }
 
-    /// A bar of the indicator's symbol and timeframe.
-    @inline(__always)
+    /// A bar of the indicator's symbol and timeframe (out of line, as above).
+    @inline(never)
     func update(bar: Bar, closeTime: Int64) {
         let x: Int64
-        switch source {
+        switch Indicator.price(of: source) {
         case .open: x = bar.open
         case .high: x = bar.high
         case .low: x = bar.low
         default: x = bar.close
         }
         step(x, high: bar.high, low: bar.low, close: bar.close, time: closeTime)
+    }
+
+    /// The bar price an indicator on `source` reads: open, high, low, or
+    /// close for the others (a bar has no bid, ask or mid of its own).
+    @inline(__always)
+    static func price(of source: PriceSource) -> PriceSource {
+        switch source {
+        case .open, .high, .low: return source
+        default: return .close
+        }
     }
 
     // MARK: scalars (16-byte slots)
@@ -133,10 +152,9 @@ public final class Indicator {
         memory.storeBytes(of: t + 1, toByteOffset: scalarsAt, as: Int64.self)
         var v0 = Double.nan, v1 = Double.nan, v2 = Double.nan
         switch kind {
-        case .sma:
-            let w = IntWindow(p: memory + w0At, n: p0)
-            _ = w.push(x, squaring: false)
-            if w.full { v0 = w.sum.double / (Double(p0) * scale) }
+        case .sma:  // as `SMAUpdate.step`, which the update loops use for most SMAs
+            let (sum, full) = IntWindow(p: memory + w0At, n: p0).pushSum(x)
+            if full { v0 = sum.double / (Double(p0) * scale) }
         case .ema:
             v0 = ema(x, t: t, period: p0, sumSlot: 1, valueSlot: 2)
         case .wma:
@@ -333,38 +351,43 @@ public final class Indicator {
         if outputs > 2 { base[2] = v2 }
         v.pointee.last = slot
         v.pointee.count &+= 1
-        if !v0.isNaN { addToSketch(time: time, base) }
+        if !v0.isNaN { Indicator.addToSketch(sketch, outputs: outputs, time: time, base) }
     }
 
     /// Keeps every `stride`-th value for plotting, at most `sketchCapacity`:
     /// when full, every other point is dropped and the stride doubles.
+    /// Sketch `s`: [count, stride, skipped since the last point, -, times, values].
     @inline(__always)
-    private func addToSketch(time: Int64, _ values: UnsafeMutablePointer<Double>) {
-        let s = sketch
-        var n = s.load(as: Int.self)
+    static func addToSketch(
+        _ s: UnsafeMutableRawPointer, outputs: Int, time: Int64, _ values: UnsafeMutablePointer<Double>
+    ) {
         let stride = s.load(fromByteOffset: 8, as: Int.self)
-        let skip = s.load(fromByteOffset: 16, as: Int.self) + 1
+        let skip = s.load(fromByteOffset: 16, as: Int.self) &+ 1  // < stride <= 2^40 (isConsistent)
         guard skip >= stride else {
             s.storeBytes(of: skip, toByteOffset: 16, as: Int.self)
             return
         }
         s.storeBytes(of: 0, toByteOffset: 16, as: Int.self)
+        var n = s.load(as: Int.self)
         let times = (s + 32).assumingMemoryBound(to: Int64.self)
         let vals = (s + 32 + 8 * Indicator.sketchCapacity).assumingMemoryBound(to: Double.self)
-        if n == Indicator.sketchCapacity { n = thinSketch(times, vals) }
+        if n == Indicator.sketchCapacity { n = thinSketch(s, outputs: outputs, times, vals) }
         times[n] = time
         for o in 0..<outputs { vals[n * outputs + o] = values[o] }
         s.storeBytes(of: n + 1, as: Int.self)
     }
 
     @inline(never)
-    private func thinSketch(_ times: UnsafeMutablePointer<Int64>, _ vals: UnsafeMutablePointer<Double>) -> Int {
+    private static func thinSketch(
+        _ s: UnsafeMutableRawPointer, outputs: Int, _ times: UnsafeMutablePointer<Int64>,
+        _ vals: UnsafeMutablePointer<Double>
+    ) -> Int {
         let half = Indicator.sketchCapacity / 2
         for i in 0..<half {
             times[i] = times[2 * i + 1]
             for o in 0..<outputs { vals[i * outputs + o] = vals[(2 * i + 1) * outputs + o] }
         }
-        sketch.storeBytes(of: sketch.load(fromByteOffset: 8, as: Int.self) * 2, toByteOffset: 8, as: Int.self)
+        s.storeBytes(of: s.load(fromByteOffset: 8, as: Int.self) * 2, toByteOffset: 8, as: Int.self)
         return half
     }
 
@@ -426,7 +449,10 @@ public final class Indicator {
         func int(_ o: Int) -> Int { memory.load(fromByteOffset: o, as: Int.self) }
         func window(_ at: Int, _ n: Int) -> Bool { (0..<n).contains(int(at)) && (0...n).contains(int(at + 8)) }
         let s = sketchAt
-        guard (0...Indicator.sketchCapacity).contains(int(s)), (1...(1 << 40)).contains(int(s + 8)), int(s + 16) >= 0
+        guard (0...Indicator.sketchCapacity).contains(int(s)), (1...(1 << 40)).contains(int(s + 8)),
+            (0..<int(s + 8)).contains(int(s + 16)),
+            // the update count: the update paths add to it and to values derived from it
+            (0...(1 << 62)).contains(int(scalarsAt))
         else { return false }
         switch kind {
         case .sma, .wma, .stddev, .bbands: return window(w0At, p0)

@@ -67,6 +67,28 @@ struct IntWindow {
         p.storeBytes(of: pos + 1 == n ? 0 : pos + 1, as: Int.self)
         return evicted
     }
+
+    /// `push` without squares, for SMA's update: returns the new sum and
+    /// whether the window is full. Wrapping arithmetic: |x| < 2^63 and
+    /// n <= 2^20, so |sum| < 2^83 cannot overflow 128 bits, and `pos`,
+    /// `count` stay within 0...n (checked when a snapshot is read).
+    @inline(__always)
+    func pushSum(_ x: Int64) -> (sum: Int128, full: Bool) {
+        let pos = p.load(as: Int.self), count = p.load(fromByteOffset: 8, as: Int.self)
+        let slot = p + (48 &+ 8 &* pos)
+        var s = p.load(fromByteOffset: 16, as: Int128.self)
+        if count >= n {
+            s &-= Int128(slot.load(as: Int64.self))
+        } else {
+            p.storeBytes(of: count &+ 1, toByteOffset: 8, as: Int.self)
+        }
+        slot.storeBytes(of: x, as: Int64.self)
+        s &+= Int128(x)
+        p.storeBytes(of: s, toByteOffset: 16, as: Int128.self)
+        let next = pos &+ 1
+        p.storeBytes(of: next == n ? 0 : next, as: Int.self)
+        return (s, count &+ 1 >= n)
+    }
 }
 
 /// The last `n` doubles with their running sum, added and removed in
@@ -136,7 +158,8 @@ struct Extreme {
 extension Int128 {
     /// As a double; the 64-bit conversion when it fits (the usual case), which is cheaper.
     @inline(__always) var double: Double {
-        if let small = Int64(exactly: self) { return Double(small) }
+        let low = Int64(truncatingIfNeeded: self)
+        if Int128(low) == self { return Double(low) }
         return Double(self)
     }
 }

@@ -128,10 +128,74 @@ extension IndicatorTests {
         for i in 0..<7 { a.update(bid: Int64(i) * 1_000_000, ask: 0, time: Int64(i)) }
         let w = ByteWriter()
         a.write(into: w)
-        var bytes = Array(UnsafeRawBufferPointer(start: w.base, count: w.count))
+        let bytes = Array(UnsafeRawBufferPointer(start: w.base, count: w.count))
         // the window's position: 24 bytes of header, then the block
-        withUnsafeBytes(of: Int64(1 << 40).littleEndian) { for k in 0..<8 { bytes[24 + a.w0At + k] = $0[k] } }
+        func corrupt(_ offset: Int, _ value: Int64) -> [UInt8] {
+            var copy = bytes
+            withUnsafeBytes(of: value.littleEndian) { for k in 0..<8 { copy[24 + offset + k] = $0[k] } }
+            return copy
+        }
+        // the window's position; the update count; the sketch's skipped values (stride 1)
+        for bad in [corrupt(a.w0At, 1 << 40), corrupt(a.scalarsAt, .max), corrupt(a.sketchAt + 16, .max)] {
+            var r = ByteReader(bad, context: "test")
+            #expect(throws: HQTError.self) { try Indicator.read(&r, spec: s) }
+        }
         var r = ByteReader(bytes, context: "test")
-        #expect(throws: HQTError.self) { try Indicator.read(&r, spec: s) }
+        _ = try Indicator.read(&r, spec: s)  // the state as written reads
+    }
+}
+
+extension IndicatorTests {
+    /// The update loops update most SMAs inline (`SMAUpdate`), `Indicator.update`
+    /// runs the general `step`: both must leave the same state, byte for byte
+    /// (values, window, sums, plot sketch past its first thinning), on bars of
+    /// each price and on ticks of each source.
+    @Test func inlineSMAUpdatesLeaveTheStateOfTheGeneralStep() throws {
+        let n = 3000, xs = walk(n), t0: Int64 = 1_704_067_200 * SEC
+        func state(_ ind: Indicator) -> [UInt8] {
+            let w = ByteWriter()
+            ind.write(into: w)
+            return Array(UnsafeRawBufferPointer(start: w.base, count: w.count))
+        }
+        func check(ticks: Bool, sources: [PriceSource]) throws {
+            let e = try makeEngine()
+            try e.addSymbol(usdSymbol())
+            var specs: [IndicatorSpec] = []
+            for period in [1.0, 7, 30] {
+                for source in sources {
+                    specs.append(
+                        try IndicatorSpec(
+                            kind: .sma, symbolID: 0, timeframe: ticks ? nil : .m1, source: source, params: [period],
+                            history: 64))
+                }
+            }
+            let ids = try specs.map { try e.declareIndicator($0) }
+            let time = (0..<n).map { t0 + Int64($0) * MIN }
+            let high = xs.map { $0 + 500 }, low = xs.map { $0 - 700 }, open = xs.map { $0 + 100 }
+            if ticks {
+                try e.loadTicks(symbolID: 0, time: time, bid: xs, ask: high)
+            } else {
+                try e.loadBars(
+                    symbolID: 0, timeframe: 1, time: time, open: open, high: high, low: low, close: xs,
+                    volume: Array(repeating: 1, count: n))
+            }
+            try e.run()
+            for (id, s) in zip(ids, specs) {
+                let direct = Indicator(s)
+                for i in 0..<n {
+                    if ticks {
+                        direct.update(bid: xs[i], ask: high[i], time: time[i])
+                    } else {
+                        let bar = Bar(
+                            symbolID: 0, timeframe: .m1, time: time[i], open: open[i], high: high[i], low: low[i],
+                            close: xs[i], volume: 1)
+                        direct.update(bar: bar, closeTime: time[i] + MIN)
+                    }
+                }
+                #expect(state(try e.indicator(id)) == state(direct), "\(s.source) period \(s.params[0])")
+            }
+        }
+        try check(ticks: false, sources: [.close, .open, .high, .low])
+        try check(ticks: true, sources: [.bid, .ask, .mid])
     }
 }

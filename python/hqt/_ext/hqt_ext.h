@@ -136,6 +136,7 @@ typedef struct hqt_run_ctx {
     PyObject *engine;               /* borrowed: first argument of callbacks */
     PyObject *func[HQT_CB_COUNT];   /* strong: function to call, or NULL */
     PyObject *self[HQT_CB_COUNT];   /* strong: bound `self` of a method, or NULL */
+    vectorcallfunc call[HQT_CB_COUNT]; /* func's vectorcall when func is a Python function, else NULL */
     PyObject *tick_obj;             /* reused while nobody else holds it */
     PyObject *bar_obj;
     PyObject *deal_obj;

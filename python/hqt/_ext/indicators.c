@@ -16,9 +16,17 @@ typedef struct {
     int output;
     uint32_t id;
     PyObject *name;                  /* str shown by repr */
+    PyObject *last_float;            /* the float handed out last (line_float_of), or NULL */
+    PyObject *last_int;              /* the count handed out last (line_int_of), or NULL */
 } LineObject;
 
 static PyTypeObject Line_Type;
+
+/* 0 and -1 as int objects: CPython keeps one object per small int, so
+   `line[0]` and `line[-1]` are recognised by identity before any
+   conversion of the key (another int object of that value takes the
+   general path, with the same result). */
+static PyObject *int_zero, *int_minus_one;
 
 /* The view, or NULL with StateError (not bound yet, or the engine was disposed). */
 static inline const hqt_indicator_view *
@@ -48,22 +56,86 @@ value_at(const hqt_indicator_view *v, int output, int64_t shift)
     return v->values[slot * v->outputs + output];
 }
 
+/* x as a float without allocating in a callback's steady state: the float
+   this line handed out last is given again when it holds the same value
+   (floats are immutable: sharing one is invisible), or refilled in place
+   when nothing but this line references it any more (reference count 1,
+   as the callbacks' Tick and Bar objects are reused), else a new one. */
+static inline PyObject *
+line_float_of(LineObject *self, double x)
+{
+    PyObject *f = self->last_float;
+    if (f) {
+        double held = PyFloat_AS_DOUBLE(f);
+        if (memcmp(&held, &x, sizeof x) == 0)
+            return Py_NewRef(f);
+        if (Py_REFCNT(f) == 1) {
+            ((PyFloatObject *)f)->ob_fval = x;
+            return Py_NewRef(f);
+        }
+    }
+    PyObject *made = PyFloat_FromDouble(x);
+    if (!made)
+        return NULL;
+    Py_XSETREF(self->last_float, Py_NewRef(made));
+    return made;
+}
+
+/* n (an update count) as an int, the same way as line_float_of: on
+   CPython 3.11, whose ints of one digit are ob_size 1 and ob_digit[0], the
+   int handed out last is given again for an equal value or refilled in
+   place while only this line holds it. Values CPython shares (the small
+   ints) or that need more digits, and other versions, get
+   PyLong_FromLongLong. */
+static inline PyObject *
+line_int_of(LineObject *self, int64_t n)
+{
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+    if (n > 256 && n < ((int64_t)1 << PyLong_SHIFT)) {
+        PyObject *i = self->last_int;
+        if (i && Py_SIZE(i) == 1) {
+            if (((PyLongObject *)i)->ob_digit[0] == (digit)n)
+                return Py_NewRef(i);
+            if (Py_REFCNT(i) == 1) {
+                ((PyLongObject *)i)->ob_digit[0] = (digit)n;
+                return Py_NewRef(i);
+            }
+        }
+        PyObject *made = PyLong_FromLongLong(n);
+        if (!made)
+            return NULL;
+        Py_XSETREF(self->last_int, Py_NewRef(made));
+        return made;
+    }
+#else
+    (void)self;
+#endif
+    return PyLong_FromLongLong(n);
+}
+
 static PyObject *
 line_subscript(LineObject *self, PyObject *key)
 {
     const hqt_indicator_view *v = line_view(self);
     if (!v)
         return NULL;
-    Py_ssize_t i = PyNumber_AsSsize_t(key, PyExc_IndexError);
-    if (i == -1 && PyErr_Occurred())
-        return NULL;
+    if (key == int_zero) /* the newest value: the common read, in its shortest form */
+        return line_float_of(self, v->count > 0 ? v->values[v->last * v->outputs + self->output] : NAN);
+    Py_ssize_t i;
+    if (key == int_minus_one) {
+        i = -1;
+    } else {
+        i = PyNumber_AsSsize_t(key, PyExc_IndexError);
+        if (i == -1 && PyErr_Occurred())
+            return NULL;
+    }
     if (i > 0 || -(int64_t)i >= v->capacity) {
         PyErr_Format(PyExc_IndexError,
                      "indicator index %zd: [0] is the newest value, [-1] the one before, down to "
                      "[-%lld] (history=%lld)", i, (long long)(v->capacity - 1), (long long)v->capacity);
         return NULL;
     }
-    return PyFloat_FromDouble(value_at(v, self->output, -(int64_t)i));
+    return line_float_of(self, value_at(v, self->output, -(int64_t)i));
 }
 
 static Py_ssize_t
@@ -79,7 +151,7 @@ static PyObject *
 line_float(LineObject *self)
 {
     const hqt_indicator_view *v = line_view(self);
-    return v ? PyFloat_FromDouble(value_at(v, self->output, 0)) : NULL;
+    return v ? line_float_of(self, value_at(v, self->output, 0)) : NULL;
 }
 
 static PyObject *
@@ -104,7 +176,7 @@ line_get_count(LineObject *self, void *c)
 {
     (void)c;
     const hqt_indicator_view *v = line_view(self);
-    return v ? PyLong_FromLongLong(v->count) : NULL;
+    return v ? line_int_of(self, v->count) : NULL;
 }
 
 static PyObject *
@@ -113,6 +185,25 @@ line_get_warmup(LineObject *self, void *c)
     (void)c;
     const hqt_indicator_view *v = line_view(self);
     return v ? PyLong_FromLongLong(v->warmup) : NULL;
+}
+
+/* The attributes a callback reads on every event, recognised by the
+   identity of their interned names (the names in code objects are
+   interned) ahead of the generic lookup, which walks the type's MRO and
+   calls a getset descriptor; any other name, or the same name as another
+   string object, takes the generic lookup, with the same result. */
+static PyObject *str_count, *str_ready, *str_value;
+
+static PyObject *
+line_getattro(LineObject *self, PyObject *name)
+{
+    if (name == str_count)
+        return line_get_count(self, NULL);
+    if (name == str_ready)
+        return line_get_ready(self, NULL);
+    if (name == str_value)
+        return line_get_value(self, NULL);
+    return PyObject_GenericGetAttr((PyObject *)self, name);
 }
 
 static PyObject *
@@ -177,6 +268,8 @@ line_dealloc(LineObject *self)
 {
     Py_XDECREF(self->engine);
     Py_XDECREF(self->name);
+    Py_XDECREF(self->last_float);
+    Py_XDECREF(self->last_int);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -212,6 +305,7 @@ static PyTypeObject Line_Type = {
     .tp_basicsize = sizeof(LineObject),
     .tp_dealloc = (destructor)line_dealloc,
     .tp_repr = (reprfunc)line_repr,
+    .tp_getattro = (getattrofunc)line_getattro,
     .tp_as_mapping = &line_mapping,
     .tp_as_number = &line_number,
     .tp_flags = Py_TPFLAGS_DEFAULT,
@@ -237,6 +331,8 @@ mod_indicator_line(PyObject *m, PyObject *args)
     self->view = NULL;
     self->output = output;
     self->id = 0;
+    self->last_float = NULL;
+    self->last_int = NULL;
     Py_INCREF(name);
     self->name = name;
     return (PyObject *)self;
@@ -378,6 +474,16 @@ int
 hqt_indicators_init(PyObject *module)
 {
     if (PyType_Ready(&Line_Type) < 0)
+        return -1;
+    if (!int_zero && !(int_zero = PyLong_FromLong(0)))
+        return -1;
+    if (!int_minus_one && !(int_minus_one = PyLong_FromLong(-1)))
+        return -1;
+    if (!str_count && !(str_count = PyUnicode_InternFromString("count")))
+        return -1;
+    if (!str_ready && !(str_ready = PyUnicode_InternFromString("ready")))
+        return -1;
+    if (!str_value && !(str_value = PyUnicode_InternFromString("value")))
         return -1;
     Py_INCREF(&Line_Type);
     if (PyModule_AddObject(module, "IndicatorLine", (PyObject *)&Line_Type) < 0) {

@@ -48,6 +48,19 @@ stash_exception(hqt_run_ctx *ctx)
     Py_XDECREF(tb);
 }
 
+/* A Python function is called through its vectorcall slot directly (read
+   once in hqt_ctx_init): PyObject_Vectorcall would look the slot up and
+   check the result's consistency on every call, which a Python function's
+   result always has. Any other callable goes through PyObject_Vectorcall. */
+static inline PyObject *
+vectorcall(hqt_run_ctx *ctx, int which, PyObject *const *args, size_t nargsf)
+{
+    vectorcallfunc call = ctx->call[which];
+    if (call)
+        return call(ctx->func[which], args, nargsf, NULL);
+    return PyObject_Vectorcall(ctx->func[which], args, nargsf, NULL);
+}
+
 static inline int
 call_cb(hqt_run_ctx *ctx, int which, PyObject *event)
 {
@@ -58,13 +71,12 @@ call_cb(hqt_run_ctx *ctx, int which, PyObject *event)
         args[0] = ctx->self[which];
         args[1] = ctx->engine;
         args[2] = event;
-        res = PyObject_Vectorcall(ctx->func[which], args, n + 1, NULL);
+        res = vectorcall(ctx, which, args, n + 1);
     } else {
         args[0] = NULL;
         args[1] = ctx->engine;
         args[2] = event;
-        res = PyObject_Vectorcall(ctx->func[which], args + 1, n | PY_VECTORCALL_ARGUMENTS_OFFSET,
-                                  NULL);
+        res = vectorcall(ctx, which, args + 1, n | PY_VECTORCALL_ARGUMENTS_OFFSET);
     }
     if (!res) {
         stash_exception(ctx);
@@ -107,15 +119,24 @@ tramp_tick(hqt_engine *engine, const hqt_tick *tick, void *user_data)
     return call_cb(ctx, HQT_CB_TICK, o);
 }
 
+/* bar_complete's exact answer, out of line: the bar's close against the clock. */
+static int
+bar_complete_exact(const hqt_bar *bar, int64_t clock)
+{
+    int64_t close;
+    if (hqt_timeframe_close_time(bar->timeframe, bar->time, &close) != HQT_OK)
+        return 1;
+    return clock >= close;
+}
+
 /* Whether the bar's period has ended at the engine's clock: a bar built
    from ticks that a flush delivers early has not (the clock stays at the
    last tick, before the bar's close); every other bar is delivered at or
    after its close. */
-static int
+static inline int
 bar_complete(hqt_run_ctx *ctx, const hqt_bar *bar)
 {
     const hqt_state_view *v = ((HQTEngineObject *)ctx->engine)->view;
-    int64_t close;
     if (!v)
         return 1;
     /* Every bar loaded or closed on time: its period ends at most one
@@ -126,9 +147,7 @@ bar_complete(hqt_run_ctx *ctx, const hqt_bar *bar)
         if (v->time - longest >= bar->time)
             return 1;
     }
-    if (hqt_timeframe_close_time(bar->timeframe, bar->time, &close) != HQT_OK)
-        return 1;
-    return v->time >= close;
+    return bar_complete_exact(bar, v->time);
 }
 
 static int
@@ -139,7 +158,6 @@ tramp_bar(hqt_engine *engine, const hqt_bar *bar, void *user_data)
     (void)engine;
     if (o && Py_REFCNT(o) == 1) {
         ((HQTBarObject *)o)->b = *bar;
-        ((HQTBarObject *)o)->complete = bar_complete(ctx, bar);
     } else {
         Py_XDECREF(o);
         o = ctx->bar_obj = hqt_bar_new(bar);
@@ -147,8 +165,8 @@ tramp_bar(hqt_engine *engine, const hqt_bar *bar, void *user_data)
             stash_exception(ctx);
             return 1;
         }
-        ((HQTBarObject *)o)->complete = bar_complete(ctx, bar);
     }
+    ((HQTBarObject *)o)->complete = bar_complete(ctx, bar);
     return call_cb(ctx, HQT_CB_BAR, o);
 }
 
@@ -235,6 +253,7 @@ ctx_clear(hqt_run_ctx *ctx)
     for (int i = 0; i < HQT_CB_COUNT; i++) {
         Py_CLEAR(ctx->func[i]);
         Py_CLEAR(ctx->self[i]);
+        ctx->call[i] = NULL;
     }
     Py_CLEAR(ctx->tick_obj);
     Py_CLEAR(ctx->bar_obj);
@@ -280,6 +299,8 @@ hqt_ctx_init(hqt_run_ctx *ctx, PyObject *engine, PyObject *callbacks)
         } else {
             ctx->func[i] = Py_NewRef(cb);
         }
+        if (PyFunction_Check(ctx->func[i]))
+            ctx->call[i] = PyVectorcall_Function(ctx->func[i]);
     }
     if (ctx->func[HQT_CB_START])
         ctx->strategy.on_start = tramp_start;
