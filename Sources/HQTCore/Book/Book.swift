@@ -68,10 +68,14 @@ struct Book {
     /// each growth copies the whole history (over 100 bytes a record), and
     /// with doubling every record was copied about once more on average,
     /// a third of a market order's cost. Capacity not yet written is only
-    /// reserved address space (its pages are committed when written).
+    /// reserved address space (its pages are committed when written, huge
+    /// ones once it is large).
     @inline(__always)
     static func record<T>(_ item: T, in history: inout [T]) {
-        if history.count == history.capacity { history.reserveCapacity(max(history.count * 8, 1024)) }
+        if history.count == history.capacity {
+            history.reserveCapacity(max(history.count * 8, 1024))
+            HugePages.advise(&history)  // the records still to come: fewer page faults
+        }
         history.append(item)
     }
 

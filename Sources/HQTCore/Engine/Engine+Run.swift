@@ -424,12 +424,8 @@ extension Engine {
         // At least doubling: a data source's many small windows must not
         // each copy the whole curve.
         stats.equityCurve.reserveCapacity(max(needed, 2 * stats.equityCurve.capacity))
-        let bytes = stats.equityCurve.capacity * MemoryLayout<EquityPoint>.stride
-        guard bytes >= HugePages.minimumBytes else { return }
         // The points still to come go to fresh pages: huge ones, as the columns'.
-        stats.equityCurve.withUnsafeMutableBufferPointer { points in
-            if let base = points.baseAddress { HugePages.advise(UnsafeMutableRawPointer(base), bytes: bytes) }
-        }
+        HugePages.advise(&stats.equityCurve)
     }
 
     func runLoop(onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) {

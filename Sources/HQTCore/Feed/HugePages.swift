@@ -1,7 +1,7 @@
 import Glibc
 
 /// Transparent huge pages for HQT's large buffers (loaded columns, the
-/// equity curve). First-touching a fresh buffer costs a page fault per
+/// equity curve, the deal, order and trade histories). First-touching a fresh buffer costs a page fault per
 /// 4 KiB: for a million bars' equity curve (32 MB) that was a third of a
 /// compiled strategy's whole run, more than the bars' own work. A hint:
 /// with huge pages off (or `never`) it changes nothing.
@@ -23,5 +23,15 @@ enum HugePages {
         let end = (Int(bitPattern: p) + bytes + page - 1) & ~(page - 1)
         guard let first = UnsafeMutableRawPointer(bitPattern: start) else { return }
         _ = madvise(first, end - start, MADV_HUGEPAGE)
+    }
+
+    /// The same for the room an array has just reserved (its capacity, from
+    /// its first element): the part not written yet gets huge pages.
+    static func advise<T>(_ array: inout [T]) {
+        let bytes = array.capacity * MemoryLayout<T>.stride
+        guard bytes >= minimumBytes else { return }
+        array.withUnsafeMutableBufferPointer { items in
+            if let base = items.baseAddress { advise(UnsafeMutableRawPointer(base), bytes: bytes) }
+        }
     }
 }
