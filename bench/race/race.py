@@ -182,11 +182,9 @@ def numba_strategy():
     return _NUMBA[0]
 
 
-def run_hqt(bars, precomputed=False, native=False):
-    """Fills: a market order from on_bar fills at once at the bar's close
-    (bid = close, ask = close + spread, spread 0). precomputed: False (the
-    Python on_bar), True (SMAs precomputed) or "numba" (race_numba.py)."""
-    start, cpu = time.perf_counter(), time.process_time()
+def hqt_engine(bars):
+    """An engine with the bars loaded as the race runs them: netting, 1 unit
+    of an index CFD (contract 1, 2 digits, volumes 1 to 10), no spread."""
     e = hqt.Engine(1e9, "USD", 1, mode="netting")
     sid = e.add_symbol(
         "IDX",
@@ -209,6 +207,15 @@ def run_hqt(bars, precomputed=False, native=False):
         bars["close"],
         bars["volume"],
     )
+    return e
+
+
+def run_hqt(bars, precomputed=False, native=False):
+    """Fills: a market order from on_bar fills at once at the bar's close
+    (bid = close, ask = close + spread, spread 0). precomputed: False (the
+    Python on_bar), True (SMAs precomputed) or "numba" (race_numba.py)."""
+    start, cpu = time.perf_counter(), time.process_time()
+    e = hqt_engine(bars)
     if native:
         strategy = HqtSmaCrossNative()
     elif precomputed == "numba":
@@ -273,37 +280,12 @@ def hqt_breakdown(bars, repeat):
             elif fast < slow and self.side >= 0:
                 self.side = -1
 
-    def engine():
-        e = hqt.Engine(1e9, "USD", 1, mode="netting")
-        e.add_symbol(
-            "IDX",
-            base_currency="USD",
-            profit_currency="USD",
-            contract_size=1,
-            digits=2,
-            margin_mode="cfd",
-            volume_min=1,
-            volume_step=1,
-            volume_max=10,
-        )
-        e.load_bars(
-            0,
-            hqt.M1,
-            bars["time"],
-            bars["open"],
-            bars["high"],
-            bars["low"],
-            bars["close"],
-            bars["volume"],
-        )
-        return e
-
     def timed(strategy_factory):
         best = None
         for _ in range(repeat):
             gc.collect()
             start = time.process_time()
-            e = engine()
+            e = hqt_engine(bars)
             if strategy_factory is not ...:
                 e.run(strategy_factory() if strategy_factory else None, progress=False)
             sec = time.process_time() - start

@@ -15,38 +15,11 @@ import os
 import sys
 import time
 
-import hqt
 from hqt.results import BacktestResult
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "race"))
 import race  # noqa: E402
-
-
-def engine(bars):
-    e = hqt.Engine(1e9, "USD", 1, mode="netting")
-    sid = e.add_symbol(
-        "IDX",
-        base_currency="USD",
-        profit_currency="USD",
-        contract_size=1,
-        digits=2,
-        margin_mode="cfd",
-        volume_min=1,
-        volume_step=1,
-        volume_max=10,
-    )
-    e.load_bars(
-        sid,
-        hqt.M1,
-        bars["time"],
-        bars["open"],
-        bars["high"],
-        bars["low"],
-        bars["close"],
-        bars["volume"],
-    )
-    return e
 
 
 def main() -> int:
@@ -58,7 +31,7 @@ def main() -> int:
     strategy = race.numba_strategy()
     snap, first = [], []
     for _ in range(args.repeat):
-        e = engine(bars)
+        e = race.hqt_engine(bars)
         e.run(strategy, progress=False)  # the run's own result is dropped
         t0 = time.perf_counter()
         r = BacktestResult.from_engine(e)

@@ -136,6 +136,24 @@ def test_a_task_killed_midway_resumes_from_its_log(tmp_path, plain_row, url):
     assert logs(tmp_path) == []
 
 
+def sweep_in_thread(out: dict, client, params, **kw) -> threading.Thread:
+    """Runs a one-task sweep on `client` in a started thread: its rows, or the
+    exception it raised, land in out["rows"] / out["error"]."""
+
+    def run() -> None:
+        try:
+            out["rows"] = sweep(
+                TickCross, params, TICKS, ENGINE_ARGS, client=client, records=True,
+                progress=False, **kw,
+            )  # fmt: skip
+        except BaseException as e:  # noqa: BLE001 - re-raised by the test thread
+            out["error"] = e
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    return runner
+
+
 def test_dask_worker_killed_mid_backtest_resumes_on_another(tmp_path, plain_row):
     distributed = pytest.importorskip("distributed")
     params = {"fast": 20, "slow": 80, "pause": 0.02}  # 120 pauses: ~2.5 s of run
@@ -146,24 +164,7 @@ def test_dask_worker_killed_mid_backtest_resumes_on_another(tmp_path, plain_row)
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-
-        def run() -> None:
-            try:
-                out["rows"] = sweep(
-                    TickCross,
-                    params,
-                    TICKS,
-                    ENGINE_ARGS,
-                    client=client,
-                    records=True,
-                    wal_dir=tmp_path,
-                    progress=False,
-                )
-            except BaseException as e:  # noqa: BLE001 - re-raised by the test thread
-                out["error"] = e
-
-        runner = threading.Thread(target=run)
-        runner.start()
+        runner = sweep_in_thread(out, client, params, wal_dir=tmp_path)
         # wait until the task has logged a good part of its trades, then kill its worker
         deadline = time.monotonic() + 60
         victim = None
@@ -199,23 +200,7 @@ def test_dask_tasks_cancelled_for_lost_scattered_data_are_submitted_again(plain_
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-
-        def run() -> None:
-            try:
-                out["rows"] = sweep(
-                    TickCross,
-                    params,
-                    TICKS,
-                    ENGINE_ARGS,
-                    client=client,
-                    records=True,
-                    progress=False,
-                )
-            except BaseException as e:  # noqa: BLE001 - re-raised by the test thread
-                out["error"] = e
-
-        runner = threading.Thread(target=run)
-        runner.start()
+        runner = sweep_in_thread(out, client, params)
         deadline = time.monotonic() + 60
         job_keys: list = []
         while not job_keys and time.monotonic() < deadline:
