@@ -178,6 +178,10 @@ def test_a_subscriber_process_killed_with_sigkill_and_restarted_ends_exact():
             procs["first"].wait(timeout=10)
         elif i == 35_000:
             procs["restarted"] = start()
+            # "ready" means connected, not subscribed: the subscription reaches
+            # the publisher a moment later, and the 25,000 ticks left run in a
+            # few ms, so without a pause it can miss RUN_END altogether.
+            time.sleep(0.5)
 
     e.run(Trader(hook))
     out, _ = procs["restarted"].communicate(timeout=60)
