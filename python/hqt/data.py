@@ -653,8 +653,11 @@ def read_csv(
     (``"America/New_York+7"``). ``broker_tz``: the same for MetaTrader
     exports, which are written in the broker's server time (most brokers:
     ``"America/New_York+7"``, UTC+2 in winter and UTC+3 in summer, switching
-    with US DST). The result is always UTC. With pyarrow installed every
-    format is read by its CSV reader (:mod:`hqt._fastcsv`)."""
+    with US DST). The result is always UTC. Times written with their own
+    offset (ISO 8601 ``+02:00`` / ``Z``, Dukascopy's ``GMT+0200``) are made
+    UTC by it; ``tz``/``broker_tz`` with them would apply a second offset and
+    raise InvalidArgumentError. With pyarrow installed every format is read by
+    its CSV reader (:mod:`hqt._fastcsv`)."""
     with _gc_paused():
         opts = csv_options(format, time_column, time_format, dayfirst, tz, broker_tz)
         data = _read_fast(path, format, volume, unit, opts)
@@ -722,6 +725,34 @@ def _check_fit(path: PathLike, fmt: str, opts: CsvOptions) -> None:
         )
 
 
+#: A time written with its own UTC offset: ISO 8601 with Z / +hh:mm / +hhmm,
+#: or Dukascopy's "GMT+0200" suffix.
+_OWN_OFFSET = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$"
+    r"|GMT[+-]\d{2}:?\d{2}$"
+)
+
+
+def _refuse_second_offset(path: PathLike, opts: CsvOptions) -> None:
+    """tz= / broker_tz= on a file whose times carry their own UTC offset would
+    apply a second offset (each reader already makes such times UTC): refused.
+    Looked for in the first rows' fields, header or not."""
+    try:
+        lines, _ = _fastcsv._first_lines(path, 3)
+    except (OSError, UnicodeDecodeError):
+        return  # the reader reports it
+    for line in lines:
+        for field in line.split(_fastcsv._sniff(line)):
+            value = field.strip().strip('"')
+            if _OWN_OFFSET.search(value):
+                name = "broker_tz" if opts.broker else "tz"
+                raise InvalidArgumentError(
+                    f"{os.fspath(path)}: its times carry their own UTC offset "
+                    f"({value!r}), which already makes them UTC; {name}= would apply "
+                    f"a second one: leave {name}= out"
+                )
+
+
 def fast_layout(path: PathLike, format: str, opts: CsvOptions) -> Any:
     """(format, _fastcsv.Layout) of a file, or None when pyarrow cannot read it
     (not installed, an unusual file) and no option needs it."""
@@ -729,6 +760,8 @@ def fast_layout(path: PathLike, format: str, opts: CsvOptions) -> Any:
     head = _head_rows(path)
     fmt = _detect(head) if format == "auto" else format
     _check_fit(path, fmt, opts)
+    if opts.tz is not None:
+        _refuse_second_offset(path, opts)
     if _optional.optional("pyarrow.csv") is None:
         if opts.needs_fast or fmt in _fastcsv.NEW_FORMATS:
             raise InvalidArgumentError(

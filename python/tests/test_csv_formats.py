@@ -54,6 +54,31 @@ def test_dukascopy_local_time_carries_its_offset(tmp_path):
     assert b.timeframe == 1 and b.volume.tolist() == [10, 12]
 
 
+def test_times_with_their_own_offset_refuse_a_second_one(tmp_path):
+    iso = write(
+        tmp_path,
+        "iso.csv",
+        "time,bid,ask\n2024-01-02T10:00:00+02:00,1.1,1.2\n2024-01-02T10:00:01+02:00,1.1,1.2\n",
+    )
+    # the offset alone makes them UTC
+    assert hqt.read_csv(iso).time[0] == ns("2024-01-02T08:00:00")
+    duka = write(
+        tmp_path,
+        "local.csv",
+        "Local time,Open,High,Low,Close,Volume\n"
+        "02.01.2024 00:00:00.000 GMT+0200,1.1,1.2,1.0,1.15,10\n",
+    )
+    for p in (iso, duka):
+        with pytest.raises(hqt.InvalidArgumentError, match="carry their own UTC offset.*tz= would"):
+            hqt.read_csv(p, tz="+02:00")
+        with pytest.raises(hqt.InvalidArgumentError, match="carry their own UTC offset"):
+            e = hqt.Engine(10_000.0, "USD", 100)
+            e.load_csv(e.add_symbol("EURUSD"), p, tz="+02:00")
+    # without an offset in the text, tz= is what makes them UTC
+    plain = write(tmp_path, "plain.csv", "time,bid,ask\n2024-01-02T10:00:00,1.1,1.2\n")
+    assert hqt.read_csv(plain, tz="+02:00").time[0] == ns("2024-01-02T08:00:00")
+
+
 def test_histdata_ticks_and_bars_are_eastern_standard_time(tmp_path):
     ticks = write(
         tmp_path, "t.csv", "20240102 000000123,1.10455,1.10462,0\n20240102 000001500,1.1,1.2,0\n"
