@@ -431,11 +431,12 @@ extension Engine {
     func runLoop(onTick: ((Engine, Tick) throws(HQTError) -> Void)?) throws(HQTError) {
         while true {
             reserveCurveForBars()
-            if let sole = feed.soleTickSeries {
-                try runSingle(sole, onTick: onTick)
-            } else if !tickModel.generatesTicks, let bars = feed.soleBarSeries {
-                try runSingleBars(bars)
-            } else {
+            switch feed.soleSeries {
+            case .ticks(let series)?:
+                try runSingle(series, onTick: onTick)
+            case .bars(let series)? where !tickModel.generatesTicks:
+                try runSingleBars(series)
+            default:
                 try runMerged(onTick: onTick)
             }
             guard let source = dataSource else { return }

@@ -48,27 +48,23 @@ final class Feed {
 
     var isEmpty: Bool { ticks.allSatisfy { $0 == nil } && bars.isEmpty }
 
-    /// The series that still have events, when that is one tick series
-    /// alone (the run loop's fast path).
-    var soleTickSeries: TickSeries? {
-        var found: TickSeries?
-        for case let s? in ticks where s.remaining > 0 {
-            if found != nil { return nil }
-            found = s
-        }
-        guard bars.allSatisfy({ $0.remaining == 0 }) else { return nil }
-        return found
+    /// The one series that still has events, when there is just one: the
+    /// run loop's fast paths (a tick run or a bar run of one symbol).
+    enum SoleSeries {
+        case ticks(TickSeries)
+        case bars(BarSeries)
     }
 
-    /// The series that still have events, when that is one bar series
-    /// alone (a bar backtest of one symbol: the run loop's other fast path).
-    var soleBarSeries: BarSeries? {
-        var found: BarSeries?
+    var soleSeries: SoleSeries? {
+        var found: SoleSeries?
+        for case let s? in ticks where s.remaining > 0 {
+            if found != nil { return nil }
+            found = .ticks(s)
+        }
         for s in bars where s.remaining > 0 {
             if found != nil { return nil }
-            found = s
+            found = .bars(s)
         }
-        guard ticks.allSatisfy({ ($0?.remaining ?? 0) == 0 }) else { return nil }
         return found
     }
 
