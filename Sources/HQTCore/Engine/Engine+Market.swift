@@ -98,6 +98,17 @@ extension Engine {
             }
             return
         }
+        try refuseQuote(q, old: old, time: time, clockBefore: clockBefore, isTick: isTick)
+    }
+
+    /// Refuses an event whose prices put the floating profit out of range:
+    /// the quote (`old`), the clock (`clockBefore`) and the event counter as
+    /// they were, then the error.
+    @inline(never)
+    func refuseQuote(
+        _ q: UnsafeMutablePointer<SymbolState>, old: (bid: Int64, ask: Int64, time: Int64), time: Int64,
+        clockBefore: Int64, isTick: Bool
+    ) throws(HQTError) -> Never {
         q.pointee.bid = old.bid
         q.pointee.ask = old.ask
         q.pointee.time = old.time
@@ -146,7 +157,7 @@ extension Engine {
         // bar always does enough work for the call to show (callgrind: ~30
         // instructions a bar), and a bar run usually holds a position.
         if activeSymbols.count > 0, !refreshFloatingProfit() {
-            try refuseBar(q, old: old, clockBefore: clockBefore)
+            try refuseQuote(q, old: old, time: currentTime, clockBefore: clockBefore, isTick: false)
         }
         phase = .triggers
         if q.pointee.mayTrigger(
@@ -173,37 +184,15 @@ extension Engine {
         notifyBar(bar)
     }
 
-    /// Refuses a bar whose prices put the floating profit out of range: the
-    /// quote, clock and counter as they were, then the error.
-    @inline(never)
-    func refuseBar(
-        _ q: UnsafeMutablePointer<SymbolState>, old: (bid: Int64, ask: Int64, time: Int64), clockBefore: Int64
-    ) throws(HQTError) {
-        let bar = (bid: q.pointee.bid, ask: q.pointee.ask, time: q.pointee.time)
-        q.pointee.bid = old.bid
-        q.pointee.ask = old.ask
-        q.pointee.time = old.time
-        try setQuoteRevaluing(
-            q, bid: bar.bid, ask: bar.ask, time: bar.time, clockBefore: clockBefore, isTick: false)
-    }
-
     /// `timedWork` after a bar took its equity sample. When the interval
     /// sample is all that is due (the common case: a bar per interval),
-    /// only the next one is scheduled, here: no call, and no division when
-    /// it is the next interval (non-negative times, where truncating
-    /// division is floor division, so both give the same time).
+    /// only the next one is scheduled, here, without the call.
     @inline(__always)
     func barTimedWork(at time: Int64) throws(HQTError) {
         guard time < earliestExpiration, time < nextRollover, time >= stats.nextEquitySample else {
             return try timedWork(at: time, sampled: true)
         }
-        let next = stats.nextEquitySample, interval = stats.equityInterval
-        // (The interval is positive: `Engine.setEquityInterval` checks.)
-        if next >= 0, next <= Int64.max &- interval, time < next &+ interval {
-            stats.nextEquitySample = next &+ interval
-        } else {
-            stats.scheduleNextSample(after: time)
-        }
+        stats.scheduleNextSample(after: time)
         nextTimedWork = min(stats.nextEquitySample, earliestExpiration, nextRollover)
     }
 

@@ -27,10 +27,35 @@ struct Stats {
     }
 
     /// Moves the next interval sample past `time`.
+    /// Inline: a bar run schedules one a bar.
+    @inline(__always)
     mutating func scheduleNextSample(after time: Int64) {
+        let next = nextEquitySample, interval = equityInterval
+        // The common case, a sample an interval: `time` lies in the
+        // interval that starts at the scheduled time, so the next is one
+        // interval on, without a division. Only from a time set below at
+        // this interval (a multiple of it; a restored one may not be) and
+        // for non-negative times (where truncating division is floor
+        // division): the same time either way.
+        if next == scheduled.time, interval == scheduled.interval, next >= 0, time >= next,
+            next <= Int64.max &- interval, time < next &+ interval
+        {
+            nextEquitySample = next &+ interval
+            scheduled.time = nextEquitySample
+        } else {
+            scheduleNextSampleByDivision(after: time)
+        }
+    }
+
+    @inline(never)
+    private mutating func scheduleNextSampleByDivision(after time: Int64) {
         let (q, _) = time.dividedReportingOverflow(by: equityInterval)
         nextEquitySample = (q &+ 1) &* equityInterval
+        scheduled = (nextEquitySample, equityInterval)
     }
+
+    /// What `scheduleNextSample` set last, and at which interval.
+    private var scheduled: (time: Int64, interval: Int64) = (.min, 0)
 
     /// A drawdown below this (at the current peak) cannot be a new maximum
     /// in percent: the tick path compares one integer instead of converting
