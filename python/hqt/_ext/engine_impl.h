@@ -30,16 +30,6 @@ check_usable(HQTEngineObject *self)
             return NULL;                     \
     } while (0)
 
-#define CALL(expr)                           \
-    do {                                     \
-        int st_ = (expr);                    \
-        if (st_ != HQT_OK)                   \
-            return hqt_raise_status(st_);    \
-    } while (0)
-
-#define FAST(name, fn, doc) \
-    {name, (PyCFunction)(void (*)(void))fn, METH_FASTCALL | METH_KEYWORDS, PyDoc_STR(doc)}
-
 /* Fastcall argument parser (engine.c), see hqt_parse_fastcall. */
 #define parse_args hqt_parse_fastcall
 

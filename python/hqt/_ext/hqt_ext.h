@@ -50,6 +50,19 @@ PyObject *hqt_raise_status(int status);
 /* Raises the exception for `status` with a formatted message. Returns NULL. */
 PyObject *hqt_set_error(int status, const char *fmt, ...);
 
+/* Returns the exception of a C API call's status, from a function that
+   returns a new reference (NULL = error). */
+#define CALL(expr)                           \
+    do {                                     \
+        int st_ = (expr);                    \
+        if (st_ != HQT_OK)                   \
+            return hqt_raise_status(st_);    \
+    } while (0)
+
+/* A METH_FASTCALL | METH_KEYWORDS method table entry. */
+#define FAST(name, fn, doc) \
+    {name, (PyCFunction)(void (*)(void))fn, METH_FASTCALL | METH_KEYWORDS, PyDoc_STR(doc)}
+
 /* Float (or int, or anything with __float__) -> micro units, rounded half
    away from zero: llround(x * 1e6). NaN, infinities and values that do not
    fit int64 raise InvalidArgumentError naming `what`. 0 on success. */

@@ -8,13 +8,6 @@
 
 #include "hqt_ext.h"
 
-#define CALL(expr)                           \
-    do {                                     \
-        int st_ = (expr);                    \
-        if (st_ != HQT_OK)                   \
-            return hqt_raise_status(st_);    \
-    } while (0)
-
 /* Runs `expr` without the GIL, with `flag` set meanwhile; status in `st`. */
 #define NOGIL(flag, st, expr)                \
     do {                                     \
@@ -24,9 +17,6 @@
         Py_END_ALLOW_THREADS                 \
         (flag) = 0;                          \
     } while (0)
-
-#define FAST(name, fn, doc) \
-    {name, (PyCFunction)(void (*)(void))fn, METH_FASTCALL | METH_KEYWORDS, PyDoc_STR(doc)}
 
 /* An optional argument: given and not None. */
 #define GIVEN(obj) ((obj) != NULL && (obj) != Py_None)
