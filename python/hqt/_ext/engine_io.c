@@ -254,34 +254,39 @@ hqt_engine_broadcast_stats_py(HQTEngineObject *self, PyObject *unused)
     return hqt_io_stats_tuple(&s);
 }
 
-PyObject *
-hqt_engine_get_broadcast_endpoint(HQTEngineObject *self, void *closure)
+/* The endpoint `get` writes, or None while the engine is not broadcasting;
+   with `optional`, None too when `get` fails (no such endpoint). */
+static PyObject *
+endpoint_or_none(HQTEngineObject *self, int (*get)(hqt_engine *, char *, size_t), int optional)
 {
     char buf[1024];
     int on = 0;
-    (void)closure;
     ENGINE_ENTER(self);
     CALL(hqt_engine_is_broadcasting(self->engine, &on));
     if (!on)
         Py_RETURN_NONE;
-    CALL(hqt_engine_broadcast_endpoint(self->engine, buf, sizeof buf));
+    int st = get(self->engine, buf, sizeof buf);
+    if (st != HQT_OK) {
+        if (optional)
+            Py_RETURN_NONE;
+        return hqt_raise_status(st);
+    }
     return PyUnicode_DecodeUTF8(buf, (Py_ssize_t)strlen(buf), "replace");
 }
 
+PyObject *
+hqt_engine_get_broadcast_endpoint(HQTEngineObject *self, void *closure)
+{
+    (void)closure;
+    return endpoint_or_none(self, hqt_engine_broadcast_endpoint, 0);
+}
 
 PyObject *
 hqt_engine_get_replay_endpoint(HQTEngineObject *self, void *closure)
 {
-    char buf[1024];
-    int on = 0;
     (void)closure;
-    ENGINE_ENTER(self);
-    CALL(hqt_engine_is_broadcasting(self->engine, &on));
-    if (!on)
-        Py_RETURN_NONE;
-    if (hqt_engine_replay_endpoint(self->engine, buf, sizeof buf) != HQT_OK)
-        Py_RETURN_NONE; /* broadcasting without a replay endpoint */
-    return PyUnicode_DecodeUTF8(buf, (Py_ssize_t)strlen(buf), "replace");
+    /* broadcasting without a replay endpoint: None */
+    return endpoint_or_none(self, hqt_engine_replay_endpoint, 1);
 }
 
 PyObject *
